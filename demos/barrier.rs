@@ -1,0 +1,44 @@
+//! `Barrier(parties, action, timeout)`: three threads pass in lockstep, the action runs once
+//! per round, and `abort()` breaks the barrier for everyone (004 `Barrier`; 003 Barrier).
+
+use std::time::Duration;
+
+use threadviz::random;
+use threadviz::sync::Barrier;
+use threadviz::thread::{self, Thread};
+use tracing::info;
+
+const ROUNDS: u32 = 3;
+
+/// Works `rounds` rounds, meeting the others at the barrier after each one; a thread with
+/// fewer rounds gives up and aborts the barrier so nobody waits for it forever.
+fn worker(barrier: &Barrier, rounds: u32) {
+    for round in 1..=ROUNDS {
+        thread::sleep(random::seconds(0.5, 1.5)); // this round's work
+        if round > rounds {
+            info!("Round {round}: giving up, abort()");
+            barrier.abort();
+            return;
+        }
+        info!("Round {round}: waiting at the barrier");
+        match barrier.wait() {
+            Ok(index) => info!("Round {round}: passed (arrived as number {index})"),
+            Err(error) => {
+                info!("Round {round}: BrokenBarrierError: {error}");
+                return;
+            }
+        }
+    }
+}
+
+/// Three workers; the third stops after two rounds.
+pub fn main() {
+    // The action runs once per round, in the last thread to arrive, before anyone passes.
+    // A thread waiting longer than 5 s would break the barrier too.
+    let barrier = Barrier::with_action(3, || info!("All 3 arrived: everyone passes")).timeout(Duration::from_secs(5));
+    for rounds in [ROUNDS, ROUNDS, 2] {
+        let barrier = barrier.clone();
+        let t = Thread::new(move || worker(&barrier, rounds));
+        t.start().expect("a new thread starts once");
+    }
+}

@@ -1,0 +1,35 @@
+//! The low-level `thread` module example: two threads print the time every 2 s and 4 s while
+//! the main thread keeps the program alive with a busy loop (001 `print_time`,
+//! `while 1: pass`).
+
+use std::time::Duration;
+
+use threadviz::Session;
+use threadviz::thread::{self, Thread};
+use tracing::info;
+
+/// Prints the thread's name and the time `count` times, `delay` apart.
+fn print_time(threadname: &str, delay: Duration, count: u32) {
+    for _ in 0..count {
+        thread::sleep(delay);
+        // Time since the program started (the tutorial prints the clock time).
+        let now = Session::current().now().as_secs_f64();
+        info!("{threadname}: {now:.1} s");
+    }
+}
+
+/// Starts `thread-1` and `thread-2`, then spins until both are done.
+pub fn main() {
+    // The tutorial loops five times in each thread; `thread-2` stops after three here so the
+    // demo lasts 12 s instead of 20 s.
+    let thread_1 = Thread::builder().name("thread-1").build(|| print_time("thread-1", Duration::from_secs(2), 5));
+    let thread_2 = Thread::builder().name("thread-2").build(|| print_time("thread-2", Duration::from_secs(4), 3));
+    thread_1.start().expect("thread-1 starts once");
+    thread_2.start().expect("thread-2 starts once");
+
+    // `while 1: pass`: the main thread never waits, it just burns CPU. The tutorial spins
+    // forever and needs Ctrl-C; here it stops once both threads are done.
+    while thread_1.is_alive() || thread_2.is_alive() {
+        std::hint::spin_loop();
+    }
+}

@@ -1,0 +1,48 @@
+//! A race on a shared counter: `counter = counter + 1` is a load then a store, and a thread
+//! switch between the two loses updates (001 access to shared resources, `counter += 1`).
+
+use threadviz::random;
+use threadviz::sync::Shared;
+use threadviz::thread::{self, Thread};
+use tracing::info;
+
+const THREADS: u32 = 4;
+const ITEMS_PER_THREAD: u32 = 5;
+
+/// The tutorial's `process_item`: does the work, then counts the item, unsafely.
+fn process_item(counter: &Shared<u32>) {
+    thread::sleep(random::seconds(0.2, 0.6)); // ... do something with item ...
+
+    // `counter += 1` is three steps: load the value, add one, store it back.
+    let value = counter.load();
+    // A context switch here lets another thread load the same old value. A short random
+    // sleep makes the switch happen every time instead of now and then.
+    thread::sleep(random::seconds(0.1, 0.3));
+    counter.store(value + 1);
+    info!("read {value}, stored {}", value + 1);
+}
+
+/// Four threads each count five items on one shared counter, without a lock.
+pub fn main() {
+    let counter = Shared::named("counter", 0);
+    let workers: Vec<Thread> = (0..THREADS)
+        .map(|_| {
+            let counter = counter.clone();
+            Thread::new(move || {
+                for _ in 0..ITEMS_PER_THREAD {
+                    process_item(&counter);
+                }
+            })
+        })
+        .collect();
+    for worker in &workers {
+        worker.start().expect("a new thread starts once");
+    }
+    for worker in &workers {
+        worker.join().expect("the worker was started");
+    }
+
+    info!("Expected counter: {}", THREADS * ITEMS_PER_THREAD);
+    info!("Final counter: {}", counter.load());
+    // Without a lock, increments were lost: the final count is lower.
+}

@@ -1,0 +1,58 @@
+//! `Semaphore(2)`: four workers want in, never more than two run at once; `ActivePool`
+//! records who is inside (PyMOTW `threading_semaphore`; 001 `activePool`; 003 Semaphore).
+
+use std::time::Duration;
+
+use threadviz::sync::{Lock, Semaphore, Shared};
+use threadviz::thread::{self, Thread};
+use tracing::info;
+
+/// Tracks which threads are running. It does not limit anything: the semaphore does that.
+#[derive(Clone)]
+struct ActivePool {
+    active: Shared<Vec<String>>,
+    lock: Lock,
+}
+
+impl ActivePool {
+    fn new() -> Self {
+        Self { active: Shared::named("active", Vec::new()), lock: Lock::named("pool lock") }
+    }
+
+    fn make_active(&self, name: String) {
+        let _with = self.lock.hold();
+        let mut active = self.active.load();
+        active.push(name);
+        info!("Running: {active:?}");
+        self.active.store(active);
+    }
+
+    fn make_inactive(&self, name: &str) {
+        let _with = self.lock.hold();
+        let mut active = self.active.load();
+        active.retain(|running| running != name);
+        info!("Running: {active:?}");
+        self.active.store(active);
+    }
+}
+
+fn worker(s: &Semaphore, pool: &ActivePool) {
+    info!("Waiting to join the pool");
+    // `with s:`: takes one of the two places, waiting while both are taken.
+    let _with = s.hold();
+    let name = thread::current_thread().name();
+    pool.make_active(name.clone());
+    thread::sleep(Duration::from_millis(100));
+    pool.make_inactive(&name);
+}
+
+/// Starts four workers named `0` to `3` on a semaphore with two places.
+pub fn main() {
+    let pool = ActivePool::new();
+    let s = Semaphore::named("s", 2);
+    for i in 0..4 {
+        let (s, pool) = (s.clone(), pool.clone());
+        let t = Thread::builder().name(i.to_string()).build(move || worker(&s, &pool));
+        t.start().expect("a new thread starts once");
+    }
+}

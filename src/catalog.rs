@@ -1,0 +1,178 @@
+//! The demo catalogue: every tutorial example as a demo, compiled in with its own source (for
+//! the source panel) and its lesson notes.
+
+use std::fmt;
+
+/// The tutorials' chapters, in teaching order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Chapter {
+    /// Starting, naming, joining threads; daemons; timers.
+    Threads,
+    /// Shared data, races and locks.
+    Locks,
+    /// Events, conditions, semaphores, barriers, queues, thread-local data.
+    Synchronization,
+}
+
+impl fmt::Display for Chapter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Threads => "Threads",
+            Self::Locks => "Locks",
+            Self::Synchronization => "Synchronization",
+        })
+    }
+}
+
+/// One demo: a tutorial example re-enacted with threadviz's primitives.
+#[derive(Clone, Copy)]
+pub struct Demo {
+    /// The name typed after `threadviz demo`.
+    pub name: &'static str,
+    /// Its chapter.
+    pub chapter: Chapter,
+    /// One line saying what it shows.
+    pub summary: &'static str,
+    /// Path of its source, as `#[track_caller]` locations name it.
+    pub path: &'static str,
+    /// Its source code.
+    pub source: &'static str,
+    /// Its lesson notes (Markdown).
+    pub lesson: &'static str,
+    /// The demo's main function, run as the session's `MainThread`.
+    pub main: fn(),
+}
+
+impl fmt::Debug for Demo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Demo").field("name", &self.name).field("chapter", &self.chapter).finish_non_exhaustive()
+    }
+}
+
+macro_rules! catalogue {
+    ($( $module:ident: $name:literal, $file:literal, $chapter:ident, $summary:literal; )*) => {
+        $(
+            #[path = $file]
+            mod $module;
+        )*
+
+        /// Every demo, in teaching order.
+        pub static DEMOS: &[Demo] = &[
+            $(
+                Demo {
+                    name: $name,
+                    chapter: Chapter::$chapter,
+                    summary: $summary,
+                    path: concat!("demos/", $name, ".rs"),
+                    source: include_str!($file),
+                    lesson: include_str!(concat!("../assets/lessons/", $name, ".md")),
+                    main: $module::main,
+                },
+            )*
+        ];
+    };
+}
+
+catalogue! {
+    start: "start", "../demos/start.rs", Threads,
+        "func1 and func2 run in two threads at once; the faster func2 ends first";
+    simple: "simple", "../demos/simple.rs", Threads,
+        "five threads, each started with its own argument, print Worker: N";
+    names: "names", "../demos/names.rs", Threads,
+        "wait_3, wait_2 and a default-named Thread-1; every log line names its thread";
+    daemon: "daemon", "../demos/daemon.rs", Threads,
+        "the program ends without waiting for the daemon, which is killed before Exiting";
+    daemon_join: "daemon-join", "../demos/daemon-join.rs", Threads,
+        "joining the daemon lets it finish and print Exiting";
+    join_timeout: "join-timeout", "../demos/join-timeout.rs", Threads,
+        "join(1) gives up while the daemon still sleeps: it is still alive";
+    enumerate: "enumerate", "../demos/enumerate.rs", Threads,
+        "the main thread joins every thread from enumerate() except itself";
+    subclass: "subclass", "../demos/subclass.rs", Threads,
+        "a thread type with its own fields and run method, like subclassing Thread";
+    timer: "timer", "../demos/timer.rs", Threads,
+        "timer t1 fires after its delay; t2 is cancelled and never runs";
+    square_roots: "square-roots", "../demos/square-roots.rs", Threads,
+        "a daemon computes square roots; the main thread reports progress each second";
+    busy_main: "busy-main", "../demos/busy-main.rs", Threads,
+        "thread-1 and thread-2 print the time while the main thread spins in a busy loop";
+    race: "race", "../demos/race.rs", Locks,
+        "threads increment a shared counter without a lock and lose updates";
+    lock: "lock", "../demos/lock.rs", Locks,
+        "two workers increment a counter under a Lock: Counter: 4";
+    lock_noblock: "lock-noblock", "../demos/lock-noblock.rs", Locks,
+        "Worker tries the lock without blocking while LockHolder takes and drops it";
+    lock_release_other: "lock-release-other", "../demos/lock-release-other.rs", Locks,
+        "a Lock has no owner: another thread releases it; a try by another fails";
+    reacquire: "reacquire", "../demos/reacquire.rs", Locks,
+        "a Lock cannot be acquired twice, not even by its holder";
+    rlock: "rlock", "../demos/rlock.rs", Locks,
+        "RLock: re-entry by the owner, levels rising and falling, release only by the owner";
+    lock_with: "lock-with", "../demos/lock-with.rs", Locks,
+        "hold() (with lock:) and explicit acquire/release do the same thing";
+    fetch: "fetch", "../demos/fetch.rs", Locks,
+        "three downloads run side by side; the writes to one file take turns under a lock";
+    event: "event", "../demos/event.rs", Synchronization,
+        "block waits for the event, non-block waits with timeouts; main sets it";
+    event_worker: "event-worker", "../demos/event-worker.rs", Synchronization,
+        "an Event as a switch: the worker starts when set and stops when cleared";
+    condition: "condition", "../demos/condition.rs", Synchronization,
+        "consumers c1 and c2 wait; producer p makes the resource available and notifies all";
+    producer_consumer: "producer-consumer", "../demos/producer-consumer.rs", Synchronization,
+        "three producers and two consumers on a bounded list under one Condition";
+    condition_shared_lock: "condition-shared-lock", "../demos/condition-shared-lock.rs", Synchronization,
+        "two conditions share one RLock: two waiting rooms, one lock";
+    semaphore: "semaphore", "../demos/semaphore.rs", Synchronization,
+        "Semaphore(2): never more than two of four workers run at once";
+    bounded_semaphore: "bounded-semaphore", "../demos/bounded-semaphore.rs", Synchronization,
+        "BoundedSemaphore(5) limits connections; a release too many is refused";
+    barrier: "barrier", "../demos/barrier.rs", Synchronization,
+        "threads pass a Barrier in lockstep; the action runs once per round; abort breaks it";
+    queue: "queue", "../demos/queue.rs", Synchronization,
+        "ten daemon workers take 100 items from a Queue; the main thread joins the queue";
+    local: "local", "../demos/local.rs", Synchronization,
+        "thread-local data: each thread sees only its own value";
+    local_defaults: "local-defaults", "../demos/local-defaults.rs", Synchronization,
+        "thread-local data with a default: every thread starts from 1000";
+}
+
+/// The demo called `name`.
+#[must_use]
+pub fn find(name: &str) -> Option<&'static Demo> {
+    DEMOS.iter().find(|demo| demo.name == name)
+}
+
+/// Demo names closest to a mistyped `name`, best first (at most three).
+#[must_use]
+pub fn closest(name: &str) -> Vec<&'static str> {
+    let mut scored: Vec<(usize, &'static str)> = DEMOS
+        .iter()
+        .map(|demo| (strsim::levenshtein(name, demo.name), demo.name))
+        .filter(|&(distance, candidate)| distance <= 3.max(candidate.len() / 2) || candidate.contains(name))
+        .collect();
+    scored.sort_unstable();
+    scored.into_iter().take(3).map(|(_, name)| name).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_files_match() {
+        let mut names: Vec<_> = DEMOS.iter().map(|demo| demo.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), DEMOS.len());
+        for demo in DEMOS {
+            assert!(demo.source.contains("pub fn main()"), "{} has a main", demo.name);
+            assert!(demo.lesson.starts_with("# "), "{} has lesson notes", demo.name);
+        }
+    }
+
+    #[test]
+    fn typos_suggest_the_closest_names() {
+        assert_eq!(closest("conditon").first(), Some(&"condition"));
+        assert!(closest("zzzzzzzzzzzz").is_empty());
+    }
+}

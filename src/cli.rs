@@ -1,0 +1,110 @@
+//! The command line: `threadviz list`, `threadviz demo NAME`, `threadviz completions SHELL`.
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::Session;
+use crate::catalog::{self, Chapter, DEMOS, Demo};
+use crate::session::SPEED_RANGE;
+
+/// Makes threads visible: Python's threading tutorials, re-enacted live in your terminal.
+#[derive(Debug, Parser)]
+#[command(name = "threadviz", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every demo with its chapter and what it shows.
+    List,
+    /// Run a demo (see `threadviz list`).
+    Demo(DemoArgs),
+}
+
+/// Options of `threadviz demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The demo to run, e.g. `condition`.
+    pub name: String,
+    /// Print the log lines to stdout instead of the dashboard; chosen automatically when
+    /// stdout is not a terminal.
+    #[arg(long)]
+    pub plain: bool,
+    /// Start paused, before the first operation.
+    #[arg(long)]
+    pub paused: bool,
+    /// Speed of demo time, from 0.1 (slow motion) to 10 (fast forward).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed: f64,
+    /// Seed for the demo's random sleeps; the same seed repeats the same run.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    let speed: f64 = text.parse().map_err(|_| format!("`{text}` is not a number; try 0.5 or 2"))?;
+    if (SPEED_RANGE.0..=SPEED_RANGE.1).contains(&speed) {
+        Ok(speed)
+    } else {
+        Err(format!("speed must be between {} and {}", SPEED_RANGE.0, SPEED_RANGE.1))
+    }
+}
+
+/// The binary's entry point.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::List => {
+            let _ = write_list(&mut io::stdout().lock());
+            ExitCode::SUCCESS
+        }
+        Command::Demo(args) => run_demo(&args),
+    }
+}
+
+/// Writes the catalogue grouped by chapter.
+pub fn write_list(out: &mut impl Write) -> io::Result<()> {
+    let width = DEMOS.iter().map(|demo| demo.name.len()).max().unwrap_or(0);
+    for chapter in [Chapter::Threads, Chapter::Locks, Chapter::Synchronization] {
+        let demos: Vec<&Demo> = DEMOS.iter().filter(|demo| demo.chapter == chapter).collect();
+        if demos.is_empty() {
+            continue;
+        }
+        writeln!(out, "{chapter}")?;
+        for demo in demos {
+            writeln!(out, "  {:<width$}  {}", demo.name, demo.summary)?;
+        }
+    }
+    Ok(())
+}
+
+/// The one-line error for an unknown demo name.
+#[must_use]
+pub fn unknown_demo_message(name: &str) -> String {
+    let closest = catalog::closest(name);
+    if closest.is_empty() {
+        format!("error: no demo named `{name}`; run `threadviz list` to see them all")
+    } else {
+        format!("error: no demo named `{name}`; did you mean {}? (`threadviz list` shows all)", closest.join(", "))
+    }
+}
+
+fn run_demo(args: &DemoArgs) -> ExitCode {
+    let Some(demo) = catalog::find(&args.name) else {
+        eprintln!("{}", unknown_demo_message(&args.name));
+        return ExitCode::from(2);
+    };
+    let session = Session::builder().seed(args.seed).speed(args.speed).paused(args.paused).build();
+    let plain = args.plain || !io::stdout().is_terminal();
+    if plain || !io::stdout().is_terminal() {
+        crate::run_plain_in(&session, demo.main);
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,458 @@
+//! The event type: one record per state change, sent from the primitives to every subscriber.
+//!
+//! Events are the only thing the model and the view ever see, and they are what recordings
+//! store, so each carries everything needed to replay it: a gap-free sequence number, the
+//! session's demo time, the acting thread, the caller's source line and what happened.
+
+use std::borrow::Cow;
+use std::panic::Location;
+
+use serde::{Deserialize, Serialize};
+
+/// A thread's number inside its session: 1 is `MainThread`, then one per thread in creation order.
+/// 0 stands for a thread that belongs to another session.
+pub type Tid = u32;
+
+/// A primitive's number inside its session, in creation order from 1.
+pub type Pid = u32;
+
+/// Where in the source an operation was called.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SourceLoc {
+    /// Path of the source file as the compiler saw it.
+    pub file: Cow<'static, str>,
+    /// One-based line number.
+    pub line: u32,
+}
+
+impl SourceLoc {
+    /// The location of a `#[track_caller]` caller.
+    #[must_use]
+    pub fn from_location(location: &'static Location<'static>) -> Self {
+        Self { file: Cow::Borrowed(location.file()), line: location.line() }
+    }
+}
+
+/// One state change, as delivered to subscribers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TraceEvent {
+    /// Gap-free number within the session, from 0; a gap means a lossy subscriber dropped events.
+    pub seq: u64,
+    /// Demo time in microseconds: stops while paused, scales with the speed.
+    pub time_us: u64,
+    /// The thread that performed the operation.
+    pub thread: Tid,
+    /// The caller's source line, when the operation has one.
+    pub loc: Option<SourceLoc>,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// How a thread ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "how", rename_all = "snake_case")]
+pub enum ExitKind {
+    /// The target returned.
+    Normal,
+    /// The target panicked; the thread ended, the others carry on.
+    Panicked {
+        /// The panic message.
+        message: String,
+    },
+    /// A daemon thread stopped at session shutdown.
+    Killed,
+}
+
+/// How an acquire-like operation was asked to wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitMode {
+    /// Wait as long as it takes.
+    Blocking,
+    /// Do not wait at all (`acquire(False)`).
+    NonBlocking,
+    /// Wait at most this many demo microseconds.
+    Timeout(u64),
+}
+
+/// What kind of primitive was created, with its fixed parameters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PrimInfo {
+    /// A plain, unowned lock.
+    Lock,
+    /// A re-entrant lock with an owner and a level.
+    RLock,
+    /// A condition variable over the lock `lock`.
+    Condition {
+        /// The primitive number of the underlying Lock or RLock.
+        lock: Pid,
+    },
+    /// A counting semaphore.
+    Semaphore {
+        /// Its initial value.
+        initial: u64,
+        /// Whether releasing above the initial value is an error.
+        bounded: bool,
+    },
+    /// A flag threads can wait for.
+    Event,
+    /// A rendezvous of `parties` threads.
+    Barrier {
+        /// How many threads must arrive before all pass.
+        parties: u32,
+    },
+    /// A FIFO queue.
+    Queue {
+        /// Capacity; 0 means unbounded.
+        maxsize: u64,
+    },
+    /// Thread-local data.
+    Local,
+    /// A shared variable whose load-modify-store is not atomic.
+    Shared {
+        /// The initial value, formatted with `Debug`.
+        initial: String,
+    },
+}
+
+/// Severity of a log line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    /// Very detailed.
+    Trace,
+    /// For debugging.
+    Debug,
+    /// Normal output, the tutorials' `print` and `logging.debug`.
+    Info,
+    /// Something looks wrong.
+    Warn,
+    /// Something failed.
+    Error,
+}
+
+/// A request from outside the session's threads.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Control {
+    /// Every thread stops at its next instrumented call.
+    Pause,
+    /// Threads run freely again.
+    Resume,
+    /// One thread was let through the gate for one operation.
+    Step {
+        /// The thread let through.
+        thread: Tid,
+    },
+    /// Demo time jumped forward to wake the earliest sleeper while paused.
+    Advance {
+        /// The thread whose timeout ends.
+        thread: Tid,
+    },
+    /// Demo time now runs at this multiple of real time.
+    Speed {
+        /// The new speed.
+        speed: f64,
+    },
+}
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A thread object was created (not yet started).
+    ThreadCreated {
+        /// Its number.
+        tid: Tid,
+        /// Its name.
+        name: String,
+        /// Whether it is a daemon.
+        daemon: bool,
+        /// A thread threadviz did not start, registered on first use (Python's dummy threads).
+        foreign: bool,
+    },
+    /// A thread was started by the acting thread.
+    ThreadStarted {
+        /// The started thread.
+        tid: Tid,
+        /// Whether it runs as a daemon.
+        daemon: bool,
+    },
+    /// A thread was renamed.
+    ThreadRenamed {
+        /// The renamed thread.
+        tid: Tid,
+        /// The new name.
+        name: String,
+    },
+    /// A thread ended.
+    ThreadExited {
+        /// The thread that ended.
+        tid: Tid,
+        /// How it ended.
+        exit: ExitKind,
+    },
+    /// The main function returned; the session waits for non-daemon threads.
+    ShutdownBegin,
+    /// The session ended; no event follows.
+    SessionEnded,
+    /// A primitive was created.
+    PrimCreated {
+        /// Its number.
+        prim: Pid,
+        /// Its display name.
+        name: String,
+        /// Its kind and fixed parameters.
+        info: PrimInfo,
+    },
+    /// The thread asks for a lock or semaphore permit.
+    Requested {
+        /// The primitive.
+        prim: Pid,
+        /// How long it is willing to wait.
+        mode: WaitMode,
+    },
+    /// The thread got it. `count` is the state after: 1 for a Lock, the level for an RLock,
+    /// the remaining value for a semaphore.
+    Acquired {
+        /// The primitive.
+        prim: Pid,
+        /// State after the acquire.
+        count: u64,
+    },
+    /// A non-blocking attempt failed at once.
+    TryFailed {
+        /// The primitive.
+        prim: Pid,
+    },
+    /// A wait ended because its timeout ran out.
+    TimedOut {
+        /// The primitive.
+        prim: Pid,
+    },
+    /// The thread released it; `count` is the state after (0 for a Lock, the level for an RLock,
+    /// the value for a semaphore).
+    Released {
+        /// The primitive.
+        prim: Pid,
+        /// State after the release.
+        count: u64,
+    },
+    /// The thread starts waiting on a condition, event, barrier or queue.
+    WaitBegin {
+        /// The primitive.
+        prim: Pid,
+        /// Timeout in demo microseconds, if any.
+        timeout_us: Option<u64>,
+    },
+    /// The wait ended; `notified` is false when it timed out or the barrier broke.
+    Woken {
+        /// The primitive.
+        prim: Pid,
+        /// Whether the thread was woken rather than timed out.
+        notified: bool,
+    },
+    /// `notify(n)` or `notify_all()` woke these waiters, in queue order.
+    Notified {
+        /// The condition.
+        prim: Pid,
+        /// The `n` asked for (`u64::MAX` for `notify_all`).
+        n: u64,
+        /// The waiters woken.
+        woken: Vec<Tid>,
+    },
+    /// An event's flag was set.
+    Set {
+        /// The event.
+        prim: Pid,
+    },
+    /// An event's flag was cleared.
+    Clear {
+        /// The event.
+        prim: Pid,
+    },
+    /// An item was put on a queue.
+    Put {
+        /// The queue.
+        prim: Pid,
+        /// The item, formatted with `Debug`.
+        item: String,
+        /// Items in the queue after the put.
+        qsize: u64,
+    },
+    /// An item was taken from a queue.
+    Got {
+        /// The queue.
+        prim: Pid,
+        /// The item, formatted with `Debug`.
+        item: String,
+        /// Items left in the queue.
+        qsize: u64,
+    },
+    /// `task_done()` on a queue.
+    TaskDone {
+        /// The queue.
+        prim: Pid,
+        /// Unfinished tasks left.
+        unfinished: u64,
+    },
+    /// A thread arrived at a barrier.
+    BarrierArrive {
+        /// The barrier.
+        prim: Pid,
+        /// Its arrival index, distinct in `0..parties`.
+        index: u32,
+    },
+    /// The last party arrived; the action ran and everyone passes.
+    BarrierPass {
+        /// The barrier.
+        prim: Pid,
+        /// The generation that passed, from 0.
+        generation: u64,
+    },
+    /// The barrier broke (timeout, abort or a failed action).
+    BarrierBroken {
+        /// The barrier.
+        prim: Pid,
+    },
+    /// The barrier was reset.
+    BarrierReset {
+        /// The barrier.
+        prim: Pid,
+    },
+    /// A `Shared` value was read.
+    Load {
+        /// The shared variable.
+        prim: Pid,
+        /// The value read, formatted with `Debug`.
+        value: String,
+    },
+    /// A `Shared` value was written.
+    Store {
+        /// The shared variable.
+        prim: Pid,
+        /// The value written, formatted with `Debug`.
+        value: String,
+    },
+    /// A thread read its own value of a `Local`.
+    LocalGet {
+        /// The local.
+        prim: Pid,
+        /// The value, if the thread has one.
+        value: Option<String>,
+    },
+    /// A thread set its own value of a `Local`.
+    LocalSet {
+        /// The local.
+        prim: Pid,
+        /// The value.
+        value: String,
+    },
+    /// The thread starts sleeping for this many demo microseconds.
+    SleepBegin {
+        /// The length of the sleep.
+        duration_us: u64,
+    },
+    /// The sleep ended.
+    SleepEnd,
+    /// The thread starts joining `target`.
+    JoinBegin {
+        /// The joined thread.
+        target: Tid,
+        /// Timeout in demo microseconds, if any.
+        timeout_us: Option<u64>,
+    },
+    /// The join returned.
+    JoinEnd {
+        /// The joined thread.
+        target: Tid,
+        /// Whether the target had finished.
+        finished: bool,
+    },
+    /// A log line from the thread.
+    Log {
+        /// Its level.
+        level: LogLevel,
+        /// The message.
+        message: String,
+    },
+    /// A primitive refused a misuse (the Python exception's message).
+    Misuse {
+        /// The primitive, if the misuse concerns one.
+        prim: Option<Pid>,
+        /// The error message.
+        message: String,
+    },
+    /// A control request took effect.
+    Control {
+        /// What was done.
+        control: Control,
+    },
+}
+
+impl EventKind {
+    /// The primitive the event concerns, if any.
+    #[must_use]
+    pub fn prim(&self) -> Option<Pid> {
+        match self {
+            Self::PrimCreated { prim, .. }
+            | Self::Requested { prim, .. }
+            | Self::Acquired { prim, .. }
+            | Self::TryFailed { prim }
+            | Self::TimedOut { prim }
+            | Self::Released { prim, .. }
+            | Self::WaitBegin { prim, .. }
+            | Self::Woken { prim, .. }
+            | Self::Notified { prim, .. }
+            | Self::Set { prim }
+            | Self::Clear { prim }
+            | Self::Put { prim, .. }
+            | Self::Got { prim, .. }
+            | Self::TaskDone { prim, .. }
+            | Self::BarrierArrive { prim, .. }
+            | Self::BarrierPass { prim, .. }
+            | Self::BarrierBroken { prim }
+            | Self::BarrierReset { prim }
+            | Self::Load { prim, .. }
+            | Self::Store { prim, .. }
+            | Self::LocalGet { prim, .. }
+            | Self::LocalSet { prim, .. } => Some(*prim),
+            Self::Misuse { prim, .. } => *prim,
+            _ => None,
+        }
+    }
+}
+
+/// Demo microseconds of a duration, saturating.
+#[must_use]
+pub fn micros(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_round_trip_through_json() {
+        let event = TraceEvent {
+            seq: 7,
+            time_us: 1_500,
+            thread: 2,
+            loc: Some(SourceLoc { file: "demos/lock.rs".into(), line: 12 }),
+            kind: EventKind::Notified { prim: 3, n: 2, woken: vec![4, 5] },
+        };
+        let json = serde_json::to_string(&event).expect("serialises");
+        assert!(json.contains(r#""kind":"notified""#), "{json}");
+        let back: TraceEvent = serde_json::from_str(&json).expect("parses");
+        assert_eq!(back, event);
+    }
+
+    #[test]
+    fn prim_names_the_primitive_an_event_concerns() {
+        assert_eq!(EventKind::Set { prim: 9 }.prim(), Some(9));
+        assert_eq!(EventKind::SleepEnd.prim(), None);
+        assert_eq!(EventKind::Misuse { prim: None, message: String::new() }.prim(), None);
+    }
+}

@@ -1,0 +1,303 @@
+//! The pause/step gate: the state machine every instrumented call passes through.
+//!
+//! `Running` lets everyone through. `Paused` holds each thread at its next instrumented call
+//! (it joins the ready set). A step grants one ready thread a single pass and the gate becomes
+//! `Stepping(tid)` until that thread comes back to the gate, blocks, or ends.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+use crate::event::Tid;
+
+/// Where the gate is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PauseState {
+    /// Threads run freely.
+    Running,
+    /// Every thread stops at its next instrumented call.
+    Paused,
+    /// One thread was let through for one operation and has not yet stopped again.
+    Stepping(Tid),
+}
+
+/// A step that took effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    /// The thread that moves.
+    pub thread: Tid,
+    /// True when no thread was ready and demo time jumped to this thread's timeout instead.
+    pub advanced: bool,
+}
+
+/// Why a step request did nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepRefused {
+    /// The session is running; pause it first.
+    NotPaused,
+    /// The previous step has not finished: this thread is still moving.
+    Busy(Tid),
+    /// The chosen thread cannot move now (blocked, or a sleeper with a later timeout).
+    NotReady(Tid),
+    /// No thread can move: all are blocked without a timeout, or all have ended.
+    NothingToStep,
+}
+
+impl fmt::Display for StepRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotPaused => f.write_str("the session is running: pause it before stepping"),
+            Self::Busy(tid) => write!(f, "thread #{tid} is still finishing its step"),
+            Self::NotReady(tid) => write!(f, "thread #{tid} cannot move now: it waits for another thread"),
+            Self::NothingToStep => f.write_str("no thread can move: every live thread is blocked"),
+        }
+    }
+}
+
+impl std::error::Error for StepRefused {}
+
+#[derive(Debug)]
+struct GateState {
+    mode: PauseState,
+    /// Threads held at the gate, by number (the deterministic step order).
+    ready: BTreeSet<Tid>,
+    /// The thread allowed through once.
+    grant: Option<Tid>,
+    last_stepped: Tid,
+}
+
+/// The gate. The session wraps it with the clock and the flags; this type is only the state
+/// machine and the waiting.
+#[derive(Debug)]
+pub(crate) struct Gate {
+    state: Mutex<GateState>,
+    /// Threads held at the gate wait here.
+    held: Condvar,
+    /// Controllers waiting for a step to finish wait here.
+    settled: Condvar,
+}
+
+impl Gate {
+    pub(crate) fn new(paused: bool) -> Self {
+        let mode = if paused { PauseState::Paused } else { PauseState::Running };
+        Self {
+            state: Mutex::new(GateState { mode, ready: BTreeSet::new(), grant: None, last_stepped: 0 }),
+            held: Condvar::new(),
+            settled: Condvar::new(),
+        }
+    }
+
+    pub(crate) fn mode(&self) -> PauseState {
+        self.state.lock().mode
+    }
+
+    /// Holds `tid` at the gate while paused, until it is granted a step, the session resumes,
+    /// or `killed()` turns true.
+    pub(crate) fn pass(&self, tid: Tid, killed: impl Fn() -> bool) {
+        let mut state = self.state.lock();
+        if state.mode == PauseState::Stepping(tid) {
+            state.mode = PauseState::Paused;
+            self.settled.notify_all();
+        }
+        loop {
+            if killed() || state.mode == PauseState::Running {
+                state.ready.remove(&tid);
+                return;
+            }
+            if state.grant == Some(tid) {
+                state.grant = None;
+                state.ready.remove(&tid);
+                state.mode = PauseState::Stepping(tid);
+                return;
+            }
+            if state.ready.insert(tid) {
+                self.settled.notify_all();
+            }
+            self.held.wait(&mut state);
+        }
+    }
+
+    /// The thread `tid` stopped moving without reaching the gate (it blocked, slept or ended):
+    /// its step is over.
+    pub(crate) fn note_stopped(&self, tid: Tid) {
+        let mut state = self.state.lock();
+        state.ready.remove(&tid);
+        if state.mode == PauseState::Stepping(tid) {
+            state.mode = PauseState::Paused;
+            self.settled.notify_all();
+        }
+    }
+
+    /// Whether a timed wait of `tid` may run out now: always while running; while paused only
+    /// for the thread being stepped, so that a step moves exactly one thread.
+    pub(crate) fn may_expire(&self, tid: Tid) -> bool {
+        let mode = self.state.lock().mode;
+        mode == PauseState::Running || mode == PauseState::Stepping(tid)
+    }
+
+    /// Switches between running and paused; returns false when nothing changed.
+    pub(crate) fn set_paused(&self, paused: bool) -> bool {
+        let mut state = self.state.lock();
+        let changed = match (state.mode, paused) {
+            (PauseState::Running, true) => {
+                state.mode = PauseState::Paused;
+                true
+            }
+            (PauseState::Paused | PauseState::Stepping(_), false) => {
+                state.mode = PauseState::Running;
+                state.grant = None;
+                true
+            }
+            _ => false,
+        };
+        if changed {
+            self.held.notify_all();
+            self.settled.notify_all();
+        }
+        changed
+    }
+
+    /// Picks the thread to step: `target`, or the next ready thread after the last one stepped.
+    /// `sleeper` names the thread whose timeout ends first, used when nobody is ready.
+    pub(crate) fn step(&self, target: Option<Tid>, sleeper: Option<Tid>) -> Result<Step, StepRefused> {
+        let mut state = self.state.lock();
+        match state.mode {
+            PauseState::Running => return Err(StepRefused::NotPaused),
+            PauseState::Stepping(tid) => return Err(StepRefused::Busy(tid)),
+            PauseState::Paused => {}
+        }
+        let chosen = match target {
+            Some(tid) if state.ready.contains(&tid) => Some(tid),
+            Some(tid) if sleeper == Some(tid) => None,
+            Some(tid) => return Err(StepRefused::NotReady(tid)),
+            None => {
+                let after = state.last_stepped;
+                state.ready.range(after + 1..).next().or_else(|| state.ready.iter().next()).copied()
+            }
+        };
+        let step = match (chosen, sleeper) {
+            (Some(thread), _) => {
+                state.grant = Some(thread);
+                self.held.notify_all();
+                Step { thread, advanced: false }
+            }
+            (None, Some(thread)) => {
+                state.mode = PauseState::Stepping(thread);
+                Step { thread, advanced: true }
+            }
+            (None, None) => return Err(StepRefused::NothingToStep),
+        };
+        state.last_stepped = step.thread;
+        Ok(step)
+    }
+
+    /// Threads held at the gate, in step order.
+    pub(crate) fn ready(&self) -> Vec<Tid> {
+        self.state.lock().ready.iter().copied().collect()
+    }
+
+    /// Waits until no step is in progress and no grant is pending; false on timeout.
+    pub(crate) fn wait_settled(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now().checked_add(timeout);
+        let mut state = self.state.lock();
+        while matches!(state.mode, PauseState::Stepping(_)) || state.grant.is_some() {
+            match deadline {
+                Some(deadline) => {
+                    if self.settled.wait_until(&mut state, deadline).timed_out() {
+                        return false;
+                    }
+                }
+                None => self.settled.wait(&mut state),
+            }
+        }
+        true
+    }
+
+    /// Waits until at least `count` threads are held at the gate; false on timeout.
+    pub(crate) fn wait_ready(&self, count: usize, timeout: Duration) -> bool {
+        let deadline = Instant::now().checked_add(timeout);
+        let mut state = self.state.lock();
+        while state.ready.len() < count {
+            match deadline {
+                Some(deadline) => {
+                    if self.settled.wait_until(&mut state, deadline).timed_out() {
+                        return false;
+                    }
+                }
+                None => self.settled.wait(&mut state),
+            }
+        }
+        true
+    }
+
+    /// Wakes every held thread so it can look at its kill flag.
+    pub(crate) fn wake_all(&self) {
+        let _state = self.state.lock();
+        self.held.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stepping_requires_a_pause() {
+        let gate = Gate::new(false);
+        assert_eq!(gate.step(None, None), Err(StepRefused::NotPaused));
+    }
+
+    #[test]
+    fn with_nobody_ready_a_step_wakes_the_first_sleeper() {
+        let gate = Gate::new(true);
+        assert_eq!(gate.step(None, Some(4)), Ok(Step { thread: 4, advanced: true }));
+        assert_eq!(gate.mode(), PauseState::Stepping(4));
+        assert_eq!(gate.step(None, None), Err(StepRefused::Busy(4)));
+        gate.note_stopped(4);
+        assert_eq!(gate.mode(), PauseState::Paused);
+        assert_eq!(gate.step(None, None), Err(StepRefused::NothingToStep));
+    }
+
+    #[test]
+    fn a_blocked_target_is_refused() {
+        let gate = Gate::new(true);
+        assert_eq!(gate.step(Some(3), None), Err(StepRefused::NotReady(3)));
+    }
+
+    #[test]
+    fn steps_go_round_robin_over_ready_threads() {
+        let gate = std::sync::Arc::new(Gate::new(true));
+        let threads: Vec<_> = (1..=3)
+            .map(|tid| {
+                let gate = gate.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..2 {
+                        gate.pass(tid, || false);
+                    }
+                    gate.note_stopped(tid);
+                })
+            })
+            .collect();
+        assert!(gate.wait_ready(3, Duration::from_secs(30)));
+        let mut order = Vec::new();
+        for _ in 0..6 {
+            assert!(gate.wait_settled(Duration::from_secs(30)));
+            // The stepped thread comes back to the gate (or ends) before the next step.
+            let step = loop {
+                match gate.step(None, None) {
+                    Ok(step) => break step,
+                    Err(StepRefused::NothingToStep | StepRefused::Busy(_)) => std::thread::yield_now(),
+                    Err(other) => panic!("{other}"),
+                }
+            };
+            order.push(step.thread);
+            assert!(gate.wait_settled(Duration::from_secs(30)));
+        }
+        for thread in threads {
+            thread.join().expect("gate thread ends");
+        }
+        assert_eq!(order, [1, 2, 3, 1, 2, 3]);
+    }
+}

@@ -1,0 +1,539 @@
+//! Sessions: isolated worlds of threads with their own registry, clock, pause/step gate, RNG
+//! seed and event subscribers. Outside an explicit session everything runs in a default one.
+
+mod clock;
+pub(crate) mod context;
+mod emit;
+mod gate;
+pub(crate) mod registry;
+pub(crate) mod wait;
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::panic::{AssertUnwindSafe, Location};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use crossbeam_utils::CachePadded;
+use parking_lot::Mutex;
+
+use self::clock::Clock;
+pub use self::clock::{SPEED_RANGE, clamp_speed};
+use self::emit::Emitter;
+pub use self::emit::Subscription;
+use self::gate::Gate;
+pub use self::gate::{PauseState, Step, StepRefused};
+use self::registry::{DefaultName, Life, Registry, ThreadRecord};
+use crate::event::{Control, EventKind, ExitKind, Pid, PrimInfo, SourceLoc, Tid};
+
+/// Somebody subscribed: build and send events.
+pub(crate) const LISTENING: u8 = 1;
+/// The gate is closed or stepping: every operation stops at it.
+pub(crate) const GATED: u8 = 2;
+/// The session is shutting down: killed daemons unwind at their next operation.
+pub(crate) const SHUTDOWN: u8 = 4;
+
+#[derive(Debug, Default)]
+struct PrimCounters {
+    next_pid: Pid,
+    per_kind: HashMap<&'static str, u32>,
+}
+
+/// The shared state of a session.
+pub(crate) struct SessionInner {
+    pub(crate) seed: u64,
+    /// Read by every operation, written only by controls: kept apart from busier fields.
+    pub(crate) flags: CachePadded<AtomicU8>,
+    pub(crate) clock: Clock,
+    pub(crate) gate: Gate,
+    emitter: Emitter,
+    pub(crate) registry: Registry,
+    /// Threads in a timed wait, by demo-time deadline: the order in which a paused session's
+    /// steps wake sleepers.
+    pub(crate) timers: Mutex<BTreeSet<(u64, Tid)>>,
+    prims: Mutex<PrimCounters>,
+    main: Mutex<Option<Arc<ThreadRecord>>>,
+    is_default: bool,
+    main_bound: AtomicBool,
+    ran: AtomicBool,
+}
+
+impl fmt::Debug for SessionInner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("seed", &self.seed)
+            .field("speed", &self.clock.speed())
+            .field("pause", &self.gate.mode())
+            .field("threads", &self.registry.count_alive())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The default session, used by code that runs outside [`Session::run`].
+pub(crate) fn default_session() -> &'static Arc<SessionInner> {
+    static DEFAULT: OnceLock<Arc<SessionInner>> = OnceLock::new();
+    DEFAULT.get_or_init(|| SessionInner::new(0, 1.0, false, true))
+}
+
+impl SessionInner {
+    fn new(seed: u64, initial_speed: f64, paused: bool, is_default: bool) -> Arc<Self> {
+        let registry = Registry::default();
+        let (main_tid, main_name) = registry.allocate(Some("MainThread".to_owned()), DefaultName::Thread);
+        let inner = Arc::new(Self {
+            seed,
+            flags: CachePadded::new(AtomicU8::new(if paused { GATED } else { 0 })),
+            clock: Clock::new(initial_speed, paused),
+            gate: Gate::new(paused),
+            emitter: Emitter::default(),
+            registry,
+            timers: Mutex::new(BTreeSet::new()),
+            prims: Mutex::new(PrimCounters::default()),
+            main: Mutex::new(None),
+            is_default,
+            main_bound: AtomicBool::new(false),
+            ran: AtomicBool::new(false),
+        });
+        let main = Arc::new(ThreadRecord::new(inner.clone(), main_tid, main_name, false, false, Life::Started));
+        if is_default {
+            // The process's main thread is alive from the start, whether or not it calls in.
+            inner.registry.add_alive(main.clone());
+        }
+        *inner.main.lock() = Some(main);
+        inner
+    }
+
+    /// The flag word every operation reads first; 0 means "run the raw primitive".
+    #[inline]
+    pub(crate) fn flags(&self) -> u8 {
+        self.flags.load(Ordering::Relaxed)
+    }
+
+    #[inline]
+    pub(crate) fn listening(&self) -> bool {
+        self.flags() & LISTENING != 0
+    }
+
+    /// Sends an event from the current thread (if anybody listens).
+    pub(crate) fn emit(self: &Arc<Self>, loc: Option<&'static Location<'static>>, kind: EventKind) {
+        if self.listening() {
+            Emitter::emit_fast(self, loc.map(SourceLoc::from_location), kind);
+        }
+    }
+
+    /// Sends an event the model cannot do without (a thread or primitive appearing, a rename):
+    /// through the direct path, which never drops.
+    pub(crate) fn emit_lifecycle(self: &Arc<Self>, loc: Option<&'static Location<'static>>, kind: EventKind) {
+        if self.listening() {
+            let thread = context::tid_in(self);
+            self.emit_as(thread, loc.map(SourceLoc::from_location), kind);
+        }
+    }
+
+    /// Sends an event on behalf of `thread`.
+    pub(crate) fn emit_as(&self, thread: Tid, loc: Option<SourceLoc>, kind: EventKind) {
+        if self.listening() {
+            self.emitter.emit_direct(self, thread, loc, kind);
+        }
+    }
+
+    /// The gate, for operations started while a flag is set: stops at the pause gate, and
+    /// unwinds a daemon killed at shutdown.
+    pub(crate) fn enter_op() {
+        if std::thread::panicking() {
+            return;
+        }
+        context::with_current(|thread| {
+            if thread.is_killed() {
+                context::die();
+            }
+            let session = &thread.session;
+            if session.flags() & GATED != 0 {
+                session.gate.pass(thread.tid, || thread.is_killed());
+                if thread.is_killed() {
+                    context::die();
+                }
+            }
+        });
+    }
+
+    /// Registers a primitive: its number and display name (`Lock-1` style when unnamed).
+    pub(crate) fn register_prim(
+        self: &Arc<Self>,
+        kind: &'static str,
+        name: Option<String>,
+        info: PrimInfo,
+        loc: &'static Location<'static>,
+    ) -> (Pid, String) {
+        let (pid, name) = {
+            let mut prims = self.prims.lock();
+            prims.next_pid += 1;
+            let counter = prims.per_kind.entry(kind).or_insert(0);
+            *counter += 1;
+            let name = name.unwrap_or_else(|| format!("{kind}-{counter}"));
+            (prims.next_pid, name)
+        };
+        self.emit_lifecycle(Some(loc), EventKind::PrimCreated { prim: pid, name: name.clone(), info });
+        (pid, name)
+    }
+
+    /// A new, unstarted thread record.
+    pub(crate) fn create_thread(
+        self: &Arc<Self>,
+        name: Option<String>,
+        daemon: bool,
+        loc: &'static Location<'static>,
+    ) -> Arc<ThreadRecord> {
+        let (tid, name) = self.registry.allocate(name, DefaultName::Thread);
+        let record = Arc::new(ThreadRecord::new(self.clone(), tid, name.clone(), daemon, false, Life::Created));
+        self.emit_lifecycle(Some(loc), EventKind::ThreadCreated { tid, name, daemon, foreign: false });
+        record
+    }
+
+    /// A record for an OS thread threadviz did not start: the process's main thread (named
+    /// `main` by std) becomes `MainThread`, any other a daemonic `Dummy-N`, as in Python.
+    pub(crate) fn adopt_current_os_thread(self: &Arc<Self>) -> Arc<ThreadRecord> {
+        let is_main = std::thread::current().name() == Some("main");
+        if is_main
+            && !self.main_bound.swap(true, Ordering::SeqCst)
+            && let Some(main) = self.main.lock().clone()
+        {
+            main.set_ident(context::ident());
+            return main;
+        }
+        let (tid, name) = self.registry.allocate(None, DefaultName::Dummy);
+        let record = Arc::new(ThreadRecord::new(self.clone(), tid, name.clone(), true, true, Life::Started));
+        record.set_ident(context::ident());
+        self.registry.add_alive(record.clone());
+        self.emit_as(tid, None, EventKind::ThreadCreated { tid, name, daemon: true, foreign: true });
+        self.emit_as(tid, None, EventKind::ThreadStarted { tid, daemon: true });
+        record
+    }
+
+    pub(crate) fn foreign_thread_ended(&self, record: &ThreadRecord) {
+        if record.foreign && record.finish(ExitKind::Normal) {
+            self.registry.remove_alive(record.tid);
+            self.emit_as(record.tid, None, EventKind::ThreadExited { tid: record.tid, exit: ExitKind::Normal });
+        }
+    }
+
+    /// A thread's target returned, panicked or was killed.
+    pub(crate) fn thread_ended(&self, record: &ThreadRecord, exit: ExitKind) {
+        if exit != ExitKind::Killed && record.finish(exit.clone()) {
+            self.emit_as(record.tid, None, EventKind::ThreadExited { tid: record.tid, exit });
+        }
+        self.registry.remove_alive(record.tid);
+        self.gate.note_stopped(record.tid);
+    }
+
+    pub(crate) fn main_thread(&self) -> Option<Arc<ThreadRecord>> {
+        self.main.lock().clone()
+    }
+
+    fn set_flag(&self, bit: u8, on: bool) {
+        if on {
+            self.flags.fetch_or(bit, Ordering::SeqCst);
+        } else {
+            self.flags.fetch_and(!bit, Ordering::SeqCst);
+        }
+    }
+
+    fn wake_all_threads(&self) {
+        self.gate.wake_all();
+        for record in self.registry.alive() {
+            record.wake();
+        }
+    }
+
+    fn control(&self, control: Control) {
+        self.emit_as(0, None, EventKind::Control { control });
+    }
+
+    fn pause(&self) {
+        self.set_flag(GATED, true);
+        if self.gate.set_paused(true) {
+            self.clock.set_paused(true);
+            self.control(Control::Pause);
+        }
+    }
+
+    fn resume(&self) {
+        if self.gate.set_paused(false) {
+            self.clock.set_paused(false);
+            self.control(Control::Resume);
+        }
+        self.set_flag(GATED, false);
+        // Timed waiters computed "forever" while paused: let them look at the clock again.
+        self.wake_all_threads();
+    }
+
+    fn step(&self, target: Option<Tid>) -> Result<Step, StepRefused> {
+        let first_timer = self.timers.lock().iter().next().copied();
+        let step = self.gate.step(target, first_timer.map(|(_, tid)| tid))?;
+        if step.advanced {
+            if let Some((deadline, tid)) = first_timer {
+                self.clock.advance_to(deadline);
+                if let Some(record) = self.registry.find(tid) {
+                    record.wake();
+                }
+            }
+            self.control(Control::Advance { thread: step.thread });
+        } else {
+            self.control(Control::Step { thread: step.thread });
+        }
+        Ok(step)
+    }
+
+    fn set_speed(&self, speed: f64) -> f64 {
+        let speed = self.clock.set_speed(speed);
+        self.control(Control::Speed { speed });
+        self.wake_all_threads();
+        speed
+    }
+
+    /// Python's shutdown: wait for the non-daemon threads, then stop the daemons.
+    fn shutdown(&self, main: &ThreadRecord, exit: ExitKind) {
+        self.emit_as(main.tid, None, EventKind::ShutdownBegin);
+        self.registry.wait_non_daemons(main.tid);
+        self.set_flag(SHUTDOWN, true);
+        for record in self.registry.alive() {
+            if record.tid != main.tid && !record.foreign && record.kill() {
+                self.emit_as(record.tid, None, EventKind::ThreadExited { tid: record.tid, exit: ExitKind::Killed });
+                self.registry.remove_alive(record.tid);
+            }
+        }
+        self.gate.wake_all();
+        main.finish(exit.clone());
+        self.registry.remove_alive(main.tid);
+        self.emit_as(main.tid, None, EventKind::ThreadExited { tid: main.tid, exit });
+        self.emit_as(main.tid, None, EventKind::SessionEnded);
+        self.emitter.close(&self.flags);
+    }
+}
+
+/// An isolated world of threads: a registry, a `Thread-N` counter, a demo clock, a pause/step
+/// gate, an RNG seed and event subscribers. Cheap to clone; clones control the same session.
+///
+/// ```
+/// use threadviz::{Session, thread};
+///
+/// let session = Session::new();
+/// let events = session.subscribe();
+/// session.run(|| {
+///     let worker = thread::spawn(|| tracing::info!("Worker"));
+///     worker.join().expect("started");
+/// });
+/// assert!(events.receiver().try_iter().any(|event| matches!(event.kind, threadviz::EventKind::Log { .. })));
+/// ```
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<SessionInner>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Options for a new [`Session`].
+#[derive(Debug, Clone)]
+pub struct SessionBuilder {
+    seed: u64,
+    speed: f64,
+    paused: bool,
+}
+
+impl SessionBuilder {
+    /// Seed of the session's random numbers (`--seed`); threads draw from their own streams
+    /// derived from it, so random sleeps repeat across runs.
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Initial speed, clamped to [`SPEED_RANGE`].
+    #[must_use]
+    pub fn speed(mut self, speed: f64) -> Self {
+        self.speed = speed;
+        self
+    }
+
+    /// Start paused: the main thread stops before its first operation.
+    #[must_use]
+    pub fn paused(mut self, paused: bool) -> Self {
+        self.paused = paused;
+        self
+    }
+
+    /// Creates the session.
+    #[must_use]
+    pub fn build(self) -> Session {
+        Session { inner: SessionInner::new(self.seed, self.speed, self.paused, false) }
+    }
+}
+
+impl Session {
+    /// A new session: seed 0, speed 1, running.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// Options for a new session.
+    #[must_use]
+    pub fn builder() -> SessionBuilder {
+        SessionBuilder { seed: 0, speed: 1.0, paused: false }
+    }
+
+    /// The session of the calling thread (the default session outside any).
+    #[must_use]
+    pub fn current() -> Self {
+        Self { inner: context::session() }
+    }
+
+    /// Runs `main` on the calling OS thread as this session's `MainThread`, then shuts down as
+    /// Python does: waits for every non-daemon thread, then stops the daemon threads at their
+    /// next instrumented call (they are reported as killed). Logs made with `tracing` inside
+    /// become log events of the calling thread. A panic in `main` is re-raised after shutdown.
+    ///
+    /// # Panics
+    /// If the session has already run.
+    pub fn run<R>(&self, main: impl FnOnce() -> R) -> R {
+        assert!(!self.inner.ran.swap(true, Ordering::SeqCst), "a Session runs once; create a new one to run again");
+        let inner = &self.inner;
+        let record = inner.main_thread().expect("a session that has not run has its main thread");
+        record.set_ident(context::ident());
+        inner.registry.add_alive(record.clone());
+        inner.emit_as(
+            record.tid,
+            None,
+            EventKind::ThreadCreated { tid: record.tid, name: record.name(), daemon: false, foreign: false },
+        );
+        inner.emit_as(record.tid, None, EventKind::ThreadStarted { tid: record.tid, daemon: false });
+        let previous = context::bind(Some(record.clone()));
+        let dispatch = crate::log::capture_dispatch();
+        let result = tracing::dispatcher::with_default(&dispatch, || std::panic::catch_unwind(AssertUnwindSafe(main)));
+        let exit = match &result {
+            Ok(_) => ExitKind::Normal,
+            Err(payload) => ExitKind::Panicked { message: crate::thread::panic_message(payload.as_ref()) },
+        };
+        inner.shutdown(&record, exit);
+        emit::release_thread_ring();
+        context::bind(previous);
+        // Break the session <-> main record cycle now that nothing runs.
+        inner.main.lock().take();
+        match result {
+            Ok(value) => value,
+            Err(payload) => std::panic::resume_unwind(payload),
+        }
+    }
+
+    /// A lossless subscription: every event from now on, in sequence order.
+    /// Subscribe before [`Session::run`] to see the session from its start.
+    #[must_use]
+    pub fn subscribe(&self) -> Subscription {
+        Emitter::subscribe(&self.inner, None, &self.inner.flags)
+    }
+
+    /// A lossy subscription for viewers: when `capacity` events are waiting, new ones are
+    /// dropped and counted instead of ever blocking the watched program.
+    #[must_use]
+    pub fn subscribe_lossy(&self, capacity: usize) -> Subscription {
+        Emitter::subscribe(&self.inner, Some(capacity), &self.inner.flags)
+    }
+
+    /// Every thread stops at its next instrumented call; demo time stops.
+    pub fn pause(&self) {
+        self.inner.pause();
+    }
+
+    /// Threads run freely again; demo time runs again.
+    pub fn resume(&self) {
+        self.inner.resume();
+    }
+
+    /// Lets exactly one thread perform its next operation: `thread`, or the next ready thread
+    /// in thread-number order after the last one stepped. When no thread is ready, demo time
+    /// jumps to the earliest timeout and that thread's wait ends.
+    pub fn step(&self, thread: Option<Tid>) -> Result<Step, StepRefused> {
+        self.inner.step(thread)
+    }
+
+    /// Sets the speed (clamped to [`SPEED_RANGE`]); sleeps and timeouts scale. Returns the speed set.
+    pub fn set_speed(&self, speed: f64) -> f64 {
+        self.inner.set_speed(speed)
+    }
+
+    /// The current speed.
+    #[must_use]
+    pub fn speed(&self) -> f64 {
+        self.inner.clock.speed()
+    }
+
+    /// Running, paused or stepping.
+    #[must_use]
+    pub fn pause_state(&self) -> PauseState {
+        self.inner.gate.mode()
+    }
+
+    /// Threads held at the gate, in step order.
+    #[must_use]
+    pub fn ready_threads(&self) -> Vec<Tid> {
+        self.inner.gate.ready()
+    }
+
+    /// Waits until the current step has finished and its events are delivered; false if
+    /// `timeout` passed first.
+    pub fn wait_settled(&self, timeout: Duration) -> bool {
+        let settled = self.inner.gate.wait_settled(timeout);
+        self.flush();
+        settled
+    }
+
+    /// Waits until at least `count` threads are held at the gate and their events are
+    /// delivered; false if `timeout` passed first.
+    pub fn wait_ready(&self, count: usize, timeout: Duration) -> bool {
+        let ready = self.inner.gate.wait_ready(count, timeout);
+        self.flush();
+        ready
+    }
+
+    /// Events dropped at their source because the collector fell behind a thread (its ring
+    /// was full). Primitive operations only: thread lifecycle events are never dropped.
+    #[must_use]
+    pub fn lost_events(&self) -> u64 {
+        self.inner.emitter.lost()
+    }
+
+    /// Delivers to subscribers every event emitted before the call. Events otherwise arrive
+    /// within a few milliseconds, collected in batches off the watched threads.
+    pub fn flush(&self) {
+        self.inner.emitter.flush();
+    }
+
+    /// Demo time since the session was created.
+    #[must_use]
+    pub fn now(&self) -> Duration {
+        self.inner.clock.now()
+    }
+
+    /// The RNG seed.
+    #[must_use]
+    pub fn seed(&self) -> u64 {
+        self.inner.seed
+    }
+
+    /// Whether this is the implicit default session.
+    #[must_use]
+    pub fn is_default(&self) -> bool {
+        self.inner.is_default
+    }
+}

@@ -1,0 +1,104 @@
+//! The one way threadviz blocks a thread: on a primitive's mutex and condvar, with a demo-time
+//! deadline, registered with its session so that pause, resume, speed changes, steps and
+//! shutdown can wake it.
+
+use std::sync::Arc;
+
+use parking_lot::{Condvar, Mutex, MutexGuard};
+
+use super::clock::RealWait;
+use super::context;
+
+/// Something a controller can wake so a blocked thread looks at the world again.
+pub(crate) trait Wake: Send + Sync {
+    fn wake_all(&self);
+}
+
+/// A primitive's state with the condvar its waiters sleep on.
+#[derive(Debug, Default)]
+pub(crate) struct WaitCell<T> {
+    state: Mutex<T>,
+    cv: Condvar,
+}
+
+impl<T> WaitCell<T> {
+    pub(crate) fn new(state: T) -> Arc<Self> {
+        Arc::new(Self { state: Mutex::new(state), cv: Condvar::new() })
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+        self.state.lock()
+    }
+
+    /// Wakes every waiter; each re-checks its own condition. Call with the state locked.
+    pub(crate) fn notify_all(&self) {
+        self.cv.notify_all();
+    }
+
+    /// Wakes one waiter. Call with the state locked.
+    pub(crate) fn notify_one(&self) {
+        self.cv.notify_one();
+    }
+}
+
+impl<T: Send> Wake for WaitCell<T> {
+    fn wake_all(&self) {
+        let _state = self.state.lock();
+        self.cv.notify_all();
+    }
+}
+
+/// How a blocking wait ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The condition became true.
+    Ready,
+    /// The demo-time deadline passed first.
+    TimedOut,
+    /// The thread is a daemon stopped at shutdown: leave the wait and unwind.
+    Killed,
+}
+
+/// Waits on `cell` (whose state `guard` holds) until `ready` is true, the demo-time deadline
+/// `deadline_ns` passes (None: never), or the thread is killed.
+///
+/// Spurious wake-ups are absorbed here: callers see only the three outcomes. While the session
+/// is paused a deadline can only run out for the thread being stepped, so a step moves exactly
+/// one thread.
+pub(crate) fn block_on<T: Send + 'static>(
+    cell: &Arc<WaitCell<T>>,
+    guard: &mut MutexGuard<'_, T>,
+    deadline_ns: Option<u64>,
+    mut ready: impl FnMut(&mut T) -> bool,
+) -> Outcome {
+    if ready(guard) {
+        return Outcome::Ready;
+    }
+    let thread = context::current();
+    let session = &thread.session;
+    session.gate.note_stopped(thread.tid);
+    thread.set_blocked_on(Some(cell.clone()));
+    if let Some(deadline) = deadline_ns {
+        session.timers.lock().insert((deadline, thread.tid));
+    }
+    let outcome = loop {
+        if thread.is_killed() {
+            break Outcome::Killed;
+        }
+        if ready(guard) {
+            break Outcome::Ready;
+        }
+        match deadline_ns.map(|deadline| session.clock.real_wait(deadline)) {
+            Some(RealWait::Expired) if session.gate.may_expire(thread.tid) => break Outcome::TimedOut,
+            None | Some(RealWait::Expired | RealWait::Indefinitely) => cell.cv.wait(guard),
+            Some(RealWait::For(wait)) => {
+                cell.cv.wait_for(guard, wait);
+            }
+        }
+    };
+    thread.set_blocked_on(None);
+    if let Some(deadline) = deadline_ns {
+        session.timers.lock().remove(&(deadline, thread.tid));
+    }
+    outcome
+}

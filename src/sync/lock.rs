@@ -1,0 +1,261 @@
+//! `Lock`: Python's plain lock. Not owned: any thread may release it.
+
+use std::fmt;
+use std::panic::Location;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
+
+use super::{PrimMeta, SyncError, deadline_after, timeout_mode};
+use crate::event::{EventKind, PrimInfo, WaitMode};
+use crate::session::context;
+use crate::session::wait::{Outcome, WaitCell, block_on};
+
+const LOCKED: u8 = 1;
+const PARKED: u8 = 2;
+
+/// The lock word and the waiters' parking place: the raw state machine, without events.
+#[derive(Debug)]
+pub(crate) struct RawLock {
+    state: AtomicU8,
+    /// Number of parked waiters; its mutex also orders releases against parking.
+    waiters: Arc<WaitCell<usize>>,
+}
+
+impl RawLock {
+    fn new() -> Self {
+        Self { state: AtomicU8::new(0), waiters: WaitCell::new(0) }
+    }
+
+    #[inline]
+    pub(crate) fn try_lock(&self) -> bool {
+        let mut state = self.state.load(Ordering::Relaxed);
+        loop {
+            if state & LOCKED != 0 {
+                return false;
+            }
+            match self.state.compare_exchange_weak(state, state | LOCKED, Ordering::Acquire, Ordering::Relaxed) {
+                Ok(_) => return true,
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
+    /// Clears the locked bit; false if it was not set. Wakes a parked waiter if there is one.
+    #[inline]
+    pub(crate) fn unlock(&self) -> bool {
+        let mut state = self.state.load(Ordering::Relaxed);
+        loop {
+            if state & LOCKED == 0 {
+                return false;
+            }
+            match self.state.compare_exchange_weak(state, state & !LOCKED, Ordering::Release, Ordering::Relaxed) {
+                Ok(_) => {
+                    if state & PARKED != 0 {
+                        let _waiters = self.waiters.lock();
+                        self.waiters.notify_one();
+                    }
+                    return true;
+                }
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
+    pub(crate) fn is_locked(&self) -> bool {
+        self.state.load(Ordering::Relaxed) & LOCKED != 0
+    }
+
+    /// Parks until the lock is taken, the deadline passes or the thread is killed.
+    pub(crate) fn lock_slow(&self, deadline: Option<u64>) -> Outcome {
+        let mut waiters = self.waiters.lock();
+        *waiters += 1;
+        self.state.fetch_or(PARKED, Ordering::Relaxed);
+        let outcome = block_on(&self.waiters, &mut waiters, deadline, |_| self.try_lock());
+        *waiters -= 1;
+        if *waiters == 0 {
+            self.state.fetch_and(!PARKED, Ordering::Relaxed);
+        } else if outcome != Outcome::Ready {
+            // A wake-up meant for us may have been spent on a wait that ended otherwise: pass it on.
+            self.waiters.notify_one();
+        }
+        outcome
+    }
+}
+
+pub(crate) struct LockInner {
+    pub(crate) raw: RawLock,
+    pub(crate) meta: PrimMeta,
+}
+
+impl LockInner {
+    /// Acquires as `mode` says; with events and the gate when the session is active.
+    pub(crate) fn acquire(&self, mode: WaitMode, timeout: Option<Duration>, loc: &'static Location<'static>) -> bool {
+        if !self.meta.active() {
+            if self.raw.try_lock() {
+                return true;
+            }
+            if mode == WaitMode::NonBlocking {
+                return false;
+            }
+            let outcome = self.raw.lock_slow(timeout.and_then(deadline_after));
+            if outcome == Outcome::Killed {
+                context::die();
+            }
+            return outcome == Outcome::Ready;
+        }
+        self.meta.enter();
+        self.meta.emit(loc, |prim| EventKind::Requested { prim, mode });
+        let got = self.acquire_quiet(mode, timeout);
+        self.meta.emit(loc, |prim| match (got, mode) {
+            (true, _) => EventKind::Acquired { prim, count: 1 },
+            (false, WaitMode::NonBlocking) => EventKind::TryFailed { prim },
+            (false, _) => EventKind::TimedOut { prim },
+        });
+        self.meta.leave();
+        got
+    }
+
+    /// The acquire itself, without gate or events (used inside condition waits too).
+    pub(crate) fn acquire_quiet(&self, mode: WaitMode, timeout: Option<Duration>) -> bool {
+        self.raw.try_lock()
+            || (mode != WaitMode::NonBlocking && self.raw.lock_slow(timeout.and_then(deadline_after)) == Outcome::Ready)
+    }
+
+    pub(crate) fn release(&self, loc: &'static Location<'static>) -> Result<(), SyncError> {
+        if !self.meta.active() {
+            return if self.raw.unlock() { Ok(()) } else { Err(SyncError::ReleaseUnlocked) };
+        }
+        self.meta.enter();
+        // Serialise with other instrumented releases so the event is emitted exactly when the
+        // release happens, before any waiter can report its acquire.
+        let released = {
+            let _order = self.raw.waiters.lock();
+            let locked = self.raw.is_locked();
+            if locked {
+                self.meta.emit(loc, |prim| EventKind::Released { prim, count: 0 });
+            }
+            locked
+        };
+        if released && self.raw.unlock() { Ok(()) } else { Err(self.meta.misuse(loc, SyncError::ReleaseUnlocked)) }
+    }
+}
+
+/// Python's `threading.Lock`: acquired by one thread at a time, released by any thread.
+///
+/// ```
+/// let lock = threadviz::sync::Lock::named("file");
+/// {
+///     let _held = lock.hold(); // `with lock:`
+///     assert!(lock.locked());
+/// }
+/// assert!(!lock.locked());
+/// assert!(lock.release().is_err(), "release unlocked lock");
+/// ```
+#[derive(Clone)]
+pub struct Lock {
+    pub(crate) inner: Arc<LockInner>,
+}
+
+impl fmt::Debug for Lock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.locked() { "locked" } else { "unlocked" };
+        write!(f, "<{state} Lock {}>", self.inner.meta.name)
+    }
+}
+
+impl Default for Lock {
+    #[track_caller]
+    fn default() -> Self {
+        Self::create(None, Location::caller())
+    }
+}
+
+impl Lock {
+    /// A new unlocked lock, named `Lock-N`.
+    #[track_caller]
+    #[must_use]
+    pub fn new() -> Self {
+        Self::create(None, Location::caller())
+    }
+
+    /// A new unlocked lock with a display name.
+    #[track_caller]
+    #[must_use]
+    pub fn named(name: impl Into<String>) -> Self {
+        Self::create(Some(name.into()), Location::caller())
+    }
+
+    fn create(name: Option<String>, loc: &'static Location<'static>) -> Self {
+        let meta = PrimMeta::new("Lock", name, PrimInfo::Lock, loc);
+        Self { inner: Arc::new(LockInner { raw: RawLock::new(), meta }) }
+    }
+
+    /// Blocks until the lock is acquired.
+    #[track_caller]
+    pub fn acquire(&self) {
+        self.inner.acquire(WaitMode::Blocking, None, Location::caller());
+    }
+
+    /// Acquires without blocking (Python's `acquire(False)`); false if the lock was held.
+    #[track_caller]
+    #[must_use = "false means the lock was not acquired"]
+    pub fn try_acquire(&self) -> bool {
+        self.inner.acquire(WaitMode::NonBlocking, None, Location::caller())
+    }
+
+    /// Waits at most `timeout` (demo time) for the lock; false on timeout.
+    #[track_caller]
+    #[must_use = "false means the lock was not acquired"]
+    pub fn acquire_timeout(&self, timeout: Duration) -> bool {
+        self.inner.acquire(timeout_mode(timeout), Some(timeout), Location::caller())
+    }
+
+    /// Releases the lock. Any thread may release a held lock; releasing an unlocked lock is an
+    /// error ("release unlocked lock").
+    #[track_caller]
+    pub fn release(&self) -> Result<(), SyncError> {
+        self.inner.release(Location::caller())
+    }
+
+    /// Whether the lock is held.
+    #[must_use]
+    pub fn locked(&self) -> bool {
+        self.inner.raw.is_locked()
+    }
+
+    /// Acquires and returns a guard that releases on drop, also when unwinding (`with lock:`).
+    #[track_caller]
+    #[must_use = "the lock is released as soon as the guard is dropped"]
+    pub fn hold(&self) -> LockGuard<'_> {
+        let loc = Location::caller();
+        self.inner.acquire(WaitMode::Blocking, None, loc);
+        LockGuard { lock: self, loc }
+    }
+
+    /// The display name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.inner.meta.name
+    }
+}
+
+/// Holds a [`Lock`] until dropped.
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct LockGuard<'a> {
+    lock: &'a Lock,
+    loc: &'static Location<'static>,
+}
+
+impl fmt::Debug for LockGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("LockGuard").field(self.lock).finish()
+    }
+}
+
+impl Drop for LockGuard<'_> {
+    fn drop(&mut self) {
+        // Another thread may have released it meanwhile (Lock is unowned); the misuse is reported.
+        let _ = self.lock.inner.release(self.loc);
+    }
+}

@@ -1,0 +1,337 @@
+//! Threads as Python's `threading` module has them: `Thread`, `Timer` and the module functions
+//! (`current_thread`, `enumerate`, `active_count`, ...), each reporting what it does.
+
+mod error;
+mod timer;
+
+use std::any::Any;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, Location};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use self::error::ThreadError;
+pub use self::timer::{Timer, TimerBuilder};
+use crate::event::{EventKind, ExitKind, micros};
+use crate::session::context::{self, Killed};
+use crate::session::registry::{Life, ThreadRecord};
+use crate::session::wait::{Outcome, block_on};
+use crate::session::{GATED, SHUTDOWN, SessionInner};
+
+/// A handle to a thread, like a Python `Thread` object: cheap to clone, comparable, usable from
+/// any thread.
+#[derive(Clone)]
+pub struct Thread {
+    record: Arc<ThreadRecord>,
+}
+
+impl PartialEq for Thread {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.record, &other.record)
+    }
+}
+
+impl Eq for Thread {}
+
+impl fmt::Debug for Thread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &*self.record.life.lock() {
+            Life::Created => "initial",
+            Life::Started => "started",
+            Life::Finished(_) => "stopped",
+        };
+        let daemon = if self.record.is_daemon() { " daemon" } else { "" };
+        write!(f, "<Thread({}, {state}{daemon} {})>", self.record.name(), self.record.ident().unwrap_or(0))
+    }
+}
+
+/// Options for a new [`Thread`]: its name and daemon flag.
+#[derive(Debug, Default)]
+#[must_use]
+pub struct Builder {
+    name: Option<String>,
+    daemon: Option<bool>,
+}
+
+impl Builder {
+    /// The thread's name (default `Thread-N`).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Whether the thread is a daemon (default: inherited from the creating thread).
+    pub fn daemon(mut self, daemon: bool) -> Self {
+        self.daemon = Some(daemon);
+        self
+    }
+
+    /// Creates the thread, not started.
+    #[track_caller]
+    pub fn build(self, target: impl FnOnce() + Send + 'static) -> Thread {
+        self.build_at(target, Location::caller())
+    }
+
+    pub(crate) fn build_at(self, target: impl FnOnce() + Send + 'static, loc: &'static Location<'static>) -> Thread {
+        let creator = context::current();
+        let daemon = self.daemon.unwrap_or_else(|| creator.is_daemon() && !creator.foreign);
+        let record = creator.session.create_thread(self.name, daemon, loc);
+        *record.target.lock() = Some(Box::new(target));
+        Thread { record }
+    }
+}
+
+/// The message of a panic payload.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(message) = payload.downcast_ref::<&str>() {
+        (*message).to_owned()
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message.clone()
+    } else {
+        "Box<dyn Any>".to_owned()
+    }
+}
+
+impl Thread {
+    /// A new thread that will run `target`; not started. Named `Thread-N`, daemon flag inherited
+    /// from the creating thread.
+    #[track_caller]
+    pub fn new(target: impl FnOnce() + Send + 'static) -> Self {
+        Builder::default().build_at(target, Location::caller())
+    }
+
+    /// Options for a named or daemon thread.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    pub(crate) fn from_record(record: Arc<ThreadRecord>) -> Self {
+        Self { record }
+    }
+
+    /// The thread's number in its session (1 is `MainThread`): what events and
+    /// [`Session::step`](crate::Session::step) use.
+    #[must_use]
+    pub fn tid(&self) -> crate::event::Tid {
+        self.record.tid
+    }
+
+    /// Starts the thread. A target that panics ends its thread (reported with its message, as
+    /// Python prints a traceback); the other threads carry on.
+    #[track_caller]
+    pub fn start(&self) -> Result<(), ThreadError> {
+        let loc = Location::caller();
+        let session = self.record.session.clone();
+        enter(&session);
+        {
+            let mut life = self.record.life.lock();
+            if *life != Life::Created {
+                drop(life);
+                return Err(misuse(&session, loc, ThreadError::StartedTwice));
+            }
+            *life = Life::Started;
+        }
+        let ident = context::next_ident();
+        self.record.set_ident(ident);
+        session.registry.add_alive(self.record.clone());
+        session.emit_lifecycle(
+            Some(loc),
+            EventKind::ThreadStarted { tid: self.record.tid, daemon: self.record.is_daemon() },
+        );
+        let target = self.record.target.lock().take();
+        let record = self.record.clone();
+        let dispatch = tracing::dispatcher::get_default(Clone::clone);
+        let spawned = std::thread::Builder::new().name(self.record.name()).spawn(move || {
+            let _dispatch = tracing::dispatcher::set_default(&dispatch);
+            context::set_ident(ident);
+            context::bind(Some(record.clone()));
+            let result = std::panic::catch_unwind(AssertUnwindSafe(move || {
+                if let Some(target) = target {
+                    target();
+                }
+            }));
+            let exit = match result {
+                Ok(()) => ExitKind::Normal,
+                Err(payload) if payload.is::<Killed>() => ExitKind::Killed,
+                Err(payload) => ExitKind::Panicked { message: panic_message(payload.as_ref()) },
+            };
+            context::bind(None);
+            record.session.thread_ended(&record, exit);
+        });
+        if let Err(error) = spawned {
+            self.record.finish(ExitKind::Normal);
+            session.registry.remove_alive(self.record.tid);
+            return Err(misuse(&session, loc, ThreadError::Spawn(error.to_string())));
+        }
+        leave(&session);
+        Ok(())
+    }
+
+    /// Waits until the thread ends.
+    #[track_caller]
+    pub fn join(&self) -> Result<(), ThreadError> {
+        self.join_until(None, Location::caller()).map(|_| ())
+    }
+
+    /// Waits at most `timeout` (demo time) for the thread to end; `Ok(true)` when it has ended.
+    #[track_caller]
+    pub fn join_timeout(&self, timeout: Duration) -> Result<bool, ThreadError> {
+        self.join_until(Some(timeout), Location::caller())
+    }
+
+    fn join_until(&self, timeout: Option<Duration>, loc: &'static Location<'static>) -> Result<bool, ThreadError> {
+        let me = context::current();
+        let session = me.session.clone();
+        enter(&session);
+        if Arc::ptr_eq(&me, &self.record) {
+            return Err(misuse(&session, loc, ThreadError::JoinSelf));
+        }
+        if *self.record.life.lock() == Life::Created {
+            return Err(misuse(&session, loc, ThreadError::JoinBeforeStart));
+        }
+        let target = self.record.tid;
+        session.emit(Some(loc), EventKind::JoinBegin { target, timeout_us: timeout.map(micros) });
+        let deadline = timeout.and_then(|timeout| session.clock.deadline_after(timeout));
+        let outcome = {
+            let mut life = self.record.life.lock();
+            block_on(&self.record.life, &mut life, deadline, |life| matches!(life, Life::Finished(_)))
+        };
+        let finished = outcome == Outcome::Ready;
+        session.emit(Some(loc), EventKind::JoinEnd { target, finished });
+        leave(&session);
+        Ok(finished)
+    }
+
+    /// Whether the thread has started and not yet ended.
+    #[must_use]
+    pub fn is_alive(&self) -> bool {
+        self.record.is_alive()
+    }
+
+    /// The thread's name.
+    #[must_use]
+    pub fn name(&self) -> String {
+        self.record.name()
+    }
+
+    /// Renames the thread.
+    #[track_caller]
+    pub fn set_name(&self, name: impl Into<String>) {
+        let name = name.into();
+        self.record.set_name(name.clone());
+        self.record
+            .session
+            .emit_lifecycle(Some(Location::caller()), EventKind::ThreadRenamed { tid: self.record.tid, name });
+    }
+
+    /// The thread's identifier, once started (unique in the process, never reused).
+    #[must_use]
+    pub fn ident(&self) -> Option<u64> {
+        self.record.ident()
+    }
+
+    /// Whether the thread is a daemon (stopped at shutdown instead of waited for).
+    #[must_use]
+    pub fn is_daemon(&self) -> bool {
+        self.record.is_daemon()
+    }
+
+    /// Changes the daemon flag; only before `start()`.
+    #[track_caller]
+    pub fn set_daemon(&self, daemon: bool) -> Result<(), ThreadError> {
+        if *self.record.life.lock() != Life::Created {
+            return Err(misuse(&self.record.session, Location::caller(), ThreadError::DaemonAfterStart));
+        }
+        self.record.set_daemon(daemon);
+        Ok(())
+    }
+
+    /// Whether this is the session's `MainThread`.
+    #[must_use]
+    pub fn is_main(&self) -> bool {
+        self.record.session.main_thread().is_some_and(|main| Arc::ptr_eq(&main, &self.record))
+    }
+}
+
+/// The gate at the start of a thread operation.
+fn enter(session: &SessionInner) {
+    if session.flags() & (GATED | SHUTDOWN) != 0 {
+        SessionInner::enter_op();
+    }
+}
+
+/// After an operation that may have blocked: a daemon killed meanwhile unwinds now.
+fn leave(session: &SessionInner) {
+    if session.flags() & SHUTDOWN != 0 {
+        context::die_if_killed();
+    }
+}
+
+fn misuse(session: &Arc<SessionInner>, loc: &'static Location<'static>, error: ThreadError) -> ThreadError {
+    session.emit(Some(loc), EventKind::Misuse { prim: None, message: error.to_string() });
+    error
+}
+
+/// Creates and starts a thread running `target`.
+///
+/// # Panics
+/// If the operating system cannot create a thread (as `std::thread::spawn` does).
+#[track_caller]
+pub fn spawn(target: impl FnOnce() + Send + 'static) -> Thread {
+    let thread = Builder::default().build_at(target, Location::caller());
+    if let Err(error) = thread.start() {
+        panic!("{error}");
+    }
+    thread
+}
+
+/// The calling thread. Threads threadviz did not start are registered on first use, as Python
+/// registers "dummy" threads.
+#[must_use]
+pub fn current_thread() -> Thread {
+    Thread { record: context::current() }
+}
+
+/// The session's `MainThread`.
+#[must_use]
+pub fn main_thread() -> Thread {
+    let current = context::current();
+    Thread { record: current.session.main_thread().unwrap_or(current) }
+}
+
+/// Every live thread of the current session (started and not ended), in creation order.
+#[must_use]
+pub fn enumerate() -> Vec<Thread> {
+    context::session().registry.alive().into_iter().map(Thread::from_record).collect()
+}
+
+/// The number of live threads of the current session.
+#[must_use]
+pub fn active_count() -> usize {
+    context::session().registry.count_alive()
+}
+
+/// The calling thread's identifier.
+#[must_use]
+pub fn get_ident() -> u64 {
+    context::ident()
+}
+
+/// Sleeps for `duration` of demo time: scaled by the session's speed, frozen while paused.
+#[track_caller]
+pub fn sleep(duration: Duration) {
+    let loc = Location::caller();
+    let me = context::current();
+    let session = me.session.clone();
+    enter(&session);
+    session.emit(Some(loc), EventKind::SleepBegin { duration_us: micros(duration) });
+    let deadline = session.clock.deadline_after(duration);
+    let outcome = {
+        let mut nothing = me.sleep.lock();
+        block_on(&me.sleep, &mut nothing, deadline, |()| false)
+    };
+    if outcome == Outcome::Killed {
+        context::die();
+    }
+    session.emit(Some(loc), EventKind::SleepEnd);
+}

@@ -1,0 +1,284 @@
+//! Helpers shared by the integration tests: deadlines so that no test can hang, sessions run on
+//! a helper thread, an event watcher to synchronise on what threads report, checked workers
+//! whose panics are not swallowed, and timing assertions in CPython's style.
+//!
+//! Every test binary uses a different subset of these helpers.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::fmt::Debug;
+use std::panic::{self, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+use threadviz::event::{EventKind, Pid, Tid, TraceEvent};
+use threadviz::thread::{self, Builder, Thread};
+use threadviz::{Session, Subscription};
+
+/// The longest a whole test may take before it is declared hung.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+/// The longest one awaited step (an event, a message, a join) may take.
+pub const WAIT: Duration = Duration::from_secs(15);
+/// How long a negative check watches for something that must not happen.
+pub const GRACE: Duration = Duration::from_millis(100);
+
+/// Runs `f` on a helper OS thread and returns its result; fails the test with a clear message
+/// if it has not finished within [`DEADLINE`], and re-raises its panic if it panicked.
+pub fn with_deadline<R: Send + 'static>(what: &str, f: impl FnOnce() -> R + Send + 'static) -> R {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    std::thread::Builder::new()
+        .name(format!("deadline: {what}"))
+        .spawn(move || {
+            let result = panic::catch_unwind(AssertUnwindSafe(f));
+            let _ = tx.send(result);
+        })
+        .expect("the helper thread starts");
+    match rx.recv_timeout(DEADLINE) {
+        Ok(Ok(value)) => value,
+        Ok(Err(payload)) => panic::resume_unwind(payload),
+        Err(_) => panic!("{what}: did not finish within {DEADLINE:?}: something hangs"),
+    }
+}
+
+/// Runs `main` as the `MainThread` of a fresh session, under the deadline.
+pub fn in_session<R: Send + 'static>(main: impl FnOnce() -> R + Send + 'static) -> R {
+    with_deadline("session", move || Session::new().run(main))
+}
+
+/// Runs `main` in a fresh session that is watched from its first event; `main` gets the
+/// watcher to synchronise on events. Returns `main`'s result and every event of the session.
+pub fn in_watched_session<R: Send + 'static>(
+    main: impl FnOnce(&mut Watch) -> R + Send + 'static,
+) -> (R, Vec<TraceEvent>) {
+    let session = Session::new();
+    let subscription = session.subscribe();
+    with_deadline("watched session", move || {
+        let mut watch = Watch::new(subscription);
+        let result = session.run(|| main(&mut watch));
+        (result, watch.finish())
+    })
+}
+
+/// Runs `main` twice: in a session nobody listens to (the raw fast paths) and in a session with
+/// a subscriber (the instrumented paths). Both must behave the same.
+pub fn in_quiet_and_watched_sessions(main: impl Fn() + Send + Sync + Clone + 'static) {
+    let quiet = main.clone();
+    with_deadline("quiet session", move || Session::new().run(quiet));
+    let session = Session::new();
+    let subscription = session.subscribe();
+    with_deadline("watched session", move || {
+        session.run(main);
+        drop(subscription);
+    });
+}
+
+/// Receives a session's events and remembers all of them, so tests can wait for a thread to
+/// reach a point ("it is waiting now") and inspect the whole history afterwards.
+#[derive(Debug)]
+pub struct Watch {
+    rx: Receiver<TraceEvent>,
+    events: Vec<TraceEvent>,
+}
+
+impl Watch {
+    /// Watches the events of `subscription`.
+    pub fn new(subscription: Subscription) -> Self {
+        Self { rx: subscription.into_parts().0, events: Vec::new() }
+    }
+
+    /// Takes in the events that have arrived so far.
+    pub fn pull(&mut self) {
+        self.events.extend(self.rx.try_iter());
+    }
+
+    /// Every event received so far.
+    pub fn events(&mut self) -> &[TraceEvent] {
+        self.pull();
+        &self.events
+    }
+
+    /// The number of events received so far: a mark for [`Watch::since`].
+    pub fn mark(&mut self) -> usize {
+        self.pull();
+        self.events.len()
+    }
+
+    /// The events received after `mark`.
+    pub fn since(&mut self, mark: usize) -> Vec<TraceEvent> {
+        self.pull();
+        self.events[mark..].to_vec()
+    }
+
+    /// Waits until at least `count` events (since the start) match `pred`; fails after [`WAIT`].
+    pub fn wait_count(&mut self, what: &str, count: usize, pred: impl Fn(&TraceEvent) -> bool) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            self.pull();
+            if self.events.iter().filter(|event| pred(event)).count() >= count {
+                return;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(event) => self.events.push(event),
+                Err(RecvTimeoutError::Timeout) => {
+                    let tail = &self.events[self.events.len().saturating_sub(15)..];
+                    panic!("no {what} within {WAIT:?}; the last events were {tail:#?}");
+                }
+                Err(RecvTimeoutError::Disconnected) => panic!("the session ended before {what}"),
+            }
+        }
+    }
+
+    /// Waits for the first event matching `pred` and returns it.
+    pub fn wait_for(&mut self, what: &str, pred: impl Fn(&TraceEvent) -> bool) -> TraceEvent {
+        self.wait_count(what, 1, &pred);
+        self.events.iter().find(|event| pred(event)).cloned().expect("counted above")
+    }
+
+    /// Waits until `thread` reports that it starts waiting on `prim` (a condition, event,
+    /// barrier or queue), and that it has released the lock it waits with if `prim` is a
+    /// condition: from then on, a notify will find it in the queue.
+    pub fn wait_until_waiting(&mut self, thread: Tid, prim: Pid) {
+        self.wait_for(&format!("WaitBegin of thread {thread} on #{prim}"), |event| {
+            event.thread == thread && matches!(event.kind, EventKind::WaitBegin { prim: p, .. } if p == prim)
+        });
+    }
+
+    /// The number of a primitive, from its `PrimCreated` event.
+    pub fn prim(&mut self, name: &str) -> Pid {
+        let event = self.wait_for(
+            &format!("the creation of {name}"),
+            |event| matches!(&event.kind, EventKind::PrimCreated { name: n, .. } if n == name),
+        );
+        match event.kind {
+            EventKind::PrimCreated { prim, .. } => prim,
+            _ => unreachable!("matched above"),
+        }
+    }
+
+    /// Everything, once the session has ended (its stream closes after `SessionEnded`).
+    pub fn finish(mut self) -> Vec<TraceEvent> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(event) => self.events.push(event),
+                Err(RecvTimeoutError::Disconnected) => return self.events,
+                Err(RecvTimeoutError::Timeout) => panic!("the event stream did not close within {WAIT:?}"),
+            }
+        }
+    }
+}
+
+/// The events of one thread.
+pub fn of_thread(events: &[TraceEvent], thread: Tid) -> Vec<EventKind> {
+    events.iter().filter(|event| event.thread == thread).map(|event| event.kind.clone()).collect()
+}
+
+/// The events about one primitive, with the thread that caused each.
+pub fn about_prim(events: &[TraceEvent], prim: Pid) -> Vec<(Tid, EventKind)> {
+    events
+        .iter()
+        .filter(|event| event.kind.prim() == Some(prim))
+        .map(|event| (event.thread, event.kind.clone()))
+        .collect()
+}
+
+/// A started threadviz thread whose result comes back through a channel: if its target
+/// panics (a failed assertion inside it), [`Worker::join`] fails the test instead of the panic
+/// being swallowed by the thread.
+#[derive(Debug)]
+pub struct Worker<T> {
+    thread: Thread,
+    result: Receiver<T>,
+}
+
+/// Starts a worker thread (default name, inherited daemon flag).
+#[track_caller]
+pub fn spawn_worker<T: Send + 'static>(target: impl FnOnce() -> T + Send + 'static) -> Worker<T> {
+    start_worker(Thread::builder(), target)
+}
+
+/// Starts a worker thread built by `builder`.
+#[track_caller]
+pub fn start_worker<T: Send + 'static>(builder: Builder, target: impl FnOnce() -> T + Send + 'static) -> Worker<T> {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let thread = builder.build(move || {
+        let value = target();
+        let _ = tx.send(value);
+    });
+    thread.start().expect("a new thread starts");
+    Worker { thread, result: rx }
+}
+
+impl<T> Worker<T> {
+    /// The worker's thread.
+    pub fn thread(&self) -> &Thread {
+        &self.thread
+    }
+
+    /// The worker's thread number.
+    pub fn tid(&self) -> Tid {
+        self.thread.tid()
+    }
+
+    /// Joins the worker (within [`WAIT`]) and returns what its target returned.
+    #[track_caller]
+    pub fn join(self) -> T {
+        let name = self.thread.name();
+        assert_eq!(self.thread.join_timeout(WAIT), Ok(true), "{name} did not end within {WAIT:?}");
+        self.result
+            .recv_timeout(WAIT)
+            .unwrap_or_else(|_| panic!("{name} panicked instead of returning (its message is above)"))
+    }
+}
+
+/// Measures how long `f` takes in real time.
+pub fn timed<R>(f: impl FnOnce() -> R) -> (R, Duration) {
+    let start = Instant::now();
+    let result = f();
+    (result, start.elapsed())
+}
+
+/// CPython's `assertTimeout`: a timed wait of `expected` took at least 0.6 and less than 10
+/// times as long.
+#[track_caller]
+pub fn assert_timeout(elapsed: Duration, expected: Duration) {
+    assert!(elapsed >= expected.mul_f64(0.6), "a wait of {expected:?} returned after only {elapsed:?}");
+    assert!(elapsed < expected * 10, "a wait of {expected:?} took {elapsed:?}");
+}
+
+/// Polls `condition` until it holds; fails after [`WAIT`]. For states no event reports.
+#[track_caller]
+pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !condition() {
+        assert!(Instant::now() < deadline, "{what}: not reached within {WAIT:?}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Receives one message within [`WAIT`].
+#[track_caller]
+pub fn recv<T>(rx: &Receiver<T>, what: &str) -> T {
+    rx.recv_timeout(WAIT).unwrap_or_else(|error| panic!("{what}: nothing received within {WAIT:?} ({error})"))
+}
+
+/// Receives `n` messages within [`WAIT`] each.
+#[track_caller]
+pub fn recv_n<T>(rx: &Receiver<T>, n: usize, what: &str) -> Vec<T> {
+    (0..n).map(|_| recv(rx, what)).collect()
+}
+
+/// Asserts that nothing arrives on `rx` during [`GRACE`]: for "this must not happen" checks.
+#[track_caller]
+pub fn assert_nothing_arrives<T: Debug>(rx: &Receiver<T>, what: &str) {
+    if let Ok(message) = rx.recv_timeout(GRACE) {
+        panic!("{what}: expected nothing, but got {message:?}");
+    }
+}
+
+/// Sleeps in demo time inside a session; a helper to make scenario code read like the tutorials.
+#[track_caller]
+pub fn sleep_ms(ms: u64) {
+    thread::sleep(Duration::from_millis(ms));
+}
