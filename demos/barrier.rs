@@ -14,12 +14,13 @@ const ROUNDS: u32 = 3;
 /// fewer rounds gives up and aborts the barrier so nobody waits for it forever.
 fn worker(barrier: &Barrier, rounds: u32) {
     for round in 1..=ROUNDS {
-        thread::sleep(random::seconds(0.5, 1.5)); // this round's work
         if round > rounds {
+            thread::sleep(Duration::from_secs(2)); // stuck, while the others wait
             info!("Round {round}: giving up, abort()");
             barrier.abort();
             return;
         }
+        thread::sleep(random::seconds(0.5, 1.5)); // this round's work
         info!("Round {round}: waiting at the barrier");
         match barrier.wait() {
             Ok(index) => info!("Round {round}: passed (arrived as number {index})"),

@@ -55,10 +55,12 @@ pub fn main() {
     let shelf = Shared::named("shelf", None);
 
     let consumer = Thread::builder().name("consumer").build({
-        let (lock, condition_1, condition_2, shelf) = (lock.clone(), condition_1.clone(), condition_2.clone(), shelf.clone());
+        let (lock, condition_1, condition_2, shelf) =
+            (lock.clone(), condition_1.clone(), condition_2.clone(), shelf.clone());
         move || consumer(&lock, &condition_1, &condition_2, &shelf)
     });
-    let producer = Thread::builder().name("producer").build(move || producer(&lock, &condition_1, &condition_2, &shelf));
+    let producer =
+        Thread::builder().name("producer").build(move || producer(&lock, &condition_1, &condition_2, &shelf));
     consumer.start().expect("consumer starts once");
     producer.start().expect("producer starts once");
 }

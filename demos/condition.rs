@@ -1,5 +1,5 @@
 //! Condition: consumers c1 and c2 wait until producer p makes the resource available
-//! and wakes them all with notify_all (PyMOTW threading_condition; 003 Condition).
+//! and wakes them all with `notify_all` (PyMOTW `threading_condition`; 003 Condition).
 
 use std::time::Duration;
 

@@ -10,9 +10,9 @@ use tracing::info;
 /// Stands in for `urllib2.urlopen(url).read()`: each site takes its own time to answer.
 fn get_data(url: &str) -> String {
     let download = match url {
-        "http://www.yahoo.fr" => Duration::from_millis(2500),
-        "http://www.lemonde.fr" => Duration::from_millis(1000),
-        _ => Duration::from_millis(1500),
+        "http://www.yahoo.fr" => Duration::from_secs_f64(2.5),
+        "http://www.lemonde.fr" => Duration::from_secs_f64(1.0),
+        _ => Duration::from_secs_f64(1.5),
     };
     thread::sleep(download);
     format!("<html> from {url}")

@@ -3,11 +3,14 @@
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::Session;
+use crate::app::Showing;
+use crate::app::live::{self, Launch};
 use crate::catalog::{self, Chapter, DEMOS, Demo};
 use crate::session::SPEED_RANGE;
+use crate::view::theme::{Theme, ThemeName};
 
 /// Makes threads visible: Python's threading tutorials, re-enacted live in your terminal.
 #[derive(Debug, Parser)]
@@ -23,8 +26,13 @@ pub struct Cli {
 pub enum Command {
     /// List every demo with its chapter and what it shows.
     List,
-    /// Run a demo (see `threadviz list`).
+    /// Run a demo in the dashboard (see `threadviz list`).
     Demo(DemoArgs),
+    /// Print a shell completion script, e.g. `threadviz completions bash > ~/.bash_completion.d/threadviz`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Options of `threadviz demo`.
@@ -45,6 +53,9 @@ pub struct DemoArgs {
     /// Seed for the demo's random sleeps; the same seed repeats the same run.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Colours: dark, light or high-contrast (`NO_COLOR` turns colour off).
+    #[arg(long, value_enum, default_value_t = ThemeName::Dark)]
+    pub theme: ThemeName,
 }
 
 fn parse_speed(text: &str) -> Result<f64, String> {
@@ -66,6 +77,10 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Demo(args) => run_demo(&args),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "threadviz", &mut io::stdout());
+            ExitCode::SUCCESS
+        }
     }
 }
 
@@ -101,10 +116,19 @@ fn run_demo(args: &DemoArgs) -> ExitCode {
         eprintln!("{}", unknown_demo_message(&args.name));
         return ExitCode::from(2);
     };
-    let session = Session::builder().seed(args.seed).speed(args.speed).paused(args.paused).build();
-    let plain = args.plain || !io::stdout().is_terminal();
-    if plain || !io::stdout().is_terminal() {
+    let launch = Launch { seed: args.seed, speed: args.speed, paused: args.paused };
+    if args.plain || !io::stdout().is_terminal() {
+        let session = Session::builder().seed(launch.seed).speed(launch.speed).build();
         crate::run_plain_in(&session, demo.main);
+        return ExitCode::SUCCESS;
     }
-    ExitCode::SUCCESS
+    let showing = Showing { title: demo.name, source: Some((demo.path, demo.source)), lesson: Some(demo.lesson) };
+    let theme = Theme::new(args.theme, crate::color_wanted());
+    match live::watch(std::sync::Arc::new(demo.main), showing, theme, launch) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: the terminal failed: {error}; try `--plain` to print the log instead");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -27,17 +27,43 @@
 // Demos are lecture code written against the public API (`threadviz::...`), compiled in here.
 extern crate self as threadviz;
 
+pub mod app;
 pub mod catalog;
 pub mod cli;
 pub mod event;
 pub mod log;
+pub mod model;
 pub mod random;
 pub mod session;
 pub mod sync;
 pub mod thread;
+pub mod view;
 
 pub use event::{EventKind, TraceEvent};
 pub use session::{PauseState, Session, Step, StepRefused, Subscription};
+
+/// Runs `main` as the `MainThread` of a session under the live dashboard, until the user quits
+/// (`q`). `main` may run several times: `r` restarts it in a fresh session. The terminal is
+/// restored however it ends. Its plain-mode twin is [`run_plain`].
+///
+/// ```no_run
+/// threadviz::watch("my program", || {
+///     let worker = threadviz::thread::spawn(|| tracing::info!("hello"));
+///     worker.join().expect("started");
+/// })
+/// .expect("a terminal");
+/// ```
+pub fn watch(title: &'static str, main: impl Fn() + Send + Sync + 'static) -> std::io::Result<()> {
+    let showing = app::Showing { title, source: None, lesson: None };
+    let theme = view::theme::Theme::new(view::theme::ThemeName::default(), color_wanted());
+    app::live::watch(std::sync::Arc::new(main), showing, theme, app::live::Launch::default())
+}
+
+/// Whether to use colour: not when `NO_COLOR` is set to anything non-empty.
+#[must_use]
+pub fn color_wanted() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+}
 
 /// Runs `main` as the `MainThread` of a new session and prints its log lines to stdout as
 /// `(ThreadName) message`, like the tutorials' logging format. Returns what `main` returns.

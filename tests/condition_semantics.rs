@@ -2,7 +2,7 @@
 //! guarantees CPython's implementation gives and its tests rely on: notify(n) wakes exactly
 //! min(n, waiters) in FIFO order, there are no spurious wake-ups, and a woken waiter returns
 //! only after re-acquiring the lock.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::doc_markdown)]
 
 mod common;
 
@@ -251,9 +251,9 @@ fn check_notify(cond: &Condition, watch: &mut Watch, cv: Pid, waits_before: usiz
 fn notify_wakes_waiters_in_phases_like_cpythons_check_notify() {
     // ConditionTests.test_notify: twice on the same condition, for both kinds of lock.
     in_watched_session(|watch| {
-        let over_rlock = Condition::named("over rlock");
-        let over_lock = Condition::named_with_lock("over lock", Lock::new());
-        for (cond, name) in [(over_rlock, "over rlock"), (over_lock, "over lock")] {
+        let reentrant = Condition::named("over rlock");
+        let plain = Condition::named_with_lock("over lock", Lock::new());
+        for (cond, name) in [(reentrant, "over rlock"), (plain, "over lock")] {
             let cv = watch.prim(name);
             check_notify(&cond, watch, cv, 0);
             check_notify(&cond, watch, cv, 10);
@@ -487,11 +487,10 @@ fn notify_all_wakes_every_waiter() {
         let workers: Vec<_> = (0..5)
             .map(|_| {
                 let cond = cond.clone();
-                let worker = spawn_worker(move || {
+                spawn_worker(move || {
                     let _held = cond.hold();
                     cond.wait()
-                });
-                worker
+                })
             })
             .collect();
         for worker in &workers {

@@ -1,7 +1,7 @@
 //! `Lock` and `RLock` behave like Python's: CPython's Lib/test/lock_tests.py (BaseLockTests,
 //! LockTests, RLockTests). Each case runs twice, once with nobody listening (the raw fast
 //! paths) and once with a subscriber (the instrumented paths).
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::doc_markdown)]
 
 mod common;
 

@@ -1,7 +1,7 @@
 //! `Semaphore`, `BoundedSemaphore` and `Event` behave like Python's: CPython's
 //! Lib/test/lock_tests.py BaseSemaphoreTests, SemaphoreTests, BoundedSemaphoreTests and
 //! EventTests, and test_threading's test_BoundedSemaphore_limit.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::doc_markdown)]
 
 mod common;
 

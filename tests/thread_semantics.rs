@@ -1,6 +1,6 @@
 //! `Thread`, `Timer` and the module functions behave like Python's `threading`: the cases of
 //! CPython's Lib/test/test_threading.py that make sense for this API.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::doc_markdown)]
 
 mod common;
 
@@ -73,7 +73,7 @@ fn joining_a_thread_before_it_is_started_is_refused() {
         assert_eq!(error, ThreadError::JoinBeforeStart);
         assert_eq!(error.to_string(), "cannot join thread before it is started");
         assert_eq!(
-            worker.join_timeout(Duration::from_secs(60)),
+            worker.join_timeout(Duration::from_mins(1)),
             Err(ThreadError::JoinBeforeStart),
             "refused, not waited"
         );
@@ -91,7 +91,7 @@ fn joining_the_current_thread_is_refused() {
         assert_eq!(thread::main_thread().join(), Err(ThreadError::JoinSelf), "main_thread() is the caller");
         let worker = spawn_worker(|| {
             let me = thread::current_thread();
-            (me.join(), me.join_timeout(Duration::from_secs(60)))
+            (me.join(), me.join_timeout(Duration::from_mins(1)))
         });
         let (join, join_timeout) = worker.join();
         assert_eq!(join, Err(ThreadError::JoinSelf));
@@ -602,7 +602,7 @@ fn a_timer_waits_while_other_threads_run() {
     // The countdown is a wait, not a busy loop: a long timer does not stop the session from
     // ending once it is cancelled, and its thread is listed while it counts down.
     in_session(|| {
-        let timer = Timer::new(Duration::from_secs(3600), || panic!("must not fire"));
+        let timer = Timer::new(Duration::from_hours(1), || panic!("must not fire"));
         timer.start().unwrap();
         assert!(thread::enumerate().contains(timer.thread()));
         assert!(timer.is_alive());

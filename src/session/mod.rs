@@ -211,18 +211,20 @@ impl SessionInner {
     }
 
     pub(crate) fn foreign_thread_ended(&self, record: &ThreadRecord) {
-        if record.foreign && record.finish(ExitKind::Normal) {
-            self.registry.remove_alive(record.tid);
+        if record.foreign && record.begin_ending() {
             self.emit_as(record.tid, None, EventKind::ThreadExited { tid: record.tid, exit: ExitKind::Normal });
+            self.registry.remove_finished(record, ExitKind::Normal);
         }
     }
 
     /// A thread's target returned, panicked or was killed.
     pub(crate) fn thread_ended(&self, record: &ThreadRecord, exit: ExitKind) {
-        if exit != ExitKind::Killed && record.finish(exit.clone()) {
-            self.emit_as(record.tid, None, EventKind::ThreadExited { tid: record.tid, exit });
+        if exit != ExitKind::Killed && record.begin_ending() {
+            self.emit_as(record.tid, None, EventKind::ThreadExited { tid: record.tid, exit: exit.clone() });
+            self.registry.remove_finished(record, exit);
+        } else {
+            self.registry.remove_alive(record.tid);
         }
-        self.registry.remove_alive(record.tid);
         self.gate.note_stopped(record.tid);
     }
 
@@ -293,21 +295,40 @@ impl SessionInner {
 
     /// Python's shutdown: wait for the non-daemon threads, then stop the daemons.
     fn shutdown(&self, main: &ThreadRecord, exit: ExitKind) {
-        self.emit_as(main.tid, None, EventKind::ShutdownBegin);
-        self.registry.wait_non_daemons(main.tid);
-        self.set_flag(SHUTDOWN, true);
+        let aborted = self.flags() & SHUTDOWN != 0;
+        if !aborted {
+            self.emit_as(main.tid, None, EventKind::ShutdownBegin);
+            self.registry.wait_non_daemons(main.tid);
+            self.set_flag(SHUTDOWN, true);
+        }
+        self.kill_all(Some(main.tid));
+        if main.begin_ending() {
+            self.emit_as(main.tid, None, EventKind::ThreadExited { tid: main.tid, exit: exit.clone() });
+            self.registry.remove_finished(main, exit);
+        } else {
+            self.registry.remove_alive(main.tid);
+        }
+        self.emit_as(main.tid, None, EventKind::SessionEnded);
+        self.emitter.close(&self.flags);
+    }
+
+    /// Marks every live thread threadviz started (but `spare`) killed, reports it, wakes it.
+    fn kill_all(&self, spare: Option<Tid>) {
         for record in self.registry.alive() {
-            if record.tid != main.tid && !record.foreign && record.kill() {
+            if Some(record.tid) != spare && !record.foreign && record.kill() {
                 self.emit_as(record.tid, None, EventKind::ThreadExited { tid: record.tid, exit: ExitKind::Killed });
-                self.registry.remove_alive(record.tid);
+                if Some(record.tid) != self.main.lock().as_ref().map(|main| main.tid) {
+                    self.registry.remove_alive(record.tid);
+                }
             }
         }
         self.gate.wake_all();
-        main.finish(exit.clone());
-        self.registry.remove_alive(main.tid);
-        self.emit_as(main.tid, None, EventKind::ThreadExited { tid: main.tid, exit });
-        self.emit_as(main.tid, None, EventKind::SessionEnded);
-        self.emitter.close(&self.flags);
+    }
+
+    /// Stops every thread of the session, the main thread included, at its next operation.
+    fn abort(&self) {
+        self.set_flag(SHUTDOWN, true);
+        self.kill_all(None);
     }
 }
 
@@ -423,6 +444,7 @@ impl Session {
         let result = tracing::dispatcher::with_default(&dispatch, || std::panic::catch_unwind(AssertUnwindSafe(main)));
         let exit = match &result {
             Ok(_) => ExitKind::Normal,
+            Err(payload) if payload.is::<context::Killed>() => ExitKind::Killed,
             Err(payload) => ExitKind::Panicked { message: crate::thread::panic_message(payload.as_ref()) },
         };
         inner.shutdown(&record, exit);
@@ -448,6 +470,13 @@ impl Session {
     #[must_use]
     pub fn subscribe_lossy(&self, capacity: usize) -> Subscription {
         Emitter::subscribe(&self.inner, Some(capacity), &self.inner.flags)
+    }
+
+    /// Stops the whole program: every thread, the main thread included, unwinds at its next
+    /// instrumented call and is reported killed; `run` then unwinds in its caller. Used to
+    /// restart a demo or to quit while it runs.
+    pub fn abort(&self) {
+        self.inner.abort();
     }
 
     /// Every thread stops at its next instrumented call; demo time stops.

@@ -17,6 +17,9 @@ use crate::event::{ExitKind, Tid};
 pub(crate) enum Life {
     Created,
     Started,
+    /// The target is done; the exit is being reported. Still alive for `is_alive` (as in
+    /// Python until the thread state lock is released), but no longer killable.
+    Ending,
     Finished(ExitKind),
 }
 
@@ -110,7 +113,7 @@ impl ThreadRecord {
     }
 
     pub(crate) fn is_alive(&self) -> bool {
-        *self.life.lock() == Life::Started
+        matches!(*self.life.lock(), Life::Started | Life::Ending)
     }
 
     pub(crate) fn set_blocked_on(&self, wake: Option<Arc<dyn Wake>>) {
@@ -140,15 +143,23 @@ impl ThreadRecord {
         true
     }
 
-    /// Records how the thread ended; false if it had already been marked finished (killed).
-    pub(crate) fn finish(&self, exit: ExitKind) -> bool {
+    /// Claims the right to report this thread's end: false if it was killed (or ended) first.
+    /// Joiners keep waiting until [`finish`](Self::finish), so by the time `join` returns the
+    /// exit is reported and the thread is gone from `enumerate`.
+    pub(crate) fn begin_ending(&self) -> bool {
         let mut life = self.life.lock();
-        if matches!(*life, Life::Finished(_)) {
+        if matches!(*life, Life::Finished(_) | Life::Ending) {
             return false;
         }
+        *life = Life::Ending;
+        true
+    }
+
+    /// Records how the thread ended and wakes its joiners.
+    pub(crate) fn finish(&self, exit: ExitKind) {
+        let mut life = self.life.lock();
         *life = Life::Finished(exit);
         self.life.notify_all();
-        true
     }
 }
 
@@ -199,6 +210,17 @@ impl Registry {
 
     pub(crate) fn remove_alive(&self, tid: Tid) {
         self.state.lock().alive.remove(&tid);
+        self.changed.notify_all();
+    }
+
+    /// Removes an ending thread and marks it finished in one step, so that whoever sees it
+    /// finished (a joiner, shutdown) also sees it gone from `enumerate`, and the other way round.
+    /// Lock order: registry, then the thread's life.
+    pub(crate) fn remove_finished(&self, record: &ThreadRecord, exit: ExitKind) {
+        let mut state = self.state.lock();
+        state.alive.remove(&record.tid);
+        record.finish(exit);
+        drop(state);
         self.changed.notify_all();
     }
 

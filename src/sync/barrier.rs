@@ -163,13 +163,13 @@ impl Barrier {
             if outcome == Outcome::TimedOut {
                 Self::break_barrier(inner, &mut state, loc);
             }
-            let passed = outcome == Outcome::Ready && state.phase == Phase::Draining;
-            inner.meta.emit(loc, |prim| EventKind::Woken { prim, notified: passed });
             if outcome == Outcome::Killed {
                 Self::exit(inner, &mut state);
                 drop(state);
                 context::die();
             }
+            let passed = outcome == Outcome::Ready && state.phase == Phase::Draining;
+            inner.meta.emit(loc, |prim| EventKind::Woken { prim, notified: passed });
             if passed { Ok(index) } else { Err(BrokenBarrierError) }
         };
         Self::exit(inner, &mut state);
@@ -187,7 +187,8 @@ impl Barrier {
                 parking_lot::MutexGuard::unlocked(state, || std::panic::catch_unwind(AssertUnwindSafe(action)));
             if let Err(payload) = outcome {
                 Self::break_barrier(inner, state, loc);
-                state.count -= 1;
+                // The unwind skips `wait_at`'s own exit, so this one is the only one (Python's
+                // `finally: self._count -= 1; self._exit()`).
                 Self::exit(inner, state);
                 parking_lot::MutexGuard::unlocked(state, || std::panic::resume_unwind(payload));
             }

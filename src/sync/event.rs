@@ -123,12 +123,13 @@ impl Event {
         let generation = flag.generation;
         let deadline = timeout.and_then(deadline_after);
         let outcome = block_on(&inner.flag, &mut flag, deadline, |flag| flag.set || flag.generation != generation);
+        if outcome == Outcome::Killed {
+            drop(flag);
+            context::die();
+        }
         let notified = outcome == Outcome::Ready;
         inner.meta.emit(loc, |prim| EventKind::Woken { prim, notified });
         drop(flag);
-        if outcome == Outcome::Killed {
-            context::die();
-        }
         inner.meta.leave();
         notified
     }

@@ -254,11 +254,12 @@ impl<T: Send + fmt::Debug + 'static> Queue<T> {
         let mut state = inner.state.lock();
         inner.meta.emit(loc, |prim| EventKind::WaitBegin { prim, timeout_us: None });
         let outcome = block_on(&inner.state, &mut state, None, |state| state.unfinished == 0);
-        inner.meta.emit(loc, |prim| EventKind::Woken { prim, notified: outcome == Outcome::Ready });
-        drop(state);
         if outcome == Outcome::Killed {
+            drop(state);
             context::die();
         }
+        inner.meta.emit(loc, |prim| EventKind::Woken { prim, notified: outcome == Outcome::Ready });
+        drop(state);
         inner.meta.leave();
     }
 

@@ -39,6 +39,10 @@ impl SemaphoreInner {
         } else {
             block_on(&self.value, &mut value, timeout.and_then(deadline_after), |value| *value > 0)
         };
+        if outcome == Outcome::Killed {
+            drop(value);
+            context::die();
+        }
         let got = outcome == Outcome::Ready;
         if got {
             *value -= 1;
@@ -50,9 +54,6 @@ impl SemaphoreInner {
             (false, _) => EventKind::TimedOut { prim },
         });
         drop(value);
-        if outcome == Outcome::Killed {
-            context::die();
-        }
         self.meta.leave();
         got
     }

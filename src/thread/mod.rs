@@ -37,11 +37,14 @@ impl fmt::Debug for Thread {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &*self.record.life.lock() {
             Life::Created => "initial",
-            Life::Started => "started",
+            Life::Started | Life::Ending => "started",
             Life::Finished(_) => "stopped",
         };
         let daemon = if self.record.is_daemon() { " daemon" } else { "" };
-        write!(f, "<Thread({}, {state}{daemon} {})>", self.record.name(), self.record.ident().unwrap_or(0))
+        match self.record.ident() {
+            Some(ident) => write!(f, "<Thread({}, {state}{daemon} {ident})>", self.record.name()),
+            None => write!(f, "<Thread({}, {state}{daemon})>", self.record.name()),
+        }
     }
 }
 
@@ -141,10 +144,15 @@ impl Thread {
         let target = self.record.target.lock().take();
         let record = self.record.clone();
         let dispatch = tracing::dispatcher::get_default(Clone::clone);
+        // Python's start() waits for the new thread's `_started` event: when it returns, the
+        // thread is running (is_alive, enumerate, current_thread all agree).
+        let (started, has_started) = crossbeam_channel::bounded::<()>(1);
         let spawned = std::thread::Builder::new().name(self.record.name()).spawn(move || {
             let _dispatch = tracing::dispatcher::set_default(&dispatch);
             context::set_ident(ident);
             context::bind(Some(record.clone()));
+            // The receiver waits in start(); if it is gone the send simply does nothing.
+            let _ = started.send(());
             let result = std::panic::catch_unwind(AssertUnwindSafe(move || {
                 if let Some(target) = target {
                     target();
@@ -163,6 +171,8 @@ impl Thread {
             session.registry.remove_alive(self.record.tid);
             return Err(misuse(&session, loc, ThreadError::Spawn(error.to_string())));
         }
+        // Only fails if the new thread died before binding, which it cannot without a send.
+        let _ = has_started.recv();
         leave(&session);
         Ok(())
     }
@@ -205,6 +215,8 @@ impl Thread {
     /// Whether the thread has started and not yet ended.
     #[must_use]
     pub fn is_alive(&self) -> bool {
+        // Programs poll this in busy loops: a stopped program must be able to end there too.
+        leave(&context::session());
         self.record.is_alive()
     }
 

@@ -1,4 +1,4 @@
-//! Cost of instrumentation: threadviz's `Lock` acquire+release against raw parking_lot, with
+//! Cost of instrumentation: threadviz's `Lock` acquire+release against raw `parking_lot`, with
 //! nobody listening and with a subscriber draining every event on another thread.
 //!
 //! Run with `cargo bench --bench lock_overhead`. Divan prints the time of each variant; the

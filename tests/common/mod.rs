@@ -3,7 +3,7 @@
 //! whose panics are not swallowed, and timing assertions in CPython's style.
 //!
 //! Every test binary uses a different subset of these helpers.
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(dead_code, clippy::unwrap_used, clippy::doc_markdown)]
 
 use std::fmt::Debug;
 use std::panic::{self, AssertUnwindSafe};
@@ -35,7 +35,7 @@ pub fn with_deadline<R: Send + 'static>(what: &str, f: impl FnOnce() -> R + Send
     match rx.recv_timeout(DEADLINE) {
         Ok(Ok(value)) => value,
         Ok(Err(payload)) => panic::resume_unwind(payload),
-        Err(_) => panic!("{what}: did not finish within {DEADLINE:?}: something hangs"),
+        Err(error) => panic!("{what}: did not finish within {DEADLINE:?} ({error}): something hangs"),
     }
 }
 

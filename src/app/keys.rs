@@ -1,0 +1,155 @@
+//! The one key table: it dispatches keys and it writes the help screen.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What a key asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Pause or resume.
+    TogglePause,
+    /// Step the next operation (deterministic order).
+    Step,
+    /// Step only the selected thread.
+    StepSelected,
+    /// Faster.
+    SpeedUp,
+    /// Slower.
+    SlowDown,
+    /// Run the demo again from the start.
+    Restart,
+    /// Move focus to the next panel.
+    FocusNext,
+    /// Move focus to the previous panel.
+    FocusPrevious,
+    /// Show the focused panel full screen (or back).
+    Zoom,
+    /// Show or hide this help.
+    Help,
+    /// Show or hide the lesson notes.
+    Notes,
+    /// Select the previous row / scroll up.
+    Up,
+    /// Select the next row / scroll down.
+    Down,
+    /// Scroll a page up.
+    PageUp,
+    /// Scroll a page down.
+    PageDown,
+    /// Jump to the top.
+    Top,
+    /// Jump to the bottom (and follow new lines).
+    Bottom,
+    /// Select thread row N (1-9).
+    Select(u8),
+    /// Close an overlay, or leave zoom.
+    Back,
+    /// Quit.
+    Quit,
+}
+
+/// One row of the key table.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    /// The keys, as shown in the help.
+    pub label: &'static str,
+    /// What they do, as shown in the help.
+    pub help: &'static str,
+    /// The action.
+    pub action: Action,
+}
+
+/// Every key, in the order the help lists them.
+pub const KEYS: &[Binding] = &[
+    Binding { label: "space", help: "pause / resume", action: Action::TogglePause },
+    Binding { label: "n", help: "step: let the next thread do one operation", action: Action::Step },
+    Binding {
+        label: "enter",
+        help: "step only the selected thread (you are the scheduler)",
+        action: Action::StepSelected,
+    },
+    Binding { label: "up/down, k/j", help: "select a thread / scroll", action: Action::Down },
+    Binding { label: "1-9", help: "select thread row 1-9", action: Action::Select(1) },
+    Binding { label: "+ / -", help: "faster / slower (0.1x to 10x)", action: Action::SpeedUp },
+    Binding { label: "r", help: "restart the demo", action: Action::Restart },
+    Binding { label: "tab / shift-tab", help: "move focus between panels", action: Action::FocusNext },
+    Binding { label: "z", help: "zoom the focused panel to full screen", action: Action::Zoom },
+    Binding { label: "l", help: "lesson notes for this demo", action: Action::Notes },
+    Binding { label: "pgup/pgdn, home/end", help: "scroll the focused panel", action: Action::PageDown },
+    Binding { label: "?", help: "this help", action: Action::Help },
+    Binding { label: "esc", help: "close help, notes or zoom", action: Action::Back },
+    Binding { label: "q, ctrl-c", help: "quit", action: Action::Quit },
+];
+
+/// The action for a key press, if any. Every key here is listed in [`KEYS`].
+#[must_use]
+pub fn action_for(key: KeyEvent) -> Option<Action> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    Some(match key.code {
+        KeyCode::Char('c') if ctrl => Action::Quit,
+        _ if ctrl => return None,
+        KeyCode::Char(' ') => Action::TogglePause,
+        KeyCode::Char('n') => Action::Step,
+        KeyCode::Enter => Action::StepSelected,
+        KeyCode::Up | KeyCode::Char('k') => Action::Up,
+        KeyCode::Down | KeyCode::Char('j') => Action::Down,
+        KeyCode::Char(digit @ '1'..='9') => Action::Select(digit as u8 - b'0'),
+        KeyCode::Char('+' | '=') => Action::SpeedUp,
+        KeyCode::Char('-' | '_') => Action::SlowDown,
+        KeyCode::Char('r') => Action::Restart,
+        KeyCode::Tab => Action::FocusNext,
+        KeyCode::BackTab => Action::FocusPrevious,
+        KeyCode::Char('z') => Action::Zoom,
+        KeyCode::Char('l') => Action::Notes,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::PageDown => Action::PageDown,
+        KeyCode::Home | KeyCode::Char('g') => Action::Top,
+        KeyCode::End | KeyCode::Char('G') => Action::Bottom,
+        KeyCode::Char('?') => Action::Help,
+        KeyCode::Esc => Action::Back,
+        KeyCode::Char('q') => Action::Quit,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode) -> Option<Action> {
+        action_for(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn every_documented_action_has_a_key() {
+        let reachable = [
+            KeyCode::Char(' '),
+            KeyCode::Char('n'),
+            KeyCode::Enter,
+            KeyCode::Down,
+            KeyCode::Char('1'),
+            KeyCode::Char('+'),
+            KeyCode::Char('r'),
+            KeyCode::Tab,
+            KeyCode::Char('z'),
+            KeyCode::Char('l'),
+            KeyCode::PageDown,
+            KeyCode::Char('?'),
+            KeyCode::Esc,
+            KeyCode::Char('q'),
+        ];
+        for binding in KEYS {
+            assert!(
+                reachable.iter().any(|&code| press(code) == Some(binding.action)),
+                "`{}` is in the help but no key does it",
+                binding.label
+            );
+        }
+    }
+
+    #[test]
+    fn ctrl_c_quits_and_other_control_keys_do_nothing() {
+        assert_eq!(action_for(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
+        assert_eq!(action_for(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::CONTROL)), None);
+        assert_eq!(press(KeyCode::Char('7')), Some(Action::Select(7)));
+    }
+}

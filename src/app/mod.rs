@@ -1,0 +1,357 @@
+//! The dashboard application: its state, the pure `update` that turns messages into state
+//! changes and commands, and the loop that runs it against a real or test terminal.
+
+pub mod keys;
+pub mod live;
+pub mod run;
+pub mod terminal;
+
+use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
+
+use self::keys::Action;
+use crate::event::{Tid, TraceEvent};
+use crate::model::Model;
+use crate::session::{PauseState, SPEED_RANGE, Step, StepRefused};
+use crate::view::theme::Theme;
+
+/// The panels that can take focus, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Panel {
+    /// The thread table.
+    Threads,
+    /// The primitives panel.
+    Prims,
+    /// The log.
+    Log,
+    /// The source code.
+    Source,
+}
+
+impl Panel {
+    const ORDER: [Self; 4] = [Self::Threads, Self::Prims, Self::Log, Self::Source];
+
+    fn cycle(self, forward: bool) -> Self {
+        let index = Self::ORDER.iter().position(|&panel| panel == self).unwrap_or(0);
+        let next = if forward { index + 1 } else { index + Self::ORDER.len() - 1 };
+        Self::ORDER[next % Self::ORDER.len()]
+    }
+}
+
+/// A window drawn over the panels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    /// The key help, generated from the key table.
+    Help,
+    /// The lesson notes of the demo.
+    Notes,
+}
+
+/// What is being watched: shown in the status bar and the source panel.
+#[derive(Debug, Clone, Copy)]
+pub struct Showing {
+    /// The title (a demo's name).
+    pub title: &'static str,
+    /// The program's source, if known, and its path as events name it.
+    pub source: Option<(&'static str, &'static str)>,
+    /// Lesson notes, if any.
+    pub lesson: Option<&'static str>,
+}
+
+/// A message into the app.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// A key press.
+    Key(KeyEvent),
+    /// A mouse event.
+    Mouse(MouseEvent),
+    /// The terminal was resized.
+    Resize(u16, u16),
+    /// Events from the session.
+    Events(Vec<TraceEvent>),
+    /// The session's control state, read by the loop.
+    Status {
+        /// Demo time now, in microseconds.
+        now_us: u64,
+        /// Running, paused or stepping.
+        pause: PauseState,
+        /// Speed.
+        speed: f64,
+        /// Events the viewer's buffer dropped.
+        dropped: u64,
+        /// Threads held at the pause gate, ready to be stepped.
+        ready: Vec<Tid>,
+    },
+    /// The outcome of a step command.
+    Stepped(Result<Step, StepRefused>),
+    /// A stop request from outside (a signal).
+    Quit,
+}
+
+/// A side effect `update` asks the loop to carry out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Command {
+    /// Pause the session.
+    Pause,
+    /// Resume the session.
+    Resume,
+    /// Step one thread (or the next in order).
+    Step(Option<Tid>),
+    /// Change the speed.
+    SetSpeed(f64),
+    /// Start the program again in a fresh session.
+    Restart,
+    /// Leave.
+    Quit,
+}
+
+/// The dashboard's state.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// What is watched.
+    pub showing: Showing,
+    /// The folded events.
+    pub model: Model,
+    /// The colours.
+    pub theme: Theme,
+    /// Running, paused or stepping, as last read from the session.
+    pub pause: PauseState,
+    /// Speed, as last read.
+    pub speed: f64,
+    /// Demo time now, in microseconds.
+    pub now_us: u64,
+    /// Events the viewer's buffer dropped.
+    pub dropped: u64,
+    /// Threads held at the pause gate, ready to be stepped.
+    pub ready: Vec<Tid>,
+    /// Index of the selected row in the thread table.
+    pub selected: usize,
+    /// The focused panel.
+    pub focus: Panel,
+    /// Whether the focused panel fills the screen.
+    pub zoomed: bool,
+    /// Overlays drawn over the panels, bottom first; `esc` closes the top one.
+    pub overlays: Vec<Overlay>,
+    /// Lines scrolled back from the end of the log (0 follows new lines).
+    pub log_back: usize,
+    /// First line shown of the primitives panel.
+    pub prims_top: usize,
+    /// Lines scrolled in the source panel relative to following the selected thread.
+    pub source_offset: isize,
+    /// Lines scrolled in the notes.
+    pub notes_top: usize,
+    /// A one-line message for the status bar (e.g. why a step did nothing).
+    pub message: Option<String>,
+    /// The terminal size, as last reported.
+    pub size: (u16, u16),
+    /// Whether the app wants to stop.
+    pub quit: bool,
+}
+
+const PAGE: isize = 10;
+
+impl App {
+    /// A fresh app watching `showing`.
+    #[must_use]
+    pub fn new(showing: Showing, theme: Theme, pause: PauseState, speed: f64) -> Self {
+        Self {
+            showing,
+            model: Model::new(),
+            theme,
+            pause,
+            speed,
+            now_us: 0,
+            dropped: 0,
+            ready: Vec::new(),
+            selected: 0,
+            focus: Panel::Threads,
+            zoomed: false,
+            overlays: Vec::new(),
+            log_back: 0,
+            prims_top: 0,
+            source_offset: 0,
+            notes_top: 0,
+            message: None,
+            size: (80, 24),
+            quit: false,
+        }
+    }
+
+    /// Whether `overlay` is open.
+    #[must_use]
+    pub fn shows(&self, overlay: Overlay) -> bool {
+        self.overlays.contains(&overlay)
+    }
+
+    fn toggle(&mut self, overlay: Overlay) {
+        if self.shows(overlay) {
+            self.overlays.retain(|&open| open != overlay);
+        } else {
+            self.overlays.push(overlay);
+        }
+    }
+
+    /// Whether thread `tid` is held at the pause gate, ready to be stepped.
+    #[must_use]
+    pub fn is_ready(&self, tid: Tid) -> bool {
+        self.pause != PauseState::Running && self.ready.contains(&tid)
+    }
+
+    /// The thread shown in the selected row.
+    #[must_use]
+    pub fn selected_thread(&self) -> Option<Tid> {
+        self.model.threads.keys().nth(self.selected).copied()
+    }
+
+    /// Applies a message; returns the commands for the loop to carry out. No I/O.
+    pub fn update(&mut self, msg: Msg) -> Vec<Command> {
+        match msg {
+            Msg::Key(key) if key.kind != KeyEventKind::Release => {
+                keys::action_for(key).map(|action| self.act(action)).unwrap_or_default()
+            }
+            Msg::Key(_) => Vec::new(),
+            Msg::Mouse(mouse) => {
+                match mouse.kind {
+                    MouseEventKind::ScrollUp => self.scroll(Action::Up),
+                    MouseEventKind::ScrollDown => self.scroll(Action::Down),
+                    _ => {}
+                }
+                Vec::new()
+            }
+            Msg::Resize(width, height) => {
+                self.size = (width, height);
+                Vec::new()
+            }
+            Msg::Events(events) => {
+                for event in &events {
+                    self.model.apply(event);
+                }
+                self.selected = self.selected.min(self.model.threads.len().saturating_sub(1));
+                Vec::new()
+            }
+            Msg::Status { now_us, pause, speed, dropped, ready } => {
+                // Once the program has ended its clock stops with it.
+                self.now_us = if self.model.ended { self.model.time_us } else { now_us.max(self.model.time_us) };
+                self.ready = ready;
+                self.pause = pause;
+                self.speed = speed;
+                self.dropped = dropped;
+                Vec::new()
+            }
+            Msg::Stepped(Ok(_)) => {
+                self.message = None;
+                Vec::new()
+            }
+            Msg::Stepped(Err(refused)) => {
+                self.message = Some(self.explain(refused));
+                Vec::new()
+            }
+            Msg::Quit => {
+                self.quit = true;
+                vec![Command::Quit]
+            }
+        }
+    }
+
+    fn explain(&self, refused: StepRefused) -> String {
+        if self.model.ended {
+            return "the program has ended: r runs it again, q quits".to_owned();
+        }
+        match refused {
+            StepRefused::NotReady(tid) => {
+                let why = self.model.threads.get(&tid).map_or_else(String::new, |thread| {
+                    crate::view::threads::waits_for(&self.model, thread)
+                        .map_or_else(String::new, |what| format!(": {what}"))
+                });
+                format!("{} cannot move now{why}", self.model.thread_name(tid))
+            }
+            StepRefused::Busy(tid) => format!("{} is still finishing its step", self.model.thread_name(tid)),
+            other => other.to_string(),
+        }
+    }
+
+    fn act(&mut self, action: Action) -> Vec<Command> {
+        self.message = None;
+        match action {
+            Action::Quit => {
+                self.quit = true;
+                return vec![Command::Quit];
+            }
+            Action::TogglePause => {
+                return vec![if self.pause == PauseState::Running { Command::Pause } else { Command::Resume }];
+            }
+            Action::Step => return self.step(None),
+            Action::StepSelected => return self.step(self.selected_thread()),
+            Action::SpeedUp | Action::SlowDown => {
+                let factor = if action == Action::SpeedUp { 2.0 } else { 0.5 };
+                let speed = (self.speed * factor).clamp(SPEED_RANGE.0, SPEED_RANGE.1);
+                return vec![Command::SetSpeed(speed)];
+            }
+            Action::Restart => {
+                self.model = Model::new();
+                self.selected = 0;
+                self.log_back = 0;
+                return vec![Command::Restart];
+            }
+            Action::FocusNext | Action::FocusPrevious => {
+                self.focus = self.focus.cycle(action == Action::FocusNext);
+            }
+            Action::Zoom => self.zoomed = !self.zoomed,
+            Action::Help => self.toggle(Overlay::Help),
+            Action::Notes if self.showing.lesson.is_some() => self.toggle(Overlay::Notes),
+            Action::Notes => self.message = Some("this program has no lesson notes".to_owned()),
+            Action::Back => {
+                if self.overlays.pop().is_none() {
+                    self.zoomed = false;
+                }
+            }
+            Action::Select(row) => {
+                let row = usize::from(row) - 1;
+                if row < self.model.threads.len() {
+                    self.selected = row;
+                    self.source_offset = 0;
+                }
+            }
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+                self.scroll(action);
+            }
+        }
+        Vec::new()
+    }
+
+    fn step(&mut self, thread: Option<Tid>) -> Vec<Command> {
+        if self.pause == PauseState::Running {
+            // Stepping a running session first pauses it, as a debugger's "step" does.
+            return vec![Command::Pause, Command::Step(thread)];
+        }
+        vec![Command::Step(thread)]
+    }
+
+    fn scroll(&mut self, action: Action) {
+        let delta: isize = match action {
+            Action::Up => -1,
+            Action::Down => 1,
+            Action::PageUp => -PAGE,
+            Action::PageDown => PAGE,
+            Action::Top => isize::MIN / 2,
+            _ => isize::MAX / 2,
+        };
+        let apply = |value: usize, delta: isize, max: usize| value.saturating_add_signed(delta).min(max);
+        if self.shows(Overlay::Notes) {
+            self.notes_top = apply(self.notes_top, delta, usize::MAX / 4);
+            return;
+        }
+        match self.focus {
+            Panel::Threads => {
+                self.selected = apply(self.selected, delta, self.model.threads.len().saturating_sub(1));
+                self.source_offset = 0;
+            }
+            Panel::Prims => self.prims_top = apply(self.prims_top, delta, self.model.prims.len().saturating_sub(1)),
+            // The log counts from its end: scrolling up goes back in time.
+            Panel::Log => self.log_back = apply(self.log_back, -delta, self.model.log.len().saturating_sub(1)),
+            Panel::Source => self.source_offset = self.source_offset.saturating_add(delta).clamp(-100_000, 100_000),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,327 @@
+//! What the model knows about one primitive: its live state and its waiters in queue order.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use super::threads::{ThreadState, WaitTarget};
+use crate::event::{EventKind, Pid, PrimInfo, Tid, WaitMode};
+
+/// Queue items the model remembers for display (the count is always exact).
+pub const QUEUE_ITEMS_SHOWN: usize = 32;
+
+/// The live state of a primitive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrimState {
+    /// A plain lock.
+    Lock {
+        /// The thread that acquired it (any thread may release it).
+        holder: Option<Tid>,
+    },
+    /// A re-entrant lock.
+    RLock {
+        /// Its owner.
+        owner: Option<Tid>,
+        /// Recursion level.
+        level: u64,
+    },
+    /// A semaphore.
+    Semaphore {
+        /// Permits left.
+        value: u64,
+        /// Initial value.
+        initial: u64,
+        /// Whether over-release is refused.
+        bounded: bool,
+        /// Threads holding permits, one entry per permit.
+        holders: Vec<Tid>,
+    },
+    /// A condition variable.
+    Condition {
+        /// Its lock's number.
+        lock: Pid,
+    },
+    /// An event flag.
+    Event {
+        /// Whether it is set.
+        set: bool,
+    },
+    /// A barrier.
+    Barrier {
+        /// Threads needed to pass.
+        parties: u32,
+        /// Threads that arrived in this generation, in arrival order.
+        arrived: Vec<Tid>,
+        /// Generations passed.
+        generation: u64,
+        /// Whether it is broken.
+        broken: bool,
+    },
+    /// A queue.
+    Queue {
+        /// Capacity (0: unbounded).
+        maxsize: u64,
+        /// The first items (at most [`QUEUE_ITEMS_SHOWN`]), formatted.
+        items: VecDeque<String>,
+        /// Exact number of items.
+        qsize: u64,
+        /// Unfinished tasks.
+        unfinished: u64,
+    },
+    /// Thread-local data: each thread's own value.
+    Local {
+        /// Values by thread.
+        values: BTreeMap<Tid, String>,
+    },
+    /// A shared variable.
+    Shared {
+        /// Its value, formatted.
+        value: String,
+        /// The thread that stored it last.
+        writer: Option<Tid>,
+    },
+}
+
+/// One entry of the primitives panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrimView {
+    /// Its number.
+    pub pid: Pid,
+    /// Its display name.
+    pub name: String,
+    /// Its live state.
+    pub state: PrimState,
+    /// Threads waiting for it, in queue order.
+    pub waiters: Vec<Tid>,
+}
+
+fn until(now: u64, timeout_us: Option<u64>) -> Option<u64> {
+    timeout_us.map(|timeout| now.saturating_add(timeout))
+}
+
+impl PrimView {
+    pub(crate) fn new(pid: Pid, name: String, info: &PrimInfo) -> Self {
+        let state = match info {
+            PrimInfo::Lock => PrimState::Lock { holder: None },
+            PrimInfo::RLock => PrimState::RLock { owner: None, level: 0 },
+            PrimInfo::Condition { lock } => PrimState::Condition { lock: *lock },
+            PrimInfo::Semaphore { initial, bounded } => {
+                PrimState::Semaphore { value: *initial, initial: *initial, bounded: *bounded, holders: Vec::new() }
+            }
+            PrimInfo::Event => PrimState::Event { set: false },
+            PrimInfo::Barrier { parties } => {
+                PrimState::Barrier { parties: *parties, arrived: Vec::new(), generation: 0, broken: false }
+            }
+            PrimInfo::Queue { maxsize } => {
+                PrimState::Queue { maxsize: *maxsize, items: VecDeque::new(), qsize: 0, unfinished: 0 }
+            }
+            PrimInfo::Local => PrimState::Local { values: BTreeMap::new() },
+            PrimInfo::Shared { initial } => PrimState::Shared { value: initial.clone(), writer: None },
+        };
+        Self { pid, name, state, waiters: Vec::new() }
+    }
+
+    /// The kind's name, as Python calls it.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match &self.state {
+            PrimState::Lock { .. } => "Lock",
+            PrimState::RLock { .. } => "RLock",
+            PrimState::Semaphore { bounded: true, .. } => "BoundedSemaphore",
+            PrimState::Semaphore { .. } => "Semaphore",
+            PrimState::Condition { .. } => "Condition",
+            PrimState::Event { .. } => "Event",
+            PrimState::Barrier { .. } => "Barrier",
+            PrimState::Queue { .. } => "Queue",
+            PrimState::Local { .. } => "Local",
+            PrimState::Shared { .. } => "Shared",
+        }
+    }
+
+    /// Whether `tid` holds it (a lock, an RLock or a permit).
+    #[must_use]
+    pub fn held_by(&self, tid: Tid) -> bool {
+        match &self.state {
+            PrimState::Lock { holder } => *holder == Some(tid),
+            PrimState::RLock { owner, .. } => *owner == Some(tid),
+            PrimState::Semaphore { holders, .. } => holders.contains(&tid),
+            _ => false,
+        }
+    }
+
+    /// The threads that hold it.
+    #[must_use]
+    pub fn holders(&self) -> Vec<Tid> {
+        match &self.state {
+            PrimState::Lock { holder } => holder.iter().copied().collect(),
+            PrimState::RLock { owner, .. } => owner.iter().copied().collect(),
+            PrimState::Semaphore { holders, .. } => {
+                let mut holders = holders.clone();
+                holders.dedup();
+                holders
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    pub(crate) fn forget_waiter(&mut self, tid: Tid) {
+        self.waiters.retain(|&waiter| waiter != tid);
+        if let PrimState::Barrier { arrived, .. } = &mut self.state {
+            arrived.retain(|&waiter| waiter != tid);
+        }
+    }
+
+    fn start_waiting(&mut self, tid: Tid) {
+        if !self.waiters.contains(&tid) {
+            self.waiters.push(tid);
+        }
+    }
+
+    /// Folds an event about this primitive by thread `tid`; the thread's new state, if it
+    /// changed.
+    pub(crate) fn apply(&mut self, tid: Tid, kind: &EventKind, now: u64) -> Option<ThreadState> {
+        let pid = self.pid;
+        match kind {
+            EventKind::Requested { mode, .. } => {
+                let timeout = match mode {
+                    WaitMode::NonBlocking => return None,
+                    WaitMode::Blocking => None,
+                    WaitMode::Timeout(timeout) => Some(*timeout),
+                };
+                self.start_waiting(tid);
+                Some(ThreadState::Blocked { prim: pid, until_us: until(now, timeout) })
+            }
+            EventKind::Acquired { count, .. } => {
+                self.forget_waiter(tid);
+                match &mut self.state {
+                    PrimState::Lock { holder } => *holder = Some(tid),
+                    PrimState::RLock { owner, level } => {
+                        *owner = Some(tid);
+                        *level = *count;
+                    }
+                    PrimState::Semaphore { value, holders, .. } => {
+                        *value = *count;
+                        holders.push(tid);
+                    }
+                    _ => {}
+                }
+                Some(ThreadState::Running)
+            }
+            EventKind::TryFailed { .. } | EventKind::TimedOut { .. } | EventKind::Woken { .. } => {
+                self.forget_waiter(tid);
+                Some(ThreadState::Running)
+            }
+            EventKind::Released { count, .. } => {
+                match &mut self.state {
+                    PrimState::Lock { holder } => *holder = None,
+                    PrimState::RLock { owner, level } => {
+                        *level = *count;
+                        if *count == 0 {
+                            *owner = None;
+                        }
+                    }
+                    PrimState::Semaphore { value, holders, .. } => {
+                        *value = *count;
+                        // Any thread may release a permit; it comes off the releaser if it holds one.
+                        let index = holders.iter().position(|&holder| holder == tid).unwrap_or(0);
+                        if index < holders.len() {
+                            holders.remove(index);
+                        }
+                    }
+                    _ => {}
+                }
+                None
+            }
+            EventKind::WaitBegin { timeout_us, .. } => {
+                self.start_waiting(tid);
+                Some(ThreadState::Waiting { on: WaitTarget::Prim(pid), until_us: until(now, *timeout_us) })
+            }
+            EventKind::Notified { woken, .. } => {
+                self.waiters.retain(|waiter| !woken.contains(waiter));
+                None
+            }
+            _ => self.apply_data(tid, kind),
+        }
+    }
+
+    /// Folds an event that changes what the primitive holds (flag, items, value) rather than
+    /// who holds or waits for it.
+    fn apply_data(&mut self, tid: Tid, kind: &EventKind) -> Option<ThreadState> {
+        match kind {
+            EventKind::Set { .. } => {
+                if let PrimState::Event { set } = &mut self.state {
+                    *set = true;
+                }
+                None
+            }
+            EventKind::Clear { .. } => {
+                if let PrimState::Event { set } = &mut self.state {
+                    *set = false;
+                }
+                None
+            }
+            EventKind::Put { item, qsize, .. } => {
+                if let PrimState::Queue { items, qsize: size, unfinished, .. } = &mut self.state {
+                    if items.len() < QUEUE_ITEMS_SHOWN {
+                        items.push_back(item.clone());
+                    }
+                    *size = *qsize;
+                    *unfinished += 1;
+                }
+                self.finish_queue_wait(tid)
+            }
+            EventKind::Got { qsize, .. } => {
+                if let PrimState::Queue { items, qsize: size, .. } = &mut self.state {
+                    items.pop_front();
+                    *size = *qsize;
+                }
+                self.finish_queue_wait(tid)
+            }
+            EventKind::TaskDone { unfinished, .. } => {
+                if let PrimState::Queue { unfinished: left, .. } = &mut self.state {
+                    *left = *unfinished;
+                }
+                None
+            }
+            EventKind::BarrierArrive { .. } => {
+                if let PrimState::Barrier { arrived, .. } = &mut self.state {
+                    arrived.push(tid);
+                }
+                None
+            }
+            EventKind::BarrierPass { generation: passed, .. } => {
+                if let PrimState::Barrier { arrived, generation, .. } = &mut self.state {
+                    arrived.clear();
+                    *generation = passed + 1;
+                }
+                None
+            }
+            EventKind::BarrierBroken { .. } | EventKind::BarrierReset { .. } => {
+                let broken_now = matches!(kind, EventKind::BarrierBroken { .. });
+                if let PrimState::Barrier { arrived, broken, .. } = &mut self.state {
+                    arrived.clear();
+                    *broken = broken_now;
+                }
+                None
+            }
+            EventKind::Store { value, .. } => {
+                if let PrimState::Shared { value: current, writer } = &mut self.state {
+                    current.clone_from(value);
+                    *writer = Some(tid);
+                }
+                Some(ThreadState::Running)
+            }
+            EventKind::LocalGet { value: Some(value), .. } | EventKind::LocalSet { value, .. } => {
+                if let PrimState::Local { values } = &mut self.state {
+                    values.insert(tid, value.clone());
+                }
+                Some(ThreadState::Running)
+            }
+            _ => None,
+        }
+    }
+
+    fn finish_queue_wait(&mut self, tid: Tid) -> Option<ThreadState> {
+        let waited = self.waiters.contains(&tid);
+        self.forget_waiter(tid);
+        waited.then_some(ThreadState::Running)
+    }
+}

@@ -1,0 +1,138 @@
+//! What the model knows about one thread: its state in the table's words, what it holds, and
+//! where in the source it is.
+
+use crate::event::{ExitKind, Pid, SourceLoc, Tid};
+
+/// What a waiting thread waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaitTarget {
+    /// A condition, event, barrier or queue.
+    Prim(Pid),
+    /// Another thread to end (`join`).
+    Join(Tid),
+    /// The non-daemon threads, at shutdown (the main thread).
+    Shutdown,
+}
+
+/// A thread's state as the table shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ThreadState {
+    /// Created, not started.
+    New,
+    /// Running (or ready to run: the OS decides).
+    Running,
+    /// In `sleep` until this demo time.
+    Sleeping {
+        /// Demo time of the wake-up, in microseconds.
+        until_us: u64,
+    },
+    /// Waiting to acquire a lock or a semaphore permit.
+    Blocked {
+        /// The lock or semaphore.
+        prim: Pid,
+        /// When its timeout runs out, if it has one.
+        until_us: Option<u64>,
+    },
+    /// Waiting on a condition, event, barrier, queue, join or shutdown.
+    Waiting {
+        /// What it waits for.
+        on: WaitTarget,
+        /// When its timeout runs out, if it has one.
+        until_us: Option<u64>,
+    },
+    /// Ended normally.
+    Done,
+    /// A daemon stopped at shutdown.
+    Killed,
+    /// Ended by a panic.
+    Panicked {
+        /// The panic message.
+        message: String,
+    },
+}
+
+impl ThreadState {
+    pub(crate) fn from_exit(exit: &ExitKind) -> Self {
+        match exit {
+            ExitKind::Normal => Self::Done,
+            ExitKind::Killed => Self::Killed,
+            ExitKind::Panicked { message } => Self::Panicked { message: message.clone() },
+        }
+    }
+
+    /// Whether the thread has ended.
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        matches!(self, Self::Done | Self::Killed | Self::Panicked { .. })
+    }
+
+    /// The state's word in the table (also meaningful without colour).
+    #[must_use]
+    pub fn word(&self) -> &'static str {
+        match self {
+            Self::New => "NEW",
+            Self::Running => "RUNNING",
+            Self::Sleeping { .. } => "SLEEPING",
+            Self::Blocked { .. } => "BLOCKED",
+            Self::Waiting { .. } => "WAITING",
+            Self::Done => "DONE",
+            Self::Killed => "KILLED",
+            Self::Panicked { .. } => "PANICKED",
+        }
+    }
+
+    /// A one-character symbol for narrow layouts and timelines.
+    #[must_use]
+    pub fn symbol(&self) -> char {
+        match self {
+            Self::New => '·',
+            Self::Running => '▶',
+            Self::Sleeping { .. } => 'z',
+            Self::Blocked { .. } => '■',
+            Self::Waiting { .. } => '…',
+            Self::Done => '✓',
+            Self::Killed => '✗',
+            Self::Panicked { .. } => '!',
+        }
+    }
+}
+
+/// One row of the thread table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreadView {
+    /// Its number in the session.
+    pub tid: Tid,
+    /// Its name.
+    pub name: String,
+    /// Whether it is a daemon.
+    pub daemon: bool,
+    /// Registered on first use rather than started by threadviz.
+    pub foreign: bool,
+    /// Its state.
+    pub state: ThreadState,
+    /// Demo time it entered its state, in microseconds.
+    pub since_us: u64,
+    /// The primitives it holds (locks, RLocks, semaphore permits).
+    pub holds: Vec<Pid>,
+    /// Where in the source its latest operation was.
+    pub loc: Option<SourceLoc>,
+    /// The latest misuse it made, shown on its row.
+    pub error: Option<String>,
+}
+
+impl ThreadView {
+    pub(crate) fn new(tid: Tid, name: String, daemon: bool, foreign: bool, now: u64) -> Self {
+        let state = if foreign { ThreadState::Running } else { ThreadState::New };
+        Self { tid, name, daemon, foreign, state, since_us: now, holds: Vec::new(), loc: None, error: None }
+    }
+
+    pub(crate) fn set_state(&mut self, state: ThreadState, now: u64) {
+        if self.state.is_finished() {
+            return;
+        }
+        if self.state != state {
+            self.state = state;
+            self.since_us = now;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! The view: `impl Widget for &App` lays out the panels (one file each) for the terminal's
+//! size, from 80x24 to wall-sized projectors.
+
+pub mod help;
+pub mod log;
+pub mod notes;
+pub mod prims;
+pub mod source;
+pub mod status;
+pub mod theme;
+pub mod threads;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::widgets::{Block, BorderType, Paragraph, Widget, Wrap};
+
+use crate::app::{App, Overlay, Panel};
+
+/// The smallest terminal the dashboard draws into.
+pub const MIN_SIZE: (u16, u16) = (60, 16);
+
+/// Seconds with one decimal, right-aligned to 6 columns: `  12.3s`.
+#[must_use]
+pub fn seconds(micros: u64) -> String {
+    let tenths = micros / 100_000;
+    format!("{:>4}.{}s", tenths / 10, tenths % 10)
+}
+
+pub(crate) fn block(title: &str, border: Style) -> Block<'_> {
+    Block::bordered().border_type(BorderType::Rounded).border_style(border).title(title)
+}
+
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height }
+}
+
+fn render_panel(app: &App, panel: Panel, area: Rect, buf: &mut Buffer) {
+    let focused = app.focus == panel;
+    match panel {
+        Panel::Threads => threads::render(app, area, buf, focused),
+        Panel::Prims => prims::render(app, area, buf, focused),
+        Panel::Log => log::render(app, area, buf, focused),
+        Panel::Source => source::render(app, area, buf, focused),
+    }
+}
+
+impl Widget for &App {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+            let text = format!(
+                "terminal too small: {}x{}, threadviz needs at least {}x{}. Enlarge the window or press q to quit.",
+                area.width, area.height, MIN_SIZE.0, MIN_SIZE.1
+            );
+            Paragraph::new(text).wrap(Wrap { trim: true }).render(area, buf);
+            return;
+        }
+        let [main, bar] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+        status::render(self, bar, buf);
+        if self.zoomed {
+            render_panel(self, self.focus, main, buf);
+        } else {
+            // The table gets what its rows need, up to about half the screen.
+            let rows = u16::try_from(self.model.threads.len()).unwrap_or(u16::MAX).saturating_add(3);
+            let table = rows.clamp(5, (main.height / 2).max(5));
+            let [top, bottom] = Layout::vertical([Constraint::Length(table), Constraint::Min(0)]).areas(main);
+            render_panel(self, Panel::Threads, top, buf);
+            if main.width >= 110 {
+                let [left, right] =
+                    Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(bottom);
+                let prims = u16::try_from(self.model.prims.len()).unwrap_or(u16::MAX).saturating_add(2);
+                let prims = prims.clamp(3, left.height / 2);
+                let [upper, lower] = Layout::vertical([Constraint::Length(prims), Constraint::Min(0)]).areas(left);
+                render_panel(self, Panel::Prims, upper, buf);
+                render_panel(self, Panel::Log, lower, buf);
+                render_panel(self, Panel::Source, right, buf);
+            } else {
+                // Narrow: the source shows in place of the primitives when it has the focus.
+                let [left, right] =
+                    Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+                let first = if self.focus == Panel::Source { Panel::Source } else { Panel::Prims };
+                render_panel(self, first, left, buf);
+                render_panel(self, Panel::Log, right, buf);
+            }
+        }
+        for overlay in &self.overlays {
+            match overlay {
+                Overlay::Notes => notes::render(self, main, buf),
+                Overlay::Help => help::render(self, main, buf),
+            }
+        }
+    }
+}

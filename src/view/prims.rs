@@ -1,0 +1,103 @@
+//! The primitives panel: every lock, semaphore, condition, event, barrier, queue, local and
+//! shared value with its live state and its waiters in queue order.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::block;
+use crate::app::App;
+use crate::event::Tid;
+use crate::model::{Model, PrimState, PrimView};
+use crate::view::theme::Theme;
+
+fn names(model: &Model, tids: &[Tid]) -> String {
+    tids.iter().map(|&tid| model.thread_name(tid)).collect::<Vec<_>>().join(", ")
+}
+
+/// The state of one primitive as styled spans (without its name and waiters).
+fn state_spans(model: &Model, prim: &PrimView, theme: Theme) -> Vec<Span<'static>> {
+    let hot = |text: String| Span::styled(text, theme.hot());
+    let calm = |text: String| Span::styled(text, theme.calm());
+    match &prim.state {
+        PrimState::Lock { holder: Some(tid) } => vec![hot(format!("locked by {}", model.thread_name(*tid)))],
+        PrimState::RLock { owner: Some(tid), level } => {
+            vec![hot(format!("owned by {}", model.thread_name(*tid))), Span::raw(format!(", level {level}"))]
+        }
+        PrimState::Lock { holder: None } | PrimState::RLock { owner: None, .. } => vec![calm("unlocked".into())],
+        PrimState::Semaphore { value, initial, holders, .. } => {
+            let value_span = if *value == 0 {
+                hot(format!("{value}/{initial} left"))
+            } else {
+                calm(format!("{value}/{initial} left"))
+            };
+            let mut spans = vec![value_span];
+            if !holders.is_empty() {
+                spans.push(Span::raw(format!(", held by {}", names(model, holders))));
+            }
+            spans
+        }
+        PrimState::Condition { lock } => vec![Span::raw(format!("on {}", model.prim_name(*lock)))],
+        PrimState::Event { set: true } => vec![hot("SET".into())],
+        PrimState::Event { set: false } => vec![calm("unset".into())],
+        PrimState::Barrier { parties, arrived, generation, broken } => {
+            let mut spans = vec![Span::raw(format!("{}/{parties} arrived, generation {generation}", arrived.len()))];
+            if *broken {
+                spans.push(Span::styled(" BROKEN", theme.error()));
+            }
+            spans
+        }
+        PrimState::Queue { maxsize, items, qsize, unfinished } => {
+            let capacity = if *maxsize == 0 { "∞".to_owned() } else { maxsize.to_string() };
+            let shown: Vec<&str> = items.iter().take(6).map(String::as_str).collect();
+            let more = if usize::try_from(*qsize).unwrap_or(usize::MAX) > shown.len() { ", …" } else { "" };
+            vec![Span::raw(format!("{qsize}/{capacity} [{}{more}], {unfinished} unfinished", shown.join(", ")))]
+        }
+        PrimState::Local { values } => {
+            let values: Vec<String> =
+                values.iter().map(|(tid, value)| format!("{}={value}", model.thread_name(*tid))).collect();
+            vec![Span::raw(if values.is_empty() { "no values".to_owned() } else { values.join(" ") })]
+        }
+        PrimState::Shared { value, writer } => {
+            let by = writer.map_or_else(String::new, |tid| format!(" (stored by {})", model.thread_name(tid)));
+            vec![Span::styled(format!("= {value}"), theme.header()), Span::raw(by)]
+        }
+    }
+}
+
+/// One line per primitive.
+#[must_use]
+pub fn lines(app: &App) -> Vec<Line<'static>> {
+    let model = &app.model;
+    let theme = &app.theme;
+    let name_width = model.prims.values().map(|prim| prim.name.chars().count()).max().unwrap_or(0).min(18);
+    model
+        .prims
+        .values()
+        .map(|prim| {
+            let mut spans = vec![
+                Span::styled(format!("{:<16} ", prim.kind()), theme.dim()),
+                Span::styled(format!("{:<name_width$} ", prim.name), theme.header()),
+            ];
+            spans.extend(state_spans(model, prim, *theme));
+            if !prim.waiters.is_empty() {
+                spans.push(Span::raw("  waiting: "));
+                for (index, tid) in prim.waiters.iter().enumerate() {
+                    if index > 0 {
+                        spans.push(Span::raw(" → "));
+                    }
+                    spans.push(Span::styled(model.thread_name(*tid), theme.thread(*tid)));
+                }
+            }
+            Line::from(spans)
+        })
+        .collect()
+}
+
+/// Draws the panel.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
+    let title = format!(" Primitives {} ", app.model.prims.len());
+    let lines: Vec<Line> = lines(app).into_iter().skip(app.prims_top).collect();
+    Paragraph::new(lines).block(block(&title, app.theme.border(focused))).render(area, buf);
+}

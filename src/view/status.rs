@@ -1,0 +1,46 @@
+//! The status bar: what runs, LIVE / PAUSED / STEPPING, speed, demo time, event count,
+//! dropped events, and key hints (or the latest message).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::seconds;
+use crate::app::App;
+use crate::session::PauseState;
+
+/// The pause badge's text.
+#[must_use]
+pub fn badge(app: &App) -> String {
+    if app.model.ended {
+        return " ENDED ".to_owned();
+    }
+    match app.pause {
+        PauseState::Running => " ▶ LIVE ".to_owned(),
+        PauseState::Paused => " ⏸ PAUSED ".to_owned(),
+        PauseState::Stepping(tid) => format!(" ⏭ STEPPING {} ", app.model.thread_name(tid)),
+    }
+}
+
+/// Draws the bar.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let mut spans = vec![
+        Span::styled(format!(" {} ", app.showing.title), theme.header()),
+        Span::styled(badge(app), theme.badge(app.pause != PauseState::Running)),
+        Span::raw(format!(" {:.1}x  t={}  {} events", app.speed, seconds(app.now_us).trim(), app.model.events)),
+    ];
+    let missed = app.dropped.max(app.model.missed);
+    if missed > 0 {
+        spans.push(Span::styled(format!("  ⚠ {missed} dropped"), theme.error()));
+    }
+    spans.push(Span::raw("  "));
+    match &app.message {
+        Some(message) => spans.push(Span::styled(message.clone(), theme.error())),
+        None => {
+            spans.push(Span::styled("?:help  space:pause  n:step  enter:step selected  l:notes  q:quit", theme.dim()));
+        }
+    }
+    Paragraph::new(Line::from(spans)).render(area, buf);
+}

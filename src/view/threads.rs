@@ -1,0 +1,146 @@
+//! The thread table: one row per thread, like the OS process table the tutorials describe.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Row, Table, Widget};
+
+use super::{block, seconds};
+use crate::app::App;
+use crate::model::{Model, PrimState, ThreadState, ThreadView, WaitTarget};
+
+/// What a blocked or waiting thread waits for, and who holds it, in words.
+#[must_use]
+pub fn waits_for(model: &Model, thread: &ThreadView) -> Option<String> {
+    let holders = |pid| {
+        let names: Vec<String> = model
+            .prims
+            .get(&pid)
+            .map_or_else(Vec::new, |prim| prim.holders().into_iter().map(|tid| model.thread_name(tid)).collect());
+        if names.is_empty() { String::new() } else { format!(", held by {}", names.join(", ")) }
+    };
+    let prim_label =
+        |pid| model.prims.get(&pid).map_or_else(|| format!("#{pid}"), |prim| format!("{} {}", prim.kind(), prim.name));
+    match &thread.state {
+        ThreadState::Blocked { prim, .. } => Some(format!("{}{}", prim_label(*prim), holders(*prim))),
+        ThreadState::Waiting { on: WaitTarget::Prim(pid), .. } => {
+            let detail = match model.prims.get(pid).map(|prim| &prim.state) {
+                Some(PrimState::Queue { qsize: 0, .. }) => " (empty)".to_owned(),
+                Some(PrimState::Queue { qsize, maxsize, .. }) if *maxsize > 0 && qsize >= maxsize => {
+                    " (full)".to_owned()
+                }
+                Some(PrimState::Queue { unfinished, .. }) => format!(" ({unfinished} unfinished)"),
+                Some(PrimState::Barrier { parties, arrived, .. }) => format!(" ({}/{parties})", arrived.len()),
+                _ => String::new(),
+            };
+            Some(format!("{}{detail}", prim_label(*pid)))
+        }
+        ThreadState::Waiting { on: WaitTarget::Join(tid), .. } => Some(format!("join {}", model.thread_name(*tid))),
+        ThreadState::Waiting { on: WaitTarget::Shutdown, .. } => Some("non-daemon threads to end".to_owned()),
+        ThreadState::Panicked { message } => Some(format!("panic: {message}")),
+        _ => None,
+    }
+}
+
+fn state_text(thread: &ThreadView, now_us: u64, ready: bool) -> String {
+    if ready {
+        // Held at the pause gate: it will move when stepped.
+        return "▷ READY".to_owned();
+    }
+    let left = |until: u64| seconds(until.saturating_sub(now_us)).trim().to_owned();
+    let detail = match &thread.state {
+        ThreadState::Sleeping { until_us } => format!(" {}", left(*until_us)),
+        ThreadState::Blocked { until_us: Some(until), .. } | ThreadState::Waiting { until_us: Some(until), .. } => {
+            format!(" ≤{}", left(*until))
+        }
+        _ => String::new(),
+    };
+    format!("{} {}{detail}", thread.state.symbol(), thread.state.word())
+}
+
+fn source_line(thread: &ThreadView) -> String {
+    thread.loc.as_ref().map_or_else(String::new, |loc| {
+        let file = loc.file.rsplit('/').next().unwrap_or(&loc.file);
+        format!("{file}:{}", loc.line)
+    })
+}
+
+/// Draws the table into `area`, keeping the selected row visible.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
+    let theme = &app.theme;
+    let model = &app.model;
+    let live = model.threads.values().filter(|thread| !thread.state.is_finished()).count();
+    let title = format!(" Threads {live} alive / {} ", model.threads.len());
+    let outer: Block = block(&title, theme.border(focused));
+    let inner = outer.inner(area);
+    outer.render(area, buf);
+    if inner.height < 2 {
+        return;
+    }
+    let wide = inner.width >= 100;
+    let visible = usize::from(inner.height - 1);
+    let first = app.selected.saturating_sub(visible.saturating_sub(1));
+    let rows = model.threads.values().enumerate().skip(first).take(visible).map(|(index, thread)| {
+        let waits = waits_for(model, thread).unwrap_or_default();
+        let holds: Vec<String> = thread.holds.iter().map(|pid| model.prim_name(*pid)).collect();
+        let name_style = theme.thread(thread.tid);
+        let mut cells = vec![
+            Cell::from(format!("{:>3}", thread.tid)),
+            Cell::from(Span::styled(thread.name.clone(), name_style)),
+            Cell::from(Span::styled(
+                state_text(thread, app.now_us, app.is_ready(thread.tid)),
+                theme.state(&thread.state),
+            )),
+            Cell::from(if thread.daemon { "d" } else { "" }),
+            Cell::from(seconds(app.now_us.saturating_sub(thread.since_us))),
+        ];
+        if wide {
+            cells.push(Cell::from(holds.join(", ")));
+            cells.push(Cell::from(waits));
+        } else {
+            let both = match (holds.is_empty(), waits.is_empty()) {
+                (false, false) => format!("holds {}; {waits}", holds.join(", ")),
+                (false, true) => format!("holds {}", holds.join(", ")),
+                _ => waits,
+            };
+            cells.push(Cell::from(both));
+        }
+        let at_line = source_line(thread);
+        let error = thread.error.as_ref().map(|error| Span::styled(format!(" ✗ {error}"), theme.error()));
+        cells.push(Cell::from(Line::from(
+            vec![Some(Span::raw(at_line)), error].into_iter().flatten().collect::<Vec<_>>(),
+        )));
+        let row = Row::new(cells);
+        if index == app.selected { row.style(theme.selected()) } else { row }
+    });
+    let header_cells: Vec<&str> = if wide {
+        vec!["ID", "NAME", "STATE", "D", "FOR", "HOLDS", "WAITS FOR", "LINE"]
+    } else {
+        vec!["ID", "NAME", "STATE", "D", "FOR", "HOLDS / WAITS FOR", "LINE"]
+    };
+    let widths: Vec<Constraint> = if wide {
+        vec![
+            Constraint::Length(3),
+            Constraint::Min(10),
+            Constraint::Length(17),
+            Constraint::Length(1),
+            Constraint::Length(7),
+            Constraint::Min(10),
+            Constraint::Min(16),
+            Constraint::Min(14),
+        ]
+    } else {
+        vec![
+            Constraint::Length(3),
+            Constraint::Min(8),
+            Constraint::Length(15),
+            Constraint::Length(1),
+            Constraint::Length(6),
+            Constraint::Min(14),
+            Constraint::Length(15),
+        ]
+    };
+    let header = Row::new(header_cells).style(theme.header());
+    Widget::render(Table::new(rows, widths).header(header).column_spacing(1).style(Style::new()), inner, buf);
+}
