@@ -149,6 +149,7 @@ impl SessionInner {
             }
             let session = &thread.session;
             if session.flags() & GATED != 0 {
+                thread.yielded();
                 session.gate.pass(thread.tid, || thread.is_killed());
                 if thread.is_killed() {
                     context::die();
@@ -219,6 +220,7 @@ impl SessionInner {
 
     /// A thread's target returned, panicked or was killed.
     pub(crate) fn thread_ended(&self, record: &ThreadRecord, exit: ExitKind) {
+        record.yielded();
         if exit != ExitKind::Killed && record.begin_ending() {
             self.emit_as(record.tid, None, EventKind::ThreadExited { tid: record.tid, exit: exit.clone() });
             self.registry.remove_finished(record, exit);

@@ -42,6 +42,9 @@ pub(crate) struct ThreadRecord {
     pub(crate) sleep: Arc<WaitCell<()>>,
     blocked_on: Mutex<Option<Arc<dyn Wake>>>,
     pub(crate) rng: Mutex<fastrand::Rng>,
+    /// Told once, when the new thread first stops running (see [`Self::yielded`]).
+    first_yield: Mutex<Option<crossbeam_channel::Sender<()>>>,
+    yield_pending: AtomicBool,
 }
 
 impl fmt::Debug for ThreadRecord {
@@ -78,6 +81,8 @@ impl ThreadRecord {
             sleep: WaitCell::new(()),
             blocked_on: Mutex::new(None),
             rng: Mutex::new(rng),
+            first_yield: Mutex::new(None),
+            yield_pending: AtomicBool::new(false),
         }
     }
 
@@ -106,6 +111,24 @@ impl ThreadRecord {
 
     pub(crate) fn set_ident(&self, ident: u64) {
         self.ident.store(ident, Ordering::Relaxed);
+    }
+
+    /// Arranges for `to` to be told when this thread first blocks, sleeps, waits at the pause
+    /// gate or ends.
+    pub(crate) fn tell_first_yield(&self, to: crossbeam_channel::Sender<()>) {
+        *self.first_yield.lock() = Some(to);
+        self.yield_pending.store(true, Ordering::Release);
+    }
+
+    /// The thread stops running for now (it blocks, sleeps, is held at the gate, or ends).
+    /// The first time, the thread that started it is told (see `Thread::start`).
+    pub(crate) fn yielded(&self) {
+        if self.yield_pending.swap(false, Ordering::AcqRel)
+            && let Some(to) = self.first_yield.lock().take()
+        {
+            // The starter may have stopped listening (it waits a few milliseconds at most).
+            let _ = to.send(());
+        }
     }
 
     pub(crate) fn is_killed(&self) -> bool {

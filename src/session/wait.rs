@@ -76,11 +76,13 @@ pub(crate) fn block_on<T: Send + 'static>(
     }
     let thread = context::current();
     let session = &thread.session;
-    session.gate.note_stopped(thread.tid);
     thread.set_blocked_on(Some(cell.clone()));
     if let Some(deadline) = deadline_ns {
         session.timers.lock().insert((deadline, thread.tid));
     }
+    // Only now is the thread settled: a step that looks for the earliest timer must see ours.
+    session.gate.note_stopped(thread.tid);
+    thread.yielded();
     let outcome = loop {
         if thread.is_killed() {
             break Outcome::Killed;

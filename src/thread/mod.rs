@@ -18,6 +18,10 @@ use crate::session::registry::{Life, ThreadRecord};
 use crate::session::wait::{Outcome, block_on};
 use crate::session::{GATED, SHUTDOWN, SessionInner};
 
+/// How long `start` lets a new thread run before returning, unless it blocks sooner: CPython's
+/// default `sys.getswitchinterval()`.
+const SWITCH_INTERVAL: Duration = Duration::from_millis(5);
+
 /// A handle to a thread, like a Python `Thread` object: cheap to clone, comparable, usable from
 /// any thread.
 #[derive(Clone)]
@@ -145,8 +149,13 @@ impl Thread {
         let record = self.record.clone();
         let dispatch = tracing::dispatcher::get_default(Clone::clone);
         // Python's start() waits for the new thread's `_started` event: when it returns, the
-        // thread is running (is_alive, enumerate, current_thread all agree).
+        // thread is running (is_alive, enumerate, current_thread all agree). Under the GIL the
+        // new thread then keeps running until it blocks or the 5 ms switch interval passes,
+        // which is why the tutorials' output always shows a new thread's first lines before
+        // the starter's next ones; waiting for its first yield, for as long, does the same.
         let (started, has_started) = crossbeam_channel::bounded::<()>(1);
+        let (first_yield, has_yielded) = crossbeam_channel::bounded::<()>(1);
+        self.record.tell_first_yield(first_yield);
         let spawned = std::thread::Builder::new().name(self.record.name()).spawn(move || {
             let _dispatch = tracing::dispatcher::set_default(&dispatch);
             context::set_ident(ident);
@@ -173,6 +182,7 @@ impl Thread {
         }
         // Only fails if the new thread died before binding, which it cannot without a send.
         let _ = has_started.recv();
+        let _ = has_yielded.recv_timeout(SWITCH_INTERVAL);
         leave(&session);
         Ok(())
     }

@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::block;
 use crate::app::App;
@@ -66,31 +66,35 @@ fn state_spans(model: &Model, prim: &PrimView, theme: Theme) -> Vec<Span<'static
     }
 }
 
-/// One line per primitive.
+/// The lines of each primitive: its kind, name and state, then its waiters in queue order on a
+/// line of their own (so a long queue never pushes the state off screen).
 #[must_use]
-pub fn lines(app: &App) -> Vec<Line<'static>> {
+pub fn lines(app: &App) -> Vec<Vec<Line<'static>>> {
     let model = &app.model;
-    let theme = &app.theme;
+    let theme = app.theme;
+    let kind_width = model.prims.values().map(|prim| prim.kind().chars().count()).max().unwrap_or(0);
     let name_width = model.prims.values().map(|prim| prim.name.chars().count()).max().unwrap_or(0).min(18);
     model
         .prims
         .values()
         .map(|prim| {
             let mut spans = vec![
-                Span::styled(format!("{:<16} ", prim.kind()), theme.dim()),
+                Span::styled(format!("{:<kind_width$} ", prim.kind()), theme.dim()),
                 Span::styled(format!("{:<name_width$} ", prim.name), theme.header()),
             ];
-            spans.extend(state_spans(model, prim, *theme));
+            spans.extend(state_spans(model, prim, theme));
+            let mut group = vec![Line::from(spans)];
             if !prim.waiters.is_empty() {
-                spans.push(Span::raw("  waiting: "));
+                let mut waiting = vec![Span::styled("  ⏳ waiting: ", theme.dim())];
                 for (index, tid) in prim.waiters.iter().enumerate() {
                     if index > 0 {
-                        spans.push(Span::raw(" → "));
+                        waiting.push(Span::raw(" → "));
                     }
-                    spans.push(Span::styled(model.thread_name(*tid), theme.thread(*tid)));
+                    waiting.push(Span::styled(model.thread_name(*tid), theme.thread(*tid)));
                 }
+                group.push(Line::from(waiting));
             }
-            Line::from(spans)
+            group
         })
         .collect()
 }
@@ -98,6 +102,6 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
 /// Draws the panel.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let title = format!(" Primitives {} ", app.model.prims.len());
-    let lines: Vec<Line> = lines(app).into_iter().skip(app.prims_top).collect();
-    Paragraph::new(lines).block(block(&title, app.theme.border(focused))).render(area, buf);
+    let lines: Vec<Line> = lines(app).into_iter().skip(app.prims_top).flatten().collect();
+    Paragraph::new(lines).wrap(Wrap { trim: false }).block(block(&title, app.theme.border(focused))).render(area, buf);
 }

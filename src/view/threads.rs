@@ -20,8 +20,19 @@ pub fn waits_for(model: &Model, thread: &ThreadView) -> Option<String> {
             .map_or_else(Vec::new, |prim| prim.holders().into_iter().map(|tid| model.thread_name(tid)).collect());
         if names.is_empty() { String::new() } else { format!(", held by {}", names.join(", ")) }
     };
-    let prim_label =
-        |pid| model.prims.get(&pid).map_or_else(|| format!("#{pid}"), |prim| format!("{} {}", prim.kind(), prim.name));
+    // Default names already say the kind (`RLock-1`); chosen ones get it added (`Condition con`).
+    let prim_label = |pid| {
+        model.prims.get(&pid).map_or_else(
+            || format!("#{pid}"),
+            |prim| {
+                if prim.name.starts_with(prim.kind()) {
+                    prim.name.clone()
+                } else {
+                    format!("{} {}", prim.kind(), prim.name)
+                }
+            },
+        )
+    };
     match &thread.state {
         ThreadState::Blocked { prim, .. } => Some(format!("{}{}", prim_label(*prim), holders(*prim))),
         ThreadState::Waiting { on: WaitTarget::Prim(pid), .. } => {
@@ -59,8 +70,12 @@ fn state_text(thread: &ThreadView, now_us: u64, ready: bool) -> String {
     format!("{} {}{detail}", thread.state.symbol(), thread.state.word())
 }
 
-fn source_line(thread: &ThreadView) -> String {
+/// Where the thread is: `line N` in the shown program's own file, `file.rs:N` elsewhere.
+fn source_line(app: &App, thread: &ThreadView) -> String {
     thread.loc.as_ref().map_or_else(String::new, |loc| {
+        if app.showing.source.is_some_and(|(path, _)| super::source::same_file(loc, path)) {
+            return format!("line {}", loc.line);
+        }
         let file = loc.file.rsplit('/').next().unwrap_or(&loc.file);
         format!("{file}:{}", loc.line)
     })
@@ -106,7 +121,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             };
             cells.push(Cell::from(both));
         }
-        let at_line = source_line(thread);
+        let at_line = source_line(app, thread);
         let error = thread.error.as_ref().map(|error| Span::styled(format!(" ✗ {error}"), theme.error()));
         cells.push(Cell::from(Line::from(
             vec![Some(Span::raw(at_line)), error].into_iter().flatten().collect::<Vec<_>>(),
@@ -119,26 +134,29 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     } else {
         vec!["ID", "NAME", "STATE", "D", "FOR", "HOLDS / WAITS FOR", "LINE"]
     };
+    // Names take what they need (up to a limit); what a thread waits for gets the rest.
+    let longest_name = model.threads.values().map(|thread| thread.name.chars().count()).max().unwrap_or(4);
+    let name_width = u16::try_from(longest_name.clamp(4, if wide { 20 } else { 12 })).unwrap_or(12);
     let widths: Vec<Constraint> = if wide {
         vec![
             Constraint::Length(3),
-            Constraint::Min(10),
+            Constraint::Length(name_width),
             Constraint::Length(17),
             Constraint::Length(1),
             Constraint::Length(7),
-            Constraint::Min(10),
-            Constraint::Min(16),
-            Constraint::Min(14),
+            Constraint::Fill(1),
+            Constraint::Fill(2),
+            Constraint::Length(22),
         ]
     } else {
         vec![
             Constraint::Length(3),
-            Constraint::Min(8),
+            Constraint::Length(name_width),
             Constraint::Length(15),
             Constraint::Length(1),
-            Constraint::Length(6),
-            Constraint::Min(14),
-            Constraint::Length(15),
+            Constraint::Length(7),
+            Constraint::Fill(1),
+            Constraint::Length(11),
         ]
     };
     let header = Row::new(header_cells).style(theme.header());
