@@ -420,3 +420,29 @@ fn sessions_in_parallel_do_not_see_each_others_threads() {
     assert_eq!(other_names, ["MainThread", "Thread-1", "Thread-2", "Thread-3"]);
     assert!(idents.iter().all(|ident| !other_idents.contains(ident)), "the sessions share a thread");
 }
+
+#[test]
+fn a_step_that_ends_main_is_over_once_main_waits_for_the_other_threads() {
+    with_deadline("shutdown step", || {
+        let session = Session::builder().paused(true).build();
+        let background = Background::start(&session, || {
+            let worker = thread::spawn(|| thread::sleep(Duration::from_secs(1)));
+            drop(worker);
+        });
+        // Step the main thread until it has returned and waits for its worker at shutdown:
+        // after each step it is either back at the gate or waiting.
+        assert!(session.wait_ready(1, WAIT), "the main thread reaches the gate");
+        let mut steps = 0;
+        while session.ready_threads().contains(&MAIN) && steps < 50 {
+            assert_eq!(session.step(Some(MAIN)).map(|step| step.thread), Ok(MAIN));
+            assert!(session.wait_settled(WAIT), "step {steps} of the main thread ends");
+            steps += 1;
+        }
+        assert_eq!(session.pause_state(), PauseState::Paused, "no step is left hanging");
+        let step = session.step(None);
+        assert!(step.is_ok(), "the worker can be stepped while main waits for it: {step:?} after {steps} steps");
+        assert!(session.wait_settled(WAIT));
+        session.resume();
+        background.join();
+    });
+}

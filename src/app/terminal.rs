@@ -53,11 +53,14 @@ fn install_panic_hook() {
     }
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if UI_THREAD.get() == Some(&std::thread::current().id()) {
-            let _ = restore();
-            previous(info);
+        // A watched thread's panic is the program's: its row shows PANICKED with the message,
+        // and printing it would scribble over the dashboard.
+        if UI_THREAD.get() != Some(&std::thread::current().id()) && crate::session::context::is_bound() {
+            return;
         }
-        // A watched thread's panic: its row shows PANICKED with the message.
+        // The dashboard's own threads: a bug in threadviz. Leave a readable terminal first.
+        let _ = restore();
+        previous(info);
     }));
 }
 

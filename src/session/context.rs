@@ -59,6 +59,12 @@ pub(crate) fn set_ident(ident: u64) {
     let _ = IDENT.try_with(|cell| cell.set(ident));
 }
 
+/// Whether this OS thread runs as a threadviz thread (started by threadviz or adopted), whose
+/// panics the session reports itself.
+pub(crate) fn is_bound() -> bool {
+    CURRENT.try_with(|binding| binding.try_borrow().is_ok_and(|binding| binding.record.is_some())).unwrap_or(false)
+}
+
 /// The current thread's record, adopting the OS thread into the default session if needed.
 pub(crate) fn current() -> Arc<ThreadRecord> {
     CURRENT

@@ -300,6 +300,8 @@ impl SessionInner {
         let aborted = self.flags() & SHUTDOWN != 0;
         if !aborted {
             self.emit_as(main.tid, None, EventKind::ShutdownBegin);
+            // The main thread now waits outside the gate: a step that brought it here is over.
+            self.gate.note_stopped(main.tid);
             self.registry.wait_non_daemons(main.tid);
             self.set_flag(SHUTDOWN, true);
         }

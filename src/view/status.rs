@@ -10,6 +10,9 @@ use super::seconds;
 use crate::app::App;
 use crate::session::PauseState;
 
+/// Key hints for the status bar, most important first.
+const HINTS: [&str; 6] = ["?:help", "q:quit", "space:pause", "n:step", "enter:step selected", "l:notes"];
+
 /// The pause badge's text.
 #[must_use]
 pub fn badge(app: &App) -> String {
@@ -36,11 +39,25 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         spans.push(Span::styled(format!("  ⚠ {missed} dropped"), theme.error()));
     }
     spans.push(Span::raw("  "));
-    match &app.message {
-        Some(message) => spans.push(Span::styled(message.clone(), theme.error())),
-        None => {
-            spans.push(Span::styled("?:help  space:pause  n:step  enter:step selected  l:notes  q:quit", theme.dim()));
+    if let Some(message) = &app.message {
+        spans.push(Span::styled(message.clone(), theme.error()));
+    } else {
+        // As many hints as fit, most important first; `?` lists every key.
+        let used: usize = spans.iter().map(Span::width).sum();
+        let mut room = usize::from(area.width).saturating_sub(used);
+        let mut hints = String::new();
+        for hint in HINTS {
+            let needed = hint.chars().count() + if hints.is_empty() { 0 } else { 2 };
+            if needed > room {
+                break;
+            }
+            if !hints.is_empty() {
+                hints.push_str("  ");
+            }
+            hints.push_str(hint);
+            room -= needed;
         }
+        spans.push(Span::styled(hints, theme.dim()));
     }
     Paragraph::new(Line::from(spans)).render(area, buf);
 }

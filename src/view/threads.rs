@@ -110,22 +110,22 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             Cell::from(if thread.daemon { "d" } else { "" }),
             Cell::from(seconds(app.now_us.saturating_sub(thread.since_us))),
         ];
+        // The thread's latest misuse error goes first, where the eye already looks for trouble.
+        let error = thread.error.as_ref().map(|error| Span::styled(format!("✗ {error} "), theme.error()));
+        let with_error =
+            |text: String| Line::from([error.clone(), Some(Span::raw(text))].into_iter().flatten().collect::<Vec<_>>());
         if wide {
             cells.push(Cell::from(holds.join(", ")));
-            cells.push(Cell::from(waits));
+            cells.push(Cell::from(with_error(waits)));
         } else {
             let both = match (holds.is_empty(), waits.is_empty()) {
                 (false, false) => format!("holds {}; {waits}", holds.join(", ")),
                 (false, true) => format!("holds {}", holds.join(", ")),
                 _ => waits,
             };
-            cells.push(Cell::from(both));
+            cells.push(Cell::from(with_error(both)));
         }
-        let at_line = source_line(app, thread);
-        let error = thread.error.as_ref().map(|error| Span::styled(format!(" ✗ {error}"), theme.error()));
-        cells.push(Cell::from(Line::from(
-            vec![Some(Span::raw(at_line)), error].into_iter().flatten().collect::<Vec<_>>(),
-        )));
+        cells.push(Cell::from(source_line(app, thread)));
         let row = Row::new(cells);
         if index == app.selected { row.style(theme.selected()) } else { row }
     });
