@@ -96,6 +96,8 @@ catalogue! {
         "a daemon computes square roots; the main thread reports progress each second";
     busy_main: "busy-main", "../demos/busy-main.rs", Threads,
         "thread-1 and thread-2 print the time while the main thread spins in a busy loop";
+    timeslice: "timeslice", "../demos/timeslice.rs", Threads,
+        "more busy threads than cores: the OS pre-empts them in turns (kernel R/S, context switches)";
     race: "race", "../demos/race.rs", Locks,
         "threads increment a shared counter without a lock and lose updates";
     lock: "lock", "../demos/lock.rs", Locks,
@@ -108,10 +110,14 @@ catalogue! {
         "a Lock cannot be acquired twice, not even by its holder";
     rlock: "rlock", "../demos/rlock.rs", Locks,
         "RLock: re-entry by the owner, levels rising and falling, release only by the owner";
+    self_deadlock: "self-deadlock", "../demos/self-deadlock.rs", Locks,
+        "getAll calls getPart1: fine with an RLock, a thread waiting for itself with a Lock";
     lock_with: "lock-with", "../demos/lock-with.rs", Locks,
         "hold() (with lock:) and explicit acquire/release do the same thing";
     fetch: "fetch", "../demos/fetch.rs", Locks,
         "three downloads run side by side; the writes to one file take turns under a lock";
+    deadlock: "deadlock", "../demos/deadlock.rs", Locks,
+        "two threads take lock-a and lock-b in opposite order and wait for each other forever";
     event: "event", "../demos/event.rs", Synchronization,
         "block waits for the event, non-block waits with timeouts; main sets it";
     event_worker: "event-worker", "../demos/event-worker.rs", Synchronization,

@@ -1,4 +1,7 @@
-//! The command line: `threadviz list`, `threadviz demo NAME`, `threadviz completions SHELL`.
+//! The command line: `threadviz list`, `threadviz demo NAME [--record FILE]`, `threadviz replay
+//! FILE`, `threadviz export FILE`, `threadviz completions SHELL`.
+
+pub mod recordings;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -28,6 +31,10 @@ pub enum Command {
     List,
     /// Run a demo in the dashboard (see `threadviz list`).
     Demo(DemoArgs),
+    /// Replay a recording in the dashboard: pause, step forward and back, seek.
+    Replay(recordings::ReplayArgs),
+    /// Export a recording as a Chrome trace or as an asciicast of the dashboard.
+    Export(recordings::ExportArgs),
     /// Print a shell completion script, e.g. `threadviz completions bash > ~/.bash_completion.d/threadviz`.
     Completions {
         /// The shell.
@@ -41,7 +48,7 @@ pub struct DemoArgs {
     /// The demo to run, e.g. `condition`.
     pub name: String,
     /// Print the log lines to stdout instead of the dashboard; chosen automatically when
-    /// stdout is not a terminal.
+    /// stdout is not a terminal. A deadlock is reported and ends the run with exit status 3.
     #[arg(long)]
     pub plain: bool,
     /// Start paused, before the first operation.
@@ -56,6 +63,10 @@ pub struct DemoArgs {
     /// Colours: dark, light or high-contrast (`NO_COLOR` turns colour off).
     #[arg(long, value_enum, default_value_t = ThemeName::Dark)]
     pub theme: ThemeName,
+    /// Write every event of the run to FILE (JSON Lines) for `threadviz replay` and
+    /// `threadviz export`; a restart is not recorded.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<std::path::PathBuf>,
 }
 
 fn parse_speed(text: &str) -> Result<f64, String> {
@@ -67,7 +78,9 @@ fn parse_speed(text: &str) -> Result<f64, String> {
     }
 }
 
-/// The binary's entry point.
+/// The binary's entry point. Exit status: 0 when done, 2 for an unknown demo, 3
+/// ([`DEADLOCK_EXIT_CODE`](crate::DEADLOCK_EXIT_CODE)) when a demo run with `--plain`
+/// deadlocked, 1 when the terminal failed; [`recordings`] adds those of recordings.
 #[must_use]
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -77,6 +90,8 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Demo(args) => run_demo(&args),
+        Command::Replay(args) => recordings::replay(&args),
+        Command::Export(args) => recordings::export(&args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "threadviz", &mut io::stdout());
             ExitCode::SUCCESS
@@ -117,13 +132,26 @@ fn run_demo(args: &DemoArgs) -> ExitCode {
         return ExitCode::from(2);
     };
     let launch = Launch { seed: args.seed, speed: args.speed, paused: args.paused };
+    let record = match args.record.as_deref().map(|path| recordings::record_to(path, demo.name)).transpose() {
+        Ok(record) => record,
+        Err(code) => return code,
+    };
     if args.plain || !io::stdout().is_terminal() {
+        if let Some(record) = record {
+            return recordings::record_plain(demo, launch, record);
+        }
         let session = Session::builder().seed(launch.seed).speed(launch.speed).build();
-        crate::run_plain_in(&session, demo.main);
-        return ExitCode::SUCCESS;
+        return match crate::run_plain_to(&session, io::stdout(), demo.main) {
+            Ok(()) => ExitCode::SUCCESS,
+            // The report is already printed, after the log lines it explains.
+            Err(_) => ExitCode::from(crate::DEADLOCK_EXIT_CODE),
+        };
     }
     let showing = Showing { title: demo.name, source: Some((demo.path, demo.source)), lesson: Some(demo.lesson) };
     let theme = Theme::new(args.theme, crate::color_wanted());
+    if let Some(record) = record {
+        return recordings::record_dashboard(demo, showing, theme, launch, record);
+    }
     match live::watch(std::sync::Arc::new(demo.main), showing, theme, launch) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -178,6 +178,11 @@ pub enum EventKind {
         tid: Tid,
         /// Whether it runs as a daemon.
         daemon: bool,
+        /// Its id in the operating system (Linux's TID, as `/proc/self/task/` lists it), so a
+        /// viewer can show what the kernel says about it; `None` where the OS does not tell.
+        /// Differs from run to run: never part of a comparison meant to be stable.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        os_tid: Option<u32>,
     },
     /// A thread was renamed.
     ThreadRenamed {
@@ -447,6 +452,20 @@ mod tests {
         assert!(json.contains(r#""kind":"notified""#), "{json}");
         let back: TraceEvent = serde_json::from_str(&json).expect("parses");
         assert_eq!(back, event);
+    }
+
+    #[test]
+    fn the_os_thread_id_is_optional_in_json() {
+        let started = EventKind::ThreadStarted { tid: 2, daemon: false, os_tid: Some(4242) };
+        let json = serde_json::to_string(&started).expect("serialises");
+        assert_eq!(json, r#"{"kind":"thread_started","tid":2,"daemon":false,"os_tid":4242}"#);
+        assert_eq!(serde_json::from_str::<EventKind>(&json).expect("parses"), started);
+        // Written where the OS does not tell, or before the field existed.
+        let without: EventKind =
+            serde_json::from_str(r#"{"kind":"thread_started","tid":2,"daemon":true}"#).expect("parses");
+        assert_eq!(without, EventKind::ThreadStarted { tid: 2, daemon: true, os_tid: None });
+        let json = serde_json::to_string(&without).expect("serialises");
+        assert!(!json.contains("os_tid"), "{json}");
     }
 
     #[test]

@@ -1,16 +1,20 @@
 //! Every demo of the catalogue, run headless at speed 10 with a fixed seed in a fresh session:
 //! its key log lines (as plain mode prints them) and its threads' final states, read from the
-//! session's events. One test per demo, so that a failure names the demo.
+//! session's events. One test per demo, so that a failure names the demo. The demos that
+//! deadlock run as plain mode runs them, which finds the deadlock, reports it and stops them.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::io;
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use threadviz::catalog::{self, Chapter, DEMOS};
 use threadviz::event::{ExitKind, Pid, PrimInfo, Tid};
 use threadviz::log::PlainPrinter;
-use threadviz::{EventKind, Session, TraceEvent};
+use threadviz::model::{CycleLink, DeadlockKind, Model, WaitTarget};
+use threadviz::{Deadlocked, EventKind, Session, TraceEvent};
 
 const SEED: u64 = 7;
 const SPEED: f64 = 10.0;
@@ -24,6 +28,8 @@ struct Run {
     /// `(thread name, message)` of every line plain mode prints, in order.
     lines: Vec<(String, String)>,
     names: HashMap<Tid, String>,
+    /// The events folded into a model.
+    model: Model,
 }
 
 /// Splits a plain line `(name      ) message` into the thread name and the message.
@@ -64,9 +70,27 @@ fn run(name: &'static str) -> Run {
             names.insert(*tid, name.clone());
         }
     }
-    let run = Run { demo: name, events, lines, names };
+    let model = fold_without_deadlock(name, &events);
+    let run = Run { demo: name, events, lines, names, model };
     run.check_common();
     run
+}
+
+/// Folds a demo's events into a model, checking after each one that no deadlock is flagged: a
+/// demo that ends by itself never deadlocked, so any deadlock seen would be a false alarm.
+fn fold_without_deadlock(name: &str, events: &[TraceEvent]) -> Model {
+    let mut model = Model::new();
+    for event in events {
+        model.apply(event);
+        assert!(
+            model.deadlock.is_none(),
+            "{name}: a deadlock flagged at event {}: {:?}\n{:?}",
+            event.seq,
+            model.deadlock_message(),
+            model.deadlock
+        );
+    }
+    model
 }
 
 impl Run {
@@ -81,7 +105,7 @@ impl Run {
             assert_eq!(event.seq, expected, "{demo}: no event is lost");
         }
         for event in &self.events {
-            if let EventKind::ThreadStarted { tid, daemon } = event.kind {
+            if let EventKind::ThreadStarted { tid, daemon, .. } = event.kind {
                 if daemon {
                     let exit = self.exit(tid);
                     assert!(
@@ -215,6 +239,95 @@ impl Run {
     }
 }
 
+/// A demo stopped at its deadlock, as plain mode runs it.
+struct Stopped {
+    demo: &'static str,
+    deadlocked: Deadlocked,
+    /// Everything plain mode printed.
+    output: String,
+    events: Vec<TraceEvent>,
+    names: HashMap<Tid, String>,
+}
+
+/// Collects what plain mode prints.
+#[derive(Clone, Default)]
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for Sink {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.lock().expect("the sink is never poisoned").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs the demo `name` as plain mode does, on a helper thread, failing clearly if it does not
+/// end within [`DEADLINE`]; it must end by reporting a deadlock.
+fn run_to_deadlock(name: &'static str) -> Stopped {
+    let demo = catalog::find(name).unwrap_or_else(|| panic!("no demo named `{name}` in the catalogue"));
+    let sink = Sink::default();
+    let (done, finished) = mpsc::channel();
+    let output = sink.clone();
+    std::thread::Builder::new()
+        .name(format!("demo {name}"))
+        .spawn(move || {
+            let session = Session::builder().seed(SEED).speed(SPEED).build();
+            let events = session.subscribe();
+            let result = threadviz::run_plain_to(&session, output, demo.main);
+            let events: Vec<TraceEvent> = events.receiver().try_iter().collect();
+            let _ = done.send((result, events));
+        })
+        .expect("the helper thread starts");
+    let (result, events) = match finished.recv_timeout(DEADLINE) {
+        Ok(finished) => finished,
+        Err(RecvTimeoutError::Timeout) => panic!("demo `{name}` was not stopped within {DEADLINE:?}: it hangs"),
+        Err(RecvTimeoutError::Disconnected) => panic!("demo `{name}`: its main thread panicked"),
+    };
+    let deadlocked = result.err().unwrap_or_else(|| panic!("demo `{name}` ended without a deadlock"));
+    let output = String::from_utf8(sink.0.lock().expect("the sink is never poisoned").clone()).expect("UTF-8");
+    let mut names = HashMap::new();
+    for event in &events {
+        if let EventKind::ThreadCreated { tid, name, .. } = &event.kind {
+            names.insert(*tid, name.clone());
+        }
+    }
+    assert_eq!(events.last().map(|event| &event.kind), Some(&EventKind::SessionEnded), "{name}: the session ends");
+    for (expected, event) in (events[0].seq..).zip(&events) {
+        assert_eq!(event.seq, expected, "{name}: no event is lost");
+    }
+    // Every thread was stopped, none panicked.
+    for event in &events {
+        if let EventKind::ThreadExited { exit: ExitKind::Panicked { message }, tid } = &event.kind {
+            panic!("{name}: thread {tid} panicked: {message}");
+        }
+    }
+    Stopped { demo: name, deadlocked, output, events, names }
+}
+
+impl Stopped {
+    fn tid(&self, name: &str) -> Tid {
+        let found = self.names.iter().find(|(_, known)| *known == name).map(|(tid, _)| *tid);
+        found.unwrap_or_else(|| panic!("{}: no thread named {name}", self.demo))
+    }
+
+    fn prim(&self, name: &str) -> Pid {
+        let found = self.events.iter().find_map(|event| match &event.kind {
+            EventKind::PrimCreated { prim, name: created, .. } if created == name => Some(*prim),
+            _ => None,
+        });
+        found.unwrap_or_else(|| panic!("{}: no primitive named {name}", self.demo))
+    }
+
+    /// The messages plain mode printed for `thread`, in order.
+    fn said_by(&self, thread: &str) -> Vec<String> {
+        let prefix = format!("({thread:<10}) ");
+        self.output.lines().filter_map(|line| line.strip_prefix(&prefix)).map(str::to_owned).collect()
+    }
+}
+
 // Threads chapter
 
 #[test]
@@ -315,7 +428,10 @@ fn square_roots() {
     assert!(reports.len() >= 3, "progress once a second: {reports:?}");
     assert!(reports.windows(2).all(|pair| pair[0] <= pair[1]), "progress only grows: {reports:?}");
     let calculator = run.tid("Thread-1");
-    assert!(run.events.iter().any(|event| event.kind == EventKind::ThreadStarted { tid: calculator, daemon: true }));
+    assert!(run.events.iter().any(|event| matches!(
+        event.kind,
+        EventKind::ThreadStarted { tid, daemon: true, .. } if tid == calculator
+    )));
 }
 
 #[test]
@@ -342,6 +458,62 @@ fn busy_main() {
         && matches!(event.kind, EventKind::JoinBegin { .. } | EventKind::SleepBegin { .. })));
 }
 
+#[test]
+fn timeslice() {
+    let run = run("timeslice");
+    let said = run.said_by("MainThread");
+    let first = said.first().copied().unwrap_or_default();
+    let (cores, rest) = first.split_once(" cores, ").unwrap_or_else(|| panic!("N cores, ...: {first}"));
+    let cores: usize = cores.parse().expect("a number of cores");
+    let busy: usize = rest.strip_suffix(" busy threads and one sleeper").and_then(|n| n.parse().ok()).expect("N busy");
+    assert_eq!(busy, (cores + 2).min(12), "more busy threads than cores");
+    assert_eq!(said.last(), Some(&"time is up"), "it ends by itself");
+    for number in 1..=busy {
+        let worker = format!("busy-{number}");
+        let done = run.said_by(&worker);
+        assert_eq!(done.len(), 1, "{worker}: {done:?}");
+        let chunks: u64 = done[0]
+            .strip_prefix("done: ")
+            .and_then(|rest| rest.strip_suffix(" chunks"))
+            .and_then(|n| n.parse().ok())
+            .expect("done: N chunks");
+        assert!(chunks > 0, "{worker} worked");
+        // Busy threads never wait: only their start and end change their threadviz state.
+        let tid = run.tid(&worker);
+        assert!(!run.events.iter().any(|event| event.thread == tid
+            && matches!(
+                event.kind,
+                EventKind::SleepBegin { .. } | EventKind::WaitBegin { .. } | EventKind::Requested { .. }
+            )));
+    }
+    let sleeper = run.tid("sleeper");
+    let naps = run
+        .events
+        .iter()
+        .filter(|event| event.thread == sleeper && matches!(event.kind, EventKind::SleepBegin { .. }))
+        .count();
+    assert!(naps >= 2, "the sleeper sleeps in turns: {naps}");
+    let chunks = run.prim("chunks");
+    assert!(run.events.iter().any(|event| matches!(event.kind, EventKind::LocalSet { prim, .. } if prim == chunks)));
+    // Each thread reports its OS id, so its kernel state can be read; ids are distinct.
+    if cfg!(target_os = "linux") {
+        let mut os_tids: Vec<u32> = run
+            .events
+            .iter()
+            .filter_map(|event| match event.kind {
+                EventKind::ThreadStarted { os_tid, .. } => Some(os_tid.expect("Linux tells the OS thread id")),
+                _ => None,
+            })
+            .collect();
+        let started = os_tids.len();
+        assert_eq!(started, busy + 2, "the busy threads, the sleeper and the main thread");
+        os_tids.sort_unstable();
+        os_tids.dedup();
+        assert_eq!(os_tids.len(), started);
+        assert!(run.model.threads.values().all(|thread| thread.os_tid.is_some()));
+    }
+}
+
 // Locks chapter
 
 #[test]
@@ -355,6 +527,12 @@ fn race() {
     let stores =
         run.events.iter().filter(|event| matches!(event.kind, EventKind::Store { prim, .. } if prim == shared)).count();
     assert_eq!(stores, 20, "every increment stored, yet some were lost");
+    // The model names the stores that overwrote an update they never saw.
+    let lost_updates = &run.model.lost_updates;
+    assert!(!lost_updates.is_empty(), "lost updates are found");
+    assert!(lost_updates.iter().all(|lost| lost.prim == shared && lost.thread != lost.lost_thread));
+    let warnings = run.model.log.iter().filter(|line| line.message.starts_with("lost update on counter: ")).count();
+    assert_eq!(warnings as u64, run.model.lost_updates_total, "each one is in the log");
 }
 
 #[test]
@@ -368,6 +546,7 @@ fn lock() {
         assert_eq!(said.last(), Some(&"Done"));
     }
     assert_eq!(run.max_holders(run.prim("lock")), 1);
+    assert!(run.model.lost_updates.is_empty(), "under the lock no update is lost");
 }
 
 #[test]
@@ -435,6 +614,55 @@ fn rlock() {
 }
 
 #[test]
+fn self_deadlock() {
+    let stopped = run_to_deadlock("self-deadlock");
+    assert_eq!(
+        stopped.said_by("MainThread"),
+        [
+            "getAll: RLock level 1",
+            "getPart1: RLock level 2",
+            "getPart1: released, level 1",
+            "getAll: released, level 0",
+            "with an RLock, getAll returned \"first part\"",
+            "getAll: Lock acquired",
+            "getPart1: acquiring the Lock again",
+        ],
+        "the RLock is fine; the Lock's second acquire never returns"
+    );
+    let deadlock = &stopped.deadlocked.deadlock;
+    assert_eq!(deadlock.kind, DeadlockKind::Cycle);
+    let main = stopped.tid("MainThread");
+    let lock = stopped.prim("lock");
+    assert_eq!(
+        deadlock.cycle,
+        [CycleLink { thread: main, on: WaitTarget::Prim(lock), holder: main }],
+        "a cycle of one"
+    );
+    assert_eq!(deadlock.stuck, [main]);
+    assert_eq!(stopped.deadlocked.message, "deadlock: MainThread waits for lock, which it holds itself");
+    assert!(
+        stopped.output.ends_with(
+            "(MainThread) getPart1: acquiring the Lock again\n\
+         deadlock: MainThread waits for lock, which it holds itself\n\
+         the program would wait forever: stopped (exit status 3)\n"
+        ),
+        "{}",
+        stopped.output
+    );
+    // The RLock went to level 2 and back without anyone blocking for long.
+    let rlock = stopped.prim("rlock");
+    let levels: Vec<u64> = stopped
+        .events
+        .iter()
+        .filter_map(|event| match event.kind {
+            EventKind::Acquired { prim, count } | EventKind::Released { prim, count } if prim == rlock => Some(count),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(levels, [1, 2, 1, 0]);
+}
+
+#[test]
 fn lock_with() {
     let run = run("lock-with");
     assert_eq!(run.said_by("Thread-1"), ["Lock acquired via with"]);
@@ -477,6 +705,36 @@ fn fetch() {
         assert_eq!(got, expected.iter().collect::<Vec<_>>());
     }
     assert_eq!(run.max_holders(run.prim("lock")), 1);
+}
+
+#[test]
+fn deadlock() {
+    let stopped = run_to_deadlock("deadlock");
+    for thread in ["Thread-1", "Thread-2"] {
+        let (first, second) = if thread == "Thread-1" { ("lock-a", "lock-b") } else { ("lock-b", "lock-a") };
+        assert_eq!(
+            stopped.said_by(thread),
+            [format!("acquiring {first}"), format!("holding {first}"), format!("acquiring {second}")],
+            "{thread} never holds both"
+        );
+    }
+    assert_eq!(stopped.said_by("MainThread"), ["waiting for both threads"], "the joins never return");
+    let deadlock = &stopped.deadlocked.deadlock;
+    assert_eq!(deadlock.kind, DeadlockKind::Cycle);
+    let (t1, t2) = (stopped.tid("Thread-1"), stopped.tid("Thread-2"));
+    let (a, b) = (stopped.prim("lock-a"), stopped.prim("lock-b"));
+    assert_eq!(
+        deadlock.cycle,
+        [
+            CycleLink { thread: t1, on: WaitTarget::Prim(b), holder: t2 },
+            CycleLink { thread: t2, on: WaitTarget::Prim(a), holder: t1 },
+        ]
+    );
+    assert_eq!(deadlock.stuck, [stopped.tid("MainThread"), t1, t2], "main joins Thread-1: stuck too");
+    assert!(deadlock.hangs);
+    let message = "deadlock: Thread-1 holds lock-a and waits for lock-b, held by Thread-2, which waits for lock-a";
+    assert_eq!(stopped.deadlocked.message, message);
+    assert!(stopped.output.contains(&format!("{message}\n")), "{}", stopped.output);
 }
 
 // Synchronization chapter
@@ -665,6 +923,55 @@ fn local_defaults() {
     }
 }
 
+// Plain mode's deadlock watch
+
+/// Runs `main` as plain mode does in a fresh session, on a helper thread with a deadline; what
+/// it returned and what it printed.
+fn plain(main: impl FnOnce() + Send + 'static) -> (Result<(), Deadlocked>, String) {
+    let sink = Sink::default();
+    let output = sink.clone();
+    let (done, finished) = mpsc::channel();
+    std::thread::spawn(move || {
+        let session = Session::builder().seed(SEED).speed(SPEED).build();
+        let _ = done.send(threadviz::run_plain_to(&session, output, main));
+    });
+    let result = finished.recv_timeout(DEADLINE).expect("the plain run ends in time");
+    let printed = String::from_utf8(sink.0.lock().expect("the sink is never poisoned").clone()).expect("UTF-8");
+    (result, printed)
+}
+
+#[test]
+fn plain_mode_lets_a_program_without_deadlock_finish() {
+    let demo = catalog::find("lock").expect("the lock demo");
+    let (result, printed) = plain(demo.main);
+    assert_eq!(result, Ok(()));
+    assert!(printed.ends_with("(MainThread) Counter: 4\n"), "{printed}");
+    assert!(!printed.contains("deadlock"));
+}
+
+#[test]
+fn plain_mode_leaves_daemons_deadlocked_among_themselves_to_end_with_the_program() {
+    use threadviz::sync::Lock;
+    use threadviz::thread::{self, Thread};
+
+    let (result, printed) = plain(|| {
+        let (a, b) = (Lock::named("a"), Lock::named("b"));
+        for (first, second) in [(a.clone(), b.clone()), (b, a)] {
+            let daemon = Thread::builder().daemon(true).build(move || {
+                let _first = first.hold();
+                thread::sleep(Duration::from_millis(100));
+                let _second = second.hold();
+            });
+            daemon.start().expect("starts once");
+        }
+        // Long enough for the daemons to deadlock and for plain mode to look twice.
+        thread::sleep(Duration::from_secs(5));
+        tracing::info!("main is done");
+    });
+    assert_eq!(result, Ok(()), "the program ends; the daemons are stopped at shutdown");
+    assert_eq!(printed, "(MainThread) main is done\n");
+}
+
 // The catalogue
 
 #[test]
@@ -684,11 +991,23 @@ fn the_whole_catalogue_is_registered_by_chapter_in_teaching_order() {
                 "timer",
                 "square-roots",
                 "busy-main",
+                "timeslice",
             ][..],
         ),
         (
             Chapter::Locks,
-            &["race", "lock", "lock-noblock", "lock-release-other", "reacquire", "rlock", "lock-with", "fetch"][..],
+            &[
+                "race",
+                "lock",
+                "lock-noblock",
+                "lock-release-other",
+                "reacquire",
+                "rlock",
+                "self-deadlock",
+                "lock-with",
+                "fetch",
+                "deadlock",
+            ][..],
         ),
         (
             Chapter::Synchronization,
@@ -711,7 +1030,7 @@ fn the_whole_catalogue_is_registered_by_chapter_in_teaching_order() {
         expected.iter().flat_map(|(chapter, names)| names.iter().map(move |name| (*chapter, *name))).collect();
     let registered: Vec<(Chapter, &str)> = DEMOS.iter().map(|demo| (demo.chapter, demo.name)).collect();
     assert_eq!(registered, expected);
-    assert_eq!(registered.len(), 30);
+    assert_eq!(registered.len(), 33);
     for demo in DEMOS {
         assert_eq!(demo.path, format!("demos/{}.rs", demo.name));
         assert!(demo.source.contains("pub fn main()"), "{}", demo.name);

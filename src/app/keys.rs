@@ -17,6 +17,18 @@ pub enum Action {
     SlowDown,
     /// Run the demo again from the start.
     Restart,
+    /// Replays: back one event.
+    StepBack,
+    /// Replays: back a tenth of the recording.
+    SeekBack,
+    /// Replays: forward a tenth of the recording.
+    SeekForward,
+    /// Replays: to the start.
+    SeekStart,
+    /// Replays: to the end.
+    SeekEnd,
+    /// Replays: type an event number, a time or a share of the recording to go to.
+    GoTo,
     /// Move focus to the next panel.
     FocusNext,
     /// Move focus to the previous panel.
@@ -27,6 +39,8 @@ pub enum Action {
     Help,
     /// Show or hide the lesson notes.
     Notes,
+    /// Show or hide who waits for whom.
+    WaitFor,
     /// Select the previous row / scroll up.
     Up,
     /// Select the next row / scroll down.
@@ -41,6 +55,14 @@ pub enum Action {
     Bottom,
     /// Select thread row N (1-9).
     Select(u8),
+    /// Timeline: look earlier in time (stops following the present).
+    Earlier,
+    /// Timeline: look later in time.
+    Later,
+    /// Timeline: more time per column.
+    ZoomOut,
+    /// Timeline: less time per column.
+    ZoomIn,
     /// Close an overlay, or leave zoom.
     Back,
     /// Quit.
@@ -71,10 +93,22 @@ pub const KEYS: &[Binding] = &[
     Binding { label: "1-9", help: "select thread row 1-9", action: Action::Select(1) },
     Binding { label: "+ / -", help: "faster / slower (0.1x to 10x)", action: Action::SpeedUp },
     Binding { label: "r", help: "restart the demo", action: Action::Restart },
+    Binding {
+        label: "b, [ ], { }, :",
+        help: "replay: one event back; 10% back/on; start/end; go to #",
+        action: Action::StepBack,
+    },
     Binding { label: "tab / shift-tab", help: "move focus between panels", action: Action::FocusNext },
     Binding { label: "z", help: "zoom the focused panel to full screen", action: Action::Zoom },
     Binding { label: "l", help: "lesson notes for this demo", action: Action::Notes },
+    Binding { label: "w", help: "who waits for whom (and any deadlock)", action: Action::WaitFor },
     Binding { label: "pgup/pgdn, home/end", help: "scroll the focused panel", action: Action::PageDown },
+    Binding {
+        label: "left/right",
+        help: "timeline: earlier / later (end follows the present)",
+        action: Action::Earlier,
+    },
+    Binding { label: "< / >", help: "timeline: zoom out / in", action: Action::ZoomOut },
     Binding { label: "?", help: "this help", action: Action::Help },
     Binding { label: "esc", help: "close help, notes or zoom", action: Action::Back },
     Binding { label: "q, ctrl-c", help: "quit", action: Action::Quit },
@@ -96,14 +130,25 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('+' | '=') => Action::SpeedUp,
         KeyCode::Char('-' | '_') => Action::SlowDown,
         KeyCode::Char('r') => Action::Restart,
+        KeyCode::Char('b') => Action::StepBack,
+        KeyCode::Char('[') => Action::SeekBack,
+        KeyCode::Char(']') => Action::SeekForward,
+        KeyCode::Char('{') => Action::SeekStart,
+        KeyCode::Char('}') => Action::SeekEnd,
+        KeyCode::Char(':') => Action::GoTo,
         KeyCode::Tab => Action::FocusNext,
         KeyCode::BackTab => Action::FocusPrevious,
         KeyCode::Char('z') => Action::Zoom,
         KeyCode::Char('l') => Action::Notes,
+        KeyCode::Char('w') => Action::WaitFor,
         KeyCode::PageUp => Action::PageUp,
         KeyCode::PageDown => Action::PageDown,
         KeyCode::Home | KeyCode::Char('g') => Action::Top,
         KeyCode::End | KeyCode::Char('G') => Action::Bottom,
+        KeyCode::Left => Action::Earlier,
+        KeyCode::Right => Action::Later,
+        KeyCode::Char('<' | ',') => Action::ZoomOut,
+        KeyCode::Char('>' | '.') => Action::ZoomIn,
         KeyCode::Char('?') => Action::Help,
         KeyCode::Esc => Action::Back,
         KeyCode::Char('q') => Action::Quit,
@@ -129,10 +174,14 @@ mod tests {
             KeyCode::Char('1'),
             KeyCode::Char('+'),
             KeyCode::Char('r'),
+            KeyCode::Char('b'),
             KeyCode::Tab,
             KeyCode::Char('z'),
             KeyCode::Char('l'),
+            KeyCode::Char('w'),
             KeyCode::PageDown,
+            KeyCode::Left,
+            KeyCode::Char('<'),
             KeyCode::Char('?'),
             KeyCode::Esc,
             KeyCode::Char('q'),

@@ -1,5 +1,7 @@
 //! Watching a live program: it runs as the `MainThread` of a session on a thread of its own,
-//! the dashboard folds its events, and restart starts it again in a fresh session.
+//! the dashboard folds its events, and restart starts it again in a fresh session. When
+//! recording, a recorder writes the first run down; a restart is not recorded, so a recording
+//! always holds exactly one run from its start.
 
 use std::io;
 use std::sync::Arc;
@@ -11,6 +13,7 @@ use super::run::{Controller, Status, run};
 use super::terminal;
 use super::{App, Command, Msg, Showing};
 use crate::TraceEvent;
+use crate::record::{RecordSummary, RecordTo, Recorder};
 use crate::session::{PauseState, Session};
 use crate::view::theme::Theme;
 
@@ -41,6 +44,10 @@ pub struct Live {
     session: Session,
     events: Receiver<TraceEvent>,
     dropped: Arc<AtomicU64>,
+    /// The kernel's previous readings, for CPU % over an interval.
+    sampler: crate::kernel::Sampler,
+    /// Writes the first run down, when recording.
+    recorder: Option<Recorder>,
 }
 
 impl std::fmt::Debug for Live {
@@ -52,15 +59,25 @@ impl std::fmt::Debug for Live {
 impl Live {
     /// Starts `program` in a new session.
     pub fn start(program: Arc<dyn Fn() + Send + Sync>, launch: Launch) -> Self {
-        let (session, events, dropped) = Self::launch(&program, launch);
-        Self { program, launch, session, events, dropped }
+        let session = Self::new_session(launch);
+        let (events, dropped) = Self::run_in(&program, &session);
+        Self { program, launch, session, events, dropped, sampler: crate::kernel::Sampler::new(), recorder: None }
     }
 
-    fn launch(
-        program: &Arc<dyn Fn() + Send + Sync>,
-        launch: Launch,
-    ) -> (Session, Receiver<TraceEvent>, Arc<AtomicU64>) {
-        let session = Session::builder().seed(launch.seed).speed(launch.speed).paused(launch.paused).build();
+    /// Starts `program` in a new session and records its first run to `record`.
+    pub fn start_recording(program: Arc<dyn Fn() + Send + Sync>, launch: Launch, record: RecordTo) -> io::Result<Self> {
+        let session = Self::new_session(launch);
+        // Attached before the program runs, so the recording holds the run from its first event.
+        let recorder = Some(record.attach(&session)?);
+        let (events, dropped) = Self::run_in(&program, &session);
+        Ok(Self { program, launch, session, events, dropped, sampler: crate::kernel::Sampler::new(), recorder })
+    }
+
+    fn new_session(launch: Launch) -> Session {
+        Session::builder().seed(launch.seed).speed(launch.speed).paused(launch.paused).build()
+    }
+
+    fn run_in(program: &Arc<dyn Fn() + Send + Sync>, session: &Session) -> (Receiver<TraceEvent>, Arc<AtomicU64>) {
         let (events, dropped) = session.subscribe_lossy(VIEW_BUFFER).into_parts();
         let runner = session.clone();
         let program = program.clone();
@@ -68,7 +85,7 @@ impl Live {
             // A panic of the program's main function is shown in the table; an abort unwinds here.
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run(|| program())));
         });
-        (session, events, dropped)
+        (events, dropped)
     }
 
     /// The session of the current run.
@@ -93,6 +110,10 @@ impl Controller for Live {
         }
     }
 
+    fn kernel(&mut self, os_tids: &[u32]) -> Option<std::collections::BTreeMap<u32, crate::kernel::KernelSample>> {
+        crate::kernel::supported().then(|| self.sampler.sample(os_tids.iter().copied()))
+    }
+
     fn apply(&mut self, command: Command) -> Option<Msg> {
         match command {
             Command::Pause => self.session.pause(),
@@ -108,7 +129,14 @@ impl Controller for Live {
                     paused: self.session.pause_state() != PauseState::Running,
                     ..self.launch
                 };
-                (self.session, self.events, self.dropped) = Self::launch(&self.program, launch);
+                self.session = Self::new_session(launch);
+                (self.events, self.dropped) = Self::run_in(&self.program, &self.session);
+                if let Some(path) = self.recorder.as_ref().and_then(Recorder::path) {
+                    return Some(Msg::Note(format!("restarted; {} holds the first run only", path.display())));
+                }
+            }
+            Command::StepBack | Command::Seek(_) => {
+                return Some(Msg::Note("only replays go back: record with --record FILE, then replay it".to_owned()));
             }
             Command::Quit => self.session.abort(),
         }
@@ -119,15 +147,46 @@ impl Controller for Live {
 /// Runs `program` under the dashboard until the user quits. The terminal is restored however
 /// it ends.
 pub fn watch(program: Arc<dyn Fn() + Send + Sync>, showing: Showing, theme: Theme, launch: Launch) -> io::Result<()> {
+    watch_live(showing, theme, launch, &mut None, || Ok(Live::start(program, launch)))
+}
+
+/// [`watch`], recording the first run to `record`. The outer result is the terminal's; the
+/// inner one says what was recorded, or why the recording is incomplete. Either way the
+/// recording is complete and flushed when this returns, after a quit (`q`), a signal (SIGINT,
+/// SIGTERM, SIGHUP) or a panic of the dashboard.
+pub fn watch_recording(
+    program: Arc<dyn Fn() + Send + Sync>,
+    showing: Showing,
+    theme: Theme,
+    launch: Launch,
+    record: RecordTo,
+) -> io::Result<io::Result<RecordSummary>> {
+    let mut live = None;
+    let watched = watch_live(showing, theme, launch, &mut live, || Live::start_recording(program, launch, record));
+    // The terminal is back; now wait for the stopped session's last events, flush and join.
+    let recorded = live.and_then(|mut live| live.recorder.take()).map(Recorder::finish);
+    watched?;
+    Ok(recorded.unwrap_or_else(|| Err(io::Error::other("the recording did not start"))))
+}
+
+/// Runs the dashboard on the `Live` that `start` makes, kept in `live` so that the caller
+/// still has it afterwards and, on a panic, drops it (and its recorder) while unwinding.
+fn watch_live(
+    showing: Showing,
+    theme: Theme,
+    launch: Launch,
+    live: &mut Option<Live>,
+    start: impl FnOnce() -> io::Result<Live>,
+) -> io::Result<()> {
     let (guard, mut terminal) = terminal::enter()?;
     let (sender, input) = crossbeam_channel::unbounded();
     terminal::spawn_input(sender.clone());
     terminal::spawn_signals(sender);
-    let mut live = Live::start(program, launch);
+    let live = live.insert(start()?);
     let mut app = App::new(showing, theme, live.session.pause_state(), launch.speed);
     let size = terminal.size()?;
     app.size = (size.width, size.height);
-    let result = run(&mut terminal, &mut app, &input, &mut live);
+    let result = run(&mut terminal, &mut app, &input, live);
     live.apply(Command::Quit);
     drop(guard);
     result

@@ -3,12 +3,15 @@
 
 pub mod keys;
 pub mod live;
+mod prompt;
+pub mod replay;
 pub mod run;
 pub mod terminal;
 
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
 use self::keys::Action;
+use self::replay::Seek;
 use crate::event::{Tid, TraceEvent};
 use crate::model::Model;
 use crate::session::{PauseState, SPEED_RANGE, Step, StepRefused};
@@ -25,10 +28,12 @@ pub enum Panel {
     Log,
     /// The source code.
     Source,
+    /// The timeline.
+    Timeline,
 }
 
 impl Panel {
-    const ORDER: [Self; 4] = [Self::Threads, Self::Prims, Self::Log, Self::Source];
+    const ORDER: [Self; 5] = [Self::Threads, Self::Timeline, Self::Prims, Self::Log, Self::Source];
 
     fn cycle(self, forward: bool) -> Self {
         let index = Self::ORDER.iter().position(|&panel| panel == self).unwrap_or(0);
@@ -44,6 +49,8 @@ pub enum Overlay {
     Help,
     /// The lesson notes of the demo.
     Notes,
+    /// Who waits for whom.
+    WaitFor,
 }
 
 /// What is being watched: shown in the status bar and the source panel.
@@ -81,8 +88,14 @@ pub enum Msg {
         /// Threads held at the pause gate, ready to be stepped.
         ready: Vec<Tid>,
     },
+    /// The kernel's latest view of the OS threads, by OS thread id.
+    Kernel(std::collections::BTreeMap<u32, crate::kernel::KernelSample>),
     /// The outcome of a step command.
     Stepped(Result<Step, StepRefused>),
+    /// The model to show from now on, in place of the folded one: a replay went back in time.
+    Reset(Box<Model>),
+    /// A message for the status bar.
+    Note(String),
     /// A stop request from outside (a signal).
     Quit,
 }
@@ -100,6 +113,10 @@ pub enum Command {
     SetSpeed(f64),
     /// Start the program again in a fresh session.
     Restart,
+    /// Replays: go back one event.
+    StepBack,
+    /// Replays: go to a position in the recording.
+    Seek(Seek),
     /// Leave.
     Quit,
 }
@@ -139,8 +156,19 @@ pub struct App {
     pub source_offset: isize,
     /// Lines scrolled in the notes.
     pub notes_top: usize,
+    /// Demo time per timeline column, in microseconds.
+    pub timeline_scale_us: u64,
+    /// Demo time at the timeline's right edge; None follows the present.
+    pub timeline_end_us: Option<u64>,
+    /// The kernel's latest view of the OS threads, by OS thread id (empty where unavailable).
+    pub kernel: std::collections::BTreeMap<u32, crate::kernel::KernelSample>,
+    /// The deadlock (by the sequence number it was found at) the session was paused for, so
+    /// that it pauses once per deadlock and the lecturer can resume past it.
+    pub paused_for_deadlock: Option<u64>,
     /// A one-line message for the status bar (e.g. why a step did nothing).
     pub message: Option<String>,
+    /// The go-to prompt's text while it is open (replays, `:`).
+    pub prompt: Option<String>,
     /// The terminal size, as last reported.
     pub size: (u16, u16),
     /// Whether the app wants to stop.
@@ -148,6 +176,15 @@ pub struct App {
 }
 
 const PAGE: isize = 10;
+
+/// How long (demo time) a deadlock must last before the banner shows and the session pauses.
+pub const DEADLOCK_GRACE_US: u64 = 200_000;
+
+/// Timeline zoom levels: demo time per column, in microseconds.
+pub const TIMELINE_SCALES: [u64; 9] = [1_000, 5_000, 10_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 5_000_000];
+const DEFAULT_SCALE: usize = 4;
+/// Columns a pan moves the timeline by.
+const PAN_COLUMNS: u64 = 10;
 
 impl App {
     /// A fresh app watching `showing`.
@@ -170,7 +207,12 @@ impl App {
             prims_top: 0,
             source_offset: 0,
             notes_top: 0,
+            timeline_scale_us: TIMELINE_SCALES[DEFAULT_SCALE],
+            timeline_end_us: None,
+            paused_for_deadlock: None,
+            kernel: std::collections::BTreeMap::new(),
             message: None,
+            prompt: None,
             size: (80, 24),
             quit: false,
         }
@@ -205,6 +247,7 @@ impl App {
     /// Applies a message; returns the commands for the loop to carry out. No I/O.
     pub fn update(&mut self, msg: Msg) -> Vec<Command> {
         match msg {
+            Msg::Key(key) if key.kind != KeyEventKind::Release && self.prompt.is_some() => self.prompt_key(key),
             Msg::Key(key) if key.kind != KeyEventKind::Release => {
                 keys::action_for(key).map(|action| self.act(action)).unwrap_or_default()
             }
@@ -226,7 +269,7 @@ impl App {
                     self.model.apply(event);
                 }
                 self.selected = self.selected.min(self.model.threads.len().saturating_sub(1));
-                Vec::new()
+                self.pause_for_deadlock()
             }
             Msg::Status { now_us, pause, speed, dropped, ready } => {
                 // Once the program has ended its clock stops with it.
@@ -235,6 +278,10 @@ impl App {
                 self.pause = pause;
                 self.speed = speed;
                 self.dropped = dropped;
+                self.pause_for_deadlock()
+            }
+            Msg::Kernel(samples) => {
+                self.kernel = samples;
                 Vec::new()
             }
             Msg::Stepped(Ok(_)) => {
@@ -245,11 +292,48 @@ impl App {
                 self.message = Some(self.explain(refused));
                 Vec::new()
             }
+            Msg::Reset(model) => {
+                self.model = *model;
+                self.now_us = self.model.time_us;
+                // A deadlock already in the new model is on screen; one met later pauses again.
+                self.paused_for_deadlock = self.model.deadlock.as_ref().map(|deadlock| deadlock.seq);
+                self.selected = self.selected.min(self.model.threads.len().saturating_sub(1));
+                self.log_back = self.log_back.min(self.model.log.len().saturating_sub(1));
+                // A timeline looking past the new present follows it again.
+                self.timeline_end_us = self.timeline_end_us.filter(|&end| end < self.now_us);
+                Vec::new()
+            }
+            Msg::Note(note) => {
+                self.message = Some(note);
+                Vec::new()
+            }
             Msg::Quit => {
                 self.quit = true;
                 vec![Command::Quit]
             }
         }
+    }
+
+    /// The deadlock to show: one that has lasted [`DEADLOCK_GRACE_US`] of demo time (a
+    /// dropped event can make a moment look stuck until the thread's next event), or any once
+    /// paused or ended, when nothing more is coming.
+    #[must_use]
+    pub fn confirmed_deadlock(&self) -> Option<&crate::model::Deadlock> {
+        self.model.deadlock.as_ref().filter(|deadlock| {
+            self.pause != PauseState::Running
+                || self.model.ended
+                || self.now_us.saturating_sub(deadlock.time_us) >= DEADLOCK_GRACE_US
+        })
+    }
+
+    /// A confirmed deadlock pauses the session once, so the lecturer can explain it.
+    fn pause_for_deadlock(&mut self) -> Vec<Command> {
+        let Some(seq) = self.confirmed_deadlock().map(|deadlock| deadlock.seq) else { return Vec::new() };
+        if self.paused_for_deadlock == Some(seq) {
+            return Vec::new();
+        }
+        self.paused_for_deadlock = Some(seq);
+        if self.pause == PauseState::Running { vec![Command::Pause] } else { Vec::new() }
     }
 
     fn explain(&self, refused: StepRefused) -> String {
@@ -288,15 +372,24 @@ impl App {
             }
             Action::Restart => {
                 self.model = Model::new();
+                self.paused_for_deadlock = None;
                 self.selected = 0;
                 self.log_back = 0;
                 return vec![Command::Restart];
             }
+            // A replay pauses itself to step back; a live session refuses with a message.
+            Action::StepBack => return vec![Command::StepBack],
+            Action::SeekBack => return vec![Command::Seek(Seek::By(-0.1))],
+            Action::SeekForward => return vec![Command::Seek(Seek::By(0.1))],
+            Action::SeekStart => return vec![Command::Seek(Seek::Share(0.0))],
+            Action::SeekEnd => return vec![Command::Seek(Seek::Share(1.0))],
+            Action::GoTo => self.open_prompt(),
             Action::FocusNext | Action::FocusPrevious => {
                 self.focus = self.focus.cycle(action == Action::FocusNext);
             }
             Action::Zoom => self.zoomed = !self.zoomed,
             Action::Help => self.toggle(Overlay::Help),
+            Action::WaitFor => self.toggle(Overlay::WaitFor),
             Action::Notes if self.showing.lesson.is_some() => self.toggle(Overlay::Notes),
             Action::Notes => self.message = Some("this program has no lesson notes".to_owned()),
             Action::Back => {
@@ -314,6 +407,7 @@ impl App {
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
                 self.scroll(action);
             }
+            Action::Earlier | Action::Later | Action::ZoomOut | Action::ZoomIn => self.move_timeline(action),
         }
         Vec::new()
     }
@@ -324,6 +418,40 @@ impl App {
             return vec![Command::Pause, Command::Step(thread)];
         }
         vec![Command::Step(thread)]
+    }
+
+    /// The log line picked by scrolling the log back (the bottom one shown), which the timeline
+    /// highlights; None while the log follows new lines.
+    #[must_use]
+    pub fn selected_log_line(&self) -> Option<&crate::model::LogLine> {
+        if self.log_back == 0 {
+            return None;
+        }
+        self.model.log.len().checked_sub(self.log_back + 1).and_then(|index| self.model.log.get(index))
+    }
+
+    /// Pans or zooms the timeline; panning also scrolls the log to the last line at or before
+    /// the timeline's right edge, so the two stay linked.
+    fn move_timeline(&mut self, action: Action) {
+        let scale = TIMELINE_SCALES.iter().position(|&scale| scale == self.timeline_scale_us).unwrap_or(DEFAULT_SCALE);
+        match action {
+            Action::ZoomOut => self.timeline_scale_us = TIMELINE_SCALES[(scale + 1).min(TIMELINE_SCALES.len() - 1)],
+            Action::ZoomIn => self.timeline_scale_us = TIMELINE_SCALES[scale.saturating_sub(1)],
+            Action::Earlier | Action::Later => {
+                let end = self.timeline_end_us.unwrap_or(self.now_us);
+                let step = self.timeline_scale_us * PAN_COLUMNS;
+                let end = if action == Action::Earlier { end.saturating_sub(step) } else { end + step };
+                self.timeline_end_us = (end < self.now_us).then_some(end);
+                self.log_back = match self.timeline_end_us {
+                    None => 0,
+                    Some(end) => {
+                        let shown = self.model.log.partition_point(|line| line.time_us <= end);
+                        self.model.log.len() - shown.max(1).min(self.model.log.len())
+                    }
+                };
+            }
+            _ => {}
+        }
     }
 
     fn scroll(&mut self, action: Action) {
@@ -337,7 +465,9 @@ impl App {
         };
         let apply = |value: usize, delta: isize, max: usize| value.saturating_add_signed(delta).min(max);
         if self.shows(Overlay::Notes) {
-            self.notes_top = apply(self.notes_top, delta, usize::MAX / 4);
+            // The last line of the notes stays on screen.
+            let last = self.showing.lesson.map_or(0, |lesson| lesson.lines().count().saturating_sub(1));
+            self.notes_top = apply(self.notes_top, delta, last);
             return;
         }
         match self.focus {
@@ -349,6 +479,10 @@ impl App {
             // The log counts from its end: scrolling up goes back in time.
             Panel::Log => self.log_back = apply(self.log_back, -delta, self.model.log.len().saturating_sub(1)),
             Panel::Source => self.source_offset = self.source_offset.saturating_add(delta).clamp(-100_000, 100_000),
+            // Lanes follow the selected thread.
+            Panel::Timeline => {
+                self.selected = apply(self.selected, delta, self.model.threads.len().saturating_sub(1));
+            }
         }
     }
 }

@@ -4,18 +4,25 @@
 
 use std::time::{Duration, Instant};
 
+use std::collections::BTreeMap;
+
 use crossbeam_channel::{Receiver, select};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 
 use super::{App, Command, Msg};
 use crate::TraceEvent;
+use crate::kernel::KernelSample;
 use crate::session::PauseState;
 
 /// The shortest time between two frames (60 frames a second).
 pub const FRAME: Duration = Duration::from_micros(16_667);
 /// How often the clock columns refresh while the session runs.
 const LIVE_TICK: Duration = Duration::from_millis(100);
+/// How often the paused session's state is read.
+const PAUSED_TICK: Duration = Duration::from_millis(250);
+/// How often the kernel's view of the threads is read (CPU % is over this interval).
+const KERNEL_TICK: Duration = Duration::from_secs(1);
 /// Events folded before drawing, so a flood cannot starve the screen.
 const BATCH: usize = 20_000;
 
@@ -27,6 +34,12 @@ pub trait Controller {
     fn status(&self) -> Status;
     /// Carries out a command; a message for the app when it has something to say.
     fn apply(&mut self, command: Command) -> Option<Msg>;
+
+    /// The kernel's view of the OS threads `os_tids` (Linux), for a live program; None where
+    /// there is none to read (a recording, a test, another OS).
+    fn kernel(&mut self, _os_tids: &[u32]) -> Option<BTreeMap<u32, KernelSample>> {
+        None
+    }
 }
 
 /// The session's state as the status bar shows it.
@@ -44,6 +57,16 @@ pub struct Status {
     pub ready: Vec<crate::event::Tid>,
 }
 
+/// Hands `msg` to the app and the commands it returns to the controller (a deadlock found in
+/// new events asks for a pause just as a key does).
+fn dispatch(app: &mut App, controller: &mut impl Controller, msg: Msg) {
+    for command in app.update(msg) {
+        if let Some(reply) = controller.apply(command) {
+            app.update(reply);
+        }
+    }
+}
+
 /// Runs until the app quits or `input` closes.
 pub fn run<B: Backend>(
     terminal: &mut Terminal<B>,
@@ -54,10 +77,30 @@ pub fn run<B: Backend>(
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
     let mut last_status = None;
+    let mut last_kernel: Option<Instant> = None;
+    let mut events_open = true;
     loop {
+        // Paused, the threads are idle: no reading, so a paused dashboard costs nothing.
+        if last_kernel.is_none_or(|at| at.elapsed() >= KERNEL_TICK)
+            && app.pause == PauseState::Running
+            && !app.model.ended
+        {
+            last_kernel = Some(Instant::now());
+            let os_tids: Vec<u32> = app
+                .model
+                .threads
+                .values()
+                .filter(|thread| !thread.state.is_finished())
+                .filter_map(|thread| thread.os_tid)
+                .collect();
+            if let Some(samples) = controller.kernel(&os_tids) {
+                app.update(Msg::Kernel(samples));
+                dirty = true;
+            }
+        }
         let events: Vec<TraceEvent> = controller.events().try_iter().take(BATCH).collect();
         if !events.is_empty() {
-            app.update(Msg::Events(events));
+            dispatch(app, controller, Msg::Events(events));
             dirty = true;
         }
         let Status { now_us, pause, speed, dropped, ready } = controller.status();
@@ -81,29 +124,34 @@ pub fn run<B: Backend>(
             FRAME.saturating_sub(since_draw)
         } else if pause == PauseState::Running && !app.model.ended {
             LIVE_TICK
+        } else if !app.model.ended {
+            // Paused: a thread reaching the gate or a step ending sends no event, so look at the
+            // session now and then (a few cheap reads a second; nothing is drawn unless it changed).
+            PAUSED_TICK
         } else {
-            // Paused or ended: nothing changes until a key or an event arrives.
+            // Ended: nothing changes until a key arrives.
             Duration::from_hours(1)
         };
-        let events = controller.events().clone();
+        // Once the session has ended its channel is closed and would wake the loop at once,
+        // forever: wait on nothing instead (a restart brings a fresh channel).
+        let events = if events_open { controller.events().clone() } else { crossbeam_channel::never() };
         select! {
             recv(input) -> msg => {
                 let Ok(msg) = msg else { return Ok(()) };
                 if let Msg::Resize(..) = msg {
                     terminal.autoresize()?;
                 }
-                let commands = app.update(msg);
-                for command in commands {
-                    if let Some(reply) = controller.apply(command) {
-                        app.update(reply);
-                    }
-                }
+                dispatch(app, controller, msg);
+                // A key may have restarted the program with a new channel: look again.
+                events_open = true;
                 dirty = true;
             }
             recv(events) -> event => {
                 if let Ok(event) = event {
-                    app.update(Msg::Events(vec![event]));
+                    dispatch(app, controller, Msg::Events(vec![event]));
                     dirty = true;
+                } else {
+                    events_open = false;
                 }
             }
             default(timeout) => {}

@@ -97,3 +97,73 @@ fn quit_and_restart_are_commands() {
     assert_eq!(app.update(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))), [Command::Quit]);
     assert!(app.quit);
 }
+
+fn event(seq: u64, time_us: u64, thread: Tid, kind: EventKind) -> TraceEvent {
+    TraceEvent { seq, time_us, thread, loc: None, kind }
+}
+
+/// Two threads, each holding one lock and blocked on the other's.
+fn deadlock_events() -> Vec<TraceEvent> {
+    use crate::event::{PrimInfo, WaitMode};
+    let mut events = Vec::new();
+    let mut seq = 0;
+    let mut push = |thread, kind| {
+        events.push(event(seq, seq * 1_000, thread, kind));
+        seq += 1;
+    };
+    for tid in [1, 2] {
+        push(tid, EventKind::ThreadCreated { tid, name: format!("T{tid}"), daemon: false, foreign: false });
+        push(tid, EventKind::ThreadStarted { tid, daemon: false, os_tid: None });
+        push(tid, EventKind::PrimCreated { prim: tid, name: format!("lock-{tid}"), info: PrimInfo::Lock });
+    }
+    for tid in [1, 2] {
+        push(tid, EventKind::Requested { prim: tid, mode: WaitMode::Blocking });
+        push(tid, EventKind::Acquired { prim: tid, count: 1 });
+    }
+    for (tid, theirs) in [(1, 2), (2, 1)] {
+        push(tid, EventKind::Requested { prim: theirs, mode: WaitMode::Blocking });
+    }
+    events
+}
+
+#[test]
+fn a_deadlock_pauses_a_running_session_once() {
+    let mut app = app();
+    app.update(Msg::Status { now_us: 0, pause: PauseState::Running, speed: 1.0, dropped: 0, ready: Vec::new() });
+    assert!(app.update(Msg::Events(deadlock_events())).is_empty(), "a moment stuck is not yet a deadlock");
+    assert!(app.model.deadlock.is_some() && app.confirmed_deadlock().is_none());
+    let found = app.model.deadlock.as_ref().map_or(0, |deadlock| deadlock.time_us);
+    let later = found + DEADLOCK_GRACE_US;
+    let status = Msg::Status { now_us: later, pause: PauseState::Running, speed: 1.0, dropped: 0, ready: Vec::new() };
+    assert_eq!(app.update(status), [Command::Pause], "it lasted: pause");
+    assert!(app.confirmed_deadlock().is_some());
+    // Resumed by the lecturer: the same deadlock does not pause again.
+    let more =
+        vec![event(100, 200_000, 1, EventKind::Log { level: crate::event::LogLevel::Info, message: "x".into() })];
+    assert!(app.update(Msg::Events(more)).is_empty());
+    key(&mut app, KeyCode::Char('w'));
+    assert!(app.shows(Overlay::WaitFor));
+}
+
+#[test]
+fn panning_the_timeline_scrolls_the_log_to_the_same_moment() {
+    let mut app = app();
+    let log = |seq: u64, time_us| {
+        event(seq, time_us, 1, EventKind::Log { level: crate::event::LogLevel::Info, message: format!("at {time_us}") })
+    };
+    let mut events =
+        vec![event(0, 0, 1, EventKind::ThreadCreated { tid: 1, name: "T1".into(), daemon: false, foreign: false })];
+    events.extend((1..=30).map(|n| log(n, n * 100_000)));
+    app.update(Msg::Events(events));
+    app.update(Msg::Status { now_us: 3_000_000, pause: PauseState::Paused, speed: 1.0, dropped: 0, ready: Vec::new() });
+    assert_eq!(app.timeline_end_us, None, "it follows the present");
+    key(&mut app, KeyCode::Left);
+    // Ten columns of 0.1 s back: 2.0 s, whose log line is the bottom one shown.
+    assert_eq!(app.timeline_end_us, Some(2_000_000));
+    assert_eq!(app.selected_log_line().map(|line| line.time_us), Some(2_000_000));
+    key(&mut app, KeyCode::Char('<'));
+    assert_eq!(app.timeline_scale_us, 250_000, "zoomed out");
+    key(&mut app, KeyCode::Right);
+    assert_eq!(app.timeline_end_us, None, "back at the present, following again");
+    assert_eq!(app.log_back, 0);
+}

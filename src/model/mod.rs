@@ -1,13 +1,17 @@
 //! The model: a pure fold of events into what the dashboard shows. No terminal, no clock, no
 //! I/O: feed it events (live, from a recording, or synthetic in tests) and read its state.
 
+mod analysis;
 mod prims;
 mod threads;
+mod timeline;
 
 use std::collections::{BTreeMap, VecDeque};
 
+pub use self::analysis::{CycleLink, Deadlock, DeadlockKind, LOST_UPDATES_KEPT, LostUpdate, WaitEdge, describe_wait};
 pub use self::prims::{PrimState, PrimView};
 pub use self::threads::{ThreadState, ThreadView, WaitTarget};
+pub use self::timeline::{LaneState, Mark, MarkKind, Segment, Timeline};
 use crate::event::{EventKind, LogLevel, Pid, SourceLoc, Tid, TraceEvent};
 
 /// How many log lines the model keeps (older ones scroll away).
@@ -51,6 +55,18 @@ pub struct Model {
     pub shutting_down: bool,
     /// The session has ended.
     pub ended: bool,
+    /// Threads that can never go on, if any: a cycle of locks or joins, or every live thread
+    /// waiting for another. Kept up to date by [`Model::apply`].
+    pub deadlock: Option<Deadlock>,
+    /// The most recent lost updates to `Shared` values, oldest first (at most
+    /// [`LOST_UPDATES_KEPT`]); each also has a warning line in the log.
+    pub lost_updates: VecDeque<LostUpdate>,
+    /// Lost updates found in all, including those no longer kept.
+    pub lost_updates_total: u64,
+    /// What the analysis remembers between events.
+    analysis: analysis::Tracker,
+    /// Lanes of states and marks of operations over time.
+    pub timeline: Timeline,
 }
 
 impl Model {
@@ -77,11 +93,17 @@ impl Model {
             thread.loc.clone_from(&event.loc);
         }
         match &event.kind {
+            EventKind::Load { prim, value } => self.note_load(event, *prim, value),
+            EventKind::Store { prim, value } => self.note_store(event, *prim, value),
+            _ => {}
+        }
+        match &event.kind {
             EventKind::ThreadCreated { tid, name, daemon, foreign } => {
                 self.threads.insert(*tid, ThreadView::new(*tid, name.clone(), *daemon, *foreign, now));
             }
-            EventKind::ThreadStarted { tid, daemon } => self.with_thread(*tid, |thread| {
+            EventKind::ThreadStarted { tid, daemon, os_tid } => self.with_thread(*tid, |thread| {
                 thread.daemon = *daemon;
+                thread.os_tid = *os_tid;
                 thread.set_state(ThreadState::Running, now);
             }),
             EventKind::ThreadRenamed { tid, name } => self.with_thread(*tid, |thread| thread.name.clone_from(name)),
@@ -109,6 +131,8 @@ impl Model {
             EventKind::Control { .. } => {}
             kind => self.prim_event(event, kind, now),
         }
+        self.analyse(event);
+        self.timeline.note(event, &self.threads);
     }
 
     fn push_log(&mut self, event: &TraceEvent, level: LogLevel, message: String) {
@@ -178,6 +202,24 @@ impl Model {
     #[must_use]
     pub fn thread_loc(&self, tid: Tid) -> Option<&SourceLoc> {
         self.threads.get(&tid).and_then(|thread| thread.loc.as_ref())
+    }
+
+    /// What thread `tid` waits for and who could end the wait, if it is blocked or waiting.
+    #[must_use]
+    pub fn wait_edge(&self, tid: Tid) -> Option<WaitEdge> {
+        analysis::wait_edge(self, tid)
+    }
+
+    /// The wait-for relation: one edge per blocked or waiting thread, in thread number order.
+    #[must_use]
+    pub fn wait_edges(&self) -> Vec<WaitEdge> {
+        self.threads.keys().filter_map(|&tid| self.wait_edge(tid)).collect()
+    }
+
+    /// The deadlock in one sentence, if there is one (see [`Deadlock::describe`]).
+    #[must_use]
+    pub fn deadlock_message(&self) -> Option<String> {
+        self.deadlock.as_ref().map(|deadlock| deadlock.describe(self))
     }
 }
 

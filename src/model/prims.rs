@@ -264,7 +264,7 @@ impl PrimView {
                         items.push_back(item.clone());
                     }
                     *size = *qsize;
-                    *unfinished += 1;
+                    *unfinished = unfinished.saturating_add(1);
                 }
                 self.finish_queue_wait(tid)
             }
@@ -290,7 +290,7 @@ impl PrimView {
             EventKind::BarrierPass { generation: passed, .. } => {
                 if let PrimState::Barrier { arrived, generation, .. } = &mut self.state {
                     arrived.clear();
-                    *generation = passed + 1;
+                    *generation = passed.saturating_add(1);
                 }
                 None
             }

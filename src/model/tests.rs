@@ -16,7 +16,7 @@ impl Script {
 
     fn thread(self, tid: Tid, name: &str) -> Self {
         self.at(1, EventKind::ThreadCreated { tid, name: name.into(), daemon: false, foreign: false })
-            .at(1, EventKind::ThreadStarted { tid, daemon: false })
+            .at(1, EventKind::ThreadStarted { tid, daemon: false, os_tid: None })
     }
 
     fn fold(&self) -> Model {

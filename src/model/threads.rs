@@ -66,6 +66,12 @@ impl ThreadState {
         matches!(self, Self::Done | Self::Killed | Self::Panicked { .. })
     }
 
+    /// Whether the thread is alive: started and not ended.
+    #[must_use]
+    pub fn is_live(&self) -> bool {
+        !matches!(self, Self::New) && !self.is_finished()
+    }
+
     /// The state's word in the table (also meaningful without colour).
     #[must_use]
     pub fn word(&self) -> &'static str {
@@ -118,12 +124,26 @@ pub struct ThreadView {
     pub loc: Option<SourceLoc>,
     /// The latest misuse it made, shown on its row.
     pub error: Option<String>,
+    /// Its id in the operating system, once started (see [`crate::kernel`]); `None` where the
+    /// OS does not tell. Differs from run to run, so never shown where output must be stable.
+    pub os_tid: Option<u32>,
 }
 
 impl ThreadView {
     pub(crate) fn new(tid: Tid, name: String, daemon: bool, foreign: bool, now: u64) -> Self {
         let state = if foreign { ThreadState::Running } else { ThreadState::New };
-        Self { tid, name, daemon, foreign, state, since_us: now, holds: Vec::new(), loc: None, error: None }
+        Self {
+            tid,
+            name,
+            daemon,
+            foreign,
+            state,
+            since_us: now,
+            holds: Vec::new(),
+            loc: None,
+            error: None,
+            os_tid: None,
+        }
     }
 
     pub(crate) fn set_state(&mut self, state: ThreadState, now: u64) {

@@ -207,7 +207,8 @@ impl SessionInner {
         record.set_ident(context::ident());
         self.registry.add_alive(record.clone());
         self.emit_as(tid, None, EventKind::ThreadCreated { tid, name, daemon: true, foreign: true });
-        self.emit_as(tid, None, EventKind::ThreadStarted { tid, daemon: true });
+        let os_tid = if self.listening() { crate::kernel::current_os_tid() } else { None };
+        self.emit_as(tid, None, EventKind::ThreadStarted { tid, daemon: true, os_tid });
         record
     }
 
@@ -442,7 +443,8 @@ impl Session {
             None,
             EventKind::ThreadCreated { tid: record.tid, name: record.name(), daemon: false, foreign: false },
         );
-        inner.emit_as(record.tid, None, EventKind::ThreadStarted { tid: record.tid, daemon: false });
+        let os_tid = if inner.listening() { crate::kernel::current_os_tid() } else { None };
+        inner.emit_as(record.tid, None, EventKind::ThreadStarted { tid: record.tid, daemon: false, os_tid });
         let previous = context::bind(Some(record.clone()));
         let dispatch = crate::log::capture_dispatch();
         let result = tracing::dispatcher::with_default(&dispatch, || std::panic::catch_unwind(AssertUnwindSafe(main)));

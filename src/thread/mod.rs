@@ -18,9 +18,11 @@ use crate::session::registry::{Life, ThreadRecord};
 use crate::session::wait::{Outcome, block_on};
 use crate::session::{GATED, SHUTDOWN, SessionInner};
 
-/// How long `start` lets a new thread run before returning, unless it blocks sooner: CPython's
-/// default `sys.getswitchinterval()`.
-const SWITCH_INTERVAL: Duration = Duration::from_millis(5);
+/// How long `start` lets a new thread run before returning, unless it blocks sooner. CPython
+/// switches after 5 ms (`sys.getswitchinterval()`) of the new thread's running; a wall-clock
+/// wait has to allow for the OS not running it at once on a busy machine, hence more. Only a
+/// new thread that computes without any operation for that long makes `start` take this long.
+const SWITCH_INTERVAL: Duration = Duration::from_millis(50);
 
 /// A handle to a thread, like a Python `Thread` object: cheap to clone, comparable, usable from
 /// any thread.
@@ -141,10 +143,6 @@ impl Thread {
         let ident = context::next_ident();
         self.record.set_ident(ident);
         session.registry.add_alive(self.record.clone());
-        session.emit_lifecycle(
-            Some(loc),
-            EventKind::ThreadStarted { tid: self.record.tid, daemon: self.record.is_daemon() },
-        );
         let target = self.record.target.lock().take();
         let record = self.record.clone();
         let dispatch = tracing::dispatcher::get_default(Clone::clone);
@@ -153,15 +151,22 @@ impl Thread {
         // new thread then keeps running until it blocks or the 5 ms switch interval passes,
         // which is why the tutorials' output always shows a new thread's first lines before
         // the starter's next ones; waiting for its first yield, for as long, does the same.
-        let (started, has_started) = crossbeam_channel::bounded::<()>(1);
+        // The started signal carries the new thread's OS id, which only the new thread can
+        // read, for the ThreadStarted event; the new thread then waits until that event is
+        // out, so none of its own events can come before it.
+        let (started, has_started) = crossbeam_channel::bounded::<Option<u32>>(1);
+        let (go, may_go) = crossbeam_channel::bounded::<()>(1);
         let (first_yield, has_yielded) = crossbeam_channel::bounded::<()>(1);
         self.record.tell_first_yield(first_yield);
         let spawned = std::thread::Builder::new().name(self.record.name()).spawn(move || {
             let _dispatch = tracing::dispatcher::set_default(&dispatch);
             context::set_ident(ident);
             context::bind(Some(record.clone()));
-            // The receiver waits in start(); if it is gone the send simply does nothing.
-            let _ = started.send(());
+            let os_tid = if record.session.listening() { crate::kernel::current_os_tid() } else { None };
+            // The receiver waits in start(); if it is gone the send simply does nothing, and
+            // neither does the wait for a go that can then never come.
+            let _ = started.send(os_tid);
+            let _ = may_go.recv();
             let result = std::panic::catch_unwind(AssertUnwindSafe(move || {
                 if let Some(target) = target {
                     target();
@@ -181,7 +186,12 @@ impl Thread {
             return Err(misuse(&session, loc, ThreadError::Spawn(error.to_string())));
         }
         // Only fails if the new thread died before binding, which it cannot without a send.
-        let _ = has_started.recv();
+        let os_tid = has_started.recv().ok().flatten();
+        session.emit_lifecycle(
+            Some(loc),
+            EventKind::ThreadStarted { tid: self.record.tid, daemon: self.record.is_daemon(), os_tid },
+        );
+        let _ = go.send(());
         let _ = has_yielded.recv_timeout(SWITCH_INTERVAL);
         leave(&session);
         Ok(())

@@ -22,9 +22,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ])
         })
         .collect();
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(" States: ▷ READY (paused, can step)  ▶ RUNNING  z SLEEPING  ■ BLOCKED  … WAITING  ✓ DONE  ✗ KILLED  ! PANICKED", theme.dim()));
-    let popup = centered(area, 100, u16::try_from(lines.len() + 2).unwrap_or(u16::MAX));
+    // The legend, in two short lines so it fits beside nothing at 80 columns.
+    lines.push(Line::styled(" States: ▷ READY (paused, can step)  ▶ RUNNING  z SLEEPING  ■ BLOCKED", theme.dim()));
+    lines.push(Line::styled("         … WAITING  ✓ DONE  ✗ KILLED  ! PANICKED", theme.dim()));
+    // Tall enough for the lines as wrapped at the popup's width.
+    let inner_width = usize::from(area.width.min(100).saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|line| line.width().max(1).div_ceil(inner_width)).sum();
+    let popup = centered(area, 100, u16::try_from(rows + 2).unwrap_or(u16::MAX));
     Clear.render(popup, buf);
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })

@@ -11,31 +11,37 @@ use super::{block, seconds};
 use crate::app::App;
 use crate::event::LogLevel;
 
-/// Splits `text` into pieces of at most `width` characters, breaking at spaces where it can.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
+/// Splits `text` into pieces: the first at most `first` characters wide, the others at most
+/// `rest`, breaking at spaces where it can. Every character of `text` but the spaces broken at
+/// ends up in exactly one piece.
+fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
     let mut pieces = Vec::new();
     let mut current = String::new();
     let mut current_len = 0;
+    // Whether a word (even an empty one, between two spaces) is already in the current piece.
+    let mut started = false;
+    let width = |pieces: &Vec<String>| if pieces.is_empty() { first.max(1) } else { rest.max(1) };
     for word in text.split(' ') {
         let mut word: Vec<char> = word.chars().collect();
-        let gap = usize::from(current_len > 0);
-        if current_len + gap + word.len() > width && current_len > 0 {
+        let gap = usize::from(started);
+        if current_len > 0 && current_len + gap + word.len() > width(&pieces) {
             pieces.push(std::mem::take(&mut current));
             current_len = 0;
         } else if gap == 1 {
             current.push(' ');
             current_len += 1;
         }
-        while word.len() > width - current_len {
-            let rest = word.split_off(width - current_len);
+        while word.len() > width(&pieces) - current_len.min(width(&pieces)) {
+            let room = width(&pieces) - current_len.min(width(&pieces));
+            let tail = word.split_off(room);
             current.extend(word);
             pieces.push(std::mem::take(&mut current));
             current_len = 0;
-            word = rest;
+            word = tail;
         }
         current_len += word.len();
         current.extend(word);
+        started = true;
     }
     pieces.push(current);
     pieces
@@ -54,18 +60,24 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let prefix_width = if timed { 8 } else { 0 } + name_width + 3;
     // Continuation lines are indented under the message, unless that leaves too little room.
     let indent = if width >= prefix_width + 16 { prefix_width } else { 0 };
+    // The line picked by scrolling back is highlighted here and its mark in the timeline.
+    let picked = app.selected_log_line().map(|line| line.seq);
     let mut lines: Vec<Line> = Vec::with_capacity(height);
     for line in model.log.range(..end).rev() {
         if lines.len() >= height {
             break;
         }
         let name = model.thread_name(line.thread);
-        let text_style = if line.level >= LogLevel::Warn { theme.error() } else { Style::new() };
+        let text_style = match (Some(line.seq) == picked, line.level >= LogLevel::Warn) {
+            (true, _) => theme.selected(),
+            (false, true) => theme.error(),
+            (false, false) => Style::new(),
+        };
         let first_width = width.saturating_sub(prefix_width).max(1);
         let message = line.message.replace('\n', " ⏎ ");
-        let first = wrap(&message, first_width).swap_remove(0);
-        let remaining = message[first.len()..].trim_start();
-        let rest = if remaining.is_empty() { Vec::new() } else { wrap(remaining, width.saturating_sub(indent)) };
+        let mut pieces = wrap(&message, first_width, width.saturating_sub(indent)).into_iter();
+        let first = pieces.next().unwrap_or_default();
+        let rest: Vec<String> = pieces.collect();
         // Collected newest first; reversed below.
         for piece in rest.into_iter().rev() {
             lines.push(Line::from(vec![Span::raw(" ".repeat(indent)), Span::styled(piece, text_style)]));
@@ -73,7 +85,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         let time = timed.then(|| Span::styled(format!("{} ", seconds(line.time_us)), theme.dim()));
         let spans = [
             time,
-            Some(Span::styled(format!("({name:<name_width$})"), theme.thread(line.thread))),
+            Some(Span::styled(format!("({name:<name_width$.name_width$})"), theme.thread(line.thread))),
             Some(Span::raw(" ")),
             Some(Span::styled(first, text_style)),
         ];
@@ -94,9 +106,18 @@ mod tests {
 
     #[test]
     fn wraps_at_spaces_and_splits_long_words() {
-        assert_eq!(wrap("Producer a elem 37, Now size is 1", 12), ["Producer a", "elem 37, Now", "size is 1"]);
-        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
-        assert_eq!(wrap("", 5), [""]);
-        assert_eq!(wrap("fits", 4), ["fits"]);
+        assert_eq!(wrap("Producer a elem 37, Now size is 1", 12, 12), ["Producer a", "elem 37, Now", "size is 1"]);
+        assert_eq!(wrap("abcdefghij", 4, 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 5, 5), [""]);
+        assert_eq!(wrap("fits", 4, 4), ["fits"]);
+        assert_eq!(wrap("one two three", 3, 10), ["one", "two three"]);
+    }
+
+    #[test]
+    fn leading_spaces_and_accents_are_kept_once() {
+        assert_eq!(wrap("  indented", 20, 20), ["  indented"]);
+        assert_eq!(wrap("  éa", 2, 2), [" ", "éa"]);
+        let pieces = wrap("  éé éé ééé", 3, 3);
+        assert_eq!(pieces.concat().replace(' ', ""), "ééééééé", "no character is lost or doubled: {pieces:?}");
     }
 }

@@ -9,6 +9,8 @@ pub mod source;
 pub mod status;
 pub mod theme;
 pub mod threads;
+pub mod timeline;
+pub mod waits;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -44,6 +46,7 @@ fn render_panel(app: &App, panel: Panel, area: Rect, buf: &mut Buffer) {
         Panel::Prims => prims::render(app, area, buf, focused),
         Panel::Log => log::render(app, area, buf, focused),
         Panel::Source => source::render(app, area, buf, focused),
+        Panel::Timeline => timeline::render(app, area, buf, focused),
     }
 }
 
@@ -59,28 +62,57 @@ impl Widget for &App {
         }
         let [main, bar] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
         status::render(self, bar, buf);
+        // A deadlock is named in a banner above everything else.
+        let main = match self.confirmed_deadlock() {
+            Some(deadlock) => {
+                let text = format!(" ⚠ {} ", deadlock.describe(&self.model));
+                let height =
+                    u16::try_from(text.chars().count() / usize::from(main.width.max(1)) + 1).unwrap_or(1).min(3);
+                let [banner, rest] = Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(main);
+                Paragraph::new(text).style(self.theme.banner()).wrap(Wrap { trim: false }).render(banner, buf);
+                rest
+            }
+            None => main,
+        };
         if self.zoomed {
             render_panel(self, self.focus, main, buf);
         } else {
             // The table gets what its rows need, up to about half the screen.
             let rows = u16::try_from(self.model.threads.len()).unwrap_or(u16::MAX).saturating_add(3);
             let table = rows.clamp(5, (main.height / 2).max(5));
-            let [top, bottom] = Layout::vertical([Constraint::Length(table), Constraint::Min(0)]).areas(main);
+            let [top, rest] = Layout::vertical([Constraint::Length(table), Constraint::Min(0)]).areas(main);
             render_panel(self, Panel::Threads, top, buf);
+            // Tall screens show the timeline as a band of its own; others show it in place of
+            // the primitives while it has the focus.
+            let lanes = u16::try_from(self.model.threads.len()).unwrap_or(u16::MAX).clamp(1, 10);
+            let band = rest.height >= 28 && main.width >= 100;
+            let bottom = if band {
+                let [timeline, bottom] =
+                    Layout::vertical([Constraint::Length(lanes + 3), Constraint::Min(0)]).areas(rest);
+                render_panel(self, Panel::Timeline, timeline, buf);
+                bottom
+            } else {
+                rest
+            };
+            let in_place =
+                |panel| if self.focus == panel && (panel == Panel::Source || !band) { panel } else { Panel::Prims };
             if main.width >= 110 {
                 let [left, right] =
                     Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(bottom);
-                let prims = u16::try_from(self.model.prims.len()).unwrap_or(u16::MAX).saturating_add(2);
+                let prims = prims::height(self, left.width.saturating_sub(2), left.height / 2).saturating_add(2);
                 let prims = prims.clamp(3, left.height / 2);
                 let [upper, lower] = Layout::vertical([Constraint::Length(prims), Constraint::Min(0)]).areas(left);
-                render_panel(self, Panel::Prims, upper, buf);
+                render_panel(self, in_place(Panel::Timeline), upper, buf);
                 render_panel(self, Panel::Log, lower, buf);
                 render_panel(self, Panel::Source, right, buf);
             } else {
-                // Narrow: the source shows in place of the primitives when it has the focus.
+                // Narrow: the source or the timeline show in place of the primitives when focused.
                 let [left, right] =
                     Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
-                let first = if self.focus == Panel::Source { Panel::Source } else { Panel::Prims };
+                let first = match self.focus {
+                    Panel::Source => Panel::Source,
+                    _ => in_place(Panel::Timeline),
+                };
                 render_panel(self, first, left, buf);
                 render_panel(self, Panel::Log, right, buf);
             }
@@ -89,6 +121,7 @@ impl Widget for &App {
             match overlay {
                 Overlay::Notes => notes::render(self, main, buf),
                 Overlay::Help => help::render(self, main, buf),
+                Overlay::WaitFor => waits::render(self, main, buf),
             }
         }
     }

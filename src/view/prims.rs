@@ -61,47 +61,75 @@ fn state_spans(model: &Model, prim: &PrimView, theme: Theme) -> Vec<Span<'static
         }
         PrimState::Shared { value, writer } => {
             let by = writer.map_or_else(String::new, |tid| format!(" (stored by {})", model.thread_name(tid)));
-            vec![Span::styled(format!("= {value}"), theme.header()), Span::raw(by)]
+            let mut spans = vec![Span::styled(format!("= {value}"), theme.header()), Span::raw(by)];
+            // The latest lost update of this value, named: who overwrote whose store.
+            let lost = model.lost_updates.iter().rev().find(|lost| lost.prim == prim.pid);
+            if let Some(lost) = lost {
+                spans.push(Span::styled(
+                    format!(
+                        "  ⚠ {} lost updates, latest: {} overwrote {}'s {} with {}",
+                        model.lost_updates.iter().filter(|other| other.prim == prim.pid).count(),
+                        model.thread_name(lost.thread),
+                        model.thread_name(lost.lost_thread),
+                        lost.lost_value,
+                        lost.value
+                    ),
+                    theme.error(),
+                ));
+            }
+            spans
         }
     }
 }
 
 /// The lines of each primitive: its kind, name and state, then its waiters in queue order on a
 /// line of their own (so a long queue never pushes the state off screen).
-#[must_use]
-pub fn lines(app: &App) -> Vec<Vec<Line<'static>>> {
+pub fn lines(app: &App) -> impl Iterator<Item = Vec<Line<'static>>> + '_ {
     let model = &app.model;
     let theme = app.theme;
     let kind_width = model.prims.values().map(|prim| prim.kind().chars().count()).max().unwrap_or(0);
     let name_width = model.prims.values().map(|prim| prim.name.chars().count()).max().unwrap_or(0).min(18);
-    model
-        .prims
-        .values()
-        .map(|prim| {
-            let mut spans = vec![
-                Span::styled(format!("{:<kind_width$} ", prim.kind()), theme.dim()),
-                Span::styled(format!("{:<name_width$} ", prim.name), theme.header()),
-            ];
-            spans.extend(state_spans(model, prim, theme));
-            let mut group = vec![Line::from(spans)];
-            if !prim.waiters.is_empty() {
-                let mut waiting = vec![Span::styled("  ⏳ waiting: ", theme.dim())];
-                for (index, tid) in prim.waiters.iter().enumerate() {
-                    if index > 0 {
-                        waiting.push(Span::raw(" → "));
-                    }
-                    waiting.push(Span::styled(model.thread_name(*tid), theme.thread(*tid)));
+    model.prims.values().map(move |prim| {
+        let mut spans = vec![
+            Span::styled(format!("{:<kind_width$} ", prim.kind()), theme.dim()),
+            Span::styled(format!("{:<name_width$} ", prim.name), theme.header()),
+        ];
+        spans.extend(state_spans(model, prim, theme));
+        let mut group = vec![Line::from(spans)];
+        if !prim.waiters.is_empty() {
+            let mut waiting = vec![Span::styled("  ⏳ waiting: ", theme.dim())];
+            for (index, tid) in prim.waiters.iter().enumerate() {
+                if index > 0 {
+                    waiting.push(Span::raw(" → "));
                 }
-                group.push(Line::from(waiting));
+                waiting.push(Span::styled(model.thread_name(*tid), theme.thread(*tid)));
             }
-            group
-        })
-        .collect()
+            group.push(Line::from(waiting));
+        }
+        group
+    })
+}
+
+/// Rows the panel's lines take at `width` columns, wrapped, counted up to `cap` (a big session
+/// has more primitives than any screen has rows).
+#[must_use]
+pub fn height(app: &App, width: u16, cap: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let mut rows = 0;
+    for line in lines(app).flatten() {
+        rows += line.width().max(1).div_ceil(width);
+        if rows >= usize::from(cap) {
+            return cap;
+        }
+    }
+    u16::try_from(rows).unwrap_or(cap)
 }
 
 /// Draws the panel.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let title = format!(" Primitives {} ", app.model.prims.len());
-    let lines: Vec<Line> = lines(app).into_iter().skip(app.prims_top).flatten().collect();
+    // Only what can show is built.
+    let rows = usize::from(area.height.saturating_sub(2));
+    let lines: Vec<Line> = lines(app).skip(app.prims_top).flatten().take(rows).collect();
     Paragraph::new(lines).wrap(Wrap { trim: false }).block(block(&title, app.theme.border(focused))).render(area, buf);
 }

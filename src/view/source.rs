@@ -39,7 +39,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         selected.and_then(|tid| model.thread_loc(tid)).filter(|loc| same_file(loc, path)).map(|loc| loc.line);
     let height = usize::from(area.height.saturating_sub(2));
     let total = source.lines().count();
-    let centre = selected_line.map_or(0, |line| line as usize);
+    // Lines are numbered from 1; rows from 0.
+    let centre = selected_line.map_or(0, |line| (line as usize).saturating_sub(1));
     let top = centre
         .saturating_sub(height / 2)
         .saturating_add_signed(app.source_offset)

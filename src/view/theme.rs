@@ -84,6 +84,16 @@ impl Theme {
         self.bold_if_contrast(style)
     }
 
+    /// The deadlock banner: loud in colour, reversed without.
+    #[must_use]
+    pub fn banner(self) -> Style {
+        if self.color {
+            Style::new().fg(Color::White).bg(Color::Red).add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        }
+    }
+
     /// The colour that tags thread `tid` everywhere (log, source markers).
     #[must_use]
     pub fn thread(self, tid: Tid) -> Style {

@@ -70,6 +70,18 @@ fn state_text(thread: &ThreadView, now_us: u64, ready: bool) -> String {
     format!("{} {}{detail}", thread.state.symbol(), thread.state.word())
 }
 
+/// The kernel's view of the thread: state, CPU % over the last second, voluntary and
+/// involuntary context switches, and the CPU it last ran on.
+fn kernel_cell(app: &App, thread: &ThreadView) -> String {
+    let Some(sample) = thread.os_tid.and_then(|os_tid| app.kernel.get(&os_tid)) else { return String::new() };
+    let cpu = sample.cpu_percent.map_or_else(|| "  -".to_owned(), |percent| format!("{percent:>3.0}%"));
+    let core = sample.thread.last_cpu.map_or_else(String::new, |core| format!("cpu{core}"));
+    format!(
+        "{}  {cpu:>4} {:>6}/{:<6} {core}",
+        sample.thread.state, sample.thread.switches.voluntary, sample.thread.switches.involuntary
+    )
+}
+
 /// Where the thread is: `line N` in the shown program's own file, `file.rs:N` elsewhere.
 fn source_line(app: &App, thread: &ThreadView) -> String {
     thread.loc.as_ref().map_or_else(String::new, |loc| {
@@ -94,6 +106,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         return;
     }
     let wide = inner.width >= 100;
+    // The kernel's view (Linux): only where it was read and there is room beside the rest.
+    let kernel_columns = !app.kernel.is_empty() && inner.width >= 110;
     let visible = usize::from(inner.height - 1);
     let first = app.selected.saturating_sub(visible.saturating_sub(1));
     let rows = model.threads.values().enumerate().skip(first).take(visible).map(|(index, thread)| {
@@ -126,10 +140,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             cells.push(Cell::from(with_error(both)));
         }
         cells.push(Cell::from(source_line(app, thread)));
+        if kernel_columns {
+            cells.push(Cell::from(kernel_cell(app, thread)));
+        }
         let row = Row::new(cells);
-        if index == app.selected { row.style(theme.selected()) } else { row }
+        let deadlocked = app
+            .confirmed_deadlock()
+            .is_some_and(|deadlock| deadlock.in_cycle(thread.tid) || deadlock.is_stuck(thread.tid));
+        match (index == app.selected, deadlocked) {
+            (true, _) => row.style(theme.selected()),
+            (false, true) => row.style(theme.banner()),
+            (false, false) => row,
+        }
     });
-    let header_cells: Vec<&str> = if wide {
+    let mut header_cells: Vec<&str> = if wide {
         vec!["ID", "NAME", "STATE", "D", "FOR", "HOLDS", "WAITS FOR", "LINE"]
     } else {
         vec!["ID", "NAME", "STATE", "D", "FOR", "HOLDS / WAITS FOR", "LINE"]
@@ -137,7 +161,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     // Names take what they need (up to a limit); what a thread waits for gets the rest.
     let longest_name = model.threads.values().map(|thread| thread.name.chars().count()).max().unwrap_or(4);
     let name_width = u16::try_from(longest_name.clamp(4, if wide { 20 } else { 12 })).unwrap_or(12);
-    let widths: Vec<Constraint> = if wide {
+    let mut widths: Vec<Constraint> = if wide {
         vec![
             Constraint::Length(3),
             Constraint::Length(name_width),
@@ -146,7 +170,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             Constraint::Length(7),
             Constraint::Fill(1),
             Constraint::Fill(2),
-            Constraint::Length(22),
+            Constraint::Length(12),
         ]
     } else {
         vec![
@@ -159,6 +183,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             Constraint::Length(11),
         ]
     };
+    if kernel_columns {
+        // Room for the kernel: the line column gives up what "line N" does not need.
+        if let Some(line) = widths.last_mut() {
+            *line = Constraint::Length(11);
+        }
+        header_cells.push("K  CPU%  VOL/INVOL CSW  CPU");
+        widths.push(Constraint::Length(29));
+    }
     let header = Row::new(header_cells).style(theme.header());
     Widget::render(Table::new(rows, widths).header(header).column_spacing(1).style(Style::new()), inner, buf);
 }

@@ -1,0 +1,368 @@
+//! Replaying a recording in the dashboard: a [`Controller`] that plays the recorded events at
+//! their demo times (scaled by the speed), pauses, steps forward and back one event, and seeks
+//! anywhere. Going back is exact: the model shown after `n` events is rebuilt from the nearest
+//! model kept along the recording plus a few folds, so it equals what the live run showed
+//! after the same `n` events.
+//!
+//! Forward moves send events down the same channel the loop folds from, in order; backward
+//! moves and seeks empty the channel and hand the app the rebuilt model ([`Msg::Reset`]).
+//! A player thread sends events when they are due; it and the controller share the play head
+//! under one lock, so the channel and the position never disagree.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+use parking_lot::{Condvar, Mutex};
+
+use super::run::{Controller, Status, run};
+use super::{App, Command, Msg, Showing, terminal};
+use crate::TraceEvent;
+use crate::catalog;
+use crate::event::{EventKind, Tid};
+use crate::record::{Recording, Snapshots};
+use crate::session::{PauseState, clamp_speed};
+use crate::view::theme::Theme;
+
+/// Where a seek in a recording goes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Seek {
+    /// Right after the event with this sequence number (the end if it is past the last).
+    Seq(u64),
+    /// At this demo time, in microseconds: every event stamped at or before it has happened.
+    Time(u64),
+    /// After this share of the events, from 0.0 (the start) to 1.0 (the end).
+    Share(f64),
+    /// This share of the events forward from where the replay is (negative: back).
+    By(f64),
+}
+
+/// What the dashboard shows for a recording of `demo`: the demo's source and lesson when it
+/// is in the catalogue. `label`, if any, follows the name in the title.
+#[must_use]
+pub fn showing(demo: &str, label: Option<&str>) -> Showing {
+    let found = catalog::find(demo);
+    let title = match (found, label) {
+        (Some(found), None) => found.name,
+        // One title per replay or export: leaking it is how `Showing` keeps titles `'static`.
+        (_, label) => {
+            Box::leak(label.map_or_else(|| demo.to_owned(), |label| format!("{demo} {label}")).into_boxed_str())
+        }
+    };
+    Showing { title, source: found.map(|demo| (demo.path, demo.source)), lesson: found.map(|demo| demo.lesson) }
+}
+
+/// The play head, shared by the controller and the player thread.
+#[derive(Debug)]
+struct Head {
+    /// Events sent down the channel so far: the app has folded them, or will next.
+    position: usize,
+    playing: bool,
+    speed: f64,
+    /// Demo time at `since`.
+    anchor_us: u64,
+    since: Instant,
+    quit: bool,
+}
+
+impl Head {
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "elapsed demo time is positive and far below u64::MAX microseconds"
+    )]
+    fn clock_us(&self) -> u64 {
+        if self.playing {
+            let elapsed = self.since.elapsed().as_secs_f64() * 1e6 * self.speed;
+            self.anchor_us.saturating_add(elapsed as u64)
+        } else {
+            self.anchor_us
+        }
+    }
+
+    fn set_clock(&mut self, time_us: u64) {
+        self.anchor_us = time_us;
+        self.since = Instant::now();
+    }
+}
+
+#[derive(Debug)]
+struct Shared {
+    head: Mutex<Head>,
+    /// Wakes the player when the head changes.
+    changed: Condvar,
+}
+
+/// A recording played back as if it were a live session.
+pub struct Replay {
+    snapshots: Snapshots,
+    names: BTreeMap<Tid, String>,
+    shared: Arc<Shared>,
+    sender: Sender<TraceEvent>,
+    events: Receiver<TraceEvent>,
+    player: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Replay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replay").field("head", &*self.shared.head.lock()).finish_non_exhaustive()
+    }
+}
+
+impl Replay {
+    /// Loads `recording` (folding it once to keep models along the way) and starts playing it
+    /// at `speed`, or waits at its start when `paused`.
+    pub fn new(recording: &Recording, speed: f64, paused: bool) -> io::Result<Self> {
+        let events: Arc<[TraceEvent]> = recording.events.clone().into();
+        let names = events
+            .iter()
+            .filter_map(|event| match &event.kind {
+                EventKind::ThreadCreated { tid, name, .. } | EventKind::ThreadRenamed { tid, name } => {
+                    Some((*tid, name.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        let head = Head {
+            position: 0,
+            playing: !paused,
+            speed: clamp_speed(speed),
+            anchor_us: 0,
+            since: Instant::now(),
+            quit: false,
+        };
+        let shared = Arc::new(Shared { head: Mutex::new(head), changed: Condvar::new() });
+        let (sender, receiver) = crossbeam_channel::unbounded();
+        let player = {
+            let (events, shared, sender) = (events.clone(), shared.clone(), sender.clone());
+            std::thread::Builder::new()
+                .name("threadviz-player".into())
+                .spawn(move || play(&events, &shared, &sender))?
+        };
+        Ok(Self { snapshots: Snapshots::new(events), names, shared, sender, events: receiver, player: Some(player) })
+    }
+
+    /// Events sent to the app so far: once it has folded them, its model is the state after them.
+    #[must_use]
+    pub fn position(&self) -> usize {
+        self.shared.head.lock().position
+    }
+
+    /// How many events the recording holds.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.snapshots.events().len()
+    }
+
+    /// Whether the recording holds no event.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Demo time of the last event before `position` (0 at the start).
+    fn time_before(&self, position: usize) -> u64 {
+        position.checked_sub(1).and_then(|index| self.snapshots.events().get(index)).map_or(0, |event| event.time_us)
+    }
+
+    /// Moves the head to `position` with the clock at `time_us`; the app gets the model there.
+    fn jump(&self, head: &mut Head, position: usize, time_us: u64) -> Msg {
+        // Whatever the app has not folded yet belongs to the old position.
+        self.events.try_iter().for_each(drop);
+        head.position = position;
+        head.set_clock(time_us);
+        self.shared.changed.notify_all();
+        Msg::Reset(Box::new(self.snapshots.model_at(position)))
+    }
+
+    fn pause(head: &mut Head) {
+        let now = head.clock_us();
+        head.playing = false;
+        head.set_clock(now);
+    }
+
+    /// Forward to the next event, or to the next event of `thread`.
+    fn step(&self, thread: Option<Tid>) -> Option<Msg> {
+        let mut head = self.shared.head.lock();
+        Self::pause(&mut head);
+        let rest = self.snapshots.events().get(head.position..).unwrap_or_default();
+        let count = match thread {
+            None => (!rest.is_empty()).then_some(1),
+            Some(tid) => rest.iter().position(|event| event.thread == tid).map(|index| index + 1),
+        };
+        let Some(count) = count else {
+            return Some(Msg::Note(match thread {
+                Some(tid) if !rest.is_empty() => {
+                    let name = self.names.get(&tid).map_or_else(|| format!("#{tid}"), Clone::clone);
+                    format!("{name} does nothing more in this recording")
+                }
+                _ => "the end of the recording: b steps back, { goes to the start".to_owned(),
+            }));
+        };
+        // Down the channel, behind what the app has not folded yet: the order stays the recorded one.
+        for event in rest.iter().take(count) {
+            let _ = self.sender.send(event.clone());
+        }
+        head.position += count;
+        let time_us = self.time_before(head.position);
+        head.set_clock(time_us);
+        None
+    }
+
+    fn step_back(&self) -> Msg {
+        let mut head = self.shared.head.lock();
+        Self::pause(&mut head);
+        let Some(position) = head.position.checked_sub(1) else {
+            return Msg::Note("the start of the recording: n steps forward, space plays".to_owned());
+        };
+        self.jump(&mut head, position, self.time_before(position))
+    }
+
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a share of the events, clamped to 0..=len before the conversion"
+    )]
+    fn seek(&self, seek: Seek) -> Msg {
+        let mut head = self.shared.head.lock();
+        let events = self.snapshots.events();
+        let len = events.len();
+        let share = |share: f64| (share.clamp(0.0, 1.0) * len as f64).round() as usize;
+        let (position, time_us) = match seek {
+            Seek::Seq(seq) => {
+                let position = events.partition_point(|event| event.seq <= seq);
+                (position, self.time_before(position))
+            }
+            Seek::Time(time_us) => {
+                (events.partition_point(|event| event.time_us <= time_us), time_us.min(self.time_before(len)))
+            }
+            Seek::Share(part) => (share(part), self.time_before(share(part))),
+            Seek::By(part) => {
+                let by = (part.abs().min(1.0) * len as f64).round().max(1.0) as usize;
+                let position = if part < 0.0 {
+                    head.position.saturating_sub(by)
+                } else {
+                    head.position.saturating_add(by).min(len)
+                };
+                (position, self.time_before(position))
+            }
+        };
+        self.jump(&mut head, position, time_us)
+    }
+}
+
+impl Drop for Replay {
+    fn drop(&mut self) {
+        self.shared.head.lock().quit = true;
+        self.shared.changed.notify_all();
+        if let Some(player) = self.player.take() {
+            let _ = player.join();
+        }
+    }
+}
+
+/// The player thread: sends each event when the clock reaches its demo time.
+fn play(events: &[TraceEvent], shared: &Shared, sender: &Sender<TraceEvent>) {
+    let mut head = shared.head.lock();
+    while !head.quit {
+        if !head.playing {
+            shared.changed.wait(&mut head);
+            continue;
+        }
+        let now = head.clock_us();
+        while let Some(event) = events.get(head.position).filter(|event| event.time_us <= now) {
+            let _ = sender.send(event.clone());
+            head.position += 1;
+        }
+        if let Some(next) = events.get(head.position) {
+            let left = (next.time_us - now) as f64 / head.speed / 1e6;
+            // A wake-up at least hourly keeps the wait finite whatever the recording's times.
+            let left = Duration::try_from_secs_f64(left).unwrap_or(Duration::MAX).min(Duration::from_hours(1));
+            shared.changed.wait_for(&mut head, left);
+        } else {
+            // The end: the clock stops at the last event, as a finished program's does.
+            let end = events.last().map_or(0, |event| event.time_us);
+            head.playing = false;
+            head.set_clock(end);
+        }
+    }
+}
+
+impl Controller for Replay {
+    fn events(&self) -> &Receiver<TraceEvent> {
+        &self.events
+    }
+
+    fn status(&self) -> Status {
+        let head = self.shared.head.lock();
+        // Paused, the thread of the next event is the one a step moves.
+        let next = self.snapshots.events().get(head.position).map(|event| event.thread);
+        Status {
+            now_us: head.clock_us().min(self.time_before(self.len()).max(head.anchor_us)),
+            pause: if head.playing { PauseState::Running } else { PauseState::Paused },
+            speed: head.speed,
+            dropped: 0,
+            ready: if head.playing { Vec::new() } else { next.filter(|&tid| tid != 0).into_iter().collect() },
+        }
+    }
+
+    fn apply(&mut self, command: Command) -> Option<Msg> {
+        match command {
+            Command::Pause => Self::pause(&mut self.shared.head.lock()),
+            Command::Resume => {
+                let mut head = self.shared.head.lock();
+                if !head.playing {
+                    head.playing = true;
+                    let now = head.anchor_us;
+                    head.set_clock(now);
+                    self.shared.changed.notify_all();
+                }
+                if head.position >= self.len() {
+                    // Playing at the end plays the recording again, as media players do.
+                    return Some(self.jump(&mut head, 0, 0));
+                }
+            }
+            Command::Step(thread) => return self.step(thread),
+            Command::StepBack => return Some(self.step_back()),
+            Command::Seek(seek) => return Some(self.seek(seek)),
+            Command::SetSpeed(speed) => {
+                let mut head = self.shared.head.lock();
+                let now = head.clock_us();
+                head.speed = clamp_speed(speed);
+                head.set_clock(now);
+                self.shared.changed.notify_all();
+            }
+            // The app has emptied its model already: back to the start, playing or not as before.
+            Command::Restart => {
+                let mut head = self.shared.head.lock();
+                let _ = self.jump(&mut head, 0, 0);
+            }
+            Command::Quit => {
+                self.shared.head.lock().quit = true;
+                self.shared.changed.notify_all();
+            }
+        }
+        None
+    }
+}
+
+/// Replays `recording` in the dashboard until the user quits. The terminal is restored however
+/// it ends.
+pub fn replay(recording: &Recording, theme: Theme, speed: f64, paused: bool) -> io::Result<()> {
+    let mut replay = Replay::new(recording, speed, paused)?;
+    let (guard, mut terminal) = terminal::enter()?;
+    let (sender, input) = crossbeam_channel::unbounded();
+    terminal::spawn_input(sender.clone());
+    terminal::spawn_signals(sender);
+    let status = replay.status();
+    let mut app = App::new(showing(&recording.header.demo, Some("(replay)")), theme, status.pause, status.speed);
+    let size = terminal.size()?;
+    app.size = (size.width, size.height);
+    let result = run(&mut terminal, &mut app, &input, &mut replay);
+    drop(replay);
+    drop(guard);
+    result
+}

@@ -1,0 +1,277 @@
+//! The recording side of the command line: `demo NAME --record FILE` (in the dashboard or
+//! `--plain`), `replay FILE` and `export FILE`.
+//!
+//! Exit codes: 0 done; 1 the terminal or a write failed; 2 a bad argument or a recording that
+//! cannot be read (the one-line error names the file and the line); 3 a plain recording of a
+//! program that deadlocked; 130 a plain recording stopped by SIGINT, SIGTERM or SIGHUP. The
+//! recording is complete and flushed in every case.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::{Args, ValueEnum};
+
+use crate::Session;
+use crate::app::Showing;
+use crate::app::live::{self, Launch};
+use crate::app::replay;
+use crate::catalog::Demo;
+use crate::export::{asciicast, chrome};
+use crate::record::{self, RecordSummary, RecordTo, Recording};
+use crate::view::theme::{Theme, ThemeName};
+
+/// The exit code for bad arguments and unreadable recordings, as clap uses for usage errors.
+const BAD_INPUT: u8 = 2;
+/// The exit code after a signal stopped a plain recording (128 + SIGINT, as shells report it).
+const INTERRUPTED: u8 = 130;
+
+/// Options of `threadviz replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The recording, written by `threadviz demo NAME --record FILE`.
+    pub file: PathBuf,
+    /// Speed of demo time, from 0.1 (slow motion) to 10 (fast forward).
+    #[arg(long, default_value_t = 1.0, value_parser = super::parse_speed)]
+    pub speed: f64,
+    /// Start paused, before the first event.
+    #[arg(long)]
+    pub paused: bool,
+    /// Colours: dark, light or high-contrast (`NO_COLOR` turns colour off).
+    #[arg(long, value_enum, default_value_t = ThemeName::Dark)]
+    pub theme: ThemeName,
+}
+
+/// What `threadviz export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Chrome's trace event format (JSON), for Perfetto or `chrome://tracing`.
+    Chrome,
+    /// asciicast v2: the dashboard as a terminal recording, for asciinema.
+    Asciicast,
+}
+
+/// A terminal size, `COLUMNSxROWS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    /// Columns.
+    pub width: u16,
+    /// Rows.
+    pub height: u16,
+}
+
+fn parse_size(text: &str) -> Result<Size, String> {
+    let bad = || format!("`{text}` is not a size; write COLUMNSxROWS, e.g. 120x40");
+    let (width, height) = text.split_once(['x', 'X']).ok_or_else(bad)?;
+    let (width, height): (u16, u16) =
+        (width.trim().parse().map_err(|_| bad())?, height.trim().parse().map_err(|_| bad())?);
+    if !(20..=1000).contains(&width) || !(5..=500).contains(&height) {
+        return Err(format!("`{text}` is out of range: 20 to 1000 columns, 5 to 500 rows"));
+    }
+    Ok(Size { width, height })
+}
+
+/// Options of `threadviz export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The recording, written by `threadviz demo NAME --record FILE`.
+    pub file: PathBuf,
+    /// What to write.
+    #[arg(long, value_enum)]
+    pub format: Format,
+    /// The file to write, e.g. `trace.json` or `demo.cast`.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Columns x rows of the rendered dashboard (asciicast).
+    #[arg(long, default_value = "120x40", value_parser = parse_size)]
+    pub size: Size,
+    /// Colours of the rendered dashboard (asciicast): dark, light or high-contrast.
+    #[arg(long, value_enum, default_value_t = ThemeName::Dark)]
+    pub theme: ThemeName,
+}
+
+/// Reads a recording, printing its warning or its one-line error.
+fn load(path: &Path) -> Result<Recording, ExitCode> {
+    match record::read(path) {
+        Ok(recording) => {
+            if let Some(warning) = &recording.warning {
+                eprintln!("warning: {warning}");
+            }
+            Ok(recording)
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            Err(ExitCode::from(BAD_INPUT))
+        }
+    }
+}
+
+/// `threadviz replay FILE`.
+pub fn replay(args: &ReplayArgs) -> ExitCode {
+    let recording = match load(&args.file) {
+        Ok(recording) => recording,
+        Err(code) => return code,
+    };
+    if !io::stdout().is_terminal() {
+        eprintln!(
+            "error: replay draws the dashboard and needs a terminal; `threadviz export {} --format asciicast -o OUT.cast` renders it to a file",
+            args.file.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    let theme = Theme::new(args.theme, crate::color_wanted());
+    match replay::replay(&recording, theme, args.speed, args.paused) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: the terminal failed: {error}; try `threadviz export` to render the replay to a file");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `threadviz export FILE --format F -o OUT`.
+pub fn export(args: &ExportArgs) -> ExitCode {
+    let recording = match load(&args.file) {
+        Ok(recording) => recording,
+        Err(code) => return code,
+    };
+    let output = args.output.display();
+    let file = match File::create(&args.output) {
+        Ok(file) => file,
+        Err(error) => {
+            eprintln!("error: cannot create {output}: {error}; choose a writable path");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let mut out = BufWriter::new(file);
+    let written = match args.format {
+        Format::Chrome => chrome::write(&recording, &mut out).map(|()| {
+            format!("{} events as a Chrome trace; open it in https://ui.perfetto.dev", recording.events.len())
+        }),
+        Format::Asciicast => {
+            let Size { width, height } = args.size;
+            let options = asciicast::Options { width, height, theme: Theme::new(args.theme, crate::color_wanted()) };
+            asciicast::write(&recording, &options, &mut out)
+                .map(|frames| format!("{frames} frames of {width}x{height}; play it with `asciinema play {output}`"))
+        }
+    };
+    match written.and_then(|done| out.flush().map(|()| done)) {
+        Ok(done) => {
+            eprintln!("wrote {output}: {done}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: writing {output} failed: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Creates the recording file for `demo NAME --record FILE`, before anything runs.
+pub(super) fn record_to(path: &Path, demo: &str) -> Result<RecordTo, ExitCode> {
+    RecordTo::file(path, demo).map_err(|error| {
+        eprintln!("error: {error}");
+        ExitCode::from(BAD_INPUT)
+    })
+}
+
+fn report(summary: &RecordSummary) {
+    let replay = summary
+        .path
+        .as_ref()
+        .map_or_else(String::new, |path| format!("; replay it with `threadviz replay {}`", path.display()));
+    eprintln!("{summary}{replay}");
+}
+
+/// `demo NAME --record FILE` in the dashboard.
+pub(super) fn record_dashboard(demo: &Demo, showing: Showing, theme: Theme, launch: Launch, to: RecordTo) -> ExitCode {
+    match live::watch_recording(Arc::new(demo.main), showing, theme, launch, to) {
+        Ok(Ok(summary)) => {
+            report(&summary);
+            ExitCode::SUCCESS
+        }
+        Ok(Err(error)) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("error: the terminal failed: {error}; try `--plain` to print the log instead");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `demo NAME --record FILE --plain`: the log on stdout, the recording on disk. A signal stops
+/// the program; the recording is then finished and flushed before the process exits (a second
+/// signal exits at once).
+pub(super) fn record_plain(demo: &Demo, launch: Launch, to: RecordTo) -> ExitCode {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+
+    let session = Session::builder().seed(launch.seed).speed(launch.speed).build();
+    let recorder = match to.attach(&session) {
+        Ok(recorder) => recorder,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]).ok().map(|mut signals| {
+        let handle = signals.handle();
+        let (session, interrupted) = (session.clone(), interrupted.clone());
+        let watcher = std::thread::Builder::new().name("threadviz-signals".into()).spawn(move || {
+            for _ in signals.forever() {
+                if interrupted.swap(true, Ordering::SeqCst) {
+                    std::process::exit(i32::from(INTERRUPTED));
+                }
+                session.abort();
+            }
+        });
+        (handle, watcher)
+    });
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| crate::run_plain_to(&session, io::stdout(), demo.main)));
+    if let Some((handle, watcher)) = signals {
+        handle.close();
+        if let Ok(watcher) = watcher {
+            let _ = watcher.join();
+        }
+    }
+    let code = match recorder.finish() {
+        Ok(summary) => {
+            report(&summary);
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    };
+    if interrupted.load(Ordering::SeqCst) {
+        return ExitCode::from(INTERRUPTED);
+    }
+    match outcome {
+        // The report is already printed, after the log lines it explains.
+        Ok(Err(_deadlocked)) => ExitCode::from(crate::DEADLOCK_EXIT_CODE),
+        Ok(Ok(())) => code,
+        // The demo's own panic, reported as without a recording, now that the file is whole.
+        Err(payload) => panic::resume_unwind(payload),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_are_columns_by_rows() {
+        assert_eq!(parse_size("120x40"), Ok(Size { width: 120, height: 40 }));
+        assert_eq!(parse_size("80X24"), Ok(Size { width: 80, height: 24 }));
+        assert!(parse_size("120").is_err());
+        assert!(parse_size("5x5").is_err());
+        assert!(parse_size("axb").is_err());
+    }
+}

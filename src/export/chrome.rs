@@ -1,0 +1,158 @@
+//! Chrome's trace event format: one track per thread (`thread_name` metadata, pid 1, tid the
+//! thread's number), its states as complete (`X`) slices taken from the model's state changes,
+//! instant (`i`) events for acquire, release, notify, set and clear, and flow arrows (`s` to
+//! `f`) from each notify to every thread it woke. Times are demo microseconds.
+//!
+//! Open the file in <https://ui.perfetto.dev> or `chrome://tracing`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{self, Write};
+
+use serde_json::{Value, json};
+
+use crate::TraceEvent;
+use crate::event::{EventKind, Pid, Tid};
+use crate::model::{Model, ThreadState, WaitTarget};
+use crate::record::Recording;
+
+/// The process every track belongs to.
+const PID: u32 = 1;
+
+/// A state a thread is in, not yet ended.
+struct Open {
+    state: ThreadState,
+    since_us: u64,
+    args: Value,
+}
+
+/// Builds the trace.
+#[must_use]
+pub fn trace(recording: &Recording) -> Value {
+    let mut model = Model::new();
+    let mut trace = Vec::new();
+    let mut open: BTreeMap<Tid, Open> = BTreeMap::new();
+    // A notify's arrow waits here for the woken thread's wake-up: (woken thread, condition) -> id.
+    let mut flows: HashMap<(Tid, Pid), u64> = HashMap::new();
+    let mut next_flow = 0_u64;
+    for event in &recording.events {
+        model.apply(event);
+        let ts = model.time_us;
+        instants(&model, event, ts, &mut flows, &mut next_flow, &mut trace);
+        for thread in model.threads.values() {
+            let changed = open.get(&thread.tid).is_none_or(|current| current.state != thread.state);
+            if !changed {
+                continue;
+            }
+            if let Some(ended) = open.remove(&thread.tid) {
+                trace.push(slice(thread.tid, &ended, ts));
+            }
+            if !thread.state.is_finished() {
+                let args = describe(&model, &thread.state);
+                open.insert(thread.tid, Open { state: thread.state.clone(), since_us: thread.since_us.min(ts), args });
+            }
+        }
+    }
+    let end = model.time_us;
+    trace.extend(open.iter().map(|(&tid, current)| slice(tid, current, end)));
+    let mut metadata = vec![json!({
+        "name": "process_name", "ph": "M", "pid": PID, "args": { "name": format!("threadviz: {}", recording.header.demo) },
+    })];
+    for thread in model.threads.values() {
+        metadata.push(
+            json!({ "name": "thread_name", "ph": "M", "pid": PID, "tid": thread.tid, "args": { "name": thread.name } }),
+        );
+        metadata.push(json!({
+            "name": "thread_sort_index", "ph": "M", "pid": PID, "tid": thread.tid, "args": { "sort_index": thread.tid },
+        }));
+    }
+    metadata.extend(trace);
+    let header = &recording.header;
+    json!({
+        "traceEvents": metadata,
+        "displayTimeUnit": "ms",
+        "otherData": {
+            "demo": header.demo, "seed": header.seed, "speed": header.speed, "started": header.started,
+            "threadviz": header.threadviz, "clock": "demo time",
+        },
+    })
+}
+
+/// Writes the trace as JSON.
+pub fn write(recording: &Recording, out: impl Write) -> io::Result<()> {
+    serde_json::to_writer(out, &trace(recording)).map_err(io::Error::from)
+}
+
+fn slice(tid: Tid, state: &Open, end_us: u64) -> Value {
+    json!({
+        "name": state.state.word(), "cat": "state", "ph": "X", "pid": PID, "tid": tid,
+        "ts": state.since_us, "dur": end_us.saturating_sub(state.since_us), "args": state.args,
+    })
+}
+
+fn prim_label(model: &Model, pid: Pid) -> String {
+    model.prims.get(&pid).map_or_else(|| format!("#{pid}"), |prim| format!("{} {}", prim.kind(), prim.name))
+}
+
+/// What a state is about, for the slice's details.
+fn describe(model: &Model, state: &ThreadState) -> Value {
+    match state {
+        ThreadState::Blocked { prim, .. } | ThreadState::Waiting { on: WaitTarget::Prim(prim), .. } => {
+            json!({ "on": prim_label(model, *prim) })
+        }
+        ThreadState::Waiting { on: WaitTarget::Join(target), .. } => {
+            json!({ "on": format!("join {}", model.thread_name(*target)) })
+        }
+        ThreadState::Waiting { on: WaitTarget::Shutdown, .. } => json!({ "on": "the non-daemon threads, at shutdown" }),
+        ThreadState::Sleeping { until_us } => json!({ "until_us": until_us }),
+        _ => json!({}),
+    }
+}
+
+/// The instant events and flow arrows of one event.
+fn instants(
+    model: &Model,
+    event: &TraceEvent,
+    ts: u64,
+    flows: &mut HashMap<(Tid, Pid), u64>,
+    next_flow: &mut u64,
+    trace: &mut Vec<Value>,
+) {
+    let tid = event.thread;
+    let instant = |verb: &str, prim: Pid, args: Value| {
+        json!({
+            "name": format!("{verb} {}", model.prim_name(prim)), "cat": verb, "ph": "i", "s": "t",
+            "pid": PID, "tid": tid, "ts": ts, "args": args,
+        })
+    };
+    let arrow = |phase: &str, id: u64, tid: Tid| {
+        let mut arrow =
+            json!({ "name": "notify", "cat": "notify", "ph": phase, "id": id, "pid": PID, "tid": tid, "ts": ts });
+        if phase == "f" {
+            // Bind to the slice the woken thread is in at its wake-up.
+            arrow["bp"] = json!("e");
+        }
+        arrow
+    };
+    match &event.kind {
+        EventKind::Acquired { prim, count } => trace.push(instant("acquire", *prim, json!({ "count": count }))),
+        EventKind::Released { prim, count } => trace.push(instant("release", *prim, json!({ "count": count }))),
+        EventKind::Set { prim } => trace.push(instant("set", *prim, json!({}))),
+        EventKind::Clear { prim } => trace.push(instant("clear", *prim, json!({}))),
+        EventKind::Notified { prim, n, woken } => {
+            let names: Vec<String> = woken.iter().map(|&woken| model.thread_name(woken)).collect();
+            let asked = if *n == u64::MAX { json!("all") } else { json!(n) };
+            trace.push(instant("notify", *prim, json!({ "n": asked, "woken": names })));
+            for &woken in woken {
+                *next_flow += 1;
+                trace.push(arrow("s", *next_flow, tid));
+                flows.insert((woken, *prim), *next_flow);
+            }
+        }
+        EventKind::Woken { prim, notified: true } => {
+            if let Some(id) = flows.remove(&(tid, *prim)) {
+                trace.push(arrow("f", id, tid));
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,707 @@
+//! Blame, computed from the model's state: who waits for whom (the wait-for relation), whether
+//! threads are deadlocked, and which stores to a `Shared` value lost another thread's update.
+//! Pure: no clock, no I/O; the model calls it as it folds events.
+//!
+//! A deadlock is a set of threads none of which can ever go on. The analysis starts from the
+//! threads that can go on by themselves (running, sleeping, in a wait with a timeout, or in a
+//! wait that is already over but not yet reported) and spreads that freedom backwards along
+//! the wait-for relation: a thread blocked on a lock is free if the lock's holder is, a thread
+//! at shutdown is free if every thread it waits for is, and a thread waiting for a notify, a
+//! flag, a barrier, a queue or a semaphore permit is free if any thread at all is, since any
+//! thread could notify, set, put or release. The threads left over are stuck for good. They
+//! are reported as a cycle when they wait for each other around a ring of locks and joins, or
+//! as "everyone is stuck" when no live thread is free.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
+
+use super::prims::{PrimState, PrimView};
+use super::threads::{ThreadState, ThreadView, WaitTarget};
+use super::{LogLevel, Model};
+use crate::event::{EventKind, Pid, Tid, TraceEvent, WaitMode};
+
+/// How many lost updates the model keeps (older ones are only counted).
+pub const LOST_UPDATES_KEPT: usize = 100;
+
+/// How far the quick check follows a chain of lock holders before it leaves the question to
+/// the full analysis.
+const QUICK_CHAIN: usize = 64;
+
+/// What a blocked or waiting thread waits for, and who could end the wait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitEdge {
+    /// The waiting thread.
+    pub thread: Tid,
+    /// What it waits for: a primitive (a lock or semaphore it wants, or a condition, event,
+    /// barrier or queue it waits on), a thread to end, or shutdown.
+    pub on: WaitTarget,
+    /// The threads that could end the wait by releasing or ending, in number order: a Lock's
+    /// holder, an RLock's owner (unless it is the waiter re-entering), a semaphore's permit
+    /// holders, the joined thread, the non-daemon threads at shutdown. Empty when anyone could
+    /// end it (a notify, a set, a put) or nobody holds what it wants.
+    pub holders: Vec<Tid>,
+    /// Demo time at which the wait gives up, if it has a timeout.
+    pub until_us: Option<u64>,
+}
+
+/// What kind of deadlock was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeadlockKind {
+    /// Threads wait for each other around a ring of locks (or joins): each holds what the
+    /// next one waits for. A thread blocked on a Lock it holds itself is a ring of one.
+    Cycle,
+    /// Every live thread waits, with no timeout, for something only another one of them
+    /// could do: nobody is left to do it.
+    AllBlocked,
+}
+
+/// One step of a deadlock cycle: `thread` waits on `on`, which `holder` holds (or, for a join,
+/// is). The holder is the next link's thread; the last link's holder is the first's thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CycleLink {
+    /// The waiting thread.
+    pub thread: Tid,
+    /// What it waits for.
+    pub on: WaitTarget,
+    /// The thread that holds it: the next thread around the cycle.
+    pub holder: Tid,
+}
+
+impl CycleLink {
+    /// The primitive this link waits on, if it waits on one (not a join or shutdown).
+    #[must_use]
+    pub fn prim(&self) -> Option<Pid> {
+        match self.on {
+            WaitTarget::Prim(prim) => Some(prim),
+            WaitTarget::Join(_) | WaitTarget::Shutdown => None,
+        }
+    }
+}
+
+/// Threads that can never go on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deadlock {
+    /// A cycle, or everyone stuck.
+    pub kind: DeadlockKind,
+    /// For [`DeadlockKind::Cycle`], the cycle in order, starting at its lowest thread number;
+    /// empty for [`DeadlockKind::AllBlocked`].
+    pub cycle: Vec<CycleLink>,
+    /// Every thread that can never go on, in number order: the cycle and whoever waits on it
+    /// (a thread joining a deadlocked one is stuck too), or all live threads.
+    pub stuck: Vec<Tid>,
+    /// Whether the program can never end: a non-daemon thread (such as `MainThread`) is stuck.
+    /// A deadlock among daemon threads alone ends with the program.
+    pub hangs: bool,
+    /// Sequence number of the event after which the deadlock was first seen.
+    pub seq: u64,
+    /// Demo time of that event, in microseconds.
+    pub time_us: u64,
+}
+
+impl Deadlock {
+    /// Whether thread `tid` is one of the links of the cycle.
+    #[must_use]
+    pub fn in_cycle(&self, tid: Tid) -> bool {
+        self.cycle.iter().any(|link| link.thread == tid)
+    }
+
+    /// Whether thread `tid` can never go on.
+    #[must_use]
+    pub fn is_stuck(&self, tid: Tid) -> bool {
+        self.stuck.binary_search(&tid).is_ok()
+    }
+
+    /// One sentence naming the cycle, e.g. `deadlock: Thread-1 holds lock-a and waits for
+    /// lock-b, held by Thread-2, which waits for lock-a`.
+    #[must_use]
+    pub fn describe(&self, model: &Model) -> String {
+        match self.kind {
+            DeadlockKind::Cycle => format!("deadlock: {}", describe_cycle(&self.cycle, model)),
+            DeadlockKind::AllBlocked => {
+                let waits: Vec<String> = self
+                    .stuck
+                    .iter()
+                    .map(|&tid| {
+                        let wait = model.wait_edge(tid).map_or_else(String::new, |edge| describe_wait(&edge, model));
+                        format!("{} {wait}", model.thread_name(tid)).trim_end().to_owned()
+                    })
+                    .collect();
+                format!("deadlock: every thread waits and none is left to wake the others: {}", waits.join("; "))
+            }
+        }
+    }
+}
+
+fn describe_cycle(cycle: &[CycleLink], model: &Model) -> String {
+    let name = |tid: Tid| model.thread_name(tid);
+    let Some(first) = cycle.first() else { return String::new() };
+    if let [only] = cycle {
+        return match only.on {
+            WaitTarget::Prim(prim) => {
+                format!("{} waits for {}, which it holds itself", name(only.thread), model.prim_name(prim))
+            }
+            WaitTarget::Join(_) | WaitTarget::Shutdown => format!("{} waits for itself", name(only.thread)),
+        };
+    }
+    let mut text = name(first.thread);
+    if let Some(WaitTarget::Prim(prim)) = cycle.last().map(|link| &link.on) {
+        let _ = write!(text, " holds {} and", model.prim_name(*prim));
+    }
+    for (index, link) in cycle.iter().enumerate() {
+        let last = index + 1 == cycle.len();
+        match link.on {
+            WaitTarget::Prim(prim) => {
+                let _ = write!(text, " waits for {}", model.prim_name(prim));
+                if !last {
+                    let _ = write!(text, ", held by {}, which", name(link.holder));
+                }
+            }
+            WaitTarget::Join(target) => {
+                let _ = write!(text, " joins {}", name(target));
+                if !last {
+                    text.push_str(", which");
+                }
+            }
+            WaitTarget::Shutdown => {
+                let _ = write!(text, " waits at shutdown for {}", name(link.holder));
+                if !last {
+                    text.push_str(", which");
+                }
+            }
+        }
+    }
+    text
+}
+
+/// What a wait is, in words: `waits for lock-a, held by Thread-2`, `joins Thread-1`.
+/// What `edge` waits for, in words (without the waiting thread's name).
+pub fn describe_wait(edge: &WaitEdge, model: &Model) -> String {
+    let names = |tids: &[Tid]| tids.iter().map(|&tid| model.thread_name(tid)).collect::<Vec<_>>().join(", ");
+    match edge.on {
+        WaitTarget::Prim(prim) => {
+            let kind = model.prims.get(&prim).map_or("", PrimView::kind);
+            let verb = if matches!(kind, "Lock" | "RLock" | "Semaphore" | "BoundedSemaphore") {
+                "waits for"
+            } else {
+                "waits on"
+            };
+            let mut text = format!("{verb} {kind} {}", model.prim_name(prim)).replace("  ", " ");
+            if !edge.holders.is_empty() {
+                let _ = write!(text, ", held by {}", names(&edge.holders));
+            }
+            text
+        }
+        WaitTarget::Join(target) => format!("joins {}", model.thread_name(target)),
+        WaitTarget::Shutdown => format!("waits at shutdown for {}", names(&edge.holders)),
+    }
+}
+
+/// A stored value that overwrote another thread's update it never saw: thread A loaded, then
+/// thread B stored, then A stored a value computed from its stale load, and B's update is gone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LostUpdate {
+    /// Sequence number of the overwriting store.
+    pub seq: u64,
+    /// Demo time of the overwriting store, in microseconds.
+    pub time_us: u64,
+    /// The `Shared` value.
+    pub prim: Pid,
+    /// The thread whose store overwrote the update (A).
+    pub thread: Tid,
+    /// The stale value A had loaded before B's store.
+    pub read: String,
+    /// What A stored.
+    pub value: String,
+    /// The thread whose update was lost (B): the last one to store before A.
+    pub lost_thread: Tid,
+    /// The value B had stored, now overwritten.
+    pub lost_value: String,
+}
+
+/// What the analysis remembers between events beyond the model's own state. Ordered
+/// collections keep two models folded from the same events alike, down to their `Debug` text.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Tracker {
+    /// Threads whose wait another thread's action has already ended (an event set, a barrier
+    /// passed or broken) but which have not reported it yet: not stuck.
+    woken: BTreeSet<Tid>,
+    /// For each thread that began waiting on a queue, what it can be waiting for.
+    queue_waits: BTreeMap<Tid, QueueWait>,
+    /// Loads and stores of `Shared` values, by primitive.
+    shared: BTreeMap<Pid, SharedTrack>,
+}
+
+/// A queue wait does not say whether it is a `get`, a `put` or a `join`; the queue's state when
+/// it began tells which are possible.
+#[derive(Debug, Clone, Copy)]
+struct QueueWait {
+    /// The queue was empty: it may be a `get`.
+    may_get: bool,
+    /// The queue was full: it may be a `put`.
+    may_put: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+struct SharedTrack {
+    /// Stores so far.
+    version: u64,
+    /// Each thread's latest load not yet followed by its own store.
+    loads: Vec<PendingLoad>,
+}
+
+#[derive(Debug, Clone)]
+struct PendingLoad {
+    thread: Tid,
+    /// The store count when it loaded.
+    version: u64,
+    value: String,
+}
+
+impl Tracker {
+    /// Notes what an event tells about waits ending or beginning; called after the model has
+    /// folded it.
+    pub(crate) fn note(&mut self, event: &TraceEvent, prims: &BTreeMap<Pid, PrimView>) {
+        let tid = event.thread;
+        if !self.woken.is_empty() {
+            // Any event of a woken thread reports its wait over.
+            self.woken.remove(&tid);
+        }
+        match &event.kind {
+            EventKind::Set { prim }
+            | EventKind::BarrierPass { prim, .. }
+            | EventKind::BarrierBroken { prim }
+            | EventKind::BarrierReset { prim } => {
+                if let Some(view) = prims.get(prim) {
+                    self.woken.extend(view.waiters.iter().copied());
+                }
+            }
+            EventKind::WaitBegin { prim, .. } => {
+                if let Some(PrimState::Queue { maxsize, qsize, .. }) = prims.get(prim).map(|view| &view.state) {
+                    let wait = QueueWait { may_get: *qsize == 0, may_put: *maxsize > 0 && qsize >= maxsize };
+                    self.queue_waits.insert(tid, wait);
+                }
+            }
+            EventKind::ThreadExited { tid: ended, .. } => {
+                self.woken.remove(ended);
+                self.queue_waits.remove(ended);
+            }
+            _ => {}
+        }
+    }
+
+    /// Thread `thread` loaded `value` from the `Shared` value `prim`.
+    pub(crate) fn loaded(&mut self, prim: Pid, thread: Tid, value: &str) {
+        let track = self.shared.entry(prim).or_default();
+        let version = track.version;
+        match track.loads.iter_mut().find(|load| load.thread == thread) {
+            Some(load) => {
+                load.version = version;
+                load.value.clear();
+                load.value.push_str(value);
+            }
+            None => track.loads.push(PendingLoad { thread, version, value: value.to_owned() }),
+        }
+    }
+
+    /// Thread `thread` stores to `prim`: the value it had loaded, if another thread stored in
+    /// between (its store is based on a stale load). Its latest load counts: a store is based
+    /// on the value read just before it.
+    pub(crate) fn stored(&mut self, prim: Pid, thread: Tid) -> Option<String> {
+        let track = self.shared.entry(prim).or_default();
+        let stale = track
+            .loads
+            .iter()
+            .position(|load| load.thread == thread)
+            .map(|index| track.loads.swap_remove(index))
+            .filter(|load| load.version != track.version)
+            .map(|load| load.value);
+        track.version += 1;
+        stale
+    }
+
+    fn is_woken(&self, tid: Tid) -> bool {
+        self.woken.contains(&tid)
+    }
+}
+
+/// What a thread needs to go on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Need {
+    /// Nothing: it runs, sleeps, has a timeout, or its wait is already over.
+    Free,
+    /// This thread to go on: it holds the lock wanted, or is the thread joined.
+    Thread(Tid),
+    /// All of these threads to end (shutdown waits for every non-daemon thread).
+    All(Vec<Tid>),
+    /// Any thread at all: a notify, a set, a put or a release can come from anyone.
+    Anyone,
+}
+
+fn is_live(model: &Model, tid: Tid) -> bool {
+    model.threads.get(&tid).is_some_and(|thread| thread.state.is_live())
+}
+
+/// The non-daemon threads shutdown waits for, but `tid`.
+fn shutdown_waits_for(model: &Model, tid: Tid) -> Vec<Tid> {
+    model
+        .threads
+        .values()
+        .filter(|thread| thread.tid != tid && !thread.daemon && thread.state.is_live())
+        .map(|thread| thread.tid)
+        .collect()
+}
+
+fn need(model: &Model, thread: &ThreadView) -> Need {
+    match &thread.state {
+        ThreadState::Blocked { prim, until_us: None } => blocked_need(model, thread.tid, *prim),
+        ThreadState::Waiting { on, until_us: None } => waiting_need(model, thread.tid, on),
+        _ => Need::Free,
+    }
+}
+
+/// What a thread blocked in an acquire of `prim` needs.
+fn blocked_need(model: &Model, tid: Tid, prim: Pid) -> Need {
+    match model.prims.get(&prim).map(|view| &view.state) {
+        Some(PrimState::Lock { holder: Some(holder) }) => holder_need(model, tid, *holder, prim),
+        // The owner acquiring again succeeds at once: the re-entrant case.
+        Some(PrimState::RLock { owner: Some(owner), .. }) if *owner != tid => holder_need(model, tid, *owner, prim),
+        // Any thread may release a permit, not only one that holds one.
+        Some(PrimState::Semaphore { value: 0, .. }) => Need::Anyone,
+        // Free, or with permits left: the acquire is about to succeed.
+        _ => Need::Free,
+    }
+}
+
+fn holder_need(model: &Model, tid: Tid, holder: Tid, lock: Pid) -> Need {
+    if holder == tid {
+        return Need::Thread(tid);
+    }
+    let Some(view) = model.threads.get(&holder).filter(|view| view.state.is_live()) else {
+        // Held by a thread that ended: only another thread's release could free it.
+        return Need::Anyone;
+    };
+    // A condition wait reports the wait before the release of its lock: the lock is on its way
+    // out.
+    if let ThreadState::Waiting { on: WaitTarget::Prim(condition), .. } = &view.state
+        && matches!(model.prims.get(condition).map(|view| &view.state), Some(PrimState::Condition { lock: under }) if *under == lock)
+    {
+        return Need::Free;
+    }
+    Need::Thread(holder)
+}
+
+/// What a thread waiting (with no timeout) on `on` needs.
+fn waiting_need(model: &Model, tid: Tid, on: &WaitTarget) -> Need {
+    match on {
+        WaitTarget::Join(target) if is_live(model, *target) => Need::Thread(*target),
+        WaitTarget::Join(_) => Need::Free,
+        WaitTarget::Shutdown => {
+            let others = shutdown_waits_for(model, tid);
+            if others.is_empty() { Need::Free } else { Need::All(others) }
+        }
+        WaitTarget::Prim(prim) => {
+            let Some(view) = model.prims.get(prim) else { return Need::Free };
+            let tracker = &model.analysis;
+            let stuck = match &view.state {
+                // A notify takes the waiter off the queue at once.
+                PrimState::Condition { .. } => view.waiters.contains(&tid),
+                PrimState::Event { set } => !set && !tracker.is_woken(tid),
+                PrimState::Barrier { broken, .. } => !broken && !tracker.is_woken(tid),
+                PrimState::Queue { maxsize, qsize, unfinished, .. } => {
+                    tracker.queue_waits.get(&tid).is_some_and(|wait| {
+                        // Stuck only if it is stuck whatever it is: a get with nothing to get, a
+                        // put with no room, a join with tasks unfinished. So a get on an empty
+                        // queue whose tasks are all done counts as free: it looks just like a
+                        // join that returns at once, and a false alarm is worse than none.
+                        let full = *maxsize > 0 && qsize >= maxsize;
+                        (!wait.may_get || *qsize == 0) && (!wait.may_put || full) && *unfinished > 0
+                    })
+                }
+                _ => false,
+            };
+            if stuck { Need::Anyone } else { Need::Free }
+        }
+    }
+}
+
+/// The wait-for edge of thread `tid`, if it is blocked or waiting.
+pub(crate) fn wait_edge(model: &Model, tid: Tid) -> Option<WaitEdge> {
+    let thread = model.threads.get(&tid)?;
+    let (on, until_us) = match &thread.state {
+        ThreadState::Blocked { prim, until_us } => (WaitTarget::Prim(*prim), *until_us),
+        ThreadState::Waiting { on, until_us } => (on.clone(), *until_us),
+        _ => return None,
+    };
+    let mut holders = match &on {
+        WaitTarget::Prim(prim) => match model.prims.get(prim).map(|view| &view.state) {
+            Some(PrimState::Lock { holder }) => holder.iter().copied().collect(),
+            Some(PrimState::RLock { owner, .. }) => owner.iter().copied().filter(|&owner| owner != tid).collect(),
+            Some(PrimState::Semaphore { holders, .. }) => holders.clone(),
+            _ => Vec::new(),
+        },
+        WaitTarget::Join(target) => {
+            if is_live(model, *target) {
+                vec![*target]
+            } else {
+                Vec::new()
+            }
+        }
+        WaitTarget::Shutdown => shutdown_waits_for(model, tid),
+    };
+    holders.sort_unstable();
+    holders.dedup();
+    Some(WaitEdge { thread: tid, on, holders, until_us })
+}
+
+/// Whether an event can change who waits for what. Data (loads, stores, logs, locals) and
+/// names cannot.
+fn may_change_waits(kind: &EventKind) -> bool {
+    !matches!(
+        kind,
+        EventKind::Log { .. }
+            | EventKind::Load { .. }
+            | EventKind::Store { .. }
+            | EventKind::LocalGet { .. }
+            | EventKind::LocalSet { .. }
+            | EventKind::Control { .. }
+            | EventKind::Misuse { .. }
+            | EventKind::PrimCreated { .. }
+            | EventKind::ThreadCreated { .. }
+            | EventKind::ThreadRenamed { .. }
+    )
+}
+
+/// Whether the event, folded into a model with no deadlock, may have made one. Only a thread
+/// entering a wait with no timeout, or a thread ending, can: every other event leaves its
+/// thread free and frees others. A thread entering such a wait makes a deadlock only if it is
+/// stuck itself, which a short walk along lock holders usually rules out.
+fn may_start_deadlock(model: &Model, event: &TraceEvent) -> bool {
+    match &event.kind {
+        EventKind::Requested { mode: WaitMode::Blocking, .. }
+        | EventKind::WaitBegin { timeout_us: None, .. }
+        | EventKind::JoinBegin { timeout_us: None, .. } => !surely_free(model, event.thread),
+        EventKind::ShutdownBegin | EventKind::ThreadExited { .. } => true,
+        _ => false,
+    }
+}
+
+/// Whether thread `tid` can certainly go on: following the holders of what it waits for
+/// reaches a free thread, or it waits for anyone and another thread is free. False means
+/// "not sure".
+fn surely_free(model: &Model, tid: Tid) -> bool {
+    let mut current = tid;
+    for _ in 0..QUICK_CHAIN {
+        let Some(thread) = model.threads.get(&current) else { return false };
+        match need(model, thread) {
+            Need::Free => return true,
+            Need::Thread(next) if next != current => current = next,
+            Need::Anyone => {
+                return model
+                    .threads
+                    .values()
+                    .any(|other| other.tid != current && other.state.is_live() && need(model, other) == Need::Free);
+            }
+            Need::Thread(_) | Need::All(_) => return false,
+        }
+    }
+    false
+}
+
+/// The deadlock in the model's current state, if any (its `seq` and `time_us` left at 0).
+fn find_deadlock(model: &Model) -> Option<Deadlock> {
+    let live: Vec<&ThreadView> = model.threads.values().filter(|thread| thread.state.is_live()).collect();
+    let mut needs: HashMap<Tid, Need> = HashMap::with_capacity(live.len());
+    let mut free: BTreeSet<Tid> = BTreeSet::new();
+    let mut ready: Vec<Tid> = Vec::new();
+    for thread in &live {
+        let need = need(model, thread);
+        if need == Need::Free {
+            free.insert(thread.tid);
+            ready.push(thread.tid);
+        }
+        needs.insert(thread.tid, need);
+    }
+    if free.len() == live.len() {
+        return None;
+    }
+    // Spread freedom backwards: from each free thread to the threads that wait for it.
+    let mut waiting_for: HashMap<Tid, Vec<Tid>> = HashMap::new();
+    let mut pending: HashMap<Tid, usize> = HashMap::new();
+    for (&tid, need) in &needs {
+        match need {
+            Need::Thread(holder) => waiting_for.entry(*holder).or_default().push(tid),
+            Need::All(holders) => {
+                pending.insert(tid, holders.len());
+                for holder in holders {
+                    waiting_for.entry(*holder).or_default().push(tid);
+                }
+            }
+            Need::Free | Need::Anyone => {}
+        }
+    }
+    if !ready.is_empty() {
+        for (&tid, need) in &needs {
+            if *need == Need::Anyone && free.insert(tid) {
+                ready.push(tid);
+            }
+        }
+    }
+    while let Some(freed) = ready.pop() {
+        for &waiter in waiting_for.get(&freed).into_iter().flatten() {
+            if free.contains(&waiter) {
+                continue;
+            }
+            let now_free = match needs.get(&waiter) {
+                Some(Need::Thread(_)) => true,
+                Some(Need::All(_)) => pending.get_mut(&waiter).is_some_and(|left| {
+                    *left = left.saturating_sub(1);
+                    *left == 0
+                }),
+                _ => false,
+            };
+            if now_free {
+                free.insert(waiter);
+                ready.push(waiter);
+            }
+        }
+    }
+    let stuck: Vec<Tid> = live.iter().map(|thread| thread.tid).filter(|tid| !free.contains(tid)).collect();
+    if stuck.is_empty() {
+        return None;
+    }
+    let hangs = stuck.iter().any(|tid| model.threads.get(tid).is_some_and(|thread| !thread.daemon));
+    if let Some(cycle) = find_cycle(model, &stuck, &needs, &free) {
+        return Some(Deadlock { kind: DeadlockKind::Cycle, cycle, stuck, hangs, seq: 0, time_us: 0 });
+    }
+    (stuck.len() == live.len()).then(|| Deadlock {
+        kind: DeadlockKind::AllBlocked,
+        cycle: Vec::new(),
+        stuck,
+        hangs,
+        seq: 0,
+        time_us: 0,
+    })
+}
+
+/// A cycle among the stuck threads along lock and join edges, starting at its lowest thread.
+fn find_cycle(
+    model: &Model,
+    stuck: &[Tid],
+    needs: &HashMap<Tid, Need>,
+    free: &BTreeSet<Tid>,
+) -> Option<Vec<CycleLink>> {
+    // Each stuck thread has at most one next thread, so walking from each finds every cycle.
+    let next = |tid: Tid| match needs.get(&tid) {
+        Some(Need::Thread(holder)) => Some(*holder),
+        Some(Need::All(holders)) => holders.iter().copied().find(|holder| !free.contains(holder)),
+        _ => None,
+    };
+    let mut explored: BTreeSet<Tid> = BTreeSet::new();
+    for &start in stuck {
+        let mut path: Vec<Tid> = Vec::new();
+        let mut current = start;
+        loop {
+            if let Some(position) = path.iter().position(|&seen| seen == current) {
+                let mut ring = path.split_off(position);
+                let lowest = ring.iter().enumerate().min_by_key(|&(_, tid)| *tid).map_or(0, |(index, _)| index);
+                ring.rotate_left(lowest);
+                return Some(links(model, &ring));
+            }
+            if explored.contains(&current) {
+                break;
+            }
+            path.push(current);
+            match next(current) {
+                Some(holder) => current = holder,
+                None => break,
+            }
+        }
+        explored.extend(path);
+    }
+    None
+}
+
+fn links(model: &Model, ring: &[Tid]) -> Vec<CycleLink> {
+    ring.iter()
+        .enumerate()
+        .map(|(index, &thread)| {
+            let holder = ring[(index + 1) % ring.len()];
+            let on = match model.threads.get(&thread).map(|view| &view.state) {
+                Some(ThreadState::Blocked { prim, .. }) => WaitTarget::Prim(*prim),
+                Some(ThreadState::Waiting { on, .. }) => on.clone(),
+                _ => WaitTarget::Join(holder),
+            };
+            CycleLink { thread, on, holder }
+        })
+        .collect()
+}
+
+impl Model {
+    /// Brings the analysis up to date after folding `event`.
+    pub(super) fn analyse(&mut self, event: &TraceEvent) {
+        if !may_change_waits(&event.kind) {
+            return;
+        }
+        self.analysis.note(event, &self.prims);
+        if self.deadlock.is_none() && !may_start_deadlock(self, event) {
+            return;
+        }
+        let found = find_deadlock(self);
+        self.deadlock = match (found, self.deadlock.take()) {
+            // The same deadlock as before keeps the moment it was first seen.
+            (Some(found), Some(old)) if found.kind == old.kind && found.cycle == old.cycle => {
+                Some(Deadlock { seq: old.seq, time_us: old.time_us, ..found })
+            }
+            (Some(found), _) => Some(Deadlock { seq: event.seq, time_us: event.time_us, ..found }),
+            (None, _) => None,
+        };
+    }
+
+    /// Notes a load of a `Shared` value.
+    pub(super) fn note_load(&mut self, event: &TraceEvent, prim: Pid, value: &str) {
+        self.analysis.loaded(prim, event.thread, value);
+    }
+
+    /// Checks a store to a `Shared` value for a lost update; called before the store is folded,
+    /// while the model still shows the value it overwrites.
+    pub(super) fn note_store(&mut self, event: &TraceEvent, prim: Pid, value: &str) {
+        let Some(read) = self.analysis.stored(prim, event.thread) else { return };
+        let Some(PrimState::Shared { value: current, writer: Some(writer) }) =
+            self.prims.get(&prim).map(|view| &view.state)
+        else {
+            return;
+        };
+        if *writer == event.thread {
+            return;
+        }
+        let lost = LostUpdate {
+            seq: event.seq,
+            time_us: event.time_us,
+            prim,
+            thread: event.thread,
+            read,
+            value: value.to_owned(),
+            lost_thread: *writer,
+            lost_value: current.clone(),
+        };
+        let message = format!(
+            "lost update on {}: {} read {}, {} then stored {}, and {} overwrote it with {}",
+            self.prim_name(prim),
+            self.thread_name(lost.thread),
+            lost.read,
+            self.thread_name(lost.lost_thread),
+            lost.lost_value,
+            self.thread_name(lost.thread),
+            lost.value,
+        );
+        self.push_log(event, LogLevel::Warn, message);
+        if self.lost_updates.len() == LOST_UPDATES_KEPT {
+            self.lost_updates.pop_front();
+        }
+        self.lost_updates.push_back(lost);
+        self.lost_updates_total += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,335 @@
+//! Recordings: a session's events written down as JSON Lines, read back for replays and
+//! exports.
+//!
+//! A recording is a text file. Its first line is a [`Header`] (format, versions, the demo, its
+//! seed and speed, when it started); every further line is one [`TraceEvent`] exactly as
+//! subscribers receive it, sequence number included:
+//!
+//! ```text
+//! {"format":"threadviz-recording","version":1,"threadviz":"0.1.0","demo":"condition","seed":0,"speed":1.0,"started":"2026-01-02T10:00:00Z","unix_time":1767348000}
+//! {"seq":0,"time_us":0,"thread":1,"loc":null,"kind":{"kind":"thread_created","tid":1,"name":"MainThread","daemon":false,"foreign":false}}
+//! ```
+//!
+//! A [`Recorder`] attaches to any [`Session`] with a lossless subscription of its own and
+//! writes on a thread of its own, so recording never slows the watched program or the
+//! dashboard down and never loses an event the session delivered.
+//!
+//! ```
+//! use threadviz::record::{self, RecordTo};
+//! use threadviz::{Session, thread};
+//!
+//! let out = std::env::temp_dir().join(format!("threadviz-doc-{}.jsonl", std::process::id()));
+//! let session = Session::new();
+//! let recorder = RecordTo::file(&out, "my program")?.attach(&session)?;
+//! session.run(|| thread::spawn(|| tracing::info!("hello")).join().expect("started"));
+//! let summary = recorder.finish()?;
+//! let recording = record::read(&out).expect("a recording");
+//! assert_eq!(recording.events.len() as u64, summary.events);
+//! # std::fs::remove_file(&out)?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+mod read;
+mod snapshots;
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crossbeam_channel::{Receiver, Sender, select};
+use serde::{Deserialize, Serialize};
+
+pub use self::read::{ReadError, Recording, read, read_bytes};
+pub use self::snapshots::{SNAPSHOT_EVERY, Snapshots};
+use crate::{Session, TraceEvent};
+
+/// The `format` field of every recording's header.
+pub const FORMAT: &str = "threadviz-recording";
+/// The version of the file format this threadviz writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// How long [`Recorder::finish`] waits for the session to end before it stops recording.
+pub const FINISH_GRACE: Duration = Duration::from_secs(3);
+
+/// The first line of a recording.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    /// Always [`FORMAT`]: tells a recording from any other JSON Lines file.
+    pub format: String,
+    /// The file format's version ([`FORMAT_VERSION`] when written by this threadviz).
+    pub version: u32,
+    /// The version of threadviz that wrote it.
+    pub threadviz: String,
+    /// The demo's name, or the title of the program recorded.
+    pub demo: String,
+    /// The session's RNG seed.
+    pub seed: u64,
+    /// The session's speed when recording started.
+    pub speed: f64,
+    /// When recording started, as RFC 3339 in UTC.
+    pub started: String,
+    /// When recording started, in Unix seconds.
+    pub unix_time: u64,
+}
+
+impl Header {
+    /// A header for a recording of `session` starting now.
+    #[must_use]
+    pub fn new(demo: &str, session: &Session) -> Self {
+        let unix_time = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs());
+        Self {
+            format: FORMAT.to_owned(),
+            version: FORMAT_VERSION,
+            threadviz: env!("CARGO_PKG_VERSION").to_owned(),
+            demo: demo.to_owned(),
+            seed: session.seed(),
+            speed: session.speed(),
+            started: rfc3339(unix_time),
+            unix_time,
+        }
+    }
+}
+
+/// Unix seconds as an RFC 3339 UTC timestamp (`2026-01-02T10:00:00Z`).
+#[must_use]
+pub fn rfc3339(unix_time: u64) -> String {
+    let (year, month, day) = civil_from_days(unix_time / 86_400);
+    let seconds = unix_time % 86_400;
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", seconds / 3600, seconds / 60 % 60, seconds % 60)
+}
+
+/// The calendar date of a day counted from 1970-01-01 (Howard Hinnant's `civil_from_days`,
+/// for days on or after the epoch, so all in unsigned arithmetic).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Where a recording will go: opened, not yet attached to a session.
+pub struct RecordTo {
+    demo: String,
+    path: Option<PathBuf>,
+    out: Box<dyn Write + Send>,
+}
+
+impl fmt::Debug for RecordTo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordTo").field("demo", &self.demo).field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl RecordTo {
+    /// Creates (or truncates) the file `path` now, so a bad path is reported before anything
+    /// runs. `demo` names what is recorded in the header.
+    pub fn file(path: impl AsRef<Path>, demo: &str) -> io::Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let file = File::create(&path).map_err(|error| {
+            io::Error::new(
+                error.kind(),
+                format!("cannot create the recording {}: {error}; choose a writable path", path.display()),
+            )
+        })?;
+        Ok(Self { demo: demo.to_owned(), path: Some(path), out: Box::new(file) })
+    }
+
+    /// Records into any writer (a socket, a buffer in a test).
+    pub fn writer(out: impl Write + Send + 'static, demo: &str) -> Self {
+        Self { demo: demo.to_owned(), path: None, out: Box::new(out) }
+    }
+
+    /// The file recorded to, if it is one.
+    #[must_use]
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Starts recording `session`: subscribes now (so attach before [`Session::run`] to record
+    /// the whole run), writes the header, then every event as it is delivered.
+    pub fn attach(self, session: &Session) -> io::Result<Recorder> {
+        let header = Header::new(&self.demo, session);
+        let (events, _) = session.subscribe().into_parts();
+        let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
+        let (done_tx, done_rx) = crossbeam_channel::bounded::<()>(0);
+        let out = self.out;
+        let writer = std::thread::Builder::new().name("threadviz-recorder".into()).spawn(move || {
+            let _done = done_tx;
+            write_recording(&header, &events, &stop_rx, BufWriter::new(out))
+        })?;
+        Ok(Recorder {
+            path: self.path,
+            session: session.clone(),
+            stop: Some(stop_tx),
+            done: done_rx,
+            writer: Some(writer),
+        })
+    }
+}
+
+/// What the writing thread did.
+#[derive(Debug, Default)]
+struct Written {
+    events: u64,
+    ended: bool,
+}
+
+fn write_recording(
+    header: &Header,
+    events: &Receiver<TraceEvent>,
+    stop: &Receiver<()>,
+    mut out: BufWriter<Box<dyn Write + Send>>,
+) -> io::Result<Written> {
+    let mut written = Written::default();
+    let mut line = |out: &mut BufWriter<Box<dyn Write + Send>>, event: &TraceEvent| -> io::Result<()> {
+        serde_json::to_writer(&mut *out, event)?;
+        out.write_all(b"\n")?;
+        written.events += 1;
+        written.ended |= matches!(event.kind, crate::EventKind::SessionEnded);
+        Ok(())
+    };
+    serde_json::to_writer(&mut out, header)?;
+    out.write_all(b"\n")?;
+    // Flushing after each batch keeps the file whole up to the last batch even when the process
+    // is killed without warning; the buffer still turns a batch into one write.
+    out.flush()?;
+    loop {
+        select! {
+            recv(events) -> event => {
+                // Disconnected: the session ended and everything it delivered is written.
+                let Ok(event) = event else { break };
+                line(&mut out, &event)?;
+                for event in events.try_iter() {
+                    line(&mut out, &event)?;
+                }
+                out.flush()?;
+            }
+            recv(stop) -> _ => {
+                for event in events.try_iter() {
+                    line(&mut out, &event)?;
+                }
+                break;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(written)
+}
+
+/// Writes a session's events to a recording on a thread of its own.
+///
+/// Call [`Recorder::finish`] after the session has ended to wait until every event is written
+/// and flushed. Dropping a recorder (on a panic, say) stops it at once and still flushes what
+/// it received.
+pub struct Recorder {
+    path: Option<PathBuf>,
+    session: Session,
+    /// Dropping it tells the writer to stop after what it has received.
+    stop: Option<Sender<()>>,
+    /// Disconnects when the writer ends.
+    done: Receiver<()>,
+    writer: Option<JoinHandle<io::Result<Written>>>,
+}
+
+impl fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Recorder").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl Recorder {
+    /// The file recorded to, if it is one.
+    #[must_use]
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Waits for the session to end (at most [`FINISH_GRACE`]), writes and flushes everything
+    /// it delivered, and stops.
+    pub fn finish(mut self) -> io::Result<RecordSummary> {
+        let _ = self.done.recv_timeout(FINISH_GRACE);
+        self.close()
+    }
+
+    /// Stops now: writes and flushes the events received so far.
+    pub fn stop(mut self) -> io::Result<RecordSummary> {
+        self.close()
+    }
+
+    fn close(&mut self) -> io::Result<RecordSummary> {
+        self.stop.take();
+        let written = match self.writer.take().map(JoinHandle::join) {
+            Some(Ok(written)) => written,
+            Some(Err(_)) => Err(io::Error::other("the recording thread failed")),
+            None => Ok(Written::default()),
+        };
+        let written = written.map_err(|error| {
+            let path = self.path.as_ref().map_or_else(|| "the recording".to_owned(), |path| path.display().to_string());
+            io::Error::new(error.kind(), format!("writing {path} failed: {error}; the recording is incomplete"))
+        })?;
+        Ok(RecordSummary {
+            path: self.path.clone(),
+            events: written.events,
+            ended: written.ended,
+            lost: self.session.lost_events(),
+        })
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            let _ = self.close();
+        }
+    }
+}
+
+/// What a finished recording holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordSummary {
+    /// The file, if it was one.
+    pub path: Option<PathBuf>,
+    /// Events written.
+    pub events: u64,
+    /// Whether the session's end was recorded (the run was not cut short).
+    pub ended: bool,
+    /// Events the session dropped at their source because its collector fell behind.
+    pub lost: u64,
+}
+
+impl fmt::Display for RecordSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "recorded {} events", self.events)?;
+        if let Some(path) = &self.path {
+            write!(f, " to {}", path.display())?;
+        }
+        if !self.ended {
+            f.write_str(" (the run was cut short)")?;
+        }
+        if self.lost > 0 {
+            write!(f, "; {} events were lost at their source because the program outran the collector", self.lost)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_in_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_767_348_000 + 3_723), "2026-01-02T11:02:03Z");
+        assert_eq!(rfc3339(4_107_542_399), "2100-02-28T23:59:59Z");
+    }
+}

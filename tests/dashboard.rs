@@ -1,0 +1,1124 @@
+//! The dashboard as a user sees it: scripted sessions of synthetic events and key presses
+//! rendered into a test terminal at 80x24 and 120x40 and compared with reviewed snapshots; the
+//! colours that carry meaning, and the monochrome screen that must read without them; single
+//! panels rendered on their own; and the run loop driven with synthetic input against a fake
+//! session controller.
+#![allow(clippy::unwrap_used, clippy::doc_markdown)]
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use common::{WAIT, recv, with_deadline};
+use crossbeam_channel::{Receiver, Sender};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
+use ratatui::buffer::{Buffer, Cell};
+use ratatui::layout::{Position, Rect, Size};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Span;
+use threadviz::app::keys::KEYS;
+use threadviz::app::run::{Controller, Status, run};
+use threadviz::app::{App, Command, Msg, Panel, Showing};
+use threadviz::event::{EventKind, ExitKind, LogLevel, Pid, PrimInfo, SourceLoc, Tid, TraceEvent, WaitMode};
+use threadviz::model::{ThreadState, WaitTarget};
+use threadviz::view::theme::{Theme, ThemeName};
+use threadviz::{PauseState, Step, StepRefused};
+
+// ---------------------------------------------------------------------------------------------
+// The watched program: a fixed source text, so the source panel is the same on every run.
+
+const PATH: &str = "demos/scenario.rs";
+
+/// The program the condition scenario re-enacts; its line numbers are the ones the events name.
+const CONDITION_SOURCE: &str = r#"//! Consumers wait until the producer makes the resource available.
+
+fn consumer(condition: &Condition) {
+    let _with = condition.hold();
+    condition.wait().expect("held");
+    info!("Resource is available");
+}
+
+fn producer(condition: &Condition) {
+    let _with = condition.hold();
+    info!("Making resource available");
+    condition.notify_all().expect("held");
+}
+
+pub fn main() {
+    let condition = Condition::named("condition");
+    spawn_named("c1", consumer);
+    spawn_named("c2", consumer);
+    spawn_named("p", producer);
+}
+"#;
+
+/// The program the lock scenario re-enacts.
+const LOCK_SOURCE: &str = r#"//! Workers share a lock, a re-entrant lock and two permits.
+
+fn worker(shared: &Shared) {
+    let _held = shared.lock.hold();
+    let _outer = shared.rlock.hold();
+    let _inner = shared.rlock.hold();
+    let _permit = shared.slots.acquire_timeout(1.5);
+    info!("working");
+}
+
+pub fn main() {
+    let shared = Shared::new();
+    let _permit = shared.slots.hold();
+    for _ in 0..4 {
+        spawn(worker, &shared);
+    }
+}
+"#;
+
+const LESSON: &str = "# Condition: wait until told
+
+## The idea
+A `Condition` lets consumers sleep until a producer says the resource is
+ready. The waiters give up the lock while they wait and take it back when
+they wake.
+
+## Watch for
+- c1 and c2 turn WAITING on `condition`, in arrival order.
+- p holds the lock while it calls `notify_all()`.
+";
+
+const MAIN: Tid = 1;
+
+fn showing(source: &'static str) -> Showing {
+    Showing { title: "scenario", source: Some((PATH, source)), lesson: Some(LESSON) }
+}
+
+fn dark() -> Theme {
+    Theme::new(ThemeName::Dark, true)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Synthetic event streams: fixed sequence numbers, demo times and thread numbers.
+
+/// Builds a gap-free event stream the way a session numbers it.
+#[derive(Default)]
+struct Script {
+    seq: u64,
+    time_us: u64,
+    events: Vec<TraceEvent>,
+}
+
+impl Script {
+    /// A stream that starts with the main thread, as every session does.
+    fn new() -> Self {
+        let mut script = Self::default();
+        script.push(
+            MAIN,
+            None,
+            EventKind::ThreadCreated { tid: MAIN, name: "MainThread".into(), daemon: false, foreign: false },
+        );
+        script.push(MAIN, None, EventKind::ThreadStarted { tid: MAIN, daemon: false, os_tid: None });
+        script
+    }
+
+    /// Demo time of the events that follow, in tenths of a second.
+    fn at(&mut self, tenths: u64) -> &mut Self {
+        self.time_us = tenths * 100_000;
+        self
+    }
+
+    /// Leaves `missing` sequence numbers out, as a viewer that fell behind sees it.
+    fn gap(&mut self, missing: u64) -> &mut Self {
+        self.seq += missing;
+        self
+    }
+
+    fn push(&mut self, thread: Tid, line: Option<u32>, kind: EventKind) -> &mut Self {
+        let loc = line.map(|line| SourceLoc { file: PATH.into(), line });
+        self.events.push(TraceEvent { seq: self.seq, time_us: self.time_us, thread, loc, kind });
+        self.seq += 1;
+        self
+    }
+
+    /// `thread` does `kind` at `line` of the program.
+    fn at_line(&mut self, thread: Tid, line: u32, kind: EventKind) -> &mut Self {
+        self.push(thread, Some(line), kind)
+    }
+
+    /// The main thread creates and starts thread `tid` at `line`.
+    fn spawn(&mut self, tid: Tid, name: &str, line: u32) -> &mut Self {
+        let created = EventKind::ThreadCreated { tid, name: name.into(), daemon: false, foreign: false };
+        self.at_line(MAIN, line, created).at_line(
+            MAIN,
+            line,
+            EventKind::ThreadStarted { tid, daemon: false, os_tid: None },
+        )
+    }
+
+    /// The main thread creates thread `tid` at `line` without starting it.
+    fn create(&mut self, tid: Tid, name: &str, line: u32) -> &mut Self {
+        let created = EventKind::ThreadCreated { tid, name: name.into(), daemon: false, foreign: false };
+        self.at_line(MAIN, line, created)
+    }
+
+    fn prim(&mut self, prim: Pid, name: &str, info: PrimInfo, line: u32) -> &mut Self {
+        self.at_line(MAIN, line, EventKind::PrimCreated { prim, name: name.into(), info })
+    }
+
+    /// `thread` acquires `prim` at once; `count` is the state after (level, permits left).
+    fn acquire(&mut self, thread: Tid, prim: Pid, count: u64, line: u32) -> &mut Self {
+        self.at_line(thread, line, EventKind::Requested { prim, mode: WaitMode::Blocking }).at_line(
+            thread,
+            line,
+            EventKind::Acquired { prim, count },
+        )
+    }
+
+    fn log(&mut self, thread: Tid, line: u32, level: LogLevel, message: &str) -> &mut Self {
+        self.at_line(thread, line, EventKind::Log { level, message: message.into() })
+    }
+
+    fn take(&mut self) -> Vec<TraceEvent> {
+        std::mem::take(&mut self.events)
+    }
+}
+
+fn status(app: &mut App, tenths: u64, pause: PauseState, ready: Vec<Tid>) {
+    app.update(Msg::Status { now_us: tenths * 100_000, pause, speed: 1.0, dropped: 0, ready });
+}
+
+fn press(app: &mut App, code: KeyCode) -> Vec<Command> {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+// Condition scenario: pid 1 is the condition's RLock, pid 2 the condition; c1 = 2, c2 = 3, p = 4.
+const C1: Tid = 2;
+const C2: Tid = 3;
+const P: Tid = 4;
+
+/// c1 waits on the condition, the main thread is about to start c2; c2 and p are not started.
+fn condition_start(script: &mut Script) {
+    script
+        .at(0)
+        .prim(1, "RLock-1", PrimInfo::RLock, 16)
+        .prim(2, "condition", PrimInfo::Condition { lock: 1 }, 16)
+        .spawn(C1, "c1", 17)
+        .create(C2, "c2", 18)
+        .create(P, "p", 19)
+        .acquire(C1, 1, 1, 4)
+        .at_line(C1, 5, EventKind::WaitBegin { prim: 2, timeout_us: None })
+        .at_line(C1, 5, EventKind::Released { prim: 1, count: 0 })
+        .at(20)
+        .at_line(MAIN, 18, EventKind::SleepEnd);
+}
+
+/// Both consumers wait (c2 with a timeout), the producer holds the lock, the main thread waits
+/// for the program's threads to end.
+fn condition_full(script: &mut Script) {
+    condition_start(script);
+    script
+        .at_line(MAIN, 18, EventKind::ThreadStarted { tid: C2, daemon: false, os_tid: None })
+        .acquire(C2, 1, 1, 4)
+        .at_line(C2, 5, EventKind::WaitBegin { prim: 2, timeout_us: Some(5_000_000) })
+        .at_line(C2, 5, EventKind::Released { prim: 1, count: 0 })
+        .at(40)
+        .at_line(MAIN, 19, EventKind::ThreadStarted { tid: P, daemon: false, os_tid: None })
+        .push(MAIN, None, EventKind::ShutdownBegin)
+        .acquire(P, 1, 1, 10)
+        .log(P, 11, LogLevel::Info, "Making resource available");
+}
+
+fn condition_app(pause: PauseState) -> App {
+    let mut script = Script::new();
+    condition_full(&mut script);
+    let mut app = App::new(showing(CONDITION_SOURCE), dark(), pause, 1.0);
+    app.update(Msg::Events(script.take()));
+    status(&mut app, 45, pause, Vec::new());
+    app
+}
+
+// Lock scenario: pid 1 lock, 2 rlock, 3 slots (two permits); Thread-1..Thread-4 are 2..5.
+const T1: Tid = 2;
+const T2: Tid = 3;
+const T3: Tid = 4;
+const T4: Tid = 5;
+
+/// Thread-1 holds the lock, the RLock twice and a permit; Thread-2 and Thread-3 are blocked on
+/// the lock; Thread-4 waits for a permit with a timeout, none being left. With `misuse`,
+/// Thread-3 first releases the RLock it does not own, which is refused.
+fn lock_script(misuse: bool) -> Script {
+    let mut script = Script::new();
+    script
+        .prim(1, "lock", PrimInfo::Lock, 12)
+        .prim(2, "rlock", PrimInfo::RLock, 12)
+        .prim(3, "slots", PrimInfo::Semaphore { initial: 2, bounded: false }, 12)
+        .acquire(MAIN, 3, 1, 13)
+        .spawn(T1, "Thread-1", 15)
+        .spawn(T2, "Thread-2", 15)
+        .spawn(T3, "Thread-3", 15)
+        .spawn(T4, "Thread-4", 15)
+        .at_line(MAIN, 15, EventKind::JoinBegin { target: T1, timeout_us: None })
+        .acquire(T1, 1, 1, 4)
+        .acquire(T1, 2, 1, 5)
+        .acquire(T1, 2, 2, 6)
+        .acquire(T1, 3, 0, 7)
+        .log(T1, 8, LogLevel::Info, "working")
+        .at(3)
+        .at_line(T2, 4, EventKind::Requested { prim: 1, mode: WaitMode::Blocking })
+        .at(4);
+    if misuse {
+        let message = "cannot release un-acquired lock".to_owned();
+        script.at_line(T3, 6, EventKind::Misuse { prim: Some(2), message });
+    }
+    script.at(5).at_line(T3, 4, EventKind::Requested { prim: 1, mode: WaitMode::Blocking }).at_line(
+        T4,
+        7,
+        EventKind::Requested { prim: 3, mode: WaitMode::Timeout(1_500_000) },
+    );
+    script
+}
+
+fn lock_app(theme: Theme) -> App {
+    let mut app = App::new(showing(LOCK_SOURCE), theme, PauseState::Running, 1.0);
+    app.update(Msg::Events(lock_script(false).take()));
+    status(&mut app, 10, PauseState::Running, Vec::new());
+    app
+}
+
+/// The lock scenario with Thread-3's misuse, after Thread-2 panicked.
+fn panic_app(theme: Theme) -> App {
+    let mut script = lock_script(true);
+    script.at(8).log(T4, 7, LogLevel::Warn, "no permit after 1.5 s, giving up").at_line(
+        T2,
+        4,
+        EventKind::ThreadExited {
+            tid: T2,
+            exit: ExitKind::Panicked { message: "index out of bounds: the len is 3 but the index is 7".into() },
+        },
+    );
+    let mut app = App::new(showing(LOCK_SOURCE), theme, PauseState::Running, 1.0);
+    app.update(Msg::Events(script.take()));
+    status(&mut app, 10, PauseState::Running, Vec::new());
+    app
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering and reading the screen.
+
+fn render(app: &App, width: u16, height: u16) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| frame.render_widget(app, frame.area())).unwrap();
+    terminal.backend().buffer().clone()
+}
+
+/// The buffer as text, one line per row, trailing blanks cut. A wide symbol covers the cell
+/// after it, which is skipped, so columns line up as on a real terminal.
+fn text(buf: &Buffer) -> String {
+    let area = buf.area;
+    let mut out = String::new();
+    for y in area.top()..area.bottom() {
+        let mut line = String::new();
+        let mut covered = 0;
+        for x in area.left()..area.right() {
+            let symbol = buf[(x, y)].symbol();
+            if covered > 0 {
+                covered -= 1;
+                continue;
+            }
+            line.push_str(symbol);
+            covered = Span::raw(symbol).width().saturating_sub(1);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Snapshots the app at the two sizes every layout is checked at.
+fn snapshot_both(name: &str, app: &App) {
+    for (width, height) in [(80, 24), (120, 40)] {
+        insta::assert_snapshot!(format!("{name}_{width}x{height}"), text(&render(app, width, height)));
+    }
+}
+
+/// Every place `needle` starts, as (x, y); the needle's characters must each fill one cell.
+fn find_all(buf: &Buffer, needle: &str) -> Vec<(u16, u16)> {
+    let chars: Vec<String> = needle.chars().map(String::from).collect();
+    let width = u16::try_from(chars.len()).unwrap();
+    let area = buf.area;
+    let mut found = Vec::new();
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right().saturating_sub(width - 1) {
+            if chars.iter().zip(x..).all(|(char, x)| buf[(x, y)].symbol() == char) {
+                found.push((x, y));
+            }
+        }
+    }
+    found
+}
+
+fn find(buf: &Buffer, needle: &str) -> (u16, u16) {
+    let found = find_all(buf, needle);
+    assert_eq!(found.len(), 1, "`{needle}` appears once on the screen:\n{}", text(buf));
+    found[0]
+}
+
+/// The cells of `needle`'s single occurrence.
+fn cells<'a>(buf: &'a Buffer, needle: &str) -> Vec<&'a Cell> {
+    let (x, y) = find(buf, needle);
+    (x..).take(needle.chars().count()).map(|x| &buf[(x, y)]).collect()
+}
+
+#[track_caller]
+fn assert_styled(buf: &Buffer, needle: &str, style: Style) {
+    for cell in cells(buf, needle) {
+        assert_eq!(Some(cell.fg), style.fg.or(Some(Color::Reset)), "foreground of `{needle}`");
+        assert!(cell.modifier.contains(style.add_modifier), "`{needle}` is {:?}, wants {style:?}", cell.modifier);
+    }
+}
+
+/// `buf` with every style removed, to compare its text with [`Buffer::with_lines`].
+fn unstyled(mut buf: Buffer) -> Buffer {
+    let area = buf.area;
+    buf.set_style(area, Style::reset());
+    buf
+}
+
+fn row_of(buf: &Buffer, needle: &str) -> String {
+    let (_, y) = find(buf, needle);
+    text(buf).lines().nth(usize::from(y)).unwrap().to_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots of whole screens.
+
+#[test]
+fn condition_two_consumers_wait_while_the_producer_holds_the_lock() {
+    let app = condition_app(PauseState::Running);
+    snapshot_both("condition", &app);
+    let buf = render(&app, 80, 24);
+    assert!(text(&buf).contains("waiting: c1 → c2"), "the waiters in arrival order:\n{}", text(&buf));
+    assert!(row_of(&buf, "c2         … WAITING").contains("≤2.5s"), "c2's timeout runs out at 7.0 s");
+    assert!(row_of(&buf, "p          ▶ RUNNING").contains("holds RLock-1"));
+    let buf = render(&app, 120, 40);
+    assert!(text(&buf).contains("owned by p, level 1"), "{}", text(&buf));
+    assert!(row_of(&buf, "MainThread … WAITING").contains("non-daemon threads to end"));
+}
+
+#[test]
+fn lock_contention_shows_the_holder_its_waiters_the_rlock_level_and_the_permits_left() {
+    let app = lock_app(dark());
+    snapshot_both("lock_contention", &app);
+    let buf = render(&app, 120, 40);
+    assert!(row_of(&buf, "Thread-3   ■ BLOCKED").contains("Lock lock, held by Thread-1"));
+    assert!(row_of(&buf, "Thread-4   ■ BLOCKED").contains("≤1.0s"), "the timeout runs out in 1.0 s");
+    // The narrow layout has room for every primitive with its waiters (wrapped at the panel's edge).
+    let screen = text(&render(&app, 80, 24));
+    for expected in [
+        "│Lock      lock  locked by Thread-1",
+        "│  ⏳ waiting: Thread-2 → Thread-3",
+        "│RLock     rlock owned by Thread-1,",
+        "│level 2",
+        "│Semaphore slots 0/2 left, held by",
+        "│MainThread, Thread-1",
+        "│  ⏳ waiting: Thread-4",
+    ] {
+        assert!(screen.contains(expected), "`{expected}` in\n{screen}");
+    }
+}
+
+#[test]
+fn paused_threads_held_at_the_gate_show_ready() {
+    let mut script = Script::new();
+    condition_start(&mut script);
+    let mut app = App::new(showing(CONDITION_SOURCE), dark(), PauseState::Paused, 1.0);
+    app.update(Msg::Events(script.take()));
+    status(&mut app, 20, PauseState::Paused, vec![MAIN]);
+    snapshot_both("paused_ready", &app);
+
+    let buf = render(&app, 120, 40);
+    assert!(row_of(&buf, "MainThread ▷ READY").contains("line 18"));
+    assert!(text(&buf).contains("⏸ PAUSED"));
+
+    // While a step is under way the bar names the thread that moves.
+    status(&mut app, 20, PauseState::Stepping(MAIN), Vec::new());
+    assert!(text(&render(&app, 120, 40)).contains("⏭ STEPPING MainThread"));
+
+    // A running session shows no READY even if a stale list says so.
+    status(&mut app, 20, PauseState::Running, vec![MAIN]);
+    let screen = text(&render(&app, 120, 40));
+    assert!(!screen.contains("READY") && screen.contains("▶ LIVE"), "{screen}");
+}
+
+#[test]
+fn question_mark_opens_the_key_help_and_escape_closes_it() {
+    let mut app = condition_app(PauseState::Paused);
+    assert!(press(&mut app, KeyCode::Char('?')).is_empty());
+    snapshot_both("help", &app);
+    let screen = text(&render(&app, 120, 40));
+    for binding in KEYS {
+        assert!(
+            screen.lines().any(|line| line.contains(binding.label) && line.contains(binding.help)),
+            "the help lists `{}`: {}\n{screen}",
+            binding.label,
+            binding.help
+        );
+    }
+    press(&mut app, KeyCode::Esc);
+    assert!(!text(&render(&app, 120, 40)).contains("Keys (esc closes)"));
+}
+
+#[test]
+fn z_zooms_the_focused_panel_to_the_full_screen() {
+    let mut app = condition_app(PauseState::Running);
+    while app.focus != Panel::Source {
+        assert!(press(&mut app, KeyCode::Tab).is_empty());
+    }
+    press(&mut app, KeyCode::Char('z'));
+    snapshot_both("zoomed_source", &app);
+    let buf = render(&app, 80, 24);
+    assert!(find_all(&buf, "Threads").is_empty(), "only the source panel is drawn:\n{}", text(&buf));
+    assert!(row_of(&buf, "condition.wait()").contains("◀ c1, c2"), "both consumers are at the wait");
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.zoomed);
+}
+
+#[test]
+fn l_shows_the_lesson_notes() {
+    let mut app = condition_app(PauseState::Paused);
+    press(&mut app, KeyCode::Char('l'));
+    snapshot_both("notes", &app);
+    let screen = text(&render(&app, 80, 24));
+    assert!(screen.contains("Lesson notes"), "{screen}");
+    assert!(
+        screen.contains(" • p holds the lock while it calls notify_all()."),
+        "Markdown is lightly styled:\n{screen}"
+    );
+    press(&mut app, KeyCode::Char('l'));
+    assert!(!text(&render(&app, 80, 24)).contains("Lesson notes"));
+}
+
+#[test]
+fn a_panicked_thread_shows_panicked_with_its_message() {
+    let app = panic_app(dark());
+    snapshot_both("panicked", &app);
+    let buf = render(&app, 120, 40);
+    let row = row_of(&buf, "Thread-2   ! PANICKED");
+    assert!(row.contains("panic: index out of bounds"), "{row}");
+    assert!(text(&buf).contains("Threads 4 alive / 5"), "a panicked thread is not alive");
+    assert!(
+        row_of(&buf, "Thread-3   ■ BLOCKED").contains("✗ cannot release un-acquired lock"),
+        "misuses show on the row"
+    );
+}
+
+#[test]
+fn the_wide_layout_shows_every_primitive_with_its_waiters() {
+    let screen = text(&render(&lock_app(dark()), 120, 40));
+    for expected in ["waiting: Thread-2 → Thread-3", "Semaphore slots 0/2 left", "waiting: Thread-4"] {
+        assert!(screen.contains(expected), "`{expected}` in\n{screen}");
+    }
+    let screen = text(&render(&condition_app(PauseState::Running), 120, 40));
+    assert!(screen.contains("waiting: c1 → c2"), "{screen}");
+}
+
+#[test]
+fn the_help_legend_names_every_state() {
+    let mut app = condition_app(PauseState::Paused);
+    press(&mut app, KeyCode::Char('?'));
+    for (width, height) in [(80, 24), (120, 40)] {
+        let screen = text(&render(&app, width, height));
+        for state in
+            ["▷ READY", "▶ RUNNING", "z SLEEPING", "■ BLOCKED", "… WAITING", "✓ DONE", "✗ KILLED", "! PANICKED"]
+        {
+            assert!(screen.contains(state), "{width}x{height}: the legend names `{state}`:\n{screen}");
+        }
+    }
+}
+
+#[test]
+fn below_the_minimum_size_the_screen_says_it_is_too_small() {
+    let app = condition_app(PauseState::Running);
+    insta::assert_snapshot!("too_small_50x12", text(&render(&app, 50, 12)));
+    for (width, height) in [(59, 16), (60, 15)] {
+        let screen = text(&render(&app, width, height));
+        let expected = format!("terminal too small: {width}x{height}, threadviz needs at least 60x16.");
+        assert!(screen.starts_with(&expected), "{screen}");
+        assert!(screen.contains("press q to quit"), "{screen}");
+    }
+    let screen = text(&render(&app, 60, 16));
+    assert!(!screen.contains("too small") && screen.contains("Threads 4 alive / 4"), "{screen}");
+}
+
+#[test]
+fn dropped_events_show_in_the_status_bar() {
+    let mut script = Script::new();
+    condition_start(&mut script);
+    let mut app = App::new(showing(CONDITION_SOURCE), dark(), PauseState::Running, 1.0);
+    app.update(Msg::Events(script.take()));
+    // The session reports what the viewer's buffer dropped.
+    app.update(Msg::Status { now_us: 2_000_000, pause: PauseState::Running, speed: 1.0, dropped: 42, ready: vec![] });
+    snapshot_both("dropped", &app);
+    let buf = render(&app, 80, 24);
+    assert_styled(&buf, "⚠ 42 dropped", app.theme.error());
+
+    // Gaps in the sequence numbers count too, when they are more than the session reported.
+    script.gap(100).at(21).log(C1, 6, LogLevel::Info, "late");
+    app.update(Msg::Events(script.take()));
+    assert!(text(&render(&app, 80, 24)).contains("⚠ 100 dropped"));
+}
+
+#[test]
+fn an_ended_program_says_so_and_its_clock_stops() {
+    let mut script = Script::new();
+    condition_start(&mut script);
+    script.at(30).push(MAIN, None, EventKind::SessionEnded);
+    let mut app = App::new(showing(CONDITION_SOURCE), dark(), PauseState::Running, 1.0);
+    app.update(Msg::Events(script.take()));
+    status(&mut app, 99, PauseState::Running, Vec::new());
+    let screen = text(&render(&app, 80, 24));
+    assert!(screen.contains(" ENDED ") && screen.contains("t=3.0s"), "{screen}");
+    app.update(Msg::Stepped(Err(StepRefused::NothingToStep)));
+    assert!(text(&render(&app, 120, 40)).contains("the program has ended: r runs it again, q quits"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Colour: it adds to the words and symbols, never replaces them.
+
+#[test]
+fn blocked_and_waiting_states_have_the_themes_colours() {
+    for name in [ThemeName::Dark, ThemeName::Light, ThemeName::HighContrast] {
+        let theme = Theme::new(name, true);
+        let blocked = theme.state(&ThreadState::Blocked { prim: 1, until_us: None });
+        assert!(blocked.fg.is_some(), "{name:?}: BLOCKED has a colour");
+        let buf = render(&lock_app(theme), 120, 40);
+        // Thread-2's row is not selected, so nothing but the state's style applies.
+        let (x, y) = find(&buf, "Thread-2   ■ BLOCKED");
+        for cell in (x + 11..x + 20).map(|x| &buf[(x, y)]) {
+            assert_eq!(Some(cell.fg), blocked.fg, "{name:?}: `■ BLOCKED` is in the blocked colour");
+            assert!(cell.modifier.contains(Modifier::BOLD));
+        }
+
+        let app = condition_app(PauseState::Running);
+        let app = App { theme, ..app };
+        let buf = render(&app, 120, 40);
+        let waiting = theme.state(&ThreadState::Waiting { on: WaitTarget::Prim(2), until_us: None });
+        let (_, y) = find(&buf, "c1         … WAITING");
+        let (x, _) = find_all(&buf, "WAITING").into_iter().find(|&(_, row)| row == y).unwrap();
+        assert_eq!(Some(buf[(x, y)].fg), waiting.fg, "{name:?}: WAITING is in the waiting colour");
+        assert_ne!(waiting.fg, blocked.fg, "{name:?}: waiting and blocked look different");
+    }
+}
+
+#[test]
+fn a_panicked_row_and_misuses_use_the_error_styles() {
+    let theme = dark();
+    let buf = render(&panic_app(theme), 120, 40);
+    let panicked = theme.state(&ThreadState::Panicked { message: String::new() });
+    assert_styled(&buf, "! PANICKED", panicked);
+    assert!(matches!(panicked.fg, Some(Color::Red | Color::LightRed)), "a panic is red: {panicked:?}");
+    assert_styled(&buf, "✗ cannot release un-acquired lock", theme.error());
+    // The log shows the misuse and the warning in the error style too.
+    assert_styled(&buf, "error: cannot release un-acquired lock", theme.error());
+    assert_styled(&buf, "no permit after 1.5 s, giving up", theme.error());
+}
+
+#[test]
+fn the_pause_badge_and_focused_border_stand_out() {
+    let theme = dark();
+    let paused = render(&condition_app(PauseState::Paused), 80, 24);
+    assert_styled(&paused, "⏸ PAUSED", theme.badge(true));
+    let live = render(&condition_app(PauseState::Running), 80, 24);
+    assert_styled(&live, "▶ LIVE", theme.badge(false));
+    assert_ne!(theme.badge(true).fg, theme.badge(false).fg);
+    // The thread table has the focus at start: its border has the focused colour.
+    assert_eq!(Some(live[(0, 0)].fg), theme.border(true).fg);
+    assert_eq!(Some(live[(0, 7)].fg), theme.border(false).fg, "the primitives panel below is not focused");
+}
+
+#[test]
+fn without_colour_no_cell_has_a_colour_and_every_state_still_reads() {
+    for name in [ThemeName::Dark, ThemeName::Light, ThemeName::HighContrast] {
+        let theme = Theme::new(name, false);
+        let mut ready = condition_app(PauseState::Paused);
+        ready.theme = theme;
+        status(&mut ready, 45, PauseState::Paused, vec![P]);
+        let screens = [
+            (render(&lock_app(theme), 120, 40), vec!["■ BLOCKED", "▶ RUNNING", "… WAITING", "▶ LIVE"]),
+            (render(&panic_app(theme), 120, 40), vec!["! PANICKED", "✗ cannot release un-acquired lock"]),
+            (render(&panic_app(theme), 80, 24), vec!["! PANICKED", "■ BLOCKED"]),
+            (render(&ready, 80, 24), vec!["▷ READY", "… WAITING", "⏸ PAUSED"]),
+        ];
+        for (buf, words) in screens {
+            for cell in buf.content() {
+                assert_eq!(
+                    (cell.fg, cell.bg),
+                    (Color::Reset, Color::Reset),
+                    "{name:?}: a coloured cell in\n{}",
+                    text(&buf)
+                );
+            }
+            let screen = text(&buf);
+            for word in words {
+                assert!(screen.contains(word), "{name:?}: `{word}` without colour:\n{screen}");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Single panels, rendered on their own.
+
+#[test]
+fn the_status_bar_reads_title_badge_speed_time_events_and_hints() {
+    let mut app = condition_app(PauseState::Paused);
+    app.speed = 2.0;
+    let mut buf = Buffer::empty(Rect::new(0, 0, 100, 1));
+    threadviz::view::status::render(&app, buf.area, &mut buf);
+    // The hints that do not fit are left out whole, never cut.
+    let expected = " scenario  ⏸ PAUSED  2.0x  t=4.5s  23 events  ?:help  q:quit  space:pause  n:step";
+    assert_eq!(unstyled(buf), Buffer::with_lines([format!("{expected:<100}")]));
+
+    // A message replaces the hints, in the error style.
+    app.update(Msg::Stepped(Err(StepRefused::NotReady(C1))));
+    let mut buf = Buffer::empty(Rect::new(0, 0, 100, 1));
+    threadviz::view::status::render(&app, buf.area, &mut buf);
+    let line = text(&buf);
+    assert!(line.contains("23 events  c1 cannot move now: Condition condition"), "{line}");
+    assert_styled(&buf, "c1 cannot move now", app.theme.error());
+}
+
+#[test]
+fn the_primitives_panel_lists_state_and_waiters_in_queue_order() {
+    let app = lock_app(Theme::new(ThemeName::Dark, false));
+    let mut buf = Buffer::empty(Rect::new(0, 0, 56, 8));
+    threadviz::view::prims::render(&app, buf.area, &mut buf, false);
+    assert_eq!(
+        unstyled(buf),
+        Buffer::with_lines([
+            "╭ Primitives 3 ────────────────────────────────────────╮",
+            "│Lock      lock  locked by Thread-1                    │",
+            "│  ⏳ waiting: Thread-2 → Thread-3                     │",
+            "│RLock     rlock owned by Thread-1, level 2            │",
+            "│Semaphore slots 0/2 left, held by MainThread, Thread-1│",
+            "│  ⏳ waiting: Thread-4                                │",
+            "│                                                      │",
+            "╰──────────────────────────────────────────────────────╯",
+        ])
+    );
+}
+
+#[test]
+fn the_primitives_panel_colours_held_and_free() {
+    let theme = dark();
+    let mut app = lock_app(theme);
+    let mut script = Script::new();
+    script.gap(100).prim(9, "done", PrimInfo::Event, 12);
+    app.update(Msg::Events(script.take()));
+    let mut buf = Buffer::empty(Rect::new(0, 0, 60, 10));
+    threadviz::view::prims::render(&app, buf.area, &mut buf, true);
+    assert_styled(&buf, "locked by Thread-1", theme.hot());
+    assert_styled(&buf, "0/2 left", theme.hot());
+    assert_styled(&buf, "unset", theme.calm());
+}
+
+#[test]
+fn the_thread_table_names_what_each_thread_waits_for() {
+    let app = condition_app(PauseState::Running);
+    let mut buf = Buffer::empty(Rect::new(0, 0, 80, 7));
+    threadviz::view::threads::render(&app, buf.area, &mut buf, true);
+    assert_eq!(
+        unstyled(buf),
+        Buffer::with_lines([
+            "╭ Threads 4 alive / 4 ─────────────────────────────────────────────────────────╮",
+            "│ID  NAME       STATE           D FOR     HOLDS / WAITS FOR         LINE       │",
+            "│  1 MainThread … WAITING            0.5s non-daemon threads to end line 19    │",
+            "│  2 c1         … WAITING            4.5s Condition condition       line 5     │",
+            "│  3 c2         … WAITING ≤2.5s      2.5s Condition condition       line 5     │",
+            "│  4 p          ▶ RUNNING            0.5s holds RLock-1             line 11    │",
+            "╰──────────────────────────────────────────────────────────────────────────────╯",
+        ])
+    );
+}
+
+#[test]
+fn the_log_wraps_long_lines_under_their_message_and_keeps_the_newest_at_the_bottom() {
+    let mut script = Script::new();
+    script
+        .spawn(C1, "c1", 17)
+        .at(12)
+        .log(MAIN, 16, LogLevel::Info, "first")
+        .log(C1, 6, LogLevel::Info, "Resource is available to consumer c1 after a long wait")
+        .log(C1, 6, LogLevel::Info, "last");
+    let mut app = App::new(showing(CONDITION_SOURCE), Theme::new(ThemeName::Dark, false), PauseState::Running, 1.0);
+    app.update(Msg::Events(script.take()));
+    let mut buf = Buffer::empty(Rect::new(0, 0, 40, 6));
+    threadviz::view::log::render(&app, buf.area, &mut buf, false);
+    assert_eq!(
+        unstyled(buf),
+        Buffer::with_lines([
+            "╭ Log 3 ───────────────────────────────╮",
+            "│(c1        ) Resource is available to │",
+            "│             consumer c1 after a long │",
+            "│             wait                     │",
+            "│(c1        ) last                     │",
+            "╰──────────────────────────────────────╯",
+        ])
+    );
+
+    // Wide panels add the demo time of each line.
+    let mut buf = Buffer::empty(Rect::new(0, 0, 70, 6));
+    threadviz::view::log::render(&app, buf.area, &mut buf, false);
+    assert_eq!(
+        unstyled(buf),
+        Buffer::with_lines([
+            "╭ Log 3 ─────────────────────────────────────────────────────────────╮",
+            "│   1.2s (MainThread) first                                          │",
+            "│   1.2s (c1        ) Resource is available to consumer c1 after a   │",
+            "│                     long wait                                      │",
+            "│   1.2s (c1        ) last                                           │",
+            "╰────────────────────────────────────────────────────────────────────╯",
+        ])
+    );
+}
+
+#[test]
+fn the_source_panel_marks_each_threads_line_and_follows_the_selected_thread() {
+    let mut app = condition_app(PauseState::Running);
+    app.theme = Theme::new(ThemeName::Dark, false);
+    press(&mut app, KeyCode::Char('2'));
+    let mut buf = Buffer::empty(Rect::new(0, 0, 60, 15));
+    threadviz::view::source::render(&app, buf.area, &mut buf, false);
+    let (x, y) = find(&buf, "   5 ▶");
+    assert!(buf[(x + 1, y)].modifier.contains(Modifier::REVERSED), "the selected thread's line is highlighted");
+    assert_eq!(
+        unstyled(buf),
+        Buffer::with_lines([
+            "╭ Source demos/scenario.rs following c1 ───────────────────╮",
+            "│   1   //! Consumers wait until the producer makes the res│",
+            "│   2                                                      │",
+            "│   3   fn consumer(condition: &Condition) {               │",
+            "│   4       let _with = condition.hold();                  │",
+            "│   5 ▶     condition.wait().expect(\"held\");  ◀ c1, c2     │",
+            "│   6       info!(\"Resource is available\");                │",
+            "│   7   }                                                  │",
+            "│   8                                                      │",
+            "│   9   fn producer(condition: &Condition) {               │",
+            "│  10       let _with = condition.hold();                  │",
+            "│  11 ▶     info!(\"Making resource available\");  ◀ p       │",
+            "│  12       condition.notify_all().expect(\"held\");         │",
+            "│  13   }                                                  │",
+            "╰──────────────────────────────────────────────────────────╯",
+        ])
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run loop, with synthetic input and a fake session.
+
+/// A session stand-in: it obeys pause and resume, answers steps, and reports every command it
+/// is given on a channel the test reads.
+struct FakeSession {
+    events: Receiver<TraceEvent>,
+    commands: Sender<Command>,
+    pause: PauseState,
+    dropped: u64,
+    /// Threads held at the gate: they arrive there without sending an event.
+    ready: Arc<Mutex<Vec<Tid>>>,
+}
+
+impl Controller for FakeSession {
+    fn events(&self) -> &Receiver<TraceEvent> {
+        &self.events
+    }
+
+    fn status(&self) -> Status {
+        let ready = self.ready.lock().unwrap().clone();
+        Status { now_us: 0, pause: self.pause, speed: 1.0, dropped: self.dropped, ready }
+    }
+
+    fn apply(&mut self, command: Command) -> Option<Msg> {
+        let reply = match command {
+            Command::Pause => {
+                self.pause = PauseState::Paused;
+                None
+            }
+            Command::Resume => {
+                self.pause = PauseState::Running;
+                None
+            }
+            Command::Step(_) => Some(Msg::Stepped(Ok(Step { thread: MAIN, advanced: false }))),
+            Command::SetSpeed(_) | Command::Restart | Command::StepBack | Command::Seek(_) | Command::Quit => None,
+        };
+        let _ = self.commands.send(command);
+        reply
+    }
+}
+
+/// A test backend that reports each finished frame as text and can be resized from outside,
+/// as a real terminal is.
+struct SpyBackend {
+    inner: TestBackend,
+    size: Arc<Mutex<Size>>,
+    frames: Sender<String>,
+}
+
+impl Backend for SpyBackend {
+    type Error = <TestBackend as Backend>::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        let size = *self.size.lock().unwrap();
+        if self.inner.buffer().area.as_size() != size {
+            self.inner.resize(size.width, size.height);
+        }
+        self.inner.draw(content)
+    }
+
+    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.hide_cursor()
+    }
+
+    fn show_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.show_cursor()
+    }
+
+    fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
+        self.inner.get_cursor_position()
+    }
+
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> Result<(), Self::Error> {
+        self.inner.set_cursor_position(position)
+    }
+
+    fn clear(&mut self) -> Result<(), Self::Error> {
+        self.inner.clear()
+    }
+
+    fn clear_region(&mut self, clear_type: ClearType) -> Result<(), Self::Error> {
+        self.inner.clear_region(clear_type)
+    }
+
+    fn size(&self) -> Result<Size, Self::Error> {
+        Ok(*self.size.lock().unwrap())
+    }
+
+    fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
+        let columns_rows = *self.size.lock().unwrap();
+        Ok(WindowSize { columns_rows, pixels: Size::default() })
+    }
+
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        let _ = self.frames.send(text(self.inner.buffer()));
+        Ok(())
+    }
+}
+
+/// The loop running on a thread of its own, and the channels to talk to it.
+struct Loop {
+    input: Sender<Msg>,
+    events: Sender<TraceEvent>,
+    commands: Receiver<Command>,
+    frames: Receiver<String>,
+    size: Arc<Mutex<Size>>,
+    ready: Arc<Mutex<Vec<Tid>>>,
+    done: Receiver<(App, Result<(), String>)>,
+}
+
+impl Loop {
+    fn start(pause: PauseState, dropped: u64) -> Self {
+        let (input, input_rx) = crossbeam_channel::unbounded();
+        let (events, events_rx) = crossbeam_channel::unbounded();
+        let (commands_tx, commands) = crossbeam_channel::unbounded();
+        let (frames_tx, frames) = crossbeam_channel::unbounded();
+        let (done_tx, done) = crossbeam_channel::bounded(1);
+        let size = Arc::new(Mutex::new(Size::new(80, 24)));
+        let ready = Arc::new(Mutex::new(Vec::new()));
+        let held = ready.clone();
+        let backend = SpyBackend { inner: TestBackend::new(80, 24), size: size.clone(), frames: frames_tx };
+        std::thread::Builder::new()
+            .name("dashboard loop".into())
+            .spawn(move || {
+                let mut terminal = Terminal::new(backend).unwrap();
+                let mut app = App::new(showing(CONDITION_SOURCE), dark(), pause, 1.0);
+                let mut session = FakeSession { events: events_rx, commands: commands_tx, pause, dropped, ready: held };
+                let result = run(&mut terminal, &mut app, &input_rx, &mut session).map_err(|error| error.to_string());
+                let _ = done_tx.send((app, result));
+            })
+            .unwrap();
+        Self { input, events, commands, frames, size, ready, done }
+    }
+
+    fn key(&self, code: KeyCode) {
+        self.input.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))).unwrap();
+    }
+
+    #[track_caller]
+    fn expect_command(&self, expected: Command) {
+        assert_eq!(recv(&self.commands, &format!("{expected:?}")), expected);
+    }
+
+    /// Waits for a drawn frame that contains `expected`; returns it.
+    #[track_caller]
+    fn expect_frame(&self, expected: &str) -> String {
+        self.expect_frame_within(expected, WAIT)
+    }
+
+    #[track_caller]
+    fn expect_frame_within(&self, expected: &str, wait: std::time::Duration) -> String {
+        let deadline = std::time::Instant::now() + wait;
+        let mut last = String::new();
+        while let Ok(frame) = self.frames.recv_deadline(deadline) {
+            if frame.contains(expected) {
+                return frame;
+            }
+            last = frame;
+        }
+        panic!("no frame showing `{expected}` within {wait:?}; the last one was\n{last}");
+    }
+
+    #[track_caller]
+    fn finish(self) -> App {
+        let (app, result) = recv(&self.done, "the loop to return");
+        assert_eq!(result, Ok(()));
+        app
+    }
+}
+
+#[test]
+fn the_loop_turns_keys_into_commands_for_the_session_and_quits_on_q() {
+    with_deadline("run loop", || {
+        let ui = Loop::start(PauseState::Running, 0);
+        ui.expect_frame("▶ LIVE");
+        ui.key(KeyCode::Char(' '));
+        ui.expect_command(Command::Pause);
+        ui.expect_frame("⏸ PAUSED");
+        ui.key(KeyCode::Char('n'));
+        ui.expect_command(Command::Step(None));
+        ui.key(KeyCode::Char(' '));
+        ui.expect_command(Command::Resume);
+        ui.expect_frame("▶ LIVE");
+        // Stepping a running session pauses it first.
+        ui.key(KeyCode::Char('n'));
+        ui.expect_command(Command::Pause);
+        ui.expect_command(Command::Step(None));
+        ui.key(KeyCode::Char('+'));
+        ui.expect_command(Command::SetSpeed(2.0));
+        ui.key(KeyCode::Char('q'));
+        ui.expect_command(Command::Quit);
+        let commands = ui.commands.clone();
+        let app = ui.finish();
+        assert!(app.quit);
+        assert_eq!(commands.try_iter().collect::<Vec<_>>(), [], "nothing is asked after quitting");
+    });
+}
+
+#[test]
+fn the_loop_draws_session_events_as_they_arrive() {
+    with_deadline("run loop events", || {
+        let ui = Loop::start(PauseState::Paused, 7);
+        ui.expect_frame("⚠ 7 dropped");
+        let mut script = Script::new();
+        condition_start(&mut script);
+        for event in script.take() {
+            ui.events.send(event).unwrap();
+        }
+        let frame = ui.expect_frame("c1         … WAITING");
+        assert!(frame.contains("Threads 4 alive / 4"), "{frame}");
+        // A control-C is a quit like q.
+        ui.input.send(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))).unwrap();
+        ui.expect_command(Command::Quit);
+        let app = ui.finish();
+        assert_eq!(app.model.threads.len(), 4);
+    });
+}
+
+#[test]
+fn the_loop_redraws_for_the_new_size_after_a_resize() {
+    with_deadline("run loop resize", || {
+        let ui = Loop::start(PauseState::Paused, 0);
+        ui.expect_frame("⏸ PAUSED");
+        *ui.size.lock().unwrap() = Size::new(60, 15);
+        ui.input.send(Msg::Resize(60, 15)).unwrap();
+        ui.expect_frame("terminal too small: 60x15");
+        *ui.size.lock().unwrap() = Size::new(120, 40);
+        ui.input.send(Msg::Resize(120, 40)).unwrap();
+        let frame = ui.expect_frame("⏸ PAUSED");
+        assert_eq!(frame.lines().count(), 40, "{frame}");
+        // A quit request from outside (a signal) ends the loop too.
+        ui.input.send(Msg::Quit).unwrap();
+        ui.expect_command(Command::Quit);
+        let app = ui.finish();
+        assert_eq!(app.size, (120, 40));
+    });
+}
+
+#[test]
+fn the_loop_returns_when_its_input_closes() {
+    with_deadline("run loop input closed", || {
+        let ui = Loop::start(PauseState::Paused, 0);
+        ui.expect_frame("⏸ PAUSED");
+        let Loop { input, done, .. } = ui;
+        drop(input);
+        let (app, result) = recv(&done, "the loop to return");
+        assert_eq!(result, Ok(()));
+        assert!(!app.quit);
+    });
+}
+
+#[test]
+fn the_loop_shows_a_thread_that_reaches_the_gate_while_paused() {
+    with_deadline("run loop gate", || {
+        let ui = Loop::start(PauseState::Paused, 0);
+        let mut script = Script::new();
+        condition_start(&mut script);
+        for event in script.take() {
+            ui.events.send(event).unwrap();
+        }
+        ui.expect_frame("c1         … WAITING");
+        // The main thread arrives at the gate: the session's ready list changes, no event is sent.
+        ui.ready.lock().unwrap().push(MAIN);
+        ui.expect_frame_within("MainThread ▷ READY", std::time::Duration::from_secs(2));
+        ui.input.send(Msg::Quit).unwrap();
+        ui.finish();
+    });
+}
+
+/// The log panel of `app` in a 40x7 area, as text.
+fn log_panel(app: &App) -> String {
+    let mut buf = Buffer::empty(Rect::new(0, 0, 40, 7));
+    threadviz::view::log::render(app, buf.area, &mut buf, false);
+    text(&buf)
+}
+
+fn app_with_log(thread_name: &str, message: &str) -> App {
+    let mut script = Script::new();
+    script.spawn(C1, thread_name, 17).at(12).log(C1, 6, LogLevel::Info, message);
+    let mut app = App::new(showing(CONDITION_SOURCE), Theme::new(ThemeName::Dark, false), PauseState::Running, 1.0);
+    app.update(Msg::Events(script.take()));
+    app
+}
+
+#[test]
+fn the_log_shows_a_message_with_leading_spaces_once() {
+    let screen = log_panel(&app_with_log("c1", "  indented"));
+    assert!(screen.contains(") indented") || screen.contains(")   indented"), "{screen}");
+    assert!(!screen.contains("│             ed "), "no piece of the message shows twice:\n{screen}");
+}
+
+#[test]
+fn the_log_shows_every_word_of_a_line_from_a_thread_with_a_long_name() {
+    let message = "Resource is available to consumer c1 after a long wait";
+    let screen = log_panel(&app_with_log("producer-thread-1", message));
+    let shown: Vec<&str> = screen.split(|c: char| c == '│' || c.is_whitespace()).collect();
+    for word in message.split(' ') {
+        assert!(shown.contains(&word), "`{word}` is shown whole:\n{screen}");
+    }
+}
+
+#[test]
+fn a_log_line_with_leading_spaces_and_accents_does_not_crash_the_log() {
+    let screen = log_panel(&app_with_log("c1", "  éa"));
+    assert!(screen.contains("éa"), "{screen}");
+}

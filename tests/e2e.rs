@@ -1,0 +1,431 @@
+//! The real binary in a real pseudo-terminal, driven through tmux: the dashboard shows a demo's
+//! threads, `n` moves exactly one operation, space pauses and resumes, `q`, Ctrl-C and SIGTERM
+//! all end the program with the terminal restored, resizing redraws (down to the "too small"
+//! screen and back), and `NO_COLOR` leaves no colour on the screen.
+//!
+//! tmux is required: without it these tests fail rather than pass unseen.
+#![allow(clippy::unwrap_used, clippy::doc_markdown)]
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The longest any awaited screen may take to appear. Generous: CI machines can be slow.
+const DEADLINE: Duration = Duration::from_secs(20);
+/// How often the screen is read while waiting.
+const POLL: Duration = Duration::from_millis(50);
+/// How long a screen must stay the same to count as settled.
+const SETTLE: Duration = Duration::from_millis(400);
+
+/// Runs `tmux` with `args` (with a deadline); returns its stdout, failing on an error.
+fn tmux_raw(args: &[&str]) -> String {
+    let mut child = match Command::new("tmux")
+        .args(args)
+        .env_remove("TMUX")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(error) => panic!(
+            "cannot run tmux ({error}): the end-to-end tests drive the dashboard in tmux; install it \
+             (e.g. `apt-get install tmux`)"
+        ),
+    };
+    let deadline = Instant::now() + DEADLINE;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`tmux {}` did not return within {DEADLINE:?}", args.join(" "));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert!(status.success(), "`tmux {}` failed: {stderr}", args.join(" "));
+    stdout
+}
+
+/// A tmux server of its own running one command in a window of a given size. Dropping it
+/// kills the server and everything in it, whatever happened in the test.
+struct Tmux {
+    socket: String,
+    /// The socket's file, which the server leaves behind when it is killed.
+    socket_path: Option<std::path::PathBuf>,
+}
+
+const TARGET: &str = "main";
+
+impl Tmux {
+    /// Starts `command` (a shell command line) in a `width` x `height` window, on a socket
+    /// named after the test so that parallel tests never meet.
+    fn start(test: &str, width: u16, height: u16, command: &str) -> Self {
+        let socket = format!("threadviz-e2e-{}-{test}", std::process::id());
+        let mut tmux = Self { socket, socket_path: None };
+        let (width, height) = (width.to_string(), height.to_string());
+        // No user configuration, and no status line, so the program gets the whole window.
+        let server = ["-f", "/dev/null", "start-server", ";", "set", "-g", "status", "off", ";"];
+        let session = ["new-session", "-d", "-s", TARGET, "-x", &width, "-y", &height, command];
+        tmux.run(&[&server[..], &session[..]].concat());
+        tmux.socket_path = Some(tmux.display("#{socket_path}").into());
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let mut full = vec!["-L", self.socket.as_str()];
+        full.extend_from_slice(args);
+        tmux_raw(&full)
+    }
+
+    /// The screen as text.
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", TARGET])
+    }
+
+    /// The screen with its colours and attributes as escape sequences.
+    fn screen_with_escapes(&self) -> String {
+        self.run(&["capture-pane", "-p", "-e", "-t", TARGET])
+    }
+
+    /// A tmux format evaluated for the pane, e.g. `#{alternate_on}`.
+    fn display(&self, format: &str) -> String {
+        self.run(&["display-message", "-p", "-t", TARGET, format]).trim().to_owned()
+    }
+
+    /// Sends tmux key names (`n`, `Space`, `C-c`).
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", TARGET];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    fn resize(&self, width: u16, height: u16) {
+        self.run(&["resize-window", "-t", TARGET, "-x", &width.to_string(), "-y", &height.to_string()]);
+    }
+
+    /// Waits until the screen satisfies `ready`; returns that screen.
+    #[track_caller]
+    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        self.wait_for_with(what, ready, |_| {})
+    }
+
+    /// Like [`Tmux::wait_for`], calling `nudge` with each screen that did not match.
+    #[track_caller]
+    fn wait_for_with(&self, what: &str, ready: impl Fn(&str) -> bool, nudge: impl Fn(&str)) -> String {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let screen = self.screen();
+            if ready(&screen) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "{what}: not on screen within {DEADLINE:?}; the screen is\n{screen}");
+            nudge(&screen);
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Waits until the screen stops changing and returns it.
+    #[track_caller]
+    fn settled(&self) -> String {
+        let deadline = Instant::now() + DEADLINE;
+        let mut last = self.screen();
+        let mut since = Instant::now();
+        loop {
+            std::thread::sleep(POLL);
+            let screen = self.screen();
+            if screen != last {
+                last = screen;
+                since = Instant::now();
+            } else if since.elapsed() >= SETTLE {
+                return last;
+            }
+            assert!(Instant::now() < deadline, "the screen kept changing for {DEADLINE:?}:\n{last}");
+        }
+    }
+
+    /// The process of the program in the pane: the child of the pane's shell.
+    fn program_pid(&self) -> u32 {
+        let shell: u32 = self.display("#{pane_pid}").parse().unwrap();
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(pid) = child_named(shell, "threadviz") {
+                return pid;
+            }
+            assert!(Instant::now() < deadline, "no threadviz process under the pane's shell {shell}");
+            std::thread::sleep(POLL);
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .env_remove("TMUX")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        if let Some(path) = &self.socket_path {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// The child of `parent` whose command name is `name`, read from /proc.
+fn child_named(parent: u32, name: &str) -> Option<u32> {
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<u32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        // `pid (comm) state ppid ...`; comm may hold spaces, so split at the last parenthesis.
+        let Some((head, tail)) = stat.rsplit_once(") ") else { continue };
+        let comm = head.split_once(" (").map_or("", |(_, comm)| comm);
+        let parent_of_entry = tail.split_whitespace().nth(1).and_then(|field| field.parse::<u32>().ok());
+        if parent_of_entry == Some(parent) && comm == name {
+            return Some(pid);
+        }
+    }
+    None
+}
+
+/// The shell line that runs the demo, then reports how it ended and whether the terminal
+/// was left in raw mode, and stays alive so the pane can still be read.
+fn demo_command(args: &str) -> String {
+    let binary = env!("CARGO_BIN_EXE_threadviz");
+    format!(
+        "'{binary}' demo {args}; echo EXITED $?; \
+         if stty -a | grep -q -- -icanon; then echo TTY RAW; else echo TTY COOKED; fi; sleep 600"
+    )
+}
+
+/// The number of events the status bar shows.
+#[track_caller]
+fn events_shown(screen: &str) -> u64 {
+    let bar = screen.lines().rev().find(|line| line.contains(" events")).unwrap_or_else(|| panic!("{screen}"));
+    let before = &bar[..bar.find(" events").unwrap()];
+    before.rsplit(' ').next().unwrap().parse().unwrap_or_else(|_| panic!("an event count in {bar:?}"))
+}
+
+/// The table row of thread `name`.
+#[track_caller]
+fn row<'a>(screen: &'a str, name: &str) -> &'a str {
+    let cell = format!(" {name} ");
+    screen
+        .lines()
+        .find(|line| line.starts_with('│') && line.contains(&cell) && line.contains("  "))
+        .unwrap_or_else(|| panic!("no row for {name}:\n{screen}"))
+}
+
+/// Waits for the program to end, then checks that it left the terminal as it found it: main
+/// screen, cursor shown, no mouse reporting, canonical mode.
+#[track_caller]
+fn assert_exited_and_restored(tmux: &Tmux, code: i32) {
+    let screen = tmux.wait_for("the program's exit", |screen| screen.contains("TTY "));
+    assert!(screen.contains(&format!("EXITED {code}")), "exit code {code}:\n{screen}");
+    assert!(screen.contains("TTY COOKED"), "raw mode is switched off:\n{screen}");
+    assert!(!screen.contains("╭ Threads"), "the dashboard is gone with the alternate screen:\n{screen}");
+    assert_eq!(tmux.display("#{alternate_on}"), "0", "the alternate screen is left");
+    assert_eq!(tmux.display("#{cursor_flag}"), "1", "the cursor is shown again");
+    assert_eq!(tmux.display("#{mouse_any_flag}"), "0", "mouse reporting is off");
+}
+
+/// Starts the condition demo paused, slowed down so nothing moves unless stepped or resumed.
+fn paused_condition(test: &str, width: u16, height: u16) -> Tmux {
+    let tmux = Tmux::start(test, width, height, &demo_command("condition --paused --speed 0.1"));
+    tmux.wait_for("the paused dashboard", |screen| {
+        screen.contains("⏸ PAUSED") && screen.contains(" MainThread ") && screen.contains(" p ")
+    });
+    tmux
+}
+
+/// Presses `n` and waits until the screen shows `done`. A step asked for while the previous
+/// one is still under way is refused with a message; then `n` is pressed again. A thread that
+/// arrives at the pause gate sends no event, so the dashboard may not look again on its own:
+/// any other key makes it.
+#[track_caller]
+fn step(tmux: &Tmux, what: &str, done: impl Fn(&str) -> bool) -> String {
+    tmux.keys(&["n"]);
+    tmux.wait_for_with(what, done, |screen| {
+        let key = if screen.contains("is still finishing its step") { "n" } else { "x" };
+        tmux.keys(&[key]);
+    })
+}
+
+#[test]
+fn n_moves_exactly_one_operation_and_space_pauses_and_resumes() {
+    let tmux = paused_condition("step", 120, 40);
+    let before = tmux.settled();
+    assert_eq!(tmux.display("#{alternate_on}"), "1", "the dashboard draws on the alternate screen");
+    assert!(row(&before, "MainThread").contains("▷ READY"), "{before}");
+    for consumer in ["c1", "c2", "p"] {
+        assert!(row(&before, consumer).contains("· NEW"), "{before}");
+    }
+    let start = events_shown(&before);
+
+    // One step: the main thread starts c1 (two events: the step itself and the start), and c1
+    // runs to its first operation and waits there.
+    let after = step(&tmux, "c1 started and held", |screen| {
+        events_shown(screen) == start + 2 && row(screen, "c1").contains("▷ READY")
+    });
+    assert!(row(&after, "MainThread").contains("▷ READY"), "{after}");
+    assert!(row(&after, "c2").contains("· NEW") && row(&after, "p").contains("· NEW"), "{after}");
+    assert!(after.contains("Log 0 "), "nothing logged yet:\n{after}");
+    let after = tmux.settled();
+    assert_eq!(events_shown(&after), start + 2, "nothing else moved:\n{after}");
+
+    // The next step goes to the next ready thread, c1: its first line.
+    let after = step(&tmux, "c1's first log line", |screen| screen.contains("(c1        ) Starting consumer thread"));
+    assert!(after.contains("Log 1 "), "{after}");
+    assert_eq!(events_shown(&tmux.settled()), start + 4);
+
+    tmux.keys(&["Space"]);
+    tmux.wait_for("running", |screen| screen.contains("▶ LIVE") && !screen.contains("PAUSED"));
+    tmux.keys(&["Space"]);
+    tmux.wait_for("paused again", |screen| screen.contains("⏸ PAUSED") && !screen.contains("LIVE"));
+
+    tmux.keys(&["q"]);
+    assert_exited_and_restored(&tmux, 0);
+}
+
+#[test]
+fn stepping_alone_runs_the_demo_to_its_end() {
+    let tmux = paused_condition("step-to-end", 120, 40);
+    let mut screen = tmux.settled();
+    let mut steps = 0;
+    while !screen.contains(" ENDED ") {
+        steps += 1;
+        assert!(steps <= 100, "still not ended after 100 steps:\n{screen}");
+        let before = events_shown(&screen);
+        screen = step(&tmux, &format!("step {steps}"), |now| events_shown(now) > before || now.contains(" ENDED "));
+    }
+    for thread in ["MainThread", "c1", "c2", "p"] {
+        assert!(row(&screen, thread).contains("✓ DONE"), "{screen}");
+    }
+    assert!(screen.contains("(c2        ) Resource is available to consumer"), "{screen}");
+    tmux.keys(&["q"]);
+    assert_exited_and_restored(&tmux, 0);
+}
+
+#[test]
+fn r_restarts_the_demo_from_its_start_keeping_pause_and_speed() {
+    let tmux = paused_condition("restart", 120, 40);
+    let start = events_shown(&tmux.settled());
+    step(&tmux, "the first step", |screen| row(screen, "c1").contains("▷ READY"));
+    step(&tmux, "the second step", |screen| screen.contains("(c1        ) Starting consumer thread"));
+    tmux.keys(&["r"]);
+    let screen = tmux.wait_for_with(
+        "the demo from its start",
+        |screen| events_shown(screen) == start && row(screen, "MainThread").contains("▷ READY"),
+        |_| tmux.keys(&["x"]),
+    );
+    assert!(screen.contains("⏸ PAUSED  0.1x  t=0.0s"), "{screen}");
+    assert!(row(&screen, "c1").contains("· NEW") && screen.contains("Log 0 "), "{screen}");
+    tmux.keys(&["q"]);
+    assert_exited_and_restored(&tmux, 0);
+}
+
+#[test]
+fn the_help_and_notes_open_over_the_dashboard_and_escape_closes_them() {
+    let tmux = paused_condition("overlays", 120, 40);
+    tmux.keys(&["?"]);
+    tmux.wait_for("the key help", |screen| screen.contains("Keys (esc closes)") && screen.contains("pause / resume"));
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the help closed", |screen| !screen.contains("Keys (esc closes)"));
+    tmux.keys(&["l"]);
+    tmux.wait_for("the lesson notes", |screen| screen.contains("Lesson notes"));
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the notes closed", |screen| !screen.contains("Lesson notes"));
+    tmux.keys(&["q"]);
+    assert_exited_and_restored(&tmux, 0);
+}
+
+#[test]
+fn ctrl_c_quits_and_restores_the_terminal() {
+    let tmux = paused_condition("ctrl-c", 120, 40);
+    tmux.keys(&["C-c"]);
+    assert_exited_and_restored(&tmux, 0);
+}
+
+#[test]
+fn sigterm_quits_and_restores_the_terminal() {
+    let tmux = paused_condition("sigterm", 120, 40);
+    let pid = tmux.program_pid();
+    let killed = Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill runs");
+    assert!(killed.success());
+    assert_exited_and_restored(&tmux, 0);
+}
+
+#[test]
+fn q_quits_a_running_demo_too() {
+    let tmux = Tmux::start("running", 120, 40, &demo_command("condition --speed 0.1"));
+    tmux.wait_for("the running dashboard", |screen| screen.contains("▶ LIVE") && screen.contains(" c1 "));
+    tmux.keys(&["q"]);
+    assert_exited_and_restored(&tmux, 0);
+}
+
+#[test]
+fn resizing_redraws_for_the_new_size_down_to_the_too_small_screen_and_back() {
+    let tmux = paused_condition("resize", 120, 40);
+    tmux.wait_for("the wide layout", |screen| screen.contains(" WAITS FOR ") && screen.contains("╭ Source"));
+
+    tmux.resize(80, 24);
+    let narrow = tmux.wait_for("the narrow layout", |screen| screen.contains("HOLDS / WAITS FOR"));
+    assert_eq!(narrow.lines().count(), 24, "{narrow}");
+    assert!(narrow.lines().all(|line| line.chars().count() <= 80), "{narrow}");
+
+    tmux.resize(60, 15);
+    let small = tmux.wait_for("the too-small screen", |screen| screen.contains("terminal too small: 60x15"));
+    assert!(small.contains("needs at least 60x16"), "{small}");
+
+    tmux.resize(120, 40);
+    let wide = tmux.wait_for("the wide layout again", |screen| {
+        screen.contains(" WAITS FOR ") && screen.contains("╭ Source") && !screen.contains("too small")
+    });
+    assert!(wide.contains("⏸ PAUSED"), "{wide}");
+    tmux.keys(&["q"]);
+    assert_exited_and_restored(&tmux, 0);
+}
+
+/// The SGR parameters of every `ESC [ ... m` sequence in `text`.
+fn sgr_parameters(text: &str) -> Vec<u32> {
+    let mut parameters = Vec::new();
+    for sequence in text.split("\x1b[").skip(1) {
+        let Some(end) = sequence.find(|c: char| !(c.is_ascii_digit() || c == ';')) else { continue };
+        if sequence[end..].starts_with('m') {
+            parameters.extend(sequence[..end].split(';').filter_map(|number| number.parse::<u32>().ok()));
+        }
+    }
+    parameters
+}
+
+fn is_colour(parameter: u32) -> bool {
+    matches!(parameter, 30..=38 | 40..=48 | 90..=97 | 100..=107)
+}
+
+#[test]
+fn no_color_leaves_no_colour_on_screen_but_every_word() {
+    let command = format!("NO_COLOR=1 {}", demo_command("condition --paused --speed 0.1"));
+    let tmux = Tmux::start("no-color", 120, 40, &command);
+    tmux.wait_for("the paused dashboard", |screen| screen.contains("⏸ PAUSED") && screen.contains(" MainThread "));
+    tmux.settled();
+    let escaped = tmux.screen_with_escapes();
+    let colours: Vec<u32> = sgr_parameters(&escaped).into_iter().filter(|&p| is_colour(p)).collect();
+    assert!(colours.is_empty(), "no colour with NO_COLOR, found SGR {colours:?}:\n{escaped:?}");
+    let screen = tmux.screen();
+    assert!(screen.contains("▷ READY") && screen.contains("· NEW"), "{screen}");
+    tmux.keys(&["q"]);
+    assert_exited_and_restored(&tmux, 0);
+
+    // The same screen with colour on does use colour, so the check above can fail.
+    let tmux = Tmux::start("color", 120, 40, &format!("env -u NO_COLOR {}", demo_command("condition --paused")));
+    tmux.wait_for("the paused dashboard", |screen| screen.contains("⏸ PAUSED") && screen.contains(" MainThread "));
+    tmux.settled();
+    assert!(sgr_parameters(&tmux.screen_with_escapes()).into_iter().any(is_colour), "colour is on");
+}

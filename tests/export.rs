@@ -1,0 +1,174 @@
+//! Exports of a recorded demo: the Chrome trace is valid trace-event JSON with one named track
+//! per thread, state slices, instants and notify arrows; the asciicast has a valid header and
+//! frames in time order, each a whole screen.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use threadviz::catalog;
+use threadviz::export::{asciicast, chrome};
+use threadviz::record::{self, RecordTo, Recording};
+use threadviz::view::theme::{Theme, ThemeName};
+use threadviz::{EventKind, Session};
+
+#[derive(Clone, Default)]
+struct Memory(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Memory {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn recorded(name: &'static str) -> Recording {
+    let demo = catalog::find(name).unwrap();
+    let bytes = common::with_deadline(name, move || {
+        let session = Session::builder().speed(10.0).build();
+        let memory = Memory::default();
+        let recorder = RecordTo::writer(memory.clone(), name).attach(&session).unwrap();
+        session.run(demo.main);
+        recorder.finish().unwrap();
+        memory.0.lock().unwrap().clone()
+    });
+    record::read_bytes(&bytes, name).unwrap()
+}
+
+fn text(value: &Value) -> &str {
+    value.as_str().unwrap_or_default()
+}
+
+#[test]
+fn the_chrome_trace_has_a_named_track_per_thread_with_states_instants_and_arrows() {
+    let recording = recorded("condition");
+    let mut json = Vec::new();
+    chrome::write(&recording, &mut json).unwrap();
+    let trace: Value = serde_json::from_slice(&json).expect("valid JSON");
+    let events = trace["traceEvents"].as_array().expect("a traceEvents array");
+    let threads: BTreeMap<u64, String> = recording
+        .events
+        .iter()
+        .filter_map(|event| match &event.kind {
+            EventKind::ThreadCreated { tid, name, .. } => Some((u64::from(*tid), name.clone())),
+            _ => None,
+        })
+        .collect();
+    // Every event is well formed for its phase.
+    for event in events {
+        let phase = text(&event["ph"]);
+        assert!(["M", "X", "i", "s", "f"].contains(&phase), "{event}");
+        assert_eq!(event["pid"], 1, "{event}");
+        if phase != "M" {
+            assert!(event["ts"].is_u64(), "{event}");
+            assert!(threads.contains_key(&event["tid"].as_u64().unwrap()), "a known thread: {event}");
+        }
+        if phase == "X" {
+            assert!(event["dur"].is_u64(), "{event}");
+        }
+        if phase == "i" {
+            assert_eq!(event["s"], "t", "{event}");
+        }
+    }
+    let of_phase = |phase: &'static str| events.iter().filter(move |event| event["ph"] == phase);
+    // One thread_name track per thread, named as the thread.
+    let tracks: BTreeMap<u64, &str> = of_phase("M")
+        .filter(|event| event["name"] == "thread_name")
+        .map(|event| (event["tid"].as_u64().unwrap(), text(&event["args"]["name"])))
+        .collect();
+    assert_eq!(of_phase("M").filter(|event| event["name"] == "thread_name").count(), threads.len());
+    assert_eq!(tracks.len(), threads.len());
+    for (tid, name) in &threads {
+        assert_eq!(tracks[tid], name);
+    }
+    let tid_of = |name: &str| threads.iter().find(|(_, n)| n.as_str() == name).map(|(&tid, _)| tid).unwrap();
+    let states_of = |tid: u64| -> BTreeSet<&str> {
+        of_phase("X").filter(|event| event["tid"] == tid).map(|event| text(&event["name"])).collect()
+    };
+    assert!(states_of(tid_of("MainThread")).contains("SLEEPING"), "{:?}", states_of(tid_of("MainThread")));
+    for consumer in ["c1", "c2"] {
+        assert!(states_of(tid_of(consumer)).contains("WAITING"), "{consumer}: {:?}", states_of(tid_of(consumer)));
+    }
+    let instants: BTreeSet<&str> = of_phase("i").map(|event| text(&event["cat"])).collect();
+    assert!(
+        instants.contains("acquire") && instants.contains("release") && instants.contains("notify"),
+        "{instants:?}"
+    );
+    // notify_all wakes both consumers: an arrow from p to each.
+    let starts: BTreeMap<u64, &Value> = of_phase("s").map(|event| (event["id"].as_u64().unwrap(), event)).collect();
+    let finishes: BTreeMap<u64, &Value> = of_phase("f").map(|event| (event["id"].as_u64().unwrap(), event)).collect();
+    assert_eq!(starts.len(), 2);
+    assert_eq!(starts.keys().collect::<Vec<_>>(), finishes.keys().collect::<Vec<_>>());
+    let woken: BTreeSet<u64> = finishes.values().map(|event| event["tid"].as_u64().unwrap()).collect();
+    assert_eq!(woken, BTreeSet::from([tid_of("c1"), tid_of("c2")]));
+    for (id, start) in &starts {
+        assert_eq!(start["tid"], tid_of("p"));
+        assert!(start["ts"].as_u64() <= finishes[id]["ts"].as_u64(), "an arrow goes forward in time");
+    }
+}
+
+fn strip_colours(text: &str) -> String {
+    let mut plain = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
+}
+
+#[test]
+fn the_asciicast_has_a_valid_header_and_whole_screens_in_time_order() {
+    let recording = recorded("condition");
+    let options = asciicast::Options { width: 120, height: 40, theme: Theme::new(ThemeName::Dark, true) };
+    let mut cast = Vec::new();
+    let frames = asciicast::write(&recording, &options, &mut cast).unwrap();
+    let cast = String::from_utf8(cast).unwrap();
+    let mut lines = cast.lines();
+    let header: Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(header["version"], 2);
+    assert_eq!((header["width"].as_u64(), header["height"].as_u64()), (Some(120), Some(40)));
+    assert_eq!(header["timestamp"], recording.header.unix_time);
+    assert!(text(&header["title"]).contains("condition"));
+    let frames_read: Vec<(f64, String)> = lines
+        .map(|line| {
+            let frame: Value = serde_json::from_str(line).unwrap();
+            let frame = frame.as_array().unwrap();
+            assert_eq!(frame.len(), 3);
+            assert_eq!(frame[1], "o");
+            (frame[0].as_f64().unwrap(), frame[2].as_str().unwrap().to_owned())
+        })
+        .collect();
+    assert_eq!(frames_read.len(), frames);
+    assert!(frames > 5, "the demo changes the screen: {frames} frames");
+    let end = recording.end_us() as f64 / 1e6;
+    for pair in frames_read.windows(2) {
+        assert!(pair[0].0 <= pair[1].0, "times never decrease: {} then {}", pair[0].0, pair[1].0);
+        assert_ne!(pair[0].1, pair[1].1, "a frame is written only when the screen changed");
+    }
+    assert!(frames_read[0].0.abs() < 1e-9, "the first frame is at the start");
+    assert!((frames_read.last().unwrap().0 - end).abs() < 1e-9, "the last frame is at the end");
+    for (_, screen) in &frames_read {
+        assert!(screen.starts_with("\x1b[H"), "each frame homes the cursor");
+        assert_eq!(screen.matches("\r\n").count(), 39, "each frame is 40 rows");
+        assert!(screen.contains("\x1b[0;"), "with colours");
+    }
+    let last = strip_colours(&frames_read.last().unwrap().1);
+    assert!(last.contains("ENDED") && last.contains("c1") && last.contains("Resource is available"), "{last}");
+    assert!(last.lines().all(|row| row.chars().count() == 120), "every row is 120 columns");
+}

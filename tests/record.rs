@@ -1,0 +1,624 @@
+//! Recording and replaying: a recorded demo reads back to the very events and states the live
+//! run showed, rewinding is exact from any position, the reader survives any damage without
+//! panicking, and the command line reports bad recordings in one line with exit code 2.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command as Process, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use threadviz::app::replay::{Replay, Seek, showing};
+use threadviz::app::run::Controller;
+use threadviz::app::{App, Command, Msg};
+use threadviz::catalog;
+use threadviz::export::{asciicast, chrome};
+use threadviz::model::Model;
+use threadviz::record::{self, RecordTo, Recording, SNAPSHOT_EVERY, Snapshots};
+use threadviz::session::PauseState;
+use threadviz::sync::Lock;
+use threadviz::thread;
+use threadviz::view::theme::{Theme, ThemeName};
+use threadviz::{EventKind, Session, TraceEvent};
+
+use self::common::{WAIT, with_deadline};
+
+const SPEED: f64 = 10.0;
+
+/// A writer into memory that the test keeps a handle on.
+#[derive(Clone, Default)]
+struct Memory(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Memory {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A file under cargo's temporary directory for integration tests, unique to `name`.
+fn temp(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("record-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// Runs a catalogue demo at speed 10 with a recorder into memory and a lossless subscriber of
+/// the test's own; returns the recording's bytes and the events the subscriber saw.
+fn record_demo(name: &'static str) -> (Vec<u8>, Vec<TraceEvent>) {
+    let demo = catalog::find(name).unwrap();
+    with_deadline(name, move || {
+        let session = Session::builder().speed(SPEED).seed(3).build();
+        let memory = Memory::default();
+        let recorder = RecordTo::writer(memory.clone(), name).attach(&session).unwrap();
+        let live = session.subscribe();
+        session.run(demo.main);
+        let summary = recorder.finish().unwrap();
+        let events: Vec<TraceEvent> = live.receiver().iter().collect();
+        assert_eq!(summary.events, events.len() as u64);
+        assert!(summary.ended, "the recording holds the session's end");
+        let bytes = memory.0.lock().unwrap().clone();
+        (bytes, events)
+    })
+}
+
+/// Every state as the dashboard's model holds it, compared through its `Debug` rendering,
+/// which is deterministic (ordered maps, no addresses).
+fn state(model: &Model) -> String {
+    format!("{model:?}")
+}
+
+fn fold(events: &[TraceEvent]) -> Model {
+    let mut model = Model::new();
+    for event in events {
+        model.apply(event);
+    }
+    model
+}
+
+#[test]
+fn a_recorded_demo_reads_back_to_the_live_state_at_every_event() {
+    for name in ["condition", "producer-consumer", "barrier", "rlock"] {
+        let (bytes, live) = record_demo(name);
+        let recording = record::read_bytes(&bytes, name).unwrap();
+        assert_eq!(recording.header.format, record::FORMAT);
+        assert_eq!(recording.header.version, record::FORMAT_VERSION);
+        assert_eq!(recording.header.demo, name);
+        assert_eq!((recording.header.seed, recording.header.speed), (3, SPEED));
+        assert_eq!(recording.warning, None);
+        assert_eq!(recording.events, live, "{name}: the recording holds exactly the live events");
+        assert!(matches!(recording.events.last().unwrap().kind, EventKind::SessionEnded));
+        // Fold both streams side by side: the states agree after every event.
+        let snapshots = Snapshots::new(recording.events.clone().into());
+        let (mut shown, mut replayed) = (Model::new(), Model::new());
+        for (index, (live_event, recorded)) in live.iter().zip(&recording.events).enumerate() {
+            shown.apply(live_event);
+            replayed.apply(recorded);
+            assert_eq!(state(&replayed), state(&shown), "{name}: after event {}", live_event.seq);
+            assert_eq!(
+                state(&snapshots.model_at(index + 1)),
+                state(&shown),
+                "{name}: rewound to event {}",
+                live_event.seq
+            );
+        }
+    }
+}
+
+/// A program with thousands of events: three threads taking turns on a lock.
+fn busy_recording() -> Recording {
+    let bytes = with_deadline("busy program", || {
+        let session = Session::builder().speed(SPEED).build();
+        let memory = Memory::default();
+        let recorder = RecordTo::writer(memory.clone(), "busy").attach(&session).unwrap();
+        session.run(|| {
+            let lock = Lock::named("counter");
+            let workers: Vec<_> = (0..3)
+                .map(|_| {
+                    let lock = lock.clone();
+                    thread::spawn(move || {
+                        for round in 0..600 {
+                            let _held = lock.hold();
+                            if round % 100 == 0 {
+                                tracing::info!("round {round}");
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for worker in workers {
+                worker.join().unwrap();
+            }
+        });
+        recorder.finish().unwrap();
+        memory.0.lock().unwrap().clone()
+    });
+    record::read_bytes(&bytes, "busy.jsonl").unwrap()
+}
+
+#[test]
+fn rewinding_to_any_position_gives_the_state_a_fold_from_the_start_gives() {
+    let recording = busy_recording();
+    let events = &recording.events;
+    assert!(events.len() > 3 * SNAPSHOT_EVERY, "enough events to cross kept models: {}", events.len());
+    let snapshots = Snapshots::new(events.clone().into());
+    let mut rng = fastrand::Rng::with_seed(11);
+    let mut positions: Vec<usize> = (0..150).map(|_| rng.usize(0..=events.len())).collect();
+    positions.extend([0, 1, SNAPSHOT_EVERY - 1, SNAPSHOT_EVERY, SNAPSHOT_EVERY + 1, events.len()]);
+    positions.sort_unstable();
+    let mut model = Model::new();
+    let mut folded = 0;
+    for position in positions {
+        for event in &events[folded..position] {
+            model.apply(event);
+        }
+        folded = position;
+        assert_eq!(state(&snapshots.model_at(position)), state(&model), "after {position} events");
+    }
+}
+
+/// The dashboard's loop, by hand: a key into the app, its commands to the replay, the replies
+/// back, then whatever the replay sent down its channel folded in.
+fn press(app: &mut App, replay: &mut Replay, code: KeyCode) {
+    let commands = app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    settle(app, replay, commands);
+}
+
+fn settle(app: &mut App, replay: &mut Replay, commands: Vec<Command>) {
+    for command in commands {
+        if let Some(reply) = replay.apply(command) {
+            app.update(reply);
+        }
+    }
+    let events: Vec<TraceEvent> = replay.events().try_iter().collect();
+    app.update(Msg::Events(events));
+    let status = replay.status();
+    app.update(Msg::Status {
+        now_us: status.now_us,
+        pause: status.pause,
+        speed: status.speed,
+        dropped: status.dropped,
+        ready: status.ready,
+    });
+}
+
+fn paused_replay(recording: &Recording) -> (App, Replay) {
+    let replay = Replay::new(recording, 1.0, true).unwrap();
+    let app =
+        App::new(showing(&recording.header.demo, None), Theme::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
+    (app, replay)
+}
+
+#[test]
+fn a_step_back_then_a_step_forward_returns_to_the_identical_state() {
+    let recording = busy_recording();
+    let events = &recording.events;
+    let (mut app, mut replay) = paused_replay(&recording);
+    let mut rng = fastrand::Rng::with_seed(5);
+    for round in 0..60 {
+        // Somewhere in the recording, by sequence number or by share.
+        let seek =
+            if round % 2 == 0 { Seek::Seq(events[rng.usize(0..events.len())].seq) } else { Seek::Share(rng.f64()) };
+        settle(&mut app, &mut replay, vec![Command::Seek(seek)]);
+        let position = replay.position();
+        let here = fold(&events[..position]);
+        assert_eq!(state(&app.model), state(&here), "{seek:?} shows the state after {position} events");
+        press(&mut app, &mut replay, KeyCode::Char('b'));
+        let back = position.saturating_sub(1);
+        assert_eq!(replay.position(), back);
+        assert_eq!(state(&app.model), state(&fold(&events[..back])), "one back from {position}");
+        press(&mut app, &mut replay, KeyCode::Char('n'));
+        let forward = if position == 0 { 1 } else { position };
+        assert_eq!(replay.position(), forward);
+        assert_eq!(state(&app.model), state(&fold(&events[..forward])), "back and forth at {position}");
+    }
+}
+
+#[test]
+fn seeking_keys_move_by_tenths_and_to_either_end() {
+    let recording = busy_recording();
+    let len = recording.events.len();
+    let (mut app, mut replay) = paused_replay(&recording);
+    press(&mut app, &mut replay, KeyCode::Char('}'));
+    assert_eq!(replay.position(), len);
+    assert!(app.model.ended);
+    press(&mut app, &mut replay, KeyCode::Char('['));
+    assert_eq!(replay.position(), len - (len + 5) / 10);
+    press(&mut app, &mut replay, KeyCode::Char('{'));
+    assert_eq!(replay.position(), 0);
+    assert_eq!(state(&app.model), state(&Model::new()));
+    press(&mut app, &mut replay, KeyCode::Char('b'));
+    assert!(app.message.as_deref().unwrap().contains("start of the recording"), "{:?}", app.message);
+    press(&mut app, &mut replay, KeyCode::Char(']'));
+    assert_eq!(replay.position(), (len + 5) / 10);
+    // `:` then an event number goes right after that event.
+    let target = recording.events[len / 2].seq;
+    press(&mut app, &mut replay, KeyCode::Char(':'));
+    for digit in target.to_string().chars() {
+        press(&mut app, &mut replay, KeyCode::Char(digit));
+    }
+    assert!(app.message.as_deref().unwrap().contains(&target.to_string()), "the prompt shows the text");
+    press(&mut app, &mut replay, KeyCode::Enter);
+    assert_eq!(replay.position(), len / 2 + 1);
+    assert_eq!(app.model.events, (len / 2 + 1) as u64);
+    // Restart goes back to the start.
+    press(&mut app, &mut replay, KeyCode::Char('r'));
+    assert_eq!(replay.position(), 0);
+    assert_eq!(state(&app.model), state(&Model::new()));
+}
+
+#[test]
+fn stepping_a_selected_thread_moves_to_its_next_event() {
+    let (bytes, _) = record_demo("condition");
+    let recording = record::read_bytes(&bytes, "condition").unwrap();
+    let (mut app, mut replay) = paused_replay(&recording);
+    settle(&mut app, &mut replay, vec![Command::Step(Some(2))]);
+    let position = replay.position();
+    assert_eq!(recording.events[position - 1].thread, 2, "the last event shown is thread 2's");
+    assert!(recording.events[..position - 1].iter().all(|event| event.thread != 2), "its first one");
+    assert_eq!(state(&app.model), state(&fold(&recording.events[..position])));
+}
+
+#[test]
+fn playing_delivers_every_event_in_order_and_stops_at_the_end() {
+    let (bytes, _) = record_demo("condition");
+    let recording = record::read_bytes(&bytes, "condition").unwrap();
+    let replay = Replay::new(&recording, 10.0, false).unwrap();
+    let deadline = Instant::now() + WAIT;
+    let mut played = Vec::new();
+    while played.len() < recording.events.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let event = replay.events().recv_timeout(left).expect("the replay plays every event within the deadline");
+        played.push(event);
+    }
+    assert_eq!(played, recording.events);
+    common::wait_until("the replay stops at its end", || replay.status().pause == PauseState::Paused);
+    assert_eq!(replay.status().now_us, recording.end_us());
+}
+
+#[test]
+fn live_sessions_refuse_to_go_back_with_a_message() {
+    let demo = catalog::find("condition").unwrap();
+    let mut live = threadviz::app::live::Live::start(Arc::new(demo.main), threadviz::app::live::Launch::default());
+    for command in [Command::StepBack, Command::Seek(Seek::Share(0.5))] {
+        let reply = live.apply(command);
+        assert!(matches!(&reply, Some(Msg::Note(note)) if note.contains("replay")), "{reply:?}");
+    }
+    live.apply(Command::Quit);
+}
+
+#[test]
+fn a_recording_to_a_file_is_complete_when_the_recorder_is_dropped() {
+    let path = temp("dropped.jsonl");
+    let to = RecordTo::file(&path, "dropped").unwrap();
+    with_deadline("dropped recorder", move || {
+        let session = Session::new();
+        let recorder = to.attach(&session).unwrap();
+        session.run(|| tracing::info!("hello"));
+        // As on a panic: no finish, the drop flushes.
+        drop(recorder);
+    });
+    let recording = record::read(&path).unwrap();
+    assert!(matches!(recording.events.last().unwrap().kind, EventKind::SessionEnded), "{:?}", recording.events);
+    // A run killed mid-write leaves a cut-off last line: read with a warning.
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, &text[..text.len() - 10]).unwrap();
+    let cut = record::read(&path).unwrap();
+    assert_eq!(cut.events.len(), recording.events.len() - 1);
+    let warning = cut.warning.unwrap();
+    let lines = text.lines().count();
+    assert!(warning.contains(&format!("dropped.jsonl:{lines}: the last line is cut off")), "{warning}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Damage: arbitrary bytes and mutated recordings. The reader answers Ok or Err, never panics,
+// and whatever it accepts can be folded, rewound and exported.
+
+fn everything_downstream(recording: &Recording, render: bool) {
+    let snapshots = Snapshots::new(recording.events.clone().into());
+    let _ = snapshots.model_at(recording.events.len());
+    let _ = snapshots.model_at(recording.events.len() / 2);
+    let _ = chrome::trace(recording);
+    if render {
+        let options = asciicast::Options { width: 60, height: 16, theme: Theme::new(ThemeName::Dark, true) };
+        asciicast::write(recording, &options, io::sink()).unwrap();
+    }
+}
+
+#[test]
+fn arbitrary_bytes_never_make_the_reader_panic() {
+    let mut rng = fastrand::Rng::with_seed(2024);
+    let pieces: [&[u8]; 12] = [
+        b"{",
+        b"}",
+        b"\"",
+        b":",
+        b",",
+        b"\n",
+        b"[",
+        b"]",
+        b"\"format\":\"threadviz-recording\"",
+        b"\"version\":1",
+        b"\"seq\":",
+        b"\xff\xfe",
+    ];
+    for case in 0..4000 {
+        let mut bytes = Vec::new();
+        let length = rng.usize(0..300);
+        while bytes.len() < length {
+            if case % 2 == 0 {
+                bytes.push(rng.u8(..));
+            } else {
+                bytes.extend_from_slice(pieces[rng.usize(..pieces.len())]);
+            }
+        }
+        if let Ok(recording) = record::read_bytes(&bytes, "fuzz") {
+            everything_downstream(&recording, case % 400 == 0);
+        }
+    }
+}
+
+#[test]
+fn extreme_values_are_folded_rewound_and_exported_without_a_panic() {
+    const MAX: u64 = u64::MAX;
+    let kinds = [
+        r#"{"kind":"thread_created","tid":1,"name":"MainThread","daemon":false,"foreign":false}"#,
+        r#"{"kind":"thread_started","tid":1,"daemon":false}"#,
+        r#"{"kind":"thread_created","tid":4294967295,"name":"far","daemon":true,"foreign":true}"#,
+        r#"{"kind":"prim_created","prim":1,"name":"b","info":{"type":"barrier","parties":4294967295}}"#,
+        r#"{"kind":"barrier_arrive","prim":1,"index":4294967295}"#,
+        r#"{"kind":"barrier_pass","prim":1,"generation":18446744073709551615}"#,
+        r#"{"kind":"prim_created","prim":2,"name":"q","info":{"type":"queue","maxsize":18446744073709551615}}"#,
+        r#"{"kind":"task_done","prim":2,"unfinished":18446744073709551615}"#,
+        r#"{"kind":"put","prim":2,"item":"x","qsize":18446744073709551615}"#,
+        r#"{"kind":"got","prim":2,"item":"x","qsize":0}"#,
+        r#"{"kind":"prim_created","prim":3,"name":"s","info":{"type":"semaphore","initial":18446744073709551615,"bounded":true}}"#,
+        r#"{"kind":"acquired","prim":3,"count":18446744073709551615}"#,
+        r#"{"kind":"released","prim":3,"count":0}"#,
+        r#"{"kind":"requested","prim":3,"mode":{"timeout":18446744073709551615}}"#,
+        r#"{"kind":"sleep_begin","duration_us":18446744073709551615}"#,
+        r#"{"kind":"wait_begin","prim":1,"timeout_us":18446744073709551615}"#,
+        r#"{"kind":"join_begin","target":77,"timeout_us":18446744073709551615}"#,
+        r#"{"kind":"notified","prim":1,"n":18446744073709551615,"woken":[1,1,99]}"#,
+        r#"{"kind":"woken","prim":1,"notified":true}"#,
+        r#"{"kind":"acquired","prim":12345,"count":1}"#,
+        r#"{"kind":"log","level":"error","message":"a line"}"#,
+        r#"{"kind":"thread_exited","tid":1,"exit":{"how":"panicked","message":"boom"}}"#,
+        r#"{"kind":"session_ended"}"#,
+    ];
+    let header = r#"{"format":"threadviz-recording","version":1,"threadviz":"0","demo":"x","seed":0,"speed":1e-300,"started":"","unix_time":0}"#;
+    let mut text = format!("{header}\n");
+    let count = kinds.len() as u64;
+    for (index, kind) in (0_u64..).zip(kinds) {
+        // Time leaps: from 0 to the end of the clock.
+        let time = if index + 3 >= count { MAX - (count - 1 - index) } else { index * (MAX / 4 / count) };
+        let thread = if index % 5 == 4 { 4_294_967_295_u32 } else { 1 };
+        let seq = MAX - 1 - count + index;
+        writeln!(text, r#"{{"seq":{seq},"time_us":{time},"thread":{thread},"loc":null,"kind":{kind}}}"#).unwrap();
+    }
+    let recording = record::read_bytes(text.as_bytes(), "extreme.jsonl").unwrap();
+    assert_eq!(recording.events.len(), kinds.len());
+    everything_downstream(&recording, true);
+    let (mut app, mut replay) = paused_replay(&recording);
+    for key in ['}', 'b', '{', 'n', 'n', ']', '['] {
+        press(&mut app, &mut replay, KeyCode::Char(key));
+    }
+}
+
+type Mutation = fn(&mut fastrand::Rng, &str) -> Vec<u8>;
+
+fn lines_of(text: &str) -> Vec<&str> {
+    text.lines().collect()
+}
+
+fn joined(lines: &[&str]) -> Vec<u8> {
+    format!("{}\n", lines.join("\n")).into_bytes()
+}
+
+#[test]
+fn mutated_recordings_are_read_or_refused_never_a_panic() {
+    // A short recording keeps thousands of cases quick in a debug build.
+    let (bytes, _) = record_demo("condition");
+    let text = String::from_utf8(bytes).unwrap();
+    let mutations: [(&str, Mutation); 6] = [
+        ("truncate", |rng, text| text.as_bytes()[..rng.usize(0..=text.len())].to_vec()),
+        ("flip bits", |rng, text| {
+            let mut bytes = text.as_bytes().to_vec();
+            for _ in 0..rng.usize(1..4) {
+                let at = rng.usize(..bytes.len());
+                bytes[at] ^= 1 << rng.u32(0..8);
+            }
+            bytes
+        }),
+        ("change a digit", |rng, text| {
+            let mut bytes = text.as_bytes().to_vec();
+            let digits: Vec<usize> = (0..bytes.len()).filter(|&at| bytes[at].is_ascii_digit()).collect();
+            bytes[digits[rng.usize(..digits.len())]] = b'0' + rng.u8(0..10);
+            bytes
+        }),
+        ("drop a line", |rng, text| {
+            let mut lines = lines_of(text);
+            lines.remove(rng.usize(..lines.len()));
+            joined(&lines)
+        }),
+        ("duplicate a line", |rng, text| {
+            let mut lines = lines_of(text);
+            let at = rng.usize(..lines.len());
+            lines.insert(at, lines[at]);
+            joined(&lines)
+        }),
+        ("swap two lines", |rng, text| {
+            let mut lines = lines_of(text);
+            let (a, b) = (rng.usize(..lines.len()), rng.usize(..lines.len()));
+            lines.swap(a, b);
+            joined(&lines)
+        }),
+    ];
+    let mut rng = fastrand::Rng::with_seed(77);
+    let mut accepted = std::collections::BTreeMap::<&str, u32>::new();
+    for case in 0..2400 {
+        let (name, mutate) = mutations[case % mutations.len()];
+        let bytes = mutate(&mut rng, &text);
+        match record::read_bytes(&bytes, "mutated.jsonl") {
+            Ok(recording) => {
+                *accepted.entry(name).or_default() += 1;
+                everything_downstream(&recording, case % 400 == 0);
+            }
+            Err(error) => {
+                let message = error.to_string();
+                assert!(message.starts_with("mutated.jsonl:"), "{message}");
+                assert!(!message.contains('\n'), "{message}");
+            }
+        }
+    }
+    // A repeated line is always noticed; so is a swap, unless a line was swapped with itself.
+    assert_eq!(accepted.get("duplicate a line"), None);
+    assert!(accepted.get("swap two lines").copied().unwrap_or(0) < 40, "{accepted:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command line.
+
+fn threadviz(args: &[&str]) -> Output {
+    let mut child = Process::new(env!("CARGO_BIN_EXE_threadviz"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("threadviz {args:?} did not finish within {WAIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Exit code 2 and exactly one line on stderr, which contains every one of `parts`.
+fn assert_refused(output: &Output, parts: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    for part in parts {
+        assert!(stderr.contains(part), "`{part}` in {stderr}");
+    }
+}
+
+#[test]
+fn bad_recordings_are_refused_in_one_line_naming_the_file_and_the_line() {
+    let missing = temp("missing.jsonl");
+    let _ = std::fs::remove_file(&missing);
+    let missing = missing.to_str().unwrap();
+    assert_refused(&threadviz(&["replay", missing]), &[missing, "no such file"]);
+    assert_refused(&threadviz(&["export", missing, "--format", "chrome", "-o", "/dev/null"]), &[missing]);
+
+    let empty = temp("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    let empty = empty.to_str().unwrap();
+    assert_refused(&threadviz(&["replay", empty]), &[&format!("{empty}:1:"), "empty"]);
+
+    let foreign = temp("foreign.json");
+    std::fs::write(&foreign, "{\"name\": \"package\", \"version\": \"1.0\"}\n").unwrap();
+    let foreign = foreign.to_str().unwrap();
+    assert_refused(&threadviz(&["replay", foreign]), &[&format!("{foreign}:1:"), "not a threadviz recording"]);
+
+    let text = temp("text.txt");
+    std::fs::write(&text, "hello world\nthis is text\n").unwrap();
+    let text = text.to_str().unwrap();
+    assert_refused(&threadviz(&["export", text, "--format", "asciicast", "-o", "/dev/null"]), &[&format!("{text}:1:")]);
+
+    let (bytes, _) = record_demo("condition");
+    let good = String::from_utf8(bytes).unwrap();
+    let mut lines: Vec<&str> = good.lines().collect();
+    lines[4] = "{\"seq\": 3, \"time_us\": oops}";
+    let corrupt = temp("corrupt.jsonl");
+    std::fs::write(&corrupt, lines.join("\n") + "\n").unwrap();
+    let corrupt = corrupt.to_str().unwrap();
+    assert_refused(
+        &threadviz(&["export", corrupt, "--format", "chrome", "-o", "/dev/null"]),
+        &[&format!("{corrupt}:5:"), "not a threadviz event"],
+    );
+}
+
+#[test]
+fn the_command_line_records_plain_runs_and_exports_them() {
+    let recording = temp("plain.jsonl");
+    let path = recording.to_str().unwrap();
+    let output = threadviz(&["demo", "condition", "--plain", "--speed", "10", "--record", path]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Resource is available"), "the log still prints");
+    assert!(stderr.contains("recorded") && stderr.contains(path), "{stderr}");
+    let read = record::read(&recording).unwrap();
+    assert_eq!(read.header.demo, "condition");
+    assert!(matches!(read.events.last().unwrap().kind, EventKind::SessionEnded));
+
+    let trace = temp("plain.trace.json");
+    let output = threadviz(&["export", path, "--format", "chrome", "-o", trace.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&trace).unwrap()).unwrap();
+    assert!(json["traceEvents"].as_array().is_some_and(|events| !events.is_empty()));
+
+    let cast = temp("plain.cast");
+    let output =
+        threadviz(&["export", path, "--format", "asciicast", "--size", "100x30", "-o", cast.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let cast = std::fs::read_to_string(&cast).unwrap();
+    let header: serde_json::Value = serde_json::from_str(cast.lines().next().unwrap()).unwrap();
+    assert_eq!((header["width"].as_u64(), header["height"].as_u64()), (Some(100), Some(30)));
+
+    let output = threadviz(&["export", path, "--format", "asciicast", "--size", "big", "-o", "/dev/null"]);
+    assert_eq!(output.status.code(), Some(2), "a bad size is a usage error");
+    let output = threadviz(&["replay", path]);
+    assert_eq!(output.status.code(), Some(1), "replay without a terminal says so");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("needs a terminal"));
+    let output = threadviz(&["demo", "condition", "--plain", "--record", "/nonexistent/dir/r.jsonl"]);
+    assert_refused(&output, &["/nonexistent/dir/r.jsonl", "cannot create"]);
+}
+
+#[test]
+fn a_signal_stops_a_plain_recording_with_the_file_complete() {
+    let recording = temp("signalled.jsonl");
+    // A file left by an earlier run must not pass for this run's progress.
+    let _ = std::fs::remove_file(&recording);
+    let path = recording.to_str().unwrap().to_owned();
+    // Slow motion: the run would take 40 s; the signal comes once it has started.
+    let child = Process::new(env!("CARGO_BIN_EXE_threadviz"))
+        .args(["demo", "condition", "--plain", "--speed", "0.1", "--record", &path])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    common::wait_until("the recording has begun", || {
+        std::fs::read_to_string(&recording).is_ok_and(|text| text.lines().count() > 8)
+    });
+    let killed = Process::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    let output = rx.recv_timeout(WAIT).expect("threadviz stops after SIGTERM").unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    let read = record::read(&recording).unwrap();
+    assert_eq!(read.warning, None, "no line is cut off");
+    assert!(matches!(read.events.last().unwrap().kind, EventKind::SessionEnded), "the session's end is recorded");
+    assert!(stderr.contains(&format!("recorded {} events", read.events.len())), "{stderr}");
+}
