@@ -1122,3 +1122,101 @@ fn a_log_line_with_leading_spaces_and_accents_does_not_crash_the_log() {
     let screen = log_panel(&app_with_log("c1", "  éa"));
     assert!(screen.contains("éa"), "{screen}");
 }
+
+// Deadlock scenario: Thread-1 holds lock-a and wants lock-b; Thread-2 the other way round; the
+// main thread joins Thread-1.
+
+/// The two-lock deadlock, `lasted` tenths of a second after it closed.
+fn deadlock_app(pause: PauseState, lasted: u64) -> App {
+    let mut script = Script::new();
+    script
+        .prim(1, "lock-a", PrimInfo::Lock, 12)
+        .prim(2, "lock-b", PrimInfo::Lock, 13)
+        .spawn(T1, "Thread-1", 15)
+        .spawn(T2, "Thread-2", 16)
+        .at_line(MAIN, 17, EventKind::JoinBegin { target: T1, timeout_us: None })
+        .acquire(T1, 1, 1, 4)
+        .log(T1, 5, LogLevel::Info, "holding lock-a")
+        .acquire(T2, 2, 1, 4)
+        .log(T2, 5, LogLevel::Info, "holding lock-b")
+        .at_line(T1, 6, EventKind::SleepBegin { duration_us: 500_000 })
+        .at_line(T2, 6, EventKind::SleepBegin { duration_us: 500_000 })
+        .at(5)
+        .at_line(T1, 6, EventKind::SleepEnd)
+        .at_line(T2, 6, EventKind::SleepEnd)
+        .at_line(T1, 7, EventKind::Requested { prim: 2, mode: WaitMode::Blocking })
+        .at_line(T2, 7, EventKind::Requested { prim: 1, mode: WaitMode::Blocking });
+    let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
+    let commands = app.update(Msg::Events(script.take()));
+    assert!(commands.is_empty(), "a deadlock only just closed is not yet shown: {commands:?}");
+    let commands =
+        app.update(Msg::Status { now_us: (5 + lasted) * 100_000, pause, speed: 1.0, dropped: 0, ready: Vec::new() });
+    if pause == PauseState::Running && lasted >= 2 {
+        assert_eq!(commands, [Command::Pause], "a deadlock that lasted pauses the session");
+    }
+    app
+}
+
+#[test]
+fn a_deadlock_is_named_in_a_banner_and_its_rows_stand_out() {
+    let app = deadlock_app(PauseState::Paused, 3);
+    snapshot_both("deadlock_banner", &app);
+    let buf = render(&app, 120, 40);
+    let banner = "⚠ deadlock: Thread-1 holds lock-a and waits for lock-b, held by Thread-2, which waits for lock-a";
+    assert_eq!(find(&buf, banner).1, 0, "the banner is the top line");
+    assert_styled(&buf, banner, dark().banner());
+    for row in ["Thread-1   ■ BLOCKED", "Thread-2   ■ BLOCKED"] {
+        let (x, y) = find(&buf, row);
+        assert_eq!(buf[(x, y)].bg, dark().banner().bg.unwrap_or_default(), "`{row}` is highlighted");
+    }
+    // Without colour the banner is still set apart, reversed.
+    let plain = App { theme: Theme::new(ThemeName::Dark, false), ..app };
+    let buf = render(&plain, 80, 24);
+    assert!(buf[(1, 0)].modifier.contains(Modifier::REVERSED), "the banner is reversed without colour");
+}
+
+#[test]
+fn a_moment_that_only_looks_stuck_shows_no_banner() {
+    // A dropped event can make threads look stuck for an instant: the banner waits.
+    let app = deadlock_app(PauseState::Running, 1);
+    assert!(app.model.deadlock.is_some() && app.confirmed_deadlock().is_none());
+    assert!(find_all(&render(&app, 120, 40), "deadlock:").is_empty());
+}
+
+#[test]
+fn w_lists_who_waits_for_whom() {
+    let mut app = deadlock_app(PauseState::Paused, 3);
+    press(&mut app, KeyCode::Char('w'));
+    snapshot_both("wait_for", &app);
+    let buf = render(&app, 120, 40);
+    find(&buf, "⚠ Thread-1 waits for Lock lock-b, held by Thread-2");
+    find(&buf, "⚠ Thread-2 waits for Lock lock-a, held by Thread-1");
+    find(&buf, "⚠ MainThread joins Thread-1");
+}
+
+#[test]
+fn the_timeline_draws_a_lane_per_thread_with_states_and_marks() {
+    let mut app = deadlock_app(PauseState::Paused, 3);
+    // Focus the timeline, so that at 80x24 it shows in place of the primitives.
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Panel::Timeline);
+    snapshot_both("timeline", &app);
+    let buf = render(&app, 120, 40);
+    // Thread-1: acquires at 0 s (mark), logs, sleeps, then is blocked from 0.5 s on.
+    let lane = row_of(&buf, "│Thread-1   ");
+    assert!(lane.contains("SSSS") && lane.contains("BBB"), "sleeping then blocked: {lane}");
+    assert!(lane.contains('•') || lane.contains('a'), "the acquire and log marks show: {lane}");
+    let blocked_colour = dark().state(&ThreadState::Blocked { prim: 0, until_us: None }).fg.unwrap_or_default();
+    let (_, y) = find(&buf, "│Thread-1   ");
+    let (x, _) = find_all(&buf, "BBB").into_iter().find(|&(_, row)| row == y).expect("Thread-1's lane is blocked");
+    assert_eq!(buf[(x, y)].fg, blocked_colour, "blocked lanes are in the blocked colour");
+    // Zooming in shows less time per column.
+    press(&mut app, KeyCode::Char('>'));
+    assert!(app.timeline_scale_us < 100_000);
+    // Scrolling the log back to a line highlights its mark and moves the timeline there.
+    let mut app = deadlock_app(PauseState::Paused, 3);
+    app.focus = Panel::Log;
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.selected_log_line().map(|line| line.message.as_str()), Some("holding lock-a"));
+    snapshot_both("timeline_linked_to_log", &app);
+}

@@ -429,3 +429,22 @@ fn no_color_leaves_no_colour_on_screen_but_every_word() {
     tmux.settled();
     assert!(sgr_parameters(&tmux.screen_with_escapes()).into_iter().any(is_colour), "colour is on");
 }
+
+#[test]
+fn the_deadlock_demo_shows_the_banner_and_pauses() {
+    let tmux = Tmux::start("deadlock", 120, 40, &demo_command("deadlock"));
+    let screen = tmux.wait_for("the deadlock banner", |screen| screen.contains("⚠ deadlock:"));
+    assert!(
+        screen.contains("Thread-1 holds lock-a and waits for lock-b, held by Thread-2, which waits for lock-a"),
+        "the banner names the cycle:\n{screen}"
+    );
+    // The session pauses by itself so the lecturer can explain.
+    let screen = tmux.wait_for("the automatic pause", |screen| screen.contains("⏸ PAUSED"));
+    for thread in ["2 Thread-1", "3 Thread-2"] {
+        assert!(row(&screen, thread).contains("■ BLOCKED"), "{screen}");
+    }
+    tmux.keys(&["w"]);
+    tmux.wait_for("the wait-for view", |screen| screen.contains("Who waits for whom"));
+    tmux.keys(&["q"]);
+    assert_exited_and_restored(&tmux, 0);
+}

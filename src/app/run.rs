@@ -108,7 +108,7 @@ pub fn run<B: Backend>(
         let shown = (now_us / 100_000, pause, speed.to_bits(), dropped, ready.clone());
         if last_status.as_ref() != Some(&shown) {
             last_status = Some(shown);
-            app.update(Msg::Status { now_us, pause, speed, dropped, ready });
+            dispatch(app, controller, Msg::Status { now_us, pause, speed, dropped, ready });
             dirty = true;
         }
         if app.quit {
