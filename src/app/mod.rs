@@ -160,6 +160,8 @@ pub struct App {
     pub timeline_scale_us: u64,
     /// Demo time at the timeline's right edge; None follows the present.
     pub timeline_end_us: Option<u64>,
+    /// Whether a recording is shown rather than a live program (the badge says so).
+    pub replay: bool,
     /// The kernel's latest view of the OS threads, by OS thread id (empty where unavailable).
     pub kernel: std::collections::BTreeMap<u32, crate::kernel::KernelSample>,
     /// The deadlock (by the sequence number it was found at) the session was paused for, so
@@ -211,6 +213,7 @@ impl App {
             timeline_end_us: None,
             paused_for_deadlock: None,
             kernel: std::collections::BTreeMap::new(),
+            replay: false,
             message: None,
             prompt: None,
             size: (80, 24),

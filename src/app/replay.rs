@@ -359,6 +359,7 @@ pub fn replay(recording: &Recording, theme: Theme, speed: f64, paused: bool) -> 
     terminal::spawn_signals(sender);
     let status = replay.status();
     let mut app = App::new(showing(&recording.header.demo, Some("(replay)")), theme, status.pause, status.speed);
+    app.replay = true;
     let size = terminal.size()?;
     app.size = (size.width, size.height);
     let result = run(&mut terminal, &mut app, &input, &mut replay);

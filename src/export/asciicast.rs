@@ -73,6 +73,7 @@ pub fn write(recording: &Recording, options: &Options, mut out: impl Write) -> i
     serde_json::to_writer(&mut out, &meta)?;
     out.write_all(b"\n")?;
     let mut app = App::new(showing(&header.demo, None), options.theme, PauseState::Running, header.speed);
+    app.replay = true;
     app.size = (options.width, options.height);
     let area = Rect::new(0, 0, options.width, options.height);
     let events = &recording.events;

@@ -20,7 +20,7 @@ use crossbeam_channel::{Receiver, Sender, TrySendError};
 use crossbeam_utils::CachePadded;
 use parking_lot::{Condvar, Mutex};
 
-use super::{LISTENING, SessionInner};
+use super::{COLD, LISTENING, SessionInner};
 use crate::event::{EventKind, SourceLoc, Tid, TraceEvent};
 
 /// Events one thread may have in flight before the collector drains them.
@@ -30,6 +30,10 @@ const HOT_TICK: Duration = Duration::from_millis(1);
 const IDLE_TICK: Duration = Duration::from_millis(16);
 /// Empty ticks after which stamps are read from the precise clock again.
 const COOL_AFTER: u32 = 20;
+/// Empty ticks (about a second) after which the collector sleeps long, until an event wakes
+/// it: a paused or idle program then costs no measurable CPU.
+const COLD_AFTER: u32 = 60;
+const COLD_TICK: Duration = Duration::from_millis(500);
 
 #[derive(Debug)]
 struct Subscriber {
@@ -233,6 +237,7 @@ impl Emitter {
             slot.fill_from_iter(std::iter::once(TraceEvent { seq, time_us, thread: writer.tid, loc, kind }));
             true
         });
+        session.emitter.wake_if_cold(session);
         if pushed != Ok(true)
             && let (Some(kind), Some(loc)) = (kind, loc)
         {
@@ -254,6 +259,20 @@ impl Emitter {
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
         let time_us = self.stamp(session);
         direct.push(TraceEvent { seq, time_us, thread, loc, kind });
+        drop(direct);
+        self.wake_if_cold(session);
+    }
+
+    /// Wakes a collector sleeping long. The flag shares its cache line with the listening flag
+    /// every operation reads anyway, so a warm collector costs the emitter nothing more.
+    fn wake_if_cold(&self, session: &SessionInner) {
+        if session.flags.load(Ordering::Relaxed) & COLD != 0 {
+            session.flags.fetch_and(!COLD, Ordering::SeqCst);
+            // Under the lock: the collector checks the flag and starts waiting under it too,
+            // so this wake-up cannot fall between the two.
+            let _guard = self.tick_lock.lock();
+            self.tick.notify_all();
+        }
     }
 
     /// Moves everything emitted so far towards the subscribers; the number delivered.
@@ -367,6 +386,12 @@ fn collect(session: &Arc<SessionInner>) {
                 emitter.recent.hot.store(false, Ordering::Relaxed);
             }
         }
+        let cold = empty_ticks > COLD_AFTER;
+        if cold {
+            session.flags.fetch_or(COLD, Ordering::SeqCst);
+        } else if empty_ticks == 0 {
+            session.flags.fetch_and(!COLD, Ordering::SeqCst);
+        }
         if !emitter.has_subscribers() {
             session.flags.fetch_and(!LISTENING, Ordering::SeqCst);
             emitter.recent.hot.store(false, Ordering::Relaxed);
@@ -377,9 +402,17 @@ fn collect(session: &Arc<SessionInner>) {
             std::thread::yield_now();
             continue;
         }
-        let tick = if emitter.recent.hot.load(Ordering::Relaxed) { HOT_TICK } else { IDLE_TICK };
+        let tick = match (cold, emitter.recent.hot.load(Ordering::Relaxed)) {
+            (true, _) => COLD_TICK,
+            (false, true) => HOT_TICK,
+            (false, false) => IDLE_TICK,
+        };
         let mut lock = emitter.tick_lock.lock();
-        emitter.tick.wait_for(&mut lock, tick);
+        // An emitter that found the flag set clears it, then notifies under this lock: either
+        // the flag is already clear here (no wait), or the notification comes during the wait.
+        if !(cold && session.flags.load(Ordering::SeqCst) & COLD == 0) {
+            emitter.tick.wait_for(&mut lock, tick);
+        }
     }
 }
 

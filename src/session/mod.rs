@@ -33,6 +33,8 @@ pub(crate) const LISTENING: u8 = 1;
 pub(crate) const GATED: u8 = 2;
 /// The session is shutting down: killed daemons unwind at their next operation.
 pub(crate) const SHUTDOWN: u8 = 4;
+/// Set: the event collector is idle and sleeps long; the next event wakes it.
+pub(crate) const COLD: u8 = 8;
 
 #[derive(Debug, Default)]
 struct PrimCounters {

@@ -20,6 +20,7 @@ pub fn badge(app: &App) -> String {
         return " ENDED ".to_owned();
     }
     match app.pause {
+        PauseState::Running if app.replay => " ▶ REPLAY ".to_owned(),
         PauseState::Running => " ▶ LIVE ".to_owned(),
         PauseState::Paused => " ⏸ PAUSED ".to_owned(),
         PauseState::Stepping(tid) => format!(" ⏭ STEPPING {} ", app.model.thread_name(tid)),
