@@ -3,9 +3,11 @@
 //! shell completions, and `--help` on every subcommand. Every run has a deadline.
 #![allow(clippy::unwrap_used, clippy::doc_markdown)]
 
+mod common;
+
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::CommandFactory;
 use threadviz::catalog::DEMOS;
@@ -57,18 +59,7 @@ fn threadviz_with(args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut text = String::new();
         err.read_to_string(&mut text).map(|_| text)
     });
-    let deadline = Instant::now() + DEADLINE;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("`threadviz {}` did not end within {DEADLINE:?}", args.join(" "));
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status = common::wait_child(&mut child, &format!("`threadviz {}`", args.join(" ")), DEADLINE);
     Run {
         code: status.code(),
         stdout: stdout.join().unwrap().expect("stdout is UTF-8"),

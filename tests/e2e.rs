@@ -6,6 +6,8 @@
 //! tmux is required: without it these tests fail rather than pass unseen.
 #![allow(clippy::unwrap_used, clippy::doc_markdown)]
 
+mod common;
+
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -33,18 +35,7 @@ fn tmux_raw(args: &[&str]) -> String {
              (e.g. `apt-get install tmux`)"
         ),
     };
-    let deadline = Instant::now() + DEADLINE;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("`tmux {}` did not return within {DEADLINE:?}", args.join(" "));
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
+    let status = common::wait_child(&mut child, &format!("`tmux {}`", args.join(" ")), DEADLINE);
     let mut stdout = String::new();
     let mut stderr = String::new();
     child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();

@@ -6,29 +6,14 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{self, Write};
-use std::sync::{Arc, Mutex};
 
+use common::Memory;
 use serde_json::Value;
 use threadviz::catalog;
 use threadviz::export::{asciicast, chrome};
 use threadviz::record::{self, RecordTo, Recording};
 use threadviz::view::theme::{Theme, ThemeName};
 use threadviz::{EventKind, Session};
-
-#[derive(Clone, Default)]
-struct Memory(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Memory {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 fn recorded(name: &'static str) -> Recording {
     let demo = catalog::find(name).unwrap();

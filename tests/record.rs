@@ -6,11 +6,11 @@
 mod common;
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Output, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use threadviz::app::replay::{Replay, Seek, showing};
@@ -26,24 +26,9 @@ use threadviz::thread;
 use threadviz::view::theme::{Theme, ThemeName};
 use threadviz::{EventKind, Session, TraceEvent};
 
-use self::common::{WAIT, with_deadline};
+use self::common::{Memory, WAIT, with_deadline};
 
 const SPEED: f64 = 10.0;
-
-/// A writer into memory that the test keeps a handle on.
-#[derive(Clone, Default)]
-struct Memory(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Memory {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 /// A file under cargo's temporary directory for integration tests, unique to `name`.
 fn temp(name: &str) -> PathBuf {
@@ -497,17 +482,8 @@ fn threadviz(args: &[&str]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("threadviz {args:?} did not finish within {WAIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    common::wait_child(&mut child, &format!("threadviz {args:?}"), WAIT);
+    child.wait_with_output().unwrap()
 }
 
 /// Exit code 2 and exactly one line on stderr, which contains every one of `parts`.

@@ -445,13 +445,12 @@ impl App {
                 let step = self.timeline_scale_us * PAN_COLUMNS;
                 let end = if action == Action::Earlier { end.saturating_sub(step) } else { end + step };
                 self.timeline_end_us = (end < self.now_us).then_some(end);
-                self.log_back = match self.timeline_end_us {
-                    None => 0,
-                    Some(end) => {
-                        let shown = self.model.log.partition_point(|line| line.time_us <= end);
-                        self.model.log.len() - shown.max(1).min(self.model.log.len())
-                    }
-                };
+                // The log's bottom line becomes the last one at or before the edge (the first
+                // line if none is).
+                self.log_back = self.timeline_end_us.map_or(0, |end| {
+                    let up_to_end = self.model.log.partition_point(|line| line.time_us <= end);
+                    self.model.log.len().saturating_sub(up_to_end.max(1))
+                });
             }
             _ => {}
         }

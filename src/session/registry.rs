@@ -123,7 +123,9 @@ impl ThreadRecord {
     /// The thread stops running for now (it blocks, sleeps, is held at the gate, or ends).
     /// The first time, the thread that started it is told (see `Thread::start`).
     pub(crate) fn yielded(&self) {
-        if self.yield_pending.swap(false, Ordering::AcqRel)
+        // A plain load first: after the first yield this is every block's only cost.
+        if self.yield_pending.load(Ordering::Acquire)
+            && self.yield_pending.swap(false, Ordering::AcqRel)
             && let Some(to) = self.first_yield.lock().take()
         {
             // The starter may have stopped listening (it waits a few milliseconds at most).

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 pub use self::error::ThreadError;
 pub use self::timer::{Timer, TimerBuilder};
-use crate::event::{EventKind, ExitKind, micros};
+use crate::event::{EventKind, ExitKind, SourceLoc, micros};
 use crate::session::context::{self, Killed};
 use crate::session::registry::{Life, ThreadRecord};
 use crate::session::wait::{Outcome, block_on};
@@ -151,22 +151,24 @@ impl Thread {
         // new thread then keeps running until it blocks or the 5 ms switch interval passes,
         // which is why the tutorials' output always shows a new thread's first lines before
         // the starter's next ones; waiting for its first yield, for as long, does the same.
-        // The started signal carries the new thread's OS id, which only the new thread can
-        // read, for the ThreadStarted event; the new thread then waits until that event is
-        // out, so none of its own events can come before it.
-        let (started, has_started) = crossbeam_channel::bounded::<Option<u32>>(1);
-        let (go, may_go) = crossbeam_channel::bounded::<()>(1);
+        // The ThreadStarted event carries the new thread's OS id, which only the new thread can
+        // read: it sends the event on its starter's behalf before anything of its own, and
+        // the starter waits for that, so the event keeps its place in the starter's stream.
+        let started_by = session.listening().then(|| context::tid_in(&session));
+        let (started, has_started) = crossbeam_channel::bounded::<()>(1);
         let (first_yield, has_yielded) = crossbeam_channel::bounded::<()>(1);
         self.record.tell_first_yield(first_yield);
         let spawned = std::thread::Builder::new().name(self.record.name()).spawn(move || {
             let _dispatch = tracing::dispatcher::set_default(&dispatch);
             context::set_ident(ident);
             context::bind(Some(record.clone()));
-            let os_tid = if record.session.listening() { crate::kernel::current_os_tid() } else { None };
-            // The receiver waits in start(); if it is gone the send simply does nothing, and
-            // neither does the wait for a go that can then never come.
-            let _ = started.send(os_tid);
-            let _ = may_go.recv();
+            if let Some(starter) = started_by.filter(|_| record.session.listening()) {
+                let os_tid = crate::kernel::current_os_tid();
+                let kind = EventKind::ThreadStarted { tid: record.tid, daemon: record.is_daemon(), os_tid };
+                record.session.emit_as(starter, Some(SourceLoc::from_location(loc)), kind);
+            }
+            // The receiver waits in start(); if it is gone the send simply does nothing.
+            let _ = started.send(());
             let result = std::panic::catch_unwind(AssertUnwindSafe(move || {
                 if let Some(target) = target {
                     target();
@@ -186,12 +188,7 @@ impl Thread {
             return Err(misuse(&session, loc, ThreadError::Spawn(error.to_string())));
         }
         // Only fails if the new thread died before binding, which it cannot without a send.
-        let os_tid = has_started.recv().ok().flatten();
-        session.emit_lifecycle(
-            Some(loc),
-            EventKind::ThreadStarted { tid: self.record.tid, daemon: self.record.is_daemon(), os_tid },
-        );
-        let _ = go.send(());
+        let _ = has_started.recv();
         let _ = has_yielded.recv_timeout(SWITCH_INTERVAL);
         leave(&session);
         Ok(())

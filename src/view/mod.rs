@@ -94,26 +94,27 @@ impl Widget for &App {
             } else {
                 rest
             };
-            let in_place =
-                |panel| if self.focus == panel && (panel == Panel::Source || !band) { panel } else { Panel::Prims };
-            if main.width >= 110 {
+            // What shows where the primitives do: a focused panel that has no place of its own.
+            let wide = main.width >= 110;
+            let in_prims_place = match self.focus {
+                Panel::Source if !wide => Panel::Source,
+                Panel::Timeline if !band => Panel::Timeline,
+                _ => Panel::Prims,
+            };
+            if wide {
                 let [left, right] =
                     Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(bottom);
                 let prims = prims::height(self, left.width.saturating_sub(2), left.height / 2).saturating_add(2);
                 let prims = prims.clamp(3, left.height / 2);
                 let [upper, lower] = Layout::vertical([Constraint::Length(prims), Constraint::Min(0)]).areas(left);
-                render_panel(self, in_place(Panel::Timeline), upper, buf);
+                render_panel(self, in_prims_place, upper, buf);
                 render_panel(self, Panel::Log, lower, buf);
                 render_panel(self, Panel::Source, right, buf);
             } else {
-                // Narrow: the source or the timeline show in place of the primitives when focused.
+                // Narrow: no room for the source beside the log.
                 let [left, right] =
                     Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
-                let first = match self.focus {
-                    Panel::Source => Panel::Source,
-                    _ => in_place(Panel::Timeline),
-                };
-                render_panel(self, first, left, buf);
+                render_panel(self, in_prims_place, left, buf);
                 render_panel(self, Panel::Log, right, buf);
             }
         }

@@ -4,7 +4,7 @@
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::event::Tid;
-use crate::model::ThreadState;
+use crate::model::{LaneState, ThreadState};
 
 /// The themes `--theme` offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -66,20 +66,26 @@ impl Theme {
     /// The style of a thread state's word and symbol.
     #[must_use]
     pub fn state(self, state: &ThreadState) -> Style {
+        self.lane(LaneState::of(state))
+    }
+
+    /// The style of a kind of state: the table's state column and the timeline's lanes alike.
+    #[must_use]
+    pub fn lane(self, state: LaneState) -> Style {
         let light = self.name == ThemeName::Light;
         let style = match state {
-            ThreadState::New => self.fg(Color::Gray).add_modifier(Modifier::DIM),
-            ThreadState::Running => {
+            LaneState::New => self.fg(Color::Gray).add_modifier(Modifier::DIM),
+            LaneState::Running => {
                 self.fg(if light { Color::Green } else { Color::LightGreen }).add_modifier(Modifier::BOLD)
             }
-            ThreadState::Sleeping { .. } => self.fg(if light { Color::Blue } else { Color::LightBlue }),
-            ThreadState::Blocked { .. } => {
+            LaneState::Sleeping => self.fg(if light { Color::Blue } else { Color::LightBlue }),
+            LaneState::Blocked => {
                 self.fg(if light { Color::Red } else { Color::LightRed }).add_modifier(Modifier::BOLD)
             }
-            ThreadState::Waiting { .. } => self.fg(if light { Color::Indexed(130) } else { Color::Yellow }),
-            ThreadState::Done => self.fg(Color::DarkGray),
-            ThreadState::Killed => self.fg(Color::Magenta).add_modifier(Modifier::CROSSED_OUT),
-            ThreadState::Panicked { .. } => self.fg(Color::Red).add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            LaneState::Waiting => self.fg(if light { Color::Indexed(130) } else { Color::Yellow }),
+            LaneState::Done => self.fg(Color::DarkGray),
+            LaneState::Killed => self.fg(Color::Magenta).add_modifier(Modifier::CROSSED_OUT),
+            LaneState::Panicked => self.fg(Color::Red).add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
         };
         self.bold_if_contrast(style)
     }

@@ -9,21 +9,7 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use super::{block, seconds};
 use crate::app::App;
-use crate::model::{LaneState, Mark, ThreadState, WaitTarget};
-
-/// A table state standing for each lane state, to colour lanes like the table's state column.
-fn colour_of(state: LaneState) -> ThreadState {
-    match state {
-        LaneState::New => ThreadState::New,
-        LaneState::Running => ThreadState::Running,
-        LaneState::Sleeping => ThreadState::Sleeping { until_us: 0 },
-        LaneState::Blocked => ThreadState::Blocked { prim: 0, until_us: None },
-        LaneState::Waiting => ThreadState::Waiting { on: WaitTarget::Shutdown, until_us: None },
-        LaneState::Done => ThreadState::Done,
-        LaneState::Killed => ThreadState::Killed,
-        LaneState::Panicked => ThreadState::Panicked { message: String::new() },
-    }
-}
+use crate::model::Mark;
 
 /// The demo time at the right edge: the present, a moment the user panned to, or just after
 /// the log line picked in the log.
@@ -91,7 +77,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             } else {
                 model.timeline.state_at(thread.tid, to.saturating_sub(1).min(app.now_us))
             };
-            let state_style = state.map_or_else(Style::new, |state| theme.state(&colour_of(state)));
+            let state_style = state.map_or_else(Style::new, |state| theme.lane(state));
             let span = match (shown, state) {
                 (Some(mark), _) if Some(mark.seq) == picked => {
                     Span::styled(mark.kind.symbol().to_string(), theme.selected().add_modifier(Modifier::REVERSED))

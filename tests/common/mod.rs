@@ -6,7 +6,10 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::doc_markdown)]
 
 use std::fmt::Debug;
+use std::io::{self, Write};
 use std::panic::{self, AssertUnwindSafe};
+use std::process::{Child, ExitStatus};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
@@ -281,4 +284,36 @@ pub fn assert_nothing_arrives<T: Debug>(rx: &Receiver<T>, what: &str) {
 #[track_caller]
 pub fn sleep_ms(ms: u64) {
     thread::sleep(Duration::from_millis(ms));
+}
+
+/// Waits for the process `child` to end; kills it and fails the test, naming `what`, if it has
+/// not ended within `limit`.
+pub fn wait_child(child: &mut Child, what: &str, limit: Duration) -> ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A writer into memory that the test keeps a handle on (a clone writes to the same bytes).
+#[derive(Clone, Default)]
+pub struct Memory(pub Arc<Mutex<Vec<u8>>>);
+
+impl Write for Memory {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
