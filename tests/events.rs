@@ -587,6 +587,60 @@ fn dropping_the_last_subscription_stops_building_events() {
 }
 
 #[test]
+fn racing_releases_of_one_held_lock_report_exactly_one_release_each_time() {
+    const ROUNDS: usize = 50;
+    const RELEASERS: usize = 3;
+    let ((prim, wins), events) = in_watched_session(|watch| {
+        let lock = Lock::named("L");
+        let prim = watch.prim("L");
+        // A plain barrier, so that the race itself is not slowed down by instrumentation.
+        let start = Arc::new(std::sync::Barrier::new(RELEASERS + 1));
+        let done = Arc::new(std::sync::Barrier::new(RELEASERS + 1));
+        let wins = Arc::new(AtomicUsize::new(0));
+        let releasers: Vec<_> = (0..RELEASERS)
+            .map(|_| {
+                let (lock, start, done, wins) = (lock.clone(), start.clone(), done.clone(), wins.clone());
+                spawn_worker(move || {
+                    for _ in 0..ROUNDS {
+                        start.wait();
+                        if lock.release().is_ok() {
+                            wins.fetch_add(1, Ordering::Relaxed);
+                        }
+                        done.wait();
+                    }
+                })
+            })
+            .collect();
+        for round in 1..=ROUNDS {
+            lock.acquire();
+            start.wait();
+            done.wait();
+            assert_eq!(wins.load(Ordering::Relaxed), round, "exactly one releaser wins each round");
+            assert!(!lock.locked());
+        }
+        for releaser in releasers {
+            releaser.join();
+        }
+        (prim, wins.load(Ordering::Relaxed))
+    });
+    assert_eq!(wins, ROUNDS);
+    let about_lock = about_prim(&events, prim);
+    let released = about_lock.iter().filter(|(_, kind)| matches!(kind, EventKind::Released { .. })).count();
+    let refused = about_lock.iter().filter(|(_, kind)| matches!(kind, EventKind::Misuse { .. })).count();
+    assert_eq!((released, refused), (ROUNDS, ROUNDS * (RELEASERS - 1)));
+    // Each acquire is followed by its one release before the next acquire.
+    let protocol: Vec<&str> = lock_protocol(&events, prim)
+        .iter()
+        .filter_map(|(_, kind)| match kind {
+            EventKind::Acquired { .. } => Some("acquired"),
+            EventKind::Released { .. } => Some("released"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(protocol, ["acquired", "released"].repeat(ROUNDS));
+}
+
+#[test]
 fn misuse_is_reported_with_pythons_message() {
     let ((lock, cv), events) = in_watched_session(|watch| {
         let lock = Lock::named("L");

@@ -59,7 +59,7 @@ pub enum PrimState {
     Queue {
         /// Capacity (0: unbounded).
         maxsize: u64,
-        /// The first items (at most [`QUEUE_ITEMS_SHOWN`]), formatted.
+        /// The first items (at most `QUEUE_ITEMS_SHOWN`), formatted.
         items: VecDeque<String>,
         /// Exact number of items.
         qsize: u64,

@@ -2,15 +2,17 @@
 //!
 //! Each thread pushes its events into its own lock-free ring: no lock is shared with other
 //! threads, so instrumentation never blocks the watched program, and an event costs one atomic
-//! increment (its sequence number) and a push. A collector thread merges the rings back into
-//! sequence order and fans the events out to subscribers: lossless ones (recorders, plain
-//! output, tests) and lossy ones (the dashboard) that drop and count instead of holding
-//! anything up. A ring that is full drops the new event before it gets a sequence number and
-//! counts it ([`Session::lost_events`](crate::Session::lost_events)); thread lifecycle events
-//! never take that path, so the model can always tell which threads exist.
+//! increment (its sequence number) and a push of 40 bytes ([`RingEvent`]). A collector thread
+//! unpacks them, merges the rings back into sequence order and fans the events out to
+//! subscribers: lossless ones (recorders, plain output, tests) and lossy ones (the dashboard)
+//! that drop and count instead of holding anything up. A ring that is full drops the new event
+//! before it gets a sequence number and counts it
+//! ([`Session::lost_events`](crate::Session::lost_events)); thread lifecycle events never take
+//! that path, so the model can always tell which threads exist.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
@@ -20,6 +22,7 @@ use crossbeam_channel::{Receiver, Sender, TrySendError};
 use crossbeam_utils::CachePadded;
 use parking_lot::{Condvar, Mutex};
 
+use super::packed::{PackedKind, RingEvent};
 use super::{COLD, LISTENING, SessionInner};
 use crate::event::{EventKind, SourceLoc, Tid, TraceEvent};
 
@@ -28,6 +31,8 @@ const RING_CAPACITY: usize = 4096;
 /// How often the collector drains while events flow, and while idle.
 const HOT_TICK: Duration = Duration::from_millis(1);
 const IDLE_TICK: Duration = Duration::from_millis(16);
+/// Pause between drains while a thread floods its ring; see [`collect`].
+const BUSY_TICK: Duration = Duration::from_micros(50);
 /// Empty ticks after which stamps are read from the precise clock again.
 const COOL_AFTER: u32 = 20;
 /// Empty ticks (about a second) after which the collector sleeps long, until an event wakes
@@ -85,16 +90,22 @@ impl Subscription {
     }
 }
 
+/// Events a ring dropped because it was full: written by its own thread only, and on its own
+/// cache line, so counting a drop never touches a line the collector writes.
+type LostCount = Arc<CachePadded<AtomicU64>>;
+
 /// The collector's side of one thread's ring.
 struct RingReader {
-    consumer: rtrb::Consumer<TraceEvent>,
+    consumer: rtrb::Consumer<RingEvent>,
+    tid: Tid,
+    lost: LostCount,
 }
 
 /// A thread's side of its ring in one session.
 struct RingWriter {
     session: Weak<SessionInner>,
-    tid: Tid,
-    producer: rtrb::Producer<TraceEvent>,
+    producer: rtrb::Producer<RingEvent>,
+    lost: LostCount,
 }
 
 thread_local! {
@@ -119,11 +130,12 @@ struct Fanout {
 }
 
 impl Fanout {
-    /// Takes a batch in any order; delivers the in-order prefix. The number delivered.
-    fn accept(&mut self, mut batch: Vec<TraceEvent>) -> usize {
+    /// Takes a batch in any order, leaving it empty; delivers the in-order prefix. The number
+    /// delivered.
+    fn accept(&mut self, batch: &mut Vec<TraceEvent>) -> usize {
         batch.sort_unstable_by_key(|event| event.seq);
         let mut delivered = 0;
-        for event in batch {
+        for event in batch.drain(..) {
             if event.seq == self.next && self.pending.is_empty() {
                 self.deliver_next(event);
                 delivered += 1;
@@ -174,8 +186,8 @@ pub(crate) struct Emitter {
     /// busy thread stamps its events with one load instead of a clock read.
     recent: CachePadded<RecentTime>,
     rings: Mutex<Vec<RingReaderSlot>>,
-    /// Events dropped because their thread's ring was full.
-    lost: AtomicU64,
+    /// Events dropped by rings that are gone (live rings count their own).
+    retired_lost: AtomicU64,
     direct: Mutex<Vec<TraceEvent>>,
     fanout: Mutex<Fanout>,
     collector: Mutex<Option<JoinHandle<()>>>,
@@ -191,7 +203,9 @@ struct RecentTime {
 }
 
 /// `RingReader` is not `Debug`; the emitter only needs to print how many rings it drains.
-struct RingReaderSlot(RingReader);
+/// Padded because the collector writes its cached position at every drain: no other heap
+/// object (a lock word, say) may share that cache line.
+struct RingReaderSlot(CachePadded<RingReader>);
 
 impl std::fmt::Debug for RingReaderSlot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -209,47 +223,46 @@ impl Emitter {
     }
 
     /// Emits from the current thread through its ring (created on first use).
-    pub(crate) fn emit_fast(session: &Arc<SessionInner>, loc: Option<SourceLoc>, kind: EventKind) {
-        let mut kind = Some(kind);
-        let mut loc = Some(loc);
-        let pushed = RING.try_with(|ring| {
-            let Ok(mut ring) = ring.try_borrow_mut() else { return false };
+    pub(crate) fn emit_fast(session: &Arc<SessionInner>, loc: Option<&'static Location<'static>>, kind: EventKind) {
+        let mut kind = Some(PackedKind::pack(kind));
+        let _ = RING.try_with(|ring| {
+            let Ok(mut ring) = ring.try_borrow_mut() else { return };
             let writer = match &mut *ring {
                 Some(writer) if std::ptr::eq(writer.session.as_ptr(), Arc::as_ptr(session)) => writer,
                 slot => {
                     // The thread's first event in this session (or its old session is over).
                     if slot.as_ref().is_some_and(|writer| writer.session.strong_count() > 0) {
-                        return false;
+                        return;
                     }
                     let tid = super::context::tid_in(session);
                     slot.insert(session.emitter.new_ring(session, tid))
                 }
             };
-            let (Some(kind), Some(loc)) = (kind.take(), loc.take()) else { return false };
             // Reserving a slot reads the collector's position only when the cached one says full.
             let Ok(slot) = writer.producer.write_chunk_uninit(1) else {
                 // The collector is behind: drop before sequencing, so no gap waits forever.
-                session.emitter.lost.fetch_add(1, Ordering::Relaxed);
-                return true;
+                writer.lost.fetch_add(1, Ordering::Relaxed);
+                kind = None;
+                return;
             };
+            let Some(packed) = kind.take() else { return };
             let seq = session.emitter.next_seq.fetch_add(1, Ordering::Relaxed);
             let time_us = session.emitter.stamp(session);
-            slot.fill_from_iter(std::iter::once(TraceEvent { seq, time_us, thread: writer.tid, loc, kind }));
-            true
+            slot.fill_from_iter(std::iter::once(RingEvent { seq, time_us, loc, kind: packed }));
         });
         session.emitter.wake_if_cold(session);
-        if pushed != Ok(true)
-            && let (Some(kind), Some(loc)) = (kind, loc)
-        {
+        if let Some(packed) = kind {
+            // No ring on this thread (it is being torn down, or belongs to another session).
             let thread = super::context::tid_in(session);
-            session.emitter.emit_direct(session, thread, loc, kind);
+            session.emitter.emit_direct(session, thread, loc.map(SourceLoc::from_location), packed.unpack());
         }
     }
 
     fn new_ring(&self, session: &Arc<SessionInner>, tid: Tid) -> RingWriter {
         let (producer, consumer) = rtrb::RingBuffer::new(RING_CAPACITY);
-        self.rings.lock().push(RingReaderSlot(RingReader { consumer }));
-        RingWriter { session: Arc::downgrade(session), tid, producer }
+        let lost = LostCount::default();
+        self.rings.lock().push(RingReaderSlot(CachePadded::new(RingReader { consumer, tid, lost: lost.clone() })));
+        RingWriter { session: Arc::downgrade(session), producer, lost }
     }
 
     /// Emits on behalf of `thread` without a ring: for controllers, shutdown and threads of
@@ -275,17 +288,21 @@ impl Emitter {
         }
     }
 
-    /// Moves everything emitted so far towards the subscribers; the number delivered.
-    fn drain(&self) -> usize {
-        let mut batch = Vec::new();
+    /// Moves everything emitted so far towards the subscribers; the number delivered. `batch`
+    /// is scratch space, kept by the collector so that its memory stays warm between drains.
+    fn drain(&self, batch: &mut Vec<TraceEvent>) -> usize {
         {
             let mut rings = self.rings.lock();
             rings.retain_mut(|RingReaderSlot(ring)| {
-                let available = ring.consumer.slots();
+                let (tid, available) = (ring.tid, ring.consumer.slots());
                 if let Ok(chunk) = ring.consumer.read_chunk(available) {
-                    batch.extend(chunk);
+                    batch.extend(chunk.into_iter().map(|event| event.unpack(tid)));
                 }
-                !(ring.consumer.is_abandoned() && ring.consumer.is_empty())
+                let finished = ring.consumer.is_abandoned() && ring.consumer.is_empty();
+                if finished {
+                    self.retired_lost.fetch_add(ring.lost.load(Ordering::Relaxed), Ordering::Relaxed);
+                }
+                !finished
             });
         }
         batch.append(&mut self.direct.lock());
@@ -297,7 +314,7 @@ impl Emitter {
         let target = self.next_seq.load(Ordering::SeqCst);
         let deadline = Instant::now() + Duration::from_secs(1);
         loop {
-            self.drain();
+            self.drain(&mut Vec::new());
             if self.fanout.lock().next >= target || Instant::now() >= deadline {
                 return;
             }
@@ -307,7 +324,9 @@ impl Emitter {
 
     /// Events dropped at the source because a thread's ring was full.
     pub(crate) fn lost(&self) -> u64 {
-        self.lost.load(Ordering::Relaxed)
+        let rings = self.rings.lock();
+        let live: u64 = rings.iter().map(|RingReaderSlot(ring)| ring.lost.load(Ordering::Relaxed)).sum();
+        self.retired_lost.load(Ordering::Relaxed) + live
     }
 
     fn has_subscribers(&self) -> bool {
@@ -366,6 +385,7 @@ impl Emitter {
 fn collect(session: &Arc<SessionInner>) {
     let emitter = &session.emitter;
     let mut empty_ticks = 0_u32;
+    let mut batch = Vec::new();
     while !emitter.stop.load(Ordering::SeqCst) {
         if emitter.recent.hot.load(Ordering::Relaxed) {
             let now = session.clock.now_ns() / 1_000;
@@ -374,22 +394,26 @@ fn collect(session: &Arc<SessionInner>) {
                 emitter.recent.us.store(now, Ordering::Relaxed);
             }
         }
-        let delivered = emitter.drain();
+        let delivered = emitter.drain(&mut batch);
         if delivered > 0 {
             empty_ticks = 0;
-            if !emitter.recent.hot.swap(true, Ordering::Relaxed) {
+            // Read before writing: the emitting threads read this line for every event.
+            if !emitter.recent.hot.load(Ordering::Relaxed) {
                 emitter.recent.us.store(session.clock.now_ns() / 1_000, Ordering::Relaxed);
+                emitter.recent.hot.store(true, Ordering::Relaxed);
             }
         } else {
             empty_ticks = empty_ticks.saturating_add(1);
-            if empty_ticks > COOL_AFTER {
+            if empty_ticks > COOL_AFTER && emitter.recent.hot.load(Ordering::Relaxed) {
                 emitter.recent.hot.store(false, Ordering::Relaxed);
             }
         }
         let cold = empty_ticks > COLD_AFTER;
         if cold {
             session.flags.fetch_or(COLD, Ordering::SeqCst);
-        } else if empty_ticks == 0 {
+        } else if empty_ticks == 0 && session.flags.load(Ordering::Relaxed) & COLD != 0 {
+            // Only when set: every operation reads this word, so a needless write here would
+            // cost each of them a cache miss.
             session.flags.fetch_and(!COLD, Ordering::SeqCst);
         }
         if !emitter.has_subscribers() {
@@ -397,13 +421,11 @@ fn collect(session: &Arc<SessionInner>) {
             emitter.recent.hot.store(false, Ordering::Relaxed);
             return;
         }
-        if delivered >= RING_CAPACITY / 8 {
-            // A busy producer: keep up rather than let its ring overflow.
-            std::thread::yield_now();
-            continue;
-        }
         let tick = match (cold, emitter.recent.hot.load(Ordering::Relaxed)) {
             (true, _) => COLD_TICK,
+            // A busy producer: come back soon, but not at once. Draining right behind a
+            // writer makes the cache lines it is filling bounce between the cores.
+            _ if delivered >= RING_CAPACITY / 64 => BUSY_TICK,
             (false, true) => HOT_TICK,
             (false, false) => IDLE_TICK,
         };
@@ -428,9 +450,9 @@ mod tests {
     fn the_fanout_restores_sequence_order_with_monotone_time() {
         let (tx, rx) = crossbeam_channel::unbounded();
         let mut fanout = Fanout { subscribers: vec![Subscriber { tx, dropped: Arc::default() }], ..Fanout::default() };
-        assert_eq!(fanout.accept(vec![event(2, 9), event(1, 5)]), 0, "0 is still in flight");
-        assert_eq!(fanout.accept(vec![event(0, 7)]), 3);
-        assert_eq!(fanout.accept(vec![event(3, 1)]), 1);
+        assert_eq!(fanout.accept(&mut vec![event(2, 9), event(1, 5)]), 0, "0 is still in flight");
+        assert_eq!(fanout.accept(&mut vec![event(0, 7)]), 3);
+        assert_eq!(fanout.accept(&mut vec![event(3, 1)]), 1);
         let got: Vec<(u64, u64)> = rx.try_iter().map(|event| (event.seq, event.time_us)).collect();
         assert_eq!(got, [(0, 7), (1, 7), (2, 9), (3, 9)]);
     }
@@ -447,7 +469,7 @@ mod tests {
             ],
             ..Fanout::default()
         };
-        fanout.accept((0..5).map(|seq| event(seq, 0)).collect());
+        fanout.accept(&mut (0..5).map(|seq| event(seq, 0)).collect());
         assert_eq!(dropped.load(Ordering::Relaxed), 3);
         assert_eq!(lossy_rx.try_iter().count(), 2);
         assert_eq!(all_rx.try_iter().map(|event| event.seq).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);

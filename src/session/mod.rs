@@ -5,6 +5,7 @@ mod clock;
 pub(crate) mod context;
 mod emit;
 mod gate;
+mod packed;
 pub(crate) mod registry;
 pub(crate) mod wait;
 
@@ -119,7 +120,7 @@ impl SessionInner {
     /// Sends an event from the current thread (if anybody listens).
     pub(crate) fn emit(self: &Arc<Self>, loc: Option<&'static Location<'static>>, kind: EventKind) {
         if self.listening() {
-            Emitter::emit_fast(self, loc.map(SourceLoc::from_location), kind);
+            Emitter::emit_fast(self, loc, kind);
         }
     }
 

@@ -85,8 +85,12 @@ impl ConditionLock {
     fn release_save(&self, loc: &'static Location<'static>) -> usize {
         match self {
             Self::Lock(lock) => {
-                lock.inner.meta.emit(loc, |prim| EventKind::Released { prim, count: 0 });
-                lock.inner.raw.unlock();
+                // Ownership was checked, but a Lock is unowned: another thread may have beaten
+                // us to it, and then there is no release to report.
+                if lock.inner.raw.begin_release() {
+                    lock.inner.meta.emit(loc, |prim| EventKind::Released { prim, count: 0 });
+                    lock.inner.raw.finish_release();
+                }
                 1
             }
             // Ownership was checked by the caller, so this cannot fail.

@@ -13,6 +13,9 @@ use crate::session::wait::{Outcome, WaitCell, block_on};
 
 const LOCKED: u8 = 1;
 const PARKED: u8 = 2;
+/// An instrumented release has claimed the lock and is reporting it: acquirers still find it
+/// locked, other releasers find it already released.
+const RELEASING: u8 = 4;
 
 /// The lock word and the waiters' parking place: the raw state machine, without events.
 #[derive(Debug)]
@@ -41,12 +44,14 @@ impl RawLock {
         }
     }
 
-    /// Clears the locked bit; false if it was not set. Wakes a parked waiter if there is one.
+    /// Clears the locked bit; false if it was not set (or another release has claimed it).
+    /// Wakes a parked waiter if there is one.
     #[inline]
     pub(crate) fn unlock(&self) -> bool {
+        // One compare-exchange, not begin + finish: this is the quiet path's whole release.
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
-            if state & LOCKED == 0 {
+            if state & (LOCKED | RELEASING) != LOCKED {
                 return false;
             }
             match self.state.compare_exchange_weak(state, state & !LOCKED, Ordering::Release, Ordering::Relaxed) {
@@ -59,6 +64,32 @@ impl RawLock {
                 }
                 Err(actual) => state = actual,
             }
+        }
+    }
+
+    /// Claims the release of a held lock, so that exactly one of several racing releasers
+    /// succeeds; the lock stays locked until [`finish_release`](Self::finish_release).
+    #[inline]
+    pub(crate) fn begin_release(&self) -> bool {
+        let mut state = self.state.load(Ordering::Relaxed);
+        loop {
+            if state & (LOCKED | RELEASING) != LOCKED {
+                return false;
+            }
+            match self.state.compare_exchange_weak(state, state | RELEASING, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return true,
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
+    /// Completes a claimed release: unlocks and wakes a parked waiter if there is one.
+    #[inline]
+    pub(crate) fn finish_release(&self) {
+        let state = self.state.fetch_and(!(LOCKED | RELEASING), Ordering::Release);
+        if state & PARKED != 0 {
+            let _waiters = self.waiters.lock();
+            self.waiters.notify_one();
         }
     }
 
@@ -127,17 +158,14 @@ impl LockInner {
             return if self.raw.unlock() { Ok(()) } else { Err(SyncError::ReleaseUnlocked) };
         }
         self.meta.enter();
-        // Serialise with other instrumented releases so the event is emitted exactly when the
-        // release happens, before any waiter can report its acquire.
-        let released = {
-            let _order = self.raw.waiters.lock();
-            let locked = self.raw.is_locked();
-            if locked {
-                self.meta.emit(loc, |prim| EventKind::Released { prim, count: 0 });
-            }
-            locked
-        };
-        if released && self.raw.unlock() { Ok(()) } else { Err(self.meta.misuse(loc, SyncError::ReleaseUnlocked)) }
+        // Claim the release first, report it, then unlock: a racing releaser fails, and no
+        // waiter can take the lock (and report that) before the release is reported.
+        if !self.raw.begin_release() {
+            return Err(self.meta.misuse(loc, SyncError::ReleaseUnlocked));
+        }
+        self.meta.emit(loc, |prim| EventKind::Released { prim, count: 0 });
+        self.raw.finish_release();
+        Ok(())
     }
 }
 
@@ -257,5 +285,23 @@ impl Drop for LockGuard<'_> {
     fn drop(&mut self) {
         // Another thread may have released it meanwhile (Lock is unowned); the misuse is reported.
         let _ = self.lock.inner.release(self.loc);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RawLock;
+
+    #[test]
+    fn a_claimed_release_keeps_the_lock_locked_and_refuses_other_releasers() {
+        let raw = RawLock::new();
+        assert!(!raw.begin_release(), "nothing to release");
+        assert!(raw.try_lock());
+        assert!(raw.begin_release());
+        assert!(raw.is_locked() && !raw.try_lock(), "still locked while the release is reported");
+        assert!(!raw.begin_release() && !raw.unlock(), "the release is already claimed");
+        raw.finish_release();
+        assert!(!raw.is_locked());
+        assert!(raw.try_lock() && raw.unlock());
     }
 }

@@ -1,0 +1,210 @@
+//! The compact form an event takes inside a thread's ring, so that the hot path writes 40
+//! bytes instead of a full [`TraceEvent`]: the operations a busy program repeats (acquire,
+//! release, wait, set, sleep...) are packed into a tag, a primitive and one number; anything
+//! rarer or carrying text is boxed. The collector unpacks on its own thread.
+
+use std::panic::Location;
+
+use crate::event::{EventKind, Pid, SourceLoc, Tid, TraceEvent, WaitMode};
+
+/// One event as a thread's ring holds it; the ring knows the thread.
+#[derive(Debug)]
+pub(crate) struct RingEvent {
+    pub(crate) seq: u64,
+    pub(crate) time_us: u64,
+    pub(crate) loc: Option<&'static Location<'static>>,
+    pub(crate) kind: PackedKind,
+}
+
+impl RingEvent {
+    /// The event as subscribers see it.
+    pub(crate) fn unpack(self, thread: Tid) -> TraceEvent {
+        TraceEvent {
+            seq: self.seq,
+            time_us: self.time_us,
+            thread,
+            loc: self.loc.map(SourceLoc::from_location),
+            kind: self.kind.unpack(),
+        }
+    }
+}
+
+/// Which frequent operation a packed event is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    RequestedBlocking,
+    RequestedNonBlocking,
+    RequestedTimeout,
+    Acquired,
+    TryFailed,
+    TimedOut,
+    Released,
+    WaitBegin,
+    WaitBeginForever,
+    Woken,
+    Set,
+    Clear,
+    TaskDone,
+    BarrierArrive,
+    BarrierPass,
+    BarrierBroken,
+    BarrierReset,
+    SleepBegin,
+    SleepEnd,
+}
+
+/// An [`EventKind`] in 16 bytes when it is a frequent operation, boxed otherwise.
+#[derive(Debug)]
+pub(crate) enum PackedKind {
+    Op { op: Op, prim: Pid, arg: u64 },
+    Boxed(Box<EventKind>),
+}
+
+impl PackedKind {
+    /// Packs `kind`; inlined so that a caller's constant kind folds into a constant op.
+    #[inline]
+    pub(crate) fn pack(kind: EventKind) -> Self {
+        let (op, prim, arg) = match kind {
+            EventKind::Requested { prim, mode: WaitMode::Blocking } => (Op::RequestedBlocking, prim, 0),
+            EventKind::Requested { prim, mode: WaitMode::NonBlocking } => (Op::RequestedNonBlocking, prim, 0),
+            EventKind::Requested { prim, mode: WaitMode::Timeout(us) } => (Op::RequestedTimeout, prim, us),
+            EventKind::Acquired { prim, count } => (Op::Acquired, prim, count),
+            EventKind::TryFailed { prim } => (Op::TryFailed, prim, 0),
+            EventKind::TimedOut { prim } => (Op::TimedOut, prim, 0),
+            EventKind::Released { prim, count } => (Op::Released, prim, count),
+            EventKind::WaitBegin { prim, timeout_us: Some(us) } => (Op::WaitBegin, prim, us),
+            EventKind::WaitBegin { prim, timeout_us: None } => (Op::WaitBeginForever, prim, 0),
+            EventKind::Woken { prim, notified } => (Op::Woken, prim, u64::from(notified)),
+            EventKind::Set { prim } => (Op::Set, prim, 0),
+            EventKind::Clear { prim } => (Op::Clear, prim, 0),
+            EventKind::TaskDone { prim, unfinished } => (Op::TaskDone, prim, unfinished),
+            EventKind::BarrierArrive { prim, index } => (Op::BarrierArrive, prim, u64::from(index)),
+            EventKind::BarrierPass { prim, generation } => (Op::BarrierPass, prim, generation),
+            EventKind::BarrierBroken { prim } => (Op::BarrierBroken, prim, 0),
+            EventKind::BarrierReset { prim } => (Op::BarrierReset, prim, 0),
+            EventKind::SleepBegin { duration_us } => (Op::SleepBegin, 0, duration_us),
+            EventKind::SleepEnd => (Op::SleepEnd, 0, 0),
+            other => return Self::Boxed(Box::new(other)),
+        };
+        Self::Op { op, prim, arg }
+    }
+
+    /// The event kind it was packed from.
+    pub(crate) fn unpack(self) -> EventKind {
+        let (op, prim, arg) = match self {
+            Self::Boxed(kind) => return *kind,
+            Self::Op { op, prim, arg } => (op, prim, arg),
+        };
+        match op {
+            Op::RequestedBlocking => EventKind::Requested { prim, mode: WaitMode::Blocking },
+            Op::RequestedNonBlocking => EventKind::Requested { prim, mode: WaitMode::NonBlocking },
+            Op::RequestedTimeout => EventKind::Requested { prim, mode: WaitMode::Timeout(arg) },
+            Op::Acquired => EventKind::Acquired { prim, count: arg },
+            Op::TryFailed => EventKind::TryFailed { prim },
+            Op::TimedOut => EventKind::TimedOut { prim },
+            Op::Released => EventKind::Released { prim, count: arg },
+            Op::WaitBegin => EventKind::WaitBegin { prim, timeout_us: Some(arg) },
+            Op::WaitBeginForever => EventKind::WaitBegin { prim, timeout_us: None },
+            Op::Woken => EventKind::Woken { prim, notified: arg != 0 },
+            Op::Set => EventKind::Set { prim },
+            Op::Clear => EventKind::Clear { prim },
+            Op::TaskDone => EventKind::TaskDone { prim, unfinished: arg },
+            // Packed from a u32, so it fits.
+            Op::BarrierArrive => EventKind::BarrierArrive { prim, index: u32::try_from(arg).unwrap_or(u32::MAX) },
+            Op::BarrierPass => EventKind::BarrierPass { prim, generation: arg },
+            Op::BarrierBroken => EventKind::BarrierBroken { prim },
+            Op::BarrierReset => EventKind::BarrierReset { prim },
+            Op::SleepBegin => EventKind::SleepBegin { duration_us: arg },
+            Op::SleepEnd => EventKind::SleepEnd,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Control, ExitKind, LogLevel, PrimInfo};
+
+    fn every_kind() -> Vec<EventKind> {
+        let prim = 7;
+        vec![
+            EventKind::ThreadCreated { tid: 2, name: "T".into(), daemon: true, foreign: false },
+            EventKind::ThreadStarted { tid: 2, daemon: false, os_tid: Some(99) },
+            EventKind::ThreadRenamed { tid: 2, name: "U".into() },
+            EventKind::ThreadExited { tid: 2, exit: ExitKind::Panicked { message: "boom".into() } },
+            EventKind::ShutdownBegin,
+            EventKind::SessionEnded,
+            EventKind::PrimCreated { prim, name: "L".into(), info: PrimInfo::Lock },
+            EventKind::Requested { prim, mode: WaitMode::Blocking },
+            EventKind::Requested { prim, mode: WaitMode::NonBlocking },
+            EventKind::Requested { prim, mode: WaitMode::Timeout(u64::MAX) },
+            EventKind::Acquired { prim, count: 3 },
+            EventKind::TryFailed { prim },
+            EventKind::TimedOut { prim },
+            EventKind::Released { prim, count: u64::MAX },
+            EventKind::WaitBegin { prim, timeout_us: Some(0) },
+            EventKind::WaitBegin { prim, timeout_us: Some(u64::MAX) },
+            EventKind::WaitBegin { prim, timeout_us: None },
+            EventKind::Woken { prim, notified: true },
+            EventKind::Woken { prim, notified: false },
+            EventKind::Notified { prim, n: 2, woken: vec![3, 4] },
+            EventKind::Set { prim },
+            EventKind::Clear { prim },
+            EventKind::Put { prim, item: "1".into(), qsize: 1 },
+            EventKind::Got { prim, item: "1".into(), qsize: 0 },
+            EventKind::TaskDone { prim, unfinished: 5 },
+            EventKind::BarrierArrive { prim, index: u32::MAX },
+            EventKind::BarrierPass { prim, generation: 9 },
+            EventKind::BarrierBroken { prim },
+            EventKind::BarrierReset { prim },
+            EventKind::Load { prim, value: "0".into() },
+            EventKind::Store { prim, value: "1".into() },
+            EventKind::LocalGet { prim, value: None },
+            EventKind::LocalSet { prim, value: "x".into() },
+            EventKind::SleepBegin { duration_us: 100 },
+            EventKind::SleepEnd,
+            EventKind::JoinBegin { target: 2, timeout_us: None },
+            EventKind::JoinEnd { target: 2, finished: true },
+            EventKind::Log { level: LogLevel::Info, message: "hi".into() },
+            EventKind::Misuse { prim: Some(prim), message: "release unlocked lock".into() },
+            EventKind::Control { control: Control::Pause },
+        ]
+    }
+
+    #[test]
+    fn every_kind_survives_packing_unchanged() {
+        for kind in every_kind() {
+            assert_eq!(PackedKind::pack(kind.clone()).unpack(), kind);
+        }
+    }
+
+    #[test]
+    fn frequent_operations_are_packed_without_allocating() {
+        let hot = [
+            EventKind::Requested { prim: 1, mode: WaitMode::Blocking },
+            EventKind::Acquired { prim: 1, count: 1 },
+            EventKind::Released { prim: 1, count: 0 },
+            EventKind::WaitBegin { prim: 1, timeout_us: None },
+            EventKind::SleepEnd,
+        ];
+        for kind in hot {
+            assert!(matches!(PackedKind::pack(kind), PackedKind::Op { .. }));
+        }
+        assert!(matches!(PackedKind::pack(EventKind::ShutdownBegin), PackedKind::Boxed(_)));
+    }
+
+    #[test]
+    fn a_ring_slot_is_small() {
+        assert_eq!(size_of::<PackedKind>(), 16);
+        assert_eq!(size_of::<RingEvent>(), 40);
+    }
+
+    #[test]
+    fn unpacking_restores_the_thread_and_the_source_line() {
+        let loc = Location::caller();
+        let event = RingEvent { seq: 4, time_us: 10, loc: Some(loc), kind: PackedKind::pack(EventKind::SleepEnd) };
+        let event = event.unpack(3);
+        assert_eq!((event.seq, event.time_us, event.thread), (4, 10, 3));
+        assert_eq!(event.loc, Some(SourceLoc::from_location(loc)));
+    }
+}
