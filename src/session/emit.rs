@@ -223,8 +223,8 @@ impl Emitter {
     }
 
     /// Emits from the current thread through its ring (created on first use).
-    pub(crate) fn emit_fast(session: &Arc<SessionInner>, loc: Option<&'static Location<'static>>, kind: EventKind) {
-        let mut kind = Some(PackedKind::pack(kind));
+    pub(crate) fn emit_fast(session: &Arc<SessionInner>, loc: Option<&'static Location<'static>>, kind: PackedKind) {
+        let mut kind = Some(kind);
         let _ = RING.try_with(|ring| {
             let Ok(mut ring) = ring.try_borrow_mut() else { return };
             let writer = match &mut *ring {
@@ -241,12 +241,11 @@ impl Emitter {
             // Reserving a slot reads the collector's position only when the cached one says full.
             let Ok(slot) = writer.producer.write_chunk_uninit(1) else {
                 // The collector is behind: drop before sequencing, so no gap waits forever.
-                writer.lost.fetch_add(1, Ordering::Relaxed);
-                kind = None;
+                writer.lost.fetch_add(kind.take().map_or(1, |kind| kind.events()), Ordering::Relaxed);
                 return;
             };
             let Some(packed) = kind.take() else { return };
-            let seq = session.emitter.next_seq.fetch_add(1, Ordering::Relaxed);
+            let seq = session.emitter.next_seq.fetch_add(packed.events(), Ordering::Relaxed);
             let time_us = session.emitter.stamp(session);
             slot.fill_from_iter(std::iter::once(RingEvent { seq, time_us, loc, kind: packed }));
         });
@@ -254,7 +253,10 @@ impl Emitter {
         if let Some(packed) = kind {
             // No ring on this thread (it is being torn down, or belongs to another session).
             let thread = super::context::tid_in(session);
-            session.emitter.emit_direct(session, thread, loc.map(SourceLoc::from_location), packed.unpack());
+            let (first, second) = packed.unpack_pair();
+            for kind in std::iter::once(first).chain(second) {
+                session.emitter.emit_direct(session, thread, loc.map(SourceLoc::from_location), kind);
+            }
         }
     }
 
@@ -296,7 +298,9 @@ impl Emitter {
             rings.retain_mut(|RingReaderSlot(ring)| {
                 let (tid, available) = (ring.tid, ring.consumer.slots());
                 if let Ok(chunk) = ring.consumer.read_chunk(available) {
-                    batch.extend(chunk.into_iter().map(|event| event.unpack(tid)));
+                    for event in chunk {
+                        event.unpack_into(tid, batch);
+                    }
                 }
                 let finished = ring.consumer.is_abandoned() && ring.consumer.is_empty();
                 if finished {

@@ -25,8 +25,9 @@ use self::emit::Emitter;
 pub use self::emit::Subscription;
 use self::gate::Gate;
 pub use self::gate::{PauseState, Step, StepRefused};
+use self::packed::PackedKind;
 use self::registry::{DefaultName, Life, Registry, ThreadRecord};
-use crate::event::{Control, EventKind, ExitKind, Pid, PrimInfo, SourceLoc, Tid};
+use crate::event::{Control, EventKind, ExitKind, Pid, PrimInfo, SourceLoc, Tid, WaitMode};
 
 /// Somebody subscribed: build and send events.
 pub(crate) const LISTENING: u8 = 1;
@@ -120,7 +121,27 @@ impl SessionInner {
     /// Sends an event from the current thread (if anybody listens).
     pub(crate) fn emit(self: &Arc<Self>, loc: Option<&'static Location<'static>>, kind: EventKind) {
         if self.listening() {
-            Emitter::emit_fast(self, loc, kind);
+            Emitter::emit_fast(self, loc, PackedKind::pack(kind));
+        }
+    }
+
+    /// Reports an acquire that succeeded without waiting: requested then acquired, as one
+    /// record on the hot path.
+    pub(crate) fn emit_acquired_at_once(
+        self: &Arc<Self>,
+        loc: &'static Location<'static>,
+        prim: Pid,
+        mode: WaitMode,
+        count: u64,
+    ) {
+        if !self.listening() {
+            return;
+        }
+        if let Some(pair) = PackedKind::acquired_at_once(prim, mode, count) {
+            Emitter::emit_fast(self, Some(loc), pair);
+        } else {
+            self.emit(Some(loc), EventKind::Requested { prim, mode });
+            self.emit(Some(loc), EventKind::Acquired { prim, count });
         }
     }
 

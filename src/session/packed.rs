@@ -1,7 +1,9 @@
 //! The compact form an event takes inside a thread's ring, so that the hot path writes 40
 //! bytes instead of a full [`TraceEvent`]: the operations a busy program repeats (acquire,
 //! release, wait, set, sleep...) are packed into a tag, a primitive and one number; anything
-//! rarer or carrying text is boxed. The collector unpacks on its own thread.
+//! rarer or carrying text is boxed. An acquire that succeeds at once is one record for its two
+//! events (requested, acquired), which get consecutive sequence numbers. The collector unpacks
+//! on its own thread.
 
 use std::panic::Location;
 
@@ -17,14 +19,15 @@ pub(crate) struct RingEvent {
 }
 
 impl RingEvent {
-    /// The event as subscribers see it.
-    pub(crate) fn unpack(self, thread: Tid) -> TraceEvent {
-        TraceEvent {
-            seq: self.seq,
-            time_us: self.time_us,
-            thread,
-            loc: self.loc.map(SourceLoc::from_location),
-            kind: self.kind.unpack(),
+    /// The events as subscribers see them, appended to `out`.
+    pub(crate) fn unpack_into(self, thread: Tid, out: &mut Vec<TraceEvent>) {
+        let loc = self.loc.map(SourceLoc::from_location);
+        let (first, second) = self.kind.unpack_pair();
+        if let Some(second) = second {
+            out.push(TraceEvent { seq: self.seq, time_us: self.time_us, thread, loc: loc.clone(), kind: first });
+            out.push(TraceEvent { seq: self.seq + 1, time_us: self.time_us, thread, loc, kind: second });
+        } else {
+            out.push(TraceEvent { seq: self.seq, time_us: self.time_us, thread, loc, kind: first });
         }
     }
 }
@@ -51,6 +54,10 @@ pub(crate) enum Op {
     BarrierReset,
     SleepBegin,
     SleepEnd,
+    /// Requested (blocking) then Acquired with count `arg`, taken without waiting.
+    AcquiredAtOnceBlocking,
+    /// Requested (non-blocking) then Acquired with count `arg`.
+    AcquiredAtOnceNonBlocking,
 }
 
 /// An [`EventKind`] in 16 bytes when it is a frequent operation, boxed otherwise.
@@ -89,15 +96,53 @@ impl PackedKind {
         Self::Op { op, prim, arg }
     }
 
-    /// The event kind it was packed from.
+    /// One record for an acquire that succeeded without waiting: its requested and acquired
+    /// events. None for a timed acquire, whose timeout and count do not both fit.
+    pub(crate) fn acquired_at_once(prim: Pid, mode: WaitMode, count: u64) -> Option<Self> {
+        let op = match mode {
+            WaitMode::Blocking => Op::AcquiredAtOnceBlocking,
+            WaitMode::NonBlocking => Op::AcquiredAtOnceNonBlocking,
+            WaitMode::Timeout(_) => return None,
+        };
+        Some(Self::Op { op, prim, arg: count })
+    }
+
+    /// How many events (and sequence numbers) the record stands for.
+    pub(crate) fn events(&self) -> u64 {
+        match self {
+            Self::Op { op: Op::AcquiredAtOnceBlocking | Op::AcquiredAtOnceNonBlocking, .. } => 2,
+            _ => 1,
+        }
+    }
+
+    /// The event kinds it stands for: one, or two for an acquire taken at once.
+    pub(crate) fn unpack_pair(self) -> (EventKind, Option<EventKind>) {
+        match self {
+            Self::Op { op: Op::AcquiredAtOnceBlocking, prim, arg } => (
+                EventKind::Requested { prim, mode: WaitMode::Blocking },
+                Some(EventKind::Acquired { prim, count: arg }),
+            ),
+            Self::Op { op: Op::AcquiredAtOnceNonBlocking, prim, arg } => (
+                EventKind::Requested { prim, mode: WaitMode::NonBlocking },
+                Some(EventKind::Acquired { prim, count: arg }),
+            ),
+            single => (single.unpack(), None),
+        }
+    }
+
+    /// The event kind it was packed from (a pair's first event).
     pub(crate) fn unpack(self) -> EventKind {
         let (op, prim, arg) = match self {
             Self::Boxed(kind) => return *kind,
             Self::Op { op, prim, arg } => (op, prim, arg),
         };
         match op {
-            Op::RequestedBlocking => EventKind::Requested { prim, mode: WaitMode::Blocking },
-            Op::RequestedNonBlocking => EventKind::Requested { prim, mode: WaitMode::NonBlocking },
+            Op::RequestedBlocking | Op::AcquiredAtOnceBlocking => {
+                EventKind::Requested { prim, mode: WaitMode::Blocking }
+            }
+            Op::RequestedNonBlocking | Op::AcquiredAtOnceNonBlocking => {
+                EventKind::Requested { prim, mode: WaitMode::NonBlocking }
+            }
             Op::RequestedTimeout => EventKind::Requested { prim, mode: WaitMode::Timeout(arg) },
             Op::Acquired => EventKind::Acquired { prim, count: arg },
             Op::TryFailed => EventKind::TryFailed { prim },
@@ -203,8 +248,30 @@ mod tests {
     fn unpacking_restores_the_thread_and_the_source_line() {
         let loc = Location::caller();
         let event = RingEvent { seq: 4, time_us: 10, loc: Some(loc), kind: PackedKind::pack(EventKind::SleepEnd) };
-        let event = event.unpack(3);
+        let mut out = Vec::new();
+        event.unpack_into(3, &mut out);
+        let [event] = out.as_slice() else { panic!("one event, got {out:?}") };
         assert_eq!((event.seq, event.time_us, event.thread), (4, 10, 3));
         assert_eq!(event.loc, Some(SourceLoc::from_location(loc)));
+    }
+
+    #[test]
+    fn an_acquire_taken_at_once_unpacks_into_requested_then_acquired() {
+        let loc = Location::caller();
+        let kind = PackedKind::acquired_at_once(5, WaitMode::NonBlocking, 1).expect("packs");
+        assert_eq!(kind.events(), 2);
+        let mut out = Vec::new();
+        RingEvent { seq: 8, time_us: 3, loc: Some(loc), kind }.unpack_into(2, &mut out);
+        let got: Vec<(u64, u64, Tid, EventKind)> =
+            out.into_iter().map(|event| (event.seq, event.time_us, event.thread, event.kind)).collect();
+        assert_eq!(
+            got,
+            [
+                (8, 3, 2, EventKind::Requested { prim: 5, mode: WaitMode::NonBlocking }),
+                (9, 3, 2, EventKind::Acquired { prim: 5, count: 1 }),
+            ]
+        );
+        assert!(PackedKind::acquired_at_once(5, WaitMode::Timeout(7), 1).is_none());
+        assert_eq!(PackedKind::pack(EventKind::SleepEnd).events(), 1);
     }
 }

@@ -136,6 +136,13 @@ impl LockInner {
             return outcome == Outcome::Ready;
         }
         self.meta.enter();
+        if self.raw.try_lock() {
+            // Free: both events in one record. Taken before they are numbered, which is still
+            // a true order: a release reported before its unlock is numbered before them.
+            self.meta.emit_acquired_at_once(loc, mode, 1);
+            self.meta.leave();
+            return true;
+        }
         self.meta.emit(loc, |prim| EventKind::Requested { prim, mode });
         let got = self.acquire_quiet(mode, timeout);
         self.meta.emit(loc, |prim| match (got, mode) {

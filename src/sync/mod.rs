@@ -84,6 +84,14 @@ impl PrimMeta {
         }
     }
 
+    /// Reports an acquire that succeeded without waiting (requested, then acquired).
+    #[inline]
+    pub(crate) fn emit_acquired_at_once(&self, loc: &'static Location<'static>, mode: WaitMode, count: u64) {
+        if self.session.listening() {
+            self.session.emit_acquired_at_once(loc, self.pid, mode, count);
+        }
+    }
+
     /// Reports a misuse and hands the error back.
     pub(crate) fn misuse(&self, loc: &'static Location<'static>, error: SyncError) -> SyncError {
         self.emit(loc, |prim| EventKind::Misuse { prim: Some(prim), message: error.to_string() });
