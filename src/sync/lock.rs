@@ -32,16 +32,20 @@ impl RawLock {
 
     #[inline]
     pub(crate) fn try_lock(&self) -> bool {
-        let mut state = self.state.load(Ordering::Relaxed);
-        loop {
-            if state & LOCKED != 0 {
-                return false;
-            }
-            match self.state.compare_exchange_weak(state, state | LOCKED, Ordering::Acquire, Ordering::Relaxed) {
-                Ok(_) => return true,
-                Err(actual) => state = actual,
-            }
-        }
+        self.state
+            .fetch_update(Ordering::Acquire, Ordering::Relaxed, |state| (state & LOCKED == 0).then_some(state | LOCKED))
+            .is_ok()
+    }
+
+    /// Updates a held lock's word with `change`, unless another release has claimed it; the word
+    /// before, or None when there was nothing to release.
+    #[inline]
+    fn update_held(&self, success: Ordering, change: impl Fn(u8) -> u8) -> Option<u8> {
+        self.state
+            .fetch_update(success, Ordering::Relaxed, |state| {
+                (state & (LOCKED | RELEASING) == LOCKED).then(|| change(state))
+            })
+            .ok()
     }
 
     /// Clears the locked bit; false if it was not set (or another release has claimed it).
@@ -49,45 +53,29 @@ impl RawLock {
     #[inline]
     pub(crate) fn unlock(&self) -> bool {
         // One compare-exchange, not begin + finish: this is the quiet path's whole release.
-        let mut state = self.state.load(Ordering::Relaxed);
-        loop {
-            if state & (LOCKED | RELEASING) != LOCKED {
-                return false;
-            }
-            match self.state.compare_exchange_weak(state, state & !LOCKED, Ordering::Release, Ordering::Relaxed) {
-                Ok(_) => {
-                    if state & PARKED != 0 {
-                        let _waiters = self.waiters.lock();
-                        self.waiters.notify_one();
-                    }
-                    return true;
-                }
-                Err(actual) => state = actual,
-            }
-        }
+        let Some(before) = self.update_held(Ordering::Release, |state| state & !LOCKED) else { return false };
+        self.wake_if_parked(before);
+        true
     }
 
     /// Claims the release of a held lock, so that exactly one of several racing releasers
     /// succeeds; the lock stays locked until [`finish_release`](Self::finish_release).
     #[inline]
     pub(crate) fn begin_release(&self) -> bool {
-        let mut state = self.state.load(Ordering::Relaxed);
-        loop {
-            if state & (LOCKED | RELEASING) != LOCKED {
-                return false;
-            }
-            match self.state.compare_exchange_weak(state, state | RELEASING, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => return true,
-                Err(actual) => state = actual,
-            }
-        }
+        self.update_held(Ordering::Relaxed, |state| state | RELEASING).is_some()
     }
 
     /// Completes a claimed release: unlocks and wakes a parked waiter if there is one.
     #[inline]
     pub(crate) fn finish_release(&self) {
-        let state = self.state.fetch_and(!(LOCKED | RELEASING), Ordering::Release);
-        if state & PARKED != 0 {
+        let before = self.state.fetch_and(!(LOCKED | RELEASING), Ordering::Release);
+        self.wake_if_parked(before);
+    }
+
+    /// After an unlock from the word `before`: wakes one parked waiter if there was any.
+    #[inline]
+    fn wake_if_parked(&self, before: u8) {
+        if before & PARKED != 0 {
             let _waiters = self.waiters.lock();
             self.waiters.notify_one();
         }
@@ -136,20 +124,21 @@ impl LockInner {
             return outcome == Outcome::Ready;
         }
         self.meta.enter();
-        if self.raw.try_lock() {
+        let got = if self.raw.try_lock() {
             // Free: both events in one record. Taken before they are numbered, which is still
             // a true order: a release reported before its unlock is numbered before them.
             self.meta.emit_acquired_at_once(loc, mode, 1);
-            self.meta.leave();
-            return true;
-        }
-        self.meta.emit(loc, |prim| EventKind::Requested { prim, mode });
-        let got = self.acquire_quiet(mode, timeout);
-        self.meta.emit(loc, |prim| match (got, mode) {
-            (true, _) => EventKind::Acquired { prim, count: 1 },
-            (false, WaitMode::NonBlocking) => EventKind::TryFailed { prim },
-            (false, _) => EventKind::TimedOut { prim },
-        });
+            true
+        } else {
+            self.meta.emit(loc, |prim| EventKind::Requested { prim, mode });
+            let got = self.acquire_quiet(mode, timeout);
+            self.meta.emit(loc, |prim| match (got, mode) {
+                (true, _) => EventKind::Acquired { prim, count: 1 },
+                (false, WaitMode::NonBlocking) => EventKind::TryFailed { prim },
+                (false, _) => EventKind::TimedOut { prim },
+            });
+            got
+        };
         self.meta.leave();
         got
     }
