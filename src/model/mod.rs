@@ -2,13 +2,15 @@
 //! I/O: feed it events (live, from a recording, or synthetic in tests) and read its state.
 
 mod analysis;
+mod lost;
 mod prims;
 mod threads;
 mod timeline;
 
 use std::collections::{BTreeMap, VecDeque};
 
-pub use self::analysis::{CycleLink, Deadlock, DeadlockKind, LOST_UPDATES_KEPT, LostUpdate, WaitEdge, describe_wait};
+pub use self::analysis::{CycleLink, Deadlock, DeadlockKind, WaitEdge, describe_wait};
+pub use self::lost::{LOST_UPDATES_KEPT, LostUpdate, PendingRead, lost_updates};
 pub use self::prims::{PrimState, PrimView};
 pub use self::threads::{ThreadState, ThreadView, WaitTarget};
 pub use self::timeline::{LaneState, Mark, MarkKind, Segment, Timeline};
@@ -58,11 +60,12 @@ pub struct Model {
     /// Threads that can never go on, if any: a cycle of locks or joins, or every live thread
     /// waiting for another. Kept up to date by [`Model::apply`].
     pub deadlock: Option<Deadlock>,
-    /// The most recent lost updates to `Shared` values, oldest first (at most
-    /// [`LOST_UPDATES_KEPT`]); each also has a warning line in the log.
+    /// The most recent stores that overwrote another thread's update, oldest first (at most
+    /// [`LOST_UPDATES_KEPT`]); each also has a warning line in the log. How many updates a
+    /// value is missing is [`Model::lost_updates_on`].
     pub lost_updates: VecDeque<LostUpdate>,
-    /// Lost updates found in all, including those no longer kept.
-    pub lost_updates_total: u64,
+    /// Loads and stores of `Shared` values.
+    shared: lost::Ledger,
     /// What the analysis remembers between events.
     analysis: analysis::Tracker,
     /// Lanes of states and marks of operations over time.

@@ -62,13 +62,15 @@ fn state_spans(model: &Model, prim: &PrimView, theme: Theme) -> Vec<Span<'static
         PrimState::Shared { value, writer } => {
             let by = writer.map_or_else(String::new, |tid| format!(" (stored by {})", model.thread_name(tid)));
             let mut spans = vec![Span::styled(format!("= {value}"), theme.header()), Span::raw(by)];
-            // The latest lost update of this value, named: who overwrote whose store.
+            // How many updates the value is missing, and the latest overwrite, named: who
+            // overwrote whose store.
+            let missing = model.lost_updates_on(prim.pid);
             let lost = model.lost_updates.iter().rev().find(|lost| lost.prim == prim.pid);
-            if let Some(lost) = lost {
+            if let Some(lost) = lost.filter(|_| missing > 0) {
                 spans.push(Span::styled(
                     format!(
-                        "  ⚠ {} lost updates, latest: {} overwrote {}'s {} with {}",
-                        model.lost_updates.iter().filter(|other| other.prim == prim.pid).count(),
+                        "  ⚠ {}, latest: {} overwrote {}'s {} with {}",
+                        crate::model::lost_updates(missing),
                         model.thread_name(lost.thread),
                         model.thread_name(lost.lost_thread),
                         lost.lost_value,
