@@ -6,6 +6,7 @@
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use crossbeam_channel::Receiver;
 
@@ -19,6 +20,10 @@ use crate::view::theme::Theme;
 
 /// Events the dashboard may fall behind by before it drops (and counts) new ones.
 const VIEW_BUFFER: usize = 65_536;
+
+/// How long a wake-up stays on screen at 1x (a notify, a lock handed over, an event set): long
+/// enough for a class to see who was woken and where it went, while demo time stands still.
+pub const LINGER: Duration = Duration::from_millis(500);
 
 /// How to start the program.
 #[derive(Debug, Clone, Copy)]
@@ -74,7 +79,7 @@ impl Live {
     }
 
     fn new_session(launch: Launch) -> Session {
-        Session::builder().seed(launch.seed).speed(launch.speed).paused(launch.paused).build()
+        Session::builder().seed(launch.seed).speed(launch.speed).paused(launch.paused).linger(LINGER).build()
     }
 
     fn run_in(program: &Arc<dyn Fn() + Send + Sync>, session: &Session) -> (Receiver<TraceEvent>, Arc<AtomicU64>) {

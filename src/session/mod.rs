@@ -12,14 +12,14 @@ pub(crate) mod wait;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::panic::{AssertUnwindSafe, Location};
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 use parking_lot::Mutex;
 
-use self::clock::Clock;
+use self::clock::{Clock, nanos};
 pub use self::clock::{SPEED_RANGE, clamp_speed};
 use self::emit::Emitter;
 pub use self::emit::Subscription;
@@ -61,6 +61,10 @@ pub(crate) struct SessionInner {
     is_default: bool,
     main_bound: AtomicBool,
     ran: AtomicBool,
+    /// How long a wake-up is held on screen, in demo time; None: never.
+    linger: Option<Duration>,
+    /// Demo-time length of the holds so far (nanoseconds), against the lingering budget.
+    lingered_ns: AtomicU64,
 }
 
 impl fmt::Debug for SessionInner {
@@ -77,11 +81,11 @@ impl fmt::Debug for SessionInner {
 /// The default session, used by code that runs outside [`Session::run`].
 pub(crate) fn default_session() -> &'static Arc<SessionInner> {
     static DEFAULT: OnceLock<Arc<SessionInner>> = OnceLock::new();
-    DEFAULT.get_or_init(|| SessionInner::new(0, 1.0, false, true))
+    DEFAULT.get_or_init(|| SessionInner::new(0, 1.0, false, None, true))
 }
 
 impl SessionInner {
-    fn new(seed: u64, initial_speed: f64, paused: bool, is_default: bool) -> Arc<Self> {
+    fn new(seed: u64, initial_speed: f64, paused: bool, linger: Option<Duration>, is_default: bool) -> Arc<Self> {
         let registry = Registry::default();
         let (main_tid, main_name) = registry.allocate(Some("MainThread".to_owned()), DefaultName::Thread);
         let inner = Arc::new(Self {
@@ -97,6 +101,8 @@ impl SessionInner {
             is_default,
             main_bound: AtomicBool::new(false),
             ran: AtomicBool::new(false),
+            linger,
+            lingered_ns: AtomicU64::new(0),
         });
         let main = Arc::new(ThreadRecord::new(inner.clone(), main_tid, main_name, false, false, Life::Started));
         if is_default {
@@ -178,8 +184,32 @@ impl SessionInner {
                 if thread.is_killed() {
                     context::die();
                 }
+                // A hold that is over leaves the flag set: the first thread through clears it.
+                session.gate.publish(&session.flags, GATED);
             }
         });
+    }
+
+    /// A blocked thread was woken by another thread's action (a notify, a release, a set, a
+    /// put, a barrier passing, a thread ending): when the session lingers, hold the moment so
+    /// the class can see it. For the hold's length of real time (scaled by the speed) demo time
+    /// stands still and threads wait at their next operation, while the woken threads move on
+    /// to where the wake-up takes them (blocked on the lock their waker still holds, say).
+    ///
+    /// Budget: holds add at most the demo time that has passed (plus one hold), so a busy
+    /// program runs at most about twice as long and a quiet one shows every wake-up.
+    pub(crate) fn woken(&self) {
+        let Some(linger) = self.linger else { return };
+        let linger_ns = nanos(linger);
+        if self.lingered_ns.load(Ordering::Relaxed) > self.clock.now_ns() {
+            return;
+        }
+        let real = linger.div_f64(self.clock.speed());
+        if self.gate.hold(real) {
+            self.lingered_ns.fetch_add(linger_ns, Ordering::Relaxed);
+            self.gate.publish(&self.flags, GATED);
+            self.clock.hold_for(real);
+        }
     }
 
     /// Registers a primitive: its number and display name (`Lock-1` style when unnamed).
@@ -279,11 +309,13 @@ impl SessionInner {
     }
 
     fn pause(&self) {
+        // Raised before the gate closes, so no thread slips past a pause it should see.
         self.set_flag(GATED, true);
         if self.gate.set_paused(true) {
             self.clock.set_paused(true);
             self.control(Control::Pause);
         }
+        self.gate.publish(&self.flags, GATED);
     }
 
     fn resume(&self) {
@@ -291,7 +323,7 @@ impl SessionInner {
             self.clock.set_paused(false);
             self.control(Control::Resume);
         }
-        self.set_flag(GATED, false);
+        self.gate.publish(&self.flags, GATED);
         // Timed waiters computed "forever" while paused: let them look at the clock again.
         self.wake_all_threads();
     }
@@ -398,6 +430,7 @@ pub struct SessionBuilder {
     seed: u64,
     speed: f64,
     paused: bool,
+    linger: Option<Duration>,
 }
 
 impl SessionBuilder {
@@ -423,10 +456,21 @@ impl SessionBuilder {
         self
     }
 
+    /// Hold each wake-up on screen for `linger` of demo time (real time scaled by the speed):
+    /// a notify, a lock handed to a waiter, an event set, a barrier passing, a thread woken by
+    /// a put or a release. Demo time stands still meanwhile, so the program's behaviour in demo
+    /// time is unchanged; holds never add more than the demo time that has passed. For live
+    /// viewers; off by default.
+    #[must_use]
+    pub fn linger(mut self, linger: Duration) -> Self {
+        self.linger = Some(linger).filter(|linger| !linger.is_zero());
+        self
+    }
+
     /// Creates the session.
     #[must_use]
     pub fn build(self) -> Session {
-        Session { inner: SessionInner::new(self.seed, self.speed, self.paused, false) }
+        Session { inner: SessionInner::new(self.seed, self.speed, self.paused, self.linger, false) }
     }
 }
 
@@ -440,7 +484,7 @@ impl Session {
     /// Options for a new session.
     #[must_use]
     pub fn builder() -> SessionBuilder {
-        SessionBuilder { seed: 0, speed: 1.0, paused: false }
+        SessionBuilder { seed: 0, speed: 1.0, paused: false, linger: None }
     }
 
     /// The session of the calling thread (the default session outside any).
@@ -582,6 +626,13 @@ impl Session {
     #[must_use]
     pub fn now(&self) -> Duration {
         self.inner.clock.now()
+    }
+
+    /// Demo-time length of the holds so far (see [`SessionBuilder::linger`]): how much longer
+    /// than its demo time the program took to watch.
+    #[must_use]
+    pub fn lingered(&self) -> Duration {
+        Duration::from_nanos(self.inner.lingered_ns.load(Ordering::Relaxed))
     }
 
     /// The RNG seed.
