@@ -683,8 +683,10 @@ fn the_status_bar_reads_title_badge_speed_time_events_and_hints() {
     let mut buf = Buffer::empty(Rect::new(0, 0, 100, 1));
     threadviz::view::status::render(&app, buf.area, &mut buf);
     let line = text(&buf);
-    assert!(line.contains("23 events  c1 cannot move now: Condition condition"), "{line}");
+    assert!(line.contains("23 events  c1 cannot move now"), "{line}");
     assert_styled(&buf, "c1 cannot move now", app.theme.error());
+    // Why, and what would let it go, in words.
+    assert_eq!(app.happened.as_deref(), Some("c1 waits on Condition condition: another thread's notify wakes it"));
 }
 
 #[test]

@@ -72,3 +72,35 @@ fn holds_never_add_more_than_the_demo_time_that_passed() {
     // The figure a reader wants; not asserted, since it is real time.
     println!("queue at 10x: {demo:?} of demo time, {:?} held, {took:?} of real time", session.lingered());
 }
+
+#[test]
+fn the_dashboard_says_what_the_notify_did_and_who_lost_an_update() {
+    use threadviz::app::{App, Msg, Showing};
+    use threadviz::session::PauseState;
+    use threadviz::view::theme::{Theme, ThemeName};
+
+    // The hold after the notify makes sure the consumers block on the lock before p lets go.
+    let told = |name: &'static str| {
+        let (events, _, _) = run(name, 10.0, Duration::from_secs(20));
+        let showing = Showing { title: name, source: None, lesson: None };
+        let mut app = App::new(showing, Theme::new(ThemeName::Dark, false), PauseState::Running, 1.0);
+        let mut lines = Vec::new();
+        for event in events {
+            app.update(Msg::Events(vec![event]));
+            if let Some(line) = &app.happened
+                && lines.last() != Some(line)
+            {
+                lines.push(line.clone());
+            }
+        }
+        lines
+    };
+    let condition = told("condition");
+    assert!(
+        condition.iter().any(|line| line.ends_with("p: notify_all on Condition condition → woke c1, c2")),
+        "{condition:#?}"
+    );
+    assert!(condition.iter().any(|line| line.ends_with("c1 got RLock-1, which it was blocked on")), "{condition:#?}");
+    let race = told("race");
+    assert!(race.iter().any(|line| line.contains(": lost update")), "{race:#?}");
+}

@@ -169,6 +169,10 @@ pub struct App {
     pub paused_for_deadlock: Option<u64>,
     /// A one-line message for the status bar (e.g. why a step did nothing).
     pub message: Option<String>,
+    /// What just happened, in words (the last step's effect, a wake-up, a lost update), for the class to read.
+    pub happened: Option<String>,
+    /// The words of the current step's events so far.
+    pub step_told: Vec<String>,
     /// The go-to prompt's text while it is open (replays, `:`).
     pub prompt: Option<String>,
     /// The terminal size, as last reported.
@@ -215,6 +219,8 @@ impl App {
             kernel: std::collections::BTreeMap::new(),
             replay: false,
             message: None,
+            happened: None,
+            step_told: Vec::new(),
             prompt: None,
             size: (80, 24),
             quit: false,
@@ -268,8 +274,13 @@ impl App {
                 Vec::new()
             }
             Msg::Events(events) => {
+                // Paused, every event is a step the class asked for: say what each did. Running,
+                // only the moments a lesson is about are worth the words.
+                let every = self.pause != PauseState::Running;
                 for event in &events {
-                    self.model.apply(event);
+                    if let Some(happening) = self.model.apply_told(event, every) {
+                        self.tell(happening);
+                    }
                 }
                 self.selected = self.selected.min(self.model.threads.len().saturating_sub(1));
                 self.pause_for_deadlock()
@@ -289,6 +300,15 @@ impl App {
             }
             Msg::Stepped(Ok(_)) => {
                 self.message = None;
+                // The step's events will say what it did.
+                self.step_told.clear();
+                Vec::new()
+            }
+            Msg::Stepped(Err(StepRefused::NotReady(tid))) if !self.model.ended => {
+                // The status bar says that it cannot; the line made for words says why, and
+                // what would let it go.
+                self.message = Some(format!("{} cannot move now", self.model.thread_name(tid)));
+                self.happened = Some(self.model.why_stuck(tid));
                 Vec::new()
             }
             Msg::Stepped(Err(refused)) => {
@@ -297,6 +317,7 @@ impl App {
             }
             Msg::Reset(model) => {
                 self.model = *model;
+                self.happened = None;
                 self.now_us = self.model.time_us;
                 // A deadlock already in the new model is on screen; one met later pauses again.
                 self.paused_for_deadlock = self.model.deadlock.as_ref().map(|deadlock| deadlock.seq);
@@ -339,18 +360,27 @@ impl App {
         if self.pause == PauseState::Running { vec![Command::Pause] } else { Vec::new() }
     }
 
+    /// Puts what just happened on the "what just happened" line: a step's events one after
+    /// the other (the last few), or the latest moment while running.
+    fn tell(&mut self, happening: crate::model::Happening) {
+        const STEP_WORDS_KEPT: usize = 3;
+        if self.pause == PauseState::Running {
+            self.step_told.clear();
+            self.happened = Some(format!("{}  {}", crate::model::at(self.model.time_us), happening.text));
+            return;
+        }
+        if self.step_told.len() == STEP_WORDS_KEPT {
+            self.step_told.remove(0);
+        }
+        self.step_told.push(happening.text);
+        self.happened = Some(format!("{}  {}", crate::model::at(self.model.time_us), self.step_told.join(" → ")));
+    }
+
     fn explain(&self, refused: StepRefused) -> String {
         if self.model.ended {
             return "the program has ended: r runs it again, q quits".to_owned();
         }
         match refused {
-            StepRefused::NotReady(tid) => {
-                let why = self.model.threads.get(&tid).map_or_else(String::new, |thread| {
-                    crate::view::threads::waits_for(&self.model, thread)
-                        .map_or_else(String::new, |what| format!(": {what}"))
-                });
-                format!("{} cannot move now{why}", self.model.thread_name(tid))
-            }
             StepRefused::Busy(tid) => format!("{} is still finishing its step", self.model.thread_name(tid)),
             other => other.to_string(),
         }
@@ -375,6 +405,7 @@ impl App {
             }
             Action::Restart => {
                 self.model = Model::new();
+                self.happened = None;
                 self.paused_for_deadlock = None;
                 self.selected = 0;
                 self.log_back = 0;

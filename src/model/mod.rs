@@ -6,6 +6,7 @@ mod lost;
 mod prims;
 mod threads;
 mod timeline;
+mod words;
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -14,6 +15,7 @@ pub use self::lost::{LOST_UPDATES_KEPT, LostUpdate, PendingRead, lost_updates};
 pub use self::prims::{PrimState, PrimView};
 pub use self::threads::{ThreadState, ThreadView, WaitTarget};
 pub use self::timeline::{LaneState, Mark, MarkKind, Segment, Timeline};
+pub use self::words::{Happening, at};
 use crate::event::{EventKind, LogLevel, Pid, SourceLoc, Tid, TraceEvent};
 
 /// How many log lines the model keeps (older ones scroll away).
