@@ -666,6 +666,215 @@ fn without_colour_no_cell_has_a_colour_and_every_state_still_reads() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Contrast: no text in a colour equal or close to the colour behind it, in any theme.
+
+/// The terminal a theme is made for, as (text, background): xterm's default foreground and
+/// background on a dark terminal, black on white on a light one. `Color::Reset` is these.
+fn terminal_of(name: ThemeName) -> ((u8, u8, u8), (u8, u8, u8)) {
+    match name {
+        ThemeName::Dark | ThemeName::HighContrast => ((229, 229, 229), (0, 0, 0)),
+        ThemeName::Light => ((0, 0, 0), (255, 255, 255)),
+    }
+}
+
+/// A colour as RGB: the 16 named colours in xterm's default palette, the 256-colour cube and
+/// grey ramp by their standard values.
+fn rgb(color: Color, reset: (u8, u8, u8)) -> (u8, u8, u8) {
+    const NAMED: [(u8, u8, u8); 16] = [
+        (0, 0, 0),
+        (205, 0, 0),
+        (0, 205, 0),
+        (205, 205, 0),
+        (0, 0, 238),
+        (205, 0, 205),
+        (0, 205, 205),
+        (229, 229, 229),
+        (127, 127, 127),
+        (255, 0, 0),
+        (0, 255, 0),
+        (255, 255, 0),
+        (92, 92, 255),
+        (255, 0, 255),
+        (0, 255, 255),
+        (255, 255, 255),
+    ];
+    let index = match color {
+        Color::Reset => return reset,
+        Color::Rgb(red, green, blue) => return (red, green, blue),
+        Color::Black => 0,
+        Color::Red => 1,
+        Color::Green => 2,
+        Color::Yellow => 3,
+        Color::Blue => 4,
+        Color::Magenta => 5,
+        Color::Cyan => 6,
+        Color::Gray => 7,
+        Color::DarkGray => 8,
+        Color::LightRed => 9,
+        Color::LightGreen => 10,
+        Color::LightYellow => 11,
+        Color::LightBlue => 12,
+        Color::LightMagenta => 13,
+        Color::LightCyan => 14,
+        Color::White => 15,
+        Color::Indexed(index) => index,
+    };
+    match index {
+        0..=15 => NAMED[usize::from(index)],
+        16..=231 => {
+            let level = |step: u8| if step == 0 { 0 } else { 55 + step * 40 };
+            let cube = index - 16;
+            (level(cube / 36), level(cube / 6 % 6), level(cube % 6))
+        }
+        _ => {
+            let grey = 8 + (index - 232) * 10;
+            (grey, grey, grey)
+        }
+    }
+}
+
+/// WCAG relative luminance.
+fn luminance((red, green, blue): (u8, u8, u8)) -> f64 {
+    let linear = |channel: u8| {
+        let value = f64::from(channel) / 255.0;
+        if value <= 0.039_28 { value / 12.92 } else { ((value + 0.055) / 1.055).powf(2.4) }
+    };
+    0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+}
+
+/// The WCAG contrast ratio of a cell's text against its background, as the theme's terminal
+/// shows it: reset colours resolved, dim text halfway to the background (reversing swaps the
+/// two, which leaves the ratio as it is).
+fn contrast(cell: &Cell, name: ThemeName) -> f64 {
+    let (text, background) = terminal_of(name);
+    let bg = rgb(cell.bg, background);
+    let mut fg = rgb(cell.fg, text);
+    if cell.modifier.contains(Modifier::DIM) {
+        let half = |a: u8, b: u8| a.midpoint(b);
+        fg = (half(fg.0, bg.0), half(fg.1, bg.1), half(fg.2, bg.2));
+    }
+    let (light, dark) = {
+        let (a, b) = (luminance(fg), luminance(bg));
+        if a >= b { (a, b) } else { (b, a) }
+    };
+    (light + 0.05) / (dark + 0.05)
+}
+
+/// The screens whose colours matter most: the deadlock (its banner and rows, with the
+/// selection off and on a deadlocked row, and its timeline), a paused program with a thread
+/// ready to step, the key help, and the lock and panic screens with every state and error.
+fn screens_to_check(theme: Theme) -> Vec<(String, Buffer)> {
+    let mut screens = Vec::new();
+    let mut deadlock = deadlock_app(PauseState::Paused, 3);
+    deadlock.theme = theme;
+    for (width, height) in [(80, 24), (120, 40), (200, 60)] {
+        screens.push((format!("deadlock {width}x{height}"), render(&deadlock, width, height)));
+    }
+    press(&mut deadlock, KeyCode::Down);
+    press(&mut deadlock, KeyCode::Down);
+    screens.push(("deadlock, Thread-2 selected".into(), render(&deadlock, 120, 40)));
+    press(&mut deadlock, KeyCode::Tab);
+    screens.push(("deadlock, timeline focused".into(), render(&deadlock, 80, 24)));
+    let mut ready = condition_app(PauseState::Paused);
+    ready.theme = theme;
+    status(&mut ready, 45, PauseState::Paused, vec![P, MAIN]);
+    screens.push(("ready".into(), render(&ready, 200, 60)));
+    press(&mut ready, KeyCode::Char('?'));
+    for (width, height) in [(80, 24), (120, 40)] {
+        screens.push((format!("help {width}x{height}"), render(&ready, width, height)));
+    }
+    let mut lock = lock_app(theme);
+    press(&mut lock, KeyCode::Down);
+    press(&mut lock, KeyCode::Down);
+    screens.push(("lock, Thread-2 selected".into(), render(&lock, 200, 60)));
+    screens.push(("panic".into(), render(&panic_app(theme), 120, 40)));
+    screens
+}
+
+#[test]
+fn no_text_is_drawn_in_a_colour_close_to_its_background_in_any_theme() {
+    let mut faults = Vec::new();
+    for name in [ThemeName::Dark, ThemeName::Light, ThemeName::HighContrast] {
+        // The high-contrast theme keeps to the contrast WCAG asks of body text; the others to
+        // what it asks of large text.
+        let least = if name == ThemeName::HighContrast { 4.5 } else { 3.0 };
+        for color in [true, false] {
+            for (screen, buf) in screens_to_check(Theme::new(name, color)) {
+                let area = buf.area;
+                // The first faint cell of each screen row is enough to find the style at fault.
+                for y in area.top()..area.bottom() {
+                    let faint = (area.left()..area.right())
+                        .map(|x| (x, &buf[(x, y)]))
+                        .find(|(_, cell)| !cell.symbol().trim().is_empty() && contrast(cell, name) < least);
+                    if let Some((x, cell)) = faint {
+                        let row = text(&buf).lines().nth(usize::from(y)).unwrap_or_default().to_owned();
+                        faults.push(format!(
+                            "{name:?}, colour {color}, {screen}: `{}` at x={x} in {:?} on {:?} ({:?}) has a contrast \
+                             of {:.2}, under {least}, in\n    {row}",
+                            cell.symbol(),
+                            cell.fg,
+                            cell.bg,
+                            cell.modifier,
+                            contrast(cell, name),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(faults.is_empty(), "{} rows with faint text:\n{}", faults.len(), faults.join("\n"));
+}
+
+#[test]
+fn the_high_contrast_theme_has_no_dim_or_dark_grey_text_or_borders() {
+    for (screen, buf) in screens_to_check(Theme::new(ThemeName::HighContrast, true)) {
+        for cell in buf.content().iter().filter(|cell| !cell.symbol().trim().is_empty()) {
+            assert!(
+                !cell.modifier.contains(Modifier::DIM) && cell.fg != Color::DarkGray,
+                "{screen}: `{}` is {:?} in {:?}:\n{}",
+                cell.symbol(),
+                cell.modifier,
+                cell.fg,
+                text(&buf)
+            );
+        }
+    }
+}
+
+#[test]
+fn without_colour_the_selected_row_and_the_deadlocked_rows_look_different() {
+    for name in [ThemeName::Dark, ThemeName::Light, ThemeName::HighContrast] {
+        let mut app = deadlock_app(PauseState::Paused, 3);
+        app.theme = Theme::new(name, false);
+        let modifiers = |app: &App, row: &str| {
+            let buf = render(app, 120, 40);
+            let (x, y) = find(&buf, row);
+            buf[(x, y)].modifier
+        };
+        // MainThread is selected; it joins a deadlocked thread but is not part of the cycle.
+        let selected = modifiers(&app, "MainThread … WAITING");
+        let deadlocked = modifiers(&app, "Thread-1   ■ BLOCKED");
+        assert!(selected.contains(Modifier::REVERSED), "{name:?}: the selection is reversed: {selected:?}");
+        assert!(!deadlocked.contains(Modifier::REVERSED), "{name:?}: a deadlocked row is not: {deadlocked:?}");
+        assert!(
+            deadlocked.contains(Modifier::BOLD | Modifier::UNDERLINED),
+            "{name:?}: a deadlocked row is bold and underlined: {deadlocked:?}"
+        );
+        assert!(!selected.contains(Modifier::UNDERLINED), "{name:?}: MainThread is not in the cycle: {selected:?}");
+        // Selecting a deadlocked row keeps both marks.
+        press(&mut app, KeyCode::Down);
+        press(&mut app, KeyCode::Down);
+        let both = modifiers(&app, "Thread-2   ■ BLOCKED");
+        assert!(both.contains(Modifier::REVERSED | Modifier::UNDERLINED | Modifier::BOLD), "{name:?}: {both:?}");
+        let unselected_main = modifiers(&app, "MainThread … WAITING");
+        assert!(
+            !unselected_main.intersects(Modifier::REVERSED | Modifier::UNDERLINED),
+            "{name:?}: MainThread has no mark of its own: {unselected_main:?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Single panels, rendered on their own.
 
 #[test]
@@ -1167,10 +1376,17 @@ fn a_deadlock_is_named_in_a_banner_and_its_rows_stand_out() {
     let banner = "⚠ deadlock: Thread-1 holds lock-a and waits for lock-b, held by Thread-2, which waits for lock-a";
     assert_eq!(find(&buf, banner).1, 0, "the banner is the top line");
     assert_styled(&buf, banner, dark().banner());
+    // The cycle's rows are bold, underlined and in the alarm colour where nothing else
+    // colours them (the ID column); MainThread, which only joins Thread-1, is not marked.
+    let deadlocked = dark().deadlocked();
     for row in ["Thread-1   ■ BLOCKED", "Thread-2   ■ BLOCKED"] {
         let (x, y) = find(&buf, row);
-        assert_eq!(buf[(x, y)].bg, dark().banner().bg.unwrap_or_default(), "`{row}` is highlighted");
+        let id = &buf[(x - 2, y)];
+        assert_eq!(Some(id.fg), deadlocked.fg, "`{row}` is in the alarm colour");
+        assert!(buf[(x, y)].modifier.contains(deadlocked.add_modifier), "`{row}` is highlighted");
     }
+    let (x, y) = find(&buf, "MainThread … WAITING");
+    assert!(!buf[(x, y)].modifier.contains(Modifier::UNDERLINED), "MainThread is not part of the cycle");
     // Without colour the banner is still set apart, reversed.
     let plain = App { theme: Theme::new(ThemeName::Dark, false), ..app };
     let buf = render(&plain, 80, 24);
@@ -1221,4 +1437,120 @@ fn the_timeline_draws_a_lane_per_thread_with_states_and_marks() {
     press(&mut app, KeyCode::Up);
     assert_eq!(app.selected_log_line().map(|line| line.message.as_str()), Some("holding lock-a"));
     snapshot_both("timeline_linked_to_log", &app);
+}
+
+/// The timeline panel of `app` alone, in a `width` x `height` area.
+fn timeline_panel(app: &App, width: u16, height: u16) -> Buffer {
+    let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
+    threadviz::view::timeline::render(app, buf.area, &mut buf, true);
+    buf
+}
+
+/// The lane of `name` in a rendered timeline whose longest thread name is `label_width` long:
+/// its row as text, and its cells after the label.
+fn lane<'a>(buf: &'a Buffer, name: &str, label_width: u16) -> (String, Vec<&'a Cell>) {
+    let (x, y) = find(buf, &format!("│{name} "));
+    let row = text(buf).lines().nth(usize::from(y)).unwrap().to_owned();
+    (row, (x + label_width + 2..buf.area.right() - 1).map(|column| &buf[(column, y)]).collect())
+}
+
+#[test]
+fn a_column_of_the_timeline_shows_its_strongest_mark_and_says_when_it_holds_more() {
+    // p takes the condition's lock, logs, notifies and lets go, all within one column.
+    let mut script = Script::new();
+    condition_full(&mut script);
+    script.at_line(P, 12, EventKind::Notified { prim: 2, n: u64::MAX, woken: vec![C1, C2] }).at_line(
+        P,
+        12,
+        EventKind::Released { prim: 1, count: 0 },
+    );
+    let mut app = App::new(showing(CONDITION_SOURCE), dark(), PauseState::Running, 1.0);
+    app.update(Msg::Events(script.take()));
+    status(&mut app, 45, PauseState::Running, Vec::new());
+    let buf = timeline_panel(&app, 110, 8);
+    let (row, cells) = lane(&buf, "p", 10);
+    let marks: Vec<&&Cell> = cells.iter().filter(|cell| !"R ".contains(cell.symbol())).collect();
+    assert_eq!(marks.len(), 1, "one column holds p's operations: {row}");
+    assert_eq!(marks[0].symbol(), "n", "the notify outranks the acquire, release and log line: {row}");
+    assert!(marks[0].modifier.contains(Modifier::UNDERLINED), "a crowded column is underlined");
+    // A column with one mark is not underlined: c1's acquire, then its wait, at 0 s.
+    let (row, cells) = lane(&buf, "c1", 10);
+    let first = cells.iter().find(|cell| cell.symbol() != " ").unwrap();
+    assert_eq!(first.symbol(), "a", "c1's acquire outranks its release: {row}");
+    // The legend in the bottom border says the rule.
+    assert!(text(&buf).contains("strongest shown: n notify s set"), "{}", text(&buf));
+}
+
+#[test]
+fn a_thread_held_at_the_pause_gate_is_ready_on_its_lane_not_running() {
+    let mut app = condition_app(PauseState::Paused);
+    status(&mut app, 45, PauseState::Paused, vec![P]);
+    let buf = timeline_panel(&app, 72, 8);
+    let (row, cells) = lane(&buf, "p", 10);
+    let drawn: Vec<&&Cell> = cells.iter().filter(|cell| cell.symbol() != " ").collect();
+    let present = drawn.last().unwrap();
+    assert_eq!(present.symbol(), "▷", "the present column of a held thread: {row}");
+    assert_eq!(present.fg, dark().lane(threadviz::model::LaneState::Ready).fg.unwrap());
+    assert_ne!(present.fg, dark().lane(threadviz::model::LaneState::Running).fg.unwrap());
+    assert!(row.contains("RRRR▷"), "it ran until the pause: {row}");
+    // Running again, the same lane ends running.
+    status(&mut app, 45, PauseState::Running, vec![P]);
+    let (row, _) = lane(&timeline_panel(&app, 72, 8), "p", 10);
+    assert!(row.trim_end_matches([' ', '│']).ends_with('R'), "{row}");
+}
+
+/// The main thread and `count` workers, Thread-1 and on, each started and running.
+fn many_threads_app(count: Tid) -> App {
+    let mut script = Script::new();
+    for n in 1..=count {
+        script.spawn(n + 1, &format!("Thread-{n}"), 15);
+    }
+    let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
+    app.update(Msg::Events(script.take()));
+    status(&mut app, 10, PauseState::Running, Vec::new());
+    app
+}
+
+#[test]
+fn the_timeline_shows_every_lane_with_room_and_names_the_lanes_it_cannot_show() {
+    let app = many_threads_app(10);
+    // Room for all eleven: two borders, eleven lanes, the axis.
+    let screen = text(&timeline_panel(&app, 80, 14));
+    for n in 1..=10 {
+        assert!(screen.contains(&format!("│Thread-{n:<2} ")), "Thread-{n} has a lane:\n{screen}");
+    }
+    assert!(!screen.contains("more"), "{screen}");
+    // Room for five rows: four lanes and a line that names the other seven.
+    let screen = text(&timeline_panel(&app, 80, 8));
+    assert!(
+        screen.contains("│+7 more: Thread-4, Thread-5, Thread-6, Thread-7, Thread-8, Thread-9, Thread-10"),
+        "{screen}"
+    );
+    // The whole dashboard gives a tall screen's timeline band a lane per thread.
+    let screen = text(&render(&app, 200, 60));
+    assert!(screen.contains("│Thread-10  R"), "Thread-10's lane is in the band:\n{screen}");
+    assert!(!screen.contains("more:"), "{screen}");
+}
+
+#[test]
+fn the_timeline_zoomed_in_labels_columns_and_ticks_in_milliseconds() {
+    let mut app = deadlock_app(PauseState::Paused, 3);
+    // From the default 0.1 s a column to the finest zoom.
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Char('>'));
+    }
+    let screen = text(&timeline_panel(&app, 100, 8));
+    assert!(screen.contains(" Timeline 1ms/col"), "{screen}");
+    let axis = screen.lines().find(|line| line.contains('|')).unwrap();
+    let ticks: Vec<&str> = axis.split('|').skip(1).map(str::trim).collect();
+    assert!(ticks.len() >= 4, "{axis}");
+    assert_eq!(ticks[..3], ["0.714s", "0.726s", "0.738s"], "ticks 12 ms apart: {axis}");
+    press(&mut app, KeyCode::Char('<'));
+    assert!(text(&timeline_panel(&app, 100, 8)).contains(" Timeline 5ms/col"));
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Char('<'));
+    }
+    let screen = text(&timeline_panel(&app, 100, 8));
+    assert!(screen.contains(" Timeline 0.25s/col"), "{screen}");
+    assert!(screen.contains("|0.00s      |3.00s"), "{screen}");
 }

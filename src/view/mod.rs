@@ -84,7 +84,9 @@ impl Widget for &App {
             render_panel(self, Panel::Threads, top, buf);
             // Tall screens show the timeline as a band of its own; others show it in place of
             // the primitives while it has the focus.
-            let lanes = u16::try_from(self.model.threads.len()).unwrap_or(u16::MAX).clamp(1, 10);
+            let lanes = u16::try_from(self.model.threads.len())
+                .unwrap_or(u16::MAX)
+                .clamp(1, (rest.height / 2).saturating_sub(3).max(1));
             let band = rest.height >= 28 && main.width >= 100;
             let bottom = if band {
                 let [timeline, bottom] =

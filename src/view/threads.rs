@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Cell, Row, Table, Widget};
 
 use super::{block, seconds};
 use crate::app::App;
-use crate::model::{Model, PrimState, ThreadState, ThreadView, WaitTarget};
+use crate::model::{LaneState, Model, PrimState, ThreadState, ThreadView, WaitTarget};
 
 /// What a blocked or waiting thread waits for, and who holds it, in words.
 #[must_use]
@@ -119,7 +119,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             Cell::from(Span::styled(thread.name.clone(), name_style)),
             Cell::from(Span::styled(
                 state_text(thread, app.now_us, app.is_ready(thread.tid)),
-                theme.state(&thread.state),
+                if app.is_ready(thread.tid) { theme.lane(LaneState::Ready) } else { theme.state(&thread.state) },
             )),
             Cell::from(if thread.daemon { "d" } else { "" }),
             Cell::from(seconds(app.now_us.saturating_sub(thread.since_us))),
@@ -144,12 +144,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             cells.push(Cell::from(kernel_cell(app, thread)));
         }
         let row = Row::new(cells);
-        let deadlocked = app
-            .confirmed_deadlock()
-            .is_some_and(|deadlock| deadlock.in_cycle(thread.tid) || deadlock.is_stuck(thread.tid));
+        // The rows marked are the deadlock's own: the cycle, or everyone when all are blocked.
+        // A thread that only joins one of them is stuck too (the wait-for view says so) but
+        // is not part of what the banner names.
+        let deadlocked = app.confirmed_deadlock().is_some_and(|deadlock| {
+            deadlock.in_cycle(thread.tid) || (deadlock.cycle.is_empty() && deadlock.is_stuck(thread.tid))
+        });
         match (index == app.selected, deadlocked) {
-            (true, _) => row.style(theme.selected()),
-            (false, true) => row.style(theme.banner()),
+            (true, true) => row.style(theme.selected().patch(theme.deadlocked())),
+            (true, false) => row.style(theme.selected()),
+            (false, true) => row.style(theme.deadlocked()),
             (false, false) => row,
         }
     });
