@@ -313,10 +313,13 @@ impl Emitter {
         self.fanout.lock().accept(batch)
     }
 
-    /// Delivers every event emitted before the call (waiting briefly for events in flight).
+    /// Delivers every event emitted before the call (waiting for events in flight: a thread
+    /// that took its sequence number may not have pushed its record yet). The deadline only
+    /// guards against a thread stopped for good between the two; on a loaded machine a
+    /// preempted writer can take far longer than a second, and giving up early loses events.
     pub(crate) fn flush(&self) {
         let target = self.next_seq.load(Ordering::SeqCst);
-        let deadline = Instant::now() + Duration::from_secs(1);
+        let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             self.drain(&mut Vec::new());
             if self.fanout.lock().next >= target || Instant::now() >= deadline {
