@@ -110,7 +110,8 @@ impl Controller for Live {
             now_us: u64::try_from(self.session.now().as_micros()).unwrap_or(u64::MAX),
             pause: self.session.pause_state(),
             speed: self.session.speed(),
-            dropped: self.dropped.load(Ordering::Relaxed),
+            // Both kinds of loss: at the source (a thread's full ring) and in the view's buffer.
+            dropped: self.dropped.load(Ordering::Relaxed) + self.session.lost_events(),
             ready: self.session.ready_threads(),
         }
     }

@@ -83,7 +83,8 @@ pub enum Msg {
         pause: PauseState,
         /// Speed.
         speed: f64,
-        /// Events the viewer's buffer dropped.
+        /// Events the viewer will never see: dropped at their source (a thread's full ring) or by
+        /// its buffer.
         dropped: u64,
         /// Threads held at the pause gate, ready to be stepped.
         ready: Vec<Tid>,
@@ -136,7 +137,8 @@ pub struct App {
     pub speed: f64,
     /// Demo time now, in microseconds.
     pub now_us: u64,
-    /// Events the viewer's buffer dropped.
+    /// Events the viewer will never see: dropped at their source (a thread's full ring) or by
+    /// its buffer.
     pub dropped: u64,
     /// Threads held at the pause gate, ready to be stepped.
     pub ready: Vec<Tid>,

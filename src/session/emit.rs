@@ -18,7 +18,7 @@ use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::{Receiver, Sender};
 use crossbeam_utils::CachePadded;
 use parking_lot::{Condvar, Mutex};
 
@@ -43,20 +43,22 @@ const COLD_TICK: Duration = Duration::from_millis(500);
 #[derive(Debug)]
 struct Subscriber {
     tx: Sender<TraceEvent>,
+    /// Events a lossy subscriber may fall behind by; None: lossless.
+    capacity: Option<usize>,
     dropped: Arc<AtomicU64>,
 }
 
 impl Subscriber {
-    /// Sends or, when the buffer is full, drops and counts; false once the receiver is gone.
+    /// Sends or, when a lossy subscriber is `capacity` events behind, drops and counts; false
+    /// once the receiver is gone. The channel itself is unbounded, so that lifecycle events
+    /// (threads and primitives appearing, renamed and ending, shutdown) always get through
+    /// without ever making the collector wait: a viewer that missed one would show a ghost.
     fn offer(&self, event: TraceEvent) -> bool {
-        match self.tx.try_send(event) {
-            Ok(()) => true,
-            Err(TrySendError::Full(_)) => {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-                true
-            }
-            Err(TrySendError::Disconnected(_)) => false,
+        if self.capacity.is_some_and(|capacity| self.tx.len() >= capacity) && !event.kind.is_lifecycle() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return true;
         }
+        self.tx.send(event).is_ok()
     }
 }
 
@@ -343,10 +345,8 @@ impl Emitter {
     /// Adds a subscriber; `capacity` None means unbounded and lossless.
     pub(crate) fn subscribe(session: &Arc<SessionInner>, capacity: Option<usize>, flags: &AtomicU8) -> Subscription {
         let emitter = &session.emitter;
-        let (tx, rx) = match capacity {
-            Some(capacity) => crossbeam_channel::bounded(capacity.max(1)),
-            None => crossbeam_channel::unbounded(),
-        };
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let capacity = capacity.map(|capacity| capacity.max(1));
         let dropped = Arc::new(AtomicU64::new(0));
         {
             let mut fanout = emitter.fanout.lock();
@@ -355,7 +355,7 @@ impl Emitter {
                 fanout.next = emitter.next_seq.load(Ordering::SeqCst);
                 fanout.pending.clear();
             }
-            fanout.subscribers.push(Subscriber { tx, dropped: dropped.clone() });
+            fanout.subscribers.push(Subscriber { tx, capacity, dropped: dropped.clone() });
             flags.fetch_or(LISTENING, Ordering::SeqCst);
         }
         let mut collector = emitter.collector.lock();
