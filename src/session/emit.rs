@@ -456,7 +456,10 @@ mod tests {
     #[test]
     fn the_fanout_restores_sequence_order_with_monotone_time() {
         let (tx, rx) = crossbeam_channel::unbounded();
-        let mut fanout = Fanout { subscribers: vec![Subscriber { tx, dropped: Arc::default() }], ..Fanout::default() };
+        let mut fanout = Fanout {
+            subscribers: vec![Subscriber { tx, capacity: None, dropped: Arc::default() }],
+            ..Fanout::default()
+        };
         assert_eq!(fanout.accept(&mut vec![event(2, 9), event(1, 5)]), 0, "0 is still in flight");
         assert_eq!(fanout.accept(&mut vec![event(0, 7)]), 3);
         assert_eq!(fanout.accept(&mut vec![event(3, 1)]), 1);
@@ -466,13 +469,13 @@ mod tests {
 
     #[test]
     fn a_full_lossy_subscriber_drops_and_counts_while_others_get_everything() {
-        let (lossy_tx, lossy_rx) = crossbeam_channel::bounded(2);
+        let (lossy_tx, lossy_rx) = crossbeam_channel::unbounded();
         let (all_tx, all_rx) = crossbeam_channel::unbounded();
         let dropped = Arc::new(AtomicU64::new(0));
         let mut fanout = Fanout {
             subscribers: vec![
-                Subscriber { tx: lossy_tx, dropped: dropped.clone() },
-                Subscriber { tx: all_tx, dropped: Arc::default() },
+                Subscriber { tx: lossy_tx, capacity: Some(2), dropped: dropped.clone() },
+                Subscriber { tx: all_tx, capacity: None, dropped: Arc::default() },
             ],
             ..Fanout::default()
         };
