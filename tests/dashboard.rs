@@ -619,6 +619,7 @@ fn an_ended_program_says_so_and_its_clock_stops() {
     status(&mut app, 99, PauseState::Running, Vec::new());
     let screen = text(&render(&app, 80, 24));
     assert!(screen.contains(" ENDED ") && screen.contains("t=3.0s"), "{screen}");
+    assert!(screen.contains("space:run again") && !screen.contains("space:pause"), "{screen}");
     app.update(Msg::Stepped(Err(StepRefused::NothingToStep)));
     assert!(text(&render(&app, 120, 40)).contains("the program has ended: space or r runs it again, q quits"));
 }

@@ -31,7 +31,7 @@ fn states() -> Vec<(String, String)> {
         state(ThreadState::Blocked { prim: 0, until_us: None }, "waiting to acquire a lock or a semaphore permit"),
         state(
             ThreadState::Waiting { on: WaitTarget::Shutdown, until_us: None },
-            "on a condition, event, barrier, queue, join, or the end",
+            "on a condition, event, barrier, queue, join or shutdown",
         ),
         state(ThreadState::Done, "ended normally"),
         state(ThreadState::Killed, "a daemon stopped when the program ended"),
