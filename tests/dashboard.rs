@@ -1343,6 +1343,7 @@ fn a_held_by_cell_is_cut_between_names_never_inside_one() {
     assert_eq!(fit_words("RLock-1, held by Thread-2, Thread-3", 30), "RLock-1, held by Thread-2 …");
     assert_eq!(fit_words("RLock-1, held by Thread-2", 20), "RLock-1 …", "no dangling `held by`");
     assert_eq!(fit_words("RLock-1, held by Thread-2", 3), "…");
+    assert_eq!(fit_words("Queue stream (70 unfinished)", 20), "Queue stream …", "no half of a parenthesis");
     // In the table, at both sizes: each waits-for cell is whole, or cut after a whole name.
     let app = lock_app(Theme::new(ThemeName::Dark, false));
     for (width, height) in [(80, 24), (120, 40), (100, 30)] {

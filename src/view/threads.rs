@@ -100,7 +100,8 @@ fn source_line(app: &App, thread: &ThreadView) -> String {
 }
 
 /// `text` cut to `width` columns at a word boundary, the cut marked with `…`, so that a cell
-/// never ends in the middle of a name; a connecting word left dangling at the cut goes too.
+/// never ends in the middle of a name; a connecting word or an open parenthesis left dangling
+/// at the cut goes too.
 #[must_use]
 pub fn fit_words(text: &str, width: usize) -> String {
     let columns = |text: &str| Span::raw(text).width();
@@ -110,7 +111,10 @@ pub fn fit_words(text: &str, width: usize) -> String {
     let words: Vec<&str> = text.split(' ').collect();
     for kept in (1..words.len()).rev() {
         let mut prefix: Vec<&str> = words[..kept].to_vec();
-        while prefix.len() > 1 && prefix.last().is_some_and(|word| ["by", "held", "holds"].contains(word)) {
+        // A connecting word or an open parenthesis says nothing without what followed it.
+        let dangling =
+            |word: &&str| ["by", "held", "holds"].contains(word) || (word.starts_with('(') && !word.ends_with(')'));
+        while prefix.len() > 1 && prefix.last().is_some_and(dangling) {
             prefix.pop();
         }
         let cut = format!("{} …", prefix.join(" ").trim_end_matches([',', ';']));
