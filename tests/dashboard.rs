@@ -1293,22 +1293,29 @@ fn queue_app() -> App {
 #[test]
 fn a_queue_shows_its_real_first_items_as_many_as_fit_then_an_ellipsis() {
     let app = queue_app();
-    let narrow = prims_panel(&app, 56, 4);
-    assert!(narrow.contains("│Queue stream 30/∞ [40, 41, 42, 43, …], 70 unfinished  │"), "{narrow}");
-    let wide = prims_panel(&app, 120, 4);
-    let line = wide.lines().nth(1).unwrap();
-    assert!(line.starts_with("│Queue stream 30/∞ [40, 41, 42, ") && line.contains(", …], 70 unfinished"), "{line}");
-    // As many as fit: one more item (`, 4x`) would not have.
+    let narrow = prims_panel(&app, 40, 5);
+    assert!(narrow.contains("│Queue stream 30/∞, 70 unfinished"), "{narrow}");
+    assert!(narrow.contains("│  next out: 40, 41, 42, 43, 44, 45, … │"), "{narrow}");
+    let wide = prims_panel(&app, 120, 5);
+    let line = wide.lines().nth(2).unwrap();
+    assert!(line.starts_with("│  next out: 40, 41, 42, ") && line.contains(", …"), "{line}");
+    // As many as fit: one more item (`, 6x`) would not have.
     let content = line.trim_matches('│').trim_end();
     assert!(content.chars().count() + 4 > 118, "room was left for more:\n{line}");
-    // All of a short queue, and no ellipsis.
+    // All of a short queue, and no ellipsis; an empty one says so.
     let mut script = Script::new();
     script.prim(1, "stream", PrimInfo::Queue { maxsize: 3 }, 3);
     script.push(MAIN, None, EventKind::Put { prim: 1, item: "'a'".into(), qsize: 1 });
     script.push(MAIN, None, EventKind::Put { prim: 1, item: "'b'".into(), qsize: 2 });
     let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
-    assert!(prims_panel(&app, 56, 4).contains("Queue stream 2/3 ['a', 'b'], 2 unfinished"));
+    let panel = prims_panel(&app, 56, 5);
+    assert!(panel.contains("Queue stream 2/3, 2 unfinished") && panel.contains("next out: 'a', 'b' "), "{panel}");
+    script.push(MAIN, None, EventKind::Got { prim: 1, item: "'a'".into(), qsize: 1 });
+    script.push(MAIN, None, EventKind::Got { prim: 1, item: "'b'".into(), qsize: 0 });
+    app.update(Msg::Events(script.take()));
+    let panel = prims_panel(&app, 56, 5);
+    assert!(panel.contains("Queue stream 0/3, empty, 2 unfinished") && !panel.contains("next out"), "{panel}");
 }
 
 #[test]

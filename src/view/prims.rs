@@ -16,15 +16,15 @@ fn names(model: &Model, tids: &[Tid]) -> String {
     tids.iter().map(|&tid| model.thread_name(tid)).collect::<Vec<_>>().join(", ")
 }
 
-/// A queue's size, capacity, first items and unfinished count: as many items from the front as
-/// fit in `room` columns, then `…` if more are in the queue.
-fn queue_text(state: &PrimState, room: usize) -> String {
-    let PrimState::Queue { maxsize, items, untracked, qsize, unfinished } = state else { return String::new() };
-    let capacity = if *maxsize == 0 { "∞".to_owned() } else { maxsize.to_string() };
-    let head = format!("{qsize}/{capacity} [");
-    let tail = format!("], {unfinished} unfinished");
+/// A queue's items from the front, as many as fit in `room` columns, then `…` if more are in
+/// the queue; None for an empty queue.
+fn queue_items(state: &PrimState, room: usize) -> Option<String> {
+    let PrimState::Queue { items, untracked, qsize, .. } = state else { return None };
+    if *qsize == 0 {
+        return None;
+    }
     let more = ", …";
-    let mut budget = room.saturating_sub(head.chars().count() + tail.chars().count() + more.chars().count());
+    let mut budget = room.saturating_sub(more.chars().count());
     let mut shown: Vec<&str> = Vec::new();
     for item in items {
         let needed = item.chars().count() + if shown.is_empty() { 0 } else { 2 };
@@ -35,17 +35,15 @@ fn queue_text(state: &PrimState, room: usize) -> String {
         shown.push(item);
     }
     let all_shown = shown.len() == items.len() && *untracked == 0;
-    let list = match (shown.is_empty(), all_shown) {
+    Some(match (shown.is_empty(), all_shown) {
         (_, true) => shown.join(", "),
         (true, false) => "…".to_owned(),
         (false, false) => format!("{}{more}", shown.join(", ")),
-    };
-    format!("{head}{list}{tail}")
+    })
 }
 
-/// The state of one primitive as styled spans (without its name and waiters); `room` is the
-/// width left for them on the first line.
-fn state_spans(model: &Model, prim: &PrimView, theme: Theme, room: usize) -> Vec<Span<'static>> {
+/// The state of one primitive as styled spans (without its name, items and waiters).
+fn state_spans(model: &Model, prim: &PrimView, theme: Theme) -> Vec<Span<'static>> {
     let hot = |text: String| Span::styled(text, theme.hot());
     let calm = |text: String| Span::styled(text, theme.calm());
     match &prim.state {
@@ -76,7 +74,11 @@ fn state_spans(model: &Model, prim: &PrimView, theme: Theme, room: usize) -> Vec
             }
             spans
         }
-        PrimState::Queue { .. } => vec![Span::raw(queue_text(&prim.state, room))],
+        PrimState::Queue { maxsize, qsize, unfinished, .. } => {
+            let capacity = if *maxsize == 0 { "∞".to_owned() } else { maxsize.to_string() };
+            let empty = if *qsize == 0 { ", empty" } else { "" };
+            vec![Span::raw(format!("{qsize}/{capacity}{empty}, {unfinished} unfinished"))]
+        }
         PrimState::Local { values } => {
             let values: Vec<String> =
                 values.iter().map(|(tid, value)| format!("{}={value}", model.thread_name(*tid))).collect();
@@ -119,8 +121,9 @@ fn state_spans(model: &Model, prim: &PrimView, theme: Theme, room: usize) -> Vec
     }
 }
 
-/// The lines of each primitive at `width` columns: its kind, name and state, then its waiters
-/// in queue order on a line of their own (so a long queue never pushes the state off screen).
+/// The lines of each primitive at `width` columns: its kind, name and state, then a queue's
+/// items and its waiters in queue order on lines of their own (so a long queue never pushes the
+/// state off screen).
 pub fn lines(app: &App, width: u16) -> impl Iterator<Item = Vec<Line<'static>>> + '_ {
     let model = &app.model;
     let theme = app.theme;
@@ -131,9 +134,13 @@ pub fn lines(app: &App, width: u16) -> impl Iterator<Item = Vec<Line<'static>>> 
             Span::styled(format!("{:<kind_width$} ", prim.kind()), theme.dim()),
             Span::styled(format!("{:<name_width$} ", prim.name), theme.header()),
         ];
-        let room = usize::from(width).saturating_sub(spans.iter().map(Span::width).sum());
-        spans.extend(state_spans(model, prim, theme, room));
+        spans.extend(state_spans(model, prim, theme));
         let mut group = vec![Line::from(spans)];
+        // A queue's items on a line of their own, next out first, as many as the width holds.
+        let label = "  next out: ";
+        if let Some(items) = queue_items(&prim.state, usize::from(width).saturating_sub(label.chars().count())) {
+            group.push(Line::from(vec![Span::styled(label, theme.dim()), Span::raw(items)]));
+        }
         if !prim.waiters.is_empty() {
             // First in line first: `c1, then c2, c3`.
             let mut waiting = vec![Span::styled("  ⏳ queue: ", theme.dim())];
