@@ -396,7 +396,7 @@ fn condition_two_consumers_wait_while_the_producer_holds_the_lock() {
     let app = condition_app(PauseState::Running);
     snapshot_both("condition", &app);
     let buf = render(&app, 80, 24);
-    assert!(text(&buf).contains("queue: c1, then c2"), "the waiters in arrival order:\n{}", text(&buf));
+    assert!(text(&buf).contains("waiting: c1, then c2"), "the waiters in arrival order:\n{}", text(&buf));
     assert!(row_of(&buf, "c2         … WAITING").contains("≤2.5s"), "c2's timeout runs out at 7.0 s");
     assert!(row_of(&buf, "p          ▶ RUNNING").contains("holds RLock-1"));
     let buf = render(&app, 120, 40);
@@ -415,12 +415,12 @@ fn lock_contention_shows_the_holder_its_waiters_the_rlock_level_and_the_permits_
     let screen = text(&render(&app, 80, 24));
     for expected in [
         "│Lock      lock  locked by Thread-1",
-        "│  ⏳ queue: Thread-2, then Thread-3",
+        "│  ⏳ waiting: Thread-2, then Thread-3",
         "│RLock     rlock owned by Thread-1,",
         "│level 2",
         "│Semaphore slots 0/2 left, held by",
         "│MainThread, Thread-1",
-        "│  ⏳ queue: Thread-4",
+        "│  ⏳ waiting: Thread-4",
     ] {
         assert!(screen.contains(expected), "`{expected}` in\n{screen}");
     }
@@ -514,11 +514,11 @@ fn a_panicked_thread_shows_panicked_with_its_message() {
 #[test]
 fn the_wide_layout_shows_every_primitive_with_its_waiters() {
     let screen = text(&render(&lock_app(dark()), 120, 40));
-    for expected in ["queue: Thread-2, then Thread-3", "Semaphore slots 0/2 left", "queue: Thread-4"] {
+    for expected in ["waiting: Thread-2, then Thread-3", "Semaphore slots 0/2 left", "waiting: Thread-4"] {
         assert!(screen.contains(expected), "`{expected}` in\n{screen}");
     }
     let screen = text(&render(&condition_app(PauseState::Running), 120, 40));
-    assert!(screen.contains("queue: c1, then c2"), "{screen}");
+    assert!(screen.contains("waiting: c1, then c2"), "{screen}");
 }
 
 #[test]
@@ -740,10 +740,10 @@ fn the_primitives_panel_lists_state_and_waiters_in_queue_order() {
         Buffer::with_lines([
             "╭ Primitives 3 ────────────────────────────────────────╮",
             "│Lock      lock  locked by Thread-1                    │",
-            "│  ⏳ queue: Thread-2, then Thread-3                   │",
+            "│  ⏳ waiting: Thread-2, then Thread-3                 │",
             "│RLock     rlock owned by Thread-1, level 2            │",
             "│Semaphore slots 0/2 left, held by MainThread, Thread-1│",
-            "│  ⏳ queue: Thread-4                                  │",
+            "│  ⏳ waiting: Thread-4                                │",
             "│                                                      │",
             "╰──────────────────────────────────────────────────────╯",
         ])

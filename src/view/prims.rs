@@ -143,7 +143,7 @@ pub fn lines(app: &App, width: u16) -> impl Iterator<Item = Vec<Line<'static>>> 
         }
         if !prim.waiters.is_empty() {
             // First in line first: `c1, then c2, c3`.
-            let mut waiting = vec![Span::styled("  ⏳ queue: ", theme.dim())];
+            let mut waiting = vec![Span::styled("  ⏳ waiting: ", theme.dim())];
             for (index, tid) in prim.waiters.iter().enumerate() {
                 match index {
                     0 => {}
