@@ -396,7 +396,7 @@ fn condition_two_consumers_wait_while_the_producer_holds_the_lock() {
     let app = condition_app(PauseState::Running);
     snapshot_both("condition", &app);
     let buf = render(&app, 80, 24);
-    assert!(text(&buf).contains("waiting: c1 → c2"), "the waiters in arrival order:\n{}", text(&buf));
+    assert!(text(&buf).contains("waiting: c1, then c2"), "the waiters in arrival order:\n{}", text(&buf));
     assert!(row_of(&buf, "c2         … WAITING").contains("≤2.5s"), "c2's timeout runs out at 7.0 s");
     assert!(row_of(&buf, "p          ▶ RUNNING").contains("holds RLock-1"));
     let buf = render(&app, 120, 40);
@@ -415,7 +415,7 @@ fn lock_contention_shows_the_holder_its_waiters_the_rlock_level_and_the_permits_
     let screen = text(&render(&app, 80, 24));
     for expected in [
         "│Lock      lock  locked by Thread-1",
-        "│  ⏳ waiting: Thread-2 → Thread-3",
+        "│  ⏳ waiting: Thread-2, then Thread-3",
         "│RLock     rlock owned by Thread-1,",
         "│level 2",
         "│Semaphore slots 0/2 left, held by",
@@ -514,23 +514,65 @@ fn a_panicked_thread_shows_panicked_with_its_message() {
 #[test]
 fn the_wide_layout_shows_every_primitive_with_its_waiters() {
     let screen = text(&render(&lock_app(dark()), 120, 40));
-    for expected in ["waiting: Thread-2 → Thread-3", "Semaphore slots 0/2 left", "waiting: Thread-4"] {
+    for expected in ["waiting: Thread-2, then Thread-3", "Semaphore slots 0/2 left", "waiting: Thread-4"] {
         assert!(screen.contains(expected), "`{expected}` in\n{screen}");
     }
     let screen = text(&render(&condition_app(PauseState::Running), 120, 40));
-    assert!(screen.contains("waiting: c1 → c2"), "{screen}");
+    assert!(screen.contains("waiting: c1, then c2"), "{screen}");
 }
 
 #[test]
-fn the_help_legend_names_every_state() {
-    let mut app = condition_app(PauseState::Paused);
-    press(&mut app, KeyCode::Char('?'));
+fn the_help_legend_names_every_state_the_daemon_column_and_the_timeline_marks() {
+    let legend = [
+        "· NEW",
+        "▷ READY",
+        "← next",
+        "▶ RUNNING",
+        "z SLEEPING",
+        "■ BLOCKED",
+        "… WAITING",
+        "✓ DONE",
+        "✗ KILLED",
+        "! PANICKED",
+        "≤1.2s",
+        "d: a daemon",
+        "R running",
+        "S sleeping",
+        "B blocked",
+        "W waiting",
+        "D done",
+        "K killed",
+        "P panicked",
+        "a acquire",
+        "r release",
+        "n notify",
+        "s set",
+        "c clear",
+        "p put",
+        "g get",
+        "• log line",
+    ];
     for (width, height) in [(80, 24), (120, 40)] {
-        let screen = text(&render(&app, width, height));
-        for state in
-            ["▷ READY", "▶ RUNNING", "z SLEEPING", "■ BLOCKED", "… WAITING", "✓ DONE", "✗ KILLED", "! PANICKED"]
-        {
-            assert!(screen.contains(state), "{width}x{height}: the legend names `{state}`:\n{screen}");
+        let mut app = condition_app(PauseState::Paused);
+        app.update(Msg::Resize(width, height));
+        press(&mut app, KeyCode::Char('?'));
+        // What a small screen cannot show at once, scrolling brings in: every line is seen.
+        let mut seen = text(&render(&app, width, height));
+        let first_screen = seen.clone();
+        for _ in 0..40 {
+            press(&mut app, KeyCode::Down);
+            seen.push_str(&text(&render(&app, width, height)));
+        }
+        for entry in legend {
+            assert!(seen.contains(entry), "{width}x{height}: the legend names `{entry}`:\n{seen}");
+        }
+        let last_screen = text(&render(&app, width, height));
+        if height < 40 {
+            assert!(first_screen.contains("↓ more below"), "the title says there is more:\n{first_screen}");
+            assert!(last_screen.contains("↑ the end"), "scrolled to the end:\n{last_screen}");
+            assert!(!first_screen.contains("• log line") && last_screen.contains("• log line"));
+        } else {
+            assert_eq!(first_screen, last_screen, "{width}x{height}: all of it fits, nothing scrolls");
         }
     }
 }
@@ -577,8 +619,9 @@ fn an_ended_program_says_so_and_its_clock_stops() {
     status(&mut app, 99, PauseState::Running, Vec::new());
     let screen = text(&render(&app, 80, 24));
     assert!(screen.contains(" ENDED ") && screen.contains("t=3.0s"), "{screen}");
+    assert!(screen.contains("space:run again") && !screen.contains("space:pause"), "{screen}");
     app.update(Msg::Stepped(Err(StepRefused::NothingToStep)));
-    assert!(text(&render(&app, 120, 40)).contains("the program has ended: r runs it again, q quits"));
+    assert!(text(&render(&app, 120, 40)).contains("the program has ended: space or r runs it again, q quits"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -908,7 +951,7 @@ fn the_primitives_panel_lists_state_and_waiters_in_queue_order() {
         Buffer::with_lines([
             "╭ Primitives 3 ────────────────────────────────────────╮",
             "│Lock      lock  locked by Thread-1                    │",
-            "│  ⏳ waiting: Thread-2 → Thread-3                     │",
+            "│  ⏳ waiting: Thread-2, then Thread-3                 │",
             "│RLock     rlock owned by Thread-1, level 2            │",
             "│Semaphore slots 0/2 left, held by MainThread, Thread-1│",
             "│  ⏳ waiting: Thread-4                                │",
@@ -1236,7 +1279,8 @@ fn the_loop_draws_session_events_as_they_arrive() {
             ui.events.send(event).unwrap();
         }
         let frame = ui.expect_frame("c1         … WAITING");
-        assert!(frame.contains("Threads 4 alive / 4"), "{frame}");
+        // c2 and p are created, not started: not alive yet, as Python's `is_alive()` says.
+        assert!(frame.contains("Threads 2 alive / 4"), "{frame}");
         // A control-C is a quit like q.
         ui.input.send(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))).unwrap();
         ui.expect_command(Command::Quit);
@@ -1553,4 +1597,125 @@ fn the_timeline_zoomed_in_labels_columns_and_ticks_in_milliseconds() {
     let screen = text(&timeline_panel(&app, 100, 8));
     assert!(screen.contains(" Timeline 0.25s/col"), "{screen}");
     assert!(screen.contains("|0.00s      |3.00s"), "{screen}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Panels that say what they hold.
+
+/// The primitives panel alone, `width` columns wide, as monochrome text.
+fn prims_panel(app: &App, width: u16, height: u16) -> String {
+    let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
+    threadviz::view::prims::render(app, buf.area, &mut buf, false);
+    text(&unstyled(buf))
+}
+
+/// A queue of 70 numbers of which 40 were taken: its front is 40.
+fn queue_app() -> App {
+    let mut script = Script::new();
+    script.prim(1, "stream", PrimInfo::Queue { maxsize: 0 }, 3);
+    for (n, qsize) in (0..70).zip(1..) {
+        script.push(MAIN, None, EventKind::Put { prim: 1, item: n.to_string(), qsize });
+    }
+    for (n, qsize) in (0..40).zip((30..70).rev()) {
+        script.push(MAIN, None, EventKind::Got { prim: 1, item: n.to_string(), qsize });
+    }
+    let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
+    app.update(Msg::Events(script.take()));
+    app
+}
+
+#[test]
+fn a_queue_shows_its_real_first_items_as_many_as_fit_then_an_ellipsis() {
+    let app = queue_app();
+    let narrow = prims_panel(&app, 40, 5);
+    assert!(narrow.contains("│Queue stream 30/∞, 70 unfinished"), "{narrow}");
+    assert!(narrow.contains("│  next out: 40, 41, 42, 43, 44, 45, … │"), "{narrow}");
+    let wide = prims_panel(&app, 120, 5);
+    let line = wide.lines().nth(2).unwrap();
+    assert!(line.starts_with("│  next out: 40, 41, 42, ") && line.contains(", …"), "{line}");
+    // As many as fit: one more item (`, 6x`) would not have.
+    let content = line.trim_matches('│').trim_end();
+    assert!(content.chars().count() + 4 > 118, "room was left for more:\n{line}");
+    // All of a short queue, and no ellipsis; an empty one says so.
+    let mut script = Script::new();
+    script.prim(1, "stream", PrimInfo::Queue { maxsize: 3 }, 3);
+    script.push(MAIN, None, EventKind::Put { prim: 1, item: "'a'".into(), qsize: 1 });
+    script.push(MAIN, None, EventKind::Put { prim: 1, item: "'b'".into(), qsize: 2 });
+    let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
+    app.update(Msg::Events(script.take()));
+    let panel = prims_panel(&app, 56, 5);
+    assert!(panel.contains("Queue stream 2/3, 2 unfinished") && panel.contains("next out: 'a', 'b' "), "{panel}");
+    script.push(MAIN, None, EventKind::Got { prim: 1, item: "'a'".into(), qsize: 1 });
+    script.push(MAIN, None, EventKind::Got { prim: 1, item: "'b'".into(), qsize: 0 });
+    app.update(Msg::Events(script.take()));
+    let panel = prims_panel(&app, 56, 5);
+    assert!(panel.contains("Queue stream 0/3, empty, 2 unfinished") && !panel.contains("next out"), "{panel}");
+}
+
+#[test]
+fn a_shared_value_shows_each_read_not_yet_stored_beside_the_value() {
+    let mut script = Script::new();
+    script.spawn(2, "Thread-1", 10).spawn(3, "Thread-2", 10);
+    script.prim(1, "counter", PrimInfo::Shared { initial: "0".into() }, 3);
+    script.at_line(2, 5, EventKind::Load { prim: 1, value: "0".into() });
+    let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
+    app.update(Msg::Events(script.take()));
+    let panel = prims_panel(&app, 100, 4);
+    assert!(panel.contains("Shared counter = 0; not yet stored: Thread-1 read 0 "), "{panel}");
+    // Thread-2 reads the same 0 and stores 1: Thread-1's read is stale, its store will lose one.
+    script.at_line(3, 5, EventKind::Load { prim: 1, value: "0".into() });
+    script.at_line(3, 7, EventKind::Store { prim: 1, value: "1".into() });
+    app.update(Msg::Events(script.take()));
+    let panel = prims_panel(&app, 100, 4);
+    assert!(
+        panel.contains("Shared counter = 1 (stored by Thread-2); not yet stored: Thread-1 read 0 (stale)"),
+        "{panel}"
+    );
+    script.at_line(2, 7, EventKind::Store { prim: 1, value: "1".into() });
+    app.update(Msg::Events(script.take()));
+    let panel = prims_panel(&app, 100, 4);
+    assert!(!panel.contains("not yet stored"), "{panel}");
+}
+
+#[test]
+fn a_held_by_cell_is_cut_between_names_never_inside_one() {
+    use threadviz::view::threads::fit_words;
+    assert_eq!(fit_words("RLock-1, held by Thread-2, Thread-3", 40), "RLock-1, held by Thread-2, Thread-3");
+    assert_eq!(fit_words("RLock-1, held by Thread-2, Thread-3", 30), "RLock-1, held by Thread-2 …");
+    assert_eq!(fit_words("RLock-1, held by Thread-2", 20), "RLock-1 …", "no dangling `held by`");
+    assert_eq!(fit_words("RLock-1, held by Thread-2", 3), "…");
+    assert_eq!(fit_words("Queue stream (70 unfinished)", 20), "Queue stream …", "no half of a parenthesis");
+    // In the table, at both sizes: each waits-for cell is whole, or cut after a whole name.
+    let app = lock_app(Theme::new(ThemeName::Dark, false));
+    for (width, height) in [(80, 24), (120, 40), (100, 30)] {
+        let screen = text(&render(&app, width, height));
+        for row in screen.lines().filter(|row| row.contains("■ BLOCKED")) {
+            if let Some((_, holders)) = row.split_once("held by ") {
+                let names = holders.split(" line ").next().unwrap().trim_end();
+                for name in names.split(", ").map(|name| name.trim_end_matches(" …")) {
+                    assert!(["MainThread", "Thread-1", "…"].contains(&name), "{width}x{height}: `{name}` in {row}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn paused_the_thread_n_steps_next_is_marked_in_its_row() {
+    let mut app = condition_app(PauseState::Paused);
+    status(&mut app, 45, PauseState::Paused, vec![MAIN, C2, P]);
+    let mut script = Script::new();
+    script.seq = 100;
+    script.push(0, None, EventKind::Control { control: threadviz::event::Control::Step { thread: C2 } });
+    app.update(Msg::Events(script.take().split_off(2)));
+    let buf = render(&app, 80, 24);
+    assert!(row_of(&buf, "p          ▷ READY").contains("▷ READY ← next"), "{}", text(&buf));
+    assert!(!row_of(&buf, "c2         ▷ READY").contains("next"));
+    assert_eq!(find_all(&buf, "← next").len(), 1, "one thread is next");
+    // Legible without colour, at both sizes.
+    let mono = unstyled(render(&app, 120, 40));
+    assert!(row_of(&mono, "p          ▷ READY").contains("← next"));
+    // Running, no thread is next.
+    status(&mut app, 45, PauseState::Running, vec![MAIN, C2, P]);
+    assert!(find_all(&render(&app, 80, 24), "← next").is_empty());
 }

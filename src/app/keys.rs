@@ -82,7 +82,7 @@ pub struct Binding {
 
 /// Every key, in the order the help lists them.
 pub const KEYS: &[Binding] = &[
-    Binding { label: "space", help: "pause / resume", action: Action::TogglePause },
+    Binding { label: "space", help: "pause / resume (at the end: run it again)", action: Action::TogglePause },
     Binding { label: "n", help: "step: let the next thread do one operation", action: Action::Step },
     Binding {
         label: "enter",
@@ -91,7 +91,7 @@ pub const KEYS: &[Binding] = &[
     },
     Binding { label: "up/down, k/j", help: "select a thread / scroll", action: Action::Down },
     Binding { label: "1-9", help: "select thread row 1-9", action: Action::Select(1) },
-    Binding { label: "+ / -", help: "faster / slower (0.1x to 10x)", action: Action::SpeedUp },
+    Binding { label: "+ / -", help: "faster / slower: 0.1x 0.2x 0.5x 1x 2x 5x 10x", action: Action::SpeedUp },
     Binding { label: "r", help: "restart the demo", action: Action::Restart },
     Binding {
         label: "b, [ ], { }, :",

@@ -12,7 +12,7 @@ use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
 use self::keys::Action;
 use self::replay::Seek;
-use crate::event::{Tid, TraceEvent};
+use crate::event::{Control, EventKind, Tid, TraceEvent};
 use crate::model::Model;
 use crate::session::{PauseState, SPEED_RANGE, Step, StepRefused};
 use crate::view::theme::Theme;
@@ -124,6 +124,7 @@ pub enum Command {
 
 /// The dashboard's state.
 #[derive(Debug, Clone)]
+#[allow(clippy::struct_excessive_bools, reason = "independent facts about the view, not states of one machine")]
 pub struct App {
     /// What is watched.
     pub showing: Showing,
@@ -158,6 +159,8 @@ pub struct App {
     pub source_offset: isize,
     /// Lines scrolled in the notes.
     pub notes_top: usize,
+    /// Lines scrolled in the help (taller than a small screen).
+    pub help_top: usize,
     /// Demo time per timeline column, in microseconds.
     pub timeline_scale_us: u64,
     /// Demo time at the timeline's right edge; None follows the present.
@@ -179,6 +182,12 @@ pub struct App {
     pub prompt: Option<String>,
     /// The terminal size, as last reported.
     pub size: (u16, u16),
+    /// Whether the user chose to be paused (space, a step, or starting paused) rather than the
+    /// app pausing for a deadlock: a restart after the program ended keeps only that choice.
+    pub paused_by_user: bool,
+    /// The thread the gate let through last (from the session's step events): `n` steps the
+    /// next ready thread after it, in number order.
+    pub last_stepped: Tid,
     /// Whether the app wants to stop.
     pub quit: bool,
 }
@@ -187,6 +196,24 @@ const PAGE: isize = 10;
 
 /// How long (demo time) a deadlock must last before the banner shows and the session pauses.
 pub const DEADLOCK_GRACE_US: u64 = 200_000;
+
+/// The speeds `+` and `-` go through, 1x among them so that it is always one press away.
+pub const SPEED_LADDER: [f64; 7] = [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0];
+
+/// The rung after `speed` on [`SPEED_LADDER`], up or down; a speed between rungs (from
+/// `--speed 0.3`) goes to the nearest rung in that direction, and the ends stay put.
+#[must_use]
+pub fn next_speed(speed: f64, faster: bool) -> f64 {
+    // Speeds read back from the session may carry rounding: a hair off a rung is on it.
+    let tolerance = 1e-9;
+    let rung = if faster {
+        SPEED_LADDER.iter().copied().find(|&rung| rung > speed + tolerance)
+    } else {
+        SPEED_LADDER.iter().rev().copied().find(|&rung| rung < speed - tolerance)
+    };
+    let edge = if faster { SPEED_LADDER[SPEED_LADDER.len() - 1] } else { SPEED_LADDER[0] };
+    rung.unwrap_or(edge).clamp(SPEED_RANGE.0, SPEED_RANGE.1)
+}
 
 /// Timeline zoom levels: demo time per column, in microseconds.
 pub const TIMELINE_SCALES: [u64; 9] = [1_000, 5_000, 10_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 5_000_000];
@@ -215,6 +242,7 @@ impl App {
             prims_top: 0,
             source_offset: 0,
             notes_top: 0,
+            help_top: 0,
             timeline_scale_us: TIMELINE_SCALES[DEFAULT_SCALE],
             timeline_end_us: None,
             paused_for_deadlock: None,
@@ -225,6 +253,8 @@ impl App {
             step_told: Vec::new(),
             prompt: None,
             size: (80, 24),
+            paused_by_user: pause == PauseState::Paused,
+            last_stepped: 0,
             quit: false,
         }
     }
@@ -247,6 +277,17 @@ impl App {
     #[must_use]
     pub fn is_ready(&self, tid: Tid) -> bool {
         self.pause != PauseState::Running && self.ready.contains(&tid)
+    }
+
+    /// The thread `n` steps next while paused: the first ready thread after the one stepped
+    /// last, in number order, as the gate picks it (`Gate::step`); None while running.
+    #[must_use]
+    pub fn next_to_step(&self) -> Option<Tid> {
+        if self.pause != PauseState::Paused {
+            return None;
+        }
+        let after = self.last_stepped;
+        self.ready.iter().copied().filter(|&tid| tid > after).min().or_else(|| self.ready.iter().copied().min())
     }
 
     /// The thread shown in the selected row.
@@ -280,6 +321,11 @@ impl App {
                 // only the moments a lesson is about are worth the words.
                 let every = self.pause != PauseState::Running;
                 for event in &events {
+                    if let EventKind::Control { control: Control::Step { thread } | Control::Advance { thread } } =
+                        event.kind
+                    {
+                        self.last_stepped = thread;
+                    }
                     if let Some(happening) = self.model.apply_told(event, every) {
                         self.tell(happening);
                     }
@@ -292,6 +338,10 @@ impl App {
                 self.now_us = if self.model.ended { self.model.time_us } else { now_us.max(self.model.time_us) };
                 self.ready = ready;
                 self.pause = pause;
+                // Running, nobody is paused: a later pause is the user's only if they ask for it.
+                if pause == PauseState::Running {
+                    self.paused_by_user = false;
+                }
                 self.speed = speed;
                 self.dropped = dropped;
                 self.pause_for_deadlock()
@@ -380,7 +430,7 @@ impl App {
 
     fn explain(&self, refused: StepRefused) -> String {
         if self.model.ended {
-            return "the program has ended: r runs it again, q quits".to_owned();
+            return "the program has ended: space or r runs it again, q quits".to_owned();
         }
         match refused {
             StepRefused::Busy(tid) => format!("{} is still finishing its step", self.model.thread_name(tid)),
@@ -395,24 +445,27 @@ impl App {
                 self.quit = true;
                 return vec![Command::Quit];
             }
+            // At the end there is nothing to pause: space runs the program again, as a player
+            // does at the end of a film.
+            Action::TogglePause if self.model.ended => {
+                self.paused_by_user = false;
+                return self.restart(vec![Command::Resume, Command::Restart]);
+            }
             Action::TogglePause => {
-                return vec![if self.pause == PauseState::Running { Command::Pause } else { Command::Resume }];
+                self.paused_by_user = self.pause == PauseState::Running;
+                return vec![if self.paused_by_user { Command::Pause } else { Command::Resume }];
             }
             Action::Step => return self.step(None),
             Action::StepSelected => return self.step(self.selected_thread()),
             Action::SpeedUp | Action::SlowDown => {
-                let factor = if action == Action::SpeedUp { 2.0 } else { 0.5 };
-                let speed = (self.speed * factor).clamp(SPEED_RANGE.0, SPEED_RANGE.1);
-                return vec![Command::SetSpeed(speed)];
+                return vec![Command::SetSpeed(next_speed(self.speed, action == Action::SpeedUp))];
             }
-            Action::Restart => {
-                self.model = Model::new();
-                self.happened = None;
-                self.paused_for_deadlock = None;
-                self.selected = 0;
-                self.log_back = 0;
-                return vec![Command::Restart];
+            // After the end, a restart runs unless the user paused: a pause the app made (for
+            // a deadlock) is not kept.
+            Action::Restart if self.model.ended && self.pause != PauseState::Running && !self.paused_by_user => {
+                return self.restart(vec![Command::Resume, Command::Restart]);
             }
+            Action::Restart => return self.restart(vec![Command::Restart]),
             // A replay pauses itself to step back; a live session refuses with a message.
             Action::StepBack => return vec![Command::StepBack],
             Action::SeekBack => return vec![Command::Seek(Seek::By(-0.1))],
@@ -424,7 +477,10 @@ impl App {
                 self.focus = self.focus.cycle(action == Action::FocusNext);
             }
             Action::Zoom => self.zoomed = !self.zoomed,
-            Action::Help => self.toggle(Overlay::Help),
+            Action::Help => {
+                self.help_top = 0;
+                self.toggle(Overlay::Help);
+            }
             Action::WaitFor => self.toggle(Overlay::WaitFor),
             Action::Notes if self.showing.lesson.is_some() => self.toggle(Overlay::Notes),
             Action::Notes => self.message = Some("this program has no lesson notes".to_owned()),
@@ -448,7 +504,20 @@ impl App {
         Vec::new()
     }
 
+    /// Empties the view for a fresh run; `commands` start it.
+    fn restart(&mut self, commands: Vec<Command>) -> Vec<Command> {
+        self.model = Model::new();
+        self.happened = None;
+        self.paused_for_deadlock = None;
+        self.last_stepped = 0;
+        self.selected = 0;
+        self.log_back = 0;
+        commands
+    }
+
     fn step(&mut self, thread: Option<Tid>) -> Vec<Command> {
+        // Stepping is choosing to be paused.
+        self.paused_by_user = true;
         if self.pause == PauseState::Running {
             // Stepping a running session first pauses it, as a debugger's "step" does.
             return vec![Command::Pause, Command::Step(thread)];
@@ -499,6 +568,14 @@ impl App {
             _ => isize::MAX / 2,
         };
         let apply = |value: usize, delta: isize, max: usize| value.saturating_add_signed(delta).min(max);
+        if self.overlays.last() == Some(&Overlay::Help) {
+            // No further than the last line at the bottom of the screen (the bar and the
+            // overlay's borders take three rows).
+            let shown = usize::from(self.size.1.saturating_sub(3));
+            let last = crate::view::help::line_count().saturating_sub(shown);
+            self.help_top = apply(self.help_top, delta, last);
+            return;
+        }
         if self.shows(Overlay::Notes) {
             // The last line of the notes stays on screen.
             let last = self.showing.lesson.map_or(0, |lesson| lesson.lines().count().saturating_sub(1));

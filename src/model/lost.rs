@@ -39,15 +39,6 @@ pub struct LostUpdate {
     pub lost_value: String,
 }
 
-/// A value a thread has read and not yet stored back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PendingRead {
-    /// The thread that read it.
-    pub thread: Tid,
-    /// What it read.
-    pub value: String,
-}
-
 /// The loads and stores of every `Shared` value seen, by primitive.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Ledger {
@@ -100,15 +91,6 @@ impl Ledger {
     /// Updates missing from `prim`'s current value.
     pub(crate) fn lost(&self, prim: Pid) -> u64 {
         self.values.get(&prim).map_or(0, |track| track.stores - track.chain)
-    }
-
-    /// Values read from `prim` and not yet stored back, in the order they were read.
-    pub(crate) fn pending(&self, prim: Pid) -> impl Iterator<Item = PendingRead> + '_ {
-        self.values
-            .get(&prim)
-            .into_iter()
-            .flat_map(|track| &track.loads)
-            .map(|load| PendingRead { thread: load.thread, value: load.value.clone() })
     }
 
     /// Every `Shared` value with updates missing, and how many.
@@ -167,12 +149,6 @@ impl Model {
     #[must_use]
     pub fn lost_updates_on(&self, prim: Pid) -> u64 {
         self.shared.lost(prim)
-    }
-
-    /// Values read from the `Shared` value `prim` and not yet stored back, by the thread that
-    /// read them, in the order they were read: the race is on while there are two.
-    pub fn pending_reads(&self, prim: Pid) -> impl Iterator<Item = PendingRead> + '_ {
-        self.shared.pending(prim)
     }
 
     /// One line per `Shared` value missing updates, e.g. `10 lost updates on counter`.

@@ -11,8 +11,8 @@ mod words;
 use std::collections::{BTreeMap, VecDeque};
 
 pub use self::analysis::{CycleLink, Deadlock, DeadlockKind, WaitEdge, describe_wait};
-pub use self::lost::{LOST_UPDATES_KEPT, LostUpdate, PendingRead, lost_updates};
-pub use self::prims::{PrimState, PrimView};
+pub use self::lost::{LOST_UPDATES_KEPT, LostUpdate, lost_updates};
+pub use self::prims::{PendingRead, PrimState, PrimView, QUEUE_ITEMS_KEPT};
 pub use self::threads::{ThreadState, ThreadView, WaitTarget};
 pub use self::timeline::{LaneState, Mark, MarkKind, Segment, Timeline};
 pub use self::words::{Happening, at};
@@ -49,7 +49,8 @@ pub struct Model {
     pub log_discarded: u64,
     /// Demo time of the latest event, in microseconds.
     pub time_us: u64,
-    /// Events folded so far.
+    /// The program's events folded so far; the viewer's own controls (pause, step, speed) are
+    /// not the program's doing and are not counted.
     pub events: u64,
     /// Events known to be missing (gaps in the sequence): a lossy viewer fell behind.
     pub missed: u64,
@@ -89,7 +90,9 @@ impl Model {
             self.missed += event.seq - expected;
         }
         self.next_seq = Some(event.seq + 1);
-        self.events += 1;
+        if !matches!(event.kind, EventKind::Control { .. }) {
+            self.events += 1;
+        }
         self.time_us = self.time_us.max(event.time_us);
         let now = self.time_us;
         if let Some(thread) = self.threads.get_mut(&event.thread)
@@ -163,7 +166,7 @@ impl Model {
         // A thread that ends takes nothing with it but a plain Lock or RLock it held, which
         // stays held, as in Python; it leaves every wait queue.
         for prim in self.prims.values_mut() {
-            prim.forget_waiter(tid);
+            prim.forget_thread(tid);
         }
     }
 
@@ -189,6 +192,13 @@ impl Model {
     /// Live threads (started, not ended) and threads created but not started, in number order.
     pub fn visible_threads(&self) -> impl Iterator<Item = &ThreadView> {
         self.threads.values()
+    }
+
+    /// Threads alive as Python's `threading.active_count()` counts them: started and not ended
+    /// (a thread created but not started is not alive yet).
+    #[must_use]
+    pub fn alive(&self) -> usize {
+        self.threads.values().filter(|thread| thread.state.is_live()).count()
     }
 
     /// The name of thread `tid`, or `#tid` if unknown.

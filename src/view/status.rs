@@ -48,6 +48,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let mut room = usize::from(area.width).saturating_sub(used);
         let mut hints = String::new();
         for hint in HINTS {
+            // At the end there is nothing to pause: space runs the program again.
+            let hint = if app.model.ended && hint == "space:pause" { "space:run again" } else { hint };
             let needed = hint.chars().count() + if hints.is_empty() { 0 } else { 2 };
             if needed > room {
                 break;
