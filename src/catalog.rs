@@ -177,6 +177,26 @@ mod tests {
     }
 
     #[test]
+    fn every_lesson_writes_answers_as_quotes_and_its_moment_marker_reads() {
+        for demo in DEMOS {
+            let asks = demo.lesson.matches("## Ask the class").count();
+            let answers = demo.lesson.matches(&format!("> {}", crate::lesson::ANSWER_OPENER)).count();
+            assert!(answers >= asks, "{}: every question has its answer in a `> **Answer:**` quote", demo.name);
+            for line in demo.lesson.lines() {
+                assert!(!line.starts_with("Answer:"), "{}: `{line}` should be a `> **Answer:**` quote", demo.name);
+            }
+            if let Err(error) = crate::lesson::parse_moment(demo.lesson) {
+                panic!("{}: {error}", demo.name);
+            }
+        }
+        for name in ["condition", "race", "deadlock", "semaphore", "event", "barrier", "producer-consumer"] {
+            let moment = find(name).and_then(|demo| crate::lesson::moment(demo.lesson));
+            let question = moment.map_or("", |moment| moment.question);
+            assert!(question.contains(crate::lesson::ANSWER_OPENER), "{name} pauses at a moment to ask a question");
+        }
+    }
+
+    #[test]
     fn typos_suggest_the_closest_names() {
         assert_eq!(closest("conditon").first(), Some(&"condition"));
         assert!(closest("zzzzzzzzzzzz").is_empty());

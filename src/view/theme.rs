@@ -155,6 +155,16 @@ impl Theme {
         self.fg(if self.name == ThemeName::Light { Color::Green } else { Color::LightGreen })
     }
 
+    /// Code in lesson notes (`notify_all()`): a colour of its own, and underlined without
+    /// colour, so that code never reads as prose.
+    #[must_use]
+    pub fn code(self) -> Style {
+        if !self.color {
+            return Style::new().add_modifier(Modifier::UNDERLINED);
+        }
+        self.bold_if_contrast(self.fg(if self.name == ThemeName::Light { Color::Blue } else { Color::LightCyan }))
+    }
+
     /// The status bar's pause badge.
     #[must_use]
     pub fn badge(self, paused: bool) -> Style {
