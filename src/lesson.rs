@@ -87,7 +87,7 @@ impl Trigger {
             Self::SemaphoreBlocks => "a semaphore acquire blocks".to_owned(),
             Self::PutWakesGetter => "a put wakes a waiting getter".to_owned(),
             Self::LostUpdate => "an update is lost".to_owned(),
-            Self::Deadlock => "a deadlock".to_owned(),
+            Self::Deadlock => "a deadlock is found".to_owned(),
             Self::Line(line) => format!("line {line} runs"),
         }
     }

@@ -485,3 +485,43 @@ fn pause_at_stops_the_emitting_thread_before_its_next_operation_once() {
         assert_eq!(pauses, 1, "it pauses at the first such event only");
     });
 }
+
+/// The condition lesson's moment, armed as the dashboard arms it: the run stops right after
+/// `p`'s `notify_all()`, with both consumers woken but BLOCKED on the lock `p` still holds,
+/// and neither has printed its line.
+#[test]
+fn the_condition_demo_pauses_at_its_lessons_moment_before_p_lets_go_of_the_lock() {
+    use threadviz::model::{Model, ThreadState};
+    with_deadline("condition moment", || {
+        let demo = threadviz::catalog::find("condition").unwrap();
+        let trigger = threadviz::lesson::moment(demo.lesson).unwrap().trigger;
+        let session = Session::builder().speed(10.0).build();
+        let mut watch = Watch::new(session.subscribe());
+        session.pause_at(move |at, kind| trigger.fires_on_event(at, kind, Some(demo.path)) == Some(true));
+        let background = Background::start(&session, demo.main);
+        watch.wait_for("the Pause control", |e| e.kind == EventKind::Control { control: Control::Pause });
+        // Everything that can still move does, up to the gate or a lock.
+        assert!(session.wait_ready(1, WAIT), "p reaches the gate");
+        std::thread::sleep(GRACE);
+        let mut model = Model::new();
+        for event in watch.events() {
+            model.apply(event);
+        }
+        let state = |name: &str| {
+            let thread = model.threads.values().find(|thread| thread.name == name).unwrap();
+            (thread.state.clone(), thread.holds.len())
+        };
+        assert!(matches!(state("c1").0, ThreadState::Blocked { .. }), "{:?}", state("c1"));
+        assert!(matches!(state("c2").0, ThreadState::Blocked { .. }), "{:?}", state("c2"));
+        assert_eq!(state("p").1, 1, "p still holds the condition's lock");
+        assert!(model.log.iter().all(|line| !line.message.contains("Resource is available")));
+        session.resume();
+        background.join();
+        let mut model = Model::new();
+        for event in &watch.finish() {
+            model.apply(event);
+        }
+        let printed = model.log.iter().filter(|line| line.message.contains("Resource is available")).count();
+        assert_eq!(printed, 2, "both consumers go on once p lets go");
+    });
+}
