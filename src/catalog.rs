@@ -142,6 +142,14 @@ catalogue! {
         "thread-local data with a default: every thread starts from 1000";
 }
 
+/// Whether `file`, as a caller's location names it, is the source at `path` (paths differ by
+/// how the file was compiled in: `demos/x.rs` and `src/../demos/x.rs` are the same file).
+#[must_use]
+pub fn same_file(file: &str, path: &str) -> bool {
+    let file = file.strip_prefix("src/../").unwrap_or(file);
+    file == path || file.ends_with(&format!("/{path}"))
+}
+
 /// The demo called `name`.
 #[must_use]
 pub fn find(name: &str) -> Option<&'static Demo> {

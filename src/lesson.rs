@@ -108,9 +108,9 @@ impl Trigger {
             Self::Wait => matches!(kind, EventKind::WaitBegin { .. }),
             Self::Set => matches!(kind, EventKind::Set { .. }),
             Self::BarrierPass => matches!(kind, EventKind::BarrierPass { .. }),
-            Self::Line(line) => {
-                at.is_some_and(|(file, at_line)| at_line == line && source_path.is_none_or(|path| path == file))
-            }
+            Self::Line(line) => at.is_some_and(|(file, at_line)| {
+                at_line == line && source_path.is_none_or(|path| crate::catalog::same_file(file, path))
+            }),
             Self::SemaphoreBlocks | Self::PutWakesGetter | Self::LostUpdate | Self::Deadlock => return None,
         })
     }

@@ -285,6 +285,8 @@ impl App {
             }
             Msg::Resize(width, height) => {
                 self.size = (width, height);
+                // The notes rewrap: the last line stays reachable, and no further.
+                self.notes_top = self.notes_top.min(crate::view::notes::scroll_limit(self));
                 Vec::new()
             }
             Msg::Events(events) => {

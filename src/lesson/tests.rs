@@ -102,6 +102,9 @@ fn event_triggers_fire_on_their_event_only() {
     let elsewhere =
         TraceEvent { loc: Some(SourceLoc { file: "src/other.rs".into(), line: 7 }), ..fold.event(1, log()) };
     assert!(!Trigger::Line(7).fires(&fold.model, &elsewhere, Some("demos/x.rs")), "line 7 of another file");
+    let compiled_in = SourceLoc { file: "src/../demos/x.rs".into(), line: 7 };
+    let demo = TraceEvent { loc: Some(compiled_in), ..fold.event(1, log()) };
+    assert!(Trigger::Line(7).fires(&fold.model, &demo, Some("demos/x.rs")), "the demo's file, as compiled in");
     assert!(Trigger::Notify.seen_in_event() && !Trigger::LostUpdate.seen_in_event());
 }
 
