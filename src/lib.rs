@@ -33,6 +33,7 @@ pub mod cli;
 pub mod event;
 pub mod export;
 pub mod kernel;
+pub mod lesson;
 pub mod log;
 pub mod model;
 pub mod random;

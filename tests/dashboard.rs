@@ -84,6 +84,12 @@ they wake.
 ## Watch for
 - c1 and c2 turn WAITING on `condition`, in arrival order.
 - p holds the lock while it calls `notify_all()`.
+
+## Ask the class
+<!-- moment: notify -->
+Right after `p` calls `notify_all()`, can `c1` print its line?
+
+> **Answer:** No: `p` still holds the lock, so `c1` and `c2` stay BLOCKED.
 ";
 
 const MAIN: Tid = 1;
@@ -489,12 +495,91 @@ fn l_shows_the_lesson_notes() {
     snapshot_both("notes", &app);
     let screen = text(&render(&app, 80, 24));
     assert!(screen.contains("Lesson notes"), "{screen}");
-    assert!(
-        screen.contains(" • p holds the lock while it calls notify_all()."),
-        "Markdown is lightly styled:\n{screen}"
-    );
+    assert!(screen.contains(" • p holds the lock while it calls notify_all()."), "Markdown is rendered:\n{screen}");
+    assert!(screen.contains("▸ answer hidden: press a to reveal") && !screen.contains("stay BLOCKED"), "{screen}");
+    let buf = render(&app, 80, 24);
+    let (x, y) = find_all(&buf, "notify_all()")[0];
+    assert_eq!(buf[(x, y)].style().fg, Some(Color::LightCyan), "code has its own colour");
+    press(&mut app, KeyCode::Char('a'));
+    let screen = text(&render(&app, 80, 24));
+    assert!(screen.contains("┃ Answer: No: p still holds the lock, so c1 and c2 stay BLOCKED."), "{screen}");
     press(&mut app, KeyCode::Char('l'));
     assert!(!text(&render(&app, 80, 24)).contains("Lesson notes"));
+}
+
+/// The condition scenario run live up to `p`'s `notify_all()`: both consumers woken, BLOCKED
+/// on the lock that `p` still holds. The lesson's moment has paused the program.
+fn moment_app() -> App {
+    let mut script = Script::new();
+    condition_full(&mut script);
+    let mut app = App::new(showing(CONDITION_SOURCE), dark(), PauseState::Running, 1.0);
+    status(&mut app, 40, PauseState::Running, Vec::new());
+    assert_eq!(app.update(Msg::Events(script.take())), [], "nothing to ask before the notify");
+    script
+        .at(45)
+        .at_line(P, 12, EventKind::Notified { prim: 2, n: u64::MAX, woken: vec![C1, C2] })
+        .at_line(C1, 5, EventKind::Woken { prim: 2, notified: true })
+        .at_line(C1, 5, EventKind::Requested { prim: 1, mode: WaitMode::Blocking })
+        .at_line(C2, 5, EventKind::Woken { prim: 2, notified: true })
+        .at_line(C2, 5, EventKind::Requested { prim: 1, mode: WaitMode::Blocking });
+    assert_eq!(app.update(Msg::Events(script.take())), [Command::Pause], "the moment pauses the program");
+    status(&mut app, 45, PauseState::Paused, vec![P]);
+    app
+}
+
+#[test]
+fn the_lessons_moment_pauses_and_asks_with_the_threads_it_asks_about_in_view() {
+    let mut app = moment_app();
+    snapshot_both("moment", &app);
+    for (width, height) in [(80, 24), (120, 40)] {
+        let buf = render(&app, width, height);
+        let screen = text(&buf);
+        assert!(screen.contains("Ask the class: a notify wakes a waiter"), "{screen}");
+        assert!(screen.contains("Right after p calls notify_all(), can c1 print its line?"), "{screen}");
+        assert!(screen.contains("▸ answer hidden: press a to reveal") && !screen.contains("stay BLOCKED"), "{screen}");
+        // What the question is about stays in view: who holds the lock, who is blocked on it.
+        for row in ["2 c1", "3 c2"] {
+            let blocked = |line: &&str| line.contains(row) && line.contains("■ BLOCKED") && line.contains("held by p");
+            assert!(screen.lines().any(|line| blocked(&line)), "{screen}");
+        }
+    }
+    press(&mut app, KeyCode::Char('a'));
+    let screen = text(&render(&app, 80, 24));
+    assert!(screen.contains("┃ Answer: No: p still holds the lock, so c1 and c2 stay BLOCKED."), "{screen}");
+    assert_eq!(press(&mut app, KeyCode::Char(' ')), [Command::Resume]);
+    assert!(!text(&render(&app, 80, 24)).contains("Ask the class"), "resuming puts the question away");
+}
+
+#[test]
+fn every_lesson_shows_each_of_its_code_spans_verbatim() {
+    use pulldown_cmark::{Event, Parser};
+    for demo in threadviz::catalog::DEMOS {
+        let showing = Showing { title: demo.name, source: Some((demo.path, demo.source)), lesson: Some(demo.lesson) };
+        let mut app = App::new(showing, dark(), PauseState::Paused, 1.0);
+        app.update(Msg::Resize(80, 24));
+        press(&mut app, KeyCode::Char('l'));
+        press(&mut app, KeyCode::Char('a'));
+        // Page through the notes; a page of 19 rows moves on by 10 lines, so none is skipped.
+        let mut rows: Vec<String> = Vec::new();
+        loop {
+            let before = app.notes_top;
+            rows.extend(text(&render(&app, 80, 24)).lines().map(str::to_owned));
+            press(&mut app, KeyCode::PageDown);
+            if app.notes_top == before {
+                break;
+            }
+        }
+        for event in Parser::new(demo.lesson) {
+            if let Event::Code(code) = event {
+                assert!(
+                    rows.iter().any(|row| row.contains(code.as_ref())),
+                    "{}: `{code}` is not on screen verbatim:\n{}",
+                    demo.name,
+                    rows.join("\n")
+                );
+            }
+        }
+    }
 }
 
 #[test]

@@ -41,6 +41,8 @@ pub enum Action {
     Notes,
     /// Show or hide who waits for whom.
     WaitFor,
+    /// Reveal (or hide again) the answers to the lesson's questions.
+    Reveal,
     /// Select the previous row / scroll up.
     Up,
     /// Select the next row / scroll down.
@@ -101,6 +103,7 @@ pub const KEYS: &[Binding] = &[
     Binding { label: "tab / shift-tab", help: "move focus between panels", action: Action::FocusNext },
     Binding { label: "z", help: "zoom the focused panel to full screen", action: Action::Zoom },
     Binding { label: "l", help: "lesson notes for this demo", action: Action::Notes },
+    Binding { label: "a", help: "reveal / hide the answers to the lesson's questions", action: Action::Reveal },
     Binding { label: "w", help: "who waits for whom (and any deadlock)", action: Action::WaitFor },
     Binding { label: "pgup/pgdn, home/end", help: "scroll the focused panel", action: Action::PageDown },
     Binding {
@@ -110,9 +113,15 @@ pub const KEYS: &[Binding] = &[
     },
     Binding { label: "< / >", help: "timeline: zoom out / in", action: Action::ZoomOut },
     Binding { label: "?", help: "this help", action: Action::Help },
-    Binding { label: "esc", help: "close help, notes or zoom", action: Action::Back },
+    Binding { label: "esc", help: "close help, notes, a question or zoom", action: Action::Back },
     Binding { label: "q, ctrl-c", help: "quit", action: Action::Quit },
 ];
+
+/// The keys of `action` as the help lists them (`?` if it has no row).
+#[must_use]
+pub fn label(action: Action) -> &'static str {
+    KEYS.iter().find(|binding| binding.action == action).map_or("?", |binding| binding.label)
+}
 
 /// The action for a key press, if any. Every key here is listed in [`KEYS`].
 #[must_use]
@@ -141,6 +150,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('z') => Action::Zoom,
         KeyCode::Char('l') => Action::Notes,
         KeyCode::Char('w') => Action::WaitFor,
+        KeyCode::Char('a') => Action::Reveal,
         KeyCode::PageUp => Action::PageUp,
         KeyCode::PageDown => Action::PageDown,
         KeyCode::Home | KeyCode::Char('g') => Action::Top,
@@ -179,6 +189,7 @@ mod tests {
             KeyCode::Char('z'),
             KeyCode::Char('l'),
             KeyCode::Char('w'),
+            KeyCode::Char('a'),
             KeyCode::PageDown,
             KeyCode::Left,
             KeyCode::Char('<'),

@@ -14,6 +14,7 @@ use super::run::{Controller, Status, run};
 use super::terminal;
 use super::{App, Command, Msg, Showing};
 use crate::TraceEvent;
+use crate::lesson::Trigger;
 use crate::record::{RecordSummary, RecordTo, Recorder};
 use crate::session::{PauseState, Session};
 use crate::view::theme::Theme;
@@ -53,6 +54,20 @@ pub struct Live {
     sampler: crate::kernel::Sampler,
     /// Writes the first run down, when recording.
     recorder: Option<Recorder>,
+    /// The lesson's moment, when an event alone shows it: every run pauses there at once.
+    moment: PauseAt,
+}
+
+/// A moment the session itself pauses at, and the program's source path that `line` moments
+/// refer to.
+type PauseAt = Option<(Trigger, Option<&'static str>)>;
+
+/// The moment of `showing`'s lesson that the session can pause at by itself; moments that
+/// take the model to see are left to the dashboard, which pauses a moment later.
+fn pause_at(showing: &Showing) -> PauseAt {
+    let trigger = showing.lesson.and_then(crate::lesson::moment)?.trigger;
+    let path = showing.source.map(|(path, _)| path);
+    trigger.seen_in_event().then_some((trigger, path))
 }
 
 impl std::fmt::Debug for Live {
@@ -64,26 +79,48 @@ impl std::fmt::Debug for Live {
 impl Live {
     /// Starts `program` in a new session.
     pub fn start(program: Arc<dyn Fn() + Send + Sync>, launch: Launch) -> Self {
+        Self::start_pausing_at(program, launch, None)
+    }
+
+    fn start_pausing_at(program: Arc<dyn Fn() + Send + Sync>, launch: Launch, moment: PauseAt) -> Self {
         let session = Self::new_session(launch);
-        let (events, dropped) = Self::run_in(&program, &session);
-        Self { program, launch, session, events, dropped, sampler: crate::kernel::Sampler::new(), recorder: None }
+        let (events, dropped) = Self::run_in(&program, &session, moment);
+        let sampler = crate::kernel::Sampler::new();
+        Self { program, launch, session, events, dropped, sampler, recorder: None, moment }
     }
 
     /// Starts `program` in a new session and records its first run to `record`.
     pub fn start_recording(program: Arc<dyn Fn() + Send + Sync>, launch: Launch, record: RecordTo) -> io::Result<Self> {
+        Self::start_recording_pausing_at(program, launch, record, None)
+    }
+
+    fn start_recording_pausing_at(
+        program: Arc<dyn Fn() + Send + Sync>,
+        launch: Launch,
+        record: RecordTo,
+        moment: PauseAt,
+    ) -> io::Result<Self> {
         let session = Self::new_session(launch);
         // Attached before the program runs, so the recording holds the run from its first event.
         let recorder = Some(record.attach(&session)?);
-        let (events, dropped) = Self::run_in(&program, &session);
-        Ok(Self { program, launch, session, events, dropped, sampler: crate::kernel::Sampler::new(), recorder })
+        let (events, dropped) = Self::run_in(&program, &session, moment);
+        let sampler = crate::kernel::Sampler::new();
+        Ok(Self { program, launch, session, events, dropped, sampler, recorder, moment })
     }
 
     fn new_session(launch: Launch) -> Session {
         Session::builder().seed(launch.seed).speed(launch.speed).paused(launch.paused).linger(LINGER).build()
     }
 
-    fn run_in(program: &Arc<dyn Fn() + Send + Sync>, session: &Session) -> (Receiver<TraceEvent>, Arc<AtomicU64>) {
+    fn run_in(
+        program: &Arc<dyn Fn() + Send + Sync>,
+        session: &Session,
+        moment: PauseAt,
+    ) -> (Receiver<TraceEvent>, Arc<AtomicU64>) {
         let (events, dropped) = session.subscribe_lossy(VIEW_BUFFER).into_parts();
+        if let Some((trigger, path)) = moment {
+            session.pause_at(move |at, kind| trigger.fires_on_event(at, kind, path) == Some(true));
+        }
         let runner = session.clone();
         let program = program.clone();
         let _ = std::thread::Builder::new().name("threadviz-main".into()).spawn(move || {
@@ -136,7 +173,7 @@ impl Controller for Live {
                     ..self.launch
                 };
                 self.session = Self::new_session(launch);
-                (self.events, self.dropped) = Self::run_in(&self.program, &self.session);
+                (self.events, self.dropped) = Self::run_in(&self.program, &self.session, self.moment);
                 if let Some(path) = self.recorder.as_ref().and_then(Recorder::path) {
                     return Some(Msg::Note(format!("restarted; {} holds the first run only", path.display())));
                 }
@@ -153,7 +190,8 @@ impl Controller for Live {
 /// Runs `program` under the dashboard until the user quits. The terminal is restored however
 /// it ends.
 pub fn watch(program: Arc<dyn Fn() + Send + Sync>, showing: Showing, theme: Theme, launch: Launch) -> io::Result<()> {
-    watch_live(showing, theme, launch, &mut None, || Ok(Live::start(program, launch)))
+    let moment = pause_at(&showing);
+    watch_live(showing, theme, launch, &mut None, || Ok(Live::start_pausing_at(program, launch, moment)))
 }
 
 /// [`watch`], recording the first run to `record`. The outer result is the terminal's; the
@@ -168,7 +206,10 @@ pub fn watch_recording(
     record: RecordTo,
 ) -> io::Result<io::Result<RecordSummary>> {
     let mut live = None;
-    let watched = watch_live(showing, theme, launch, &mut live, || Live::start_recording(program, launch, record));
+    let moment = pause_at(&showing);
+    let watched = watch_live(showing, theme, launch, &mut live, || {
+        Live::start_recording_pausing_at(program, launch, record, moment)
+    });
     // The terminal is back; now wait for the stopped session's last events, flush and join.
     let recorded = live.and_then(|mut live| live.recorder.take()).map(Recorder::finish);
     watched?;

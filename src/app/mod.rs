@@ -51,6 +51,17 @@ pub enum Overlay {
     Notes,
     /// Who waits for whom.
     WaitFor,
+    /// The lesson's question, asked at its moment.
+    Moment,
+}
+
+/// Whether the answers to the lesson's questions show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answers {
+    /// Hidden until the reveal key: the class answers first.
+    Hidden,
+    /// Shown.
+    Shown,
 }
 
 /// What is being watched: shown in the status bar and the source panel.
@@ -161,6 +172,12 @@ pub struct App {
     pub notes_top: usize,
     /// Lines scrolled in the help (taller than a small screen).
     pub help_top: usize,
+    /// Whether the answers to the lesson's questions show (they are hidden until revealed).
+    pub answers: Answers,
+    /// The moment the lesson names: a live run pauses there and asks its question.
+    pub moment: Option<crate::lesson::Moment>,
+    /// The event at which this run reached the moment, if it has (it is asked once per run).
+    pub moment_asked_at: Option<u64>,
     /// Demo time per timeline column, in microseconds.
     pub timeline_scale_us: u64,
     /// Demo time at the timeline's right edge; None follows the present.
@@ -243,6 +260,9 @@ impl App {
             source_offset: 0,
             notes_top: 0,
             help_top: 0,
+            answers: Answers::Hidden,
+            moment: showing.lesson.and_then(crate::lesson::moment),
+            moment_asked_at: None,
             timeline_scale_us: TIMELINE_SCALES[DEFAULT_SCALE],
             timeline_end_us: None,
             paused_for_deadlock: None,
@@ -314,12 +334,15 @@ impl App {
             }
             Msg::Resize(width, height) => {
                 self.size = (width, height);
+                // The notes rewrap: the last line stays reachable, and no further.
+                self.notes_top = self.notes_top.min(crate::view::notes::scroll_limit(self));
                 Vec::new()
             }
             Msg::Events(events) => {
                 // Paused, every event is a step the class asked for: say what each did. Running,
                 // only the moments a lesson is about are worth the words.
                 let every = self.pause != PauseState::Running;
+                let mut asked = false;
                 for event in &events {
                     if let EventKind::Control { control: Control::Step { thread } | Control::Advance { thread } } =
                         event.kind
@@ -329,9 +352,14 @@ impl App {
                     if let Some(happening) = self.model.apply_told(event, every) {
                         self.tell(happening);
                     }
+                    asked |= self.ask_at(event);
                 }
                 self.selected = self.selected.min(self.model.threads.len().saturating_sub(1));
-                self.pause_for_deadlock()
+                let commands = self.pause_for_deadlock();
+                if asked && commands.is_empty() && self.pause == PauseState::Running {
+                    return vec![Command::Pause];
+                }
+                commands
             }
             Msg::Status { now_us, pause, speed, dropped, ready } => {
                 // Once the program has ended its clock stops with it.
@@ -409,6 +437,9 @@ impl App {
             return Vec::new();
         }
         self.paused_for_deadlock = Some(seq);
+        if self.moment.is_some_and(|moment| moment.trigger == crate::lesson::Trigger::Deadlock) {
+            self.ask(seq);
+        }
         if self.pause == PauseState::Running { vec![Command::Pause] } else { Vec::new() }
     }
 
@@ -426,6 +457,30 @@ impl App {
         }
         self.step_told.push(happening.text);
         self.happened = Some(format!("{}  {}", crate::model::at(self.model.time_us), self.step_told.join(" → ")));
+    }
+
+    /// Asks the lesson's question if `event`, just folded, is its moment: once per live run
+    /// (a replay shows what was, it does not stop to ask).
+    fn ask_at(&mut self, event: &TraceEvent) -> bool {
+        let Some(moment) = self.moment else { return false };
+        let path = self.showing.source.map(|(path, _)| path);
+        if self.moment_asked_at.is_some() || self.replay || !moment.trigger.fires(&self.model, event, path) {
+            return false;
+        }
+        self.ask(event.seq);
+        true
+    }
+
+    /// Shows the moment's question, reached at event `seq`, its answer hidden.
+    fn ask(&mut self, seq: u64) {
+        if self.replay || self.moment_asked_at.is_some() {
+            return;
+        }
+        self.moment_asked_at = Some(seq);
+        self.answers = Answers::Hidden;
+        if !self.shows(Overlay::Moment) {
+            self.overlays.push(Overlay::Moment);
+        }
     }
 
     fn explain(&self, refused: StepRefused) -> String {
@@ -452,6 +507,10 @@ impl App {
                 return self.restart(vec![Command::Resume, Command::Restart]);
             }
             Action::TogglePause => {
+                if self.pause != PauseState::Running {
+                    // Going on past the moment: the question has been asked.
+                    self.overlays.retain(|&overlay| overlay != Overlay::Moment);
+                }
                 self.paused_by_user = self.pause == PauseState::Running;
                 return vec![if self.paused_by_user { Command::Pause } else { Command::Resume }];
             }
@@ -482,7 +541,14 @@ impl App {
                 self.toggle(Overlay::Help);
             }
             Action::WaitFor => self.toggle(Overlay::WaitFor),
-            Action::Notes if self.showing.lesson.is_some() => self.toggle(Overlay::Notes),
+            Action::Notes if self.showing.lesson.is_some() => {
+                self.toggle(Overlay::Notes);
+                self.answers = Answers::Hidden;
+            }
+            Action::Reveal if self.shows(Overlay::Notes) || self.shows(Overlay::Moment) => {
+                self.answers = if self.answers == Answers::Hidden { Answers::Shown } else { Answers::Hidden };
+            }
+            Action::Reveal => self.message = Some("no question on screen: l shows the lesson notes".to_owned()),
             Action::Notes => self.message = Some("this program has no lesson notes".to_owned()),
             Action::Back => {
                 if self.overlays.pop().is_none() {
@@ -508,6 +574,9 @@ impl App {
     fn restart(&mut self, commands: Vec<Command>) -> Vec<Command> {
         self.model = Model::new();
         self.happened = None;
+        // The new run reaches the moment again.
+        self.moment_asked_at = None;
+        self.overlays.retain(|&overlay| overlay != Overlay::Moment);
         self.paused_for_deadlock = None;
         self.last_stepped = 0;
         self.selected = 0;
@@ -577,9 +646,8 @@ impl App {
             return;
         }
         if self.shows(Overlay::Notes) {
-            // The last line of the notes stays on screen.
-            let last = self.showing.lesson.map_or(0, |lesson| lesson.lines().count().saturating_sub(1));
-            self.notes_top = apply(self.notes_top, delta, last);
+            // Down to the page that ends with the last line.
+            self.notes_top = apply(self.notes_top, delta, crate::view::notes::scroll_limit(self));
             return;
         }
         match self.focus {

@@ -289,3 +289,100 @@ fn panning_the_timeline_scrolls_the_log_to_the_same_moment() {
     assert_eq!(app.timeline_end_us, None, "back at the present, following again");
     assert_eq!(app.log_back, 0);
 }
+
+const MOMENT_LESSON: &str = "# Condition
+
+## Ask the class
+<!-- moment: notify -->
+Can `c1` print its line now?
+
+> **Answer:** No: `p` still holds the lock.
+";
+
+/// A running app watching a lesson with a moment at the first notify that wakes a waiter.
+fn moment_app() -> App {
+    let showing = Showing { title: "test", source: None, lesson: Some(MOMENT_LESSON) };
+    let mut app = App::new(showing, Theme::new(ThemeName::Dark, false), PauseState::Running, 1.0);
+    app.update(Msg::Status { now_us: 0, pause: PauseState::Running, speed: 1.0, dropped: 0, ready: Vec::new() });
+    app
+}
+
+fn notify(seq: u64, woken: Vec<Tid>) -> Msg {
+    Msg::Events(vec![event(seq, seq * 1_000, 1, EventKind::Notified { prim: 1, n: u64::MAX, woken })])
+}
+
+fn screen(app: &App, width: u16, height: u16) -> String {
+    let area = ratatui::layout::Rect::new(0, 0, width, height);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    ratatui::widgets::Widget::render(app, area, &mut buf);
+    (0..height).map(|y| (0..width).map(|x| buf[(x, y)].symbol()).collect::<String>()).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn a_moment_pauses_a_live_run_once_and_asks_its_question_with_the_answer_hidden() {
+    let mut app = moment_app();
+    assert_eq!(app.update(notify(1, vec![])), [], "a notify that wakes nobody is not the moment");
+    assert_eq!(app.update(notify(2, vec![2])), [Command::Pause]);
+    assert!(app.shows(Overlay::Moment) && app.answers == Answers::Hidden);
+    let shown = screen(&app, 80, 24);
+    assert!(shown.contains("Can c1 print its line now?"), "{shown}");
+    assert!(shown.contains("▸ answer hidden: press a to reveal") && !shown.contains("holds the lock"), "{shown}");
+    key(&mut app, KeyCode::Char('a'));
+    let shown = screen(&app, 80, 24);
+    assert!(shown.contains("┃ Answer: No: p still holds the lock.") && !shown.contains("answer hidden"), "{shown}");
+    // Paused now; space resumes and puts the question away.
+    app.update(Msg::Status { now_us: 0, pause: PauseState::Paused, speed: 1.0, dropped: 0, ready: Vec::new() });
+    assert_eq!(key(&mut app, KeyCode::Char(' ')), [Command::Resume]);
+    assert!(!app.shows(Overlay::Moment));
+    app.update(Msg::Status { now_us: 0, pause: PauseState::Running, speed: 1.0, dropped: 0, ready: Vec::new() });
+    assert_eq!(app.update(notify(3, vec![3])), [], "once per run");
+    assert!(!app.shows(Overlay::Moment));
+    // A restart is a new run: the moment is armed again, its answer hidden again.
+    assert_eq!(key(&mut app, KeyCode::Char('r')), [Command::Restart]);
+    assert_eq!(app.update(notify(0, vec![2])), [Command::Pause]);
+    assert!(app.shows(Overlay::Moment) && app.answers == Answers::Hidden);
+}
+
+#[test]
+fn a_replay_does_not_stop_at_the_moment() {
+    let mut app = moment_app();
+    app.replay = true;
+    assert_eq!(app.update(notify(1, vec![2])), []);
+    assert!(!app.shows(Overlay::Moment));
+}
+
+#[test]
+fn the_reveal_key_needs_a_question_on_screen() {
+    let mut app = moment_app();
+    key(&mut app, KeyCode::Char('a'));
+    assert!(app.answers == Answers::Hidden);
+    assert_eq!(app.message.as_deref(), Some("no question on screen: l shows the lesson notes"));
+    key(&mut app, KeyCode::Char('l'));
+    assert!(screen(&app, 80, 24).contains("▸ answer hidden: press a to reveal"));
+    key(&mut app, KeyCode::Char('a'));
+    assert!(app.answers == Answers::Shown && screen(&app, 80, 24).contains("┃ Answer: No: p still holds the lock."));
+    key(&mut app, KeyCode::Char('l'));
+    key(&mut app, KeyCode::Char('l'));
+    assert!(app.answers == Answers::Hidden, "notes open with their answers hidden");
+}
+
+#[test]
+fn notes_scroll_until_their_last_line_is_at_the_bottom_and_no_further() {
+    let paragraphs: Vec<String> = (1..=60).map(|n| format!("Paragraph number {n}.")).collect();
+    let long: &'static str = Box::leak(paragraphs.join("\n\n").into_boxed_str());
+    let showing = Showing { title: "test", source: None, lesson: Some(long) };
+    let mut app = App::new(showing, Theme::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
+    app.size = (80, 24);
+    key(&mut app, KeyCode::Char('l'));
+    key(&mut app, KeyCode::End);
+    // 119 lines (60 paragraphs and the blank lines between) in a popup of 21 rows less its
+    // border: the last 19 show.
+    assert_eq!(app.notes_top, 119 - 19);
+    let shown = screen(&app, 80, 24);
+    assert!(shown.contains("Paragraph number 60.") && shown.contains("Paragraph number 51."), "{shown}");
+    assert!(!shown.contains("Paragraph number 50."), "{shown}");
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.notes_top, 99, "up moves one line at once");
+    key(&mut app, KeyCode::Up);
+    assert!(screen(&app, 80, 24).contains("Paragraph number 50."), "two lines up: a blank and the paragraph");
+}

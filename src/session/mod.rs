@@ -37,6 +37,11 @@ pub(crate) const GATED: u8 = 2;
 pub(crate) const SHUTDOWN: u8 = 4;
 /// Set: the event collector is idle and sleeps long; the next event wakes it.
 pub(crate) const COLD: u8 = 8;
+/// Set: an event to pause at is armed ([`Session::pause_at`]); emitting threads test for it.
+pub(crate) const PAUSE_AT: u8 = 16;
+
+/// The test for the event to pause at: the caller's file and line, if any, and the event.
+type PauseAt = Box<dyn Fn(Option<(&str, u32)>, &EventKind) -> bool + Send + Sync>;
 
 #[derive(Debug, Default)]
 struct PrimCounters {
@@ -58,6 +63,8 @@ pub(crate) struct SessionInner {
     pub(crate) timers: Mutex<BTreeSet<(u64, Tid)>>,
     prims: Mutex<PrimCounters>,
     main: Mutex<Option<Arc<ThreadRecord>>>,
+    /// The event to pause at, until it happens.
+    pause_at: Mutex<Option<PauseAt>>,
     is_default: bool,
     main_bound: AtomicBool,
     ran: AtomicBool,
@@ -98,6 +105,7 @@ impl SessionInner {
             timers: Mutex::new(BTreeSet::new()),
             prims: Mutex::new(PrimCounters::default()),
             main: Mutex::new(None),
+            pause_at: Mutex::new(None),
             is_default,
             main_bound: AtomicBool::new(false),
             ran: AtomicBool::new(false),
@@ -127,8 +135,27 @@ impl SessionInner {
     /// Sends an event from the current thread (if anybody listens).
     pub(crate) fn emit(self: &Arc<Self>, loc: Option<&'static Location<'static>>, kind: EventKind) {
         if self.listening() {
+            let due = self.pause_due(loc.map(|loc| (loc.file(), loc.line())), &kind);
             Emitter::emit_fast(self, loc, PackedKind::pack(kind));
+            if due {
+                self.pause();
+            }
         }
+    }
+
+    /// Whether `kind`, about to be emitted by the calling thread, is the event to pause at;
+    /// if so the test is used up. Costs a flag test while none is armed.
+    fn pause_due(&self, at: Option<(&str, u32)>, kind: &EventKind) -> bool {
+        if self.flags() & PAUSE_AT == 0 {
+            return false;
+        }
+        let mut pause_at = self.pause_at.lock();
+        if !pause_at.as_ref().is_some_and(|when| when(at, kind)) {
+            return false;
+        }
+        *pause_at = None;
+        self.set_flag(PAUSE_AT, false);
+        true
     }
 
     /// Reports an acquire that succeeded without waiting: requested then acquired, as one
@@ -142,6 +169,17 @@ impl SessionInner {
     ) {
         if !self.listening() {
             return;
+        }
+        if self.flags() & PAUSE_AT != 0 {
+            let at = Some((loc.file(), loc.line()));
+            let due = self.pause_due(at, &EventKind::Requested { prim, mode })
+                || self.pause_due(at, &EventKind::Acquired { prim, count });
+            if due {
+                self.emit(Some(loc), EventKind::Requested { prim, mode });
+                self.emit(Some(loc), EventKind::Acquired { prim, count });
+                self.pause();
+                return;
+            }
         }
         if let Some(pair) = PackedKind::acquired_at_once(prim, mode, count) {
             Emitter::emit_fast(self, Some(loc), pair);
@@ -163,7 +201,11 @@ impl SessionInner {
     /// Sends an event on behalf of `thread`.
     pub(crate) fn emit_as(&self, thread: Tid, loc: Option<SourceLoc>, kind: EventKind) {
         if self.listening() {
+            let due = self.pause_due(loc.as_ref().map(|loc| (loc.file.as_ref(), loc.line)), &kind);
             self.emitter.emit_direct(self, thread, loc, kind);
+            if due {
+                self.pause();
+            }
         }
     }
 
@@ -556,6 +598,16 @@ impl Session {
     /// Every thread stops at its next instrumented call; demo time stops.
     pub fn pause(&self) {
         self.inner.pause();
+    }
+
+    /// Pauses the session at the first event `when` accepts, as [`Session::pause`] does but
+    /// without delay: the thread that emits the event stops before its next operation, so
+    /// what follows it has not happened yet. `when` sees the caller's file and line, if any,
+    /// and the event; it runs on the emitting thread, so it must be quick. It is tested only
+    /// while somebody listens, and replaces one not yet reached.
+    pub fn pause_at(&self, when: impl Fn(Option<(&str, u32)>, &EventKind) -> bool + Send + Sync + 'static) {
+        *self.inner.pause_at.lock() = Some(Box::new(when));
+        self.inner.set_flag(PAUSE_AT, true);
     }
 
     /// Threads run freely again; demo time runs again.

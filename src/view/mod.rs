@@ -3,6 +3,8 @@
 
 pub mod help;
 pub mod log;
+pub mod markdown;
+pub mod moment;
 pub mod notes;
 pub mod prims;
 pub mod source;
@@ -62,6 +64,8 @@ impl Widget for &App {
         }
         let [main, bar] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
         status::render(self, bar, buf);
+        // The notes cover the banner too: their scrolling depends on the screen's size alone.
+        let above_bar = main;
         // A deadlock is named in a banner above everything else.
         let main = match self.confirmed_deadlock() {
             Some(deadlock) => {
@@ -122,7 +126,8 @@ impl Widget for &App {
         }
         for overlay in &self.overlays {
             match overlay {
-                Overlay::Notes => notes::render(self, main, buf),
+                Overlay::Notes => notes::render(self, above_bar, buf),
+                Overlay::Moment => moment::render(self, main, buf),
                 Overlay::Help => help::render(self, main, buf),
                 Overlay::WaitFor => waits::render(self, main, buf),
             }

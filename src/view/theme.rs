@@ -205,6 +205,16 @@ impl Theme {
         self.fg(self.pick(Color::LightGreen, DARK_GREEN, Color::LightGreen))
     }
 
+    /// Code in lesson notes (`notify_all()`): a colour of its own, and underlined without
+    /// colour, so that code never reads as prose.
+    #[must_use]
+    pub fn code(self) -> Style {
+        if !self.color {
+            return Style::new().add_modifier(Modifier::UNDERLINED);
+        }
+        self.bold_if_contrast(self.fg(self.pick(Color::LightCyan, Color::Blue, Color::LightCyan)))
+    }
+
     /// The status bar's pause badge: reversed, so the colour is its background.
     #[must_use]
     pub fn badge(self, paused: bool) -> Style {
