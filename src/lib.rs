@@ -35,6 +35,7 @@ pub mod export;
 pub mod kernel;
 pub mod log;
 pub mod model;
+pub mod py;
 pub mod random;
 pub mod record;
 pub mod session;
