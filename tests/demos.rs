@@ -928,6 +928,7 @@ fn local() {
 fn local_defaults() {
     let run = run("local-defaults");
     assert_eq!(run.said_by("MainThread"), ["Initializing local_data", "value=1000"]);
+    let _named_as_logged = run.prim("local_data");
     for worker in ["Thread-1", "Thread-2"] {
         let said = run.said_by(worker);
         assert_eq!(said.len(), 3);

@@ -78,6 +78,14 @@ impl<T: Clone + Send + fmt::Debug + 'static> Local<T> {
         Self::create(None, Some(Box::new(f)), Location::caller())
     }
 
+    /// Named thread-local data whose value in each thread starts as `f()`, as
+    /// [`Local::with_default`].
+    #[track_caller]
+    #[must_use]
+    pub fn named_with_default(name: impl Into<String>, f: impl Fn() -> T + Send + Sync + 'static) -> Self {
+        Self::create(Some(name.into()), Some(Box::new(f)), Location::caller())
+    }
+
     fn create(name: Option<String>, init: Option<Init<T>>, loc: &'static Location<'static>) -> Self {
         let meta = PrimMeta::new("Local", name, PrimInfo::Local, loc);
         Self { inner: Arc::new(LocalInner { values: Mutex::new(HashMap::new()), init, meta }) }
