@@ -175,6 +175,105 @@ impl<K: Repr, V: Repr> Repr for BTreeMap<K, V> {
     }
 }
 
+/// `value`'s `Debug` text respelled as Python prints it ([`from_debug`]): how the dashboard
+/// shows the values of `Shared`, `Local` and `Queue`, next to log lines written with [`repr`].
+pub fn debug_text(value: &(impl fmt::Debug + ?Sized)) -> String {
+    from_debug(&format!("{value:?}"))
+}
+
+/// Respells Rust `Debug` text in Python's spelling: string and char literals in Python's quotes
+/// (`["0", "1"]` becomes `['0', '1']`), `true`/`false` as `True`/`False`, and `Some(x)` as `x`
+/// (`None` is `None` in both). Everything else, numbers, tuples, brackets, struct names, is
+/// kept as it is.
+///
+/// ```
+/// assert_eq!(threadviz::py::from_debug(r#"[Some("it's"), None]"#), r#"["it's", None]"#);
+/// assert_eq!(threadviz::py::from_debug("(true, 'x', 1.5)"), "(True, 'x', 1.5)");
+/// ```
+pub fn from_debug(debug: &str) -> String {
+    let mut out = String::with_capacity(debug.len());
+    // For each open parenthesis: whether it opened `Some(`, whose closing one is dropped too.
+    let mut parens: Vec<bool> = Vec::new();
+    let mut chars = debug.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\'' => {
+                let literal = unescape_literal(&mut chars, c);
+                let _ = write!(out, "{}", repr(literal.as_str()));
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                let mut word = String::from(c);
+                while let Some(&next) = chars.peek().filter(|next| next.is_alphanumeric() || **next == '_') {
+                    word.push(next);
+                    chars.next();
+                }
+                match word.as_str() {
+                    "true" => out.push_str("True"),
+                    "false" => out.push_str("False"),
+                    "Some" if chars.peek() == Some(&'(') => {
+                        chars.next();
+                        parens.push(true);
+                    }
+                    _ => out.push_str(&word),
+                }
+            }
+            // Digits run on into letters (`1e-7`, `5u8` never appear in Debug, but `0x1f` could):
+            // copy the whole number so its letters are not read as words.
+            c if c.is_ascii_digit() => {
+                out.push(c);
+                while let Some(&next) = chars.peek().filter(|next| next.is_alphanumeric() || **next == '.') {
+                    out.push(next);
+                    chars.next();
+                }
+            }
+            '(' => {
+                parens.push(false);
+                out.push(c);
+            }
+            ')' => {
+                if !parens.pop().unwrap_or(false) {
+                    out.push(c);
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Reads a Rust `Debug` string or char literal up to its closing `quote` (the opening one
+/// already read) and returns its content with the escapes undone.
+fn unescape_literal(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, quote: char) -> String {
+    let mut content = String::new();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c == quote => break,
+            '\\' => match chars.next() {
+                Some('n') => content.push('\n'),
+                Some('r') => content.push('\r'),
+                Some('t') => content.push('\t'),
+                Some('0') => content.push('\0'),
+                Some('u') => {
+                    // `\u{1f600}`
+                    let mut hex = String::new();
+                    for next in chars.by_ref() {
+                        match next {
+                            '{' => {}
+                            '}' => break,
+                            digit => hex.push(digit),
+                        }
+                    }
+                    content.extend(u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32));
+                }
+                Some(other) => content.push(other),
+                None => {}
+            },
+            c => content.push(c),
+        }
+    }
+    content
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,5 +304,26 @@ mod tests {
         assert_eq!(repr(&BTreeMap::from([("b", 2), ("a", 1)])).to_string(), "{'a': 1, 'b': 2}");
         assert_eq!(repr(&BTreeMap::<u8, u8>::new()).to_string(), "{}");
         assert_eq!(repr(&[Some(1), None]).to_string(), "[1, None]");
+    }
+
+    #[test]
+    fn debug_text_is_respelled_as_python_prints_it() {
+        assert_eq!(debug_text(&vec!["0".to_owned(), "1".to_owned()]), "['0', '1']");
+        assert_eq!(debug_text(&Vec::<String>::new()), "[]");
+        assert_eq!(debug_text(&true), "True");
+        assert_eq!(debug_text(&Some("x")), "'x'");
+        assert_eq!(debug_text(&Some(Some(3))), "3");
+        assert_eq!(debug_text(&None::<u8>), "None");
+        assert_eq!(debug_text(&(Some(1), "a(b)")), "(1, 'a(b)')");
+        assert_eq!(debug_text(&'q'), "'q'");
+        assert_eq!(debug_text(&'\''), "\"'\"");
+        assert_eq!(debug_text("say \"hi\"\n"), "'say \"hi\"\\n'");
+        assert_eq!(debug_text("it's"), "\"it's\"");
+        assert_eq!(debug_text("\u{7f}"), "'\\x7f'");
+        assert_eq!(debug_text(&[1.0, 2.5, 1e-7]), "[1.0, 2.5, 1e-7]");
+        assert_eq!(debug_text(&BTreeMap::from([("a", false)])), "{'a': False}");
+        // What Python has no spelling for is left as Rust writes it.
+        assert_eq!(from_debug("Point { x: 1, truth: true }"), "Point { x: 1, truth: True }");
+        assert_eq!(from_debug("Something(1)"), "Something(1)");
     }
 }

@@ -849,6 +849,18 @@ fn semaphore() {
     let (first, list) = running[0];
     assert_eq!(list, format!("['{first}']"), "the first one in is alone");
     assert_eq!(running.last().map(|(_, list)| *list), Some("[]"), "the pool ends empty");
+    // The primitives panel shows the list as the log does, in Python's spelling.
+    let active = run.prim("active");
+    let stored: Vec<&str> = run
+        .events
+        .iter()
+        .filter_map(|event| match &event.kind {
+            EventKind::Store { prim, value } if *prim == active => Some(value.as_str()),
+            _ => None,
+        })
+        .collect();
+    let logged: Vec<&str> = running.iter().map(|(_, list)| *list).collect();
+    assert_eq!(stored, logged, "each list is stored right after it is logged");
 }
 
 #[test]
