@@ -8,11 +8,14 @@ use threadviz::Session;
 use threadviz::thread::{self, Thread};
 use tracing::info;
 
-/// Prints the thread's name and the time `count` times, `delay` apart.
-fn print_time(threadname: &str, delay: Duration, count: u32) {
-    for _ in 0..count {
+/// Prints the thread's name and the time five times, `delay` apart.
+fn print_time(threadname: &str, delay: Duration) {
+    let mut count = 0;
+    while count < 5 {
         thread::sleep(delay);
-        // Time since the program started (the tutorial prints the clock time).
+        count += 1;
+        // Demo time since the program started, which `--speed` scales and pausing stops (the
+        // tutorial prints the clock time, `time.ctime(time.time())`).
         let now = Session::current().now().as_secs_f64();
         info!("{threadname}: {now:.1} s");
     }
@@ -20,10 +23,8 @@ fn print_time(threadname: &str, delay: Duration, count: u32) {
 
 /// Starts `thread-1` and `thread-2`, then spins until both are done.
 pub fn main() {
-    // The tutorial loops five times in each thread; `thread-2` stops after three here so the
-    // demo lasts 12 s instead of 20 s.
-    let thread_1 = Thread::builder().name("thread-1").build(|| print_time("thread-1", Duration::from_secs(2), 5));
-    let thread_2 = Thread::builder().name("thread-2").build(|| print_time("thread-2", Duration::from_secs(4), 3));
+    let thread_1 = Thread::builder().name("thread-1").build(|| print_time("thread-1", Duration::from_secs(2)));
+    let thread_2 = Thread::builder().name("thread-2").build(|| print_time("thread-2", Duration::from_secs(4)));
     thread_1.start().expect("thread-1 starts once");
     thread_2.start().expect("thread-2 starts once");
 

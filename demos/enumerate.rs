@@ -11,7 +11,7 @@ fn worker() {
     let pause = random::randint(1..=5);
     info!("sleeping {pause}");
     thread::sleep(Duration::from_secs(pause.unsigned_abs()));
-    info!("exiting");
+    info!("ending");
 }
 
 /// Starts three daemon workers and joins them through `enumerate()`, without keeping handles.

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use threadviz::py::repr;
 use threadviz::sync::Event;
 use threadviz::thread::{self, Thread};
 use tracing::info;
@@ -11,15 +12,15 @@ use tracing::info;
 fn wait_for_event(e: &Event) {
     info!("wait_for_event starting");
     let event_is_set = e.wait();
-    info!("event set: {event_is_set}");
+    info!("event set: {}", repr(&event_is_set));
 }
 
 fn wait_for_event_timeout(e: &Event, t: Duration) {
     while !e.is_set() {
         info!("wait_for_event_timeout starting");
-        // True if the event was set, false if the timeout ran out first.
+        // True if the event was set, False if the timeout ran out first.
         let event_is_set = e.wait_timeout(t);
-        info!("event set: {event_is_set}");
+        info!("event set: {}", repr(&event_is_set));
         if event_is_set {
             info!("processing event");
         } else {

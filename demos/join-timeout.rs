@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use threadviz::py::repr;
 use threadviz::thread::{self, Thread};
 use tracing::info;
 
@@ -27,7 +28,8 @@ pub fn main() {
 
     // Wait at most 1 s: the daemon sleeps 2 s, so this returns before it ends.
     d.join_timeout(Duration::from_secs(1)).expect("d was started");
-    // `join` does not say why it returned: ask the thread.
-    info!("d.is_alive() {}", d.is_alive());
+    // `join` does not say why it returned: ask the thread (`isAlive()` in the tutorial's
+    // Python 2, `is_alive()` since).
+    info!("d.isAlive() {}", repr(&d.is_alive()));
     t.join().expect("t was started");
 }

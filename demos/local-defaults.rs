@@ -22,7 +22,7 @@ fn worker(data: &Local<i64>) {
 /// Every thread, the main one included, starts from 1000.
 pub fn main() {
     // Python's `MyLocal(1000)`: `__init__` runs once in each thread, on its first use.
-    let local_data = Local::with_default(|| {
+    let local_data = Local::named_with_default("local_data", || {
         info!("Initializing local_data");
         1000
     });

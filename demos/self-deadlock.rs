@@ -2,6 +2,7 @@
 //! `RLock` the owner just goes one level deeper; with a plain `Lock` the thread waits for a
 //! release only it could make (000 Re-Entrant locks, `getAll` / `getPart1`; 001 `acquire()`).
 
+use threadviz::py::repr;
 use threadviz::sync::{Lock, RLock};
 use tracing::info;
 
@@ -47,9 +48,9 @@ fn get_all_lock(lock: &Lock) -> &'static str {
 pub fn main() {
     let rlock = RLock::named("rlock");
     let part = get_all_rlock(&rlock);
-    info!("with an RLock, getAll returned {part:?}");
+    info!("with an RLock, getAll returned {}", repr(part));
 
     let lock = Lock::named("lock");
     let part = get_all_lock(&lock);
-    info!("with a Lock, getAll returned {part:?}");
+    info!("with a Lock, getAll returned {}", repr(part));
 }

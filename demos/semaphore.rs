@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use threadviz::py::repr;
 use threadviz::sync::{Lock, Semaphore, Shared};
 use threadviz::thread::{self, Thread};
 use tracing::info;
@@ -23,7 +24,7 @@ impl ActivePool {
         let _with = self.lock.hold();
         let mut active = self.active.load();
         active.push(name);
-        info!("Running: {active:?}");
+        info!("Running: {}", repr(&active));
         self.active.store(active);
     }
 
@@ -31,7 +32,7 @@ impl ActivePool {
         let _with = self.lock.hold();
         let mut active = self.active.load();
         active.retain(|running| running != name);
-        info!("Running: {active:?}");
+        info!("Running: {}", repr(&active));
         self.active.store(active);
     }
 }

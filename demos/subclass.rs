@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use threadviz::py::repr;
 use threadviz::thread::Thread;
 use tracing::info;
 
@@ -20,7 +21,7 @@ impl MyThreadWithArgs {
 
     /// What the thread does once started.
     fn run(&self) {
-        info!("running with {:?} and {:?}", self.args, self.kwargs);
+        info!("running with {} and {}", repr(&self.args), repr(&self.kwargs));
     }
 
     /// Creates the thread and starts it; the new thread calls `run`.

@@ -111,7 +111,7 @@ pub enum PrimInfo {
     Local,
     /// A shared variable whose load-modify-store is not atomic.
     Shared {
-        /// The initial value, formatted with `Debug`.
+        /// The initial value, as Python spells it ([`crate::py::debug_text`]).
         initial: String,
     },
 }
@@ -281,7 +281,7 @@ pub enum EventKind {
     Put {
         /// The queue.
         prim: Pid,
-        /// The item, formatted with `Debug`.
+        /// The item, as Python spells it ([`crate::py::debug_text`]).
         item: String,
         /// Items in the queue after the put.
         qsize: u64,
@@ -290,7 +290,7 @@ pub enum EventKind {
     Got {
         /// The queue.
         prim: Pid,
-        /// The item, formatted with `Debug`.
+        /// The item, as Python spells it ([`crate::py::debug_text`]).
         item: String,
         /// Items left in the queue.
         qsize: u64,
@@ -330,14 +330,14 @@ pub enum EventKind {
     Load {
         /// The shared variable.
         prim: Pid,
-        /// The value read, formatted with `Debug`.
+        /// The value read, as Python spells it ([`crate::py::debug_text`]).
         value: String,
     },
     /// A `Shared` value was written.
     Store {
         /// The shared variable.
         prim: Pid,
-        /// The value written, formatted with `Debug`.
+        /// The value written, as Python spells it ([`crate::py::debug_text`]).
         value: String,
     },
     /// A thread read its own value of a `Local`.

@@ -36,6 +36,7 @@ pub mod kernel;
 pub mod lesson;
 pub mod log;
 pub mod model;
+pub mod py;
 pub mod random;
 pub mod record;
 pub mod session;

@@ -18,7 +18,7 @@ use threadviz::{Deadlocked, EventKind, Session, TraceEvent};
 
 const SEED: u64 = 7;
 const SPEED: f64 = 10.0;
-/// Far longer than any demo needs (each lasts under 1.5 s at speed 10).
+/// Far longer than any demo needs (each lasts under 2.5 s at speed 10).
 const DEADLINE: Duration = Duration::from_mins(1);
 
 /// One finished run of a demo.
@@ -377,7 +377,7 @@ fn daemon_join() {
 #[test]
 fn join_timeout() {
     let run = run("join-timeout");
-    run.expect_line("MainThread", "d.is_alive() true");
+    run.expect_line("MainThread", "d.isAlive() True");
     assert!(!run.has("daemon", "Exiting"));
     assert_eq!(run.exit_of("daemon"), ExitKind::Killed);
 }
@@ -392,7 +392,7 @@ fn enumerate() {
         assert_eq!(said.len(), 2, "{worker}: {said:?}");
         let pause: u32 = said[0].strip_prefix("sleeping ").and_then(|n| n.parse().ok()).expect("sleeping N");
         assert!((1..=5).contains(&pause), "{worker} sleeps 1 to 5 s");
-        assert_eq!(said[1], "exiting");
+        assert_eq!(said[1], "ending");
         assert_eq!(run.exit_of(worker), ExitKind::Normal, "{worker} was joined, not killed");
     }
 }
@@ -401,7 +401,7 @@ fn enumerate() {
 fn subclass() {
     let run = run("subclass");
     for i in 0..5 {
-        let expected = format!(r#"running with ({i},) and {{"a": "A", "b": "B"}}"#);
+        let expected = format!("running with ({i},) and {{'a': 'A', 'b': 'B'}}");
         assert_eq!(run.said_by(&format!("Thread-{}", i + 1)), [expected]);
     }
 }
@@ -448,10 +448,11 @@ fn busy_main() {
     };
     let thread_1 = times("thread-1");
     let thread_2 = times("thread-2");
-    assert_eq!(thread_1.len(), 5);
-    assert_eq!(thread_2.len(), 3);
+    assert_eq!(thread_1.len(), 5, "five prints per thread, as in the tutorial");
+    assert_eq!(thread_2.len(), 5, "five prints per thread, as in the tutorial");
     assert!(thread_1[0] >= 2.0 && thread_2[0] >= 4.0, "{thread_1:?} {thread_2:?}");
-    assert!(thread_2[2] >= 12.0, "thread-2 prints every 4 s: {thread_2:?}");
+    assert!(thread_1[4] >= 10.0, "thread-1 prints every 2 s: {thread_1:?}");
+    assert!(thread_2[4] >= 20.0, "thread-2 prints every 4 s: {thread_2:?}");
     // The main thread spun instead of waiting: it never blocked in a join or a sleep.
     let main = run.tid("MainThread");
     assert!(!run.events.iter().any(|event| event.thread == main
@@ -581,20 +582,20 @@ fn lock_release_other() {
         run.said_by("MainThread"),
         [
             "@test_01 : Another thread releases the lock",
-            "true",
+            "True",
             "@test_02 : Another thread tries to acquire the lock",
-            "true"
+            "True"
         ]
     );
-    assert_eq!(run.said_by("Thread-1"), ["false"], "released by a thread that never acquired it");
-    assert_eq!(run.said_by("Thread-2"), ["false"], "a non-blocking try fails while main holds it");
+    assert_eq!(run.said_by("Thread-1"), ["False"], "released by a thread that never acquired it");
+    assert_eq!(run.said_by("Thread-2"), ["False"], "a non-blocking try fails while main holds it");
     assert!(run.misuses().is_empty(), "releasing another thread's Lock is no error: {:?}", run.misuses());
 }
 
 #[test]
 fn reacquire() {
     let run = run("reacquire");
-    assert_eq!(run.said_by("MainThread"), ["First try : true", "Second try: false"]);
+    assert_eq!(run.said_by("MainThread"), ["First try : True", "Second try: False"], "Python's True and False");
 }
 
 #[test]
@@ -603,10 +604,10 @@ fn rlock() {
     let main = run.said_by("MainThread");
     assert_eq!(
         &main[..5],
-        ["First try : true", "Second try: true", "getAll: level 1", "getPart1: level 2", "getPart2: level 2"]
+        ["First try : True", "Second try: True", "getAll: level 1", "getPart1: level 2", "getPart2: level 2"]
     );
-    assert!(main[5].ends_with("level 0"), "{}", main[5]);
-    assert_eq!(run.said_by("Thread-1"), ["RLock can be released only by the owner! (cannot release un-acquired lock)"]);
+    assert_eq!(main[5], "getAll returned 'first part' and 'second part'; level 0", "Python's repr of strings");
+    assert_eq!(run.said_by("Thread-1"), ["RLock can be released only by the owner!"]);
     assert_eq!(run.misuses(), ["cannot release un-acquired lock"]);
     for thread in ["Thread-2", "Thread-3", "Thread-4"] {
         assert_eq!(run.said_by(thread), ["Already locked by another thread"], "{thread}");
@@ -624,7 +625,7 @@ fn self_deadlock() {
             "getPart1: RLock level 2",
             "getPart1: released, level 1",
             "getAll: released, level 0",
-            "with an RLock, getAll returned \"first part\"",
+            "with an RLock, getAll returned 'first part'",
             "getAll: Lock acquired",
             "getPart1: acquiring the Lock again",
         ],
@@ -743,10 +744,10 @@ fn deadlock() {
 #[test]
 fn event() {
     let run = run("event");
-    assert_eq!(run.said_by("block"), ["wait_for_event starting", "event set: true"]);
+    assert_eq!(run.said_by("block"), ["wait_for_event starting", "event set: True"]);
     let non_block = run.said_by("non-block");
-    assert_eq!(&non_block[..3], ["wait_for_event_timeout starting", "event set: false", "doing other work"]);
-    assert_eq!(&non_block[non_block.len() - 2..], ["event set: true", "processing event"]);
+    assert_eq!(&non_block[..3], ["wait_for_event_timeout starting", "event set: False", "doing other work"]);
+    assert_eq!(&non_block[non_block.len() - 2..], ["event set: True", "processing event"]);
     assert_eq!(run.said_by("MainThread"), ["Waiting before calling Event.set()", "Event is set"]);
 }
 
@@ -831,11 +832,36 @@ fn semaphore() {
         assert_eq!(said.first(), Some(&"Waiting to join the pool"), "{worker}");
         assert_eq!(said.len(), 3, "{worker}: {said:?}");
     }
-    for (_, message) in &run.lines {
+    let mut running = Vec::new();
+    for (name, message) in &run.lines {
         if let Some(list) = message.strip_prefix("Running: ") {
-            assert!(list.matches('"').count() <= 4, "at most two running: {message}");
+            // Python's repr of a list of strings: `[]`, `['0']`, `['0', '1']`.
+            let names = list.strip_prefix('[').and_then(|rest| rest.strip_suffix(']')).expect("a Python list");
+            let names: Vec<&str> = if names.is_empty() { Vec::new() } else { names.split(", ").collect() };
+            assert!(
+                names.iter().all(|name| name.len() == 3 && name.starts_with('\'') && name.ends_with('\'')),
+                "{message}"
+            );
+            assert!(names.len() <= 2, "at most two running: {message}");
+            running.push((name.as_str(), list));
         }
     }
+    assert_eq!(running.len(), 8, "each worker logs the pool as it joins and as it leaves");
+    let (first, list) = running[0];
+    assert_eq!(list, format!("['{first}']"), "the first one in is alone");
+    assert_eq!(running.last().map(|(_, list)| *list), Some("[]"), "the pool ends empty");
+    // The primitives panel shows the list as the log does, in Python's spelling.
+    let active = run.prim("active");
+    let stored: Vec<&str> = run
+        .events
+        .iter()
+        .filter_map(|event| match &event.kind {
+            EventKind::Store { prim, value } if *prim == active => Some(value.as_str()),
+            _ => None,
+        })
+        .collect();
+    let logged: Vec<&str> = running.iter().map(|(_, list)| *list).collect();
+    assert_eq!(stored, logged, "each list is stored right after it is logged");
 }
 
 #[test]
@@ -915,6 +941,7 @@ fn local() {
 fn local_defaults() {
     let run = run("local-defaults");
     assert_eq!(run.said_by("MainThread"), ["Initializing local_data", "value=1000"]);
+    let _named_as_logged = run.prim("local_data");
     for worker in ["Thread-1", "Thread-2"] {
         let said = run.said_by(worker);
         assert_eq!(said.len(), 3);

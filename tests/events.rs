@@ -694,12 +694,13 @@ fn queue_and_barrier_events_carry_items_sizes_and_indices() {
         (q, b)
     });
     let about_queue: Vec<EventKind> = about_prim(&events, queue).into_iter().map(|(_, kind)| kind).skip(1).collect();
+    // Items as Python spells them, as the dashboard shows them.
     assert_eq!(
         about_queue,
         [
-            EventKind::Put { prim: queue, item: r#""a""#.into(), qsize: 1 },
-            EventKind::Put { prim: queue, item: r#""b""#.into(), qsize: 2 },
-            EventKind::Got { prim: queue, item: r#""a""#.into(), qsize: 1 },
+            EventKind::Put { prim: queue, item: "'a'".into(), qsize: 1 },
+            EventKind::Put { prim: queue, item: "'b'".into(), qsize: 2 },
+            EventKind::Got { prim: queue, item: "'a'".into(), qsize: 1 },
             EventKind::TaskDone { prim: queue, unfinished: 1 },
         ]
     );

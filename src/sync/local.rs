@@ -9,6 +9,7 @@ use parking_lot::Mutex;
 
 use super::PrimMeta;
 use crate::event::{EventKind, PrimInfo};
+use crate::py;
 use crate::session::context;
 
 type Init<T> = Box<dyn Fn() -> T + Send + Sync>;
@@ -78,6 +79,14 @@ impl<T: Clone + Send + fmt::Debug + 'static> Local<T> {
         Self::create(None, Some(Box::new(f)), Location::caller())
     }
 
+    /// Named thread-local data whose value in each thread starts as `f()`, as
+    /// [`Local::with_default`].
+    #[track_caller]
+    #[must_use]
+    pub fn named_with_default(name: impl Into<String>, f: impl Fn() -> T + Send + Sync + 'static) -> Self {
+        Self::create(Some(name.into()), Some(Box::new(f)), Location::caller())
+    }
+
     fn create(name: Option<String>, init: Option<Init<T>>, loc: &'static Location<'static>) -> Self {
         let meta = PrimMeta::new("Local", name, PrimInfo::Local, loc);
         Self { inner: Arc::new(LocalInner { values: Mutex::new(HashMap::new()), init, meta }) }
@@ -102,7 +111,7 @@ impl<T: Clone + Send + fmt::Debug + 'static> Local<T> {
         self.ensure_initialised(me);
         let value = inner.values.lock().get(&me).cloned().flatten();
         if inner.meta.session.listening() {
-            let text = value.as_ref().map(|value| format!("{value:?}"));
+            let text = value.as_ref().map(py::debug_text);
             inner.meta.emit(Location::caller(), |prim| EventKind::LocalGet { prim, value: text });
         }
         value
@@ -116,7 +125,7 @@ impl<T: Clone + Send + fmt::Debug + 'static> Local<T> {
         let me = context::ident();
         self.ensure_initialised(me);
         if inner.meta.session.listening() {
-            let text = format!("{value:?}");
+            let text = py::debug_text(&value);
             inner.meta.emit(Location::caller(), |prim| EventKind::LocalSet { prim, value: text });
         }
         inner.values.lock().insert(me, Some(value));

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::{Empty, Full, PrimMeta, SyncError, deadline_after, timeout_us};
 use crate::event::{EventKind, PrimInfo};
+use crate::py;
 use crate::session::context;
 use crate::session::wait::{Outcome, WaitCell, block_on};
 
@@ -134,7 +135,7 @@ impl<T: Send + fmt::Debug + 'static> Queue<T> {
         match outcome {
             Outcome::Ready => {
                 if inner.meta.session.listening() {
-                    let text = format!("{item:?}");
+                    let text = py::debug_text(&item);
                     let qsize = state.items.len() as u64 + 1;
                     inner.meta.emit(loc, |prim| EventKind::Put { prim, item: text, qsize });
                 }
@@ -197,7 +198,7 @@ impl<T: Send + fmt::Debug + 'static> Queue<T> {
         match (outcome, state.items.pop_front()) {
             (Outcome::Ready, Some(item)) => {
                 if inner.meta.session.listening() {
-                    let text = format!("{item:?}");
+                    let text = py::debug_text(&item);
                     let qsize = state.items.len() as u64;
                     inner.meta.emit(loc, |prim| EventKind::Got { prim, item: text, qsize });
                 }

@@ -9,6 +9,7 @@ use parking_lot::Mutex;
 
 use super::PrimMeta;
 use crate::event::{EventKind, PrimInfo};
+use crate::py;
 
 struct SharedInner<T> {
     value: Mutex<T>,
@@ -17,7 +18,8 @@ struct SharedInner<T> {
 
 /// A shared variable. `load` and `store` are each atomic and each one operation (the pause
 /// gate can stop a thread between them), but load-modify-store is NOT atomic: another thread
-/// may store in between, and its update is lost. Protect it with a `Lock` to be safe.
+/// may store in between, and its update is lost. Protect it with a `Lock` to be safe. Its
+/// events carry the value as Python would print it ([`py::debug_text`]): `['0', '1']`, `True`.
 ///
 /// ```
 /// let counter = threadviz::sync::Shared::new(0);
@@ -57,7 +59,7 @@ impl<T: Clone + Send + fmt::Debug + 'static> Shared<T> {
     }
 
     fn create(name: Option<String>, value: T, loc: &'static Location<'static>) -> Self {
-        let info = PrimInfo::Shared { initial: format!("{value:?}") };
+        let info = PrimInfo::Shared { initial: py::debug_text(&value) };
         let meta = PrimMeta::new("Shared", name, info, loc);
         Self { inner: Arc::new(SharedInner { value: Mutex::new(value), meta }) }
     }
@@ -69,7 +71,7 @@ impl<T: Clone + Send + fmt::Debug + 'static> Shared<T> {
         inner.meta.enter();
         let value = inner.value.lock();
         if inner.meta.session.listening() {
-            let text = format!("{:?}", *value);
+            let text = py::debug_text(&*value);
             inner.meta.emit(Location::caller(), |prim| EventKind::Load { prim, value: text });
         }
         value.clone()
@@ -82,7 +84,7 @@ impl<T: Clone + Send + fmt::Debug + 'static> Shared<T> {
         inner.meta.enter();
         let mut slot = inner.value.lock();
         if inner.meta.session.listening() {
-            let text = format!("{value:?}");
+            let text = py::debug_text(&value);
             inner.meta.emit(Location::caller(), |prim| EventKind::Store { prim, value: text });
         }
         *slot = value;
