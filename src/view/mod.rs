@@ -4,6 +4,7 @@
 pub mod help;
 pub mod log;
 pub mod notes;
+pub mod presenter;
 pub mod prims;
 pub mod source;
 pub mod status;
@@ -15,6 +16,7 @@ pub mod waits;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Widget, Wrap};
 
 use crate::app::{App, Overlay, Panel};
@@ -50,6 +52,126 @@ fn render_panel(app: &App, panel: Panel, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// Draws the deadlock banner (when there is one) at the top of `main`; returns what is left.
+pub(crate) fn deadlock_banner(app: &App, main: Rect, buf: &mut Buffer) -> Rect {
+    let Some(deadlock) = app.confirmed_deadlock() else { return main };
+    let text = format!(" ⚠ {} ", deadlock.describe(&app.model));
+    let height = u16::try_from(text.chars().count() / usize::from(main.width.max(1)) + 1).unwrap_or(1).min(3);
+    let [banner, rest] = Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(main);
+    Paragraph::new(text).style(app.theme.banner()).wrap(Wrap { trim: false }).render(banner, buf);
+    rest
+}
+
+/// Draws what just happened on one row, to be noticed.
+pub(crate) fn render_happened(app: &App, area: Rect, buf: &mut Buffer) {
+    let Some(happened) = &app.happened else { return };
+    let line = Line::from(vec![Span::styled(format!(" » {happened} "), app.theme.badge(true))]);
+    Paragraph::new(line).render(area, buf);
+}
+
+/// Rows the thread table wants: a row per thread plus its header and borders, up to about half
+/// of `height`.
+fn table_height(app: &App, height: u16) -> u16 {
+    let rows = u16::try_from(app.model.threads.len()).unwrap_or(u16::MAX).saturating_add(3);
+    rows.clamp(5, (height / 2).max(5))
+}
+
+/// Where each panel goes on the normal (not zoomed, not presenter) dashboard.
+#[derive(Debug, Default)]
+struct Plan {
+    /// Panels and their places, drawn in this order.
+    panels: Vec<(Panel, Rect)>,
+    /// The source excerpt under the table, where the source panel has no place of its own.
+    excerpt: Option<Rect>,
+    /// The row for what just happened.
+    happened: Option<Rect>,
+    /// Panels with no place on this screen, which Tab brings in.
+    elsewhere: Vec<Panel>,
+}
+
+impl Plan {
+    fn new(app: &App, main: Rect) -> Self {
+        let mut plan = Self::default();
+        let table = table_height(app, main.height);
+        let happened = u16::from(app.happened.is_some());
+        let [top, happened, rest] =
+            Layout::vertical([Constraint::Length(table), Constraint::Length(happened), Constraint::Min(0)]).areas(main);
+        plan.panels.push((Panel::Threads, top));
+        plan.happened = (happened.height > 0).then_some(happened);
+        // Tall screens show the timeline as a band of its own; others show it in place of
+        // the primitives while it has the focus.
+        let lanes = u16::try_from(app.model.threads.len()).unwrap_or(u16::MAX).clamp(1, 10);
+        let band = rest.height >= 28 && main.width >= 100;
+        let bottom = if band {
+            let [timeline, bottom] = Layout::vertical([Constraint::Length(lanes + 3), Constraint::Min(0)]).areas(rest);
+            plan.panels.push((Panel::Timeline, timeline));
+            bottom
+        } else {
+            rest
+        };
+        // What shows where the primitives do: a focused panel that has no place of its own.
+        let wide = main.width >= 110;
+        let in_prims_place = match app.focus {
+            Panel::Source if !wide => Panel::Source,
+            Panel::Timeline if !band => Panel::Timeline,
+            _ => Panel::Prims,
+        };
+        if !band && in_prims_place != Panel::Timeline {
+            plan.elsewhere.push(Panel::Timeline);
+        }
+        if wide {
+            let [left, right] =
+                Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(bottom);
+            let prims = prims::height(app, left.width.saturating_sub(2), left.height / 2).saturating_add(2);
+            let prims = prims.clamp(3, left.height / 2);
+            let [upper, lower] = Layout::vertical([Constraint::Length(prims), Constraint::Min(0)]).areas(left);
+            plan.panels.push((in_prims_place, upper));
+            plan.panels.push((Panel::Log, lower));
+            plan.panels.push((Panel::Source, right));
+            return plan;
+        }
+        // Narrow: no room for the source beside the log, so the lines the threads are at show
+        // in an excerpt across the screen, unless the whole source has the focus.
+        let bottom = if in_prims_place == Panel::Source {
+            bottom
+        } else {
+            plan.elsewhere.push(Panel::Source);
+            // The primitives with their queues come first; the excerpt gets what is left, at
+            // least the selected thread's line.
+            let prims = if in_prims_place == Panel::Timeline {
+                lanes + 3
+            } else {
+                prims::height(app, (bottom.width / 2).saturating_sub(2), bottom.height).saturating_add(2).max(5)
+            };
+            let wanted = excerpt_rows(app).saturating_add(2);
+            let height = bottom.height.saturating_sub(prims).clamp(3, wanted.max(3));
+            let [excerpt, bottom] = Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(bottom);
+            plan.excerpt = Some(excerpt);
+            bottom
+        };
+        let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+        plan.panels.push((in_prims_place, left));
+        plan.panels.push((Panel::Log, right));
+        if in_prims_place != Panel::Prims {
+            plan.elsewhere.push(Panel::Prims);
+        }
+        plan
+    }
+}
+
+/// Rows the source excerpt would like: the lines the threads are at and a few of context
+/// around the selected thread's.
+pub(crate) fn excerpt_rows(app: &App) -> u16 {
+    let lines: std::collections::BTreeSet<u32> = app
+        .model
+        .threads
+        .values()
+        .filter(|thread| !thread.state.is_finished())
+        .filter_map(|thread| thread.loc.as_ref().map(|loc| loc.line))
+        .collect();
+    u16::try_from(lines.len() + 3).unwrap_or(u16::MAX).clamp(3, 6)
+}
+
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
         if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
@@ -60,64 +182,34 @@ impl Widget for &App {
             Paragraph::new(text).wrap(Wrap { trim: true }).render(area, buf);
             return;
         }
-        let [main, bar] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
-        status::render(self, bar, buf);
+        if self.present {
+            presenter::render(self, area, buf);
+            return;
+        }
+        // The bar takes a second row for its key hints when they do not fit beside the state;
+        // the panels the hints point to are known once the rest is laid out.
+        let bar_height = status::height(self, area.width, &[]);
+        let [main, bar] = Layout::vertical([Constraint::Min(0), Constraint::Length(bar_height)]).areas(area);
         // A deadlock is named in a banner above everything else.
-        let main = match self.confirmed_deadlock() {
-            Some(deadlock) => {
-                let text = format!(" ⚠ {} ", deadlock.describe(&self.model));
-                let height =
-                    u16::try_from(text.chars().count() / usize::from(main.width.max(1)) + 1).unwrap_or(1).min(3);
-                let [banner, rest] = Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(main);
-                Paragraph::new(text).style(self.theme.banner()).wrap(Wrap { trim: false }).render(banner, buf);
-                rest
-            }
-            None => main,
-        };
+        let main = deadlock_banner(self, main, buf);
         if self.zoomed {
             render_panel(self, self.focus, main, buf);
+            status::render_with(self, bar, buf, &[]);
         } else {
-            // The table gets what its rows need, up to about half the screen.
-            let rows = u16::try_from(self.model.threads.len()).unwrap_or(u16::MAX).saturating_add(3);
-            let table = rows.clamp(5, (main.height / 2).max(5));
-            let [top, rest] = Layout::vertical([Constraint::Length(table), Constraint::Min(0)]).areas(main);
-            render_panel(self, Panel::Threads, top, buf);
-            // Tall screens show the timeline as a band of its own; others show it in place of
-            // the primitives while it has the focus.
-            let lanes = u16::try_from(self.model.threads.len()).unwrap_or(u16::MAX).clamp(1, 10);
-            let band = rest.height >= 28 && main.width >= 100;
-            let bottom = if band {
-                let [timeline, bottom] =
-                    Layout::vertical([Constraint::Length(lanes + 3), Constraint::Min(0)]).areas(rest);
-                render_panel(self, Panel::Timeline, timeline, buf);
-                bottom
-            } else {
-                rest
-            };
-            // What shows where the primitives do: a focused panel that has no place of its own.
-            let wide = main.width >= 110;
-            let in_prims_place = match self.focus {
-                Panel::Source if !wide => Panel::Source,
-                Panel::Timeline if !band => Panel::Timeline,
-                _ => Panel::Prims,
-            };
-            if wide {
-                let [left, right] =
-                    Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(bottom);
-                let prims = prims::height(self, left.width.saturating_sub(2), left.height / 2).saturating_add(2);
-                let prims = prims.clamp(3, left.height / 2);
-                let [upper, lower] = Layout::vertical([Constraint::Length(prims), Constraint::Min(0)]).areas(left);
-                render_panel(self, in_prims_place, upper, buf);
-                render_panel(self, Panel::Log, lower, buf);
-                render_panel(self, Panel::Source, right, buf);
-            } else {
-                // Narrow: no room for the source beside the log.
-                let [left, right] =
-                    Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
-                render_panel(self, in_prims_place, left, buf);
-                render_panel(self, Panel::Log, right, buf);
+            let plan = Plan::new(self, main);
+            for (panel, place) in &plan.panels {
+                render_panel(self, *panel, *place, buf);
             }
+            if let Some(place) = plan.excerpt {
+                source::render_excerpt(self, place, buf, false);
+            }
+            if let Some(place) = plan.happened {
+                render_happened(self, place, buf);
+            }
+            status::render_with(self, bar, buf, &plan.elsewhere);
         }
+        // Overlays may cover the row of key hints: the help lists every key.
+        let main = Rect { height: main.height + bar_height - 1, ..main };
         for overlay in &self.overlays {
             match overlay {
                 Overlay::Notes => notes::render(self, main, buf),
