@@ -1461,3 +1461,33 @@ fn p_shows_only_what_a_class_needs_spaced_out_in_high_contrast() {
     assert_eq!(app.theme, dark(), "the chosen theme comes back");
     assert!(text(&render(&app, 80, 24)).contains("Log 1"));
 }
+
+#[test]
+fn every_size_from_the_smallest_up_draws_in_both_modes() {
+    let mut app = queue_app();
+    app.happened = Some("Thread-1 took nothing: the queue is empty".into());
+    for present in [false, true] {
+        app.set_present(present);
+        for width in (60..=210).step_by(25) {
+            for height in (16..=64).step_by(8) {
+                let screen = text(&render(&app, width, height));
+                assert!(screen.contains("Threads 11 alive / 11"), "{width}x{height}, present {present}:\n{screen}");
+                assert!(screen.contains("n:step"), "{width}x{height}, present {present}:\n{screen}");
+            }
+        }
+    }
+}
+
+#[test]
+fn help_notes_and_who_waits_for_whom_open_in_presenter_mode_too() {
+    let mut app = condition_app(PauseState::Paused);
+    press(&mut app, KeyCode::Char('p'));
+    for (key, title) in [('?', "Keys (esc closes)"), ('l', "Lesson notes"), ('w', "Who waits for whom")] {
+        press(&mut app, KeyCode::Char(key));
+        let screen = text(&render(&app, 80, 24));
+        assert!(screen.contains(title), "`{key}` opens {title}:\n{screen}");
+        press(&mut app, KeyCode::Esc);
+        assert!(!text(&render(&app, 80, 24)).contains(title));
+    }
+    assert!(app.present, "esc closes the overlay, not presenter mode");
+}

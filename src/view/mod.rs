@@ -149,6 +149,11 @@ impl Plan {
             plan.excerpt = Some(excerpt);
             bottom
         };
+        // A program without primitives leaves the log the whole width.
+        if in_prims_place == Panel::Prims && app.model.prims.is_empty() {
+            plan.panels.push((Panel::Log, bottom));
+            return plan;
+        }
         let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
         plan.panels.push((in_prims_place, left));
         plan.panels.push((Panel::Log, right));
@@ -172,6 +177,17 @@ pub(crate) fn excerpt_rows(app: &App) -> u16 {
     u16::try_from(lines.len() + 3).unwrap_or(u16::MAX).clamp(3, 6)
 }
 
+/// Draws the open overlays over `area`, bottom first.
+fn render_overlays(app: &App, area: Rect, buf: &mut Buffer) {
+    for overlay in &app.overlays {
+        match overlay {
+            Overlay::Notes => notes::render(app, area, buf),
+            Overlay::Help => help::render(app, area, buf),
+            Overlay::WaitFor => waits::render(app, area, buf),
+        }
+    }
+}
+
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
         if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
@@ -183,7 +199,8 @@ impl Widget for &App {
             return;
         }
         if self.present {
-            presenter::render(self, area, buf);
+            let main = presenter::render(self, area, buf);
+            render_overlays(self, main, buf);
             return;
         }
         // The bar takes a second row for its key hints when they do not fit beside the state;
@@ -209,13 +226,6 @@ impl Widget for &App {
             status::render_with(self, bar, buf, &plan.elsewhere);
         }
         // Overlays may cover the row of key hints: the help lists every key.
-        let main = Rect { height: main.height + bar_height - 1, ..main };
-        for overlay in &self.overlays {
-            match overlay {
-                Overlay::Notes => notes::render(self, main, buf),
-                Overlay::Help => help::render(self, main, buf),
-                Overlay::WaitFor => waits::render(self, main, buf),
-            }
-        }
+        render_overlays(self, Rect { height: main.height + bar_height - 1, ..main }, buf);
     }
 }

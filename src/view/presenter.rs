@@ -42,8 +42,9 @@ fn heights(parts: &[(Part, u16, u16)], height: u16) -> (Vec<u16>, bool) {
     (heights, spaced)
 }
 
-/// Draws the presenter screen.
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+/// Draws the presenter screen; returns the area overlays may cover (all but the status bar's
+/// bottom row).
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Rect {
     let bar_height = status::height(app, area.width, &[]);
     let bar = Rect { y: area.bottom().saturating_sub(bar_height), height: bar_height, ..area };
     status::render_with(app, bar, buf, &[]);
@@ -81,6 +82,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
         y += height;
     }
+    Rect { height: area.height.saturating_sub(1), ..area }
 }
 
 #[cfg(test)]
