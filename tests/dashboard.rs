@@ -416,10 +416,9 @@ fn lock_contention_shows_the_holder_its_waiters_the_rlock_level_and_the_permits_
     for expected in [
         "│Lock      lock  locked by Thread-1",
         "│  ⏳ waiting: Thread-2 → Thread-3",
-        "│RLock     rlock owned by Thread-1,",
-        "│level 2",
-        "│Semaphore slots 0/2 left, held by",
-        "│MainThread, Thread-1",
+        "│RLock     rlock owned by Thread-1, level 2",
+        "│Semaphore slots 0/2 left, held by MainThread,",
+        "│Thread-1",
         "│  ⏳ waiting: Thread-4",
     ] {
         assert!(screen.contains(expected), "`{expected}` in\n{screen}");

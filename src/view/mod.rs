@@ -76,6 +76,10 @@ fn table_height(app: &App, height: u16) -> u16 {
     rows.clamp(5, (height / 2).max(5))
 }
 
+/// The share of a narrow screen's width (in percent) the primitives get beside the log: a
+/// primitive's state and its queue then fit on a line at 80 columns.
+const NARROW_PRIMS_SHARE: u16 = 60;
+
 /// Where each panel goes on the normal (not zoomed, not presenter) dashboard.
 #[derive(Debug, Default)]
 struct Plan {
@@ -141,7 +145,8 @@ impl Plan {
             let prims = if in_prims_place == Panel::Timeline {
                 lanes + 3
             } else {
-                prims::height(app, (bottom.width / 2).saturating_sub(2), bottom.height).saturating_add(2).max(5)
+                let width = bottom.width * NARROW_PRIMS_SHARE / 100;
+                prims::height(app, width.saturating_sub(2), bottom.height).saturating_add(2).max(5)
             };
             let wanted = excerpt_rows(app).saturating_add(2);
             let height = bottom.height.saturating_sub(prims).clamp(3, wanted.max(3));
@@ -154,7 +159,11 @@ impl Plan {
             plan.panels.push((Panel::Log, bottom));
             return plan;
         }
-        let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+        let [left, right] = Layout::horizontal([
+            Constraint::Percentage(NARROW_PRIMS_SHARE),
+            Constraint::Percentage(100 - NARROW_PRIMS_SHARE),
+        ])
+        .areas(bottom);
         plan.panels.push((in_prims_place, left));
         plan.panels.push((Panel::Log, right));
         if in_prims_place != Panel::Prims {
