@@ -69,14 +69,17 @@ fn cut(text: &str, width: usize) -> String {
 
 /// One line of source, `width` columns at most: number, marker, code and the names of the
 /// threads at it. A long line loses the end of its code (cut with `…`), never the names: they
-/// are what the class looks for. Names that would take more than half the line (or
-/// [`MIN_NAMES`] columns) are counted instead (`+3`).
+/// are what the class looks for. Names that would take more than the code leaves and half the
+/// line (or [`MIN_NAMES`] columns) are counted instead (`+3`).
 fn code_line(app: &App, number: u32, text: &str, here: Option<&Vec<Tid>>, width: usize) -> Line<'static> {
     let theme = &app.theme;
     let model = &app.model;
     let mut label: Vec<Span<'static>> = Vec::new();
     if let Some(tids) = here {
-        let room = (width.saturating_sub(GUTTER) / 2).max(MIN_NAMES);
+        // Whatever the code leaves, and at least half the line.
+        let code: usize = text.chars().map(|char| char.width().unwrap_or(0)).sum();
+        let after_code = width.saturating_sub(GUTTER + 1 + code);
+        let room = after_code.max(width.saturating_sub(GUTTER) / 2).max(MIN_NAMES);
         label.push(Span::raw("  ◀ "));
         let mut used = 4;
         for (position, tid) in tids.iter().enumerate() {
