@@ -1490,3 +1490,18 @@ fn help_notes_and_who_waits_for_whom_open_in_presenter_mode_too() {
     }
     assert!(app.present, "esc closes the overlay, not presenter mode");
 }
+
+#[test]
+fn at_80x24_a_message_takes_the_row_of_key_hints_whole_until_the_next_key() {
+    let mut app = condition_app(PauseState::Paused);
+    app.update(Msg::Stepped(Err(StepRefused::NotReady(C1))));
+    let buf = render(&app, 80, 24);
+    let screen = text(&buf);
+    let rows: Vec<&str> = screen.lines().collect();
+    assert_eq!(rows[22], " c1 cannot move now: Condition condition", "{screen}");
+    assert!(rows[23].starts_with(" scenario  ⏸ PAUSED"), "{screen}");
+    assert_styled(&buf, "c1 cannot move now", app.theme.error());
+    press(&mut app, KeyCode::Char('?'));
+    press(&mut app, KeyCode::Esc);
+    assert!(text(&render(&app, 80, 24)).contains("n:step  enter:step selected  space:resume"));
+}

@@ -120,8 +120,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     render_with(app, area, buf, &[]);
 }
 
-/// Draws the bar: on one row, the message (if any) in place of the hints; on two, the hints on
-/// the first and the state and the message on the second. `elsewhere` are the panels with no
+/// Draws the bar: on one row, the state and the hints; on two, the hints on the first and the
+/// state on the second. A message (if any) takes the hints' place. `elsewhere` are the panels with no
 /// place on screen, which the hints say Tab brings in.
 pub fn render_with(app: &App, area: Rect, buf: &mut Buffer, elsewhere: &[Panel]) {
     let theme = &app.theme;
@@ -129,11 +129,14 @@ pub fn render_with(app: &App, area: Rect, buf: &mut Buffer, elsewhere: &[Panel])
     let message = app.message.as_ref().map(|message| Span::styled(message.clone(), theme.error()));
     if area.height >= 2 {
         // The state stays on the bottom row, as on one row; overlays may cover the hints.
+        // A message takes the hints' row, the wider one, until the next key.
         let [top, bottom] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
         let mut hints = vec![Span::raw(" ")];
-        hints.extend(hint_spans(app, elsewhere, usize::from(top.width).saturating_sub(1)));
+        match message {
+            Some(message) => hints.push(message),
+            None => hints.extend(hint_spans(app, elsewhere, usize::from(top.width).saturating_sub(1))),
+        }
         Paragraph::new(Line::from(hints)).render(top, buf);
-        spans.extend(message);
         Paragraph::new(Line::from(spans)).render(bottom, buf);
         return;
     }
