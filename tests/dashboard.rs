@@ -789,26 +789,36 @@ fn the_source_panel_marks_each_threads_line_and_follows_the_selected_thread() {
     threadviz::view::source::render(&app, buf.area, &mut buf, false);
     let (x, y) = find(&buf, "   5 ▶");
     assert!(buf[(x + 1, y)].modifier.contains(Modifier::REVERSED), "the selected thread's line is highlighted");
+    // MainThread's line 19 is out of the window around c1's: every thread's line shows, with
+    // the context that fits.
     assert_eq!(
         unstyled(buf),
         Buffer::with_lines([
             "╭ Source demos/scenario.rs following c1 ───────────────────╮",
-            "│   1   //! Consumers wait until the producer makes the re…│",
-            "│   2                                                      │",
             "│   3   fn consumer(condition: &Condition) {               │",
             "│   4       let _with = condition.hold();                  │",
             "│   5 ▶     condition.wait().expect(\"held\");  ◀ c1, c2     │",
             "│   6       info!(\"Resource is available\");                │",
             "│   7   }                                                  │",
-            "│   8                                                      │",
-            "│   9   fn producer(condition: &Condition) {               │",
+            "│     ⋮                                                    │",
             "│  10       let _with = condition.hold();                  │",
             "│  11 ▶     info!(\"Making resource available\");  ◀ p       │",
             "│  12       condition.notify_all().expect(\"held\");         │",
-            "│  13   }                                                  │",
+            "│     ⋮                                                    │",
+            "│  18       spawn_named(\"c2\", consumer);                   │",
+            "│  19 ▶     spawn_named(\"p\", producer);  ◀ MainThread      │",
+            "│  20   }                                                  │",
             "╰──────────────────────────────────────────────────────────╯",
         ])
     );
+    // Scrolled, the panel shows the file as it is, line after line.
+    app.source_offset = 1;
+    let mut buf = Buffer::empty(Rect::new(0, 0, 60, 15));
+    threadviz::view::source::render(&app, buf.area, &mut buf, false);
+    let panel = text(&buf);
+    let numbers: Vec<&str> =
+        panel.lines().skip(1).take(13).map(|line| line[3..].split_whitespace().next().unwrap()).collect();
+    assert_eq!(numbers, (2..=14).map(|n| n.to_string()).collect::<Vec<_>>(), "{panel}");
 }
 
 // ---------------------------------------------------------------------------------------------

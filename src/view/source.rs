@@ -1,6 +1,7 @@
 //! The source panel: the running program's own source, with a marker at the line each thread
 //! is at, following the selected thread; and the excerpt of it that small screens show under
-//! the thread table: the lines the threads are at, with what context fits.
+//! the thread table (and the panel, when the threads' lines do not fit in one window): the
+//! lines the threads are at, with what context fits.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -134,17 +135,24 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         .saturating_sub(height / 2)
         .saturating_add_signed(app.source_offset)
         .min(total.saturating_sub(height.min(total)));
-    let lines: Vec<Line> = source
-        .lines()
-        .enumerate()
-        .skip(top)
-        .take(height)
-        .map(|(index, text)| {
-            let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
-            let line = code_line(app, number, text, at_line.get(&number), width);
-            if Some(number) == selected_line { line.style(theme.selected()) } else { line }
-        })
-        .collect();
+    // Not scrolled, and some thread's line falls outside the window around the selected
+    // thread's: the excerpt shows every thread's line instead.
+    let outside = |line: &u32| (*line as usize) <= top || (*line as usize) > top + height;
+    let lines: Vec<Line> = if app.source_offset == 0 && at_line.keys().any(outside) {
+        excerpt_lines(app, source, &at_line, selected_line, height, width)
+    } else {
+        source
+            .lines()
+            .enumerate()
+            .skip(top)
+            .take(height)
+            .map(|(index, text)| {
+                let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+                let line = code_line(app, number, text, at_line.get(&number), width);
+                if Some(number) == selected_line { line.style(theme.selected()) } else { line }
+            })
+            .collect()
+    };
     let following = selected.map_or_else(String::new, |tid| format!(" following {} ", model.thread_name(tid)));
     let title = format!(" Source {path}{following}");
     Paragraph::new(lines).block(block(&title, theme.border(focused))).render(area, buf);
@@ -187,6 +195,33 @@ fn excerpt(selected: Option<u32>, marked: &BTreeSet<u32>, last: u32, rows: usize
     (shown, separated)
 }
 
+/// The rows of an excerpt of `source` (see [`excerpt`]), `width` columns wide.
+fn excerpt_lines(
+    app: &App,
+    source: &str,
+    at_line: &BTreeMap<u32, Vec<Tid>>,
+    selected_line: Option<u32>,
+    rows: usize,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let texts: Vec<&str> = source.lines().collect();
+    let last = u32::try_from(texts.len()).unwrap_or(u32::MAX);
+    let marked: BTreeSet<u32> = at_line.keys().copied().filter(|line| *line <= last).collect();
+    let (shown, separated) = excerpt(selected_line.filter(|line| *line <= last), &marked, last, rows);
+    let mut lines: Vec<Line> = Vec::with_capacity(rows);
+    let mut previous: Option<u32> = None;
+    for number in shown {
+        if separated && previous.is_some_and(|previous| number > previous + 1) {
+            lines.push(Line::styled("     ⋮", app.theme.dim()));
+        }
+        previous = Some(number);
+        let text = texts.get(number as usize - 1).copied().unwrap_or_default();
+        let line = code_line(app, number, text, at_line.get(&number), width);
+        lines.push(if Some(number) == selected_line { line.style(app.theme.selected()) } else { line });
+    }
+    lines
+}
+
 /// Draws the excerpt: the lines the threads are at, with as much context as fits, the selected
 /// thread's line highlighted.
 pub fn render_excerpt(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
@@ -198,24 +233,9 @@ pub fn render_excerpt(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         return;
     };
     let at_line = threads_at_lines(app, path);
-    let selected_line = selected_line(app, path);
-    let texts: Vec<&str> = source.lines().collect();
-    let last = u32::try_from(texts.len()).unwrap_or(u32::MAX);
-    let marked: BTreeSet<u32> = at_line.keys().copied().filter(|line| *line <= last).collect();
     let rows = usize::from(area.height.saturating_sub(2));
     let width = usize::from(area.width.saturating_sub(2));
-    let (shown, separated) = excerpt(selected_line.filter(|line| *line <= last), &marked, last, rows);
-    let mut lines: Vec<Line> = Vec::with_capacity(rows);
-    let mut previous: Option<u32> = None;
-    for number in shown {
-        if separated && previous.is_some_and(|previous| number > previous + 1) {
-            lines.push(Line::styled("     ⋮", theme.dim()));
-        }
-        previous = Some(number);
-        let text = texts.get(number as usize - 1).copied().unwrap_or_default();
-        let line = code_line(app, number, text, at_line.get(&number), width);
-        lines.push(if Some(number) == selected_line { line.style(theme.selected()) } else { line });
-    }
+    let lines = excerpt_lines(app, source, &at_line, selected_line(app, path), rows, width);
     let following =
         app.selected_thread().map_or_else(String::new, |tid| format!(" following {} ", app.model.thread_name(tid)));
     let title = format!(" Source {path}{following}");
