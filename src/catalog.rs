@@ -154,6 +154,14 @@ catalogue! {
         "thread-local data with a default: every thread starts from 1000";
 }
 
+/// Whether `file`, as a caller's location names it, is the source at `path` (paths differ by
+/// how the file was compiled in: `demos/x.rs` and `src/../demos/x.rs` are the same file).
+#[must_use]
+pub fn same_file(file: &str, path: &str) -> bool {
+    let file = file.strip_prefix("src/../").unwrap_or(file);
+    file == path || file.ends_with(&format!("/{path}"))
+}
+
 /// The demo called `name`.
 #[must_use]
 pub fn find(name: &str) -> Option<&'static Demo> {
@@ -185,6 +193,26 @@ mod tests {
         for demo in DEMOS {
             assert!(demo.source.contains("pub fn main()"), "{} has a main", demo.name);
             assert!(demo.lesson.starts_with("# "), "{} has lesson notes", demo.name);
+        }
+    }
+
+    #[test]
+    fn every_lesson_writes_answers_as_quotes_and_its_moment_marker_reads() {
+        for demo in DEMOS {
+            let asks = demo.lesson.matches("## Ask the class").count();
+            let answers = demo.lesson.matches(&format!("> {}", crate::lesson::ANSWER_OPENER)).count();
+            assert!(answers >= asks, "{}: every question has its answer in a `> **Answer:**` quote", demo.name);
+            for line in demo.lesson.lines() {
+                assert!(!line.starts_with("Answer:"), "{}: `{line}` should be a `> **Answer:**` quote", demo.name);
+            }
+            if let Err(error) = crate::lesson::parse_moment(demo.lesson) {
+                panic!("{}: {error}", demo.name);
+            }
+        }
+        for name in ["condition", "race", "deadlock", "semaphore", "event", "barrier", "producer-consumer"] {
+            let moment = find(name).and_then(|demo| crate::lesson::moment(demo.lesson));
+            let question = moment.map_or("", |moment| moment.question);
+            assert!(question.contains(crate::lesson::ANSWER_OPENER), "{name} pauses at a moment to ask a question");
         }
     }
 

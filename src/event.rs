@@ -397,6 +397,22 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Whether a viewer cannot do without the event: a thread or primitive appearing, being
+    /// renamed or ending, shutdown. These are never dropped, even for a lossy viewer.
+    #[must_use]
+    pub fn is_lifecycle(&self) -> bool {
+        matches!(
+            self,
+            Self::ThreadCreated { .. }
+                | Self::ThreadStarted { .. }
+                | Self::ThreadRenamed { .. }
+                | Self::ThreadExited { .. }
+                | Self::PrimCreated { .. }
+                | Self::ShutdownBegin
+                | Self::SessionEnded
+        )
+    }
+
     /// The primitive the event concerns, if any.
     #[must_use]
     pub fn prim(&self) -> Option<Pid> {

@@ -33,6 +33,7 @@ pub mod cli;
 pub mod event;
 pub mod export;
 pub mod kernel;
+pub mod lesson;
 pub mod log;
 pub mod model;
 pub mod random;
@@ -163,6 +164,28 @@ pub fn run_plain_to<R>(
     }
 }
 
+/// Prints what the model found in `event` that the program did not log itself, as the
+/// dashboard's log shows it: a store that overwrote another thread's update; and, once the
+/// session ends, how many updates each shared value is missing (`10 lost updates on counter`).
+fn print_model_findings(
+    model: &model::Model,
+    event: &TraceEvent,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    if matches!(event.kind, EventKind::Store { .. })
+        && let Some(lost) = model.lost_updates.back().filter(|lost| lost.seq == event.seq)
+        && let Some(line) = model.log.back().filter(|line| line.seq == lost.seq)
+    {
+        writeln!(out, "({:<10}) {}", model.thread_name(line.thread), line.message)?;
+    }
+    if event.kind == EventKind::SessionEnded {
+        for summary in model.lost_update_summary() {
+            writeln!(out, "{summary}")?;
+        }
+    }
+    out.flush()
+}
+
 /// Prints the log lines of an event stream and folds the events into a model until the session
 /// ends; on a lasting deadlock that hangs the program, reports it and aborts the session.
 fn watch_plain(
@@ -189,6 +212,9 @@ fn watch_plain(
                     printing = writeln!(out, "{line}").and_then(|()| out.flush()).is_ok();
                 }
                 model.apply(&event);
+                if printing {
+                    printing = print_model_findings(&model, &event, out).is_ok();
+                }
                 if event.kind == EventKind::SessionEnded {
                     break;
                 }

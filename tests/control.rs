@@ -446,3 +446,82 @@ fn a_step_that_ends_main_is_over_once_main_waits_for_the_other_threads() {
         background.join();
     });
 }
+
+#[test]
+fn pause_at_stops_the_emitting_thread_before_its_next_operation_once() {
+    with_deadline("pause at", || {
+        let session = Session::new();
+        let mut watch = Watch::new(session.subscribe());
+        session.pause_at(|_, kind| matches!(kind, EventKind::Set { .. }));
+        let after = Arc::new(AtomicBool::new(false));
+        let background = {
+            let after = after.clone();
+            Background::start(&session, move || {
+                let event = Event::named("e");
+                event.set();
+                // The next operation: the main thread is held here, before the store.
+                let counter = Shared::named("counter", 0);
+                counter.store(1);
+                after.store(true, Ordering::SeqCst);
+                // A second set does not pause again.
+                event.set();
+                counter.store(2);
+            })
+        };
+        watch.wait_for("the Pause control", |e| e.kind == EventKind::Control { control: Control::Pause });
+        assert_eq!(session.pause_state(), PauseState::Paused);
+        assert!(session.wait_ready(1, WAIT), "the main thread reaches the gate");
+        std::thread::sleep(GRACE);
+        assert!(!after.load(Ordering::SeqCst), "the main thread went on past the event it paused at");
+        assert!(stores(watch.events()).is_empty());
+        let set = watch.events().iter().position(|e| matches!(e.kind, EventKind::Set { .. })).unwrap();
+        let pause = watch.events().iter().position(|e| e.kind == EventKind::Control { control: Control::Pause });
+        assert_eq!(pause, Some(set + 1), "the pause follows the event it was asked for");
+        session.resume();
+        background.join();
+        let events = watch.finish();
+        assert_eq!(stores(&events), [(MAIN, "1".to_owned()), (MAIN, "2".to_owned())]);
+        let pauses = events.iter().filter(|e| e.kind == EventKind::Control { control: Control::Pause }).count();
+        assert_eq!(pauses, 1, "it pauses at the first such event only");
+    });
+}
+
+/// The condition lesson's moment, armed as the dashboard arms it: the run stops right after
+/// `p`'s `notify_all()`, with both consumers woken but BLOCKED on the lock `p` still holds,
+/// and neither has printed its line.
+#[test]
+fn the_condition_demo_pauses_at_its_lessons_moment_before_p_lets_go_of_the_lock() {
+    use threadviz::model::{Model, ThreadState};
+    with_deadline("condition moment", || {
+        let demo = threadviz::catalog::find("condition").unwrap();
+        let trigger = threadviz::lesson::moment(demo.lesson).unwrap().trigger;
+        let session = Session::builder().speed(10.0).build();
+        let mut watch = Watch::new(session.subscribe());
+        session.pause_at(move |at, kind| trigger.fires_on_event(at, kind, Some(demo.path)) == Some(true));
+        let background = Background::start(&session, demo.main);
+        watch.wait_for("the Pause control", |e| e.kind == EventKind::Control { control: Control::Pause });
+        // Everything that can still move does, up to the gate or a lock.
+        assert!(session.wait_ready(1, WAIT), "p reaches the gate");
+        std::thread::sleep(GRACE);
+        let mut model = Model::new();
+        for event in watch.events() {
+            model.apply(event);
+        }
+        let state = |name: &str| {
+            let thread = model.threads.values().find(|thread| thread.name == name).unwrap();
+            (thread.state.clone(), thread.holds.len())
+        };
+        assert!(matches!(state("c1").0, ThreadState::Blocked { .. }), "{:?}", state("c1"));
+        assert!(matches!(state("c2").0, ThreadState::Blocked { .. }), "{:?}", state("c2"));
+        assert_eq!(state("p").1, 1, "p still holds the condition's lock");
+        assert!(model.log.iter().all(|line| !line.message.contains("Resource is available")));
+        session.resume();
+        background.join();
+        let mut model = Model::new();
+        for event in &watch.finish() {
+            model.apply(event);
+        }
+        let printed = model.log.iter().filter(|line| line.message.contains("Resource is available")).count();
+        assert_eq!(printed, 2, "both consumers go on once p lets go");
+    });
+}

@@ -84,6 +84,12 @@ they wake.
 ## Watch for
 - c1 and c2 turn WAITING on `condition`, in arrival order.
 - p holds the lock while it calls `notify_all()`.
+
+## Ask the class
+<!-- moment: notify -->
+Right after `p` calls `notify_all()`, can `c1` print its line?
+
+> **Answer:** No: `p` still holds the lock, so `c1` and `c2` stay BLOCKED.
 ";
 
 const MAIN: Tid = 1;
@@ -396,7 +402,7 @@ fn condition_two_consumers_wait_while_the_producer_holds_the_lock() {
     let app = condition_app(PauseState::Running);
     snapshot_both("condition", &app);
     let buf = render(&app, 80, 24);
-    assert!(text(&buf).contains("waiting: c1 → c2"), "the waiters in arrival order:\n{}", text(&buf));
+    assert!(text(&buf).contains("waiting: c1, then c2"), "the waiters in arrival order:\n{}", text(&buf));
     assert!(row_of(&buf, "c2         … WAITING").contains("≤2.5s"), "c2's timeout runs out at 7.0 s");
     assert!(row_of(&buf, "p          ▶ RUNNING").contains("holds RLock-1"));
     let buf = render(&app, 120, 40);
@@ -415,7 +421,7 @@ fn lock_contention_shows_the_holder_its_waiters_the_rlock_level_and_the_permits_
     let screen = text(&render(&app, 80, 24));
     for expected in [
         "│Lock      lock  locked by Thread-1",
-        "│  ⏳ waiting: Thread-2 → Thread-3",
+        "│  ⏳ waiting: Thread-2, then Thread-3",
         "│RLock     rlock owned by Thread-1, level 2",
         "│Semaphore slots 0/2 left, held by MainThread,",
         "│Thread-1",
@@ -488,12 +494,91 @@ fn l_shows_the_lesson_notes() {
     snapshot_both("notes", &app);
     let screen = text(&render(&app, 80, 24));
     assert!(screen.contains("Lesson notes"), "{screen}");
-    assert!(
-        screen.contains(" • p holds the lock while it calls notify_all()."),
-        "Markdown is lightly styled:\n{screen}"
-    );
+    assert!(screen.contains(" • p holds the lock while it calls notify_all()."), "Markdown is rendered:\n{screen}");
+    assert!(screen.contains("▸ answer hidden: press a to reveal") && !screen.contains("stay BLOCKED"), "{screen}");
+    let buf = render(&app, 80, 24);
+    let (x, y) = find_all(&buf, "notify_all()")[0];
+    assert_eq!(buf[(x, y)].style().fg, Some(Color::LightCyan), "code has its own colour");
+    press(&mut app, KeyCode::Char('a'));
+    let screen = text(&render(&app, 80, 24));
+    assert!(screen.contains("┃ Answer: No: p still holds the lock, so c1 and c2 stay BLOCKED."), "{screen}");
     press(&mut app, KeyCode::Char('l'));
     assert!(!text(&render(&app, 80, 24)).contains("Lesson notes"));
+}
+
+/// The condition scenario run live up to `p`'s `notify_all()`: both consumers woken, BLOCKED
+/// on the lock that `p` still holds. The lesson's moment has paused the program.
+fn moment_app() -> App {
+    let mut script = Script::new();
+    condition_full(&mut script);
+    let mut app = App::new(showing(CONDITION_SOURCE), dark(), PauseState::Running, 1.0);
+    status(&mut app, 40, PauseState::Running, Vec::new());
+    assert_eq!(app.update(Msg::Events(script.take())), [], "nothing to ask before the notify");
+    script
+        .at(45)
+        .at_line(P, 12, EventKind::Notified { prim: 2, n: u64::MAX, woken: vec![C1, C2] })
+        .at_line(C1, 5, EventKind::Woken { prim: 2, notified: true })
+        .at_line(C1, 5, EventKind::Requested { prim: 1, mode: WaitMode::Blocking })
+        .at_line(C2, 5, EventKind::Woken { prim: 2, notified: true })
+        .at_line(C2, 5, EventKind::Requested { prim: 1, mode: WaitMode::Blocking });
+    assert_eq!(app.update(Msg::Events(script.take())), [Command::Pause], "the moment pauses the program");
+    status(&mut app, 45, PauseState::Paused, vec![P]);
+    app
+}
+
+#[test]
+fn the_lessons_moment_pauses_and_asks_with_the_threads_it_asks_about_in_view() {
+    let mut app = moment_app();
+    snapshot_both("moment", &app);
+    for (width, height) in [(80, 24), (120, 40)] {
+        let buf = render(&app, width, height);
+        let screen = text(&buf);
+        assert!(screen.contains("Ask the class: a notify wakes a waiter"), "{screen}");
+        assert!(screen.contains("Right after p calls notify_all(), can c1 print its line?"), "{screen}");
+        assert!(screen.contains("▸ answer hidden: press a to reveal") && !screen.contains("stay BLOCKED"), "{screen}");
+        // What the question is about stays in view: who holds the lock, who is blocked on it.
+        for row in ["2 c1", "3 c2"] {
+            let blocked = |line: &&str| line.contains(row) && line.contains("■ BLOCKED") && line.contains("held by p");
+            assert!(screen.lines().any(|line| blocked(&line)), "{screen}");
+        }
+    }
+    press(&mut app, KeyCode::Char('a'));
+    let screen = text(&render(&app, 80, 24));
+    assert!(screen.contains("┃ Answer: No: p still holds the lock, so c1 and c2 stay BLOCKED."), "{screen}");
+    assert_eq!(press(&mut app, KeyCode::Char(' ')), [Command::Resume]);
+    assert!(!text(&render(&app, 80, 24)).contains("Ask the class"), "resuming puts the question away");
+}
+
+#[test]
+fn every_lesson_shows_each_of_its_code_spans_verbatim() {
+    use pulldown_cmark::{Event, Parser};
+    for demo in threadviz::catalog::DEMOS {
+        let showing = Showing { title: demo.name, source: Some((demo.path, demo.source)), lesson: Some(demo.lesson) };
+        let mut app = App::new(showing, dark(), PauseState::Paused, 1.0);
+        app.update(Msg::Resize(80, 24));
+        press(&mut app, KeyCode::Char('l'));
+        press(&mut app, KeyCode::Char('a'));
+        // Page through the notes; a page of 19 rows moves on by 10 lines, so none is skipped.
+        let mut rows: Vec<String> = Vec::new();
+        loop {
+            let before = app.notes_top;
+            rows.extend(text(&render(&app, 80, 24)).lines().map(str::to_owned));
+            press(&mut app, KeyCode::PageDown);
+            if app.notes_top == before {
+                break;
+            }
+        }
+        for event in Parser::new(demo.lesson) {
+            if let Event::Code(code) = event {
+                assert!(
+                    rows.iter().any(|row| row.contains(code.as_ref())),
+                    "{}: `{code}` is not on screen verbatim:\n{}",
+                    demo.name,
+                    rows.join("\n")
+                );
+            }
+        }
+    }
 }
 
 #[test]
@@ -513,23 +598,65 @@ fn a_panicked_thread_shows_panicked_with_its_message() {
 #[test]
 fn the_wide_layout_shows_every_primitive_with_its_waiters() {
     let screen = text(&render(&lock_app(dark()), 120, 40));
-    for expected in ["waiting: Thread-2 → Thread-3", "Semaphore slots 0/2 left", "waiting: Thread-4"] {
+    for expected in ["waiting: Thread-2, then Thread-3", "Semaphore slots 0/2 left", "waiting: Thread-4"] {
         assert!(screen.contains(expected), "`{expected}` in\n{screen}");
     }
     let screen = text(&render(&condition_app(PauseState::Running), 120, 40));
-    assert!(screen.contains("waiting: c1 → c2"), "{screen}");
+    assert!(screen.contains("waiting: c1, then c2"), "{screen}");
 }
 
 #[test]
-fn the_help_legend_names_every_state() {
-    let mut app = condition_app(PauseState::Paused);
-    press(&mut app, KeyCode::Char('?'));
+fn the_help_legend_names_every_state_the_daemon_column_and_the_timeline_marks() {
+    let legend = [
+        "· NEW",
+        "▷ READY",
+        "← next",
+        "▶ RUNNING",
+        "z SLEEPING",
+        "■ BLOCKED",
+        "… WAITING",
+        "✓ DONE",
+        "✗ KILLED",
+        "! PANICKED",
+        "≤1.2s",
+        "d: a daemon",
+        "R running",
+        "S sleeping",
+        "B blocked",
+        "W waiting",
+        "D done",
+        "K killed",
+        "P panicked",
+        "a acquire",
+        "r release",
+        "n notify",
+        "s set",
+        "c clear",
+        "p put",
+        "g get",
+        "• log line",
+    ];
     for (width, height) in [(80, 24), (120, 40)] {
-        let screen = text(&render(&app, width, height));
-        for state in
-            ["▷ READY", "▶ RUNNING", "z SLEEPING", "■ BLOCKED", "… WAITING", "✓ DONE", "✗ KILLED", "! PANICKED"]
-        {
-            assert!(screen.contains(state), "{width}x{height}: the legend names `{state}`:\n{screen}");
+        let mut app = condition_app(PauseState::Paused);
+        app.update(Msg::Resize(width, height));
+        press(&mut app, KeyCode::Char('?'));
+        // What a small screen cannot show at once, scrolling brings in: every line is seen.
+        let mut seen = text(&render(&app, width, height));
+        let first_screen = seen.clone();
+        for _ in 0..40 {
+            press(&mut app, KeyCode::Down);
+            seen.push_str(&text(&render(&app, width, height)));
+        }
+        for entry in legend {
+            assert!(seen.contains(entry), "{width}x{height}: the legend names `{entry}`:\n{seen}");
+        }
+        let last_screen = text(&render(&app, width, height));
+        if height < 40 {
+            assert!(first_screen.contains("↓ more below"), "the title says there is more:\n{first_screen}");
+            assert!(last_screen.contains("↑ the end"), "scrolled to the end:\n{last_screen}");
+            assert!(!first_screen.contains("• log line") && last_screen.contains("• log line"));
+        } else {
+            assert_eq!(first_screen, last_screen, "{width}x{height}: all of it fits, nothing scrolls");
         }
     }
 }
@@ -576,8 +703,9 @@ fn an_ended_program_says_so_and_its_clock_stops() {
     status(&mut app, 99, PauseState::Running, Vec::new());
     let screen = text(&render(&app, 80, 24));
     assert!(screen.contains(" ENDED ") && screen.contains("t=3.0s"), "{screen}");
+    assert!(screen.contains("space:run again") && !screen.contains("space:pause"), "{screen}");
     app.update(Msg::Stepped(Err(StepRefused::NothingToStep)));
-    assert!(text(&render(&app, 120, 40)).contains("the program has ended: r runs it again, q quits"));
+    assert!(text(&render(&app, 120, 40)).contains("the program has ended: space or r runs it again, q quits"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -631,7 +759,8 @@ fn the_pause_badge_and_focused_border_stand_out() {
     assert_ne!(theme.badge(true).fg, theme.badge(false).fg);
     // The thread table has the focus at start: its border has the focused colour.
     assert_eq!(Some(live[(0, 0)].fg), theme.border(true).fg);
-    assert_eq!(Some(live[(0, 7)].fg), theme.border(false).fg, "the primitives panel below is not focused");
+    let (x, y) = find(&live, "Primitives");
+    assert_eq!(Some(live[(x - 2, y)].fg), theme.border(false).fg, "the primitives panel below is not focused");
 }
 
 #[test]
@@ -665,6 +794,215 @@ fn without_colour_no_cell_has_a_colour_and_every_state_still_reads() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Contrast: no text in a colour equal or close to the colour behind it, in any theme.
+
+/// The terminal a theme is made for, as (text, background): xterm's default foreground and
+/// background on a dark terminal, black on white on a light one. `Color::Reset` is these.
+fn terminal_of(name: ThemeName) -> ((u8, u8, u8), (u8, u8, u8)) {
+    match name {
+        ThemeName::Dark | ThemeName::HighContrast => ((229, 229, 229), (0, 0, 0)),
+        ThemeName::Light => ((0, 0, 0), (255, 255, 255)),
+    }
+}
+
+/// A colour as RGB: the 16 named colours in xterm's default palette, the 256-colour cube and
+/// grey ramp by their standard values.
+fn rgb(color: Color, reset: (u8, u8, u8)) -> (u8, u8, u8) {
+    const NAMED: [(u8, u8, u8); 16] = [
+        (0, 0, 0),
+        (205, 0, 0),
+        (0, 205, 0),
+        (205, 205, 0),
+        (0, 0, 238),
+        (205, 0, 205),
+        (0, 205, 205),
+        (229, 229, 229),
+        (127, 127, 127),
+        (255, 0, 0),
+        (0, 255, 0),
+        (255, 255, 0),
+        (92, 92, 255),
+        (255, 0, 255),
+        (0, 255, 255),
+        (255, 255, 255),
+    ];
+    let index = match color {
+        Color::Reset => return reset,
+        Color::Rgb(red, green, blue) => return (red, green, blue),
+        Color::Black => 0,
+        Color::Red => 1,
+        Color::Green => 2,
+        Color::Yellow => 3,
+        Color::Blue => 4,
+        Color::Magenta => 5,
+        Color::Cyan => 6,
+        Color::Gray => 7,
+        Color::DarkGray => 8,
+        Color::LightRed => 9,
+        Color::LightGreen => 10,
+        Color::LightYellow => 11,
+        Color::LightBlue => 12,
+        Color::LightMagenta => 13,
+        Color::LightCyan => 14,
+        Color::White => 15,
+        Color::Indexed(index) => index,
+    };
+    match index {
+        0..=15 => NAMED[usize::from(index)],
+        16..=231 => {
+            let level = |step: u8| if step == 0 { 0 } else { 55 + step * 40 };
+            let cube = index - 16;
+            (level(cube / 36), level(cube / 6 % 6), level(cube % 6))
+        }
+        _ => {
+            let grey = 8 + (index - 232) * 10;
+            (grey, grey, grey)
+        }
+    }
+}
+
+/// WCAG relative luminance.
+fn luminance((red, green, blue): (u8, u8, u8)) -> f64 {
+    let linear = |channel: u8| {
+        let value = f64::from(channel) / 255.0;
+        if value <= 0.039_28 { value / 12.92 } else { ((value + 0.055) / 1.055).powf(2.4) }
+    };
+    0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+}
+
+/// The WCAG contrast ratio of a cell's text against its background, as the theme's terminal
+/// shows it: reset colours resolved, dim text halfway to the background (reversing swaps the
+/// two, which leaves the ratio as it is).
+fn contrast(cell: &Cell, name: ThemeName) -> f64 {
+    let (text, background) = terminal_of(name);
+    let bg = rgb(cell.bg, background);
+    let mut fg = rgb(cell.fg, text);
+    if cell.modifier.contains(Modifier::DIM) {
+        let half = |a: u8, b: u8| a.midpoint(b);
+        fg = (half(fg.0, bg.0), half(fg.1, bg.1), half(fg.2, bg.2));
+    }
+    let (light, dark) = {
+        let (a, b) = (luminance(fg), luminance(bg));
+        if a >= b { (a, b) } else { (b, a) }
+    };
+    (light + 0.05) / (dark + 0.05)
+}
+
+/// The screens whose colours matter most: the deadlock (its banner and rows, with the
+/// selection off and on a deadlocked row, and its timeline), a paused program with a thread
+/// ready to step, the key help, and the lock and panic screens with every state and error.
+fn screens_to_check(theme: Theme) -> Vec<(String, Buffer)> {
+    let mut screens = Vec::new();
+    let mut deadlock = deadlock_app(PauseState::Paused, 3);
+    deadlock.theme = theme;
+    for (width, height) in [(80, 24), (120, 40), (200, 60)] {
+        screens.push((format!("deadlock {width}x{height}"), render(&deadlock, width, height)));
+    }
+    press(&mut deadlock, KeyCode::Down);
+    press(&mut deadlock, KeyCode::Down);
+    screens.push(("deadlock, Thread-2 selected".into(), render(&deadlock, 120, 40)));
+    press(&mut deadlock, KeyCode::Tab);
+    screens.push(("deadlock, timeline focused".into(), render(&deadlock, 80, 24)));
+    let mut ready = condition_app(PauseState::Paused);
+    ready.theme = theme;
+    status(&mut ready, 45, PauseState::Paused, vec![P, MAIN]);
+    screens.push(("ready".into(), render(&ready, 200, 60)));
+    press(&mut ready, KeyCode::Char('?'));
+    for (width, height) in [(80, 24), (120, 40)] {
+        screens.push((format!("help {width}x{height}"), render(&ready, width, height)));
+    }
+    let mut lock = lock_app(theme);
+    press(&mut lock, KeyCode::Down);
+    press(&mut lock, KeyCode::Down);
+    screens.push(("lock, Thread-2 selected".into(), render(&lock, 200, 60)));
+    screens.push(("panic".into(), render(&panic_app(theme), 120, 40)));
+    screens
+}
+
+#[test]
+fn no_text_is_drawn_in_a_colour_close_to_its_background_in_any_theme() {
+    let mut faults = Vec::new();
+    for name in [ThemeName::Dark, ThemeName::Light, ThemeName::HighContrast] {
+        // The high-contrast theme keeps to the contrast WCAG asks of body text; the others to
+        // what it asks of large text.
+        let least = if name == ThemeName::HighContrast { 4.5 } else { 3.0 };
+        for color in [true, false] {
+            for (screen, buf) in screens_to_check(Theme::new(name, color)) {
+                let area = buf.area;
+                // The first faint cell of each screen row is enough to find the style at fault.
+                for y in area.top()..area.bottom() {
+                    let faint = (area.left()..area.right())
+                        .map(|x| (x, &buf[(x, y)]))
+                        .find(|(_, cell)| !cell.symbol().trim().is_empty() && contrast(cell, name) < least);
+                    if let Some((x, cell)) = faint {
+                        let row = text(&buf).lines().nth(usize::from(y)).unwrap_or_default().to_owned();
+                        faults.push(format!(
+                            "{name:?}, colour {color}, {screen}: `{}` at x={x} in {:?} on {:?} ({:?}) has a contrast \
+                             of {:.2}, under {least}, in\n    {row}",
+                            cell.symbol(),
+                            cell.fg,
+                            cell.bg,
+                            cell.modifier,
+                            contrast(cell, name),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(faults.is_empty(), "{} rows with faint text:\n{}", faults.len(), faults.join("\n"));
+}
+
+#[test]
+fn the_high_contrast_theme_has_no_dim_or_dark_grey_text_or_borders() {
+    for (screen, buf) in screens_to_check(Theme::new(ThemeName::HighContrast, true)) {
+        for cell in buf.content().iter().filter(|cell| !cell.symbol().trim().is_empty()) {
+            assert!(
+                !cell.modifier.contains(Modifier::DIM) && cell.fg != Color::DarkGray,
+                "{screen}: `{}` is {:?} in {:?}:\n{}",
+                cell.symbol(),
+                cell.modifier,
+                cell.fg,
+                text(&buf)
+            );
+        }
+    }
+}
+
+#[test]
+fn without_colour_the_selected_row_and_the_deadlocked_rows_look_different() {
+    for name in [ThemeName::Dark, ThemeName::Light, ThemeName::HighContrast] {
+        let mut app = deadlock_app(PauseState::Paused, 3);
+        app.theme = Theme::new(name, false);
+        let modifiers = |app: &App, row: &str| {
+            let buf = render(app, 120, 40);
+            let (x, y) = find(&buf, row);
+            buf[(x, y)].modifier
+        };
+        // MainThread is selected; it joins a deadlocked thread but is not part of the cycle.
+        let selected = modifiers(&app, "MainThread … WAITING");
+        let deadlocked = modifiers(&app, "Thread-1   ■ BLOCKED");
+        assert!(selected.contains(Modifier::REVERSED), "{name:?}: the selection is reversed: {selected:?}");
+        assert!(!deadlocked.contains(Modifier::REVERSED), "{name:?}: a deadlocked row is not: {deadlocked:?}");
+        assert!(
+            deadlocked.contains(Modifier::BOLD | Modifier::UNDERLINED),
+            "{name:?}: a deadlocked row is bold and underlined: {deadlocked:?}"
+        );
+        assert!(!selected.contains(Modifier::UNDERLINED), "{name:?}: MainThread is not in the cycle: {selected:?}");
+        // Selecting a deadlocked row keeps both marks.
+        press(&mut app, KeyCode::Down);
+        press(&mut app, KeyCode::Down);
+        let both = modifiers(&app, "Thread-2   ■ BLOCKED");
+        assert!(both.contains(Modifier::REVERSED | Modifier::UNDERLINED | Modifier::BOLD), "{name:?}: {both:?}");
+        let unselected_main = modifiers(&app, "MainThread … WAITING");
+        assert!(
+            !unselected_main.intersects(Modifier::REVERSED | Modifier::UNDERLINED),
+            "{name:?}: MainThread has no mark of its own: {unselected_main:?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Single panels, rendered on their own.
 
 #[test]
@@ -682,8 +1020,10 @@ fn the_status_bar_reads_title_badge_speed_time_events_and_hints() {
     let mut buf = Buffer::empty(Rect::new(0, 0, 100, 1));
     threadviz::view::status::render(&app, buf.area, &mut buf);
     let line = text(&buf);
-    assert!(line.contains("23 events  c1 cannot move now: Condition condition"), "{line}");
+    assert!(line.contains("23 events  c1 cannot move now"), "{line}");
     assert_styled(&buf, "c1 cannot move now", app.theme.error());
+    // Why, and what would let it go, in words.
+    assert_eq!(app.happened.as_deref(), Some("c1 waits on Condition condition: another thread's notify wakes it"));
 }
 
 #[test]
@@ -696,7 +1036,7 @@ fn the_primitives_panel_lists_state_and_waiters_in_queue_order() {
         Buffer::with_lines([
             "╭ Primitives 3 ────────────────────────────────────────╮",
             "│Lock      lock  locked by Thread-1                    │",
-            "│  ⏳ waiting: Thread-2 → Thread-3                     │",
+            "│  ⏳ waiting: Thread-2, then Thread-3                 │",
             "│RLock     rlock owned by Thread-1, level 2            │",
             "│Semaphore slots 0/2 left, held by MainThread, Thread-1│",
             "│  ⏳ waiting: Thread-4                                │",
@@ -1034,7 +1374,8 @@ fn the_loop_draws_session_events_as_they_arrive() {
             ui.events.send(event).unwrap();
         }
         let frame = ui.expect_frame("c1         … WAITING");
-        assert!(frame.contains("Threads 4 alive / 4"), "{frame}");
+        // c2 and p are created, not started: not alive yet, as Python's `is_alive()` says.
+        assert!(frame.contains("Threads 2 alive / 4"), "{frame}");
         // A control-C is a quit like q.
         ui.input.send(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))).unwrap();
         ui.expect_command(Command::Quit);
@@ -1174,10 +1515,17 @@ fn a_deadlock_is_named_in_a_banner_and_its_rows_stand_out() {
     let banner = "⚠ deadlock: Thread-1 holds lock-a and waits for lock-b, held by Thread-2, which waits for lock-a";
     assert_eq!(find(&buf, banner).1, 0, "the banner is the top line");
     assert_styled(&buf, banner, dark().banner());
+    // The cycle's rows are bold, underlined and in the alarm colour where nothing else
+    // colours them (the ID column); MainThread, which only joins Thread-1, is not marked.
+    let deadlocked = dark().deadlocked();
     for row in ["Thread-1   ■ BLOCKED", "Thread-2   ■ BLOCKED"] {
         let (x, y) = find(&buf, row);
-        assert_eq!(buf[(x, y)].bg, dark().banner().bg.unwrap_or_default(), "`{row}` is highlighted");
+        let id = &buf[(x - 2, y)];
+        assert_eq!(Some(id.fg), deadlocked.fg, "`{row}` is in the alarm colour");
+        assert!(buf[(x, y)].modifier.contains(deadlocked.add_modifier), "`{row}` is highlighted");
     }
+    let (x, y) = find(&buf, "MainThread … WAITING");
+    assert!(!buf[(x, y)].modifier.contains(Modifier::UNDERLINED), "MainThread is not part of the cycle");
     // Without colour the banner is still set apart, reversed.
     let plain = App { theme: Theme::new(ThemeName::Dark, false), ..app };
     let buf = render(&plain, 80, 24);
@@ -1264,7 +1612,7 @@ pub fn main() {
 "#;
 
 /// Ten workers wait on an empty queue, the main thread waits for them to take what it put.
-fn queue_app() -> App {
+fn waiting_on_a_queue_app() -> App {
     let mut script = Script::new();
     script.prim(1, "queue", PrimInfo::Queue { maxsize: 0 }, 12);
     for tid in 2..12 {
@@ -1296,20 +1644,20 @@ fn at_the_projector_size_the_class_sees_threads_source_primitives_and_step_keys_
     for (width, height) in [(80, 24), (120, 40), (200, 60)] {
         let app = condition_app(PauseState::Running);
         let screen = text(&render(&app, width, height));
-        assert_class_sees(&screen, "Threads 4 alive / 4", "spawn_named(\"p\", producer);", "waiting: c1 → c2");
+        assert_class_sees(&screen, "Threads 4 alive / 4", "spawn_named(\"p\", producer);", "waiting: c1, then c2");
         let mut app = lock_app(dark());
         let screen = text(&render(&app, width, height));
         assert_class_sees(&screen, "Threads 5 alive / 5", "spawn(worker, &shared);", "waiting: Thread-4");
         // The selection moves the excerpt to the selected thread's line.
         press(&mut app, KeyCode::Char('3'));
         let screen = text(&render(&app, width, height));
-        assert_class_sees(&screen, "Thread-2", "let _held = shared.lock.hold();", "waiting: Thread-2 → Thread-3");
+        assert_class_sees(&screen, "Thread-2", "let _held = shared.lock.hold();", "waiting: Thread-2, then Thread-3");
     }
     // Eleven threads on a queue: the table scrolls, the queue and its waiters still show.
-    let app = queue_app();
+    let app = waiting_on_a_queue_app();
     snapshot_both("queue", &app);
     let screen = text(&render(&app, 80, 24));
-    assert_class_sees(&screen, "Threads 11 alive / 11", "queue.join();", "waiting: Thread-1 → Thread-2");
+    assert_class_sees(&screen, "Threads 11 alive / 11", "queue.join();", "waiting: Thread-1, then Thread-2");
 }
 
 #[test]
@@ -1433,14 +1781,13 @@ fn the_table_keeps_its_columns_when_the_first_kernel_sample_arrives() {
 #[test]
 fn what_just_happened_shows_on_a_line_of_its_own_to_be_noticed() {
     let mut app = condition_app(PauseState::Paused);
-    assert!(app.happened.is_none(), "nothing has happened yet");
     app.happened = Some("p notified all: c1 and c2 wake up and queue for the lock".into());
     snapshot_both("happened", &app);
     for (width, height) in [(80, 24), (120, 40)] {
         let buf = render(&app, width, height);
         assert_styled(&buf, "p notified all: c1 and c2 wake up", app.theme.badge(true));
         let screen = text(&buf);
-        assert!(screen.contains("waiting: c1 → c2") && screen.contains("n:step"), "{screen}");
+        assert!(screen.contains("waiting: c1, then c2") && screen.contains("n:step"), "{screen}");
     }
 }
 
@@ -1455,7 +1802,7 @@ fn p_shows_only_what_a_class_needs_spaced_out_in_high_contrast() {
     for (width, height) in [(80, 24), (120, 40)] {
         let buf = render(&app, width, height);
         let screen = text(&buf);
-        assert_class_sees(&screen, "Threads 4 alive / 4", "spawn_named(\"p\", producer);", "waiting: c1 → c2");
+        assert_class_sees(&screen, "Threads 4 alive / 4", "spawn_named(\"p\", producer);", "waiting: c1, then c2");
         assert!(screen.contains("p holds RLock-1 and logs"), "what just happened:\n{screen}");
         assert!(screen.contains("space:resume"), "{screen}");
         for absent in ["Log 1", "Timeline", "events"] {
@@ -1473,7 +1820,7 @@ fn p_shows_only_what_a_class_needs_spaced_out_in_high_contrast() {
 
 #[test]
 fn every_size_from_the_smallest_up_draws_in_both_modes() {
-    let mut app = queue_app();
+    let mut app = waiting_on_a_queue_app();
     app.happened = Some("Thread-1 took nothing: the queue is empty".into());
     for present in [false, true] {
         app.set_present(present);
@@ -1482,6 +1829,223 @@ fn every_size_from_the_smallest_up_draws_in_both_modes() {
                 let screen = text(&render(&app, width, height));
                 assert!(screen.contains("Threads 11 alive / 11"), "{width}x{height}, present {present}:\n{screen}");
                 assert!(screen.contains("n:step"), "{width}x{height}, present {present}:\n{screen}");
+            }
+        }
+    }
+}
+
+/// The timeline panel of `app` alone, in a `width` x `height` area.
+fn timeline_panel(app: &App, width: u16, height: u16) -> Buffer {
+    let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
+    threadviz::view::timeline::render(app, buf.area, &mut buf, true);
+    buf
+}
+
+/// The lane of `name` in a rendered timeline whose longest thread name is `label_width` long:
+/// its row as text, and its cells after the label.
+fn lane<'a>(buf: &'a Buffer, name: &str, label_width: u16) -> (String, Vec<&'a Cell>) {
+    let (x, y) = find(buf, &format!("│{name} "));
+    let row = text(buf).lines().nth(usize::from(y)).unwrap().to_owned();
+    (row, (x + label_width + 2..buf.area.right() - 1).map(|column| &buf[(column, y)]).collect())
+}
+
+#[test]
+fn a_column_of_the_timeline_shows_its_strongest_mark_and_says_when_it_holds_more() {
+    // p takes the condition's lock, logs, notifies and lets go, all within one column.
+    let mut script = Script::new();
+    condition_full(&mut script);
+    script.at_line(P, 12, EventKind::Notified { prim: 2, n: u64::MAX, woken: vec![C1, C2] }).at_line(
+        P,
+        12,
+        EventKind::Released { prim: 1, count: 0 },
+    );
+    let mut app = App::new(showing(CONDITION_SOURCE), dark(), PauseState::Running, 1.0);
+    app.update(Msg::Events(script.take()));
+    status(&mut app, 45, PauseState::Running, Vec::new());
+    let buf = timeline_panel(&app, 110, 8);
+    let (row, cells) = lane(&buf, "p", 10);
+    let marks: Vec<&&Cell> = cells.iter().filter(|cell| !"R ".contains(cell.symbol())).collect();
+    assert_eq!(marks.len(), 1, "one column holds p's operations: {row}");
+    assert_eq!(marks[0].symbol(), "n", "the notify outranks the acquire, release and log line: {row}");
+    assert!(marks[0].modifier.contains(Modifier::UNDERLINED), "a crowded column is underlined");
+    // A column with one mark is not underlined: c1's acquire, then its wait, at 0 s.
+    let (row, cells) = lane(&buf, "c1", 10);
+    let first = cells.iter().find(|cell| cell.symbol() != " ").unwrap();
+    assert_eq!(first.symbol(), "a", "c1's acquire outranks its release: {row}");
+    // The legend in the bottom border says the rule.
+    assert!(text(&buf).contains("strongest shown: n notify s set"), "{}", text(&buf));
+}
+
+#[test]
+fn a_thread_held_at_the_pause_gate_is_ready_on_its_lane_not_running() {
+    let mut app = condition_app(PauseState::Paused);
+    status(&mut app, 45, PauseState::Paused, vec![P]);
+    let buf = timeline_panel(&app, 72, 8);
+    let (row, cells) = lane(&buf, "p", 10);
+    let drawn: Vec<&&Cell> = cells.iter().filter(|cell| cell.symbol() != " ").collect();
+    let present = drawn.last().unwrap();
+    assert_eq!(present.symbol(), "▷", "the present column of a held thread: {row}");
+    assert_eq!(present.fg, dark().lane(threadviz::model::LaneState::Ready).fg.unwrap());
+    assert_ne!(present.fg, dark().lane(threadviz::model::LaneState::Running).fg.unwrap());
+    assert!(row.contains("RRRR▷"), "it ran until the pause: {row}");
+    // Running again, the same lane ends running.
+    status(&mut app, 45, PauseState::Running, vec![P]);
+    let (row, _) = lane(&timeline_panel(&app, 72, 8), "p", 10);
+    assert!(row.trim_end_matches([' ', '│']).ends_with('R'), "{row}");
+}
+
+/// The main thread and `count` workers, Thread-1 and on, each started and running.
+fn many_threads_app(count: Tid) -> App {
+    let mut script = Script::new();
+    for n in 1..=count {
+        script.spawn(n + 1, &format!("Thread-{n}"), 15);
+    }
+    let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
+    app.update(Msg::Events(script.take()));
+    status(&mut app, 10, PauseState::Running, Vec::new());
+    app
+}
+
+#[test]
+fn the_timeline_shows_every_lane_with_room_and_names_the_lanes_it_cannot_show() {
+    let app = many_threads_app(10);
+    // Room for all eleven: two borders, eleven lanes, the axis.
+    let screen = text(&timeline_panel(&app, 80, 14));
+    for n in 1..=10 {
+        assert!(screen.contains(&format!("│Thread-{n:<2} ")), "Thread-{n} has a lane:\n{screen}");
+    }
+    assert!(!screen.contains("more"), "{screen}");
+    // Room for five rows: four lanes and a line that names the other seven.
+    let screen = text(&timeline_panel(&app, 80, 8));
+    assert!(
+        screen.contains("│+7 more: Thread-4, Thread-5, Thread-6, Thread-7, Thread-8, Thread-9, Thread-10"),
+        "{screen}"
+    );
+    // The whole dashboard gives a tall screen's timeline band a lane per thread.
+    let screen = text(&render(&app, 200, 60));
+    assert!(screen.contains("│Thread-10  R"), "Thread-10's lane is in the band:\n{screen}");
+    assert!(!screen.contains("more:"), "{screen}");
+}
+
+#[test]
+fn the_timeline_zoomed_in_labels_columns_and_ticks_in_milliseconds() {
+    let mut app = deadlock_app(PauseState::Paused, 3);
+    // From the default 0.1 s a column to the finest zoom.
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Char('>'));
+    }
+    let screen = text(&timeline_panel(&app, 100, 8));
+    assert!(screen.contains(" Timeline 1ms/col"), "{screen}");
+    let axis = screen.lines().find(|line| line.contains('|')).unwrap();
+    let ticks: Vec<&str> = axis.split('|').skip(1).map(str::trim).collect();
+    assert!(ticks.len() >= 4, "{axis}");
+    assert_eq!(ticks[..3], ["0.714s", "0.726s", "0.738s"], "ticks 12 ms apart: {axis}");
+    press(&mut app, KeyCode::Char('<'));
+    assert!(text(&timeline_panel(&app, 100, 8)).contains(" Timeline 5ms/col"));
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Char('<'));
+    }
+    let screen = text(&timeline_panel(&app, 100, 8));
+    assert!(screen.contains(" Timeline 0.25s/col"), "{screen}");
+    assert!(screen.contains("|0.00s      |3.00s"), "{screen}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Panels that say what they hold.
+
+/// The primitives panel alone, `width` columns wide, as monochrome text.
+fn prims_panel(app: &App, width: u16, height: u16) -> String {
+    let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
+    threadviz::view::prims::render(app, buf.area, &mut buf, false);
+    text(&unstyled(buf))
+}
+
+/// A queue of 70 numbers of which 40 were taken: its front is 40.
+fn queue_app() -> App {
+    let mut script = Script::new();
+    script.prim(1, "stream", PrimInfo::Queue { maxsize: 0 }, 3);
+    for (n, qsize) in (0..70).zip(1..) {
+        script.push(MAIN, None, EventKind::Put { prim: 1, item: n.to_string(), qsize });
+    }
+    for (n, qsize) in (0..40).zip((30..70).rev()) {
+        script.push(MAIN, None, EventKind::Got { prim: 1, item: n.to_string(), qsize });
+    }
+    let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
+    app.update(Msg::Events(script.take()));
+    app
+}
+
+#[test]
+fn a_queue_shows_its_real_first_items_as_many_as_fit_then_an_ellipsis() {
+    let app = queue_app();
+    let narrow = prims_panel(&app, 40, 5);
+    assert!(narrow.contains("│Queue stream 30/∞, 70 unfinished"), "{narrow}");
+    assert!(narrow.contains("│  next out: 40, 41, 42, 43, 44, 45, … │"), "{narrow}");
+    let wide = prims_panel(&app, 120, 5);
+    let line = wide.lines().nth(2).unwrap();
+    assert!(line.starts_with("│  next out: 40, 41, 42, ") && line.contains(", …"), "{line}");
+    // As many as fit: one more item (`, 6x`) would not have.
+    let content = line.trim_matches('│').trim_end();
+    assert!(content.chars().count() + 4 > 118, "room was left for more:\n{line}");
+    // All of a short queue, and no ellipsis; an empty one says so.
+    let mut script = Script::new();
+    script.prim(1, "stream", PrimInfo::Queue { maxsize: 3 }, 3);
+    script.push(MAIN, None, EventKind::Put { prim: 1, item: "'a'".into(), qsize: 1 });
+    script.push(MAIN, None, EventKind::Put { prim: 1, item: "'b'".into(), qsize: 2 });
+    let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
+    app.update(Msg::Events(script.take()));
+    let panel = prims_panel(&app, 56, 5);
+    assert!(panel.contains("Queue stream 2/3, 2 unfinished") && panel.contains("next out: 'a', 'b' "), "{panel}");
+    script.push(MAIN, None, EventKind::Got { prim: 1, item: "'a'".into(), qsize: 1 });
+    script.push(MAIN, None, EventKind::Got { prim: 1, item: "'b'".into(), qsize: 0 });
+    app.update(Msg::Events(script.take()));
+    let panel = prims_panel(&app, 56, 5);
+    assert!(panel.contains("Queue stream 0/3, empty, 2 unfinished") && !panel.contains("next out"), "{panel}");
+}
+
+#[test]
+fn a_shared_value_shows_each_read_not_yet_stored_beside_the_value() {
+    let mut script = Script::new();
+    script.spawn(2, "Thread-1", 10).spawn(3, "Thread-2", 10);
+    script.prim(1, "counter", PrimInfo::Shared { initial: "0".into() }, 3);
+    script.at_line(2, 5, EventKind::Load { prim: 1, value: "0".into() });
+    let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
+    app.update(Msg::Events(script.take()));
+    let panel = prims_panel(&app, 100, 4);
+    assert!(panel.contains("Shared counter = 0; not yet stored: Thread-1 read 0 "), "{panel}");
+    // Thread-2 reads the same 0 and stores 1: Thread-1's read is stale, its store will lose one.
+    script.at_line(3, 5, EventKind::Load { prim: 1, value: "0".into() });
+    script.at_line(3, 7, EventKind::Store { prim: 1, value: "1".into() });
+    app.update(Msg::Events(script.take()));
+    let panel = prims_panel(&app, 100, 4);
+    assert!(
+        panel.contains("Shared counter = 1 (stored by Thread-2); not yet stored: Thread-1 read 0 (stale)"),
+        "{panel}"
+    );
+    script.at_line(2, 7, EventKind::Store { prim: 1, value: "1".into() });
+    app.update(Msg::Events(script.take()));
+    let panel = prims_panel(&app, 100, 4);
+    assert!(!panel.contains("not yet stored"), "{panel}");
+}
+
+#[test]
+fn a_held_by_cell_is_cut_between_names_never_inside_one() {
+    use threadviz::view::threads::fit_words;
+    assert_eq!(fit_words("RLock-1, held by Thread-2, Thread-3", 40), "RLock-1, held by Thread-2, Thread-3");
+    assert_eq!(fit_words("RLock-1, held by Thread-2, Thread-3", 30), "RLock-1, held by Thread-2 …");
+    assert_eq!(fit_words("RLock-1, held by Thread-2", 20), "RLock-1 …", "no dangling `held by`");
+    assert_eq!(fit_words("RLock-1, held by Thread-2", 3), "…");
+    assert_eq!(fit_words("Queue stream (70 unfinished)", 20), "Queue stream …", "no half of a parenthesis");
+    // In the table, at both sizes: each waits-for cell is whole, or cut after a whole name.
+    let app = lock_app(Theme::new(ThemeName::Dark, false));
+    for (width, height) in [(80, 24), (120, 40), (100, 30)] {
+        let screen = text(&render(&app, width, height));
+        for row in screen.lines().filter(|row| row.contains("■ BLOCKED")) {
+            if let Some((_, holders)) = row.split_once("held by ") {
+                let names = holders.split(" line ").next().unwrap().trim_end();
+                for name in names.split(", ").map(|name| name.trim_end_matches(" …")) {
+                    assert!(["MainThread", "Thread-1", "…"].contains(&name), "{width}x{height}: `{name}` in {row}");
+                }
             }
         }
     }
@@ -1508,10 +2072,30 @@ fn at_80x24_a_message_takes_the_row_of_key_hints_whole_until_the_next_key() {
     let buf = render(&app, 80, 24);
     let screen = text(&buf);
     let rows: Vec<&str> = screen.lines().collect();
-    assert_eq!(rows[22], " c1 cannot move now: Condition condition", "{screen}");
+    assert!(rows[22].starts_with(" c1 cannot move now"), "{screen}");
     assert!(rows[23].starts_with(" scenario  ⏸ PAUSED"), "{screen}");
     assert_styled(&buf, "c1 cannot move now", app.theme.error());
     press(&mut app, KeyCode::Char('?'));
     press(&mut app, KeyCode::Esc);
     assert!(text(&render(&app, 80, 24)).contains("n:step  enter:step selected  space:resume"));
+}
+
+#[test]
+fn paused_the_thread_n_steps_next_is_marked_in_its_row() {
+    let mut app = condition_app(PauseState::Paused);
+    status(&mut app, 45, PauseState::Paused, vec![MAIN, C2, P]);
+    let mut script = Script::new();
+    script.seq = 100;
+    script.push(0, None, EventKind::Control { control: threadviz::event::Control::Step { thread: C2 } });
+    app.update(Msg::Events(script.take().split_off(2)));
+    let buf = render(&app, 80, 24);
+    assert!(row_of(&buf, "p          ▷ READY").contains("▷ READY ← next"), "{}", text(&buf));
+    assert!(!row_of(&buf, "c2         ▷ READY").contains("next"));
+    assert_eq!(find_all(&buf, "← next").len(), 1, "one thread is next");
+    // Legible without colour, at both sizes.
+    let mono = unstyled(render(&app, 120, 40));
+    assert!(row_of(&mono, "p          ▷ READY").contains("← next"));
+    // Running, no thread is next.
+    status(&mut app, 45, PauseState::Running, vec![MAIN, C2, P]);
+    assert!(find_all(&render(&app, 80, 24), "← next").is_empty());
 }

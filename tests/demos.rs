@@ -532,7 +532,8 @@ fn race() {
     assert!(!lost_updates.is_empty(), "lost updates are found");
     assert!(lost_updates.iter().all(|lost| lost.prim == shared && lost.thread != lost.lost_thread));
     let warnings = run.model.log.iter().filter(|line| line.message.starts_with("lost update on counter: ")).count();
-    assert_eq!(warnings as u64, run.model.lost_updates_total, "each one is in the log");
+    assert_eq!(warnings, lost_updates.len(), "each one is in the log");
+    assert_eq!(run.model.lost_updates_on(shared), u64::from(20 - counted), "lost = expected - final");
 }
 
 #[test]

@@ -43,6 +43,8 @@ pub enum Action {
     Notes,
     /// Show or hide who waits for whom.
     WaitFor,
+    /// Reveal (or hide again) the answers to the lesson's questions.
+    Reveal,
     /// Select the previous row / scroll up.
     Up,
     /// Select the next row / scroll down.
@@ -84,7 +86,7 @@ pub struct Binding {
 
 /// Every key, in the order the help lists them.
 pub const KEYS: &[Binding] = &[
-    Binding { label: "space", help: "pause / resume", action: Action::TogglePause },
+    Binding { label: "space", help: "pause / resume (at the end: run it again)", action: Action::TogglePause },
     Binding { label: "n", help: "step: let the next thread do one operation", action: Action::Step },
     Binding {
         label: "enter",
@@ -93,7 +95,7 @@ pub const KEYS: &[Binding] = &[
     },
     Binding { label: "up/down, k/j", help: "select a thread / scroll", action: Action::Down },
     Binding { label: "1-9", help: "select thread row 1-9", action: Action::Select(1) },
-    Binding { label: "+ / -", help: "faster / slower (0.1x to 10x)", action: Action::SpeedUp },
+    Binding { label: "+ / -", help: "faster / slower: 0.1x 0.2x 0.5x 1x 2x 5x 10x", action: Action::SpeedUp },
     Binding { label: "r", help: "restart the demo", action: Action::Restart },
     Binding {
         label: "b, [ ], { }, :",
@@ -104,6 +106,7 @@ pub const KEYS: &[Binding] = &[
     Binding { label: "z", help: "zoom the focused panel to full screen", action: Action::Zoom },
     Binding { label: "p", help: "presenter mode: big, high contrast, for a class", action: Action::Present },
     Binding { label: "l", help: "lesson notes for this demo", action: Action::Notes },
+    Binding { label: "a", help: "reveal / hide the answers to the lesson's questions", action: Action::Reveal },
     Binding { label: "w", help: "who waits for whom (and any deadlock)", action: Action::WaitFor },
     Binding { label: "pgup/pgdn, home/end", help: "scroll the focused panel", action: Action::PageDown },
     Binding {
@@ -113,9 +116,15 @@ pub const KEYS: &[Binding] = &[
     },
     Binding { label: "< / >", help: "timeline: zoom out / in", action: Action::ZoomOut },
     Binding { label: "?", help: "this help", action: Action::Help },
-    Binding { label: "esc", help: "close help, notes or zoom", action: Action::Back },
+    Binding { label: "esc", help: "close help, notes, a question or zoom", action: Action::Back },
     Binding { label: "q, ctrl-c", help: "quit", action: Action::Quit },
 ];
+
+/// The keys of `action` as the help lists them (`?` if it has no row).
+#[must_use]
+pub fn label(action: Action) -> &'static str {
+    KEYS.iter().find(|binding| binding.action == action).map_or("?", |binding| binding.label)
+}
 
 /// The action for a key press, if any. Every key here is listed in [`KEYS`].
 #[must_use]
@@ -145,6 +154,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('p') => Action::Present,
         KeyCode::Char('l') => Action::Notes,
         KeyCode::Char('w') => Action::WaitFor,
+        KeyCode::Char('a') => Action::Reveal,
         KeyCode::PageUp => Action::PageUp,
         KeyCode::PageDown => Action::PageDown,
         KeyCode::Home | KeyCode::Char('g') => Action::Top,
@@ -184,6 +194,7 @@ mod tests {
             KeyCode::Char('p'),
             KeyCode::Char('l'),
             KeyCode::Char('w'),
+            KeyCode::Char('a'),
             KeyCode::PageDown,
             KeyCode::Left,
             KeyCode::Char('<'),

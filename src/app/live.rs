@@ -6,6 +6,7 @@
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use crossbeam_channel::Receiver;
 
@@ -13,12 +14,17 @@ use super::run::{Controller, Status, run};
 use super::terminal;
 use super::{App, Command, KernelColumns, Msg, Showing};
 use crate::TraceEvent;
+use crate::lesson::Trigger;
 use crate::record::{RecordSummary, RecordTo, Recorder};
 use crate::session::{PauseState, Session};
 use crate::view::theme::Theme;
 
 /// Events the dashboard may fall behind by before it drops (and counts) new ones.
 const VIEW_BUFFER: usize = 65_536;
+
+/// How long a wake-up stays on screen at 1x (a notify, a lock handed over, an event set): long
+/// enough for a class to see who was woken and where it went, while demo time stands still.
+pub const LINGER: Duration = Duration::from_millis(500);
 
 /// How to start the program.
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +58,20 @@ pub struct Live {
     sampler: crate::kernel::Sampler,
     /// Writes the first run down, when recording.
     recorder: Option<Recorder>,
+    /// The lesson's moment, when an event alone shows it: every run pauses there at once.
+    moment: PauseAt,
+}
+
+/// A moment the session itself pauses at, and the program's source path that `line` moments
+/// refer to.
+type PauseAt = Option<(Trigger, Option<&'static str>)>;
+
+/// The moment of `showing`'s lesson that the session can pause at by itself; moments that
+/// take the model to see are left to the dashboard, which pauses a moment later.
+fn pause_at(showing: &Showing) -> PauseAt {
+    let trigger = showing.lesson.and_then(crate::lesson::moment)?.trigger;
+    let path = showing.source.map(|(path, _)| path);
+    trigger.seen_in_event().then_some((trigger, path))
 }
 
 impl std::fmt::Debug for Live {
@@ -63,26 +83,48 @@ impl std::fmt::Debug for Live {
 impl Live {
     /// Starts `program` in a new session.
     pub fn start(program: Arc<dyn Fn() + Send + Sync>, launch: Launch) -> Self {
+        Self::start_pausing_at(program, launch, None)
+    }
+
+    fn start_pausing_at(program: Arc<dyn Fn() + Send + Sync>, launch: Launch, moment: PauseAt) -> Self {
         let session = Self::new_session(launch);
-        let (events, dropped) = Self::run_in(&program, &session);
-        Self { program, launch, session, events, dropped, sampler: crate::kernel::Sampler::new(), recorder: None }
+        let (events, dropped) = Self::run_in(&program, &session, moment);
+        let sampler = crate::kernel::Sampler::new();
+        Self { program, launch, session, events, dropped, sampler, recorder: None, moment }
     }
 
     /// Starts `program` in a new session and records its first run to `record`.
     pub fn start_recording(program: Arc<dyn Fn() + Send + Sync>, launch: Launch, record: RecordTo) -> io::Result<Self> {
+        Self::start_recording_pausing_at(program, launch, record, None)
+    }
+
+    fn start_recording_pausing_at(
+        program: Arc<dyn Fn() + Send + Sync>,
+        launch: Launch,
+        record: RecordTo,
+        moment: PauseAt,
+    ) -> io::Result<Self> {
         let session = Self::new_session(launch);
         // Attached before the program runs, so the recording holds the run from its first event.
         let recorder = Some(record.attach(&session)?);
-        let (events, dropped) = Self::run_in(&program, &session);
-        Ok(Self { program, launch, session, events, dropped, sampler: crate::kernel::Sampler::new(), recorder })
+        let (events, dropped) = Self::run_in(&program, &session, moment);
+        let sampler = crate::kernel::Sampler::new();
+        Ok(Self { program, launch, session, events, dropped, sampler, recorder, moment })
     }
 
     fn new_session(launch: Launch) -> Session {
-        Session::builder().seed(launch.seed).speed(launch.speed).paused(launch.paused).build()
+        Session::builder().seed(launch.seed).speed(launch.speed).paused(launch.paused).linger(LINGER).build()
     }
 
-    fn run_in(program: &Arc<dyn Fn() + Send + Sync>, session: &Session) -> (Receiver<TraceEvent>, Arc<AtomicU64>) {
+    fn run_in(
+        program: &Arc<dyn Fn() + Send + Sync>,
+        session: &Session,
+        moment: PauseAt,
+    ) -> (Receiver<TraceEvent>, Arc<AtomicU64>) {
         let (events, dropped) = session.subscribe_lossy(VIEW_BUFFER).into_parts();
+        if let Some((trigger, path)) = moment {
+            session.pause_at(move |at, kind| trigger.fires_on_event(at, kind, path) == Some(true));
+        }
         let runner = session.clone();
         let program = program.clone();
         let _ = std::thread::Builder::new().name("threadviz-main".into()).spawn(move || {
@@ -109,7 +151,8 @@ impl Controller for Live {
             now_us: u64::try_from(self.session.now().as_micros()).unwrap_or(u64::MAX),
             pause: self.session.pause_state(),
             speed: self.session.speed(),
-            dropped: self.dropped.load(Ordering::Relaxed),
+            // Both kinds of loss: at the source (a thread's full ring) and in the view's buffer.
+            dropped: self.dropped.load(Ordering::Relaxed) + self.session.lost_events(),
             ready: self.session.ready_threads(),
         }
     }
@@ -134,7 +177,7 @@ impl Controller for Live {
                     ..self.launch
                 };
                 self.session = Self::new_session(launch);
-                (self.events, self.dropped) = Self::run_in(&self.program, &self.session);
+                (self.events, self.dropped) = Self::run_in(&self.program, &self.session, self.moment);
                 if let Some(path) = self.recorder.as_ref().and_then(Recorder::path) {
                     return Some(Msg::Note(format!("restarted; {} holds the first run only", path.display())));
                 }
@@ -151,7 +194,8 @@ impl Controller for Live {
 /// Runs `program` under the dashboard until the user quits. The terminal is restored however
 /// it ends.
 pub fn watch(program: Arc<dyn Fn() + Send + Sync>, showing: Showing, theme: Theme, launch: Launch) -> io::Result<()> {
-    watch_live(showing, theme, launch, &mut None, || Ok(Live::start(program, launch)))
+    let moment = pause_at(&showing);
+    watch_live(showing, theme, launch, &mut None, || Ok(Live::start_pausing_at(program, launch, moment)))
 }
 
 /// [`watch`], recording the first run to `record`. The outer result is the terminal's; the
@@ -166,7 +210,10 @@ pub fn watch_recording(
     record: RecordTo,
 ) -> io::Result<io::Result<RecordSummary>> {
     let mut live = None;
-    let watched = watch_live(showing, theme, launch, &mut live, || Live::start_recording(program, launch, record));
+    let moment = pause_at(&showing);
+    let watched = watch_live(showing, theme, launch, &mut live, || {
+        Live::start_recording_pausing_at(program, launch, record, moment)
+    });
     // The terminal is back; now wait for the stopped session's last events, flush and join.
     let recorded = live.and_then(|mut live| live.recorder.take()).map(Recorder::finish);
     watched?;

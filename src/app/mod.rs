@@ -12,7 +12,7 @@ use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
 use self::keys::Action;
 use self::replay::Seek;
-use crate::event::{Tid, TraceEvent};
+use crate::event::{Control, EventKind, Tid, TraceEvent};
 use crate::model::Model;
 use crate::session::{PauseState, SPEED_RANGE, Step, StepRefused};
 use crate::view::theme::{Theme, ThemeName};
@@ -51,6 +51,17 @@ pub enum Overlay {
     Notes,
     /// Who waits for whom.
     WaitFor,
+    /// The lesson's question, asked at its moment.
+    Moment,
+}
+
+/// Whether the answers to the lesson's questions show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answers {
+    /// Hidden until the reveal key: the class answers first.
+    Hidden,
+    /// Shown.
+    Shown,
 }
 
 /// What is being watched: shown in the status bar and the source panel.
@@ -83,7 +94,8 @@ pub enum Msg {
         pause: PauseState,
         /// Speed.
         speed: f64,
-        /// Events the viewer's buffer dropped.
+        /// Events the viewer will never see: dropped at their source (a thread's full ring) or by
+        /// its buffer.
         dropped: u64,
         /// Threads held at the pause gate, ready to be stepped.
         ready: Vec<Tid>,
@@ -136,7 +148,7 @@ pub enum KernelColumns {
 
 /// The dashboard's state.
 #[derive(Debug, Clone)]
-#[allow(clippy::struct_excessive_bools, reason = "independent switches of the view, not states of one machine")]
+#[allow(clippy::struct_excessive_bools, reason = "independent facts about the view, not states of one machine")]
 pub struct App {
     /// What is watched.
     pub showing: Showing,
@@ -150,7 +162,8 @@ pub struct App {
     pub speed: f64,
     /// Demo time now, in microseconds.
     pub now_us: u64,
-    /// Events the viewer's buffer dropped.
+    /// Events the viewer will never see: dropped at their source (a thread's full ring) or by
+    /// its buffer.
     pub dropped: u64,
     /// Threads held at the pause gate, ready to be stepped.
     pub ready: Vec<Tid>,
@@ -170,6 +183,14 @@ pub struct App {
     pub source_offset: isize,
     /// Lines scrolled in the notes.
     pub notes_top: usize,
+    /// Lines scrolled in the help (taller than a small screen).
+    pub help_top: usize,
+    /// Whether the answers to the lesson's questions show (they are hidden until revealed).
+    pub answers: Answers,
+    /// The moment the lesson names: a live run pauses there and asks its question.
+    pub moment: Option<crate::lesson::Moment>,
+    /// The event at which this run reached the moment, if it has (it is asked once per run).
+    pub moment_asked_at: Option<u64>,
     /// Demo time per timeline column, in microseconds.
     pub timeline_scale_us: u64,
     /// Demo time at the timeline's right edge; None follows the present.
@@ -191,10 +212,18 @@ pub struct App {
     pub theme_outside_present: Option<Theme>,
     /// Where the table shows the kernel's view of the threads.
     pub kernel_columns: KernelColumns,
+    /// The words of the current step's events so far.
+    pub step_told: Vec<String>,
     /// The go-to prompt's text while it is open (replays, `:`).
     pub prompt: Option<String>,
     /// The terminal size, as last reported.
     pub size: (u16, u16),
+    /// Whether the user chose to be paused (space, a step, or starting paused) rather than the
+    /// app pausing for a deadlock: a restart after the program ended keeps only that choice.
+    pub paused_by_user: bool,
+    /// The thread the gate let through last (from the session's step events): `n` steps the
+    /// next ready thread after it, in number order.
+    pub last_stepped: Tid,
     /// Whether the app wants to stop.
     pub quit: bool,
 }
@@ -203,6 +232,24 @@ const PAGE: isize = 10;
 
 /// How long (demo time) a deadlock must last before the banner shows and the session pauses.
 pub const DEADLOCK_GRACE_US: u64 = 200_000;
+
+/// The speeds `+` and `-` go through, 1x among them so that it is always one press away.
+pub const SPEED_LADDER: [f64; 7] = [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0];
+
+/// The rung after `speed` on [`SPEED_LADDER`], up or down; a speed between rungs (from
+/// `--speed 0.3`) goes to the nearest rung in that direction, and the ends stay put.
+#[must_use]
+pub fn next_speed(speed: f64, faster: bool) -> f64 {
+    // Speeds read back from the session may carry rounding: a hair off a rung is on it.
+    let tolerance = 1e-9;
+    let rung = if faster {
+        SPEED_LADDER.iter().copied().find(|&rung| rung > speed + tolerance)
+    } else {
+        SPEED_LADDER.iter().rev().copied().find(|&rung| rung < speed - tolerance)
+    };
+    let edge = if faster { SPEED_LADDER[SPEED_LADDER.len() - 1] } else { SPEED_LADDER[0] };
+    rung.unwrap_or(edge).clamp(SPEED_RANGE.0, SPEED_RANGE.1)
+}
 
 /// Timeline zoom levels: demo time per column, in microseconds.
 pub const TIMELINE_SCALES: [u64; 9] = [1_000, 5_000, 10_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 5_000_000];
@@ -231,6 +278,10 @@ impl App {
             prims_top: 0,
             source_offset: 0,
             notes_top: 0,
+            help_top: 0,
+            answers: Answers::Hidden,
+            moment: showing.lesson.and_then(crate::lesson::moment),
+            moment_asked_at: None,
             timeline_scale_us: TIMELINE_SCALES[DEFAULT_SCALE],
             timeline_end_us: None,
             paused_for_deadlock: None,
@@ -241,8 +292,11 @@ impl App {
             present: false,
             theme_outside_present: None,
             kernel_columns: KernelColumns::Unread,
+            step_told: Vec::new(),
             prompt: None,
             size: (80, 24),
+            paused_by_user: pause == PauseState::Paused,
+            last_stepped: 0,
             quit: false,
         }
     }
@@ -281,6 +335,17 @@ impl App {
         self.pause != PauseState::Running && self.ready.contains(&tid)
     }
 
+    /// The thread `n` steps next while paused: the first ready thread after the one stepped
+    /// last, in number order, as the gate picks it (`Gate::step`); None while running.
+    #[must_use]
+    pub fn next_to_step(&self) -> Option<Tid> {
+        if self.pause != PauseState::Paused {
+            return None;
+        }
+        let after = self.last_stepped;
+        self.ready.iter().copied().filter(|&tid| tid > after).min().or_else(|| self.ready.iter().copied().min())
+    }
+
     /// The thread shown in the selected row.
     #[must_use]
     pub fn selected_thread(&self) -> Option<Tid> {
@@ -305,20 +370,42 @@ impl App {
             }
             Msg::Resize(width, height) => {
                 self.size = (width, height);
+                // The notes rewrap: the last line stays reachable, and no further.
+                self.notes_top = self.notes_top.min(crate::view::notes::scroll_limit(self));
                 Vec::new()
             }
             Msg::Events(events) => {
+                // Paused, every event is a step the class asked for: say what each did. Running,
+                // only the moments a lesson is about are worth the words.
+                let every = self.pause != PauseState::Running;
+                let mut asked = false;
                 for event in &events {
-                    self.model.apply(event);
+                    if let EventKind::Control { control: Control::Step { thread } | Control::Advance { thread } } =
+                        event.kind
+                    {
+                        self.last_stepped = thread;
+                    }
+                    if let Some(happening) = self.model.apply_told(event, every) {
+                        self.tell(happening);
+                    }
+                    asked |= self.ask_at(event);
                 }
                 self.selected = self.selected.min(self.model.threads.len().saturating_sub(1));
-                self.pause_for_deadlock()
+                let commands = self.pause_for_deadlock();
+                if asked && commands.is_empty() && self.pause == PauseState::Running {
+                    return vec![Command::Pause];
+                }
+                commands
             }
             Msg::Status { now_us, pause, speed, dropped, ready } => {
                 // Once the program has ended its clock stops with it.
                 self.now_us = if self.model.ended { self.model.time_us } else { now_us.max(self.model.time_us) };
                 self.ready = ready;
                 self.pause = pause;
+                // Running, nobody is paused: a later pause is the user's only if they ask for it.
+                if pause == PauseState::Running {
+                    self.paused_by_user = false;
+                }
                 self.speed = speed;
                 self.dropped = dropped;
                 self.pause_for_deadlock()
@@ -329,6 +416,15 @@ impl App {
             }
             Msg::Stepped(Ok(_)) => {
                 self.message = None;
+                // The step's events will say what it did.
+                self.step_told.clear();
+                Vec::new()
+            }
+            Msg::Stepped(Err(StepRefused::NotReady(tid))) if !self.model.ended => {
+                // The status bar says that it cannot; the line made for words says why, and
+                // what would let it go.
+                self.message = Some(format!("{} cannot move now", self.model.thread_name(tid)));
+                self.happened = Some(self.model.why_stuck(tid));
                 Vec::new()
             }
             Msg::Stepped(Err(refused)) => {
@@ -337,6 +433,7 @@ impl App {
             }
             Msg::Reset(model) => {
                 self.model = *model;
+                self.happened = None;
                 self.now_us = self.model.time_us;
                 // A deadlock already in the new model is on screen; one met later pauses again.
                 self.paused_for_deadlock = self.model.deadlock.as_ref().map(|deadlock| deadlock.seq);
@@ -376,21 +473,57 @@ impl App {
             return Vec::new();
         }
         self.paused_for_deadlock = Some(seq);
+        if self.moment.is_some_and(|moment| moment.trigger == crate::lesson::Trigger::Deadlock) {
+            self.ask(seq);
+        }
         if self.pause == PauseState::Running { vec![Command::Pause] } else { Vec::new() }
+    }
+
+    /// Puts what just happened on the "what just happened" line: a step's events one after
+    /// the other (the last few), or the latest moment while running.
+    fn tell(&mut self, happening: crate::model::Happening) {
+        const STEP_WORDS_KEPT: usize = 3;
+        if self.pause == PauseState::Running {
+            self.step_told.clear();
+            self.happened = Some(format!("{}  {}", crate::model::at(self.model.time_us), happening.text));
+            return;
+        }
+        if self.step_told.len() == STEP_WORDS_KEPT {
+            self.step_told.remove(0);
+        }
+        self.step_told.push(happening.text);
+        self.happened = Some(format!("{}  {}", crate::model::at(self.model.time_us), self.step_told.join(" → ")));
+    }
+
+    /// Asks the lesson's question if `event`, just folded, is its moment: once per live run
+    /// (a replay shows what was, it does not stop to ask).
+    fn ask_at(&mut self, event: &TraceEvent) -> bool {
+        let Some(moment) = self.moment else { return false };
+        let path = self.showing.source.map(|(path, _)| path);
+        if self.moment_asked_at.is_some() || self.replay || !moment.trigger.fires(&self.model, event, path) {
+            return false;
+        }
+        self.ask(event.seq);
+        true
+    }
+
+    /// Shows the moment's question, reached at event `seq`, its answer hidden.
+    fn ask(&mut self, seq: u64) {
+        if self.replay || self.moment_asked_at.is_some() {
+            return;
+        }
+        self.moment_asked_at = Some(seq);
+        self.answers = Answers::Hidden;
+        if !self.shows(Overlay::Moment) {
+            self.overlays.push(Overlay::Moment);
+        }
     }
 
     fn explain(&self, refused: StepRefused) -> String {
         if self.model.ended {
-            return "the program has ended: r runs it again, q quits".to_owned();
+            return "the program has ended: space or r runs it again, q quits".to_owned();
         }
         match refused {
-            StepRefused::NotReady(tid) => {
-                let why = self.model.threads.get(&tid).map_or_else(String::new, |thread| {
-                    crate::view::threads::waits_for(&self.model, thread)
-                        .map_or_else(String::new, |what| format!(": {what}"))
-                });
-                format!("{} cannot move now{why}", self.model.thread_name(tid))
-            }
             StepRefused::Busy(tid) => format!("{} is still finishing its step", self.model.thread_name(tid)),
             other => other.to_string(),
         }
@@ -403,23 +536,31 @@ impl App {
                 self.quit = true;
                 return vec![Command::Quit];
             }
+            // At the end there is nothing to pause: space runs the program again, as a player
+            // does at the end of a film.
+            Action::TogglePause if self.model.ended => {
+                self.paused_by_user = false;
+                return self.restart(vec![Command::Resume, Command::Restart]);
+            }
             Action::TogglePause => {
-                return vec![if self.pause == PauseState::Running { Command::Pause } else { Command::Resume }];
+                if self.pause != PauseState::Running {
+                    // Going on past the moment: the question has been asked.
+                    self.overlays.retain(|&overlay| overlay != Overlay::Moment);
+                }
+                self.paused_by_user = self.pause == PauseState::Running;
+                return vec![if self.paused_by_user { Command::Pause } else { Command::Resume }];
             }
             Action::Step => return self.step(None),
             Action::StepSelected => return self.step(self.selected_thread()),
             Action::SpeedUp | Action::SlowDown => {
-                let factor = if action == Action::SpeedUp { 2.0 } else { 0.5 };
-                let speed = (self.speed * factor).clamp(SPEED_RANGE.0, SPEED_RANGE.1);
-                return vec![Command::SetSpeed(speed)];
+                return vec![Command::SetSpeed(next_speed(self.speed, action == Action::SpeedUp))];
             }
-            Action::Restart => {
-                self.model = Model::new();
-                self.paused_for_deadlock = None;
-                self.selected = 0;
-                self.log_back = 0;
-                return vec![Command::Restart];
+            // After the end, a restart runs unless the user paused: a pause the app made (for
+            // a deadlock) is not kept.
+            Action::Restart if self.model.ended && self.pause != PauseState::Running && !self.paused_by_user => {
+                return self.restart(vec![Command::Resume, Command::Restart]);
             }
+            Action::Restart => return self.restart(vec![Command::Restart]),
             // A replay pauses itself to step back; a live session refuses with a message.
             Action::StepBack => return vec![Command::StepBack],
             Action::SeekBack => return vec![Command::Seek(Seek::By(-0.1))],
@@ -432,9 +573,19 @@ impl App {
             }
             Action::Zoom => self.zoomed = !self.zoomed,
             Action::Present => self.set_present(!self.present),
-            Action::Help => self.toggle(Overlay::Help),
+            Action::Help => {
+                self.help_top = 0;
+                self.toggle(Overlay::Help);
+            }
             Action::WaitFor => self.toggle(Overlay::WaitFor),
-            Action::Notes if self.showing.lesson.is_some() => self.toggle(Overlay::Notes),
+            Action::Notes if self.showing.lesson.is_some() => {
+                self.toggle(Overlay::Notes);
+                self.answers = Answers::Hidden;
+            }
+            Action::Reveal if self.shows(Overlay::Notes) || self.shows(Overlay::Moment) => {
+                self.answers = if self.answers == Answers::Hidden { Answers::Shown } else { Answers::Hidden };
+            }
+            Action::Reveal => self.message = Some("no question on screen: l shows the lesson notes".to_owned()),
             Action::Notes => self.message = Some("this program has no lesson notes".to_owned()),
             Action::Back => {
                 if self.overlays.pop().is_none() {
@@ -456,7 +607,23 @@ impl App {
         Vec::new()
     }
 
+    /// Empties the view for a fresh run; `commands` start it.
+    fn restart(&mut self, commands: Vec<Command>) -> Vec<Command> {
+        self.model = Model::new();
+        self.happened = None;
+        // The new run reaches the moment again.
+        self.moment_asked_at = None;
+        self.overlays.retain(|&overlay| overlay != Overlay::Moment);
+        self.paused_for_deadlock = None;
+        self.last_stepped = 0;
+        self.selected = 0;
+        self.log_back = 0;
+        commands
+    }
+
     fn step(&mut self, thread: Option<Tid>) -> Vec<Command> {
+        // Stepping is choosing to be paused.
+        self.paused_by_user = true;
         if self.pause == PauseState::Running {
             // Stepping a running session first pauses it, as a debugger's "step" does.
             return vec![Command::Pause, Command::Step(thread)];
@@ -507,10 +674,17 @@ impl App {
             _ => isize::MAX / 2,
         };
         let apply = |value: usize, delta: isize, max: usize| value.saturating_add_signed(delta).min(max);
+        if self.overlays.last() == Some(&Overlay::Help) {
+            // No further than the last line at the bottom of the screen (the bar and the
+            // overlay's borders take three rows).
+            let shown = usize::from(self.size.1.saturating_sub(3));
+            let last = crate::view::help::line_count().saturating_sub(shown);
+            self.help_top = apply(self.help_top, delta, last);
+            return;
+        }
         if self.shows(Overlay::Notes) {
-            // The last line of the notes stays on screen.
-            let last = self.showing.lesson.map_or(0, |lesson| lesson.lines().count().saturating_sub(1));
-            self.notes_top = apply(self.notes_top, delta, last);
+            // Down to the page that ends with the last line.
+            self.notes_top = apply(self.notes_top, delta, crate::view::notes::scroll_limit(self));
             return;
         }
         match self.focus {

@@ -51,7 +51,8 @@ pub struct Status {
     pub pause: PauseState,
     /// Speed.
     pub speed: f64,
-    /// Events the viewer's buffer dropped.
+    /// Events the viewer will never see: dropped at their source (a thread's full ring) or by
+    /// its buffer.
     pub dropped: u64,
     /// Threads held at the pause gate.
     pub ready: Vec<crate::event::Tid>,

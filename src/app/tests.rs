@@ -54,14 +54,136 @@ fn enter_steps_the_selected_thread() {
     assert_eq!(app.selected, 0, "a row that does not exist is not selected");
 }
 
+/// Presses `code` and takes the speed it asks for as the session's new speed.
+fn speed_after(app: &mut App, code: KeyCode) -> f64 {
+    let commands = key(app, code);
+    let [Command::SetSpeed(speed)] = commands[..] else { panic!("{commands:?}") };
+    app.speed = speed;
+    speed
+}
+
 #[test]
-fn speed_doubles_and_halves_within_range() {
+#[allow(clippy::float_cmp, reason = "the rungs are exact constants, passed on unchanged")]
+fn speed_keys_climb_a_ladder_through_1x_and_stop_at_its_ends() {
     let mut app = app();
-    assert_eq!(key(&mut app, KeyCode::Char('+')), [Command::SetSpeed(2.0)]);
-    app.speed = 10.0;
-    assert_eq!(key(&mut app, KeyCode::Char('+')), [Command::SetSpeed(10.0)]);
-    app.speed = 0.1;
-    assert_eq!(key(&mut app, KeyCode::Char('-')), [Command::SetSpeed(0.1)]);
+    let down: Vec<f64> = (0..4).map(|_| speed_after(&mut app, KeyCode::Char('-'))).collect();
+    assert_eq!(down, [0.5, 0.2, 0.1, 0.1], "slower and slower, then no slower than 0.1x");
+    let up: Vec<f64> = (0..7).map(|_| speed_after(&mut app, KeyCode::Char('+'))).collect();
+    assert_eq!(up, [0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 10.0], "back through 1x, up to 10x");
+    // From a speed between rungs (`--speed 0.3`), the next rung each way, then the ladder.
+    app.speed = 0.3;
+    assert_eq!(speed_after(&mut app, KeyCode::Char('+')), 0.5);
+    assert_eq!(speed_after(&mut app, KeyCode::Char('+')), 1.0);
+    app.speed = 0.3;
+    assert_eq!(speed_after(&mut app, KeyCode::Char('-')), 0.2);
+    // `-` three times then `+` from 1x is 0.5x, 0.2x, 0.1x, 0.2x: every speed is a rung.
+    app.speed = 1.0;
+    let presses = ['-', '-', '-', '+', '+', '+'].map(|key| speed_after(&mut app, KeyCode::Char(key)));
+    assert_eq!(presses, [0.5, 0.2, 0.1, 0.2, 0.5, 1.0]);
+    // A speed read back a hair off a rung counts as on it.
+    app.speed = 2.0 - 1e-12;
+    assert_eq!(speed_after(&mut app, KeyCode::Char('+')), 5.0);
+}
+
+fn ended(app: &mut App, pause: PauseState) {
+    app.update(Msg::Events(vec![event(99, 0, 1, EventKind::SessionEnded)]));
+    app.update(Msg::Status { now_us: 0, pause, speed: 1.0, dropped: 0, ready: Vec::new() });
+}
+
+#[test]
+fn space_at_the_end_runs_the_program_again_and_running() {
+    let mut app = app();
+    app.update(Msg::Status { now_us: 0, pause: PauseState::Running, speed: 1.0, dropped: 0, ready: Vec::new() });
+    with_threads(&mut app, 2);
+    ended(&mut app, PauseState::Running);
+    assert_eq!(key(&mut app, KeyCode::Char(' ')), [Command::Resume, Command::Restart]);
+    assert!(!app.model.ended && app.model.threads.is_empty(), "a fresh run starts from an empty model");
+}
+
+#[test]
+fn r_after_the_end_restarts_running_unless_the_user_paused() {
+    // The app paused for a deadlock, then the program ended: the restart runs.
+    let mut app = self::app();
+    app.update(Msg::Status { now_us: 0, pause: PauseState::Running, speed: 1.0, dropped: 0, ready: Vec::new() });
+    ended(&mut app, PauseState::Paused);
+    assert!(!app.paused_by_user);
+    assert_eq!(key(&mut app, KeyCode::Char('r')), [Command::Resume, Command::Restart]);
+
+    // Paused with space, then stepped to the end: the restart stays paused.
+    let mut app = self::app();
+    app.update(Msg::Status { now_us: 0, pause: PauseState::Running, speed: 1.0, dropped: 0, ready: Vec::new() });
+    assert_eq!(key(&mut app, KeyCode::Char(' ')), [Command::Pause]);
+    ended(&mut app, PauseState::Paused);
+    assert_eq!(key(&mut app, KeyCode::Char('r')), [Command::Restart]);
+
+    // Ended while running: a plain restart, which runs as the session did.
+    let mut app = self::app();
+    app.update(Msg::Status { now_us: 0, pause: PauseState::Running, speed: 1.0, dropped: 0, ready: Vec::new() });
+    ended(&mut app, PauseState::Running);
+    assert_eq!(key(&mut app, KeyCode::Char('r')), [Command::Restart]);
+
+    // Started with --paused (a choice), resumed, ended: running again.
+    let mut app = self::app();
+    assert!(app.paused_by_user, "starting paused is the user's choice");
+    assert_eq!(key(&mut app, KeyCode::Char(' ')), [Command::Resume]);
+    ended(&mut app, PauseState::Running);
+    assert_eq!(key(&mut app, KeyCode::Char('r')), [Command::Restart]);
+}
+
+#[test]
+fn n_steps_next_the_first_ready_thread_after_the_one_stepped_last() {
+    let mut app = app();
+    with_threads(&mut app, 4);
+    let status = |ready: Vec<Tid>| Msg::Status { now_us: 0, pause: PauseState::Paused, speed: 1.0, dropped: 0, ready };
+    app.update(status(vec![2, 3, 4]));
+    assert_eq!(app.next_to_step(), Some(2), "nothing stepped yet: the lowest number");
+    let stepped =
+        |seq, thread| event(seq, 0, 0, EventKind::Control { control: crate::event::Control::Step { thread } });
+    app.update(Msg::Events(vec![stepped(10, 2)]));
+    assert_eq!(app.next_to_step(), Some(3));
+    app.update(Msg::Events(vec![stepped(11, 4)]));
+    assert_eq!(app.next_to_step(), Some(2), "after the last it wraps to the first");
+    // A timeout the gate ran out (an advance) counts as a step of that thread.
+    let advanced = event(12, 0, 0, EventKind::Control { control: crate::event::Control::Advance { thread: 2 } });
+    app.update(Msg::Events(vec![advanced]));
+    assert_eq!(app.next_to_step(), Some(3));
+    app.update(Msg::Status { now_us: 0, pause: PauseState::Running, speed: 1.0, dropped: 0, ready: vec![2, 3] });
+    assert_eq!(app.next_to_step(), None, "running: nothing is stepped");
+    key(&mut app, KeyCode::Char('r'));
+    app.update(status(vec![3, 4]));
+    assert_eq!(app.next_to_step(), Some(3), "a fresh session has stepped nobody");
+}
+
+#[test]
+fn speed_and_step_controls_are_not_counted_as_the_programs_events() {
+    let mut app = app();
+    with_threads(&mut app, 1);
+    let control = |seq, control| event(seq, 0, 0, EventKind::Control { control });
+    let controls: Vec<TraceEvent> = (0..200)
+        .map(|n| control(2 + n, crate::event::Control::Speed { speed: if n % 2 == 0 { 2.0 } else { 1.0 } }))
+        .collect();
+    app.update(Msg::Events(controls));
+    assert_eq!(app.model.events, 1, "one thread created; 200 speed changes are not the program's");
+    assert_eq!(app.model.missed, 0);
+}
+
+#[test]
+fn the_help_scrolls_while_it_is_on_top_and_opens_at_its_top() {
+    let mut app = app();
+    app.update(Msg::Resize(80, 24));
+    key(&mut app, KeyCode::Char('?'));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.help_top, 2);
+    key(&mut app, KeyCode::End);
+    let last = crate::view::help::line_count() - 21;
+    assert_eq!(app.help_top, last, "no further than the last line at the bottom");
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.help_top, last - 1, "one press up moves at once");
+    key(&mut app, KeyCode::Char('?'));
+    key(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.help_top, 0);
+    assert_eq!(app.selected, 0, "the table did not scroll underneath");
 }
 
 #[test]
@@ -166,4 +288,101 @@ fn panning_the_timeline_scrolls_the_log_to_the_same_moment() {
     key(&mut app, KeyCode::Right);
     assert_eq!(app.timeline_end_us, None, "back at the present, following again");
     assert_eq!(app.log_back, 0);
+}
+
+const MOMENT_LESSON: &str = "# Condition
+
+## Ask the class
+<!-- moment: notify -->
+Can `c1` print its line now?
+
+> **Answer:** No: `p` still holds the lock.
+";
+
+/// A running app watching a lesson with a moment at the first notify that wakes a waiter.
+fn moment_app() -> App {
+    let showing = Showing { title: "test", source: None, lesson: Some(MOMENT_LESSON) };
+    let mut app = App::new(showing, Theme::new(ThemeName::Dark, false), PauseState::Running, 1.0);
+    app.update(Msg::Status { now_us: 0, pause: PauseState::Running, speed: 1.0, dropped: 0, ready: Vec::new() });
+    app
+}
+
+fn notify(seq: u64, woken: Vec<Tid>) -> Msg {
+    Msg::Events(vec![event(seq, seq * 1_000, 1, EventKind::Notified { prim: 1, n: u64::MAX, woken })])
+}
+
+fn screen(app: &App, width: u16, height: u16) -> String {
+    let area = ratatui::layout::Rect::new(0, 0, width, height);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    ratatui::widgets::Widget::render(app, area, &mut buf);
+    (0..height).map(|y| (0..width).map(|x| buf[(x, y)].symbol()).collect::<String>()).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn a_moment_pauses_a_live_run_once_and_asks_its_question_with_the_answer_hidden() {
+    let mut app = moment_app();
+    assert_eq!(app.update(notify(1, vec![])), [], "a notify that wakes nobody is not the moment");
+    assert_eq!(app.update(notify(2, vec![2])), [Command::Pause]);
+    assert!(app.shows(Overlay::Moment) && app.answers == Answers::Hidden);
+    let shown = screen(&app, 80, 24);
+    assert!(shown.contains("Can c1 print its line now?"), "{shown}");
+    assert!(shown.contains("▸ answer hidden: press a to reveal") && !shown.contains("holds the lock"), "{shown}");
+    key(&mut app, KeyCode::Char('a'));
+    let shown = screen(&app, 80, 24);
+    assert!(shown.contains("┃ Answer: No: p still holds the lock.") && !shown.contains("answer hidden"), "{shown}");
+    // Paused now; space resumes and puts the question away.
+    app.update(Msg::Status { now_us: 0, pause: PauseState::Paused, speed: 1.0, dropped: 0, ready: Vec::new() });
+    assert_eq!(key(&mut app, KeyCode::Char(' ')), [Command::Resume]);
+    assert!(!app.shows(Overlay::Moment));
+    app.update(Msg::Status { now_us: 0, pause: PauseState::Running, speed: 1.0, dropped: 0, ready: Vec::new() });
+    assert_eq!(app.update(notify(3, vec![3])), [], "once per run");
+    assert!(!app.shows(Overlay::Moment));
+    // A restart is a new run: the moment is armed again, its answer hidden again.
+    assert_eq!(key(&mut app, KeyCode::Char('r')), [Command::Restart]);
+    assert_eq!(app.update(notify(0, vec![2])), [Command::Pause]);
+    assert!(app.shows(Overlay::Moment) && app.answers == Answers::Hidden);
+}
+
+#[test]
+fn a_replay_does_not_stop_at_the_moment() {
+    let mut app = moment_app();
+    app.replay = true;
+    assert_eq!(app.update(notify(1, vec![2])), []);
+    assert!(!app.shows(Overlay::Moment));
+}
+
+#[test]
+fn the_reveal_key_needs_a_question_on_screen() {
+    let mut app = moment_app();
+    key(&mut app, KeyCode::Char('a'));
+    assert!(app.answers == Answers::Hidden);
+    assert_eq!(app.message.as_deref(), Some("no question on screen: l shows the lesson notes"));
+    key(&mut app, KeyCode::Char('l'));
+    assert!(screen(&app, 80, 24).contains("▸ answer hidden: press a to reveal"));
+    key(&mut app, KeyCode::Char('a'));
+    assert!(app.answers == Answers::Shown && screen(&app, 80, 24).contains("┃ Answer: No: p still holds the lock."));
+    key(&mut app, KeyCode::Char('l'));
+    key(&mut app, KeyCode::Char('l'));
+    assert!(app.answers == Answers::Hidden, "notes open with their answers hidden");
+}
+
+#[test]
+fn notes_scroll_until_their_last_line_is_at_the_bottom_and_no_further() {
+    let paragraphs: Vec<String> = (1..=60).map(|n| format!("Paragraph number {n}.")).collect();
+    let long: &'static str = Box::leak(paragraphs.join("\n\n").into_boxed_str());
+    let showing = Showing { title: "test", source: None, lesson: Some(long) };
+    let mut app = App::new(showing, Theme::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
+    app.size = (80, 24);
+    key(&mut app, KeyCode::Char('l'));
+    key(&mut app, KeyCode::End);
+    // 119 lines (60 paragraphs and the blank lines between) in a popup of 21 rows less its
+    // border: the last 19 show.
+    assert_eq!(app.notes_top, 119 - 19);
+    let shown = screen(&app, 80, 24);
+    assert!(shown.contains("Paragraph number 60.") && shown.contains("Paragraph number 51."), "{shown}");
+    assert!(!shown.contains("Paragraph number 50."), "{shown}");
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.notes_top, 99, "up moves one line at once");
+    key(&mut app, KeyCode::Up);
+    assert!(screen(&app, 80, 24).contains("Paragraph number 50."), "two lines up: a blank and the paragraph");
 }

@@ -1,6 +1,6 @@
-//! Blame, computed from the model's state: who waits for whom (the wait-for relation), whether
-//! threads are deadlocked, and which stores to a `Shared` value lost another thread's update.
-//! Pure: no clock, no I/O; the model calls it as it folds events.
+//! Blame, computed from the model's state: who waits for whom (the wait-for relation) and
+//! whether threads are deadlocked. Pure: no clock, no I/O; the model calls it as it folds
+//! events.
 //!
 //! A deadlock is a set of threads none of which can ever go on. The analysis starts from the
 //! threads that can go on by themselves (running, sleeping, in a wait with a timeout, or in a
@@ -15,13 +15,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
+use super::Model;
 use super::prims::{PrimState, PrimView};
 use super::threads::{ThreadState, ThreadView, WaitTarget};
-use super::{LogLevel, Model};
 use crate::event::{EventKind, Pid, Tid, TraceEvent, WaitMode};
-
-/// How many lost updates the model keeps (older ones are only counted).
-pub const LOST_UPDATES_KEPT: usize = 100;
 
 /// How far the quick check follows a chain of lock holders before it leaves the question to
 /// the full analysis.
@@ -196,28 +193,6 @@ pub fn describe_wait(edge: &WaitEdge, model: &Model) -> String {
     }
 }
 
-/// A stored value that overwrote another thread's update it never saw: thread A loaded, then
-/// thread B stored, then A stored a value computed from its stale load, and B's update is gone.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LostUpdate {
-    /// Sequence number of the overwriting store.
-    pub seq: u64,
-    /// Demo time of the overwriting store, in microseconds.
-    pub time_us: u64,
-    /// The `Shared` value.
-    pub prim: Pid,
-    /// The thread whose store overwrote the update (A).
-    pub thread: Tid,
-    /// The stale value A had loaded before B's store.
-    pub read: String,
-    /// What A stored.
-    pub value: String,
-    /// The thread whose update was lost (B): the last one to store before A.
-    pub lost_thread: Tid,
-    /// The value B had stored, now overwritten.
-    pub lost_value: String,
-}
-
 /// What the analysis remembers between events beyond the model's own state. Ordered
 /// collections keep two models folded from the same events alike, down to their `Debug` text.
 #[derive(Debug, Clone, Default)]
@@ -227,8 +202,6 @@ pub(crate) struct Tracker {
     woken: BTreeSet<Tid>,
     /// For each thread that began waiting on a queue, what it can be waiting for.
     queue_waits: BTreeMap<Tid, QueueWait>,
-    /// Loads and stores of `Shared` values, by primitive.
-    shared: BTreeMap<Pid, SharedTrack>,
 }
 
 /// A queue wait does not say whether it is a `get`, a `put` or a `join`; the queue's state when
@@ -239,22 +212,6 @@ struct QueueWait {
     may_get: bool,
     /// The queue was full: it may be a `put`.
     may_put: bool,
-}
-
-#[derive(Debug, Clone, Default)]
-struct SharedTrack {
-    /// Stores so far.
-    version: u64,
-    /// Each thread's latest load not yet followed by its own store.
-    loads: Vec<PendingLoad>,
-}
-
-#[derive(Debug, Clone)]
-struct PendingLoad {
-    thread: Tid,
-    /// The store count when it loaded.
-    version: u64,
-    value: String,
 }
 
 impl Tracker {
@@ -287,36 +244,6 @@ impl Tracker {
             }
             _ => {}
         }
-    }
-
-    /// Thread `thread` loaded `value` from the `Shared` value `prim`.
-    pub(crate) fn loaded(&mut self, prim: Pid, thread: Tid, value: &str) {
-        let track = self.shared.entry(prim).or_default();
-        let version = track.version;
-        match track.loads.iter_mut().find(|load| load.thread == thread) {
-            Some(load) => {
-                load.version = version;
-                load.value.clear();
-                load.value.push_str(value);
-            }
-            None => track.loads.push(PendingLoad { thread, version, value: value.to_owned() }),
-        }
-    }
-
-    /// Thread `thread` stores to `prim`: the value it had loaded, if another thread stored in
-    /// between (its store is based on a stale load). Its latest load counts: a store is based
-    /// on the value read just before it.
-    pub(crate) fn stored(&mut self, prim: Pid, thread: Tid) -> Option<String> {
-        let track = self.shared.entry(prim).or_default();
-        let stale = track
-            .loads
-            .iter()
-            .position(|load| load.thread == thread)
-            .map(|index| track.loads.swap_remove(index))
-            .filter(|load| load.version != track.version)
-            .map(|load| load.value);
-        track.version += 1;
-        stale
     }
 
     fn is_woken(&self, tid: Tid) -> bool {
@@ -655,51 +582,6 @@ impl Model {
             (Some(found), _) => Some(Deadlock { seq: event.seq, time_us: event.time_us, ..found }),
             (None, _) => None,
         };
-    }
-
-    /// Notes a load of a `Shared` value.
-    pub(super) fn note_load(&mut self, event: &TraceEvent, prim: Pid, value: &str) {
-        self.analysis.loaded(prim, event.thread, value);
-    }
-
-    /// Checks a store to a `Shared` value for a lost update; called before the store is folded,
-    /// while the model still shows the value it overwrites.
-    pub(super) fn note_store(&mut self, event: &TraceEvent, prim: Pid, value: &str) {
-        let Some(read) = self.analysis.stored(prim, event.thread) else { return };
-        let Some(PrimState::Shared { value: current, writer: Some(writer) }) =
-            self.prims.get(&prim).map(|view| &view.state)
-        else {
-            return;
-        };
-        if *writer == event.thread {
-            return;
-        }
-        let lost = LostUpdate {
-            seq: event.seq,
-            time_us: event.time_us,
-            prim,
-            thread: event.thread,
-            read,
-            value: value.to_owned(),
-            lost_thread: *writer,
-            lost_value: current.clone(),
-        };
-        let message = format!(
-            "lost update on {}: {} read {}, {} then stored {}, and {} overwrote it with {}",
-            self.prim_name(prim),
-            self.thread_name(lost.thread),
-            lost.read,
-            self.thread_name(lost.lost_thread),
-            lost.lost_value,
-            self.thread_name(lost.thread),
-            lost.value,
-        );
-        self.push_log(event, LogLevel::Warn, message);
-        if self.lost_updates.len() == LOST_UPDATES_KEPT {
-            self.lost_updates.pop_front();
-        }
-        self.lost_updates.push_back(lost);
-        self.lost_updates_total += 1;
     }
 }
 

@@ -2,16 +2,20 @@
 //! I/O: feed it events (live, from a recording, or synthetic in tests) and read its state.
 
 mod analysis;
+mod lost;
 mod prims;
 mod threads;
 mod timeline;
+mod words;
 
 use std::collections::{BTreeMap, VecDeque};
 
-pub use self::analysis::{CycleLink, Deadlock, DeadlockKind, LOST_UPDATES_KEPT, LostUpdate, WaitEdge, describe_wait};
-pub use self::prims::{PrimState, PrimView};
+pub use self::analysis::{CycleLink, Deadlock, DeadlockKind, WaitEdge, describe_wait};
+pub use self::lost::{LOST_UPDATES_KEPT, LostUpdate, lost_updates};
+pub use self::prims::{PendingRead, PrimState, PrimView, QUEUE_ITEMS_KEPT};
 pub use self::threads::{ThreadState, ThreadView, WaitTarget};
 pub use self::timeline::{LaneState, Mark, MarkKind, Segment, Timeline};
+pub use self::words::{Happening, at};
 use crate::event::{EventKind, LogLevel, Pid, SourceLoc, Tid, TraceEvent};
 
 /// How many log lines the model keeps (older ones scroll away).
@@ -45,7 +49,8 @@ pub struct Model {
     pub log_discarded: u64,
     /// Demo time of the latest event, in microseconds.
     pub time_us: u64,
-    /// Events folded so far.
+    /// The program's events folded so far; the viewer's own controls (pause, step, speed) are
+    /// not the program's doing and are not counted.
     pub events: u64,
     /// Events known to be missing (gaps in the sequence): a lossy viewer fell behind.
     pub missed: u64,
@@ -58,11 +63,12 @@ pub struct Model {
     /// Threads that can never go on, if any: a cycle of locks or joins, or every live thread
     /// waiting for another. Kept up to date by [`Model::apply`].
     pub deadlock: Option<Deadlock>,
-    /// The most recent lost updates to `Shared` values, oldest first (at most
-    /// [`LOST_UPDATES_KEPT`]); each also has a warning line in the log.
+    /// The most recent stores that overwrote another thread's update, oldest first (at most
+    /// [`LOST_UPDATES_KEPT`]); each also has a warning line in the log. How many updates a
+    /// value is missing is [`Model::lost_updates_on`].
     pub lost_updates: VecDeque<LostUpdate>,
-    /// Lost updates found in all, including those no longer kept.
-    pub lost_updates_total: u64,
+    /// Loads and stores of `Shared` values.
+    shared: lost::Ledger,
     /// What the analysis remembers between events.
     analysis: analysis::Tracker,
     /// Lanes of states and marks of operations over time.
@@ -84,7 +90,9 @@ impl Model {
             self.missed += event.seq - expected;
         }
         self.next_seq = Some(event.seq + 1);
-        self.events += 1;
+        if !matches!(event.kind, EventKind::Control { .. }) {
+            self.events += 1;
+        }
         self.time_us = self.time_us.max(event.time_us);
         let now = self.time_us;
         if let Some(thread) = self.threads.get_mut(&event.thread)
@@ -158,7 +166,7 @@ impl Model {
         // A thread that ends takes nothing with it but a plain Lock or RLock it held, which
         // stays held, as in Python; it leaves every wait queue.
         for prim in self.prims.values_mut() {
-            prim.forget_waiter(tid);
+            prim.forget_thread(tid);
         }
     }
 
@@ -184,6 +192,13 @@ impl Model {
     /// Live threads (started, not ended) and threads created but not started, in number order.
     pub fn visible_threads(&self) -> impl Iterator<Item = &ThreadView> {
         self.threads.values()
+    }
+
+    /// Threads alive as Python's `threading.active_count()` counts them: started and not ended
+    /// (a thread created but not started is not alive yet).
+    #[must_use]
+    pub fn alive(&self) -> usize {
+        self.threads.values().filter(|thread| thread.state.is_live()).count()
     }
 
     /// The name of thread `tid`, or `#tid` if unknown.

@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, VecDeque};
 use super::threads::{ThreadState, WaitTarget};
 use crate::event::{EventKind, Pid, PrimInfo, Tid, WaitMode};
 
-/// Queue items the model remembers for display (the count is always exact).
-pub const QUEUE_ITEMS_SHOWN: usize = 32;
+/// Queue items the model keeps, front first; a queue longer than this has its later items
+/// counted, not kept (the count is always exact).
+pub const QUEUE_ITEMS_KEPT: usize = 10_000;
 
 /// The live state of a primitive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,8 +60,11 @@ pub enum PrimState {
     Queue {
         /// Capacity (0: unbounded).
         maxsize: u64,
-        /// The first items (at most `QUEUE_ITEMS_SHOWN`), formatted.
+        /// The items from the front, formatted: all of them, unless the queue grew past
+        /// [`QUEUE_ITEMS_KEPT`] (or events were dropped) and `untracked` more follow.
         items: VecDeque<String>,
+        /// Items known to be in the queue behind `items` but not kept.
+        untracked: u64,
         /// Exact number of items.
         qsize: u64,
         /// Unfinished tasks.
@@ -91,6 +95,20 @@ pub struct PrimView {
     pub state: PrimState,
     /// Threads waiting for it, in queue order.
     pub waiters: Vec<Tid>,
+    /// `Shared` values: what each thread has read and not yet stored back, in the order read.
+    /// Between a load and its store the race is invisible in the value itself.
+    pub reads: Vec<PendingRead>,
+}
+
+/// A value a thread has read from a `Shared` and not yet stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRead {
+    /// The reader.
+    pub thread: Tid,
+    /// The value it read, formatted.
+    pub value: String,
+    /// Whether another thread has stored since: the reader's store will overwrite that store.
+    pub stale: bool,
 }
 
 fn until(now: u64, timeout_us: Option<u64>) -> Option<u64> {
@@ -111,12 +129,12 @@ impl PrimView {
                 PrimState::Barrier { parties: *parties, arrived: Vec::new(), generation: 0, broken: false }
             }
             PrimInfo::Queue { maxsize } => {
-                PrimState::Queue { maxsize: *maxsize, items: VecDeque::new(), qsize: 0, unfinished: 0 }
+                PrimState::Queue { maxsize: *maxsize, items: VecDeque::new(), untracked: 0, qsize: 0, unfinished: 0 }
             }
             PrimInfo::Local => PrimState::Local { values: BTreeMap::new() },
             PrimInfo::Shared { initial } => PrimState::Shared { value: initial.clone(), writer: None },
         };
-        Self { pid, name, state, waiters: Vec::new() }
+        Self { pid, name, state, waiters: Vec::new(), reads: Vec::new() }
     }
 
     /// The kind's name, as Python calls it.
@@ -160,6 +178,13 @@ impl PrimView {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// Thread `tid` ended: it leaves the wait queues, and a value it read and never stored
+    /// will never be stored.
+    pub(crate) fn forget_thread(&mut self, tid: Tid) {
+        self.forget_waiter(tid);
+        self.reads.retain(|read| read.thread != tid);
     }
 
     pub(crate) fn forget_waiter(&mut self, tid: Tid) {
@@ -259,19 +284,26 @@ impl PrimView {
                 None
             }
             EventKind::Put { item, qsize, .. } => {
-                if let PrimState::Queue { items, qsize: size, unfinished, .. } = &mut self.state {
-                    if items.len() < QUEUE_ITEMS_SHOWN {
+                if let PrimState::Queue { items, untracked, qsize: size, unfinished, .. } = &mut self.state {
+                    // Items go in at the back: behind untracked ones, a new item is untracked too.
+                    if *untracked == 0 && items.len() < QUEUE_ITEMS_KEPT {
                         items.push_back(item.clone());
+                    } else {
+                        *untracked += 1;
                     }
                     *size = *qsize;
                     *unfinished = unfinished.saturating_add(1);
+                    match_size(items, untracked, *qsize);
                 }
                 self.finish_queue_wait(tid)
             }
             EventKind::Got { qsize, .. } => {
-                if let PrimState::Queue { items, qsize: size, .. } = &mut self.state {
-                    items.pop_front();
+                if let PrimState::Queue { items, untracked, qsize: size, .. } = &mut self.state {
+                    if items.pop_front().is_none() {
+                        *untracked = untracked.saturating_sub(1);
+                    }
                     *size = *qsize;
+                    match_size(items, untracked, *qsize);
                 }
                 self.finish_queue_wait(tid)
             }
@@ -302,10 +334,20 @@ impl PrimView {
                 }
                 None
             }
+            EventKind::Load { value, .. } => {
+                // A thread's latest read is the one its next store is based on.
+                self.reads.retain(|read| read.thread != tid);
+                self.reads.push(PendingRead { thread: tid, value: value.clone(), stale: false });
+                None
+            }
             EventKind::Store { value, .. } => {
                 if let PrimState::Shared { value: current, writer } = &mut self.state {
                     current.clone_from(value);
                     *writer = Some(tid);
+                }
+                self.reads.retain(|read| read.thread != tid);
+                for read in &mut self.reads {
+                    read.stale = true;
                 }
                 Some(ThreadState::Running)
             }
@@ -324,4 +366,16 @@ impl PrimView {
         self.forget_waiter(tid);
         waited.then_some(ThreadState::Running)
     }
+}
+
+/// Makes the items kept plus those untracked add up to the queue's exact size: when events were
+/// dropped, items taken unseen go from the front and items put unseen are untracked at the back.
+fn match_size(items: &mut VecDeque<String>, untracked: &mut u64, qsize: u64) {
+    let known = |items: &VecDeque<String>, untracked: u64| u64::try_from(items.len()).unwrap_or(u64::MAX) + untracked;
+    while known(items, *untracked) > qsize {
+        if items.pop_front().is_none() {
+            *untracked = qsize;
+        }
+    }
+    *untracked += qsize - known(items, *untracked);
 }

@@ -2,7 +2,7 @@ use super::*;
 use crate::event::{ExitKind, PrimInfo, WaitMode};
 
 /// Builds a stream of events with consecutive sequence numbers, 1 ms apart.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Script {
     events: Vec<TraceEvent>,
 }
@@ -138,4 +138,113 @@ fn logs_and_misuse_land_in_the_log_and_on_the_row() {
     let messages: Vec<&str> = model.log.iter().map(|line| line.message.as_str()).collect();
     assert_eq!(messages, ["hello", "error: release unlocked lock"]);
     assert_eq!(model.threads[&1].error.as_deref(), Some("release unlocked lock"));
+}
+
+#[test]
+fn alive_counts_started_threads_that_have_not_ended() {
+    let model = Script::default()
+        .thread(1, "MainThread")
+        .thread(2, "c1")
+        .at(1, EventKind::ThreadCreated { tid: 3, name: "c2".into(), daemon: false, foreign: false })
+        .at(1, EventKind::ThreadCreated { tid: 4, name: "p".into(), daemon: false, foreign: false })
+        .thread(5, "done")
+        .at(5, EventKind::ThreadExited { tid: 5, exit: ExitKind::Normal })
+        .fold();
+    assert_eq!(model.threads[&3].state, ThreadState::New);
+    assert_eq!(model.alive(), 2, "MainThread and c1: c2 and p are not started, `done` has ended");
+}
+
+fn queue_script() -> Script {
+    Script::default()
+        .thread(1, "MainThread")
+        .at(1, EventKind::PrimCreated { prim: 1, name: "stream".into(), info: PrimInfo::Queue { maxsize: 0 } })
+}
+
+fn queue_items(model: &Model) -> (Vec<String>, u64, u64) {
+    let PrimState::Queue { items, untracked, qsize, .. } = &model.prims[&1].state else { panic!("a queue") };
+    (items.iter().cloned().collect(), *untracked, *qsize)
+}
+
+#[test]
+fn a_long_queue_keeps_its_real_first_items_as_they_are_taken() {
+    // 70 items in, 40 taken: the front is item 40, not an empty list.
+    let mut script = queue_script();
+    for (n, qsize) in (0..70).zip(1..) {
+        script = script.at(1, EventKind::Put { prim: 1, item: n.to_string(), qsize });
+    }
+    for (n, qsize) in (0..40).zip((30..70).rev()) {
+        script = script.at(1, EventKind::Got { prim: 1, item: n.to_string(), qsize });
+    }
+    let (items, untracked, qsize) = queue_items(&script.fold());
+    assert_eq!(qsize, 30);
+    assert_eq!(untracked, 0);
+    assert_eq!(items.first().map(String::as_str), Some("40"));
+    assert_eq!(items.len(), 30);
+}
+
+#[test]
+fn a_queue_past_what_is_kept_counts_the_rest_and_dropped_events_keep_the_size_exact() {
+    let mut script = queue_script();
+    let kept = u64::try_from(QUEUE_ITEMS_KEPT).expect("a small number");
+    for (n, qsize) in (0..kept + 2).zip(1..) {
+        script = script.at(1, EventKind::Put { prim: 1, item: n.to_string(), qsize });
+    }
+    let (items, untracked, qsize) = queue_items(&script.fold());
+    assert_eq!((items.len(), untracked, qsize), (QUEUE_ITEMS_KEPT, 2, kept + 2));
+
+    // A lossy viewer missed two gets and a put: what is kept still adds up to the queue's size.
+    let model = queue_script()
+        .at(1, EventKind::Put { prim: 1, item: "a".into(), qsize: 1 })
+        .at(1, EventKind::Put { prim: 1, item: "b".into(), qsize: 2 })
+        .at(1, EventKind::Put { prim: 1, item: "c".into(), qsize: 3 })
+        .at(1, EventKind::Got { prim: 1, item: "c".into(), qsize: 0 })
+        .at(1, EventKind::Put { prim: 1, item: "e".into(), qsize: 2 })
+        .fold();
+    let (items, untracked, qsize) = queue_items(&model);
+    assert_eq!(qsize, 2);
+    assert_eq!(items.len() + usize::try_from(untracked).expect("a small number"), 2);
+}
+
+#[test]
+fn a_shared_value_read_and_not_yet_stored_is_pending_and_turns_stale_when_another_thread_stores() {
+    let load = |value: &str| EventKind::Load { prim: 1, value: value.into() };
+    let store = |value: &str| EventKind::Store { prim: 1, value: value.into() };
+    let script = Script::default()
+        .thread(1, "MainThread")
+        .thread(2, "Thread-1")
+        .thread(3, "Thread-2")
+        .at(
+            1,
+            EventKind::PrimCreated { prim: 1, name: "counter".into(), info: PrimInfo::Shared { initial: "0".into() } },
+        )
+        .at(2, load("0"))
+        .at(3, load("0"));
+    let model = script.fold();
+    let reads: Vec<(Tid, &str, bool)> =
+        model.prims[&1].reads.iter().map(|read| (read.thread, read.value.as_str(), read.stale)).collect();
+    assert_eq!(reads, [(2, "0", false), (3, "0", false)], "both read 0; the value still says 0");
+
+    let model = script.clone().at(3, store("1")).fold();
+    let reads: Vec<(Tid, &str, bool)> =
+        model.prims[&1].reads.iter().map(|read| (read.thread, read.value.as_str(), read.stale)).collect();
+    assert_eq!(reads, [(2, "0", true)], "Thread-2 stored; Thread-1's 0 is stale now");
+
+    let model = script.clone().at(3, store("1")).at(2, store("1")).fold();
+    assert!(model.prims[&1].reads.is_empty(), "each stored what it read");
+    let model = script.at(2, EventKind::ThreadExited { tid: 2, exit: ExitKind::Normal }).fold();
+    assert_eq!(model.prims[&1].reads.len(), 1, "a thread that ended will never store its read");
+}
+
+#[test]
+fn the_viewers_controls_are_not_counted_as_events() {
+    use crate::event::Control;
+    let model = Script::default()
+        .thread(1, "MainThread")
+        .at(0, EventKind::Control { control: Control::Speed { speed: 2.0 } })
+        .at(0, EventKind::Control { control: Control::Pause })
+        .at(0, EventKind::Control { control: Control::Step { thread: 1 } })
+        .at(1, EventKind::SleepEnd)
+        .fold();
+    assert_eq!(model.events, 3, "created, started, and a sleep's end");
+    assert_eq!(model.missed, 0, "the controls' sequence numbers are no gap");
 }

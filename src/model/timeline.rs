@@ -16,6 +16,9 @@ const MARKS: usize = 100_000;
 pub enum LaneState {
     /// Created, not started.
     New,
+    /// Running, but held at the pause gate while paused, until it is stepped. The model never
+    /// records it (the session reports who is held); the view draws it for the present.
+    Ready,
     /// Running.
     Running,
     /// Sleeping.
@@ -53,6 +56,7 @@ impl LaneState {
     pub fn letter(self) -> char {
         match self {
             Self::New => ' ',
+            Self::Ready => '▷',
             Self::Running => 'R',
             Self::Sleeping => 'S',
             Self::Blocked => 'B',
@@ -73,25 +77,28 @@ pub struct Segment {
     pub state: LaneState,
 }
 
-/// An operation drawn on a lane.
+/// An operation drawn on a lane, weakest first: where several share a column of the timeline
+/// the strongest is drawn, so that what a lesson is about survives a busy moment. Signals and
+/// hand-offs (notify, set, clear, put, get) come before locking (acquire, release), and log
+/// lines, which the log panel shows in full, come last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MarkKind {
+    /// A log line.
+    Log,
     /// A lock or permit released.
     Release,
     /// A lock or permit acquired.
     Acquire,
-    /// An item put into a queue.
-    Put,
     /// An item taken from a queue.
     Get,
-    /// An event set.
-    Set,
+    /// An item put into a queue.
+    Put,
     /// An event cleared.
     Clear,
+    /// An event set.
+    Set,
     /// A condition notified.
     Notify,
-    /// A log line.
-    Log,
 }
 
 impl MarkKind {

@@ -1,4 +1,8 @@
-//! The session's demo clock: real time scaled by the speed, frozen while paused.
+//! The session's demo clock: real time scaled by the speed, frozen while paused or held.
+//!
+//! A hold freezes demo time for a stretch of real time and then lets it run again by itself:
+//! the clock's base real time is set that far in the future, and demo time counts only real
+//! time past it. So a held moment needs nobody to end it, and no demo-time behaviour changes.
 //!
 //! Readers (every event timestamp, every timed wait) take no lock: the parameters live in
 //! atomics guarded by a sequence counter, and only the rare writers (pause, resume, speed,
@@ -62,7 +66,7 @@ pub(crate) struct Clock {
     writer: Mutex<()>,
 }
 
-fn nanos(duration: Duration) -> u64 {
+pub(crate) fn nanos(duration: Duration) -> u64 {
     u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
@@ -108,7 +112,8 @@ impl Clock {
         let real = self.real_ns();
         let mut params = self.params();
         params.base_demo_ns = params.demo_at(real);
-        params.base_real_ns = real;
+        // A hold still running stays in force: its base real time is in the future.
+        params.base_real_ns = params.base_real_ns.max(real);
         change(&mut params);
         let version = self.version.load(Ordering::Relaxed);
         self.version.store(version + 1, Ordering::Relaxed);
@@ -152,6 +157,13 @@ impl Clock {
         speed
     }
 
+    /// Freezes demo time for `real` of real time from now (at most: a hold already running
+    /// longer is kept), after which it runs on from where it stood.
+    pub(crate) fn hold_for(&self, real: Duration) {
+        let until = self.real_ns().saturating_add(nanos(real));
+        self.write(|params| params.base_real_ns = params.base_real_ns.max(until));
+    }
+
     /// Moves a paused clock forward to `demo_ns` (never backward).
     pub(crate) fn advance_to(&self, demo_ns: u64) {
         self.write(|params| params.base_demo_ns = params.base_demo_ns.max(demo_ns));
@@ -165,15 +177,17 @@ impl Clock {
     )]
     pub(crate) fn real_wait(&self, deadline_ns: u64) -> RealWait {
         let params = self.params();
-        let now = if params.paused { params.base_demo_ns } else { params.demo_at(self.real_ns()) };
+        let real = self.real_ns();
+        let now = if params.paused { params.base_demo_ns } else { params.demo_at(real) };
         if now >= deadline_ns {
             RealWait::Expired
         } else if params.paused {
             RealWait::Indefinitely
         } else {
             let demo_left = (deadline_ns - now) as f64;
+            let held = params.base_real_ns.saturating_sub(real);
             // Round up so a wake-up never comes a hair early and loops.
-            RealWait::For(Duration::from_nanos((demo_left / params.speed).ceil() as u64 + 1))
+            RealWait::For(Duration::from_nanos(held + (demo_left / params.speed).ceil() as u64 + 1))
         }
     }
 }
@@ -214,6 +228,28 @@ mod tests {
             panic!("a running clock with a future deadline waits a finite time");
         };
         assert!(wait <= Duration::from_millis(101), "{wait:?}");
+    }
+
+    #[test]
+    fn a_hold_freezes_demo_time_then_lets_it_run_on() {
+        let clock = Clock::new(1.0, false);
+        clock.hold_for(Duration::from_hours(1));
+        let held_at = clock.now_ns();
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(clock.now_ns(), held_at, "held");
+        let RealWait::For(wait) = clock.real_wait(held_at + 1_000) else {
+            panic!("a held clock with a future deadline waits a finite time");
+        };
+        assert!(wait >= Duration::from_secs(3599), "the wait counts the hold: {wait:?}");
+        // A speed change keeps the hold.
+        clock.set_speed(2.0);
+        assert_eq!(clock.now_ns(), held_at);
+
+        let clock = Clock::new(1.0, false);
+        clock.hold_for(Duration::from_millis(1));
+        let held_at = clock.now_ns();
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(clock.now_ns() > held_at, "a hold ends by itself");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::{Receiver, Sender};
 use crossbeam_utils::CachePadded;
 use parking_lot::{Condvar, Mutex};
 
@@ -43,20 +43,22 @@ const COLD_TICK: Duration = Duration::from_millis(500);
 #[derive(Debug)]
 struct Subscriber {
     tx: Sender<TraceEvent>,
+    /// Events a lossy subscriber may fall behind by; None: lossless.
+    capacity: Option<usize>,
     dropped: Arc<AtomicU64>,
 }
 
 impl Subscriber {
-    /// Sends or, when the buffer is full, drops and counts; false once the receiver is gone.
+    /// Sends or, when a lossy subscriber is `capacity` events behind, drops and counts; false
+    /// once the receiver is gone. The channel itself is unbounded, so that lifecycle events
+    /// (threads and primitives appearing, renamed and ending, shutdown) always get through
+    /// without ever making the collector wait: a viewer that missed one would show a ghost.
     fn offer(&self, event: TraceEvent) -> bool {
-        match self.tx.try_send(event) {
-            Ok(()) => true,
-            Err(TrySendError::Full(_)) => {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-                true
-            }
-            Err(TrySendError::Disconnected(_)) => false,
+        if self.capacity.is_some_and(|capacity| self.tx.len() >= capacity) && !event.kind.is_lifecycle() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return true;
         }
+        self.tx.send(event).is_ok()
     }
 }
 
@@ -313,10 +315,13 @@ impl Emitter {
         self.fanout.lock().accept(batch)
     }
 
-    /// Delivers every event emitted before the call (waiting briefly for events in flight).
+    /// Delivers every event emitted before the call (waiting for events in flight: a thread
+    /// that took its sequence number may not have pushed its record yet). The deadline only
+    /// guards against a thread stopped for good between the two; on a loaded machine a
+    /// preempted writer can take far longer than a second, and giving up early loses events.
     pub(crate) fn flush(&self) {
         let target = self.next_seq.load(Ordering::SeqCst);
-        let deadline = Instant::now() + Duration::from_secs(1);
+        let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             self.drain(&mut Vec::new());
             if self.fanout.lock().next >= target || Instant::now() >= deadline {
@@ -340,10 +345,8 @@ impl Emitter {
     /// Adds a subscriber; `capacity` None means unbounded and lossless.
     pub(crate) fn subscribe(session: &Arc<SessionInner>, capacity: Option<usize>, flags: &AtomicU8) -> Subscription {
         let emitter = &session.emitter;
-        let (tx, rx) = match capacity {
-            Some(capacity) => crossbeam_channel::bounded(capacity.max(1)),
-            None => crossbeam_channel::unbounded(),
-        };
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let capacity = capacity.map(|capacity| capacity.max(1));
         let dropped = Arc::new(AtomicU64::new(0));
         {
             let mut fanout = emitter.fanout.lock();
@@ -352,7 +355,7 @@ impl Emitter {
                 fanout.next = emitter.next_seq.load(Ordering::SeqCst);
                 fanout.pending.clear();
             }
-            fanout.subscribers.push(Subscriber { tx, dropped: dropped.clone() });
+            fanout.subscribers.push(Subscriber { tx, capacity, dropped: dropped.clone() });
             flags.fetch_or(LISTENING, Ordering::SeqCst);
         }
         let mut collector = emitter.collector.lock();
@@ -453,7 +456,10 @@ mod tests {
     #[test]
     fn the_fanout_restores_sequence_order_with_monotone_time() {
         let (tx, rx) = crossbeam_channel::unbounded();
-        let mut fanout = Fanout { subscribers: vec![Subscriber { tx, dropped: Arc::default() }], ..Fanout::default() };
+        let mut fanout = Fanout {
+            subscribers: vec![Subscriber { tx, capacity: None, dropped: Arc::default() }],
+            ..Fanout::default()
+        };
         assert_eq!(fanout.accept(&mut vec![event(2, 9), event(1, 5)]), 0, "0 is still in flight");
         assert_eq!(fanout.accept(&mut vec![event(0, 7)]), 3);
         assert_eq!(fanout.accept(&mut vec![event(3, 1)]), 1);
@@ -463,13 +469,13 @@ mod tests {
 
     #[test]
     fn a_full_lossy_subscriber_drops_and_counts_while_others_get_everything() {
-        let (lossy_tx, lossy_rx) = crossbeam_channel::bounded(2);
+        let (lossy_tx, lossy_rx) = crossbeam_channel::unbounded();
         let (all_tx, all_rx) = crossbeam_channel::unbounded();
         let dropped = Arc::new(AtomicU64::new(0));
         let mut fanout = Fanout {
             subscribers: vec![
-                Subscriber { tx: lossy_tx, dropped: dropped.clone() },
-                Subscriber { tx: all_tx, dropped: Arc::default() },
+                Subscriber { tx: lossy_tx, capacity: Some(2), dropped: dropped.clone() },
+                Subscriber { tx: all_tx, capacity: None, dropped: Arc::default() },
             ],
             ..Fanout::default()
         };

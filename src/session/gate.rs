@@ -3,9 +3,13 @@
 //! `Running` lets everyone through. `Paused` holds each thread at its next instrumented call
 //! (it joins the ready set). A step grants one ready thread a single pass and the gate becomes
 //! `Stepping(tid)` until that thread comes back to the gate, blocks, or ends.
+//!
+//! A running gate can also *hold* for a moment of real time (a wake-up the class should see):
+//! threads that reach it wait until the moment is over, without the gate leaving `Running`.
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
@@ -66,6 +70,21 @@ struct GateState {
     /// The thread allowed through once.
     grant: Option<Tid>,
     last_stepped: Tid,
+    /// While running, threads that reach the gate wait until this instant.
+    hold_until: Option<Instant>,
+}
+
+impl GateState {
+    /// Whether a hold is in force now; forgets one that is over.
+    fn holding(&mut self) -> bool {
+        self.hold_until = self.hold_until.filter(|&until| Instant::now() < until);
+        self.hold_until.is_some()
+    }
+
+    /// Whether threads must come to the gate at all: paused, stepping or holding.
+    fn closed(&mut self) -> bool {
+        self.mode != PauseState::Running || self.holding()
+    }
 }
 
 /// The gate. The session wraps it with the clock and the flags; this type is only the state
@@ -83,7 +102,13 @@ impl Gate {
     pub(crate) fn new(paused: bool) -> Self {
         let mode = if paused { PauseState::Paused } else { PauseState::Running };
         Self {
-            state: Mutex::new(GateState { mode, ready: BTreeSet::new(), grant: None, last_stepped: 0 }),
+            state: Mutex::new(GateState {
+                mode,
+                ready: BTreeSet::new(),
+                grant: None,
+                last_stepped: 0,
+                hold_until: None,
+            }),
             held: Condvar::new(),
             settled: Condvar::new(),
         }
@@ -102,9 +127,19 @@ impl Gate {
             self.settled.notify_all();
         }
         loop {
-            if killed() || state.mode == PauseState::Running {
+            if killed() {
                 state.ready.remove(&tid);
                 return;
+            }
+            if state.mode == PauseState::Running {
+                state.ready.remove(&tid);
+                match state.hold_until.filter(|&until| Instant::now() < until) {
+                    Some(until) => {
+                        self.held.wait_until(&mut state, until);
+                        continue;
+                    }
+                    None => return,
+                }
             }
             if state.grant == Some(tid) {
                 state.grant = None;
@@ -135,6 +170,29 @@ impl Gate {
     pub(crate) fn may_expire(&self, tid: Tid) -> bool {
         let mode = self.state.lock().mode;
         mode == PauseState::Running || mode == PauseState::Stepping(tid)
+    }
+
+    /// Holds a running gate for `length` of real time: threads that reach it wait until then.
+    /// Returns false, and holds nothing, when the gate is paused or already holding.
+    pub(crate) fn hold(&self, length: Duration) -> bool {
+        let mut state = self.state.lock();
+        if state.closed() {
+            return false;
+        }
+        state.hold_until = Instant::now().checked_add(length);
+        state.hold_until.is_some()
+    }
+
+    /// Sets or clears `bit` in `flags` to say whether threads must come to the gate (paused,
+    /// stepping or holding), under the gate's lock, so that the flag never disagrees with the
+    /// state when two controls race.
+    pub(crate) fn publish(&self, flags: &AtomicU8, bit: u8) {
+        let mut state = self.state.lock();
+        if state.closed() {
+            flags.fetch_or(bit, Ordering::SeqCst);
+        } else {
+            flags.fetch_and(!bit, Ordering::SeqCst);
+        }
     }
 
     /// Switches between running and paused; returns false when nothing changed.
@@ -258,6 +316,38 @@ mod tests {
         gate.note_stopped(4);
         assert_eq!(gate.mode(), PauseState::Paused);
         assert_eq!(gate.step(None, None), Err(StepRefused::NothingToStep));
+    }
+
+    #[test]
+    fn a_hold_keeps_threads_at_the_gate_until_it_is_over() {
+        let gate = std::sync::Arc::new(Gate::new(false));
+        let flags = AtomicU8::new(0);
+        assert!(gate.hold(Duration::from_hours(1)));
+        assert!(!gate.hold(Duration::from_secs(1)), "one hold at a time");
+        gate.publish(&flags, 1);
+        assert_eq!(flags.load(Ordering::SeqCst), 1, "threads must come to a holding gate");
+        let (passed, done) = std::sync::mpsc::channel();
+        let held = gate.clone();
+        let thread = std::thread::spawn(move || {
+            held.pass(5, || false);
+            let _ = passed.send(());
+        });
+        assert!(done.recv_timeout(Duration::from_millis(50)).is_err(), "held while the hold lasts");
+        assert_eq!(gate.mode(), PauseState::Running, "a hold is not a pause");
+        assert!(gate.ready().is_empty(), "held threads are not ready to step");
+        // Shorten the hold: the thread goes on once it is over.
+        gate.state.lock().hold_until = Instant::now().checked_add(Duration::from_millis(1));
+        gate.wake_all();
+        assert!(done.recv_timeout(Duration::from_secs(30)).is_ok(), "let through once it is over");
+        thread.join().expect("the held thread ends");
+        gate.publish(&flags, 1);
+        assert_eq!(flags.load(Ordering::SeqCst), 0, "no reason left to come to the gate");
+    }
+
+    #[test]
+    fn a_paused_gate_does_not_hold() {
+        let gate = Gate::new(true);
+        assert!(!gate.hold(Duration::from_secs(1)));
     }
 
     #[test]

@@ -12,14 +12,14 @@ pub(crate) mod wait;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::panic::{AssertUnwindSafe, Location};
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 use parking_lot::Mutex;
 
-use self::clock::Clock;
+use self::clock::{Clock, nanos};
 pub use self::clock::{SPEED_RANGE, clamp_speed};
 use self::emit::Emitter;
 pub use self::emit::Subscription;
@@ -37,6 +37,11 @@ pub(crate) const GATED: u8 = 2;
 pub(crate) const SHUTDOWN: u8 = 4;
 /// Set: the event collector is idle and sleeps long; the next event wakes it.
 pub(crate) const COLD: u8 = 8;
+/// Set: an event to pause at is armed ([`Session::pause_at`]); emitting threads test for it.
+pub(crate) const PAUSE_AT: u8 = 16;
+
+/// The test for the event to pause at: the caller's file and line, if any, and the event.
+type PauseAt = Box<dyn Fn(Option<(&str, u32)>, &EventKind) -> bool + Send + Sync>;
 
 #[derive(Debug, Default)]
 struct PrimCounters {
@@ -58,9 +63,15 @@ pub(crate) struct SessionInner {
     pub(crate) timers: Mutex<BTreeSet<(u64, Tid)>>,
     prims: Mutex<PrimCounters>,
     main: Mutex<Option<Arc<ThreadRecord>>>,
+    /// The event to pause at, until it happens.
+    pause_at: Mutex<Option<PauseAt>>,
     is_default: bool,
     main_bound: AtomicBool,
     ran: AtomicBool,
+    /// How long a wake-up is held on screen, in demo time; None: never.
+    linger: Option<Duration>,
+    /// Demo-time length of the holds so far (nanoseconds), against the lingering budget.
+    lingered_ns: AtomicU64,
 }
 
 impl fmt::Debug for SessionInner {
@@ -77,11 +88,11 @@ impl fmt::Debug for SessionInner {
 /// The default session, used by code that runs outside [`Session::run`].
 pub(crate) fn default_session() -> &'static Arc<SessionInner> {
     static DEFAULT: OnceLock<Arc<SessionInner>> = OnceLock::new();
-    DEFAULT.get_or_init(|| SessionInner::new(0, 1.0, false, true))
+    DEFAULT.get_or_init(|| SessionInner::new(0, 1.0, false, None, true))
 }
 
 impl SessionInner {
-    fn new(seed: u64, initial_speed: f64, paused: bool, is_default: bool) -> Arc<Self> {
+    fn new(seed: u64, initial_speed: f64, paused: bool, linger: Option<Duration>, is_default: bool) -> Arc<Self> {
         let registry = Registry::default();
         let (main_tid, main_name) = registry.allocate(Some("MainThread".to_owned()), DefaultName::Thread);
         let inner = Arc::new(Self {
@@ -94,9 +105,12 @@ impl SessionInner {
             timers: Mutex::new(BTreeSet::new()),
             prims: Mutex::new(PrimCounters::default()),
             main: Mutex::new(None),
+            pause_at: Mutex::new(None),
             is_default,
             main_bound: AtomicBool::new(false),
             ran: AtomicBool::new(false),
+            linger,
+            lingered_ns: AtomicU64::new(0),
         });
         let main = Arc::new(ThreadRecord::new(inner.clone(), main_tid, main_name, false, false, Life::Started));
         if is_default {
@@ -121,8 +135,27 @@ impl SessionInner {
     /// Sends an event from the current thread (if anybody listens).
     pub(crate) fn emit(self: &Arc<Self>, loc: Option<&'static Location<'static>>, kind: EventKind) {
         if self.listening() {
+            let due = self.pause_due(loc.map(|loc| (loc.file(), loc.line())), &kind);
             Emitter::emit_fast(self, loc, PackedKind::pack(kind));
+            if due {
+                self.pause();
+            }
         }
+    }
+
+    /// Whether `kind`, about to be emitted by the calling thread, is the event to pause at;
+    /// if so the test is used up. Costs a flag test while none is armed.
+    fn pause_due(&self, at: Option<(&str, u32)>, kind: &EventKind) -> bool {
+        if self.flags() & PAUSE_AT == 0 {
+            return false;
+        }
+        let mut pause_at = self.pause_at.lock();
+        if !pause_at.as_ref().is_some_and(|when| when(at, kind)) {
+            return false;
+        }
+        *pause_at = None;
+        self.set_flag(PAUSE_AT, false);
+        true
     }
 
     /// Reports an acquire that succeeded without waiting: requested then acquired, as one
@@ -136,6 +169,17 @@ impl SessionInner {
     ) {
         if !self.listening() {
             return;
+        }
+        if self.flags() & PAUSE_AT != 0 {
+            let at = Some((loc.file(), loc.line()));
+            let due = self.pause_due(at, &EventKind::Requested { prim, mode })
+                || self.pause_due(at, &EventKind::Acquired { prim, count });
+            if due {
+                self.emit(Some(loc), EventKind::Requested { prim, mode });
+                self.emit(Some(loc), EventKind::Acquired { prim, count });
+                self.pause();
+                return;
+            }
         }
         if let Some(pair) = PackedKind::acquired_at_once(prim, mode, count) {
             Emitter::emit_fast(self, Some(loc), pair);
@@ -157,7 +201,11 @@ impl SessionInner {
     /// Sends an event on behalf of `thread`.
     pub(crate) fn emit_as(&self, thread: Tid, loc: Option<SourceLoc>, kind: EventKind) {
         if self.listening() {
+            let due = self.pause_due(loc.as_ref().map(|loc| (loc.file.as_ref(), loc.line)), &kind);
             self.emitter.emit_direct(self, thread, loc, kind);
+            if due {
+                self.pause();
+            }
         }
     }
 
@@ -178,8 +226,32 @@ impl SessionInner {
                 if thread.is_killed() {
                     context::die();
                 }
+                // A hold that is over leaves the flag set: the first thread through clears it.
+                session.gate.publish(&session.flags, GATED);
             }
         });
+    }
+
+    /// A blocked thread was woken by another thread's action (a notify, a release, a set, a
+    /// put, a barrier passing, a thread ending): when the session lingers, hold the moment so
+    /// the class can see it. For the hold's length of real time (scaled by the speed) demo time
+    /// stands still and threads wait at their next operation, while the woken threads move on
+    /// to where the wake-up takes them (blocked on the lock their waker still holds, say).
+    ///
+    /// Budget: holds add at most the demo time that has passed (plus one hold), so a busy
+    /// program runs at most about twice as long and a quiet one shows every wake-up.
+    pub(crate) fn woken(&self) {
+        let Some(linger) = self.linger else { return };
+        let linger_ns = nanos(linger);
+        if self.lingered_ns.load(Ordering::Relaxed) > self.clock.now_ns() {
+            return;
+        }
+        let real = linger.div_f64(self.clock.speed());
+        if self.gate.hold(real) {
+            self.lingered_ns.fetch_add(linger_ns, Ordering::Relaxed);
+            self.gate.publish(&self.flags, GATED);
+            self.clock.hold_for(real);
+        }
     }
 
     /// Registers a primitive: its number and display name (`Lock-1` style when unnamed).
@@ -279,11 +351,13 @@ impl SessionInner {
     }
 
     fn pause(&self) {
+        // Raised before the gate closes, so no thread slips past a pause it should see.
         self.set_flag(GATED, true);
         if self.gate.set_paused(true) {
             self.clock.set_paused(true);
             self.control(Control::Pause);
         }
+        self.gate.publish(&self.flags, GATED);
     }
 
     fn resume(&self) {
@@ -291,7 +365,7 @@ impl SessionInner {
             self.clock.set_paused(false);
             self.control(Control::Resume);
         }
-        self.set_flag(GATED, false);
+        self.gate.publish(&self.flags, GATED);
         // Timed waiters computed "forever" while paused: let them look at the clock again.
         self.wake_all_threads();
     }
@@ -398,6 +472,7 @@ pub struct SessionBuilder {
     seed: u64,
     speed: f64,
     paused: bool,
+    linger: Option<Duration>,
 }
 
 impl SessionBuilder {
@@ -423,10 +498,21 @@ impl SessionBuilder {
         self
     }
 
+    /// Hold each wake-up on screen for `linger` of demo time (real time scaled by the speed):
+    /// a notify, a lock handed to a waiter, an event set, a barrier passing, a thread woken by
+    /// a put or a release. Demo time stands still meanwhile, so the program's behaviour in demo
+    /// time is unchanged; holds never add more than the demo time that has passed. For live
+    /// viewers; off by default.
+    #[must_use]
+    pub fn linger(mut self, linger: Duration) -> Self {
+        self.linger = Some(linger).filter(|linger| !linger.is_zero());
+        self
+    }
+
     /// Creates the session.
     #[must_use]
     pub fn build(self) -> Session {
-        Session { inner: SessionInner::new(self.seed, self.speed, self.paused, false) }
+        Session { inner: SessionInner::new(self.seed, self.speed, self.paused, self.linger, false) }
     }
 }
 
@@ -440,7 +526,7 @@ impl Session {
     /// Options for a new session.
     #[must_use]
     pub fn builder() -> SessionBuilder {
-        SessionBuilder { seed: 0, speed: 1.0, paused: false }
+        SessionBuilder { seed: 0, speed: 1.0, paused: false, linger: None }
     }
 
     /// The session of the calling thread (the default session outside any).
@@ -514,6 +600,16 @@ impl Session {
         self.inner.pause();
     }
 
+    /// Pauses the session at the first event `when` accepts, as [`Session::pause`] does but
+    /// without delay: the thread that emits the event stops before its next operation, so
+    /// what follows it has not happened yet. `when` sees the caller's file and line, if any,
+    /// and the event; it runs on the emitting thread, so it must be quick. It is tested only
+    /// while somebody listens, and replaces one not yet reached.
+    pub fn pause_at(&self, when: impl Fn(Option<(&str, u32)>, &EventKind) -> bool + Send + Sync + 'static) {
+        *self.inner.pause_at.lock() = Some(Box::new(when));
+        self.inner.set_flag(PAUSE_AT, true);
+    }
+
     /// Threads run freely again; demo time runs again.
     pub fn resume(&self) {
         self.inner.resume();
@@ -582,6 +678,13 @@ impl Session {
     #[must_use]
     pub fn now(&self) -> Duration {
         self.inner.clock.now()
+    }
+
+    /// Demo-time length of the holds so far (see [`SessionBuilder::linger`]): how much longer
+    /// than its demo time the program took to watch.
+    #[must_use]
+    pub fn lingered(&self) -> Duration {
+        Duration::from_nanos(self.inner.lingered_ns.load(Ordering::Relaxed))
     }
 
     /// The RNG seed.

@@ -32,12 +32,16 @@ impl<T> WaitCell<T> {
 
     /// Wakes every waiter; each re-checks its own condition. Call with the state locked.
     pub(crate) fn notify_all(&self) {
-        self.cv.notify_all();
+        if self.cv.notify_all() > 0 {
+            woke_someone();
+        }
     }
 
     /// Wakes one waiter. Call with the state locked.
     pub(crate) fn notify_one(&self) {
-        self.cv.notify_one();
+        if self.cv.notify_one() {
+            woke_someone();
+        }
     }
 }
 
@@ -45,6 +49,16 @@ impl<T: Send> Wake for WaitCell<T> {
     fn wake_all(&self) {
         let _state = self.state.lock();
         self.cv.notify_all();
+    }
+}
+
+/// The calling thread woke a blocked one (a notify, a release, a set, a put, a barrier
+/// passing, its own end): the moment its session may hold on screen. Asked here, by the
+/// waker, before it goes on, so the hold is in force by its next operation. Controllers wake
+/// threads through [`Wake`], which is no such moment.
+fn woke_someone() {
+    if context::is_bound() {
+        context::with_current(|thread| thread.session.woken());
     }
 }
 

@@ -1,17 +1,90 @@
-//! The help overlay, written from the same key table that dispatches keys.
+//! The help overlay, written from the same key table that dispatches keys, and a legend of
+//! every state a row can show, the table's columns, and the timeline's letters and marks, all
+//! written from the words and symbols the panels themselves draw.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
 
+use super::theme::{Theme, ThemeName};
+use super::threads::NEXT_MARK;
 use super::{block, centered};
 use crate::app::App;
 use crate::app::keys::KEYS;
+use crate::model::{LaneState, MarkKind, ThreadState, WaitTarget};
 
-/// Draws the overlay in the middle of `area`.
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let theme = &app.theme;
+/// Columns of the legend's headings (`States`, `Timeline`...).
+const HEADING_WIDTH: usize = 10;
+/// Columns a legend line has after its heading, so that the help fits 80 columns unwrapped.
+const LEGEND_WIDTH: usize = 78 - 1 - HEADING_WIDTH;
+
+/// Every state a row can show, with what it means.
+fn states() -> Vec<(String, String)> {
+    let state =
+        |state: ThreadState, meaning: &str| (format!("{} {}", state.symbol(), state.word()), meaning.to_owned());
+    vec![
+        state(ThreadState::New, "created, not started: not alive yet"),
+        ("▷ READY".to_owned(), format!("paused here; n or enter moves it; {NEXT_MARK}: n's pick")),
+        state(ThreadState::Running, "running, or ready to run when the OS picks it"),
+        state(ThreadState::Sleeping { until_us: 0 }, "in sleep, with the time left"),
+        state(ThreadState::Blocked { prim: 0, until_us: None }, "waiting to acquire a lock or a semaphore permit"),
+        state(
+            ThreadState::Waiting { on: WaitTarget::Shutdown, until_us: None },
+            "on a condition, event, barrier, queue, join or shutdown",
+        ),
+        state(ThreadState::Done, "ended normally"),
+        state(ThreadState::Killed, "a daemon stopped when the program ended"),
+        state(ThreadState::Panicked { message: String::new() }, "ended by a panic (its message is on the row)"),
+        ("≤1.2s".to_owned(), "after BLOCKED or WAITING: its timeout runs out in 1.2s".to_owned()),
+    ]
+}
+
+/// `entries` joined by two spaces into lines of at most `width` columns.
+fn flow(entries: &[String], width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for entry in entries {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 2 + entry.chars().count() <= width => {
+                line.push_str("  ");
+                line.push_str(entry);
+            }
+            _ => lines.push(entry.clone()),
+        }
+    }
+    lines
+}
+
+/// The timeline's letters for each state, and its marks for operations, in lines that fit
+/// beside their heading at 80 columns.
+fn timeline() -> (Vec<String>, Vec<String>) {
+    let lanes = [
+        (LaneState::Running, "running"),
+        (LaneState::Sleeping, "sleeping"),
+        (LaneState::Blocked, "blocked"),
+        (LaneState::Waiting, "waiting"),
+        (LaneState::Done, "done"),
+        (LaneState::Killed, "killed"),
+        (LaneState::Panicked, "panicked"),
+    ];
+    let marks = [
+        (MarkKind::Acquire, "acquire"),
+        (MarkKind::Release, "release"),
+        (MarkKind::Notify, "notify"),
+        (MarkKind::Set, "set"),
+        (MarkKind::Clear, "clear"),
+        (MarkKind::Put, "put"),
+        (MarkKind::Get, "get"),
+        (MarkKind::Log, "log line"),
+    ];
+    let lanes = lanes.map(|(lane, word)| format!("{} {word}", lane.letter()));
+    let marks = marks.map(|(mark, word)| format!("{} {word}", mark.symbol()));
+    (flow(&lanes, LEGEND_WIDTH), flow(&marks, LEGEND_WIDTH))
+}
+
+/// The overlay's lines: the keys, then the legend, each part headed in a column of its own.
+#[must_use]
+pub fn lines(theme: Theme) -> Vec<Line<'static>> {
     let width = KEYS.iter().map(|binding| binding.label.len()).max().unwrap_or(0);
     let mut lines: Vec<Line> = KEYS
         .iter()
@@ -22,16 +95,75 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ])
         })
         .collect();
-    // The legend, in two short lines so it fits beside nothing at 80 columns.
-    lines.push(Line::styled(" States: ▷ READY (paused, can step)  ▶ RUNNING  z SLEEPING  ■ BLOCKED", theme.dim()));
-    lines.push(Line::styled("         … WAITING  ✓ DONE  ✗ KILLED  ! PANICKED", theme.dim()));
+    // A part's heading on its first line only.
+    let mut part = |heading: &str, entries: Vec<(String, String)>| {
+        let term_width = entries.iter().map(|(term, _)| term.chars().count()).max().unwrap_or(0);
+        for (index, (term, meaning)) in entries.into_iter().enumerate() {
+            let heading = if index == 0 { heading } else { "" };
+            let term = if term_width == 0 { String::new() } else { format!("{term:<term_width$}  ") };
+            lines.push(Line::from(vec![
+                Span::styled(format!(" {heading:<HEADING_WIDTH$}"), theme.header()),
+                Span::styled(term, theme.header()),
+                Span::raw(meaning),
+            ]));
+        }
+    };
+    part("States", states());
+    part(
+        "Columns",
+        vec![
+            ("D".to_owned(), "d: a daemon, not waited for; killed when the program ends".to_owned()),
+            ("FOR".to_owned(), "how long the thread has been in its state".to_owned()),
+        ],
+    );
+    let (letters, marks) = timeline();
+    let untermed = |entries: Vec<String>| entries.into_iter().map(|entry| (String::new(), entry)).collect();
+    part("Timeline", untermed(letters));
+    part("Marks", untermed(marks));
+    lines
+}
+
+/// How many lines the help has: how far it can scroll.
+#[must_use]
+pub fn line_count() -> usize {
+    lines(Theme::new(ThemeName::Dark, false)).len()
+}
+
+/// Draws the overlay in the middle of `area`, scrolled down by `app.help_top` lines when it is
+/// taller than the screen.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = app.theme;
+    let lines = lines(theme);
     // Tall enough for the lines as wrapped at the popup's width.
     let inner_width = usize::from(area.width.min(100).saturating_sub(2)).max(1);
     let rows: usize = lines.iter().map(|line| line.width().max(1).div_ceil(inner_width)).sum();
     let popup = centered(area, 100, u16::try_from(rows + 2).unwrap_or(u16::MAX));
+    let shown = usize::from(popup.height.saturating_sub(2));
+    let title = if rows > shown {
+        // Scrolled no further than the last line at the bottom.
+        let top = app.help_top.min(rows - shown);
+        let more = if top + shown < rows { "↓ more below" } else { "↑ the end" };
+        format!(" Keys (esc closes) {more}: up/down scroll ")
+    } else {
+        " Keys (esc closes) ".to_owned()
+    };
+    let top = u16::try_from(app.help_top.min(rows.saturating_sub(shown))).unwrap_or(0);
     Clear.render(popup, buf);
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
-        .block(block(" Keys (esc closes) ", theme.border(true)))
+        .scroll((top, 0))
+        .block(block(&title, theme.border(true)))
         .render(popup, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_line_wraps_at_80_columns() {
+        for line in lines(Theme::new(ThemeName::Dark, false)) {
+            assert!(line.width() <= 78, "{line}");
+        }
+    }
 }

@@ -3,6 +3,8 @@
 
 pub mod help;
 pub mod log;
+pub mod markdown;
+pub mod moment;
 pub mod notes;
 pub mod presenter;
 pub mod prims;
@@ -104,7 +106,9 @@ impl Plan {
         plan.happened = (happened.height > 0).then_some(happened);
         // Tall screens show the timeline as a band of its own; others show it in place of
         // the primitives while it has the focus.
-        let lanes = u16::try_from(app.model.threads.len()).unwrap_or(u16::MAX).clamp(1, 10);
+        let lanes = u16::try_from(app.model.threads.len())
+            .unwrap_or(u16::MAX)
+            .clamp(1, (rest.height / 2).saturating_sub(3).max(1));
         let band = rest.height >= 28 && main.width >= 100;
         let bottom = if band {
             let [timeline, bottom] = Layout::vertical([Constraint::Length(lanes + 3), Constraint::Min(0)]).areas(rest);
@@ -186,13 +190,15 @@ pub(crate) fn excerpt_rows(app: &App) -> u16 {
     u16::try_from(lines.len() + 3).unwrap_or(u16::MAX).clamp(3, 6)
 }
 
-/// Draws the open overlays over `area`, bottom first.
-fn render_overlays(app: &App, area: Rect, buf: &mut Buffer) {
+/// Draws the open overlays, bottom first: the notes over `above_bar` (their scrolling depends
+/// on the screen's size alone), the others over `main` (below any deadlock banner).
+fn render_overlays(app: &App, above_bar: Rect, main: Rect, buf: &mut Buffer) {
     for overlay in &app.overlays {
         match overlay {
-            Overlay::Notes => notes::render(app, area, buf),
-            Overlay::Help => help::render(app, area, buf),
-            Overlay::WaitFor => waits::render(app, area, buf),
+            Overlay::Notes => notes::render(app, above_bar, buf),
+            Overlay::Moment => moment::render(app, main, buf),
+            Overlay::Help => help::render(app, main, buf),
+            Overlay::WaitFor => waits::render(app, main, buf),
         }
     }
 }
@@ -207,9 +213,11 @@ impl Widget for &App {
             Paragraph::new(text).wrap(Wrap { trim: true }).render(area, buf);
             return;
         }
+        // Overlays may cover the row of key hints (the help lists every key), not the state.
+        let above_bar = Rect { height: area.height - 1, ..area };
         if self.present {
             let main = presenter::render(self, area, buf);
-            render_overlays(self, main, buf);
+            render_overlays(self, above_bar, main, buf);
             return;
         }
         // The bar takes a second row for its key hints when they do not fit beside the state;
@@ -234,7 +242,6 @@ impl Widget for &App {
             }
             status::render_with(self, bar, buf, &plan.elsewhere);
         }
-        // Overlays may cover the row of key hints: the help lists every key.
-        render_overlays(self, Rect { height: main.height + bar_height - 1, ..main }, buf);
+        render_overlays(self, above_bar, Rect { height: main.height + bar_height - 1, ..main }, buf);
     }
 }

@@ -16,7 +16,33 @@ fn names(model: &Model, tids: &[Tid]) -> String {
     tids.iter().map(|&tid| model.thread_name(tid)).collect::<Vec<_>>().join(", ")
 }
 
-/// The state of one primitive as styled spans (without its name and waiters).
+/// A queue's items from the front, as many as fit in `room` columns, then `…` if more are in
+/// the queue; None for an empty queue.
+fn queue_items(state: &PrimState, room: usize) -> Option<String> {
+    let PrimState::Queue { items, untracked, qsize, .. } = state else { return None };
+    if *qsize == 0 {
+        return None;
+    }
+    let more = ", …";
+    let mut budget = room.saturating_sub(more.chars().count());
+    let mut shown: Vec<&str> = Vec::new();
+    for item in items {
+        let needed = item.chars().count() + if shown.is_empty() { 0 } else { 2 };
+        if needed > budget {
+            break;
+        }
+        budget -= needed;
+        shown.push(item);
+    }
+    let all_shown = shown.len() == items.len() && *untracked == 0;
+    Some(match (shown.is_empty(), all_shown) {
+        (_, true) => shown.join(", "),
+        (true, false) => "…".to_owned(),
+        (false, false) => format!("{}{more}", shown.join(", ")),
+    })
+}
+
+/// The state of one primitive as styled spans (without its name, items and waiters).
 fn state_spans(model: &Model, prim: &PrimView, theme: Theme) -> Vec<Span<'static>> {
     let hot = |text: String| Span::styled(text, theme.hot());
     let calm = |text: String| Span::styled(text, theme.calm());
@@ -48,11 +74,10 @@ fn state_spans(model: &Model, prim: &PrimView, theme: Theme) -> Vec<Span<'static
             }
             spans
         }
-        PrimState::Queue { maxsize, items, qsize, unfinished } => {
+        PrimState::Queue { maxsize, qsize, unfinished, .. } => {
             let capacity = if *maxsize == 0 { "∞".to_owned() } else { maxsize.to_string() };
-            let shown: Vec<&str> = items.iter().take(6).map(String::as_str).collect();
-            let more = if usize::try_from(*qsize).unwrap_or(usize::MAX) > shown.len() { ", …" } else { "" };
-            vec![Span::raw(format!("{qsize}/{capacity} [{}{more}], {unfinished} unfinished", shown.join(", ")))]
+            let empty = if *qsize == 0 { ", empty" } else { "" };
+            vec![Span::raw(format!("{qsize}/{capacity}{empty}, {unfinished} unfinished"))]
         }
         PrimState::Local { values } => {
             let values: Vec<String> =
@@ -62,13 +87,29 @@ fn state_spans(model: &Model, prim: &PrimView, theme: Theme) -> Vec<Span<'static
         PrimState::Shared { value, writer } => {
             let by = writer.map_or_else(String::new, |tid| format!(" (stored by {})", model.thread_name(tid)));
             let mut spans = vec![Span::styled(format!("= {value}"), theme.header()), Span::raw(by)];
-            // The latest lost update of this value, named: who overwrote whose store.
+            // Values read and not yet stored back: the race, before it shows in the value.
+            if !prim.reads.is_empty() {
+                spans.push(Span::styled("; not yet stored: ", theme.dim()));
+                for (index, read) in prim.reads.iter().enumerate() {
+                    if index > 0 {
+                        spans.push(Span::raw(", "));
+                    }
+                    spans.push(Span::styled(model.thread_name(read.thread), theme.thread(read.thread)));
+                    spans.push(Span::raw(format!(" read {}", read.value)));
+                    if read.stale {
+                        spans.push(Span::styled(" (stale)", theme.error()));
+                    }
+                }
+            }
+            // How many updates the value is missing, and the latest overwrite, named: who
+            // overwrote whose store.
+            let missing = model.lost_updates_on(prim.pid);
             let lost = model.lost_updates.iter().rev().find(|lost| lost.prim == prim.pid);
-            if let Some(lost) = lost {
+            if let Some(lost) = lost.filter(|_| missing > 0) {
                 spans.push(Span::styled(
                     format!(
-                        "  ⚠ {} lost updates, latest: {} overwrote {}'s {} with {}",
-                        model.lost_updates.iter().filter(|other| other.prim == prim.pid).count(),
+                        "  ⚠ {}, latest: {} overwrote {}'s {} with {}",
+                        crate::model::lost_updates(missing),
                         model.thread_name(lost.thread),
                         model.thread_name(lost.lost_thread),
                         lost.lost_value,
@@ -82,9 +123,10 @@ fn state_spans(model: &Model, prim: &PrimView, theme: Theme) -> Vec<Span<'static
     }
 }
 
-/// The lines of each primitive: its kind, name and state, then its waiters in queue order on a
-/// line of their own (so a long queue never pushes the state off screen).
-pub fn lines(app: &App) -> impl Iterator<Item = Vec<Line<'static>>> + '_ {
+/// The lines of each primitive at `width` columns: its kind, name and state, then a queue's
+/// items and its waiters in queue order on lines of their own (so a long queue never pushes the
+/// state off screen).
+pub fn lines(app: &App, width: u16) -> impl Iterator<Item = Vec<Line<'static>>> + '_ {
     let model = &app.model;
     let theme = app.theme;
     let kind_width = model.prims.values().map(|prim| prim.kind().chars().count()).max().unwrap_or(0);
@@ -96,11 +138,19 @@ pub fn lines(app: &App) -> impl Iterator<Item = Vec<Line<'static>>> + '_ {
         ];
         spans.extend(state_spans(model, prim, theme));
         let mut group = vec![Line::from(spans)];
+        // A queue's items on a line of their own, next out first, as many as the width holds.
+        let label = "  next out: ";
+        if let Some(items) = queue_items(&prim.state, usize::from(width).saturating_sub(label.chars().count())) {
+            group.push(Line::from(vec![Span::styled(label, theme.dim()), Span::raw(items)]));
+        }
         if !prim.waiters.is_empty() {
+            // First in line first: `c1, then c2, c3`.
             let mut waiting = vec![Span::styled("  ⏳ waiting: ", theme.dim())];
             for (index, tid) in prim.waiters.iter().enumerate() {
-                if index > 0 {
-                    waiting.push(Span::raw(" → "));
+                match index {
+                    0 => {}
+                    1 => waiting.push(Span::raw(", then ")),
+                    _ => waiting.push(Span::raw(", ")),
                 }
                 waiting.push(Span::styled(model.thread_name(*tid), theme.thread(*tid)));
             }
@@ -114,10 +164,10 @@ pub fn lines(app: &App) -> impl Iterator<Item = Vec<Line<'static>>> + '_ {
 /// has more primitives than any screen has rows).
 #[must_use]
 pub fn height(app: &App, width: u16, cap: u16) -> u16 {
-    let width = usize::from(width.max(1));
+    let columns = usize::from(width.max(1));
     let mut rows = 0;
-    for line in lines(app).flatten() {
-        rows += line.width().max(1).div_ceil(width);
+    for line in lines(app, width).flatten() {
+        rows += line.width().max(1).div_ceil(columns);
         if rows >= usize::from(cap) {
             return cap;
         }
@@ -130,6 +180,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let title = format!(" Primitives {} ", app.model.prims.len());
     // Only what can show is built.
     let rows = usize::from(area.height.saturating_sub(2));
-    let lines: Vec<Line> = lines(app).skip(app.prims_top).flatten().take(rows).collect();
+    let lines: Vec<Line> = lines(app, area.width.saturating_sub(2)).skip(app.prims_top).flatten().take(rows).collect();
     Paragraph::new(lines).wrap(Wrap { trim: false }).block(block(&title, app.theme.border(focused))).render(area, buf);
 }

@@ -23,8 +23,7 @@ const MIN_NAMES: usize = 20;
 /// Whether a location from an event points into the shown file (paths differ by how the file
 /// was compiled in: `demos/x.rs` and `src/../demos/x.rs` are the same file).
 pub(crate) fn same_file(loc: &SourceLoc, path: &str) -> bool {
-    let file = loc.file.strip_prefix("src/../").unwrap_or(&loc.file);
-    file == path || file.ends_with(&format!("/{path}"))
+    crate::catalog::same_file(&loc.file, path)
 }
 
 /// The live threads at each line of the file `path`.

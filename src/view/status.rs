@@ -32,7 +32,12 @@ pub fn badge(app: &App) -> String {
 /// Key hints, most important first: stepping, pausing, help, then the panels that have no
 /// place on this screen (`elsewhere`), which Tab brings in.
 fn hints(app: &App, elsewhere: &[Panel]) -> Vec<(String, String)> {
-    let space = if app.pause == PauseState::Running { "pause" } else { "resume" };
+    // At the end there is nothing to pause: space runs the program again.
+    let space = match app.pause {
+        _ if app.model.ended => "run again",
+        PauseState::Running => "pause",
+        _ => "resume",
+    };
     let mut hints: Vec<(String, String)> = vec![
         ("n".into(), "step".into()),
         ("enter".into(), "step selected".into()),

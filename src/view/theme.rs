@@ -27,6 +27,8 @@ pub struct Theme {
     pub color: bool,
 }
 
+// Each palette keeps a contrast of at least 3:1 (4.5:1 for high contrast) against the
+// terminal it is made for, in xterm's default colours: the dashboard tests check every cell.
 const THREAD_COLORS_DARK: [Color; 8] = [
     Color::Cyan,
     Color::LightGreen,
@@ -37,16 +39,34 @@ const THREAD_COLORS_DARK: [Color; 8] = [
     Color::Green,
     Color::Yellow,
 ];
+// On white, the 16-colour green, cyan and yellow are too pale: darker shades from the 256.
 const THREAD_COLORS_LIGHT: [Color; 8] = [
     Color::Blue,
-    Color::Green,
+    DARK_GREEN,
     Color::Magenta,
     Color::Red,
-    Color::Cyan,
+    Color::Indexed(30),
     Color::DarkGray,
     Color::Indexed(94),
     Color::Indexed(25),
 ];
+// Bright colours only: no dark blue, red or grey.
+const THREAD_COLORS_HIGH_CONTRAST: [Color; 8] = [
+    Color::LightCyan,
+    Color::LightGreen,
+    Color::LightYellow,
+    Color::LightMagenta,
+    SKY_BLUE,
+    Color::LightRed,
+    Color::White,
+    Color::Yellow,
+];
+/// A green that reads on white (`#008700`).
+const DARK_GREEN: Color = Color::Indexed(28);
+/// A dark orange that reads on white (`#af5f00`).
+const DARK_ORANGE: Color = Color::Indexed(130);
+/// A blue light enough for high contrast on black (`#87afff`), where `LightBlue` is not.
+const SKY_BLUE: Color = Color::Indexed(111);
 
 impl Theme {
     /// A theme; `color` false gives the monochrome variant.
@@ -57,6 +77,15 @@ impl Theme {
 
     fn fg(self, color: Color) -> Style {
         if self.color { Style::new().fg(color) } else { Style::new() }
+    }
+
+    /// One colour per theme.
+    fn pick(self, dark: Color, light: Color, high_contrast: Color) -> Color {
+        match self.name {
+            ThemeName::Dark => dark,
+            ThemeName::Light => light,
+            ThemeName::HighContrast => high_contrast,
+        }
     }
 
     fn bold_if_contrast(self, style: Style) -> Style {
@@ -72,20 +101,28 @@ impl Theme {
     /// The style of a kind of state: the table's state column and the timeline's lanes alike.
     #[must_use]
     pub fn lane(self, state: LaneState) -> Style {
-        let light = self.name == ThemeName::Light;
         let style = match state {
-            LaneState::New => self.fg(Color::Gray).add_modifier(Modifier::DIM),
+            // Dimmed grey reads on black only; elsewhere a plain grey.
+            LaneState::New if self.name == ThemeName::Dark => self.fg(Color::Gray).add_modifier(Modifier::DIM),
+            LaneState::New => self.fg(self.pick(Color::Gray, Color::DarkGray, Color::Gray)),
+            LaneState::Ready => {
+                self.fg(self.pick(Color::LightCyan, Color::Indexed(30), Color::LightCyan)).add_modifier(Modifier::BOLD)
+            }
             LaneState::Running => {
-                self.fg(if light { Color::Green } else { Color::LightGreen }).add_modifier(Modifier::BOLD)
+                self.fg(self.pick(Color::LightGreen, DARK_GREEN, Color::LightGreen)).add_modifier(Modifier::BOLD)
             }
-            LaneState::Sleeping => self.fg(if light { Color::Blue } else { Color::LightBlue }),
+            LaneState::Sleeping => self.fg(self.pick(Color::LightBlue, Color::Blue, SKY_BLUE)),
             LaneState::Blocked => {
-                self.fg(if light { Color::Red } else { Color::LightRed }).add_modifier(Modifier::BOLD)
+                self.fg(self.pick(Color::LightRed, Color::Red, Color::LightRed)).add_modifier(Modifier::BOLD)
             }
-            LaneState::Waiting => self.fg(if light { Color::Indexed(130) } else { Color::Yellow }),
-            LaneState::Done => self.fg(Color::DarkGray),
-            LaneState::Killed => self.fg(Color::Magenta).add_modifier(Modifier::CROSSED_OUT),
-            LaneState::Panicked => self.fg(Color::Red).add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            LaneState::Waiting => self.fg(self.pick(Color::Yellow, DARK_ORANGE, Color::Yellow)),
+            LaneState::Done => self.fg(self.pick(Color::DarkGray, Color::DarkGray, Color::Gray)),
+            LaneState::Killed => self
+                .fg(self.pick(Color::Magenta, Color::Magenta, Color::LightMagenta))
+                .add_modifier(Modifier::CROSSED_OUT),
+            LaneState::Panicked => self
+                .fg(self.pick(Color::Red, Color::Red, Color::LightRed))
+                .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
         };
         self.bold_if_contrast(style)
     }
@@ -100,10 +137,23 @@ impl Theme {
         }
     }
 
+    /// The rows of deadlocked threads: bold and underlined, in the alarm colour where there
+    /// is colour. No background, so that every colour in the row keeps its contrast, and no
+    /// reverse, which marks the selection.
+    #[must_use]
+    pub fn deadlocked(self) -> Style {
+        self.fg(self.pick(Color::LightRed, Color::Red, Color::LightRed))
+            .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+    }
+
     /// The colour that tags thread `tid` everywhere (log, source markers).
     #[must_use]
     pub fn thread(self, tid: Tid) -> Style {
-        let palette = if self.name == ThemeName::Light { &THREAD_COLORS_LIGHT } else { &THREAD_COLORS_DARK };
+        let palette = match self.name {
+            ThemeName::Dark => &THREAD_COLORS_DARK,
+            ThemeName::Light => &THREAD_COLORS_LIGHT,
+            ThemeName::HighContrast => &THREAD_COLORS_HIGH_CONTRAST,
+        };
         self.bold_if_contrast(self.fg(palette[tid as usize % palette.len()]))
     }
 
@@ -111,18 +161,18 @@ impl Theme {
     #[must_use]
     pub fn border(self, focused: bool) -> Style {
         match (focused, self.color) {
-            (true, true) => Style::new()
-                .fg(if self.name == ThemeName::Light { Color::Blue } else { Color::LightCyan })
-                .add_modifier(Modifier::BOLD),
+            (true, true) => {
+                Style::new().fg(self.pick(Color::LightCyan, Color::Blue, Color::LightCyan)).add_modifier(Modifier::BOLD)
+            }
             (true, false) => Style::new().add_modifier(Modifier::BOLD),
-            (false, _) => self.fg(Color::DarkGray),
+            (false, _) => self.fg(self.pick(Color::DarkGray, Color::DarkGray, Color::Gray)),
         }
     }
 
     /// Column headers and labels.
     #[must_use]
     pub fn header(self) -> Style {
-        self.fg(if self.name == ThemeName::Light { Color::Black } else { Color::White }).add_modifier(Modifier::BOLD)
+        self.fg(self.pick(Color::White, Color::Black, Color::White)).add_modifier(Modifier::BOLD)
     }
 
     /// Secondary text.
@@ -140,28 +190,43 @@ impl Theme {
     /// Errors and warnings.
     #[must_use]
     pub fn error(self) -> Style {
-        self.fg(Color::LightRed).add_modifier(Modifier::BOLD)
+        self.fg(self.pick(Color::LightRed, Color::Red, Color::LightRed)).add_modifier(Modifier::BOLD)
     }
 
     /// A highlighted value (a set flag, a held lock).
     #[must_use]
     pub fn hot(self) -> Style {
-        self.bold_if_contrast(self.fg(if self.name == ThemeName::Light { Color::Red } else { Color::LightRed }))
+        self.bold_if_contrast(self.fg(self.pick(Color::LightRed, Color::Red, Color::LightRed)))
     }
 
     /// A calm value (an unset flag, a free lock).
     #[must_use]
     pub fn calm(self) -> Style {
-        self.fg(if self.name == ThemeName::Light { Color::Green } else { Color::LightGreen })
+        self.fg(self.pick(Color::LightGreen, DARK_GREEN, Color::LightGreen))
     }
 
-    /// The status bar's pause badge.
+    /// Code in lesson notes (`notify_all()`): a colour of its own, and underlined without
+    /// colour, so that code never reads as prose.
+    #[must_use]
+    pub fn code(self) -> Style {
+        if !self.color {
+            return Style::new().add_modifier(Modifier::UNDERLINED);
+        }
+        self.bold_if_contrast(self.fg(self.pick(Color::LightCyan, Color::Blue, Color::LightCyan)))
+    }
+
+    /// The status bar's pause badge: reversed, so the colour is its background.
     #[must_use]
     pub fn badge(self, paused: bool) -> Style {
         let style = Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED);
         if !self.color {
             return style;
         }
-        style.fg(if paused { Color::Yellow } else { Color::Green })
+        style.fg(match (paused, self.name) {
+            (true, ThemeName::Light) => DARK_ORANGE,
+            (true, _) => Color::Yellow,
+            (false, ThemeName::Light) => DARK_GREEN,
+            (false, _) => Color::Green,
+        })
     }
 }

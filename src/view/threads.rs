@@ -1,14 +1,17 @@
 //! The thread table: one row per thread, like the OS process table the tutorials describe.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Row, Table, Widget};
 
 use super::{block, seconds};
 use crate::app::{App, KernelColumns};
-use crate::model::{Model, PrimState, ThreadState, ThreadView, WaitTarget};
+use crate::model::{LaneState, Model, PrimState, ThreadState, ThreadView, WaitTarget};
+
+/// How [`waits_for`] names the holders of a lock.
+const HELD_BY: &str = ", held by ";
 
 /// What a blocked or waiting thread waits for, and who holds it, in words.
 #[must_use]
@@ -18,7 +21,7 @@ pub fn waits_for(model: &Model, thread: &ThreadView) -> Option<String> {
             .prims
             .get(&pid)
             .map_or_else(Vec::new, |prim| prim.holders().into_iter().map(|tid| model.thread_name(tid)).collect());
-        if names.is_empty() { String::new() } else { format!(", held by {}", names.join(", ")) }
+        if names.is_empty() { String::new() } else { format!("{HELD_BY}{}", names.join(", ")) }
     };
     // Default names already say the kind (`RLock-1`); chosen ones get it added (`Condition con`).
     let prim_label = |pid| {
@@ -54,10 +57,13 @@ pub fn waits_for(model: &Model, thread: &ThreadView) -> Option<String> {
     }
 }
 
-fn state_text(thread: &ThreadView, now_us: u64, ready: bool) -> String {
+/// Shown after READY on the row of the thread `n` steps next.
+pub const NEXT_MARK: &str = "← next";
+
+fn state_text(thread: &ThreadView, now_us: u64, ready: bool, next: bool) -> String {
     if ready {
         // Held at the pause gate: it will move when stepped.
-        return "▷ READY".to_owned();
+        return if next { format!("▷ READY {NEXT_MARK}") } else { "▷ READY".to_owned() };
     }
     let left = |until: u64| seconds(until.saturating_sub(now_us)).trim().to_owned();
     let detail = match &thread.state {
@@ -91,6 +97,61 @@ fn source_line(app: &App, thread: &ThreadView) -> String {
         let file = loc.file.rsplit('/').next().unwrap_or(&loc.file);
         format!("{file}:{}", loc.line)
     })
+}
+
+/// `text` cut to `width` columns at a word boundary, the cut marked with `…`, so that a cell
+/// never ends in the middle of a name; a connecting word or an open parenthesis left dangling
+/// at the cut goes too.
+#[must_use]
+pub fn fit_words(text: &str, width: usize) -> String {
+    let columns = |text: &str| Span::raw(text).width();
+    if columns(text) <= width {
+        return text.to_owned();
+    }
+    let words: Vec<&str> = text.split(' ').collect();
+    for kept in (1..words.len()).rev() {
+        let mut prefix: Vec<&str> = words[..kept].to_vec();
+        // A connecting word or an open parenthesis says nothing without what followed it.
+        let dangling =
+            |word: &&str| ["by", "held", "holds"].contains(word) || (word.starts_with('(') && !word.ends_with(')'));
+        while prefix.len() > 1 && prefix.last().is_some_and(dangling) {
+            prefix.pop();
+        }
+        let cut = format!("{} …", prefix.join(" ").trim_end_matches([',', ';']));
+        if columns(&cut) <= width {
+            return cut;
+        }
+    }
+    if width == 0 { String::new() } else { "…".to_owned() }
+}
+
+/// `text` as it fits in `width` columns, never cut inside a name: whole, or cut after a holder's
+/// name, or without who holds the lock (the holder's own row says it holds it), or cut at a word.
+fn fit_cell(text: &str, width: usize) -> String {
+    let cut = fit_words(text, width);
+    if cut == text || cut.contains(HELD_BY) {
+        return cut;
+    }
+    // The short phrase: the holders' clause comes last.
+    let Some((brief, _)) = text.split_once(HELD_BY) else { return cut };
+    fit_words(brief, width)
+}
+
+/// The style of a thread's row: selected, part of the deadlock, both, or neither.
+fn row_style(app: &App, tid: crate::event::Tid, selected: bool) -> Style {
+    let theme = &app.theme;
+    // The rows marked are the deadlock's own: the cycle, or everyone when all are blocked. A
+    // thread that only joins one of them is stuck too (the wait-for view says so) but is not
+    // part of what the banner names.
+    let deadlocked = app
+        .confirmed_deadlock()
+        .is_some_and(|deadlock| deadlock.in_cycle(tid) || (deadlock.cycle.is_empty() && deadlock.is_stuck(tid)));
+    match (selected, deadlocked) {
+        (true, true) => theme.selected().patch(theme.deadlocked()),
+        (true, false) => theme.selected(),
+        (false, true) => theme.deadlocked(),
+        (false, false) => Style::new(),
+    }
 }
 
 /// The columns a narrow table gives up for the kernel's, when it shows them: the daemon flag
@@ -129,8 +190,8 @@ fn narrow_for_kernel(header_cells: &mut Vec<&str>, widths: &mut Vec<Constraint>)
 pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let theme = &app.theme;
     let model = &app.model;
-    let live = model.threads.values().filter(|thread| !thread.state.is_finished()).count();
-    let title = format!(" Threads {live} alive / {} ", model.threads.len());
+    // Alive as Python's `is_alive()` says: started and not ended.
+    let title = format!(" Threads {} alive / {} ", model.alive(), model.threads.len());
     let outer: Block = block(&title, theme.border(focused));
     let inner = outer.inner(area);
     outer.render(area, buf);
@@ -141,52 +202,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let kernel_columns = shows_kernel(app, inner.width);
     let visible = usize::from(inner.height - 1);
     let first = app.selected.saturating_sub(visible.saturating_sub(1));
-    let rows = model.threads.values().enumerate().skip(first).take(visible).map(|(index, thread)| {
-        let waits = waits_for(model, thread).unwrap_or_default();
-        let holds: Vec<String> = thread.holds.iter().map(|pid| model.prim_name(*pid)).collect();
-        let name_style = theme.thread(thread.tid);
-        let mut cells = vec![
-            Cell::from(format!("{:>3}", thread.tid)),
-            Cell::from(Span::styled(thread.name.clone(), name_style)),
-            Cell::from(Span::styled(
-                state_text(thread, app.now_us, app.is_ready(thread.tid)),
-                theme.state(&thread.state),
-            )),
-            Cell::from(if thread.daemon { "d" } else { "" }),
-            Cell::from(seconds(app.now_us.saturating_sub(thread.since_us))),
-        ];
-        // The thread's latest misuse error goes first, where the eye already looks for trouble.
-        let error = thread.error.as_ref().map(|error| Span::styled(format!("✗ {error} "), theme.error()));
-        let with_error =
-            |text: String| Line::from([error.clone(), Some(Span::raw(text))].into_iter().flatten().collect::<Vec<_>>());
-        if wide {
-            cells.push(Cell::from(holds.join(", ")));
-            cells.push(Cell::from(with_error(waits)));
-        } else {
-            let both = match (holds.is_empty(), waits.is_empty()) {
-                (false, false) => format!("holds {}; {waits}", holds.join(", ")),
-                (false, true) => format!("holds {}", holds.join(", ")),
-                _ => waits,
-            };
-            cells.push(Cell::from(with_error(both)));
-        }
-        cells.push(Cell::from(source_line(app, thread)));
-        if kernel_columns {
-            cells.push(Cell::from(kernel_cell(app, thread)));
-        }
-        if kernel_columns && !wide {
-            cells.drain(NARROW_DROPPED);
-        }
-        let row = Row::new(cells);
-        let deadlocked = app
-            .confirmed_deadlock()
-            .is_some_and(|deadlock| deadlock.in_cycle(thread.tid) || deadlock.is_stuck(thread.tid));
-        match (index == app.selected, deadlocked) {
-            (true, _) => row.style(theme.selected()),
-            (false, true) => row.style(theme.banner()),
-            (false, false) => row,
-        }
-    });
     let mut header_cells: Vec<&str> = if wide {
         vec!["ID", "NAME", "STATE", "D", "FOR", "HOLDS", "WAITS FOR", "LINE"]
     } else {
@@ -224,10 +239,59 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         }
         header_cells.push("K  CPU%  VOL/INVOL CSW  CPU");
         widths.push(Constraint::Length(29));
+        if !wide {
+            narrow_for_kernel(&mut header_cells, &mut widths);
+        }
     }
-    if kernel_columns && !wide {
-        narrow_for_kernel(&mut header_cells, &mut widths);
-    }
+    // The columns' widths as the table will lay them out, to cut cells at words.
+    let columns =
+        Layout::horizontal(widths.clone()).flex(Flex::Start).spacing(1).split(Rect::new(0, 0, inner.width, 1));
+    let column_width = |index: usize| columns.get(index).map_or(0, |column| usize::from(column.width));
+    let narrow_waits = if kernel_columns { NARROW_DROPPED.start } else { 5 };
+    let (holds_width, waits_width) =
+        if wide { (column_width(5), column_width(6)) } else { (0, column_width(narrow_waits)) };
+    let next = app.next_to_step();
+    let rows = model.threads.values().enumerate().skip(first).take(visible).map(|(index, thread)| {
+        let waits = waits_for(model, thread).unwrap_or_default();
+        let holds: Vec<String> = thread.holds.iter().map(|pid| model.prim_name(*pid)).collect();
+        let name_style = theme.thread(thread.tid);
+        let mut cells = vec![
+            Cell::from(format!("{:>3}", thread.tid)),
+            Cell::from(Span::styled(thread.name.clone(), name_style)),
+            Cell::from(Span::styled(
+                state_text(thread, app.now_us, app.is_ready(thread.tid), next == Some(thread.tid)),
+                if app.is_ready(thread.tid) { theme.lane(LaneState::Ready) } else { theme.state(&thread.state) },
+            )),
+            Cell::from(if thread.daemon { "d" } else { "" }),
+            Cell::from(seconds(app.now_us.saturating_sub(thread.since_us))),
+        ];
+        // The thread's latest misuse error goes first, where the eye already looks for trouble.
+        let error = thread.error.as_ref().map(|error| Span::styled(format!("✗ {error} "), theme.error()));
+        let with_error =
+            |text: String| Line::from([error.clone(), Some(Span::raw(text))].into_iter().flatten().collect::<Vec<_>>());
+        // What a thread waits for is cut to its column at a word, never inside a name.
+        let error_width = error.as_ref().map_or(0, Span::width);
+        let fit_waits = |text: &str| fit_cell(text, waits_width.saturating_sub(error_width));
+        if wide {
+            cells.push(Cell::from(fit_words(&holds.join(", "), holds_width)));
+            cells.push(Cell::from(with_error(fit_waits(&waits))));
+        } else {
+            let both = match (holds.is_empty(), waits.is_empty()) {
+                (false, false) => format!("holds {}; {waits}", holds.join(", ")),
+                (false, true) => format!("holds {}", holds.join(", ")),
+                _ => waits,
+            };
+            cells.push(Cell::from(with_error(fit_waits(&both))));
+        }
+        cells.push(Cell::from(source_line(app, thread)));
+        if kernel_columns {
+            cells.push(Cell::from(kernel_cell(app, thread)));
+        }
+        if kernel_columns && !wide {
+            cells.drain(NARROW_DROPPED);
+        }
+        Row::new(cells).style(row_style(app, thread.tid, index == app.selected))
+    });
     let header = Row::new(header_cells).style(theme.header());
     Widget::render(Table::new(rows, widths).header(header).column_spacing(1).style(Style::new()), inner, buf);
 }

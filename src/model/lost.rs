@@ -1,0 +1,220 @@
+//! Lost updates on `Shared` values: which stores overwrote another thread's update they never
+//! saw, and how many updates the value now on screen is missing.
+//!
+//! Every store continues the chain of the store whose value its thread read last (a store
+//! with no load before it continues the value it overwrites). The value now held is the end
+//! of one chain; every store not on that chain is lost. So the count is
+//! `stores - length of the current value's chain`: for a counter of increments it is always
+//! `expected - final`, at every moment, and it falls again when a thread stores a value built
+//! on a longer chain than the one it overwrites.
+
+use std::collections::BTreeMap;
+
+use super::prims::PrimState;
+use super::{LogLevel, Model};
+use crate::event::{Pid, Tid, TraceEvent};
+
+/// How many overwrites the model keeps (older ones are only counted).
+pub const LOST_UPDATES_KEPT: usize = 100;
+
+/// A stored value that overwrote another thread's update it never saw: thread A loaded, then
+/// thread B stored, then A stored a value computed from its stale load, and B's update is gone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LostUpdate {
+    /// Sequence number of the overwriting store.
+    pub seq: u64,
+    /// Demo time of the overwriting store, in microseconds.
+    pub time_us: u64,
+    /// The `Shared` value.
+    pub prim: Pid,
+    /// The thread whose store overwrote the update (A).
+    pub thread: Tid,
+    /// The stale value A had loaded before B's store.
+    pub read: String,
+    /// What A stored.
+    pub value: String,
+    /// The thread whose update was lost (B): the last one to store before A.
+    pub lost_thread: Tid,
+    /// The value B had stored, now overwritten.
+    pub lost_value: String,
+}
+
+/// The loads and stores of every `Shared` value seen, by primitive.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Ledger {
+    values: BTreeMap<Pid, Track>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Track {
+    /// Stores so far.
+    stores: u64,
+    /// Length of the chain of stores that the current value ends.
+    chain: u64,
+    /// Each thread's latest load not yet followed by its own store, in load order.
+    loads: Vec<Load>,
+}
+
+#[derive(Debug, Clone)]
+struct Load {
+    thread: Tid,
+    /// The store count when it loaded: a store since then makes the load stale.
+    stores: u64,
+    /// The chain length of the value it read.
+    chain: u64,
+    value: String,
+}
+
+impl Ledger {
+    /// Thread `thread` loaded `value` from `prim`. Its latest load counts: a store is based on
+    /// the value read just before it.
+    fn loaded(&mut self, prim: Pid, thread: Tid, value: &str) {
+        let track = self.values.entry(prim).or_default();
+        let load = Load { thread, stores: track.stores, chain: track.chain, value: value.to_owned() };
+        match track.loads.iter_mut().find(|load| load.thread == thread) {
+            Some(old) => *old = load,
+            None => track.loads.push(load),
+        }
+    }
+
+    /// Thread `thread` stores to `prim`: returns the value it had loaded if another thread
+    /// stored in between (its store is based on a stale load).
+    fn stored(&mut self, prim: Pid, thread: Tid) -> Option<String> {
+        let track = self.values.entry(prim).or_default();
+        let load = track.loads.iter().position(|load| load.thread == thread).map(|index| track.loads.remove(index));
+        track.chain = load.as_ref().map_or(track.chain, |load| load.chain) + 1;
+        let stale = load.filter(|load| load.stores != track.stores).map(|load| load.value);
+        track.stores += 1;
+        stale
+    }
+
+    /// Updates missing from `prim`'s current value.
+    pub(crate) fn lost(&self, prim: Pid) -> u64 {
+        self.values.get(&prim).map_or(0, |track| track.stores - track.chain)
+    }
+
+    /// Every `Shared` value with updates missing, and how many.
+    fn all_lost(&self) -> impl Iterator<Item = (Pid, u64)> + '_ {
+        self.values.iter().map(|(&prim, track)| (prim, track.stores - track.chain)).filter(|&(_, lost)| lost > 0)
+    }
+}
+
+impl Model {
+    /// Notes a load of a `Shared` value.
+    pub(super) fn note_load(&mut self, event: &TraceEvent, prim: Pid, value: &str) {
+        self.shared.loaded(prim, event.thread, value);
+    }
+
+    /// Notes a store to a `Shared` value and names an overwrite; called before the store is
+    /// folded, while the model still shows the value it overwrites.
+    pub(super) fn note_store(&mut self, event: &TraceEvent, prim: Pid, value: &str) {
+        let Some(read) = self.shared.stored(prim, event.thread) else { return };
+        let Some(PrimState::Shared { value: current, writer: Some(writer) }) =
+            self.prims.get(&prim).map(|view| &view.state)
+        else {
+            return;
+        };
+        if *writer == event.thread {
+            return;
+        }
+        let lost = LostUpdate {
+            seq: event.seq,
+            time_us: event.time_us,
+            prim,
+            thread: event.thread,
+            read,
+            value: value.to_owned(),
+            lost_thread: *writer,
+            lost_value: current.clone(),
+        };
+        let message = format!(
+            "lost update on {}: {} read {}, {} then stored {}, and {} overwrote it with {}",
+            self.prim_name(prim),
+            self.thread_name(lost.thread),
+            lost.read,
+            self.thread_name(lost.lost_thread),
+            lost.lost_value,
+            self.thread_name(lost.thread),
+            lost.value,
+        );
+        self.push_log(event, LogLevel::Warn, message);
+        if self.lost_updates.len() == LOST_UPDATES_KEPT {
+            self.lost_updates.pop_front();
+        }
+        self.lost_updates.push_back(lost);
+    }
+
+    /// Updates missing from the `Shared` value `prim` as it is now: stores that are not part
+    /// of the chain of stores its current value ends (`expected - final` for a counter).
+    #[must_use]
+    pub fn lost_updates_on(&self, prim: Pid) -> u64 {
+        self.shared.lost(prim)
+    }
+
+    /// One line per `Shared` value missing updates, e.g. `10 lost updates on counter`.
+    #[must_use]
+    pub fn lost_update_summary(&self) -> Vec<String> {
+        self.shared
+            .all_lost()
+            .map(|(prim, lost)| format!("{} on {}", lost_updates(lost), self.prim_name(prim)))
+            .collect()
+    }
+}
+
+/// `1 lost update`, `3 lost updates`.
+#[must_use]
+pub fn lost_updates(count: u64) -> String {
+    format!("{count} lost update{}", if count == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ledger_after(steps: &[(char, Tid)]) -> Ledger {
+        let mut ledger = Ledger::default();
+        let mut value = 0;
+        let mut read: BTreeMap<Tid, u64> = BTreeMap::new();
+        for &(op, thread) in steps {
+            if op == 'l' {
+                read.insert(thread, value);
+                ledger.loaded(1, thread, &value.to_string());
+            } else {
+                value = read.remove(&thread).unwrap_or(value) + 1;
+                ledger.stored(1, thread);
+            }
+        }
+        ledger
+    }
+
+    #[test]
+    fn two_reads_of_one_value_lose_one_update() {
+        let ledger = ledger_after(&[('l', 1), ('l', 2), ('s', 2), ('s', 1)]);
+        assert_eq!(ledger.lost(1), 1);
+    }
+
+    #[test]
+    fn an_overwrite_of_an_overwrite_can_give_back_what_was_lost() {
+        // 1 and 2 read 0; 2 stores 1; 3 reads 1 and stores 2; 4 reads 2; 1 stores 1 over
+        // it all: the value is 1 after three increments, two lost.
+        let ledger = ledger_after(&[('l', 1), ('l', 2), ('s', 2), ('l', 3), ('s', 3), ('l', 4), ('s', 1)]);
+        assert_eq!(ledger.lost(1), 2, "value 1 after three increments");
+        let mut ledger = ledger;
+        // 4 had read the 2: its store of 3 ends a chain of three of the four stores.
+        ledger.stored(1, 4);
+        assert_eq!(ledger.lost(1), 1, "the count falls when a longer chain comes back");
+    }
+
+    #[test]
+    fn a_store_without_a_load_continues_the_value_it_overwrites() {
+        let ledger = ledger_after(&[('s', 1), ('s', 1), ('l', 2), ('s', 2)]);
+        assert_eq!(ledger.lost(1), 0);
+    }
+
+    #[test]
+    fn lost_updates_are_counted_in_words() {
+        assert_eq!(lost_updates(1), "1 lost update");
+        assert_eq!(lost_updates(0), "0 lost updates");
+        assert_eq!(lost_updates(15), "15 lost updates");
+    }
+}

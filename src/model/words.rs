@@ -1,0 +1,395 @@
+//! The model's words for what happens: a primitive's label, what one event did (for the
+//! "what just happened" line), and why a thread cannot move now and what would let it (for
+//! a step the class asked for that cannot be taken). The view only styles these.
+
+use std::fmt::Write as _;
+
+use super::prims::PrimState;
+use super::threads::{ThreadState, WaitTarget};
+use super::{Model, PrimView};
+use crate::event::{EventKind, ExitKind, Pid, Tid, TraceEvent};
+
+/// What one event did, in words, for the class to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Happening {
+    /// Sequence number of the event.
+    pub seq: u64,
+    /// The thread that did it.
+    pub thread: Tid,
+    /// E.g. `p: notify_all on Condition condition → woke c1, c2`.
+    pub text: String,
+    /// A moment a lesson is about: one thread woke another, or an update was lost.
+    pub moment: bool,
+}
+
+/// Demo time as a sentence says it: `t=0.8s`.
+#[must_use]
+pub fn at(time_us: u64) -> String {
+    let tenths = time_us / 100_000;
+    format!("t={}.{}s", tenths / 10, tenths % 10)
+}
+
+impl Model {
+    /// A primitive as a sentence names it: a chosen name with its kind (`Condition condition`),
+    /// or a default name that already says it (`RLock-1`).
+    #[must_use]
+    pub fn prim_label(&self, pid: Pid) -> String {
+        self.prims.get(&pid).map_or_else(
+            || format!("#{pid}"),
+            |prim| {
+                if prim.name.starts_with(prim.kind()) {
+                    prim.name.clone()
+                } else {
+                    format!("{} {}", prim.kind(), prim.name)
+                }
+            },
+        )
+    }
+
+    fn names(&self, tids: &[Tid]) -> String {
+        tids.iter().map(|&tid| self.thread_name(tid)).collect::<Vec<_>>().join(", ")
+    }
+
+    /// Folds `event` as [`Model::apply`] does and says what it did: always when `every` is
+    /// set (a step the class watches), otherwise only at a moment (a thread woke another, an
+    /// update was lost), so a running flood of events costs no words.
+    pub fn apply_told(&mut self, event: &TraceEvent, every: bool) -> Option<Happening> {
+        let prim = event.kind.prim().and_then(|pid| self.prims.get(&pid));
+        // Who was waiting before the event, for the kinds of event that wake them.
+        let waiting: Vec<Tid> = match &event.kind {
+            EventKind::Set { .. }
+            | EventKind::Put { .. }
+            | EventKind::Got { .. }
+            | EventKind::BarrierPass { .. }
+            | EventKind::BarrierBroken { .. } => prim.map(|prim| prim.waiters.clone()).unwrap_or_default(),
+            EventKind::Released { count, .. } if releases_fully(prim, *count) => {
+                prim.map(|prim| prim.waiters.clone()).unwrap_or_default()
+            }
+            _ => Vec::new(),
+        };
+        let was_blocked = matches!(
+            (&event.kind, self.threads.get(&event.thread).map(|thread| &thread.state)),
+            (EventKind::Acquired { prim, .. }, Some(ThreadState::Blocked { prim: on, .. })) if prim == on
+        );
+        self.apply(event);
+        let lost = matches!(event.kind, EventKind::Store { .. })
+            && self.lost_updates.back().is_some_and(|lost| lost.seq == event.seq);
+        let moment = match &event.kind {
+            EventKind::Notified { woken, .. } => !woken.is_empty(),
+            EventKind::BarrierPass { .. } => true,
+            EventKind::Store { .. } => lost,
+            EventKind::Acquired { .. } => was_blocked,
+            _ => !waiting.is_empty(),
+        };
+        if !(every || moment) {
+            return None;
+        }
+        let text = self.words(event, &waiting, was_blocked)?;
+        Some(Happening { seq: event.seq, thread: event.thread, text, moment })
+    }
+
+    /// What `event` did, in words; `waiting` were the threads waiting on its primitive before.
+    fn words(&self, event: &TraceEvent, waiting: &[Tid], was_blocked: bool) -> Option<String> {
+        let who = self.thread_name(event.thread);
+        let woke = |text: String| {
+            if waiting.is_empty() { text } else { format!("{text} → woke {}", self.names(waiting)) }
+        };
+        let text = match &event.kind {
+            EventKind::Notified { prim, n, woken } => {
+                let call = match n {
+                    &u64::MAX => "notify_all".to_owned(),
+                    1 => "notify".to_owned(),
+                    n => format!("notify({n})"),
+                };
+                let woken = if woken.is_empty() { "nobody was waiting".to_owned() } else { self.names(woken) };
+                format!("{who}: {call} on {} → woke {woken}", self.prim_label(*prim))
+            }
+            EventKind::Set { prim } => woke(format!("{who} set {}", self.prim_label(*prim))),
+            EventKind::Clear { prim } => format!("{who} cleared {}", self.prim_label(*prim)),
+            EventKind::Released { prim, .. } if !waiting.is_empty() => {
+                format!("{who} released {}; waiting for it: {}", self.prim_label(*prim), self.names(waiting))
+            }
+            EventKind::Released { prim, .. } => format!("{who} released {}", self.prim_label(*prim)),
+            EventKind::Requested { prim, .. } => match self.threads.get(&event.thread).map(|thread| &thread.state) {
+                Some(ThreadState::Blocked { .. }) => {
+                    let holders = self.prims.get(prim).map(PrimView::holders).unwrap_or_default();
+                    let held =
+                        if holders.is_empty() { String::new() } else { format!(", held by {}", self.names(&holders)) };
+                    format!("{who} asks for {}{held}: blocked", self.prim_label(*prim))
+                }
+                _ => format!("{who} asks for {}", self.prim_label(*prim)),
+            },
+            EventKind::Acquired { prim, .. } if was_blocked => {
+                format!("{who} got {}, which it was blocked on", self.prim_label(*prim))
+            }
+            EventKind::Acquired { prim, .. } => format!("{who} acquired {}", self.prim_label(*prim)),
+            EventKind::TryFailed { prim } => format!("{who} tried {}: taken, gives up at once", self.prim_label(*prim)),
+            EventKind::TimedOut { prim } => format!("{who} stopped waiting for {}: timeout", self.prim_label(*prim)),
+            EventKind::WaitBegin { prim, .. } => format!("{who} waits on {}", self.prim_label(*prim)),
+            EventKind::Woken { prim, notified: true } => format!("{who} was woken on {}", self.prim_label(*prim)),
+            EventKind::Woken { prim, notified: false } => {
+                format!("{who}'s wait on {} ended without a wake-up", self.prim_label(*prim))
+            }
+            EventKind::Put { prim, item, .. } => woke(format!("{who} put {item} on {}", self.prim_label(*prim))),
+            EventKind::Got { prim, item, .. } => woke(format!("{who} got {item} from {}", self.prim_label(*prim))),
+            EventKind::TaskDone { prim, unfinished } => {
+                format!("{who}: task_done on {}, {unfinished} unfinished", self.prim_label(*prim))
+            }
+            EventKind::BarrierArrive { prim, .. } => format!("{who} arrived at {}", self.prim_label(*prim)),
+            EventKind::BarrierPass { prim, .. } => {
+                let mut all = waiting.to_vec();
+                all.push(event.thread);
+                format!("{} passed: {} go on", self.prim_label(*prim), self.names(&all))
+            }
+            EventKind::BarrierBroken { prim } => woke(format!("{} broke", self.prim_label(*prim))),
+            EventKind::BarrierReset { prim } => format!("{who} reset {}", self.prim_label(*prim)),
+            EventKind::Load { prim, value } => format!("{who} read {value} from {}", self.prim_label(*prim)),
+            EventKind::Store { prim, value } => match self.lost_updates.back().filter(|lost| lost.seq == event.seq) {
+                Some(lost) => format!(
+                    "{who} stored {value} over {}'s {}: lost update",
+                    self.thread_name(lost.lost_thread),
+                    lost.lost_value
+                ),
+                None => format!("{who} stored {value} to {}", self.prim_label(*prim)),
+            },
+            EventKind::LocalGet { prim, value } => {
+                format!("{who} read its own {}: {}", self.prim_label(*prim), value.as_deref().unwrap_or("nothing yet"))
+            }
+            EventKind::LocalSet { prim, value } => format!("{who} set its own {} to {value}", self.prim_label(*prim)),
+            EventKind::SleepBegin { duration_us } => format!("{who} sleeps {}", seconds(*duration_us)),
+            EventKind::SleepEnd => format!("{who} woke up"),
+            EventKind::JoinBegin { target, .. } => format!("{who} joins {}", self.thread_name(*target)),
+            EventKind::JoinEnd { target, finished: true } => {
+                format!("{who}: {} has ended, join returns", self.thread_name(*target))
+            }
+            EventKind::JoinEnd { target, finished: false } => {
+                format!("{who}: join of {} timed out", self.thread_name(*target))
+            }
+            EventKind::ThreadStarted { tid, .. } => format!("{} started", self.thread_name(*tid)),
+            EventKind::ThreadExited { tid, exit } => match exit {
+                ExitKind::Normal => format!("{} ended", self.thread_name(*tid)),
+                ExitKind::Killed => format!("{} was stopped at shutdown (daemon)", self.thread_name(*tid)),
+                ExitKind::Panicked { message } => format!("{} panicked: {message}", self.thread_name(*tid)),
+            },
+            EventKind::Log { message, .. } => format!("{who} logged: {message}"),
+            EventKind::Misuse { message, .. } => format!("{who}: error: {message}"),
+            EventKind::ShutdownBegin => format!("{who} returned; waits for the non-daemon threads"),
+            _ => return None,
+        };
+        Some(text)
+    }
+
+    /// Why thread `tid` cannot move now, and what would let it: `Thread-2 sleeps until t=0.8s;
+    /// Thread-1 wakes first (t=0.4s)`, `c1 waits on Condition condition: another thread's
+    /// notify wakes it`.
+    #[must_use]
+    pub fn why_stuck(&self, tid: Tid) -> String {
+        let name = self.thread_name(tid);
+        let Some(thread) = self.threads.get(&tid) else { return format!("{name} is not a thread of this program") };
+        let timeout = |until_us: &Option<u64>| {
+            until_us.map_or_else(String::new, |until| format!(", or its timeout at {}", at(until)))
+        };
+        match &thread.state {
+            ThreadState::New => format!("{name} has not been started: another thread's start() lets it run"),
+            ThreadState::Running => format!("{name} is still on its way to its next operation"),
+            ThreadState::Sleeping { until_us } => {
+                let mut text = format!("{name} sleeps until {}", at(*until_us));
+                if let Some((first, when)) = self.first_wake_up().filter(|&(first, _)| first != tid) {
+                    let _ = write!(text, "; {} wakes first ({})", self.thread_name(first), at(when));
+                }
+                text
+            }
+            ThreadState::Blocked { prim, until_us } => {
+                let holders = self.prims.get(prim).map(PrimView::holders).unwrap_or_default();
+                let label = self.prim_label(*prim);
+                if holders.is_empty() {
+                    format!("{name} is blocked on {label}: it goes on when it gets it{}", timeout(until_us))
+                } else {
+                    let holders = self.names(&holders);
+                    format!(
+                        "{name} is blocked on {label}, held by {holders}: a release by {holders} lets it go{}",
+                        timeout(until_us)
+                    )
+                }
+            }
+            ThreadState::Waiting { on: WaitTarget::Prim(prim), until_us } => {
+                let label = self.prim_label(*prim);
+                let what = match self.prims.get(prim).map(|prim| &prim.state) {
+                    Some(PrimState::Condition { .. }) => "another thread's notify wakes it".to_owned(),
+                    Some(PrimState::Event { .. }) => "another thread's set() wakes it".to_owned(),
+                    Some(PrimState::Barrier { parties, arrived, .. }) => {
+                        let missing = parties.saturating_sub(u32::try_from(arrived.len()).unwrap_or(u32::MAX));
+                        format!("{missing} more thread{} must arrive", if missing == 1 { "" } else { "s" })
+                    }
+                    Some(PrimState::Queue { qsize: 0, .. }) => "another thread's put() wakes it".to_owned(),
+                    Some(PrimState::Queue { qsize, maxsize, .. }) if *maxsize > 0 && qsize >= maxsize => {
+                        "another thread's get() makes room".to_owned()
+                    }
+                    Some(PrimState::Queue { .. }) => "every task must be marked task_done()".to_owned(),
+                    _ => "another thread wakes it".to_owned(),
+                };
+                format!("{name} waits on {label}: {what}{}", timeout(until_us))
+            }
+            ThreadState::Waiting { on: WaitTarget::Join(target), until_us } => {
+                let target = self.thread_name(*target);
+                format!("{name} joins {target}: it goes on when {target} ends{}", timeout(until_us))
+            }
+            ThreadState::Waiting { on: WaitTarget::Shutdown, .. } => {
+                format!("{name} waits for the non-daemon threads to end")
+            }
+            ThreadState::Done | ThreadState::Killed | ThreadState::Panicked { .. } => format!("{name} has ended"),
+        }
+    }
+
+    /// The thread whose sleep or timeout ends first, and when.
+    fn first_wake_up(&self) -> Option<(Tid, u64)> {
+        self.threads
+            .values()
+            .filter_map(|thread| match &thread.state {
+                ThreadState::Sleeping { until_us }
+                | ThreadState::Blocked { until_us: Some(until_us), .. }
+                | ThreadState::Waiting { until_us: Some(until_us), .. } => Some((thread.tid, *until_us)),
+                _ => None,
+            })
+            .min_by_key(|&(tid, until)| (until, tid))
+    }
+}
+
+/// Whether a release with `count` left lets a waiter in: a Lock or an RLock's last level, any
+/// release of a semaphore.
+fn releases_fully(prim: Option<&PrimView>, count: u64) -> bool {
+    match prim.map(|prim| &prim.state) {
+        Some(PrimState::Lock { .. } | PrimState::RLock { .. }) => count == 0,
+        Some(PrimState::Semaphore { .. }) => true,
+        _ => false,
+    }
+}
+
+/// A length of demo time in words: `0.3s`, `0.05s`.
+fn seconds(micros: u64) -> String {
+    let secs = micros as f64 / 1e6;
+    if micros.is_multiple_of(100_000) { format!("{secs:.1}s") } else { format!("{secs:.2}s") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{PrimInfo, WaitMode};
+
+    /// Folds events of `thread` one after the other, 0.1 s apart, saying what each did.
+    struct Script {
+        model: Model,
+        seq: u64,
+    }
+
+    impl Script {
+        fn new(names: &[&str]) -> Self {
+            let mut script = Self { model: Model::new(), seq: 0 };
+            for (tid, name) in (1..).zip(names) {
+                script.at(1, EventKind::ThreadCreated { tid, name: (*name).to_owned(), daemon: false, foreign: false });
+                script.at(1, EventKind::ThreadStarted { tid, daemon: false, os_tid: None });
+            }
+            script
+        }
+
+        fn at(&mut self, thread: Tid, kind: EventKind) -> Option<Happening> {
+            self.seq += 1;
+            let event = TraceEvent { seq: self.seq, time_us: self.seq * 100_000, thread, loc: None, kind };
+            self.model.apply_told(&event, true)
+        }
+
+        fn text(&mut self, thread: Tid, kind: EventKind) -> (String, bool) {
+            let told = self.at(thread, kind).expect("the event is told");
+            (told.text, told.moment)
+        }
+    }
+
+    const BLOCKING: WaitMode = WaitMode::Blocking;
+
+    #[test]
+    fn notify_all_and_the_lock_hand_over_are_told_as_moments() {
+        let mut script = Script::new(&["MainThread", "c1", "c2", "p"]);
+        script.at(1, EventKind::PrimCreated { prim: 1, name: "RLock-1".into(), info: PrimInfo::RLock });
+        script
+            .at(1, EventKind::PrimCreated { prim: 2, name: "condition".into(), info: PrimInfo::Condition { lock: 1 } });
+        for consumer in [2, 3] {
+            script.at(consumer, EventKind::WaitBegin { prim: 2, timeout_us: None });
+        }
+        script.at(4, EventKind::Requested { prim: 1, mode: BLOCKING });
+        script.at(4, EventKind::Acquired { prim: 1, count: 1 });
+        assert_eq!(
+            script.text(4, EventKind::Notified { prim: 2, n: u64::MAX, woken: vec![2, 3] }),
+            ("p: notify_all on Condition condition → woke c1, c2".to_owned(), true)
+        );
+        for consumer in [2, 3] {
+            script.at(consumer, EventKind::Woken { prim: 2, notified: true });
+        }
+        assert_eq!(
+            script.text(2, EventKind::Requested { prim: 1, mode: BLOCKING }),
+            ("c1 asks for RLock-1, held by p: blocked".to_owned(), false)
+        );
+        script.at(3, EventKind::Requested { prim: 1, mode: BLOCKING });
+        assert_eq!(
+            script.text(4, EventKind::Released { prim: 1, count: 0 }),
+            ("p released RLock-1; waiting for it: c1, c2".to_owned(), true)
+        );
+        assert_eq!(
+            script.text(2, EventKind::Acquired { prim: 1, count: 1 }),
+            ("c1 got RLock-1, which it was blocked on".to_owned(), true)
+        );
+        assert_eq!(script.model.why_stuck(3), "c2 is blocked on RLock-1, held by c1: a release by c1 lets it go");
+    }
+
+    #[test]
+    fn running_only_moments_are_told() {
+        let mut script = Script::new(&["MainThread"]);
+        script.seq += 1;
+        let event = TraceEvent {
+            seq: script.seq,
+            time_us: 0,
+            thread: 1,
+            loc: None,
+            kind: EventKind::SleepBegin { duration_us: 300_000 },
+        };
+        assert_eq!(script.model.apply_told(&event, false), None);
+    }
+
+    #[test]
+    fn a_lost_update_is_told_with_whose_store_it_overwrote() {
+        let mut script = Script::new(&["MainThread", "Thread-1", "Thread-2"]);
+        script.at(
+            1,
+            EventKind::PrimCreated { prim: 1, name: "counter".into(), info: PrimInfo::Shared { initial: "0".into() } },
+        );
+        script.at(2, EventKind::Load { prim: 1, value: "0".into() });
+        assert_eq!(
+            script.text(3, EventKind::Load { prim: 1, value: "0".into() }).0,
+            "Thread-2 read 0 from Shared counter"
+        );
+        script.at(2, EventKind::Store { prim: 1, value: "1".into() });
+        assert_eq!(
+            script.text(3, EventKind::Store { prim: 1, value: "1".into() }),
+            ("Thread-2 stored 1 over Thread-1's 1: lost update".to_owned(), true)
+        );
+    }
+
+    #[test]
+    fn a_refused_step_says_what_would_let_the_thread_go() {
+        let mut script = Script::new(&["MainThread", "Thread-1", "Thread-2", "c1"]);
+        script
+            .at(1, EventKind::PrimCreated { prim: 1, name: "condition".into(), info: PrimInfo::Condition { lock: 9 } });
+        // At t=1.0s and 1.1s: Thread-2 sleeps until 1.8s, Thread-1 until 1.4s.
+        script.at(3, EventKind::SleepBegin { duration_us: 800_000 });
+        script.at(2, EventKind::SleepBegin { duration_us: 300_000 });
+        script.at(4, EventKind::WaitBegin { prim: 1, timeout_us: None });
+        assert_eq!(script.model.why_stuck(3), "Thread-2 sleeps until t=1.8s; Thread-1 wakes first (t=1.4s)");
+        assert_eq!(script.model.why_stuck(4), "c1 waits on Condition condition: another thread's notify wakes it");
+    }
+
+    #[test]
+    fn short_sleeps_keep_their_precision() {
+        assert_eq!(seconds(300_000), "0.3s");
+        assert_eq!(seconds(50_000), "0.05s");
+        assert_eq!(at(1_234_567), "t=1.2s");
+    }
+}
