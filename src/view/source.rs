@@ -46,7 +46,7 @@ fn selected_line(app: &App, path: &str) -> Option<u32> {
 }
 
 /// `text` cut to `width` columns, its last one `…` when anything was cut.
-fn cut(text: &str, width: usize) -> String {
+pub(crate) fn cut(text: &str, width: usize) -> String {
     let total: usize = text.chars().map(|char| char.width().unwrap_or(0)).sum();
     if total <= width {
         return text.to_owned();
