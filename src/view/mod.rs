@@ -178,9 +178,8 @@ impl Plan {
     }
 }
 
-/// Rows the source excerpt would like: the lines the threads are at and a few of context
-/// around the selected thread's.
-pub(crate) fn excerpt_rows(app: &App) -> u16 {
+/// How many different lines the live threads are at.
+pub(crate) fn thread_lines(app: &App) -> u16 {
     let lines: std::collections::BTreeSet<u32> = app
         .model
         .threads
@@ -188,7 +187,13 @@ pub(crate) fn excerpt_rows(app: &App) -> u16 {
         .filter(|thread| !thread.state.is_finished())
         .filter_map(|thread| thread.loc.as_ref().map(|loc| loc.line))
         .collect();
-    u16::try_from(lines.len() + 3).unwrap_or(u16::MAX).clamp(3, 6)
+    u16::try_from(lines.len()).unwrap_or(u16::MAX)
+}
+
+/// Rows the source excerpt would like: the lines the threads are at and a few of context
+/// around the selected thread's.
+fn excerpt_rows(app: &App) -> u16 {
+    thread_lines(app).saturating_add(3).clamp(3, 6)
 }
 
 /// Draws the open overlays, bottom first: the notes over `above_bar` (their scrolling depends

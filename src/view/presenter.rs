@@ -17,29 +17,27 @@ enum Part {
     Prims,
 }
 
-/// Heights for `parts` (least, wanted) in `height` rows, and whether blank rows separate them:
-/// every part first gets its least, then the table what it wants, then the blank rows, then the
-/// primitives and the source what they want.
-fn heights(parts: &[(Part, u16, u16)], height: u16) -> (Vec<u16>, bool) {
+/// Heights for `parts` (least, wanted) in `height` rows, and how many of them get a blank row
+/// above (the first ones): every part first gets its least, then the table what it wants, the
+/// primitives what they want, the source `source_first` rows (every thread's line), then the
+/// blank rows, then the source more context.
+fn heights(parts: &[(Part, u16, u16)], source_first: u16, height: u16) -> (Vec<u16>, usize) {
     let mut heights: Vec<u16> = parts.iter().map(|(_, least, _)| *least).collect();
     let mut left = height.saturating_sub(heights.iter().sum());
-    let grow = |part: Part, heights: &mut Vec<u16>, left: &mut u16| {
+    let grow = |part: Part, up_to: u16, heights: &mut Vec<u16>, left: &mut u16| {
         if let Some(index) = parts.iter().position(|(which, _, _)| *which == part) {
-            let more = parts[index].2.saturating_sub(heights[index]).min(*left);
+            let more = parts[index].2.min(up_to).saturating_sub(heights[index]).min(*left);
             heights[index] += more;
             *left -= more;
         }
     };
-    grow(Part::Threads, &mut heights, &mut left);
-    // A blank row above each part.
-    let gaps = u16::try_from(parts.len()).unwrap_or(u16::MAX);
-    let spaced = left >= gaps;
-    if spaced {
-        left -= gaps;
-    }
-    grow(Part::Prims, &mut heights, &mut left);
-    grow(Part::Source, &mut heights, &mut left);
-    (heights, spaced)
+    grow(Part::Threads, u16::MAX, &mut heights, &mut left);
+    grow(Part::Prims, u16::MAX, &mut heights, &mut left);
+    grow(Part::Source, source_first, &mut heights, &mut left);
+    let gaps = parts.len().min(usize::from(left));
+    left -= u16::try_from(gaps).unwrap_or(0);
+    grow(Part::Source, u16::MAX, &mut heights, &mut left);
+    (heights, gaps)
 }
 
 /// Draws the presenter screen; returns the area overlays may cover (all but the status bar's
@@ -66,10 +64,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Rect {
     if !app.model.prims.is_empty() {
         parts.push((Part::Prims, 3, prims.max(3)));
     }
-    let (heights, spaced) = heights(&parts, main.height);
+    // Every thread's line, and the borders.
+    let source_first = super::thread_lines(app).saturating_add(2);
+    let (heights, gaps) = heights(&parts, source_first, main.height);
     let mut y = main.y;
-    for ((part, _, _), height) in parts.iter().zip(heights) {
-        if spaced {
+    for (index, ((part, _, _), height)) in parts.iter().zip(heights).enumerate() {
+        if index < gaps {
             y += 1;
         }
         let height = height.min(main.bottom().saturating_sub(y));
@@ -90,13 +90,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_table_comes_first_then_blank_rows_then_the_rest() {
+    fn the_table_comes_first_then_the_primitives_every_threads_line_blank_rows_and_context() {
         let parts = [(Part::Threads, 5, 7), (Part::Source, 3, 9), (Part::Prims, 3, 5)];
         // Room for everything.
-        assert_eq!(heights(&parts, 40), (vec![7, 9, 5], true));
-        // 22 rows: least 11, the table's 2 more, 3 blank rows, the primitives' 2, the source's 4.
-        assert_eq!(heights(&parts, 22), (vec![7, 7, 5], true));
-        // Too few rows for blank ones.
-        assert_eq!(heights(&parts, 13), (vec![7, 3, 3], false));
+        assert_eq!(heights(&parts, 5, 40), (vec![7, 9, 5], 3));
+        // 22 rows: least 11; the table's 2 more, the primitives' 2, the threads' lines 2, three
+        // blank rows, 2 rows of context.
+        assert_eq!(heights(&parts, 5, 22), (vec![7, 7, 5], 3));
+        // 19 rows: blank rows above the first two parts only.
+        assert_eq!(heights(&parts, 5, 19), (vec![7, 5, 5], 2));
+        // 16 rows: no blank rows, not every thread's line.
+        assert_eq!(heights(&parts, 5, 16), (vec![7, 4, 5], 0));
     }
 }
