@@ -11,8 +11,8 @@ use super::seconds;
 use crate::app::{App, Panel};
 use crate::session::PauseState;
 
-/// Hints that must show whenever there is a row for them: the bar takes a second row when they
-/// do not fit beside the state on one.
+/// How many hints, the first ones (step, step selected, space, help), must fit beside the state
+/// for the bar to stay on one row; otherwise the hints get a row of their own.
 const ESSENTIAL: usize = 4;
 
 /// The pause badge's text.
