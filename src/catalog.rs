@@ -43,6 +43,18 @@ pub struct Demo {
     pub main: fn(),
 }
 
+/// Demos whose lesson is the kernel's view of the threads (run states, CPU, context switches):
+/// the table keeps those columns even on a narrow screen.
+const KERNEL_DEMOS: [&str; 1] = ["timeslice"];
+
+impl Demo {
+    /// Whether the kernel's view of the threads is what this demo shows.
+    #[must_use]
+    pub fn kernel_first(&self) -> bool {
+        KERNEL_DEMOS.contains(&self.name)
+    }
+}
+
 impl fmt::Debug for Demo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Demo").field("name", &self.name).field("chapter", &self.chapter).finish_non_exhaustive()

@@ -63,6 +63,10 @@ pub struct DemoArgs {
     /// Colours: dark, light or high-contrast (`NO_COLOR` turns colour off).
     #[arg(long, value_enum, default_value_t = ThemeName::Dark)]
     pub theme: ThemeName,
+    /// Presenter mode: only the threads, primitives, source and what just happened, spaced
+    /// out in high contrast for a projector (`p` toggles it).
+    #[arg(long)]
+    pub present: bool,
     /// Write every event of the run to FILE (JSON Lines) for `threadviz replay` and
     /// `threadviz export`; a restart is not recorded.
     #[arg(long, value_name = "FILE")]
@@ -131,7 +135,13 @@ fn run_demo(args: &DemoArgs) -> ExitCode {
         eprintln!("{}", unknown_demo_message(&args.name));
         return ExitCode::from(2);
     };
-    let launch = Launch { seed: args.seed, speed: args.speed, paused: args.paused };
+    let launch = Launch {
+        seed: args.seed,
+        speed: args.speed,
+        paused: args.paused,
+        present: args.present,
+        kernel_first: demo.kernel_first(),
+    };
     let record = match args.record.as_deref().map(|path| recordings::record_to(path, demo.name)).transpose() {
         Ok(record) => record,
         Err(code) => return code,

@@ -449,3 +449,36 @@ fn the_deadlock_demo_shows_the_banner_and_pauses() {
     tmux.keys(&["q"]);
     assert_exited_and_restored(&tmux, 0);
 }
+
+#[test]
+fn at_80x24_a_class_sees_the_threads_their_source_lines_the_primitives_and_the_step_keys() {
+    let tmux = paused_condition("projector", 80, 24);
+    let screen = tmux.settled();
+    assert!(screen.contains("╭ Threads 1 alive / 4"), "{screen}");
+    assert!(screen.contains("╭ Source demos/condition.rs following MainThread"), "{screen}");
+    assert!(screen.lines().any(|line| line.contains(" ▶ ") && line.contains("◀ MainThread")), "{screen}");
+    assert!(screen.contains("╭ Primitives"), "{screen}");
+    assert!(screen.contains("n:step  enter:step selected  space:resume"), "{screen}");
+    assert!(screen.contains("tab:timeline, source"), "{screen}");
+
+    // Presenter mode: no log, the rest spaced out; p brings the dashboard back.
+    tmux.keys(&["p"]);
+    let presenting =
+        tmux.wait_for("presenter mode", |screen| screen.contains(" ╭ Threads") && !screen.contains("Log 0"));
+    assert!(presenting.lines().next().is_some_and(|line| line.trim().is_empty()), "{presenting}");
+    assert!(presenting.contains("╭ Source") && presenting.contains("╭ Primitives"), "{presenting}");
+    assert!(!presenting.contains("events"), "{presenting}");
+    tmux.keys(&["p"]);
+    tmux.wait_for("the dashboard again", |screen| screen.contains("Log 0") && screen.contains("events"));
+    tmux.keys(&["q"]);
+    assert_exited_and_restored(&tmux, 0);
+}
+
+#[test]
+fn present_starts_the_demo_in_presenter_mode() {
+    let tmux = Tmux::start("present", 80, 24, &demo_command("condition --paused --present"));
+    let screen = tmux.wait_for("presenter mode", |screen| screen.contains(" ╭ Threads") && screen.contains("⏸ PAUSED"));
+    assert!(!screen.contains("╭ Log") && !screen.contains("╭ Timeline"), "{screen}");
+    tmux.keys(&["q"]);
+    assert_exited_and_restored(&tmux, 0);
+}

@@ -35,6 +35,8 @@ pub enum Action {
     FocusPrevious,
     /// Show the focused panel full screen (or back).
     Zoom,
+    /// Presenter mode on or off: only what a class needs, in high contrast.
+    Present,
     /// Show or hide this help.
     Help,
     /// Show or hide the lesson notes.
@@ -102,6 +104,7 @@ pub const KEYS: &[Binding] = &[
     },
     Binding { label: "tab / shift-tab", help: "move focus between panels", action: Action::FocusNext },
     Binding { label: "z", help: "zoom the focused panel to full screen", action: Action::Zoom },
+    Binding { label: "p", help: "presenter mode: big, high contrast, for a class", action: Action::Present },
     Binding { label: "l", help: "lesson notes for this demo", action: Action::Notes },
     Binding { label: "a", help: "reveal / hide the answers to the lesson's questions", action: Action::Reveal },
     Binding { label: "w", help: "who waits for whom (and any deadlock)", action: Action::WaitFor },
@@ -148,6 +151,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Tab => Action::FocusNext,
         KeyCode::BackTab => Action::FocusPrevious,
         KeyCode::Char('z') => Action::Zoom,
+        KeyCode::Char('p') => Action::Present,
         KeyCode::Char('l') => Action::Notes,
         KeyCode::Char('w') => Action::WaitFor,
         KeyCode::Char('a') => Action::Reveal,
@@ -187,6 +191,7 @@ mod tests {
             KeyCode::Char('b'),
             KeyCode::Tab,
             KeyCode::Char('z'),
+            KeyCode::Char('p'),
             KeyCode::Char('l'),
             KeyCode::Char('w'),
             KeyCode::Char('a'),

@@ -12,7 +12,7 @@ use crossbeam_channel::Receiver;
 
 use super::run::{Controller, Status, run};
 use super::terminal;
-use super::{App, Command, Msg, Showing};
+use super::{App, Command, KernelColumns, Msg, Showing};
 use crate::TraceEvent;
 use crate::lesson::Trigger;
 use crate::record::{RecordSummary, RecordTo, Recorder};
@@ -35,11 +35,15 @@ pub struct Launch {
     pub speed: f64,
     /// Start paused before the first operation.
     pub paused: bool,
+    /// Start in presenter mode.
+    pub present: bool,
+    /// Keep the kernel's columns even on a narrow screen (the program is about them).
+    pub kernel_first: bool,
 }
 
 impl Default for Launch {
     fn default() -> Self {
-        Self { seed: 0, speed: 1.0, paused: false }
+        Self { seed: 0, speed: 1.0, paused: false, present: false, kernel_first: false }
     }
 }
 
@@ -231,6 +235,12 @@ fn watch_live(
     terminal::spawn_signals(sender);
     let live = live.insert(start()?);
     let mut app = App::new(showing, theme, live.session.pause_state(), launch.speed);
+    app.set_present(launch.present);
+    app.kernel_columns = match (crate::kernel::supported(), launch.kernel_first) {
+        (false, _) => KernelColumns::Unread,
+        (true, false) => KernelColumns::Read,
+        (true, true) => KernelColumns::First,
+    };
     let size = terminal.size()?;
     app.size = (size.width, size.height);
     let result = run(&mut terminal, &mut app, &input, live);

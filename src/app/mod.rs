@@ -15,7 +15,7 @@ use self::replay::Seek;
 use crate::event::{Control, EventKind, Tid, TraceEvent};
 use crate::model::Model;
 use crate::session::{PauseState, SPEED_RANGE, Step, StepRefused};
-use crate::view::theme::Theme;
+use crate::view::theme::{Theme, ThemeName};
 
 /// The panels that can take focus, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +133,19 @@ pub enum Command {
     Quit,
 }
 
+/// Where the thread table shows the kernel's view of the threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KernelColumns {
+    /// Not read (a recording, a test, another OS): columns only for samples that arrive anyway.
+    #[default]
+    Unread,
+    /// Read (a live program on Linux): columns on screens wide enough for them, there from the
+    /// first frame so the table does not jump when the first sample arrives.
+    Read,
+    /// Read, and what the program shows (`demo timeslice`): columns even on a narrow screen.
+    First,
+}
+
 /// The dashboard's state.
 #[derive(Debug, Clone)]
 #[allow(clippy::struct_excessive_bools, reason = "independent facts about the view, not states of one machine")]
@@ -193,6 +206,12 @@ pub struct App {
     pub message: Option<String>,
     /// What just happened, in words (the last step's effect, a wake-up, a lost update), for the class to read.
     pub happened: Option<String>,
+    /// Presenter mode (`p`, `--present`): only what a class needs, spaced out, in high contrast.
+    pub present: bool,
+    /// The theme chosen before presenter mode forced high contrast, to go back to.
+    pub theme_outside_present: Option<Theme>,
+    /// Where the table shows the kernel's view of the threads.
+    pub kernel_columns: KernelColumns,
     /// The words of the current step's events so far.
     pub step_told: Vec<String>,
     /// The go-to prompt's text while it is open (replays, `:`).
@@ -270,6 +289,9 @@ impl App {
             replay: false,
             message: None,
             happened: None,
+            present: false,
+            theme_outside_present: None,
+            kernel_columns: KernelColumns::Unread,
             step_told: Vec::new(),
             prompt: None,
             size: (80, 24),
@@ -290,6 +312,20 @@ impl App {
             self.overlays.retain(|&open| open != overlay);
         } else {
             self.overlays.push(overlay);
+        }
+    }
+
+    /// Turns presenter mode on or off; it forces the high-contrast theme while on.
+    pub fn set_present(&mut self, on: bool) {
+        if on == self.present {
+            return;
+        }
+        self.present = on;
+        if on {
+            self.theme_outside_present = Some(self.theme);
+            self.theme = Theme::new(ThemeName::HighContrast, self.theme.color);
+        } else if let Some(theme) = self.theme_outside_present.take() {
+            self.theme = theme;
         }
     }
 
@@ -536,6 +572,7 @@ impl App {
                 self.focus = self.focus.cycle(action == Action::FocusNext);
             }
             Action::Zoom => self.zoomed = !self.zoomed,
+            Action::Present => self.set_present(!self.present),
             Action::Help => {
                 self.help_top = 0;
                 self.toggle(Overlay::Help);

@@ -1,19 +1,115 @@
 //! The source panel: the running program's own source, with a marker at the line each thread
-//! is at, following the selected thread.
+//! is at, following the selected thread; and the excerpt of it that small screens show under
+//! the thread table (and the panel, when the threads' lines do not fit in one window): the
+//! lines the threads are at, with what context fits.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
+use unicode_width::UnicodeWidthChar;
 
 use super::block;
 use crate::app::App;
 use crate::event::{SourceLoc, Tid};
 
+/// Columns before the code: the line number, the marker and a space (`  12 ▶ `).
+const GUTTER: usize = 7;
+/// The fewest columns the names of the threads at a line get, even on a narrow panel.
+const MIN_NAMES: usize = 20;
+
 /// Whether a location from an event points into the shown file (paths differ by how the file
 /// was compiled in: `demos/x.rs` and `src/../demos/x.rs` are the same file).
 pub(crate) fn same_file(loc: &SourceLoc, path: &str) -> bool {
     crate::catalog::same_file(&loc.file, path)
+}
+
+/// The live threads at each line of the file `path`.
+fn threads_at_lines(app: &App, path: &str) -> BTreeMap<u32, Vec<Tid>> {
+    let mut at_line: BTreeMap<u32, Vec<Tid>> = BTreeMap::new();
+    for thread in app.model.threads.values().filter(|thread| !thread.state.is_finished()) {
+        if let Some(loc) = thread.loc.as_ref().filter(|loc| same_file(loc, path)) {
+            at_line.entry(loc.line).or_default().push(thread.tid);
+        }
+    }
+    at_line
+}
+
+/// The selected thread's line in the file `path`, if it is there.
+fn selected_line(app: &App, path: &str) -> Option<u32> {
+    app.selected_thread()
+        .and_then(|tid| app.model.thread_loc(tid))
+        .filter(|loc| same_file(loc, path))
+        .map(|loc| loc.line)
+}
+
+/// `text` cut to `width` columns, its last one `…` when anything was cut.
+pub(crate) fn cut(text: &str, width: usize) -> String {
+    let total: usize = text.chars().map(|char| char.width().unwrap_or(0)).sum();
+    if total <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for char in text.chars() {
+        let char_width = char.width().unwrap_or(0);
+        if used + char_width + 1 > width {
+            break;
+        }
+        out.push(char);
+        used += char_width;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// One line of source, `width` columns at most: number, marker, code and the names of the
+/// threads at it. A long line loses the end of its code (cut with `…`), never the names: they
+/// are what the class looks for. Names that would take more than the code leaves and half the
+/// line (or [`MIN_NAMES`] columns) are counted instead (`+3`).
+fn code_line(app: &App, number: u32, text: &str, here: Option<&Vec<Tid>>, width: usize) -> Line<'static> {
+    let theme = &app.theme;
+    let model = &app.model;
+    let mut label: Vec<Span<'static>> = Vec::new();
+    if let Some(tids) = here {
+        // Whatever the code leaves, and at least half the line.
+        let code: usize = text.chars().map(|char| char.width().unwrap_or(0)).sum();
+        let after_code = width.saturating_sub(GUTTER + 1 + code);
+        let room = after_code.max(width.saturating_sub(GUTTER) / 2).max(MIN_NAMES);
+        label.push(Span::raw("  ◀ "));
+        let mut used = 4;
+        for (position, tid) in tids.iter().enumerate() {
+            let name = model.thread_name(*tid);
+            let separator = if position > 0 { 2 } else { 0 };
+            let left = tids.len() - position;
+            // What the rest would take if this name is the last one shown: ` +N`.
+            let more = if left > 1 { 2 + (left - 1).to_string().len() } else { 0 };
+            let name_width: usize = name.chars().map(|char| char.width().unwrap_or(0)).sum();
+            if position > 0 && used + separator + name_width + more > room {
+                label.push(Span::styled(format!(" +{left}"), theme.dim()));
+                break;
+            }
+            if position > 0 {
+                label.push(Span::raw(", "));
+            }
+            label.push(Span::styled(name, theme.thread(*tid)));
+            used += separator + name_width;
+        }
+    }
+    let label_width: usize = label.iter().map(Span::width).sum();
+    let code_room = width.saturating_sub(GUTTER + label_width);
+    let marker = if here.is_some() { "▶" } else { " " };
+    let mut spans = vec![
+        Span::styled(format!("{number:>4} "), theme.dim()),
+        Span::styled(marker.to_owned(), theme.hot()),
+        Span::raw(format!(" {}", cut(text, code_room))),
+    ];
+    spans.extend(label);
+    Line::from(spans)
 }
 
 /// Draws the source around the selected thread's line.
@@ -26,17 +122,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         return;
     };
     let model = &app.model;
-    // Threads at each line, live ones only.
-    let mut at_line: std::collections::BTreeMap<u32, Vec<Tid>> = std::collections::BTreeMap::new();
-    for thread in model.threads.values().filter(|thread| !thread.state.is_finished()) {
-        if let Some(loc) = thread.loc.as_ref().filter(|loc| same_file(loc, path)) {
-            at_line.entry(loc.line).or_default().push(thread.tid);
-        }
-    }
+    let at_line = threads_at_lines(app, path);
     let selected = app.selected_thread();
-    let selected_line =
-        selected.and_then(|tid| model.thread_loc(tid)).filter(|loc| same_file(loc, path)).map(|loc| loc.line);
+    let selected_line = selected_line(app, path);
     let height = usize::from(area.height.saturating_sub(2));
+    let width = usize::from(area.width.saturating_sub(2));
     let total = source.lines().count();
     // Lines are numbered from 1; rows from 0.
     let centre = selected_line.map_or(0, |line| (line as usize).saturating_sub(1));
@@ -44,34 +134,141 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         .saturating_sub(height / 2)
         .saturating_add_signed(app.source_offset)
         .min(total.saturating_sub(height.min(total)));
-    let lines: Vec<Line> = source
-        .lines()
-        .enumerate()
-        .skip(top)
-        .take(height)
-        .map(|(index, text)| {
-            let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
-            let here = at_line.get(&number);
-            let marker = if here.is_some() { "▶" } else { " " };
-            let mut spans = vec![
-                Span::styled(format!("{number:>4} "), theme.dim()),
-                Span::styled(marker.to_owned(), theme.hot()),
-                Span::raw(format!(" {text}")),
-            ];
-            if let Some(tids) = here {
-                spans.push(Span::raw("  ◀ "));
-                for (position, tid) in tids.iter().enumerate() {
-                    if position > 0 {
-                        spans.push(Span::raw(", "));
-                    }
-                    spans.push(Span::styled(model.thread_name(*tid), theme.thread(*tid)));
-                }
-            }
-            let line = Line::from(spans);
-            if Some(number) == selected_line { line.style(theme.selected()) } else { line }
-        })
-        .collect();
+    // Not scrolled, and some thread's line falls outside the window around the selected
+    // thread's: the excerpt shows every thread's line instead.
+    let outside = |line: &u32| (*line as usize) <= top || (*line as usize) > top + height;
+    let lines: Vec<Line> = if app.source_offset == 0 && at_line.keys().any(outside) {
+        excerpt_lines(app, source, &at_line, selected_line, height, width)
+    } else {
+        source
+            .lines()
+            .enumerate()
+            .skip(top)
+            .take(height)
+            .map(|(index, text)| {
+                let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+                let line = code_line(app, number, text, at_line.get(&number), width);
+                if Some(number) == selected_line { line.style(theme.selected()) } else { line }
+            })
+            .collect()
+    };
     let following = selected.map_or_else(String::new, |tid| format!(" following {} ", model.thread_name(tid)));
     let title = format!(" Source {path}{following}");
     Paragraph::new(lines).block(block(&title, theme.border(focused))).render(area, buf);
+}
+
+/// The line numbers an excerpt of `rows` rows shows: first the lines threads are at (`marked`),
+/// nearest the selected thread's line first, then the lines around them, the selected thread's
+/// first, while they fit. A gap between two shown lines takes a row of its own (`⋮`) when there
+/// is room for every gap; the lines threads are at come before the gaps.
+fn excerpt(selected: Option<u32>, marked: &BTreeSet<u32>, last: u32, rows: usize) -> (BTreeSet<u32>, bool) {
+    let gaps = |lines: &BTreeSet<u32>| lines.iter().zip(lines.iter().skip(1)).filter(|(a, b)| **b > **a + 1).count();
+    let mut anchors: Vec<u32> = selected.into_iter().collect();
+    let mut others: Vec<u32> = marked.iter().copied().filter(|line| Some(*line) != selected).collect();
+    others.sort_by_key(|line| selected.map_or(*line, |at| line.abs_diff(at)));
+    anchors.extend(others);
+    let mut shown: BTreeSet<u32> = anchors.iter().copied().take(rows).collect();
+    // Without room for the gaps between the threads' lines, the context goes without them too.
+    let separated = shown.len() + gaps(&shown) <= rows;
+    let cost = |lines: &BTreeSet<u32>| lines.len() + if separated { gaps(lines) } else { 0 };
+    // Context, nearest first: the line before each anchor, then the line after, then further out.
+    for distance in 1..last {
+        let mut added = false;
+        for anchor in &anchors {
+            for line in [anchor.checked_sub(distance), anchor.checked_add(distance)].into_iter().flatten() {
+                if line == 0 || line > last || shown.contains(&line) {
+                    continue;
+                }
+                let mut more = shown.clone();
+                more.insert(line);
+                if cost(&more) <= rows {
+                    shown = more;
+                    added = true;
+                }
+            }
+        }
+        if !added {
+            break;
+        }
+    }
+    (shown, separated)
+}
+
+/// The rows of an excerpt of `source` (see [`excerpt`]), `width` columns wide.
+fn excerpt_lines(
+    app: &App,
+    source: &str,
+    at_line: &BTreeMap<u32, Vec<Tid>>,
+    selected_line: Option<u32>,
+    rows: usize,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let texts: Vec<&str> = source.lines().collect();
+    let last = u32::try_from(texts.len()).unwrap_or(u32::MAX);
+    let marked: BTreeSet<u32> = at_line.keys().copied().filter(|line| *line <= last).collect();
+    let (shown, separated) = excerpt(selected_line.filter(|line| *line <= last), &marked, last, rows);
+    let mut lines: Vec<Line> = Vec::with_capacity(rows);
+    let mut previous: Option<u32> = None;
+    for number in shown {
+        if separated && previous.is_some_and(|previous| number > previous + 1) {
+            lines.push(Line::styled("     ⋮", app.theme.dim()));
+        }
+        previous = Some(number);
+        let text = texts.get(number as usize - 1).copied().unwrap_or_default();
+        let line = code_line(app, number, text, at_line.get(&number), width);
+        lines.push(if Some(number) == selected_line { line.style(app.theme.selected()) } else { line });
+    }
+    lines
+}
+
+/// Draws the excerpt: the lines the threads are at, with as much context as fits, the selected
+/// thread's line highlighted.
+pub fn render_excerpt(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
+    let theme = &app.theme;
+    let Some((path, source)) = app.showing.source else {
+        Paragraph::new("(no source for this program)")
+            .block(block(" Source ", theme.border(focused)))
+            .render(area, buf);
+        return;
+    };
+    let at_line = threads_at_lines(app, path);
+    let rows = usize::from(area.height.saturating_sub(2));
+    let width = usize::from(area.width.saturating_sub(2));
+    let lines = excerpt_lines(app, source, &at_line, selected_line(app, path), rows, width);
+    let following =
+        app.selected_thread().map_or_else(String::new, |tid| format!(" following {} ", app.model.thread_name(tid)));
+    let title = format!(" Source {path}{following}");
+    Paragraph::new(lines).block(block(&title, theme.border(focused))).render(area, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cut_line_ends_in_an_ellipsis_within_its_width() {
+        assert_eq!(cut("condition.wait()", 20), "condition.wait()");
+        assert_eq!(cut("condition.wait()", 10), "condition…");
+        assert_eq!(cut("abc", 0), "");
+    }
+
+    #[test]
+    fn an_excerpt_shows_every_threads_line_before_any_context() {
+        let marked: BTreeSet<u32> = [5, 11, 19].into();
+        let (shown, separated) = excerpt(Some(5), &marked, 20, 3);
+        assert_eq!(shown, [5, 11, 19].into());
+        assert!(!separated, "no room for the gaps");
+        // Room for the gaps and two more lines: the line before the selected one, then the one
+        // before the nearest other thread's line.
+        let (shown, separated) = excerpt(Some(5), &marked, 20, 7);
+        assert_eq!(shown, [4, 5, 6, 11, 19].into());
+        assert!(separated);
+        // Without room for the gaps, the context goes without them.
+        let (shown, separated) = excerpt(Some(5), &marked, 20, 4);
+        assert_eq!(shown, [4, 5, 11, 19].into());
+        assert!(!separated);
+        // The selected line comes first when not all fit.
+        let (shown, _) = excerpt(Some(19), &marked, 20, 2);
+        assert_eq!(shown, [11, 19].into());
+    }
 }

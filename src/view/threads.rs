@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Row, Table, Widget};
 
 use super::{block, seconds};
-use crate::app::App;
+use crate::app::{App, KernelColumns};
 use crate::model::{LaneState, Model, PrimState, ThreadState, ThreadView, WaitTarget};
 
 /// How [`waits_for`] names the holders of a lock.
@@ -154,6 +154,38 @@ fn row_style(app: &App, tid: crate::event::Tid, selected: bool) -> Style {
     }
 }
 
+/// The columns a narrow table gives up for the kernel's, when it shows them: the daemon flag
+/// and how long the thread has been in its state.
+const NARROW_DROPPED: std::ops::Range<usize> = 3..5;
+
+/// Whether a table `width` columns wide shows the kernel's view (Linux): where it is read,
+/// with room kept from the first frame so the table does not jump when the first sample
+/// arrives a second in; only where there is room beside the rest, unless it is what the
+/// program shows.
+fn shows_kernel(app: &App, width: u16) -> bool {
+    match app.kernel_columns {
+        KernelColumns::First => true,
+        KernelColumns::Read => width >= 110,
+        KernelColumns::Unread => !app.kernel.is_empty() && width >= 110,
+    }
+}
+
+/// Makes room in a narrow table for the kernel's columns (the last two are the line's and the
+/// kernel's): without the daemon flag and the time in the state, with a short header over
+/// what the thread holds and waits for, and the line column no wider than `line 123`.
+fn narrow_for_kernel(header_cells: &mut Vec<&str>, widths: &mut Vec<Constraint>) {
+    header_cells.drain(NARROW_DROPPED);
+    widths.drain(NARROW_DROPPED);
+    // What a thread holds says so in its cell.
+    if let Some(header) = header_cells.get_mut(NARROW_DROPPED.start) {
+        *header = "WAITS FOR";
+    }
+    if let [.., line, kernel] = widths.as_mut_slice() {
+        *line = Constraint::Length(8);
+        *kernel = Constraint::Length(27);
+    }
+}
+
 /// Draws the table into `area`, keeping the selected row visible.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let theme = &app.theme;
@@ -167,8 +199,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         return;
     }
     let wide = inner.width >= 100;
-    // The kernel's view (Linux): only where it was read and there is room beside the rest.
-    let kernel_columns = !app.kernel.is_empty() && inner.width >= 110;
+    let kernel_columns = shows_kernel(app, inner.width);
     let visible = usize::from(inner.height - 1);
     let first = app.selected.saturating_sub(visible.saturating_sub(1));
     let mut header_cells: Vec<&str> = if wide {
@@ -208,12 +239,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         }
         header_cells.push("K  CPU%  VOL/INVOL CSW  CPU");
         widths.push(Constraint::Length(29));
+        if !wide {
+            narrow_for_kernel(&mut header_cells, &mut widths);
+        }
     }
     // The columns' widths as the table will lay them out, to cut cells at words.
     let columns =
         Layout::horizontal(widths.clone()).flex(Flex::Start).spacing(1).split(Rect::new(0, 0, inner.width, 1));
     let column_width = |index: usize| columns.get(index).map_or(0, |column| usize::from(column.width));
-    let (holds_width, waits_width) = if wide { (column_width(5), column_width(6)) } else { (0, column_width(5)) };
+    let narrow_waits = if kernel_columns { NARROW_DROPPED.start } else { 5 };
+    let (holds_width, waits_width) =
+        if wide { (column_width(5), column_width(6)) } else { (0, column_width(narrow_waits)) };
     let next = app.next_to_step();
     let rows = model.threads.values().enumerate().skip(first).take(visible).map(|(index, thread)| {
         let waits = waits_for(model, thread).unwrap_or_default();
@@ -250,6 +286,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         cells.push(Cell::from(source_line(app, thread)));
         if kernel_columns {
             cells.push(Cell::from(kernel_cell(app, thread)));
+        }
+        if kernel_columns && !wide {
+            cells.drain(NARROW_DROPPED);
         }
         Row::new(cells).style(row_style(app, thread.tid, index == app.selected))
     });
