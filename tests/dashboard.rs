@@ -2010,28 +2010,28 @@ fn a_queue_shows_its_real_first_items_as_many_as_fit_then_an_ellipsis() {
 }
 
 #[test]
-fn a_shared_value_shows_each_read_not_yet_stored_beside_the_value() {
+fn a_shared_value_shows_each_read_not_yet_stored_under_the_value() {
     let mut script = Script::new();
     script.spawn(2, "Thread-1", 10).spawn(3, "Thread-2", 10);
     script.prim(1, "counter", PrimInfo::Shared { initial: "0".into() }, 3);
     script.at_line(2, 5, EventKind::Load { prim: 1, value: "0".into() });
     let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
-    let panel = prims_panel(&app, 100, 4);
-    assert!(panel.contains("Shared counter = 0; not yet stored: Thread-1 read 0 "), "{panel}");
+    let panel = prims_panel(&app, 100, 5);
+    assert!(panel.contains("Shared counter = 0 ") && panel.contains("│  not yet stored: Thread-1 read 0 "), "{panel}");
     // Thread-2 reads the same 0 and stores 1: Thread-1's read is stale, its store will lose one.
     script.at_line(3, 5, EventKind::Load { prim: 1, value: "0".into() });
     script.at_line(3, 7, EventKind::Store { prim: 1, value: "1".into() });
     app.update(Msg::Events(script.take()));
-    let panel = prims_panel(&app, 100, 4);
-    assert!(
-        panel.contains("Shared counter = 1 (stored by Thread-2); not yet stored: Thread-1 read 0 (stale)"),
-        "{panel}"
-    );
+    let panel = prims_panel(&app, 100, 5);
+    assert!(panel.contains("Shared counter = 1 (stored by Thread-2) "), "{panel}");
+    assert!(panel.contains("│  not yet stored: Thread-1 read 0 (stale) "), "{panel}");
     script.at_line(2, 7, EventKind::Store { prim: 1, value: "1".into() });
     app.update(Msg::Events(script.take()));
-    let panel = prims_panel(&app, 100, 4);
+    let panel = prims_panel(&app, 100, 5);
     assert!(!panel.contains("not yet stored"), "{panel}");
+    // The lost update on a line of its own: the count never wraps away from its words.
+    assert!(panel.contains("│  ⚠ 1 lost update; latest: Thread-1 overwrote Thread-2's 1 with 1 "), "{panel}");
 }
 
 #[test]

@@ -69,6 +69,9 @@ pub struct Model {
     pub lost_updates: VecDeque<LostUpdate>,
     /// Loads and stores of `Shared` values.
     shared: lost::Ledger,
+    /// Threads whose latest request found the lock or semaphore taken: the acquire that
+    /// follows ends a real wait (and is worth telling).
+    contended: std::collections::BTreeSet<Tid>,
     /// What the analysis remembers between events.
     analysis: analysis::Tracker,
     /// Lanes of states and marks of operations over time.
@@ -103,6 +106,10 @@ impl Model {
         match &event.kind {
             EventKind::Load { prim, value } => self.note_load(event, *prim, value),
             EventKind::Store { prim, value } => self.note_store(event, *prim, value),
+            EventKind::Requested { prim, .. } => self.note_request(event.thread, *prim),
+            EventKind::Acquired { .. } | EventKind::TimedOut { .. } | EventKind::TryFailed { .. } => {
+                self.contended.remove(&event.thread);
+            }
             _ => {}
         }
         match &event.kind {

@@ -50,6 +50,23 @@ impl Model {
         tids.iter().map(|&tid| self.thread_name(tid)).collect::<Vec<_>>().join(", ")
     }
 
+    /// Thread `tid` asks for `prim`: notes whether it finds it taken by another thread, so that
+    /// the acquire that follows can say it ended a wait. (The request is folded as a BLOCKED
+    /// state either way; an acquire that finds the lock free reports both at once.)
+    pub(super) fn note_request(&mut self, tid: Tid, prim: Pid) {
+        let taken = match self.prims.get(&prim).map(|prim| &prim.state) {
+            Some(PrimState::Lock { holder: Some(holder) }) => *holder != tid,
+            Some(PrimState::RLock { owner: Some(owner), .. }) => *owner != tid,
+            Some(PrimState::Semaphore { value: 0, .. }) => true,
+            _ => false,
+        };
+        if taken {
+            self.contended.insert(tid);
+        } else {
+            self.contended.remove(&tid);
+        }
+    }
+
     /// Folds `event` as [`Model::apply`] does and says what it did: always when `every` is
     /// set (a step the class watches), otherwise only at a moment (a thread woke another, an
     /// update was lost), so a running flood of events costs no words.
@@ -67,10 +84,7 @@ impl Model {
             }
             _ => Vec::new(),
         };
-        let was_blocked = matches!(
-            (&event.kind, self.threads.get(&event.thread).map(|thread| &thread.state)),
-            (EventKind::Acquired { prim, .. }, Some(ThreadState::Blocked { prim: on, .. })) if prim == on
-        );
+        let was_blocked = matches!(event.kind, EventKind::Acquired { .. }) && self.contended.contains(&event.thread);
         self.apply(event);
         let lost = matches!(event.kind, EventKind::Store { .. })
             && self.lost_updates.back().is_some_and(|lost| lost.seq == event.seq);

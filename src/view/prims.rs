@@ -86,39 +86,7 @@ fn state_spans(model: &Model, prim: &PrimView, theme: Theme) -> Vec<Span<'static
         }
         PrimState::Shared { value, writer } => {
             let by = writer.map_or_else(String::new, |tid| format!(" (stored by {})", model.thread_name(tid)));
-            let mut spans = vec![Span::styled(format!("= {value}"), theme.header()), Span::raw(by)];
-            // Values read and not yet stored back: the race, before it shows in the value.
-            if !prim.reads.is_empty() {
-                spans.push(Span::styled("; not yet stored: ", theme.dim()));
-                for (index, read) in prim.reads.iter().enumerate() {
-                    if index > 0 {
-                        spans.push(Span::raw(", "));
-                    }
-                    spans.push(Span::styled(model.thread_name(read.thread), theme.thread(read.thread)));
-                    spans.push(Span::raw(format!(" read {}", read.value)));
-                    if read.stale {
-                        spans.push(Span::styled(" (stale)", theme.error()));
-                    }
-                }
-            }
-            // How many updates the value is missing, and the latest overwrite, named: who
-            // overwrote whose store.
-            let missing = model.lost_updates_on(prim.pid);
-            let lost = model.lost_updates.iter().rev().find(|lost| lost.prim == prim.pid);
-            if let Some(lost) = lost.filter(|_| missing > 0) {
-                spans.push(Span::styled(
-                    format!(
-                        "  ⚠ {}, latest: {} overwrote {}'s {} with {}",
-                        crate::model::lost_updates(missing),
-                        model.thread_name(lost.thread),
-                        model.thread_name(lost.lost_thread),
-                        lost.lost_value,
-                        lost.value
-                    ),
-                    theme.error(),
-                ));
-            }
-            spans
+            vec![Span::styled(format!("= {value}"), theme.header()), Span::raw(by)]
         }
     }
 }
@@ -143,6 +111,7 @@ pub fn lines(app: &App, width: u16) -> impl Iterator<Item = Vec<Line<'static>>> 
         if let Some(items) = queue_items(&prim.state, usize::from(width).saturating_sub(label.chars().count())) {
             group.push(Line::from(vec![Span::styled(label, theme.dim()), Span::raw(items)]));
         }
+        group.extend(shared_lines(model, prim, theme));
         if !prim.waiters.is_empty() {
             // First in line first: `c1, then c2, c3`.
             let mut waiting = vec![Span::styled("  ⏳ waiting: ", theme.dim())];
@@ -158,6 +127,42 @@ pub fn lines(app: &App, width: u16) -> impl Iterator<Item = Vec<Line<'static>>> 
         }
         group
     })
+}
+
+/// A `Shared` value's race on lines of their own, so a number never wraps away from its
+/// words: the values read and not yet stored back (the race before it shows in the value),
+/// then how many updates the value is missing and the latest overwrite, named.
+fn shared_lines(model: &Model, prim: &PrimView, theme: Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    if !prim.reads.is_empty() {
+        let mut spans = vec![Span::styled("  not yet stored: ", theme.dim())];
+        for (index, read) in prim.reads.iter().enumerate() {
+            if index > 0 {
+                spans.push(Span::raw(", "));
+            }
+            spans.push(Span::styled(model.thread_name(read.thread), theme.thread(read.thread)));
+            spans.push(Span::raw(format!(" read {}", read.value)));
+            if read.stale {
+                spans.push(Span::styled(" (stale)", theme.error()));
+            }
+        }
+        lines.push(Line::from(spans));
+    }
+    let missing = model.lost_updates_on(prim.pid);
+    let latest = model.lost_updates.iter().rev().find(|lost| lost.prim == prim.pid);
+    if let Some(lost) = latest.filter(|_| missing > 0) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  ⚠ {}", crate::model::lost_updates(missing)), theme.error()),
+            Span::raw(format!(
+                "; latest: {} overwrote {}'s {} with {}",
+                model.thread_name(lost.thread),
+                model.thread_name(lost.lost_thread),
+                lost.lost_value,
+                lost.value
+            )),
+        ]));
+    }
+    lines
 }
 
 /// Rows the panel's lines take at `width` columns, wrapped, counted up to `cap` (a big session
