@@ -13,35 +13,35 @@ const ITEMS: u32 = 3;
 fn producer(lock: &RLock, condition_1: &Condition, condition_2: &Condition, shelf: &Shared<Option<u32>>) {
     for item in 1..=ITEMS {
         thread::sleep(Duration::from_millis(500)); // making the item
-        let _with = condition_2.hold();
+        let condition_2 = condition_2.hold(); // with condition_2:
         while shelf.load().is_some() {
             info!("Shelf full: waiting on condition_2");
             // Releases the RLock completely while waiting, and takes it back before returning.
-            condition_2.wait().expect("the producer holds the lock");
+            condition_2.wait();
         }
         shelf.store(Some(item));
         info!("Put item {item}");
         // Same RLock: entering condition_1 here only raises the level.
-        let _also = condition_1.hold();
+        let condition_1 = condition_1.hold(); // with condition_1:
         info!("Notifying condition_1 at lock level {}", lock.level());
-        condition_1.notify(1).expect("the producer holds the lock");
+        condition_1.notify(1);
     }
 }
 
 fn consumer(lock: &RLock, condition_1: &Condition, condition_2: &Condition, shelf: &Shared<Option<u32>>) {
     for _ in 0..ITEMS {
         {
-            let _with = condition_1.hold();
+            let condition_1 = condition_1.hold(); // with condition_1:
             while shelf.load().is_none() {
                 info!("Shelf empty: waiting on condition_1");
-                condition_1.wait().expect("the consumer holds the lock");
+                condition_1.wait();
             }
             let item = shelf.load().expect("the shelf has an item");
             shelf.store(None);
             info!("Took item {item}");
-            let _also = condition_2.hold();
+            let condition_2 = condition_2.hold(); // with condition_2:
             info!("Notifying condition_2 at lock level {}", lock.level());
-            condition_2.notify(1).expect("the consumer holds the lock");
+            condition_2.notify(1);
         }
         thread::sleep(Duration::from_millis(1500)); // using the item, lock released
     }
@@ -61,6 +61,6 @@ pub fn main() {
     });
     let producer =
         Thread::builder().name("producer").build(move || producer(&lock, &condition_1, &condition_2, &shelf));
-    consumer.start().expect("consumer starts once");
-    producer.start().expect("producer starts once");
+    consumer.start();
+    producer.start();
 }

@@ -9,16 +9,16 @@ use tracing::info;
 
 fn consumer(condition: &Condition) {
     info!("Starting consumer thread");
-    let _with = condition.hold();
-    condition.wait().expect("the consumer holds the lock");
+    let condition = condition.hold(); // with condition:
+    condition.wait();
     info!("Resource is available to consumer");
 }
 
 fn producer(condition: &Condition) {
     info!("Starting producer thread");
-    let _with = condition.hold();
+    let condition = condition.hold(); // with condition:
     info!("Making resource available");
-    condition.notify_all().expect("the producer holds the lock");
+    condition.notify_all();
 }
 
 /// Starts c1, c2, then p two seconds apart.
@@ -34,9 +34,9 @@ pub fn main() {
     });
     let p = Thread::builder().name("p").build(move || producer(&condition));
 
-    c1.start().expect("c1 starts once");
+    c1.start();
     thread::sleep(Duration::from_secs(2));
-    c2.start().expect("c2 starts once");
+    c2.start();
     thread::sleep(Duration::from_secs(2));
-    p.start().expect("p starts once");
+    p.start();
 }

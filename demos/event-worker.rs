@@ -26,7 +26,7 @@ pub fn main() {
         let start = start.clone();
         move || worker(&start)
     });
-    t.start().expect("a new thread starts once");
+    t.start();
 
     for _ in 0..3 {
         info!(".");

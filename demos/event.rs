@@ -36,13 +36,13 @@ pub fn main() {
         let e = e.clone();
         move || wait_for_event(&e)
     });
-    t1.start().expect("block starts once");
+    t1.start();
 
     let t2 = Thread::builder().name("non-block").build({
         let e = e.clone();
         move || wait_for_event_timeout(&e, Duration::from_secs(2))
     });
-    t2.start().expect("non-block starts once");
+    t2.start();
 
     info!("Waiting before calling Event.set()");
     thread::sleep(Duration::from_secs(3));

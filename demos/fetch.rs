@@ -50,13 +50,13 @@ pub fn main() {
             let t = Thread::new(move || {
                 fetch_url(url, &file, &lock);
             });
-            t.start().expect("a new thread starts once");
+            t.start();
             t
         })
         .collect();
 
     for t in &fetchers {
-        t.join().expect("the fetcher was started");
+        t.join();
     }
     info!("test.txt:");
     for line in file.load() {

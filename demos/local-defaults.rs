@@ -31,6 +31,6 @@ pub fn main() {
     for _ in 0..2 {
         let local_data = local_data.clone();
         let t = Thread::new(move || worker(&local_data));
-        t.start().expect("a new thread starts once");
+        t.start();
     }
 }

@@ -51,11 +51,11 @@ pub fn main() {
         let lock = lock.clone();
         move || lock_holder(&lock)
     });
-    holder.start().expect("LockHolder starts once");
+    holder.start();
 
     // Start Worker a quarter second later, so that its tries fall in the middle of
     // LockHolder's half-second phases, not on their edges, where who goes first is luck.
     thread::sleep(Duration::from_millis(250));
     let worker = Thread::builder().name("Worker").build(move || worker(&lock));
-    worker.start().expect("Worker starts once");
+    worker.start();
 }

@@ -30,6 +30,6 @@ pub fn main() {
     });
     let nw = Thread::new(move || worker_no_with(&lock));
 
-    w.start().expect("w starts once");
-    nw.start().expect("nw starts once");
+    w.start();
+    nw.start();
 }

@@ -46,14 +46,14 @@ pub fn main() {
     for _ in 0..2 {
         let counter = counter.clone();
         let t = Thread::new(move || worker(&counter));
-        t.start().expect("a new thread starts once");
+        t.start();
     }
 
     info!("Waiting for worker threads");
     let main_thread = thread::current_thread();
     for t in thread::enumerate() {
         if t != main_thread {
-            t.join().expect("every listed thread was started");
+            t.join();
         }
     }
     info!("Counter: {}", counter.value.load());

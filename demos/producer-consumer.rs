@@ -17,10 +17,10 @@ const ITEMS_PER_CONSUMER: usize = 3;
 fn producer(con: &Condition, queue: &Shared<Vec<i64>>) {
     let mut made = 0;
     while made < ITEMS_PER_PRODUCER {
-        con.acquire();
+        let con = con.hold(); // con.acquire()
         if queue.load().len() >= CAPACITY {
             // Full: release the lock and sleep until a consumer makes room.
-            con.wait().expect("the producer holds the lock");
+            con.wait();
         } else {
             let elem = random::randint(0..=99);
             let mut items = queue.load();
@@ -31,31 +31,31 @@ fn producer(con: &Condition, queue: &Shared<Vec<i64>>) {
             // 004 calls notify(): wake one waiter. With one condition for both "not full"
             // and "not empty", that one could be a thread of the same kind, and every
             // thread could end up waiting; notify_all() wakes them all to check again.
-            con.notify_all().expect("the producer holds the lock");
+            con.notify_all();
             made += 1;
         }
-        con.release().expect("the producer holds the lock");
+        con.release();
     }
 }
 
 fn consumer(con: &Condition, queue: &Shared<Vec<i64>>) {
     let mut taken = 0;
     while taken < ITEMS_PER_CONSUMER {
-        con.acquire();
+        let con = con.hold(); // con.acquire()
         // 004 tests `len(queue) < 0`, which is never true: a consumer would pop from an
         // empty list and die holding the lock. The corrected test:
         if queue.load().is_empty() {
-            con.wait().expect("the consumer holds the lock");
+            con.wait();
         } else {
             let mut items = queue.load();
             let elem = items.pop().expect("the list is not empty");
             queue.store(items);
             info!("Consumer a elem {elem}. Now size is {}", queue.load().len());
             thread::sleep(random::seconds(0.0, 1.0));
-            con.notify_all().expect("the consumer holds the lock");
+            con.notify_all();
             taken += 1;
         }
-        con.release().expect("the consumer holds the lock");
+        con.release();
     }
 }
 
@@ -66,10 +66,10 @@ pub fn main() {
 
     for _ in 0..3 {
         let (con, queue) = (con.clone(), queue.clone());
-        Thread::new(move || producer(&con, &queue)).start().expect("a new thread starts once");
+        Thread::new(move || producer(&con, &queue)).start();
     }
     for _ in 0..2 {
         let (con, queue) = (con.clone(), queue.clone());
-        Thread::new(move || consumer(&con, &queue)).start().expect("a new thread starts once");
+        Thread::new(move || consumer(&con, &queue)).start();
     }
 }

@@ -25,8 +25,8 @@ fn process(data: impl IntoIterator<Item = u32>) {
     for _ in 0..10 {
         let stream = stream.clone();
         let t = Thread::new(move || worker(&stream));
-        t.set_daemon(true).expect("not started yet");
-        t.start().expect("a new thread starts once");
+        t.set_daemon(true);
+        t.start();
     }
 
     for item in data {

@@ -36,10 +36,10 @@ pub fn main() {
         })
         .collect();
     for worker in &workers {
-        worker.start().expect("a new thread starts once");
+        worker.start();
     }
     for worker in &workers {
-        worker.join().expect("the worker was started");
+        worker.join();
     }
 
     info!("Expected counter: {}", THREADS * ITEMS_PER_THREAD);

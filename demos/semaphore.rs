@@ -54,6 +54,6 @@ pub fn main() {
     for i in 0..4 {
         let (s, pool) = (s.clone(), pool.clone());
         let t = Thread::builder().name(i.to_string()).build(move || worker(&s, &pool));
-        t.start().expect("a new thread starts once");
+        t.start();
     }
 }

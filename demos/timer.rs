@@ -16,8 +16,8 @@ pub fn main() {
     let t2 = Timer::builder().name("t2").build(Duration::from_secs(3), delayed);
 
     info!("starting timers");
-    t1.start().expect("t1 starts once");
-    t2.start().expect("t2 starts once");
+    t1.start();
+    t2.start();
 
     info!("waiting before canceling {}", t2.name());
     thread::sleep(Duration::from_secs(2));

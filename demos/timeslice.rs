@@ -94,10 +94,10 @@ pub fn main() {
         .collect();
     threads.push(Thread::builder().name("sleeper").build(move || sleeper(&chunks, rounds, end)));
     for worker in &threads {
-        worker.start().expect("a new thread starts once");
+        worker.start();
     }
     for worker in &threads {
-        worker.join().expect("the thread was started");
+        worker.join();
     }
     info!("time is up");
 }

@@ -120,8 +120,12 @@ catalogue! {
         "a Lock has no owner: another thread releases it; a try by another fails";
     reacquire: "reacquire", "../demos/reacquire.rs", Locks,
         "a Lock cannot be acquired twice, not even by its holder";
-    rlock: "rlock", "../demos/rlock.rs", Locks,
-        "RLock: re-entry by the owner, levels rising and falling, release only by the owner";
+    rlock_reacquire: "rlock-reacquire", "../demos/rlock-reacquire.rs", Locks,
+        "the owner acquires an RLock again and gets it, one level deeper; a Lock refuses";
+    rlock_levels: "rlock-levels", "../demos/rlock-levels.rs", Locks,
+        "getAll holds an RLock while getPart1 and getPart2 take it too: the level rises and falls";
+    rlock_owner: "rlock-owner", "../demos/rlock-owner.rs", Locks,
+        "only the owner may release an RLock; others are kept out until its last release";
     self_deadlock: "self-deadlock", "../demos/self-deadlock.rs", Locks,
         "getAll calls getPart1: fine with an RLock, a thread waiting for itself with a Lock";
     lock_with: "lock-with", "../demos/lock-with.rs", Locks,

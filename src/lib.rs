@@ -19,7 +19,7 @@
 //!             thread::sleep(Duration::from_millis(1));
 //!         })
 //!     };
-//!     worker.join().expect("started");
+//!     worker.join();
 //! });
 //! assert!(events.receiver().try_iter().count() > 5);
 //! ```
@@ -54,7 +54,7 @@ pub use session::{PauseState, Session, Step, StepRefused, Subscription};
 /// ```no_run
 /// threadviz::watch("my program", || {
 ///     let worker = threadviz::thread::spawn(|| tracing::info!("hello"));
-///     worker.join().expect("started");
+///     worker.join();
 /// })
 /// .expect("a terminal");
 /// ```
@@ -71,7 +71,7 @@ pub fn watch(title: &'static str, main: impl Fn() + Send + Sync + 'static) -> st
 /// ```no_run
 /// let summary = threadviz::watch_recorded("my program", "run.jsonl", || {
 ///     let worker = threadviz::thread::spawn(|| tracing::info!("hello"));
-///     worker.join().expect("started");
+///     worker.join();
 /// })
 /// .expect("a terminal and a writable file");
 /// eprintln!("{summary}");

@@ -624,3 +624,68 @@ fn condition_hold_guard_releases_the_lock() {
         assert!(debug.contains("guarded") && debug.contains("0 waiting"), "{debug}");
     });
 }
+
+#[test]
+fn a_held_condition_waits_and_notifies_through_its_guard() {
+    // Python's `with condition: condition.wait()` and `with condition: condition.notify_all()`.
+    let ((cv, waiter_tids), events) = in_watched_session(|watch| {
+        let condition = Condition::named("cv");
+        let cv = watch.prim("cv");
+        let (woke_tx, woke_rx) = crossbeam_channel::unbounded();
+        let mut waiters = Vec::new();
+        for i in 0..2 {
+            let (condition, woke_tx) = (condition.clone(), woke_tx.clone());
+            let waiter = spawn_worker(move || {
+                let condition = condition.hold();
+                condition.wait();
+                woke_tx.send(i).unwrap();
+            });
+            watch.wait_until_waiting(waiter.tid(), cv);
+            waiters.push(waiter);
+        }
+        {
+            let condition = condition.hold();
+            condition.notify(1);
+        }
+        assert_eq!(recv(&woke_rx, "the first waiter, woken by notify(1)"), 0);
+        assert_nothing_arrives(&woke_rx, "a wake-up beyond notify(1)");
+        {
+            let condition = condition.hold();
+            condition.notify_all();
+            // The guard's release ends the block where it is called, not at the end of scope.
+            condition.release();
+        }
+        assert_eq!(recv(&woke_rx, "the second waiter, woken by notify_all()"), 1);
+        let tids: Vec<Tid> = waiters.iter().map(common::Worker::tid).collect();
+        for waiter in waiters {
+            waiter.join();
+        }
+        // The lock is free again: the guard did not release it a second time when it went.
+        assert!(condition.try_acquire());
+        condition.release().unwrap();
+        {
+            let condition = condition.hold();
+            assert!(!condition.wait_timeout(Duration::from_millis(5)), "nobody notifies");
+            assert!(condition.wait_for(|| true, None), "a true predicate needs no wait");
+        }
+        (cv, tids)
+    });
+    assert_eq!(notifications(&events, cv), [(1, vec![waiter_tids[0]]), (u64::MAX, vec![waiter_tids[1]])]);
+    let misuses = events.iter().filter(|event| matches!(event.kind, EventKind::Misuse { .. })).count();
+    assert_eq!(misuses, 0, "a guard always holds the lock it waits and notifies on");
+}
+
+#[test]
+fn a_guard_whose_lock_was_released_behind_its_back_panics_with_pythons_message() {
+    in_session(|| {
+        let condition = Condition::with_lock(Lock::new());
+        let guard = condition.hold();
+        condition.release().unwrap();
+        let wait = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| guard.wait()));
+        let message = wait.unwrap_err();
+        assert_eq!(message.downcast_ref::<String>().map(String::as_str), Some("cannot wait on un-acquired lock"));
+        let notify = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| guard.notify_all()));
+        let message = notify.unwrap_err();
+        assert_eq!(message.downcast_ref::<String>().map(String::as_str), Some("cannot notify on un-acquired lock"));
+    });
+}

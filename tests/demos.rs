@@ -228,6 +228,20 @@ impl Run {
         most
     }
 
+    /// The levels of the RLock called `name` after each of its acquires and releases.
+    fn levels(&self, name: &str) -> Vec<u64> {
+        let rlock = self.prim(name);
+        self.events
+            .iter()
+            .filter_map(|event| match event.kind {
+                EventKind::Acquired { prim, count } | EventKind::Released { prim, count } if prim == rlock => {
+                    Some(count)
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     fn misuses(&self) -> Vec<&str> {
         self.events
             .iter()
@@ -599,20 +613,40 @@ fn reacquire() {
 }
 
 #[test]
-fn rlock() {
-    let run = run("rlock");
-    let main = run.said_by("MainThread");
+fn rlock_reacquire() {
+    let run = run("rlock-reacquire");
+    assert_eq!(run.said_by("MainThread"), ["First try : True", "Second try: True"], "the owner gets it again");
+    assert_eq!(run.levels("lock"), [1, 2], "one level deeper");
+}
+
+#[test]
+fn rlock_levels() {
+    let run = run("rlock-levels");
     assert_eq!(
-        &main[..5],
-        ["First try : True", "Second try: True", "getAll: level 1", "getPart1: level 2", "getPart2: level 2"]
+        run.said_by("MainThread"),
+        [
+            "getAll: level 1",
+            "getPart1: level 2",
+            "getPart2: level 2",
+            "getAll returned 'first part' and 'second part'; level 0"
+        ],
+        "Python's repr of strings"
     );
-    assert_eq!(main[5], "getAll returned 'first part' and 'second part'; level 0", "Python's repr of strings");
+    assert_eq!(run.levels("lock"), [1, 2, 1, 2, 1, 0], "the level rises and falls with the calls");
+}
+
+#[test]
+fn rlock_owner() {
+    let run = run("rlock-owner");
+    assert_eq!(run.said_by("MainThread"), ["@test_01", "@test_02", "@test_03"]);
     assert_eq!(run.said_by("Thread-1"), ["RLock can be released only by the owner!"]);
     assert_eq!(run.misuses(), ["cannot release un-acquired lock"]);
     for thread in ["Thread-2", "Thread-3", "Thread-4"] {
         assert_eq!(run.said_by(thread), ["Already locked by another thread"], "{thread}");
     }
     assert_eq!(run.said_by("Thread-5"), ["Locked by me"], "free only after the last release");
+    assert_eq!(run.levels("lock 1"), [1], "the refused release changed nothing");
+    assert_eq!(run.levels("lock 3"), [1, 2, 3, 2, 1, 0, 1], "three acquires, three releases, then Thread-5's");
 }
 
 #[test]
@@ -990,7 +1024,7 @@ fn plain_mode_leaves_daemons_deadlocked_among_themselves_to_end_with_the_program
                 thread::sleep(Duration::from_millis(100));
                 let _second = second.hold();
             });
-            daemon.start().expect("starts once");
+            daemon.start();
         }
         // Long enough for the daemons to deadlock and for plain mode to look twice.
         thread::sleep(Duration::from_secs(5));
@@ -1030,7 +1064,9 @@ fn the_whole_catalogue_is_registered_by_chapter_in_teaching_order() {
                 "lock-noblock",
                 "lock-release-other",
                 "reacquire",
-                "rlock",
+                "rlock-reacquire",
+                "rlock-levels",
+                "rlock-owner",
                 "self-deadlock",
                 "lock-with",
                 "fetch",
@@ -1058,7 +1094,7 @@ fn the_whole_catalogue_is_registered_by_chapter_in_teaching_order() {
         expected.iter().flat_map(|(chapter, names)| names.iter().map(move |name| (*chapter, *name))).collect();
     let registered: Vec<(Chapter, &str)> = DEMOS.iter().map(|demo| (demo.chapter, demo.name)).collect();
     assert_eq!(registered, expected);
-    assert_eq!(registered.len(), 33);
+    assert_eq!(registered.len(), 35);
     for demo in DEMOS {
         assert_eq!(demo.path, format!("demos/{}.rs", demo.name));
         assert!(demo.source.contains("pub fn main()"), "{}", demo.name);

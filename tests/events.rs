@@ -212,7 +212,7 @@ fn every_thread_reports_created_started_and_exited() {
             .map(|i| {
                 start_worker(Thread::builder().name(format!("w{i}")), move || {
                     if i == 0 {
-                        Thread::builder().name("nested").build(|| {}).start().unwrap();
+                        Thread::builder().name("nested").build(|| {}).start();
                     }
                 })
             })
@@ -225,8 +225,7 @@ fn every_thread_reports_created_started_and_exited() {
             .build(move || {
                 never.wait();
             })
-            .start()
-            .unwrap();
+            .start();
         let nested_starter = workers[0].tid();
         for worker in workers {
             worker.join();
@@ -290,12 +289,12 @@ fn a_daemon_joined_just_before_the_session_ends_still_reports_its_exit() {
             let daemons: Vec<Thread> = (0..8)
                 .map(|_| {
                     let daemon = Thread::builder().daemon(true).build(|| {});
-                    daemon.start().unwrap();
+                    daemon.start();
                     daemon
                 })
                 .collect();
             for daemon in &daemons {
-                daemon.join().unwrap();
+                daemon.join();
             }
             daemons.iter().map(Thread::tid).collect::<Vec<_>>()
         });
@@ -316,8 +315,8 @@ fn a_panicking_thread_exits_with_its_panic_message() {
     let ((formatted, literal, after), events) = in_watched_session(|_| {
         let formatted = thread::spawn(|| panic!("boom {}", 42));
         let literal = thread::spawn(|| panic!("static boom"));
-        formatted.join().unwrap();
-        literal.join().unwrap();
+        formatted.join();
+        literal.join();
         let after = spawn_worker(|| ());
         let after_tid = after.tid();
         after.join();
@@ -369,14 +368,14 @@ fn session_with_running_daemons() -> (Tid, Tid, Vec<TraceEvent>) {
             never.wait();
             tracing::info!("blocked: after");
         });
-        blocked.start().unwrap();
+        blocked.start();
         let busy = Thread::builder().name("busy").daemon(true).build(|| {
             for tick in 0.. {
                 thread::sleep(Duration::from_millis(2));
                 tracing::info!("busy: tick {tick}");
             }
         });
-        busy.start().unwrap();
+        busy.start();
         watch.wait_until_waiting(blocked.tid(), never_id);
         let busy_tid = busy.tid();
         watch.wait_count("three ticks", 3, |e| e.thread == busy_tid && matches!(e.kind, EventKind::Log { .. }));
@@ -424,7 +423,7 @@ fn a_killed_daemon_reports_nothing_after_its_exit() {
                     let daemon = Thread::builder().daemon(true).build(move || {
                         never.wait();
                     });
-                    daemon.start().unwrap();
+                    daemon.start();
                     daemon.tid()
                 })
                 .collect();
@@ -462,7 +461,7 @@ fn source_locations_point_at_the_callers_line() {
         lines.insert("spawn", line!() + 1);
         let worker = thread::spawn(|| {});
         lines.insert("join", line!() + 1);
-        worker.join().unwrap();
+        worker.join();
         lines.insert("sleep", line!() + 1);
         thread::sleep(Duration::from_millis(1));
         lines.insert("log", line!() + 1);
@@ -531,7 +530,7 @@ fn events_are_not_built_while_nobody_listens() {
             lock.release().unwrap();
             let barrier = Barrier::new(1);
             barrier.wait().unwrap();
-            thread::spawn(|| {}).join().unwrap();
+            thread::spawn(|| {}).join();
             assert_eq!(counter.load(Ordering::SeqCst), 0, "an item was formatted with nobody listening");
             // Subscribe now: only what follows is seen.
             let late = Session::current().subscribe();
@@ -651,10 +650,10 @@ fn misuse_is_reported_with_pythons_message() {
         assert!(cond.wait().is_err());
         assert!(cond.notify(1).is_err());
         let worker = Thread::new(|| {});
-        assert!(worker.join().is_err());
-        worker.start().unwrap();
-        assert!(worker.start().is_err());
-        worker.join().unwrap();
+        assert!(worker.try_join().is_err());
+        worker.start();
+        assert!(worker.try_start().is_err());
+        worker.join();
         (lock_id, cv_id)
     });
     let misuses: Vec<(Option<Pid>, String)> = events

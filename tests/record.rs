@@ -72,7 +72,7 @@ fn fold(events: &[TraceEvent]) -> Model {
 
 #[test]
 fn a_recorded_demo_reads_back_to_the_live_state_at_every_event() {
-    for name in ["condition", "producer-consumer", "barrier", "rlock"] {
+    for name in ["condition", "producer-consumer", "barrier", "rlock-owner"] {
         let (bytes, live) = record_demo(name);
         let recording = record::read_bytes(&bytes, name).unwrap();
         assert_eq!(recording.header.format, record::FORMAT);
@@ -121,7 +121,7 @@ fn busy_recording() -> Recording {
                 })
                 .collect();
             for worker in workers {
-                worker.join().unwrap();
+                worker.join();
             }
         });
         recorder.finish().unwrap();

@@ -303,7 +303,7 @@ fn bounded_semaphore_limit_holds_across_threads() {
                 })
                 .collect();
             for worker in &acquirers {
-                worker.join().unwrap();
+                worker.join();
             }
             assert_eq!(sem.value(), 0);
             let releasers: Vec<_> = (0..limit)

@@ -21,7 +21,7 @@
 //! let out = std::env::temp_dir().join(format!("threadviz-doc-{}.jsonl", std::process::id()));
 //! let session = Session::new();
 //! let recorder = RecordTo::file(&out, "my program")?.attach(&session)?;
-//! session.run(|| thread::spawn(|| tracing::info!("hello")).join().expect("started"));
+//! session.run(|| thread::spawn(|| tracing::info!("hello")).join());
 //! let summary = recorder.finish()?;
 //! let recording = record::read(&out).expect("a recording");
 //! assert_eq!(recording.events.len() as u64, summary.events);

@@ -445,7 +445,7 @@ impl SessionInner {
 /// let events = session.subscribe();
 /// session.run(|| {
 ///     let worker = thread::spawn(|| tracing::info!("Worker"));
-///     worker.join().expect("started");
+///     worker.join();
 /// });
 /// assert!(events.receiver().try_iter().any(|event| matches!(event.kind, threadviz::EventKind::Log { .. })));
 /// ```

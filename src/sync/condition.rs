@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
@@ -283,8 +284,16 @@ impl Condition {
     /// Waits until `predicate` is true, re-checking after each notify; at most `timeout` in all.
     /// Returns the predicate's last value.
     #[track_caller]
-    pub fn wait_for(&self, mut predicate: impl FnMut() -> bool, timeout: Option<Duration>) -> Result<bool, SyncError> {
-        let loc = Location::caller();
+    pub fn wait_for(&self, predicate: impl FnMut() -> bool, timeout: Option<Duration>) -> Result<bool, SyncError> {
+        self.wait_for_at(predicate, timeout, Location::caller())
+    }
+
+    fn wait_for_at(
+        &self,
+        mut predicate: impl FnMut() -> bool,
+        timeout: Option<Duration>,
+        loc: &'static Location<'static>,
+    ) -> Result<bool, SyncError> {
         let session = context::session();
         let deadline = timeout.map(|timeout| session.clock.deadline_after(timeout));
         let mut result = predicate();
@@ -342,11 +351,89 @@ impl Condition {
     }
 }
 
-/// Holds a [`Condition`]'s lock until dropped.
+/// Holds a [`Condition`]'s lock until dropped: Python's `with condition:` block. Inside it,
+/// `wait` and `notify` need no `Result`, since the guard holds the lock they require:
+///
+/// ```
+/// use threadviz::sync::Condition;
+/// let condition = Condition::new();
+/// let condition = condition.hold(); // with condition:
+/// condition.notify_all();
+/// assert!(!condition.wait_timeout(std::time::Duration::from_millis(1)));
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct ConditionGuard<'a> {
     condition: &'a Condition,
     loc: &'static Location<'static>,
+}
+
+impl ConditionGuard<'_> {
+    /// Waits until notified, as [`Condition::wait`] does.
+    ///
+    /// # Panics
+    /// Only if the lock was released behind the guard's back (an explicit `release()`, or
+    /// another thread releasing a plain `Lock`): Python's "cannot wait on un-acquired lock".
+    #[track_caller]
+    pub fn wait(&self) {
+        if let Err(error) = self.condition.wait_at(None, Location::caller()) {
+            panic!("{error}");
+        }
+    }
+
+    /// Waits until notified or `timeout` (demo time) passes; false on timeout.
+    ///
+    /// # Panics
+    /// As [`wait`](Self::wait) does.
+    #[track_caller]
+    #[must_use = "false means the timeout ran out before any notify"]
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        let notified = self.condition.wait_at(Some(timeout), Location::caller());
+        notified.unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    /// Waits until `predicate` is true, as [`Condition::wait_for`] does; returns its last value.
+    ///
+    /// # Panics
+    /// As [`wait`](Self::wait) does.
+    #[track_caller]
+    pub fn wait_for(&self, predicate: impl FnMut() -> bool, timeout: Option<Duration>) -> bool {
+        let result = self.condition.wait_for_at(predicate, timeout, Location::caller());
+        result.unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    /// Wakes the first `n` waiters, as [`Condition::notify`] does.
+    ///
+    /// # Panics
+    /// Only if the lock was released behind the guard's back: Python's "cannot notify on
+    /// un-acquired lock".
+    #[track_caller]
+    pub fn notify(&self, n: usize) {
+        if let Err(error) = self.condition.notify_at(n, Location::caller()) {
+            panic!("{error}");
+        }
+    }
+
+    /// Wakes every waiter, as [`Condition::notify_all`] does.
+    ///
+    /// # Panics
+    /// As [`notify`](Self::notify) does.
+    #[track_caller]
+    pub fn notify_all(&self) {
+        self.notify(usize::MAX);
+    }
+
+    /// Releases the lock here rather than where the guard goes out of scope: Python's
+    /// `condition.release()` ending what `condition.acquire()` began.
+    ///
+    /// # Panics
+    /// Only if the lock was released behind the guard's back, with Python's message.
+    #[track_caller]
+    pub fn release(self) {
+        let guard = ManuallyDrop::new(self);
+        if let Err(error) = guard.condition.inner.lock.release(Location::caller()) {
+            panic!("{error}");
+        }
+    }
 }
 
 impl fmt::Debug for ConditionGuard<'_> {

@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-/// A misuse of a [`Thread`](super::Thread), refused with Python's message.
+/// A misuse of a [`Thread`](super::Thread), refused with Python's message: returned by the
+/// `try_*` methods, the panic message of the others.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ThreadError {
     /// `start()` on a thread that was already started.

@@ -125,10 +125,27 @@ impl Thread {
         self.record.tid
     }
 
-    /// Starts the thread. A target that panics ends its thread (reported with its message, as
-    /// Python prints a traceback); the other threads carry on.
+    /// Starts the thread, as Python's `start()` does. A target that panics ends its thread
+    /// (reported with its message, as Python prints a traceback); the other threads carry on.
+    ///
+    /// # Panics
+    /// Where Python raises `RuntimeError`: when the thread was started before ("threads can
+    /// only be started once"); and when the operating system cannot create a thread, as
+    /// `std::thread::spawn` does. So starting a thread just built panics only if the OS
+    /// refuses. Like an uncaught exception, the panic ends the calling thread only, shown as
+    /// PANICKED with Python's message, and the error is in the log.
+    /// [`try_start`](Self::try_start) returns the error instead, for code that expects it.
     #[track_caller]
-    pub fn start(&self) -> Result<(), ThreadError> {
+    pub fn start(&self) {
+        if let Err(error) = self.try_start() {
+            panic!("{error}");
+        }
+    }
+
+    /// [`start`](Self::start), returning the misuse instead of panicking: Python's
+    /// `try: t.start()` / `except RuntimeError:`. The misuse is reported as an event either way.
+    #[track_caller]
+    pub fn try_start(&self) -> Result<(), ThreadError> {
         let loc = Location::caller();
         let session = self.record.session.clone();
         enter(&session);
@@ -194,15 +211,43 @@ impl Thread {
         Ok(())
     }
 
-    /// Waits until the thread ends.
+    /// Waits until the thread ends, as Python's `join()` does.
+    ///
+    /// # Panics
+    /// Where Python raises `RuntimeError`: when the thread was never started ("cannot join
+    /// thread before it is started") or is the calling thread ("cannot join current thread").
+    /// [`try_join`](Self::try_join) returns these errors instead.
     #[track_caller]
-    pub fn join(&self) -> Result<(), ThreadError> {
+    pub fn join(&self) {
+        if let Err(error) = self.try_join() {
+            panic!("{error}");
+        }
+    }
+
+    /// [`join`](Self::join), returning the misuse instead of panicking. The misuse is reported
+    /// as an event either way.
+    #[track_caller]
+    pub fn try_join(&self) -> Result<(), ThreadError> {
         self.join_until(None, Location::caller()).map(|_| ())
     }
 
-    /// Waits at most `timeout` (demo time) for the thread to end; `Ok(true)` when it has ended.
+    /// Waits at most `timeout` (demo time) for the thread to end; true when it has ended.
+    /// Python's `join(timeout)` returns nothing and leaves the question to `is_alive()`; here
+    /// the answer comes back too, for code that wants it.
+    ///
+    /// # Panics
+    /// As [`join`](Self::join) does; [`try_join_timeout`](Self::try_join_timeout) returns the
+    /// error instead.
     #[track_caller]
-    pub fn join_timeout(&self, timeout: Duration) -> Result<bool, ThreadError> {
+    #[allow(clippy::must_use_candidate, reason = "Python programs call join(timeout) and ask is_alive() after")]
+    pub fn join_timeout(&self, timeout: Duration) -> bool {
+        self.try_join_timeout(timeout).unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    /// [`join_timeout`](Self::join_timeout), returning the misuse instead of panicking;
+    /// `Ok(true)` when the thread has ended.
+    #[track_caller]
+    pub fn try_join_timeout(&self, timeout: Duration) -> Result<bool, ThreadError> {
         self.join_until(Some(timeout), Location::caller())
     }
 
@@ -265,9 +310,22 @@ impl Thread {
         self.record.is_daemon()
     }
 
-    /// Changes the daemon flag; only before `start()`.
+    /// Changes the daemon flag, as Python's `t.daemon = True` does; only before `start()`.
+    ///
+    /// # Panics
+    /// When the thread was started already, where Python raises `RuntimeError` ("cannot set
+    /// daemon status of active thread"); [`try_set_daemon`](Self::try_set_daemon) returns the
+    /// error instead.
     #[track_caller]
-    pub fn set_daemon(&self, daemon: bool) -> Result<(), ThreadError> {
+    pub fn set_daemon(&self, daemon: bool) {
+        if let Err(error) = self.try_set_daemon(daemon) {
+            panic!("{error}");
+        }
+    }
+
+    /// [`set_daemon`](Self::set_daemon), returning the misuse instead of panicking.
+    #[track_caller]
+    pub fn try_set_daemon(&self, daemon: bool) -> Result<(), ThreadError> {
         if *self.record.life.lock() != Life::Created {
             return Err(misuse(&self.record.session, Location::caller(), ThreadError::DaemonAfterStart));
         }
@@ -308,9 +366,7 @@ fn misuse(session: &Arc<SessionInner>, loc: &'static Location<'static>, error: T
 #[track_caller]
 pub fn spawn(target: impl FnOnce() + Send + 'static) -> Thread {
     let thread = Builder::default().build_at(target, Location::caller());
-    if let Err(error) = thread.start() {
-        panic!("{error}");
-    }
+    thread.start();
     thread
 }
 

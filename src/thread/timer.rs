@@ -108,9 +108,19 @@ impl Timer {
     }
 
     /// Starts the countdown.
+    ///
+    /// # Panics
+    /// As [`Thread::start`] does: when the timer was started before, or the operating system
+    /// cannot create its thread. [`try_start`](Self::try_start) returns the error instead.
     #[track_caller]
-    pub fn start(&self) -> Result<(), ThreadError> {
-        self.thread.start()
+    pub fn start(&self) {
+        self.thread.start();
+    }
+
+    /// [`start`](Self::start), returning the misuse instead of panicking.
+    #[track_caller]
+    pub fn try_start(&self) -> Result<(), ThreadError> {
+        self.thread.try_start()
     }
 
     /// Stops the timer if it has not fired yet; the function will then never run.
@@ -126,9 +136,19 @@ impl Timer {
     }
 
     /// Waits for the timer thread to end.
+    ///
+    /// # Panics
+    /// As [`Thread::join`] does: when the timer was never started, or from its own thread.
+    /// [`try_join`](Self::try_join) returns the error instead.
     #[track_caller]
-    pub fn join(&self) -> Result<(), ThreadError> {
-        self.thread.join()
+    pub fn join(&self) {
+        self.thread.join();
+    }
+
+    /// [`join`](Self::join), returning the misuse instead of panicking.
+    #[track_caller]
+    pub fn try_join(&self) -> Result<(), ThreadError> {
+        self.thread.try_join()
     }
 
     /// Whether the timer thread is running.

@@ -67,7 +67,7 @@ fn big_session_events() -> Vec<TraceEvent> {
                 thread::sleep(Duration::from_millis(500));
                 go.set();
                 for worker in workers {
-                    worker.join().expect("started");
+                    worker.join();
                 }
             });
         }
@@ -107,7 +107,7 @@ fn busy_events() -> Vec<TraceEvent> {
             })
             .collect();
         for worker in workers {
-            worker.join().expect("started");
+            worker.join();
         }
     })
 }

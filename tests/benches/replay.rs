@@ -56,7 +56,7 @@ fn recording_bytes() -> Vec<u8> {
             })
             .collect();
         for worker in workers {
-            worker.join().expect("started");
+            worker.join();
         }
     });
     recorder.finish().expect("the recording is written");

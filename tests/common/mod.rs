@@ -209,7 +209,7 @@ pub fn start_worker<T: Send + 'static>(builder: Builder, target: impl FnOnce() -
         let value = target();
         let _ = tx.send(value);
     });
-    thread.start().expect("a new thread starts");
+    thread.start();
     Worker { thread, result: rx }
 }
 
@@ -228,7 +228,7 @@ impl<T> Worker<T> {
     #[track_caller]
     pub fn join(self) -> T {
         let name = self.thread.name();
-        assert_eq!(self.thread.join_timeout(WAIT), Ok(true), "{name} did not end within {WAIT:?}");
+        assert_eq!(self.thread.try_join_timeout(WAIT), Ok(true), "{name} did not end within {WAIT:?}");
         self.result
             .recv_timeout(WAIT)
             .unwrap_or_else(|_| panic!("{name} panicked instead of returning (its message is above)"))
