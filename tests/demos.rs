@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use threadviz::catalog::{self, Chapter, DEMOS};
 use threadviz::event::{ExitKind, Pid, PrimInfo, Tid};
-use threadviz::log::PlainPrinter;
 use threadviz::model::{CycleLink, DeadlockKind, Model, WaitTarget};
+use threadviz::plain::PlainPrinter;
 use threadviz::{Deadlocked, EventKind, Session, TraceEvent};
 
 const SEED: u64 = 7;

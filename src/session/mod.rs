@@ -1,17 +1,19 @@
 //! Sessions: isolated worlds of threads with their own registry, clock, pause/step gate, RNG
 //! seed and event subscribers. Outside an explicit session everything runs in a default one.
 
+mod capture;
 mod clock;
 pub(crate) mod context;
 mod emit;
 mod gate;
+mod lifecycle;
 mod packed;
 pub(crate) mod registry;
 pub(crate) mod wait;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::panic::{AssertUnwindSafe, Location};
+use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -25,9 +27,10 @@ use self::emit::Emitter;
 pub use self::emit::Subscription;
 use self::gate::Gate;
 pub use self::gate::{PauseState, Step, StepRefused};
+pub(crate) use self::lifecycle::exit_of;
 use self::packed::PackedKind;
 use self::registry::{DefaultName, Life, Registry, ThreadRecord};
-use crate::event::{Control, EventKind, ExitKind, Pid, PrimInfo, SourceLoc, Tid, WaitMode};
+use crate::event::{Control, EventKind, Pid, PrimInfo, SourceLoc, Tid, WaitMode};
 
 /// Somebody subscribed: build and send events.
 pub(crate) const LISTENING: u8 = 1;
@@ -209,6 +212,16 @@ impl SessionInner {
         }
     }
 
+    /// The start of an operation on the calling thread: stops at the pause gate while the
+    /// session is paused or stepping, and unwinds a daemon killed at shutdown. Costs a flag
+    /// test while the session runs.
+    #[inline]
+    pub(crate) fn enter_gate(&self) {
+        if self.flags() & (GATED | SHUTDOWN) != 0 {
+            Self::enter_op();
+        }
+    }
+
     /// The gate, for operations started while a flag is set: stops at the pause gate, and
     /// unwinds a daemon killed at shutdown.
     pub(crate) fn enter_op() {
@@ -274,63 +287,6 @@ impl SessionInner {
         (pid, name)
     }
 
-    /// A new, unstarted thread record.
-    pub(crate) fn create_thread(
-        self: &Arc<Self>,
-        name: Option<String>,
-        daemon: bool,
-        loc: &'static Location<'static>,
-    ) -> Arc<ThreadRecord> {
-        let (tid, name) = self.registry.allocate(name, DefaultName::Thread);
-        let record = Arc::new(ThreadRecord::new(self.clone(), tid, name.clone(), daemon, false, Life::Created));
-        self.emit_lifecycle(Some(loc), EventKind::ThreadCreated { tid, name, daemon, foreign: false });
-        record
-    }
-
-    /// A record for an OS thread threadviz did not start: the process's main thread (named
-    /// `main` by std) becomes `MainThread`, any other a daemonic `Dummy-N`, as in Python.
-    pub(crate) fn adopt_current_os_thread(self: &Arc<Self>) -> Arc<ThreadRecord> {
-        let is_main = std::thread::current().name() == Some("main");
-        if is_main
-            && !self.main_bound.swap(true, Ordering::SeqCst)
-            && let Some(main) = self.main.lock().clone()
-        {
-            main.set_ident(context::ident());
-            return main;
-        }
-        let (tid, name) = self.registry.allocate(None, DefaultName::Dummy);
-        let record = Arc::new(ThreadRecord::new(self.clone(), tid, name.clone(), true, true, Life::Started));
-        record.set_ident(context::ident());
-        self.registry.add_alive(record.clone());
-        self.emit_as(tid, None, EventKind::ThreadCreated { tid, name, daemon: true, foreign: true });
-        let os_tid = if self.listening() { crate::kernel::current_os_tid() } else { None };
-        self.emit_as(tid, None, EventKind::ThreadStarted { tid, daemon: true, os_tid });
-        record
-    }
-
-    pub(crate) fn foreign_thread_ended(&self, record: &ThreadRecord) {
-        if record.foreign && record.begin_ending() {
-            self.emit_as(record.tid, None, EventKind::ThreadExited { tid: record.tid, exit: ExitKind::Normal });
-            self.registry.remove_finished(record, ExitKind::Normal);
-        }
-    }
-
-    /// A thread's target returned, panicked or was killed.
-    pub(crate) fn thread_ended(&self, record: &ThreadRecord, exit: ExitKind) {
-        record.yielded();
-        if exit != ExitKind::Killed && record.begin_ending() {
-            self.emit_as(record.tid, None, EventKind::ThreadExited { tid: record.tid, exit: exit.clone() });
-            self.registry.remove_finished(record, exit);
-        } else {
-            self.registry.remove_alive(record.tid);
-        }
-        self.gate.note_stopped(record.tid);
-    }
-
-    pub(crate) fn main_thread(&self) -> Option<Arc<ThreadRecord>> {
-        self.main.lock().clone()
-    }
-
     fn set_flag(&self, bit: u8, on: bool) {
         if on {
             self.flags.fetch_or(bit, Ordering::SeqCst);
@@ -392,46 +348,6 @@ impl SessionInner {
         self.control(Control::Speed { speed });
         self.wake_all_threads();
         speed
-    }
-
-    /// Python's shutdown: wait for the non-daemon threads, then stop the daemons.
-    fn shutdown(&self, main: &ThreadRecord, exit: ExitKind) {
-        let aborted = self.flags() & SHUTDOWN != 0;
-        if !aborted {
-            self.emit_as(main.tid, None, EventKind::ShutdownBegin);
-            // The main thread now waits outside the gate: a step that brought it here is over.
-            self.gate.note_stopped(main.tid);
-            self.registry.wait_non_daemons(main.tid);
-            self.set_flag(SHUTDOWN, true);
-        }
-        self.kill_all(Some(main.tid));
-        if main.begin_ending() {
-            self.emit_as(main.tid, None, EventKind::ThreadExited { tid: main.tid, exit: exit.clone() });
-            self.registry.remove_finished(main, exit);
-        } else {
-            self.registry.remove_alive(main.tid);
-        }
-        self.emit_as(main.tid, None, EventKind::SessionEnded);
-        self.emitter.close(&self.flags);
-    }
-
-    /// Marks every live thread threadviz started (but `spare`) killed, reports it, wakes it.
-    fn kill_all(&self, spare: Option<Tid>) {
-        for record in self.registry.alive() {
-            if Some(record.tid) != spare && !record.foreign && record.kill() {
-                self.emit_as(record.tid, None, EventKind::ThreadExited { tid: record.tid, exit: ExitKind::Killed });
-                if Some(record.tid) != self.main.lock().as_ref().map(|main| main.tid) {
-                    self.registry.remove_alive(record.tid);
-                }
-            }
-        }
-        self.gate.wake_all();
-    }
-
-    /// Stops every thread of the session, the main thread included, at its next operation.
-    fn abort(&self) {
-        self.set_flag(SHUTDOWN, true);
-        self.kill_all(None);
     }
 }
 
@@ -544,34 +460,7 @@ impl Session {
     /// If the session has already run.
     pub fn run<R>(&self, main: impl FnOnce() -> R) -> R {
         assert!(!self.inner.ran.swap(true, Ordering::SeqCst), "a Session runs once; create a new one to run again");
-        let inner = &self.inner;
-        let record = inner.main_thread().expect("a session that has not run has its main thread");
-        record.set_ident(context::ident());
-        inner.registry.add_alive(record.clone());
-        inner.emit_as(
-            record.tid,
-            None,
-            EventKind::ThreadCreated { tid: record.tid, name: record.name(), daemon: false, foreign: false },
-        );
-        let os_tid = if inner.listening() { crate::kernel::current_os_tid() } else { None };
-        inner.emit_as(record.tid, None, EventKind::ThreadStarted { tid: record.tid, daemon: false, os_tid });
-        let previous = context::bind(Some(record.clone()));
-        let dispatch = crate::log::capture_dispatch();
-        let result = tracing::dispatcher::with_default(&dispatch, || std::panic::catch_unwind(AssertUnwindSafe(main)));
-        let exit = match &result {
-            Ok(_) => ExitKind::Normal,
-            Err(payload) if payload.is::<context::Killed>() => ExitKind::Killed,
-            Err(payload) => ExitKind::Panicked { message: crate::thread::panic_message(payload.as_ref()) },
-        };
-        inner.shutdown(&record, exit);
-        emit::release_thread_ring();
-        context::bind(previous);
-        // Break the session <-> main record cycle now that nothing runs.
-        inner.main.lock().take();
-        match result {
-            Ok(value) => value,
-            Err(payload) => std::panic::resume_unwind(payload),
-        }
+        self.inner.run_main(main)
     }
 
     /// A lossless subscription: every event from now on, in sequence order.
