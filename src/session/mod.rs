@@ -3,6 +3,7 @@
 
 mod capture;
 mod clock;
+mod collector;
 pub(crate) mod context;
 mod emit;
 mod gate;
@@ -23,8 +24,8 @@ use parking_lot::Mutex;
 
 use self::clock::{Clock, nanos};
 pub use self::clock::{SPEED_RANGE, clamp_speed};
+pub use self::collector::Subscription;
 use self::emit::Emitter;
-pub use self::emit::Subscription;
 use self::gate::Gate;
 pub use self::gate::{PauseState, Step, StepRefused};
 pub(crate) use self::lifecycle::exit_of;
