@@ -1,10 +1,12 @@
 //! Sessions: isolated worlds of threads with their own registry, clock, pause/step gate, RNG
 //! seed and event subscribers. Outside an explicit session everything runs in a default one.
 
+mod builder;
 mod capture;
 mod clock;
 mod collector;
 pub(crate) mod context;
+mod controls;
 mod emit;
 mod gate;
 mod lifecycle;
@@ -22,7 +24,8 @@ use std::time::Duration;
 use crossbeam_utils::CachePadded;
 use parking_lot::Mutex;
 
-use self::clock::{Clock, nanos};
+pub use self::builder::SessionBuilder;
+use self::clock::Clock;
 pub use self::clock::{SPEED_RANGE, clamp_speed};
 pub use self::collector::Subscription;
 use self::emit::Emitter;
@@ -31,7 +34,7 @@ pub use self::gate::{PauseState, Step, StepRefused};
 pub(crate) use self::lifecycle::exit_of;
 use self::packed::PackedKind;
 use self::registry::{DefaultName, Life, Registry, ThreadRecord};
-use crate::event::{Control, EventKind, Pid, PrimInfo, SourceLoc, Tid, WaitMode};
+use crate::event::{EventKind, Pid, PrimInfo, SourceLoc, Tid, WaitMode};
 
 /// Somebody subscribed: build and send events.
 pub(crate) const LISTENING: u8 = 1;
@@ -246,28 +249,6 @@ impl SessionInner {
         });
     }
 
-    /// A blocked thread was woken by another thread's action (a notify, a release, a set, a
-    /// put, a barrier passing, a thread ending): when the session lingers, hold the moment so
-    /// the class can see it. For the hold's length of real time (scaled by the speed) demo time
-    /// stands still and threads wait at their next operation, while the woken threads move on
-    /// to where the wake-up takes them (blocked on the lock their waker still holds, say).
-    ///
-    /// Budget: holds add at most the demo time that has passed (plus one hold), so a busy
-    /// program runs at most about twice as long and a quiet one shows every wake-up.
-    pub(crate) fn woken(&self) {
-        let Some(linger) = self.linger else { return };
-        let linger_ns = nanos(linger);
-        if self.lingered_ns.load(Ordering::Relaxed) > self.clock.now_ns() {
-            return;
-        }
-        let real = linger.div_f64(self.clock.speed());
-        if self.gate.hold(real) {
-            self.lingered_ns.fetch_add(linger_ns, Ordering::Relaxed);
-            self.gate.publish(&self.flags, GATED);
-            self.clock.hold_for(real);
-        }
-    }
-
     /// Registers a primitive: its number and display name (`Lock-1` style when unnamed).
     pub(crate) fn register_prim(
         self: &Arc<Self>,
@@ -294,61 +275,6 @@ impl SessionInner {
         } else {
             self.flags.fetch_and(!bit, Ordering::SeqCst);
         }
-    }
-
-    fn wake_all_threads(&self) {
-        self.gate.wake_all();
-        for record in self.registry.alive() {
-            record.wake();
-        }
-    }
-
-    fn control(&self, control: Control) {
-        self.emit_as(0, None, EventKind::Control { control });
-    }
-
-    fn pause(&self) {
-        // Raised before the gate closes, so no thread slips past a pause it should see.
-        self.set_flag(GATED, true);
-        if self.gate.set_paused(true) {
-            self.clock.set_paused(true);
-            self.control(Control::Pause);
-        }
-        self.gate.publish(&self.flags, GATED);
-    }
-
-    fn resume(&self) {
-        if self.gate.set_paused(false) {
-            self.clock.set_paused(false);
-            self.control(Control::Resume);
-        }
-        self.gate.publish(&self.flags, GATED);
-        // Timed waiters computed "forever" while paused: let them look at the clock again.
-        self.wake_all_threads();
-    }
-
-    fn step(&self, target: Option<Tid>) -> Result<Step, StepRefused> {
-        let first_timer = self.timers.lock().iter().next().copied();
-        let step = self.gate.step(target, first_timer.map(|(_, tid)| tid))?;
-        if step.advanced {
-            if let Some((deadline, tid)) = first_timer {
-                self.clock.advance_to(deadline);
-                if let Some(record) = self.registry.find(tid) {
-                    record.wake();
-                }
-            }
-            self.control(Control::Advance { thread: step.thread });
-        } else {
-            self.control(Control::Step { thread: step.thread });
-        }
-        Ok(step)
-    }
-
-    fn set_speed(&self, speed: f64) -> f64 {
-        let speed = self.clock.set_speed(speed);
-        self.control(Control::Speed { speed });
-        self.wake_all_threads();
-        speed
     }
 }
 
@@ -380,56 +306,6 @@ impl fmt::Debug for Session {
 impl Default for Session {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-/// Options for a new [`Session`].
-#[derive(Debug, Clone)]
-pub struct SessionBuilder {
-    seed: u64,
-    speed: f64,
-    paused: bool,
-    linger: Option<Duration>,
-}
-
-impl SessionBuilder {
-    /// Seed of the session's random numbers (`--seed`); threads draw from their own streams
-    /// derived from it, so random sleeps repeat across runs.
-    #[must_use]
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-
-    /// Initial speed, clamped to [`SPEED_RANGE`].
-    #[must_use]
-    pub fn speed(mut self, speed: f64) -> Self {
-        self.speed = speed;
-        self
-    }
-
-    /// Start paused: the main thread stops before its first operation.
-    #[must_use]
-    pub fn paused(mut self, paused: bool) -> Self {
-        self.paused = paused;
-        self
-    }
-
-    /// Hold each wake-up on screen for `linger` of demo time (real time scaled by the speed):
-    /// a notify, a lock handed to a waiter, an event set, a barrier passing, a thread woken by
-    /// a put or a release. Demo time stands still meanwhile, so the program's behaviour in demo
-    /// time is unchanged; holds never add more than the demo time that has passed. For live
-    /// viewers; off by default.
-    #[must_use]
-    pub fn linger(mut self, linger: Duration) -> Self {
-        self.linger = Some(linger).filter(|linger| !linger.is_zero());
-        self
-    }
-
-    /// Creates the session.
-    #[must_use]
-    pub fn build(self) -> Session {
-        Session { inner: SessionInner::new(self.seed, self.speed, self.paused, self.linger, false) }
     }
 }
 
