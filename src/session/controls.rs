@@ -1,11 +1,12 @@
 //! The controls a viewer has over a running session: pause, resume, step, speed, each reported
 //! as a control event; and the holds of a lingering session, which keep a wake-up on screen.
 
+use std::sync::atomic::Ordering;
+
 use super::clock::nanos;
 use super::gate::{Step, StepRefused};
 use super::{GATED, SessionInner};
 use crate::event::{Control, EventKind, Tid};
-use std::sync::atomic::Ordering;
 
 impl SessionInner {
     /// A blocked thread was woken by another thread's action (a notify, a release, a set, a
