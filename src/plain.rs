@@ -196,6 +196,8 @@ impl PlainPrinter {
 
 #[cfg(test)]
 mod tests {
+    //! Plain mode's lines.
+
     use super::*;
     use crate::event::LogLevel;
 

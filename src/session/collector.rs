@@ -271,6 +271,8 @@ fn collect(session: &Arc<SessionInner>) {
 
 #[cfg(test)]
 mod tests {
+    //! The fan-out: sequence order restored, lossy subscribers dropping and counting.
+
     use super::*;
 
     use crate::event::EventKind;
