@@ -186,6 +186,8 @@ pub fn closest(name: &str) -> Vec<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    //! The catalogue's names, files and lessons.
+
     use super::*;
 
     #[test]

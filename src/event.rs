@@ -453,6 +453,8 @@ pub fn micros(duration: std::time::Duration) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    //! Events in JSON and the primitive each concerns.
+
     use super::*;
 
     #[test]

@@ -193,6 +193,8 @@ impl Sampler {
 
 #[cfg(test)]
 mod tests {
+    //! Reading Linux's thread statistics, and what other systems read.
+
     use std::time::Duration;
 
     use super::*;

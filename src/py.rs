@@ -276,6 +276,8 @@ fn unescape_literal(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, quote:
 
 #[cfg(test)]
 mod tests {
+    //! Values respelled as Python prints them.
+
     use super::*;
 
     #[test]

@@ -1,7 +1,8 @@
 //! `Barrier` behaves like Python's: CPython's Lib/test/lock_tests.py BarrierTests (test_barrier,
 //! test_barrier_10, test_wait_return, test_action, test_abort, test_reset, test_abort_and_reset,
 //! test_timeout, test_default_timeout, test_single_thread), plus the failing action.
-#![allow(clippy::unwrap_used, clippy::doc_markdown)]
+#![allow(clippy::unwrap_used, reason = "a failed unwrap fails the test at the line that broke")]
+#![allow(clippy::doc_markdown, reason = "the docs name Python's threads, calls and outputs in prose")]
 
 mod common;
 

@@ -1,7 +1,8 @@
 //! The command line of the real binary: `list`, `demo` in plain mode (asked for, or chosen
 //! because stdout is not a terminal), the one-line errors for unknown demos and bad options,
 //! shell completions, and `--help` on every subcommand. Every run has a deadline.
-#![allow(clippy::unwrap_used, clippy::doc_markdown)]
+#![allow(clippy::unwrap_used, reason = "a failed unwrap fails the test at the line that broke")]
+#![allow(clippy::doc_markdown, reason = "the docs name Python's threads, calls and outputs in prose")]
 
 mod common;
 

@@ -1,7 +1,8 @@
 //! The session controls: starting paused, pause and resume with demo time frozen, single
 //! steps, steps that advance demo time to the earliest sleeper, speed, and isolation between
 //! sessions running in parallel.
-#![allow(clippy::unwrap_used, clippy::doc_markdown)]
+#![allow(clippy::unwrap_used, reason = "a failed unwrap fails the test at the line that broke")]
+#![allow(clippy::doc_markdown, reason = "the docs name Python's threads, calls and outputs in prose")]
 
 mod common;
 

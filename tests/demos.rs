@@ -3,17 +3,18 @@
 //! session's events. One test per demo, so that a failure names the demo. The demos that
 //! deadlock run as plain mode runs them, which finds the deadlock, reports it and stops them.
 
+mod common;
+
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io;
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use common::{Memory, with_deadline_of};
 
 use threadviz::catalog::{self, Chapter, DEMOS};
 use threadviz::event::{ExitKind, Pid, PrimInfo, Tid};
-use threadviz::log::PlainPrinter;
 use threadviz::model::{CycleLink, DeadlockKind, Model, WaitTarget};
+use threadviz::plain::PlainPrinter;
 use threadviz::{Deadlocked, EventKind, Session, TraceEvent};
 
 const SEED: u64 = 7;
@@ -45,22 +46,12 @@ fn split_plain(line: &str) -> (String, String) {
 /// every non-daemon thread normally.
 fn run(name: &'static str) -> Run {
     let demo = catalog::find(name).unwrap_or_else(|| panic!("no demo named `{name}` in the catalogue"));
-    let (done, finished) = mpsc::channel();
-    std::thread::Builder::new()
-        .name(format!("demo {name}"))
-        .spawn(move || {
-            let session = Session::builder().seed(SEED).speed(SPEED).build();
-            let events = session.subscribe();
-            session.run(demo.main);
-            let events: Vec<TraceEvent> = events.receiver().try_iter().collect();
-            let _ = done.send(events);
-        })
-        .expect("the helper thread starts");
-    let events = match finished.recv_timeout(DEADLINE) {
-        Ok(events) => events,
-        Err(RecvTimeoutError::Timeout) => panic!("demo `{name}` did not end within {DEADLINE:?}: it hangs"),
-        Err(RecvTimeoutError::Disconnected) => panic!("demo `{name}`: its main thread panicked"),
-    };
+    let events = with_deadline_of(&format!("demo `{name}`"), DEADLINE, move || {
+        let session = Session::builder().seed(SEED).speed(SPEED).build();
+        let events = session.subscribe();
+        session.run(demo.main);
+        events.receiver().try_iter().collect::<Vec<TraceEvent>>()
+    });
 
     let mut printer = PlainPrinter::new();
     let lines = events.iter().filter_map(|event| printer.line(event)).map(|line| split_plain(&line)).collect();
@@ -263,43 +254,18 @@ struct Stopped {
     names: HashMap<Tid, String>,
 }
 
-/// Collects what plain mode prints.
-#[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Sink {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.lock().expect("the sink is never poisoned").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Runs the demo `name` as plain mode does, on a helper thread, failing clearly if it does not
 /// end within [`DEADLINE`]; it must end by reporting a deadlock.
 fn run_to_deadlock(name: &'static str) -> Stopped {
     let demo = catalog::find(name).unwrap_or_else(|| panic!("no demo named `{name}` in the catalogue"));
-    let sink = Sink::default();
-    let (done, finished) = mpsc::channel();
+    let sink = Memory::default();
     let output = sink.clone();
-    std::thread::Builder::new()
-        .name(format!("demo {name}"))
-        .spawn(move || {
-            let session = Session::builder().seed(SEED).speed(SPEED).build();
-            let events = session.subscribe();
-            let result = threadviz::run_plain_to(&session, output, demo.main);
-            let events: Vec<TraceEvent> = events.receiver().try_iter().collect();
-            let _ = done.send((result, events));
-        })
-        .expect("the helper thread starts");
-    let (result, events) = match finished.recv_timeout(DEADLINE) {
-        Ok(finished) => finished,
-        Err(RecvTimeoutError::Timeout) => panic!("demo `{name}` was not stopped within {DEADLINE:?}: it hangs"),
-        Err(RecvTimeoutError::Disconnected) => panic!("demo `{name}`: its main thread panicked"),
-    };
+    let (result, events) = with_deadline_of(&format!("demo `{name}`"), DEADLINE, move || {
+        let session = Session::builder().seed(SEED).speed(SPEED).build();
+        let events = session.subscribe();
+        let result = threadviz::run_plain_to(&session, output, demo.main);
+        (result, events.receiver().try_iter().collect::<Vec<TraceEvent>>())
+    });
     let deadlocked = result.err().unwrap_or_else(|| panic!("demo `{name}` ended without a deadlock"));
     let output = String::from_utf8(sink.0.lock().expect("the sink is never poisoned").clone()).expect("UTF-8");
     let mut names = HashMap::new();
@@ -990,14 +956,12 @@ fn local_defaults() {
 /// Runs `main` as plain mode does in a fresh session, on a helper thread with a deadline; what
 /// it returned and what it printed.
 fn plain(main: impl FnOnce() + Send + 'static) -> (Result<(), Deadlocked>, String) {
-    let sink = Sink::default();
+    let sink = Memory::default();
     let output = sink.clone();
-    let (done, finished) = mpsc::channel();
-    std::thread::spawn(move || {
+    let result = with_deadline_of("the plain run", DEADLINE, move || {
         let session = Session::builder().seed(SEED).speed(SPEED).build();
-        let _ = done.send(threadviz::run_plain_to(&session, output, main));
+        threadviz::run_plain_to(&session, output, main)
     });
-    let result = finished.recv_timeout(DEADLINE).expect("the plain run ends in time");
     let printed = String::from_utf8(sink.0.lock().expect("the sink is never poisoned").clone()).expect("UTF-8");
     (result, printed)
 }

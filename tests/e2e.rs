@@ -4,7 +4,8 @@
 //! screen and back), and `NO_COLOR` leaves no colour on the screen.
 //!
 //! tmux is required: without it these tests fail rather than pass unseen.
-#![allow(clippy::unwrap_used, clippy::doc_markdown)]
+#![allow(clippy::unwrap_used, reason = "a failed unwrap fails the test at the line that broke")]
+#![allow(clippy::doc_markdown, reason = "the docs name Python's threads, calls and outputs in prose")]
 
 mod common;
 

@@ -1,7 +1,8 @@
 //! The events small scripted scenarios report: their order, their threads, sequence numbers,
 //! demo time, thread lifecycles, exits, source locations, and that nothing is built while
 //! nobody listens.
-#![allow(clippy::unwrap_used, clippy::doc_markdown)]
+#![allow(clippy::unwrap_used, reason = "a failed unwrap fails the test at the line that broke")]
+#![allow(clippy::doc_markdown, reason = "the docs name Python's threads, calls and outputs in prose")]
 
 mod common;
 

@@ -1,7 +1,8 @@
 //! `Lock` and `RLock` behave like Python's: CPython's Lib/test/lock_tests.py (BaseLockTests,
 //! LockTests, RLockTests). Each case runs twice, once with nobody listening (the raw fast
 //! paths) and once with a subscriber (the instrumented paths).
-#![allow(clippy::unwrap_used, clippy::doc_markdown)]
+#![allow(clippy::unwrap_used, reason = "a failed unwrap fails the test at the line that broke")]
+#![allow(clippy::doc_markdown, reason = "the docs name Python's threads, calls and outputs in prose")]
 
 mod common;
 

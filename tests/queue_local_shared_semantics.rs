@@ -2,7 +2,8 @@
 //! simple_queue_test, do_blocking_test, queue_join_test, test_queue_task_done,
 //! test_queue_join, test_nowait), `Local` like `threading.local` (each thread sees its own
 //! value; a subclass `__init__` runs once per thread) and `Shared` is a plain shared variable.
-#![allow(clippy::unwrap_used, clippy::doc_markdown)]
+#![allow(clippy::unwrap_used, reason = "a failed unwrap fails the test at the line that broke")]
+#![allow(clippy::doc_markdown, reason = "the docs name Python's threads, calls and outputs in prose")]
 
 mod common;
 

@@ -1,7 +1,8 @@
 //! `Semaphore`, `BoundedSemaphore` and `Event` behave like Python's: CPython's
 //! Lib/test/lock_tests.py BaseSemaphoreTests, SemaphoreTests, BoundedSemaphoreTests and
 //! EventTests, and test_threading's test_BoundedSemaphore_limit.
-#![allow(clippy::unwrap_used, clippy::doc_markdown)]
+#![allow(clippy::unwrap_used, reason = "a failed unwrap fails the test at the line that broke")]
+#![allow(clippy::doc_markdown, reason = "the docs name Python's threads, calls and outputs in prose")]
 
 mod common;
 

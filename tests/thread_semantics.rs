@@ -1,6 +1,7 @@
 //! `Thread`, `Timer` and the module functions behave like Python's `threading`: the cases of
 //! CPython's Lib/test/test_threading.py that make sense for this API.
-#![allow(clippy::unwrap_used, clippy::doc_markdown)]
+#![allow(clippy::unwrap_used, reason = "a failed unwrap fails the test at the line that broke")]
+#![allow(clippy::doc_markdown, reason = "the docs name Python's threads, calls and outputs in prose")]
 
 mod common;
 
@@ -19,7 +20,7 @@ use threadviz::sync::{Barrier, BoundedSemaphore, Condition, Event, Local, Lock, 
 use threadviz::thread::{self, Thread, ThreadError, Timer};
 
 /// Every handle is a cheap shared reference usable from any thread, like a Python object.
-#[allow(dead_code)]
+#[allow(dead_code, reason = "only called at compile time, to check the bounds")]
 fn assert_handle<T: Clone + Send + Sync + Debug>() {}
 
 const _: fn() = || {

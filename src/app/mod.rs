@@ -231,7 +231,7 @@ pub struct App {
 const PAGE: isize = 10;
 
 /// How long (demo time) a deadlock must last before the banner shows and the session pauses.
-pub const DEADLOCK_GRACE_US: u64 = 200_000;
+pub use crate::model::DEADLOCK_GRACE_US;
 
 /// The speeds `+` and `-` go through, 1x among them so that it is always one press away.
 pub const SPEED_LADDER: [f64; 7] = [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0];

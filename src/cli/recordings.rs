@@ -264,6 +264,8 @@ pub(super) fn record_plain(demo: &Demo, launch: Launch, to: RecordTo) -> ExitCod
 
 #[cfg(test)]
 mod tests {
+    //! Export sizes as given on the command line.
+
     use super::*;
 
     #[test]

@@ -210,6 +210,8 @@ fn color_code(color: Color, offset: u8) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    //! Rows of the rendered dashboard as terminal output.
+
     use super::*;
     use ratatui::style::Style;
 

@@ -1,20 +1,24 @@
 //! The model: a pure fold of events into what the dashboard shows. No terminal, no clock, no
 //! I/O: feed it events (live, from a recording, or synthetic in tests) and read its state.
 
-mod analysis;
+mod deadlock;
 mod lost;
 mod prims;
+#[cfg(test)]
+mod script;
 mod threads;
 mod timeline;
+mod waits;
 mod words;
 
 use std::collections::{BTreeMap, VecDeque};
 
-pub use self::analysis::{CycleLink, Deadlock, DeadlockKind, WaitEdge, describe_wait};
+pub use self::deadlock::{CycleLink, DEADLOCK_GRACE_US, Deadlock, DeadlockKind};
 pub use self::lost::{LOST_UPDATES_KEPT, LostUpdate, lost_updates};
 pub use self::prims::{PendingRead, PrimState, PrimView, QUEUE_ITEMS_KEPT};
 pub use self::threads::{ThreadState, ThreadView, WaitTarget};
 pub use self::timeline::{LaneState, Mark, MarkKind, Segment, Timeline};
+pub use self::waits::{WaitEdge, describe_wait};
 pub use self::words::{Happening, at};
 use crate::event::{EventKind, LogLevel, Pid, SourceLoc, Tid, TraceEvent};
 
@@ -72,8 +76,8 @@ pub struct Model {
     /// Threads whose latest request found the lock or semaphore taken: the acquire that
     /// follows ends a real wait (and is worth telling).
     contended: std::collections::BTreeSet<Tid>,
-    /// What the analysis remembers between events.
-    analysis: analysis::Tracker,
+    /// What the wait-for relation remembers between events.
+    waits: waits::Tracker,
     /// Lanes of states and marks of operations over time.
     pub timeline: Timeline,
 }
@@ -196,11 +200,6 @@ impl Model {
         }
     }
 
-    /// Live threads (started, not ended) and threads created but not started, in number order.
-    pub fn visible_threads(&self) -> impl Iterator<Item = &ThreadView> {
-        self.threads.values()
-    }
-
     /// Threads alive as Python's `threading.active_count()` counts them: started and not ended
     /// (a thread created but not started is not alive yet).
     #[must_use]
@@ -229,7 +228,7 @@ impl Model {
     /// What thread `tid` waits for and who could end the wait, if it is blocked or waiting.
     #[must_use]
     pub fn wait_edge(&self, tid: Tid) -> Option<WaitEdge> {
-        analysis::wait_edge(self, tid)
+        waits::wait_edge(self, tid)
     }
 
     /// The wait-for relation: one edge per blocked or waiting thread, in thread number order.

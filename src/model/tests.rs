@@ -1,3 +1,6 @@
+//! The fold as a whole: events folded into threads, primitives, the log and the timeline, and
+//! two models folded from the same events staying alike.
+
 use super::*;
 use crate::event::{ExitKind, PrimInfo, WaitMode};
 
@@ -247,4 +250,38 @@ fn the_viewers_controls_are_not_counted_as_events() {
         .fold();
     assert_eq!(model.events, 3, "created, started, and a sleep's end");
     assert_eq!(model.missed, 0, "the controls' sequence numbers are no gap");
+}
+
+/// Errors and OS thread ids, checked event by event.
+mod folded {
+    use super::super::script::{MAIN, Script};
+    use crate::event::{EventKind, LogLevel, PrimInfo};
+
+    #[test]
+    fn misuse_shows_in_the_log_and_on_the_row() {
+        let mut script = Script::new(1);
+        script
+            .prim(1, "lock", PrimInfo::Lock)
+            .at(2, EventKind::Misuse { prim: Some(1), message: "release unlocked lock".into() });
+        assert_eq!(script.model.threads[&2].error.as_deref(), Some("release unlocked lock"));
+        assert_eq!(script.model.threads[&MAIN].error, None);
+        let line = script.model.log.back().expect("a log line");
+        assert_eq!(
+            (line.thread, line.level, line.message.as_str()),
+            (2, LogLevel::Error, "error: release unlocked lock")
+        );
+        // The latest misuse is the one shown.
+        script.at(2, EventKind::Misuse { prim: None, message: "cannot join current thread".into() });
+        assert_eq!(script.model.threads[&2].error.as_deref(), Some("cannot join current thread"));
+    }
+
+    #[test]
+    fn the_os_thread_id_lands_on_the_row() {
+        let mut script = Script::new(0);
+        script
+            .at(MAIN, EventKind::ThreadCreated { tid: 2, name: "w".into(), daemon: false, foreign: false })
+            .at(MAIN, EventKind::ThreadStarted { tid: 2, daemon: false, os_tid: Some(4321) });
+        assert_eq!(script.model.threads[&2].os_tid, Some(4321));
+        assert_eq!(script.model.threads[&MAIN].os_tid, None);
+    }
 }

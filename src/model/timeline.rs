@@ -204,6 +204,8 @@ impl Timeline {
 
 #[cfg(test)]
 mod tests {
+    //! Lanes and marks as events are folded.
+
     use super::*;
     use crate::model::Model;
 

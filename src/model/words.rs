@@ -287,6 +287,8 @@ fn seconds(micros: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    //! What the model says happened, and why a step cannot be taken.
+
     use super::*;
     use crate::event::{PrimInfo, WaitMode};
 

@@ -323,6 +323,8 @@ impl fmt::Display for RecordSummary {
 
 #[cfg(test)]
 mod tests {
+    //! The recording header's timestamp.
+
     use super::*;
 
     #[test]

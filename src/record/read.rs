@@ -190,6 +190,8 @@ fn check_order(previous: Option<&TraceEvent>, event: &TraceEvent) -> Result<(), 
 
 #[cfg(test)]
 mod tests {
+    //! Reading recordings back: good files, cut-off lines, named problems.
+
     use super::*;
 
     const HEADER: &str = r#"{"format":"threadviz-recording","version":1,"threadviz":"0.1.0","demo":"x","seed":0,"speed":1.0,"started":"1970-01-01T00:00:00Z","unix_time":0}"#;

@@ -200,6 +200,8 @@ pub fn clamp_speed(speed: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    //! The demo clock paused, advanced, held, scaled and clamped.
+
     use super::*;
 
     #[test]

@@ -299,6 +299,8 @@ impl Gate {
 
 #[cfg(test)]
 mod tests {
+    //! The gate's steps, holds and refusals.
+
     use super::*;
 
     #[test]

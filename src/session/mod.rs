@@ -1,17 +1,22 @@
 //! Sessions: isolated worlds of threads with their own registry, clock, pause/step gate, RNG
 //! seed and event subscribers. Outside an explicit session everything runs in a default one.
 
+mod builder;
+mod capture;
 mod clock;
+mod collector;
 pub(crate) mod context;
+mod controls;
 mod emit;
 mod gate;
+mod lifecycle;
 mod packed;
 pub(crate) mod registry;
 pub(crate) mod wait;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::panic::{AssertUnwindSafe, Location};
+use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -19,15 +24,17 @@ use std::time::Duration;
 use crossbeam_utils::CachePadded;
 use parking_lot::Mutex;
 
-use self::clock::{Clock, nanos};
+pub use self::builder::SessionBuilder;
+use self::clock::Clock;
 pub use self::clock::{SPEED_RANGE, clamp_speed};
+pub use self::collector::Subscription;
 use self::emit::Emitter;
-pub use self::emit::Subscription;
 use self::gate::Gate;
 pub use self::gate::{PauseState, Step, StepRefused};
+pub(crate) use self::lifecycle::exit_of;
 use self::packed::PackedKind;
 use self::registry::{DefaultName, Life, Registry, ThreadRecord};
-use crate::event::{Control, EventKind, ExitKind, Pid, PrimInfo, SourceLoc, Tid, WaitMode};
+use crate::event::{EventKind, Pid, PrimInfo, SourceLoc, Tid, WaitMode};
 
 /// Somebody subscribed: build and send events.
 pub(crate) const LISTENING: u8 = 1;
@@ -209,6 +216,16 @@ impl SessionInner {
         }
     }
 
+    /// The start of an operation on the calling thread: stops at the pause gate while the
+    /// session is paused or stepping, and unwinds a daemon killed at shutdown. Costs a flag
+    /// test while the session runs.
+    #[inline]
+    pub(crate) fn enter_gate(&self) {
+        if self.flags() & (GATED | SHUTDOWN) != 0 {
+            Self::enter_op();
+        }
+    }
+
     /// The gate, for operations started while a flag is set: stops at the pause gate, and
     /// unwinds a daemon killed at shutdown.
     pub(crate) fn enter_op() {
@@ -232,28 +249,6 @@ impl SessionInner {
         });
     }
 
-    /// A blocked thread was woken by another thread's action (a notify, a release, a set, a
-    /// put, a barrier passing, a thread ending): when the session lingers, hold the moment so
-    /// the class can see it. For the hold's length of real time (scaled by the speed) demo time
-    /// stands still and threads wait at their next operation, while the woken threads move on
-    /// to where the wake-up takes them (blocked on the lock their waker still holds, say).
-    ///
-    /// Budget: holds add at most the demo time that has passed (plus one hold), so a busy
-    /// program runs at most about twice as long and a quiet one shows every wake-up.
-    pub(crate) fn woken(&self) {
-        let Some(linger) = self.linger else { return };
-        let linger_ns = nanos(linger);
-        if self.lingered_ns.load(Ordering::Relaxed) > self.clock.now_ns() {
-            return;
-        }
-        let real = linger.div_f64(self.clock.speed());
-        if self.gate.hold(real) {
-            self.lingered_ns.fetch_add(linger_ns, Ordering::Relaxed);
-            self.gate.publish(&self.flags, GATED);
-            self.clock.hold_for(real);
-        }
-    }
-
     /// Registers a primitive: its number and display name (`Lock-1` style when unnamed).
     pub(crate) fn register_prim(
         self: &Arc<Self>,
@@ -274,164 +269,12 @@ impl SessionInner {
         (pid, name)
     }
 
-    /// A new, unstarted thread record.
-    pub(crate) fn create_thread(
-        self: &Arc<Self>,
-        name: Option<String>,
-        daemon: bool,
-        loc: &'static Location<'static>,
-    ) -> Arc<ThreadRecord> {
-        let (tid, name) = self.registry.allocate(name, DefaultName::Thread);
-        let record = Arc::new(ThreadRecord::new(self.clone(), tid, name.clone(), daemon, false, Life::Created));
-        self.emit_lifecycle(Some(loc), EventKind::ThreadCreated { tid, name, daemon, foreign: false });
-        record
-    }
-
-    /// A record for an OS thread threadviz did not start: the process's main thread (named
-    /// `main` by std) becomes `MainThread`, any other a daemonic `Dummy-N`, as in Python.
-    pub(crate) fn adopt_current_os_thread(self: &Arc<Self>) -> Arc<ThreadRecord> {
-        let is_main = std::thread::current().name() == Some("main");
-        if is_main
-            && !self.main_bound.swap(true, Ordering::SeqCst)
-            && let Some(main) = self.main.lock().clone()
-        {
-            main.set_ident(context::ident());
-            return main;
-        }
-        let (tid, name) = self.registry.allocate(None, DefaultName::Dummy);
-        let record = Arc::new(ThreadRecord::new(self.clone(), tid, name.clone(), true, true, Life::Started));
-        record.set_ident(context::ident());
-        self.registry.add_alive(record.clone());
-        self.emit_as(tid, None, EventKind::ThreadCreated { tid, name, daemon: true, foreign: true });
-        let os_tid = if self.listening() { crate::kernel::current_os_tid() } else { None };
-        self.emit_as(tid, None, EventKind::ThreadStarted { tid, daemon: true, os_tid });
-        record
-    }
-
-    pub(crate) fn foreign_thread_ended(&self, record: &ThreadRecord) {
-        if record.foreign && record.begin_ending() {
-            self.emit_as(record.tid, None, EventKind::ThreadExited { tid: record.tid, exit: ExitKind::Normal });
-            self.registry.remove_finished(record, ExitKind::Normal);
-        }
-    }
-
-    /// A thread's target returned, panicked or was killed.
-    pub(crate) fn thread_ended(&self, record: &ThreadRecord, exit: ExitKind) {
-        record.yielded();
-        if exit != ExitKind::Killed && record.begin_ending() {
-            self.emit_as(record.tid, None, EventKind::ThreadExited { tid: record.tid, exit: exit.clone() });
-            self.registry.remove_finished(record, exit);
-        } else {
-            self.registry.remove_alive(record.tid);
-        }
-        self.gate.note_stopped(record.tid);
-    }
-
-    pub(crate) fn main_thread(&self) -> Option<Arc<ThreadRecord>> {
-        self.main.lock().clone()
-    }
-
     fn set_flag(&self, bit: u8, on: bool) {
         if on {
             self.flags.fetch_or(bit, Ordering::SeqCst);
         } else {
             self.flags.fetch_and(!bit, Ordering::SeqCst);
         }
-    }
-
-    fn wake_all_threads(&self) {
-        self.gate.wake_all();
-        for record in self.registry.alive() {
-            record.wake();
-        }
-    }
-
-    fn control(&self, control: Control) {
-        self.emit_as(0, None, EventKind::Control { control });
-    }
-
-    fn pause(&self) {
-        // Raised before the gate closes, so no thread slips past a pause it should see.
-        self.set_flag(GATED, true);
-        if self.gate.set_paused(true) {
-            self.clock.set_paused(true);
-            self.control(Control::Pause);
-        }
-        self.gate.publish(&self.flags, GATED);
-    }
-
-    fn resume(&self) {
-        if self.gate.set_paused(false) {
-            self.clock.set_paused(false);
-            self.control(Control::Resume);
-        }
-        self.gate.publish(&self.flags, GATED);
-        // Timed waiters computed "forever" while paused: let them look at the clock again.
-        self.wake_all_threads();
-    }
-
-    fn step(&self, target: Option<Tid>) -> Result<Step, StepRefused> {
-        let first_timer = self.timers.lock().iter().next().copied();
-        let step = self.gate.step(target, first_timer.map(|(_, tid)| tid))?;
-        if step.advanced {
-            if let Some((deadline, tid)) = first_timer {
-                self.clock.advance_to(deadline);
-                if let Some(record) = self.registry.find(tid) {
-                    record.wake();
-                }
-            }
-            self.control(Control::Advance { thread: step.thread });
-        } else {
-            self.control(Control::Step { thread: step.thread });
-        }
-        Ok(step)
-    }
-
-    fn set_speed(&self, speed: f64) -> f64 {
-        let speed = self.clock.set_speed(speed);
-        self.control(Control::Speed { speed });
-        self.wake_all_threads();
-        speed
-    }
-
-    /// Python's shutdown: wait for the non-daemon threads, then stop the daemons.
-    fn shutdown(&self, main: &ThreadRecord, exit: ExitKind) {
-        let aborted = self.flags() & SHUTDOWN != 0;
-        if !aborted {
-            self.emit_as(main.tid, None, EventKind::ShutdownBegin);
-            // The main thread now waits outside the gate: a step that brought it here is over.
-            self.gate.note_stopped(main.tid);
-            self.registry.wait_non_daemons(main.tid);
-            self.set_flag(SHUTDOWN, true);
-        }
-        self.kill_all(Some(main.tid));
-        if main.begin_ending() {
-            self.emit_as(main.tid, None, EventKind::ThreadExited { tid: main.tid, exit: exit.clone() });
-            self.registry.remove_finished(main, exit);
-        } else {
-            self.registry.remove_alive(main.tid);
-        }
-        self.emit_as(main.tid, None, EventKind::SessionEnded);
-        self.emitter.close(&self.flags);
-    }
-
-    /// Marks every live thread threadviz started (but `spare`) killed, reports it, wakes it.
-    fn kill_all(&self, spare: Option<Tid>) {
-        for record in self.registry.alive() {
-            if Some(record.tid) != spare && !record.foreign && record.kill() {
-                self.emit_as(record.tid, None, EventKind::ThreadExited { tid: record.tid, exit: ExitKind::Killed });
-                if Some(record.tid) != self.main.lock().as_ref().map(|main| main.tid) {
-                    self.registry.remove_alive(record.tid);
-                }
-            }
-        }
-        self.gate.wake_all();
-    }
-
-    /// Stops every thread of the session, the main thread included, at its next operation.
-    fn abort(&self) {
-        self.set_flag(SHUTDOWN, true);
-        self.kill_all(None);
     }
 }
 
@@ -466,56 +309,6 @@ impl Default for Session {
     }
 }
 
-/// Options for a new [`Session`].
-#[derive(Debug, Clone)]
-pub struct SessionBuilder {
-    seed: u64,
-    speed: f64,
-    paused: bool,
-    linger: Option<Duration>,
-}
-
-impl SessionBuilder {
-    /// Seed of the session's random numbers (`--seed`); threads draw from their own streams
-    /// derived from it, so random sleeps repeat across runs.
-    #[must_use]
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-
-    /// Initial speed, clamped to [`SPEED_RANGE`].
-    #[must_use]
-    pub fn speed(mut self, speed: f64) -> Self {
-        self.speed = speed;
-        self
-    }
-
-    /// Start paused: the main thread stops before its first operation.
-    #[must_use]
-    pub fn paused(mut self, paused: bool) -> Self {
-        self.paused = paused;
-        self
-    }
-
-    /// Hold each wake-up on screen for `linger` of demo time (real time scaled by the speed):
-    /// a notify, a lock handed to a waiter, an event set, a barrier passing, a thread woken by
-    /// a put or a release. Demo time stands still meanwhile, so the program's behaviour in demo
-    /// time is unchanged; holds never add more than the demo time that has passed. For live
-    /// viewers; off by default.
-    #[must_use]
-    pub fn linger(mut self, linger: Duration) -> Self {
-        self.linger = Some(linger).filter(|linger| !linger.is_zero());
-        self
-    }
-
-    /// Creates the session.
-    #[must_use]
-    pub fn build(self) -> Session {
-        Session { inner: SessionInner::new(self.seed, self.speed, self.paused, self.linger, false) }
-    }
-}
-
 impl Session {
     /// A new session: seed 0, speed 1, running.
     #[must_use]
@@ -544,34 +337,7 @@ impl Session {
     /// If the session has already run.
     pub fn run<R>(&self, main: impl FnOnce() -> R) -> R {
         assert!(!self.inner.ran.swap(true, Ordering::SeqCst), "a Session runs once; create a new one to run again");
-        let inner = &self.inner;
-        let record = inner.main_thread().expect("a session that has not run has its main thread");
-        record.set_ident(context::ident());
-        inner.registry.add_alive(record.clone());
-        inner.emit_as(
-            record.tid,
-            None,
-            EventKind::ThreadCreated { tid: record.tid, name: record.name(), daemon: false, foreign: false },
-        );
-        let os_tid = if inner.listening() { crate::kernel::current_os_tid() } else { None };
-        inner.emit_as(record.tid, None, EventKind::ThreadStarted { tid: record.tid, daemon: false, os_tid });
-        let previous = context::bind(Some(record.clone()));
-        let dispatch = crate::log::capture_dispatch();
-        let result = tracing::dispatcher::with_default(&dispatch, || std::panic::catch_unwind(AssertUnwindSafe(main)));
-        let exit = match &result {
-            Ok(_) => ExitKind::Normal,
-            Err(payload) if payload.is::<context::Killed>() => ExitKind::Killed,
-            Err(payload) => ExitKind::Panicked { message: crate::thread::panic_message(payload.as_ref()) },
-        };
-        inner.shutdown(&record, exit);
-        emit::release_thread_ring();
-        context::bind(previous);
-        // Break the session <-> main record cycle now that nothing runs.
-        inner.main.lock().take();
-        match result {
-            Ok(value) => value,
-            Err(payload) => std::panic::resume_unwind(payload),
-        }
+        self.inner.run_main(main)
     }
 
     /// A lossless subscription: every event from now on, in sequence order.

@@ -167,6 +167,8 @@ impl PackedKind {
 
 #[cfg(test)]
 mod tests {
+    //! Packing: every kind survives it, frequent ones without allocating.
+
     use super::*;
     use crate::event::{Control, ExitKind, LogLevel, PrimInfo};
 

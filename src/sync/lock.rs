@@ -286,6 +286,8 @@ impl Drop for LockGuard<'_> {
 
 #[cfg(test)]
 mod tests {
+    //! The raw lock under `Lock`.
+
     use super::RawLock;
 
     #[test]

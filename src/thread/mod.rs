@@ -4,7 +4,6 @@
 mod error;
 mod timer;
 
-use std::any::Any;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, Location};
 use std::sync::Arc;
@@ -13,10 +12,10 @@ use std::time::Duration;
 pub use self::error::ThreadError;
 pub use self::timer::{Timer, TimerBuilder};
 use crate::event::{EventKind, ExitKind, SourceLoc, micros};
-use crate::session::context::{self, Killed};
+use crate::session::context;
 use crate::session::registry::{Life, ThreadRecord};
 use crate::session::wait::{Outcome, block_on};
-use crate::session::{GATED, SHUTDOWN, SessionInner};
+use crate::session::{GATED, SHUTDOWN, SessionInner, exit_of};
 
 /// How long `start` lets a new thread run before returning, unless it blocks sooner. CPython
 /// switches after 5 ms (`sys.getswitchinterval()`) of the new thread's running; a wall-clock
@@ -87,17 +86,6 @@ impl Builder {
         let record = creator.session.create_thread(self.name, daemon, loc);
         *record.target.lock() = Some(Box::new(target));
         Thread { record }
-    }
-}
-
-/// The message of a panic payload.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(message) = payload.downcast_ref::<&str>() {
-        (*message).to_owned()
-    } else if let Some(message) = payload.downcast_ref::<String>() {
-        message.clone()
-    } else {
-        "Box<dyn Any>".to_owned()
     }
 }
 
@@ -191,11 +179,7 @@ impl Thread {
                     target();
                 }
             }));
-            let exit = match result {
-                Ok(()) => ExitKind::Normal,
-                Err(payload) if payload.is::<Killed>() => ExitKind::Killed,
-                Err(payload) => ExitKind::Panicked { message: panic_message(payload.as_ref()) },
-            };
+            let exit = exit_of(&result);
             context::bind(None);
             record.session.thread_ended(&record, exit);
         });

@@ -3,7 +3,9 @@
 //! whose panics are not swallowed, and timing assertions in CPython's style.
 //!
 //! Every test binary uses a different subset of these helpers.
-#![allow(dead_code, clippy::unwrap_used, clippy::doc_markdown)]
+#![allow(dead_code, reason = "every test binary uses a different subset of these helpers")]
+#![allow(clippy::unwrap_used, reason = "a failed unwrap fails the test at the line that broke")]
+#![allow(clippy::doc_markdown, reason = "the docs name Python's threads, calls and outputs in prose")]
 
 use std::fmt::Debug;
 use std::io::{self, Write};
@@ -27,6 +29,11 @@ pub const GRACE: Duration = Duration::from_millis(100);
 /// Runs `f` on a helper OS thread and returns its result; fails the test with a clear message
 /// if it has not finished within [`DEADLINE`], and re-raises its panic if it panicked.
 pub fn with_deadline<R: Send + 'static>(what: &str, f: impl FnOnce() -> R + Send + 'static) -> R {
+    with_deadline_of(what, DEADLINE, f)
+}
+
+/// [`with_deadline`] with a deadline of `limit`.
+pub fn with_deadline_of<R: Send + 'static>(what: &str, limit: Duration, f: impl FnOnce() -> R + Send + 'static) -> R {
     let (tx, rx) = crossbeam_channel::bounded(1);
     std::thread::Builder::new()
         .name(format!("deadline: {what}"))
@@ -35,10 +42,10 @@ pub fn with_deadline<R: Send + 'static>(what: &str, f: impl FnOnce() -> R + Send
             let _ = tx.send(result);
         })
         .expect("the helper thread starts");
-    match rx.recv_timeout(DEADLINE) {
+    match rx.recv_timeout(limit) {
         Ok(Ok(value)) => value,
         Ok(Err(payload)) => panic::resume_unwind(payload),
-        Err(error) => panic!("{what}: did not finish within {DEADLINE:?} ({error}): something hangs"),
+        Err(error) => panic!("{what}: did not finish within {limit:?} ({error}): something hangs"),
     }
 }
 

@@ -1,0 +1,56 @@
+//! Options for a new session: its seed, speed, whether it starts paused, and how long it holds
+//! a wake-up on screen.
+
+use std::time::Duration;
+
+use super::{Session, SessionInner};
+
+/// Options for a new [`Session`].
+#[derive(Debug, Clone)]
+pub struct SessionBuilder {
+    pub(super) seed: u64,
+    pub(super) speed: f64,
+    pub(super) paused: bool,
+    pub(super) linger: Option<Duration>,
+}
+
+impl SessionBuilder {
+    /// Seed of the session's random numbers (`--seed`); threads draw from their own streams
+    /// derived from it, so random sleeps repeat across runs.
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Initial speed, clamped to [`SPEED_RANGE`](super::SPEED_RANGE).
+    #[must_use]
+    pub fn speed(mut self, speed: f64) -> Self {
+        self.speed = speed;
+        self
+    }
+
+    /// Start paused: the main thread stops before its first operation.
+    #[must_use]
+    pub fn paused(mut self, paused: bool) -> Self {
+        self.paused = paused;
+        self
+    }
+
+    /// Hold each wake-up on screen for `linger` of demo time (real time scaled by the speed):
+    /// a notify, a lock handed to a waiter, an event set, a barrier passing, a thread woken by
+    /// a put or a release. Demo time stands still meanwhile, so the program's behaviour in demo
+    /// time is unchanged; holds never add more than the demo time that has passed. For live
+    /// viewers; off by default.
+    #[must_use]
+    pub fn linger(mut self, linger: Duration) -> Self {
+        self.linger = Some(linger).filter(|linger| !linger.is_zero());
+        self
+    }
+
+    /// Creates the session.
+    #[must_use]
+    pub fn build(self) -> Session {
+        Session { inner: SessionInner::new(self.seed, self.speed, self.paused, self.linger, false) }
+    }
+}

@@ -1,0 +1,76 @@
+//! Log records into events: a `tracing` layer that turns each log record made on a threadviz
+//! thread into a log event of that thread, stopping at the pause gate like any operation.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use tracing::field::{Field, Visit};
+use tracing::{Dispatch, Level, Subscriber};
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::{Context, SubscriberExt};
+
+use super::context;
+use crate::event::{EventKind, LogLevel, SourceLoc};
+
+/// Turns `tracing` events into threadviz log events of the calling thread's session. Each log
+/// line is one operation: it stops at the pause gate like any other.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CaptureLayer;
+
+#[derive(Default)]
+struct MessageVisitor {
+    message: String,
+    fields: String,
+}
+
+impl Visit for MessageVisitor {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.message.push_str(value);
+        } else {
+            let _ = write!(self.fields, " {}={value}", field.name());
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            let _ = write!(self.message, "{value:?}");
+        } else {
+            let _ = write!(self.fields, " {}={value:?}", field.name());
+        }
+    }
+}
+
+fn level_of(level: Level) -> LogLevel {
+    match level {
+        Level::TRACE => LogLevel::Trace,
+        Level::DEBUG => LogLevel::Debug,
+        Level::INFO => LogLevel::Info,
+        Level::WARN => LogLevel::Warn,
+        Level::ERROR => LogLevel::Error,
+    }
+}
+
+impl<S: Subscriber> Layer<S> for CaptureLayer {
+    fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
+        let thread = context::current();
+        let session = &thread.session;
+        session.enter_gate();
+        if !session.listening() {
+            return;
+        }
+        let mut visitor = MessageVisitor::default();
+        event.record(&mut visitor);
+        let metadata = event.metadata();
+        let loc =
+            metadata.file().map(|file| SourceLoc { file: Cow::Borrowed(file), line: metadata.line().unwrap_or(0) });
+        let message = visitor.message + &visitor.fields;
+        session.emit_as(thread.tid, loc, EventKind::Log { level: level_of(*metadata.level()), message });
+    }
+}
+
+/// A dispatcher that captures every log record into the session (used by `Session::run`).
+#[must_use]
+pub(crate) fn capture_dispatch() -> Dispatch {
+    Dispatch::new(tracing_subscriber::registry().with(CaptureLayer))
+}

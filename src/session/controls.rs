@@ -1,0 +1,88 @@
+//! The controls a viewer has over a running session: pause, resume, step, speed, each reported
+//! as a control event; and the holds of a lingering session, which keep a wake-up on screen.
+
+use std::sync::atomic::Ordering;
+
+use super::clock::nanos;
+use super::gate::{Step, StepRefused};
+use super::{GATED, SessionInner};
+use crate::event::{Control, EventKind, Tid};
+
+impl SessionInner {
+    /// A blocked thread was woken by another thread's action (a notify, a release, a set, a
+    /// put, a barrier passing, a thread ending): when the session lingers, hold the moment so
+    /// the class can see it. For the hold's length of real time (scaled by the speed) demo time
+    /// stands still and threads wait at their next operation, while the woken threads move on
+    /// to where the wake-up takes them (blocked on the lock their waker still holds, say).
+    ///
+    /// Budget: holds add at most the demo time that has passed (plus one hold), so a busy
+    /// program runs at most about twice as long and a quiet one shows every wake-up.
+    pub(crate) fn woken(&self) {
+        let Some(linger) = self.linger else { return };
+        let linger_ns = nanos(linger);
+        if self.lingered_ns.load(Ordering::Relaxed) > self.clock.now_ns() {
+            return;
+        }
+        let real = linger.div_f64(self.clock.speed());
+        if self.gate.hold(real) {
+            self.lingered_ns.fetch_add(linger_ns, Ordering::Relaxed);
+            self.gate.publish(&self.flags, GATED);
+            self.clock.hold_for(real);
+        }
+    }
+
+    fn wake_all_threads(&self) {
+        self.gate.wake_all();
+        for record in self.registry.alive() {
+            record.wake();
+        }
+    }
+
+    fn control(&self, control: Control) {
+        self.emit_as(0, None, EventKind::Control { control });
+    }
+
+    pub(super) fn pause(&self) {
+        // Raised before the gate closes, so no thread slips past a pause it should see.
+        self.set_flag(GATED, true);
+        if self.gate.set_paused(true) {
+            self.clock.set_paused(true);
+            self.control(Control::Pause);
+        }
+        self.gate.publish(&self.flags, GATED);
+    }
+
+    pub(super) fn resume(&self) {
+        if self.gate.set_paused(false) {
+            self.clock.set_paused(false);
+            self.control(Control::Resume);
+        }
+        self.gate.publish(&self.flags, GATED);
+        // Timed waiters computed "forever" while paused: let them look at the clock again.
+        self.wake_all_threads();
+    }
+
+    pub(super) fn step(&self, target: Option<Tid>) -> Result<Step, StepRefused> {
+        let first_timer = self.timers.lock().iter().next().copied();
+        let step = self.gate.step(target, first_timer.map(|(_, tid)| tid))?;
+        if step.advanced {
+            if let Some((deadline, tid)) = first_timer {
+                self.clock.advance_to(deadline);
+                if let Some(record) = self.registry.find(tid) {
+                    record.wake();
+                }
+            }
+            self.control(Control::Advance { thread: step.thread });
+        } else {
+            self.control(Control::Step { thread: step.thread });
+        }
+        Ok(step)
+    }
+
+    pub(super) fn set_speed(&self, speed: f64) -> f64 {
+        let speed = self.clock.set_speed(speed);
+        self.control(Control::Speed { speed });
+        self.wake_all_threads();
+        speed
+    }
+}
