@@ -1,0 +1,210 @@
+//! Single panels, rendered on their own: the status bar, the primitives, the thread table, the
+//! log and the source.
+
+use crossterm::event::KeyCode;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use threadviz::app::{App, Msg};
+use threadviz::event::{LogLevel, PrimInfo};
+use threadviz::view::theme::{Theme, ThemeName};
+use threadviz::{PauseState, StepRefused};
+
+use crate::{
+    C1, CONDITION_SOURCE, MAIN, Script, assert_styled, condition_app, dark, find, lock_app, press, showing, text,
+    unstyled,
+};
+
+#[test]
+fn the_status_bar_reads_title_badge_speed_time_events_and_hints() {
+    let mut app = condition_app(PauseState::Paused);
+    app.speed = 2.0;
+    let mut buf = Buffer::empty(Rect::new(0, 0, 100, 1));
+    threadviz::view::status::render(&app, buf.area, &mut buf);
+    // The hints that do not fit are left out whole, never cut; paused, space resumes.
+    let expected = " scenario  ⏸ PAUSED  2.0x  t=4.5s  23 events  n:step  enter:step selected  space:resume  ?:help";
+    assert_eq!(unstyled(buf), Buffer::with_lines([format!("{expected:<100}")]));
+
+    // A message replaces the hints, in the error style.
+    app.update(Msg::Stepped(Err(StepRefused::NotReady(C1))));
+    let mut buf = Buffer::empty(Rect::new(0, 0, 100, 1));
+    threadviz::view::status::render(&app, buf.area, &mut buf);
+    let line = text(&buf);
+    assert!(line.contains("23 events  c1 cannot move now"), "{line}");
+    assert_styled(&buf, "c1 cannot move now", app.theme.error());
+    // Why, and what would let it go, in words.
+    assert_eq!(app.happened.as_deref(), Some("c1 waits on Condition condition: another thread's notify wakes it"));
+}
+
+#[test]
+fn the_primitives_panel_lists_state_and_waiters_in_queue_order() {
+    let app = lock_app(Theme::new(ThemeName::Dark, false));
+    let mut buf = Buffer::empty(Rect::new(0, 0, 56, 8));
+    threadviz::view::prims::render(&app, buf.area, &mut buf, false);
+    assert_eq!(
+        unstyled(buf),
+        Buffer::with_lines([
+            "╭ Primitives 3 ────────────────────────────────────────╮",
+            "│Lock      lock  locked by Thread-1                    │",
+            "│  ⏳ waiting: Thread-2, then Thread-3                 │",
+            "│RLock     rlock owned by Thread-1, level 2            │",
+            "│Semaphore slots 0/2 left, held by MainThread, Thread-1│",
+            "│  ⏳ waiting: Thread-4                                │",
+            "│                                                      │",
+            "╰──────────────────────────────────────────────────────╯",
+        ])
+    );
+}
+
+#[test]
+fn the_primitives_panel_colours_held_and_free() {
+    let theme = dark();
+    let mut app = lock_app(theme);
+    let mut script = Script::new();
+    script.gap(100).prim(9, "done", PrimInfo::Event, 12);
+    app.update(Msg::Events(script.take()));
+    let mut buf = Buffer::empty(Rect::new(0, 0, 60, 10));
+    threadviz::view::prims::render(&app, buf.area, &mut buf, true);
+    assert_styled(&buf, "locked by Thread-1", theme.hot());
+    assert_styled(&buf, "0/2 left", theme.hot());
+    assert_styled(&buf, "unset", theme.calm());
+}
+
+#[test]
+fn the_thread_table_names_what_each_thread_waits_for() {
+    let app = condition_app(PauseState::Running);
+    let mut buf = Buffer::empty(Rect::new(0, 0, 80, 7));
+    threadviz::view::threads::render(&app, buf.area, &mut buf, true);
+    assert_eq!(
+        unstyled(buf),
+        Buffer::with_lines([
+            "╭ Threads 4 alive / 4 ─────────────────────────────────────────────────────────╮",
+            "│ID  NAME       STATE           D FOR     HOLDS / WAITS FOR         LINE       │",
+            "│  1 MainThread … WAITING            0.5s non-daemon threads to end line 19    │",
+            "│  2 c1         … WAITING            4.5s Condition condition       line 5     │",
+            "│  3 c2         … WAITING ≤2.5s      2.5s Condition condition       line 5     │",
+            "│  4 p          ▶ RUNNING            0.5s holds RLock-1             line 11    │",
+            "╰──────────────────────────────────────────────────────────────────────────────╯",
+        ])
+    );
+}
+
+#[test]
+fn the_log_wraps_long_lines_under_their_message_and_keeps_the_newest_at_the_bottom() {
+    let mut script = Script::new();
+    script
+        .spawn(C1, "c1", 17)
+        .at(12)
+        .log(MAIN, 16, LogLevel::Info, "first")
+        .log(C1, 6, LogLevel::Info, "Resource is available to consumer c1 after a long wait")
+        .log(C1, 6, LogLevel::Info, "last");
+    let mut app = App::new(showing(CONDITION_SOURCE), Theme::new(ThemeName::Dark, false), PauseState::Running, 1.0);
+    app.update(Msg::Events(script.take()));
+    let mut buf = Buffer::empty(Rect::new(0, 0, 40, 6));
+    threadviz::view::log::render(&app, buf.area, &mut buf, false);
+    assert_eq!(
+        unstyled(buf),
+        Buffer::with_lines([
+            "╭ Log 3 ───────────────────────────────╮",
+            "│(c1        ) Resource is available to │",
+            "│             consumer c1 after a long │",
+            "│             wait                     │",
+            "│(c1        ) last                     │",
+            "╰──────────────────────────────────────╯",
+        ])
+    );
+
+    // Wide panels add the demo time of each line.
+    let mut buf = Buffer::empty(Rect::new(0, 0, 70, 6));
+    threadviz::view::log::render(&app, buf.area, &mut buf, false);
+    assert_eq!(
+        unstyled(buf),
+        Buffer::with_lines([
+            "╭ Log 3 ─────────────────────────────────────────────────────────────╮",
+            "│   1.2s (MainThread) first                                          │",
+            "│   1.2s (c1        ) Resource is available to consumer c1 after a   │",
+            "│                     long wait                                      │",
+            "│   1.2s (c1        ) last                                           │",
+            "╰────────────────────────────────────────────────────────────────────╯",
+        ])
+    );
+}
+
+#[test]
+fn the_source_panel_marks_each_threads_line_and_follows_the_selected_thread() {
+    let mut app = condition_app(PauseState::Running);
+    app.theme = Theme::new(ThemeName::Dark, false);
+    press(&mut app, KeyCode::Char('2'));
+    let mut buf = Buffer::empty(Rect::new(0, 0, 60, 15));
+    threadviz::view::source::render(&app, buf.area, &mut buf, false);
+    let (x, y) = find(&buf, "   5 ▶");
+    assert!(buf[(x + 1, y)].modifier.contains(Modifier::REVERSED), "the selected thread's line is highlighted");
+    // MainThread's line 19 is out of the window around c1's: every thread's line shows, with
+    // the context that fits.
+    assert_eq!(
+        unstyled(buf),
+        Buffer::with_lines([
+            "╭ Source demos/scenario.rs following c1 ───────────────────╮",
+            "│   3   fn consumer(condition: &Condition) {               │",
+            "│   4       let _with = condition.hold();                  │",
+            "│   5 ▶     condition.wait().expect(\"held\");  ◀ c1, c2     │",
+            "│   6       info!(\"Resource is available\");                │",
+            "│   7   }                                                  │",
+            "│     ⋮                                                    │",
+            "│  10       let _with = condition.hold();                  │",
+            "│  11 ▶     info!(\"Making resource available\");  ◀ p       │",
+            "│  12       condition.notify_all().expect(\"held\");         │",
+            "│     ⋮                                                    │",
+            "│  18       spawn_named(\"c2\", consumer);                   │",
+            "│  19 ▶     spawn_named(\"p\", producer);  ◀ MainThread      │",
+            "│  20   }                                                  │",
+            "╰──────────────────────────────────────────────────────────╯",
+        ])
+    );
+    // Scrolled, the panel shows the file as it is, line after line.
+    app.source_offset = 1;
+    let mut buf = Buffer::empty(Rect::new(0, 0, 60, 15));
+    threadviz::view::source::render(&app, buf.area, &mut buf, false);
+    let panel = text(&buf);
+    let numbers: Vec<&str> =
+        panel.lines().skip(1).take(13).map(|line| line[3..].split_whitespace().next().unwrap()).collect();
+    assert_eq!(numbers, (2..=14).map(|n| n.to_string()).collect::<Vec<_>>(), "{panel}");
+}
+
+/// The log panel of `app` in a 40x7 area, as text.
+fn log_panel(app: &App) -> String {
+    let mut buf = Buffer::empty(Rect::new(0, 0, 40, 7));
+    threadviz::view::log::render(app, buf.area, &mut buf, false);
+    text(&buf)
+}
+
+fn app_with_log(thread_name: &str, message: &str) -> App {
+    let mut script = Script::new();
+    script.spawn(C1, thread_name, 17).at(12).log(C1, 6, LogLevel::Info, message);
+    let mut app = App::new(showing(CONDITION_SOURCE), Theme::new(ThemeName::Dark, false), PauseState::Running, 1.0);
+    app.update(Msg::Events(script.take()));
+    app
+}
+
+#[test]
+fn the_log_shows_a_message_with_leading_spaces_once() {
+    let screen = log_panel(&app_with_log("c1", "  indented"));
+    assert!(screen.contains(") indented") || screen.contains(")   indented"), "{screen}");
+    assert!(!screen.contains("│             ed "), "no piece of the message shows twice:\n{screen}");
+}
+
+#[test]
+fn the_log_shows_every_word_of_a_line_from_a_thread_with_a_long_name() {
+    let message = "Resource is available to consumer c1 after a long wait";
+    let screen = log_panel(&app_with_log("producer-thread-1", message));
+    let shown: Vec<&str> = screen.split(|c: char| c == '│' || c.is_whitespace()).collect();
+    for word in message.split(' ') {
+        assert!(shown.contains(&word), "`{word}` is shown whole:\n{screen}");
+    }
+}
+
+#[test]
+fn a_log_line_with_leading_spaces_and_accents_does_not_crash_the_log() {
+    let screen = log_panel(&app_with_log("c1", "  éa"));
+    assert!(screen.contains("éa"), "{screen}");
+}
