@@ -135,6 +135,7 @@ impl SessionInner {
         self.flags.load(Ordering::Relaxed)
     }
 
+    /// Whether somebody subscribed; the event path tests it itself, once per event.
     #[inline]
     pub(crate) fn listening(&self) -> bool {
         self.flags() & LISTENING != 0
