@@ -14,7 +14,7 @@ use common::{DEADLINE, GRACE, WAIT, Watch, assert_timeout, recv, recv_n, timed, 
 use crossbeam_channel::Receiver;
 use threadviz::event::{Control, EventKind, Tid, TraceEvent};
 use threadviz::session::{SPEED_RANGE, clamp_speed};
-use threadviz::sync::{Event, Shared};
+use threadviz::sync::{Event, Lock, Shared};
 use threadviz::thread::{self, Thread};
 use threadviz::{PauseState, Session, Step, StepRefused};
 
@@ -420,6 +420,35 @@ fn sessions_in_parallel_do_not_see_each_others_threads() {
     assert_eq!(other_count, 4);
     assert_eq!(other_names, ["MainThread", "Thread-1", "Thread-2", "Thread-3"]);
     assert!(idents.iter().all(|ident| !other_idents.contains(ident)), "the sessions share a thread");
+}
+
+#[test]
+fn an_operation_stops_at_the_gate_of_the_session_it_belongs_to() {
+    let owner = Session::builder().paused(true).build();
+    let (lock_tx, lock_rx) = crossbeam_channel::bounded(1);
+    let own = Background::start(&owner, move || {
+        let lock = Lock::named("owned");
+        lock_tx.send(lock.clone()).unwrap();
+        lock.acquire();
+        lock.release().unwrap();
+    });
+    let lock = lock_rx.recv_timeout(WAIT).unwrap();
+    assert!(owner.wait_ready(1, WAIT), "the owner's main thread stops at its lock");
+    // A thread of another paused session uses the lock: the operation is the owner's, whose
+    // gate holds only the owner's threads, so it stops at neither gate.
+    let other = Session::builder().paused(true).build();
+    let took = with_deadline("another session's thread on the owner's lock", move || {
+        other.run(move || {
+            lock.acquire();
+            let locked = lock.locked();
+            lock.release().unwrap();
+            locked
+        })
+    });
+    assert!(took);
+    assert_eq!(owner.ready_threads(), [MAIN], "the owner's thread is still held");
+    owner.resume();
+    own.join();
 }
 
 #[test]

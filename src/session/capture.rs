@@ -9,7 +9,7 @@ use tracing::{Dispatch, Level, Subscriber};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 
-use super::context;
+use super::{By, context};
 use crate::event::{EventKind, LogLevel, SourceLoc};
 
 /// Turns `tracing` events into threadviz log events of the calling thread's session. Each log
@@ -56,16 +56,15 @@ impl<S: Subscriber> Layer<S> for CaptureLayer {
         let thread = context::current();
         let session = &thread.session;
         session.enter_gate();
-        if !session.listening() {
-            return;
-        }
-        let mut visitor = MessageVisitor::default();
-        event.record(&mut visitor);
         let metadata = event.metadata();
         let loc =
             metadata.file().map(|file| SourceLoc { file: Cow::Borrowed(file), line: metadata.line().unwrap_or(0) });
-        let message = visitor.message + &visitor.fields;
-        session.emit_as(thread.tid, loc, EventKind::Log { level: level_of(*metadata.level()), message });
+        session.emit_direct(By::Thread(thread.tid), loc, || {
+            let mut visitor = MessageVisitor::default();
+            event.record(&mut visitor);
+            let message = visitor.message + &visitor.fields;
+            EventKind::Log { level: level_of(*metadata.level()), message }
+        });
     }
 }
 

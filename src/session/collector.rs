@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -165,10 +165,13 @@ impl Emitter {
     fn has_subscribers(&self) -> bool {
         !self.fanout.lock().subscribers.is_empty()
     }
+}
 
-    /// Adds a subscriber; `capacity` None means unbounded and lossless.
-    pub(crate) fn subscribe(session: &Arc<SessionInner>, capacity: Option<usize>, flags: &AtomicU8) -> Subscription {
-        let emitter = &session.emitter;
+impl SessionInner {
+    /// Adds a subscriber, and starts the collector if it is not running; `capacity` None
+    /// means unbounded and lossless.
+    pub(super) fn subscribe(self: &Arc<Self>, capacity: Option<usize>) -> Subscription {
+        let emitter = &self.emitter;
         let (tx, rx) = crossbeam_channel::unbounded();
         let capacity = capacity.map(|capacity| capacity.max(1));
         let dropped = Arc::new(AtomicU64::new(0));
@@ -180,12 +183,12 @@ impl Emitter {
                 fanout.pending.clear();
             }
             fanout.subscribers.push(Subscriber { tx, capacity, dropped: dropped.clone() });
-            flags.fetch_or(LISTENING, Ordering::SeqCst);
+            self.flags.fetch_or(LISTENING, Ordering::SeqCst);
         }
         let mut collector = emitter.collector.lock();
         if collector.as_ref().is_none_or(JoinHandle::is_finished) {
             emitter.stop.store(false, Ordering::SeqCst);
-            let session = session.clone();
+            let session = self.clone();
             *collector =
                 std::thread::Builder::new().name("threadviz-collector".into()).spawn(move || collect(&session)).ok();
         }
@@ -194,16 +197,17 @@ impl Emitter {
 
     /// Delivers everything, then disconnects every subscriber (their receivers end once
     /// drained) and stops the collector.
-    pub(crate) fn close(&self, flags: &AtomicU8) {
-        self.flush();
+    pub(super) fn close_subscriptions(&self) {
+        let emitter = &self.emitter;
+        emitter.flush();
         {
-            let mut fanout = self.fanout.lock();
+            let mut fanout = emitter.fanout.lock();
             fanout.subscribers.clear();
-            flags.fetch_and(!LISTENING, Ordering::SeqCst);
+            self.flags.fetch_and(!LISTENING, Ordering::SeqCst);
         }
-        self.stop.store(true, Ordering::SeqCst);
-        self.tick.notify_all();
-        let handle = self.collector.lock().take();
+        emitter.stop.store(true, Ordering::SeqCst);
+        emitter.tick.notify_all();
+        let handle = emitter.collector.lock().take();
         if let Some(handle) = handle
             && handle.thread().id() != std::thread::current().id()
         {

@@ -97,21 +97,11 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Arc<ThreadRecord>) -> R) -> R {
 }
 
 /// The current thread's number within `session`, or 0 if it belongs to another session.
-pub(crate) fn tid_in(session: &Arc<SessionInner>) -> u32 {
-    let bound = CURRENT
-        .try_with(|binding| {
-            binding.borrow().record.as_ref().map(
-                |record| {
-                    if Arc::ptr_eq(&record.session, session) { record.tid } else { 0 }
-                },
-            )
-        })
-        .ok()
-        .flatten();
-    bound.unwrap_or_else(|| {
-        let record = current();
-        if Arc::ptr_eq(&record.session, session) { record.tid } else { 0 }
-    })
+pub(crate) fn tid_in(session: &SessionInner) -> u32 {
+    let tid_if_in =
+        |record: &ThreadRecord| if std::ptr::eq(Arc::as_ptr(&record.session), session) { record.tid } else { 0 };
+    let bound = CURRENT.try_with(|binding| binding.borrow().record.as_deref().map(tid_if_in)).ok().flatten();
+    bound.unwrap_or_else(|| tid_if_in(&current()))
 }
 
 /// The session of the current thread.

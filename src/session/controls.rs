@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 
 use super::clock::nanos;
 use super::gate::{Step, StepRefused};
-use super::{GATED, SessionInner};
+use super::{By, GATED, SessionInner};
 use crate::event::{Control, EventKind, Tid};
 
 impl SessionInner {
@@ -39,7 +39,7 @@ impl SessionInner {
     }
 
     fn control(&self, control: Control) {
-        self.emit_as(0, None, EventKind::Control { control });
+        self.emit_direct(By::Thread(0), None, || EventKind::Control { control });
     }
 
     pub(super) fn pause(&self) {

@@ -1,4 +1,10 @@
-//! The write path of events, from the watched threads towards the collector.
+//! The way out of every event, from the watched threads towards the collector.
+//!
+//! Two entry points, one per kind of record, each testing once whether anybody listens:
+//! [`SessionInner::emit`], the hot path of the operations a program repeats, packed into the
+//! calling thread's ring, and [`SessionInner::emit_direct`], for what may never be dropped at
+//! the source (threads and primitives appearing, renames, ends, controls, log records) and for
+//! events told on behalf of another thread.
 //!
 //! Each thread pushes its events into its own lock-free ring: no lock is shared with other
 //! threads, so instrumentation never blocks the watched program, and an event costs one atomic
@@ -19,7 +25,7 @@ use parking_lot::{Condvar, Mutex};
 
 use super::collector::Fanout;
 use super::packed::{PackedKind, RingEvent};
-use super::{COLD, SessionInner};
+use super::{COLD, LISTENING, PAUSE_AT, SessionInner, context};
 use crate::event::{EventKind, SourceLoc, Tid, TraceEvent};
 
 /// Events one thread may have in flight before the collector drains them.
@@ -52,8 +58,10 @@ pub(crate) fn release_thread_ring() {
     let _ = RING.try_with(|ring| ring.try_borrow_mut().map(|mut ring| ring.take()));
 }
 
-/// The session's event path: sequence numbers and rings (the write path, here), the collector
-/// and the fan-out (`collector.rs`).
+/// What the session's event path writes to and the collector reads: sequence numbers, the
+/// rings and the direct queue (here), the fan-out and the collector's wake-up (`collector.rs`).
+/// Its own methods need nothing else; the entry points, which also read the session's flag
+/// word and clock, are the session's.
 #[derive(Debug, Default)]
 pub(crate) struct Emitter {
     /// Written by every emitting thread; on its own cache line so the collector's writes
@@ -90,81 +98,160 @@ impl std::fmt::Debug for RingReaderSlot {
     }
 }
 
-impl Emitter {
-    fn stamp(&self, session: &SessionInner) -> u64 {
-        if self.recent.hot.load(Ordering::Relaxed) {
-            self.recent.us.load(Ordering::Relaxed)
+/// Whose event a direct one is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum By {
+    /// The calling thread (0 if it belongs to another session).
+    Caller,
+    /// The thread with this number (0: the session's controller).
+    Thread(Tid),
+}
+
+impl SessionInner {
+    /// Sends an event of the calling thread through its ring: `record` builds it (an
+    /// [`EventKind`], or an acquire taken at once as one [`PackedKind`]) only if somebody
+    /// listens. A full ring drops it and counts the loss.
+    #[inline]
+    pub(crate) fn emit<R: Into<PackedKind>>(
+        self: &Arc<Self>,
+        loc: Option<&'static Location<'static>>,
+        record: impl FnOnce() -> R,
+    ) {
+        let flags = self.flags();
+        if flags & LISTENING == 0 {
+            return;
+        }
+        let record = record().into();
+        if flags & PAUSE_AT == 0 {
+            self.push(loc, record);
         } else {
-            session.clock.now_ns() / 1_000
+            self.push_then_pause_if_due(loc, record);
         }
     }
 
-    /// Emits from the current thread through its ring (created on first use).
-    pub(crate) fn emit_fast(session: &Arc<SessionInner>, loc: Option<&'static Location<'static>>, kind: PackedKind) {
-        let mut kind = Some(kind);
+    /// Sends an event that is never dropped at the source, of the thread `by` says; `kind` is
+    /// built only if somebody listens.
+    pub(crate) fn emit_direct(&self, by: By, loc: Option<SourceLoc>, kind: impl FnOnce() -> EventKind) {
+        let flags = self.flags();
+        if flags & LISTENING == 0 {
+            return;
+        }
+        let kind = kind();
+        let due = flags & PAUSE_AT != 0 && self.pause_due(loc.as_ref().map(|loc| (loc.file.as_ref(), loc.line)), &kind);
+        let thread = match by {
+            By::Caller => context::tid_in(self),
+            By::Thread(tid) => tid,
+        };
+        self.push_direct(thread, loc, kind);
+        if due {
+            self.pause();
+        }
+    }
+
+    /// The hot path while an event to pause at is armed: tests the record's events first.
+    #[cold]
+    fn push_then_pause_if_due(self: &Arc<Self>, loc: Option<&'static Location<'static>>, record: PackedKind) {
+        let at = loc.map(|loc| (loc.file(), loc.line()));
+        let (first, second) = record.kinds();
+        let due = self.pause_due(at, &first) || second.is_some_and(|second| self.pause_due(at, &second));
+        self.push(loc, record);
+        if due {
+            self.pause();
+        }
+    }
+
+    /// Whether `kind`, about to be emitted by the calling thread, is the event to pause at;
+    /// if so the test is used up.
+    fn pause_due(&self, at: Option<(&str, u32)>, kind: &EventKind) -> bool {
+        let mut pause_at = self.pause_at.lock();
+        if !pause_at.as_ref().is_some_and(|when| when(at, kind)) {
+            return false;
+        }
+        *pause_at = None;
+        self.set_flag(PAUSE_AT, false);
+        true
+    }
+
+    /// Pushes a record into the calling thread's ring (created on first use).
+    fn push(self: &Arc<Self>, loc: Option<&'static Location<'static>>, record: PackedKind) {
+        let mut record = Some(record);
         let _ = RING.try_with(|ring| {
             let Ok(mut ring) = ring.try_borrow_mut() else { return };
             let writer = match &mut *ring {
-                Some(writer) if std::ptr::eq(writer.session.as_ptr(), Arc::as_ptr(session)) => writer,
+                Some(writer) if std::ptr::eq(writer.session.as_ptr(), Arc::as_ptr(self)) => writer,
                 slot => {
                     // The thread's first event in this session (or its old session is over).
                     if slot.as_ref().is_some_and(|writer| writer.session.strong_count() > 0) {
                         return;
                     }
-                    let tid = super::context::tid_in(session);
-                    slot.insert(session.emitter.new_ring(session, tid))
+                    let tid = context::tid_in(self);
+                    let (producer, lost) = self.emitter.new_ring(tid);
+                    slot.insert(RingWriter { session: Arc::downgrade(self), producer, lost })
                 }
             };
             // Reserving a slot reads the collector's position only when the cached one says full.
             let Ok(slot) = writer.producer.write_chunk_uninit(1) else {
                 // The collector is behind: drop before sequencing, so no gap waits forever.
-                writer.lost.fetch_add(kind.take().map_or(1, |kind| kind.events()), Ordering::Relaxed);
+                writer.lost.fetch_add(record.take().map_or(1, |record| record.events()), Ordering::Relaxed);
                 return;
             };
-            let Some(packed) = kind.take() else { return };
-            let seq = session.emitter.next_seq.fetch_add(packed.events(), Ordering::Relaxed);
-            let time_us = session.emitter.stamp(session);
+            let Some(packed) = record.take() else { return };
+            let seq = self.emitter.next_seq.fetch_add(packed.events(), Ordering::Relaxed);
+            let time_us = self.stamp();
             slot.fill_from_iter(std::iter::once(RingEvent { seq, time_us, loc, kind: packed }));
         });
-        session.emitter.wake_if_cold(session);
-        if let Some(packed) = kind {
+        self.wake_collector_if_cold();
+        if let Some(packed) = record {
             // No ring on this thread (it is being torn down, or belongs to another session).
-            let thread = super::context::tid_in(session);
+            let thread = context::tid_in(self);
             let (first, second) = packed.unpack_pair();
             for kind in std::iter::once(first).chain(second) {
-                session.emitter.emit_direct(session, thread, loc.map(SourceLoc::from_location), kind);
+                self.push_direct(thread, loc.map(SourceLoc::from_location), kind);
             }
         }
     }
 
-    fn new_ring(&self, session: &Arc<SessionInner>, tid: Tid) -> RingWriter {
+    /// Queues an event on behalf of `thread` without a ring: slower, but never dropped.
+    fn push_direct(&self, thread: Tid, loc: Option<SourceLoc>, kind: EventKind) {
+        let mut direct = self.emitter.direct.lock();
+        let seq = self.emitter.next_seq.fetch_add(1, Ordering::Relaxed);
+        let time_us = self.stamp();
+        direct.push(TraceEvent { seq, time_us, thread, loc, kind });
+        drop(direct);
+        self.wake_collector_if_cold();
+    }
+
+    /// Demo time in microseconds for a new event: the collector's recent reading while events
+    /// flow, the clock otherwise.
+    fn stamp(&self) -> u64 {
+        if self.emitter.recent.hot.load(Ordering::Relaxed) {
+            self.emitter.recent.us.load(Ordering::Relaxed)
+        } else {
+            self.clock.now_ns() / 1_000
+        }
+    }
+
+    /// Wakes a collector sleeping long. The flag shares its word with the listening flag every
+    /// operation reads anyway, so a warm collector costs the emitter nothing more.
+    fn wake_collector_if_cold(&self) {
+        if self.flags() & COLD != 0 {
+            self.flags.fetch_and(!COLD, Ordering::SeqCst);
+            // Under the lock: the collector checks the flag and starts waiting under it too,
+            // so this wake-up cannot fall between the two.
+            let _guard = self.emitter.tick_lock.lock();
+            self.emitter.tick.notify_all();
+        }
+    }
+}
+
+impl Emitter {
+    /// A new ring for the thread `tid`: the collector keeps the reading end, the writer gets
+    /// the writing end and the count of what it drops.
+    fn new_ring(&self, tid: Tid) -> (rtrb::Producer<RingEvent>, LostCount) {
         let (producer, consumer) = rtrb::RingBuffer::new(RING_CAPACITY);
         let lost = LostCount::default();
         self.rings.lock().push(RingReaderSlot(CachePadded::new(RingReader { consumer, tid, lost: lost.clone() })));
-        RingWriter { session: Arc::downgrade(session), producer, lost }
-    }
-
-    /// Emits on behalf of `thread` without a ring: for controllers, shutdown and threads of
-    /// other sessions. Slower, but off the hot path.
-    pub(crate) fn emit_direct(&self, session: &SessionInner, thread: Tid, loc: Option<SourceLoc>, kind: EventKind) {
-        let mut direct = self.direct.lock();
-        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
-        let time_us = self.stamp(session);
-        direct.push(TraceEvent { seq, time_us, thread, loc, kind });
-        drop(direct);
-        self.wake_if_cold(session);
-    }
-
-    /// Wakes a collector sleeping long. The flag shares its cache line with the listening flag
-    /// every operation reads anyway, so a warm collector costs the emitter nothing more.
-    pub(super) fn wake_if_cold(&self, session: &SessionInner) {
-        if session.flags.load(Ordering::Relaxed) & COLD != 0 {
-            session.flags.fetch_and(!COLD, Ordering::SeqCst);
-            // Under the lock: the collector checks the flag and starts waiting under it too,
-            // so this wake-up cannot fall between the two.
-            let _guard = self.tick_lock.lock();
-            self.tick.notify_all();
-        }
+        (producer, lost)
     }
 
     /// Moves everything emitted so far, from every ring and the direct path, into `batch`, in

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use super::registry::{DefaultName, Life, ThreadRecord};
-use super::{SHUTDOWN, SessionInner, capture, context, emit};
-use crate::event::{EventKind, ExitKind, Tid};
+use super::{By, SHUTDOWN, SessionInner, capture, context, emit};
+use crate::event::{EventKind, ExitKind, SourceLoc, Tid};
 
 /// How a thread's function ended, as its exit: returned, unwound because the session killed it
 /// (a daemon at shutdown, or any thread on abort), or panicked with a message.
@@ -39,13 +39,18 @@ impl SessionInner {
         let record = self.main_thread().expect("a session that has not run has its main thread");
         record.set_ident(context::ident());
         self.registry.add_alive(record.clone());
-        self.emit_as(
-            record.tid,
-            None,
-            EventKind::ThreadCreated { tid: record.tid, name: record.name(), daemon: false, foreign: false },
-        );
-        let os_tid = if self.listening() { crate::kernel::current_os_tid() } else { None };
-        self.emit_as(record.tid, None, EventKind::ThreadStarted { tid: record.tid, daemon: false, os_tid });
+        let tid = record.tid;
+        self.emit_direct(By::Thread(tid), None, || EventKind::ThreadCreated {
+            tid,
+            name: record.name(),
+            daemon: false,
+            foreign: false,
+        });
+        self.emit_direct(By::Thread(tid), None, || EventKind::ThreadStarted {
+            tid,
+            daemon: false,
+            os_tid: crate::kernel::current_os_tid(),
+        });
         let previous = context::bind(Some(record.clone()));
         let dispatch = capture::capture_dispatch();
         let result = tracing::dispatcher::with_default(&dispatch, || panic::catch_unwind(AssertUnwindSafe(main)));
@@ -69,7 +74,8 @@ impl SessionInner {
     ) -> Arc<ThreadRecord> {
         let (tid, name) = self.registry.allocate(name, DefaultName::Thread);
         let record = Arc::new(ThreadRecord::new(self.clone(), tid, name.clone(), daemon, false, Life::Created));
-        self.emit_lifecycle(Some(loc), EventKind::ThreadCreated { tid, name, daemon, foreign: false });
+        let loc = Some(SourceLoc::from_location(loc));
+        self.emit_direct(By::Caller, loc, || EventKind::ThreadCreated { tid, name, daemon, foreign: false });
         record
     }
 
@@ -88,15 +94,21 @@ impl SessionInner {
         let record = Arc::new(ThreadRecord::new(self.clone(), tid, name.clone(), true, true, Life::Started));
         record.set_ident(context::ident());
         self.registry.add_alive(record.clone());
-        self.emit_as(tid, None, EventKind::ThreadCreated { tid, name, daemon: true, foreign: true });
-        let os_tid = if self.listening() { crate::kernel::current_os_tid() } else { None };
-        self.emit_as(tid, None, EventKind::ThreadStarted { tid, daemon: true, os_tid });
+        self.emit_direct(By::Thread(tid), None, || EventKind::ThreadCreated { tid, name, daemon: true, foreign: true });
+        self.emit_direct(By::Thread(tid), None, || EventKind::ThreadStarted {
+            tid,
+            daemon: true,
+            os_tid: crate::kernel::current_os_tid(),
+        });
         record
     }
 
     pub(crate) fn foreign_thread_ended(&self, record: &ThreadRecord) {
         if record.foreign && record.begin_ending() {
-            self.emit_as(record.tid, None, EventKind::ThreadExited { tid: record.tid, exit: ExitKind::Normal });
+            self.emit_direct(By::Thread(record.tid), None, || EventKind::ThreadExited {
+                tid: record.tid,
+                exit: ExitKind::Normal,
+            });
             self.registry.remove_finished(record, ExitKind::Normal);
         }
     }
@@ -105,7 +117,10 @@ impl SessionInner {
     pub(crate) fn thread_ended(&self, record: &ThreadRecord, exit: ExitKind) {
         record.yielded();
         if exit != ExitKind::Killed && record.begin_ending() {
-            self.emit_as(record.tid, None, EventKind::ThreadExited { tid: record.tid, exit: exit.clone() });
+            self.emit_direct(By::Thread(record.tid), None, || EventKind::ThreadExited {
+                tid: record.tid,
+                exit: exit.clone(),
+            });
             self.registry.remove_finished(record, exit);
         } else {
             self.registry.remove_alive(record.tid);
@@ -121,7 +136,7 @@ impl SessionInner {
     fn shutdown(&self, main: &ThreadRecord, exit: ExitKind) {
         let aborted = self.flags() & SHUTDOWN != 0;
         if !aborted {
-            self.emit_as(main.tid, None, EventKind::ShutdownBegin);
+            self.emit_direct(By::Thread(main.tid), None, || EventKind::ShutdownBegin);
             // The main thread now waits outside the gate: a step that brought it here is over.
             self.gate.note_stopped(main.tid);
             self.registry.wait_non_daemons(main.tid);
@@ -129,20 +144,26 @@ impl SessionInner {
         }
         self.kill_all(Some(main.tid));
         if main.begin_ending() {
-            self.emit_as(main.tid, None, EventKind::ThreadExited { tid: main.tid, exit: exit.clone() });
+            self.emit_direct(By::Thread(main.tid), None, || EventKind::ThreadExited {
+                tid: main.tid,
+                exit: exit.clone(),
+            });
             self.registry.remove_finished(main, exit);
         } else {
             self.registry.remove_alive(main.tid);
         }
-        self.emit_as(main.tid, None, EventKind::SessionEnded);
-        self.emitter.close(&self.flags);
+        self.emit_direct(By::Thread(main.tid), None, || EventKind::SessionEnded);
+        self.close_subscriptions();
     }
 
     /// Marks every live thread threadviz started (but `spare`) killed, reports it, wakes it.
     fn kill_all(&self, spare: Option<Tid>) {
         for record in self.registry.alive() {
             if Some(record.tid) != spare && !record.foreign && record.kill() {
-                self.emit_as(record.tid, None, EventKind::ThreadExited { tid: record.tid, exit: ExitKind::Killed });
+                self.emit_direct(By::Thread(record.tid), None, || EventKind::ThreadExited {
+                    tid: record.tid,
+                    exit: ExitKind::Killed,
+                });
                 if Some(record.tid) != self.main.lock().as_ref().map(|main| main.tid) {
                     self.registry.remove_alive(record.tid);
                 }

@@ -28,13 +28,14 @@ pub use self::builder::SessionBuilder;
 use self::clock::Clock;
 pub use self::clock::{SPEED_RANGE, clamp_speed};
 pub use self::collector::Subscription;
+pub(crate) use self::emit::By;
 use self::emit::Emitter;
 use self::gate::Gate;
 pub use self::gate::{PauseState, Step, StepRefused};
 pub(crate) use self::lifecycle::exit_of;
-use self::packed::PackedKind;
+pub(crate) use self::packed::PackedKind;
 use self::registry::{DefaultName, Life, Registry, ThreadRecord};
-use crate::event::{EventKind, Pid, PrimInfo, SourceLoc, Tid, WaitMode};
+use crate::event::{EventKind, Pid, PrimInfo, SourceLoc, Tid};
 
 /// Somebody subscribed: build and send events.
 pub(crate) const LISTENING: u8 = 1;
@@ -134,101 +135,35 @@ impl SessionInner {
         self.flags.load(Ordering::Relaxed)
     }
 
+    /// Whether somebody subscribed; the event path tests it itself, once per event.
     #[inline]
     pub(crate) fn listening(&self) -> bool {
         self.flags() & LISTENING != 0
     }
 
-    /// Sends an event from the current thread (if anybody listens).
-    pub(crate) fn emit(self: &Arc<Self>, loc: Option<&'static Location<'static>>, kind: EventKind) {
-        if self.listening() {
-            let due = self.pause_due(loc.map(|loc| (loc.file(), loc.line())), &kind);
-            Emitter::emit_fast(self, loc, PackedKind::pack(kind));
-            if due {
-                self.pause();
-            }
-        }
+    /// Whether an operation needs more than the raw primitive: a listener, the gate or
+    /// shutdown. With this false an operation is the raw primitive and nothing else.
+    #[inline]
+    pub(crate) fn active(&self) -> bool {
+        self.flags() != 0
     }
 
-    /// Whether `kind`, about to be emitted by the calling thread, is the event to pause at;
-    /// if so the test is used up. Costs a flag test while none is armed.
-    fn pause_due(&self, at: Option<(&str, u32)>, kind: &EventKind) -> bool {
-        if self.flags() & PAUSE_AT == 0 {
-            return false;
-        }
-        let mut pause_at = self.pause_at.lock();
-        if !pause_at.as_ref().is_some_and(|when| when(at, kind)) {
-            return false;
-        }
-        *pause_at = None;
-        self.set_flag(PAUSE_AT, false);
-        true
-    }
-
-    /// Reports an acquire that succeeded without waiting: requested then acquired, as one
-    /// record on the hot path.
-    pub(crate) fn emit_acquired_at_once(
-        self: &Arc<Self>,
-        loc: &'static Location<'static>,
-        prim: Pid,
-        mode: WaitMode,
-        count: u64,
-    ) {
-        if !self.listening() {
-            return;
-        }
-        if self.flags() & PAUSE_AT != 0 {
-            let at = Some((loc.file(), loc.line()));
-            let due = self.pause_due(at, &EventKind::Requested { prim, mode })
-                || self.pause_due(at, &EventKind::Acquired { prim, count });
-            if due {
-                self.emit(Some(loc), EventKind::Requested { prim, mode });
-                self.emit(Some(loc), EventKind::Acquired { prim, count });
-                self.pause();
-                return;
-            }
-        }
-        if let Some(pair) = PackedKind::acquired_at_once(prim, mode, count) {
-            Emitter::emit_fast(self, Some(loc), pair);
-        } else {
-            self.emit(Some(loc), EventKind::Requested { prim, mode });
-            self.emit(Some(loc), EventKind::Acquired { prim, count });
-        }
-    }
-
-    /// Sends an event the model cannot do without (a thread or primitive appearing, a rename):
-    /// through the direct path, which never drops.
-    pub(crate) fn emit_lifecycle(self: &Arc<Self>, loc: Option<&'static Location<'static>>, kind: EventKind) {
-        if self.listening() {
-            let thread = context::tid_in(self);
-            self.emit_as(thread, loc.map(SourceLoc::from_location), kind);
-        }
-    }
-
-    /// Sends an event on behalf of `thread`.
-    pub(crate) fn emit_as(&self, thread: Tid, loc: Option<SourceLoc>, kind: EventKind) {
-        if self.listening() {
-            let due = self.pause_due(loc.as_ref().map(|loc| (loc.file.as_ref(), loc.line)), &kind);
-            self.emitter.emit_direct(self, thread, loc, kind);
-            if due {
-                self.pause();
-            }
-        }
-    }
-
-    /// The start of an operation on the calling thread: stops at the pause gate while the
-    /// session is paused or stepping, and unwinds a daemon killed at shutdown. Costs a flag
-    /// test while the session runs.
+    /// The one way into an operation of this session, for primitives, threads and log
+    /// records alike: stops at the session's pause gate while it is paused, stepping or
+    /// holding, and unwinds a thread killed at shutdown. Costs a flag test while the session
+    /// runs.
     #[inline]
     pub(crate) fn enter_gate(&self) {
         if self.flags() & (GATED | SHUTDOWN) != 0 {
-            Self::enter_op();
+            self.pass_gate();
         }
     }
 
-    /// The gate, for operations started while a flag is set: stops at the pause gate, and
-    /// unwinds a daemon killed at shutdown.
-    pub(crate) fn enter_op() {
+    /// The gate, for operations started while a flag is set. Only the session's own threads
+    /// stop at it (under their own numbers, which steps choose from); a thread of another
+    /// session that uses one of its primitives goes through, unless it was killed.
+    #[cold]
+    fn pass_gate(&self) {
         if std::thread::panicking() {
             return;
         }
@@ -236,17 +171,25 @@ impl SessionInner {
             if thread.is_killed() {
                 context::die();
             }
-            let session = &thread.session;
-            if session.flags() & GATED != 0 {
-                thread.yielded();
-                session.gate.pass(thread.tid, || thread.is_killed());
-                if thread.is_killed() {
-                    context::die();
-                }
-                // A hold that is over leaves the flag set: the first thread through clears it.
-                session.gate.publish(&session.flags, GATED);
+            if self.flags() & GATED == 0 || !std::ptr::eq(Arc::as_ptr(&thread.session), self) {
+                return;
             }
+            thread.yielded();
+            self.gate.pass(thread.tid, || thread.is_killed());
+            if thread.is_killed() {
+                context::die();
+            }
+            // A hold that is over leaves the flag set: the first thread through clears it.
+            self.gate.publish(&self.flags, GATED);
         });
+    }
+
+    /// The end of an operation that may have blocked: a thread killed meanwhile unwinds here.
+    #[inline]
+    pub(crate) fn leave_gate(&self) {
+        if self.flags() & SHUTDOWN != 0 {
+            context::die_if_killed();
+        }
     }
 
     /// Registers a primitive: its number and display name (`Lock-1` style when unnamed).
@@ -265,7 +208,8 @@ impl SessionInner {
             let name = name.unwrap_or_else(|| format!("{kind}-{counter}"));
             (prims.next_pid, name)
         };
-        self.emit_lifecycle(Some(loc), EventKind::PrimCreated { prim: pid, name: name.clone(), info });
+        let loc = Some(SourceLoc::from_location(loc));
+        self.emit_direct(By::Caller, loc, || EventKind::PrimCreated { prim: pid, name: name.clone(), info });
         (pid, name)
     }
 
@@ -344,14 +288,14 @@ impl Session {
     /// Subscribe before [`Session::run`] to see the session from its start.
     #[must_use]
     pub fn subscribe(&self) -> Subscription {
-        Emitter::subscribe(&self.inner, None, &self.inner.flags)
+        self.inner.subscribe(None)
     }
 
     /// A lossy subscription for viewers: when `capacity` events are waiting, new ones are
     /// dropped and counted instead of ever blocking the watched program.
     #[must_use]
     pub fn subscribe_lossy(&self, capacity: usize) -> Subscription {
-        Emitter::subscribe(&self.inner, Some(capacity), &self.inner.flags)
+        self.inner.subscribe(Some(capacity))
     }
 
     /// Stops the whole program: every thread, the main thread included, unwinds at its next

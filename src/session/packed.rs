@@ -67,6 +67,13 @@ pub(crate) enum PackedKind {
     Boxed(Box<EventKind>),
 }
 
+impl From<EventKind> for PackedKind {
+    #[inline]
+    fn from(kind: EventKind) -> Self {
+        Self::pack(kind)
+    }
+}
+
 impl PackedKind {
     /// Packs `kind`; inlined so that a caller's constant kind folds into a constant op.
     #[inline]
@@ -112,6 +119,15 @@ impl PackedKind {
         match self {
             Self::Op { op: Op::AcquiredAtOnceBlocking | Op::AcquiredAtOnceNonBlocking, .. } => 2,
             _ => 1,
+        }
+    }
+
+    /// The event kinds it stands for, leaving the record whole: for the test of the event to
+    /// pause at, before the record is sent.
+    pub(crate) fn kinds(&self) -> (EventKind, Option<EventKind>) {
+        match self {
+            Self::Op { op, prim, arg } => Self::Op { op: *op, prim: *prim, arg: *arg }.unpack_pair(),
+            Self::Boxed(kind) => (EventKind::clone(kind), None),
         }
     }
 

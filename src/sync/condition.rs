@@ -245,7 +245,7 @@ impl Condition {
 
     fn wait_at(&self, timeout: Option<Duration>, loc: &'static Location<'static>) -> Result<bool, SyncError> {
         let inner = &*self.inner;
-        inner.meta.enter();
+        inner.meta.session.enter_gate();
         if !inner.lock.is_owned() {
             return Err(inner.meta.misuse(loc, SyncError::WaitUnacquired));
         }
@@ -277,7 +277,7 @@ impl Condition {
         }
         inner.meta.emit(loc, |prim| EventKind::Woken { prim, notified });
         inner.lock.acquire_restore(saved, loc);
-        inner.meta.leave();
+        inner.meta.session.leave_gate();
         Ok(notified)
     }
 
@@ -329,7 +329,7 @@ impl Condition {
 
     fn notify_at(&self, n: usize, loc: &'static Location<'static>) -> Result<(), SyncError> {
         let inner = &*self.inner;
-        inner.meta.enter();
+        inner.meta.session.enter_gate();
         if !inner.lock.is_owned() {
             return Err(inner.meta.misuse(loc, SyncError::NotifyUnacquired));
         }
@@ -346,7 +346,7 @@ impl Condition {
             woken: woken.iter().map(|&(_, tid)| tid).collect(),
         });
         drop(waiters);
-        inner.meta.leave();
+        inner.meta.session.leave_gate();
         Ok(())
     }
 }

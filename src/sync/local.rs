@@ -106,14 +106,13 @@ impl<T: Clone + Send + fmt::Debug + 'static> Local<T> {
     #[track_caller]
     pub fn get(&self) -> Option<T> {
         let inner = &*self.inner;
-        inner.meta.enter();
+        inner.meta.session.enter_gate();
         let me = context::ident();
         self.ensure_initialised(me);
         let value = inner.values.lock().get(&me).cloned().flatten();
-        if inner.meta.session.listening() {
-            let text = value.as_ref().map(py::debug_text);
-            inner.meta.emit(Location::caller(), |prim| EventKind::LocalGet { prim, value: text });
-        }
+        inner
+            .meta
+            .emit(Location::caller(), |prim| EventKind::LocalGet { prim, value: value.as_ref().map(py::debug_text) });
         value
     }
 
@@ -121,13 +120,10 @@ impl<T: Clone + Send + fmt::Debug + 'static> Local<T> {
     #[track_caller]
     pub fn set(&self, value: T) {
         let inner = &*self.inner;
-        inner.meta.enter();
+        inner.meta.session.enter_gate();
         let me = context::ident();
         self.ensure_initialised(me);
-        if inner.meta.session.listening() {
-            let text = py::debug_text(&value);
-            inner.meta.emit(Location::caller(), |prim| EventKind::LocalSet { prim, value: text });
-        }
+        inner.meta.emit(Location::caller(), |prim| EventKind::LocalSet { prim, value: py::debug_text(&value) });
         inner.values.lock().insert(me, Some(value));
     }
 

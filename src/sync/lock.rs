@@ -123,7 +123,7 @@ impl LockInner {
             }
             return outcome == Outcome::Ready;
         }
-        self.meta.enter();
+        self.meta.session.enter_gate();
         let got = if self.raw.try_lock() {
             // Free: both events in one record. Taken before they are numbered, which is still
             // a true order: a release reported before its unlock is numbered before them.
@@ -139,7 +139,7 @@ impl LockInner {
             });
             got
         };
-        self.meta.leave();
+        self.meta.session.leave_gate();
         got
     }
 
@@ -153,7 +153,7 @@ impl LockInner {
         if !self.meta.active() {
             return if self.raw.unlock() { Ok(()) } else { Err(SyncError::ReleaseUnlocked) };
         }
-        self.meta.enter();
+        self.meta.session.enter_gate();
         // Claim the release first, report it, then unlock: a racing releaser fails, and no
         // waiter can take the lock (and report that) before the release is reported.
         if !self.raw.begin_release() {

@@ -3,7 +3,8 @@
 //!
 //! Every type is a cheap `Clone` handle to shared state, like a Python object reference.
 //! With nobody listening and the session running, an operation costs a flag check on top of
-//! the raw primitive.
+//! the raw primitive. Every operation goes in through its session's gate
+//! (`SessionInner::enter_gate`) and reports through its session's event path.
 
 mod barrier;
 mod condition;
@@ -32,7 +33,7 @@ pub use self::semaphore::{BoundedSemaphore, Semaphore, SemaphoreGuard};
 pub use self::shared::Shared;
 use crate::event::{EventKind, Pid, PrimInfo, WaitMode, micros};
 use crate::session::context;
-use crate::session::{GATED, SHUTDOWN, SessionInner};
+use crate::session::{PackedKind, SessionInner};
 
 /// What every primitive carries: its session, number and display name.
 #[derive(Debug)]
@@ -57,38 +58,25 @@ impl PrimMeta {
     /// Whether anything beyond the raw primitive is needed: a listener, the gate or shutdown.
     #[inline]
     pub(crate) fn active(&self) -> bool {
-        self.session.flags() != 0
+        self.session.active()
     }
 
-    /// Start of an instrumented operation: the pause gate.
-    #[inline]
-    pub(crate) fn enter(&self) {
-        if self.session.flags() & (GATED | SHUTDOWN) != 0 {
-            SessionInner::enter_op();
-        }
-    }
-
-    /// End of an operation that may have blocked: a daemon killed meanwhile unwinds here.
-    #[inline]
-    pub(crate) fn leave(&self) {
-        if self.session.flags() & SHUTDOWN != 0 {
-            context::die_if_killed();
-        }
-    }
-
-    /// Sends the event built by `kind`, building it only if somebody listens.
+    /// Sends the event `kind` builds for this primitive, through the session's hot path.
     #[inline]
     pub(crate) fn emit(&self, loc: &'static Location<'static>, kind: impl FnOnce(Pid) -> EventKind) {
-        if self.session.listening() {
-            self.session.emit(Some(loc), kind(self.pid));
-        }
+        self.session.emit(Some(loc), || kind(self.pid));
     }
 
-    /// Reports an acquire that succeeded without waiting (requested, then acquired).
+    /// Reports an acquire that succeeded without waiting: requested then acquired, as one
+    /// record when they fit in one.
     #[inline]
     pub(crate) fn emit_acquired_at_once(&self, loc: &'static Location<'static>, mode: WaitMode, count: u64) {
-        if self.session.listening() {
-            self.session.emit_acquired_at_once(loc, self.pid, mode, count);
+        if let Some(pair) = PackedKind::acquired_at_once(self.pid, mode, count) {
+            self.session.emit(Some(loc), || pair);
+        } else {
+            // A timeout and a count do not both fit in one record.
+            self.emit(loc, |prim| EventKind::Requested { prim, mode });
+            self.emit(loc, |prim| EventKind::Acquired { prim, count });
         }
     }
 

@@ -122,7 +122,7 @@ impl<T: Send + fmt::Debug + 'static> Queue<T> {
 
     fn put_at(&self, item: T, patience: Patience, loc: &'static Location<'static>) -> Result<(), Full<T>> {
         let inner = &*self.inner;
-        inner.meta.enter();
+        inner.meta.session.enter_gate();
         let mut state = inner.state.lock();
         let outcome = if !self.is_full(&state) {
             Outcome::Ready
@@ -134,16 +134,13 @@ impl<T: Send + fmt::Debug + 'static> Queue<T> {
         };
         match outcome {
             Outcome::Ready => {
-                if inner.meta.session.listening() {
-                    let text = py::debug_text(&item);
-                    let qsize = state.items.len() as u64 + 1;
-                    inner.meta.emit(loc, |prim| EventKind::Put { prim, item: text, qsize });
-                }
+                let qsize = state.items.len() as u64 + 1;
+                inner.meta.emit(loc, |prim| EventKind::Put { prim, item: py::debug_text(&item), qsize });
                 state.items.push_back(item);
                 state.unfinished += 1;
                 inner.state.notify_all();
                 drop(state);
-                inner.meta.leave();
+                inner.meta.session.leave_gate();
                 Ok(())
             }
             Outcome::TimedOut => {
@@ -185,7 +182,7 @@ impl<T: Send + fmt::Debug + 'static> Queue<T> {
 
     fn get_at(&self, patience: Patience, loc: &'static Location<'static>) -> Result<T, Empty> {
         let inner = &*self.inner;
-        inner.meta.enter();
+        inner.meta.session.enter_gate();
         let mut state = inner.state.lock();
         let outcome = if !state.items.is_empty() {
             Outcome::Ready
@@ -197,14 +194,11 @@ impl<T: Send + fmt::Debug + 'static> Queue<T> {
         };
         match (outcome, state.items.pop_front()) {
             (Outcome::Ready, Some(item)) => {
-                if inner.meta.session.listening() {
-                    let text = py::debug_text(&item);
-                    let qsize = state.items.len() as u64;
-                    inner.meta.emit(loc, |prim| EventKind::Got { prim, item: text, qsize });
-                }
+                let qsize = state.items.len() as u64;
+                inner.meta.emit(loc, |prim| EventKind::Got { prim, item: py::debug_text(&item), qsize });
                 inner.state.notify_all();
                 drop(state);
-                inner.meta.leave();
+                inner.meta.session.leave_gate();
                 Ok(item)
             }
             (Outcome::Killed, _) => {
@@ -231,7 +225,7 @@ impl<T: Send + fmt::Debug + 'static> Queue<T> {
     pub fn task_done(&self) -> Result<(), SyncError> {
         let inner = &*self.inner;
         let loc = Location::caller();
-        inner.meta.enter();
+        inner.meta.session.enter_gate();
         let mut state = inner.state.lock();
         if state.unfinished == 0 {
             drop(state);
@@ -251,7 +245,7 @@ impl<T: Send + fmt::Debug + 'static> Queue<T> {
     pub fn join(&self) {
         let inner = &*self.inner;
         let loc = Location::caller();
-        inner.meta.enter();
+        inner.meta.session.enter_gate();
         let mut state = inner.state.lock();
         inner.meta.emit(loc, |prim| EventKind::WaitBegin { prim, timeout_us: None });
         let outcome = block_on(&inner.state, &mut state, None, |state| state.unfinished == 0);
@@ -261,7 +255,7 @@ impl<T: Send + fmt::Debug + 'static> Queue<T> {
         }
         inner.meta.emit(loc, |prim| EventKind::Woken { prim, notified: outcome == Outcome::Ready });
         drop(state);
-        inner.meta.leave();
+        inner.meta.session.leave_gate();
     }
 
     /// Items in the queue now.

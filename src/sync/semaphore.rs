@@ -31,7 +31,7 @@ impl SemaphoreInner {
     }
 
     fn acquire(&self, mode: WaitMode, timeout: Option<Duration>, loc: &'static Location<'static>) -> bool {
-        self.meta.enter();
+        self.meta.session.enter_gate();
         self.meta.emit(loc, |prim| EventKind::Requested { prim, mode });
         let mut value = self.value.lock();
         let outcome = if mode == WaitMode::NonBlocking {
@@ -54,12 +54,12 @@ impl SemaphoreInner {
             (false, _) => EventKind::TimedOut { prim },
         });
         drop(value);
-        self.meta.leave();
+        self.meta.session.leave_gate();
         got
     }
 
     fn release(&self, n: usize, loc: &'static Location<'static>) -> Result<(), SyncError> {
-        self.meta.enter();
+        self.meta.session.enter_gate();
         let mut value = self.value.lock();
         if self.bounded && value.saturating_add(n) > self.initial {
             drop(value);

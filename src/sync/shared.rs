@@ -68,12 +68,9 @@ impl<T: Clone + Send + fmt::Debug + 'static> Shared<T> {
     #[track_caller]
     pub fn load(&self) -> T {
         let inner = &*self.inner;
-        inner.meta.enter();
+        inner.meta.session.enter_gate();
         let value = inner.value.lock();
-        if inner.meta.session.listening() {
-            let text = py::debug_text(&*value);
-            inner.meta.emit(Location::caller(), |prim| EventKind::Load { prim, value: text });
-        }
+        inner.meta.emit(Location::caller(), |prim| EventKind::Load { prim, value: py::debug_text(&*value) });
         value.clone()
     }
 
@@ -81,12 +78,9 @@ impl<T: Clone + Send + fmt::Debug + 'static> Shared<T> {
     #[track_caller]
     pub fn store(&self, value: T) {
         let inner = &*self.inner;
-        inner.meta.enter();
+        inner.meta.session.enter_gate();
         let mut slot = inner.value.lock();
-        if inner.meta.session.listening() {
-            let text = py::debug_text(&value);
-            inner.meta.emit(Location::caller(), |prim| EventKind::Store { prim, value: text });
-        }
+        inner.meta.emit(Location::caller(), |prim| EventKind::Store { prim, value: py::debug_text(&value) });
         *slot = value;
     }
 

@@ -15,7 +15,7 @@ use crate::event::{EventKind, ExitKind, SourceLoc, micros};
 use crate::session::context;
 use crate::session::registry::{Life, ThreadRecord};
 use crate::session::wait::{Outcome, block_on};
-use crate::session::{GATED, SHUTDOWN, SessionInner, exit_of};
+use crate::session::{By, SessionInner, exit_of};
 
 /// How long `start` lets a new thread run before returning, unless it blocks sooner. CPython
 /// switches after 5 ms (`sys.getswitchinterval()`) of the new thread's running; a wall-clock
@@ -136,7 +136,7 @@ impl Thread {
     pub fn try_start(&self) -> Result<(), ThreadError> {
         let loc = Location::caller();
         let session = self.record.session.clone();
-        enter(&session);
+        session.enter_gate();
         {
             let mut life = self.record.life.lock();
             if *life != Life::Created {
@@ -159,6 +159,8 @@ impl Thread {
         // The ThreadStarted event carries the new thread's OS id, which only the new thread can
         // read: it sends the event on its starter's behalf before anything of its own, and
         // the starter waits for that, so the event keeps its place in the starter's stream.
+        // Who started it is read here, on the starter's thread, and only while anybody
+        // listens: reading it may register a starter threadviz did not start.
         let started_by = session.listening().then(|| context::tid_in(&session));
         let (started, has_started) = crossbeam_channel::bounded::<()>(1);
         let (first_yield, has_yielded) = crossbeam_channel::bounded::<()>(1);
@@ -167,10 +169,14 @@ impl Thread {
             let _dispatch = tracing::dispatcher::set_default(&dispatch);
             context::set_ident(ident);
             context::bind(Some(record.clone()));
-            if let Some(starter) = started_by.filter(|_| record.session.listening()) {
-                let os_tid = crate::kernel::current_os_tid();
-                let kind = EventKind::ThreadStarted { tid: record.tid, daemon: record.is_daemon(), os_tid };
-                record.session.emit_as(starter, Some(SourceLoc::from_location(loc)), kind);
+            if let Some(starter) = started_by {
+                record.session.emit_direct(By::Thread(starter), Some(SourceLoc::from_location(loc)), || {
+                    EventKind::ThreadStarted {
+                        tid: record.tid,
+                        daemon: record.is_daemon(),
+                        os_tid: crate::kernel::current_os_tid(),
+                    }
+                });
             }
             // The receiver waits in start(); if it is gone the send simply does nothing.
             let _ = started.send(());
@@ -191,7 +197,7 @@ impl Thread {
         // Only fails if the new thread died before binding, which it cannot without a send.
         let _ = has_started.recv();
         let _ = has_yielded.recv_timeout(SWITCH_INTERVAL);
-        leave(&session);
+        session.leave_gate();
         Ok(())
     }
 
@@ -238,7 +244,7 @@ impl Thread {
     fn join_until(&self, timeout: Option<Duration>, loc: &'static Location<'static>) -> Result<bool, ThreadError> {
         let me = context::current();
         let session = me.session.clone();
-        enter(&session);
+        session.enter_gate();
         if Arc::ptr_eq(&me, &self.record) {
             return Err(misuse(&session, loc, ThreadError::JoinSelf));
         }
@@ -246,15 +252,15 @@ impl Thread {
             return Err(misuse(&session, loc, ThreadError::JoinBeforeStart));
         }
         let target = self.record.tid;
-        session.emit(Some(loc), EventKind::JoinBegin { target, timeout_us: timeout.map(micros) });
+        session.emit(Some(loc), || EventKind::JoinBegin { target, timeout_us: timeout.map(micros) });
         let deadline = timeout.and_then(|timeout| session.clock.deadline_after(timeout));
         let outcome = {
             let mut life = self.record.life.lock();
             block_on(&self.record.life, &mut life, deadline, |life| matches!(life, Life::Finished(_)))
         };
         let finished = outcome == Outcome::Ready;
-        session.emit(Some(loc), EventKind::JoinEnd { target, finished });
-        leave(&session);
+        session.emit(Some(loc), || EventKind::JoinEnd { target, finished });
+        session.leave_gate();
         Ok(finished)
     }
 
@@ -262,7 +268,7 @@ impl Thread {
     #[must_use]
     pub fn is_alive(&self) -> bool {
         // Programs poll this in busy loops: a stopped program must be able to end there too.
-        leave(&context::session());
+        context::with_current(|me| me.session.leave_gate());
         self.record.is_alive()
     }
 
@@ -277,9 +283,8 @@ impl Thread {
     pub fn set_name(&self, name: impl Into<String>) {
         let name = name.into();
         self.record.set_name(name.clone());
-        self.record
-            .session
-            .emit_lifecycle(Some(Location::caller()), EventKind::ThreadRenamed { tid: self.record.tid, name });
+        let loc = Some(SourceLoc::from_location(Location::caller()));
+        self.record.session.emit_direct(By::Caller, loc, || EventKind::ThreadRenamed { tid: self.record.tid, name });
     }
 
     /// The thread's identifier, once started (unique in the process, never reused).
@@ -324,22 +329,8 @@ impl Thread {
     }
 }
 
-/// The gate at the start of a thread operation.
-fn enter(session: &SessionInner) {
-    if session.flags() & (GATED | SHUTDOWN) != 0 {
-        SessionInner::enter_op();
-    }
-}
-
-/// After an operation that may have blocked: a daemon killed meanwhile unwinds now.
-fn leave(session: &SessionInner) {
-    if session.flags() & SHUTDOWN != 0 {
-        context::die_if_killed();
-    }
-}
-
 fn misuse(session: &Arc<SessionInner>, loc: &'static Location<'static>, error: ThreadError) -> ThreadError {
-    session.emit(Some(loc), EventKind::Misuse { prim: None, message: error.to_string() });
+    session.emit(Some(loc), || EventKind::Misuse { prim: None, message: error.to_string() });
     error
 }
 
@@ -392,8 +383,8 @@ pub fn sleep(duration: Duration) {
     let loc = Location::caller();
     let me = context::current();
     let session = me.session.clone();
-    enter(&session);
-    session.emit(Some(loc), EventKind::SleepBegin { duration_us: micros(duration) });
+    session.enter_gate();
+    session.emit(Some(loc), || EventKind::SleepBegin { duration_us: micros(duration) });
     let deadline = session.clock.deadline_after(duration);
     let outcome = {
         let mut nothing = me.sleep.lock();
@@ -402,5 +393,5 @@ pub fn sleep(duration: Duration) {
     if outcome == Outcome::Killed {
         context::die();
     }
-    session.emit(Some(loc), EventKind::SleepEnd);
+    session.emit(Some(loc), || EventKind::SleepEnd);
 }
