@@ -685,7 +685,7 @@ fn dropped_events_show_in_the_status_bar() {
     app.update(Msg::Status { now_us: 2_000_000, pause: PauseState::Running, speed: 1.0, dropped: 42, ready: vec![] });
     snapshot_both("dropped", &app);
     let buf = render(&app, 80, 24);
-    assert_styled(&buf, "⚠ 42 dropped", app.theme.error());
+    assert_styled(&buf, "⚠ 42 dropped", app.theme().error());
 
     // Gaps in the sequence numbers count too, when they are more than the session reported.
     script.gap(100).at(21).log(C1, 6, LogLevel::Info, "late");
@@ -726,7 +726,7 @@ fn blocked_and_waiting_states_have_the_themes_colours() {
         }
 
         let app = condition_app(PauseState::Running);
-        let app = App { theme, ..app };
+        let app = App { look: theme.into(), ..app };
         let buf = render(&app, 120, 40);
         let waiting = theme.state(&ThreadState::Waiting { on: WaitTarget::Prim(2), until_us: None });
         let (_, y) = find(&buf, "c1         … WAITING");
@@ -768,7 +768,7 @@ fn without_colour_no_cell_has_a_colour_and_every_state_still_reads() {
     for name in [ThemeName::Dark, ThemeName::Light, ThemeName::HighContrast] {
         let theme = Theme::new(name, false);
         let mut ready = condition_app(PauseState::Paused);
-        ready.theme = theme;
+        ready.look = theme.into();
         status(&mut ready, 45, PauseState::Paused, vec![P]);
         let screens = [
             (render(&lock_app(theme), 120, 40), vec!["■ BLOCKED", "▶ RUNNING", "… WAITING", "▶ LIVE"]),
@@ -894,7 +894,7 @@ fn contrast(cell: &Cell, name: ThemeName) -> f64 {
 fn screens_to_check(theme: Theme) -> Vec<(String, Buffer)> {
     let mut screens = Vec::new();
     let mut deadlock = deadlock_app(PauseState::Paused, 3);
-    deadlock.theme = theme;
+    deadlock.look = theme.into();
     for (width, height) in [(80, 24), (120, 40), (200, 60)] {
         screens.push((format!("deadlock {width}x{height}"), render(&deadlock, width, height)));
     }
@@ -904,7 +904,7 @@ fn screens_to_check(theme: Theme) -> Vec<(String, Buffer)> {
     press(&mut deadlock, KeyCode::Tab);
     screens.push(("deadlock, timeline focused".into(), render(&deadlock, 80, 24)));
     let mut ready = condition_app(PauseState::Paused);
-    ready.theme = theme;
+    ready.look = theme.into();
     status(&mut ready, 45, PauseState::Paused, vec![P, MAIN]);
     screens.push(("ready".into(), render(&ready, 200, 60)));
     press(&mut ready, KeyCode::Char('?'));
@@ -973,7 +973,7 @@ fn the_high_contrast_theme_has_no_dim_or_dark_grey_text_or_borders() {
 fn without_colour_the_selected_row_and_the_deadlocked_rows_look_different() {
     for name in [ThemeName::Dark, ThemeName::Light, ThemeName::HighContrast] {
         let mut app = deadlock_app(PauseState::Paused, 3);
-        app.theme = Theme::new(name, false);
+        app.look = Theme::new(name, false).into();
         let modifiers = |app: &App, row: &str| {
             let buf = render(app, 120, 40);
             let (x, y) = find(&buf, row);
@@ -1021,7 +1021,7 @@ fn the_status_bar_reads_title_badge_speed_time_events_and_hints() {
     threadviz::view::status::render(&app, buf.area, &mut buf);
     let line = text(&buf);
     assert!(line.contains("23 events  c1 cannot move now"), "{line}");
-    assert_styled(&buf, "c1 cannot move now", app.theme.error());
+    assert_styled(&buf, "c1 cannot move now", app.theme().error());
     // Why, and what would let it go, in words.
     assert_eq!(app.happened.as_deref(), Some("c1 waits on Condition condition: another thread's notify wakes it"));
 }
@@ -1123,7 +1123,7 @@ fn the_log_wraps_long_lines_under_their_message_and_keeps_the_newest_at_the_bott
 #[test]
 fn the_source_panel_marks_each_threads_line_and_follows_the_selected_thread() {
     let mut app = condition_app(PauseState::Running);
-    app.theme = Theme::new(ThemeName::Dark, false);
+    app.look = Theme::new(ThemeName::Dark, false).into();
     press(&mut app, KeyCode::Char('2'));
     let mut buf = Buffer::empty(Rect::new(0, 0, 60, 15));
     threadviz::view::source::render(&app, buf.area, &mut buf, false);
@@ -1527,7 +1527,7 @@ fn a_deadlock_is_named_in_a_banner_and_its_rows_stand_out() {
     let (x, y) = find(&buf, "MainThread … WAITING");
     assert!(!buf[(x, y)].modifier.contains(Modifier::UNDERLINED), "MainThread is not part of the cycle");
     // Without colour the banner is still set apart, reversed.
-    let plain = App { theme: Theme::new(ThemeName::Dark, false), ..app };
+    let plain = App { look: Theme::new(ThemeName::Dark, false).into(), ..app };
     let buf = render(&plain, 80, 24);
     assert!(buf[(1, 0)].modifier.contains(Modifier::REVERSED), "the banner is reversed without colour");
 }
@@ -1791,7 +1791,7 @@ fn what_just_happened_shows_on_a_line_of_its_own_to_be_noticed() {
     assert!(row.ends_with("c1 an…") && row.chars().count() == 79, "{row:?}");
     for (width, height) in [(80, 24), (120, 40)] {
         let buf = render(&app, width, height);
-        assert_styled(&buf, "p notified all: c1 and c2 wake up", app.theme.badge(true));
+        assert_styled(&buf, "p notified all: c1 and c2 wake up", app.theme().badge(true));
         let screen = text(&buf);
         assert!(screen.contains("waiting: c1, then c2") && screen.contains("n:step"), "{screen}");
     }
@@ -1803,7 +1803,7 @@ fn p_shows_only_what_a_class_needs_spaced_out_in_high_contrast() {
     app.happened = Some("p holds RLock-1 and logs".into());
     assert!(press(&mut app, KeyCode::Char('p')).is_empty());
     assert!(app.present);
-    assert_eq!(app.theme, Theme::new(ThemeName::HighContrast, true), "high contrast while presenting");
+    assert_eq!(app.theme(), Theme::new(ThemeName::HighContrast, true), "high contrast while presenting");
     snapshot_both("presenter", &app);
     for (width, height) in [(80, 24), (120, 40)] {
         let buf = render(&app, width, height);
@@ -1820,7 +1820,7 @@ fn p_shows_only_what_a_class_needs_spaced_out_in_high_contrast() {
     }
     press(&mut app, KeyCode::Char('p'));
     assert!(!app.present);
-    assert_eq!(app.theme, dark(), "the chosen theme comes back");
+    assert_eq!(app.theme(), dark(), "the chosen theme comes back");
     assert!(text(&render(&app, 80, 24)).contains("Log 1"));
 }
 
@@ -2080,7 +2080,7 @@ fn at_80x24_a_message_takes_the_row_of_key_hints_whole_until_the_next_key() {
     let rows: Vec<&str> = screen.lines().collect();
     assert!(rows[22].starts_with(" c1 cannot move now"), "{screen}");
     assert!(rows[23].starts_with(" scenario  ⏸ PAUSED"), "{screen}");
-    assert_styled(&buf, "c1 cannot move now", app.theme.error());
+    assert_styled(&buf, "c1 cannot move now", app.theme().error());
     press(&mut app, KeyCode::Char('?'));
     press(&mut app, KeyCode::Esc);
     assert!(text(&render(&app, 80, 24)).contains("n:step  enter:step selected  space:resume"));

@@ -3,18 +3,14 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::block;
 use crate::app::App;
-use crate::event::Tid;
-use crate::model::{Model, PrimState, PrimView};
+use crate::model::{Model, PrimState, PrimView, Tone};
 use crate::view::theme::Theme;
-
-fn names(model: &Model, tids: &[Tid]) -> String {
-    tids.iter().map(|&tid| model.thread_name(tid)).collect::<Vec<_>>().join(", ")
-}
 
 /// A queue's items from the front, as many as fit in `room` columns, then `…` if more are in
 /// the queue; None for an empty queue.
@@ -42,53 +38,17 @@ fn queue_items(state: &PrimState, room: usize) -> Option<String> {
     })
 }
 
-/// The state of one primitive as styled spans (without its name, items and waiters).
+/// The state of one primitive as styled spans (without its name, items and waiters): the
+/// model's words, coloured by what they say.
 fn state_spans(model: &Model, prim: &PrimView, theme: Theme) -> Vec<Span<'static>> {
-    let hot = |text: String| Span::styled(text, theme.hot());
-    let calm = |text: String| Span::styled(text, theme.calm());
-    match &prim.state {
-        PrimState::Lock { holder: Some(tid) } => vec![hot(format!("locked by {}", model.thread_name(*tid)))],
-        PrimState::RLock { owner: Some(tid), level } => {
-            vec![hot(format!("owned by {}", model.thread_name(*tid))), Span::raw(format!(", level {level}"))]
-        }
-        PrimState::Lock { holder: None } | PrimState::RLock { owner: None, .. } => vec![calm("unlocked".into())],
-        PrimState::Semaphore { value, initial, holders, .. } => {
-            let value_span = if *value == 0 {
-                hot(format!("{value}/{initial} left"))
-            } else {
-                calm(format!("{value}/{initial} left"))
-            };
-            let mut spans = vec![value_span];
-            if !holders.is_empty() {
-                spans.push(Span::raw(format!(", held by {}", names(model, holders))));
-            }
-            spans
-        }
-        PrimState::Condition { lock } => vec![Span::raw(format!("on {}", model.prim_name(*lock)))],
-        PrimState::Event { set: true } => vec![hot("SET".into())],
-        PrimState::Event { set: false } => vec![calm("unset".into())],
-        PrimState::Barrier { parties, arrived, generation, broken } => {
-            let mut spans = vec![Span::raw(format!("{}/{parties} arrived, generation {generation}", arrived.len()))];
-            if *broken {
-                spans.push(Span::styled(" BROKEN", theme.error()));
-            }
-            spans
-        }
-        PrimState::Queue { maxsize, qsize, unfinished, .. } => {
-            let capacity = if *maxsize == 0 { "∞".to_owned() } else { maxsize.to_string() };
-            let empty = if *qsize == 0 { ", empty" } else { "" };
-            vec![Span::raw(format!("{qsize}/{capacity}{empty}, {unfinished} unfinished"))]
-        }
-        PrimState::Local { values } => {
-            let values: Vec<String> =
-                values.iter().map(|(tid, value)| format!("{}={value}", model.thread_name(*tid))).collect();
-            vec![Span::raw(if values.is_empty() { "no values".to_owned() } else { values.join(" ") })]
-        }
-        PrimState::Shared { value, writer } => {
-            let by = writer.map_or_else(String::new, |tid| format!(" (stored by {})", model.thread_name(tid)));
-            vec![Span::styled(format!("= {value}"), theme.header()), Span::raw(by)]
-        }
-    }
+    let style = |tone| match tone {
+        Tone::Active => theme.hot(),
+        Tone::Idle => theme.calm(),
+        Tone::Plain => Style::new(),
+        Tone::Value => theme.header(),
+        Tone::Broken => theme.error(),
+    };
+    model.prim_state(prim).into_iter().map(|phrase| Span::styled(phrase.text, style(phrase.tone))).collect()
 }
 
 /// The lines of each primitive at `width` columns: its kind, name and state, then a queue's
@@ -96,7 +56,7 @@ fn state_spans(model: &Model, prim: &PrimView, theme: Theme) -> Vec<Span<'static
 /// state off screen).
 pub fn lines(app: &App, width: u16) -> impl Iterator<Item = Vec<Line<'static>>> + '_ {
     let model = &app.model;
-    let theme = app.theme;
+    let theme = app.theme();
     let kind_width = model.prims.values().map(|prim| prim.kind().chars().count()).max().unwrap_or(0);
     let name_width = model.prims.values().map(|prim| prim.name.chars().count()).max().unwrap_or(0).min(18);
     model.prims.values().map(move |prim| {
@@ -153,13 +113,7 @@ fn shared_lines(model: &Model, prim: &PrimView, theme: Theme) -> Vec<Line<'stati
     if let Some(lost) = latest.filter(|_| missing > 0) {
         lines.push(Line::from(vec![
             Span::styled(format!("  ⚠ {}", crate::model::lost_updates(missing)), theme.error()),
-            Span::raw(format!(
-                "; latest: {} overwrote {}'s {} with {}",
-                model.thread_name(lost.thread),
-                model.thread_name(lost.lost_thread),
-                lost.lost_value,
-                lost.value
-            )),
+            Span::raw(format!("; latest: {}", model.overwrite(lost))),
         ]));
     }
     lines
@@ -186,5 +140,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     // Only what can show is built.
     let rows = usize::from(area.height.saturating_sub(2));
     let lines: Vec<Line> = lines(app, area.width.saturating_sub(2)).skip(app.prims_top).flatten().take(rows).collect();
-    Paragraph::new(lines).wrap(Wrap { trim: false }).block(block(&title, app.theme.border(focused))).render(area, buf);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(block(&title, app.theme().border(focused)))
+        .render(area, buf);
 }
