@@ -27,8 +27,10 @@ pub enum Tone {
     Plain,
     /// A value the program stored.
     Value,
-    /// Broken: every wait on it fails.
-    Broken,
+    /// Something went wrong: a broken barrier, a stale read, lost updates.
+    Warning,
+    /// A thread's name.
+    Thread(Tid),
 }
 
 /// A piece of a sentence and its tone.
@@ -177,7 +179,7 @@ impl Model {
             PrimState::Barrier { parties, arrived, generation, broken } => {
                 let mut phrases = vec![plain(format!("{}/{parties} arrived, generation {generation}", arrived.len()))];
                 if *broken {
-                    phrases.push(Phrase::new(" BROKEN", Tone::Broken));
+                    phrases.push(Phrase::new(" BROKEN", Tone::Warning));
                 }
                 phrases
             }
@@ -196,6 +198,53 @@ impl Model {
                 vec![Phrase::new(format!("= {value}"), Tone::Value), plain(by)]
             }
         }
+    }
+
+    /// Who waits on `prim`, first in line first: `c1, then c2, c3`; nothing when nobody does.
+    #[must_use]
+    pub fn waiting_order(&self, prim: &PrimView) -> Vec<Phrase> {
+        let mut phrases = Vec::new();
+        for (index, &tid) in prim.waiters.iter().enumerate() {
+            match index {
+                0 => {}
+                1 => phrases.push(Phrase::new(", then ", Tone::Plain)),
+                _ => phrases.push(Phrase::new(", ", Tone::Plain)),
+            }
+            phrases.push(Phrase::new(self.thread_name(tid), Tone::Thread(tid)));
+        }
+        phrases
+    }
+
+    /// The values of a `Shared` value read and not yet stored back (the race before it shows
+    /// in the value): `Thread-1 read 0, Thread-2 read 0 (stale)`; nothing when there are none.
+    #[must_use]
+    pub fn pending_reads(&self, prim: &PrimView) -> Vec<Phrase> {
+        let mut phrases = Vec::new();
+        for (index, read) in prim.reads.iter().enumerate() {
+            if index > 0 {
+                phrases.push(Phrase::new(", ", Tone::Plain));
+            }
+            phrases.push(Phrase::new(self.thread_name(read.thread), Tone::Thread(read.thread)));
+            phrases.push(Phrase::new(format!(" read {}", read.value), Tone::Plain));
+            if read.stale {
+                phrases.push(Phrase::new(" (stale)", Tone::Warning));
+            }
+        }
+        phrases
+    }
+
+    /// How many updates a `Shared` value is missing and the latest overwrite, named:
+    /// `3 lost updates; latest: Thread-2 overwrote Thread-1's 1 with 1`; nothing when it
+    /// misses none.
+    #[must_use]
+    pub fn lost_update_line(&self, prim: &PrimView) -> Vec<Phrase> {
+        let missing = self.lost_updates_on(prim.pid);
+        let latest = self.lost_updates.iter().rev().find(|lost| lost.prim == prim.pid);
+        let Some(lost) = latest.filter(|_| missing > 0) else { return Vec::new() };
+        vec![
+            Phrase::new(lost_updates(missing), Tone::Warning),
+            Phrase::new(format!("; latest: {}", self.overwrite(lost)), Tone::Plain),
+        ]
     }
 
     /// A lost update in one phrase: `Thread-2 overwrote Thread-1's 1 with 1`.
