@@ -102,6 +102,25 @@ impl Model {
         }
     }
 
+    /// What a thread holds, by name: `lock-a, lock-b`; empty when it holds nothing.
+    #[must_use]
+    pub fn holdings(&self, thread: &ThreadView) -> String {
+        thread.holds.iter().map(|&pid| self.prim_name(pid)).collect::<Vec<_>>().join(", ")
+    }
+
+    /// What a thread holds and what it waits for, in one phrase for a single column:
+    /// `holds lock-a; Lock lock-b, held by Thread-2`, `holds lock-a`, `RLock-1, held by p`.
+    #[must_use]
+    pub fn holds_and_waits(&self, thread: &ThreadView) -> String {
+        let holds = self.holdings(thread);
+        let waits = self.waits_for(thread).unwrap_or_default();
+        match (holds.is_empty(), waits.is_empty()) {
+            (false, false) => format!("holds {holds}; {waits}"),
+            (false, true) => format!("holds {holds}"),
+            _ => waits,
+        }
+    }
+
     /// What a blocked or waiting thread waits for, and who holds it, as the thread table's
     /// column says it: `RLock-1, held by p`, `Queue q (empty)`, `Barrier b (2/3)`, `join c1`;
     /// for a thread ended by a panic, the panic's message.
@@ -326,6 +345,9 @@ mod tests {
         assert_eq!(waits_for(3).as_deref(), Some("RLock-1, held by Thread-1"));
         assert_eq!(waits_for(4).as_deref(), Some("Queue jobs (empty)"));
         assert_eq!(waits_for(MAIN), None);
+        let one_column = |tid| model.threads.get(&tid).map(|thread| model.holds_and_waits(thread));
+        assert_eq!(one_column(2).as_deref(), Some("holds RLock-1"));
+        assert_eq!(one_column(3).as_deref(), Some("RLock-1, held by Thread-1"));
         let describe = |tid| model.wait_edge(tid).map(|edge| model.describe_wait(&edge));
         assert_eq!(describe(3).as_deref(), Some("waits for RLock-1, held by Thread-1"));
         assert_eq!(describe(4).as_deref(), Some("waits on Queue jobs"));

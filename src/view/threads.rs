@@ -205,8 +205,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         if wide { (column_width(5), column_width(6)) } else { (0, column_width(narrow_waits)) };
     let next = app.next_to_step();
     let rows = model.threads.values().enumerate().skip(first).take(visible).map(|(index, thread)| {
-        let waits = model.waits_for(thread).unwrap_or_default();
-        let holds: Vec<String> = thread.holds.iter().map(|pid| model.prim_name(*pid)).collect();
         let name_style = theme.thread(thread.tid);
         let mut cells = vec![
             Cell::from(format!("{:>3}", thread.tid)),
@@ -226,15 +224,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         let error_width = error.as_ref().map_or(0, Span::width);
         let fit_waits = |text: &str| fit_cell(text, waits_width.saturating_sub(error_width));
         if wide {
-            cells.push(Cell::from(fit_words(&holds.join(", "), holds_width)));
-            cells.push(Cell::from(with_error(fit_waits(&waits))));
+            cells.push(Cell::from(fit_words(&model.holdings(thread), holds_width)));
+            cells.push(Cell::from(with_error(fit_waits(&model.waits_for(thread).unwrap_or_default()))));
         } else {
-            let both = match (holds.is_empty(), waits.is_empty()) {
-                (false, false) => format!("holds {}; {waits}", holds.join(", ")),
-                (false, true) => format!("holds {}", holds.join(", ")),
-                _ => waits,
-            };
-            cells.push(Cell::from(with_error(fit_waits(&both))));
+            cells.push(Cell::from(with_error(fit_waits(&model.holds_and_waits(thread)))));
         }
         cells.push(Cell::from(source_line(app, thread)));
         if kernel_columns {
