@@ -11,9 +11,9 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use crate::Session;
 use crate::app::Showing;
 use crate::app::live::{self, Launch};
+use crate::app::{Look, ThemeName};
 use crate::catalog::{self, Chapter, DEMOS, Demo};
 use crate::session::SPEED_RANGE;
-use crate::view::theme::{Theme, ThemeName};
 
 /// Makes threads visible: Python's threading tutorials, re-enacted live in your terminal.
 #[derive(Debug, Parser)]
@@ -158,11 +158,11 @@ fn run_demo(args: &DemoArgs) -> ExitCode {
         };
     }
     let showing = Showing { title: demo.name, source: Some((demo.path, demo.source)), lesson: Some(demo.lesson) };
-    let theme = Theme::new(args.theme, crate::color_wanted());
+    let look = Look::new(args.theme, crate::color_wanted());
     if let Some(record) = record {
-        return recordings::record_dashboard(demo, showing, theme, launch, record);
+        return recordings::record_dashboard(demo, showing, look, launch, record);
     }
-    match live::watch(std::sync::Arc::new(demo.main), showing, theme, launch) {
+    match live::watch(std::sync::Arc::new(demo.main), showing, look, launch) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: the terminal failed: {error}; try `--plain` to print the log instead");

@@ -61,8 +61,8 @@ pub use session::{PauseState, Session, Step, StepRefused, Subscription};
 /// ```
 pub fn watch(title: &'static str, main: impl Fn() + Send + Sync + 'static) -> std::io::Result<()> {
     let showing = app::Showing { title, source: None, lesson: None };
-    let theme = view::theme::Theme::new(view::theme::ThemeName::default(), color_wanted());
-    app::live::watch(std::sync::Arc::new(main), showing, theme, app::live::Launch::default())
+    let look = app::Look::new(app::ThemeName::default(), color_wanted());
+    app::live::watch(std::sync::Arc::new(main), showing, look, app::live::Launch::default())
 }
 
 /// [`watch`], recording the first run to `path` as JSON Lines for `threadviz replay` and
@@ -83,9 +83,9 @@ pub fn watch_recorded(
     main: impl Fn() + Send + Sync + 'static,
 ) -> std::io::Result<record::RecordSummary> {
     let showing = app::Showing { title, source: None, lesson: None };
-    let theme = view::theme::Theme::new(view::theme::ThemeName::default(), color_wanted());
+    let look = app::Look::new(app::ThemeName::default(), color_wanted());
     let record = record::RecordTo::file(path, title)?;
-    app::live::watch_recording(std::sync::Arc::new(main), showing, theme, app::live::Launch::default(), record)?
+    app::live::watch_recording(std::sync::Arc::new(main), showing, look, app::live::Launch::default(), record)?
 }
 
 /// Whether to use colour: not when `NO_COLOR` is set to anything non-empty.

@@ -172,6 +172,8 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
 
 #[cfg(test)]
 mod tests {
+    //! The key table: every action has a key, and control keys other than ctrl-c do nothing.
+
     use super::*;
 
     fn press(code: KeyCode) -> Option<Action> {

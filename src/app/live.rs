@@ -14,10 +14,10 @@ use super::run::{Controller, Status, run};
 use super::terminal;
 use super::{App, Command, KernelColumns, Msg, Showing};
 use crate::TraceEvent;
+use crate::app::Look;
 use crate::lesson::Trigger;
 use crate::record::{RecordSummary, RecordTo, Recorder};
 use crate::session::{PauseState, Session};
-use crate::view::theme::Theme;
 
 /// Events the dashboard may fall behind by before it drops (and counts) new ones.
 const VIEW_BUFFER: usize = 65_536;
@@ -193,9 +193,9 @@ impl Controller for Live {
 
 /// Runs `program` under the dashboard until the user quits. The terminal is restored however
 /// it ends.
-pub fn watch(program: Arc<dyn Fn() + Send + Sync>, showing: Showing, theme: Theme, launch: Launch) -> io::Result<()> {
+pub fn watch(program: Arc<dyn Fn() + Send + Sync>, showing: Showing, look: Look, launch: Launch) -> io::Result<()> {
     let moment = pause_at(&showing);
-    watch_live(showing, theme, launch, &mut None, || Ok(Live::start_pausing_at(program, launch, moment)))
+    watch_live(showing, look, launch, &mut None, || Ok(Live::start_pausing_at(program, launch, moment)))
 }
 
 /// [`watch`], recording the first run to `record`. The outer result is the terminal's; the
@@ -205,13 +205,13 @@ pub fn watch(program: Arc<dyn Fn() + Send + Sync>, showing: Showing, theme: Them
 pub fn watch_recording(
     program: Arc<dyn Fn() + Send + Sync>,
     showing: Showing,
-    theme: Theme,
+    look: Look,
     launch: Launch,
     record: RecordTo,
 ) -> io::Result<io::Result<RecordSummary>> {
     let mut live = None;
     let moment = pause_at(&showing);
-    let watched = watch_live(showing, theme, launch, &mut live, || {
+    let watched = watch_live(showing, look, launch, &mut live, || {
         Live::start_recording_pausing_at(program, launch, record, moment)
     });
     // The terminal is back; now wait for the stopped session's last events, flush and join.
@@ -224,7 +224,7 @@ pub fn watch_recording(
 /// still has it afterwards and, on a panic, drops it (and its recorder) while unwinding.
 fn watch_live(
     showing: Showing,
-    theme: Theme,
+    look: Look,
     launch: Launch,
     live: &mut Option<Live>,
     start: impl FnOnce() -> io::Result<Live>,
@@ -234,7 +234,7 @@ fn watch_live(
     terminal::spawn_input(sender.clone());
     terminal::spawn_signals(sender);
     let live = live.insert(start()?);
-    let mut app = App::new(showing, theme, live.session.pause_state(), launch.speed);
+    let mut app = App::new(showing, look, live.session.pause_state(), launch.speed);
     app.set_present(launch.present);
     app.kernel_columns = match (crate::kernel::supported(), launch.kernel_first) {
         (false, _) => KernelColumns::Unread,

@@ -1,21 +1,29 @@
 //! The dashboard application: its state, the pure `update` that turns messages into state
 //! changes and commands, and the loop that runs it against a real or test terminal.
 
+mod actions;
 pub mod keys;
 pub mod live;
+pub mod look;
+mod moment;
+mod navigate;
 mod prompt;
 pub mod replay;
 pub mod run;
+mod speed;
 pub mod terminal;
 
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
 use self::keys::Action;
+pub use self::look::{Look, ThemeName};
+use self::navigate::DEFAULT_SCALE;
+pub use self::navigate::TIMELINE_SCALES;
 use self::replay::Seek;
+pub use self::speed::{SPEED_LADDER, next_speed};
 use crate::event::{Control, EventKind, Tid, TraceEvent};
 use crate::model::Model;
-use crate::session::{PauseState, SPEED_RANGE, Step, StepRefused};
-use crate::view::theme::{Theme, ThemeName};
+use crate::session::{PauseState, Step, StepRefused};
 
 /// The panels that can take focus, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,8 +162,9 @@ pub struct App {
     pub showing: Showing,
     /// The folded events.
     pub model: Model,
-    /// The colours.
-    pub theme: Theme,
+    /// How the user asked the dashboard to look: the theme and whether colour is wanted
+    /// (presenter mode shows high contrast whatever was chosen).
+    pub look: Look,
     /// Running, paused or stepping, as last read from the session.
     pub pause: PauseState,
     /// Speed, as last read.
@@ -208,8 +217,6 @@ pub struct App {
     pub happened: Option<String>,
     /// Presenter mode (`p`, `--present`): only what a class needs, spaced out, in high contrast.
     pub present: bool,
-    /// The theme chosen before presenter mode forced high contrast, to go back to.
-    pub theme_outside_present: Option<Theme>,
     /// Where the table shows the kernel's view of the threads.
     pub kernel_columns: KernelColumns,
     /// The words of the current step's events so far.
@@ -228,43 +235,17 @@ pub struct App {
     pub quit: bool,
 }
 
-const PAGE: isize = 10;
-
 /// How long (demo time) a deadlock must last before the banner shows and the session pauses.
 pub use crate::model::DEADLOCK_GRACE_US;
 
-/// The speeds `+` and `-` go through, 1x among them so that it is always one press away.
-pub const SPEED_LADDER: [f64; 7] = [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0];
-
-/// The rung after `speed` on [`SPEED_LADDER`], up or down; a speed between rungs (from
-/// `--speed 0.3`) goes to the nearest rung in that direction, and the ends stay put.
-#[must_use]
-pub fn next_speed(speed: f64, faster: bool) -> f64 {
-    // Speeds read back from the session may carry rounding: a hair off a rung is on it.
-    let tolerance = 1e-9;
-    let rung = if faster {
-        SPEED_LADDER.iter().copied().find(|&rung| rung > speed + tolerance)
-    } else {
-        SPEED_LADDER.iter().rev().copied().find(|&rung| rung < speed - tolerance)
-    };
-    let edge = if faster { SPEED_LADDER[SPEED_LADDER.len() - 1] } else { SPEED_LADDER[0] };
-    rung.unwrap_or(edge).clamp(SPEED_RANGE.0, SPEED_RANGE.1)
-}
-
-/// Timeline zoom levels: demo time per column, in microseconds.
-pub const TIMELINE_SCALES: [u64; 9] = [1_000, 5_000, 10_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 5_000_000];
-const DEFAULT_SCALE: usize = 4;
-/// Columns a pan moves the timeline by.
-const PAN_COLUMNS: u64 = 10;
-
 impl App {
-    /// A fresh app watching `showing`.
+    /// A fresh app watching `showing`, looking as `look` says (a [`Look`], or the view's theme).
     #[must_use]
-    pub fn new(showing: Showing, theme: Theme, pause: PauseState, speed: f64) -> Self {
+    pub fn new(showing: Showing, look: impl Into<Look>, pause: PauseState, speed: f64) -> Self {
         Self {
             showing,
             model: Model::new(),
-            theme,
+            look: look.into(),
             pause,
             speed,
             now_us: 0,
@@ -290,7 +271,6 @@ impl App {
             message: None,
             happened: None,
             present: false,
-            theme_outside_present: None,
             kernel_columns: KernelColumns::Unread,
             step_told: Vec::new(),
             prompt: None,
@@ -315,18 +295,10 @@ impl App {
         }
     }
 
-    /// Turns presenter mode on or off; it forces the high-contrast theme while on.
+    /// Turns presenter mode on or off; while on, the dashboard shows the high-contrast theme
+    /// (the user's choice in [`App::look`] stays, to come back to).
     pub fn set_present(&mut self, on: bool) {
-        if on == self.present {
-            return;
-        }
         self.present = on;
-        if on {
-            self.theme_outside_present = Some(self.theme);
-            self.theme = Theme::new(ThemeName::HighContrast, self.theme.color);
-        } else if let Some(theme) = self.theme_outside_present.take() {
-            self.theme = theme;
-        }
     }
 
     /// Whether thread `tid` is held at the pause gate, ready to be stepped.
@@ -493,214 +465,6 @@ impl App {
         }
         self.step_told.push(happening.text);
         self.happened = Some(format!("{}  {}", crate::model::at(self.model.time_us), self.step_told.join(" → ")));
-    }
-
-    /// Asks the lesson's question if `event`, just folded, is its moment: once per live run
-    /// (a replay shows what was, it does not stop to ask).
-    fn ask_at(&mut self, event: &TraceEvent) -> bool {
-        let Some(moment) = self.moment else { return false };
-        let path = self.showing.source.map(|(path, _)| path);
-        if self.moment_asked_at.is_some() || self.replay || !moment.trigger.fires(&self.model, event, path) {
-            return false;
-        }
-        self.ask(event.seq);
-        true
-    }
-
-    /// Shows the moment's question, reached at event `seq`, its answer hidden.
-    fn ask(&mut self, seq: u64) {
-        if self.replay || self.moment_asked_at.is_some() {
-            return;
-        }
-        self.moment_asked_at = Some(seq);
-        self.answers = Answers::Hidden;
-        if !self.shows(Overlay::Moment) {
-            self.overlays.push(Overlay::Moment);
-        }
-    }
-
-    fn explain(&self, refused: StepRefused) -> String {
-        if self.model.ended {
-            return "the program has ended: space or r runs it again, q quits".to_owned();
-        }
-        match refused {
-            StepRefused::Busy(tid) => format!("{} is still finishing its step", self.model.thread_name(tid)),
-            other => other.to_string(),
-        }
-    }
-
-    fn act(&mut self, action: Action) -> Vec<Command> {
-        self.message = None;
-        match action {
-            Action::Quit => {
-                self.quit = true;
-                return vec![Command::Quit];
-            }
-            // At the end there is nothing to pause: space runs the program again, as a player
-            // does at the end of a film.
-            Action::TogglePause if self.model.ended => {
-                self.paused_by_user = false;
-                return self.restart(vec![Command::Resume, Command::Restart]);
-            }
-            Action::TogglePause => {
-                if self.pause != PauseState::Running {
-                    // Going on past the moment: the question has been asked.
-                    self.overlays.retain(|&overlay| overlay != Overlay::Moment);
-                }
-                self.paused_by_user = self.pause == PauseState::Running;
-                return vec![if self.paused_by_user { Command::Pause } else { Command::Resume }];
-            }
-            Action::Step => return self.step(None),
-            Action::StepSelected => return self.step(self.selected_thread()),
-            Action::SpeedUp | Action::SlowDown => {
-                return vec![Command::SetSpeed(next_speed(self.speed, action == Action::SpeedUp))];
-            }
-            // After the end, a restart runs unless the user paused: a pause the app made (for
-            // a deadlock) is not kept.
-            Action::Restart if self.model.ended && self.pause != PauseState::Running && !self.paused_by_user => {
-                return self.restart(vec![Command::Resume, Command::Restart]);
-            }
-            Action::Restart => return self.restart(vec![Command::Restart]),
-            // A replay pauses itself to step back; a live session refuses with a message.
-            Action::StepBack => return vec![Command::StepBack],
-            Action::SeekBack => return vec![Command::Seek(Seek::By(-0.1))],
-            Action::SeekForward => return vec![Command::Seek(Seek::By(0.1))],
-            Action::SeekStart => return vec![Command::Seek(Seek::Share(0.0))],
-            Action::SeekEnd => return vec![Command::Seek(Seek::Share(1.0))],
-            Action::GoTo => self.open_prompt(),
-            Action::FocusNext | Action::FocusPrevious => {
-                self.focus = self.focus.cycle(action == Action::FocusNext);
-            }
-            Action::Zoom => self.zoomed = !self.zoomed,
-            Action::Present => self.set_present(!self.present),
-            Action::Help => {
-                self.help_top = 0;
-                self.toggle(Overlay::Help);
-            }
-            Action::WaitFor => self.toggle(Overlay::WaitFor),
-            Action::Notes if self.showing.lesson.is_some() => {
-                self.toggle(Overlay::Notes);
-                self.answers = Answers::Hidden;
-            }
-            Action::Reveal if self.shows(Overlay::Notes) || self.shows(Overlay::Moment) => {
-                self.answers = if self.answers == Answers::Hidden { Answers::Shown } else { Answers::Hidden };
-            }
-            Action::Reveal => self.message = Some("no question on screen: l shows the lesson notes".to_owned()),
-            Action::Notes => self.message = Some("this program has no lesson notes".to_owned()),
-            Action::Back => {
-                if self.overlays.pop().is_none() {
-                    self.zoomed = false;
-                }
-            }
-            Action::Select(row) => {
-                let row = usize::from(row) - 1;
-                if row < self.model.threads.len() {
-                    self.selected = row;
-                    self.source_offset = 0;
-                }
-            }
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
-                self.scroll(action);
-            }
-            Action::Earlier | Action::Later | Action::ZoomOut | Action::ZoomIn => self.move_timeline(action),
-        }
-        Vec::new()
-    }
-
-    /// Empties the view for a fresh run; `commands` start it.
-    fn restart(&mut self, commands: Vec<Command>) -> Vec<Command> {
-        self.model = Model::new();
-        self.happened = None;
-        // The new run reaches the moment again.
-        self.moment_asked_at = None;
-        self.overlays.retain(|&overlay| overlay != Overlay::Moment);
-        self.paused_for_deadlock = None;
-        self.last_stepped = 0;
-        self.selected = 0;
-        self.log_back = 0;
-        commands
-    }
-
-    fn step(&mut self, thread: Option<Tid>) -> Vec<Command> {
-        // Stepping is choosing to be paused.
-        self.paused_by_user = true;
-        if self.pause == PauseState::Running {
-            // Stepping a running session first pauses it, as a debugger's "step" does.
-            return vec![Command::Pause, Command::Step(thread)];
-        }
-        vec![Command::Step(thread)]
-    }
-
-    /// The log line picked by scrolling the log back (the bottom one shown), which the timeline
-    /// highlights; None while the log follows new lines.
-    #[must_use]
-    pub fn selected_log_line(&self) -> Option<&crate::model::LogLine> {
-        if self.log_back == 0 {
-            return None;
-        }
-        self.model.log.len().checked_sub(self.log_back + 1).and_then(|index| self.model.log.get(index))
-    }
-
-    /// Pans or zooms the timeline; panning also scrolls the log to the last line at or before
-    /// the timeline's right edge, so the two stay linked.
-    fn move_timeline(&mut self, action: Action) {
-        let scale = TIMELINE_SCALES.iter().position(|&scale| scale == self.timeline_scale_us).unwrap_or(DEFAULT_SCALE);
-        match action {
-            Action::ZoomOut => self.timeline_scale_us = TIMELINE_SCALES[(scale + 1).min(TIMELINE_SCALES.len() - 1)],
-            Action::ZoomIn => self.timeline_scale_us = TIMELINE_SCALES[scale.saturating_sub(1)],
-            Action::Earlier | Action::Later => {
-                let end = self.timeline_end_us.unwrap_or(self.now_us);
-                let step = self.timeline_scale_us * PAN_COLUMNS;
-                let end = if action == Action::Earlier { end.saturating_sub(step) } else { end + step };
-                self.timeline_end_us = (end < self.now_us).then_some(end);
-                // The log's bottom line becomes the last one at or before the edge (the first
-                // line if none is).
-                self.log_back = self.timeline_end_us.map_or(0, |end| {
-                    let up_to_end = self.model.log.partition_point(|line| line.time_us <= end);
-                    self.model.log.len().saturating_sub(up_to_end.max(1))
-                });
-            }
-            _ => {}
-        }
-    }
-
-    fn scroll(&mut self, action: Action) {
-        let delta: isize = match action {
-            Action::Up => -1,
-            Action::Down => 1,
-            Action::PageUp => -PAGE,
-            Action::PageDown => PAGE,
-            Action::Top => isize::MIN / 2,
-            _ => isize::MAX / 2,
-        };
-        let apply = |value: usize, delta: isize, max: usize| value.saturating_add_signed(delta).min(max);
-        if self.overlays.last() == Some(&Overlay::Help) {
-            // No further than the last line at the bottom of the screen (the bar and the
-            // overlay's borders take three rows).
-            let shown = usize::from(self.size.1.saturating_sub(3));
-            let last = crate::view::help::line_count().saturating_sub(shown);
-            self.help_top = apply(self.help_top, delta, last);
-            return;
-        }
-        if self.shows(Overlay::Notes) {
-            // Down to the page that ends with the last line.
-            self.notes_top = apply(self.notes_top, delta, crate::view::notes::scroll_limit(self));
-            return;
-        }
-        match self.focus {
-            Panel::Threads => {
-                self.selected = apply(self.selected, delta, self.model.threads.len().saturating_sub(1));
-                self.source_offset = 0;
-            }
-            Panel::Prims => self.prims_top = apply(self.prims_top, delta, self.model.prims.len().saturating_sub(1)),
-            // The log counts from its end: scrolling up goes back in time.
-            Panel::Log => self.log_back = apply(self.log_back, -delta, self.model.log.len().saturating_sub(1)),
-            Panel::Source => self.source_offset = self.source_offset.saturating_add(delta).clamp(-100_000, 100_000),
-            // Lanes follow the selected thread.
-            Panel::Timeline => {
-                self.selected = apply(self.selected, delta, self.model.threads.len().saturating_sub(1));
-            }
-        }
     }
 }
 

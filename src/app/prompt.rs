@@ -98,6 +98,8 @@ fn micros(seconds: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+    //! What the go-to prompt reads: event numbers, times and shares of the recording.
+
     use super::*;
 
     #[test]

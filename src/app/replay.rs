@@ -21,11 +21,11 @@ use parking_lot::{Condvar, Mutex};
 use super::run::{Controller, Status, run};
 use super::{App, Command, Msg, Showing, terminal};
 use crate::TraceEvent;
+use crate::app::Look;
 use crate::catalog;
 use crate::event::{EventKind, Tid};
 use crate::record::{Recording, Snapshots};
 use crate::session::{PauseState, clamp_speed};
-use crate::view::theme::Theme;
 
 /// Where a seek in a recording goes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -351,14 +351,14 @@ impl Controller for Replay {
 
 /// Replays `recording` in the dashboard until the user quits. The terminal is restored however
 /// it ends.
-pub fn replay(recording: &Recording, theme: Theme, speed: f64, paused: bool) -> io::Result<()> {
+pub fn replay(recording: &Recording, look: Look, speed: f64, paused: bool) -> io::Result<()> {
     let mut replay = Replay::new(recording, speed, paused)?;
     let (guard, mut terminal) = terminal::enter()?;
     let (sender, input) = crossbeam_channel::unbounded();
     terminal::spawn_input(sender.clone());
     terminal::spawn_signals(sender);
     let status = replay.status();
-    let mut app = App::new(showing(&recording.header.demo, Some("(replay)")), theme, status.pause, status.speed);
+    let mut app = App::new(showing(&recording.header.demo, Some("(replay)")), look, status.pause, status.speed);
     app.replay = true;
     let size = terminal.size()?;
     app.size = (size.width, size.height);

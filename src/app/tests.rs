@@ -1,12 +1,15 @@
+//! The app's `update` without a terminal: keys and their commands, stepping, speed, restarts,
+//! the deadlock pause, the timeline linked to the log, the lesson's moment, scrolling.
+
 use crossterm::event::{KeyCode, KeyModifiers};
 
 use super::*;
+use super::{Look, ThemeName};
 use crate::event::{EventKind, TraceEvent};
-use crate::view::theme::{Theme, ThemeName};
 
 fn app() -> App {
     let showing = Showing { title: "test", source: None, lesson: Some("# Notes") };
-    App::new(showing, Theme::new(ThemeName::Dark, false), PauseState::Paused, 1.0)
+    App::new(showing, Look::new(ThemeName::Dark, false), PauseState::Paused, 1.0)
 }
 
 fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
@@ -302,7 +305,7 @@ Can `c1` print its line now?
 /// A running app watching a lesson with a moment at the first notify that wakes a waiter.
 fn moment_app() -> App {
     let showing = Showing { title: "test", source: None, lesson: Some(MOMENT_LESSON) };
-    let mut app = App::new(showing, Theme::new(ThemeName::Dark, false), PauseState::Running, 1.0);
+    let mut app = App::new(showing, Look::new(ThemeName::Dark, false), PauseState::Running, 1.0);
     app.update(Msg::Status { now_us: 0, pause: PauseState::Running, speed: 1.0, dropped: 0, ready: Vec::new() });
     app
 }
@@ -371,7 +374,7 @@ fn notes_scroll_until_their_last_line_is_at_the_bottom_and_no_further() {
     let paragraphs: Vec<String> = (1..=60).map(|n| format!("Paragraph number {n}.")).collect();
     let long: &'static str = Box::leak(paragraphs.join("\n\n").into_boxed_str());
     let showing = Showing { title: "test", source: None, lesson: Some(long) };
-    let mut app = App::new(showing, Theme::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
+    let mut app = App::new(showing, Look::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
     app.size = (80, 24);
     key(&mut app, KeyCode::Char('l'));
     key(&mut app, KeyCode::End);

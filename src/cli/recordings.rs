@@ -20,10 +20,11 @@ use crate::Session;
 use crate::app::Showing;
 use crate::app::live::{self, Launch};
 use crate::app::replay;
+use crate::app::{Look, ThemeName};
 use crate::catalog::Demo;
 use crate::export::{asciicast, chrome};
 use crate::record::{self, RecordSummary, RecordTo, Recording};
-use crate::view::theme::{Theme, ThemeName};
+use crate::view::theme::Theme;
 
 /// The exit code for bad arguments and unreadable recordings, as clap uses for usage errors.
 const BAD_INPUT: u8 = 2;
@@ -123,8 +124,8 @@ pub fn replay(args: &ReplayArgs) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    let theme = Theme::new(args.theme, crate::color_wanted());
-    match replay::replay(&recording, theme, args.speed, args.paused) {
+    let look = Look::new(args.theme, crate::color_wanted());
+    match replay::replay(&recording, look, args.speed, args.paused) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: the terminal failed: {error}; try `threadviz export` to render the replay to a file");
@@ -188,8 +189,8 @@ fn report(summary: &RecordSummary) {
 }
 
 /// `demo NAME --record FILE` in the dashboard.
-pub(super) fn record_dashboard(demo: &Demo, showing: Showing, theme: Theme, launch: Launch, to: RecordTo) -> ExitCode {
-    match live::watch_recording(Arc::new(demo.main), showing, theme, launch, to) {
+pub(super) fn record_dashboard(demo: &Demo, showing: Showing, look: Look, launch: Launch, to: RecordTo) -> ExitCode {
+    match live::watch_recording(Arc::new(demo.main), showing, look, launch, to) {
         Ok(Ok(summary)) => {
             report(&summary);
             ExitCode::SUCCESS

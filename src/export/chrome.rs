@@ -89,20 +89,11 @@ fn slice(tid: Tid, state: &Open, end_us: u64) -> Value {
     })
 }
 
-fn prim_label(model: &Model, pid: Pid) -> String {
-    model.prims.get(&pid).map_or_else(|| format!("#{pid}"), |prim| format!("{} {}", prim.kind(), prim.name))
-}
-
 /// What a state is about, for the slice's details.
 fn describe(model: &Model, state: &ThreadState) -> Value {
     match state {
-        ThreadState::Blocked { prim, .. } | ThreadState::Waiting { on: WaitTarget::Prim(prim), .. } => {
-            json!({ "on": prim_label(model, *prim) })
-        }
-        ThreadState::Waiting { on: WaitTarget::Join(target), .. } => {
-            json!({ "on": format!("join {}", model.thread_name(*target)) })
-        }
-        ThreadState::Waiting { on: WaitTarget::Shutdown, .. } => json!({ "on": "the non-daemon threads, at shutdown" }),
+        ThreadState::Blocked { prim, .. } => json!({ "on": model.wait_target(&WaitTarget::Prim(*prim)) }),
+        ThreadState::Waiting { on, .. } => json!({ "on": model.wait_target(on) }),
         ThreadState::Sleeping { until_us } => json!({ "until_us": until_us }),
         _ => json!({}),
     }
@@ -120,7 +111,7 @@ fn instants(
     let tid = event.thread;
     let instant = |verb: &str, prim: Pid, args: Value| {
         json!({
-            "name": format!("{verb} {}", model.prim_name(prim)), "cat": verb, "ph": "i", "s": "t",
+            "name": format!("{verb} {}", model.prim_label(prim)), "cat": verb, "ph": "i", "s": "t",
             "pid": PID, "tid": tid, "ts": ts, "args": args,
         })
     };

@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 
 use super::Model;
 use super::threads::{ThreadState, ThreadView, WaitTarget};
-use super::waits::{Need, describe_wait, may_change_waits, need};
+use super::waits::{Need, may_change_waits, need};
 use crate::event::{EventKind, Pid, Tid, TraceEvent, WaitMode};
 
 /// How far the quick check follows a chain of lock holders before it leaves the question to
@@ -111,7 +111,7 @@ impl Deadlock {
                     .stuck
                     .iter()
                     .map(|&tid| {
-                        let wait = model.wait_edge(tid).map_or_else(String::new, |edge| describe_wait(&edge, model));
+                        let wait = model.wait_edge(tid).map_or_else(String::new, |edge| model.describe_wait(&edge));
                         format!("{} {wait}", model.thread_name(tid)).trim_end().to_owned()
                     })
                     .collect();

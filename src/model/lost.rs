@@ -94,7 +94,7 @@ impl Ledger {
     }
 
     /// Every `Shared` value with updates missing, and how many.
-    fn all_lost(&self) -> impl Iterator<Item = (Pid, u64)> + '_ {
+    pub(super) fn all_lost(&self) -> impl Iterator<Item = (Pid, u64)> + '_ {
         self.values.iter().map(|(&prim, track)| (prim, track.stores - track.chain)).filter(|&(_, lost)| lost > 0)
     }
 }
@@ -127,16 +127,7 @@ impl Model {
             lost_thread: *writer,
             lost_value: current.clone(),
         };
-        let message = format!(
-            "lost update on {}: {} read {}, {} then stored {}, and {} overwrote it with {}",
-            self.prim_name(prim),
-            self.thread_name(lost.thread),
-            lost.read,
-            self.thread_name(lost.lost_thread),
-            lost.lost_value,
-            self.thread_name(lost.thread),
-            lost.value,
-        );
+        let message = self.lost_update_story(&lost);
         self.push_log(event, LogLevel::Warn, message);
         if self.lost_updates.len() == LOST_UPDATES_KEPT {
             self.lost_updates.pop_front();
@@ -150,21 +141,6 @@ impl Model {
     pub fn lost_updates_on(&self, prim: Pid) -> u64 {
         self.shared.lost(prim)
     }
-
-    /// One line per `Shared` value missing updates, e.g. `10 lost updates on counter`.
-    #[must_use]
-    pub fn lost_update_summary(&self) -> Vec<String> {
-        self.shared
-            .all_lost()
-            .map(|(prim, lost)| format!("{} on {}", lost_updates(lost), self.prim_name(prim)))
-            .collect()
-    }
-}
-
-/// `1 lost update`, `3 lost updates`.
-#[must_use]
-pub fn lost_updates(count: u64) -> String {
-    format!("{count} lost update{}", if count == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]

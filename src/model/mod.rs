@@ -8,17 +8,19 @@ mod prims;
 mod script;
 mod threads;
 mod timeline;
+mod vocabulary;
 mod waits;
 mod words;
 
 use std::collections::{BTreeMap, VecDeque};
 
 pub use self::deadlock::{CycleLink, DEADLOCK_GRACE_US, Deadlock, DeadlockKind};
-pub use self::lost::{LOST_UPDATES_KEPT, LostUpdate, lost_updates};
+pub use self::lost::{LOST_UPDATES_KEPT, LostUpdate};
 pub use self::prims::{PendingRead, PrimState, PrimView, QUEUE_ITEMS_KEPT};
 pub use self::threads::{ThreadState, ThreadView, WaitTarget};
 pub use self::timeline::{LaneState, Mark, MarkKind, Segment, Timeline};
-pub use self::waits::{WaitEdge, describe_wait};
+pub use self::vocabulary::{HELD_BY, Phrase, Tone, lost_updates};
+pub use self::waits::WaitEdge;
 pub use self::words::{Happening, at};
 use crate::event::{EventKind, LogLevel, Pid, SourceLoc, Tid, TraceEvent};
 
@@ -205,18 +207,6 @@ impl Model {
     #[must_use]
     pub fn alive(&self) -> usize {
         self.threads.values().filter(|thread| thread.state.is_live()).count()
-    }
-
-    /// The name of thread `tid`, or `#tid` if unknown.
-    #[must_use]
-    pub fn thread_name(&self, tid: Tid) -> String {
-        self.threads.get(&tid).map_or_else(|| format!("#{tid}"), |thread| thread.name.clone())
-    }
-
-    /// The name of primitive `pid`, or `#pid` if unknown.
-    #[must_use]
-    pub fn prim_name(&self, pid: Pid) -> String {
-        self.prims.get(&pid).map_or_else(|| format!("#{pid}"), |prim| prim.name.clone())
     }
 
     /// Where thread `tid` is in the source.

@@ -9,7 +9,6 @@
 //! between events.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 
 use super::Model;
 use super::prims::{PrimState, PrimView};
@@ -31,29 +30,6 @@ pub struct WaitEdge {
     pub holders: Vec<Tid>,
     /// Demo time at which the wait gives up, if it has a timeout.
     pub until_us: Option<u64>,
-}
-
-/// What a wait is, in words: `waits for lock-a, held by Thread-2`, `joins Thread-1`.
-/// What `edge` waits for, in words (without the waiting thread's name).
-pub fn describe_wait(edge: &WaitEdge, model: &Model) -> String {
-    let names = |tids: &[Tid]| tids.iter().map(|&tid| model.thread_name(tid)).collect::<Vec<_>>().join(", ");
-    match edge.on {
-        WaitTarget::Prim(prim) => {
-            let kind = model.prims.get(&prim).map_or("", PrimView::kind);
-            let verb = if matches!(kind, "Lock" | "RLock" | "Semaphore" | "BoundedSemaphore") {
-                "waits for"
-            } else {
-                "waits on"
-            };
-            let mut text = format!("{verb} {kind} {}", model.prim_name(prim)).replace("  ", " ");
-            if !edge.holders.is_empty() {
-                let _ = write!(text, ", held by {}", names(&edge.holders));
-            }
-            text
-        }
-        WaitTarget::Join(target) => format!("joins {}", model.thread_name(target)),
-        WaitTarget::Shutdown => format!("waits at shutdown for {}", names(&edge.holders)),
-    }
 }
 
 /// What the analysis remembers between events beyond the model's own state. Ordered

@@ -1,6 +1,7 @@
-//! The model's words for what happens: a primitive's label, what one event did (for the
-//! "what just happened" line), and why a thread cannot move now and what would let it (for
-//! a step the class asked for that cannot be taken). The view only styles these.
+//! The model's words for what happens: what one event did (for the "what just happened" line),
+//! and why a thread cannot move now and what would let it (for a step the class asked for that
+//! cannot be taken), said in the model's vocabulary (`vocabulary.rs`). The view only styles
+//! these.
 
 use std::fmt::Write as _;
 
@@ -30,26 +31,6 @@ pub fn at(time_us: u64) -> String {
 }
 
 impl Model {
-    /// A primitive as a sentence names it: a chosen name with its kind (`Condition condition`),
-    /// or a default name that already says it (`RLock-1`).
-    #[must_use]
-    pub fn prim_label(&self, pid: Pid) -> String {
-        self.prims.get(&pid).map_or_else(
-            || format!("#{pid}"),
-            |prim| {
-                if prim.name.starts_with(prim.kind()) {
-                    prim.name.clone()
-                } else {
-                    format!("{} {}", prim.kind(), prim.name)
-                }
-            },
-        )
-    }
-
-    fn names(&self, tids: &[Tid]) -> String {
-        tids.iter().map(|&tid| self.thread_name(tid)).collect::<Vec<_>>().join(", ")
-    }
-
     /// Thread `tid` asks for `prim`: notes whether it finds it taken by another thread, so that
     /// the acquire that follows can say it ended a wait. (The request is folded as a BLOCKED
     /// state either way; an acquire that finds the lock free reports both at once.)
@@ -127,9 +108,7 @@ impl Model {
             EventKind::Requested { prim, .. } => match self.threads.get(&event.thread).map(|thread| &thread.state) {
                 Some(ThreadState::Blocked { .. }) => {
                     let holders = self.prims.get(prim).map(PrimView::holders).unwrap_or_default();
-                    let held =
-                        if holders.is_empty() { String::new() } else { format!(", held by {}", self.names(&holders)) };
-                    format!("{who} asks for {}{held}: blocked", self.prim_label(*prim))
+                    format!("{who} asks for {}{}: blocked", self.prim_label(*prim), self.held_by(&holders))
                 }
                 _ => format!("{who} asks for {}", self.prim_label(*prim)),
             },

@@ -14,7 +14,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::emit::{Emitter, RING_CAPACITY};
 use super::{COLD, LISTENING, SessionInner};
-use crate::event::TraceEvent;
+use crate::event::{EventKind, TraceEvent};
 
 /// How often the collector drains while events flow, and while idle.
 const HOT_TICK: Duration = Duration::from_millis(1);
@@ -89,6 +89,9 @@ pub(super) struct Fanout {
     /// Arrivals ahead of a number still in flight.
     pending: BTreeMap<u64, TraceEvent>,
     last_time_us: u64,
+    /// `SessionEnded` was delivered: nothing follows it. A killed thread still unwinding (a
+    /// guard releasing its lock) can take a number after the end; it is not shown.
+    ended: bool,
 }
 
 impl Fanout {
@@ -117,6 +120,10 @@ impl Fanout {
         event.time_us = event.time_us.max(self.last_time_us);
         self.last_time_us = event.time_us;
         self.next += 1;
+        if self.ended {
+            return;
+        }
+        self.ended = event.kind == EventKind::SessionEnded;
         self.deliver(event);
     }
 
@@ -279,10 +286,22 @@ mod tests {
 
     use super::*;
 
-    use crate::event::EventKind;
-
     fn event(seq: u64, time_us: u64) -> TraceEvent {
         TraceEvent { seq, time_us, thread: 1, loc: None, kind: EventKind::SleepEnd }
+    }
+
+    #[test]
+    fn nothing_is_delivered_after_the_session_ended() {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let mut fanout = Fanout {
+            subscribers: vec![Subscriber { tx, capacity: None, dropped: Arc::default() }],
+            ..Fanout::default()
+        };
+        let ended = TraceEvent { kind: EventKind::SessionEnded, ..event(1, 0) };
+        // A killed thread's unwinding release, numbered after the end, arrives first.
+        assert_eq!(fanout.accept(&mut vec![event(2, 0), ended, event(0, 0)]), 3);
+        let kinds: Vec<EventKind> = rx.try_iter().map(|event| event.kind).collect();
+        assert_eq!(kinds, [EventKind::SleepEnd, EventKind::SessionEnded]);
     }
 
     #[test]

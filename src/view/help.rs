@@ -132,7 +132,7 @@ pub fn line_count() -> usize {
 /// Draws the overlay in the middle of `area`, scrolled down by `app.help_top` lines when it is
 /// taller than the screen.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let theme = app.theme;
+    let theme = app.theme();
     let lines = lines(theme);
     // Tall enough for the lines as wrapped at the popup's width.
     let inner_width = usize::from(area.width.min(100).saturating_sub(2)).max(1);
@@ -158,6 +158,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 
 #[cfg(test)]
 mod tests {
+    //! The help fits an 80-column screen.
+
     use super::*;
 
     #[test]

@@ -50,7 +50,7 @@ fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
 /// Draws the last lines that fit (or older ones when scrolled back).
 pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let model = &app.model;
-    let theme = &app.theme;
+    let theme = app.theme();
     let height = usize::from(area.height.saturating_sub(2));
     let width = usize::from(area.width.saturating_sub(2));
     let end = model.log.len().saturating_sub(app.log_back);
@@ -102,6 +102,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
 
 #[cfg(test)]
 mod tests {
+    //! How the log wraps its lines.
+
     use super::wrap;
 
     #[test]

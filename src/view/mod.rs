@@ -60,7 +60,7 @@ pub(crate) fn deadlock_banner(app: &App, main: Rect, buf: &mut Buffer) -> Rect {
     let text = format!(" ⚠ {} ", deadlock.describe(&app.model));
     let height = u16::try_from(text.chars().count() / usize::from(main.width.max(1)) + 1).unwrap_or(1).min(3);
     let [banner, rest] = Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(main);
-    Paragraph::new(text).style(app.theme.banner()).wrap(Wrap { trim: false }).render(banner, buf);
+    Paragraph::new(text).style(app.theme().banner()).wrap(Wrap { trim: false }).render(banner, buf);
     rest
 }
 
@@ -68,7 +68,7 @@ pub(crate) fn deadlock_banner(app: &App, main: Rect, buf: &mut Buffer) -> Rect {
 pub(crate) fn render_happened(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(happened) = &app.happened else { return };
     let happened = source::cut(happened, usize::from(area.width).saturating_sub(4));
-    let line = Line::from(vec![Span::styled(format!(" » {happened} "), app.theme.badge(true))]);
+    let line = Line::from(vec![Span::styled(format!(" » {happened} "), app.theme().badge(true))]);
     Paragraph::new(line).render(area, buf);
 }
 

@@ -15,7 +15,7 @@ use crate::app::keys::{self, Action};
 /// thread table leaves, and never less than half of `area`.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(moment) = app.moment else { return };
-    let lines = markdown::lines(moment.question, area.width.saturating_sub(2), app.theme, answers(app));
+    let lines = markdown::lines(moment.question, area.width.saturating_sub(2), app.theme(), answers(app));
     let wanted = u16::try_from(lines.len()).unwrap_or(u16::MAX).saturating_add(2);
     let table = u16::try_from(app.model.threads.len()).unwrap_or(u16::MAX).saturating_add(3);
     let room = area.height.saturating_sub(table).max(area.height / 2);
@@ -29,5 +29,5 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         keys::label(Action::TogglePause)
     );
     Clear.render(popup, buf);
-    Paragraph::new(lines).block(block(&title, app.theme.border(true))).render(popup, buf);
+    Paragraph::new(lines).block(block(&title, app.theme().border(true))).render(popup, buf);
 }

@@ -28,7 +28,7 @@ fn inner(area: Rect) -> Rect {
 #[must_use]
 pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
     let Some(lesson) = app.showing.lesson else { return Vec::new() };
-    markdown::lines(lesson, width, app.theme, answers(app))
+    markdown::lines(lesson, width, app.theme(), answers(app))
 }
 
 /// Whether answers show, and the key that reveals them.
@@ -55,7 +55,7 @@ fn limit(app: &App, text: Rect) -> usize {
 
 /// Draws the notes over `area` (the screen above the status bar).
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let theme = &app.theme;
+    let theme = app.theme();
     let popup = popup(area);
     let text = inner(area);
     let top = app.notes_top.min(limit(app, text));

@@ -1,6 +1,6 @@
 //! Presenter mode: only what a class needs, the thread table, what just happened, the source
 //! around the threads' lines and the primitives with their queues, spaced out with blank rows
-//! and margins, in the high-contrast theme the app switches to while it is on.
+//! and margins, in the high-contrast theme the view draws in while it is on.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Margin, Rect};

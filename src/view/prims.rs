@@ -3,18 +3,14 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::block;
 use crate::app::App;
-use crate::event::Tid;
-use crate::model::{Model, PrimState, PrimView};
+use crate::model::{Phrase, PrimState, Tone};
 use crate::view::theme::Theme;
-
-fn names(model: &Model, tids: &[Tid]) -> String {
-    tids.iter().map(|&tid| model.thread_name(tid)).collect::<Vec<_>>().join(", ")
-}
 
 /// A queue's items from the front, as many as fit in `room` columns, then `…` if more are in
 /// the queue; None for an empty queue.
@@ -42,127 +38,52 @@ fn queue_items(state: &PrimState, room: usize) -> Option<String> {
     })
 }
 
-/// The state of one primitive as styled spans (without its name, items and waiters).
-fn state_spans(model: &Model, prim: &PrimView, theme: Theme) -> Vec<Span<'static>> {
-    let hot = |text: String| Span::styled(text, theme.hot());
-    let calm = |text: String| Span::styled(text, theme.calm());
-    match &prim.state {
-        PrimState::Lock { holder: Some(tid) } => vec![hot(format!("locked by {}", model.thread_name(*tid)))],
-        PrimState::RLock { owner: Some(tid), level } => {
-            vec![hot(format!("owned by {}", model.thread_name(*tid))), Span::raw(format!(", level {level}"))]
-        }
-        PrimState::Lock { holder: None } | PrimState::RLock { owner: None, .. } => vec![calm("unlocked".into())],
-        PrimState::Semaphore { value, initial, holders, .. } => {
-            let value_span = if *value == 0 {
-                hot(format!("{value}/{initial} left"))
-            } else {
-                calm(format!("{value}/{initial} left"))
-            };
-            let mut spans = vec![value_span];
-            if !holders.is_empty() {
-                spans.push(Span::raw(format!(", held by {}", names(model, holders))));
-            }
-            spans
-        }
-        PrimState::Condition { lock } => vec![Span::raw(format!("on {}", model.prim_name(*lock)))],
-        PrimState::Event { set: true } => vec![hot("SET".into())],
-        PrimState::Event { set: false } => vec![calm("unset".into())],
-        PrimState::Barrier { parties, arrived, generation, broken } => {
-            let mut spans = vec![Span::raw(format!("{}/{parties} arrived, generation {generation}", arrived.len()))];
-            if *broken {
-                spans.push(Span::styled(" BROKEN", theme.error()));
-            }
-            spans
-        }
-        PrimState::Queue { maxsize, qsize, unfinished, .. } => {
-            let capacity = if *maxsize == 0 { "∞".to_owned() } else { maxsize.to_string() };
-            let empty = if *qsize == 0 { ", empty" } else { "" };
-            vec![Span::raw(format!("{qsize}/{capacity}{empty}, {unfinished} unfinished"))]
-        }
-        PrimState::Local { values } => {
-            let values: Vec<String> =
-                values.iter().map(|(tid, value)| format!("{}={value}", model.thread_name(*tid))).collect();
-            vec![Span::raw(if values.is_empty() { "no values".to_owned() } else { values.join(" ") })]
-        }
-        PrimState::Shared { value, writer } => {
-            let by = writer.map_or_else(String::new, |tid| format!(" (stored by {})", model.thread_name(tid)));
-            vec![Span::styled(format!("= {value}"), theme.header()), Span::raw(by)]
-        }
-    }
+/// The model's phrases as spans, coloured by what they say.
+fn spans(phrases: Vec<Phrase>, theme: Theme) -> impl Iterator<Item = Span<'static>> {
+    phrases.into_iter().map(move |phrase| {
+        let style = match phrase.tone {
+            Tone::Active => theme.hot(),
+            Tone::Idle => theme.calm(),
+            Tone::Plain => Style::new(),
+            Tone::Value => theme.header(),
+            Tone::Warning => theme.error(),
+            Tone::Thread(tid) => theme.thread(tid),
+        };
+        Span::styled(phrase.text, style)
+    })
+}
+
+/// A line of its own under a primitive: a caption, then the model's phrases; None when the
+/// model has nothing to say there.
+fn captioned(caption: Span<'static>, phrases: Vec<Phrase>, theme: Theme) -> Option<Line<'static>> {
+    (!phrases.is_empty()).then(|| Line::from(std::iter::once(caption).chain(spans(phrases, theme)).collect::<Vec<_>>()))
 }
 
 /// The lines of each primitive at `width` columns: its kind, name and state, then a queue's
-/// items and its waiters in queue order on lines of their own (so a long queue never pushes the
-/// state off screen).
+/// items, a `Shared` value's race and the waiters in queue order on lines of their own (so a
+/// long queue never pushes the state off screen, and a number never wraps away from its words).
 pub fn lines(app: &App, width: u16) -> impl Iterator<Item = Vec<Line<'static>>> + '_ {
     let model = &app.model;
-    let theme = app.theme;
+    let theme = app.theme();
     let kind_width = model.prims.values().map(|prim| prim.kind().chars().count()).max().unwrap_or(0);
     let name_width = model.prims.values().map(|prim| prim.name.chars().count()).max().unwrap_or(0).min(18);
     model.prims.values().map(move |prim| {
-        let mut spans = vec![
+        let mut first = vec![
             Span::styled(format!("{:<kind_width$} ", prim.kind()), theme.dim()),
             Span::styled(format!("{:<name_width$} ", prim.name), theme.header()),
         ];
-        spans.extend(state_spans(model, prim, theme));
-        let mut group = vec![Line::from(spans)];
-        // A queue's items on a line of their own, next out first, as many as the width holds.
+        first.extend(spans(model.prim_state(prim), theme));
+        let mut group = vec![Line::from(first)];
+        // A queue's items, next out first, as many as the width holds.
         let label = "  next out: ";
         if let Some(items) = queue_items(&prim.state, usize::from(width).saturating_sub(label.chars().count())) {
             group.push(Line::from(vec![Span::styled(label, theme.dim()), Span::raw(items)]));
         }
-        group.extend(shared_lines(model, prim, theme));
-        if !prim.waiters.is_empty() {
-            // First in line first: `c1, then c2, c3`.
-            let mut waiting = vec![Span::styled("  ⏳ waiting: ", theme.dim())];
-            for (index, tid) in prim.waiters.iter().enumerate() {
-                match index {
-                    0 => {}
-                    1 => waiting.push(Span::raw(", then ")),
-                    _ => waiting.push(Span::raw(", ")),
-                }
-                waiting.push(Span::styled(model.thread_name(*tid), theme.thread(*tid)));
-            }
-            group.push(Line::from(waiting));
-        }
+        group.extend(captioned(Span::styled("  not yet stored: ", theme.dim()), model.pending_reads(prim), theme));
+        group.extend(captioned(Span::styled("  ⚠ ", theme.error()), model.lost_update_line(prim), theme));
+        group.extend(captioned(Span::styled("  ⏳ waiting: ", theme.dim()), model.waiting_order(prim), theme));
         group
     })
-}
-
-/// A `Shared` value's race on lines of their own, so a number never wraps away from its
-/// words: the values read and not yet stored back (the race before it shows in the value),
-/// then how many updates the value is missing and the latest overwrite, named.
-fn shared_lines(model: &Model, prim: &PrimView, theme: Theme) -> Vec<Line<'static>> {
-    let mut lines = Vec::new();
-    if !prim.reads.is_empty() {
-        let mut spans = vec![Span::styled("  not yet stored: ", theme.dim())];
-        for (index, read) in prim.reads.iter().enumerate() {
-            if index > 0 {
-                spans.push(Span::raw(", "));
-            }
-            spans.push(Span::styled(model.thread_name(read.thread), theme.thread(read.thread)));
-            spans.push(Span::raw(format!(" read {}", read.value)));
-            if read.stale {
-                spans.push(Span::styled(" (stale)", theme.error()));
-            }
-        }
-        lines.push(Line::from(spans));
-    }
-    let missing = model.lost_updates_on(prim.pid);
-    let latest = model.lost_updates.iter().rev().find(|lost| lost.prim == prim.pid);
-    if let Some(lost) = latest.filter(|_| missing > 0) {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  ⚠ {}", crate::model::lost_updates(missing)), theme.error()),
-            Span::raw(format!(
-                "; latest: {} overwrote {}'s {} with {}",
-                model.thread_name(lost.thread),
-                model.thread_name(lost.lost_thread),
-                lost.lost_value,
-                lost.value
-            )),
-        ]));
-    }
-    lines
 }
 
 /// Rows the panel's lines take at `width` columns, wrapped, counted up to `cap` (a big session
@@ -186,5 +107,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     // Only what can show is built.
     let rows = usize::from(area.height.saturating_sub(2));
     let lines: Vec<Line> = lines(app, area.width.saturating_sub(2)).skip(app.prims_top).flatten().take(rows).collect();
-    Paragraph::new(lines).wrap(Wrap { trim: false }).block(block(&title, app.theme.border(focused))).render(area, buf);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(block(&title, app.theme().border(focused)))
+        .render(area, buf);
 }

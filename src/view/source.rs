@@ -72,7 +72,7 @@ pub(crate) fn cut(text: &str, width: usize) -> String {
 /// are what the class looks for. Names that would take more than the code leaves and half the
 /// line (or [`MIN_NAMES`] columns) are counted instead (`+3`).
 fn code_line(app: &App, number: u32, text: &str, here: Option<&Vec<Tid>>, width: usize) -> Line<'static> {
-    let theme = &app.theme;
+    let theme = app.theme();
     let model = &app.model;
     let mut label: Vec<Span<'static>> = Vec::new();
     if let Some(tids) = here {
@@ -114,7 +114,7 @@ fn code_line(app: &App, number: u32, text: &str, here: Option<&Vec<Tid>>, width:
 
 /// Draws the source around the selected thread's line.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
-    let theme = &app.theme;
+    let theme = app.theme();
     let Some((path, source)) = app.showing.source else {
         Paragraph::new("(no source for this program)")
             .block(block(" Source ", theme.border(focused)))
@@ -211,12 +211,12 @@ fn excerpt_lines(
     let mut previous: Option<u32> = None;
     for number in shown {
         if separated && previous.is_some_and(|previous| number > previous + 1) {
-            lines.push(Line::styled("     ⋮", app.theme.dim()));
+            lines.push(Line::styled("     ⋮", app.theme().dim()));
         }
         previous = Some(number);
         let text = texts.get(number as usize - 1).copied().unwrap_or_default();
         let line = code_line(app, number, text, at_line.get(&number), width);
-        lines.push(if Some(number) == selected_line { line.style(app.theme.selected()) } else { line });
+        lines.push(if Some(number) == selected_line { line.style(app.theme().selected()) } else { line });
     }
     lines
 }
@@ -224,7 +224,7 @@ fn excerpt_lines(
 /// Draws the excerpt: the lines the threads are at, with as much context as fits, the selected
 /// thread's line highlighted.
 pub fn render_excerpt(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
-    let theme = &app.theme;
+    let theme = app.theme();
     let Some((path, source)) = app.showing.source else {
         Paragraph::new("(no source for this program)")
             .block(block(" Source ", theme.border(focused)))

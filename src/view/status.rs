@@ -68,7 +68,7 @@ fn hints(app: &App, elsewhere: &[Panel]) -> Vec<(String, String)> {
 /// Spans of the state: title, badge, speed, time, events (not in presenter mode, where the
 /// class needs none), dropped events.
 fn state_spans(app: &App) -> Vec<Span<'static>> {
-    let theme = &app.theme;
+    let theme = app.theme();
     let mut spans = vec![
         Span::styled(format!(" {} ", app.showing.title), theme.header()),
         Span::styled(badge(app), theme.badge(app.pause != PauseState::Running)),
@@ -87,7 +87,7 @@ fn state_spans(app: &App) -> Vec<Span<'static>> {
 
 /// As many hints as fit in `room` columns, whole, most important first.
 fn hint_spans(app: &App, elsewhere: &[Panel], room: usize) -> Vec<Span<'static>> {
-    let theme = &app.theme;
+    let theme = app.theme();
     let mut spans = Vec::new();
     let mut room = room;
     for (index, (key, does)) in hints(app, elsewhere).into_iter().enumerate() {
@@ -129,7 +129,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 /// state on the second. A message (if any) takes the hints' place. `elsewhere` are the panels with no
 /// place on screen, which the hints say Tab brings in.
 pub fn render_with(app: &App, area: Rect, buf: &mut Buffer, elsewhere: &[Panel]) {
-    let theme = &app.theme;
+    let theme = app.theme();
     let mut spans = state_spans(app);
     let message = app.message.as_ref().map(|message| Span::styled(message.clone(), theme.error()));
     if area.height >= 2 {

@@ -3,20 +3,10 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+pub use crate::app::ThemeName;
+use crate::app::{App, Look};
 use crate::event::Tid;
 use crate::model::{LaneState, ThreadState};
-
-/// The themes `--theme` offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum ThemeName {
-    /// Light text on a dark terminal.
-    #[default]
-    Dark,
-    /// Dark text on a light terminal.
-    Light,
-    /// Bold, bright, for projectors and low vision.
-    HighContrast,
-}
 
 /// The palette in use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +57,29 @@ const DARK_GREEN: Color = Color::Indexed(28);
 const DARK_ORANGE: Color = Color::Indexed(130);
 /// A blue light enough for high contrast on black (`#87afff`), where `LightBlue` is not.
 const SKY_BLUE: Color = Color::Indexed(111);
+
+impl From<Look> for Theme {
+    fn from(look: Look) -> Self {
+        Self::new(look.theme, look.color)
+    }
+}
+
+/// A theme is also a look: what an app built with it asks for.
+impl From<Theme> for Look {
+    fn from(theme: Theme) -> Self {
+        Self::new(theme.name, theme.color)
+    }
+}
+
+impl App {
+    /// The palette the dashboard draws `self` in: the look chosen, or high contrast in
+    /// presenter mode.
+    #[must_use]
+    pub fn theme(&self) -> Theme {
+        let name = if self.present { ThemeName::HighContrast } else { self.look.theme };
+        Theme::new(name, self.look.color)
+    }
+}
 
 impl Theme {
     /// A theme; `color` false gives the monochrome variant.

@@ -8,54 +8,7 @@ use ratatui::widgets::{Block, Cell, Row, Table, Widget};
 
 use super::{block, seconds};
 use crate::app::{App, KernelColumns};
-use crate::model::{LaneState, Model, PrimState, ThreadState, ThreadView, WaitTarget};
-
-/// How [`waits_for`] names the holders of a lock.
-const HELD_BY: &str = ", held by ";
-
-/// What a blocked or waiting thread waits for, and who holds it, in words.
-#[must_use]
-pub fn waits_for(model: &Model, thread: &ThreadView) -> Option<String> {
-    let holders = |pid| {
-        let names: Vec<String> = model
-            .prims
-            .get(&pid)
-            .map_or_else(Vec::new, |prim| prim.holders().into_iter().map(|tid| model.thread_name(tid)).collect());
-        if names.is_empty() { String::new() } else { format!("{HELD_BY}{}", names.join(", ")) }
-    };
-    // Default names already say the kind (`RLock-1`); chosen ones get it added (`Condition con`).
-    let prim_label = |pid| {
-        model.prims.get(&pid).map_or_else(
-            || format!("#{pid}"),
-            |prim| {
-                if prim.name.starts_with(prim.kind()) {
-                    prim.name.clone()
-                } else {
-                    format!("{} {}", prim.kind(), prim.name)
-                }
-            },
-        )
-    };
-    match &thread.state {
-        ThreadState::Blocked { prim, .. } => Some(format!("{}{}", prim_label(*prim), holders(*prim))),
-        ThreadState::Waiting { on: WaitTarget::Prim(pid), .. } => {
-            let detail = match model.prims.get(pid).map(|prim| &prim.state) {
-                Some(PrimState::Queue { qsize: 0, .. }) => " (empty)".to_owned(),
-                Some(PrimState::Queue { qsize, maxsize, .. }) if *maxsize > 0 && qsize >= maxsize => {
-                    " (full)".to_owned()
-                }
-                Some(PrimState::Queue { unfinished, .. }) => format!(" ({unfinished} unfinished)"),
-                Some(PrimState::Barrier { parties, arrived, .. }) => format!(" ({}/{parties})", arrived.len()),
-                _ => String::new(),
-            };
-            Some(format!("{}{detail}", prim_label(*pid)))
-        }
-        ThreadState::Waiting { on: WaitTarget::Join(tid), .. } => Some(format!("join {}", model.thread_name(*tid))),
-        ThreadState::Waiting { on: WaitTarget::Shutdown, .. } => Some("non-daemon threads to end".to_owned()),
-        ThreadState::Panicked { message } => Some(format!("panic: {message}")),
-        _ => None,
-    }
-}
+use crate::model::{HELD_BY, LaneState, ThreadState, ThreadView};
 
 /// Shown after READY on the row of the thread `n` steps next.
 pub const NEXT_MARK: &str = "← next";
@@ -139,7 +92,7 @@ fn fit_cell(text: &str, width: usize) -> String {
 
 /// The style of a thread's row: selected, part of the deadlock, both, or neither.
 fn row_style(app: &App, tid: crate::event::Tid, selected: bool) -> Style {
-    let theme = &app.theme;
+    let theme = app.theme();
     // The rows marked are the deadlock's own: the cycle, or everyone when all are blocked. A
     // thread that only joins one of them is stuck too (the wait-for view says so) but is not
     // part of what the banner names.
@@ -188,7 +141,7 @@ fn narrow_for_kernel(header_cells: &mut Vec<&str>, widths: &mut Vec<Constraint>)
 
 /// Draws the table into `area`, keeping the selected row visible.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
-    let theme = &app.theme;
+    let theme = app.theme();
     let model = &app.model;
     // Alive as Python's `is_alive()` says: started and not ended.
     let title = format!(" Threads {} alive / {} ", model.alive(), model.threads.len());
@@ -252,8 +205,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         if wide { (column_width(5), column_width(6)) } else { (0, column_width(narrow_waits)) };
     let next = app.next_to_step();
     let rows = model.threads.values().enumerate().skip(first).take(visible).map(|(index, thread)| {
-        let waits = waits_for(model, thread).unwrap_or_default();
-        let holds: Vec<String> = thread.holds.iter().map(|pid| model.prim_name(*pid)).collect();
         let name_style = theme.thread(thread.tid);
         let mut cells = vec![
             Cell::from(format!("{:>3}", thread.tid)),
@@ -273,15 +224,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         let error_width = error.as_ref().map_or(0, Span::width);
         let fit_waits = |text: &str| fit_cell(text, waits_width.saturating_sub(error_width));
         if wide {
-            cells.push(Cell::from(fit_words(&holds.join(", "), holds_width)));
-            cells.push(Cell::from(with_error(fit_waits(&waits))));
+            cells.push(Cell::from(fit_words(&model.holdings(thread), holds_width)));
+            cells.push(Cell::from(with_error(fit_waits(&model.waits_for(thread).unwrap_or_default()))));
         } else {
-            let both = match (holds.is_empty(), waits.is_empty()) {
-                (false, false) => format!("holds {}; {waits}", holds.join(", ")),
-                (false, true) => format!("holds {}", holds.join(", ")),
-                _ => waits,
-            };
-            cells.push(Cell::from(with_error(fit_waits(&both))));
+            cells.push(Cell::from(with_error(fit_waits(&model.holds_and_waits(thread)))));
         }
         cells.push(Cell::from(source_line(app, thread)));
         if kernel_columns {

@@ -74,7 +74,7 @@ pub fn tick_label(micros: u64, scale: u64) -> String {
 
 /// Draws the panel.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
-    let theme = app.theme;
+    let theme = app.theme();
     let model = &app.model;
     let scale = app.timeline_scale_us;
     let following = app.timeline_end_us.is_none() && app.log_back == 0;
@@ -187,6 +187,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
 
 #[cfg(test)]
 mod tests {
+    //! The timeline's ruler: a label of its own for each zoom level.
+
     use super::*;
     use crate::app::TIMELINE_SCALES;
 

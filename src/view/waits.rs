@@ -8,11 +8,10 @@ use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
 
 use super::{block, centered};
 use crate::app::App;
-use crate::model::describe_wait;
 
 /// Draws the overlay in the middle of `area`.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let theme = app.theme;
+    let theme = app.theme();
     let model = &app.model;
     let edges = model.wait_edges();
     let mut lines: Vec<Line> = edges
@@ -26,7 +25,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 marker,
                 Span::styled(model.thread_name(edge.thread), theme.thread(edge.thread)),
                 Span::raw(" "),
-                Span::raw(describe_wait(edge, model)),
+                Span::raw(model.describe_wait(edge)),
             ])
         })
         .collect();

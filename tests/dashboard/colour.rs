@@ -24,7 +24,7 @@ fn blocked_and_waiting_states_have_the_themes_colours() {
         }
 
         let app = condition_app(PauseState::Running);
-        let app = App { theme, ..app };
+        let app = App { look: theme.into(), ..app };
         let buf = render(&app, 120, 40);
         let waiting = theme.state(&ThreadState::Waiting { on: WaitTarget::Prim(2), until_us: None });
         let (_, y) = find(&buf, "c1         … WAITING");
@@ -66,7 +66,7 @@ fn without_colour_no_cell_has_a_colour_and_every_state_still_reads() {
     for name in [ThemeName::Dark, ThemeName::Light, ThemeName::HighContrast] {
         let theme = Theme::new(name, false);
         let mut ready = condition_app(PauseState::Paused);
-        ready.theme = theme;
+        ready.look = theme.into();
         status(&mut ready, 45, PauseState::Paused, vec![P]);
         let screens = [
             (render(&lock_app(theme), 120, 40), vec!["■ BLOCKED", "▶ RUNNING", "… WAITING", "▶ LIVE"]),

@@ -135,7 +135,7 @@ fn at_80x24_a_message_takes_the_row_of_key_hints_whole_until_the_next_key() {
     let rows: Vec<&str> = screen.lines().collect();
     assert!(rows[22].starts_with(" c1 cannot move now"), "{screen}");
     assert!(rows[23].starts_with(" scenario  ⏸ PAUSED"), "{screen}");
-    assert_styled(&buf, "c1 cannot move now", app.theme.error());
+    assert_styled(&buf, "c1 cannot move now", app.theme().error());
     press(&mut app, KeyCode::Char('?'));
     press(&mut app, KeyCode::Esc);
     assert!(text(&render(&app, 80, 24)).contains("n:step  enter:step selected  space:resume"));

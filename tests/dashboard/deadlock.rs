@@ -28,7 +28,7 @@ fn a_deadlock_is_named_in_a_banner_and_its_rows_stand_out() {
     let (x, y) = find(&buf, "MainThread … WAITING");
     assert!(!buf[(x, y)].modifier.contains(Modifier::UNDERLINED), "MainThread is not part of the cycle");
     // Without colour the banner is still set apart, reversed.
-    let plain = App { theme: Theme::new(ThemeName::Dark, false), ..app };
+    let plain = App { look: Theme::new(ThemeName::Dark, false).into(), ..app };
     let buf = render(&plain, 80, 24);
     assert!(buf[(1, 0)].modifier.contains(Modifier::REVERSED), "the banner is reversed without colour");
 }

@@ -31,7 +31,7 @@ fn the_status_bar_reads_title_badge_speed_time_events_and_hints() {
     threadviz::view::status::render(&app, buf.area, &mut buf);
     let line = text(&buf);
     assert!(line.contains("23 events  c1 cannot move now"), "{line}");
-    assert_styled(&buf, "c1 cannot move now", app.theme.error());
+    assert_styled(&buf, "c1 cannot move now", app.theme().error());
     // Why, and what would let it go, in words.
     assert_eq!(app.happened.as_deref(), Some("c1 waits on Condition condition: another thread's notify wakes it"));
 }
@@ -133,7 +133,7 @@ fn the_log_wraps_long_lines_under_their_message_and_keeps_the_newest_at_the_bott
 #[test]
 fn the_source_panel_marks_each_threads_line_and_follows_the_selected_thread() {
     let mut app = condition_app(PauseState::Running);
-    app.theme = Theme::new(ThemeName::Dark, false);
+    app.look = Theme::new(ThemeName::Dark, false).into();
     press(&mut app, KeyCode::Char('2'));
     let mut buf = Buffer::empty(Rect::new(0, 0, 60, 15));
     threadviz::view::source::render(&app, buf.area, &mut buf, false);

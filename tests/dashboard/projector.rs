@@ -223,7 +223,7 @@ fn what_just_happened_shows_on_a_line_of_its_own_to_be_noticed() {
     assert!(row.ends_with("c1 an…") && row.chars().count() == 79, "{row:?}");
     for (width, height) in [(80, 24), (120, 40)] {
         let buf = render(&app, width, height);
-        assert_styled(&buf, "p notified all: c1 and c2 wake up", app.theme.badge(true));
+        assert_styled(&buf, "p notified all: c1 and c2 wake up", app.theme().badge(true));
         let screen = text(&buf);
         assert!(screen.contains("waiting: c1, then c2") && screen.contains("n:step"), "{screen}");
     }
@@ -235,7 +235,7 @@ fn p_shows_only_what_a_class_needs_spaced_out_in_high_contrast() {
     app.happened = Some("p holds RLock-1 and logs".into());
     assert!(press(&mut app, KeyCode::Char('p')).is_empty());
     assert!(app.present);
-    assert_eq!(app.theme, Theme::new(ThemeName::HighContrast, true), "high contrast while presenting");
+    assert_eq!(app.theme(), Theme::new(ThemeName::HighContrast, true), "high contrast while presenting");
     snapshot_both("presenter", &app);
     for (width, height) in [(80, 24), (120, 40)] {
         let buf = render(&app, width, height);
@@ -252,7 +252,7 @@ fn p_shows_only_what_a_class_needs_spaced_out_in_high_contrast() {
     }
     press(&mut app, KeyCode::Char('p'));
     assert!(!app.present);
-    assert_eq!(app.theme, dark(), "the chosen theme comes back");
+    assert_eq!(app.theme(), dark(), "the chosen theme comes back");
     assert!(text(&render(&app, 80, 24)).contains("Log 1"));
 }
 

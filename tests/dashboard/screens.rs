@@ -282,7 +282,7 @@ fn dropped_events_show_in_the_status_bar() {
     app.update(Msg::Status { now_us: 2_000_000, pause: PauseState::Running, speed: 1.0, dropped: 42, ready: vec![] });
     snapshot_both("dropped", &app);
     let buf = render(&app, 80, 24);
-    assert_styled(&buf, "⚠ 42 dropped", app.theme.error());
+    assert_styled(&buf, "⚠ 42 dropped", app.theme().error());
 
     // Gaps in the sequence numbers count too, when they are more than the session reported.
     script.gap(100).at(21).log(C1, 6, LogLevel::Info, "late");

@@ -29,6 +29,10 @@ use threadviz::{Deadlocked, EventKind, Session, TraceEvent};
 
 const SEED: u64 = 7;
 const SPEED: f64 = 10.0;
+/// The deadlock demos' threads must each take their first lock before either asks for its
+/// second, which the demos arrange with a sleep; at 10x that sleep is 50 ms of real time, which
+/// a loaded machine can overrun. At 2x it is 250 ms.
+const DEADLOCK_SPEED: f64 = 2.0;
 /// Far longer than any demo needs (each lasts under 2.5 s at speed 10).
 const DEADLINE: Duration = Duration::from_mins(1);
 
@@ -271,7 +275,7 @@ fn run_to_deadlock(name: &'static str) -> Stopped {
     let sink = Memory::default();
     let output = sink.clone();
     let (result, events) = with_deadline_of(&format!("demo `{name}`"), DEADLINE, move || {
-        let session = Session::builder().seed(SEED).speed(SPEED).build();
+        let session = Session::builder().seed(SEED).speed(DEADLOCK_SPEED).build();
         let events = session.subscribe();
         let result = threadviz::run_plain_to(&session, output, demo.main);
         (result, events.receiver().try_iter().collect::<Vec<TraceEvent>>())

@@ -45,13 +45,6 @@ fn a_store_without_a_load_continues_the_value_it_overwrites() {
     assert_eq!(ledger.lost(1), 0);
 }
 
-#[test]
-fn lost_updates_are_counted_in_words() {
-    assert_eq!(lost_updates(1), "1 lost update");
-    assert_eq!(lost_updates(0), "0 lost updates");
-    assert_eq!(lost_updates(15), "15 lost updates");
-}
-
 fn shared() -> Script {
     let mut script = Script::new(2);
     script.prim(1, "counter", PrimInfo::Shared { initial: "0".into() });
