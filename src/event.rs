@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub type Tid = u32;
 
 /// A primitive's number inside its session, in creation order from 1.
-pub type Pid = u32;
+pub type PrimId = u32;
 
 /// Where in the source an operation was called.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -86,7 +86,7 @@ pub enum PrimInfo {
     /// A condition variable over the lock `lock`.
     Condition {
         /// The primitive number of the underlying Lock or RLock.
-        lock: Pid,
+        lock: PrimId,
     },
     /// A counting semaphore.
     Semaphore {
@@ -205,7 +205,7 @@ pub enum EventKind {
     /// A primitive was created.
     PrimCreated {
         /// Its number.
-        prim: Pid,
+        prim: PrimId,
         /// Its display name.
         name: String,
         /// Its kind and fixed parameters.
@@ -214,7 +214,7 @@ pub enum EventKind {
     /// The thread asks for a lock or semaphore permit.
     Requested {
         /// The primitive.
-        prim: Pid,
+        prim: PrimId,
         /// How long it is willing to wait.
         mode: WaitMode,
     },
@@ -222,46 +222,46 @@ pub enum EventKind {
     /// the remaining value for a semaphore.
     Acquired {
         /// The primitive.
-        prim: Pid,
+        prim: PrimId,
         /// State after the acquire.
         count: u64,
     },
     /// A non-blocking attempt failed at once.
     TryFailed {
         /// The primitive.
-        prim: Pid,
+        prim: PrimId,
     },
     /// A wait ended because its timeout ran out.
     TimedOut {
         /// The primitive.
-        prim: Pid,
+        prim: PrimId,
     },
     /// The thread released it; `count` is the state after (0 for a Lock, the level for an RLock,
     /// the value for a semaphore).
     Released {
         /// The primitive.
-        prim: Pid,
+        prim: PrimId,
         /// State after the release.
         count: u64,
     },
     /// The thread starts waiting on a condition, event, barrier or queue.
     WaitBegin {
         /// The primitive.
-        prim: Pid,
+        prim: PrimId,
         /// Timeout in demo microseconds, if any.
         timeout_us: Option<u64>,
     },
     /// The wait ended; `notified` is false when it timed out or the barrier broke.
     Woken {
         /// The primitive.
-        prim: Pid,
+        prim: PrimId,
         /// Whether the thread was woken rather than timed out.
         notified: bool,
     },
     /// `notify(n)` or `notify_all()` woke these waiters, in queue order.
     Notified {
         /// The condition.
-        prim: Pid,
+        prim: PrimId,
         /// The `n` asked for (`u64::MAX` for `notify_all`).
         n: u64,
         /// The waiters woken.
@@ -270,17 +270,17 @@ pub enum EventKind {
     /// An event's flag was set.
     Set {
         /// The event.
-        prim: Pid,
+        prim: PrimId,
     },
     /// An event's flag was cleared.
     Clear {
         /// The event.
-        prim: Pid,
+        prim: PrimId,
     },
     /// An item was put on a queue.
     Put {
         /// The queue.
-        prim: Pid,
+        prim: PrimId,
         /// The item, as Python spells it ([`crate::py::debug_text`]).
         item: String,
         /// Items in the queue after the put.
@@ -289,7 +289,7 @@ pub enum EventKind {
     /// An item was taken from a queue.
     Got {
         /// The queue.
-        prim: Pid,
+        prim: PrimId,
         /// The item, as Python spells it ([`crate::py::debug_text`]).
         item: String,
         /// Items left in the queue.
@@ -298,59 +298,59 @@ pub enum EventKind {
     /// `task_done()` on a queue.
     TaskDone {
         /// The queue.
-        prim: Pid,
+        prim: PrimId,
         /// Unfinished tasks left.
         unfinished: u64,
     },
     /// A thread arrived at a barrier.
     BarrierArrive {
         /// The barrier.
-        prim: Pid,
+        prim: PrimId,
         /// Its arrival index, distinct in `0..parties`.
         index: u32,
     },
     /// The last party arrived; the action ran and everyone passes.
     BarrierPass {
         /// The barrier.
-        prim: Pid,
+        prim: PrimId,
         /// The generation that passed, from 0.
         generation: u64,
     },
     /// The barrier broke (timeout, abort or a failed action).
     BarrierBroken {
         /// The barrier.
-        prim: Pid,
+        prim: PrimId,
     },
     /// The barrier was reset.
     BarrierReset {
         /// The barrier.
-        prim: Pid,
+        prim: PrimId,
     },
     /// A `Shared` value was read.
     Load {
         /// The shared variable.
-        prim: Pid,
+        prim: PrimId,
         /// The value read, as Python spells it ([`crate::py::debug_text`]).
         value: String,
     },
     /// A `Shared` value was written.
     Store {
         /// The shared variable.
-        prim: Pid,
+        prim: PrimId,
         /// The value written, as Python spells it ([`crate::py::debug_text`]).
         value: String,
     },
     /// A thread read its own value of a `Local`.
     LocalGet {
         /// The local.
-        prim: Pid,
+        prim: PrimId,
         /// The value, if the thread has one.
         value: Option<String>,
     },
     /// A thread set its own value of a `Local`.
     LocalSet {
         /// The local.
-        prim: Pid,
+        prim: PrimId,
         /// The value.
         value: String,
     },
@@ -385,7 +385,7 @@ pub enum EventKind {
     /// A primitive refused a misuse (the Python exception's message).
     Misuse {
         /// The primitive, if the misuse concerns one.
-        prim: Option<Pid>,
+        prim: Option<PrimId>,
         /// The error message.
         message: String,
     },
@@ -415,7 +415,7 @@ impl EventKind {
 
     /// The primitive the event concerns, if any.
     #[must_use]
-    pub fn prim(&self) -> Option<Pid> {
+    pub fn prim(&self) -> Option<PrimId> {
         match self {
             Self::PrimCreated { prim, .. }
             | Self::Requested { prim, .. }

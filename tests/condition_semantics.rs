@@ -15,14 +15,14 @@ use common::{
     Watch, about_prim, assert_nothing_arrives, assert_timeout, in_session, in_watched_session, recv, recv_n,
     spawn_worker, timed,
 };
-use threadviz::event::{EventKind, Pid, Tid};
+use threadviz::event::{EventKind, PrimId, Tid};
 use threadviz::sync::{Condition, ConditionLock, Lock, RLock, SyncError};
 use threadviz::{Session, thread};
 
 const T: Duration = Duration::from_millis(150);
 
 /// The `Notified` events of a condition: (n asked for, threads woken).
-fn notifications(events: &[threadviz::TraceEvent], prim: Pid) -> Vec<(u64, Vec<Tid>)> {
+fn notifications(events: &[threadviz::TraceEvent], prim: PrimId) -> Vec<(u64, Vec<Tid>)> {
     about_prim(events, prim)
         .into_iter()
         .filter_map(|(_, kind)| match kind {
@@ -32,7 +32,7 @@ fn notifications(events: &[threadviz::TraceEvent], prim: Pid) -> Vec<(u64, Vec<T
         .collect()
 }
 
-fn count_wait_begins(watch: &mut Watch, prim: Pid, count: usize) {
+fn count_wait_begins(watch: &mut Watch, prim: PrimId, count: usize) {
     watch.wait_count(
         &format!("{count} WaitBegin events on #{prim}"),
         count,
@@ -194,7 +194,7 @@ fn notify_n_wakes_exactly_n_in_fifo_order() {
 /// CPython's ConditionTests._check_notify: five threads wait twice; notify(3), notify(5) and
 /// notify_all wake them in phases. A waiter reads the phase after re-acquiring and releasing
 /// the lock, and the notifier changes the phase while still holding it after notifying.
-fn check_notify(cond: &Condition, watch: &mut Watch, cv: Pid, waits_before: usize) {
+fn check_notify(cond: &Condition, watch: &mut Watch, cv: PrimId, waits_before: usize) {
     let phase = Arc::new(AtomicUsize::new(0));
     let (first_tx, first_rx) = crossbeam_channel::unbounded();
     let (second_tx, second_rx) = crossbeam_channel::unbounded();

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::{about_prim, in_watched_session, of_thread, recv, spawn_worker, start_worker, wait_until, with_deadline};
-use threadviz::event::{EventKind, ExitKind, LogLevel, Pid, PrimInfo, Tid, TraceEvent, WaitMode};
+use threadviz::event::{EventKind, ExitKind, LogLevel, PrimId, PrimInfo, Tid, TraceEvent, WaitMode};
 use threadviz::sync::{Barrier, Condition, Event, Local, Lock, Queue, RLock};
 use threadviz::thread::{self, Thread};
 use threadviz::{Session, Subscription};
@@ -22,7 +22,7 @@ use threadviz::{Session, Subscription};
 const MAIN: Tid = 1;
 
 /// The lock-protocol events (Requested, Acquired, Released) about `prim`, with their threads.
-fn lock_protocol(events: &[TraceEvent], prim: Pid) -> Vec<(Tid, EventKind)> {
+fn lock_protocol(events: &[TraceEvent], prim: PrimId) -> Vec<(Tid, EventKind)> {
     about_prim(events, prim)
         .into_iter()
         .filter(|(_, kind)| {
@@ -479,7 +479,7 @@ fn source_locations_point_at_the_callers_line() {
             assert_eq!(loc.line, lines[what], "{what}: {event:?}");
         }
     };
-    let on = |p: Option<Pid>| p == Some(prim);
+    let on = |p: Option<PrimId>| p == Some(prim);
     at("create", &|k| matches!(k, EventKind::PrimCreated { .. }) && on(k.prim()));
     let acquires =
         |k: &EventKind| matches!(k, EventKind::Requested { .. } | EventKind::Acquired { .. }) && on(k.prim());
@@ -657,7 +657,7 @@ fn misuse_is_reported_with_pythons_message() {
         worker.join();
         (lock_id, cv_id)
     });
-    let misuses: Vec<(Option<Pid>, String)> = events
+    let misuses: Vec<(Option<PrimId>, String)> = events
         .iter()
         .filter_map(|e| match &e.kind {
             EventKind::Misuse { prim, message } => Some((*prim, message.clone())),

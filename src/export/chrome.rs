@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use crate::TraceEvent;
-use crate::event::{EventKind, Pid, Tid};
+use crate::event::{EventKind, PrimId, Tid};
 use crate::model::{Model, ThreadState, WaitTarget};
 use crate::record::Recording;
 
@@ -32,7 +32,7 @@ pub fn trace(recording: &Recording) -> Value {
     let mut trace = Vec::new();
     let mut open: BTreeMap<Tid, Open> = BTreeMap::new();
     // A notify's arrow waits here for the woken thread's wake-up: (woken thread, condition) -> id.
-    let mut flows: HashMap<(Tid, Pid), u64> = HashMap::new();
+    let mut flows: HashMap<(Tid, PrimId), u64> = HashMap::new();
     let mut next_flow = 0_u64;
     for event in &recording.events {
         model.apply(event);
@@ -104,12 +104,12 @@ fn instants(
     model: &Model,
     event: &TraceEvent,
     ts: u64,
-    flows: &mut HashMap<(Tid, Pid), u64>,
+    flows: &mut HashMap<(Tid, PrimId), u64>,
     next_flow: &mut u64,
     trace: &mut Vec<Value>,
 ) {
     let tid = event.thread;
-    let instant = |verb: &str, prim: Pid, args: Value| {
+    let instant = |verb: &str, prim: PrimId, args: Value| {
         json!({
             "name": format!("{verb} {}", model.prim_label(prim)), "cat": verb, "ph": "i", "s": "t",
             "pid": PID, "tid": tid, "ts": ts, "args": args,

@@ -15,9 +15,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use super::Model;
-use super::threads::{ThreadState, ThreadView, WaitTarget};
+use super::threads::{KnownThread, ThreadState, WaitTarget};
 use super::waits::{Need, may_change_waits, need};
-use crate::event::{EventKind, Pid, Tid, TraceEvent, WaitMode};
+use crate::event::{EventKind, PrimId, Tid, TraceEvent, WaitMode};
 
 /// How far the quick check follows a chain of lock holders before it leaves the question to
 /// the full analysis.
@@ -59,7 +59,7 @@ pub struct CycleLink {
 impl CycleLink {
     /// The primitive this link waits on, if it waits on one (not a join or shutdown).
     #[must_use]
-    pub fn prim(&self) -> Option<Pid> {
+    pub fn prim(&self) -> Option<PrimId> {
         match self.on {
             WaitTarget::Prim(prim) => Some(prim),
             WaitTarget::Join(_) | WaitTarget::Shutdown => None,
@@ -200,7 +200,7 @@ fn surely_free(model: &Model, tid: Tid) -> bool {
 
 /// The deadlock in the model's current state, if any (its `seq` and `time_us` left at 0).
 fn find_deadlock(model: &Model) -> Option<Deadlock> {
-    let live: Vec<&ThreadView> = model.threads.values().filter(|thread| thread.state.is_live()).collect();
+    let live: Vec<&KnownThread> = model.threads.values().filter(|thread| thread.state.is_live()).collect();
     let mut needs: HashMap<Tid, Need> = HashMap::with_capacity(live.len());
     let mut free: BTreeSet<Tid> = BTreeSet::new();
     let mut ready: Vec<Tid> = Vec::new();

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use super::prims::PrimState;
 use super::{LogLevel, Model};
-use crate::event::{Pid, Tid, TraceEvent};
+use crate::event::{PrimId, Tid, TraceEvent};
 
 /// How many overwrites the model keeps (older ones are only counted).
 pub const LOST_UPDATES_KEPT: usize = 100;
@@ -26,7 +26,7 @@ pub struct LostUpdate {
     /// Demo time of the overwriting store, in microseconds.
     pub time_us: u64,
     /// The `Shared` value.
-    pub prim: Pid,
+    pub prim: PrimId,
     /// The thread whose store overwrote the update (A).
     pub thread: Tid,
     /// The stale value A had loaded before B's store.
@@ -42,7 +42,7 @@ pub struct LostUpdate {
 /// The loads and stores of every `Shared` value seen, by primitive.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Ledger {
-    values: BTreeMap<Pid, Track>,
+    values: BTreeMap<PrimId, Track>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -68,7 +68,7 @@ struct Load {
 impl Ledger {
     /// Thread `thread` loaded `value` from `prim`. Its latest load counts: a store is based on
     /// the value read just before it.
-    fn loaded(&mut self, prim: Pid, thread: Tid, value: &str) {
+    fn loaded(&mut self, prim: PrimId, thread: Tid, value: &str) {
         let track = self.values.entry(prim).or_default();
         let load = Load { thread, stores: track.stores, chain: track.chain, value: value.to_owned() };
         match track.loads.iter_mut().find(|load| load.thread == thread) {
@@ -79,7 +79,7 @@ impl Ledger {
 
     /// Thread `thread` stores to `prim`: returns the value it had loaded if another thread
     /// stored in between (its store is based on a stale load).
-    fn stored(&mut self, prim: Pid, thread: Tid) -> Option<String> {
+    fn stored(&mut self, prim: PrimId, thread: Tid) -> Option<String> {
         let track = self.values.entry(prim).or_default();
         let load = track.loads.iter().position(|load| load.thread == thread).map(|index| track.loads.remove(index));
         track.chain = load.as_ref().map_or(track.chain, |load| load.chain) + 1;
@@ -89,25 +89,25 @@ impl Ledger {
     }
 
     /// Updates missing from `prim`'s current value.
-    pub(crate) fn lost(&self, prim: Pid) -> u64 {
+    pub(crate) fn lost(&self, prim: PrimId) -> u64 {
         self.values.get(&prim).map_or(0, |track| track.stores - track.chain)
     }
 
     /// Every `Shared` value with updates missing, and how many.
-    pub(super) fn all_lost(&self) -> impl Iterator<Item = (Pid, u64)> + '_ {
+    pub(super) fn all_lost(&self) -> impl Iterator<Item = (PrimId, u64)> + '_ {
         self.values.iter().map(|(&prim, track)| (prim, track.stores - track.chain)).filter(|&(_, lost)| lost > 0)
     }
 }
 
 impl Model {
     /// Notes a load of a `Shared` value.
-    pub(super) fn note_load(&mut self, event: &TraceEvent, prim: Pid, value: &str) {
+    pub(super) fn note_load(&mut self, event: &TraceEvent, prim: PrimId, value: &str) {
         self.shared.loaded(prim, event.thread, value);
     }
 
     /// Notes a store to a `Shared` value and names an overwrite; called before the store is
     /// folded, while the model still shows the value it overwrites.
-    pub(super) fn note_store(&mut self, event: &TraceEvent, prim: Pid, value: &str) {
+    pub(super) fn note_store(&mut self, event: &TraceEvent, prim: PrimId, value: &str) {
         let Some(read) = self.shared.stored(prim, event.thread) else { return };
         let Some(PrimState::Shared { value: current, writer: Some(writer) }) =
             self.prims.get(&prim).map(|view| &view.state)
@@ -138,7 +138,7 @@ impl Model {
     /// Updates missing from the `Shared` value `prim` as it is now: stores that are not part
     /// of the chain of stores its current value ends (`expected - final` for a counter).
     #[must_use]
-    pub fn lost_updates_on(&self, prim: Pid) -> u64 {
+    pub fn lost_updates_on(&self, prim: PrimId) -> u64 {
         self.shared.lost(prim)
     }
 }

@@ -16,13 +16,13 @@ use std::collections::{BTreeMap, VecDeque};
 
 pub use self::deadlock::{CycleLink, DEADLOCK_GRACE_US, Deadlock, DeadlockKind};
 pub use self::lost::{LOST_UPDATES_KEPT, LostUpdate};
-pub use self::prims::{PendingRead, PrimState, PrimView, QUEUE_ITEMS_KEPT};
-pub use self::threads::{ThreadState, ThreadView, WaitTarget};
+pub use self::prims::{KnownPrim, PendingRead, PrimState, QUEUE_ITEMS_KEPT};
+pub use self::threads::{KnownThread, ThreadState, WaitTarget};
 pub use self::timeline::{LaneState, Mark, MarkKind, Segment, Timeline};
 pub use self::vocabulary::{HELD_BY, Phrase, Tone, lost_updates};
 pub use self::waits::WaitEdge;
 pub use self::words::{Happening, at};
-use crate::event::{EventKind, LogLevel, Pid, SourceLoc, Tid, TraceEvent};
+use crate::event::{EventKind, LogLevel, PrimId, SourceLoc, Tid, TraceEvent};
 
 /// How many log lines the model keeps (older ones scroll away).
 pub const LOG_CAPACITY: usize = 5_000;
@@ -46,9 +46,9 @@ pub struct LogLine {
 #[derive(Debug, Clone, Default)]
 pub struct Model {
     /// Every thread ever seen, by number.
-    pub threads: BTreeMap<Tid, ThreadView>,
+    pub threads: BTreeMap<Tid, KnownThread>,
     /// Every primitive ever seen, by number.
-    pub prims: BTreeMap<Pid, PrimView>,
+    pub prims: BTreeMap<PrimId, KnownPrim>,
     /// The most recent log lines, oldest first.
     pub log: VecDeque<LogLine>,
     /// Log lines that scrolled out of `log`.
@@ -120,7 +120,7 @@ impl Model {
         }
         match &event.kind {
             EventKind::ThreadCreated { tid, name, daemon, foreign } => {
-                self.threads.insert(*tid, ThreadView::new(*tid, name.clone(), *daemon, *foreign, now));
+                self.threads.insert(*tid, KnownThread::new(*tid, name.clone(), *daemon, *foreign, now));
             }
             EventKind::ThreadStarted { tid, daemon, os_tid } => self.with_thread(*tid, |thread| {
                 thread.daemon = *daemon;
@@ -164,7 +164,7 @@ impl Model {
         self.log.push_back(LogLine { seq: event.seq, time_us: event.time_us, thread: event.thread, level, message });
     }
 
-    fn with_thread(&mut self, tid: Tid, change: impl FnOnce(&mut ThreadView)) {
+    fn with_thread(&mut self, tid: Tid, change: impl FnOnce(&mut KnownThread)) {
         if let Some(thread) = self.threads.get_mut(&tid) {
             change(thread);
         }
@@ -186,7 +186,7 @@ impl Model {
     fn prim_event(&mut self, event: &TraceEvent, kind: &EventKind, now: u64) {
         let tid = event.thread;
         if let EventKind::PrimCreated { prim, name, info } = kind {
-            self.prims.insert(*prim, PrimView::new(*prim, name.clone(), info));
+            self.prims.insert(*prim, KnownPrim::new(*prim, name.clone(), info));
             return;
         }
         let Some(pid) = kind.prim() else { return };

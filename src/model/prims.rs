@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::threads::{ThreadState, WaitTarget};
-use crate::event::{EventKind, Pid, PrimInfo, Tid, WaitMode};
+use crate::event::{EventKind, PrimId, PrimInfo, Tid, WaitMode};
 
 /// Queue items the model keeps, front first; a queue longer than this has its later items
 /// counted, not kept (the count is always exact).
@@ -38,7 +38,7 @@ pub enum PrimState {
     /// A condition variable.
     Condition {
         /// Its lock's number.
-        lock: Pid,
+        lock: PrimId,
     },
     /// An event flag.
     Event {
@@ -84,11 +84,11 @@ pub enum PrimState {
     },
 }
 
-/// One entry of the primitives panel.
+/// What the model knows about one primitive: its state and who waits for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PrimView {
+pub struct KnownPrim {
     /// Its number.
-    pub pid: Pid,
+    pub pid: PrimId,
     /// Its display name.
     pub name: String,
     /// Its live state.
@@ -115,8 +115,8 @@ fn until(now: u64, timeout_us: Option<u64>) -> Option<u64> {
     timeout_us.map(|timeout| now.saturating_add(timeout))
 }
 
-impl PrimView {
-    pub(crate) fn new(pid: Pid, name: String, info: &PrimInfo) -> Self {
+impl KnownPrim {
+    pub(crate) fn new(pid: PrimId, name: String, info: &PrimInfo) -> Self {
         let state = match info {
             PrimInfo::Lock => PrimState::Lock { holder: None },
             PrimInfo::RLock => PrimState::RLock { owner: None, level: 0 },

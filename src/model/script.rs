@@ -2,7 +2,7 @@
 //! folded one by one as the script grows, so a test can look at the model after any event.
 
 use super::{Deadlock, Model};
-use crate::event::{EventKind, Pid, PrimInfo, Tid, TraceEvent, WaitMode};
+use crate::event::{EventKind, PrimId, PrimInfo, Tid, TraceEvent, WaitMode};
 
 /// Builds a stream of events with consecutive sequence numbers, 1 ms apart, folded as it grows.
 pub(super) struct Script {
@@ -36,15 +36,15 @@ impl Script {
             .at(MAIN, EventKind::ThreadStarted { tid, daemon, os_tid: None })
     }
 
-    pub(super) fn prim(&mut self, prim: Pid, name: &str, info: PrimInfo) -> &mut Self {
+    pub(super) fn prim(&mut self, prim: PrimId, name: &str, info: PrimInfo) -> &mut Self {
         self.at(MAIN, EventKind::PrimCreated { prim, name: name.into(), info })
     }
 
-    pub(super) fn acquire(&mut self, thread: Tid, prim: Pid) -> &mut Self {
+    pub(super) fn acquire(&mut self, thread: Tid, prim: PrimId) -> &mut Self {
         self.request(thread, prim).at(thread, EventKind::Acquired { prim, count: 1 })
     }
 
-    pub(super) fn request(&mut self, thread: Tid, prim: Pid) -> &mut Self {
+    pub(super) fn request(&mut self, thread: Tid, prim: PrimId) -> &mut Self {
         self.at(thread, EventKind::Requested { prim, mode: WaitMode::Blocking })
     }
 

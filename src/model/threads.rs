@@ -1,13 +1,13 @@
 //! What the model knows about one thread: its state in the table's words, what it holds, and
 //! where in the source it is.
 
-use crate::event::{ExitKind, Pid, SourceLoc, Tid};
+use crate::event::{ExitKind, PrimId, SourceLoc, Tid};
 
 /// What a waiting thread waits for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WaitTarget {
     /// A condition, event, barrier or queue.
-    Prim(Pid),
+    Prim(PrimId),
     /// Another thread to end (`join`).
     Join(Tid),
     /// The non-daemon threads, at shutdown (the main thread).
@@ -29,7 +29,7 @@ pub enum ThreadState {
     /// Waiting to acquire a lock or a semaphore permit.
     Blocked {
         /// The lock or semaphore.
-        prim: Pid,
+        prim: PrimId,
         /// When its timeout runs out, if it has one.
         until_us: Option<u64>,
     },
@@ -103,9 +103,9 @@ impl ThreadState {
     }
 }
 
-/// One row of the thread table.
+/// What the model knows about one thread: its state, what it holds, where in the source it is.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ThreadView {
+pub struct KnownThread {
     /// Its number in the session.
     pub tid: Tid,
     /// Its name.
@@ -119,7 +119,7 @@ pub struct ThreadView {
     /// Demo time it entered its state, in microseconds.
     pub since_us: u64,
     /// The primitives it holds (locks, RLocks, semaphore permits).
-    pub holds: Vec<Pid>,
+    pub holds: Vec<PrimId>,
     /// Where in the source its latest operation was.
     pub loc: Option<SourceLoc>,
     /// The latest misuse it made, shown on its row.
@@ -129,7 +129,7 @@ pub struct ThreadView {
     pub os_tid: Option<u32>,
 }
 
-impl ThreadView {
+impl KnownThread {
     pub(crate) fn new(tid: Tid, name: String, daemon: bool, foreign: bool, now: u64) -> Self {
         let state = if foreign { ThreadState::Running } else { ThreadState::New };
         Self {

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::threads::{ThreadState, ThreadView};
+use super::threads::{KnownThread, ThreadState};
 use crate::event::{EventKind, Tid, TraceEvent};
 
 /// How many state changes a lane keeps; older ones scroll away.
@@ -156,7 +156,7 @@ pub struct Timeline {
 
 impl Timeline {
     /// Notes what `event` changed, once the model has folded it into `threads`.
-    pub(crate) fn note(&mut self, event: &TraceEvent, threads: &BTreeMap<Tid, ThreadView>) {
+    pub(crate) fn note(&mut self, event: &TraceEvent, threads: &BTreeMap<Tid, KnownThread>) {
         let other = match &event.kind {
             EventKind::ThreadCreated { tid, .. }
             | EventKind::ThreadStarted { tid, .. }

@@ -3,11 +3,11 @@
 //! a list of threads, a wait (what a thread waits for and who holds it), and a hand-over gone
 //! wrong (a lost update). Screens cut these to their width and style them; they never reword.
 
-use super::prims::{PrimState, PrimView};
-use super::threads::{ThreadState, ThreadView, WaitTarget};
+use super::prims::{KnownPrim, PrimState};
+use super::threads::{KnownThread, ThreadState, WaitTarget};
 use super::waits::WaitEdge;
 use super::{LostUpdate, Model};
-use crate::event::{Pid, Tid};
+use crate::event::{PrimId, Tid};
 
 /// How a wait names the threads holding what it wants: `RLock-1, held by p`. A screen too
 /// narrow for the whole phrase drops this clause first (the holder's own row says it holds it).
@@ -58,14 +58,14 @@ impl Model {
     /// The name of primitive `pid` alone, or `#pid` if unknown: where the sentence already says
     /// what it is (`Thread-1 holds lock-a`, `10 lost updates on counter`).
     #[must_use]
-    pub fn prim_name(&self, pid: Pid) -> String {
+    pub fn prim_name(&self, pid: PrimId) -> String {
         self.prims.get(&pid).map_or_else(|| format!("#{pid}"), |prim| prim.name.clone())
     }
 
     /// A primitive as a sentence names it: a chosen name with its kind (`Condition condition`),
     /// or a default name that already says it (`RLock-1`).
     #[must_use]
-    pub fn prim_label(&self, pid: Pid) -> String {
+    pub fn prim_label(&self, pid: PrimId) -> String {
         self.prims.get(&pid).map_or_else(
             || format!("#{pid}"),
             |prim| {
@@ -104,14 +104,14 @@ impl Model {
 
     /// What a thread holds, by name: `lock-a, lock-b`; empty when it holds nothing.
     #[must_use]
-    pub fn holdings(&self, thread: &ThreadView) -> String {
+    pub fn holdings(&self, thread: &KnownThread) -> String {
         thread.holds.iter().map(|&pid| self.prim_name(pid)).collect::<Vec<_>>().join(", ")
     }
 
     /// What a thread holds and what it waits for, in one phrase for a single column:
     /// `holds lock-a; Lock lock-b, held by Thread-2`, `holds lock-a`, `RLock-1, held by p`.
     #[must_use]
-    pub fn holds_and_waits(&self, thread: &ThreadView) -> String {
+    pub fn holds_and_waits(&self, thread: &KnownThread) -> String {
         let holds = self.holdings(thread);
         let waits = self.waits_for(thread).unwrap_or_default();
         match (holds.is_empty(), waits.is_empty()) {
@@ -125,10 +125,10 @@ impl Model {
     /// column says it: `RLock-1, held by p`, `Queue q (empty)`, `Barrier b (2/3)`, `join c1`;
     /// for a thread ended by a panic, the panic's message.
     #[must_use]
-    pub fn waits_for(&self, thread: &ThreadView) -> Option<String> {
+    pub fn waits_for(&self, thread: &KnownThread) -> Option<String> {
         match &thread.state {
             ThreadState::Blocked { prim, .. } => {
-                let holders = self.prims.get(prim).map(PrimView::holders).unwrap_or_default();
+                let holders = self.prims.get(prim).map(KnownPrim::holders).unwrap_or_default();
                 Some(format!("{}{}", self.prim_label(*prim), self.held_by(&holders)))
             }
             ThreadState::Waiting { on: WaitTarget::Prim(pid), .. } => {
@@ -156,7 +156,7 @@ impl Model {
     pub fn describe_wait(&self, edge: &WaitEdge) -> String {
         match edge.on {
             WaitTarget::Prim(prim) => {
-                let kind = self.prims.get(&prim).map_or("", PrimView::kind);
+                let kind = self.prims.get(&prim).map_or("", KnownPrim::kind);
                 // A lock or a permit is waited for; anything else is waited on (for a notify,
                 // a set, a put...).
                 let verb = if matches!(kind, "Lock" | "RLock" | "Semaphore" | "BoundedSemaphore") {
@@ -174,7 +174,7 @@ impl Model {
     /// A primitive's state in words, without its name, items and waiters: `locked by p`,
     /// `owned by c1, level 2`, `0/2 left, held by MainThread, Thread-1`, `3/∞, 2 unfinished`.
     #[must_use]
-    pub fn prim_state(&self, prim: &PrimView) -> Vec<Phrase> {
+    pub fn prim_state(&self, prim: &KnownPrim) -> Vec<Phrase> {
         let active = |text: String| Phrase::new(text, Tone::Active);
         let idle = |text: &str| Phrase::new(text, Tone::Idle);
         let plain = |text: String| Phrase::new(text, Tone::Plain);
@@ -221,7 +221,7 @@ impl Model {
 
     /// Who waits on `prim`, first in line first: `c1, then c2, c3`; nothing when nobody does.
     #[must_use]
-    pub fn waiting_order(&self, prim: &PrimView) -> Vec<Phrase> {
+    pub fn waiting_order(&self, prim: &KnownPrim) -> Vec<Phrase> {
         let mut phrases = Vec::new();
         for (index, &tid) in prim.waiters.iter().enumerate() {
             match index {
@@ -237,7 +237,7 @@ impl Model {
     /// The values of a `Shared` value read and not yet stored back (the race before it shows
     /// in the value): `Thread-1 read 0, Thread-2 read 0 (stale)`; nothing when there are none.
     #[must_use]
-    pub fn pending_reads(&self, prim: &PrimView) -> Vec<Phrase> {
+    pub fn pending_reads(&self, prim: &KnownPrim) -> Vec<Phrase> {
         let mut phrases = Vec::new();
         for (index, read) in prim.reads.iter().enumerate() {
             if index > 0 {
@@ -256,7 +256,7 @@ impl Model {
     /// `3 lost updates; latest: Thread-2 overwrote Thread-1's 1 with 1`; nothing when it
     /// misses none.
     #[must_use]
-    pub fn lost_update_line(&self, prim: &PrimView) -> Vec<Phrase> {
+    pub fn lost_update_line(&self, prim: &KnownPrim) -> Vec<Phrase> {
         let missing = self.lost_updates_on(prim.pid);
         let latest = self.lost_updates.iter().rev().find(|lost| lost.prim == prim.pid);
         let Some(lost) = latest.filter(|_| missing > 0) else { return Vec::new() };

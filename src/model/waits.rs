@@ -11,9 +11,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Model;
-use super::prims::{PrimState, PrimView};
-use super::threads::{ThreadState, ThreadView, WaitTarget};
-use crate::event::{EventKind, Pid, Tid, TraceEvent};
+use super::prims::{KnownPrim, PrimState};
+use super::threads::{KnownThread, ThreadState, WaitTarget};
+use crate::event::{EventKind, PrimId, Tid, TraceEvent};
 
 /// What a blocked or waiting thread waits for, and who could end the wait.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +56,7 @@ struct QueueWait {
 impl Tracker {
     /// Notes what an event tells about waits ending or beginning; called after the model has
     /// folded it.
-    pub(crate) fn note(&mut self, event: &TraceEvent, prims: &BTreeMap<Pid, PrimView>) {
+    pub(crate) fn note(&mut self, event: &TraceEvent, prims: &BTreeMap<PrimId, KnownPrim>) {
         let tid = event.thread;
         if !self.woken.is_empty() {
             // Any event of a woken thread reports its wait over.
@@ -117,7 +117,7 @@ fn shutdown_waits_for(model: &Model, tid: Tid) -> Vec<Tid> {
         .collect()
 }
 
-pub(super) fn need(model: &Model, thread: &ThreadView) -> Need {
+pub(super) fn need(model: &Model, thread: &KnownThread) -> Need {
     match &thread.state {
         ThreadState::Blocked { prim, until_us: None } => blocked_need(model, thread.tid, *prim),
         ThreadState::Waiting { on, until_us: None } => waiting_need(model, thread.tid, on),
@@ -126,7 +126,7 @@ pub(super) fn need(model: &Model, thread: &ThreadView) -> Need {
 }
 
 /// What a thread blocked in an acquire of `prim` needs.
-fn blocked_need(model: &Model, tid: Tid, prim: Pid) -> Need {
+fn blocked_need(model: &Model, tid: Tid, prim: PrimId) -> Need {
     match model.prims.get(&prim).map(|view| &view.state) {
         Some(PrimState::Lock { holder: Some(holder) }) => holder_need(model, tid, *holder, prim),
         // The owner acquiring again succeeds at once: the re-entrant case.
@@ -138,7 +138,7 @@ fn blocked_need(model: &Model, tid: Tid, prim: Pid) -> Need {
     }
 }
 
-fn holder_need(model: &Model, tid: Tid, holder: Tid, lock: Pid) -> Need {
+fn holder_need(model: &Model, tid: Tid, holder: Tid, lock: PrimId) -> Need {
     if holder == tid {
         return Need::Thread(tid);
     }

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 
 use super::prims::PrimState;
 use super::threads::{ThreadState, WaitTarget};
-use super::{Model, PrimView};
-use crate::event::{EventKind, ExitKind, Pid, Tid, TraceEvent};
+use super::{KnownPrim, Model};
+use crate::event::{EventKind, ExitKind, PrimId, Tid, TraceEvent};
 
 /// What one event did, in words, for the class to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +34,7 @@ impl Model {
     /// Thread `tid` asks for `prim`: notes whether it finds it taken by another thread, so that
     /// the acquire that follows can say it ended a wait. (The request is folded as a BLOCKED
     /// state either way; an acquire that finds the lock free reports both at once.)
-    pub(super) fn note_request(&mut self, tid: Tid, prim: Pid) {
+    pub(super) fn note_request(&mut self, tid: Tid, prim: PrimId) {
         let taken = match self.prims.get(&prim).map(|prim| &prim.state) {
             Some(PrimState::Lock { holder: Some(holder) }) => *holder != tid,
             Some(PrimState::RLock { owner: Some(owner), .. }) => *owner != tid,
@@ -107,7 +107,7 @@ impl Model {
             EventKind::Released { prim, .. } => format!("{who} released {}", self.prim_label(*prim)),
             EventKind::Requested { prim, .. } => match self.threads.get(&event.thread).map(|thread| &thread.state) {
                 Some(ThreadState::Blocked { .. }) => {
-                    let holders = self.prims.get(prim).map(PrimView::holders).unwrap_or_default();
+                    let holders = self.prims.get(prim).map(KnownPrim::holders).unwrap_or_default();
                     format!("{who} asks for {}{}: blocked", self.prim_label(*prim), self.held_by(&holders))
                 }
                 _ => format!("{who} asks for {}", self.prim_label(*prim)),
@@ -193,7 +193,7 @@ impl Model {
                 text
             }
             ThreadState::Blocked { prim, until_us } => {
-                let holders = self.prims.get(prim).map(PrimView::holders).unwrap_or_default();
+                let holders = self.prims.get(prim).map(KnownPrim::holders).unwrap_or_default();
                 let label = self.prim_label(*prim);
                 if holders.is_empty() {
                     format!("{name} is blocked on {label}: it goes on when it gets it{}", timeout(until_us))
@@ -250,7 +250,7 @@ impl Model {
 
 /// Whether a release with `count` left lets a waiter in: a Lock or an RLock's last level, any
 /// release of a semaphore.
-fn releases_fully(prim: Option<&PrimView>, count: u64) -> bool {
+fn releases_fully(prim: Option<&KnownPrim>, count: u64) -> bool {
     match prim.map(|prim| &prim.state) {
         Some(PrimState::Lock { .. } | PrimState::RLock { .. }) => count == 0,
         Some(PrimState::Semaphore { .. }) => true,

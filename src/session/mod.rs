@@ -35,7 +35,7 @@ pub use self::gate::{PauseState, Step, StepRefused};
 pub(crate) use self::lifecycle::exit_of;
 pub(crate) use self::packed::PackedKind;
 use self::registry::{DefaultName, Life, Registry, ThreadRecord};
-use crate::event::{EventKind, Pid, PrimInfo, SourceLoc, Tid};
+use crate::event::{EventKind, PrimId, PrimInfo, SourceLoc, Tid};
 
 /// Somebody subscribed: build and send events.
 pub(crate) const LISTENING: u8 = 1;
@@ -53,7 +53,7 @@ type PauseAt = Box<dyn Fn(Option<(&str, u32)>, &EventKind) -> bool + Send + Sync
 
 #[derive(Debug, Default)]
 struct PrimCounters {
-    next_pid: Pid,
+    next_pid: PrimId,
     per_kind: HashMap<&'static str, u32>,
 }
 
@@ -199,7 +199,7 @@ impl SessionInner {
         name: Option<String>,
         info: PrimInfo,
         loc: &'static Location<'static>,
-    ) -> (Pid, String) {
+    ) -> (PrimId, String) {
         let (pid, name) = {
             let mut prims = self.prims.lock();
             prims.next_pid += 1;

@@ -7,7 +7,7 @@
 
 use std::panic::Location;
 
-use crate::event::{EventKind, Pid, SourceLoc, Tid, TraceEvent, WaitMode};
+use crate::event::{EventKind, PrimId, SourceLoc, Tid, TraceEvent, WaitMode};
 
 /// One event as a thread's ring holds it; the ring knows the thread.
 #[derive(Debug)]
@@ -63,7 +63,7 @@ pub(crate) enum Op {
 /// An [`EventKind`] in 16 bytes when it is a frequent operation, boxed otherwise.
 #[derive(Debug)]
 pub(crate) enum PackedKind {
-    Op { op: Op, prim: Pid, arg: u64 },
+    Op { op: Op, prim: PrimId, arg: u64 },
     Boxed(Box<EventKind>),
 }
 
@@ -105,7 +105,7 @@ impl PackedKind {
 
     /// One record for an acquire that succeeded without waiting: its requested and acquired
     /// events. None for a timed acquire, whose timeout and count do not both fit.
-    pub(crate) fn acquired_at_once(prim: Pid, mode: WaitMode, count: u64) -> Option<Self> {
+    pub(crate) fn acquired_at_once(prim: PrimId, mode: WaitMode, count: u64) -> Option<Self> {
         let op = match mode {
             WaitMode::Blocking => Op::AcquiredAtOnceBlocking,
             WaitMode::NonBlocking => Op::AcquiredAtOnceNonBlocking,

@@ -31,7 +31,7 @@ pub use self::queue::Queue;
 pub use self::rlock::{RLock, RLockGuard};
 pub use self::semaphore::{BoundedSemaphore, Semaphore, SemaphoreGuard};
 pub use self::shared::Shared;
-use crate::event::{EventKind, Pid, PrimInfo, WaitMode, micros};
+use crate::event::{EventKind, PrimId, PrimInfo, WaitMode, micros};
 use crate::session::context;
 use crate::session::{PackedKind, SessionInner};
 
@@ -39,7 +39,7 @@ use crate::session::{PackedKind, SessionInner};
 #[derive(Debug)]
 pub(crate) struct PrimMeta {
     pub(crate) session: Arc<SessionInner>,
-    pub(crate) pid: Pid,
+    pub(crate) pid: PrimId,
     pub(crate) name: String,
 }
 
@@ -63,7 +63,7 @@ impl PrimMeta {
 
     /// Sends the event `kind` builds for this primitive, through the session's hot path.
     #[inline]
-    pub(crate) fn emit(&self, loc: &'static Location<'static>, kind: impl FnOnce(Pid) -> EventKind) {
+    pub(crate) fn emit(&self, loc: &'static Location<'static>, kind: impl FnOnce(PrimId) -> EventKind) {
         self.session.emit(Some(loc), || kind(self.pid));
     }
 

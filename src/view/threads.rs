@@ -8,12 +8,12 @@ use ratatui::widgets::{Block, Cell, Row, Table, Widget};
 
 use super::{block, seconds};
 use crate::app::{App, KernelColumns};
-use crate::model::{HELD_BY, LaneState, ThreadState, ThreadView};
+use crate::model::{HELD_BY, KnownThread, LaneState, ThreadState};
 
 /// Shown after READY on the row of the thread `n` steps next.
 pub const NEXT_MARK: &str = "← next";
 
-fn state_text(thread: &ThreadView, now_us: u64, ready: bool, next: bool) -> String {
+fn state_text(thread: &KnownThread, now_us: u64, ready: bool, next: bool) -> String {
     if ready {
         // Held at the pause gate: it will move when stepped.
         return if next { format!("▷ READY {NEXT_MARK}") } else { "▷ READY".to_owned() };
@@ -31,7 +31,7 @@ fn state_text(thread: &ThreadView, now_us: u64, ready: bool, next: bool) -> Stri
 
 /// The kernel's view of the thread: state, CPU % over the last second, voluntary and
 /// involuntary context switches, and the CPU it last ran on.
-fn kernel_cell(app: &App, thread: &ThreadView) -> String {
+fn kernel_cell(app: &App, thread: &KnownThread) -> String {
     let Some(sample) = thread.os_tid.and_then(|os_tid| app.kernel.get(&os_tid)) else { return String::new() };
     let cpu = sample.cpu_percent.map_or_else(|| "  -".to_owned(), |percent| format!("{percent:>3.0}%"));
     let core = sample.thread.last_cpu.map_or_else(String::new, |core| format!("cpu{core}"));
@@ -42,7 +42,7 @@ fn kernel_cell(app: &App, thread: &ThreadView) -> String {
 }
 
 /// Where the thread is: `line N` in the shown program's own file, `file.rs:N` elsewhere.
-fn source_line(app: &App, thread: &ThreadView) -> String {
+fn source_line(app: &App, thread: &KnownThread) -> String {
     thread.loc.as_ref().map_or_else(String::new, |loc| {
         if app.showing.source.is_some_and(|(path, _)| super::source::same_file(loc, path)) {
             return format!("line {}", loc.line);

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use super::block;
 use crate::app::App;
 use crate::event::Tid;
-use crate::model::{LaneState, Mark, ThreadView};
+use crate::model::{KnownThread, LaneState, Mark};
 
 /// The demo time at the right edge: the present, a moment the user panned to, or just after
 /// the log line picked in the log.
@@ -104,7 +104,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     // Every lane when there is room; else as many as fit around the selected thread, and a
     // line that names the rest.
     let rows = usize::from(inner.height - 1);
-    let threads: Vec<&ThreadView> = model.threads.values().collect();
+    let threads: Vec<&KnownThread> = model.threads.values().collect();
     let (first, shown) = if threads.len() <= rows {
         (0, threads.len())
     } else {

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
-use threadviz::event::{EventKind, Pid, Tid, TraceEvent};
+use threadviz::event::{EventKind, PrimId, Tid, TraceEvent};
 use threadviz::thread::{self, Builder, Thread};
 use threadviz::{Session, Subscription};
 
@@ -147,14 +147,14 @@ impl Watch {
     /// Waits until `thread` reports that it starts waiting on `prim` (a condition, event,
     /// barrier or queue), and that it has released the lock it waits with if `prim` is a
     /// condition: from then on, a notify will find it in the queue.
-    pub fn wait_until_waiting(&mut self, thread: Tid, prim: Pid) {
+    pub fn wait_until_waiting(&mut self, thread: Tid, prim: PrimId) {
         self.wait_for(&format!("WaitBegin of thread {thread} on #{prim}"), |event| {
             event.thread == thread && matches!(event.kind, EventKind::WaitBegin { prim: p, .. } if p == prim)
         });
     }
 
     /// The number of a primitive, from its `PrimCreated` event.
-    pub fn prim(&mut self, name: &str) -> Pid {
+    pub fn prim(&mut self, name: &str) -> PrimId {
         let event = self.wait_for(
             &format!("the creation of {name}"),
             |event| matches!(&event.kind, EventKind::PrimCreated { name: n, .. } if n == name),
@@ -185,7 +185,7 @@ pub fn of_thread(events: &[TraceEvent], thread: Tid) -> Vec<EventKind> {
 }
 
 /// The events about one primitive, with the thread that caused each.
-pub fn about_prim(events: &[TraceEvent], prim: Pid) -> Vec<(Tid, EventKind)> {
+pub fn about_prim(events: &[TraceEvent], prim: PrimId) -> Vec<(Tid, EventKind)> {
     events
         .iter()
         .filter(|event| event.kind.prim() == Some(prim))

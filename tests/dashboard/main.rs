@@ -31,7 +31,7 @@ use ratatui::style::{Color, Style};
 use ratatui::text::Span;
 use threadviz::PauseState;
 use threadviz::app::{App, Command, Msg, Showing};
-use threadviz::event::{EventKind, ExitKind, LogLevel, Pid, PrimInfo, SourceLoc, Tid, TraceEvent, WaitMode};
+use threadviz::event::{EventKind, ExitKind, LogLevel, PrimId, PrimInfo, SourceLoc, Tid, TraceEvent, WaitMode};
 use threadviz::view::theme::{Theme, ThemeName};
 
 // ---------------------------------------------------------------------------------------------
@@ -174,12 +174,12 @@ impl Script {
         self.at_line(MAIN, line, created)
     }
 
-    fn prim(&mut self, prim: Pid, name: &str, info: PrimInfo, line: u32) -> &mut Self {
+    fn prim(&mut self, prim: PrimId, name: &str, info: PrimInfo, line: u32) -> &mut Self {
         self.at_line(MAIN, line, EventKind::PrimCreated { prim, name: name.into(), info })
     }
 
     /// `thread` acquires `prim` at once; `count` is the state after (level, permits left).
-    fn acquire(&mut self, thread: Tid, prim: Pid, count: u64, line: u32) -> &mut Self {
+    fn acquire(&mut self, thread: Tid, prim: PrimId, count: u64, line: u32) -> &mut Self {
         self.at_line(thread, line, EventKind::Requested { prim, mode: WaitMode::Blocking }).at_line(
             thread,
             line,

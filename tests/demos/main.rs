@@ -22,7 +22,7 @@ use std::time::Duration;
 use common::{Memory, with_deadline_of};
 
 use threadviz::catalog;
-use threadviz::event::{ExitKind, Pid, PrimInfo, Tid};
+use threadviz::event::{ExitKind, PrimId, PrimInfo, Tid};
 use threadviz::model::Model;
 use threadviz::plain::PlainPrinter;
 use threadviz::{Deadlocked, EventKind, Session, TraceEvent};
@@ -201,7 +201,7 @@ impl Run {
     }
 
     /// The primitive called `name`.
-    fn prim(&self, name: &str) -> Pid {
+    fn prim(&self, name: &str) -> PrimId {
         let found = self.events.iter().find_map(|event| match &event.kind {
             EventKind::PrimCreated { prim, name: created, .. } if created == name => Some(*prim),
             _ => None,
@@ -210,7 +210,7 @@ impl Run {
     }
 
     /// The first primitive whose kind matches.
-    fn prim_where(&self, matches: impl Fn(&PrimInfo) -> bool) -> Pid {
+    fn prim_where(&self, matches: impl Fn(&PrimInfo) -> bool) -> PrimId {
         let found = self.events.iter().find_map(|event| match &event.kind {
             EventKind::PrimCreated { prim, info, .. } if matches(info) => Some(*prim),
             _ => None,
@@ -219,7 +219,7 @@ impl Run {
     }
 
     /// The most threads that held `prim` at once, counting its Acquired and Released events.
-    fn max_holders(&self, prim: Pid) -> usize {
+    fn max_holders(&self, prim: PrimId) -> usize {
         let mut holders = 0_usize;
         let mut most = 0;
         for event in &self.events {
@@ -307,7 +307,7 @@ impl Stopped {
         found.unwrap_or_else(|| panic!("{}: no thread named {name}", self.demo))
     }
 
-    fn prim(&self, name: &str) -> Pid {
+    fn prim(&self, name: &str) -> PrimId {
         let found = self.events.iter().find_map(|event| match &event.kind {
             EventKind::PrimCreated { prim, name: created, .. } if created == name => Some(*prim),
             _ => None,

@@ -2,7 +2,7 @@
 //! queue and thread-local data.
 
 use threadviz::EventKind;
-use threadviz::event::{ExitKind, Pid, PrimInfo};
+use threadviz::event::{ExitKind, PrimId, PrimInfo};
 
 use crate::run;
 
@@ -66,7 +66,7 @@ fn producer_consumer() {
 fn condition_shared_lock() {
     let run = run("condition-shared-lock");
     let lock = run.prim("lock");
-    let conditions: Vec<Pid> = ["condition_1", "condition_2"].iter().map(|name| run.prim(name)).collect();
+    let conditions: Vec<PrimId> = ["condition_1", "condition_2"].iter().map(|name| run.prim(name)).collect();
     for condition in &conditions {
         let on_lock = run.events.iter().any(|event| {
             matches!(&event.kind, EventKind::PrimCreated { prim, info: PrimInfo::Condition { lock: under }, .. } if prim == condition && *under == lock)

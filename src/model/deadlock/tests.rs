@@ -6,7 +6,7 @@ use crate::event::{ExitKind, LogLevel, PrimInfo};
 use crate::model::PrimState;
 use crate::model::script::{MAIN, Script, two_locks};
 
-fn link(thread: Tid, prim: Pid, holder: Tid) -> CycleLink {
+fn link(thread: Tid, prim: PrimId, holder: Tid) -> CycleLink {
     CycleLink { thread, on: WaitTarget::Prim(prim), holder }
 }
 
