@@ -27,26 +27,32 @@
 // Demos are lecture code written against the public API (`threadviz::...`), compiled in here.
 extern crate self as threadviz;
 
-pub mod app;
-pub mod catalog;
-pub mod cli;
+// What a program needs: the primitives, the events they report, recordings, and the helpers
+// demos use.
 pub mod event;
-pub mod export;
-pub mod kernel;
-pub mod lesson;
-pub mod model;
-pub mod plain;
 pub mod py;
 pub mod random;
 pub mod record;
-pub mod session;
 pub mod sync;
 pub mod thread;
-pub mod view;
+
+// The machinery behind them and the dashboard: private, reached by the crate's own tests and
+// benchmarks through `dashboard`.
+mod app;
+mod catalog;
+mod cli;
+pub mod dashboard;
+mod export;
+mod kernel;
+mod lesson;
+mod model;
+mod plain;
+mod session;
+mod view;
 
 pub use event::{EventKind, TraceEvent};
-pub use plain::{DEADLOCK_EXIT_CODE, Deadlocked, run_plain, run_plain_in, run_plain_to};
-pub use session::{PauseState, Session, Step, StepRefused, Subscription};
+pub use plain::{DEADLOCK_EXIT_CODE, Deadlocked, PlainPrinter, run_plain, run_plain_in, run_plain_to};
+pub use session::{PauseState, SPEED_RANGE, Session, SessionBuilder, Step, StepRefused, Subscription, clamp_speed};
 
 /// Runs `main` as the `MainThread` of a session under the live dashboard, until the user quits
 /// (`q`). `main` may run several times: `r` restarts it in a fresh session. The terminal is

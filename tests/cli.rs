@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use clap::CommandFactory;
-use threadviz::catalog::DEMOS;
+use threadviz::dashboard::catalog::DEMOS;
 
 /// Far longer than any run here needs (a demo at speed 10 lasts about a second).
 const DEADLINE: Duration = Duration::from_mins(1);
@@ -248,7 +248,7 @@ fn help_works_on_every_subcommand() {
     assert_eq!(run.code, Some(0), "{run:?}");
     assert!(run.stdout.contains("Usage: threadviz <COMMAND>"), "{}", run.stdout);
     let subcommands: Vec<String> =
-        threadviz::cli::Cli::command().get_subcommands().map(|command| command.get_name().to_owned()).collect();
+        threadviz::dashboard::cli::Cli::command().get_subcommands().map(|command| command.get_name().to_owned()).collect();
     assert!(subcommands.len() >= 3, "{subcommands:?}");
     for name in &subcommands {
         assert!(run.stdout.contains(&format!("\n  {name} ")), "the top help lists `{name}`: {}", run.stdout);

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use common::{DEADLINE, GRACE, WAIT, Watch, assert_timeout, recv, recv_n, timed, wait_until, with_deadline};
 use crossbeam_channel::Receiver;
 use threadviz::event::{Control, EventKind, Tid, TraceEvent};
-use threadviz::session::{SPEED_RANGE, clamp_speed};
+use threadviz::dashboard::session::{SPEED_RANGE, clamp_speed};
 use threadviz::sync::{Event, Lock, Shared};
 use threadviz::thread::{self, Thread};
 use threadviz::{PauseState, Session, Step, StepRefused};
@@ -521,10 +521,10 @@ fn pause_at_stops_the_emitting_thread_before_its_next_operation_once() {
 /// and neither has printed its line.
 #[test]
 fn the_condition_demo_pauses_at_its_lessons_moment_before_p_lets_go_of_the_lock() {
-    use threadviz::model::{Model, ThreadState};
+    use threadviz::dashboard::model::{Model, ThreadState};
     with_deadline("condition moment", || {
-        let demo = threadviz::catalog::find("condition").unwrap();
-        let trigger = threadviz::lesson::moment(demo.lesson).unwrap().trigger;
+        let demo = threadviz::dashboard::catalog::find("condition").unwrap();
+        let trigger = threadviz::dashboard::lesson::moment(demo.lesson).unwrap().trigger;
         let session = Session::builder().speed(10.0).build();
         let mut watch = Watch::new(session.subscribe());
         session.pause_at(move |at, kind| trigger.fires_on_event(at, kind, Some(demo.path)) == Some(true));

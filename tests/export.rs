@@ -9,10 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use common::Memory;
 use serde_json::Value;
-use threadviz::catalog;
-use threadviz::export::{asciicast, chrome};
+use threadviz::dashboard::catalog;
+use threadviz::dashboard::export::{asciicast, chrome};
 use threadviz::record::{self, RecordTo, Recording};
-use threadviz::view::theme::{Theme, ThemeName};
+use threadviz::dashboard::view::theme::{Theme, ThemeName};
 use threadviz::{EventKind, Session};
 
 fn recorded(name: &'static str) -> Recording {

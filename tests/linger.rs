@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::with_deadline;
-use threadviz::catalog;
+use threadviz::dashboard::catalog;
 use threadviz::event::{EventKind, Tid, WaitMode};
 use threadviz::{Session, TraceEvent};
 
@@ -75,9 +75,9 @@ fn holds_never_add_more_than_the_demo_time_that_passed() {
 
 #[test]
 fn the_dashboard_says_what_the_notify_did_and_who_lost_an_update() {
-    use threadviz::app::{App, Msg, Showing};
-    use threadviz::session::PauseState;
-    use threadviz::view::theme::{Theme, ThemeName};
+    use threadviz::dashboard::app::{App, Msg, Showing};
+    use threadviz::dashboard::session::PauseState;
+    use threadviz::dashboard::view::theme::{Theme, ThemeName};
 
     // The hold after the notify makes sure the consumers block on the lock before p lets go.
     let told = |name: &'static str| {

@@ -2,9 +2,9 @@
 //! the `race` demo's counter of increments it is `expected - final` at the end of every run
 //! and after every single store, whatever the interleaving (one run per seed).
 
-use threadviz::catalog;
+use threadviz::dashboard::catalog;
 use threadviz::event::PrimInfo;
-use threadviz::model::Model;
+use threadviz::dashboard::model::Model;
 use threadviz::{EventKind, Session, TraceEvent};
 
 /// Runs `race` with `seed` at full speed and returns its events.

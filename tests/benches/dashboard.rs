@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use threadviz::app::{App, Msg, Showing};
-use threadviz::model::Model;
+use threadviz::dashboard::app::{App, Msg, Showing};
+use threadviz::dashboard::model::Model;
 use threadviz::sync::{Condition, Event, Lock, Queue, Semaphore};
 use threadviz::thread::{self, Thread};
-use threadviz::view::theme::{Theme, ThemeName};
+use threadviz::dashboard::view::theme::{Theme, ThemeName};
 use threadviz::{PauseState, Session, TraceEvent};
 
 const THREADS: usize = 1_000;

@@ -3,9 +3,9 @@
 
 use ratatui::style::{Color, Modifier};
 use threadviz::PauseState;
-use threadviz::app::App;
-use threadviz::model::{ThreadState, WaitTarget};
-use threadviz::view::theme::{Theme, ThemeName};
+use threadviz::dashboard::app::App;
+use threadviz::dashboard::model::{ThreadState, WaitTarget};
+use threadviz::dashboard::view::theme::{Theme, ThemeName};
 
 use crate::{P, assert_styled, condition_app, dark, find, find_all, lock_app, panic_app, render, status, text};
 

@@ -4,9 +4,9 @@
 use crossterm::event::KeyCode;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use threadviz::app::{App, Msg};
+use threadviz::dashboard::app::{App, Msg};
 use threadviz::event::{EventKind, PrimInfo};
-use threadviz::view::theme::{Theme, ThemeName};
+use threadviz::dashboard::view::theme::{Theme, ThemeName};
 use threadviz::{PauseState, StepRefused};
 
 use crate::{
@@ -17,7 +17,7 @@ use crate::{
 /// The primitives panel alone, `width` columns wide, as monochrome text.
 fn prims_panel(app: &App, width: u16, height: u16) -> String {
     let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
-    threadviz::view::prims::render(app, buf.area, &mut buf, false);
+    threadviz::dashboard::view::prims::render(app, buf.area, &mut buf, false);
     text(&unstyled(buf))
 }
 
@@ -91,7 +91,7 @@ fn a_shared_value_shows_each_read_not_yet_stored_under_the_value() {
 
 #[test]
 fn a_held_by_cell_is_cut_between_names_never_inside_one() {
-    use threadviz::view::threads::fit_words;
+    use threadviz::dashboard::view::threads::fit_words;
     assert_eq!(fit_words("RLock-1, held by Thread-2, Thread-3", 40), "RLock-1, held by Thread-2, Thread-3");
     assert_eq!(fit_words("RLock-1, held by Thread-2, Thread-3", 30), "RLock-1, held by Thread-2 …");
     assert_eq!(fit_words("RLock-1, held by Thread-2", 20), "RLock-1 …", "no dangling `held by`");

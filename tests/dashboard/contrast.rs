@@ -4,8 +4,8 @@ use crossterm::event::KeyCode;
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::style::{Color, Modifier};
 use threadviz::PauseState;
-use threadviz::app::App;
-use threadviz::view::theme::{Theme, ThemeName};
+use threadviz::dashboard::app::App;
+use threadviz::dashboard::view::theme::{Theme, ThemeName};
 
 use crate::{MAIN, P, condition_app, deadlock_app, find, lock_app, panic_app, press, render, status, text};
 

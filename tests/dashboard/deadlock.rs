@@ -3,8 +3,8 @@
 use crossterm::event::KeyCode;
 use ratatui::style::Modifier;
 use threadviz::PauseState;
-use threadviz::app::App;
-use threadviz::view::theme::{Theme, ThemeName};
+use threadviz::dashboard::app::App;
+use threadviz::dashboard::view::theme::{Theme, ThemeName};
 
 use crate::{assert_styled, dark, deadlock_app, find, find_all, press, render, snapshot_both};
 

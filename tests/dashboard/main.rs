@@ -30,9 +30,9 @@ use ratatui::buffer::{Buffer, Cell};
 use ratatui::style::{Color, Style};
 use ratatui::text::Span;
 use threadviz::PauseState;
-use threadviz::app::{App, Command, Msg, Showing};
+use threadviz::dashboard::app::{App, Command, Msg, Showing};
 use threadviz::event::{EventKind, ExitKind, LogLevel, PrimId, PrimInfo, SourceLoc, Tid, TraceEvent, WaitMode};
-use threadviz::view::theme::{Theme, ThemeName};
+use threadviz::dashboard::view::theme::{Theme, ThemeName};
 
 // ---------------------------------------------------------------------------------------------
 // The watched program: a fixed source text, so the source panel is the same on every run.

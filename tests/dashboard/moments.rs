@@ -2,7 +2,7 @@
 
 use crossterm::event::KeyCode;
 use threadviz::PauseState;
-use threadviz::app::{App, Msg, Showing};
+use threadviz::dashboard::app::{App, Msg, Showing};
 use threadviz::event::{EventKind, ExitKind, LogLevel, PrimInfo, Tid};
 
 use crate::{MAIN, PATH, Script, dark, moment_app, press, render, snapshot_both, status, text};
@@ -34,7 +34,7 @@ fn condition_just_after_notify_all() {
 /// the same read. The counter ends at 5 of 20, and the screen says 15 lost updates.
 #[test]
 fn race_at_its_end() {
-    let race = threadviz::catalog::find("race").unwrap();
+    let race = threadviz::dashboard::catalog::find("race").unwrap();
     let workers: [Tid; 4] = [2, 3, 4, 5];
     let mut script = Script::new();
     script.prim(1, "counter", PrimInfo::Shared { initial: "0".into() }, 28);

@@ -5,9 +5,9 @@ use crossterm::event::KeyCode;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
-use threadviz::app::{App, Msg};
+use threadviz::dashboard::app::{App, Msg};
 use threadviz::event::{LogLevel, PrimInfo};
-use threadviz::view::theme::{Theme, ThemeName};
+use threadviz::dashboard::view::theme::{Theme, ThemeName};
 use threadviz::{PauseState, StepRefused};
 
 use crate::{
@@ -20,7 +20,7 @@ fn the_status_bar_reads_title_badge_speed_time_events_and_hints() {
     let mut app = condition_app(PauseState::Paused);
     app.speed = 2.0;
     let mut buf = Buffer::empty(Rect::new(0, 0, 100, 1));
-    threadviz::view::status::render(&app, buf.area, &mut buf);
+    threadviz::dashboard::view::status::render(&app, buf.area, &mut buf);
     // The hints that do not fit are left out whole, never cut; paused, space resumes.
     let expected = " scenario  ⏸ PAUSED  2.0x  t=4.5s  23 events  n:step  enter:step selected  space:resume  ?:help";
     assert_eq!(unstyled(buf), Buffer::with_lines([format!("{expected:<100}")]));
@@ -28,7 +28,7 @@ fn the_status_bar_reads_title_badge_speed_time_events_and_hints() {
     // A message replaces the hints, in the error style.
     app.update(Msg::Stepped(Err(StepRefused::NotReady(C1))));
     let mut buf = Buffer::empty(Rect::new(0, 0, 100, 1));
-    threadviz::view::status::render(&app, buf.area, &mut buf);
+    threadviz::dashboard::view::status::render(&app, buf.area, &mut buf);
     let line = text(&buf);
     assert!(line.contains("23 events  c1 cannot move now"), "{line}");
     assert_styled(&buf, "c1 cannot move now", app.theme().error());
@@ -40,7 +40,7 @@ fn the_status_bar_reads_title_badge_speed_time_events_and_hints() {
 fn the_primitives_panel_lists_state_and_waiters_in_queue_order() {
     let app = lock_app(Theme::new(ThemeName::Dark, false));
     let mut buf = Buffer::empty(Rect::new(0, 0, 56, 8));
-    threadviz::view::prims::render(&app, buf.area, &mut buf, false);
+    threadviz::dashboard::view::prims::render(&app, buf.area, &mut buf, false);
     assert_eq!(
         unstyled(buf),
         Buffer::with_lines([
@@ -64,7 +64,7 @@ fn the_primitives_panel_colours_held_and_free() {
     script.gap(100).prim(9, "done", PrimInfo::Event, 12);
     app.update(Msg::Events(script.take()));
     let mut buf = Buffer::empty(Rect::new(0, 0, 60, 10));
-    threadviz::view::prims::render(&app, buf.area, &mut buf, true);
+    threadviz::dashboard::view::prims::render(&app, buf.area, &mut buf, true);
     assert_styled(&buf, "locked by Thread-1", theme.hot());
     assert_styled(&buf, "0/2 left", theme.hot());
     assert_styled(&buf, "unset", theme.calm());
@@ -74,7 +74,7 @@ fn the_primitives_panel_colours_held_and_free() {
 fn the_thread_table_names_what_each_thread_waits_for() {
     let app = condition_app(PauseState::Running);
     let mut buf = Buffer::empty(Rect::new(0, 0, 80, 7));
-    threadviz::view::threads::render(&app, buf.area, &mut buf, true);
+    threadviz::dashboard::view::threads::render(&app, buf.area, &mut buf, true);
     assert_eq!(
         unstyled(buf),
         Buffer::with_lines([
@@ -101,7 +101,7 @@ fn the_log_wraps_long_lines_under_their_message_and_keeps_the_newest_at_the_bott
     let mut app = App::new(showing(CONDITION_SOURCE), Theme::new(ThemeName::Dark, false), PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
     let mut buf = Buffer::empty(Rect::new(0, 0, 40, 6));
-    threadviz::view::log::render(&app, buf.area, &mut buf, false);
+    threadviz::dashboard::view::log::render(&app, buf.area, &mut buf, false);
     assert_eq!(
         unstyled(buf),
         Buffer::with_lines([
@@ -116,7 +116,7 @@ fn the_log_wraps_long_lines_under_their_message_and_keeps_the_newest_at_the_bott
 
     // Wide panels add the demo time of each line.
     let mut buf = Buffer::empty(Rect::new(0, 0, 70, 6));
-    threadviz::view::log::render(&app, buf.area, &mut buf, false);
+    threadviz::dashboard::view::log::render(&app, buf.area, &mut buf, false);
     assert_eq!(
         unstyled(buf),
         Buffer::with_lines([
@@ -136,7 +136,7 @@ fn the_source_panel_marks_each_threads_line_and_follows_the_selected_thread() {
     app.look = Theme::new(ThemeName::Dark, false).into();
     press(&mut app, KeyCode::Char('2'));
     let mut buf = Buffer::empty(Rect::new(0, 0, 60, 15));
-    threadviz::view::source::render(&app, buf.area, &mut buf, false);
+    threadviz::dashboard::view::source::render(&app, buf.area, &mut buf, false);
     let (x, y) = find(&buf, "   5 ▶");
     assert!(buf[(x + 1, y)].modifier.contains(Modifier::REVERSED), "the selected thread's line is highlighted");
     // MainThread's line 19 is out of the window around c1's: every thread's line shows, with
@@ -164,7 +164,7 @@ fn the_source_panel_marks_each_threads_line_and_follows_the_selected_thread() {
     // Scrolled, the panel shows the file as it is, line after line.
     app.source_offset = 1;
     let mut buf = Buffer::empty(Rect::new(0, 0, 60, 15));
-    threadviz::view::source::render(&app, buf.area, &mut buf, false);
+    threadviz::dashboard::view::source::render(&app, buf.area, &mut buf, false);
     let panel = text(&buf);
     let numbers: Vec<&str> =
         panel.lines().skip(1).take(13).map(|line| line[3..].split_whitespace().next().unwrap()).collect();
@@ -174,7 +174,7 @@ fn the_source_panel_marks_each_threads_line_and_follows_the_selected_thread() {
 /// The log panel of `app` in a 40x7 area, as text.
 fn log_panel(app: &App) -> String {
     let mut buf = Buffer::empty(Rect::new(0, 0, 40, 7));
-    threadviz::view::log::render(app, buf.area, &mut buf, false);
+    threadviz::dashboard::view::log::render(app, buf.area, &mut buf, false);
     text(&buf)
 }
 

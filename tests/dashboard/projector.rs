@@ -4,9 +4,9 @@ use crossterm::event::KeyCode;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use threadviz::PauseState;
-use threadviz::app::{App, KernelColumns, Msg};
+use threadviz::dashboard::app::{App, KernelColumns, Msg};
 use threadviz::event::{EventKind, PrimInfo};
-use threadviz::view::theme::{Theme, ThemeName};
+use threadviz::dashboard::view::theme::{Theme, ThemeName};
 
 use crate::{
     C1, C2, CONDITION_SOURCE, MAIN, Script, assert_styled, condition_app, dark, find, lock_app, press, render, row_of,
@@ -145,7 +145,7 @@ fn a_long_source_line_loses_its_code_not_the_threads_marker() {
     // The source panel on its own, as Tab and z show it.
     for width in [40, 60, 90] {
         let mut buf = Buffer::empty(Rect::new(0, 0, width, 8));
-        threadviz::view::source::render(&app, buf.area, &mut buf, false);
+        threadviz::dashboard::view::source::render(&app, buf.area, &mut buf, false);
         let panel = text(&buf);
         let line = panel.lines().find(|line| line.contains("   5 ▶")).unwrap();
         assert!(line.ends_with("◀ c1, c2│"), "{width} wide: {line}");
@@ -169,15 +169,15 @@ fn kernel_app(kernel_first: bool) -> App {
     app
 }
 
-fn kernel_sample(os_tid: u32) -> (u32, threadviz::kernel::KernelSample) {
-    let thread = threadviz::kernel::KernelThread {
+fn kernel_sample(os_tid: u32) -> (u32, threadviz::dashboard::kernel::KernelSample) {
+    let thread = threadviz::dashboard::kernel::KernelThread {
         os_tid,
         state: 'R',
         cpu_ticks: 42,
-        switches: threadviz::kernel::Switches { voluntary: 12, involuntary: 345 },
+        switches: threadviz::dashboard::kernel::Switches { voluntary: 12, involuntary: 345 },
         last_cpu: Some(1),
     };
-    (os_tid, threadviz::kernel::KernelSample { thread, cpu_percent: Some(97.0) })
+    (os_tid, threadviz::dashboard::kernel::KernelSample { thread, cpu_percent: Some(97.0) })
 }
 
 #[test]

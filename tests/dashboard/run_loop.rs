@@ -9,8 +9,8 @@ use ratatui::Terminal;
 use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
 use ratatui::buffer::Cell;
 use ratatui::layout::{Position, Size};
-use threadviz::app::run::{Controller, Status, run};
-use threadviz::app::{App, Command, Msg};
+use threadviz::dashboard::app::run::{Controller, Status, run};
+use threadviz::dashboard::app::{App, Command, Msg};
 use threadviz::event::{Tid, TraceEvent};
 use threadviz::{PauseState, Step};
 

@@ -4,8 +4,8 @@
 
 use crossterm::event::KeyCode;
 use ratatui::style::Color;
-use threadviz::app::keys::KEYS;
-use threadviz::app::{App, Command, Msg, Panel, Showing};
+use threadviz::dashboard::app::keys::KEYS;
+use threadviz::dashboard::app::{App, Command, Msg, Panel, Showing};
 use threadviz::event::{EventKind, LogLevel};
 use threadviz::{PauseState, StepRefused};
 
@@ -149,7 +149,7 @@ fn the_lessons_moment_pauses_and_asks_with_the_threads_it_asks_about_in_view() {
 #[test]
 fn every_lesson_shows_each_of_its_code_spans_verbatim() {
     use pulldown_cmark::{Event, Parser};
-    for demo in threadviz::catalog::DEMOS {
+    for demo in threadviz::dashboard::catalog::DEMOS {
         let showing = Showing { title: demo.name, source: Some((demo.path, demo.source)), lesson: Some(demo.lesson) };
         let mut app = App::new(showing, dark(), PauseState::Paused, 1.0);
         app.update(Msg::Resize(80, 24));

@@ -6,9 +6,9 @@ use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use threadviz::PauseState;
-use threadviz::app::{App, Msg, Panel};
+use threadviz::dashboard::app::{App, Msg, Panel};
 use threadviz::event::{EventKind, Tid};
-use threadviz::model::ThreadState;
+use threadviz::dashboard::model::ThreadState;
 
 use crate::{
     C1, C2, CONDITION_SOURCE, LOCK_SOURCE, P, Script, condition_app, condition_full, dark, deadlock_app, find,
@@ -45,7 +45,7 @@ fn the_timeline_draws_a_lane_per_thread_with_states_and_marks() {
 /// The timeline panel of `app` alone, in a `width` x `height` area.
 fn timeline_panel(app: &App, width: u16, height: u16) -> Buffer {
     let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
-    threadviz::view::timeline::render(app, buf.area, &mut buf, true);
+    threadviz::dashboard::view::timeline::render(app, buf.area, &mut buf, true);
     buf
 }
 
@@ -93,8 +93,8 @@ fn a_thread_held_at_the_pause_gate_is_ready_on_its_lane_not_running() {
     let drawn: Vec<&&Cell> = cells.iter().filter(|cell| cell.symbol() != " ").collect();
     let present = drawn.last().unwrap();
     assert_eq!(present.symbol(), "▷", "the present column of a held thread: {row}");
-    assert_eq!(present.fg, dark().lane(threadviz::model::LaneState::Ready).fg.unwrap());
-    assert_ne!(present.fg, dark().lane(threadviz::model::LaneState::Running).fg.unwrap());
+    assert_eq!(present.fg, dark().lane(threadviz::dashboard::model::LaneState::Ready).fg.unwrap());
+    assert_ne!(present.fg, dark().lane(threadviz::dashboard::model::LaneState::Running).fg.unwrap());
     assert!(row.contains("RRRR▷"), "it ran until the pause: {row}");
     // Running again, the same lane ends running.
     status(&mut app, 45, PauseState::Running, vec![P]);

@@ -1,7 +1,7 @@
 //! The catalogue: every demo registered in its chapter, in teaching order, with its source and
 //! lesson.
 
-use threadviz::catalog::{Chapter, DEMOS};
+use threadviz::dashboard::catalog::{Chapter, DEMOS};
 
 #[test]
 fn the_whole_catalogue_is_registered_by_chapter_in_teaching_order() {

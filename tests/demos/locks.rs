@@ -3,7 +3,7 @@
 
 use threadviz::EventKind;
 use threadviz::event::ExitKind;
-use threadviz::model::{CycleLink, DeadlockKind, WaitTarget};
+use threadviz::dashboard::model::{CycleLink, DeadlockKind, WaitTarget};
 
 use crate::{run, run_to_deadlock};
 

@@ -21,10 +21,10 @@ use std::time::Duration;
 
 use common::{Memory, with_deadline_of};
 
-use threadviz::catalog;
+use threadviz::dashboard::catalog;
 use threadviz::event::{ExitKind, PrimId, PrimInfo, Tid};
-use threadviz::model::Model;
-use threadviz::plain::PlainPrinter;
+use threadviz::dashboard::model::Model;
+use threadviz::dashboard::plain::PlainPrinter;
 use threadviz::{Deadlocked, EventKind, Session, TraceEvent};
 
 const SEED: u64 = 7;

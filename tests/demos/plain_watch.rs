@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use threadviz::catalog;
+use threadviz::dashboard::catalog;
 use threadviz::{Deadlocked, Session};
 
 use crate::common::{Memory, with_deadline_of};
