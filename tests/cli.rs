@@ -247,8 +247,10 @@ fn help_works_on_every_subcommand() {
     let run = threadviz(&["--help"]);
     assert_eq!(run.code, Some(0), "{run:?}");
     assert!(run.stdout.contains("Usage: threadviz <COMMAND>"), "{}", run.stdout);
-    let subcommands: Vec<String> =
-        threadviz::dashboard::cli::Cli::command().get_subcommands().map(|command| command.get_name().to_owned()).collect();
+    let subcommands: Vec<String> = threadviz::dashboard::cli::Cli::command()
+        .get_subcommands()
+        .map(|command| command.get_name().to_owned())
+        .collect();
     assert!(subcommands.len() >= 3, "{subcommands:?}");
     for name in &subcommands {
         assert!(run.stdout.contains(&format!("\n  {name} ")), "the top help lists `{name}`: {}", run.stdout);

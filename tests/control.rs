@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use common::{DEADLINE, GRACE, WAIT, Watch, assert_timeout, recv, recv_n, timed, wait_until, with_deadline};
 use crossbeam_channel::Receiver;
-use threadviz::event::{Control, EventKind, Tid, TraceEvent};
 use threadviz::dashboard::session::{SPEED_RANGE, clamp_speed};
+use threadviz::event::{Control, EventKind, Tid, TraceEvent};
 use threadviz::sync::{Event, Lock, Shared};
 use threadviz::thread::{self, Thread};
 use threadviz::{PauseState, Session, Step, StepRefused};

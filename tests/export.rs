@@ -11,8 +11,8 @@ use common::Memory;
 use serde_json::Value;
 use threadviz::dashboard::catalog;
 use threadviz::dashboard::export::{asciicast, chrome};
-use threadviz::record::{self, RecordTo, Recording};
 use threadviz::dashboard::view::theme::{Theme, ThemeName};
+use threadviz::record::{self, RecordTo, Recording};
 use threadviz::{EventKind, Session};
 
 fn recorded(name: &'static str) -> Recording {

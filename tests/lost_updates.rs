@@ -3,8 +3,8 @@
 //! and after every single store, whatever the interleaving (one run per seed).
 
 use threadviz::dashboard::catalog;
-use threadviz::event::PrimInfo;
 use threadviz::dashboard::model::Model;
+use threadviz::event::PrimInfo;
 use threadviz::{EventKind, Session, TraceEvent};
 
 /// Runs `race` with `seed` at full speed and returns its events.

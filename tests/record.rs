@@ -19,11 +19,11 @@ use threadviz::dashboard::app::{App, Command, Msg};
 use threadviz::dashboard::catalog;
 use threadviz::dashboard::export::{asciicast, chrome};
 use threadviz::dashboard::model::Model;
-use threadviz::record::{self, RecordTo, Recording, SNAPSHOT_EVERY, Snapshots};
 use threadviz::dashboard::session::PauseState;
+use threadviz::dashboard::view::theme::{Theme, ThemeName};
+use threadviz::record::{self, RecordTo, Recording, SNAPSHOT_EVERY, Snapshots};
 use threadviz::sync::Lock;
 use threadviz::thread;
-use threadviz::dashboard::view::theme::{Theme, ThemeName};
 use threadviz::{EventKind, Session, TraceEvent};
 
 use self::common::{Memory, WAIT, with_deadline};
@@ -273,7 +273,10 @@ fn playing_delivers_every_event_in_order_and_stops_at_the_end() {
 #[test]
 fn live_sessions_refuse_to_go_back_with_a_message() {
     let demo = catalog::find("condition").unwrap();
-    let mut live = threadviz::dashboard::app::live::Live::start(Arc::new(demo.main), threadviz::dashboard::app::live::Launch::default());
+    let mut live = threadviz::dashboard::app::live::Live::start(
+        Arc::new(demo.main),
+        threadviz::dashboard::app::live::Launch::default(),
+    );
     for command in [Command::StepBack, Command::Seek(Seek::Share(0.5))] {
         let reply = live.apply(command);
         assert!(matches!(&reply, Some(Msg::Note(note)) if note.contains("replay")), "{reply:?}");

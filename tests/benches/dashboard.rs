@@ -13,9 +13,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use threadviz::dashboard::app::{App, Msg, Showing};
 use threadviz::dashboard::model::Model;
+use threadviz::dashboard::view::theme::{Theme, ThemeName};
 use threadviz::sync::{Condition, Event, Lock, Queue, Semaphore};
 use threadviz::thread::{self, Thread};
-use threadviz::dashboard::view::theme::{Theme, ThemeName};
 use threadviz::{PauseState, Session, TraceEvent};
 
 const THREADS: usize = 1_000;

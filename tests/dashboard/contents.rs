@@ -5,8 +5,8 @@ use crossterm::event::KeyCode;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use threadviz::dashboard::app::{App, Msg};
-use threadviz::event::{EventKind, PrimInfo};
 use threadviz::dashboard::view::theme::{Theme, ThemeName};
+use threadviz::event::{EventKind, PrimInfo};
 use threadviz::{PauseState, StepRefused};
 
 use crate::{

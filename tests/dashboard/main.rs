@@ -31,8 +31,8 @@ use ratatui::style::{Color, Style};
 use ratatui::text::Span;
 use threadviz::PauseState;
 use threadviz::dashboard::app::{App, Command, Msg, Showing};
-use threadviz::event::{EventKind, ExitKind, LogLevel, PrimId, PrimInfo, SourceLoc, Tid, TraceEvent, WaitMode};
 use threadviz::dashboard::view::theme::{Theme, ThemeName};
+use threadviz::event::{EventKind, ExitKind, LogLevel, PrimId, PrimInfo, SourceLoc, Tid, TraceEvent, WaitMode};
 
 // ---------------------------------------------------------------------------------------------
 // The watched program: a fixed source text, so the source panel is the same on every run.

@@ -6,8 +6,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use threadviz::dashboard::app::{App, Msg};
-use threadviz::event::{LogLevel, PrimInfo};
 use threadviz::dashboard::view::theme::{Theme, ThemeName};
+use threadviz::event::{LogLevel, PrimInfo};
 use threadviz::{PauseState, StepRefused};
 
 use crate::{

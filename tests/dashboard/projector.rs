@@ -5,8 +5,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use threadviz::PauseState;
 use threadviz::dashboard::app::{App, KernelColumns, Msg};
-use threadviz::event::{EventKind, PrimInfo};
 use threadviz::dashboard::view::theme::{Theme, ThemeName};
+use threadviz::event::{EventKind, PrimInfo};
 
 use crate::{
     C1, C2, CONDITION_SOURCE, MAIN, Script, assert_styled, condition_app, dark, find, lock_app, press, render, row_of,

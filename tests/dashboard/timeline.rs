@@ -7,8 +7,8 @@ use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use threadviz::PauseState;
 use threadviz::dashboard::app::{App, Msg, Panel};
-use threadviz::event::{EventKind, Tid};
 use threadviz::dashboard::model::ThreadState;
+use threadviz::event::{EventKind, Tid};
 
 use crate::{
     C1, C2, CONDITION_SOURCE, LOCK_SOURCE, P, Script, condition_app, condition_full, dark, deadlock_app, find,

@@ -2,8 +2,8 @@
 //! deadlocks, which run as plain mode runs them.
 
 use threadviz::EventKind;
-use threadviz::event::ExitKind;
 use threadviz::dashboard::model::{CycleLink, DeadlockKind, WaitTarget};
+use threadviz::event::ExitKind;
 
 use crate::{run, run_to_deadlock};
 

@@ -22,9 +22,9 @@ use std::time::Duration;
 use common::{Memory, with_deadline_of};
 
 use threadviz::dashboard::catalog;
-use threadviz::event::{ExitKind, PrimId, PrimInfo, Tid};
 use threadviz::dashboard::model::Model;
 use threadviz::dashboard::plain::PlainPrinter;
+use threadviz::event::{ExitKind, PrimId, PrimInfo, Tid};
 use threadviz::{Deadlocked, EventKind, Session, TraceEvent};
 
 const SEED: u64 = 7;
