@@ -112,15 +112,20 @@ fn code_line(app: &App, number: u32, text: &str, here: Option<&Vec<Tid>>, width:
     Line::from(spans)
 }
 
+/// The program's source and its path; without one, the panel says so.
+fn source_or_say_none(app: &App, area: Rect, buf: &mut Buffer, focused: bool) -> Option<(&'static str, &'static str)> {
+    if app.showing.source.is_none() {
+        Paragraph::new("(no source for this program)")
+            .block(block(" Source ", app.theme().border(focused)))
+            .render(area, buf);
+    }
+    app.showing.source
+}
+
 /// Draws the source around the selected thread's line.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let theme = app.theme();
-    let Some((path, source)) = app.showing.source else {
-        Paragraph::new("(no source for this program)")
-            .block(block(" Source ", theme.border(focused)))
-            .render(area, buf);
-        return;
-    };
+    let Some((path, source)) = source_or_say_none(app, area, buf, focused) else { return };
     let model = &app.model;
     let at_line = threads_at_lines(app, path);
     let selected = app.selected_thread();
@@ -225,12 +230,7 @@ fn excerpt_lines(
 /// thread's line highlighted.
 pub fn render_excerpt(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let theme = app.theme();
-    let Some((path, source)) = app.showing.source else {
-        Paragraph::new("(no source for this program)")
-            .block(block(" Source ", theme.border(focused)))
-            .render(area, buf);
-        return;
-    };
+    let Some((path, source)) = source_or_say_none(app, area, buf, focused) else { return };
     let at_line = threads_at_lines(app, path);
     let rows = usize::from(area.height.saturating_sub(2));
     let width = usize::from(area.width.saturating_sub(2));
