@@ -219,8 +219,10 @@ pub struct App {
     pub present: bool,
     /// Where the table shows the kernel's view of the threads.
     pub kernel_columns: KernelColumns,
-    /// The words of the current step's events so far.
-    pub step_told: Vec<String>,
+    /// The words of the current step's events so far; None when no step is being told (the
+    /// program runs, or a pause caught threads between operations: their in-flight events are
+    /// told only if they are moments, so the moment that paused stays on the line).
+    pub step_told: Option<Vec<String>>,
     /// The go-to prompt's text while it is open (replays, `:`).
     pub prompt: Option<String>,
     /// The terminal size, as last reported.
@@ -272,7 +274,7 @@ impl App {
             happened: None,
             present: false,
             kernel_columns: KernelColumns::Unread,
-            step_told: Vec::new(),
+            step_told: None,
             prompt: None,
             size: (80, 24),
             paused_by_user: pause == PauseState::Paused,
@@ -347,9 +349,9 @@ impl App {
                 Vec::new()
             }
             Msg::Events(events) => {
-                // Paused, every event is a step the class asked for: say what each did. Running,
-                // only the moments a lesson is about are worth the words.
-                let every = self.pause != PauseState::Running;
+                // After a step, every event is part of what the class asked for: say what each
+                // did. Otherwise only the moments a lesson is about are worth the words.
+                let every = self.step_told.is_some();
                 let mut asked = false;
                 for event in &events {
                     if let EventKind::Control { control: Control::Step { thread } | Control::Advance { thread } } =
@@ -374,9 +376,11 @@ impl App {
                 self.now_us = if self.model.ended { self.model.time_us } else { now_us.max(self.model.time_us) };
                 self.ready = ready;
                 self.pause = pause;
-                // Running, nobody is paused: a later pause is the user's only if they ask for it.
+                // Running, nobody is paused: a later pause is the user's only if they ask for it,
+                // and events are no step's.
                 if pause == PauseState::Running {
                     self.paused_by_user = false;
+                    self.step_told = None;
                 }
                 self.speed = speed;
                 self.dropped = dropped;
@@ -389,7 +393,7 @@ impl App {
             Msg::Stepped(Ok(_)) => {
                 self.message = None;
                 // The step's events will say what it did.
-                self.step_told.clear();
+                self.step_told = Some(Vec::new());
                 Vec::new()
             }
             Msg::Stepped(Err(StepRefused::NotReady(tid))) if !self.model.ended => {
@@ -452,19 +456,19 @@ impl App {
     }
 
     /// Puts what just happened on the "what just happened" line: a step's events one after
-    /// the other (the last few), or the latest moment while running.
+    /// the other (the last few), or else the latest moment.
     fn tell(&mut self, happening: crate::model::Happening) {
         const STEP_WORDS_KEPT: usize = 3;
-        if self.pause == PauseState::Running {
-            self.step_told.clear();
-            self.happened = Some(format!("{}  {}", crate::model::at(self.model.time_us), happening.text));
+        let at = crate::model::at(self.model.time_us);
+        let Some(told) = self.step_told.as_mut() else {
+            self.happened = Some(format!("{at}  {}", happening.text));
             return;
+        };
+        if told.len() == STEP_WORDS_KEPT {
+            told.remove(0);
         }
-        if self.step_told.len() == STEP_WORDS_KEPT {
-            self.step_told.remove(0);
-        }
-        self.step_told.push(happening.text);
-        self.happened = Some(format!("{}  {}", crate::model::at(self.model.time_us), self.step_told.join(" → ")));
+        told.push(happening.text);
+        self.happened = Some(format!("{at}  {}", told.join(" → ")));
     }
 }
 

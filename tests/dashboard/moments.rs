@@ -80,3 +80,29 @@ fn race_at_its_end() {
     }
     snapshot_both("race_at_its_end", &app);
 }
+
+/// The line under the table keeps the moment that paused the program while events still in
+/// flight arrive; after a step it says what the step did.
+#[test]
+fn the_moment_stays_on_the_line_until_a_step_says_what_it_did() {
+    let mut app = moment_app();
+    let notify = "p: notify_all on Condition condition → woke c1, c2";
+    assert!(app.happened.as_deref().is_some_and(|line| line.ends_with(notify)), "{:?}", app.happened);
+    // An event that was on its way when the pause came is no step's.
+    let mut script = Script::new();
+    script.at(45).log(MAIN, 19, LogLevel::Info, "still on its way");
+    let late: Vec<_> = script.take().into_iter().map(|event| threadviz::TraceEvent { seq: 100, ..event }).collect();
+    app.update(Msg::Events(late));
+    assert!(app.happened.as_deref().is_some_and(|line| line.ends_with(notify)), "{:?}", app.happened);
+    // A step: p lets the lock go, and the line says so.
+    app.update(Msg::Stepped(Ok(threadviz::Step { thread: crate::P, advanced: false })));
+    let release = threadviz::TraceEvent {
+        seq: 101,
+        time_us: 4_500_000,
+        thread: crate::P,
+        loc: None,
+        kind: EventKind::Released { prim: 1, count: 0 },
+    };
+    app.update(Msg::Events(vec![release]));
+    assert_eq!(app.happened.as_deref(), Some("t=4.5s  p released RLock-1; waiting for it: c1, c2"));
+}
