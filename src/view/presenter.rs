@@ -87,6 +87,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Rect {
 
 #[cfg(test)]
 mod tests {
+    //! Presenter mode's layout: what comes first when rows are few, and what gives way.
+
     use super::*;
 
     #[test]

@@ -243,6 +243,8 @@ pub fn render_excerpt(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
 
 #[cfg(test)]
 mod tests {
+    //! The source panel and its excerpt: which lines show, and how long lines are cut.
+
     use super::*;
 
     #[test]
