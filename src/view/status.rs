@@ -7,7 +7,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::seconds;
 use crate::app::{App, Panel};
 use crate::session::PauseState;
 
@@ -72,7 +71,7 @@ fn state_spans(app: &App) -> Vec<Span<'static>> {
     let mut spans = vec![
         Span::styled(format!(" {} ", app.showing.title), theme.header()),
         Span::styled(badge(app), theme.badge(app.pause != PauseState::Running)),
-        Span::raw(format!(" {:.1}x  t={}", app.speed, seconds(app.now_us).trim())),
+        Span::raw(format!(" {:.1}x  {}", app.speed, crate::model::at(app.now_us))),
     ];
     if !app.present {
         spans.push(Span::raw(format!("  {} events", app.model.events)));
