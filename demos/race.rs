@@ -6,8 +6,11 @@ use threadviz::sync::Shared;
 use threadviz::thread::{self, Thread};
 use tracing::info;
 
-const THREADS: u32 = 4;
-const ITEMS_PER_THREAD: u32 = 5;
+/// Four threads of five items, as in the tutorial; `--param threads=2 --param items=2` makes
+/// a version small enough to explore exhaustively or to play by hand.
+fn sizes() -> (u32, u32) {
+    (threadviz::param("threads", 4), threadviz::param("items", 5))
+}
 
 /// The tutorial's `process_item`: does the work, then counts the item, unsafely.
 fn process_item(counter: &Shared<u32>) {
@@ -24,12 +27,13 @@ fn process_item(counter: &Shared<u32>) {
 
 /// Four threads each count five items on one shared counter, without a lock.
 pub fn main() {
+    let (threads, items_per_thread) = sizes();
     let counter = Shared::named("counter", 0);
-    let workers: Vec<Thread> = (0..THREADS)
+    let workers: Vec<Thread> = (0..threads)
         .map(|_| {
             let counter = counter.clone();
             Thread::new(move || {
-                for _ in 0..ITEMS_PER_THREAD {
+                for _ in 0..items_per_thread {
                     process_item(&counter);
                 }
             })
@@ -42,7 +46,7 @@ pub fn main() {
         worker.join();
     }
 
-    info!("Expected counter: {}", THREADS * ITEMS_PER_THREAD);
+    info!("Expected counter: {}", threads * items_per_thread);
     info!("Final counter: {}", counter.load());
     // Without a lock, increments were lost: the final count is lower.
 }

@@ -1,7 +1,10 @@
-//! The command line: `threadviz list`, `threadviz demo NAME [--record FILE]`, `threadviz replay
-//! FILE`, `threadviz export FILE`, `threadviz completions SHELL`.
+//! The command line: `threadviz list`, `threadviz demo NAME [--record FILE] [--schedule S]`,
+//! `threadviz explore NAME`, `threadviz replay FILE`, `threadviz export FILE`, `threadviz
+//! completions SHELL`.
 
+pub mod explore;
 pub mod recordings;
+pub mod schedule;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -31,6 +34,9 @@ pub enum Command {
     List,
     /// Run a demo in the dashboard (see `threadviz list`).
     Demo(DemoArgs),
+    /// Run a demo under many schedules: which outcomes are possible, and the schedule that
+    /// replays each failure (`threadviz demo NAME --schedule S`).
+    Explore(explore::ExploreArgs),
     /// Replay a recording in the dashboard: pause, step forward and back, seek.
     Replay(recordings::ReplayArgs),
     /// Export a recording as a Chrome trace or as an asciicast of the dashboard.
@@ -71,6 +77,13 @@ pub struct DemoArgs {
     /// `threadviz export`; a restart is not recorded.
     #[arg(long, value_name = "FILE")]
     pub record: Option<std::path::PathBuf>,
+    /// Run exactly this interleaving, as `threadviz explore` prints it: the dashboard starts
+    /// paused and `n` follows the schedule one step at a time.
+    #[arg(long, value_name = "SCHEDULE")]
+    pub schedule: Option<String>,
+    /// A parameter of the demo, e.g. `--param threads=2` (see its lesson for the ones it reads).
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = explore::parse_param)]
+    pub params: Vec<(String, i64)>,
 }
 
 fn parse_speed(text: &str) -> Result<f64, String> {
@@ -94,6 +107,7 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Demo(args) => run_demo(&args),
+        Command::Explore(args) => explore::explore(&args),
         Command::Replay(args) => recordings::replay(&args),
         Command::Export(args) => recordings::export(&args),
         Command::Completions { shell } => {
@@ -146,6 +160,9 @@ fn run_demo(args: &DemoArgs) -> ExitCode {
         Ok(record) => record,
         Err(code) => return code,
     };
+    if let Some(schedule) = &args.schedule {
+        return schedule::run(demo, args, schedule, record);
+    }
     if args.plain || !io::stdout().is_terminal() {
         if let Some(record) = record {
             return recordings::record_plain(demo, launch, record);

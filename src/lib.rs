@@ -30,6 +30,7 @@ extern crate self as threadviz;
 // What a program needs: the primitives, the events they report, recordings, and the helpers
 // demos use.
 pub mod event;
+pub mod explore;
 pub mod py;
 pub mod random;
 pub mod record;
@@ -92,6 +93,19 @@ pub fn watch_recorded(
     let look = app::Look::new(app::ThemeName::default(), color_wanted());
     let record = record::RecordTo::file(path, title)?;
     app::live::watch_recording(std::sync::Arc::new(main), showing, look, app::live::Launch::default(), record)?
+}
+
+/// The program's parameter `name` as its session set it ([`SessionBuilder::param`], `threadviz
+/// demo NAME --param name=value`), or `default`: how many threads a demo starts, say, so a
+/// class can explore a small version of it.
+///
+/// ```
+/// let threads: u32 = threadviz::param("threads", 4);
+/// assert_eq!(threads, 4);
+/// ```
+#[must_use]
+pub fn param<T: TryFrom<i64>>(name: &str, default: T) -> T {
+    Session::current().param(name).and_then(|value| T::try_from(value).ok()).unwrap_or(default)
 }
 
 /// Whether to use colour: not when `NO_COLOR` is set to anything non-empty.

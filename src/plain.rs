@@ -99,6 +99,32 @@ fn print_model_findings(
     out.flush()
 }
 
+/// Prints what plain mode prints for `event` (its log line, then what the model found in it)
+/// and folds it into `model`.
+fn print_event(
+    printer: &mut PlainPrinter,
+    model: &mut model::Model,
+    event: &TraceEvent,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    if let Some(line) = printer.line(event) {
+        writeln!(out, "{line}")?;
+    }
+    model.apply(event);
+    print_model_findings(model, event, out)
+}
+
+/// Prints a whole run's events as plain mode prints them while it runs; the model they fold
+/// into, for what the caller says after them.
+pub(crate) fn print_events(events: &[TraceEvent], out: &mut impl std::io::Write) -> std::io::Result<model::Model> {
+    let mut printer = PlainPrinter::new();
+    let mut model = model::Model::new();
+    for event in events {
+        print_event(&mut printer, &mut model, event, out)?;
+    }
+    Ok(model)
+}
+
 /// Prints the log lines of an event stream and folds the events into a model until the session
 /// ends; on a lasting deadlock that hangs the program, reports it and aborts the session.
 fn watch_plain(
@@ -121,12 +147,10 @@ fn watch_plain(
         };
         match next {
             Ok(event) => {
-                if printing && let Some(line) = printer.line(&event) {
-                    printing = writeln!(out, "{line}").and_then(|()| out.flush()).is_ok();
-                }
-                model.apply(&event);
                 if printing {
-                    printing = print_model_findings(&model, &event, out).is_ok();
+                    printing = print_event(&mut printer, &mut model, &event, out).is_ok();
+                } else {
+                    model.apply(&event);
                 }
                 if event.kind == EventKind::SessionEnded {
                     break;

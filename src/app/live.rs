@@ -220,21 +220,22 @@ pub fn watch_recording(
     Ok(recorded.unwrap_or_else(|| Err(io::Error::other("the recording did not start"))))
 }
 
-/// Runs the dashboard on the `Live` that `start` makes, kept in `live` so that the caller
-/// still has it afterwards and, on a panic, drops it (and its recorder) while unwinding.
-fn watch_live(
+/// Runs the dashboard on the controller that `start` makes (a live session, or a steered
+/// one), kept in `controller` so that the caller still has it afterwards and, on a panic, drops
+/// it (and its recorder) while unwinding.
+pub(crate) fn watch_live<C: Controller>(
     showing: Showing,
     look: Look,
     launch: Launch,
-    live: &mut Option<Live>,
-    start: impl FnOnce() -> io::Result<Live>,
+    controller: &mut Option<C>,
+    start: impl FnOnce() -> io::Result<C>,
 ) -> io::Result<()> {
     let (guard, mut terminal) = terminal::enter()?;
     let (sender, input) = crossbeam_channel::unbounded();
     terminal::spawn_input(sender.clone());
     terminal::spawn_signals(sender);
-    let live = live.insert(start()?);
-    let mut app = App::new(showing, look, live.session.pause_state(), launch.speed);
+    let live = controller.insert(start()?);
+    let mut app = App::new(showing, look, live.status().pause, launch.speed);
     app.set_present(launch.present);
     app.kernel_columns = match (crate::kernel::supported(), launch.kernel_first) {
         (false, _) => KernelColumns::Unread,

@@ -11,6 +11,7 @@ mod prompt;
 pub mod replay;
 pub mod run;
 mod speed;
+pub mod steer;
 pub mod terminal;
 
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
@@ -116,6 +117,8 @@ pub enum Msg {
     Reset(Box<Model>),
     /// A message for the status bar.
     Note(String),
+    /// What a steered run shows above the table, or None.
+    Guide(Option<steer::Guide>),
     /// A stop request from outside (a signal).
     Quit,
 }
@@ -215,6 +218,8 @@ pub struct App {
     pub message: Option<String>,
     /// What just happened, in words (the last step's effect, a wake-up, a lost update), for the class to read.
     pub happened: Option<String>,
+    /// What a steered run follows or aims at and what comes next (a schedule, a challenge).
+    pub guide: Option<steer::Guide>,
     /// Presenter mode (`p`, `--present`): only what a class needs, spaced out, in high contrast.
     pub present: bool,
     /// Where the table shows the kernel's view of the threads.
@@ -272,6 +277,7 @@ impl App {
             replay: false,
             message: None,
             happened: None,
+            guide: None,
             present: false,
             kernel_columns: KernelColumns::Unread,
             step_told: None,
@@ -315,6 +321,13 @@ impl App {
     pub fn next_to_step(&self) -> Option<Tid> {
         if self.pause != PauseState::Paused {
             return None;
+        }
+        // A steered run knows its next step (a schedule's), time passing included.
+        if let Some(next) = self.guide.as_ref().and_then(|guide| guide.next) {
+            return match next {
+                steer::Next::Thread(tid) => Some(tid),
+                steer::Next::Time => None,
+            };
         }
         let after = self.last_stepped;
         self.ready.iter().copied().filter(|&tid| tid > after).min().or_else(|| self.ready.iter().copied().min())
@@ -421,6 +434,10 @@ impl App {
             }
             Msg::Note(note) => {
                 self.message = Some(note);
+                Vec::new()
+            }
+            Msg::Guide(guide) => {
+                self.guide = guide;
                 Vec::new()
             }
             Msg::Quit => {

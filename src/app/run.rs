@@ -10,6 +10,7 @@ use crossbeam_channel::{Receiver, select};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 
+use super::steer::Guide;
 use super::{App, Command, Msg};
 use crate::TraceEvent;
 use crate::kernel::KernelSample;
@@ -38,6 +39,17 @@ pub trait Controller {
     /// The kernel's view of the OS threads `os_tids` (Linux), for a live program; None where
     /// there is none to read (a recording, a test, another OS).
     fn kernel(&mut self, _os_tids: &[u32]) -> Option<BTreeMap<u32, KernelSample>> {
+        None
+    }
+
+    /// Called on every turn of the loop: a controller that plays steps by itself takes the
+    /// next one when it is due.
+    fn tick(&mut self) -> Option<Msg> {
+        None
+    }
+
+    /// What a steered run shows above the table (see [`Guide`]); None for any other.
+    fn guide(&self) -> Option<Guide> {
         None
     }
 }
@@ -110,6 +122,15 @@ pub fn run<B: Backend>(
         if last_status.as_ref() != Some(&shown) {
             last_status = Some(shown);
             dispatch(app, controller, Msg::Status { now_us, pause, speed, dropped, ready });
+            dirty = true;
+        }
+        if let Some(msg) = controller.tick() {
+            dispatch(app, controller, msg);
+            dirty = true;
+        }
+        let guide = controller.guide();
+        if guide != app.guide {
+            app.update(Msg::Guide(guide));
             dirty = true;
         }
         if app.quit {

@@ -1,6 +1,7 @@
-//! Options for a new session: its seed, speed, whether it starts paused, and how long it holds
-//! a wake-up on screen.
+//! Options for a new session: its seed, speed, whether it starts paused, how long it holds a
+//! wake-up on screen, its program's parameters, and whether a controller chooses every step.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::{Session, SessionInner};
@@ -12,6 +13,14 @@ pub struct SessionBuilder {
     pub(super) speed: f64,
     pub(super) paused: bool,
     pub(super) linger: Option<Duration>,
+    pub(super) params: BTreeMap<String, i64>,
+    pub(super) controlled: bool,
+}
+
+impl Default for SessionBuilder {
+    fn default() -> Self {
+        Self { seed: 0, speed: 1.0, paused: false, linger: None, params: BTreeMap::new(), controlled: false }
+    }
 }
 
 impl SessionBuilder {
@@ -48,9 +57,25 @@ impl SessionBuilder {
         self
     }
 
+    /// Sets a parameter of the program, which it reads with [`crate::param`]: how many
+    /// threads a demo starts, say.
+    #[must_use]
+    pub fn param(mut self, name: impl Into<String>, value: i64) -> Self {
+        self.params.insert(name.into(), value);
+        self
+    }
+
+    /// A session whose every step a controller chooses (exploration, a replayed schedule, a
+    /// challenge). It starts paused and never runs freely.
+    #[must_use]
+    pub(crate) fn controlled(mut self) -> Self {
+        self.controlled = true;
+        self
+    }
+
     /// Creates the session.
     #[must_use]
     pub fn build(self) -> Session {
-        Session { inner: SessionInner::new(self.seed, self.speed, self.paused, self.linger, false) }
+        Session { inner: SessionInner::new(&self, false) }
     }
 }

@@ -115,7 +115,6 @@ impl SessionInner {
 
     /// A thread's target returned, panicked or was killed.
     pub(crate) fn thread_ended(&self, record: &ThreadRecord, exit: ExitKind) {
-        record.yielded();
         if exit != ExitKind::Killed && record.begin_ending() {
             self.emit_direct(By::Thread(record.tid), None, || EventKind::ThreadExited {
                 tid: record.tid,
@@ -126,6 +125,9 @@ impl SessionInner {
             self.registry.remove_alive(record.tid);
         }
         self.gate.note_stopped(record.tid);
+        // Told last: a thread that ends without an operation has ended by the time its
+        // starter goes on, its joiners told.
+        record.yielded();
     }
 
     pub(crate) fn main_thread(&self) -> Option<Arc<ThreadRecord>> {
@@ -138,6 +140,7 @@ impl SessionInner {
         if !aborted {
             self.emit_direct(By::Thread(main.tid), None, || EventKind::ShutdownBegin);
             // The main thread now waits outside the gate: a step that brought it here is over.
+            self.shutting_down.store(true, Ordering::SeqCst);
             self.gate.note_stopped(main.tid);
             self.registry.wait_non_daemons(main.tid);
             self.set_flag(SHUTDOWN, true);

@@ -6,6 +6,7 @@ mod capture;
 mod clock;
 mod collector;
 pub(crate) mod context;
+mod controlled;
 mod controls;
 mod emit;
 mod gate;
@@ -14,7 +15,7 @@ mod packed;
 pub(crate) mod registry;
 pub(crate) mod wait;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
@@ -28,6 +29,7 @@ pub use self::builder::SessionBuilder;
 use self::clock::Clock;
 pub use self::clock::{SPEED_RANGE, clamp_speed};
 pub use self::collector::Subscription;
+pub(crate) use self::controlled::Choice;
 pub(crate) use self::emit::By;
 use self::emit::Emitter;
 use self::gate::Gate;
@@ -64,6 +66,12 @@ pub(crate) struct SessionInner {
     pub(crate) flags: CachePadded<AtomicU8>,
     pub(crate) clock: Clock,
     pub(crate) gate: Gate,
+    /// Every step is chosen by a controller (exploration, a schedule, a challenge): threads
+    /// move one at a time, blocked ones only when granted, and demo time only when the
+    /// controller lets it pass (`controlled.rs`).
+    pub(crate) controlled: bool,
+    /// The program's parameters ([`crate::param`]).
+    params: BTreeMap<String, i64>,
     emitter: Emitter,
     pub(crate) registry: Registry,
     /// Threads in a timed wait, by demo-time deadline: the order in which a paused session's
@@ -80,6 +88,16 @@ pub(crate) struct SessionInner {
     linger: Option<Duration>,
     /// Demo-time length of the holds so far (nanoseconds), against the lingering budget.
     lingered_ns: AtomicU64,
+    /// The main function has returned: the main thread waits for the non-daemon threads.
+    shutting_down: AtomicBool,
+}
+
+impl Drop for SessionInner {
+    fn drop(&mut self) {
+        if self.controlled {
+            wait::controlled_session_dropped();
+        }
+    }
 }
 
 impl fmt::Debug for SessionInner {
@@ -96,18 +114,22 @@ impl fmt::Debug for SessionInner {
 /// The default session, used by code that runs outside [`Session::run`].
 pub(crate) fn default_session() -> &'static Arc<SessionInner> {
     static DEFAULT: OnceLock<Arc<SessionInner>> = OnceLock::new();
-    DEFAULT.get_or_init(|| SessionInner::new(0, 1.0, false, None, true))
+    DEFAULT.get_or_init(|| SessionInner::new(&Session::builder(), true))
 }
 
 impl SessionInner {
-    fn new(seed: u64, initial_speed: f64, paused: bool, linger: Option<Duration>, is_default: bool) -> Arc<Self> {
+    fn new(options: &SessionBuilder, is_default: bool) -> Arc<Self> {
         let registry = Registry::default();
         let (main_tid, main_name) = registry.allocate(Some("MainThread".to_owned()), DefaultName::Thread);
+        let controlled = options.controlled;
+        let paused = options.paused || controlled;
         let inner = Arc::new(Self {
-            seed,
+            seed: options.seed,
             flags: CachePadded::new(AtomicU8::new(if paused { GATED } else { 0 })),
-            clock: Clock::new(initial_speed, paused),
-            gate: Gate::new(paused),
+            clock: Clock::new(options.speed, paused),
+            gate: if controlled { Gate::controlled(main_tid) } else { Gate::new(paused) },
+            controlled,
+            params: options.params.clone(),
             emitter: Emitter::default(),
             registry,
             timers: Mutex::new(BTreeSet::new()),
@@ -117,9 +139,13 @@ impl SessionInner {
             is_default,
             main_bound: AtomicBool::new(false),
             ran: AtomicBool::new(false),
-            linger,
+            linger: options.linger.filter(|_| !controlled),
+            shutting_down: AtomicBool::new(false),
             lingered_ns: AtomicU64::new(0),
         });
+        if controlled {
+            wait::controlled_session_created(&inner);
+        }
         let main = Arc::new(ThreadRecord::new(inner.clone(), main_tid, main_name, false, false, Life::Started));
         if is_default {
             // The process's main thread is alive from the start, whether or not it calls in.
@@ -174,8 +200,9 @@ impl SessionInner {
             if self.flags() & GATED == 0 || !std::ptr::eq(Arc::as_ptr(&thread.session), self) {
                 return;
             }
-            thread.yielded();
-            self.gate.pass(thread.tid, || thread.is_killed());
+            // The first yield tells the starter the new thread runs: only once it is held, so
+            // that a controller that looks next finds it ready.
+            self.gate.pass(thread.tid, || thread.is_killed(), || thread.yielded());
             if thread.is_killed() {
                 context::die();
             }
@@ -263,7 +290,7 @@ impl Session {
     /// Options for a new session.
     #[must_use]
     pub fn builder() -> SessionBuilder {
-        SessionBuilder { seed: 0, speed: 1.0, paused: false, linger: None }
+        SessionBuilder::default()
     }
 
     /// The session of the calling thread (the default session outside any).
@@ -401,6 +428,12 @@ impl Session {
     #[must_use]
     pub fn seed(&self) -> u64 {
         self.inner.seed
+    }
+
+    /// The program's parameter `name`, if the session was built with it.
+    #[must_use]
+    pub fn param(&self, name: &str) -> Option<i64> {
+        self.inner.params.get(name).copied()
     }
 
     /// Whether this is the implicit default session.

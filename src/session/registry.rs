@@ -261,13 +261,20 @@ impl Registry {
         self.state.lock().alive.get(&tid).cloned()
     }
 
+    /// Whether a started non-daemon thread other than `main` is alive: one shutdown waits for.
+    pub(crate) fn non_daemon_alive(&self, main: Tid) -> bool {
+        Self::awaited(&self.state.lock(), main)
+    }
+
+    fn awaited(state: &RegistryState, main: Tid) -> bool {
+        state.alive.values().any(|record| record.tid != main && !record.foreign && !record.is_daemon())
+    }
+
     /// Waits until every started non-daemon thread except `main` has ended (Python's shutdown).
     pub(crate) fn wait_non_daemons(&self, main: Tid) {
         let mut state = self.state.lock();
         loop {
-            let waiting =
-                state.alive.values().any(|record| record.tid != main && !record.foreign && !record.is_daemon());
-            if !waiting {
+            if !Self::awaited(&state, main) {
                 return;
             }
             // The timeout only guards against a missed notification; ends are always signalled.

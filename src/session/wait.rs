@@ -2,12 +2,37 @@
 //! deadline, registered with its session so that pause, resume, speed changes, steps and
 //! shutdown can wake it.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use super::clock::RealWait;
 use super::context;
+use super::gate::Resumed;
+use super::SessionInner;
+use super::registry::ThreadRecord;
+
+/// How many controlled sessions exist: while none does, a notify pokes nobody.
+static CONTROLLED_SESSIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// The controlled sessions, for notifies to poke. A notify cannot always tell its session (a
+/// thread's end notifies its joiners after it has left its session), and a cell's address
+/// matches only threads blocked on that cell, so every controlled session is told.
+static CONTROLLED: Mutex<Vec<Weak<SessionInner>>> = Mutex::new(Vec::new());
+
+/// A controlled session begins: notifies poke its blocked threads.
+pub(crate) fn controlled_session_created(session: &Arc<SessionInner>) {
+    let mut sessions = CONTROLLED.lock();
+    sessions.retain(|session| session.strong_count() > 0);
+    sessions.push(Arc::downgrade(session));
+    CONTROLLED_SESSIONS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A controlled session is gone.
+pub(crate) fn controlled_session_dropped() {
+    CONTROLLED_SESSIONS.fetch_sub(1, Ordering::Relaxed);
+}
 
 /// Something a controller can wake so a blocked thread looks at the world again.
 pub(crate) trait Wake: Send + Sync {
@@ -35,12 +60,32 @@ impl<T> WaitCell<T> {
         if self.cv.notify_all() > 0 {
             woke_someone();
         }
+        self.poke_controlled();
     }
 
     /// Wakes one waiter. Call with the state locked.
     pub(crate) fn notify_one(&self) {
         if self.cv.notify_one() {
             woke_someone();
+        }
+        self.poke_controlled();
+    }
+
+    /// The address that names this cell to a controlled gate.
+    fn key(&self) -> usize {
+        std::ptr::from_ref(self).cast::<()>() as usize
+    }
+
+    /// In a controlled session blocked threads wait for a grant, not on the condvar: a notify
+    /// pokes every one blocked here, and the controller decides which of them goes on.
+    /// A notify can poke more threads than it wakes (`notify_one`, a lock released to several
+    /// waiters): a poked thread whose wait is still unsatisfied refuses its grant.
+    fn poke_controlled(&self) {
+        if CONTROLLED_SESSIONS.load(Ordering::Relaxed) > 0 {
+            let sessions: Vec<Arc<SessionInner>> = CONTROLLED.lock().iter().filter_map(Weak::upgrade).collect();
+            for session in sessions {
+                session.gate.poke(self.key());
+            }
         }
     }
 }
@@ -90,6 +135,9 @@ pub(crate) fn block_on<T: Send + 'static>(
     }
     let thread = context::current();
     let session = &thread.session;
+    if session.controlled {
+        return block_controlled(cell, guard, deadline_ns, ready, &thread);
+    }
     thread.set_blocked_on(Some(cell.clone()));
     if let Some(deadline) = deadline_ns {
         session.timers.lock().insert((deadline, thread.tid));
@@ -117,4 +165,29 @@ pub(crate) fn block_on<T: Send + 'static>(
         session.timers.lock().remove(&(deadline, thread.tid));
     }
     outcome
+}
+
+/// [`block_on`] in a controlled session: the thread leaves the cell's lock, blocks at the gate
+/// until its controller grants it a step (after a notify poked it) or its timeout, and checks
+/// its wait again; a wait still unsatisfied blocks again, and that grant did nothing.
+fn block_controlled<T: Send + 'static>(
+    cell: &Arc<WaitCell<T>>,
+    guard: &mut MutexGuard<'_, T>,
+    deadline_ns: Option<u64>,
+    mut ready: impl FnMut(&mut T) -> bool,
+    thread: &ThreadRecord,
+) -> Outcome {
+    let gate = &thread.session.gate;
+    let mut again = false;
+    loop {
+        gate.block(thread.tid, cell.key(), deadline_ns, again);
+        thread.yielded();
+        let resumed = MutexGuard::unlocked(guard, || gate.await_grant(thread.tid, || thread.is_killed()));
+        match resumed {
+            Resumed::Killed => return Outcome::Killed,
+            Resumed::TimedOut => return if ready(guard) { Outcome::Ready } else { Outcome::TimedOut },
+            Resumed::Granted if ready(guard) => return Outcome::Ready,
+            Resumed::Granted => again = true,
+        }
+    }
 }

@@ -196,7 +196,13 @@ impl Thread {
         }
         // Only fails if the new thread died before binding, which it cannot without a send.
         let _ = has_started.recv();
-        let _ = has_yielded.recv_timeout(SWITCH_INTERVAL);
+        if session.controlled {
+            // One thread moves at a time: the new one's first steps are part of this step, up
+            // to its first operation, where it waits for its controller like every thread.
+            let _ = has_yielded.recv();
+        } else {
+            let _ = has_yielded.recv_timeout(SWITCH_INTERVAL);
+        }
         session.leave_gate();
         Ok(())
     }

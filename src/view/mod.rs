@@ -1,6 +1,7 @@
 //! The view: `impl Widget for &App` lays out the panels (one file each) for the terminal's
 //! size, from 80x24 to wall-sized projectors.
 
+pub mod guide;
 pub mod help;
 pub mod log;
 pub mod markdown;
@@ -230,8 +231,9 @@ impl Widget for &App {
         // the panels the hints point to are known once the rest is laid out.
         let bar_height = status::height(self, area.width, &[]);
         let [main, bar] = Layout::vertical([Constraint::Min(0), Constraint::Length(bar_height)]).areas(area);
-        // A deadlock is named in a banner above everything else.
+        // A deadlock is named in a banner above everything else; a steered run's guide follows.
         let main = deadlock_banner(self, main, buf);
+        let main = guide::render(self, main, buf);
         if self.zoomed {
             render_panel(self, self.focus, main, buf);
             status::render_with(self, bar, buf, &[]);

@@ -48,6 +48,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Rect {
     status::render_with(app, bar, buf, &[]);
     let main = Rect { height: area.height.saturating_sub(bar_height), ..area }.inner(Margin::new(1, 0));
     let main = deadlock_banner(app, main, buf);
+    let main = super::guide::render(app, main, buf);
     // The table gets what its rows need, up to about half the screen (it scrolls to the
     // selected row), so the rest always has room.
     let threads = super::table_height(app, main.height);

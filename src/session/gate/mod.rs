@@ -6,8 +6,13 @@
 //!
 //! A running gate can also *hold* for a moment of real time (a wake-up the class should see):
 //! threads that reach it wait until the moment is over, without the gate leaving `Running`.
+//!
+//! A *controlled* gate (exploration, a replayed schedule, a challenge) never runs: its
+//! controller chooses every step, blocked threads included (`controlled.rs`).
 
-use std::collections::BTreeSet;
+mod controlled;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
@@ -15,6 +20,8 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 
 use crate::event::Tid;
+
+pub(crate) use self::controlled::{Choices, Resumed};
 
 /// Where the gate is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +79,13 @@ struct GateState {
     last_stepped: Tid,
     /// While running, threads that reach the gate wait until this instant.
     hold_until: Option<Instant>,
+    /// Controlled gates only: threads blocked in a wait, which only a grant resumes.
+    blocked: BTreeMap<Tid, controlled::Blocked>,
+    /// Controlled gates only: the granted blocked thread resumes with its wait timed out.
+    grant_timeout: bool,
+    /// Controlled gates only: the last grant resumed a blocked thread that found its wait
+    /// still unsatisfied and blocked again, having done nothing.
+    grant_refused: bool,
 }
 
 impl GateState {
@@ -100,7 +114,10 @@ pub(crate) struct Gate {
 
 impl Gate {
     pub(crate) fn new(paused: bool) -> Self {
-        let mode = if paused { PauseState::Paused } else { PauseState::Running };
+        Self::starting(if paused { PauseState::Paused } else { PauseState::Running })
+    }
+
+    fn starting(mode: PauseState) -> Self {
         Self {
             state: Mutex::new(GateState {
                 mode,
@@ -108,6 +125,9 @@ impl Gate {
                 grant: None,
                 last_stepped: 0,
                 hold_until: None,
+                blocked: BTreeMap::new(),
+                grant_timeout: false,
+                grant_refused: false,
             }),
             held: Condvar::new(),
             settled: Condvar::new(),
@@ -119,8 +139,16 @@ impl Gate {
     }
 
     /// Holds `tid` at the gate while paused, until it is granted a step, the session resumes,
-    /// or `killed()` turns true.
-    pub(crate) fn pass(&self, tid: Tid, killed: impl Fn() -> bool) {
+    /// or `killed()` turns true. Calls `held` once the thread is held at the gate (or, when it
+    /// is not held at all, before it returns): a controller that waits for it then finds the
+    /// thread among the ready ones.
+    pub(crate) fn pass(&self, tid: Tid, killed: impl Fn() -> bool, held: impl FnOnce()) {
+        let mut held = Some(held);
+        let mut tell = || {
+            if let Some(held) = held.take() {
+                held();
+            }
+        };
         let mut state = self.state.lock();
         if state.mode == PauseState::Stepping(tid) {
             state.mode = PauseState::Paused;
@@ -129,27 +157,34 @@ impl Gate {
         loop {
             if killed() {
                 state.ready.remove(&tid);
+                tell();
                 return;
             }
             if state.mode == PauseState::Running {
                 state.ready.remove(&tid);
                 match state.hold_until.filter(|&until| Instant::now() < until) {
                     Some(until) => {
+                        tell();
                         self.held.wait_until(&mut state, until);
                         continue;
                     }
-                    None => return,
+                    None => {
+                        tell();
+                        return;
+                    }
                 }
             }
             if state.grant == Some(tid) {
                 state.grant = None;
                 state.ready.remove(&tid);
                 state.mode = PauseState::Stepping(tid);
+                tell();
                 return;
             }
             if state.ready.insert(tid) {
                 self.settled.notify_all();
             }
+            tell();
             self.held.wait(&mut state);
         }
     }
@@ -159,6 +194,7 @@ impl Gate {
     pub(crate) fn note_stopped(&self, tid: Tid) {
         let mut state = self.state.lock();
         state.ready.remove(&tid);
+        state.blocked.remove(&tid);
         if state.mode == PauseState::Stepping(tid) {
             state.mode = PauseState::Paused;
             self.settled.notify_all();
@@ -251,6 +287,11 @@ impl Gate {
         Ok(step)
     }
 
+    /// The thread granted the last step.
+    pub(crate) fn last_stepped(&self) -> Tid {
+        self.state.lock().last_stepped
+    }
+
     /// Threads held at the gate, in step order.
     pub(crate) fn ready(&self) -> Vec<Tid> {
         self.state.lock().ready.iter().copied().collect()
@@ -331,7 +372,7 @@ mod tests {
         let (passed, done) = std::sync::mpsc::channel();
         let held = gate.clone();
         let thread = std::thread::spawn(move || {
-            held.pass(5, || false);
+            held.pass(5, || false, || {});
             let _ = passed.send(());
         });
         assert!(done.recv_timeout(Duration::from_millis(50)).is_err(), "held while the hold lasts");
@@ -366,7 +407,7 @@ mod tests {
                 let gate = gate.clone();
                 std::thread::spawn(move || {
                     for _ in 0..2 {
-                        gate.pass(tid, || false);
+                        gate.pass(tid, || false, || {});
                     }
                     gate.note_stopped(tid);
                 })

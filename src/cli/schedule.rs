@@ -1,0 +1,77 @@
+//! `threadviz demo NAME --schedule S`: one exact interleaving, as `threadviz explore` found it,
+//! printed (`--plain`) or followed step by step in the dashboard.
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use super::DemoArgs;
+use crate::app::live::Launch;
+use crate::app::steer::{self, Steered};
+use crate::app::{Look, Showing};
+use crate::catalog::Demo;
+use crate::explore::{FailureKind, Program, RunEnd, Schedule, follow_schedule, trouble_of};
+use crate::record::RecordTo;
+
+/// Runs `demo` along `schedule`. Exit status: 0 when it ran, 2 for a schedule that does not
+/// read or does not fit the demo, 3 when the interleaving deadlocks (as `--plain` runs do).
+pub fn run(demo: &'static Demo, args: &DemoArgs, schedule: &str, record: Option<RecordTo>) -> ExitCode {
+    let parsed = match Schedule::parse(schedule) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut program = Program::new(demo.main);
+    program.params.clone_from(&args.params);
+    if args.plain || !io::stdout().is_terminal() {
+        return plain(&program, parsed, record);
+    }
+    dashboard(demo, args, program, parsed, record)
+}
+
+/// Prints the run's log as plain mode does, then what the schedule led to.
+fn plain(program: &Program, schedule: Schedule, record: Option<RecordTo>) -> ExitCode {
+    let (outcome, events) = follow_schedule(program, schedule, record);
+    let mut out = io::stdout().lock();
+    let _ = crate::plain::print_events(&events, &mut out);
+    if let Some(trouble) = trouble_of(&outcome) {
+        let _ = out.flush();
+        eprintln!("error: {trouble}");
+        return ExitCode::from(2);
+    }
+    if let Some(deadlock) = outcome.finding(FailureKind::Deadlock) {
+        let _ = writeln!(out, "{}", deadlock.text);
+        let _ = writeln!(out, "the program would wait forever: stopped (exit status {})", crate::DEADLOCK_EXIT_CODE);
+        return ExitCode::from(crate::DEADLOCK_EXIT_CODE);
+    }
+    debug_assert_eq!(outcome.end, RunEnd::Completed);
+    ExitCode::SUCCESS
+}
+
+/// Follows `schedule` in the dashboard: it starts paused, `n` takes the schedule's next step.
+fn dashboard(
+    demo: &'static Demo,
+    args: &DemoArgs,
+    program: Program,
+    schedule: Schedule,
+    record: Option<RecordTo>,
+) -> ExitCode {
+    let showing = Showing { title: demo.name, source: Some((demo.path, demo.source)), lesson: Some(demo.lesson) };
+    let look = Look::new(args.theme, crate::color_wanted());
+    let launch = Launch { seed: 0, speed: args.speed, paused: true, present: args.present, kernel_first: false };
+    let speed = args.speed;
+    match steer::watch(showing, look, launch, move || Steered::start(program, Some(schedule), speed, record)) {
+        Ok(recorded) => {
+            if let Some(Err(error)) = recorded {
+                eprintln!("error: the recording is incomplete: {error}");
+                return ExitCode::FAILURE;
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: the terminal failed: {error}; try `--plain` to print the log instead");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! Exploring interleavings: run a program many times, choosing at every instrumented operation
+//! which thread goes next, to find the schedules that make it fail and replay them exactly.
+//!
+//! Each run is a fresh controlled session: one thread moves at a time, and only when the
+//! explorer chooses it. Blocked threads are choices only once something they wait for happened
+//! (a release, a notify, a put...). **Time is one more thing to choose:** demo time does not
+//! run by itself but jumps to the earliest deadline (a sleep's end, a timeout) when the
+//! explorer chooses to let it pass, and that thread goes on. So a run never waits for the wall
+//! clock; a sleep orders threads only as far as the deadlines do; a timeout fires only if the
+//! explorer lets time pass before the wait is over; and a schedule (the list of choices)
+//! replays the same run every time, since the explorer's choices are all the run depends on.
+//!
+//! ```
+//! use threadviz::explore::{Explorer, Strategy};
+//! use threadviz::sync::Shared;
+//! use threadviz::thread;
+//!
+//! // Two threads each add one to a counter, unlocked: can an update be lost?
+//! let result = Explorer::new().strategy(Strategy::Dfs { preemptions: 2 }).check(|| {
+//!     let counter = Shared::named("counter", 0);
+//!     let workers: Vec<_> = (0..2)
+//!         .map(|_| {
+//!             let counter = counter.clone();
+//!             thread::spawn(move || {
+//!                 let seen = counter.load();
+//!                 counter.store(seen + 1);
+//!             })
+//!         })
+//!         .collect();
+//!     for worker in workers {
+//!         worker.join();
+//!     }
+//!     assert_eq!(counter.load(), 2, "an update was lost");
+//! });
+//! let failure = result.expect_err("the lost update is found");
+//! assert!(failure.to_string().contains("an update was lost"));
+//! // The same schedule fails the same way, every time.
+//! # let program = || {
+//! #     let counter = Shared::named("counter", 0);
+//! #     let workers: Vec<_> = (0..2).map(|_| { let counter = counter.clone(); thread::spawn(move || { let seen = counter.load(); counter.store(seen + 1); }) }).collect();
+//! #     for worker in workers { worker.join(); }
+//! #     assert_eq!(counter.load(), 2, "an update was lost");
+//! # };
+//! assert!(threadviz::explore::replay(failure.schedule(), program).is_err());
+//! ```
+
+mod follow;
+mod outcome;
+mod quiet;
+mod report;
+mod run;
+mod schedule;
+mod strategy;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+pub use self::outcome::FailureKind;
+pub use self::report::{Failure, Report};
+pub use self::schedule::ScheduleSyntaxError;
+pub use self::strategy::Strategy;
+
+pub(crate) use self::follow::{Follow, Pick, RoundRobin};
+pub(crate) use self::outcome::{Ending, Finding, Outcome};
+pub(crate) use self::report::{ReplayHint, thousands};
+pub(crate) use self::run::{Driver, PATIENCE, Program, RunEnd, Stepped, run_once};
+pub(crate) use self::schedule::Schedule;
+use self::strategy::Chooser;
+use crate::record::RecordTo;
+
+/// Which failures end an exploration at the first run that has one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Find {
+    /// Explore every run and report everything.
+    All,
+    /// Stop at the first run with this failure.
+    Kind(FailureKind),
+    /// Stop at the first run with any failure.
+    Any,
+    /// Stop at the first run that fails a check: a panic or a deadlock.
+    Failing,
+}
+
+impl Find {
+    fn stops_at(self, outcome: &Outcome) -> bool {
+        match self {
+            Self::All => false,
+            Self::Kind(kind) => outcome.finding(kind).is_some(),
+            Self::Any => !outcome.findings.is_empty(),
+            Self::Failing => CHECKED.iter().any(|&kind| outcome.finding(kind).is_some()),
+        }
+    }
+}
+
+/// What fails [`Explorer::check`] and [`replay`].
+const CHECKED: [FailureKind; 2] = [FailureKind::Panic, FailureKind::Deadlock];
+
+/// Explores a program's interleavings, as Shuttle and loom do, on threadviz's primitives.
+///
+/// Build one with [`Explorer::new`], set the number of runs, the seed and the [`Strategy`],
+/// and [`check`](Self::check) a function: it runs as the main thread of a fresh session per
+/// run, and a run fails when any of its threads panics or it deadlocks.
+#[derive(Debug, Clone)]
+pub struct Explorer {
+    runs: usize,
+    seed: u64,
+    strategy: Strategy,
+    record_failure: Option<PathBuf>,
+}
+
+impl Default for Explorer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Explorer {
+    /// 1,000 random runs, seed 0.
+    #[must_use]
+    pub fn new() -> Self {
+        Self { runs: 1_000, seed: 0, strategy: Strategy::Random, record_failure: None }
+    }
+
+    /// The most runs to explore (a depth-first search may finish sooner).
+    #[must_use]
+    pub fn runs(mut self, runs: usize) -> Self {
+        self.runs = runs;
+        self
+    }
+
+    /// The seed of the random and PCT strategies: the same seed explores the same runs.
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// How each step's thread is chosen.
+    #[must_use]
+    pub fn strategy(mut self, strategy: Strategy) -> Self {
+        self.strategy = strategy;
+        self
+    }
+
+    /// Writes the failing run, if any, as a recording for `threadviz replay` at `path`.
+    #[must_use]
+    pub fn record_failure(mut self, path: impl Into<PathBuf>) -> Self {
+        self.record_failure = Some(path.into());
+        self
+    }
+
+    /// Runs `f` under up to `runs` schedules; the first run in which a thread panics or the
+    /// program deadlocks is the failure, with the schedule that replays it.
+    pub fn check(&self, f: impl Fn() + Send + Sync + 'static) -> Result<Report, Failure> {
+        let program = Program::new(f);
+        let exploration = Exploration {
+            program: program.clone(),
+            name: "the program".to_owned(),
+            strategy: self.strategy,
+            runs: self.runs,
+            seed: self.seed,
+            find: Find::Failing,
+            replay_hint: library_hint(),
+        };
+        let report = exploration.explore(&mut |_, _| {});
+        match failure_of(&report, &CHECKED) {
+            Some(failure) => {
+                if let Some(path) = &self.record_failure {
+                    record(&program, &failure.schedule, path);
+                }
+                Err(failure)
+            }
+            None => Ok(report),
+        }
+    }
+}
+
+/// Re-runs exactly the interleaving `schedule` describes (as a [`Failure`] gives it): the same
+/// failure, every time. A schedule that does not fit `f` is a failure saying at which step.
+pub fn replay(schedule: &str, f: impl Fn() + Send + Sync + 'static) -> Result<Report, Failure> {
+    let parsed = Schedule::parse(schedule).map_err(|error| Failure {
+        kind: None,
+        what: error.to_string(),
+        run: 1,
+        steps: 0,
+        step: 0,
+        schedule: schedule.to_owned(),
+        replay: String::new(),
+    })?;
+    let program = Program::new(f);
+    let mut report = Report::new("the program".to_owned(), Strategy::Random, 0, library_hint());
+    let started = Instant::now();
+    let outcome = follow(&program, parsed, None);
+    report.add(&outcome);
+    report.elapsed = started.elapsed();
+    if let Some(trouble) = trouble_of(&outcome) {
+        report.trouble = Some(trouble);
+    }
+    match failure_of(&report, &CHECKED) {
+        Some(failure) => Err(failure),
+        None => Ok(report),
+    }
+}
+
+fn follow(program: &Program, schedule: Schedule, record: Option<RecordTo>) -> Outcome {
+    follow_schedule(program, schedule, record).0
+}
+
+/// Runs `program` along `schedule`, recording it to `record` if given; what came of it and
+/// its events.
+pub(crate) fn follow_schedule(
+    program: &Program,
+    schedule: Schedule,
+    record: Option<RecordTo>,
+) -> (Outcome, Vec<crate::TraceEvent>) {
+    let mut follower = follow::Follow::new(schedule);
+    let run = run_once(program, &mut follower, record);
+    let left = follower.left();
+    let (mut outcome, events) = Outcome::of(run);
+    if left > 0 && outcome.end == RunEnd::Completed {
+        outcome.end = RunEnd::Misfit(format!(
+            "the program ended after {} steps with {left} choices of the schedule left over: it was made for another version of the program",
+            outcome.steps
+        ));
+    }
+    (outcome, events)
+}
+
+fn library_hint() -> ReplayHint {
+    Box::new(|schedule| format!("threadviz::explore::replay(\"{schedule}\", f)"))
+}
+
+/// Why a run could not go on, if it could not.
+pub(crate) fn trouble_of(outcome: &Outcome) -> Option<String> {
+    match &outcome.end {
+        RunEnd::Stuck(Some(tid)) => Some(format!(
+            "thread {tid} did not come back to threadviz within {} s: it waits outside threadviz's primitives (a std lock, a channel, I/O) or loops without calling them; exploring needs every wait to go through threadviz",
+            PATIENCE.as_secs()
+        )),
+        RunEnd::Stuck(None) => Some("a run could not start its main thread".to_owned()),
+        RunEnd::Misfit(why) => Some(why.clone()),
+        RunEnd::StepLimit(steps) => Some(format!("a run was cut after {} steps", thousands(*steps))),
+        RunEnd::Completed | RunEnd::Deadlock => None,
+    }
+}
+
+/// The report's first failure of one of `kinds`, or its trouble, as a [`Failure`].
+fn failure_of(report: &Report, kinds: &[FailureKind]) -> Option<Failure> {
+    let found = kinds.iter().filter_map(|kind| report.found.get(kind).map(|found| (*kind, found))).min_by_key(
+        |(_, found)| found.first_run,
+    );
+    if let Some((kind, found)) = found {
+        return Some(Failure {
+            kind: Some(kind),
+            what: found.first.text.clone(),
+            run: found.first_run,
+            steps: found.first_steps,
+            step: found.first.step,
+            schedule: found.first_schedule.clone(),
+            replay: (report.replay_hint)(&found.first_schedule),
+        });
+    }
+    report.trouble.as_ref().filter(|_| report.endings.contains_key(&Ending::Stuck)).map(|trouble| Failure {
+        kind: None,
+        what: trouble.clone(),
+        run: report.runs,
+        steps: 0,
+        step: 0,
+        schedule: String::new(),
+        replay: String::new(),
+    })
+}
+
+/// Replays `schedule` with a recorder attached. The run is the one explored: a schedule
+/// replays exactly.
+fn record(program: &Program, schedule: &str, path: &std::path::Path) {
+    let Ok(schedule) = Schedule::parse(schedule) else { return };
+    if let Ok(to) = RecordTo::file(path, "explored failure") {
+        let _ = follow(program, schedule, Some(to));
+    }
+}
+
+/// One exploration: the program, how to choose, how many runs, when to stop.
+pub(crate) struct Exploration {
+    pub(crate) program: Program,
+    /// The program as the report names it (a demo's name).
+    pub(crate) name: String,
+    pub(crate) strategy: Strategy,
+    pub(crate) runs: usize,
+    pub(crate) seed: u64,
+    pub(crate) find: Find,
+    pub(crate) replay_hint: ReplayHint,
+}
+
+impl Exploration {
+    /// Explores, telling `progress` (runs done, runs at most) after each run.
+    pub(crate) fn explore(self, progress: &mut dyn FnMut(usize, usize)) -> Report {
+        let mut chooser: Box<dyn Chooser> = strategy::chooser(self.strategy, self.seed);
+        let mut report = Report::new(self.name, self.strategy, self.seed, self.replay_hint);
+        let started = Instant::now();
+        let mut exhausted = false;
+        let mut stopped = false;
+        for _ in 0..self.runs {
+            chooser.begin_run();
+            let run = run_once(&self.program, &mut *chooser, None);
+            let choices = run.schedule.len();
+            let (outcome, _) = Outcome::of(run);
+            report.add(&outcome);
+            if report.trouble.is_none() {
+                report.trouble = trouble_of(&outcome);
+            }
+            progress(report.runs, self.runs);
+            if self.find.stops_at(&outcome) || matches!(outcome.end, RunEnd::Stuck(_) | RunEnd::Misfit(_)) {
+                stopped = true;
+                break;
+            }
+            if !chooser.end_run(choices) {
+                exhausted = true;
+                break;
+            }
+        }
+        report.elapsed = started.elapsed();
+        if matches!(self.strategy, Strategy::Dfs { .. }) && !stopped {
+            report.exhaustive = Some(exhausted);
+        }
+        report
+    }
+}

@@ -1,0 +1,319 @@
+//! What an exploration found: runs, how they ended, the first schedule of each failure and the
+//! command that replays it, and each `Shared` value's final values as a histogram.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::time::Duration;
+
+use super::outcome::{Ending, FailureKind, Finding, Outcome};
+use super::strategy::Strategy;
+
+/// How a found schedule is replayed, for the report to print: a command line or a call.
+pub(crate) type ReplayHint = Box<dyn Fn(&str) -> String + Send + Sync>;
+
+/// The first run, and the shortest, in which one kind of failure happened.
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    pub(crate) runs: usize,
+    /// The first run's number (from 1), its finding and its schedule.
+    pub(crate) first_run: usize,
+    pub(crate) first: Finding,
+    pub(crate) first_schedule: String,
+    pub(crate) first_steps: usize,
+    /// The run that reached it in the fewest steps: its number, schedule and that step.
+    pub(crate) shortest_run: usize,
+    pub(crate) shortest_schedule: String,
+    pub(crate) shortest_step: usize,
+}
+
+/// The report of an exploration. Its `Display` is what `threadviz explore` prints.
+pub struct Report {
+    pub(crate) program: String,
+    pub(crate) strategy: Strategy,
+    pub(crate) seed: u64,
+    pub(crate) runs: usize,
+    pub(crate) elapsed: Duration,
+    pub(crate) interleavings: HashSet<String>,
+    /// Some(true) when a depth-first search ran out of interleavings to try.
+    pub(crate) exhaustive: Option<bool>,
+    pub(crate) endings: BTreeMap<Ending, usize>,
+    pub(crate) found: BTreeMap<FailureKind, Found>,
+    /// Each `Shared` value (in the order first seen) with its final values and their runs.
+    pub(crate) finals: Vec<(String, BTreeMap<String, usize>)>,
+    /// A run that could not go on (stuck outside threadviz, a misfit): why, the first time.
+    pub(crate) trouble: Option<String>,
+    pub(crate) replay_hint: ReplayHint,
+}
+
+impl fmt::Debug for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Report")
+            .field("program", &self.program)
+            .field("runs", &self.runs)
+            .field("interleavings", &self.interleavings.len())
+            .field("endings", &self.endings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Report {
+    pub(crate) fn new(program: String, strategy: Strategy, seed: u64, replay_hint: ReplayHint) -> Self {
+        Self {
+            program,
+            strategy,
+            seed,
+            runs: 0,
+            elapsed: Duration::ZERO,
+            interleavings: HashSet::new(),
+            exhaustive: None,
+            endings: BTreeMap::new(),
+            found: BTreeMap::new(),
+            finals: Vec::new(),
+            trouble: None,
+            replay_hint,
+        }
+    }
+
+    /// Counts one more run.
+    pub(crate) fn add(&mut self, outcome: &Outcome) {
+        self.runs += 1;
+        let schedule = outcome.schedule.to_string();
+        *self.endings.entry(outcome.ending()).or_default() += 1;
+        for finding in &outcome.findings {
+            let found = self.found.entry(finding.kind).or_insert_with(|| Found {
+                runs: 0,
+                first_run: self.runs,
+                first: finding.clone(),
+                first_schedule: schedule.clone(),
+                first_steps: outcome.steps,
+                shortest_run: self.runs,
+                shortest_schedule: schedule.clone(),
+                shortest_step: finding.step,
+            });
+            found.runs += 1;
+            if finding.step < found.shortest_step {
+                found.shortest_step = finding.step;
+                found.shortest_run = self.runs;
+                found.shortest_schedule.clone_from(&schedule);
+            }
+        }
+        if outcome.ending() != Ending::Stuck {
+            for (name, value) in &outcome.finals {
+                let index = match self.finals.iter().position(|(known, _)| known == name) {
+                    Some(index) => index,
+                    None => {
+                        self.finals.push((name.clone(), BTreeMap::new()));
+                        self.finals.len() - 1
+                    }
+                };
+                *self.finals[index].1.entry(value.clone()).or_default() += 1;
+            }
+        }
+        self.interleavings.insert(schedule);
+    }
+
+    /// How many runs were explored.
+    #[must_use]
+    pub fn runs(&self) -> usize {
+        self.runs
+    }
+
+    /// How many distinct interleavings those runs were.
+    #[must_use]
+    pub fn interleavings(&self) -> usize {
+        self.interleavings.len()
+    }
+
+    /// How many runs found `kind`.
+    #[must_use]
+    pub fn runs_with(&self, kind: FailureKind) -> usize {
+        self.found.get(&kind).map_or(0, |found| found.runs)
+    }
+
+    /// The first schedule that produced `kind`, if any run did.
+    #[must_use]
+    pub fn first_schedule(&self, kind: FailureKind) -> Option<&str> {
+        self.found.get(&kind).map(|found| found.first_schedule.as_str())
+    }
+
+    /// The final values the `Shared` value `name` ended with, and in how many runs each.
+    #[must_use]
+    pub fn final_values(&self, name: &str) -> Option<&BTreeMap<String, usize>> {
+        self.finals.iter().find(|(known, _)| known == name).map(|(_, values)| values)
+    }
+
+    /// Whether a depth-first search tried every interleaving within its bound.
+    #[must_use]
+    pub fn is_exhaustive(&self) -> bool {
+        self.exhaustive == Some(true)
+    }
+
+    /// Runs a second, over the whole exploration.
+    #[must_use]
+    pub fn runs_per_second(&self) -> f64 {
+        self.runs as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    fn strategy_words(&self) -> String {
+        match self.strategy {
+            Strategy::Random => format!("random (seed {})", self.seed),
+            Strategy::Pct { depth } => format!("pct, depth {depth} (seed {})", self.seed),
+            Strategy::Dfs { preemptions } => format!("dfs, up to {}", preemptions_words(preemptions)),
+        }
+    }
+}
+
+fn preemptions_words(preemptions: usize) -> String {
+    match preemptions {
+        usize::MAX => "any number of preemptions".to_owned(),
+        1 => "1 preemption".to_owned(),
+        count => format!("{count} preemptions"),
+    }
+}
+
+/// `1,432`.
+pub(crate) fn thousands(count: usize) -> String {
+    let digits = count.to_string();
+    let mut text = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
+/// `1 run`, `3 runs`.
+fn runs(count: usize) -> String {
+    format!("{} run{}", thousands(count), if count == 1 { "" } else { "s" })
+}
+
+/// The widest histogram bar, in cells.
+const BAR: usize = 40;
+
+/// Final values in their natural order: numbers by value, anything else as text.
+fn ordered_values(values: &BTreeMap<String, usize>) -> Vec<(&String, usize)> {
+    let mut ordered: Vec<(&String, usize)> = values.iter().map(|(value, &count)| (value, count)).collect();
+    if ordered.iter().all(|(value, _)| value.parse::<f64>().is_ok()) {
+        ordered.sort_by(|a, b| a.0.parse::<f64>().unwrap_or(0.0).total_cmp(&b.0.parse::<f64>().unwrap_or(0.0)));
+    }
+    ordered
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "explored {}: {} of {} in {:.1} s ({:.0} runs a second), {} distinct interleaving{}",
+            self.program,
+            runs(self.runs),
+            self.strategy_words(),
+            self.elapsed.as_secs_f64(),
+            self.runs_per_second(),
+            thousands(self.interleavings()),
+            if self.interleavings() == 1 { "" } else { "s" },
+        )?;
+        match self.exhaustive {
+            Some(true) => writeln!(f, "exhaustive: all {} interleavings explored", thousands(self.interleavings()))?,
+            Some(false) => writeln!(f, "not exhaustive: more interleavings are left than --runs allowed")?,
+            None => {}
+        }
+        let endings: Vec<String> =
+            self.endings.iter().map(|(ending, &count)| format!("{} {}", thousands(count), ending.words())).collect();
+        writeln!(f, "runs ended: {}", endings.join(", "))?;
+        if let Some(trouble) = &self.trouble {
+            writeln!(f, "  {trouble}")?;
+        }
+        if self.found.is_empty() {
+            let kinds: Vec<&str> = FailureKind::ALL.iter().map(|kind| kind.words()).collect();
+            writeln!(f, "no {} in {}", kinds.join(", no "), runs(self.runs))?;
+        }
+        for (kind, found) in &self.found {
+            writeln!(f, "{} in {} of {}", kind.words(), thousands(found.runs), runs(self.runs))?;
+            writeln!(f, "  first in run {}, at step {}: {}", found.first_run, found.first.step, found.first.text)?;
+            writeln!(f, "  schedule ({} steps): {}", found.first_steps, found.first_schedule)?;
+            writeln!(f, "  replay: {}", (self.replay_hint)(&found.first_schedule))?;
+            if found.shortest_step < found.first.step {
+                writeln!(f, "  the soonest: at step {} of run {}", found.shortest_step, found.shortest_run)?;
+            }
+        }
+        for (name, values) in &self.finals {
+            writeln!(f, "final value of {name}:")?;
+            let most = values.values().copied().max().unwrap_or(1).max(1);
+            let width = values.keys().map(|value| value.chars().count()).max().unwrap_or(1);
+            for (value, count) in ordered_values(values) {
+                let cells = (count * BAR).div_ceil(most);
+                writeln!(f, "  {value:>width$} │{} {}", "█".repeat(cells), runs(count))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A run that failed: a thread panicked or the program deadlocked. Says what failed, in which
+/// run and after how many steps, and gives the schedule that replays it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub(crate) kind: Option<FailureKind>,
+    pub(crate) what: String,
+    pub(crate) run: usize,
+    pub(crate) steps: usize,
+    pub(crate) step: usize,
+    pub(crate) schedule: String,
+    pub(crate) replay: String,
+}
+
+impl Failure {
+    /// The schedule of the failing run, for [`replay`](super::replay).
+    #[must_use]
+    pub fn schedule(&self) -> &str {
+        &self.schedule
+    }
+
+    /// What failed: a panic or a deadlock; None when the run could not go on at all (a thread
+    /// waited outside threadviz, or a replayed schedule did not fit).
+    #[must_use]
+    pub fn kind(&self) -> Option<FailureKind> {
+        self.kind
+    }
+
+    /// What happened, in one sentence.
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.what
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.what)?;
+        writeln!(f, "  in run {}, at step {} of {}", self.run, self.step, self.steps)?;
+        writeln!(f, "  schedule: {}", self.schedule)?;
+        write!(f, "  replay: {}", self.replay)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+#[cfg(test)]
+mod tests {
+    //! Number words and the histogram's order.
+
+    use super::*;
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_432), "1,432");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+    }
+
+    #[test]
+    fn numeric_values_are_ordered_by_value() {
+        let values: BTreeMap<String, usize> = [("10".to_owned(), 1), ("9".to_owned(), 2)].into_iter().collect();
+        let ordered: Vec<&str> = ordered_values(&values).iter().map(|(value, _)| value.as_str()).collect();
+        assert_eq!(ordered, ["9", "10"]);
+    }
+}

@@ -1,0 +1,339 @@
+//! How the explorer chooses who moves next: at random, by PCT's priorities, depth-first over
+//! every interleaving within a preemption bound, or by following a schedule.
+
+use std::collections::HashMap;
+
+use crate::session::Choice;
+
+/// How [`Explorer`](super::Explorer) picks the thread that moves at each step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// A seeded random choice at each step.
+    Random,
+    /// Probabilistic concurrency testing (Burckhardt et al., 2010): each thread gets a random
+    /// priority, the highest-priority thread that can move does, and at `depth - 1` random
+    /// steps the running thread drops to the lowest priority. A bug that needs `depth` ordering
+    /// constraints is found in one run with probability at least `1 / (n k^(depth-1))` for
+    /// `n` threads and `k` steps.
+    Pct {
+        /// The bug depth to aim for (at least 1).
+        depth: usize,
+    },
+    /// Every interleaving, depth first, with at most `preemptions` switches away from a thread
+    /// that could have gone on (loom's bound). Stops early, saying it is exhaustive, when every
+    /// interleaving within the bound has run.
+    Dfs {
+        /// The most preemptions in one run.
+        preemptions: usize,
+    },
+}
+
+impl Strategy {
+    /// Its name on the command line.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Random => "random",
+            Self::Pct { .. } => "pct",
+            Self::Dfs { .. } => "dfs",
+        }
+    }
+}
+
+/// What a chooser is told about the step to choose.
+#[derive(Debug)]
+pub(crate) struct Point<'a> {
+    /// What may move, in order: threads by number, then time.
+    pub(crate) options: &'a [Choice],
+    /// The choice's number in the run, from 0: steps where only one thing could move are not
+    /// choices.
+    pub(crate) choice: usize,
+    /// The step's number in the run, from 0.
+    pub(crate) step: usize,
+    /// What moved at the previous step.
+    pub(crate) last: Option<Choice>,
+}
+
+/// One strategy's state across the runs of an exploration.
+pub(crate) trait Chooser: Send {
+    /// A new run begins.
+    fn begin_run(&mut self) {}
+    /// Chooses one of `point.options` (at least two); an error says why the run cannot go on
+    /// (a schedule that does not fit the program).
+    fn choose(&mut self, point: &Point<'_>) -> Result<Choice, String>;
+    /// The choice made at `point` did nothing: the thread found its wait unsatisfied. The
+    /// same point is asked again without it.
+    fn refused(&mut self, point: &Point<'_>, choice: Choice) -> Result<(), String> {
+        let _ = (point, choice);
+        Ok(())
+    }
+    /// The run ended after `choices` choices; false when the strategy has nothing left to try.
+    fn end_run(&mut self, choices: usize) -> bool {
+        let _ = choices;
+        true
+    }
+}
+
+/// Builds the chooser for `strategy`.
+pub(crate) fn chooser(strategy: Strategy, seed: u64) -> Box<dyn Chooser> {
+    match strategy {
+        Strategy::Random => Box::new(RandomChooser { rng: fastrand::Rng::with_seed(seed) }),
+        Strategy::Pct { depth } => Box::new(PctChooser::new(depth.max(1), seed)),
+        Strategy::Dfs { preemptions } => Box::new(DfsChooser { bound: preemptions, path: Vec::new() }),
+    }
+}
+
+struct RandomChooser {
+    rng: fastrand::Rng,
+}
+
+impl Chooser for RandomChooser {
+    fn choose(&mut self, point: &Point<'_>) -> Result<Choice, String> {
+        Ok(point.options[self.rng.usize(..point.options.len())])
+    }
+}
+
+/// PCT. Priorities are drawn when a thread (or time) is first seen in a run; change points
+/// are drawn over the longest run so far, the estimate of `k`.
+struct PctChooser {
+    depth: usize,
+    rng: fastrand::Rng,
+    priorities: HashMap<Choice, u64>,
+    /// Steps at which the running thread's priority drops, with the priority it drops to.
+    change_points: HashMap<usize, u64>,
+    longest_run: usize,
+}
+
+impl PctChooser {
+    fn new(depth: usize, seed: u64) -> Self {
+        let mut chooser = Self {
+            depth,
+            rng: fastrand::Rng::with_seed(seed),
+            priorities: HashMap::new(),
+            change_points: HashMap::new(),
+            longest_run: 64,
+        };
+        chooser.begin_run();
+        chooser
+    }
+
+    /// A priority above every change point's, so each drop goes below all of them.
+    fn priority_of(&mut self, choice: Choice) -> u64 {
+        let floor = self.depth as u64;
+        let rng = &mut self.rng;
+        *self.priorities.entry(choice).or_insert_with(|| floor + 1 + rng.u64(..u64::from(u32::MAX)))
+    }
+}
+
+impl Chooser for PctChooser {
+    fn begin_run(&mut self) {
+        self.priorities.clear();
+        self.change_points.clear();
+        for drop_to in 1..self.depth {
+            let step = self.rng.usize(..self.longest_run.max(1));
+            // A later drop goes lower: depth - 1 distinct levels below every thread's.
+            self.change_points.insert(step, (self.depth - drop_to) as u64);
+        }
+    }
+
+    fn choose(&mut self, point: &Point<'_>) -> Result<Choice, String> {
+        let best = |chooser: &mut Self| {
+            let mut best = point.options[0];
+            let mut best_priority = chooser.priority_of(best);
+            for &option in &point.options[1..] {
+                let priority = chooser.priority_of(option);
+                if priority > best_priority {
+                    (best, best_priority) = (option, priority);
+                }
+            }
+            best
+        };
+        let choice = best(self);
+        Ok(match self.change_points.remove(&point.choice) {
+            Some(lower) => {
+                self.priorities.insert(choice, lower);
+                best(self)
+            }
+            None => choice,
+        })
+    }
+
+    fn end_run(&mut self, choices: usize) -> bool {
+        self.longest_run = self.longest_run.max(choices);
+        true
+    }
+}
+
+/// One step of the depth-first path: what could move, which option is being tried, and how
+/// many preemptions the path had spent before it.
+struct Node {
+    options: Vec<Choice>,
+    tried: usize,
+    last: Option<Choice>,
+    preemptions_before: usize,
+}
+
+impl Node {
+    /// Whether `option` is a preemption here: switching away from the thread that moved last
+    /// while it could still move.
+    fn preempts(&self, option: Choice) -> bool {
+        self.last.is_some_and(|last| last != option && self.options.contains(&last))
+    }
+
+    fn allowed(&self, option: Choice, bound: usize) -> bool {
+        !self.preempts(option) || self.preemptions_before < bound
+    }
+
+    /// The options in the order they are tried: the thread that moved last first, so the
+    /// first run has no preemption at all.
+    fn ordered(&self) -> Vec<Choice> {
+        let mut ordered = self.options.clone();
+        if let Some(last) = self.last
+            && let Some(index) = ordered.iter().position(|&option| option == last)
+        {
+            ordered.remove(index);
+            ordered.insert(0, last);
+        }
+        ordered
+    }
+
+    fn current(&self) -> Choice {
+        self.ordered()[self.tried]
+    }
+
+    /// Moves to the next option within the bound; false when none is left.
+    fn advance(&mut self, bound: usize) -> bool {
+        let ordered = self.ordered();
+        while self.tried + 1 < ordered.len() {
+            self.tried += 1;
+            if self.allowed(ordered[self.tried], bound) {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// Depth-first search over interleavings: each run replays the path's prefix and extends it
+/// with first options; after a run the deepest step with an untried option moves on to it.
+struct DfsChooser {
+    bound: usize,
+    path: Vec<Node>,
+}
+
+impl Chooser for DfsChooser {
+    fn choose(&mut self, point: &Point<'_>) -> Result<Choice, String> {
+        if let Some(node) = self.path.get(point.choice)
+            && node.options == point.options
+        {
+            return Ok(node.current());
+        }
+        // A new step, or (a program that is not deterministic) a step that differs from the
+        // last run's: the path is cut here and grows anew.
+        self.path.truncate(point.choice);
+        let preemptions_before = self.path.last().map_or(0, |node| {
+            node.preemptions_before + usize::from(node.preempts(node.current()))
+        });
+        let node = Node { options: point.options.to_vec(), tried: 0, last: point.last, preemptions_before };
+        let choice = node.current();
+        self.path.push(node);
+        Ok(choice)
+    }
+
+    fn refused(&mut self, point: &Point<'_>, choice: Choice) -> Result<(), String> {
+        // A refusal repeats with the same prefix: the option is gone from this step for good,
+        // and the next untried one takes its place.
+        if let Some(node) = self.path.get_mut(point.choice) {
+            let untried: Vec<Choice> = node.ordered().into_iter().skip(node.tried + 1).collect();
+            node.options.retain(|&option| option != choice);
+            let ordered = node.ordered();
+            node.tried = untried
+                .iter()
+                .filter_map(|&next| ordered.iter().position(|&option| option == next))
+                .find(|&index| node.allowed(ordered[index], self.bound))
+                .unwrap_or(0);
+        }
+        Ok(())
+    }
+
+    fn end_run(&mut self, choices: usize) -> bool {
+        self.path.truncate(choices);
+        while let Some(node) = self.path.last_mut() {
+            if node.advance(self.bound) {
+                return true;
+            }
+            self.path.pop();
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The strategies against hand-made choice trees.
+
+    use super::*;
+
+    /// Runs `chooser` over a tree where every step offers threads 1 and 2 and a run has
+    /// `steps` steps; returns every run's choices.
+    fn runs_over_two_threads(chooser: &mut dyn Chooser, steps: usize, max_runs: usize) -> Vec<Vec<Choice>> {
+        let options = [Choice::Thread(1), Choice::Thread(2)];
+        let mut runs = Vec::new();
+        for _ in 0..max_runs {
+            chooser.begin_run();
+            let mut last = None;
+            let mut run = Vec::new();
+            for step in 0..steps {
+                let choice = chooser.choose(&Point { options: &options, choice: step, step, last }).expect("a choice");
+                run.push(choice);
+                last = Some(choice);
+            }
+            runs.push(run);
+            if !chooser.end_run(steps) {
+                break;
+            }
+        }
+        runs
+    }
+
+    #[test]
+    fn dfs_without_a_bound_tries_every_sequence_once() {
+        let mut dfs = DfsChooser { bound: usize::MAX, path: Vec::new() };
+        let runs = runs_over_two_threads(&mut dfs, 3, 100);
+        assert_eq!(runs.len(), 8);
+        let distinct: std::collections::HashSet<_> = runs.iter().collect();
+        assert_eq!(distinct.len(), 8);
+    }
+
+    #[test]
+    fn dfs_counts_switches_away_from_a_thread_that_could_go_on() {
+        let mut dfs = DfsChooser { bound: 1, path: Vec::new() };
+        let runs = runs_over_two_threads(&mut dfs, 3, 100);
+        // With two always-enabled threads, the first choice is free and each later switch is a
+        // preemption: 2 starts x (no switch + a switch at step 2 or 3) = 6.
+        assert_eq!(runs.len(), 6);
+        for run in &runs {
+            let switches = run.windows(2).filter(|pair| pair[0] != pair[1]).count();
+            assert!(switches <= 1, "{run:?}");
+        }
+    }
+
+    #[test]
+    fn random_and_pct_repeat_with_their_seed() {
+        for strategy in [Strategy::Random, Strategy::Pct { depth: 3 }] {
+            let first = runs_over_two_threads(&mut *chooser(strategy, 7), 10, 5);
+            let again = runs_over_two_threads(&mut *chooser(strategy, 7), 10, 5);
+            assert_eq!(first, again, "{strategy:?}");
+            let other = runs_over_two_threads(&mut *chooser(strategy, 8), 10, 5);
+            assert_ne!(first, other, "{strategy:?}");
+        }
+    }
+
+    #[test]
+    fn pct_of_depth_one_never_switches_while_the_first_can_go_on() {
+        let runs = runs_over_two_threads(&mut *chooser(Strategy::Pct { depth: 1 }, 3), 10, 20);
+        for run in runs {
+            assert!(run.iter().all(|&choice| choice == run[0]), "{run:?}");
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! A controlled session's controls: what may move once nothing does, and granting one step.
+//! Exploration, a replayed schedule and a challenge all drive a session through these.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use super::gate::Choices;
+use super::{By, Session};
+use crate::event::{Control, EventKind, Tid};
+
+/// One step a controller can choose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Choice {
+    /// This thread performs its next operation, or checks its wait again.
+    Thread(Tid),
+    /// Demo time passes to the earliest deadline, and that thread's sleep or timed wait ends.
+    Time,
+}
+
+impl Session {
+    /// Waits until the step under way has settled: the thread that moved has come back to the
+    /// gate, blocked or ended. False when `patience` ran out first: that thread waits outside
+    /// threadviz (a std lock, a channel, I/O) or loops without calling it.
+    pub(crate) fn settle(&self, patience: Duration) -> bool {
+        self.inner.gate.wait_settled(patience)
+    }
+
+    /// The thread whose step is under way, if any.
+    pub(crate) fn moving(&self) -> Option<Tid> {
+        match self.inner.gate.mode() {
+            super::PauseState::Stepping(tid) => Some(tid),
+            _ => None,
+        }
+    }
+
+    /// What may move now, once the last step has settled.
+    pub(crate) fn choices(&self) -> Choices {
+        self.inner.gate.choices()
+    }
+
+    /// Whether the program is over but for its end: the main function has returned and no
+    /// thread it waits for is alive, so the main thread is finishing by itself.
+    pub(crate) fn finishing(&self) -> bool {
+        let inner = &self.inner;
+        inner.shutting_down.load(Ordering::SeqCst)
+            && inner.main_thread().is_none_or(|main| !inner.registry.non_daemon_alive(main.tid))
+    }
+
+    /// Grants `choice` one step; false when it cannot move now (or a step is under way).
+    /// Letting time pass moves demo time to the earliest deadline first.
+    pub(crate) fn grant(&self, choice: Choice) -> bool {
+        let inner = &self.inner;
+        let (tid, timeout) = match choice {
+            Choice::Thread(tid) => (tid, false),
+            Choice::Time => match inner.gate.choices().timeout {
+                Some((_, tid)) => (tid, true),
+                None => return false,
+            },
+        };
+        if !inner.gate.may_grant(tid, timeout) {
+            return false;
+        }
+        if let (Choice::Time, Some((deadline, _))) = (choice, inner.gate.choices().timeout) {
+            inner.clock.advance_to(deadline);
+        }
+        // Numbered before anything the step does: a run's events split into its steps.
+        let control = if timeout { Control::Advance { thread: tid } } else { Control::Step { thread: tid } };
+        inner.emit_direct(By::Thread(0), None, || EventKind::Control { control });
+        inner.gate.grant(tid, timeout)
+    }
+
+    /// The thread granted the last step (for time passing: the thread whose wait ended).
+    pub(crate) fn last_granted(&self) -> Tid {
+        self.inner.gate.last_stepped()
+    }
+
+    /// Whether the last grant did nothing: the poked thread found its wait unsatisfied.
+    pub(crate) fn grant_refused(&self) -> bool {
+        self.inner.gate.grant_refused()
+    }
+
+    /// Whether every step is chosen by a controller.
+    pub(crate) fn is_controlled(&self) -> bool {
+        self.inner.controlled
+    }
+}

@@ -1,0 +1,206 @@
+//! Exploring interleavings through the library: strategies, reports, failures and replays.
+
+use std::time::Duration;
+
+use threadviz::explore::{self, Explorer, FailureKind, Strategy};
+use threadviz::sync::{Lock, Shared};
+use threadviz::thread;
+
+/// Two threads each add one to `counter` with a separate load and store, unlocked.
+fn unlocked_increments() {
+    let counter = Shared::named("counter", 0);
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let counter = counter.clone();
+            thread::spawn(move || {
+                let seen = counter.load();
+                counter.store(seen + 1);
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join();
+    }
+}
+
+#[test]
+fn exhaustive_dfs_of_two_unlocked_increments_finds_exactly_one_and_two() {
+    let report = Explorer::new()
+        .strategy(Strategy::Dfs { preemptions: usize::MAX })
+        .runs(100_000)
+        .check(unlocked_increments)
+        .expect("no panic, no deadlock");
+    assert!(report.is_exhaustive(), "{report}");
+    let finals: Vec<&str> = report.final_values("counter").expect("counter").keys().map(String::as_str).collect();
+    assert_eq!(finals, ["1", "2"], "{report}");
+    assert!(report.runs_with(FailureKind::LostUpdate) > 0);
+    println!("{report}");
+}
+
+/// `threadviz explore` with these options, as the command line parses them.
+fn explore_demo(args: &[&str]) -> explore::Report {
+    use clap::Parser;
+    let cli = threadviz::dashboard::cli::Cli::try_parse_from(["threadviz", "explore"].iter().chain(args))
+        .expect("valid options");
+    let threadviz::dashboard::cli::Command::Explore(options) = cli.command else { panic!("explore") };
+    threadviz::dashboard::cli::explore::report(&options, &mut |_| {}).expect("a demo")
+}
+
+/// The report without the figures that depend on the machine (time, runs a second).
+fn steady(report: &explore::Report) -> Vec<String> {
+    report.to_string().lines().skip(1).map(str::to_owned).collect()
+}
+
+#[test]
+fn the_same_seed_gives_the_same_report_and_another_seed_another() {
+    let args = ["race", "--param", "threads=2", "--param", "items=2", "--runs", "60"];
+    let first = explore_demo(&[&args[..], &["--seed", "5"]].concat());
+    let again = explore_demo(&[&args[..], &["--seed", "5"]].concat());
+    assert_eq!(steady(&first), steady(&again));
+    assert_eq!(first.runs(), 60);
+    let other = explore_demo(&[&args[..], &["--seed", "6"]].concat());
+    assert_ne!(steady(&first), steady(&other));
+}
+
+#[test]
+fn race_has_several_outcomes_and_a_lost_update_whose_schedule_replays_exactly() {
+    let report = explore_demo(&["race", "--param", "threads=2", "--param", "items=2", "--runs", "200"]);
+    let finals = report.final_values("counter").expect("the counter's final values");
+    assert!(finals.len() >= 2, "{report}");
+    assert!(report.runs_with(FailureKind::LostUpdate) > 0, "{report}");
+    assert!(report.interleavings() > 100, "{report}");
+    let schedule = report.first_schedule(FailureKind::LostUpdate).expect("a lost update's schedule");
+    // Replayed through the command line: the same final value, below the expected 4, every time.
+    let finals: Vec<String> = (0..3)
+        .map(|_| {
+            let output = std::process::Command::new(env!("CARGO_BIN_EXE_threadviz"))
+                .args(["demo", "race", "--param", "threads=2", "--param", "items=2", "--plain", "--schedule", schedule])
+                .output()
+                .expect("the binary runs");
+            assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+            let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+            let line = stdout.lines().find(|line| line.contains("Final counter")).expect("the final line").to_owned();
+            assert!(stdout.contains("lost update"), "{stdout}");
+            line
+        })
+        .collect();
+    assert!(finals.iter().all(|line| *line == finals[0]), "{finals:?}");
+    let value: u32 = finals[0].rsplit(' ').next().and_then(|value| value.parse().ok()).expect("a number");
+    assert!(value < 4, "{}", finals[0]);
+}
+
+#[test]
+fn lock_explored_loses_no_update() {
+    let report = explore_demo(&["lock", "--runs", "150"]);
+    assert_eq!(report.runs_with(FailureKind::LostUpdate), 0, "{report}");
+    assert_eq!(report.runs(), 150);
+    assert!(report.interleavings() > 1, "{report}");
+}
+
+#[test]
+fn deadlock_explored_finds_the_deadlock_and_stops_there() {
+    let report = explore_demo(&["deadlock", "--find", "deadlock", "--runs", "500"]);
+    assert_eq!(report.runs_with(FailureKind::Deadlock), 1, "{report}");
+    let text = report.to_string();
+    assert!(text.contains("holds lock-a and waits for lock-b"), "{text}");
+    assert!(text.contains("replay: threadviz demo deadlock --schedule "), "{text}");
+}
+
+/// A bug that needs one thread to run to its end before another takes a single step.
+fn late_reader() {
+    let progress = Shared::named("progress", 0);
+    let writer = {
+        let progress = progress.clone();
+        thread::spawn(move || {
+            for step in 1..=30 {
+                progress.store(step);
+            }
+        })
+    };
+    let reader = thread::spawn(move || {
+        assert!(progress.load() < 30, "the reader ran only after the writer had finished");
+    });
+    writer.join();
+    reader.join();
+}
+
+#[test]
+fn pct_finds_a_deep_ordering_that_random_choices_miss_and_replay_reproduces_it() {
+    let random = Explorer::new().strategy(Strategy::Random).runs(300).seed(1).check(late_reader);
+    assert!(random.is_ok(), "random choices should almost never run 30 writes before one read");
+    let failure = Explorer::new()
+        .strategy(Strategy::Pct { depth: 1 })
+        .runs(300)
+        .seed(1)
+        .check(late_reader)
+        .expect_err("PCT runs the writer first in about half its runs");
+    assert_eq!(failure.kind(), Some(FailureKind::Panic));
+    assert!(failure.to_string().contains("the reader ran only after the writer had finished"), "{failure}");
+    assert!(failure.to_string().contains("replay: threadviz::explore::replay("), "{failure}");
+    for _ in 0..3 {
+        let again = explore::replay(failure.schedule(), late_reader).expect_err("the same failure");
+        assert_eq!(again.message(), failure.message());
+    }
+}
+
+#[test]
+fn a_deadlock_is_a_failure_with_its_cycle() {
+    let failure = Explorer::new()
+        .strategy(Strategy::Dfs { preemptions: 2 })
+        .check(|| {
+            let (a, b) = (Lock::named("a"), Lock::named("b"));
+            let other = {
+                let (a, b) = (a.clone(), b.clone());
+                thread::spawn(move || {
+                    let _b = b.hold();
+                    let _a = a.hold();
+                })
+            };
+            {
+                let _a = a.hold();
+                let _b = b.hold();
+            }
+            other.join();
+        })
+        .expect_err("the two orders deadlock");
+    assert_eq!(failure.kind(), Some(FailureKind::Deadlock));
+    assert!(failure.message().contains("waits for"), "{failure}");
+}
+
+#[test]
+fn a_schedule_that_does_not_fit_says_at_which_step() {
+    let misfit = explore::replay("1.9.9", unlocked_increments).expect_err("thread 9 never exists");
+    assert_eq!(misfit.kind(), None);
+    assert!(misfit.message().contains("thread 9, which cannot move then"), "{misfit}");
+    assert!(misfit.message().contains("another version of the program"), "{misfit}");
+    let short = explore::replay("1", unlocked_increments).expect_err("the schedule ends too soon");
+    assert!(short.message().contains("the schedule ends after 1 choices"), "{short}");
+    let unreadable = explore::replay("1.x", unlocked_increments).expect_err("not a schedule");
+    assert!(unreadable.message().contains("is not a schedule step"), "{unreadable}");
+}
+
+#[test]
+fn sleeps_and_timeouts_never_wait_for_the_wall_clock() {
+    let started = std::time::Instant::now();
+    let report = Explorer::new()
+        .runs(20)
+        .check(|| {
+            let lock = Lock::new();
+            let holder = {
+                let lock = lock.clone();
+                thread::spawn(move || {
+                    let _held = lock.hold();
+                    thread::sleep(Duration::from_secs(3600));
+                })
+            };
+            // Either the holder got there first and this times out after a demo-time hour, or
+            // this got the lock first.
+            if lock.acquire_timeout(Duration::from_secs(7200)) {
+                lock.release().expect("held");
+            }
+            holder.join();
+        })
+        .unwrap_or_else(|failure| panic!("{failure}"));
+    assert_eq!(report.runs(), 20);
+    assert!(started.elapsed() < Duration::from_secs(60), "hours of demo time took {:?}", started.elapsed());
+}
