@@ -8,12 +8,11 @@ use threadviz::sync::Barrier;
 use threadviz::thread::{self, Thread};
 use tracing::info;
 
-const ROUNDS: u32 = 3;
-
-/// Works `rounds` rounds, meeting the others at the barrier after each one; a thread with
-/// fewer rounds gives up and aborts the barrier so nobody waits for it forever.
-fn worker(barrier: &Barrier, rounds: u32) {
-    for round in 1..=ROUNDS {
+/// Works `rounds` of the program's `all` rounds, meeting the others at the barrier after each
+/// one; a thread with fewer rounds gives up and aborts the barrier so nobody waits for it
+/// forever.
+fn worker(barrier: &Barrier, rounds: u32, all: u32) {
+    for round in 1..=all {
         if round > rounds {
             thread::sleep(Duration::from_secs(2)); // stuck, while the others wait
             info!("Round {round}: giving up, abort()");
@@ -32,14 +31,16 @@ fn worker(barrier: &Barrier, rounds: u32) {
     }
 }
 
-/// Three workers; the third stops after two rounds.
+/// Three workers; the third stops after two rounds (`--param rounds=1`: one round, and
+/// nobody gives up).
 pub fn main() {
+    let all: u32 = threadviz::param("rounds", 3);
     // The action runs once per round, in the last thread to arrive, before anyone passes.
     // A thread waiting longer than 5 s would break the barrier too.
     let barrier = Barrier::with_action(3, || info!("All 3 arrived: everyone passes")).timeout(Duration::from_secs(5));
-    for rounds in [ROUNDS, ROUNDS, 2] {
+    for rounds in [all, all, all.min(2)] {
         let barrier = barrier.clone();
-        let t = Thread::new(move || worker(&barrier, rounds));
+        let t = Thread::new(move || worker(&barrier, rounds, all));
         t.start();
     }
 }

@@ -31,7 +31,7 @@ impl Counter {
 }
 
 fn worker(c: &Counter) {
-    for _ in 0..2 {
+    for _ in 0..threadviz::param("increments", 2) {
         let pause = random::random();
         info!("Sleeping {pause:.2}");
         thread::sleep(Duration::from_secs_f64(pause));

@@ -47,11 +47,12 @@ fn worker(s: &Semaphore, pool: &ActivePool) {
     pool.make_inactive(&name);
 }
 
-/// Starts four workers named `0` to `3` on a semaphore with two places.
+/// Starts four workers named `0` to `3` on a semaphore with two places (`--param workers=3`
+/// for fewer).
 pub fn main() {
     let pool = ActivePool::new();
     let s = Semaphore::named("s", 2);
-    for i in 0..4 {
+    for i in 0..threadviz::param("workers", 4) {
         let (s, pool) = (s.clone(), pool.clone());
         let t = Thread::builder().name(i.to_string()).build(move || worker(&s, &pool));
         t.start();

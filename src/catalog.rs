@@ -112,6 +112,8 @@ catalogue! {
         "more busy threads than cores: the OS pre-empts them in turns (kernel R/S, context switches)";
     race: "race", "../demos/race.rs", Locks,
         "threads increment a shared counter without a lock and lose updates";
+    flag_lock: "flag-lock", "../demos/flag-lock.rs", Locks,
+        "a lock made from a flag: looking and raising are two steps, so both threads can get in";
     lock: "lock", "../demos/lock.rs", Locks,
         "two workers increment a counter under a Lock: Counter: 4";
     lock_noblock: "lock-noblock", "../demos/lock-noblock.rs", Locks,
@@ -140,6 +142,8 @@ catalogue! {
         "an Event as a switch: the worker starts when set and stops when cleared";
     condition: "condition", "../demos/condition.rs", Synchronization,
         "consumers c1 and c2 wait; producer p makes the resource available and notifies all";
+    lost_wakeup: "lost-wakeup", "../demos/lost-wakeup.rs", Synchronization,
+        "a wait without a predicate loop: notified too early, the consumer waits forever";
     producer_consumer: "producer-consumer", "../demos/producer-consumer.rs", Synchronization,
         "three producers and two consumers on a bounded list under one Condition";
     condition_shared_lock: "condition-shared-lock", "../demos/condition-shared-lock.rs", Synchronization,

@@ -1,7 +1,8 @@
 //! The command line: `threadviz list`, `threadviz demo NAME [--record FILE] [--schedule S]`,
-//! `threadviz explore NAME`, `threadviz replay FILE`, `threadviz export FILE`, `threadviz
-//! completions SHELL`.
+//! `threadviz explore NAME`, `threadviz challenge [NAME]`, `threadviz replay FILE`,
+//! `threadviz export FILE`, `threadviz completions SHELL`.
 
+pub mod challenge;
 pub mod explore;
 pub mod recordings;
 pub mod schedule;
@@ -37,6 +38,9 @@ pub enum Command {
     /// Run a demo under many schedules: which outcomes are possible, and the schedule that
     /// replays each failure (`threadviz demo NAME --schedule S`).
     Explore(explore::ExploreArgs),
+    /// Play scheduler: choose who moves until the goal is reached (or learn why it cannot
+    /// be); without a name, the list.
+    Challenge(challenge::ChallengeArgs),
     /// Replay a recording in the dashboard: pause, step forward and back, seek.
     Replay(recordings::ReplayArgs),
     /// Export a recording as a Chrome trace or as an asciicast of the dashboard.
@@ -108,6 +112,7 @@ pub fn main() -> ExitCode {
         }
         Command::Demo(args) => run_demo(&args),
         Command::Explore(args) => explore::explore(&args),
+        Command::Challenge(args) => challenge::run(&args),
         Command::Replay(args) => recordings::replay(&args),
         Command::Export(args) => recordings::export(&args),
         Command::Completions { shell } => {

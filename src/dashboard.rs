@@ -14,6 +14,11 @@ pub mod catalog {
     pub use crate::catalog::*;
 }
 
+/// The challenges: goals for the class playing scheduler.
+pub mod challenge {
+    pub use crate::challenge::*;
+}
+
 /// The command line.
 pub mod cli {
     pub use crate::cli::*;

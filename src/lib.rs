@@ -41,6 +41,7 @@ pub mod thread;
 // benchmarks through `dashboard`.
 mod app;
 mod catalog;
+mod challenge;
 mod cli;
 pub mod dashboard;
 mod export;

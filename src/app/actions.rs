@@ -51,6 +51,7 @@ impl App {
                 return self.restart(vec![Command::Resume, Command::Restart]);
             }
             Action::Restart => return self.restart(vec![Command::Restart]),
+            Action::Solution => return vec![Command::Solution],
             // A replay pauses itself to step back; a live session refuses with a message.
             Action::StepBack => return vec![Command::StepBack],
             Action::SeekBack => return vec![Command::Seek(Seek::By(-0.1))],

@@ -17,6 +17,8 @@ pub enum Action {
     SlowDown,
     /// Run the demo again from the start.
     Restart,
+    /// Challenges: give up, and see the shortest solution or the proof that there is none.
+    Solution,
     /// Replays: back one event.
     StepBack,
     /// Replays: back a tenth of the recording.
@@ -98,6 +100,11 @@ pub const KEYS: &[Binding] = &[
     Binding { label: "+ / -", help: "faster / slower: 0.1x 0.2x 0.5x 1x 2x 5x 10x", action: Action::SpeedUp },
     Binding { label: "r", help: "restart the demo", action: Action::Restart },
     Binding {
+        label: "s",
+        help: "challenge: give up, and watch the shortest way (or see why there is none)",
+        action: Action::Solution,
+    },
+    Binding {
         label: "b, [ ], { }, :",
         help: "replay: one event back; 10% back/on; start/end; go to #",
         action: Action::StepBack,
@@ -142,6 +149,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('+' | '=') => Action::SpeedUp,
         KeyCode::Char('-' | '_') => Action::SlowDown,
         KeyCode::Char('r') => Action::Restart,
+        KeyCode::Char('s') => Action::Solution,
         KeyCode::Char('b') => Action::StepBack,
         KeyCode::Char('[') => Action::SeekBack,
         KeyCode::Char(']') => Action::SeekForward,

@@ -47,6 +47,9 @@ impl Default for Launch {
     }
 }
 
+/// What `s` says outside a challenge.
+pub(crate) const NO_CHALLENGE: &str = "s shows a challenge's answer: see `threadviz challenge`";
+
 /// A running program and its session.
 pub struct Live {
     program: Arc<dyn Fn() + Send + Sync>,
@@ -185,6 +188,7 @@ impl Controller for Live {
             Command::StepBack | Command::Seek(_) => {
                 return Some(Msg::Note("only replays go back: record with --record FILE, then replay it".to_owned()));
             }
+            Command::Solution => return Some(Msg::Note(NO_CHALLENGE.to_owned())),
             Command::Quit => self.session.abort(),
         }
         None

@@ -12,6 +12,7 @@ pub mod replay;
 pub mod run;
 mod speed;
 pub mod steer;
+mod quest;
 pub mod terminal;
 
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
@@ -136,6 +137,8 @@ pub enum Command {
     SetSpeed(f64),
     /// Start the program again in a fresh session.
     Restart,
+    /// Challenges: give up and show the answer.
+    Solution,
     /// Replays: go back one event.
     StepBack,
     /// Replays: go to a position in the recording.

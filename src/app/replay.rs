@@ -326,6 +326,7 @@ impl Controller for Replay {
                 }
             }
             Command::Step(thread) => return self.step(thread),
+            Command::Solution => return Some(Msg::Note(super::live::NO_CHALLENGE.to_owned())),
             Command::StepBack => return Some(self.step_back()),
             Command::Seek(seek) => return Some(self.seek(seek)),
             Command::SetSpeed(speed) => {

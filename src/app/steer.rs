@@ -9,9 +9,9 @@ use crossbeam_channel::Receiver;
 use super::run::{Controller, Status};
 use super::{Command, Msg};
 use crate::event::{Tid, TraceEvent};
-use crate::explore::{
-    Driver, Finding, Follow, Pick, Program, RoundRobin, RunEnd, Schedule, Stepped,
-};
+use super::quest::Quest;
+use crate::challenge::Challenge;
+use crate::explore::{Driver, Follow, Goal, Pick, Program, RoundRobin, RunEnd, Schedule, Stepped, Watch};
 use crate::record::{RecordTo, Recorder};
 use crate::session::{Choice, PauseState, Step, StepRefused};
 
@@ -50,9 +50,11 @@ enum Plan {
     Free,
 }
 
-/// What the schedule is known to lead to: its first failure, found by running it once before.
+/// What the schedule is known to lead to, found by running it once before: the step that
+/// reaches the goal or makes its first failure, and how.
 struct Known {
-    finding: Finding,
+    step: usize,
+    what: String,
 }
 
 /// The steered controller.
@@ -70,6 +72,11 @@ pub struct Steered {
     recorder: Option<Recorder>,
     /// Why the plan changed, for the guide.
     left_plan: Option<String>,
+    /// The run's events, watched for failures and the challenge's goal.
+    watched: Receiver<TraceEvent>,
+    watch: Watch,
+    /// The challenge being played, if any.
+    quest: Option<Quest>,
 }
 
 impl std::fmt::Debug for Steered {
@@ -83,12 +90,29 @@ impl Steered {
     /// The schedule is run once first, headless, to know the step that makes its failure.
     #[must_use]
     pub(crate) fn start(program: Program, schedule: Option<Schedule>, speed: f64, record: Option<RecordTo>) -> Self {
-        let known = schedule.as_ref().and_then(|schedule| {
-            let (outcome, _) = crate::explore::follow_schedule(&program, schedule.clone(), None);
-            let first = outcome.findings.iter().min_by_key(|finding| finding.step).cloned();
-            first.map(|finding| Known { finding })
-        });
-        let (driver, events, recorder) = Self::launch(&program, record);
+        Self::begin(program, schedule, speed, record, None)
+    }
+
+    /// Starts `challenge`: the class chooses every step, the goal is watched, and the search
+    /// for its shortest solution runs beside it.
+    #[must_use]
+    pub(crate) fn challenge(challenge: &'static Challenge, speed: f64) -> Self {
+        let mut program = Program::new(challenge.demo().main);
+        program.params = challenge.params();
+        let quest = Quest::new(challenge, &program);
+        Self::begin(program, None, speed, None, Some(quest))
+    }
+
+    fn begin(
+        program: Program,
+        schedule: Option<Schedule>,
+        speed: f64,
+        record: Option<RecordTo>,
+        quest: Option<Quest>,
+    ) -> Self {
+        let goal = quest.as_ref().map(|quest| quest.challenge.goal);
+        let known = schedule.as_ref().and_then(|schedule| Self::foresee(&program, schedule, goal));
+        let (driver, events, watched, recorder) = Self::launch(&program, record);
         let plan = schedule.clone().map_or(Plan::Free, |schedule| Plan::Schedule(Follow::new(schedule)));
         Self {
             program,
@@ -103,17 +127,97 @@ impl Steered {
             end: None,
             recorder,
             left_plan: None,
+            watched,
+            watch: Watch::new(goal),
+            quest,
         }
     }
 
-    fn launch(program: &Program, record: Option<RecordTo>) -> (Driver, Receiver<TraceEvent>, Option<Recorder>) {
+    /// Runs `schedule` once, headless: where it reaches `goal`, or makes its first failure.
+    fn foresee(program: &Program, schedule: &Schedule, goal: Option<Goal>) -> Option<Known> {
+        let run = crate::explore::run_once(program, &mut Follow::new(schedule.clone()), None);
+        let (outcome, _) = crate::explore::Outcome::of(run, goal);
+        if let Some((step, text)) = outcome.reached {
+            return Some(Known { step, what: format!("the goal: {text}") });
+        }
+        let first = outcome.findings.iter().min_by_key(|finding| finding.step)?;
+        let what = if first.text.starts_with(first.kind.words()) {
+            format!("the {}", first.text)
+        } else {
+            format!("the {}: {}", first.kind.words(), first.text)
+        };
+        Some(Known { step: first.step, what })
+    }
+
+    fn launch(
+        program: &Program,
+        record: Option<RecordTo>,
+    ) -> (Driver, Receiver<TraceEvent>, Receiver<TraceEvent>, Option<Recorder>) {
         let mut events = None;
+        let mut watched = None;
         let mut recorder = None;
         let driver = Driver::start(program, |session| {
             events = Some(session.subscribe().receiver().clone());
+            watched = Some(session.subscribe().receiver().clone());
             recorder = record.and_then(|to| to.attach(session).ok());
         });
-        (driver, events.unwrap_or_else(crossbeam_channel::never), recorder)
+        let never = crossbeam_channel::never;
+        (driver, events.unwrap_or_else(never), watched.unwrap_or_else(never), recorder)
+    }
+
+    /// Starts the program again, following `schedule` (or the class).
+    fn restart(&mut self, schedule: Option<Schedule>) {
+        self.driver.finish(&RunEnd::Misfit(String::new()));
+        let (driver, events, watched, _) = Self::launch(&self.program, None);
+        (self.driver, self.events, self.watched) = (driver, events, watched);
+        let goal = self.quest.as_ref().map(|quest| quest.challenge.goal);
+        self.known = schedule.as_ref().and_then(|schedule| Self::foresee(&self.program, schedule, goal));
+        self.plan = schedule.clone().map_or(Plan::Free, |schedule| Plan::Schedule(Follow::new(schedule)));
+        self.schedule = schedule;
+        self.watch = Watch::new(goal);
+        self.end = None;
+        self.playing = false;
+        self.left_plan = None;
+        if let Some(quest) = &mut self.quest {
+            quest.reached = None;
+        }
+    }
+
+    /// Folds the events of the steps so far into the watch; tells when the goal is reached.
+    fn observe(&mut self) -> Option<Msg> {
+        self.driver.session().flush();
+        for event in self.watched.try_iter() {
+            self.watch.apply(&event);
+        }
+        if let Some(end) = &self.end {
+            self.watch.close(end);
+        }
+        let quest = self.quest.as_mut()?;
+        if quest.reached.is_some() {
+            return None;
+        }
+        quest.reached = self.watch.reached.clone();
+        let (step, text) = quest.reached.as_ref()?;
+        Some(Msg::Note(format!("goal reached in {step} steps: {text}")))
+    }
+
+    /// `s`: the shortest solution to watch, or the proof that there is none.
+    fn solution(&mut self) -> Option<Msg> {
+        let Some(quest) = &mut self.quest else {
+            return Some(Msg::Note(super::live::NO_CHALLENGE.to_owned()));
+        };
+        let Some(found) = quest.search.found() else {
+            let runs = crate::explore::thousands(quest.search.runs());
+            return Some(Msg::Note(format!("still exploring ({runs} interleavings so far): try again in a moment")));
+        };
+        quest.gave_up = true;
+        match found.shortest {
+            Some((_, _, schedule)) => {
+                self.restart(Some(schedule));
+                Some(Msg::Note("watching the shortest way: n steps through it, space plays it".to_owned()))
+            }
+            None => Some(Msg::Note(format!("impossible: {}", found.proof()))),
+        }
     }
 
     /// The recorder, once the run is over, to finish.
@@ -161,12 +265,12 @@ impl Steered {
         };
         match stepped {
             Stepped::Moved(choice) => {
-                let timeout_thread = || self.driver.session().last_granted();
                 let step = match choice {
                     Choice::Thread(thread) => Step { thread, advanced: false },
-                    Choice::Time => Step { thread: timeout_thread(), advanced: true },
+                    Choice::Time => Step { thread: self.driver.session().last_granted(), advanced: true },
                 };
-                Some(Msg::Stepped(Ok(step)))
+                // The goal's note stays: the step's own words are in the what-happened line.
+                self.observe().or(Some(Msg::Stepped(Ok(step))))
             }
             Stepped::Nothing => None,
             Stepped::Declined(why) => {
@@ -182,10 +286,11 @@ impl Steered {
 
     fn ended(&mut self, end: RunEnd) -> Option<Msg> {
         self.playing = false;
+        self.watch.close(&end);
         self.driver.finish(&end);
         let note = ended_words(&end);
         self.end = Some(end);
-        Some(Msg::Note(note))
+        self.observe().or(Some(Msg::Note(note)))
     }
 
     /// The thread the next step moves, if the plan knows it.
@@ -240,14 +345,10 @@ impl Controller for Steered {
             Command::Step(target) => return self.step(target),
             Command::SetSpeed(speed) => self.speed = speed,
             Command::Restart => {
-                self.driver.finish(&RunEnd::Misfit(String::new()));
-                let (driver, events, _) = Self::launch(&self.program, None);
-                (self.driver, self.events) = (driver, events);
-                self.plan = self.schedule.clone().map_or(Plan::Free, |schedule| Plan::Schedule(Follow::new(schedule)));
-                self.end = None;
-                self.playing = false;
-                self.left_plan = None;
+                let schedule = self.schedule.clone();
+                self.restart(schedule);
             }
+            Command::Solution => return self.solution(),
             Command::StepBack | Command::Seek(_) => {
                 return Some(Msg::Note("only replays go back: record with --record FILE, then replay it".to_owned()));
             }
@@ -270,8 +371,10 @@ impl Controller for Steered {
 
     fn guide(&self) -> Option<Guide> {
         let steps = self.driver.steps;
-        let headline = match (&self.plan, &self.schedule) {
-            (Plan::Schedule(follow), Some(schedule)) => format!(
+        let following = matches!(self.plan, Plan::Schedule(_));
+        let headline = match (&self.quest, &self.plan, &self.schedule) {
+            (Some(quest), _, _) => format!("challenge: {}", quest.challenge.goal_words),
+            (None, Plan::Schedule(follow), Some(schedule)) => format!(
                 "following the schedule: {} steps taken, {} of its {} choices",
                 steps,
                 schedule.len() - follow.left(),
@@ -279,22 +382,14 @@ impl Controller for Steered {
             ),
             _ => format!("{steps} steps taken: you choose who moves (Enter), n moves the next in turn"),
         };
-        let known = self.known.as_ref().map(|known| &known.finding);
-        let following = matches!(self.plan, Plan::Schedule(_));
-        let (detail, alert) = match (&self.end, known) {
-            (Some(end), _) => (Some(ended_words(end)), None),
-            (None, Some(finding)) if following && finding.step == steps + 1 => {
-                let what = if finding.text.starts_with(finding.kind.words()) {
-                    format!("the {}", finding.text)
-                } else {
-                    format!("the {}: {}", finding.kind.words(), finding.text)
-                };
-                (None, Some(what))
+        let known = self.known.as_ref().filter(|_| following && self.end.is_none());
+        let alert = known.filter(|known| known.step == steps + 1).map(|known| known.what.clone());
+        let detail = match (&self.quest, known) {
+            (Some(quest), _) => Some(self.quest_detail(quest)),
+            (None, Some(known)) if known.step > steps => {
+                Some(format!("{} comes at step {}", known.what.split(':').next().unwrap_or("it"), known.step))
             }
-            (None, Some(finding)) if following && finding.step > steps => {
-                (Some(format!("the {} comes at step {}", finding.kind.words(), finding.step)), None)
-            }
-            _ => (self.left_plan.clone(), None),
+            _ => self.end.as_ref().map(ended_words).or_else(|| self.left_plan.clone()),
         };
         let next = self.end.is_none().then(|| self.next_thread()).flatten().map(|choice| match choice {
             Choice::Thread(tid) => Next::Thread(tid),
@@ -304,7 +399,35 @@ impl Controller for Steered {
     }
 }
 
-/// Runs `program` steered, under the dashboard, until the user quits; the terminal is restored
+impl Steered {
+    /// Where the challenge stands: the learner's steps, the goal reached or not, and what the
+    /// search knows.
+    fn quest_detail(&self, quest: &Quest) -> String {
+        let steps = self.driver.steps;
+        let found = quest.search.found();
+        let shortest = found.as_ref().and_then(|found| found.shortest.as_ref().map(|(step, _, _)| *step));
+        let watching = quest.gave_up && matches!(self.plan, Plan::Schedule(_));
+        match (&quest.reached, &found) {
+            (Some((step, text)), _) if watching => format!("the shortest way: {text}, at step {step}"),
+            (Some((step, text)), _) => match shortest {
+                Some(best) => format!("done! {text}. you: {step} steps; shortest: {best} (s shows it)"),
+                None => format!("done! {text}. you: {step} steps"),
+            },
+            (None, Some(found)) if quest.gave_up && found.shortest.is_none() => format!("impossible: {}", found.proof()),
+            (None, _) if watching => {
+                let at = shortest.map_or_else(String::new, |best| format!("; the goal comes at step {best}"));
+                format!("watching the shortest way: {steps} steps{at}")
+            }
+            (None, _) if self.end.is_some() => {
+                format!("the run ended without reaching the goal after {steps} steps: r tries again, s gives up")
+            }
+            (None, None) => format!("you: {steps} steps · s gives up"),
+            (None, Some(_)) => format!("you: {steps} steps · s gives up and shows the answer"),
+        }
+    }
+}
+
+/// Runs a steered program under the dashboard, until the user quits; the terminal is restored
 /// however it ends. Returns what was recorded, when recording.
 pub(crate) fn watch(
     showing: super::Showing,

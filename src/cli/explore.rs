@@ -140,6 +140,7 @@ fn exploration(demo: &'static Demo, args: &ExploreArgs) -> Exploration {
         seed: args.seed,
         find,
         replay_hint: Box::new(move |schedule| format!("threadviz demo {name}{flags} --schedule {schedule}")),
+        goal: None,
     }
 }
 

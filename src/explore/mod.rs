@@ -50,7 +50,9 @@ mod quiet;
 mod report;
 mod run;
 mod schedule;
+mod search;
 mod strategy;
+mod watch;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -61,10 +63,12 @@ pub use self::schedule::ScheduleSyntaxError;
 pub use self::strategy::Strategy;
 
 pub(crate) use self::follow::{Follow, Pick, RoundRobin};
-pub(crate) use self::outcome::{Ending, Finding, Outcome};
+pub(crate) use self::outcome::{Ending, Outcome};
 pub(crate) use self::report::{ReplayHint, thousands};
 pub(crate) use self::run::{Driver, PATIENCE, Program, RunEnd, Stepped, run_once};
 pub(crate) use self::schedule::Schedule;
+pub(crate) use self::search::{Searched, search};
+pub(crate) use self::watch::{Goal, Watch};
 use self::strategy::Chooser;
 use crate::record::RecordTo;
 
@@ -161,6 +165,7 @@ impl Explorer {
             seed: self.seed,
             find: Find::Failing,
             replay_hint: library_hint(),
+            goal: None,
         };
         let report = exploration.explore(&mut |_, _| {});
         match failure_of(&report, &CHECKED) {
@@ -216,7 +221,7 @@ pub(crate) fn follow_schedule(
     let mut follower = follow::Follow::new(schedule);
     let run = run_once(program, &mut follower, record);
     let left = follower.left();
-    let (mut outcome, events) = Outcome::of(run);
+    let (mut outcome, events) = Outcome::of(run, None);
     if left > 0 && outcome.end == RunEnd::Completed {
         outcome.end = RunEnd::Misfit(format!(
             "the program ended after {} steps with {left} choices of the schedule left over: it was made for another version of the program",
@@ -290,6 +295,8 @@ pub(crate) struct Exploration {
     pub(crate) seed: u64,
     pub(crate) find: Find,
     pub(crate) replay_hint: ReplayHint,
+    /// A challenge's goal, to find the shortest run that reaches it.
+    pub(crate) goal: Option<Goal>,
 }
 
 impl Exploration {
@@ -304,7 +311,7 @@ impl Exploration {
             chooser.begin_run();
             let run = run_once(&self.program, &mut *chooser, None);
             let choices = run.schedule.len();
-            let (outcome, _) = Outcome::of(run);
+            let (outcome, _) = Outcome::of(run, self.goal);
             report.add(&outcome);
             if report.trouble.is_none() {
                 report.trouble = trouble_of(&outcome);

@@ -5,8 +5,8 @@ use std::fmt;
 
 use super::run::{Run, RunEnd};
 use super::schedule::Schedule;
-use crate::event::{Control, EventKind, ExitKind, TraceEvent};
-use crate::model::{Model, PrimState};
+use super::watch::{Goal, Watch};
+use crate::event::{EventKind, ExitKind, TraceEvent};
 
 /// A kind of failure exploration looks for (`--find`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -101,74 +101,35 @@ pub(crate) struct Outcome {
     pub(crate) findings: Vec<Finding>,
     /// Each `Shared` value's name and final value, in creation order.
     pub(crate) finals: Vec<(String, String)>,
+    /// The goal watched for: the step that reached it and how.
+    pub(crate) reached: Option<(usize, String)>,
 }
 
 impl Outcome {
-    /// Reads `run`'s events.
-    pub(crate) fn of(run: Run) -> (Self, Vec<TraceEvent>) {
-        let mut model = Model::new();
-        let mut findings: Vec<Finding> = Vec::new();
-        let mut step = 0;
-        let mut lost_at: Option<(usize, String)> = None;
-        let find = |findings: &mut Vec<Finding>, kind, step, text: String| {
-            if !findings.iter().any(|finding: &Finding| finding.kind == kind) {
-                findings.push(Finding { kind, step, text });
-            }
-        };
+    /// Reads `run`'s events, watching for `goal` too.
+    pub(crate) fn of(run: Run, goal: Option<Goal>) -> (Self, Vec<TraceEvent>) {
+        let mut watch = Watch::new(goal);
         for event in &run.events {
-            if let EventKind::Control { control: Control::Step { .. } | Control::Advance { .. } } = event.kind {
-                step += 1;
-            }
-            // Threads killed once the run is over (the deadlock broken by ending the run) are
-            // not the program's doing.
+            // Threads killed once a run that could not go on is over are not the program's
+            // doing: stop before them.
             let killed = matches!(event.kind, EventKind::ThreadExited { exit: ExitKind::Killed, .. });
             if killed && run.end != RunEnd::Completed {
                 break;
             }
-            let lost_before = lost_total(&model);
-            model.apply(event);
-            match &event.kind {
-                EventKind::Store { .. } if lost_at.is_none() && lost_total(&model) > lost_before => {
-                    let text = model.lost_updates.back().map_or_else(
-                        || "a store overwrote another thread's update".to_owned(),
-                        |lost| model.lost_update_story(lost),
-                    );
-                    lost_at = Some((step, text));
-                }
-                EventKind::ThreadExited { tid, exit: ExitKind::Panicked { message } } => {
-                    let text = format!("{} panicked: {message}", model.thread_name(*tid));
-                    find(&mut findings, FailureKind::Panic, step, text);
-                }
-                EventKind::Misuse { message, .. } => {
-                    let text = format!("{}: {message}", model.thread_name(event.thread));
-                    find(&mut findings, FailureKind::Misuse, step, text);
-                }
-                _ => {}
-            }
-            if run.end == RunEnd::Deadlock
-                && let Some(text) = model.deadlock_message()
-            {
-                find(&mut findings, FailureKind::Deadlock, step, text);
-            }
+            watch.apply(event);
         }
-        if run.end == RunEnd::Deadlock {
-            find(&mut findings, FailureKind::Deadlock, step, "deadlock: no thread can move".to_owned());
-        }
-        if lost_total(&model) > 0
-            && let Some((step, text)) = lost_at
-        {
-            find(&mut findings, FailureKind::LostUpdate, step, text);
-        }
+        watch.close(&run.end);
+        let mut findings = std::mem::take(&mut watch.findings);
         findings.sort_by_key(|finding| finding.kind);
-        let finals = model
-            .prims
-            .values()
-            .filter_map(|prim| match &prim.state {
-                PrimState::Shared { value, .. } => Some((prim.name.clone(), value.clone())),
-                _ => None,
-            })
-            .collect();
-        let outcome = Self { schedule: run.schedule, steps: run.steps, end: run.end, findings, finals };
+        let finals = watch.shared_values();
+        let outcome = Self {
+            schedule: run.schedule,
+            steps: run.steps,
+            end: run.end,
+            findings,
+            finals,
+            reached: watch.reached.take(),
+        };
         (outcome, run.events)
     }
 
@@ -189,14 +150,4 @@ impl Outcome {
     pub(crate) fn finding(&self, kind: FailureKind) -> Option<&Finding> {
         self.findings.iter().find(|finding| finding.kind == kind)
     }
-}
-
-/// Updates missing from all `Shared` values together.
-fn lost_total(model: &Model) -> u64 {
-    model
-        .prims
-        .values()
-        .filter(|prim| matches!(prim.state, PrimState::Shared { .. }))
-        .map(|prim| model.lost_updates_on(prim.pid))
-        .sum()
 }

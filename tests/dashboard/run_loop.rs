@@ -49,7 +49,12 @@ impl Controller for FakeSession {
                 None
             }
             Command::Step(_) => Some(Msg::Stepped(Ok(Step { thread: MAIN, advanced: false }))),
-            Command::SetSpeed(_) | Command::Restart | Command::StepBack | Command::Seek(_) | Command::Quit => None,
+            Command::SetSpeed(_)
+            | Command::Restart
+            | Command::Solution
+            | Command::StepBack
+            | Command::Seek(_)
+            | Command::Quit => None,
         };
         let _ = self.commands.send(command);
         reply

@@ -27,6 +27,7 @@ fn the_whole_catalogue_is_registered_by_chapter_in_teaching_order() {
             Chapter::Locks,
             &[
                 "race",
+                "flag-lock",
                 "lock",
                 "lock-noblock",
                 "lock-release-other",
@@ -46,6 +47,7 @@ fn the_whole_catalogue_is_registered_by_chapter_in_teaching_order() {
                 "event",
                 "event-worker",
                 "condition",
+                "lost-wakeup",
                 "producer-consumer",
                 "condition-shared-lock",
                 "semaphore",
@@ -61,7 +63,7 @@ fn the_whole_catalogue_is_registered_by_chapter_in_teaching_order() {
         expected.iter().flat_map(|(chapter, names)| names.iter().map(move |name| (*chapter, *name))).collect();
     let registered: Vec<(Chapter, &str)> = DEMOS.iter().map(|demo| (demo.chapter, demo.name)).collect();
     assert_eq!(registered, expected);
-    assert_eq!(registered.len(), 35);
+    assert_eq!(registered.len(), 37);
     for demo in DEMOS {
         assert_eq!(demo.path, format!("demos/{}.rs", demo.name));
         assert!(demo.source.contains("pub fn main()"), "{}", demo.name);

@@ -1,0 +1,71 @@
+//! A challenge being played: its goal watched in the run's events, and the search for the
+//! shortest solution (or the proof that there is none) running beside it on its own thread.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use parking_lot::Mutex;
+
+use crate::challenge::{Challenge, SEARCH_STEPS};
+use crate::explore::{Program, Searched, search};
+
+/// The most runs the search tries before it settles for what it found.
+const SEARCH_RUNS: usize = 20_000;
+
+
+/// The search for a challenge's shortest solution, on its own thread.
+pub(crate) struct Search {
+    progress: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    found: Arc<Mutex<Option<Searched>>>,
+}
+
+impl Search {
+    /// Starts searching `challenge` (with the program `program` runs).
+    pub(crate) fn start(challenge: &'static Challenge, program: &Program) -> Self {
+        let progress = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let found = Arc::new(Mutex::new(None));
+        let mut program = program.clone();
+        program.max_steps = SEARCH_STEPS;
+        let (counter, stopped, result) = (progress.clone(), stop.clone(), found.clone());
+        let _ = std::thread::Builder::new().name("threadviz-search".into()).spawn(move || {
+            let searched =
+                search(&program, challenge.goal, challenge.preemptions, SEARCH_RUNS, &counter, &stopped);
+            *result.lock() = Some(searched);
+        });
+        Self { progress, stop, found }
+    }
+
+    /// What the search found, once it is over.
+    pub(crate) fn found(&self) -> Option<Searched> {
+        self.found.lock().clone()
+    }
+
+    /// Runs explored so far.
+    pub(crate) fn runs(&self) -> usize {
+        self.progress.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Search {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A challenge being played.
+pub(crate) struct Quest {
+    pub(crate) challenge: &'static Challenge,
+    pub(crate) search: Search,
+    /// The learner's run reached the goal: at which step, and how.
+    pub(crate) reached: Option<(usize, String)>,
+    /// The learner gave up (`s`).
+    pub(crate) gave_up: bool,
+}
+
+impl Quest {
+    pub(crate) fn new(challenge: &'static Challenge, program: &Program) -> Self {
+        Self { challenge, search: Search::start(challenge, program), reached: None, gave_up: false }
+    }
+}

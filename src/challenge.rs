@@ -1,0 +1,175 @@
+//! Challenges: the class plays scheduler. Each takes a demo, made small through its
+//! parameters, and a goal the model checks after every event; the learner chooses who steps.
+//! Some goals cannot be reached, and that is their lesson: exploring every interleaving
+//! proves it.
+
+use std::fmt;
+
+use crate::catalog::{self, Demo};
+use crate::explore::{FailureKind, Goal};
+
+/// One challenge.
+pub struct Challenge {
+    /// The name typed after `threadviz challenge`.
+    pub name: &'static str,
+    /// The goal, as the screen states it.
+    pub goal_words: &'static str,
+    /// The demo it plays.
+    pub demo: &'static str,
+    /// The demo's parameters for it: small enough to play by hand and to explore.
+    pub params: &'static [(&'static str, i64)],
+    pub(crate) goal: Goal,
+    /// Whether some interleaving reaches the goal (the tests check this against exploration).
+    pub reachable: bool,
+    /// The preemption bound of the search for the shortest solution, or for the proof.
+    pub preemptions: usize,
+    /// Its notes (Markdown), shown with `l`.
+    pub notes: &'static str,
+}
+
+impl fmt::Debug for Challenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Challenge").field("name", &self.name).field("demo", &self.demo).finish_non_exhaustive()
+    }
+}
+
+impl Challenge {
+    /// Its demo.
+    #[must_use]
+    pub fn demo(&self) -> &'static Demo {
+        catalog::find(self.demo).unwrap_or(&catalog::DEMOS[0])
+    }
+
+    /// The parameters as the session takes them.
+    #[must_use]
+    pub fn params(&self) -> Vec<(String, i64)> {
+        self.params.iter().map(|&(name, value)| (name.to_owned(), value)).collect()
+    }
+}
+
+macro_rules! notes {
+    ($name:literal) => {
+        include_str!(concat!("../assets/challenges/", $name, ".md"))
+    };
+}
+
+/// Every challenge, easiest first.
+pub static CHALLENGES: &[Challenge] = &[
+    Challenge {
+        name: "lost-update",
+        goal_words: "make the two threads lose an update on counter",
+        demo: "race",
+        params: &[("threads", 2), ("items", 1)],
+        goal: Goal::Find(FailureKind::LostUpdate),
+        reachable: true,
+        preemptions: 2,
+        notes: notes!("lost-update"),
+    },
+    Challenge {
+        name: "two-inside",
+        goal_words: "get both threads into the critical section at once",
+        demo: "flag-lock",
+        params: &[],
+        goal: Goal::Together { enter: "in the critical section", leave: "leaving the critical section", count: 2 },
+        reachable: true,
+        preemptions: 2,
+        notes: notes!("two-inside"),
+    },
+    Challenge {
+        name: "deadlock",
+        goal_words: "make Thread-1 and Thread-2 wait for each other forever",
+        demo: "deadlock",
+        params: &[],
+        goal: Goal::Find(FailureKind::Deadlock),
+        reachable: true,
+        preemptions: 2,
+        notes: notes!("deadlock"),
+    },
+    Challenge {
+        name: "lost-wakeup",
+        goal_words: "make the consumer wait forever",
+        demo: "lost-wakeup",
+        params: &[],
+        goal: Goal::Find(FailureKind::Deadlock),
+        reachable: true,
+        preemptions: 2,
+        notes: notes!("lost-wakeup"),
+    },
+    Challenge {
+        name: "three-permits",
+        goal_words: "get three workers past Semaphore(2) at once",
+        demo: "semaphore",
+        params: &[("workers", 3)],
+        goal: Goal::Holders { prim: "s", count: 3 },
+        reachable: false,
+        preemptions: 2,
+        notes: notes!("three-permits"),
+    },
+    Challenge {
+        name: "early-bird",
+        goal_words: "get a thread past the barrier before the other two arrive",
+        demo: "barrier",
+        params: &[("rounds", 1)],
+        goal: Goal::Overtake { passed: "passed", arrived: "waiting at the barrier", parties: 3 },
+        reachable: false,
+        preemptions: 2,
+        notes: notes!("early-bird"),
+    },
+    Challenge {
+        name: "locked-counter",
+        goal_words: "make the workers lose an update on value, though a Lock guards it",
+        demo: "lock",
+        params: &[("increments", 1)],
+        goal: Goal::Find(FailureKind::LostUpdate),
+        reachable: false,
+        preemptions: 2,
+        notes: notes!("locked-counter"),
+    },
+];
+
+/// What exploring a challenge found: whether its goal can be reached, in how few steps, and
+/// the sentence that says so.
+#[derive(Debug, Clone)]
+pub struct Solved {
+    /// Runs explored.
+    pub runs: usize,
+    /// Every interleaving within the challenge's preemption bound ran.
+    pub exhaustive: bool,
+    /// The fewest steps that reach the goal, if any run did.
+    pub shortest: Option<usize>,
+    /// The schedule of that run.
+    pub schedule: Option<String>,
+    /// The finding in a sentence, as the screen says it.
+    pub proof: String,
+}
+
+impl Challenge {
+    /// Explores the challenge as the dashboard does while it is played (depth first, within
+    /// its preemption bound, at most `runs` runs).
+    #[must_use]
+    pub fn solve(&'static self, runs: usize) -> Solved {
+        let mut program = crate::explore::Program::new(self.demo().main);
+        program.params = self.params();
+        program.max_steps = SEARCH_STEPS;
+        let progress = std::sync::atomic::AtomicUsize::new(0);
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let found = crate::explore::search(&program, self.goal, self.preemptions, runs, &progress, &stop);
+        Solved {
+            runs: found.runs,
+            exhaustive: found.exhaustive,
+            shortest: found.shortest.as_ref().map(|(step, _, _)| *step),
+            schedule: found.shortest.as_ref().map(|(_, _, schedule)| schedule.to_string()),
+            proof: found.proof(),
+        }
+    }
+}
+
+/// The most steps of one searched run: a hand-made spin lock can spin forever in some
+/// interleavings, and a challenge's solution is short.
+pub(crate) const SEARCH_STEPS: usize = 400;
+
+/// The challenge called `name`.
+#[must_use]
+pub fn find(name: &str) -> Option<&'static Challenge> {
+    CHALLENGES.iter().find(|challenge| challenge.name == name)
+}

@@ -1,0 +1,99 @@
+//! The search behind a challenge: every interleaving within a preemption bound, depth first,
+//! for the run that reaches the goal in the fewest steps, or the proof that none does.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use super::outcome::Outcome;
+use super::run::{Program, run_once};
+use super::schedule::Schedule;
+use super::strategy::{Strategy, chooser};
+use super::watch::Goal;
+
+/// What the search found.
+#[derive(Debug, Clone)]
+pub(crate) struct Searched {
+    pub(crate) runs: usize,
+    /// Every interleaving within the bound ran.
+    pub(crate) exhaustive: bool,
+    /// How many interleavings there are within the bound, once the search has run them all.
+    pub(crate) interleavings: Option<usize>,
+    pub(crate) preemptions: usize,
+    /// The run that reached the goal soonest: the step that did, how, and its schedule.
+    pub(crate) shortest: Option<(usize, String, Schedule)>,
+}
+
+impl Searched {
+    fn note(&mut self, outcome: Outcome) {
+        self.runs += 1;
+        if let Some((step, text)) = outcome.reached
+            && self.shortest.as_ref().is_none_or(|(best, _, _)| step < *best)
+        {
+            self.shortest = Some((step, text, outcome.schedule));
+        }
+    }
+
+    /// The search in one sentence, for the screen: `all 1,432 interleavings with up to 2
+    /// preemptions explored: none does`.
+    pub(crate) fn proof(&self) -> String {
+        let bound = match self.preemptions {
+            1 => "up to 1 preemption".to_owned(),
+            count => format!("up to {count} preemptions"),
+        };
+        let runs = super::thousands(self.interleavings.unwrap_or(self.runs));
+        match (&self.shortest, self.exhaustive) {
+            (None, true) => format!("all {runs} interleavings with {bound} explored: none does"),
+            (None, false) => format!("{runs} interleavings with {bound} explored: none does so far"),
+            (Some((step, _, _)), true) => {
+                format!("shortest: {step} steps, of all {runs} interleavings with {bound}")
+            }
+            (Some((step, _, _)), false) => format!("shortest known: {step} steps, in {runs} interleavings"),
+        }
+    }
+}
+
+/// Random runs tried first: a depth-first search spends its first runs deep in one corner of
+/// the tree (a thread spinning on a flag, say), where a goal may not be; random runs sample
+/// the whole tree at once.
+const SAMPLES: usize = 300;
+
+/// Explores `program` for `goal`: [`SAMPLES`] random runs, then depth first with at most
+/// `preemptions` preemptions, `runs` runs in all, counting them in `progress`, until done or
+/// `stop` is set. Only the depth-first part can prove that no run reaches the goal.
+pub(crate) fn search(
+    program: &Program,
+    goal: Goal,
+    preemptions: usize,
+    runs: usize,
+    progress: &AtomicUsize,
+    stop: &AtomicBool,
+) -> Searched {
+    let mut searched = Searched { runs: 0, exhaustive: false, interleavings: None, preemptions, shortest: None };
+    let mut sampler = chooser(Strategy::Random, 0);
+    let samples = SAMPLES.min(runs / 2);
+    for _ in 0..samples {
+        if stop.load(Ordering::Relaxed) {
+            return searched;
+        }
+        sampler.begin_run();
+        let (outcome, _) = Outcome::of(run_once(program, &mut *sampler, None), Some(goal));
+        searched.note(outcome);
+        progress.store(searched.runs, Ordering::Relaxed);
+    }
+    let sampled = searched.runs;
+    let mut strategy = chooser(Strategy::Dfs { preemptions }, 0);
+    while searched.runs < runs && !stop.load(Ordering::Relaxed) {
+        strategy.begin_run();
+        let run = run_once(program, &mut *strategy, None);
+        let choices = run.schedule.len();
+        let (outcome, _) = Outcome::of(run, Some(goal));
+        searched.note(outcome);
+        progress.store(searched.runs, Ordering::Relaxed);
+        if !strategy.end_run(choices) {
+            searched.exhaustive = true;
+            // The proof counts the interleavings within the bound: the depth-first runs.
+            searched.interleavings = Some(searched.runs - sampled);
+            break;
+        }
+    }
+    searched
+}
