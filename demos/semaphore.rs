@@ -42,9 +42,15 @@ fn worker(s: &Semaphore, pool: &ActivePool) {
     // `with s:`: takes one of the two places, waiting while both are taken.
     let _with = s.hold();
     let name = thread::current_thread().name();
-    pool.make_active(name.clone());
+    // `--param pool=0` leaves out the bookkeeping, for a smaller program to explore.
+    let keep_books = threadviz::param("pool", 1) != 0;
+    if keep_books {
+        pool.make_active(name.clone());
+    }
     thread::sleep(Duration::from_millis(100));
-    pool.make_inactive(&name);
+    if keep_books {
+        pool.make_inactive(&name);
+    }
 }
 
 /// Starts four workers named `0` to `3` on a semaphore with two places (`--param workers=3`

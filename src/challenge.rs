@@ -99,7 +99,7 @@ pub static CHALLENGES: &[Challenge] = &[
         name: "three-permits",
         goal_words: "get three workers past Semaphore(2) at once",
         demo: "semaphore",
-        params: &[("workers", 3)],
+        params: &[("workers", 3), ("pool", 0)],
         goal: Goal::Holders { prim: "s", count: 3 },
         reachable: false,
         preemptions: 2,

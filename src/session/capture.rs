@@ -55,7 +55,12 @@ impl<S: Subscriber> Layer<S> for CaptureLayer {
     fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
         let thread = context::current();
         let session = &thread.session;
-        session.enter_gate();
+        // Under a controller a log line is no step of its own: it changes nothing another
+        // thread can see, so it goes with the step its thread is taking. Exploring every order
+        // of log lines would multiply the interleavings without a new outcome.
+        if !session.controlled {
+            session.enter_gate();
+        }
         let metadata = event.metadata();
         let loc =
             metadata.file().map(|file| SourceLoc { file: Cow::Borrowed(file), line: metadata.line().unwrap_or(0) });
