@@ -1,9 +1,11 @@
-//! Recordings: a session's events written down as JSON Lines, read back for replays and
-//! exports.
+//! Recordings: a session's events written down, read back for replays and exports.
 //!
-//! A recording is a text file. Its first line is a [`Header`] (format, versions, the demo, its
-//! seed and speed, when it started); every further line is one [`TraceEvent`] exactly as
-//! subscribers receive it, sequence number included:
+//! A recording has two forms, told apart by their first bytes, never by the file's name. The
+//! one [`RecordTo`] writes is binary ([`binary`]): a preamble that says what the file is and
+//! holds the [`Header`], then frames of delta-coded, compressed events, a couple of bytes an
+//! event. The other is JSON Lines, for reading and for tools: its first line is the header
+//! (format, versions, the demo, its seed and speed, when it started), every further line one
+//! [`TraceEvent`] exactly as subscribers receive it, sequence number included:
 //!
 //! ```text
 //! {"format":"threadviz-recording","version":1,"threadviz":"0.1.0","demo":"condition","seed":0,"speed":1.0,"started":"2026-01-02T10:00:00Z","unix_time":1767348000}
@@ -11,14 +13,16 @@
 //! ```
 //!
 //! A [`Recorder`] attaches to any [`Session`] with a lossless subscription of its own and
-//! writes on a thread of its own, so recording never slows the watched program or the
-//! dashboard down and never loses an event the session delivered.
+//! writes on a thread of its own, so recording never holds the dashboard up and never loses an
+//! event the session delivered. [`read`] loads a recording whole; [`index`] opens one for
+//! replay, keeping models along it and reading events from the file as they are needed;
+//! [`stream`] and [`RecordingWriter`] convert between the forms an event at a time.
 //!
 //! ```
 //! use threadviz::record::{self, RecordTo};
 //! use threadviz::{Session, thread};
 //!
-//! let out = std::env::temp_dir().join(format!("threadviz-doc-{}.jsonl", std::process::id()));
+//! let out = std::env::temp_dir().join(format!("threadviz-doc-{}.tvr", std::process::id()));
 //! let session = Session::new();
 //! let recorder = RecordTo::file(&out, "my program")?.attach(&session)?;
 //! session.run(|| thread::spawn(|| tracing::info!("hello")).join());
