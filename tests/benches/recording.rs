@@ -3,7 +3,8 @@
 //! listening and once recorded to a file, then the file opened for replay in a child process.
 //!
 //! Run with `cargo bench --bench recording`; `THREADVIZ_BENCH_OPS` sets the operations each
-//! thread does (200,000 by default, a few million events, well under a minute). It prints, in
+//! thread does (200,000 by default, a few million events, well under a minute), and
+//! `THREADVIZ_BENCH_FILE` keeps the recording at that path for a look. It prints, in
 //! one run: the events a second delivered to the recorder, the events a second the recorder
 //! writes on its own core, bytes an event in the file, events lost, the program's slowdown
 //! while recording, and the replay's time to its first frame, its peak memory and its seeks.
@@ -35,7 +36,11 @@ fn main() {
         return;
     }
     let ops = std::env::var("THREADVIZ_BENCH_OPS").ok().and_then(|ops| ops.parse().ok()).unwrap_or(DEFAULT_OPS);
-    let path = std::env::temp_dir().join(format!("threadviz-bench-{}.tvr", std::process::id()));
+    // Kept for a look with `threadviz replay` when named; a temporary file otherwise.
+    let kept = std::env::var_os("THREADVIZ_BENCH_FILE").map(PathBuf::from);
+    let path = kept
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("threadviz-bench-{}.tvr", std::process::id())));
     println!("four threads, {ops} operations each, on one Lock and a Queue of 16");
 
     let quiet = time(|| flood(&Session::new(), ops));
@@ -70,7 +75,9 @@ fn main() {
         .expect("the replay child runs");
     print!("{}", String::from_utf8_lossy(&child.stdout));
     assert!(child.status.success(), "the replay child failed: {}", String::from_utf8_lossy(&child.stderr));
-    let _ = std::fs::remove_file(&path);
+    if kept.is_none() {
+        let _ = std::fs::remove_file(&path);
+    }
 }
 
 fn time(body: impl FnOnce()) -> Duration {
