@@ -885,3 +885,29 @@ fn a_signal_stops_a_plain_recording_with_the_file_complete() {
     assert!(matches!(read.events.last().unwrap().kind, EventKind::SessionEnded), "the session's end is recorded");
     assert!(stderr.contains(&format!("recorded {} events", read.events.len())), "{stderr}");
 }
+
+#[test]
+fn a_recording_killed_outright_keeps_every_frame_it_wrote() {
+    let recording = temp("killed.tvr");
+    let _ = std::fs::remove_file(&recording);
+    let path = recording.to_str().unwrap().to_owned();
+    // Slow motion: the run would take 40 s; SIGKILL comes once frames are on disk.
+    let mut child = Process::new(env!("CARGO_BIN_EXE_threadviz"))
+        .args(["demo", "condition", "--plain", "--speed", "0.1", "--record", &path])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut seen = 0;
+    common::wait_until("frames are on disk", || {
+        seen = record::read(&recording).map_or(0, |read| read.events.len());
+        seen > 8
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let read = record::read(&recording).unwrap();
+    assert!(read.events.len() >= seen, "{} events after the kill, {seen} before", read.events.len());
+    assert!(!matches!(read.events.last().unwrap().kind, EventKind::SessionEnded), "the run was cut short");
+    assert_eq!(read.header.demo, "condition");
+}
