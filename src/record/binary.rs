@@ -38,8 +38,9 @@ pub(super) const FRAME_EVENTS: u32 = 8_192;
 pub(super) const FRAME_BYTES: usize = 256 * 1024;
 /// The longest header a reader accepts: a damaged length cannot make it read the whole file.
 const MAX_HEADER_BYTES: u32 = 1 << 16;
-/// The largest frame a reader accepts, before or after decompression.
-const MAX_FRAME_BYTES: u32 = 1 << 30;
+/// The largest frame a reader accepts, before or after decompression (a frame only grows past
+/// [`FRAME_BYTES`] by an event that long on its own).
+const MAX_FRAME_BYTES: u32 = 1 << 28;
 
 /// Where an event was called from, once per frame in full, then by its number in the frame.
 #[derive(Serialize, Deserialize)]
@@ -364,7 +365,7 @@ impl FrameEncoder {
 
     /// The frame's bytes, header and compressed payload; the encoder starts a new frame.
     pub(super) fn finish(&mut self) -> io::Result<&[u8]> {
-        let too_big = || io::Error::other("an event is too large to record (over 1 GiB)");
+        let too_big = || io::Error::other("an event is too large to record (over 256 MiB)");
         let raw_len = u32::try_from(self.raw.len()).ok().filter(|&len| len <= MAX_FRAME_BYTES).ok_or_else(too_big)?;
         self.compressed.clear();
         self.compressed.resize(FRAME_HEADER_BYTES + lz4_flex::block::get_maximum_output_size(self.raw.len()), 0);

@@ -253,7 +253,8 @@ impl Encoder {
         if let Some(lines) = &mut self.lines {
             serde_json::to_writer(&mut *lines, event)?;
             lines.push(b'\n');
-            return Ok(());
+            // A flood that never lets the channel empty still goes out in pieces.
+            return if lines.len() >= binary::FRAME_BYTES { self.write_lines() } else { Ok(()) };
         }
         self.frame.push(event)?;
         self.since.get_or_insert_with(Instant::now);
@@ -272,13 +273,19 @@ impl Encoder {
         Ok(())
     }
 
+    /// Writes the lines not written yet.
+    fn write_lines(&mut self) -> io::Result<()> {
+        let Some(lines) = self.lines.take() else { return Ok(()) };
+        let written = self.write(&lines);
+        self.lines = Some(Vec::with_capacity(lines.capacity()));
+        written
+    }
+
     /// After a batch of events: writes what a cut-off file must not lose. Lines go at once; a
     /// frame once it is [`FRAME_AGE`] old, so that a busy program's frames are big.
     fn batch_done(&mut self) -> io::Result<()> {
-        if let Some(lines) = self.lines.take() {
-            let written = self.write(&lines);
-            self.lines = Some(Vec::with_capacity(lines.capacity()));
-            written?;
+        if self.lines.is_some() {
+            self.write_lines()?;
         } else if self.since.is_some_and(|since| since.elapsed() >= FRAME_AGE) {
             self.end_frame()?;
         } else {
@@ -293,9 +300,7 @@ impl Encoder {
     }
 
     fn finish(mut self) -> io::Result<Written> {
-        if let Some(lines) = self.lines.take() {
-            self.write(&lines)?;
-        }
+        self.write_lines()?;
         self.end_frame()?;
         self.out.flush()?;
         Ok(self.written)
@@ -321,14 +326,9 @@ impl RecordingWriter {
         Ok(Self { encoder })
     }
 
-    /// Writes one event.
+    /// Writes one event (in pieces: lines and frames go out as they fill).
     pub fn event(&mut self, event: &TraceEvent) -> io::Result<()> {
-        self.encoder.event(event)?;
-        // Lines are written as they come; frames as they fill.
-        if self.encoder.lines.as_ref().is_some_and(|lines| lines.len() >= binary::FRAME_BYTES) {
-            self.encoder.batch_done()?;
-        }
-        Ok(())
+        self.encoder.event(event)
     }
 
     /// Writes what is left and flushes; returns the bytes written.
