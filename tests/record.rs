@@ -911,3 +911,37 @@ fn a_recording_killed_outright_keeps_every_frame_it_wrote() {
     assert!(!matches!(read.events.last().unwrap().kind, EventKind::SessionEnded), "the run was cut short");
     assert_eq!(read.header.demo, "condition");
 }
+
+#[test]
+fn stepping_to_a_thread_far_ahead_reads_the_file_and_shows_the_state_there() {
+    // The worker's events at the start and two near the end only: its next event is far ahead.
+    let mut events = many_events(30_000);
+    for (index, event) in events.iter_mut().enumerate() {
+        if (10..29_990).contains(&index) || index >= 29_992 {
+            event.thread = 1;
+        }
+    }
+    let (bytes, _) = binary_of(&events);
+    let path = temp("far.tvr");
+    std::fs::write(&path, &bytes).unwrap();
+    let recording = record::read(&path).unwrap();
+    let mut app = App::new(showing("far", None), Theme::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
+    let mut replay = Replay::with_snapshots(record::index(&path).unwrap().snapshots, 1.0, true).unwrap();
+    settle(&mut app, &mut replay, vec![Command::Seek(Seek::Seq(20))]);
+    assert_eq!(replay.position(), 21);
+    settle(&mut app, &mut replay, vec![Command::Step(Some(2))]);
+    let position = replay.position();
+    assert_eq!(recording.events[position - 1].thread, 2, "the worker's next event");
+    assert!(position > 29_000, "{position}");
+    assert_eq!(state(&app.model), state(&fold(&recording.events[..position])));
+    // Past its last event, the worker does nothing more, and the replay stays where it was.
+    settle(&mut app, &mut replay, vec![Command::Seek(Seek::Share(1.0)), Command::Seek(Seek::Seq(29_991))]);
+    let here = replay.position();
+    settle(&mut app, &mut replay, vec![Command::Step(Some(2))]);
+    assert_eq!(replay.position(), here);
+    assert!(app.message.as_deref().unwrap_or_default().contains("worker does nothing more"), "{:?}", app.message);
+    // A near step still sends its events down the channel.
+    settle(&mut app, &mut replay, vec![Command::Step(Some(1))]);
+    assert_eq!(replay.position(), here + 1);
+    assert_eq!(state(&app.model), state(&fold(&recording.events[..=here])));
+}

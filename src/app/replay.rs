@@ -188,26 +188,37 @@ impl Replay {
         if head.cursor.peek().is_none() {
             return Some(Msg::Note("the end of the recording: b steps back, { goes to the start".to_owned()));
         }
-        // Read up to the thread's next event, sent only once it is found.
+        // Read up to the thread's next event, keeping what a step sends down the channel.
         let mut taken = Vec::new();
-        while let Some(event) = head.cursor.next() {
-            let found = thread.is_none_or(|tid| event.thread == tid);
-            taken.push(event);
+        let (mut found, mut far) = (false, false);
+        for event in head.cursor.by_ref() {
+            found = thread.is_none_or(|tid| event.thread == tid);
+            if !far {
+                taken.push(event);
+                far = taken.len() > STEP_SENT;
+            }
             if found {
-                // Down the channel, behind what the app has not folded yet: the order stays the
-                // recorded one.
-                let time_us = event_time(taken.last());
-                for event in taken {
-                    let _ = self.sender.send(event);
-                }
-                head.set_clock(time_us);
-                return None;
+                break;
             }
         }
-        head.cursor = self.snapshots.cursor(start);
-        let tid = thread.unwrap_or_default();
-        let name = self.snapshots.names().get(&tid).map_or_else(|| format!("#{tid}"), Clone::clone);
-        Some(Msg::Note(format!("{name} does nothing more in this recording")))
+        if !found {
+            head.cursor = self.snapshots.cursor(start);
+            let tid = thread.unwrap_or_default();
+            let name = self.snapshots.names().get(&tid).map_or_else(|| format!("#{tid}"), Clone::clone);
+            return Some(Msg::Note(format!("{name} does nothing more in this recording")));
+        }
+        if far {
+            // Far ahead: the model there, as a seek gives it, rather than the events on the way.
+            let position = head.position();
+            return Some(self.jump(&mut head, position, None));
+        }
+        // Down the channel, behind what the app has not folded yet: the order stays the recorded one.
+        let time_us = event_time(taken.last());
+        for event in taken {
+            let _ = self.sender.send(event);
+        }
+        head.set_clock(time_us);
+        None
     }
 
     fn step_back(&self) -> Msg {
@@ -261,6 +272,10 @@ impl Drop for Replay {
 fn event_time(event: Option<&TraceEvent>) -> u64 {
     event.map_or(0, |event| event.time_us)
 }
+
+/// The most events a step sends down the channel; a thread's next event further ahead is
+/// reached as a seek is, with the model there.
+const STEP_SENT: usize = 4_096;
 
 /// Events the player sends at most before it lets the controller in: a recording can hold
 /// millions of events due at once (after a pause in fast forward, say).

@@ -519,3 +519,80 @@ impl Iterator for Cursor {
         Some(event)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Kept models thinned when a recording turns out longer than expected, still exact.
+
+    use super::*;
+    use crate::event::{PrimInfo, SourceLoc};
+
+    fn events(count: u64) -> Vec<TraceEvent> {
+        let event = |seq: u64, kind| TraceEvent {
+            seq,
+            time_us: seq * 2,
+            thread: 1,
+            loc: Some(SourceLoc { file: "demos/x.rs".into(), line: 3 }),
+            kind,
+        };
+        let mut events = vec![
+            event(0, EventKind::ThreadCreated { tid: 1, name: "MainThread".into(), daemon: false, foreign: false }),
+            event(1, EventKind::ThreadStarted { tid: 1, daemon: false, os_tid: None }),
+            event(2, EventKind::PrimCreated { prim: 1, name: "lock".into(), info: PrimInfo::Lock }),
+        ];
+        // Cheap to fold in a debug build: a failed try changes neither a lane nor a mark...
+        events.extend((3..count).map(|seq| event(seq, EventKind::TryFailed { prim: 1 })));
+        // ... and a few that do, at the end.
+        let end = count;
+        events.push(event(end, EventKind::Acquired { prim: 1, count: 1 }));
+        events.push(event(end + 1, EventKind::SleepBegin { duration_us: 5 }));
+        events
+    }
+
+    #[test]
+    fn a_recording_longer_than_expected_keeps_fewer_models_further_apart_and_stays_exact() {
+        let events = events(600_000);
+        let mut keeper = Keeper::new(FramePlace::default(), 1_000);
+        for event in &events {
+            keeper.fold(event, FramePlace::default);
+        }
+        let snapshots = keeper.finish(Source::Memory(events.clone().into()));
+        assert_eq!(snapshots.every(), 4 * SNAPSHOT_EVERY, "thinned twice");
+        assert_eq!(snapshots.kept(), events.len() / snapshots.every() + 1);
+        assert!(snapshots.kept() <= MAX_SNAPSHOTS);
+        let mut model = Model::new();
+        let mut folded = 0;
+        for position in [0, 1, 3_999, 4_000, 4_001, 299_999, 599_999, events.len()] {
+            for event in &events[folded..position] {
+                model.apply(event);
+            }
+            folded = position;
+            assert_eq!(format!("{:?}", snapshots.model_at(position)), format!("{model:?}"), "after {position} events");
+        }
+    }
+
+    #[test]
+    fn a_packed_timeline_unpacks_to_the_same_timeline() {
+        let mut model = Model::new();
+        let busy = (3..4_000).map(|seq| TraceEvent {
+            seq,
+            time_us: seq * 7,
+            thread: 1,
+            loc: None,
+            kind: match seq % 4 {
+                0 => EventKind::Acquired { prim: 1, count: 1 },
+                1 => EventKind::Released { prim: 1, count: 0 },
+                2 => EventKind::SleepBegin { duration_us: 5 },
+                _ => EventKind::SleepEnd,
+            },
+        });
+        for event in events(3).into_iter().take(3).chain(busy) {
+            model.apply(&event);
+        }
+        assert!(model.timeline.marks.len() > 1_000 && model.timeline.lanes[&1].len() > 1_000);
+        let packed = PackedTimeline::pack(&model.timeline);
+        assert_eq!(format!("{:?}", packed.unpack()), format!("{:?}", model.timeline));
+        let segments: usize = model.timeline.lanes.values().map(|lane| lane.len() * size_of::<Segment>()).sum();
+        assert!(packed.bytes() * 4 < model.timeline.marks.len() * size_of::<Mark>() + segments, "{}", packed.bytes());
+    }
+}
