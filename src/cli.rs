@@ -43,7 +43,7 @@ pub enum Command {
     Challenge(challenge::ChallengeArgs),
     /// Replay a recording in the dashboard: pause, step forward and back, seek.
     Replay(recordings::ReplayArgs),
-    /// Export a recording as a Chrome trace or as an asciicast of the dashboard.
+    /// Export a recording as a Chrome trace, an asciicast of the dashboard, JSON Lines or binary.
     Export(recordings::ExportArgs),
     /// Print a shell completion script, e.g. `threadviz completions bash > ~/.bash_completion.d/threadviz`.
     Completions {
@@ -77,8 +77,8 @@ pub struct DemoArgs {
     /// out in high contrast for a projector (`p` toggles it).
     #[arg(long)]
     pub present: bool,
-    /// Write every event of the run to FILE (JSON Lines) for `threadviz replay` and
-    /// `threadviz export`; a restart is not recorded.
+    /// Write every event of the run to FILE, in the compact binary form, for `threadviz replay`
+    /// and `threadviz export` (`--format jsonl` reads it out); a restart is not recorded.
     #[arg(long, value_name = "FILE")]
     pub record: Option<std::path::PathBuf>,
     /// Run exactly this interleaving, as `threadviz explore` prints it: the dashboard starts

@@ -73,12 +73,12 @@ pub fn watch(title: &'static str, main: impl Fn() + Send + Sync + 'static) -> st
     app::live::watch(std::sync::Arc::new(main), showing, look, app::live::Launch::default())
 }
 
-/// [`watch`], recording the first run to `path` as JSON Lines for `threadviz replay` and
+/// [`watch`], recording the first run to `path` (binary, see [`record`]) for `threadviz replay` and
 /// `threadviz export` (a restart is not recorded). The file is complete and flushed when this
 /// returns, however the dashboard ended; the summary says how many events it holds.
 ///
 /// ```no_run
-/// let summary = threadviz::watch_recorded("my program", "run.jsonl", || {
+/// let summary = threadviz::watch_recorded("my program", "run.tvr", || {
 ///     let worker = threadviz::thread::spawn(|| tracing::info!("hello"));
 ///     worker.join();
 /// })

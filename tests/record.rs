@@ -1,6 +1,8 @@
 //! Recording and replaying: a recorded demo reads back to the very events and states the live
-//! run showed, rewinding is exact from any position, the reader survives any damage without
-//! panicking, and the command line reports bad recordings in one line with exit code 2.
+//! run showed, in the binary form and in JSON Lines alike; rewinding is exact from any position,
+//! from memory or from an indexed file; the reader survives any damage without panicking, keeps
+//! every whole frame of a file cut short, and the command line reports bad recordings in one
+//! line with exit code 2.
 #![allow(clippy::unwrap_used, reason = "a failed unwrap fails the test at the line that broke")]
 
 mod common;
@@ -21,7 +23,7 @@ use threadviz::dashboard::export::{asciicast, chrome};
 use threadviz::dashboard::model::Model;
 use threadviz::dashboard::session::PauseState;
 use threadviz::dashboard::view::theme::{Theme, ThemeName};
-use threadviz::record::{self, RecordTo, Recording, SNAPSHOT_EVERY, Snapshots};
+use threadviz::record::{self, Form, RecordTo, Recording, RecordingWriter, SNAPSHOT_EVERY, Snapshots};
 use threadviz::sync::Lock;
 use threadviz::thread;
 use threadviz::{EventKind, Session, TraceEvent};
@@ -38,13 +40,18 @@ fn temp(name: &str) -> PathBuf {
 }
 
 /// Runs a catalogue demo at speed 10 with a recorder into memory and a lossless subscriber of
-/// the test's own; returns the recording's bytes and the events the subscriber saw.
+/// the test's own; returns the recording's bytes (binary) and the events the subscriber saw.
 fn record_demo(name: &'static str) -> (Vec<u8>, Vec<TraceEvent>) {
+    record_demo_as(name, Form::Binary)
+}
+
+/// [`record_demo`], writing the recording in `form`.
+fn record_demo_as(name: &'static str, form: Form) -> (Vec<u8>, Vec<TraceEvent>) {
     let demo = catalog::find(name).unwrap();
     with_deadline(name, move || {
         let session = Session::builder().speed(SPEED).seed(3).build();
         let memory = Memory::default();
-        let recorder = RecordTo::writer(memory.clone(), name).attach(&session).unwrap();
+        let recorder = RecordTo::writer(memory.clone(), name).form(form).attach(&session).unwrap();
         let live = session.subscribe();
         session.run(demo.main);
         let summary = recorder.finish().unwrap();
@@ -72,8 +79,14 @@ fn fold(events: &[TraceEvent]) -> Model {
 
 #[test]
 fn a_recorded_demo_reads_back_to_the_live_state_at_every_event() {
-    for name in ["condition", "producer-consumer", "barrier", "rlock-owner"] {
-        let (bytes, live) = record_demo(name);
+    for (name, form) in [
+        ("condition", Form::Binary),
+        ("producer-consumer", Form::Binary),
+        ("barrier", Form::JsonLines),
+        ("rlock-owner", Form::Binary),
+    ] {
+        let (bytes, live) = record_demo_as(name, form);
+        assert_eq!(bytes.starts_with(&record::binary::MAGIC), form == Form::Binary, "{name}: {form:?}");
         let recording = record::read_bytes(&bytes, name).unwrap();
         assert_eq!(recording.header.format, record::FORMAT);
         assert_eq!(recording.header.version, record::FORMAT_VERSION);
@@ -296,15 +309,216 @@ fn a_recording_to_a_file_is_complete_when_the_recorder_is_dropped() {
         drop(recorder);
     });
     let recording = record::read(&path).unwrap();
+    assert!(std::fs::read(&path).unwrap().starts_with(&record::binary::MAGIC), "binary, whatever the name");
     assert!(matches!(recording.events.last().unwrap().kind, EventKind::SessionEnded), "{:?}", recording.events);
-    // A run killed mid-write leaves a cut-off last line: read with a warning.
-    let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, &text[..text.len() - 10]).unwrap();
-    let cut = record::read(&path).unwrap();
+    // A run killed mid-write of JSON Lines leaves a cut-off last line: read with a warning.
+    let lines = temp("dropped-lines.jsonl");
+    let mut writer =
+        RecordingWriter::new(std::fs::File::create(&lines).unwrap(), &recording.header, Form::JsonLines).unwrap();
+    for event in &recording.events {
+        writer.event(event).unwrap();
+    }
+    writer.finish().unwrap();
+    let text = std::fs::read_to_string(&lines).unwrap();
+    std::fs::write(&lines, &text[..text.len() - 10]).unwrap();
+    let cut = record::read(&lines).unwrap();
     assert_eq!(cut.events.len(), recording.events.len() - 1);
     let warning = cut.warning.unwrap();
-    let lines = text.lines().count();
-    assert!(warning.contains(&format!("dropped.jsonl:{lines}: the last line is cut off")), "{warning}");
+    let count = text.lines().count();
+    assert!(warning.contains(&format!("dropped-lines.jsonl:{count}: the last line is cut off")), "{warning}");
+}
+
+/// Synthetic events enough for several frames: two threads taking turns on a lock, with log
+/// lines from two source files.
+fn many_events(count: u64) -> Vec<TraceEvent> {
+    let created = |seq, tid, name: &str| TraceEvent {
+        seq,
+        time_us: 0,
+        thread: 1,
+        loc: None,
+        kind: EventKind::ThreadCreated { tid, name: name.to_owned(), daemon: false, foreign: false },
+    };
+    let mut events = vec![
+        created(0, 1, "MainThread"),
+        created(1, 2, "worker"),
+        TraceEvent {
+            seq: 2,
+            time_us: 0,
+            thread: 1,
+            loc: None,
+            kind: EventKind::PrimCreated { prim: 1, name: "lock".into(), info: threadviz::event::PrimInfo::Lock },
+        },
+    ];
+    for seq in 3..count {
+        let thread = 1 + u32::from(seq % 4 >= 2);
+        let kind = match seq % 2 {
+            0 => EventKind::Acquired { prim: 1, count: 1 },
+            _ if seq % 101 == 0 => {
+                EventKind::Log { level: threadviz::event::LogLevel::Info, message: format!("at {seq}") }
+            }
+            _ => EventKind::Released { prim: 1, count: 0 },
+        };
+        let file = if seq % 7 == 0 { "demos/a.rs" } else { "demos/b.rs" };
+        let loc = Some(threadviz::event::SourceLoc { file: file.into(), line: u32::try_from(seq % 50).unwrap() });
+        events.push(TraceEvent { seq, time_us: seq * 3 / 2, thread, loc, kind });
+    }
+    events
+}
+
+fn header() -> record::Header {
+    record::Header {
+        format: record::FORMAT.to_owned(),
+        version: record::FORMAT_VERSION,
+        threadviz: "0.1.0".to_owned(),
+        demo: "many".to_owned(),
+        seed: 1,
+        speed: 1.0,
+        started: record::rfc3339(0),
+        unix_time: 0,
+    }
+}
+
+/// The events written in the binary form, and where each frame is in the bytes.
+fn binary_of(events: &[TraceEvent]) -> (Vec<u8>, Vec<std::ops::Range<usize>>) {
+    let memory = Memory::default();
+    let mut writer = RecordingWriter::new(memory.clone(), &header(), Form::Binary).unwrap();
+    for event in events {
+        writer.event(event).unwrap();
+    }
+    writer.finish().unwrap();
+    let bytes = memory.0.lock().unwrap().clone();
+    let length = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+    let mut frames = Vec::new();
+    let mut at = 16 + length(12);
+    while at < bytes.len() {
+        frames.push(at..at + 16 + length(at));
+        at += 16 + length(at);
+    }
+    assert_eq!(at, bytes.len(), "whole frames");
+    (bytes, frames)
+}
+
+#[test]
+fn a_binary_file_cut_mid_frame_keeps_every_whole_frame() {
+    let events = many_events(30_000);
+    let (bytes, frames) = binary_of(&events);
+    assert!(frames.len() >= 3, "several frames: {frames:?}");
+    let whole = record::read_bytes(&bytes, "many.tvr").unwrap();
+    assert_eq!(whole.events, events);
+    assert_eq!(whole.warning, None);
+    assert!(bytes.len() < events.len() * 16, "{} bytes an event", bytes.len() as f64 / events.len() as f64);
+    let mut rng = fastrand::Rng::with_seed(9);
+    for (frame, range) in frames.iter().enumerate() {
+        let (start, end) = (range.start, range.end);
+        for cut in [start + 1, start + 15, start + 16, rng.usize(start + 1..end), end - 1] {
+            let read = record::read_bytes(&bytes[..cut], "cut.tvr").unwrap();
+            // Every frame before the cut one is whole and kept: they are full, 8,192 events each.
+            assert_eq!(read.events.len(), 8_192 * frame, "cut at byte {cut} of frame {}", frame + 1);
+            assert_eq!(read.events[..], events[..read.events.len()]);
+            let warning = read.warning.unwrap();
+            assert!(warning.contains(&format!("cut.tvr: frame {} at byte {start}:", frame + 1)), "{warning}");
+            assert!(warning.contains("the last frame is cut off"), "{warning}");
+        }
+    }
+}
+
+#[test]
+fn the_binary_form_and_json_lines_hold_the_same_events() {
+    let events = many_events(20_000);
+    let (bytes, _) = binary_of(&events);
+    let binary = record::read_bytes(&bytes, "many.tvr").unwrap();
+    let memory = Memory::default();
+    let mut writer = RecordingWriter::new(memory.clone(), &binary.header, Form::JsonLines).unwrap();
+    for event in &binary.events {
+        writer.event(event).unwrap();
+    }
+    writer.finish().unwrap();
+    let text = memory.0.lock().unwrap().clone();
+    assert_eq!(text.first(), Some(&b'{'));
+    let lines = record::read_bytes(&text, "many.jsonl").unwrap();
+    assert_eq!(lines, binary);
+    assert_eq!(lines.events, events);
+    assert!(bytes.len() * 5 < text.len(), "{} bytes against {}", bytes.len(), text.len());
+}
+
+#[test]
+fn an_indexed_binary_file_seeks_to_the_state_a_fold_from_the_start_gives() {
+    let events = many_events(40_000);
+    let (bytes, _) = binary_of(&events);
+    let path = temp("indexed.tvr");
+    std::fs::write(&path, &bytes).unwrap();
+    let indexed = record::index(&path).unwrap();
+    assert_eq!(indexed.header, header());
+    assert_eq!(indexed.warning, None);
+    let snapshots = indexed.snapshots;
+    assert_eq!(snapshots.len(), events.len());
+    assert_eq!(snapshots.end_us(), events.last().unwrap().time_us);
+    assert_eq!(snapshots.kept(), events.len() / snapshots.every() + 1);
+    let in_memory = Snapshots::new(events.clone().into());
+    let mut rng = fastrand::Rng::with_seed(4);
+    let mut positions: Vec<usize> = (0..40).map(|_| rng.usize(0..=events.len())).collect();
+    // Both sides of kept models and of frames.
+    positions.extend([0, 1, 999, 1_000, 1_001, 8_191, 8_192, 8_193, 16_384, events.len() - 1, events.len()]);
+    positions.sort_unstable();
+    let mut model = Model::new();
+    let mut folded = 0;
+    for position in positions {
+        for event in &events[folded..position] {
+            model.apply(event);
+        }
+        folded = position;
+        let (seeked, mut cursor) = snapshots.seek(position);
+        assert_eq!(state(&seeked), state(&model), "after {position} events");
+        assert_eq!(state(&in_memory.model_at(position)), state(&model), "in memory, after {position} events");
+        assert_eq!(cursor.position(), position);
+        assert_eq!(cursor.next().as_ref(), events.get(position), "the event after {position}");
+        let seq = events.get(position).map_or(u64::MAX, |event| event.seq);
+        assert_eq!(snapshots.position_after_seq(seq), (position + 1).min(events.len()), "after event {seq}");
+        let time = events.get(position).map_or(u64::MAX, |event| event.time_us);
+        let at_time = events.partition_point(|event| event.time_us <= time);
+        assert_eq!(snapshots.position_at_time(time), at_time, "at {time} µs");
+        assert_eq!(in_memory.position_at_time(time), at_time, "in memory, at {time} µs");
+    }
+    // Read to the end from a kept model, the cursor gives every event after it.
+    let from: Vec<TraceEvent> = snapshots.cursor(12_345).collect();
+    assert_eq!(from[..], events[12_345..]);
+}
+
+#[test]
+fn a_replay_of_a_binary_file_shows_the_states_json_lines_shows() {
+    let recording = busy_recording();
+    let (bytes, _) = binary_of(&recording.events);
+    let path = temp("busy.tvr");
+    std::fs::write(&path, &bytes).unwrap();
+    let indexed = record::index(&path).unwrap();
+    let (mut from_lines, mut lines) = paused_replay(&recording);
+    let mut from_file = App::new(showing("busy", None), Theme::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
+    let mut file = Replay::with_snapshots(indexed.snapshots, 1.0, true).unwrap();
+    let mut rng = fastrand::Rng::with_seed(21);
+    let keys = ['n', 'n', 'b', ']', '[', '}', 'b', 'b', '{', 'n', ']', ']', 'b'];
+    for round in 0..80 {
+        if round % 10 == 0 {
+            let seek = Seek::Share(rng.f64());
+            settle(&mut from_lines, &mut lines, vec![Command::Seek(seek)]);
+            settle(&mut from_file, &mut file, vec![Command::Seek(seek)]);
+        } else if round % 10 == 5 {
+            let seek = Seek::Time(rng.u64(0..=recording.end_us()));
+            settle(&mut from_lines, &mut lines, vec![Command::Seek(seek)]);
+            settle(&mut from_file, &mut file, vec![Command::Seek(seek)]);
+        }
+        let key = KeyCode::Char(keys[round % keys.len()]);
+        press(&mut from_lines, &mut lines, key);
+        press(&mut from_file, &mut file, key);
+        assert_eq!(file.position(), lines.position(), "round {round}");
+        assert_eq!(state(&from_file.model), state(&from_lines.model), "round {round}: after {}", lines.position());
+        assert_eq!(file.status().now_us, lines.status().now_us, "round {round}");
+    }
+    // Stepping a thread reads ahead in the file to its next event.
+    settle(&mut from_lines, &mut lines, vec![Command::Seek(Seek::Share(0.0)), Command::Step(Some(3))]);
+    settle(&mut from_file, &mut file, vec![Command::Seek(Seek::Share(0.0)), Command::Step(Some(3))]);
+    assert!(file.position() > 1);
+    assert_eq!(file.position(), lines.position());
+    assert_eq!(state(&from_file.model), state(&from_lines.model));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -415,7 +629,7 @@ fn joined(lines: &[&str]) -> Vec<u8> {
 #[test]
 fn mutated_recordings_are_read_or_refused_never_a_panic() {
     // A short recording keeps thousands of cases quick in a debug build.
-    let (bytes, _) = record_demo("condition");
+    let (bytes, _) = record_demo_as("condition", Form::JsonLines);
     let text = String::from_utf8(bytes).unwrap();
     let mutations: [(&str, Mutation); 6] = [
         ("truncate", |rng, text| text.as_bytes()[..rng.usize(0..=text.len())].to_vec()),
@@ -523,7 +737,7 @@ fn bad_recordings_are_refused_in_one_line_naming_the_file_and_the_line() {
     let text = text.to_str().unwrap();
     assert_refused(&threadviz(&["export", text, "--format", "asciicast", "-o", "/dev/null"]), &[&format!("{text}:1:")]);
 
-    let (bytes, _) = record_demo("condition");
+    let (bytes, _) = record_demo_as("condition", Form::JsonLines);
     let good = String::from_utf8(bytes).unwrap();
     let mut lines: Vec<&str> = good.lines().collect();
     lines[4] = "{\"seq\": 3, \"time_us\": oops}";
@@ -534,6 +748,62 @@ fn bad_recordings_are_refused_in_one_line_naming_the_file_and_the_line() {
         &threadviz(&["export", corrupt, "--format", "chrome", "-o", "/dev/null"]),
         &[&format!("{corrupt}:5:"), "not a threadviz event"],
     );
+
+    // The binary form: a header cut short, a damaged frame, a frame out of order.
+    let (bytes, frames) = binary_of(&many_events(20_000));
+    let cut = temp("cut-header.tvr");
+    std::fs::write(&cut, &bytes[..20]).unwrap();
+    let cut = cut.to_str().unwrap();
+    assert_refused(&threadviz(&["replay", cut]), &[&format!("{cut}: byte 20:"), "header is cut off"]);
+    assert_refused(&threadviz(&["export", cut, "--format", "jsonl", "-o", "/dev/null"]), &["header is cut off"]);
+    let mut damaged = bytes.clone();
+    damaged[frames[1].start + 40] ^= 0x10;
+    let damaged_path = temp("damaged.tvr");
+    std::fs::write(&damaged_path, &damaged).unwrap();
+    let damaged_path = damaged_path.to_str().unwrap();
+    let place = format!("{damaged_path}: frame 2 at byte {}:", frames[1].start);
+    for args in [
+        vec!["replay", damaged_path],
+        vec!["export", damaged_path, "--format", "chrome", "-o", "/dev/null"],
+        vec!["export", damaged_path, "--format", "jsonl", "-o", "/dev/null"],
+    ] {
+        assert_refused(&threadviz(&args), &[&place, "checksum", "damaged"]);
+    }
+    let mut swapped = bytes[..frames[0].start].to_vec();
+    swapped.extend_from_slice(&bytes[frames[1].clone()]);
+    swapped.extend_from_slice(&bytes[frames[0].clone()]);
+    let swapped_path = temp("swapped.tvr");
+    std::fs::write(&swapped_path, &swapped).unwrap();
+    let swapped_path = swapped_path.to_str().unwrap();
+    assert_refused(
+        &threadviz(&["replay", swapped_path]),
+        &[&format!("{swapped_path}: frame 2 at byte"), "comes after event"],
+    );
+}
+
+#[test]
+fn damaged_binary_recordings_are_read_or_refused_never_a_panic() {
+    let (bytes, _) = record_demo("condition");
+    let mut rng = fastrand::Rng::with_seed(78);
+    for case in 0..3000 {
+        let mut damaged = bytes.clone();
+        if case % 2 == 0 {
+            damaged.truncate(rng.usize(0..=bytes.len()));
+        } else {
+            for _ in 0..rng.usize(1..4) {
+                let at = rng.usize(..damaged.len());
+                damaged[at] ^= 1 << rng.u32(0..8);
+            }
+        }
+        match record::read_bytes(&damaged, "damaged.tvr") {
+            Ok(recording) => everything_downstream(&recording, case % 500 == 0),
+            Err(error) => {
+                let message = error.to_string();
+                assert!(message.starts_with("damaged.tvr"), "{message}");
+                assert!(!message.contains('\n'), "{message}");
+            }
+        }
+    }
 }
 
 #[test]
@@ -548,6 +818,22 @@ fn the_command_line_records_plain_runs_and_exports_them() {
     let read = record::read(&recording).unwrap();
     assert_eq!(read.header.demo, "condition");
     assert!(matches!(read.events.last().unwrap().kind, EventKind::SessionEnded));
+
+    assert!(std::fs::read(&recording).unwrap().starts_with(&record::binary::MAGIC), "binary, whatever the name");
+
+    // Round trips: to JSON Lines and back to the binary form, the same header and events.
+    let lines = temp("plain.lines.jsonl");
+    let output = threadviz(&["export", path, "--format", "jsonl", "-o", lines.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains(&format!("{} events as JSON Lines", read.events.len())), "{stderr}");
+    let text = std::fs::read_to_string(&lines).unwrap();
+    assert_eq!(text.lines().count(), read.events.len() + 1, "a header, then one event a line");
+    assert_eq!(record::read(&lines).unwrap(), read);
+    let back = temp("plain.back.tvr");
+    let output = threadviz(&["export", lines.to_str().unwrap(), "--format", "binary", "-o", back.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(record::read(&back).unwrap(), read);
 
     let trace = temp("plain.trace.json");
     let output = threadviz(&["export", path, "--format", "chrome", "-o", trace.to_str().unwrap()]);
@@ -586,9 +872,7 @@ fn a_signal_stops_a_plain_recording_with_the_file_complete() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    common::wait_until("the recording has begun", || {
-        std::fs::read_to_string(&recording).is_ok_and(|text| text.lines().count() > 8)
-    });
+    common::wait_until("the recording has begun", || record::read(&recording).is_ok_and(|read| read.events.len() > 8));
     let killed = Process::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(killed.success());
     let (tx, rx) = std::sync::mpsc::channel();
@@ -600,4 +884,64 @@ fn a_signal_stops_a_plain_recording_with_the_file_complete() {
     assert_eq!(read.warning, None, "no line is cut off");
     assert!(matches!(read.events.last().unwrap().kind, EventKind::SessionEnded), "the session's end is recorded");
     assert!(stderr.contains(&format!("recorded {} events", read.events.len())), "{stderr}");
+}
+
+#[test]
+fn a_recording_killed_outright_keeps_every_frame_it_wrote() {
+    let recording = temp("killed.tvr");
+    let _ = std::fs::remove_file(&recording);
+    let path = recording.to_str().unwrap().to_owned();
+    // Slow motion: the run would take 40 s; SIGKILL comes once frames are on disk.
+    let mut child = Process::new(env!("CARGO_BIN_EXE_threadviz"))
+        .args(["demo", "condition", "--plain", "--speed", "0.1", "--record", &path])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut seen = 0;
+    common::wait_until("frames are on disk", || {
+        seen = record::read(&recording).map_or(0, |read| read.events.len());
+        seen > 8
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let read = record::read(&recording).unwrap();
+    assert!(read.events.len() >= seen, "{} events after the kill, {seen} before", read.events.len());
+    assert!(!matches!(read.events.last().unwrap().kind, EventKind::SessionEnded), "the run was cut short");
+    assert_eq!(read.header.demo, "condition");
+}
+
+#[test]
+fn stepping_to_a_thread_far_ahead_reads_the_file_and_shows_the_state_there() {
+    // The worker's events at the start and two near the end only: its next event is far ahead.
+    let mut events = many_events(30_000);
+    for (index, event) in events.iter_mut().enumerate() {
+        if (10..29_990).contains(&index) || index >= 29_992 {
+            event.thread = 1;
+        }
+    }
+    let (bytes, _) = binary_of(&events);
+    let path = temp("far.tvr");
+    std::fs::write(&path, &bytes).unwrap();
+    let recording = record::read(&path).unwrap();
+    let mut app = App::new(showing("far", None), Theme::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
+    let mut replay = Replay::with_snapshots(record::index(&path).unwrap().snapshots, 1.0, true).unwrap();
+    settle(&mut app, &mut replay, vec![Command::Seek(Seek::Seq(20))]);
+    assert_eq!(replay.position(), 21);
+    settle(&mut app, &mut replay, vec![Command::Step(Some(2))]);
+    let position = replay.position();
+    assert_eq!(recording.events[position - 1].thread, 2, "the worker's next event");
+    assert!(position > 29_000, "{position}");
+    assert_eq!(state(&app.model), state(&fold(&recording.events[..position])));
+    // Past its last event, the worker does nothing more, and the replay stays where it was.
+    settle(&mut app, &mut replay, vec![Command::Seek(Seek::Share(1.0)), Command::Seek(Seek::Seq(29_991))]);
+    let here = replay.position();
+    settle(&mut app, &mut replay, vec![Command::Step(Some(2))]);
+    assert_eq!(replay.position(), here);
+    assert!(app.message.as_deref().unwrap_or_default().contains("worker does nothing more"), "{:?}", app.message);
+    // A near step still sends its events down the channel.
+    settle(&mut app, &mut replay, vec![Command::Step(Some(1))]);
+    assert_eq!(replay.position(), here + 1);
+    assert_eq!(state(&app.model), state(&fold(&recording.events[..=here])));
 }

@@ -7,9 +7,9 @@
 //! Forward moves send events down the same channel the loop folds from, in order; backward
 //! moves and seeks empty the channel and hand the app the rebuilt model ([`Msg::Reset`]).
 //! A player thread sends events when they are due; it and the controller share the play head
-//! under one lock, so the channel and the position never disagree.
+//! under one lock, so the channel and the position never disagree. The head reads the events
+//! through a [`Cursor`]: from memory, or from a binary recording's file as they are needed.
 
-use std::collections::BTreeMap;
 use std::io;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -23,8 +23,8 @@ use super::{App, Command, Msg, Showing, terminal};
 use crate::TraceEvent;
 use crate::app::Look;
 use crate::catalog;
-use crate::event::{EventKind, Tid};
-use crate::record::{Recording, Snapshots};
+use crate::event::Tid;
+use crate::record::{Cursor, Recording, Snapshots};
 use crate::session::{PauseState, clamp_speed};
 
 /// Where a seek in a recording goes.
@@ -58,8 +58,9 @@ pub fn showing(demo: &str, label: Option<&str>) -> Showing {
 /// The play head, shared by the controller and the player thread.
 #[derive(Debug)]
 struct Head {
-    /// Events sent down the channel so far: the app has folded them, or will next.
-    position: usize,
+    /// The events not sent yet; its position is the events sent down the channel so far: the
+    /// app has folded them, or will next.
+    cursor: Cursor,
     playing: bool,
     speed: f64,
     /// Demo time at `since`.
@@ -69,6 +70,10 @@ struct Head {
 }
 
 impl Head {
+    fn position(&self) -> usize {
+        self.cursor.position()
+    }
+
     #[allow(
         clippy::cast_possible_truncation,
         clippy::cast_sign_loss,
@@ -98,8 +103,7 @@ struct Shared {
 
 /// A recording played back as if it were a live session.
 pub struct Replay {
-    snapshots: Snapshots,
-    names: BTreeMap<Tid, String>,
+    snapshots: Arc<Snapshots>,
     shared: Arc<Shared>,
     sender: Sender<TraceEvent>,
     events: Receiver<TraceEvent>,
@@ -116,18 +120,14 @@ impl Replay {
     /// Loads `recording` (folding it once to keep models along the way) and starts playing it
     /// at `speed`, or waits at its start when `paused`.
     pub fn new(recording: &Recording, speed: f64, paused: bool) -> io::Result<Self> {
-        let events: Arc<[TraceEvent]> = recording.events.clone().into();
-        let names = events
-            .iter()
-            .filter_map(|event| match &event.kind {
-                EventKind::ThreadCreated { tid, name, .. } | EventKind::ThreadRenamed { tid, name } => {
-                    Some((*tid, name.clone()))
-                }
-                _ => None,
-            })
-            .collect();
+        Self::with_snapshots(Snapshots::new(recording.events.clone().into()), speed, paused)
+    }
+
+    /// Plays a recording already indexed (see [`crate::record::index`]).
+    pub fn with_snapshots(snapshots: Snapshots, speed: f64, paused: bool) -> io::Result<Self> {
+        let snapshots = Arc::new(snapshots);
         let head = Head {
-            position: 0,
+            cursor: snapshots.cursor(0),
             playing: !paused,
             speed: clamp_speed(speed),
             anchor_us: 0,
@@ -137,24 +137,22 @@ impl Replay {
         let shared = Arc::new(Shared { head: Mutex::new(head), changed: Condvar::new() });
         let (sender, receiver) = crossbeam_channel::unbounded();
         let player = {
-            let (events, shared, sender) = (events.clone(), shared.clone(), sender.clone());
-            std::thread::Builder::new()
-                .name("threadviz-player".into())
-                .spawn(move || play(&events, &shared, &sender))?
+            let (end_us, shared, sender) = (snapshots.end_us(), shared.clone(), sender.clone());
+            std::thread::Builder::new().name("threadviz-player".into()).spawn(move || play(end_us, &shared, &sender))?
         };
-        Ok(Self { snapshots: Snapshots::new(events), names, shared, sender, events: receiver, player: Some(player) })
+        Ok(Self { snapshots, shared, sender, events: receiver, player: Some(player) })
     }
 
     /// Events sent to the app so far: once it has folded them, its model is the state after them.
     #[must_use]
     pub fn position(&self) -> usize {
-        self.shared.head.lock().position
+        self.shared.head.lock().position()
     }
 
     /// How many events the recording holds.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.snapshots.events().len()
+        self.snapshots.len()
     }
 
     /// Whether the recording holds no event.
@@ -163,19 +161,17 @@ impl Replay {
         self.len() == 0
     }
 
-    /// Demo time of the last event before `position` (0 at the start).
-    fn time_before(&self, position: usize) -> u64 {
-        position.checked_sub(1).and_then(|index| self.snapshots.events().get(index)).map_or(0, |event| event.time_us)
-    }
-
-    /// Moves the head to `position` with the clock at `time_us`; the app gets the model there.
-    fn jump(&self, head: &mut Head, position: usize, time_us: u64) -> Msg {
+    /// Moves the head to `position` with the clock at `time_us` (by default, the time of the
+    /// last event before it); the app gets the model there.
+    fn jump(&self, head: &mut Head, position: usize, time_us: Option<u64>) -> Msg {
         // Whatever the app has not folded yet belongs to the old position.
         self.events.try_iter().for_each(drop);
-        head.position = position;
-        head.set_clock(time_us);
+        let (model, cursor) = self.snapshots.seek(position);
+        head.cursor = cursor;
+        // Times never go back, so the model's time is the last event's.
+        head.set_clock(time_us.unwrap_or(model.time_us));
         self.shared.changed.notify_all();
-        Msg::Reset(Box::new(self.snapshots.model_at(position)))
+        Msg::Reset(Box::new(model))
     }
 
     fn pause(head: &mut Head) {
@@ -188,26 +184,39 @@ impl Replay {
     fn step(&self, thread: Option<Tid>) -> Option<Msg> {
         let mut head = self.shared.head.lock();
         Self::pause(&mut head);
-        let rest = self.snapshots.events().get(head.position..).unwrap_or_default();
-        let count = match thread {
-            None => (!rest.is_empty()).then_some(1),
-            Some(tid) => rest.iter().position(|event| event.thread == tid).map(|index| index + 1),
-        };
-        let Some(count) = count else {
-            return Some(Msg::Note(match thread {
-                Some(tid) if !rest.is_empty() => {
-                    let name = self.names.get(&tid).map_or_else(|| format!("#{tid}"), Clone::clone);
-                    format!("{name} does nothing more in this recording")
-                }
-                _ => "the end of the recording: b steps back, { goes to the start".to_owned(),
-            }));
-        };
-        // Down the channel, behind what the app has not folded yet: the order stays the recorded one.
-        for event in rest.iter().take(count) {
-            let _ = self.sender.send(event.clone());
+        let start = head.position();
+        if head.cursor.peek().is_none() {
+            return Some(Msg::Note("the end of the recording: b steps back, { goes to the start".to_owned()));
         }
-        head.position += count;
-        let time_us = self.time_before(head.position);
+        // Read up to the thread's next event, keeping what a step sends down the channel.
+        let mut taken = Vec::new();
+        let (mut found, mut far) = (false, false);
+        for event in head.cursor.by_ref() {
+            found = thread.is_none_or(|tid| event.thread == tid);
+            if !far {
+                taken.push(event);
+                far = taken.len() > STEP_SENT;
+            }
+            if found {
+                break;
+            }
+        }
+        if !found {
+            head.cursor = self.snapshots.cursor(start);
+            let tid = thread.unwrap_or_default();
+            let name = self.snapshots.names().get(&tid).map_or_else(|| format!("#{tid}"), Clone::clone);
+            return Some(Msg::Note(format!("{name} does nothing more in this recording")));
+        }
+        if far {
+            // Far ahead: the model there, as a seek gives it, rather than the events on the way.
+            let position = head.position();
+            return Some(self.jump(&mut head, position, None));
+        }
+        // Down the channel, behind what the app has not folded yet: the order stays the recorded one.
+        let time_us = event_time(taken.last());
+        for event in taken {
+            let _ = self.sender.send(event);
+        }
         head.set_clock(time_us);
         None
     }
@@ -215,10 +224,10 @@ impl Replay {
     fn step_back(&self) -> Msg {
         let mut head = self.shared.head.lock();
         Self::pause(&mut head);
-        let Some(position) = head.position.checked_sub(1) else {
+        let Some(position) = head.position().checked_sub(1) else {
             return Msg::Note("the start of the recording: n steps forward, space plays".to_owned());
         };
-        self.jump(&mut head, position, self.time_before(position))
+        self.jump(&mut head, position, None)
     }
 
     #[allow(
@@ -228,26 +237,22 @@ impl Replay {
     )]
     fn seek(&self, seek: Seek) -> Msg {
         let mut head = self.shared.head.lock();
-        let events = self.snapshots.events();
-        let len = events.len();
+        let len = self.len();
         let share = |share: f64| (share.clamp(0.0, 1.0) * len as f64).round() as usize;
         let (position, time_us) = match seek {
-            Seek::Seq(seq) => {
-                let position = events.partition_point(|event| event.seq <= seq);
-                (position, self.time_before(position))
-            }
+            Seek::Seq(seq) => (self.snapshots.position_after_seq(seq), None),
             Seek::Time(time_us) => {
-                (events.partition_point(|event| event.time_us <= time_us), time_us.min(self.time_before(len)))
+                (self.snapshots.position_at_time(time_us), Some(time_us.min(self.snapshots.end_us())))
             }
-            Seek::Share(part) => (share(part), self.time_before(share(part))),
+            Seek::Share(part) => (share(part), None),
             Seek::By(part) => {
                 let by = (part.abs().min(1.0) * len as f64).round().max(1.0) as usize;
                 let position = if part < 0.0 {
-                    head.position.saturating_sub(by)
+                    head.position().saturating_sub(by)
                 } else {
-                    head.position.saturating_add(by).min(len)
+                    head.position().saturating_add(by).min(len)
                 };
-                (position, self.time_before(position))
+                (position, None)
             }
         };
         self.jump(&mut head, position, time_us)
@@ -264,8 +269,20 @@ impl Drop for Replay {
     }
 }
 
+fn event_time(event: Option<&TraceEvent>) -> u64 {
+    event.map_or(0, |event| event.time_us)
+}
+
+/// The most events a step sends down the channel; a thread's next event further ahead is
+/// reached as a seek is, with the model there.
+const STEP_SENT: usize = 4_096;
+
+/// Events the player sends at most before it lets the controller in: a recording can hold
+/// millions of events due at once (after a pause in fast forward, say).
+const PLAY_BATCH: usize = 4_096;
+
 /// The player thread: sends each event when the clock reaches its demo time.
-fn play(events: &[TraceEvent], shared: &Shared, sender: &Sender<TraceEvent>) {
+fn play(end_us: u64, shared: &Shared, sender: &Sender<TraceEvent>) {
     let mut head = shared.head.lock();
     while !head.quit {
         if !head.playing {
@@ -273,20 +290,27 @@ fn play(events: &[TraceEvent], shared: &Shared, sender: &Sender<TraceEvent>) {
             continue;
         }
         let now = head.clock_us();
-        while let Some(event) = events.get(head.position).filter(|event| event.time_us <= now) {
+        let mut sent = 0;
+        while sent < PLAY_BATCH
+            && let Some(event) = head.cursor.peek().filter(|event| event.time_us <= now)
+        {
             let _ = sender.send(event.clone());
-            head.position += 1;
+            head.cursor.advance();
+            sent += 1;
         }
-        if let Some(next) = events.get(head.position) {
+        if sent == PLAY_BATCH {
+            parking_lot::MutexGuard::bump(&mut head);
+            continue;
+        }
+        if let Some(next) = head.cursor.peek() {
             let left = (next.time_us - now) as f64 / head.speed / 1e6;
             // A wake-up at least hourly keeps the wait finite whatever the recording's times.
             let left = Duration::try_from_secs_f64(left).unwrap_or(Duration::MAX).min(Duration::from_hours(1));
             shared.changed.wait_for(&mut head, left);
         } else {
             // The end: the clock stops at the last event, as a finished program's does.
-            let end = events.last().map_or(0, |event| event.time_us);
             head.playing = false;
-            head.set_clock(end);
+            head.set_clock(end_us);
         }
     }
 }
@@ -297,11 +321,11 @@ impl Controller for Replay {
     }
 
     fn status(&self) -> Status {
-        let head = self.shared.head.lock();
+        let mut head = self.shared.head.lock();
         // Paused, the thread of the next event is the one a step moves.
-        let next = self.snapshots.events().get(head.position).map(|event| event.thread);
+        let next = head.cursor.peek().map(|event| event.thread);
         Status {
-            now_us: head.clock_us().min(self.time_before(self.len()).max(head.anchor_us)),
+            now_us: head.clock_us().min(self.snapshots.end_us().max(head.anchor_us)),
             pause: if head.playing { PauseState::Running } else { PauseState::Paused },
             speed: head.speed,
             dropped: 0,
@@ -320,9 +344,9 @@ impl Controller for Replay {
                     head.set_clock(now);
                     self.shared.changed.notify_all();
                 }
-                if head.position >= self.len() {
+                if head.position() >= self.len() {
                     // Playing at the end plays the recording again, as media players do.
-                    return Some(self.jump(&mut head, 0, 0));
+                    return Some(self.jump(&mut head, 0, Some(0)));
                 }
             }
             Command::Step(thread) => return self.step(thread),
@@ -339,7 +363,7 @@ impl Controller for Replay {
             // The app has emptied its model already: back to the start, playing or not as before.
             Command::Restart => {
                 let mut head = self.shared.head.lock();
-                let _ = self.jump(&mut head, 0, 0);
+                let _ = self.jump(&mut head, 0, Some(0));
             }
             Command::Quit => {
                 self.shared.head.lock().quit = true;
@@ -350,16 +374,16 @@ impl Controller for Replay {
     }
 }
 
-/// Replays `recording` in the dashboard until the user quits. The terminal is restored however
-/// it ends.
-pub fn replay(recording: &Recording, look: Look, speed: f64, paused: bool) -> io::Result<()> {
-    let mut replay = Replay::new(recording, speed, paused)?;
+/// Replays a recording of `demo` in the dashboard until the user quits. The terminal is
+/// restored however it ends.
+pub fn replay(demo: &str, snapshots: Snapshots, look: Look, speed: f64, paused: bool) -> io::Result<()> {
+    let mut replay = Replay::with_snapshots(snapshots, speed, paused)?;
     let (guard, mut terminal) = terminal::enter()?;
     let (sender, input) = crossbeam_channel::unbounded();
     terminal::spawn_input(sender.clone());
     terminal::spawn_signals(sender);
     let status = replay.status();
-    let mut app = App::new(showing(&recording.header.demo, Some("(replay)")), look, status.pause, status.speed);
+    let mut app = App::new(showing(demo, Some("(replay)")), look, status.pause, status.speed);
     app.replay = true;
     let size = terminal.size()?;
     app.size = (size.width, size.height);

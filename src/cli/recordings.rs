@@ -23,7 +23,7 @@ use crate::app::replay;
 use crate::app::{Look, ThemeName};
 use crate::catalog::Demo;
 use crate::export::{asciicast, chrome};
-use crate::record::{self, RecordSummary, RecordTo, Recording};
+use crate::record::{self, Form, ReadError, RecordSummary, RecordTo, Recording, RecordingWriter};
 use crate::view::theme::Theme;
 
 /// The exit code for bad arguments and unreadable recordings, as clap uses for usage errors.
@@ -54,6 +54,10 @@ pub enum Format {
     Chrome,
     /// asciicast v2: the dashboard as a terminal recording, for asciinema.
     Asciicast,
+    /// The recording as JSON Lines: a header, then one event a line, readable and greppable.
+    Jsonl,
+    /// The recording in the compact binary form `--record` writes.
+    Binary,
 }
 
 /// A terminal size, `COLUMNSxROWS`.
@@ -95,28 +99,30 @@ pub struct ExportArgs {
     pub theme: ThemeName,
 }
 
+/// Prints a reader's one-line error; the exit code for it.
+fn refused(error: &ReadError) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::from(BAD_INPUT)
+}
+
 /// Reads a recording, printing its warning or its one-line error.
 fn load(path: &Path) -> Result<Recording, ExitCode> {
-    match record::read(path) {
-        Ok(recording) => {
-            if let Some(warning) = &recording.warning {
-                eprintln!("warning: {warning}");
-            }
-            Ok(recording)
-        }
-        Err(error) => {
-            eprintln!("error: {error}");
-            Err(ExitCode::from(BAD_INPUT))
-        }
+    let recording = record::read(path).map_err(|error| refused(&error))?;
+    if let Some(warning) = &recording.warning {
+        eprintln!("warning: {warning}");
     }
+    Ok(recording)
 }
 
 /// `threadviz replay FILE`.
 pub fn replay(args: &ReplayArgs) -> ExitCode {
-    let recording = match load(&args.file) {
-        Ok(recording) => recording,
-        Err(code) => return code,
+    let indexed = match record::index(&args.file) {
+        Ok(indexed) => indexed,
+        Err(error) => return refused(&error),
     };
+    if let Some(warning) = &indexed.warning {
+        eprintln!("warning: {warning}");
+    }
     if !io::stdout().is_terminal() {
         eprintln!(
             "error: replay draws the dashboard and needs a terminal; `threadviz export {} --format asciicast -o OUT.cast` renders it to a file",
@@ -125,7 +131,7 @@ pub fn replay(args: &ReplayArgs) -> ExitCode {
         return ExitCode::FAILURE;
     }
     let look = Look::new(args.theme, crate::color_wanted());
-    match replay::replay(&recording, look, args.speed, args.paused) {
+    match replay::replay(&indexed.header.demo, indexed.snapshots, look, args.speed, args.paused) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: the terminal failed: {error}; try `threadviz export` to render the replay to a file");
@@ -134,26 +140,91 @@ pub fn replay(args: &ReplayArgs) -> ExitCode {
     }
 }
 
+/// Creates the file `threadviz export` writes.
+fn create(path: &Path) -> Result<BufWriter<File>, ExitCode> {
+    File::create(path).map(BufWriter::new).map_err(|error| {
+        eprintln!("error: cannot create {}: {error}; choose a writable path", path.display());
+        ExitCode::from(BAD_INPUT)
+    })
+}
+
+/// `threadviz export FILE --format jsonl|binary -o OUT`: the events go across one at a time,
+/// so a binary recording of any length converts in little memory.
+fn convert(args: &ExportArgs, form: Form) -> ExitCode {
+    let mut events = match record::stream(&args.file) {
+        Ok(events) => events,
+        Err(error) => return refused(&error),
+    };
+    let out = match create(&args.output) {
+        Ok(out) => out,
+        Err(code) => return code,
+    };
+    let output = args.output.display();
+    let failed = |error: io::Error| {
+        eprintln!("error: writing {output} failed: {error}");
+        ExitCode::FAILURE
+    };
+    let mut writer = match RecordingWriter::new(out, events.header(), form) {
+        Ok(writer) => writer,
+        Err(error) => return failed(error),
+    };
+    let mut count = 0_u64;
+    for event in &mut events {
+        let event = match event {
+            Ok(event) => event,
+            Err(error) => return refused(&error),
+        };
+        if let Err(error) = writer.event(&event) {
+            return failed(error);
+        }
+        count += 1;
+    }
+    if let Some(warning) = events.warning() {
+        eprintln!("warning: {warning}");
+    }
+    match writer.finish() {
+        Ok(bytes) => {
+            let what = if form == Form::JsonLines { "as JSON Lines" } else { "in the binary form" };
+            eprintln!("wrote {output}: {count} events {what} ({bytes} bytes)");
+            ExitCode::SUCCESS
+        }
+        Err(error) => failed(error),
+    }
+}
+
 /// `threadviz export FILE --format F -o OUT`.
 pub fn export(args: &ExportArgs) -> ExitCode {
+    match args.format {
+        Format::Jsonl => convert(args, Form::JsonLines),
+        Format::Binary => convert(args, Form::Binary),
+        Format::Chrome => render(args, Render::Chrome),
+        Format::Asciicast => render(args, Render::Asciicast),
+    }
+}
+
+/// What an export renders from the whole recording.
+#[derive(Debug, Clone, Copy)]
+enum Render {
+    Chrome,
+    Asciicast,
+}
+
+/// `threadviz export FILE --format chrome|asciicast -o OUT`.
+fn render(args: &ExportArgs, render: Render) -> ExitCode {
     let recording = match load(&args.file) {
         Ok(recording) => recording,
         Err(code) => return code,
     };
     let output = args.output.display();
-    let file = match File::create(&args.output) {
-        Ok(file) => file,
-        Err(error) => {
-            eprintln!("error: cannot create {output}: {error}; choose a writable path");
-            return ExitCode::from(BAD_INPUT);
-        }
+    let mut out = match create(&args.output) {
+        Ok(out) => out,
+        Err(code) => return code,
     };
-    let mut out = BufWriter::new(file);
-    let written = match args.format {
-        Format::Chrome => chrome::write(&recording, &mut out).map(|()| {
+    let written = match render {
+        Render::Chrome => chrome::write(&recording, &mut out).map(|()| {
             format!("{} events as a Chrome trace; open it in https://ui.perfetto.dev", recording.events.len())
         }),
-        Format::Asciicast => {
+        Render::Asciicast => {
             let Size { width, height } = args.size;
             let options = asciicast::Options { width, height, theme: Theme::new(args.theme, crate::color_wanted()) };
             asciicast::write(&recording, &options, &mut out)

@@ -1,9 +1,11 @@
-//! Recordings: a session's events written down as JSON Lines, read back for replays and
-//! exports.
+//! Recordings: a session's events written down, read back for replays and exports.
 //!
-//! A recording is a text file. Its first line is a [`Header`] (format, versions, the demo, its
-//! seed and speed, when it started); every further line is one [`TraceEvent`] exactly as
-//! subscribers receive it, sequence number included:
+//! A recording has two forms, told apart by their first bytes, never by the file's name. The
+//! one [`RecordTo`] writes is binary ([`binary`]): a preamble that says what the file is and
+//! holds the [`Header`], then frames of delta-coded, compressed events, a couple of bytes an
+//! event. The other is JSON Lines, for reading and for tools: its first line is the header
+//! (format, versions, the demo, its seed and speed, when it started), every further line one
+//! [`TraceEvent`] exactly as subscribers receive it, sequence number included:
 //!
 //! ```text
 //! {"format":"threadviz-recording","version":1,"threadviz":"0.1.0","demo":"condition","seed":0,"speed":1.0,"started":"2026-01-02T10:00:00Z","unix_time":1767348000}
@@ -11,14 +13,16 @@
 //! ```
 //!
 //! A [`Recorder`] attaches to any [`Session`] with a lossless subscription of its own and
-//! writes on a thread of its own, so recording never slows the watched program or the
-//! dashboard down and never loses an event the session delivered.
+//! writes on a thread of its own, so recording never holds the dashboard up and never loses an
+//! event the session delivered. [`read`] loads a recording whole; [`index`] opens one for
+//! replay, keeping models along it and reading events from the file as they are needed;
+//! [`stream`] and [`RecordingWriter`] convert between the forms an event at a time.
 //!
 //! ```
 //! use threadviz::record::{self, RecordTo};
 //! use threadviz::{Session, thread};
 //!
-//! let out = std::env::temp_dir().join(format!("threadviz-doc-{}.jsonl", std::process::id()));
+//! let out = std::env::temp_dir().join(format!("threadviz-doc-{}.tvr", std::process::id()));
 //! let session = Session::new();
 //! let recorder = RecordTo::file(&out, "my program")?.attach(&session)?;
 //! session.run(|| thread::spawn(|| tracing::info!("hello")).join());
@@ -29,21 +33,23 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+pub mod binary;
 mod read;
 mod snapshots;
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crossbeam_channel::{Receiver, Sender, select};
+use crossbeam_channel::{Receiver, Sender, TryRecvError, select};
 use serde::{Deserialize, Serialize};
 
-pub use self::read::{ReadError, Recording, read, read_bytes};
-pub use self::snapshots::{SNAPSHOT_EVERY, Snapshots};
+use self::binary::FrameEncoder;
+pub use self::read::{EventStream, Place, ReadError, Recording, read, read_bytes, stream};
+pub use self::snapshots::{Cursor, Indexed, SNAPSHOT_EVERY, Snapshots, index};
 use crate::{Session, TraceEvent};
 
 /// The `format` field of every recording's header.
@@ -115,22 +121,38 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
     (year, month, day)
 }
 
+/// The two forms of a recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Form {
+    /// Compact frames of compressed events (see [`binary`]): what `--record` writes.
+    #[default]
+    Binary,
+    /// One JSON object a line: readable, about ten times bigger.
+    JsonLines,
+}
+
 /// Where a recording will go: opened, not yet attached to a session.
 pub struct RecordTo {
     demo: String,
     path: Option<PathBuf>,
+    form: Form,
     out: Box<dyn Write + Send>,
 }
 
 impl fmt::Debug for RecordTo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RecordTo").field("demo", &self.demo).field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("RecordTo")
+            .field("demo", &self.demo)
+            .field("path", &self.path)
+            .field("form", &self.form)
+            .finish_non_exhaustive()
     }
 }
 
 impl RecordTo {
     /// Creates (or truncates) the file `path` now, so a bad path is reported before anything
-    /// runs. `demo` names what is recorded in the header.
+    /// runs. `demo` names what is recorded in the header. The recording is binary whatever the
+    /// file is called.
     pub fn file(path: impl AsRef<Path>, demo: &str) -> io::Result<Self> {
         let path = path.as_ref().to_path_buf();
         let file = File::create(&path).map_err(|error| {
@@ -139,12 +161,19 @@ impl RecordTo {
                 format!("cannot create the recording {}: {error}; choose a writable path", path.display()),
             )
         })?;
-        Ok(Self { demo: demo.to_owned(), path: Some(path), out: Box::new(file) })
+        Ok(Self { demo: demo.to_owned(), path: Some(path), form: Form::Binary, out: Box::new(file) })
     }
 
     /// Records into any writer (a socket, a buffer in a test).
     pub fn writer(out: impl Write + Send + 'static, demo: &str) -> Self {
-        Self { demo: demo.to_owned(), path: None, out: Box::new(out) }
+        Self { demo: demo.to_owned(), path: None, form: Form::Binary, out: Box::new(out) }
+    }
+
+    /// Writes the recording in `form` instead.
+    #[must_use]
+    pub fn form(mut self, form: Form) -> Self {
+        self.form = form;
+        self
     }
 
     /// The file recorded to, if it is one.
@@ -160,10 +189,10 @@ impl RecordTo {
         let (events, _) = session.subscribe().into_parts();
         let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
         let (done_tx, done_rx) = crossbeam_channel::bounded::<()>(0);
-        let out = self.out;
+        let (out, form) = (self.out, self.form);
         let writer = std::thread::Builder::new().name("threadviz-recorder".into()).spawn(move || {
             let _done = done_tx;
-            write_recording(&header, &events, &stop_rx, BufWriter::new(out))
+            write_recording(&header, &events, &stop_rx, Encoder::new(form, out))
         })?;
         Ok(Recorder {
             path: self.path,
@@ -179,49 +208,184 @@ impl RecordTo {
 #[derive(Debug, Default)]
 struct Written {
     events: u64,
+    bytes: u64,
     ended: bool,
 }
+
+/// Turns events into the bytes of one form and writes them.
+struct Encoder {
+    out: Box<dyn Write + Send>,
+    /// Lines not written yet, in JSON Lines.
+    lines: Option<Vec<u8>>,
+    /// The frame being filled, in the binary form.
+    frame: FrameEncoder,
+    /// When the frame being filled got its first event.
+    since: Option<Instant>,
+    written: Written,
+}
+
+impl Encoder {
+    fn new(form: Form, out: Box<dyn Write + Send>) -> Self {
+        let lines = (form == Form::JsonLines).then(Vec::new);
+        Self { out, lines, frame: FrameEncoder::default(), since: None, written: Written::default() }
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)?;
+        self.written.bytes += bytes.len() as u64;
+        Ok(())
+    }
+
+    fn header(&mut self, header: &Header) -> io::Result<()> {
+        let json = serde_json::to_vec(header)?;
+        if self.lines.is_some() {
+            self.write(&json)?;
+            self.write(b"\n")?;
+        } else {
+            self.write(&binary::preamble(&json)?)?;
+        }
+        self.out.flush()
+    }
+
+    fn event(&mut self, event: &TraceEvent) -> io::Result<()> {
+        self.written.events += 1;
+        self.written.ended |= matches!(event.kind, crate::EventKind::SessionEnded);
+        if let Some(lines) = &mut self.lines {
+            serde_json::to_writer(&mut *lines, event)?;
+            lines.push(b'\n');
+            // A flood that never lets the channel empty still goes out in pieces.
+            return if lines.len() >= binary::FRAME_BYTES { self.write_lines() } else { Ok(()) };
+        }
+        self.frame.push(event)?;
+        self.since.get_or_insert_with(Instant::now);
+        if self.frame.is_full() { self.end_frame() } else { Ok(()) }
+    }
+
+    /// Writes the frame being filled, if it holds anything.
+    fn end_frame(&mut self) -> io::Result<()> {
+        self.since = None;
+        if self.frame.is_empty() {
+            return Ok(());
+        }
+        let frame = self.frame.finish()?;
+        self.out.write_all(frame)?;
+        self.written.bytes += frame.len() as u64;
+        Ok(())
+    }
+
+    /// Writes the lines not written yet.
+    fn write_lines(&mut self) -> io::Result<()> {
+        let Some(lines) = self.lines.take() else { return Ok(()) };
+        let written = self.write(&lines);
+        self.lines = Some(Vec::with_capacity(lines.capacity()));
+        written
+    }
+
+    /// After a batch of events: writes what a cut-off file must not lose. Lines go at once; a
+    /// frame once it is [`FRAME_AGE`] old, so that a busy program's frames are big.
+    fn batch_done(&mut self) -> io::Result<()> {
+        if self.lines.is_some() {
+            self.write_lines()?;
+        } else if self.since.is_some_and(|since| since.elapsed() >= FRAME_AGE) {
+            self.end_frame()?;
+        } else {
+            return Ok(());
+        }
+        self.out.flush()
+    }
+
+    /// How long the writer may wait before the frame being filled is due.
+    fn due_in(&self) -> Option<Duration> {
+        self.since.map(|since| FRAME_AGE.saturating_sub(since.elapsed()))
+    }
+
+    fn finish(mut self) -> io::Result<Written> {
+        self.write_lines()?;
+        self.end_frame()?;
+        self.out.flush()?;
+        Ok(self.written)
+    }
+}
+
+/// Writes a recording from events already at hand: converting between the two forms.
+pub struct RecordingWriter {
+    encoder: Encoder,
+}
+
+impl fmt::Debug for RecordingWriter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordingWriter").field("events", &self.encoder.written.events).finish_non_exhaustive()
+    }
+}
+
+impl RecordingWriter {
+    /// Writes `header` to `out` in `form`, ready for the events.
+    pub fn new(out: impl Write + Send + 'static, header: &Header, form: Form) -> io::Result<Self> {
+        let mut encoder = Encoder::new(form, Box::new(out));
+        encoder.header(header)?;
+        Ok(Self { encoder })
+    }
+
+    /// Writes one event (in pieces: lines and frames go out as they fill).
+    pub fn event(&mut self, event: &TraceEvent) -> io::Result<()> {
+        self.encoder.event(event)
+    }
+
+    /// Writes what is left and flushes; returns the bytes written.
+    pub fn finish(self) -> io::Result<u64> {
+        self.encoder.finish().map(|written| written.bytes)
+    }
+}
+
+/// The oldest a frame gets before it is written, when events come slowly: what a run killed
+/// without warning can lose.
+const FRAME_AGE: Duration = Duration::from_millis(50);
+/// How long the writer sleeps between batches while events flow. It does not block on the
+/// channel then, which would make every event's delivery wake it.
+const POLL: Duration = Duration::from_millis(1);
 
 fn write_recording(
     header: &Header,
     events: &Receiver<TraceEvent>,
     stop: &Receiver<()>,
-    mut out: BufWriter<Box<dyn Write + Send>>,
+    mut encoder: Encoder,
 ) -> io::Result<Written> {
-    let mut written = Written::default();
-    let mut line = |out: &mut BufWriter<Box<dyn Write + Send>>, event: &TraceEvent| -> io::Result<()> {
-        serde_json::to_writer(&mut *out, event)?;
-        out.write_all(b"\n")?;
-        written.events += 1;
-        written.ended |= matches!(event.kind, crate::EventKind::SessionEnded);
-        Ok(())
-    };
-    serde_json::to_writer(&mut out, header)?;
-    out.write_all(b"\n")?;
-    // Flushing after each batch keeps the file whole up to the last batch even when the process
-    // is killed without warning; the buffer still turns a batch into one write.
-    out.flush()?;
+    encoder.header(header)?;
     loop {
-        select! {
-            recv(events) -> event => {
-                // Disconnected: the session ended and everything it delivered is written.
-                let Ok(event) = event else { break };
-                line(&mut out, &event)?;
-                for event in events.try_iter() {
-                    line(&mut out, &event)?;
+        let mut received = false;
+        loop {
+            match events.try_recv() {
+                Ok(event) => {
+                    encoder.event(&event)?;
+                    received = true;
                 }
-                out.flush()?;
-            }
-            recv(stop) -> _ => {
-                for event in events.try_iter() {
-                    line(&mut out, &event)?;
-                }
-                break;
+                Err(TryRecvError::Empty) => break,
+                // The session ended and everything it delivered is written.
+                Err(TryRecvError::Disconnected) => return encoder.finish(),
             }
         }
+        encoder.batch_done()?;
+        let stopped = if received {
+            stop.recv_timeout(POLL).map_err(|error| error.is_disconnected())
+        } else if let Some(due) = encoder.due_in() {
+            stop.recv_timeout(due.min(POLL)).map_err(|error| error.is_disconnected())
+        } else {
+            // Quiet: sleep until the next event or the stop.
+            select! {
+                recv(events) -> event => match event {
+                    Ok(event) => { encoder.event(&event)?; Err(false) }
+                    Err(_) => return encoder.finish(),
+                },
+                recv(stop) -> _ => Err(true),
+            }
+        };
+        if matches!(stopped, Ok(()) | Err(true)) {
+            for event in events.try_iter() {
+                encoder.event(&event)?;
+            }
+            return encoder.finish();
+        }
     }
-    out.flush()?;
-    Ok(written)
 }
 
 /// Writes a session's events to a recording on a thread of its own.
@@ -278,6 +442,7 @@ impl Recorder {
         Ok(RecordSummary {
             path: self.path.clone(),
             events: written.events,
+            bytes: written.bytes,
             ended: written.ended,
             lost: self.session.lost_events(),
         })
@@ -299,6 +464,8 @@ pub struct RecordSummary {
     pub path: Option<PathBuf>,
     /// Events written.
     pub events: u64,
+    /// Bytes written, header included.
+    pub bytes: u64,
     /// Whether the session's end was recorded (the run was not cut short).
     pub ended: bool,
     /// Events the session dropped at their source because its collector fell behind.

@@ -1,10 +1,15 @@
-//! Reading a recording back: every line checked, every problem reported as one line naming
-//! the file, the line and what is wrong. A run killed mid-write leaves its last line cut off:
-//! that is tolerated with a warning. Nothing in a file, however damaged, makes the reader panic.
+//! Reading a recording back, in either form (told apart by the first bytes, never by the
+//! file's name): every line or frame checked, every problem reported as one line naming the
+//! file, the place and what is wrong. A run killed mid-write leaves its last line or frame cut
+//! off: that is tolerated with a warning. Nothing in a file, however damaged, makes the reader
+//! panic.
 
 use std::fmt;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
 use std::path::Path;
 
+use super::binary::{self, FrameReader, MAGIC, Next, PREAMBLE_BYTES};
 use super::{FORMAT, FORMAT_VERSION, Header};
 use crate::{EventKind, TraceEvent};
 
@@ -30,22 +35,54 @@ impl Recording {
     }
 }
 
+/// Where in a recording a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// A line of JSON Lines, from 1.
+    Line(usize),
+    /// A byte of a binary recording's preamble.
+    Byte(u64),
+    /// A frame of a binary recording: its number from 1 and the byte it starts at.
+    Frame {
+        /// The frame's number, from 1.
+        number: usize,
+        /// Its first byte in the file.
+        offset: u64,
+    },
+}
+
 /// Why a recording cannot be read. Its `Display` is one line: `FILE:LINE: what is wrong; what
-/// to do`.
+/// to do` (or `FILE: frame N at byte B: ...` in a binary recording).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadError {
     /// The file, as the user named it.
     pub file: String,
-    /// The one-based line at fault, when the problem is in a line.
-    pub line: Option<usize>,
+    /// The place at fault, when the problem is in one.
+    pub place: Option<Place>,
     /// What is wrong and what to do.
     pub problem: String,
 }
 
+impl ReadError {
+    fn new(file: &str, place: Option<Place>, problem: String) -> Self {
+        Self { file: file.to_owned(), place, problem }
+    }
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Line(line) => write!(f, "{line}"),
+            Self::Byte(offset) => write!(f, " byte {offset}"),
+            Self::Frame { number, offset } => write!(f, " frame {number} at byte {offset}"),
+        }
+    }
+}
+
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{line}: {}", self.file, self.problem),
+        match self.place {
+            Some(place) => write!(f, "{}:{place}: {}", self.file, self.problem),
             None => write!(f, "{}: {}", self.file, self.problem),
         }
     }
@@ -53,24 +90,247 @@ impl fmt::Display for ReadError {
 
 impl std::error::Error for ReadError {}
 
-/// Reads the recording at `path`.
+/// Reads the recording at `path`, in either form, into memory.
 pub fn read(path: impl AsRef<Path>) -> Result<Recording, ReadError> {
     let path = path.as_ref();
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|error| {
-        let problem = match error.kind() {
-            std::io::ErrorKind::NotFound => format!("no such file; {RECORD_ONE}"),
-            std::io::ErrorKind::IsADirectory => "this is a directory, not a recording".to_owned(),
-            _ => format!("cannot read it: {error}"),
-        };
-        ReadError { file: file.clone(), line: None, problem }
-    })?;
-    read_bytes(&bytes, &file)
+    match open(path)? {
+        Opened::Binary(mut reader) => read_binary(&mut reader, &file),
+        Opened::Text(bytes) => read_bytes(&bytes, &file),
+    }
 }
 
-/// Reads a recording from its bytes; `file` names it in errors.
+/// A recording file opened and told apart by its first bytes.
+pub(super) enum Opened {
+    /// A binary recording, positioned after its magic.
+    Binary(BufReader<File>),
+    /// Anything else, read whole, for the JSON Lines reader to judge.
+    Text(Vec<u8>),
+}
+
+/// Opens the recording at `path` and tells its form from its first bytes.
+pub(super) fn open(path: &Path) -> Result<Opened, ReadError> {
+    let file = path.display().to_string();
+    let cannot = |error: io::Error| {
+        let problem = match error.kind() {
+            io::ErrorKind::NotFound => format!("no such file; {RECORD_ONE}"),
+            io::ErrorKind::IsADirectory => "this is a directory, not a recording".to_owned(),
+            _ => format!("cannot read it: {error}"),
+        };
+        ReadError::new(&file, None, problem)
+    };
+    let mut input = BufReader::new(File::open(path).map_err(cannot)?);
+    let mut start = Vec::with_capacity(MAGIC.len());
+    (&mut input).take(MAGIC.len() as u64).read_to_end(&mut start).map_err(cannot)?;
+    if start == MAGIC {
+        return Ok(Opened::Binary(input));
+    }
+    input.read_to_end(&mut start).map_err(cannot)?;
+    Ok(Opened::Text(start))
+}
+
+/// Reads a recording from its bytes, in either form; `file` names it in errors.
 pub fn read_bytes(bytes: &[u8], file: &str) -> Result<Recording, ReadError> {
-    let fail = |line: usize, problem: String| ReadError { file: file.to_owned(), line: Some(line), problem };
+    if let Some(rest) = bytes.strip_prefix(&MAGIC) {
+        return read_binary(&mut &rest[..], file);
+    }
+    if !bytes.is_empty() && MAGIC.starts_with(bytes) {
+        return Err(ReadError::new(
+            file,
+            Some(Place::Byte(bytes.len() as u64)),
+            "the header is cut off: the recording was interrupted before it began".to_owned(),
+        ));
+    }
+    read_lines(bytes, file)
+}
+
+/// Reads a binary recording whose magic has been read from `input`.
+fn read_binary(input: &mut impl Read, file: &str) -> Result<Recording, ReadError> {
+    let mut frames = binary_frames(input, file)?;
+    let mut events = Vec::new();
+    let mut checked = 0;
+    while frames.next(&mut events)? == Next::Frame {
+        for index in checked..events.len() {
+            frames.check(index.checked_sub(1).and_then(|before| events.get(before)), &events[index])?;
+        }
+        checked = events.len();
+    }
+    let warning = frames.warning.take();
+    Ok(Recording { header: frames.header.clone(), events, warning })
+}
+
+/// Reads the preamble of a binary recording whose magic has been read from `input`.
+pub(super) fn binary_frames<R: Read>(mut input: R, file: &str) -> Result<BinaryFrames<R>, ReadError> {
+    let json = binary::read_preamble(&mut input)
+        .map_err(|(offset, problem)| ReadError::new(file, Some(Place::Byte(offset)), problem))?;
+    let at_header = |problem: String| ReadError::new(file, Some(Place::Byte(PREAMBLE_BYTES)), problem);
+    if serde_json::from_slice::<serde_json::Value>(&json).is_err() {
+        return Err(at_header(
+            "the header is damaged (it is not JSON); the file is damaged: record it again".to_owned(),
+        ));
+    }
+    let header = read_header(&json, false).map_err(at_header)?;
+    let offset = PREAMBLE_BYTES + json.len() as u64;
+    Ok(BinaryFrames {
+        file: file.to_owned(),
+        header,
+        reader: FrameReader::new(input, offset),
+        number: 0,
+        last: Place::Byte(offset),
+        events: 0,
+        warning: None,
+    })
+}
+
+/// The frames of a binary recording, read in order, each problem named by its frame.
+pub(super) struct BinaryFrames<R> {
+    file: String,
+    /// The recording's header.
+    pub(super) header: Header,
+    reader: FrameReader<R>,
+    /// Frames read so far.
+    number: usize,
+    /// The frame read last.
+    last: Place,
+    /// Events read so far.
+    events: usize,
+    /// Set when the last frame was cut off.
+    pub(super) warning: Option<String>,
+}
+
+impl<R: Read> BinaryFrames<R> {
+    /// The offset of the next frame.
+    pub(super) fn offset(&self) -> u64 {
+        self.reader.offset()
+    }
+
+    /// Appends the next frame's events to `events`; a cut-off frame sets the warning and ends.
+    pub(super) fn next(&mut self, events: &mut Vec<TraceEvent>) -> Result<Next, ReadError> {
+        let before = events.len();
+        let place = Place::Frame { number: self.number + 1, offset: self.reader.offset() };
+        let next =
+            self.reader.next_frame(events).map_err(|problem| ReadError::new(&self.file, Some(place), problem))?;
+        match next {
+            Next::Frame => {
+                self.number += 1;
+                self.last = place;
+                self.events += events.len() - before;
+            }
+            Next::CutOff => {
+                self.warning = Some(format!(
+                    "{}:{place}: the last frame is cut off (the recording was interrupted); using the {} events before it",
+                    self.file, self.events
+                ));
+            }
+            Next::End => {}
+        }
+        Ok(next)
+    }
+
+    /// Checks that `event`, of the frame just read, follows `previous`.
+    pub(super) fn check(&self, previous: Option<&TraceEvent>, event: &TraceEvent) -> Result<(), ReadError> {
+        check_order(previous, event).map_err(|problem| {
+            ReadError::new(&self.file, Some(self.last), format!("{problem}; the file is damaged: record it again"))
+        })
+    }
+}
+
+/// A recording's events read one at a time: a binary recording frame by frame, never whole.
+pub struct EventStream {
+    header: Header,
+    events: StreamEvents,
+    warning: Option<String>,
+}
+
+enum StreamEvents {
+    Memory(std::vec::IntoIter<TraceEvent>),
+    Frames {
+        frames: Box<BinaryFrames<BufReader<File>>>,
+        buffer: std::vec::IntoIter<TraceEvent>,
+        last: Option<TraceEvent>,
+    },
+}
+
+impl fmt::Debug for EventStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventStream").field("header", &self.header).finish_non_exhaustive()
+    }
+}
+
+/// Opens the recording at `path`, in either form, to read its events one at a time.
+pub fn stream(path: impl AsRef<Path>) -> Result<EventStream, ReadError> {
+    let path = path.as_ref();
+    let file = path.display().to_string();
+    match open(path)? {
+        Opened::Text(bytes) => {
+            let recording = read_bytes(&bytes, &file)?;
+            Ok(EventStream {
+                header: recording.header,
+                events: StreamEvents::Memory(recording.events.into_iter()),
+                warning: recording.warning,
+            })
+        }
+        Opened::Binary(input) => {
+            let frames = binary_frames(input, &file)?;
+            Ok(EventStream {
+                header: frames.header.clone(),
+                events: StreamEvents::Frames { frames: Box::new(frames), buffer: Vec::new().into_iter(), last: None },
+                warning: None,
+            })
+        }
+    }
+}
+
+impl EventStream {
+    /// The recording's header.
+    #[must_use]
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// What was tolerated (a cut-off last line or frame), once the events are read.
+    #[must_use]
+    pub fn warning(&self) -> Option<&str> {
+        self.warning.as_deref()
+    }
+}
+
+impl Iterator for EventStream {
+    type Item = Result<TraceEvent, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.events {
+            StreamEvents::Memory(events) => events.next().map(Ok),
+            StreamEvents::Frames { frames, buffer, last } => loop {
+                if let Some(event) = buffer.next() {
+                    if let Err(error) = frames.check(last.as_ref(), &event) {
+                        self.events = StreamEvents::Memory(Vec::new().into_iter());
+                        return Some(Err(error));
+                    }
+                    *last = Some(event.clone());
+                    return Some(Ok(event));
+                }
+                let mut events = Vec::new();
+                match frames.next(&mut events) {
+                    Ok(Next::Frame) => *buffer = events.into_iter(),
+                    Ok(Next::End | Next::CutOff) => {
+                        self.warning = frames.warning.take();
+                        self.events = StreamEvents::Memory(Vec::new().into_iter());
+                        return None;
+                    }
+                    Err(error) => {
+                        self.events = StreamEvents::Memory(Vec::new().into_iter());
+                        return Some(Err(error));
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// Reads JSON Lines.
+fn read_lines(bytes: &[u8], file: &str) -> Result<Recording, ReadError> {
+    let fail = |line: usize, problem: String| ReadError::new(file, Some(Place::Line(line)), problem);
     let complete = bytes.last() == Some(&b'\n');
     let mut lines: Vec<&[u8]> = bytes.split(|&byte| byte == b'\n').collect();
     if complete {

@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use threadviz::record::{self, RecordTo, SNAPSHOT_EVERY, Snapshots};
+use threadviz::record::{self, Form, RecordTo, SNAPSHOT_EVERY, Snapshots};
 use threadviz::sync::{Condition, Lock, Queue};
 use threadviz::thread::{self, Thread};
 use threadviz::{Session, TraceEvent};
@@ -24,10 +24,14 @@ fn main() {
 
 /// A recording of at least [`EVENTS`] events from a busy program, as JSON Lines.
 fn recording_bytes() -> Vec<u8> {
-    let (reader, writer) = std::io::pipe().expect("a pipe");
-    let collector = std::thread::spawn(move || std::io::read_to_string(reader).expect("the recording"));
+    let (mut reader, writer) = std::io::pipe().expect("a pipe");
+    let collector = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut reader, &mut bytes).expect("the recording");
+        bytes
+    });
     let session = Session::new();
-    let recorder = RecordTo::writer(writer, "bench").attach(&session).expect("a recorder");
+    let recorder = RecordTo::writer(writer, "bench").form(Form::JsonLines).attach(&session).expect("a recorder");
     session.run(|| {
         let lock = Lock::named("lock");
         let condition = Condition::named("condition");
@@ -60,7 +64,7 @@ fn recording_bytes() -> Vec<u8> {
         }
     });
     recorder.finish().expect("the recording is written");
-    collector.join().expect("the collector ends").into_bytes()
+    collector.join().expect("the collector ends")
 }
 
 fn events() -> Arc<[TraceEvent]> {
@@ -72,7 +76,7 @@ fn events() -> Arc<[TraceEvent]> {
 #[divan::bench(sample_count = 50)]
 fn seek_to_the_middle(bencher: divan::Bencher) {
     let snapshots = Snapshots::new(events());
-    let middle = snapshots.events().len() / 2;
+    let middle = snapshots.len() / 2;
     bencher.bench_local(|| snapshots.model_at(black_box(middle)));
 }
 

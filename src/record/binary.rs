@@ -1,0 +1,723 @@
+//! The binary form of a recording: a preamble that says what the file is, then frames of
+//! events, each delta-coded with postcard, compressed with LZ4 and checked with a CRC-32.
+//!
+//! ```text
+//! preamble  MAGIC (8 bytes) | container version: u32 LE | header length: u32 LE | header (JSON)
+//! frame     payload length: u32 LE | events: u32 LE | raw length: u32 LE | CRC-32: u32 LE | payload
+//! ```
+//!
+//! The header is the JSON Lines header, so both forms say the same about a run. A frame's
+//! payload is one LZ4 block of its events, each a postcard record whose sequence number and
+//! time are differences from the event before it in the frame and whose source file is named
+//! once per frame, then referred to by number. Every frame decodes on its own, so a replay can
+//! start reading at any frame, and one frame is written at a time: a file cut short (the
+//! process killed mid-write) loses at most its last frame.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::io::{self, Read};
+use std::sync::OnceLock;
+
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+
+use crate::event::{Control, EventKind, ExitKind, LogLevel, PrimId, PrimInfo, SourceLoc, Tid, TraceEvent, WaitMode};
+
+/// The first bytes of a binary recording. The high first byte keeps the file from passing for
+/// text, the line endings catch a transfer that rewrote them.
+pub const MAGIC: [u8; 8] = *b"\x89TVZ\r\n\x1a\n";
+/// The version of the binary container this threadviz writes and reads.
+pub const BINARY_VERSION: u32 = 1;
+/// Magic, container version and header length.
+pub(super) const PREAMBLE_BYTES: u64 = 16;
+/// Payload length, event count, raw length and checksum.
+pub(super) const FRAME_HEADER_BYTES: usize = 16;
+/// A frame closes after this many events...
+pub(super) const FRAME_EVENTS: u32 = 8_192;
+/// ... or this many bytes of encoded events, whichever comes first.
+pub(super) const FRAME_BYTES: usize = 256 * 1024;
+/// The longest header a reader accepts: a damaged length cannot make it read the whole file.
+const MAX_HEADER_BYTES: u32 = 1 << 16;
+/// The largest frame a reader accepts, before or after decompression (a frame only grows past
+/// [`FRAME_BYTES`] by an event that long on its own).
+const MAX_FRAME_BYTES: u32 = 1 << 28;
+
+/// Where an event was called from, once per frame in full, then by its number in the frame.
+#[derive(Serialize, Deserialize)]
+enum WireLoc<'a> {
+    None,
+    Known(u32, u32),
+    New(Cow<'a, str>, u32),
+}
+
+/// An event as it is stored: the sequence number as its distance from the one expected (0
+/// almost always), the time as its distance from the previous event's.
+#[derive(Serialize, Deserialize)]
+struct WireEvent<'a> {
+    seq: i64,
+    time: i64,
+    thread: Tid,
+    loc: WireLoc<'a>,
+    kind: WireKind<'a>,
+}
+
+/// [`EventKind`] in a form postcard can store (externally tagged), borrowing its text when
+/// written. New variants go at the end: the position is the tag.
+#[derive(Serialize, Deserialize)]
+enum WireKind<'a> {
+    ThreadCreated { tid: Tid, name: Cow<'a, str>, daemon: bool, foreign: bool },
+    ThreadStarted { tid: Tid, daemon: bool, os_tid: Option<u32> },
+    ThreadRenamed { tid: Tid, name: Cow<'a, str> },
+    ThreadExited { tid: Tid, exit: WireExit<'a> },
+    ShutdownBegin,
+    SessionEnded,
+    PrimCreated { prim: PrimId, name: Cow<'a, str>, info: WireInfo<'a> },
+    Requested { prim: PrimId, mode: WaitMode },
+    Acquired { prim: PrimId, count: u64 },
+    TryFailed { prim: PrimId },
+    TimedOut { prim: PrimId },
+    Released { prim: PrimId, count: u64 },
+    WaitBegin { prim: PrimId, timeout_us: Option<u64> },
+    Woken { prim: PrimId, notified: bool },
+    Notified { prim: PrimId, n: u64, woken: Cow<'a, [Tid]> },
+    Set { prim: PrimId },
+    Clear { prim: PrimId },
+    Put { prim: PrimId, item: Cow<'a, str>, qsize: u64 },
+    Got { prim: PrimId, item: Cow<'a, str>, qsize: u64 },
+    TaskDone { prim: PrimId, unfinished: u64 },
+    BarrierArrive { prim: PrimId, index: u32 },
+    BarrierPass { prim: PrimId, generation: u64 },
+    BarrierBroken { prim: PrimId },
+    BarrierReset { prim: PrimId },
+    Load { prim: PrimId, value: Cow<'a, str> },
+    Store { prim: PrimId, value: Cow<'a, str> },
+    LocalGet { prim: PrimId, value: Option<Cow<'a, str>> },
+    LocalSet { prim: PrimId, value: Cow<'a, str> },
+    SleepBegin { duration_us: u64 },
+    SleepEnd,
+    JoinBegin { target: Tid, timeout_us: Option<u64> },
+    JoinEnd { target: Tid, finished: bool },
+    Log { level: LogLevel, message: Cow<'a, str> },
+    Misuse { prim: Option<PrimId>, message: Cow<'a, str> },
+    Control { control: WireControl },
+}
+
+#[derive(Serialize, Deserialize)]
+enum WireExit<'a> {
+    Normal,
+    Panicked { message: Cow<'a, str> },
+    Killed,
+}
+
+#[derive(Serialize, Deserialize)]
+enum WireInfo<'a> {
+    Lock,
+    RLock,
+    Condition { lock: PrimId },
+    Semaphore { initial: u64, bounded: bool },
+    Event,
+    Barrier { parties: u32 },
+    Queue { maxsize: u64 },
+    Local,
+    Shared { initial: Cow<'a, str> },
+}
+
+#[derive(Serialize, Deserialize)]
+enum WireControl {
+    Pause,
+    Resume,
+    Step { thread: Tid },
+    Advance { thread: Tid },
+    Speed { speed: f64 },
+}
+
+fn text(text: &str) -> Cow<'_, str> {
+    Cow::Borrowed(text)
+}
+
+impl<'a> From<&'a EventKind> for WireKind<'a> {
+    fn from(kind: &'a EventKind) -> Self {
+        match kind {
+            EventKind::ThreadCreated { tid, name, daemon, foreign } => {
+                Self::ThreadCreated { tid: *tid, name: text(name), daemon: *daemon, foreign: *foreign }
+            }
+            EventKind::ThreadStarted { tid, daemon, os_tid } => {
+                Self::ThreadStarted { tid: *tid, daemon: *daemon, os_tid: *os_tid }
+            }
+            EventKind::ThreadRenamed { tid, name } => Self::ThreadRenamed { tid: *tid, name: text(name) },
+            EventKind::ThreadExited { tid, exit } => Self::ThreadExited {
+                tid: *tid,
+                exit: match exit {
+                    ExitKind::Normal => WireExit::Normal,
+                    ExitKind::Panicked { message } => WireExit::Panicked { message: text(message) },
+                    ExitKind::Killed => WireExit::Killed,
+                },
+            },
+            EventKind::ShutdownBegin => Self::ShutdownBegin,
+            EventKind::SessionEnded => Self::SessionEnded,
+            EventKind::PrimCreated { prim, name, info } => Self::PrimCreated {
+                prim: *prim,
+                name: text(name),
+                info: match info {
+                    PrimInfo::Lock => WireInfo::Lock,
+                    PrimInfo::RLock => WireInfo::RLock,
+                    PrimInfo::Condition { lock } => WireInfo::Condition { lock: *lock },
+                    PrimInfo::Semaphore { initial, bounded } => {
+                        WireInfo::Semaphore { initial: *initial, bounded: *bounded }
+                    }
+                    PrimInfo::Event => WireInfo::Event,
+                    PrimInfo::Barrier { parties } => WireInfo::Barrier { parties: *parties },
+                    PrimInfo::Queue { maxsize } => WireInfo::Queue { maxsize: *maxsize },
+                    PrimInfo::Local => WireInfo::Local,
+                    PrimInfo::Shared { initial } => WireInfo::Shared { initial: text(initial) },
+                },
+            },
+            EventKind::Requested { prim, mode } => Self::Requested { prim: *prim, mode: *mode },
+            EventKind::Acquired { prim, count } => Self::Acquired { prim: *prim, count: *count },
+            EventKind::TryFailed { prim } => Self::TryFailed { prim: *prim },
+            EventKind::TimedOut { prim } => Self::TimedOut { prim: *prim },
+            EventKind::Released { prim, count } => Self::Released { prim: *prim, count: *count },
+            EventKind::WaitBegin { prim, timeout_us } => Self::WaitBegin { prim: *prim, timeout_us: *timeout_us },
+            EventKind::Woken { prim, notified } => Self::Woken { prim: *prim, notified: *notified },
+            EventKind::Notified { prim, n, woken } => {
+                Self::Notified { prim: *prim, n: *n, woken: Cow::Borrowed(woken.as_slice()) }
+            }
+            EventKind::Set { prim } => Self::Set { prim: *prim },
+            EventKind::Clear { prim } => Self::Clear { prim: *prim },
+            EventKind::Put { prim, item, qsize } => Self::Put { prim: *prim, item: text(item), qsize: *qsize },
+            EventKind::Got { prim, item, qsize } => Self::Got { prim: *prim, item: text(item), qsize: *qsize },
+            EventKind::TaskDone { prim, unfinished } => Self::TaskDone { prim: *prim, unfinished: *unfinished },
+            EventKind::BarrierArrive { prim, index } => Self::BarrierArrive { prim: *prim, index: *index },
+            EventKind::BarrierPass { prim, generation } => Self::BarrierPass { prim: *prim, generation: *generation },
+            EventKind::BarrierBroken { prim } => Self::BarrierBroken { prim: *prim },
+            EventKind::BarrierReset { prim } => Self::BarrierReset { prim: *prim },
+            EventKind::Load { prim, value } => Self::Load { prim: *prim, value: text(value) },
+            EventKind::Store { prim, value } => Self::Store { prim: *prim, value: text(value) },
+            EventKind::LocalGet { prim, value } => Self::LocalGet { prim: *prim, value: value.as_deref().map(text) },
+            EventKind::LocalSet { prim, value } => Self::LocalSet { prim: *prim, value: text(value) },
+            EventKind::SleepBegin { duration_us } => Self::SleepBegin { duration_us: *duration_us },
+            EventKind::SleepEnd => Self::SleepEnd,
+            EventKind::JoinBegin { target, timeout_us } => Self::JoinBegin { target: *target, timeout_us: *timeout_us },
+            EventKind::JoinEnd { target, finished } => Self::JoinEnd { target: *target, finished: *finished },
+            EventKind::Log { level, message } => Self::Log { level: *level, message: text(message) },
+            EventKind::Misuse { prim, message } => Self::Misuse { prim: *prim, message: text(message) },
+            EventKind::Control { control } => Self::Control {
+                control: match *control {
+                    Control::Pause => WireControl::Pause,
+                    Control::Resume => WireControl::Resume,
+                    Control::Step { thread } => WireControl::Step { thread },
+                    Control::Advance { thread } => WireControl::Advance { thread },
+                    Control::Speed { speed } => WireControl::Speed { speed },
+                },
+            },
+        }
+    }
+}
+
+impl From<WireKind<'_>> for EventKind {
+    fn from(kind: WireKind<'_>) -> Self {
+        match kind {
+            WireKind::ThreadCreated { tid, name, daemon, foreign } => {
+                Self::ThreadCreated { tid, name: name.into_owned(), daemon, foreign }
+            }
+            WireKind::ThreadStarted { tid, daemon, os_tid } => Self::ThreadStarted { tid, daemon, os_tid },
+            WireKind::ThreadRenamed { tid, name } => Self::ThreadRenamed { tid, name: name.into_owned() },
+            WireKind::ThreadExited { tid, exit } => Self::ThreadExited {
+                tid,
+                exit: match exit {
+                    WireExit::Normal => ExitKind::Normal,
+                    WireExit::Panicked { message } => ExitKind::Panicked { message: message.into_owned() },
+                    WireExit::Killed => ExitKind::Killed,
+                },
+            },
+            WireKind::ShutdownBegin => Self::ShutdownBegin,
+            WireKind::SessionEnded => Self::SessionEnded,
+            WireKind::PrimCreated { prim, name, info } => Self::PrimCreated {
+                prim,
+                name: name.into_owned(),
+                info: match info {
+                    WireInfo::Lock => PrimInfo::Lock,
+                    WireInfo::RLock => PrimInfo::RLock,
+                    WireInfo::Condition { lock } => PrimInfo::Condition { lock },
+                    WireInfo::Semaphore { initial, bounded } => PrimInfo::Semaphore { initial, bounded },
+                    WireInfo::Event => PrimInfo::Event,
+                    WireInfo::Barrier { parties } => PrimInfo::Barrier { parties },
+                    WireInfo::Queue { maxsize } => PrimInfo::Queue { maxsize },
+                    WireInfo::Local => PrimInfo::Local,
+                    WireInfo::Shared { initial } => PrimInfo::Shared { initial: initial.into_owned() },
+                },
+            },
+            WireKind::Requested { prim, mode } => Self::Requested { prim, mode },
+            WireKind::Acquired { prim, count } => Self::Acquired { prim, count },
+            WireKind::TryFailed { prim } => Self::TryFailed { prim },
+            WireKind::TimedOut { prim } => Self::TimedOut { prim },
+            WireKind::Released { prim, count } => Self::Released { prim, count },
+            WireKind::WaitBegin { prim, timeout_us } => Self::WaitBegin { prim, timeout_us },
+            WireKind::Woken { prim, notified } => Self::Woken { prim, notified },
+            WireKind::Notified { prim, n, woken } => Self::Notified { prim, n, woken: woken.into_owned() },
+            WireKind::Set { prim } => Self::Set { prim },
+            WireKind::Clear { prim } => Self::Clear { prim },
+            WireKind::Put { prim, item, qsize } => Self::Put { prim, item: item.into_owned(), qsize },
+            WireKind::Got { prim, item, qsize } => Self::Got { prim, item: item.into_owned(), qsize },
+            WireKind::TaskDone { prim, unfinished } => Self::TaskDone { prim, unfinished },
+            WireKind::BarrierArrive { prim, index } => Self::BarrierArrive { prim, index },
+            WireKind::BarrierPass { prim, generation } => Self::BarrierPass { prim, generation },
+            WireKind::BarrierBroken { prim } => Self::BarrierBroken { prim },
+            WireKind::BarrierReset { prim } => Self::BarrierReset { prim },
+            WireKind::Load { prim, value } => Self::Load { prim, value: value.into_owned() },
+            WireKind::Store { prim, value } => Self::Store { prim, value: value.into_owned() },
+            WireKind::LocalGet { prim, value } => Self::LocalGet { prim, value: value.map(Cow::into_owned) },
+            WireKind::LocalSet { prim, value } => Self::LocalSet { prim, value: value.into_owned() },
+            WireKind::SleepBegin { duration_us } => Self::SleepBegin { duration_us },
+            WireKind::SleepEnd => Self::SleepEnd,
+            WireKind::JoinBegin { target, timeout_us } => Self::JoinBegin { target, timeout_us },
+            WireKind::JoinEnd { target, finished } => Self::JoinEnd { target, finished },
+            WireKind::Log { level, message } => Self::Log { level, message: message.into_owned() },
+            WireKind::Misuse { prim, message } => Self::Misuse { prim, message: message.into_owned() },
+            WireKind::Control { control } => Self::Control {
+                control: match control {
+                    WireControl::Pause => Control::Pause,
+                    WireControl::Resume => Control::Resume,
+                    WireControl::Step { thread } => Control::Step { thread },
+                    WireControl::Advance { thread } => Control::Advance { thread },
+                    WireControl::Speed { speed } => Control::Speed { speed },
+                },
+            },
+        }
+    }
+}
+
+/// The preamble of a binary recording whose header is `header_json`.
+pub(super) fn preamble(header_json: &[u8]) -> io::Result<Vec<u8>> {
+    let length = u32::try_from(header_json.len())
+        .ok()
+        .filter(|&length| length <= MAX_HEADER_BYTES)
+        .ok_or_else(|| io::Error::other("the recording's header is too long; shorten the demo's title"))?;
+    let mut out = Vec::with_capacity(header_json.len() + 16);
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&BINARY_VERSION.to_le_bytes());
+    out.extend_from_slice(&length.to_le_bytes());
+    out.extend_from_slice(header_json);
+    Ok(out)
+}
+
+/// Collects events into frames.
+#[derive(Debug, Default)]
+pub(super) struct FrameEncoder {
+    raw: Vec<u8>,
+    events: u32,
+    /// Source files named in this frame, by number.
+    files: Vec<Cow<'static, str>>,
+    last_seq: Option<u64>,
+    last_time: u64,
+    compressed: Vec<u8>,
+}
+
+impl FrameEncoder {
+    /// Whether the frame holds any event.
+    pub(super) fn is_empty(&self) -> bool {
+        self.events == 0
+    }
+
+    /// Whether the frame is as big as frames get.
+    pub(super) fn is_full(&self) -> bool {
+        self.events >= FRAME_EVENTS || self.raw.len() >= FRAME_BYTES
+    }
+
+    /// Adds `event` to the frame.
+    pub(super) fn push(&mut self, event: &TraceEvent) -> io::Result<()> {
+        let expected = self.last_seq.map_or(0, |seq| seq.wrapping_add(1));
+        let loc = match &event.loc {
+            None => WireLoc::None,
+            Some(SourceLoc { file, line }) => {
+                let known = self
+                    .files
+                    .iter()
+                    .rposition(|named| (named.as_ptr() == file.as_ptr() && named.len() == file.len()) || named == file);
+                if let Some(index) = known.and_then(|index| u32::try_from(index).ok()) {
+                    WireLoc::Known(index, *line)
+                } else {
+                    self.files.push(file.clone());
+                    WireLoc::New(Cow::Borrowed(file.as_ref()), *line)
+                }
+            }
+        };
+        let wire = WireEvent {
+            seq: event.seq.wrapping_sub(expected).cast_signed(),
+            time: event.time_us.wrapping_sub(self.last_time).cast_signed(),
+            thread: event.thread,
+            loc,
+            kind: WireKind::from(&event.kind),
+        };
+        // Most events fit a small buffer on the stack; a long text goes the slower way.
+        let mut scratch = [0_u8; 128];
+        if let Ok(bytes) = postcard::to_slice(&wire, &mut scratch) {
+            self.raw.extend_from_slice(bytes);
+        } else {
+            let raw = std::mem::take(&mut self.raw);
+            self.raw = postcard::to_extend(&wire, raw).map_err(io::Error::other)?;
+        }
+        self.events += 1;
+        self.last_seq = Some(event.seq);
+        self.last_time = event.time_us;
+        Ok(())
+    }
+
+    /// The frame's bytes, header and compressed payload; the encoder starts a new frame.
+    pub(super) fn finish(&mut self) -> io::Result<&[u8]> {
+        let too_big = || io::Error::other("an event is too large to record (over 256 MiB)");
+        let raw_len = u32::try_from(self.raw.len()).ok().filter(|&len| len <= MAX_FRAME_BYTES).ok_or_else(too_big)?;
+        self.compressed.clear();
+        self.compressed.resize(FRAME_HEADER_BYTES + lz4_flex::block::get_maximum_output_size(self.raw.len()), 0);
+        let (header, payload) = self.compressed.split_at_mut(FRAME_HEADER_BYTES);
+        let written = lz4_flex::block::compress_into(&self.raw, payload).map_err(io::Error::other)?;
+        let payload_len = u32::try_from(written).ok().filter(|&len| len <= MAX_FRAME_BYTES).ok_or_else(too_big)?;
+        let checksum = checksum(self.events, raw_len, payload.get(..written).unwrap_or_default());
+        for (at, value) in [payload_len, self.events, raw_len, checksum].into_iter().enumerate() {
+            header[at * 4..at * 4 + 4].copy_from_slice(&value.to_le_bytes());
+        }
+        self.compressed.truncate(FRAME_HEADER_BYTES + written);
+        self.raw.clear();
+        self.events = 0;
+        self.files.clear();
+        self.last_seq = None;
+        self.last_time = 0;
+        Ok(&self.compressed)
+    }
+}
+
+fn checksum(events: u32, raw_len: u32, payload: &[u8]) -> u32 {
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(&events.to_le_bytes());
+    hasher.update(&raw_len.to_le_bytes());
+    hasher.update(payload);
+    hasher.finalize()
+}
+
+/// Reads from `input` until `buffer` is full or the input ends; returns how much was read.
+fn read_full(input: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match input.read(buffer.get_mut(filled..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(read) => filled += read,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(filled)
+}
+
+/// Why the start of a binary recording cannot be read: a problem at a byte offset.
+pub(super) type Problem = (u64, String);
+
+/// Reads the preamble after the magic (which the caller has matched) and returns the header's
+/// JSON.
+pub(super) fn read_preamble(input: &mut impl Read) -> Result<Vec<u8>, Problem> {
+    let cut = |at: u64| (at, "the header is cut off: the recording was interrupted before it began".to_owned());
+    let mut fixed = [0_u8; 8];
+    let read = read_full(input, &mut fixed).map_err(|error| (8, format!("cannot read it: {error}")))?;
+    if read < fixed.len() {
+        return Err(cut(8 + read as u64));
+    }
+    let [v0, v1, v2, v3, l0, l1, l2, l3] = fixed;
+    let version = u32::from_le_bytes([v0, v1, v2, v3]);
+    if version > BINARY_VERSION {
+        return Err((
+            8,
+            format!(
+                "the recording's binary format version {version} is newer than this threadviz reads ({BINARY_VERSION}); update threadviz"
+            ),
+        ));
+    }
+    if version == 0 {
+        return Err((8, "the binary format version is 0; the file is damaged: record it again".to_owned()));
+    }
+    let length = u32::from_le_bytes([l0, l1, l2, l3]);
+    if length == 0 || length > MAX_HEADER_BYTES {
+        return Err((12, format!("the header length {length} is out of range; the file is damaged: record it again")));
+    }
+    let mut header = vec![0; length as usize];
+    let read = read_full(input, &mut header).map_err(|error| (16, format!("cannot read it: {error}")))?;
+    if read < header.len() {
+        return Err(cut(PREAMBLE_BYTES + read as u64));
+    }
+    Ok(header)
+}
+
+/// The names of source files, each kept once for the life of the process: events refer to
+/// their file as `&'static str`, and a replay reads the same frames again and again.
+fn intern(name: Cow<'_, str>) -> Cow<'static, str> {
+    /// More distinct names than any program has files: past it, names are no longer shared.
+    const MOST: usize = 10_000;
+    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut names = NAMES.get_or_init(Mutex::default).lock();
+    if let Some(&known) = names.get(name.as_ref()) {
+        return Cow::Borrowed(known);
+    }
+    if names.len() >= MOST {
+        return Cow::Owned(name.into_owned());
+    }
+    let leaked: &'static str = Box::leak(name.into_owned().into_boxed_str());
+    names.insert(leaked);
+    Cow::Borrowed(leaked)
+}
+
+/// How many events the frames from `offset` on say they hold, from their headers alone: what
+/// a reader expects before it reads them (0 if the file cannot be read).
+pub(super) fn count_events(path: &std::path::Path, offset: u64) -> usize {
+    use std::io::{Seek, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(path) else { return 0 };
+    let mut at = offset;
+    let mut count = 0_usize;
+    let mut header = [0_u8; FRAME_HEADER_BYTES];
+    while file.seek(SeekFrom::Start(at)).is_ok()
+        && read_full(&mut file, &mut header).is_ok_and(|read| read == header.len())
+    {
+        let [p0, p1, p2, p3, e0, e1, e2, e3, ..] = header;
+        count = count.saturating_add(u32::from_le_bytes([e0, e1, e2, e3]) as usize);
+        at += (FRAME_HEADER_BYTES as u64) + u64::from(u32::from_le_bytes([p0, p1, p2, p3]));
+    }
+    count
+}
+
+/// What reading the next frame found.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Next {
+    /// A whole frame; its events were appended.
+    Frame,
+    /// The end of the file, after a whole frame.
+    End,
+    /// The file ends inside a frame: it was cut short while that frame was written.
+    CutOff,
+}
+
+/// Reads frames one after another from `input`, which is positioned at a frame.
+#[derive(Debug)]
+pub(super) struct FrameReader<R> {
+    input: R,
+    /// Byte offset of the next frame in the file.
+    offset: u64,
+    payload: Vec<u8>,
+    raw: Vec<u8>,
+    files: Vec<Cow<'static, str>>,
+}
+
+impl<R: Read> FrameReader<R> {
+    /// Reads frames from `input`, whose next byte is the file's byte `offset`.
+    pub(super) fn new(input: R, offset: u64) -> Self {
+        Self { input, offset, payload: Vec::new(), raw: Vec::new(), files: Vec::new() }
+    }
+
+    /// The file offset of the next frame.
+    pub(super) fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Reads the next frame, appending its events to `events`. A damaged frame is an error
+    /// saying what is wrong with it; the events of a frame are only appended when all of it
+    /// decodes.
+    pub(super) fn next_frame(&mut self, events: &mut Vec<TraceEvent>) -> Result<Next, String> {
+        let damaged = |what: &str| format!("{what}; the file is damaged: record it again");
+        let mut header = [0_u8; FRAME_HEADER_BYTES];
+        let read = read_full(&mut self.input, &mut header).map_err(|error| format!("cannot read it: {error}"))?;
+        if read == 0 {
+            return Ok(Next::End);
+        }
+        if read < header.len() {
+            return Ok(Next::CutOff);
+        }
+        let field = |at: usize| u32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]);
+        let (payload_len, count, raw_len, expected) = (field(0), field(4), field(8), field(12));
+        if payload_len > MAX_FRAME_BYTES || raw_len > MAX_FRAME_BYTES || count == 0 || count > raw_len {
+            return Err(damaged("the frame's header is not valid"));
+        }
+        self.payload.clear();
+        // Read as it comes rather than allocated up front: a damaged length meets the file's end.
+        let read = (&mut self.input)
+            .take(u64::from(payload_len))
+            .read_to_end(&mut self.payload)
+            .map_err(|error| format!("cannot read it: {error}"))?;
+        if read < payload_len as usize {
+            return Ok(Next::CutOff);
+        }
+        if checksum(count, raw_len, &self.payload) != expected {
+            return Err(damaged("the frame's checksum does not match its contents"));
+        }
+        self.raw.clear();
+        self.raw.resize(raw_len as usize, 0);
+        match lz4_flex::block::decompress_into(&self.payload, &mut self.raw) {
+            Ok(size) if size == raw_len as usize => {}
+            _ => return Err(damaged("the frame does not decompress")),
+        }
+        let start = events.len();
+        let decoded = self.decode(count, events);
+        if decoded.is_err() {
+            events.truncate(start);
+        }
+        decoded.map_err(|index| damaged(&format!("event {index} of the frame does not decode")))?;
+        self.offset += (FRAME_HEADER_BYTES as u64) + u64::from(payload_len);
+        Ok(Next::Frame)
+    }
+
+    /// Decodes the frame's `count` events; the error is the index of the one that failed.
+    fn decode(&mut self, count: u32, events: &mut Vec<TraceEvent>) -> Result<(), u32> {
+        self.files.clear();
+        let mut rest = self.raw.as_slice();
+        let (mut last_seq, mut last_time): (Option<u64>, u64) = (None, 0);
+        for index in 0..count {
+            let (wire, after) = postcard::take_from_bytes::<WireEvent<'_>>(rest).map_err(|_| index)?;
+            rest = after;
+            let loc = match wire.loc {
+                WireLoc::None => None,
+                WireLoc::Known(file, line) => {
+                    let file = self.files.get(file as usize).ok_or(index)?.clone();
+                    Some(SourceLoc { file, line })
+                }
+                WireLoc::New(file, line) => {
+                    let file = intern(file);
+                    self.files.push(file.clone());
+                    Some(SourceLoc { file, line })
+                }
+            };
+            let expected = last_seq.map_or(0, |seq| seq.wrapping_add(1));
+            let seq = expected.wrapping_add(wire.seq.cast_unsigned());
+            let time_us = last_time.wrapping_add(wire.time.cast_unsigned());
+            (last_seq, last_time) = (Some(seq), time_us);
+            events.push(TraceEvent { seq, time_us, thread: wire.thread, loc, kind: wire.kind.into() });
+        }
+        if rest.is_empty() { Ok(()) } else { Err(count) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Frames: every kind of event survives the round trip, and damage is named.
+
+    use super::*;
+
+    fn every_kind() -> Vec<EventKind> {
+        vec![
+            EventKind::ThreadCreated { tid: 1, name: "MainThread".into(), daemon: false, foreign: true },
+            EventKind::ThreadStarted { tid: 2, daemon: true, os_tid: Some(4242) },
+            EventKind::ThreadStarted { tid: 3, daemon: false, os_tid: None },
+            EventKind::ThreadRenamed { tid: 2, name: "worker".into() },
+            EventKind::ThreadExited { tid: 2, exit: ExitKind::Normal },
+            EventKind::ThreadExited { tid: 3, exit: ExitKind::Panicked { message: "boom".into() } },
+            EventKind::ThreadExited { tid: 4, exit: ExitKind::Killed },
+            EventKind::ShutdownBegin,
+            EventKind::PrimCreated { prim: 1, name: "l".into(), info: PrimInfo::Lock },
+            EventKind::PrimCreated { prim: 2, name: "r".into(), info: PrimInfo::RLock },
+            EventKind::PrimCreated { prim: 3, name: "c".into(), info: PrimInfo::Condition { lock: 2 } },
+            EventKind::PrimCreated {
+                prim: 4,
+                name: "s".into(),
+                info: PrimInfo::Semaphore { initial: u64::MAX, bounded: true },
+            },
+            EventKind::PrimCreated { prim: 5, name: "e".into(), info: PrimInfo::Event },
+            EventKind::PrimCreated { prim: 6, name: "b".into(), info: PrimInfo::Barrier { parties: 3 } },
+            EventKind::PrimCreated { prim: 7, name: "q".into(), info: PrimInfo::Queue { maxsize: 10 } },
+            EventKind::PrimCreated { prim: 8, name: "t".into(), info: PrimInfo::Local },
+            EventKind::PrimCreated { prim: 9, name: "v".into(), info: PrimInfo::Shared { initial: "0".into() } },
+            EventKind::Requested { prim: 1, mode: WaitMode::Blocking },
+            EventKind::Requested { prim: 1, mode: WaitMode::NonBlocking },
+            EventKind::Requested { prim: 1, mode: WaitMode::Timeout(7) },
+            EventKind::Acquired { prim: 1, count: 1 },
+            EventKind::TryFailed { prim: 1 },
+            EventKind::TimedOut { prim: 1 },
+            EventKind::Released { prim: 1, count: 0 },
+            EventKind::WaitBegin { prim: 3, timeout_us: Some(5) },
+            EventKind::WaitBegin { prim: 3, timeout_us: None },
+            EventKind::Woken { prim: 3, notified: true },
+            EventKind::Notified { prim: 3, n: u64::MAX, woken: vec![2, 3] },
+            EventKind::Set { prim: 5 },
+            EventKind::Clear { prim: 5 },
+            EventKind::Put { prim: 7, item: "'x'".into(), qsize: 1 },
+            EventKind::Got { prim: 7, item: "'x'".into(), qsize: 0 },
+            EventKind::TaskDone { prim: 7, unfinished: 0 },
+            EventKind::BarrierArrive { prim: 6, index: 2 },
+            EventKind::BarrierPass { prim: 6, generation: 9 },
+            EventKind::BarrierBroken { prim: 6 },
+            EventKind::BarrierReset { prim: 6 },
+            EventKind::Load { prim: 9, value: "1".into() },
+            EventKind::Store { prim: 9, value: "2".into() },
+            EventKind::LocalGet { prim: 8, value: None },
+            EventKind::LocalGet { prim: 8, value: Some("a".into()) },
+            EventKind::LocalSet { prim: 8, value: "b".into() },
+            EventKind::SleepBegin { duration_us: 10 },
+            EventKind::SleepEnd,
+            EventKind::JoinBegin { target: 2, timeout_us: Some(1) },
+            EventKind::JoinEnd { target: 2, finished: false },
+            EventKind::Log { level: LogLevel::Warn, message: "x".repeat(1000) },
+            EventKind::Misuse { prim: None, message: "release unlocked lock".into() },
+            EventKind::Misuse { prim: Some(1), message: "m".into() },
+            EventKind::Control { control: Control::Pause },
+            EventKind::Control { control: Control::Resume },
+            EventKind::Control { control: Control::Step { thread: 2 } },
+            EventKind::Control { control: Control::Advance { thread: 3 } },
+            EventKind::Control { control: Control::Speed { speed: 2.5 } },
+            EventKind::SessionEnded,
+        ]
+    }
+
+    fn events() -> Vec<TraceEvent> {
+        every_kind()
+            .into_iter()
+            .zip(0_u64..)
+            .map(|(kind, index)| TraceEvent {
+                seq: u64::MAX - 100 + index,
+                // Times leap, even backwards: whatever is written comes back.
+                time_us: if index == 3 { u64::MAX } else { index * 1_000 },
+                thread: u32::try_from(index % 4).expect("small"),
+                loc: (index % 3 != 0).then(|| SourceLoc {
+                    file: if index % 2 == 0 { "src/a.rs".into() } else { Cow::Owned(format!("src/b{}.rs", index % 5)) },
+                    line: u32::try_from(index).expect("small"),
+                }),
+                kind,
+            })
+            .collect()
+    }
+
+    fn frame_of(events: &[TraceEvent]) -> Vec<u8> {
+        let mut encoder = FrameEncoder::default();
+        for event in events {
+            encoder.push(event).expect("encodes");
+        }
+        encoder.finish().expect("finishes").to_vec()
+    }
+
+    #[test]
+    fn every_kind_of_event_survives_a_frame() {
+        let events = events();
+        let mut bytes = frame_of(&events);
+        bytes.extend(frame_of(&events[..5]));
+        let mut reader = FrameReader::new(bytes.as_slice(), 0);
+        let mut back = Vec::new();
+        assert_eq!(reader.next_frame(&mut back), Ok(Next::Frame));
+        assert_eq!(back, events);
+        assert_eq!(reader.next_frame(&mut back), Ok(Next::Frame));
+        assert_eq!(back.get(events.len()..), Some(&events[..5]));
+        assert_eq!(reader.next_frame(&mut back), Ok(Next::End));
+        assert_eq!(reader.offset(), bytes.len() as u64);
+    }
+
+    #[test]
+    fn a_cut_frame_is_told_from_a_damaged_one() {
+        let bytes = frame_of(&events());
+        for cut in [1, FRAME_HEADER_BYTES - 1, FRAME_HEADER_BYTES, bytes.len() - 1] {
+            let mut reader = FrameReader::new(&bytes[..cut], 0);
+            assert_eq!(reader.next_frame(&mut Vec::new()), Ok(Next::CutOff), "cut at {cut}");
+        }
+        for at in [0, 5, 9, 13, FRAME_HEADER_BYTES + 3, bytes.len() - 1] {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 0x40;
+            let mut events = Vec::new();
+            match FrameReader::new(damaged.as_slice(), 0).next_frame(&mut events) {
+                Err(problem) => assert!(problem.contains("damaged"), "{problem}"),
+                // A longer payload length runs into the end of the file.
+                Ok(next) => assert!(at < 4 && next == Next::CutOff, "byte {at}: {next:?}"),
+            }
+            assert!(events.is_empty(), "nothing from a damaged frame");
+        }
+    }
+}
