@@ -99,11 +99,7 @@ pub const KEYS: &[Binding] = &[
     Binding { label: "1-9", help: "select thread row 1-9", action: Action::Select(1) },
     Binding { label: "+ / -", help: "faster / slower: 0.1x 0.2x 0.5x 1x 2x 5x 10x", action: Action::SpeedUp },
     Binding { label: "r", help: "restart the demo", action: Action::Restart },
-    Binding {
-        label: "s",
-        help: "challenge: give up, and watch the shortest way (or see why there is none)",
-        action: Action::Solution,
-    },
+    Binding { label: "s", help: "challenge: give up and see the answer", action: Action::Solution },
     Binding {
         label: "b, [ ], { }, :",
         help: "replay: one event back; 10% back/on; start/end; go to #",
@@ -198,6 +194,7 @@ mod tests {
             KeyCode::Char('1'),
             KeyCode::Char('+'),
             KeyCode::Char('r'),
+            KeyCode::Char('s'),
             KeyCode::Char('b'),
             KeyCode::Tab,
             KeyCode::Char('z'),

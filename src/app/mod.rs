@@ -8,11 +8,11 @@ pub mod look;
 mod moment;
 mod navigate;
 mod prompt;
+mod quest;
 pub mod replay;
 pub mod run;
 mod speed;
 pub mod steer;
-mod quest;
 pub mod terminal;
 
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};

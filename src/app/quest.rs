@@ -12,7 +12,6 @@ use crate::explore::{Program, Searched, search};
 /// The most runs the search tries before it settles for what it found.
 const SEARCH_RUNS: usize = 20_000;
 
-
 /// The search for a challenge's shortest solution, on its own thread.
 pub(crate) struct Search {
     progress: Arc<AtomicUsize>,
@@ -30,8 +29,7 @@ impl Search {
         program.max_steps = SEARCH_STEPS;
         let (counter, stopped, result) = (progress.clone(), stop.clone(), found.clone());
         let _ = std::thread::Builder::new().name("threadviz-search".into()).spawn(move || {
-            let searched =
-                search(&program, challenge.goal, challenge.preemptions, SEARCH_RUNS, &counter, &stopped);
+            let searched = search(&program, challenge.goal, challenge.preemptions, SEARCH_RUNS, &counter, &stopped);
             *result.lock() = Some(searched);
         });
         Self { progress, stop, found }

@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
 
+use super::quest::Quest;
 use super::run::{Controller, Status};
 use super::{Command, Msg};
-use crate::event::{Tid, TraceEvent};
-use super::quest::Quest;
 use crate::challenge::Challenge;
+use crate::event::{Tid, TraceEvent};
 use crate::explore::{Driver, Follow, Goal, Pick, Program, RoundRobin, RunEnd, Schedule, Stepped, Watch};
 use crate::record::{RecordTo, Recorder};
 use crate::session::{Choice, PauseState, Step, StepRefused};
@@ -183,8 +183,8 @@ impl Steered {
         }
     }
 
-    /// Folds the events of the steps so far into the watch; tells when the goal is reached.
-    fn observe(&mut self) -> Option<Msg> {
+    /// Folds the events of the steps so far into the watch, and notes when the goal is reached.
+    fn observe(&mut self) {
         self.driver.session().flush();
         for event in self.watched.try_iter() {
             self.watch.apply(&event);
@@ -192,31 +192,29 @@ impl Steered {
         if let Some(end) = &self.end {
             self.watch.close(end);
         }
-        let quest = self.quest.as_mut()?;
-        if quest.reached.is_some() {
-            return None;
+        if let Some(quest) = &mut self.quest
+            && quest.reached.is_none()
+        {
+            quest.reached.clone_from(&self.watch.reached);
         }
-        quest.reached = self.watch.reached.clone();
-        let (step, text) = quest.reached.as_ref()?;
-        Some(Msg::Note(format!("goal reached in {step} steps: {text}")))
     }
 
     /// `s`: the shortest solution to watch, or the proof that there is none.
-    fn solution(&mut self) -> Option<Msg> {
+    fn solution(&mut self) -> Msg {
         let Some(quest) = &mut self.quest else {
-            return Some(Msg::Note(super::live::NO_CHALLENGE.to_owned()));
+            return Msg::Note(super::live::NO_CHALLENGE.to_owned());
         };
         let Some(found) = quest.search.found() else {
             let runs = crate::explore::thousands(quest.search.runs());
-            return Some(Msg::Note(format!("still exploring ({runs} interleavings so far): try again in a moment")));
+            return Msg::Note(format!("still exploring ({runs} interleavings so far): try again in a moment"));
         };
         quest.gave_up = true;
         match found.shortest {
             Some((_, _, schedule)) => {
                 self.restart(Some(schedule));
-                Some(Msg::Note("watching the shortest way: n steps through it, space plays it".to_owned()))
+                Msg::Note("watching the shortest way: n steps through it, space plays it".to_owned())
             }
-            None => Some(Msg::Note(format!("impossible: {}", found.proof()))),
+            None => Msg::Note(format!("impossible: {}", found.proof())),
         }
     }
 
@@ -232,7 +230,7 @@ impl Steered {
         }
         let options = match self.driver.options() {
             Ok(options) => options,
-            Err(end) => return self.ended(end),
+            Err(end) => return Some(self.ended(end)),
         };
         let stepped = match target {
             Some(tid) => {
@@ -269,8 +267,9 @@ impl Steered {
                     Choice::Thread(thread) => Step { thread, advanced: false },
                     Choice::Time => Step { thread: self.driver.session().last_granted(), advanced: true },
                 };
-                // The goal's note stays: the step's own words are in the what-happened line.
-                self.observe().or(Some(Msg::Stepped(Ok(step))))
+                // Reaching the goal is said above the table; the line under it tells the step.
+                self.observe();
+                Some(Msg::Stepped(Ok(step)))
             }
             Stepped::Nothing => None,
             Stepped::Declined(why) => {
@@ -280,17 +279,18 @@ impl Steered {
                 }
                 Some(Msg::Note(why))
             }
-            Stepped::Stopped(end) => self.ended(end),
+            Stepped::Stopped(end) => Some(self.ended(end)),
         }
     }
 
-    fn ended(&mut self, end: RunEnd) -> Option<Msg> {
+    fn ended(&mut self, end: RunEnd) -> Msg {
         self.playing = false;
         self.watch.close(&end);
         self.driver.finish(&end);
         let note = ended_words(&end);
         self.end = Some(end);
-        self.observe().or(Some(Msg::Note(note)))
+        self.observe();
+        Msg::Note(note)
     }
 
     /// The thread the next step moves, if the plan knows it.
@@ -348,7 +348,7 @@ impl Controller for Steered {
                 let schedule = self.schedule.clone();
                 self.restart(schedule);
             }
-            Command::Solution => return self.solution(),
+            Command::Solution => return Some(self.solution()),
             Command::StepBack | Command::Seek(_) => {
                 return Some(Msg::Note("only replays go back: record with --record FILE, then replay it".to_owned()));
             }
@@ -413,7 +413,9 @@ impl Steered {
                 Some(best) => format!("done! {text}. you: {step} steps; shortest: {best} (s shows it)"),
                 None => format!("done! {text}. you: {step} steps"),
             },
-            (None, Some(found)) if quest.gave_up && found.shortest.is_none() => format!("impossible: {}", found.proof()),
+            (None, Some(found)) if quest.gave_up && found.shortest.is_none() => {
+                format!("impossible: {}", found.proof())
+            }
             (None, _) if watching => {
                 let at = shortest.map_or_else(String::new, |best| format!("; the goal comes at step {best}"));
                 format!("watching the shortest way: {steps} steps{at}")

@@ -29,8 +29,11 @@ pub fn write_list(out: &mut impl Write) -> io::Result<()> {
     let width = CHALLENGES.iter().map(|challenge| challenge.name.len()).max().unwrap_or(0);
     for challenge in CHALLENGES {
         let params: Vec<String> = challenge.params.iter().map(|(name, value)| format!("{name}={value}")).collect();
-        let demo =
-            if params.is_empty() { challenge.demo.to_owned() } else { format!("{} {}", challenge.demo, params.join(" ")) };
+        let demo = if params.is_empty() {
+            challenge.demo.to_owned()
+        } else {
+            format!("{} {}", challenge.demo, params.join(" "))
+        };
         writeln!(out, "  {:<width$}  {} ({demo})", challenge.name, challenge.goal_words)?;
     }
     writeln!(out, "Play one: threadviz challenge NAME")
@@ -48,11 +51,15 @@ pub fn run(args: &ChallengeArgs) -> ExitCode {
         return ExitCode::from(2);
     };
     if !io::stdout().is_terminal() {
-        eprintln!("error: a challenge is played in the dashboard, which needs a terminal; try `threadviz explore {}`", challenge.demo);
+        eprintln!(
+            "error: a challenge is played in the dashboard, which needs a terminal; try `threadviz explore {}`",
+            challenge.demo
+        );
         return ExitCode::from(2);
     }
     let demo = challenge.demo();
-    let showing = Showing { title: challenge.name, source: Some((demo.path, demo.source)), lesson: Some(challenge.notes) };
+    let showing =
+        Showing { title: challenge.name, source: Some((demo.path, demo.source)), lesson: Some(challenge.notes) };
     let look = Look::new(args.theme, crate::color_wanted());
     let launch = Launch { seed: 0, speed: 1.0, paused: true, present: args.present, kernel_first: false };
     match steer::watch(showing, look, launch, move || Steered::challenge(challenge, 1.0)) {

@@ -1,6 +1,7 @@
 //! `threadviz explore NAME`: runs a demo under many schedules and reports what can happen,
 //! with the schedule that replays each failure.
 
+use std::fmt::Write as _;
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
@@ -75,7 +76,10 @@ pub fn parse_param(text: &str) -> Result<(String, i64), String> {
 
 /// The `--param` options that give `params`, as a command line repeats them.
 pub fn param_flags(params: &[(String, i64)]) -> String {
-    params.iter().map(|(name, value)| format!(" --param {name}={value}")).collect()
+    params.iter().fold(String::new(), |mut flags, (name, value)| {
+        let _ = write!(flags, " --param {name}={value}");
+        flags
+    })
 }
 
 /// Runs `threadviz explore`.

@@ -110,7 +110,9 @@ impl Chooser for RoundRobin {
             Some(Choice::Thread(tid)) => tid,
             _ => 0,
         };
-        let threads = || point.options.iter().filter_map(|&option| if let Choice::Thread(tid) = option { Some(tid) } else { None });
+        let threads = || {
+            point.options.iter().filter_map(|&option| if let Choice::Thread(tid) = option { Some(tid) } else { None })
+        };
         let next = threads().find(|&tid| tid > after).or_else(|| threads().next());
         Ok(next.map_or(Choice::Time, Choice::Thread))
     }

@@ -68,8 +68,8 @@ pub(crate) use self::report::{ReplayHint, thousands};
 pub(crate) use self::run::{Driver, PATIENCE, Program, RunEnd, Stepped, run_once};
 pub(crate) use self::schedule::Schedule;
 pub(crate) use self::search::{Searched, search};
-pub(crate) use self::watch::{Goal, Watch};
 use self::strategy::Chooser;
+pub(crate) use self::watch::{Goal, Watch};
 use crate::record::RecordTo;
 
 /// Which failures end an exploration at the first run that has one.
@@ -251,9 +251,10 @@ pub(crate) fn trouble_of(outcome: &Outcome) -> Option<String> {
 
 /// The report's first failure of one of `kinds`, or its trouble, as a [`Failure`].
 fn failure_of(report: &Report, kinds: &[FailureKind]) -> Option<Failure> {
-    let found = kinds.iter().filter_map(|kind| report.found.get(kind).map(|found| (*kind, found))).min_by_key(
-        |(_, found)| found.first_run,
-    );
+    let found = kinds
+        .iter()
+        .filter_map(|kind| report.found.get(kind).map(|found| (*kind, found)))
+        .min_by_key(|(_, found)| found.first_run);
     if let Some((kind, found)) = found {
         return Some(Failure {
             kind: Some(kind),

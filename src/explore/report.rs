@@ -32,6 +32,8 @@ pub struct Report {
     pub(crate) strategy: Strategy,
     pub(crate) seed: u64,
     pub(crate) runs: usize,
+    /// Steps taken over all runs.
+    pub(crate) steps: usize,
     pub(crate) elapsed: Duration,
     pub(crate) interleavings: HashSet<String>,
     /// Some(true) when a depth-first search ran out of interleavings to try.
@@ -63,6 +65,7 @@ impl Report {
             strategy,
             seed,
             runs: 0,
+            steps: 0,
             elapsed: Duration::ZERO,
             interleavings: HashSet::new(),
             exhaustive: None,
@@ -77,6 +80,7 @@ impl Report {
     /// Counts one more run.
     pub(crate) fn add(&mut self, outcome: &Outcome) {
         self.runs += 1;
+        self.steps += outcome.steps;
         let schedule = outcome.schedule.to_string();
         *self.endings.entry(outcome.ending()).or_default() += 1;
         for finding in &outcome.findings {
@@ -99,13 +103,10 @@ impl Report {
         }
         if outcome.ending() != Ending::Stuck {
             for (name, value) in &outcome.finals {
-                let index = match self.finals.iter().position(|(known, _)| known == name) {
-                    Some(index) => index,
-                    None => {
-                        self.finals.push((name.clone(), BTreeMap::new()));
-                        self.finals.len() - 1
-                    }
-                };
+                let index = self.finals.iter().position(|(known, _)| known == name).unwrap_or_else(|| {
+                    self.finals.push((name.clone(), BTreeMap::new()));
+                    self.finals.len() - 1
+                });
                 *self.finals[index].1.entry(value.clone()).or_default() += 1;
             }
         }
@@ -116,6 +117,18 @@ impl Report {
     #[must_use]
     pub fn runs(&self) -> usize {
         self.runs
+    }
+
+    /// Steps taken over all runs (a step: one thread's operation, or time passing).
+    #[must_use]
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+
+    /// How long the exploration took.
+    #[must_use]
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
     }
 
     /// How many distinct interleavings those runs were.
@@ -176,7 +189,7 @@ pub(crate) fn thousands(count: usize) -> String {
     let digits = count.to_string();
     let mut text = String::new();
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             text.push(',');
         }
         text.push(digit);
@@ -215,7 +228,15 @@ impl fmt::Display for Report {
             if self.interleavings() == 1 { "" } else { "s" },
         )?;
         match self.exhaustive {
-            Some(true) => writeln!(f, "exhaustive: all {} interleavings explored", thousands(self.interleavings()))?,
+            Some(true) => {
+                let bound = match self.strategy {
+                    Strategy::Dfs { preemptions } if preemptions < usize::MAX => {
+                        format!(" with up to {}", preemptions_words(preemptions))
+                    }
+                    _ => String::new(),
+                };
+                writeln!(f, "exhaustive: all {} interleavings{bound} explored", thousands(self.interleavings()))?;
+            }
             Some(false) => writeln!(f, "not exhaustive: more interleavings are left than --runs allowed")?,
             None => {}
         }

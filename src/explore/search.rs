@@ -68,18 +68,17 @@ pub(crate) fn search(
     stop: &AtomicBool,
 ) -> Searched {
     let mut searched = Searched { runs: 0, exhaustive: false, interleavings: None, preemptions, shortest: None };
-    let mut sampler = chooser(Strategy::Random, 0);
-    let samples = SAMPLES.min(runs / 2);
-    for _ in 0..samples {
+    let mut random = chooser(Strategy::Random, 0);
+    for _ in 0..SAMPLES.min(runs / 2) {
         if stop.load(Ordering::Relaxed) {
             return searched;
         }
-        sampler.begin_run();
-        let (outcome, _) = Outcome::of(run_once(program, &mut *sampler, None), Some(goal));
+        random.begin_run();
+        let (outcome, _) = Outcome::of(run_once(program, &mut *random, None), Some(goal));
         searched.note(outcome);
         progress.store(searched.runs, Ordering::Relaxed);
     }
-    let sampled = searched.runs;
+    let random_runs = searched.runs;
     let mut strategy = chooser(Strategy::Dfs { preemptions }, 0);
     while searched.runs < runs && !stop.load(Ordering::Relaxed) {
         strategy.begin_run();
@@ -91,7 +90,7 @@ pub(crate) fn search(
         if !strategy.end_run(choices) {
             searched.exhaustive = true;
             // The proof counts the interleavings within the bound: the depth-first runs.
-            searched.interleavings = Some(searched.runs - sampled);
+            searched.interleavings = Some(searched.runs - random_runs);
             break;
         }
     }

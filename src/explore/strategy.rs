@@ -41,7 +41,7 @@ impl Strategy {
 }
 
 /// What a chooser is told about the step to choose.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Point<'a> {
     /// What may move, in order: threads by number, then time.
     pub(crate) options: &'a [Choice],
@@ -231,9 +231,8 @@ impl Chooser for DfsChooser {
         // A new step, or (a program that is not deterministic) a step that differs from the
         // last run's: the path is cut here and grows anew.
         self.path.truncate(point.choice);
-        let preemptions_before = self.path.last().map_or(0, |node| {
-            node.preemptions_before + usize::from(node.preempts(node.current()))
-        });
+        let preemptions_before =
+            self.path.last().map_or(0, |node| node.preemptions_before + usize::from(node.preempts(node.current())));
         let node = Node { options: point.options.to_vec(), tried: 0, last: point.last, preemptions_before };
         let choice = node.current();
         self.path.push(node);

@@ -7,10 +7,10 @@ use std::sync::{Arc, Weak};
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
+use super::SessionInner;
 use super::clock::RealWait;
 use super::context;
 use super::gate::Resumed;
-use super::SessionInner;
 use super::registry::ThreadRecord;
 
 /// How many controlled sessions exist: while none does, a notify pokes nobody.

@@ -47,12 +47,9 @@ pub(crate) fn render(app: &App, main: Rect, buf: &mut Buffer) -> Rect {
     let [area, rest] = Layout::vertical([Constraint::Length(rows), Constraint::Min(0)]).areas(main);
     let headline = Span::styled(format!(" ◆ {} ", guide.headline), theme.header());
     let two_rows = !one_row(guide, main.width);
-    let [top, second, below] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(u16::from(two_rows)),
-        Constraint::Min(0),
-    ])
-    .areas(area);
+    let [top, second, below] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(u16::from(two_rows)), Constraint::Min(0)])
+            .areas(area);
     match &guide.detail {
         Some(detail) if two_rows => {
             Paragraph::new(Line::from(headline)).render(top, buf);

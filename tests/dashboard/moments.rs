@@ -37,21 +37,21 @@ fn race_at_its_end() {
     let race = threadviz::dashboard::catalog::find("race").unwrap();
     let workers: [Tid; 4] = [2, 3, 4, 5];
     let mut script = Script::new();
-    script.prim(1, "counter", PrimInfo::Shared { initial: "0".into() }, 28);
+    script.prim(1, "counter", PrimInfo::Shared { initial: "0".into() }, 31);
     for (index, &tid) in workers.iter().enumerate() {
-        script.spawn(tid, &format!("Thread-{}", index + 1), 39);
+        script.spawn(tid, &format!("Thread-{}", index + 1), 43);
     }
     for round in 0..5_u64 {
         script.at(10 * round + 5);
         for &tid in &workers {
-            script.at_line(tid, 17, EventKind::Load { prim: 1, value: round.to_string() });
+            script.at_line(tid, 20, EventKind::Load { prim: 1, value: round.to_string() });
         }
         script.at(10 * round + 8);
         for &tid in &workers {
             let stored = (round + 1).to_string();
-            script.at_line(tid, 21, EventKind::Store { prim: 1, value: stored.clone() }).log(
+            script.at_line(tid, 24, EventKind::Store { prim: 1, value: stored.clone() }).log(
                 tid,
-                22,
+                25,
                 LogLevel::Info,
                 &format!("read {round}, stored {stored}"),
             );
@@ -62,9 +62,9 @@ fn race_at_its_end() {
         script.push(tid, None, EventKind::ThreadExited { tid, exit: ExitKind::Normal });
     }
     script
-        .log(MAIN, 45, LogLevel::Info, "Expected counter: 20")
-        .at_line(MAIN, 46, EventKind::Load { prim: 1, value: "5".into() })
-        .log(MAIN, 46, LogLevel::Info, "Final counter: 5")
+        .log(MAIN, 49, LogLevel::Info, "Expected counter: 20")
+        .at_line(MAIN, 50, EventKind::Load { prim: 1, value: "5".into() })
+        .log(MAIN, 50, LogLevel::Info, "Final counter: 5")
         .push(MAIN, None, EventKind::ShutdownBegin)
         .push(MAIN, None, EventKind::ThreadExited { tid: MAIN, exit: ExitKind::Normal })
         .push(MAIN, None, EventKind::SessionEnded);

@@ -162,17 +162,10 @@ impl Gate {
             }
             if state.mode == PauseState::Running {
                 state.ready.remove(&tid);
-                match state.hold_until.filter(|&until| Instant::now() < until) {
-                    Some(until) => {
-                        tell();
-                        self.held.wait_until(&mut state, until);
-                        continue;
-                    }
-                    None => {
-                        tell();
-                        return;
-                    }
-                }
+                tell();
+                let Some(until) = state.hold_until.filter(|&until| Instant::now() < until) else { return };
+                self.held.wait_until(&mut state, until);
+                continue;
             }
             if state.grant == Some(tid) {
                 state.grant = None;
