@@ -18,7 +18,7 @@ pub use self::deadlock::{CycleLink, DEADLOCK_GRACE_US, Deadlock, DeadlockKind};
 pub use self::lost::{LOST_UPDATES_KEPT, LostUpdate};
 pub use self::prims::{KnownPrim, PendingRead, PrimState, QUEUE_ITEMS_KEPT};
 pub use self::threads::{KnownThread, ThreadState, WaitTarget};
-pub use self::timeline::{LaneState, Mark, MarkKind, Segment, Timeline};
+pub use self::timeline::{Busy, Column, Lane, LaneState, Mark, MarkKind, Segment, Timeline};
 pub use self::vocabulary::{HELD_BY, Phrase, Tone, lost_updates};
 pub use self::waits::WaitEdge;
 pub use self::words::{Happening, at};
