@@ -112,14 +112,16 @@ fn code_line(app: &App, number: u32, text: &str, here: Option<&Vec<Tid>>, width:
     Line::from(spans)
 }
 
-/// The program's source and its path; without one, the panel says so.
-fn source_or_say_none(app: &App, area: Rect, buf: &mut Buffer, focused: bool) -> Option<(&'static str, &'static str)> {
-    if app.showing.source.is_none() {
+/// The program's source and its path (a demo's, or the file of the program's own that the
+/// threads are in); without one, the panel says so.
+fn source_or_say_none<'a>(app: &'a App, area: Rect, buf: &mut Buffer, focused: bool) -> Option<(&'a str, &'a str)> {
+    let source = app.source();
+    if source.is_none() {
         Paragraph::new("(no source for this program)")
             .block(block(" Source ", app.theme().border(focused)))
             .render(area, buf);
     }
-    app.showing.source
+    source
 }
 
 /// Draws the source around the selected thread's line.

@@ -44,7 +44,7 @@ fn kernel_cell(app: &App, thread: &KnownThread) -> String {
 /// Where the thread is: `line N` in the shown program's own file, `file.rs:N` elsewhere.
 fn source_line(app: &App, thread: &KnownThread) -> String {
     thread.loc.as_ref().map_or_else(String::new, |loc| {
-        if app.showing.source.is_some_and(|(path, _)| super::source::same_file(loc, path)) {
+        if app.source().is_some_and(|(path, _)| super::source::same_file(loc, path)) {
             return format!("line {}", loc.line);
         }
         let file = loc.file.rsplit('/').next().unwrap_or(&loc.file);
