@@ -122,7 +122,9 @@ impl SessionInner {
         });
         let main = Arc::new(ThreadRecord::new(inner.clone(), main_tid, main_name, false, false, Life::Started));
         if is_default {
-            // The process's main thread is alive from the start, whether or not it calls in.
+            // The process's main thread is alive from the start, whether or not it calls in,
+            // and has its ident (Python's `main_thread().ident` from any thread).
+            main.set_ident(context::PROCESS_MAIN_IDENT);
             inner.registry.add_alive(main.clone());
         }
         *inner.main.lock() = Some(main);
