@@ -1,7 +1,11 @@
 //! A viewer that falls behind loses primitive events, and counts them, but never a thread or
-//! a primitive appearing or ending: the model it feeds has no ghosts.
+//! a primitive appearing or ending: the model it feeds has no ghosts. A lossless subscriber
+//! loses nothing, however hard the program floods: its threads wait instead.
 
-use threadviz::sync::Lock;
+use std::time::Duration;
+
+use threadviz::dashboard::model::{Model, PrimState, ThreadState};
+use threadviz::sync::{Lock, Queue};
 use threadviz::{Session, TraceEvent, thread};
 
 #[test]
@@ -32,4 +36,64 @@ fn a_full_lossy_viewer_still_gets_every_lifecycle_event() {
     assert!(viewer.dropped() > 0, "the viewer read nothing while the program ran: it fell behind");
     assert_eq!(lifecycle(&seen), lifecycle(&all), "every thread and primitive appearing or ending arrives");
     assert_eq!(seen.len() as u64 + viewer.dropped(), all.len() as u64, "every other event is delivered or counted");
+}
+
+/// Four threads hammering one lock and a bounded queue, as a program watched at full speed
+/// does: each takes the lock, counts, lets go, then puts or gets with a timeout. Returns the
+/// count and the items left in the queue.
+fn hammer(rounds: u64) -> (u64, usize) {
+    let lock = Lock::named("counter lock");
+    let queue: Queue<u64> = Queue::named("work", 8);
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let workers: Vec<_> = (0..4)
+        .map(|worker| {
+            let (lock, queue, count) = (lock.clone(), queue.clone(), count.clone());
+            thread::spawn(move || {
+                for round in 0..rounds {
+                    lock.acquire();
+                    count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    lock.release().expect("held");
+                    if worker % 2 == 0 {
+                        let _ = queue.put_timeout(round, Duration::from_millis(1));
+                    } else {
+                        let _ = queue.get_timeout(Duration::from_millis(1));
+                    }
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join();
+    }
+    (count.load(std::sync::atomic::Ordering::Relaxed), queue.qsize())
+}
+
+#[test]
+fn a_lossless_subscription_of_a_flooding_program_has_every_event_and_folds_to_its_end_state() {
+    let session = Session::new();
+    let events = session.subscribe();
+    let (count, left) = session.run(|| hammer(50_000));
+    assert_eq!(count, 200_000);
+    let all: Vec<TraceEvent> = events.receiver().try_iter().collect();
+    assert_eq!(session.lost_events(), 0, "nothing lost at the source (held up {:?})", session.held_up());
+    assert_eq!(all.first().map(|event| event.seq), Some(0));
+    let gaps = all.windows(2).filter(|pair| pair[1].seq != pair[0].seq + 1).count();
+    assert_eq!(gaps, 0, "gap-free sequence numbers");
+    let mut model = Model::new();
+    for event in &all {
+        model.apply(event);
+    }
+    assert_eq!(model.missed, 0);
+    assert!(model.ended);
+    // The fold ends where the program did: every thread done, the lock free, the queue
+    // holding what the program left in it.
+    assert!(model.threads.values().all(|thread| thread.state == ThreadState::Done), "{:?}", model.threads);
+    let prim = |name: &str| model.prims.values().find(|prim| prim.name == name).map(|prim| prim.state.clone());
+    assert_eq!(prim("counter lock"), Some(PrimState::Lock { holder: None }));
+    let Some(PrimState::Queue { qsize, items, untracked, .. }) = prim("work") else { panic!("the queue is known") };
+    assert_eq!(qsize, left as u64);
+    assert_eq!(items.len() as u64 + untracked, left as u64);
+    assert_eq!(untracked, 0, "every item known");
+    let acquired = all.iter().filter(|event| matches!(event.kind, threadviz::EventKind::Acquired { .. })).count();
+    assert!(acquired >= 200_000, "every acquire of the lock arrived: {acquired}");
 }

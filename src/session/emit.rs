@@ -9,9 +9,13 @@
 //! Each thread pushes its events into its own lock-free ring: no lock is shared with other
 //! threads, so instrumentation never blocks the watched program, and an event costs one atomic
 //! increment (its sequence number) and a push of 40 bytes ([`RingEvent`]). The collector
-//! (`collector.rs`) drains the rings and fans the events out. A ring that is full drops the new
-//! event before it gets a sequence number and counts it
-//! ([`Session::lost_events`](crate::Session::lost_events)); thread lifecycle events never take
+//! (`collector.rs`) drains the rings and fans the events out. A ring that is full makes its
+//! thread wait for the collector while a lossless subscriber (a recorder, plain output, a test)
+//! is attached, so a recording is complete and the program only runs slower (the time it waited
+//! is [`Session::held_up`](crate::Session::held_up)); with only lossy subscribers (the
+//! dashboard), or when dropping was chosen ([`Session::set_lossy`](crate::Session::set_lossy)),
+//! it drops the new event before it gets a sequence number and counts it
+//! ([`Session::lost_events`](crate::Session::lost_events)). Thread lifecycle events never take
 //! that path, so the model can always tell which threads exist.
 
 use std::cell::RefCell;
@@ -74,6 +78,13 @@ pub(crate) struct Emitter {
     /// Events dropped by rings that are gone (live rings count their own).
     retired_lost: AtomicU64,
     direct: Mutex<Vec<TraceEvent>>,
+    /// A lossless subscriber is attached: a full ring waits rather than drops. Read only when
+    /// a ring is full.
+    pub(super) lossless: AtomicBool,
+    /// Dropping was chosen: a full ring drops even while a lossless subscriber is attached.
+    pub(super) lossy_chosen: AtomicBool,
+    /// Nanoseconds of real time threads waited for the collector to make room in their rings.
+    held_ns: AtomicU64,
     pub(super) fanout: Mutex<Fanout>,
     pub(super) collector: Mutex<Option<JoinHandle<()>>>,
     pub(super) stop: AtomicBool,
@@ -191,8 +202,9 @@ impl SessionInner {
             };
             // Reserving a slot reads the collector's position only when the cached one says full.
             let Ok(slot) = writer.producer.write_chunk_uninit(1) else {
-                // The collector is behind: drop before sequencing, so no gap waits forever.
-                writer.lost.fetch_add(record.take().map_or(1, |record| record.events()), Ordering::Relaxed);
+                if let Some(packed) = record.take() {
+                    self.push_into_full_ring(writer, loc, packed);
+                }
                 return;
             };
             let Some(packed) = record.take() else { return };
@@ -209,6 +221,46 @@ impl SessionInner {
                 self.push_direct(thread, loc.map(SourceLoc::from_location), kind);
             }
         }
+    }
+
+    /// The collector is behind this thread: with a lossless subscriber attached (and dropping
+    /// not chosen) wait until it makes room, then push; otherwise drop before sequencing, so
+    /// no gap waits forever, and count the loss.
+    #[cold]
+    #[inline(never)]
+    fn push_into_full_ring(
+        &self,
+        writer: &mut RingWriter,
+        loc: Option<&'static Location<'static>>,
+        packed: PackedKind,
+    ) {
+        let started = std::time::Instant::now();
+        let mut tries = 0_u32;
+        while self.emitter.waits_when_full() && self.flags() & LISTENING != 0 {
+            if let Ok(slot) = writer.producer.write_chunk_uninit(1) {
+                let seq = self.emitter.next_seq.fetch_add(packed.events(), Ordering::Relaxed);
+                let time_us = self.stamp();
+                slot.fill_from_iter(std::iter::once(RingEvent { seq, time_us, loc, kind: packed }));
+                let waited = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                self.emitter.held_ns.fetch_add(waited, Ordering::Relaxed);
+                return;
+            }
+            // Call the collector now rather than at its next tick (a sleeping one too), then
+            // give it the core, briefly at first.
+            if tries.is_multiple_of(64) {
+                self.emitter.tick.notify_all();
+            }
+            self.wake_collector_if_cold();
+            tries += 1;
+            if tries < 16 {
+                std::hint::spin_loop();
+            } else if tries < 64 {
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(std::time::Duration::from_micros(20));
+            }
+        }
+        writer.lost.fetch_add(packed.events(), Ordering::Relaxed);
     }
 
     /// Queues an event on behalf of `thread` without a ring: slower, but never dropped.
@@ -273,6 +325,17 @@ impl Emitter {
         });
         drop(rings);
         batch.append(&mut self.direct.lock());
+    }
+
+    /// Whether a thread whose ring is full waits for the collector: a lossless subscriber is
+    /// attached and dropping was not chosen.
+    fn waits_when_full(&self) -> bool {
+        self.lossless.load(Ordering::Relaxed) && !self.lossy_chosen.load(Ordering::Relaxed)
+    }
+
+    /// How long threads waited, in all, for the collector to make room in their rings.
+    pub(crate) fn held_up(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(self.held_ns.load(Ordering::Relaxed))
     }
 
     /// Events dropped at the source because a thread's ring was full.

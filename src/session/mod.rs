@@ -373,8 +373,25 @@ impl Session {
         ready
     }
 
+    /// Lets a thread whose ring is full drop the event even while a lossless subscriber is
+    /// attached (`lossy` true), so the program is never held up and a recording may have gaps
+    /// (counted in [`Session::lost_events`]); or, by default, makes it wait for the collector.
+    /// With only lossy subscribers (the dashboard alone) a full ring always drops.
+    pub fn set_lossy(&self, lossy: bool) {
+        self.inner.emitter.lossy_chosen.store(lossy, Ordering::Relaxed);
+    }
+
+    /// How long the program's threads waited, in all (summed over threads, real time), for the
+    /// collector to make room in their rings so that a lossless subscriber lost nothing.
+    #[must_use]
+    pub fn held_up(&self) -> Duration {
+        self.inner.emitter.held_up()
+    }
+
     /// Events dropped at their source because the collector fell behind a thread (its ring
-    /// was full). Primitive operations only: thread lifecycle events are never dropped.
+    /// was full) while nobody needed every event, or dropping was chosen
+    /// ([`Session::set_lossy`]). Primitive operations only: thread lifecycle events are never
+    /// dropped.
     #[must_use]
     pub fn lost_events(&self) -> u64 {
         self.inner.emitter.lost()
