@@ -1,6 +1,7 @@
 //! A viewer that falls behind loses primitive events, and counts them, but never a thread or
 //! a primitive appearing or ending: the model it feeds has no ghosts. A lossless subscriber
 //! loses nothing, however hard the program floods: its threads wait instead.
+#![allow(clippy::unwrap_used, reason = "a failed unwrap fails the test at the line that broke")]
 
 use std::time::Duration;
 
@@ -96,4 +97,23 @@ fn a_lossless_subscription_of_a_flooding_program_has_every_event_and_folds_to_it
     assert_eq!(untracked, 0, "every item known");
     let acquired = all.iter().filter(|event| matches!(event.kind, threadviz::EventKind::Acquired { .. })).count();
     assert!(acquired >= 200_000, "every acquire of the lock arrived: {acquired}");
+}
+
+#[test]
+fn a_recording_of_a_flooding_program_loses_nothing_and_its_summary_says_how_long_it_waited() {
+    let session = Session::new();
+    let recorder = threadviz::record::RecordTo::writer(std::io::sink(), "hammer").attach(&session).unwrap();
+    session.run(|| hammer(20_000));
+    let summary = recorder.finish().unwrap();
+    assert_eq!(summary.lost, 0);
+    assert!(summary.ended);
+    assert_eq!(summary.held_up, session.held_up());
+    // The wording, for a run that waited and one that did not.
+    let waited = threadviz::record::RecordSummary { held_up: Duration::from_millis(1_250), ..summary.clone() };
+    assert!(
+        waited.to_string().ends_with("; the program's threads waited 1.250 s in all for the recorder to keep up"),
+        "{waited}"
+    );
+    let quick = threadviz::record::RecordSummary { held_up: Duration::ZERO, ..summary };
+    assert!(!quick.to_string().contains("waited"), "{quick}");
 }
