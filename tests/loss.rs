@@ -117,3 +117,136 @@ fn a_recording_of_a_flooding_program_loses_nothing_and_its_summary_says_how_long
     let quick = threadviz::record::RecordSummary { held_up: Duration::ZERO, ..summary };
     assert!(!quick.to_string().contains("waited"), "{quick}");
 }
+
+/// Folds `truth` (every event) and, beside it, what a lossy viewer got (`seen`, in the same
+/// order, each with the number of the event of `truth` it follows), and checks after every
+/// event the viewer folds that everything its model vouches for is what the full model says.
+/// Returns how many primitive states were vouched for and compared.
+fn assert_vouched_states_are_true(truth: &[TraceEvent], seen: &[(usize, TraceEvent)]) -> usize {
+    let mut full = Model::new();
+    let mut view = Model::new();
+    let mut next = 0;
+    let mut compared = 0;
+    for (at, event) in seen {
+        while next <= *at {
+            full.apply(&truth[next]);
+            next += 1;
+        }
+        view.apply(event);
+        for (pid, prim) in &view.prims {
+            if view.prim_known(*pid) {
+                let real = &full.prims[pid];
+                let mut state = prim.state.clone();
+                // A count the model says it does not know is not compared.
+                if let (PrimState::Queue { unfinished, .. }, PrimState::Queue { unfinished: real, .. }) =
+                    (&mut state, &real.state)
+                    && prim.unfinished_unsure
+                {
+                    *unfinished = *real;
+                }
+                assert_eq!(state, real.state, "{} after event {}", prim.name, event.seq);
+                for waiter in prim.waiters.iter().filter(|&&waiter| view.thread_known(waiter)) {
+                    assert!(real.waiters.contains(waiter), "thread {waiter} listed waiting on {}", prim.name);
+                }
+                compared += 1;
+            }
+        }
+        for (tid, thread) in &view.threads {
+            if view.thread_known(*tid) {
+                assert_eq!(thread.state, full.threads[tid].state, "{} after event {}", thread.name, event.seq);
+            }
+            if view.holds_known(*tid) {
+                let mut holds = thread.holds.clone();
+                let mut real = full.threads[tid].holds.clone();
+                holds.sort_unstable();
+                real.sort_unstable();
+                assert_eq!(holds, real, "what {} holds after event {}", thread.name, event.seq);
+            }
+        }
+    }
+    compared
+}
+
+#[test]
+fn a_lossy_viewer_that_fell_behind_never_shows_a_state_its_events_contradict() {
+    let session = Session::new();
+    let everything = session.subscribe();
+    let (viewer, dropped) = session.subscribe_lossy(64).into_parts();
+    // A viewer slower than the program: it reads a little, then sleeps.
+    let reader = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        loop {
+            match viewer.recv_timeout(Duration::from_secs(30)) {
+                Ok(event) => seen.push(event),
+                Err(_) => return seen,
+            }
+            if seen.len() % 50 == 0 {
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        }
+    });
+    session.run(|| hammer(20_000));
+    let seen = reader.join().unwrap();
+    let truth: Vec<TraceEvent> = everything.receiver().try_iter().collect();
+    assert!(dropped.load(std::sync::atomic::Ordering::Relaxed) > 0, "the viewer fell behind");
+    let index: std::collections::HashMap<u64, usize> =
+        truth.iter().enumerate().map(|(index, event)| (event.seq, index)).collect();
+    let seen: Vec<(usize, TraceEvent)> = seen.into_iter().map(|event| (index[&event.seq], event)).collect();
+    let compared = assert_vouched_states_are_true(&truth, &seen);
+    assert!(compared > 0, "states were settled again after losses and compared");
+}
+
+#[test]
+fn events_lost_at_their_source_make_the_view_unsure_until_events_settle_it() {
+    let session = Session::new();
+    let everything = session.subscribe();
+    session.run(|| hammer(5_000));
+    let truth: Vec<TraceEvent> = everything.receiver().try_iter().collect();
+    // What a viewer gets when threads drop bursts of their events at the source: no gap in the
+    // numbers (they were never numbered); the dropping thread marks where its loss began and,
+    // with its next event that gets through, how many more it lost.
+    let mut rng = fastrand::Rng::with_seed(13);
+    let mut seen: Vec<(usize, TraceEvent)> = Vec::new();
+    let lost = |seen: &mut Vec<(usize, TraceEvent)>, at: usize, event: &TraceEvent, events: u64| {
+        let kind = threadviz::EventKind::Lost { events };
+        seen.push((at, TraceEvent { seq: 0, time_us: event.time_us, thread: event.thread, loc: None, kind }));
+    };
+    let mut burst: Option<(threadviz::event::Tid, u64)> = None;
+    let mut kept = Vec::new();
+    for (at, event) in truth.iter().enumerate() {
+        match burst {
+            Some((thread, dropped)) if thread == event.thread && !event.kind.is_lifecycle() => {
+                if rng.u32(..20) == 0 {
+                    if dropped > 1 {
+                        lost(&mut seen, at, event, dropped - 1);
+                    }
+                    burst = None;
+                    kept.push((at, event.clone()));
+                } else {
+                    if dropped == 0 {
+                        lost(&mut seen, at, event, 1);
+                    }
+                    burst = Some((thread, dropped + 1));
+                }
+            }
+            None if !event.kind.is_lifecycle() && rng.u32(..200) == 0 => {
+                lost(&mut seen, at, event, 1);
+                burst = Some((event.thread, 1));
+            }
+            _ => kept.push((at, event.clone())),
+        }
+        seen.append(&mut kept);
+    }
+    // Numbered as they reach the collector: without gaps.
+    for (seq, (_, event)) in (0..).zip(&mut seen) {
+        event.seq = seq;
+    }
+    let compared = assert_vouched_states_are_true(&truth, &seen);
+    assert!(compared > 0);
+    let mut view = Model::new();
+    for (_, event) in &seen {
+        view.apply(event);
+    }
+    assert!(view.lost_at_source > 0 && view.lost() == view.lost_at_source, "counted, with no gap");
+    assert!(view.prims.keys().all(|&pid| view.prim_known(pid)), "settled again by the end: {:?}", view.prims);
+}

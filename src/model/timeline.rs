@@ -40,6 +40,8 @@ pub enum LaneState {
     Killed,
     /// Ended by a panic.
     Panicked,
+    /// Not known: events were lost since the thread's latest one.
+    Unknown,
 }
 
 impl LaneState {
@@ -71,11 +73,12 @@ impl LaneState {
             Self::Done => 'D',
             Self::Killed => 'K',
             Self::Panicked => 'P',
+            Self::Unknown => '?',
         }
     }
 
     /// Every lane state, in the order [`Busy::time_us`] counts them.
-    const ALL: [Self; 9] = [
+    const ALL: [Self; 10] = [
         Self::New,
         Self::Ready,
         Self::Running,
@@ -85,6 +88,7 @@ impl LaneState {
         Self::Done,
         Self::Killed,
         Self::Panicked,
+        Self::Unknown,
     ];
 
     /// This state's place in [`LaneState::ALL`].
@@ -97,7 +101,7 @@ impl LaneState {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Busy {
     /// Microseconds spent in each state, in the order of [`LaneState`]'s variants.
-    pub time_us: [u64; 9],
+    pub time_us: [u64; 10],
     /// How many times the thread changed state inside the stretch.
     pub changes: u64,
 }
@@ -228,7 +232,8 @@ impl Timeline {
         };
         for tid in std::iter::once(event.thread).chain(other) {
             if let Some(thread) = threads.get(&tid) {
-                self.extend_lane(tid, event.time_us, LaneState::of(&thread.state));
+                let state = if thread.unsure { LaneState::Unknown } else { LaneState::of(&thread.state) };
+                self.extend_lane(tid, event.time_us, state);
             }
         }
         if let Some(kind) = MarkKind::of(&event.kind) {
@@ -236,6 +241,13 @@ impl Timeline {
                 self.marks.pop_front();
             }
             self.marks.push_back(Mark { seq: event.seq, time_us: event.time_us, thread: event.thread, kind });
+        }
+    }
+
+    /// Thread `tid`'s state is not known from `time_us` on (events were lost).
+    pub(crate) fn note_unknown(&mut self, tid: Tid, time_us: u64) {
+        if self.lanes.contains_key(&tid) {
+            self.extend_lane(tid, time_us, LaneState::Unknown);
         }
     }
 
@@ -268,7 +280,7 @@ impl Timeline {
         let lane = &self.lanes.get(&tid)?.segments;
         let end_state = self.state_at(tid, to.saturating_sub(1).max(from))?;
         let first = lane.partition_point(|segment| segment.start_us <= from).saturating_sub(1);
-        let mut time_us = [0_u64; 9];
+        let mut time_us = [0_u64; 10];
         let mut changes = 0_u64;
         for (index, segment) in lane.iter().enumerate().skip(first) {
             if segment.start_us >= to.max(from + 1) {

@@ -216,6 +216,7 @@ impl SessionInner {
     /// drained) and stops the collector.
     pub(super) fn close_subscriptions(&self) {
         let emitter = &self.emitter;
+        emitter.tell_untold_losses();
         emitter.flush();
         {
             let mut fanout = emitter.fanout.lock();
@@ -369,7 +370,7 @@ mod tests {
     fn a_full_ring_drops_when_only_lossy_subscribers_listen_or_dropping_was_chosen() {
         for lossy_choice in [false, true] {
             let session = crate::Session::new();
-            let _events = if lossy_choice {
+            let events = if lossy_choice {
                 session.set_lossy(true);
                 session.subscribe()
             } else {
@@ -384,6 +385,14 @@ mod tests {
             // in one record, released in another), and counted.
             assert_eq!(session.lost_events(), PAIRS_IN_A_RING * 2 * 3);
             assert_eq!(session.held_up(), Duration::ZERO);
+            // The stream says so: where the loss began, and how much was lost in all.
+            let received: Vec<TraceEvent> = events.receiver().try_iter().collect();
+            let told: Vec<u64> = received
+                .iter()
+                .filter_map(|event| if let EventKind::Lost { events } = event.kind { Some(events) } else { None })
+                .collect();
+            assert_eq!(told.first(), Some(&2), "the first dropped record (an acquire: two events) is marked");
+            assert_eq!(told.iter().sum::<u64>(), session.lost_events());
         }
     }
 

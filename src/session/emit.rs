@@ -34,9 +34,20 @@ use crate::event::{EventKind, SourceLoc, Tid, TraceEvent};
 
 /// Events one thread may have in flight before the collector drains them.
 pub(super) const RING_CAPACITY: usize = 4096;
-/// Events a ring dropped because it was full: written by its own thread only, and on its own
-/// cache line, so counting a drop never touches a line the collector writes.
-type LostCount = Arc<CachePadded<AtomicU64>>;
+/// Events a ring dropped because it was full, and how many of those the stream has told
+/// (`EventKind::Lost`): on a cache line of their own, touched only when a ring is full, so
+/// counting a drop never touches a line the collector writes on every drain.
+type LostCount = Arc<CachePadded<LostCounts>>;
+
+#[derive(Debug, Default)]
+struct LostCounts {
+    /// Dropped, in all.
+    dropped: AtomicU64,
+    /// Told in the stream by the dropping thread itself (see [`RingWriter::dropping`]), or by the
+    /// collector for a thread that ended in the middle of a burst. Raised before `dropped`, so
+    /// it may run ahead of it but the stream never tells more than was dropped.
+    told: AtomicU64,
+}
 
 /// The collector's side of one thread's ring.
 struct RingReader {
@@ -50,6 +61,14 @@ struct RingWriter {
     session: Weak<SessionInner>,
     producer: rtrb::Producer<RingEvent>,
     lost: LostCount,
+    /// The thread's number in the session.
+    tid: Tid,
+    /// The thread is dropping: its first loss was marked in the stream (`EventKind::Lost`,
+    /// numbered before anything the program did next); its next event that fits tells the
+    /// rest of the burst first, so a viewer knows where the loss began and where it ended.
+    dropping: bool,
+    /// Events dropped in the current burst.
+    burst: u64,
 }
 
 thread_local! {
@@ -197,9 +216,19 @@ impl SessionInner {
                     }
                     let tid = context::tid_in(self);
                     let (producer, lost) = self.emitter.new_ring(tid);
-                    slot.insert(RingWriter { session: Arc::downgrade(self), producer, lost })
+                    slot.insert(RingWriter {
+                        session: Arc::downgrade(self),
+                        producer,
+                        lost,
+                        tid,
+                        dropping: false,
+                        burst: 0,
+                    })
                 }
             };
+            if writer.dropping && writer.producer.slots() > 0 {
+                self.end_drop_burst(writer);
+            }
             // Reserving a slot reads the collector's position only when the cached one says full.
             let Ok(slot) = writer.producer.write_chunk_uninit(1) else {
                 if let Some(packed) = record.take() {
@@ -260,7 +289,30 @@ impl SessionInner {
                 std::thread::sleep(std::time::Duration::from_micros(20));
             }
         }
-        writer.lost.fetch_add(packed.events(), Ordering::Relaxed);
+        let events = packed.events();
+        if writer.dropping {
+            writer.burst += events;
+        } else {
+            // Mark where the loss begins, numbered before anything the program does next, so a
+            // viewer stops vouching for what it knows from here on.
+            writer.dropping = true;
+            writer.lost.told.fetch_add(events, Ordering::Relaxed);
+            self.push_direct(writer.tid, None, EventKind::Lost { events });
+        }
+        writer.lost.dropped.fetch_add(events, Ordering::Relaxed);
+    }
+
+    /// The thread's ring has room again after a burst of drops: tell the rest of the burst,
+    /// numbered before the event about to go in.
+    #[cold]
+    #[inline(never)]
+    fn end_drop_burst(&self, writer: &mut RingWriter) {
+        writer.dropping = false;
+        let events = std::mem::take(&mut writer.burst);
+        if events > 0 {
+            writer.lost.told.fetch_add(events, Ordering::Relaxed);
+            self.push_direct(writer.tid, None, EventKind::Lost { events });
+        }
     }
 
     /// Queues an event on behalf of `thread` without a ring: slower, but never dropped.
@@ -318,8 +370,17 @@ impl Emitter {
                 }
             }
             let finished = ring.consumer.is_abandoned() && ring.consumer.is_empty();
+            // A thread that ended in the middle of a burst of losses never told its rest.
+            let (dropped, told) = (ring.lost.dropped.load(Ordering::Relaxed), ring.lost.told.load(Ordering::Relaxed));
+            if finished && dropped > told {
+                let events = dropped - told;
+                ring.lost.told.fetch_add(events, Ordering::Relaxed);
+                let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+                let time_us = self.recent.us.load(Ordering::Relaxed);
+                batch.push(TraceEvent { seq, time_us, thread: tid, loc: None, kind: EventKind::Lost { events } });
+            }
             if finished {
-                self.retired_lost.fetch_add(ring.lost.load(Ordering::Relaxed), Ordering::Relaxed);
+                self.retired_lost.fetch_add(ring.lost.dropped.load(Ordering::Relaxed), Ordering::Relaxed);
             }
             !finished
         });
@@ -338,10 +399,27 @@ impl Emitter {
         std::time::Duration::from_nanos(self.held_ns.load(Ordering::Relaxed))
     }
 
+    /// Tells every loss not yet told in the stream (threads still in a burst of drops when the
+    /// session ends), so that the stream's count of losses is the session's.
+    pub(super) fn tell_untold_losses(&self) {
+        let rings = self.rings.lock();
+        for RingReaderSlot(ring) in rings.iter() {
+            let (dropped, told) = (ring.lost.dropped.load(Ordering::Relaxed), ring.lost.told.load(Ordering::Relaxed));
+            if dropped > told {
+                let events = dropped - told;
+                ring.lost.told.fetch_add(events, Ordering::Relaxed);
+                let mut direct = self.direct.lock();
+                let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+                let time_us = self.recent.us.load(Ordering::Relaxed);
+                direct.push(TraceEvent { seq, time_us, thread: ring.tid, loc: None, kind: EventKind::Lost { events } });
+            }
+        }
+    }
+
     /// Events dropped at the source because a thread's ring was full.
     pub(crate) fn lost(&self) -> u64 {
         let rings = self.rings.lock();
-        let live: u64 = rings.iter().map(|RingReaderSlot(ring)| ring.lost.load(Ordering::Relaxed)).sum();
+        let live: u64 = rings.iter().map(|RingReaderSlot(ring)| ring.lost.dropped.load(Ordering::Relaxed)).sum();
         self.retired_lost.load(Ordering::Relaxed) + live
     }
 }

@@ -152,6 +152,9 @@ impl SessionInner {
         } else {
             self.registry.remove_alive(main.tid);
         }
+        // Losses still untold (a thread ended in the middle of a burst) before the end: nothing
+        // is delivered after it.
+        self.emitter.tell_untold_losses();
         self.emit_direct(By::Thread(main.tid), None, || EventKind::SessionEnded);
         self.close_subscriptions();
     }

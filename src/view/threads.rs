@@ -18,6 +18,10 @@ fn state_text(thread: &KnownThread, now_us: u64, ready: bool, next: bool) -> Str
         // Held at the pause gate: it will move when stepped.
         return if next { format!("▷ READY {NEXT_MARK}") } else { "▷ READY".to_owned() };
     }
+    if thread.unsure {
+        // Events were lost since its latest one: its next event says what it does.
+        return format!("{} UNKNOWN", LaneState::Unknown.letter());
+    }
     let left = |until: u64| seconds(until.saturating_sub(now_us)).trim().to_owned();
     let detail = match &thread.state {
         ThreadState::Sleeping { until_us } => format!(" {}", left(*until_us)),
@@ -211,7 +215,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             Cell::from(Span::styled(thread.name.clone(), name_style)),
             Cell::from(Span::styled(
                 state_text(thread, app.now_us, app.is_ready(thread.tid), next == Some(thread.tid)),
-                if app.is_ready(thread.tid) { theme.lane(LaneState::Ready) } else { theme.state(&thread.state) },
+                if app.is_ready(thread.tid) {
+                    theme.lane(LaneState::Ready)
+                } else if thread.unsure {
+                    theme.lane(LaneState::Unknown)
+                } else {
+                    theme.state(&thread.state)
+                },
             )),
             Cell::from(if thread.daemon { "d" } else { "" }),
             Cell::from(seconds(app.now_us.saturating_sub(thread.since_us))),
