@@ -154,8 +154,8 @@ impl Emitter {
         let delivered = fanout.accept(batch);
         // A lossless subscriber that went away no longer holds the program up.
         let lossless = fanout.subscribers.iter().any(|subscriber| subscriber.capacity.is_none());
-        if self.lossless.load(Ordering::Relaxed) != lossless {
-            self.lossless.store(lossless, Ordering::Relaxed);
+        if self.when_full.lossless.load(Ordering::Relaxed) != lossless {
+            self.when_full.lossless.store(lossless, Ordering::Relaxed);
         }
         delivered
     }
@@ -198,7 +198,7 @@ impl SessionInner {
             }
             fanout.subscribers.push(Subscriber { tx, capacity, dropped: dropped.clone() });
             if capacity.is_none() {
-                emitter.lossless.store(true, Ordering::SeqCst);
+                emitter.when_full.lossless.store(true, Ordering::SeqCst);
             }
             self.flags.fetch_or(LISTENING, Ordering::SeqCst);
         }
@@ -221,7 +221,7 @@ impl SessionInner {
         {
             let mut fanout = emitter.fanout.lock();
             fanout.subscribers.clear();
-            emitter.lossless.store(false, Ordering::SeqCst);
+            emitter.when_full.lossless.store(false, Ordering::SeqCst);
             self.flags.fetch_and(!LISTENING, Ordering::SeqCst);
         }
         emitter.stop.store(true, Ordering::SeqCst);

@@ -97,18 +97,25 @@ pub(crate) struct Emitter {
     /// Events dropped by rings that are gone (live rings count their own).
     retired_lost: AtomicU64,
     direct: Mutex<Vec<TraceEvent>>,
-    /// A lossless subscriber is attached: a full ring waits rather than drops. Read only when
-    /// a ring is full.
-    pub(super) lossless: AtomicBool,
-    /// Dropping was chosen: a full ring drops even while a lossless subscriber is attached.
-    pub(super) lossy_chosen: AtomicBool,
-    /// Nanoseconds of real time threads waited for the collector to make room in their rings.
-    held_ns: AtomicU64,
+    /// What a thread whose ring is full reads and counts: on a cache line of its own, away
+    /// from the locks the collector takes at every drain.
+    pub(super) when_full: CachePadded<WhenFull>,
     pub(super) fanout: Mutex<Fanout>,
     pub(super) collector: Mutex<Option<JoinHandle<()>>>,
     pub(super) stop: AtomicBool,
     pub(super) tick: Condvar,
     pub(super) tick_lock: Mutex<()>,
+}
+
+/// Whether a full ring waits or drops, and how long threads waited.
+#[derive(Debug, Default)]
+pub(super) struct WhenFull {
+    /// A lossless subscriber is attached: a full ring waits rather than drops.
+    pub(super) lossless: AtomicBool,
+    /// Dropping was chosen: a full ring drops even while a lossless subscriber is attached.
+    pub(super) lossy_chosen: AtomicBool,
+    /// Nanoseconds of real time threads waited for the collector to make room in their rings.
+    held_ns: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -226,15 +233,26 @@ impl SessionInner {
                     })
                 }
             };
-            if writer.dropping && writer.producer.slots() > 0 {
-                self.end_drop_burst(writer);
-            }
             // Reserving a slot reads the collector's position only when the cached one says full.
             let Ok(slot) = writer.producer.write_chunk_uninit(1) else {
                 if let Some(packed) = record.take() {
                     self.push_into_full_ring(writer, loc, packed);
                 }
                 return;
+            };
+            let slot = if writer.dropping {
+                // Room again after a burst of drops: its end is told before this event (the
+                // slot reserved is left unwritten and reserved again after).
+                self.end_drop_burst(writer);
+                let Ok(slot) = writer.producer.write_chunk_uninit(1) else {
+                    if let Some(packed) = record.take() {
+                        self.push_into_full_ring(writer, loc, packed);
+                    }
+                    return;
+                };
+                slot
+            } else {
+                slot
             };
             let Some(packed) = record.take() else { return };
             let seq = self.emitter.next_seq.fetch_add(packed.events(), Ordering::Relaxed);
@@ -263,15 +281,17 @@ impl SessionInner {
         loc: Option<&'static Location<'static>>,
         packed: PackedKind,
     ) {
-        let started = std::time::Instant::now();
+        // Read the clock only to wait: a dropping thread must stay cheap.
+        let mut started = None;
         let mut tries = 0_u32;
         while self.emitter.waits_when_full() && self.flags() & LISTENING != 0 {
+            let started = *started.get_or_insert_with(std::time::Instant::now);
             if let Ok(slot) = writer.producer.write_chunk_uninit(1) {
                 let seq = self.emitter.next_seq.fetch_add(packed.events(), Ordering::Relaxed);
                 let time_us = self.stamp();
                 slot.fill_from_iter(std::iter::once(RingEvent { seq, time_us, loc, kind: packed }));
                 let waited = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-                self.emitter.held_ns.fetch_add(waited, Ordering::Relaxed);
+                self.emitter.when_full.held_ns.fetch_add(waited, Ordering::Relaxed);
                 return;
             }
             // Call the collector now rather than at its next tick (a sleeping one too), then
@@ -391,12 +411,12 @@ impl Emitter {
     /// Whether a thread whose ring is full waits for the collector: a lossless subscriber is
     /// attached and dropping was not chosen.
     fn waits_when_full(&self) -> bool {
-        self.lossless.load(Ordering::Relaxed) && !self.lossy_chosen.load(Ordering::Relaxed)
+        self.when_full.lossless.load(Ordering::Relaxed) && !self.when_full.lossy_chosen.load(Ordering::Relaxed)
     }
 
     /// How long threads waited, in all, for the collector to make room in their rings.
     pub(crate) fn held_up(&self) -> std::time::Duration {
-        std::time::Duration::from_nanos(self.held_ns.load(Ordering::Relaxed))
+        std::time::Duration::from_nanos(self.when_full.held_ns.load(Ordering::Relaxed))
     }
 
     /// Tells every loss not yet told in the stream (threads still in a burst of drops when the

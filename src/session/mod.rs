@@ -378,7 +378,7 @@ impl Session {
     /// (counted in [`Session::lost_events`]); or, by default, makes it wait for the collector.
     /// With only lossy subscribers (the dashboard alone) a full ring always drops.
     pub fn set_lossy(&self, lossy: bool) {
-        self.inner.emitter.lossy_chosen.store(lossy, Ordering::Relaxed);
+        self.inner.emitter.when_full.lossy_chosen.store(lossy, Ordering::Relaxed);
     }
 
     /// How long the program's threads waited, in all (summed over threads, real time), for the
