@@ -369,6 +369,16 @@ impl App {
         })
     }
 
+    /// A file of the program's own that the threads are in but that could not be read, if
+    /// no source can be shown: the panel says which, and how to make it readable.
+    #[must_use]
+    pub fn unreadable_source(&self) -> Option<&str> {
+        if self.source().is_some() {
+            return None;
+        }
+        self.sources.iter().find(|(_, file)| **file == SourceFile::Unreadable).map(|(path, _)| path.as_str())
+    }
+
     /// The source files the loop should read for the panel: named by a thread's place, not
     /// yet read.
     #[must_use]

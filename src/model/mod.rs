@@ -103,7 +103,8 @@ impl Model {
             && event.seq > expected
         {
             self.missed += event.seq - expected;
-            self.unsettle(event.time_us);
+            // The missing events happened after the latest one folded: unknown from then on.
+            self.unsettle(self.time_us);
         }
         self.next_seq = Some(event.seq + 1);
         if let EventKind::Lost { events } = event.kind {
@@ -238,10 +239,24 @@ impl Model {
     /// primitive's becomes unsure until an event settles it; an ended thread stays ended
     /// (lifecycle events are never lost).
     fn unsettle(&mut self, time_us: u64) {
-        let time_us = self.time_us.max(time_us);
-        for thread in self.threads.values_mut().filter(|thread| !thread.state.is_finished()) {
-            thread.unsure = true;
-            self.timeline.note_unknown(thread.tid, time_us);
+        let live: std::collections::BTreeSet<Tid> =
+            self.threads.values().filter(|thread| thread.state.is_live()).map(|thread| thread.tid).collect();
+        for thread in self.threads.values_mut() {
+            // Only lifecycle events, never lost, end these states: not started yet, ended,
+            // joining a live thread without a timeout, waiting at shutdown.
+            let certain = match &thread.state {
+                ThreadState::New
+                | ThreadState::Done
+                | ThreadState::Killed
+                | ThreadState::Panicked { .. }
+                | ThreadState::Waiting { on: WaitTarget::Shutdown, .. } => true,
+                ThreadState::Waiting { on: WaitTarget::Join(target), until_us: None } => live.contains(target),
+                _ => false,
+            };
+            if !certain {
+                thread.unsure = true;
+                self.timeline.note_unknown(thread.tid, time_us);
+            }
         }
         for prim in self.prims.values_mut() {
             prim.unsettle();

@@ -117,7 +117,12 @@ fn code_line(app: &App, number: u32, text: &str, here: Option<&Vec<Tid>>, width:
 fn source_or_say_none<'a>(app: &'a App, area: Rect, buf: &mut Buffer, focused: bool) -> Option<(&'a str, &'a str)> {
     let source = app.source();
     if source.is_none() {
-        Paragraph::new("(no source for this program)")
+        let said = app.unreadable_source().map_or_else(
+            || "(no source for this program)".to_owned(),
+            |path| format!("(cannot read {path}: run from the crate's directory, or set CARGO_MANIFEST_DIR to it)"),
+        );
+        Paragraph::new(said)
+            .wrap(ratatui::widgets::Wrap { trim: true })
             .block(block(" Source ", app.theme().border(focused)))
             .render(area, buf);
     }

@@ -233,8 +233,10 @@ fn after_lost_events_the_table_and_the_primitives_say_unknown_until_events_settl
     assert!(screen.contains("rlock unknown: events were lost"), "{screen}");
     assert!(screen.contains("slots unknown: events were lost"), "{screen}");
     let screen = table(&app);
-    assert!(row_of_text(&screen, "Thread-2").contains("RUNNING"), "it acted: {screen}");
-    for name in ["Thread-1", "Thread-3", "Thread-4"] {
+    assert!(row_of_text(&screen, "3 Thread-2").contains("RUNNING"), "it acted: {screen}");
+    // The main thread joins Thread-1, which has not ended (its end is never lost): still known.
+    assert!(row_of_text(&screen, "1 MainThread").contains("WAITING"), "{screen}");
+    for name in ["2 Thread-1", "4 Thread-3", "5 Thread-4"] {
         let row = row_of_text(&screen, name);
         assert!(row.contains("? UNKNOWN") && row.contains("unknown: events were lost"), "{row}");
         assert!(!row.contains("BLOCKED"), "no stale wait: {row}");
@@ -247,11 +249,34 @@ fn after_lost_events_the_table_and_the_primitives_say_unknown_until_events_settl
     );
     app.update(Msg::Events(script.take()));
     assert!(prims(&app).contains("rlock unlocked"), "{}", prims(&app));
-    assert!(row_of_text(&table(&app), "Thread-1").contains("RUNNING"));
+    assert!(row_of_text(&table(&app), "2 Thread-1").contains("RUNNING"));
     assert!(text(&render(&app, 80, 24)).contains("⚠ 7 dropped"));
 }
 
 /// The line of `screen` that names `name`.
 fn row_of_text<'a>(screen: &'a str, name: &str) -> &'a str {
     screen.lines().find(|line| line.contains(name)).unwrap_or_default()
+}
+
+#[test]
+fn a_program_file_that_cannot_be_read_is_named_with_what_to_do() {
+    let program = threadviz::dashboard::app::Showing { title: "my program", source: None, lesson: None };
+    let mut app = App::new(program, dark(), PauseState::Running, 1.0);
+    let mut script = Script::new();
+    script.at_line(MAIN, 3, EventKind::SleepBegin { duration_us: 1_000 });
+    let mut events = script.take();
+    for event in &mut events {
+        event.loc = Some(threadviz::event::SourceLoc { file: "src/elsewhere.rs".into(), line: 3 });
+    }
+    app.update(Msg::Events(events));
+    assert_eq!(app.wanted_sources(), ["src/elsewhere.rs"], "the loop is asked to read it");
+    app.update(Msg::Source { path: "src/elsewhere.rs".into(), text: None });
+    assert!(app.wanted_sources().is_empty(), "asked once");
+    let mut buf = Buffer::empty(Rect::new(0, 0, 60, 6));
+    threadviz::dashboard::view::source::render(&app, buf.area, &mut buf, true);
+    let screen = text(&buf).replace('│', " ").split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        screen.contains("(cannot read src/elsewhere.rs: run from the crate's directory, or set CARGO_MANIFEST_DIR"),
+        "{screen}"
+    );
 }
