@@ -88,6 +88,9 @@ pub struct Model {
     /// Threads that began dropping events at their source and have not sent one since: until
     /// they do, any primitive may change unseen, so none is settled.
     dropping: std::collections::BTreeSet<Tid>,
+    /// Events have been lost at some point: threads may need settling (a stream that never
+    /// lost any folds without looking).
+    ever_lost: bool,
 }
 
 impl Model {
@@ -220,12 +223,22 @@ impl Model {
         }
         // Holdings follow the primitive's view of who holds what: the acting thread's, or
         // everybody's when the primitive was just settled (a release lost unseen is corrected).
-        let holders: Vec<Tid> = if settled { self.threads.keys().copied().collect() } else { vec![tid] };
-        for holder in holders {
-            let holds = self.prims.values().filter(|prim| prim.held_by(holder)).map(|prim| prim.pid).collect();
-            if let Some(thread) = self.threads.get_mut(&holder) {
-                thread.holds = holds;
+        if settled {
+            let everybody: Vec<Tid> = self.threads.keys().copied().collect();
+            for holder in everybody {
+                self.refresh_holds(holder);
             }
+        } else {
+            self.refresh_holds(tid);
+        }
+    }
+
+    /// Sets what thread `tid` holds from the primitives' view of who holds what.
+    #[inline]
+    fn refresh_holds(&mut self, tid: Tid) {
+        let holds = self.prims.values().filter(|prim| prim.held_by(tid)).map(|prim| prim.pid).collect();
+        if let Some(thread) = self.threads.get_mut(&tid) {
+            thread.holds = holds;
         }
     }
 
@@ -239,6 +252,7 @@ impl Model {
     /// primitive's becomes unsure until an event settles it; an ended thread stays ended
     /// (lifecycle events are never lost).
     fn unsettle(&mut self, time_us: u64) {
+        self.ever_lost = true;
         let live: std::collections::BTreeSet<Tid> =
             self.threads.values().filter(|thread| thread.state.is_live()).map(|thread| thread.tid).collect();
         for thread in self.threads.values_mut() {
@@ -267,6 +281,9 @@ impl Model {
     /// state (the event then says what it does next), and it waits in no queue. Events one
     /// thread tells about another (a start, an end) set that thread's state outright.
     fn settle_thread(&mut self, event: &TraceEvent) {
+        if !self.ever_lost {
+            return;
+        }
         let tid = event.thread;
         let acting = !matches!(event.kind, EventKind::Control { .. } | EventKind::Lost { .. });
         if let EventKind::ThreadStarted { tid: other, .. } | EventKind::ThreadExited { tid: other, .. } = event.kind {

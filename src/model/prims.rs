@@ -225,6 +225,7 @@ impl KnownPrim {
 
     /// Whether `tid` holds it (a lock, an RLock or a permit).
     #[must_use]
+    #[inline]
     pub fn held_by(&self, tid: Tid) -> bool {
         match &self.state {
             PrimState::Lock { holder } => *holder == Some(tid),

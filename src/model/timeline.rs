@@ -251,6 +251,7 @@ impl Timeline {
         }
     }
 
+    #[inline]
     fn extend_lane(&mut self, tid: Tid, time_us: u64, state: LaneState) {
         let lane = self.lanes.entry(tid).or_default();
         if lane.segments.back().is_some_and(|last| last.state == state && last.busy.is_none()) {
@@ -328,15 +329,12 @@ impl Timeline {
 impl Lane {
     /// Summarises the older half of the lane at the finest width (no finer than before) that
     /// at least halves it; what still does not fit scrolls away.
+    #[cold]
+    #[inline(never)]
     fn summarise_older_half(&mut self) {
         let older = self.segments.len() / 2;
         let end_us = self.segments[older].start_us;
-        let (front, _) = self.segments.as_slices();
-        let older_segments: Vec<Segment> = if front.len() >= older {
-            front[..older].to_vec()
-        } else {
-            self.segments.range(..older).cloned().collect()
-        };
+        let older_segments: Vec<Segment> = self.segments.drain(..older).collect();
         let mut summary = Vec::new();
         let finest = self.summary_width_us;
         for width in SUMMARY_WIDTHS_US.into_iter().filter(|&width| width >= finest) {
@@ -346,7 +344,6 @@ impl Lane {
                 break;
             }
         }
-        self.segments.drain(..older);
         for segment in summary.into_iter().rev() {
             self.segments.push_front(segment);
         }
