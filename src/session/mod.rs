@@ -287,14 +287,18 @@ impl Session {
     }
 
     /// A lossless subscription: every event from now on, in sequence order.
-    /// Subscribe before [`Session::run`] to see the session from its start.
+    /// Subscribe before [`Session::run`] to see the session from its start. While one is
+    /// attached, a thread that emits faster than the events are collected waits rather than
+    /// drops ([`Session::held_up`] says how long), unless [`Session::set_lossy`] chose dropping.
     #[must_use]
     pub fn subscribe(&self) -> Subscription {
         self.inner.subscribe(None)
     }
 
     /// A lossy subscription for viewers: when `capacity` events are waiting, new ones are
-    /// dropped and counted instead of ever blocking the watched program.
+    /// dropped and counted instead of ever blocking the watched program. With only lossy
+    /// subscriptions attached, a thread that emits faster than the events are collected drops
+    /// too ([`Session::lost_events`]), and the stream says where (`EventKind::Lost`).
     #[must_use]
     pub fn subscribe_lossy(&self, capacity: usize) -> Subscription {
         self.inner.subscribe(Some(capacity))
