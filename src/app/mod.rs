@@ -386,13 +386,18 @@ impl App {
         self.sources.iter().filter(|(_, file)| **file == SourceFile::Wanted).map(|(path, _)| path.clone()).collect()
     }
 
-    /// Notes the files the threads are in that the app has not asked for yet, when the program
-    /// came without its source.
-    fn want_sources(&mut self) {
+    /// Notes the files `events` name that the app has not asked for yet, when the program came
+    /// without its source. Runs of events from one file are looked up once.
+    fn want_sources(&mut self, events: &[TraceEvent]) {
         if self.showing.source.is_some() {
             return;
         }
-        for loc in self.model.threads.values().filter_map(|thread| thread.loc.as_ref()) {
+        let mut last: Option<&str> = None;
+        for loc in events.iter().filter_map(|event| event.loc.as_ref()) {
+            if last == Some(loc.file.as_ref()) {
+                continue;
+            }
+            last = Some(loc.file.as_ref());
             if !self.sources.contains_key(loc.file.as_ref()) {
                 self.sources.insert(loc.file.to_string(), SourceFile::Wanted);
             }
@@ -444,7 +449,7 @@ impl App {
                     asked |= self.ask_at(event);
                 }
                 self.selected = self.selected.min(self.model.threads.len().saturating_sub(1));
-                self.want_sources();
+                self.want_sources(&events);
                 let commands = self.pause_for_deadlock();
                 if asked && commands.is_empty() && self.pause == PauseState::Running {
                     return vec![Command::Pause];
