@@ -19,12 +19,15 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use threadviz::Session;
-use threadviz::sync::Lock;
+use threadviz::record::RecordTo;
+use threadviz::sync::{Lock, Queue};
+use threadviz::thread;
 
 fn main() {
     divan::main();
     print_ratios();
     print_paced_cost();
+    print_recorded_program();
 }
 
 #[divan::bench]
@@ -214,4 +217,70 @@ fn print_ratios() {
             delivery.held_up.as_secs_f64(),
         );
     }
+}
+
+/// Rounds each of the four threads of [`four_threads`] runs.
+const PROGRAM_ROUNDS: u64 = 100_000;
+
+/// Four threads hammering one lock and a bounded queue: each takes the lock, counts, lets go,
+/// then puts (two of them) or gets (the other two) with a timeout.
+fn four_threads() {
+    let lock = Lock::named("counter lock");
+    let queue: Queue<u64> = Queue::named("work", 8);
+    let workers: Vec<_> = (0..4)
+        .map(|worker| {
+            let (lock, queue) = (lock.clone(), queue.clone());
+            thread::spawn(move || {
+                for round in 0..PROGRAM_ROUNDS {
+                    lock.acquire();
+                    black_box(round);
+                    let _ = lock.release();
+                    if worker % 2 == 0 {
+                        let _ = queue.put_timeout(round, Duration::from_millis(1));
+                    } else {
+                        let _ = queue.get_timeout(Duration::from_millis(1));
+                    }
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join();
+    }
+}
+
+/// The four-thread program alone, then recorded (lossless: every event, the program waits
+/// when it must): how much slower it runs, how fast events reach the recorder, how many are
+/// lost (none), how long its threads waited.
+fn print_recorded_program() {
+    let alone = {
+        let session = Session::new();
+        let started = Instant::now();
+        session.run(four_threads);
+        started.elapsed()
+    };
+    let session = Session::new();
+    let recorder = RecordTo::writer(std::io::sink(), "four threads").attach(&session).expect("a recorder");
+    let started = Instant::now();
+    session.run(four_threads);
+    let while_recording = started.elapsed();
+    let summary = recorder.finish().expect("the recording finishes");
+    let written = started.elapsed();
+    println!();
+    println!(
+        "four threads, {PROGRAM_ROUNDS} rounds each of lock+unlock then put or get (timeout 1 ms), bounded queue of 8:"
+    );
+    println!("  alone, nobody listening          {alone:>10.2?}");
+    println!(
+        "  recorded (lossless)              {while_recording:>10.2?}   {:.2}x slower",
+        while_recording.as_secs_f64() / alone.as_secs_f64()
+    );
+    println!(
+        "      {} events, {:.2} million a second to the recorder (all written in {written:.2?}); lost {}; \
+         threads held up {:.3} s in all",
+        summary.events,
+        summary.events as f64 / written.as_secs_f64() / 1e6,
+        summary.lost,
+        summary.held_up.as_secs_f64(),
+    );
 }
