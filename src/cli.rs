@@ -54,6 +54,7 @@ pub enum Command {
 
 /// Options of `threadviz demo`.
 #[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools, reason = "independent options, each a flag of its own")]
 pub struct DemoArgs {
     /// The demo to run, e.g. `condition`.
     pub name: String,
@@ -88,6 +89,11 @@ pub struct DemoArgs {
     /// A parameter of the demo, e.g. `--param threads=2` (see its lesson for the ones it reads).
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = explore::parse_param)]
     pub params: Vec<(String, i64)>,
+    /// While recording under the dashboard, let the program outrun the recorder: a thread whose
+    /// event buffer is full drops the event (counted, and marked in the recording) instead of
+    /// waiting. By default a recording is complete and the program runs slower if it must.
+    #[arg(long, requires = "record", conflicts_with = "plain")]
+    pub lossy: bool,
 }
 
 fn parse_speed(text: &str) -> Result<f64, String> {
@@ -160,6 +166,7 @@ fn run_demo(args: &DemoArgs) -> ExitCode {
         paused: args.paused,
         present: args.present,
         kernel_first: demo.kernel_first(),
+        lossy: args.lossy,
     };
     let record = match args.record.as_deref().map(|path| recordings::record_to(path, demo.name)).transpose() {
         Ok(record) => record,

@@ -389,6 +389,13 @@ pub enum EventKind {
         /// The error message.
         message: String,
     },
+    /// The thread dropped this many events at their source, before this point, because its
+    /// buffer was full and nobody needed every event: what it did then is not known. Told by
+    /// the collector, never dropped.
+    Lost {
+        /// Events dropped.
+        events: u64,
+    },
     /// A control request took effect.
     Control {
         /// What was done.
@@ -398,7 +405,8 @@ pub enum EventKind {
 
 impl EventKind {
     /// Whether a viewer cannot do without the event: a thread or primitive appearing, being
-    /// renamed or ending, shutdown. These are never dropped, even for a lossy viewer.
+    /// renamed or ending, shutdown, events lost at their source. These are never dropped, even
+    /// for a lossy viewer.
     #[must_use]
     pub fn is_lifecycle(&self) -> bool {
         matches!(
@@ -410,6 +418,7 @@ impl EventKind {
                 | Self::PrimCreated { .. }
                 | Self::ShutdownBegin
                 | Self::SessionEnded
+                | Self::Lost { .. }
         )
     }
 

@@ -207,6 +207,19 @@ fn a_bad_speed_exits_2_and_says_what_is_allowed() {
 }
 
 #[test]
+fn lossy_is_a_choice_for_a_recording_under_the_dashboard_only() {
+    // Without a recording nothing waits anyway; plain output never drops.
+    let run = threadviz(&["demo", "lock", "--lossy"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stdout.is_empty(), "nothing runs: {run:?}");
+    assert!(run.stderr.contains("--record <FILE>"), "{run:?}");
+    let run = threadviz(&["demo", "lock", "--plain", "--record", "never-written.jsonl", "--lossy"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stderr_lines()[0].contains("'--plain' cannot be used with '--lossy'"), "{run:?}");
+    assert!(!std::path::Path::new("never-written.jsonl").exists());
+}
+
+#[test]
 fn a_bad_theme_exits_2_and_lists_the_themes() {
     let run = threadviz(&["demo", "lock", "--theme", "nope"]);
     assert_eq!(run.code, Some(2), "{run:?}");

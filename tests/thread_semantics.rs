@@ -376,6 +376,51 @@ fn main_thread_is_the_sessions_main_thread() {
 }
 
 #[test]
+fn outside_any_session_main_thread_is_the_process_main_thread_with_its_ident_from_any_thread() {
+    // Python: main_thread() is the interpreter's main thread, started, with an ident, whichever
+    // thread asks. Asked from std threads, which are never the process's main thread.
+    let ask = || {
+        let main = thread::main_thread();
+        (main.clone(), main.ident(), main.name(), main.is_alive(), main.is_main(), thread::get_ident())
+    };
+    let (first, second) = with_deadline("std threads asking for the main thread", move || {
+        (std::thread::spawn(ask).join().unwrap(), std::thread::spawn(ask).join().unwrap())
+    });
+    let (main, ident, name, alive, is_main, asker) = first;
+    assert_eq!(name, "MainThread");
+    assert!(alive, "the process's main thread is alive");
+    assert!(is_main);
+    assert!(ident.is_some(), "it has an ident though it never called in");
+    assert_ne!(ident, Some(asker), "its own, not the asking thread's");
+    assert_eq!(second.0, main, "the same thread for every thread that asks");
+    assert_eq!(second.1, ident, "with the same ident");
+    assert_ne!(second.5, asker);
+    assert_ne!(main, with_deadline("a std thread", || std::thread::spawn(thread::current_thread).join().unwrap()));
+}
+
+#[test]
+fn a_thread_created_by_a_thread_threadviz_did_not_start_is_a_daemon_as_python_makes_it() {
+    // Python's _DummyThread is daemonic, and a new Thread takes its creator's daemon flag.
+    let (dummy, created, told, grandchild) = with_deadline("a std thread creating threads", || {
+        std::thread::spawn(|| {
+            let created = Thread::new(|| {});
+            let told = Thread::builder().daemon(false).build(|| {});
+            let (tx, rx) = std::sync::mpsc::channel();
+            let child = Thread::new(move || tx.send(Thread::new(|| {}).is_daemon()).unwrap());
+            child.start();
+            child.join();
+            (thread::current_thread().is_daemon(), created.is_daemon(), told.is_daemon(), rx.recv().unwrap())
+        })
+        .join()
+        .unwrap()
+    });
+    assert!(dummy, "the std thread is a daemon dummy");
+    assert!(created, "a thread it creates is a daemon");
+    assert!(!told, "unless told otherwise");
+    assert!(grandchild, "and so are the threads that one creates");
+}
+
+#[test]
 fn enumerate_and_active_count_list_the_live_threads_of_the_session() {
     in_session(|| {
         assert_eq!(thread::active_count(), 1);

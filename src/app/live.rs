@@ -28,6 +28,7 @@ pub const LINGER: Duration = Duration::from_millis(500);
 
 /// How to start the program.
 #[derive(Debug, Clone, Copy)]
+#[allow(clippy::struct_excessive_bools, reason = "independent options, each a flag of its own")]
 pub struct Launch {
     /// RNG seed.
     pub seed: u64,
@@ -39,11 +40,14 @@ pub struct Launch {
     pub present: bool,
     /// Keep the kernel's columns even on a narrow screen (the program is about them).
     pub kernel_first: bool,
+    /// Let threads drop events rather than wait while a recorder is attached
+    /// ([`Session::set_lossy`]).
+    pub lossy: bool,
 }
 
 impl Default for Launch {
     fn default() -> Self {
-        Self { seed: 0, speed: 1.0, paused: false, present: false, kernel_first: false }
+        Self { seed: 0, speed: 1.0, paused: false, present: false, kernel_first: false, lossy: false }
     }
 }
 
@@ -116,7 +120,10 @@ impl Live {
     }
 
     fn new_session(launch: Launch) -> Session {
-        Session::builder().seed(launch.seed).speed(launch.speed).paused(launch.paused).linger(LINGER).build()
+        let session =
+            Session::builder().seed(launch.seed).speed(launch.speed).paused(launch.paused).linger(LINGER).build();
+        session.set_lossy(launch.lossy);
+        session
     }
 
     fn run_in(

@@ -11,9 +11,13 @@ mod prompt;
 mod quest;
 pub mod replay;
 pub mod run;
+pub mod source_files;
 mod speed;
 pub mod steer;
 pub mod terminal;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
@@ -23,7 +27,7 @@ use self::navigate::DEFAULT_SCALE;
 pub use self::navigate::TIMELINE_SCALES;
 use self::replay::Seek;
 pub use self::speed::{SPEED_LADDER, next_speed};
-use crate::event::{Control, EventKind, Tid, TraceEvent};
+use crate::event::{Control, EventKind, SourceLoc, Tid, TraceEvent};
 use crate::model::Model;
 use crate::session::{PauseState, Step, StepRefused};
 
@@ -116,6 +120,14 @@ pub enum Msg {
     Stepped(Result<Step, StepRefused>),
     /// The model to show from now on, in place of the folded one: a replay went back in time.
     Reset(Box<Model>),
+    /// A source file the loop read (or could not) because the app wanted it
+    /// ([`App::wanted_sources`]).
+    Source {
+        /// The path as the events name it.
+        path: String,
+        /// Its text; None when it could not be read.
+        text: Option<String>,
+    },
     /// A message for the status bar.
     Note(String),
     /// What a steered run shows above the table, or None.
@@ -241,8 +253,22 @@ pub struct App {
     /// The thread the gate let through last (from the session's step events): `n` steps the
     /// next ready thread after it, in number order.
     pub last_stepped: Tid,
+    /// The program's own source files, by the path its events name them by, when no source was
+    /// given (a program under `watch`): the loop reads the ones wanted.
+    pub sources: BTreeMap<String, SourceFile>,
     /// Whether the app wants to stop.
     pub quit: bool,
+}
+
+/// A source file of the watched program, as far as the app knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceFile {
+    /// Named by an event; the loop has yet to read it.
+    Wanted,
+    /// Its text.
+    Read(Arc<str>),
+    /// It could not be read (not found, not a Rust source file, not text).
+    Unreadable,
 }
 
 /// How long (demo time) a deadlock must last before the banner shows and the session pauses.
@@ -288,6 +314,7 @@ impl App {
             size: (80, 24),
             paused_by_user: pause == PauseState::Paused,
             last_stepped: 0,
+            sources: BTreeMap::new(),
             quit: false,
         }
     }
@@ -336,6 +363,63 @@ impl App {
         self.ready.iter().copied().filter(|&tid| tid > after).min().or_else(|| self.ready.iter().copied().min())
     }
 
+    /// The source the panel shows and its path: the program's, when given; otherwise the file
+    /// the selected thread is in, or else the first file a live thread is in, when it could be
+    /// read.
+    #[must_use]
+    pub fn source(&self) -> Option<(&str, &str)> {
+        if let Some((path, text)) = self.showing.source {
+            return Some((path, text));
+        }
+        let read = |loc: &SourceLoc| match self.sources.get_key_value(loc.file.as_ref()) {
+            Some((path, SourceFile::Read(text))) => Some((path.as_str(), &**text)),
+            _ => None,
+        };
+        self.selected_thread().and_then(|tid| self.model.thread_loc(tid)).and_then(read).or_else(|| {
+            self.model
+                .threads
+                .values()
+                .filter(|thread| !thread.state.is_finished())
+                .filter_map(|thread| thread.loc.as_ref())
+                .find_map(read)
+        })
+    }
+
+    /// A file of the program's own that the threads are in but that could not be read, if
+    /// no source can be shown: the panel says which, and how to make it readable.
+    #[must_use]
+    pub fn unreadable_source(&self) -> Option<&str> {
+        if self.source().is_some() {
+            return None;
+        }
+        self.sources.iter().find(|(_, file)| **file == SourceFile::Unreadable).map(|(path, _)| path.as_str())
+    }
+
+    /// The source files the loop should read for the panel: named by a thread's place, not
+    /// yet read.
+    #[must_use]
+    pub fn wanted_sources(&self) -> Vec<String> {
+        self.sources.iter().filter(|(_, file)| **file == SourceFile::Wanted).map(|(path, _)| path.clone()).collect()
+    }
+
+    /// Notes the files `events` name that the app has not asked for yet, when the program came
+    /// without its source. Runs of events from one file are looked up once.
+    fn want_sources(&mut self, events: &[TraceEvent]) {
+        if self.showing.source.is_some() {
+            return;
+        }
+        let mut last: Option<&str> = None;
+        for loc in events.iter().filter_map(|event| event.loc.as_ref()) {
+            if last == Some(loc.file.as_ref()) {
+                continue;
+            }
+            last = Some(loc.file.as_ref());
+            if !self.sources.contains_key(loc.file.as_ref()) {
+                self.sources.insert(loc.file.to_string(), SourceFile::Wanted);
+            }
+        }
+    }
+
     /// The thread shown in the selected row.
     #[must_use]
     pub fn selected_thread(&self) -> Option<Tid> {
@@ -381,6 +465,7 @@ impl App {
                     asked |= self.ask_at(event);
                 }
                 self.selected = self.selected.min(self.model.threads.len().saturating_sub(1));
+                self.want_sources(&events);
                 let commands = self.pause_for_deadlock();
                 if asked && commands.is_empty() && self.pause == PauseState::Running {
                     return vec![Command::Pause];
@@ -433,6 +518,11 @@ impl App {
                 self.log_back = self.log_back.min(self.model.log.len().saturating_sub(1));
                 // A timeline looking past the new present follows it again.
                 self.timeline_end_us = self.timeline_end_us.filter(|&end| end < self.now_us);
+                Vec::new()
+            }
+            Msg::Source { path, text } => {
+                let file = text.map_or(SourceFile::Unreadable, |text| SourceFile::Read(text.into()));
+                self.sources.insert(path, file);
                 Vec::new()
             }
             Msg::Note(note) => {

@@ -80,6 +80,20 @@ fn dispatch(app: &mut App, controller: &mut impl Controller, msg: Msg) {
     }
 }
 
+/// Reads the source files the app wants for its source panel (the loop does the I/O, never
+/// `App::update`). Each file is wanted once, so this reads only when threads reach new files.
+fn read_wanted_sources(app: &mut App) {
+    let wanted = app.wanted_sources();
+    if wanted.is_empty() {
+        return;
+    }
+    let bases = super::source_files::bases();
+    for path in wanted {
+        let text = super::source_files::read(&path, &bases);
+        app.update(Msg::Source { path, text });
+    }
+}
+
 /// Runs until the app quits or `input` closes.
 pub fn run<B: Backend>(
     terminal: &mut Terminal<B>,
@@ -114,6 +128,7 @@ pub fn run<B: Backend>(
         let events: Vec<TraceEvent> = controller.events().try_iter().take(BATCH).collect();
         if !events.is_empty() {
             dispatch(app, controller, Msg::Events(events));
+            read_wanted_sources(app);
             dirty = true;
         }
         let Status { now_us, pause, speed, dropped, ready } = controller.status();
@@ -171,6 +186,7 @@ pub fn run<B: Backend>(
             recv(events) -> event => {
                 if let Ok(event) = event {
                     dispatch(app, controller, Msg::Events(vec![event]));
+                    read_wanted_sources(app);
                     dirty = true;
                 } else {
                     events_open = false;

@@ -59,7 +59,8 @@ fn dashboard(
 ) -> ExitCode {
     let showing = Showing { title: demo.name, source: Some((demo.path, demo.source)), lesson: Some(demo.lesson) };
     let look = Look::new(args.theme, crate::color_wanted());
-    let launch = Launch { seed: 0, speed: args.speed, paused: true, present: args.present, kernel_first: false };
+    let launch =
+        Launch { seed: 0, speed: args.speed, paused: true, present: args.present, kernel_first: false, lossy: false };
     let speed = args.speed;
     match steer::watch(showing, look, launch, move || Steered::start(program, Some(schedule), speed, record)) {
         Ok(recorded) => {

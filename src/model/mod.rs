@@ -18,8 +18,8 @@ pub use self::deadlock::{CycleLink, DEADLOCK_GRACE_US, Deadlock, DeadlockKind};
 pub use self::lost::{LOST_UPDATES_KEPT, LostUpdate};
 pub use self::prims::{KnownPrim, PendingRead, PrimState, QUEUE_ITEMS_KEPT};
 pub use self::threads::{KnownThread, ThreadState, WaitTarget};
-pub use self::timeline::{LaneState, Mark, MarkKind, Segment, Timeline};
-pub use self::vocabulary::{HELD_BY, Phrase, Tone, lost_updates};
+pub use self::timeline::{Busy, Column, Lane, LaneState, Mark, MarkKind, Segment, Timeline};
+pub use self::vocabulary::{HELD_BY, Phrase, Tone, UNKNOWN, lost_updates};
 pub use self::waits::WaitEdge;
 pub use self::words::{Happening, at};
 use crate::event::{EventKind, LogLevel, PrimId, SourceLoc, Tid, TraceEvent};
@@ -60,6 +60,9 @@ pub struct Model {
     pub events: u64,
     /// Events known to be missing (gaps in the sequence): a lossy viewer fell behind.
     pub missed: u64,
+    /// Events the program's threads dropped at their source, as the stream tells
+    /// (`EventKind::Lost`).
+    pub lost_at_source: u64,
     /// The next sequence number expected.
     next_seq: Option<u64>,
     /// The main function returned and the session waits for non-daemon threads.
@@ -82,6 +85,12 @@ pub struct Model {
     waits: waits::Tracker,
     /// Lanes of states and marks of operations over time.
     pub timeline: Timeline,
+    /// Threads that began dropping events at their source and have not sent one since: until
+    /// they do, any primitive may change unseen, so none is settled.
+    dropping: std::collections::BTreeSet<Tid>,
+    /// Events have been lost at some point: threads may need settling (a stream that never
+    /// lost any folds without looking).
+    ever_lost: bool,
 }
 
 impl Model {
@@ -97,9 +106,19 @@ impl Model {
             && event.seq > expected
         {
             self.missed += event.seq - expected;
+            // The missing events happened after the latest one folded: unknown from then on.
+            self.unsettle(self.time_us);
         }
         self.next_seq = Some(event.seq + 1);
-        if !matches!(event.kind, EventKind::Control { .. }) {
+        if let EventKind::Lost { events } = event.kind {
+            self.lost_at_source += events;
+            self.unsettle(event.time_us);
+            if self.threads.get(&event.thread).is_some_and(|thread| !thread.state.is_finished()) {
+                self.dropping.insert(event.thread);
+            }
+        }
+        self.settle_thread(event);
+        if !matches!(event.kind, EventKind::Control { .. } | EventKind::Lost { .. }) {
             self.events += 1;
         }
         self.time_us = self.time_us.max(event.time_us);
@@ -191,15 +210,128 @@ impl Model {
         }
         let Some(pid) = kind.prim() else { return };
         let Some(prim) = self.prims.get_mut(&pid) else { return };
-        if let Some(state) = prim.apply(tid, kind, now) {
-            let Some(thread) = self.threads.get_mut(&tid) else { return };
+        let was_unsure = prim.unsure;
+        let state = prim.apply(tid, kind, now);
+        if self.dropping.is_empty() {
+            prim.settle(kind);
+        }
+        let settled = was_unsure && !prim.unsure;
+        if let Some(state) = state
+            && let Some(thread) = self.threads.get_mut(&tid)
+        {
             thread.set_state(state, now);
         }
-        // Holdings follow the primitive's view of who holds what.
+        // Holdings follow the primitive's view of who holds what: the acting thread's, or
+        // everybody's when the primitive was just settled (a release lost unseen is corrected).
+        if settled {
+            let everybody: Vec<Tid> = self.threads.keys().copied().collect();
+            for holder in everybody {
+                self.refresh_holds(holder);
+            }
+        } else {
+            self.refresh_holds(tid);
+        }
+    }
+
+    /// Sets what thread `tid` holds from the primitives' view of who holds what.
+    #[inline]
+    fn refresh_holds(&mut self, tid: Tid) {
         let holds = self.prims.values().filter(|prim| prim.held_by(tid)).map(|prim| prim.pid).collect();
         if let Some(thread) = self.threads.get_mut(&tid) {
             thread.holds = holds;
         }
+    }
+
+    /// Events lost, of both kinds: dropped at their source and missing from the sequence.
+    #[must_use]
+    pub fn lost(&self) -> u64 {
+        self.missed + self.lost_at_source
+    }
+
+    /// Events were lost: whatever they changed is unknown. Every live thread's state and every
+    /// primitive's becomes unsure until an event settles it; an ended thread stays ended
+    /// (lifecycle events are never lost).
+    fn unsettle(&mut self, time_us: u64) {
+        self.ever_lost = true;
+        let live: std::collections::BTreeSet<Tid> =
+            self.threads.values().filter(|thread| thread.state.is_live()).map(|thread| thread.tid).collect();
+        for thread in self.threads.values_mut() {
+            // Only lifecycle events, never lost, end these states: not started yet, ended,
+            // joining a live thread without a timeout, waiting at shutdown.
+            let certain = match &thread.state {
+                ThreadState::New
+                | ThreadState::Done
+                | ThreadState::Killed
+                | ThreadState::Panicked { .. }
+                | ThreadState::Waiting { on: WaitTarget::Shutdown, .. } => true,
+                ThreadState::Waiting { on: WaitTarget::Join(target), until_us: None } => live.contains(target),
+                _ => false,
+            };
+            if !certain {
+                thread.unsure = true;
+                self.timeline.note_unknown(thread.tid, time_us);
+            }
+        }
+        for prim in self.prims.values_mut() {
+            prim.unsettle();
+        }
+    }
+
+    /// A thread that acts is running, whatever was lost before: its own event settles its
+    /// state (the event then says what it does next), and it waits in no queue. Events one
+    /// thread tells about another (a start, an end) set that thread's state outright.
+    fn settle_thread(&mut self, event: &TraceEvent) {
+        if !self.ever_lost {
+            return;
+        }
+        let tid = event.thread;
+        let acting = !matches!(event.kind, EventKind::Control { .. } | EventKind::Lost { .. });
+        if let EventKind::ThreadStarted { tid: other, .. } | EventKind::ThreadExited { tid: other, .. } = event.kind {
+            self.with_thread(other, |thread| thread.unsure = false);
+        }
+        if acting {
+            // Its events get through again: its burst of losses is over.
+            self.dropping.remove(&tid);
+        }
+        if !acting || !self.threads.get(&tid).is_some_and(|thread| thread.unsure) {
+            return;
+        }
+        let now = self.time_us.max(event.time_us);
+        self.with_thread(tid, |thread| {
+            thread.unsure = false;
+            thread.set_state(ThreadState::Running, now);
+        });
+        for prim in self.prims.values_mut() {
+            prim.forget_waiter(tid);
+        }
+    }
+
+    /// Whether the model vouches for thread `tid`'s state: no events were lost since its
+    /// latest one.
+    #[must_use]
+    pub fn thread_known(&self, tid: Tid) -> bool {
+        self.threads.get(&tid).is_some_and(|thread| !thread.unsure)
+    }
+
+    /// Whether the model vouches for what thread `tid` holds: its state is known, and so is
+    /// every lock's, RLock's and semaphore's (a lock it took unseen would be missing).
+    #[must_use]
+    pub fn holds_known(&self, tid: Tid) -> bool {
+        self.thread_known(tid)
+            && !self.prims.values().any(|prim| {
+                prim.unsure
+                    && matches!(
+                        prim.state,
+                        PrimState::Lock { .. } | PrimState::RLock { .. } | PrimState::Semaphore { .. }
+                    )
+            })
+    }
+
+    /// Whether the model vouches for primitive `pid`'s state: no events were lost since an
+    /// event last told it whole. Its waiters are vouched for one by one ([`Model::thread_known`]).
+    #[must_use]
+    pub fn prim_known(&self, pid: PrimId) -> bool {
+        self.prims.get(&pid).is_some_and(|prim| !prim.unsure)
     }
 
     /// Threads alive as Python's `threading.active_count()` counts them: started and not ended

@@ -98,6 +98,12 @@ pub struct KnownPrim {
     /// `Shared` values: what each thread has read and not yet stored back, in the order read.
     /// Between a load and its store the race is invisible in the value itself.
     pub reads: Vec<PendingRead>,
+    /// Events were lost since its state was last known for certain: not shown until an event
+    /// that tells its whole state settles it ([`KnownPrim::settle`]).
+    pub unsure: bool,
+    /// A queue's count of unfinished tasks is not known since events were lost: only a
+    /// `task_done` tells it again (a put or get says how many items, not how many tasks).
+    pub unfinished_unsure: bool,
 }
 
 /// A value a thread has read from a `Shared` and not yet stored.
@@ -134,7 +140,7 @@ impl KnownPrim {
             PrimInfo::Local => PrimState::Local { values: BTreeMap::new() },
             PrimInfo::Shared { initial } => PrimState::Shared { value: initial.clone(), writer: None },
         };
-        Self { pid, name, state, waiters: Vec::new(), reads: Vec::new() }
+        Self { pid, name, state, waiters: Vec::new(), reads: Vec::new(), unsure: false, unfinished_unsure: false }
     }
 
     /// The kind's name, as Python calls it.
@@ -154,8 +160,72 @@ impl KnownPrim {
         }
     }
 
+    /// Events were lost: what it knows may be out of date. A condition's state is only its lock,
+    /// which never changes; its waiters are vouched for by theirs ([`super::Model::prim_known`]).
+    pub(crate) fn unsettle(&mut self) {
+        match &mut self.state {
+            PrimState::Condition { .. } => return,
+            // Which items are in the queue is no longer known, only how many (at its next event).
+            PrimState::Queue { items, untracked, .. } => {
+                *untracked += u64::try_from(items.len()).unwrap_or(u64::MAX);
+                items.clear();
+                self.unfinished_unsure = true;
+            }
+            _ => {}
+        }
+        // A read may have been stored, or overwritten, unseen.
+        self.reads.clear();
+        self.unsure = true;
+    }
+
+    /// After `kind` was folded in: whether it told the primitive's whole state, so that what
+    /// the model shows is known again. A lock's acquire or release says who holds it; a
+    /// semaphore's, only when every permit is back; an event's set or clear; a queue's put or
+    /// get, when it leaves the queue empty or holding only the item put; a barrier passing, breaking or reset; a store.
+    pub(crate) fn settle(&mut self, kind: &EventKind) {
+        if matches!(kind, EventKind::TaskDone { .. }) {
+            self.unfinished_unsure = false;
+        }
+        if !self.unsure {
+            return;
+        }
+        let settled = match (&mut self.state, kind) {
+            (
+                PrimState::Lock { .. } | PrimState::RLock { .. },
+                EventKind::Acquired { .. } | EventKind::Released { .. },
+            )
+            | (PrimState::Event { .. }, EventKind::Set { .. } | EventKind::Clear { .. })
+            | (
+                PrimState::Barrier { .. },
+                EventKind::BarrierPass { .. } | EventKind::BarrierBroken { .. } | EventKind::BarrierReset { .. },
+            )
+            | (PrimState::Shared { .. }, EventKind::Store { .. }) => true,
+            (PrimState::Semaphore { value, initial, holders, .. }, EventKind::Released { .. })
+                if *value >= *initial =>
+            {
+                holders.clear();
+                true
+            }
+            (PrimState::Queue { qsize: 0, items, untracked, .. }, EventKind::Got { .. }) => {
+                items.clear();
+                *untracked = 0;
+                true
+            }
+            (PrimState::Queue { qsize: 1, items, untracked, .. }, EventKind::Put { item, .. }) => {
+                *items = VecDeque::from([item.clone()]);
+                *untracked = 0;
+                true
+            }
+            _ => false,
+        };
+        if settled {
+            self.unsure = false;
+        }
+    }
+
     /// Whether `tid` holds it (a lock, an RLock or a permit).
     #[must_use]
+    #[inline]
     pub fn held_by(&self, tid: Tid) -> bool {
         match &self.state {
             PrimState::Lock { holder } => *holder == Some(tid),

@@ -127,6 +127,9 @@ pub struct KnownThread {
     /// Its id in the operating system, once started (see [`crate::kernel`]); `None` where the
     /// OS does not tell. Differs from run to run, so never shown where output must be stable.
     pub os_tid: Option<u32>,
+    /// Events were lost since its latest one: its state may be out of date, and is not shown,
+    /// until its next event settles it.
+    pub unsure: bool,
 }
 
 impl KnownThread {
@@ -143,6 +146,7 @@ impl KnownThread {
             loc: None,
             error: None,
             os_tid: None,
+            unsure: false,
         }
     }
 

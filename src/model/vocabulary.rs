@@ -16,6 +16,13 @@ pub const HELD_BY: &str = ", held by ";
 /// What shutdown waits for, as a thread's wait names it.
 const SHUTDOWN_WAIT: &str = "non-daemon threads to end";
 
+/// What the model says where events were lost and it cannot vouch for a state: a thread's
+/// until its next event, a primitive's until an event tells its whole state.
+pub const UNKNOWN: &str = "unknown: events were lost";
+
+/// What a thread holds, where events were lost and a lock may have changed hands unseen.
+const UNKNOWN_HOLDINGS: &str = "?";
+
 /// What a piece of a primitive's state says, so that a screen can show it as it means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tone {
@@ -102,9 +109,13 @@ impl Model {
         }
     }
 
-    /// What a thread holds, by name: `lock-a, lock-b`; empty when it holds nothing.
+    /// What a thread holds, by name: `lock-a, lock-b`; empty when it holds nothing; `?` when
+    /// events were lost and it is not known.
     #[must_use]
     pub fn holdings(&self, thread: &KnownThread) -> String {
+        if !self.holds_known(thread.tid) && !thread.state.is_finished() {
+            return UNKNOWN_HOLDINGS.to_owned();
+        }
         thread.holds.iter().map(|&pid| self.prim_name(pid)).collect::<Vec<_>>().join(", ")
     }
 
@@ -112,6 +123,9 @@ impl Model {
     /// `holds lock-a; Lock lock-b, held by Thread-2`, `holds lock-a`, `RLock-1, held by p`.
     #[must_use]
     pub fn holds_and_waits(&self, thread: &KnownThread) -> String {
+        if !self.thread_known(thread.tid) {
+            return UNKNOWN.to_owned();
+        }
         let holds = self.holdings(thread);
         let waits = self.waits_for(thread).unwrap_or_default();
         match (holds.is_empty(), waits.is_empty()) {
@@ -126,6 +140,9 @@ impl Model {
     /// for a thread ended by a panic, the panic's message.
     #[must_use]
     pub fn waits_for(&self, thread: &KnownThread) -> Option<String> {
+        if !self.thread_known(thread.tid) {
+            return Some(UNKNOWN.to_owned());
+        }
         match &thread.state {
             ThreadState::Blocked { prim, .. } => {
                 let holders = self.prims.get(prim).map(KnownPrim::holders).unwrap_or_default();
@@ -136,6 +153,9 @@ impl Model {
                     Some(PrimState::Queue { qsize: 0, .. }) => " (empty)".to_owned(),
                     Some(PrimState::Queue { qsize, maxsize, .. }) if *maxsize > 0 && qsize >= maxsize => {
                         " (full)".to_owned()
+                    }
+                    Some(PrimState::Queue { .. }) if self.prims.get(pid).is_some_and(|prim| prim.unfinished_unsure) => {
+                        " (unfinished tasks unknown)".to_owned()
                     }
                     Some(PrimState::Queue { unfinished, .. }) => format!(" ({unfinished} unfinished)"),
                     Some(PrimState::Barrier { parties, arrived, .. }) => format!(" ({}/{parties})", arrived.len()),
@@ -175,6 +195,9 @@ impl Model {
     /// `owned by c1, level 2`, `0/2 left, held by MainThread, Thread-1`, `3/∞, 2 unfinished`.
     #[must_use]
     pub fn prim_state(&self, prim: &KnownPrim) -> Vec<Phrase> {
+        if !self.prim_known(prim.pid) {
+            return vec![Phrase::new(UNKNOWN, Tone::Warning)];
+        }
         let active = |text: String| Phrase::new(text, Tone::Active);
         let idle = |text: &str| Phrase::new(text, Tone::Idle);
         let plain = |text: String| Phrase::new(text, Tone::Plain);
@@ -205,7 +228,12 @@ impl Model {
             PrimState::Queue { maxsize, qsize, unfinished, .. } => {
                 let capacity = if *maxsize == 0 { "∞".to_owned() } else { maxsize.to_string() };
                 let empty = if *qsize == 0 { ", empty" } else { "" };
-                vec![plain(format!("{qsize}/{capacity}{empty}, {unfinished} unfinished"))]
+                let unfinished = if prim.unfinished_unsure {
+                    "unfinished unknown".to_owned()
+                } else {
+                    format!("{unfinished} unfinished")
+                };
+                vec![plain(format!("{qsize}/{capacity}{empty}, {unfinished}"))]
             }
             PrimState::Local { values } => {
                 let values: Vec<String> =
@@ -222,8 +250,24 @@ impl Model {
     /// Who waits on `prim`, first in line first: `c1, then c2, c3`; nothing when nobody does.
     #[must_use]
     pub fn waiting_order(&self, prim: &KnownPrim) -> Vec<Phrase> {
+        if !self.prim_known(prim.pid) {
+            return Vec::new();
+        }
+        // After lost events, only the waiters known to be waiting still; the others may have gone.
+        let known: Vec<Tid> = prim.waiters.iter().copied().filter(|&tid| self.thread_known(tid)).collect();
+        if known.len() < prim.waiters.len() {
+            let others = if known.is_empty() { UNKNOWN.to_owned() } else { format!(" (others {UNKNOWN})") };
+            let mut phrases = self.names_in_order(&known);
+            phrases.push(Phrase::new(others, Tone::Warning));
+            return phrases;
+        }
+        self.names_in_order(&prim.waiters)
+    }
+
+    /// Threads first in line first: `c1, then c2, c3`.
+    fn names_in_order(&self, waiters: &[Tid]) -> Vec<Phrase> {
         let mut phrases = Vec::new();
-        for (index, &tid) in prim.waiters.iter().enumerate() {
+        for (index, &tid) in waiters.iter().enumerate() {
             match index {
                 0 => {}
                 1 => phrases.push(Phrase::new(", then ", Tone::Plain)),

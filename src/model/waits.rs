@@ -193,11 +193,21 @@ fn waiting_need(model: &Model, tid: Tid, on: &WaitTarget) -> Need {
 /// The wait-for edge of thread `tid`, if it is blocked or waiting.
 pub(crate) fn wait_edge(model: &Model, tid: Tid) -> Option<WaitEdge> {
     let thread = model.threads.get(&tid)?;
+    // Only what the model vouches for: after lost events, a wait is known once its thread and
+    // the primitive it waits for are settled again.
+    if thread.unsure {
+        return None;
+    }
     let (on, until_us) = match &thread.state {
         ThreadState::Blocked { prim, until_us } => (WaitTarget::Prim(*prim), *until_us),
         ThreadState::Waiting { on, until_us } => (on.clone(), *until_us),
         _ => return None,
     };
+    if let WaitTarget::Prim(prim) = &on
+        && model.prims.get(prim).is_some_and(|prim| prim.unsure)
+    {
+        return None;
+    }
     let mut holders = match &on {
         WaitTarget::Prim(prim) => match model.prims.get(prim).map(|view| &view.state) {
             Some(PrimState::Lock { holder }) => holder.iter().copied().collect(),

@@ -100,6 +100,8 @@ enum WireKind<'a> {
     Log { level: LogLevel, message: Cow<'a, str> },
     Misuse { prim: Option<PrimId>, message: Cow<'a, str> },
     Control { control: WireControl },
+    // New kinds go last: a variant's number is its place in this list.
+    Lost { events: u64 },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -201,6 +203,7 @@ impl<'a> From<&'a EventKind> for WireKind<'a> {
             EventKind::JoinEnd { target, finished } => Self::JoinEnd { target: *target, finished: *finished },
             EventKind::Log { level, message } => Self::Log { level: *level, message: text(message) },
             EventKind::Misuse { prim, message } => Self::Misuse { prim: *prim, message: text(message) },
+            EventKind::Lost { events } => Self::Lost { events: *events },
             EventKind::Control { control } => Self::Control {
                 control: match *control {
                     Control::Pause => WireControl::Pause,
@@ -274,6 +277,7 @@ impl From<WireKind<'_>> for EventKind {
             WireKind::JoinEnd { target, finished } => Self::JoinEnd { target, finished },
             WireKind::Log { level, message } => Self::Log { level, message: message.into_owned() },
             WireKind::Misuse { prim, message } => Self::Misuse { prim, message: message.into_owned() },
+            WireKind::Lost { events } => Self::Lost { events },
             WireKind::Control { control } => Self::Control {
                 control: match control {
                     WireControl::Pause => Control::Pause,

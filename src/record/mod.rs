@@ -445,6 +445,7 @@ impl Recorder {
             bytes: written.bytes,
             ended: written.ended,
             lost: self.session.lost_events(),
+            held_up: self.session.held_up(),
         })
     }
 }
@@ -468,8 +469,12 @@ pub struct RecordSummary {
     pub bytes: u64,
     /// Whether the session's end was recorded (the run was not cut short).
     pub ended: bool,
-    /// Events the session dropped at their source because its collector fell behind.
+    /// Events the session dropped at their source because its collector fell behind (only
+    /// when dropping was chosen: `Session::set_lossy`, `--lossy`).
     pub lost: u64,
+    /// How long the program's threads waited, in all, for the collector so that nothing was
+    /// lost.
+    pub held_up: std::time::Duration,
 }
 
 impl fmt::Display for RecordSummary {
@@ -483,6 +488,13 @@ impl fmt::Display for RecordSummary {
         }
         if self.lost > 0 {
             write!(f, "; {} events were lost at their source because the program outran the collector", self.lost)?;
+        }
+        if self.held_up >= std::time::Duration::from_millis(1) {
+            write!(
+                f,
+                "; the program's threads waited {:.3} s in all for the recorder to keep up",
+                self.held_up.as_secs_f64()
+            )?;
         }
         Ok(())
     }

@@ -9,7 +9,7 @@
 //! mostly its timeline (a hundred thousand marks and the lanes' segments), so kept models
 //! hold theirs packed, delta-coded: five times smaller, unpacked in a millisecond.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
 use std::io::{BufReader, Seek, SeekFrom};
 use std::mem::size_of;
@@ -21,7 +21,9 @@ use super::read::{self, Opened};
 use super::{Header, ReadError};
 use crate::TraceEvent;
 use crate::event::{EventKind, Tid};
-use crate::model::{KnownPrim, KnownThread, LaneState, LogLine, LostUpdate, Mark, MarkKind, Model, Segment, Timeline};
+use crate::model::{
+    Busy, KnownPrim, KnownThread, Lane, LaneState, LogLine, LostUpdate, Mark, MarkKind, Model, Segment, Timeline,
+};
 
 /// The fewest events between two kept models (longer recordings space them further apart, by
 /// doubling, so that at most `MAX_SNAPSHOTS` models and about `KEPT_BYTES` are kept).
@@ -84,7 +86,18 @@ impl Kept {
 struct PackedTimeline {
     marks: Vec<u8>,
     mark_kinds: Vec<MarkKind>,
-    lanes: Vec<(Tid, Vec<u8>, Vec<LaneState>)>,
+    lanes: Vec<PackedLane>,
+}
+
+#[derive(Debug, Clone)]
+/// One lane, packed: its segments' start times (delta-coded) and states, the few summarised
+/// stretches' breakdowns by segment number, and the lane's summary width.
+struct PackedLane {
+    tid: Tid,
+    starts: Vec<u8>,
+    states: Vec<LaneState>,
+    busy: Vec<(usize, Box<Busy>)>,
+    summary_width_us: u64,
 }
 
 /// Appends `value` to `out` in postcard's form.
@@ -107,13 +120,21 @@ impl PackedTimeline {
             .lanes
             .iter()
             .map(|(&tid, lane)| {
-                let mut starts = Vec::with_capacity(lane.len() * 2);
+                let mut starts = Vec::with_capacity(lane.segments.len() * 2);
                 let mut time = 0_u64;
-                for segment in lane {
+                for segment in &lane.segments {
                     put(&mut starts, &segment.start_us.wrapping_sub(time));
                     time = segment.start_us;
                 }
-                (tid, starts, lane.iter().map(|segment| segment.state).collect())
+                PackedLane {
+                    tid,
+                    starts,
+                    states: lane.segments.iter().map(|segment| segment.state).collect(),
+                    busy: (lane.segments.iter().enumerate())
+                        .filter_map(|(index, segment)| segment.busy.clone().map(|busy| (index, busy)))
+                        .collect(),
+                    summary_width_us: lane.summary_width_us(),
+                }
             })
             .collect();
         Self { marks, mark_kinds: timeline.marks.iter().map(|mark| mark.kind).collect(), lanes }
@@ -133,17 +154,19 @@ impl PackedTimeline {
             (seq, time) = (seq.wrapping_add(seq_delta), time.wrapping_add(time_delta));
             timeline.marks.push_back(Mark { seq, time_us: time, thread, kind });
         }
-        for (tid, starts, states) in &self.lanes {
-            let lane = timeline.lanes.entry(*tid).or_default();
-            lane.reserve_exact(states.len());
-            let mut rest = starts.as_slice();
+        for packed in &self.lanes {
+            let mut segments = VecDeque::with_capacity(packed.states.len());
+            let mut rest = packed.starts.as_slice();
             let mut time = 0_u64;
-            for &state in states {
+            let mut busy = packed.busy.iter().peekable();
+            for (index, &state) in packed.states.iter().enumerate() {
                 let Ok((delta, after)) = postcard::take_from_bytes::<u64>(rest) else { break };
                 rest = after;
                 time = time.wrapping_add(delta);
-                lane.push_back(Segment { start_us: time, state });
+                let breakdown = busy.next_if(|(at, _)| *at == index).map(|(_, busy)| busy.clone());
+                segments.push_back(Segment { start_us: time, state, busy: breakdown });
             }
+            timeline.lanes.insert(packed.tid, Lane::from_parts(segments, packed.summary_width_us));
         }
         timeline
     }
@@ -151,7 +174,9 @@ impl PackedTimeline {
     fn bytes(&self) -> usize {
         self.marks.len()
             + self.mark_kinds.len()
-            + self.lanes.iter().map(|(_, starts, states)| 64 + starts.len() + states.len()).sum::<usize>()
+            + (self.lanes.iter())
+                .map(|lane| 64 + lane.starts.len() + lane.states.len() + lane.busy.len() * 100)
+                .sum::<usize>()
     }
 }
 
@@ -246,7 +271,7 @@ impl Keeper {
 
 /// About the heap a model holds: its timeline, log and records of threads and primitives.
 fn approximate_bytes(model: &Model) -> usize {
-    let lanes: usize = model.timeline.lanes.values().map(|lane| 64 + lane.len() * size_of::<Segment>()).sum();
+    let lanes: usize = model.timeline.lanes.values().map(|lane| 64 + lane.segments.len() * size_of::<Segment>()).sum();
     let log: usize = model.log.iter().map(|line| size_of::<LogLine>() + line.message.len()).sum();
     size_of::<Model>()
         + lanes

@@ -1,7 +1,7 @@
 //! The collector: a thread that drains every ring of the session (see `emit.rs`) each tick,
 //! merges the events back into sequence order and fans them out to subscribers: lossless ones
-//! (recorders, plain output, tests) and lossy ones (the dashboard) that drop and count instead
-//! of holding anything up. It ticks fast while events flow, slowly while idle, and sleeps until
+//! (recorders, plain output, tests), for which a thread whose ring is full waits, and lossy
+//! ones (the dashboard) that drop and count instead of holding anything up. It ticks fast while events flow, slowly while idle, and sleeps until
 //! woken once the program has been quiet for a second.
 
 use std::collections::BTreeMap;
@@ -150,7 +150,14 @@ impl Emitter {
     /// is scratch space, kept by the collector so that its memory stays warm between drains.
     fn drain(&self, batch: &mut Vec<TraceEvent>) -> usize {
         self.drain_sources(batch);
-        self.fanout.lock().accept(batch)
+        let mut fanout = self.fanout.lock();
+        let delivered = fanout.accept(batch);
+        // A lossless subscriber that went away no longer holds the program up.
+        let lossless = fanout.subscribers.iter().any(|subscriber| subscriber.capacity.is_none());
+        if self.when_full.lossless.load(Ordering::Relaxed) != lossless {
+            self.when_full.lossless.store(lossless, Ordering::Relaxed);
+        }
+        delivered
     }
 
     /// Delivers every event emitted before the call (waiting for events in flight: a thread
@@ -190,6 +197,9 @@ impl SessionInner {
                 fanout.pending.clear();
             }
             fanout.subscribers.push(Subscriber { tx, capacity, dropped: dropped.clone() });
+            if capacity.is_none() {
+                emitter.when_full.lossless.store(true, Ordering::SeqCst);
+            }
             self.flags.fetch_or(LISTENING, Ordering::SeqCst);
         }
         let mut collector = emitter.collector.lock();
@@ -206,10 +216,12 @@ impl SessionInner {
     /// drained) and stops the collector.
     pub(super) fn close_subscriptions(&self) {
         let emitter = &self.emitter;
+        emitter.tell_untold_losses();
         emitter.flush();
         {
             let mut fanout = emitter.fanout.lock();
             fanout.subscribers.clear();
+            emitter.when_full.lossless.store(false, Ordering::SeqCst);
             self.flags.fetch_and(!LISTENING, Ordering::SeqCst);
         }
         emitter.stop.store(true, Ordering::SeqCst);
@@ -288,6 +300,100 @@ mod tests {
 
     fn event(seq: u64, time_us: u64) -> TraceEvent {
         TraceEvent { seq, time_us, thread: 1, loc: None, kind: EventKind::SleepEnd }
+    }
+
+    /// Stops `session`'s collector, as if it had fallen far behind; returns it so the test can
+    /// start it again.
+    fn stop_collector(session: &crate::Session) {
+        let emitter = &session.inner.emitter;
+        emitter.stop.store(true, Ordering::SeqCst);
+        emitter.tick.notify_all();
+        let handle = emitter.collector.lock().take().expect("a subscription starts the collector");
+        handle.join().expect("the collector stops cleanly");
+        emitter.stop.store(false, Ordering::SeqCst);
+    }
+
+    fn start_collector(session: &crate::Session) {
+        let inner = session.inner.clone();
+        *session.inner.emitter.collector.lock() = Some(std::thread::spawn(move || collect(&inner)));
+    }
+
+    /// A thread of `session` that takes and releases a lock `pairs` times, counting the pairs.
+    fn flood(session: &crate::Session, pairs: u64) -> (std::thread::JoinHandle<()>, Arc<AtomicU64>) {
+        let done = Arc::new(AtomicU64::new(0));
+        let (runner, counted) = (session.clone(), done.clone());
+        let handle = std::thread::spawn(move || {
+            runner.run(|| {
+                let lock = crate::sync::Lock::new();
+                for _ in 0..pairs {
+                    lock.acquire();
+                    let _ = lock.release();
+                    counted.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        });
+        (handle, done)
+    }
+
+    /// Waits until `count` reaches `target`, for a generous while.
+    fn reaches(count: &AtomicU64, target: u64) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while count.load(Ordering::SeqCst) < target && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        count.load(Ordering::SeqCst) >= target
+    }
+
+    // An acquire found free and a release are one record each: a ring holds this many pairs.
+    const PAIRS_IN_A_RING: u64 = RING_CAPACITY as u64 / 2;
+
+    #[test]
+    fn a_full_ring_waits_for_the_collector_while_a_lossless_subscriber_is_attached() {
+        let session = crate::Session::new();
+        let events = session.subscribe();
+        stop_collector(&session);
+        let (handle, done) = flood(&session, PAIRS_IN_A_RING * 3);
+        assert!(reaches(&done, PAIRS_IN_A_RING), "the ring fills");
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(done.load(Ordering::SeqCst), PAIRS_IN_A_RING, "then the thread waits, dropping nothing");
+        start_collector(&session);
+        handle.join().expect("the flood ends once the collector drains");
+        assert_eq!(session.lost_events(), 0);
+        assert!(session.held_up() >= Duration::from_millis(50), "the wait is counted: {:?}", session.held_up());
+        let received: Vec<TraceEvent> = events.receiver().try_iter().collect();
+        assert!(received.windows(2).all(|pair| pair[1].seq == pair[0].seq + 1), "no gap in the sequence");
+        let released = received.iter().filter(|event| matches!(event.kind, EventKind::Released { .. })).count();
+        assert_eq!(released as u64, PAIRS_IN_A_RING * 3, "every release arrived");
+    }
+
+    #[test]
+    fn a_full_ring_drops_when_only_lossy_subscribers_listen_or_dropping_was_chosen() {
+        for lossy_choice in [false, true] {
+            let session = crate::Session::new();
+            let events = if lossy_choice {
+                session.set_lossy(true);
+                session.subscribe()
+            } else {
+                session.subscribe_lossy(1_000_000)
+            };
+            stop_collector(&session);
+            let (handle, done) = flood(&session, PAIRS_IN_A_RING * 3);
+            assert!(reaches(&done, PAIRS_IN_A_RING * 3), "the thread never waits (lossy choice: {lossy_choice})");
+            start_collector(&session);
+            handle.join().expect("the flood ends");
+            // The pairs past a ring's worth dropped, three events each (requested and acquired
+            // in one record, released in another), and counted.
+            assert_eq!(session.lost_events(), PAIRS_IN_A_RING * 2 * 3);
+            assert_eq!(session.held_up(), Duration::ZERO);
+            // The stream says so: where the loss began, and how much was lost in all.
+            let received: Vec<TraceEvent> = events.receiver().try_iter().collect();
+            let told: Vec<u64> = received
+                .iter()
+                .filter_map(|event| if let EventKind::Lost { events } = event.kind { Some(events) } else { None })
+                .collect();
+            assert_eq!(told.first(), Some(&2), "the first dropped record (an acquire: two events) is marked");
+            assert_eq!(told.iter().sum::<u64>(), session.lost_events());
+        }
     }
 
     #[test]

@@ -12,7 +12,11 @@ use super::{SessionInner, default_session};
 #[derive(Debug)]
 pub(crate) struct Killed;
 
-static NEXT_IDENT: AtomicU64 = AtomicU64::new(1);
+/// The process's main thread's identifier: known before it calls in, so `main_thread()` has
+/// an ident whichever thread asks, as Python's has.
+pub(crate) const PROCESS_MAIN_IDENT: u64 = 1;
+
+static NEXT_IDENT: AtomicU64 = AtomicU64::new(PROCESS_MAIN_IDENT + 1);
 
 /// The binding of this OS thread. Adopted foreign threads leave their session when the OS
 /// thread ends.
@@ -40,19 +44,28 @@ pub(crate) fn next_ident() -> u64 {
     NEXT_IDENT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// This OS thread's identifier, assigned on first use.
+/// Whether the calling OS thread is the process's main thread: on Linux, the thread whose id is
+/// the process's; elsewhere the one std names `main`.
+pub(crate) fn is_process_main_thread() -> bool {
+    crate::kernel::current_os_tid()
+        .map_or_else(|| std::thread::current().name() == Some("main"), |os_tid| os_tid == std::process::id())
+}
+
+/// This OS thread's identifier, assigned on first use ([`PROCESS_MAIN_IDENT`] for the
+/// process's main thread).
 pub(crate) fn ident() -> u64 {
+    let fresh = || if is_process_main_thread() { PROCESS_MAIN_IDENT } else { next_ident() };
     IDENT
         .try_with(|cell| {
             let ident = cell.get();
             if ident != 0 {
                 return ident;
             }
-            let ident = next_ident();
+            let ident = fresh();
             cell.set(ident);
             ident
         })
-        .unwrap_or_else(|_| next_ident())
+        .unwrap_or_else(|_| fresh())
 }
 
 pub(crate) fn set_ident(ident: u64) {

@@ -9,9 +9,13 @@
 //! Each thread pushes its events into its own lock-free ring: no lock is shared with other
 //! threads, so instrumentation never blocks the watched program, and an event costs one atomic
 //! increment (its sequence number) and a push of 40 bytes ([`RingEvent`]). The collector
-//! (`collector.rs`) drains the rings and fans the events out. A ring that is full drops the new
-//! event before it gets a sequence number and counts it
-//! ([`Session::lost_events`](crate::Session::lost_events)); thread lifecycle events never take
+//! (`collector.rs`) drains the rings and fans the events out. A ring that is full makes its
+//! thread wait for the collector while a lossless subscriber (a recorder, plain output, a test)
+//! is attached, so a recording is complete and the program only runs slower (the time it waited
+//! is [`Session::held_up`](crate::Session::held_up)); with only lossy subscribers (the
+//! dashboard), or when dropping was chosen ([`Session::set_lossy`](crate::Session::set_lossy)),
+//! it drops the new event before it gets a sequence number and counts it
+//! ([`Session::lost_events`](crate::Session::lost_events)). Thread lifecycle events never take
 //! that path, so the model can always tell which threads exist.
 
 use std::cell::RefCell;
@@ -30,9 +34,20 @@ use crate::event::{EventKind, SourceLoc, Tid, TraceEvent};
 
 /// Events one thread may have in flight before the collector drains them.
 pub(super) const RING_CAPACITY: usize = 4096;
-/// Events a ring dropped because it was full: written by its own thread only, and on its own
-/// cache line, so counting a drop never touches a line the collector writes.
-type LostCount = Arc<CachePadded<AtomicU64>>;
+/// Events a ring dropped because it was full, and how many of those the stream has told
+/// (`EventKind::Lost`): on a cache line of their own, touched only when a ring is full, so
+/// counting a drop never touches a line the collector writes on every drain.
+type LostCount = Arc<CachePadded<LostCounts>>;
+
+#[derive(Debug, Default)]
+struct LostCounts {
+    /// Dropped, in all.
+    dropped: AtomicU64,
+    /// Told in the stream by the dropping thread itself (see [`RingWriter::dropping`]), or by the
+    /// collector for a thread that ended in the middle of a burst. Raised before `dropped`, so
+    /// it may run ahead of it but the stream never tells more than was dropped.
+    told: AtomicU64,
+}
 
 /// The collector's side of one thread's ring.
 struct RingReader {
@@ -46,6 +61,14 @@ struct RingWriter {
     session: Weak<SessionInner>,
     producer: rtrb::Producer<RingEvent>,
     lost: LostCount,
+    /// The thread's number in the session.
+    tid: Tid,
+    /// The thread is dropping: its first loss was marked in the stream (`EventKind::Lost`,
+    /// numbered before anything the program did next); its next event that fits tells the
+    /// rest of the burst first, so a viewer knows where the loss began and where it ended.
+    dropping: bool,
+    /// Events dropped in the current burst.
+    burst: u64,
 }
 
 thread_local! {
@@ -74,11 +97,25 @@ pub(crate) struct Emitter {
     /// Events dropped by rings that are gone (live rings count their own).
     retired_lost: AtomicU64,
     direct: Mutex<Vec<TraceEvent>>,
+    /// What a thread whose ring is full reads and counts: on a cache line of its own, away
+    /// from the locks the collector takes at every drain.
+    pub(super) when_full: CachePadded<WhenFull>,
     pub(super) fanout: Mutex<Fanout>,
     pub(super) collector: Mutex<Option<JoinHandle<()>>>,
     pub(super) stop: AtomicBool,
     pub(super) tick: Condvar,
     pub(super) tick_lock: Mutex<()>,
+}
+
+/// Whether a full ring waits or drops, and how long threads waited.
+#[derive(Debug, Default)]
+pub(super) struct WhenFull {
+    /// A lossless subscriber is attached: a full ring waits rather than drops.
+    pub(super) lossless: AtomicBool,
+    /// Dropping was chosen: a full ring drops even while a lossless subscriber is attached.
+    pub(super) lossy_chosen: AtomicBool,
+    /// Nanoseconds of real time threads waited for the collector to make room in their rings.
+    held_ns: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -186,14 +223,36 @@ impl SessionInner {
                     }
                     let tid = context::tid_in(self);
                     let (producer, lost) = self.emitter.new_ring(tid);
-                    slot.insert(RingWriter { session: Arc::downgrade(self), producer, lost })
+                    slot.insert(RingWriter {
+                        session: Arc::downgrade(self),
+                        producer,
+                        lost,
+                        tid,
+                        dropping: false,
+                        burst: 0,
+                    })
                 }
             };
             // Reserving a slot reads the collector's position only when the cached one says full.
             let Ok(slot) = writer.producer.write_chunk_uninit(1) else {
-                // The collector is behind: drop before sequencing, so no gap waits forever.
-                writer.lost.fetch_add(record.take().map_or(1, |record| record.events()), Ordering::Relaxed);
+                if let Some(packed) = record.take() {
+                    self.push_into_full_ring(writer, loc, packed);
+                }
                 return;
+            };
+            let slot = if writer.dropping {
+                // Room again after a burst of drops: its end is told before this event (the
+                // slot reserved is left unwritten and reserved again after).
+                self.end_drop_burst(writer);
+                let Ok(slot) = writer.producer.write_chunk_uninit(1) else {
+                    if let Some(packed) = record.take() {
+                        self.push_into_full_ring(writer, loc, packed);
+                    }
+                    return;
+                };
+                slot
+            } else {
+                slot
             };
             let Some(packed) = record.take() else { return };
             let seq = self.emitter.next_seq.fetch_add(packed.events(), Ordering::Relaxed);
@@ -208,6 +267,71 @@ impl SessionInner {
             for kind in std::iter::once(first).chain(second) {
                 self.push_direct(thread, loc.map(SourceLoc::from_location), kind);
             }
+        }
+    }
+
+    /// The collector is behind this thread: with a lossless subscriber attached (and dropping
+    /// not chosen) wait until it makes room, then push; otherwise drop before sequencing, so
+    /// no gap waits forever, and count the loss.
+    #[cold]
+    #[inline(never)]
+    fn push_into_full_ring(
+        &self,
+        writer: &mut RingWriter,
+        loc: Option<&'static Location<'static>>,
+        packed: PackedKind,
+    ) {
+        // Read the clock only to wait: a dropping thread must stay cheap.
+        let mut started = None;
+        let mut tries = 0_u32;
+        while self.emitter.waits_when_full() && self.flags() & LISTENING != 0 {
+            let started = *started.get_or_insert_with(std::time::Instant::now);
+            if let Ok(slot) = writer.producer.write_chunk_uninit(1) {
+                let seq = self.emitter.next_seq.fetch_add(packed.events(), Ordering::Relaxed);
+                let time_us = self.stamp();
+                slot.fill_from_iter(std::iter::once(RingEvent { seq, time_us, loc, kind: packed }));
+                let waited = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                self.emitter.when_full.held_ns.fetch_add(waited, Ordering::Relaxed);
+                return;
+            }
+            // Call the collector now rather than at its next tick (a sleeping one too), then
+            // give it the core, briefly at first.
+            if tries.is_multiple_of(64) {
+                self.emitter.tick.notify_all();
+            }
+            self.wake_collector_if_cold();
+            tries += 1;
+            if tries < 16 {
+                std::hint::spin_loop();
+            } else if tries < 64 {
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(std::time::Duration::from_micros(20));
+            }
+        }
+        let events = packed.events();
+        if writer.dropping {
+            writer.burst += events;
+        } else {
+            // Mark where the loss begins, numbered before anything the program does next, so a
+            // viewer stops vouching for what it knows from here on.
+            writer.dropping = true;
+            writer.lost.told.fetch_add(events, Ordering::Relaxed);
+            self.push_direct(writer.tid, None, EventKind::Lost { events });
+        }
+        writer.lost.dropped.fetch_add(events, Ordering::Relaxed);
+    }
+
+    /// The thread's ring has room again after a burst of drops: tell the rest of the burst,
+    /// numbered before the event about to go in.
+    #[cold]
+    #[inline(never)]
+    fn end_drop_burst(&self, writer: &mut RingWriter) {
+        writer.dropping = false;
+        let events = std::mem::take(&mut writer.burst);
+        if events > 0 {
+            writer.lost.told.fetch_add(events, Ordering::Relaxed);
+            self.push_direct(writer.tid, None, EventKind::Lost { events });
         }
     }
 
@@ -266,8 +390,17 @@ impl Emitter {
                 }
             }
             let finished = ring.consumer.is_abandoned() && ring.consumer.is_empty();
+            // A thread that ended in the middle of a burst of losses never told its rest.
+            let (dropped, told) = (ring.lost.dropped.load(Ordering::Relaxed), ring.lost.told.load(Ordering::Relaxed));
+            if finished && dropped > told {
+                let events = dropped - told;
+                ring.lost.told.fetch_add(events, Ordering::Relaxed);
+                let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+                let time_us = self.recent.us.load(Ordering::Relaxed);
+                batch.push(TraceEvent { seq, time_us, thread: tid, loc: None, kind: EventKind::Lost { events } });
+            }
             if finished {
-                self.retired_lost.fetch_add(ring.lost.load(Ordering::Relaxed), Ordering::Relaxed);
+                self.retired_lost.fetch_add(ring.lost.dropped.load(Ordering::Relaxed), Ordering::Relaxed);
             }
             !finished
         });
@@ -275,10 +408,38 @@ impl Emitter {
         batch.append(&mut self.direct.lock());
     }
 
+    /// Whether a thread whose ring is full waits for the collector: a lossless subscriber is
+    /// attached and dropping was not chosen.
+    fn waits_when_full(&self) -> bool {
+        self.when_full.lossless.load(Ordering::Relaxed) && !self.when_full.lossy_chosen.load(Ordering::Relaxed)
+    }
+
+    /// How long threads waited, in all, for the collector to make room in their rings.
+    pub(crate) fn held_up(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(self.when_full.held_ns.load(Ordering::Relaxed))
+    }
+
+    /// Tells every loss not yet told in the stream (threads still in a burst of drops when the
+    /// session ends), so that the stream's count of losses is the session's.
+    pub(super) fn tell_untold_losses(&self) {
+        let rings = self.rings.lock();
+        for RingReaderSlot(ring) in rings.iter() {
+            let (dropped, told) = (ring.lost.dropped.load(Ordering::Relaxed), ring.lost.told.load(Ordering::Relaxed));
+            if dropped > told {
+                let events = dropped - told;
+                ring.lost.told.fetch_add(events, Ordering::Relaxed);
+                let mut direct = self.direct.lock();
+                let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+                let time_us = self.recent.us.load(Ordering::Relaxed);
+                direct.push(TraceEvent { seq, time_us, thread: ring.tid, loc: None, kind: EventKind::Lost { events } });
+            }
+        }
+    }
+
     /// Events dropped at the source because a thread's ring was full.
     pub(crate) fn lost(&self) -> u64 {
         let rings = self.rings.lock();
-        let live: u64 = rings.iter().map(|RingReaderSlot(ring)| ring.lost.load(Ordering::Relaxed)).sum();
+        let live: u64 = rings.iter().map(|RingReaderSlot(ring)| ring.lost.dropped.load(Ordering::Relaxed)).sum();
         self.retired_lost.load(Ordering::Relaxed) + live
     }
 }

@@ -79,10 +79,10 @@ impl SessionInner {
         record
     }
 
-    /// A record for an OS thread threadviz did not start: the process's main thread (named
-    /// `main` by std) becomes `MainThread`, any other a daemonic `Dummy-N`, as in Python.
+    /// A record for an OS thread threadviz did not start: the process's main thread becomes
+    /// `MainThread`, any other a daemonic `Dummy-N`, as in Python.
     pub(crate) fn adopt_current_os_thread(self: &Arc<Self>) -> Arc<ThreadRecord> {
-        let is_main = std::thread::current().name() == Some("main");
+        let is_main = context::is_process_main_thread();
         if is_main
             && !self.main_bound.swap(true, Ordering::SeqCst)
             && let Some(main) = self.main.lock().clone()
@@ -155,6 +155,9 @@ impl SessionInner {
         } else {
             self.registry.remove_alive(main.tid);
         }
+        // Losses still untold (a thread ended in the middle of a burst) before the end: nothing
+        // is delivered after it.
+        self.emitter.tell_untold_losses();
         self.emit_direct(By::Thread(main.tid), None, || EventKind::SessionEnded);
         self.close_subscriptions();
     }

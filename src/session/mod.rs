@@ -148,7 +148,9 @@ impl SessionInner {
         }
         let main = Arc::new(ThreadRecord::new(inner.clone(), main_tid, main_name, false, false, Life::Started));
         if is_default {
-            // The process's main thread is alive from the start, whether or not it calls in.
+            // The process's main thread is alive from the start, whether or not it calls in,
+            // and has its ident (Python's `main_thread().ident` from any thread).
+            main.set_ident(context::PROCESS_MAIN_IDENT);
             inner.registry.add_alive(main.clone());
         }
         *inner.main.lock() = Some(main);
@@ -312,14 +314,18 @@ impl Session {
     }
 
     /// A lossless subscription: every event from now on, in sequence order.
-    /// Subscribe before [`Session::run`] to see the session from its start.
+    /// Subscribe before [`Session::run`] to see the session from its start. While one is
+    /// attached, a thread that emits faster than the events are collected waits rather than
+    /// drops ([`Session::held_up`] says how long), unless [`Session::set_lossy`] chose dropping.
     #[must_use]
     pub fn subscribe(&self) -> Subscription {
         self.inner.subscribe(None)
     }
 
     /// A lossy subscription for viewers: when `capacity` events are waiting, new ones are
-    /// dropped and counted instead of ever blocking the watched program.
+    /// dropped and counted instead of ever blocking the watched program. With only lossy
+    /// subscriptions attached, a thread that emits faster than the events are collected drops
+    /// too ([`Session::lost_events`]), and the stream says where (`EventKind::Lost`).
     #[must_use]
     pub fn subscribe_lossy(&self, capacity: usize) -> Subscription {
         self.inner.subscribe(Some(capacity))
@@ -398,8 +404,25 @@ impl Session {
         ready
     }
 
+    /// Lets a thread whose ring is full drop the event even while a lossless subscriber is
+    /// attached (`lossy` true), so the program is never held up and a recording may have gaps
+    /// (counted in [`Session::lost_events`]); or, by default, makes it wait for the collector.
+    /// With only lossy subscribers (the dashboard alone) a full ring always drops.
+    pub fn set_lossy(&self, lossy: bool) {
+        self.inner.emitter.when_full.lossy_chosen.store(lossy, Ordering::Relaxed);
+    }
+
+    /// How long the program's threads waited, in all (summed over threads, real time), for the
+    /// collector to make room in their rings so that a lossless subscriber lost nothing.
+    #[must_use]
+    pub fn held_up(&self) -> Duration {
+        self.inner.emitter.held_up()
+    }
+
     /// Events dropped at their source because the collector fell behind a thread (its ring
-    /// was full). Primitive operations only: thread lifecycle events are never dropped.
+    /// was full) while nobody needed every event, or dropping was chosen
+    /// ([`Session::set_lossy`]). Primitive operations only: thread lifecycle events are never
+    /// dropped.
     #[must_use]
     pub fn lost_events(&self) -> u64 {
         self.inner.emitter.lost()

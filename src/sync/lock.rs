@@ -30,6 +30,20 @@ impl RawLock {
         Self { state: AtomicU8::new(0), waiters: WaitCell::new(0) }
     }
 
+    /// Takes a free lock nobody waits for in one compare-exchange, as `parking_lot` does: the
+    /// quiet path's whole acquire. False otherwise, with nothing changed.
+    #[inline]
+    fn try_lock_uncontended(&self) -> bool {
+        self.state.compare_exchange(0, LOCKED, Ordering::Acquire, Ordering::Relaxed).is_ok()
+    }
+
+    /// Frees a held lock nobody waits for in one compare-exchange: the quiet path's whole
+    /// release. False otherwise, with nothing changed.
+    #[inline]
+    fn unlock_uncontended(&self) -> bool {
+        self.state.compare_exchange(LOCKED, 0, Ordering::Release, Ordering::Relaxed).is_ok()
+    }
+
     #[inline]
     pub(crate) fn try_lock(&self) -> bool {
         self.state
@@ -108,8 +122,19 @@ pub(crate) struct LockInner {
 }
 
 impl LockInner {
-    /// Acquires as `mode` says; with events and the gate when the session is active.
+    /// Acquires as `mode` says; with events and the gate when the session is active. Inlined
+    /// into the caller for the quiet path: a flag check and one compare-exchange.
+    #[inline]
     pub(crate) fn acquire(&self, mode: WaitMode, timeout: Option<Duration>, loc: &'static Location<'static>) -> bool {
+        if !self.meta.active() && self.raw.try_lock_uncontended() {
+            return true;
+        }
+        self.acquire_slow(mode, timeout, loc)
+    }
+
+    /// Everything but a quiet acquire of a free lock: waiting, events, the gate.
+    #[inline(never)]
+    fn acquire_slow(&self, mode: WaitMode, timeout: Option<Duration>, loc: &'static Location<'static>) -> bool {
         if !self.meta.active() {
             if self.raw.try_lock() {
                 return true;
@@ -149,7 +174,19 @@ impl LockInner {
             || (mode != WaitMode::NonBlocking && self.raw.lock_slow(timeout.and_then(deadline_after)) == Outcome::Ready)
     }
 
+    /// Releases; inlined into the caller for the quiet path: a flag check and one
+    /// compare-exchange.
+    #[inline]
     pub(crate) fn release(&self, loc: &'static Location<'static>) -> Result<(), SyncError> {
+        if !self.meta.active() && self.raw.unlock_uncontended() {
+            return Ok(());
+        }
+        self.release_slow(loc)
+    }
+
+    /// Everything but a quiet release nobody waits for: waking a waiter, events, the gate, misuse.
+    #[inline(never)]
+    fn release_slow(&self, loc: &'static Location<'static>) -> Result<(), SyncError> {
         if !self.meta.active() {
             return if self.raw.unlock() { Ok(()) } else { Err(SyncError::ReleaseUnlocked) };
         }
@@ -217,6 +254,7 @@ impl Lock {
 
     /// Blocks until the lock is acquired.
     #[track_caller]
+    #[inline]
     pub fn acquire(&self) {
         self.inner.acquire(WaitMode::Blocking, None, Location::caller());
     }
@@ -238,6 +276,7 @@ impl Lock {
     /// Releases the lock. Any thread may release a held lock; releasing an unlocked lock is an
     /// error ("release unlocked lock").
     #[track_caller]
+    #[inline]
     pub fn release(&self) -> Result<(), SyncError> {
         self.inner.release(Location::caller())
     }
@@ -250,6 +289,7 @@ impl Lock {
 
     /// Acquires and returns a guard that releases on drop, also when unwinding (`with lock:`).
     #[track_caller]
+    #[inline]
     #[must_use = "the lock is released as soon as the guard is dropped"]
     pub fn hold(&self) -> LockGuard<'_> {
         let loc = Location::caller();
@@ -278,6 +318,7 @@ impl fmt::Debug for LockGuard<'_> {
 }
 
 impl Drop for LockGuard<'_> {
+    #[inline]
     fn drop(&mut self) {
         // Another thread may have released it meanwhile (Lock is unowned); the misuse is reported.
         let _ = self.lock.inner.release(self.loc);

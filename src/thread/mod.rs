@@ -82,7 +82,9 @@ impl Builder {
 
     pub(crate) fn build_at(self, target: impl FnOnce() + Send + 'static, loc: &'static Location<'static>) -> Thread {
         let creator = context::current();
-        let daemon = self.daemon.unwrap_or_else(|| creator.is_daemon() && !creator.foreign);
+        // As Python's: a thread threadviz did not start is a daemon (its `_DummyThread`), and so
+        // are the threads it creates.
+        let daemon = self.daemon.unwrap_or_else(|| creator.is_daemon());
         let record = creator.session.create_thread(self.name, daemon, loc);
         *record.target.lock() = Some(Box::new(target));
         Thread { record }

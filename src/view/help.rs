@@ -66,6 +66,7 @@ fn timeline() -> (Vec<String>, Vec<String>) {
         (LaneState::Done, "done"),
         (LaneState::Killed, "killed"),
         (LaneState::Panicked, "panicked"),
+        (LaneState::Unknown, "unknown (events lost)"),
     ];
     let marks = [
         (MarkKind::Acquire, "acquire"),

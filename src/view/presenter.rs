@@ -59,7 +59,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Rect {
     }
     // The source takes what is left, up to the whole file: more context around the threads'
     // lines.
-    let source_lines = app.showing.source.map_or(1, |(_, text)| text.lines().count());
+    let source_lines = app.source().map_or(1, |(_, text)| text.lines().count());
     let source = u16::try_from(source_lines).unwrap_or(u16::MAX).saturating_add(2).min(main.height);
     parts.push((Part::Source, 3, source));
     if !app.model.prims.is_empty() {

@@ -76,7 +76,8 @@ pub fn lines(app: &App, width: u16) -> impl Iterator<Item = Vec<Line<'static>>> 
         let mut group = vec![Line::from(first)];
         // A queue's items, next out first, as many as the width holds.
         let label = "  next out: ";
-        if let Some(items) = queue_items(&prim.state, usize::from(width).saturating_sub(label.chars().count())) {
+        let room = usize::from(width).saturating_sub(label.chars().count());
+        if let Some(items) = queue_items(&prim.state, room).filter(|_| model.prim_known(prim.pid)) {
             group.push(Line::from(vec![Span::styled(label, theme.dim()), Span::raw(items)]));
         }
         group.extend(captioned(Span::styled("  not yet stored: ", theme.dim()), model.pending_reads(prim), theme));

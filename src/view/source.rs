@@ -112,14 +112,21 @@ fn code_line(app: &App, number: u32, text: &str, here: Option<&Vec<Tid>>, width:
     Line::from(spans)
 }
 
-/// The program's source and its path; without one, the panel says so.
-fn source_or_say_none(app: &App, area: Rect, buf: &mut Buffer, focused: bool) -> Option<(&'static str, &'static str)> {
-    if app.showing.source.is_none() {
-        Paragraph::new("(no source for this program)")
+/// The program's source and its path (a demo's, or the file of the program's own that the
+/// threads are in); without one, the panel says so.
+fn source_or_say_none<'a>(app: &'a App, area: Rect, buf: &mut Buffer, focused: bool) -> Option<(&'a str, &'a str)> {
+    let source = app.source();
+    if source.is_none() {
+        let said = app.unreadable_source().map_or_else(
+            || "(no source for this program)".to_owned(),
+            |path| format!("(cannot read {path}: run from the crate's directory, or set CARGO_MANIFEST_DIR to it)"),
+        );
+        Paragraph::new(said)
+            .wrap(ratatui::widgets::Wrap { trim: true })
             .block(block(" Source ", app.theme().border(focused)))
             .render(area, buf);
     }
-    app.showing.source
+    source
 }
 
 /// Draws the source around the selected thread's line.

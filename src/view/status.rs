@@ -76,7 +76,9 @@ fn state_spans(app: &App) -> Vec<Span<'static>> {
     if !app.present {
         spans.push(Span::raw(format!("  {} events", app.model.events)));
     }
-    let missed = app.dropped.max(app.model.missed);
+    // Both kinds of loss: the session's count (at the source and in the view's buffer) and
+    // what the events themselves tell (gaps, losses at the source), whichever is further on.
+    let missed = app.dropped.max(app.model.lost());
     if missed > 0 {
         spans.push(Span::styled(format!("  ⚠ {missed} dropped"), theme.error()));
     }

@@ -118,6 +118,10 @@ impl Theme {
             // Dimmed grey reads on black only; elsewhere a plain grey.
             LaneState::New if self.name == ThemeName::Dark => self.fg(Color::Gray).add_modifier(Modifier::DIM),
             LaneState::New => self.fg(self.pick(Color::Gray, Color::DarkGray, Color::Gray)),
+            // Not known: grey, and italic so that it reads as a question, not a state.
+            LaneState::Unknown => {
+                self.fg(self.pick(Color::Gray, Color::DarkGray, Color::Gray)).add_modifier(Modifier::ITALIC)
+            }
             LaneState::Ready => {
                 self.fg(self.pick(Color::LightCyan, Color::Indexed(30), Color::LightCyan)).add_modifier(Modifier::BOLD)
             }

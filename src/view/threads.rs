@@ -18,6 +18,10 @@ fn state_text(thread: &KnownThread, now_us: u64, ready: bool, next: bool) -> Str
         // Held at the pause gate: it will move when stepped.
         return if next { format!("▷ READY {NEXT_MARK}") } else { "▷ READY".to_owned() };
     }
+    if thread.unsure {
+        // Events were lost since its latest one: its next event says what it does.
+        return format!("{} UNKNOWN", LaneState::Unknown.letter());
+    }
     let left = |until: u64| seconds(until.saturating_sub(now_us)).trim().to_owned();
     let detail = match &thread.state {
         ThreadState::Sleeping { until_us } => format!(" {}", left(*until_us)),
@@ -41,10 +45,11 @@ fn kernel_cell(app: &App, thread: &KnownThread) -> String {
     )
 }
 
-/// Where the thread is: `line N` in the shown program's own file, `file.rs:N` elsewhere.
-fn source_line(app: &App, thread: &KnownThread) -> String {
+/// Where the thread is: `line N` in the shown file (`shown`, the source panel's), `file.rs:N`
+/// elsewhere.
+fn source_line(shown: Option<&str>, thread: &KnownThread) -> String {
     thread.loc.as_ref().map_or_else(String::new, |loc| {
-        if app.showing.source.is_some_and(|(path, _)| super::source::same_file(loc, path)) {
+        if shown.is_some_and(|path| super::source::same_file(loc, path)) {
             return format!("line {}", loc.line);
         }
         let file = loc.file.rsplit('/').next().unwrap_or(&loc.file);
@@ -204,6 +209,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let (holds_width, waits_width) =
         if wide { (column_width(5), column_width(6)) } else { (0, column_width(narrow_waits)) };
     let next = app.next_to_step();
+    // The file the source panel shows, found once for every row.
+    let shown = app.source().map(|(path, _)| path);
     let rows = model.threads.values().enumerate().skip(first).take(visible).map(|(index, thread)| {
         let name_style = theme.thread(thread.tid);
         let mut cells = vec![
@@ -211,7 +218,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             Cell::from(Span::styled(thread.name.clone(), name_style)),
             Cell::from(Span::styled(
                 state_text(thread, app.now_us, app.is_ready(thread.tid), next == Some(thread.tid)),
-                if app.is_ready(thread.tid) { theme.lane(LaneState::Ready) } else { theme.state(&thread.state) },
+                if app.is_ready(thread.tid) {
+                    theme.lane(LaneState::Ready)
+                } else if thread.unsure {
+                    theme.lane(LaneState::Unknown)
+                } else {
+                    theme.state(&thread.state)
+                },
             )),
             Cell::from(if thread.daemon { "d" } else { "" }),
             Cell::from(seconds(app.now_us.saturating_sub(thread.since_us))),
@@ -229,7 +242,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         } else {
             cells.push(Cell::from(with_error(fit_waits(&model.holds_and_waits(thread)))));
         }
-        cells.push(Cell::from(source_line(app, thread)));
+        cells.push(Cell::from(source_line(shown, thread)));
         if kernel_columns {
             cells.push(Cell::from(kernel_cell(app, thread)));
         }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use super::block;
 use crate::app::App;
 use crate::event::Tid;
-use crate::model::{KnownThread, LaneState, Mark};
+use crate::model::{Column, KnownThread, LaneState, Mark};
 
 /// The demo time at the right edge: the present, a moment the user panned to, or just after
 /// the log line picked in the log.
@@ -72,6 +72,19 @@ pub fn tick_label(micros: u64, scale: u64) -> String {
     format!("{whole}.{fraction:0width$}s", width = digits as usize)
 }
 
+/// What the lane of thread `tid` shows for the column of demo times `from..to`: nothing in
+/// the future, ready for the present of a thread held at the pause gate, else the model's column.
+fn lane_column(app: &App, tid: Tid, ready: bool, from: u64, to: u64) -> Option<Column> {
+    if from > app.now_us {
+        None
+    } else if ready && app.now_us < to {
+        // Held at the pause gate now: the present is not running.
+        Some(Column { state: LaneState::Ready, more: false })
+    } else {
+        app.model.timeline.column(tid, from, to.min(app.now_us + 1))
+    }
+}
+
 /// Draws the panel.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let theme = app.theme();
@@ -127,7 +140,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             let from = start + column * scale;
             let to = from + scale;
             // The strongest mark in the bucket wins (the picked one always); otherwise the
-            // state at the bucket's end.
+            // state at the bucket's end, or the one it spent most time in if it changed more
+            // than once.
             let mut shown_mark: Option<&Mark> = None;
             let mut in_bucket = 0;
             while let Some(mark) = marks.next_if(|mark| mark.time_us < to) {
@@ -138,17 +152,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
                     shown_mark = Some(mark);
                 }
             }
-            let state = if from > app.now_us {
-                None
-            } else if ready && app.now_us < to {
-                // Held at the pause gate now: the present is not running.
-                Some(LaneState::Ready)
-            } else {
-                model.timeline.state_at(thread.tid, to.saturating_sub(1).min(app.now_us))
-            };
+            let column_state = lane_column(app, thread.tid, ready, from, to);
+            let state = column_state.map(|column| column.state);
             let state_style = state.map_or_else(Style::new, |state| theme.lane(state));
-            // A column that holds more marks than it can show is underlined: zoom in to see them.
-            let crowded = if in_bucket > 1 { Modifier::UNDERLINED } else { Modifier::empty() };
+            // A column that holds more marks than it can show, or more states than its letter,
+            // is underlined: zoom in to see them.
+            let more_states = column_state.is_some_and(|column| column.more);
+            let crowded = if in_bucket > 1 || more_states { Modifier::UNDERLINED } else { Modifier::empty() };
             let span = match (shown_mark, state) {
                 (Some(mark), _) if Some(mark.seq) == picked => Span::styled(
                     mark.kind.symbol().to_string(),
@@ -157,7 +167,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
                 (Some(mark), _) => {
                     Span::styled(mark.kind.symbol().to_string(), state_style.add_modifier(Modifier::BOLD | crowded))
                 }
-                (None, Some(state)) => Span::styled(state.letter().to_string(), state_style),
+                (None, Some(state)) => Span::styled(state.letter().to_string(), state_style.add_modifier(crowded)),
                 (None, None) => Span::raw(" "),
             };
             spans.push(span);

@@ -5,23 +5,31 @@
 //! summary at the end gives the ratios, measured side by side in the same run (interleaved
 //! rounds, median of rounds) so machine noise hits both sides alike.
 //!
-//! Two summaries: the tight loop (the issue's target: nothing but lock+unlock, so the
-//! subscriber cannot take every event and most are dropped at the source, cheaply), and the
+//! Two summaries: the tight loop (nothing but lock+unlock) against two baselines measured in
+//! the same rounds, a plain `parking_lot::Mutex<()>` and `std::sync::Mutex<()>`: with nobody
+//! listening (target: at most 1.3x the plain mutex), with the dashboard's lossy subscriber
+//! (it cannot take every event; most are dropped at the source, cheaply) and with a lossless
+//! one, as when recording (every event delivered; the loop waits for the collector). Then the
 //! same pair amid other work, slow enough that every event is delivered: what an event that
-//! reaches the viewer costs the watched thread. On a virtual machine the second figure, and the
-//! first through it, depend on how far apart the host placed the two cores.
+//! reaches the viewer costs the watched thread. Last, a program of four threads hammering a
+//! lock and a bounded queue, alone and recorded: how much slower recording makes it, how fast
+//! events reach the recorder, and that none is lost. On a virtual machine the listened figures
+//! depend on how far apart the host placed the two cores.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use threadviz::Session;
-use threadviz::sync::Lock;
+use threadviz::record::RecordTo;
+use threadviz::sync::{Lock, Queue};
+use threadviz::thread;
 
 fn main() {
     divan::main();
     print_ratios();
     print_paced_cost();
+    print_recorded_program();
 }
 
 #[divan::bench]
@@ -41,7 +49,7 @@ fn threadviz_quiet(bencher: divan::Bencher) {
 
 #[divan::bench]
 fn threadviz_listened(bencher: divan::Bencher) {
-    let _ = with_listened_lock(|lock| {
+    let _ = with_listened_lock(Listener::Dashboard, |lock| {
         bencher.bench_local(|| {
             black_box(lock).acquire();
             let _ = black_box(lock).release();
@@ -49,18 +57,33 @@ fn threadviz_listened(bencher: divan::Bencher) {
     });
 }
 
-/// Events the subscriber received, and events dropped at the source because it fell behind.
+/// Events the subscriber received, events dropped at the source because it fell behind, and
+/// how long the program waited for the collector.
 struct Delivery {
     delivered: u64,
     lost: u64,
+    held_up: Duration,
+}
+
+/// Who listens.
+#[derive(Clone, Copy)]
+enum Listener {
+    /// The dashboard: a lossy subscription; a thread whose ring is full drops.
+    Dashboard,
+    /// A recorder: lossless; a thread whose ring is full waits for the collector.
+    Recorder,
 }
 
 /// Runs `body` with a lock whose session has a subscriber draining events on another thread,
 /// the way the dashboard does: everything queued, once a millisecond, never blocking on a
 /// single event (a receiver blocked in `recv` would make every send a futex wake-up).
-fn with_listened_lock(body: impl FnOnce(&Lock)) -> Delivery {
+fn with_listened_lock(listener: Listener, body: impl FnOnce(&Lock)) -> Delivery {
     let session = Session::new();
-    let (events, _dropped) = session.subscribe().into_parts();
+    let (events, _dropped) = match listener {
+        Listener::Dashboard => session.subscribe_lossy(65_536),
+        Listener::Recorder => session.subscribe(),
+    }
+    .into_parts();
     let drain = std::thread::spawn(move || {
         let mut seen = 0_usize;
         loop {
@@ -74,22 +97,24 @@ fn with_listened_lock(body: impl FnOnce(&Lock)) -> Delivery {
     session.run(|| body(&Lock::new()));
     // The session's end disconnects the subscription, which ends the drain.
     let delivered = drain.join().unwrap_or(0) as u64;
-    Delivery { delivered, lost: session.lost_events() }
+    Delivery { delivered, lost: session.lost_events(), held_up: session.held_up() }
 }
 
 const ITERATIONS: u32 = 200_000;
 const ROUNDS: usize = 15;
 
-fn time_per_op(op: impl FnMut()) -> Duration {
+/// Nanoseconds an operation, to a hundredth (a `Duration` divided by the iterations would
+/// round to whole nanoseconds, too coarse for a ratio of 1.3).
+fn time_per_op(op: impl FnMut()) -> f64 {
     time_per_op_n(ITERATIONS, op)
 }
 
-fn time_per_op_n(iterations: u32, mut op: impl FnMut()) -> Duration {
+fn time_per_op_n(iterations: u32, mut op: impl FnMut()) -> f64 {
     let start = Instant::now();
     for _ in 0..iterations {
         op();
     }
-    start.elapsed() / iterations
+    start.elapsed().as_secs_f64() * 1e9 / f64::from(iterations)
 }
 
 /// Stand-in for the rest of a program's work between two lock+unlock pairs.
@@ -109,7 +134,7 @@ fn print_paced_cost() {
     let mutex = Mutex::new(());
     let mut raw = Vec::new();
     let mut listened = Vec::new();
-    let delivery = with_listened_lock(|lock| {
+    let delivery = with_listened_lock(Listener::Recorder, |lock| {
         for _ in 0..ROUNDS {
             raw.push(time_per_op_n(PACED_ITERATIONS, || {
                 drop(black_box(&mutex).lock());
@@ -126,10 +151,10 @@ fn print_paced_cost() {
     let emitted = (delivery.delivered + delivery.lost).max(1);
     println!();
     println!("lock+unlock between other work, median of {ROUNDS} interleaved rounds of {PACED_ITERATIONS}:");
-    println!("  raw parking_lot + work          {raw:>10.2?}");
+    println!("  raw parking_lot + work          {raw:>10.2} ns");
     println!(
-        "  threadviz + work, subscribed    {listened:>10.2?}   +{:.0?} per lock+unlock (3 events)",
-        listened.saturating_sub(raw)
+        "  threadviz + work, recorded      {listened:>10.2} ns   +{:.0} ns per lock+unlock (3 events)",
+        listened - raw
     );
     println!(
         "  events delivered to the subscriber: {} of {emitted} ({:.1}%)",
@@ -138,55 +163,126 @@ fn print_paced_cost() {
     );
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort_unstable();
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_unstable_by(f64::total_cmp);
     samples[samples.len() / 2]
 }
 
 fn print_ratios() {
     let mutex = Mutex::new(());
+    let std_mutex = std::sync::Mutex::new(());
     let quiet = Lock::new();
-    let mut raw = Vec::new();
-    let mut instrumented = Vec::new();
-    let mut listened_raw = Vec::new();
-    let mut listened = Vec::new();
+    let (mut raw, mut std_raw, mut instrumented) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
         raw.push(time_per_op(|| drop(black_box(&mutex).lock())));
+        std_raw.push(time_per_op(|| drop(black_box(&std_mutex).lock())));
         instrumented.push(time_per_op(|| {
             black_box(&quiet).acquire();
             let _ = black_box(&quiet).release();
         }));
     }
-    let delivery = with_listened_lock(|lock| {
-        for _ in 0..ROUNDS {
-            listened_raw.push(time_per_op(|| drop(black_box(&mutex).lock())));
-            listened.push(time_per_op(|| {
-                black_box(lock).acquire();
-                let _ = black_box(lock).release();
-            }));
-        }
-    });
-    let (raw, instrumented) = (median(raw), median(instrumented));
-    let listened_total: Duration = listened.iter().sum::<Duration>() * ITERATIONS;
-    let (listened_raw, listened) = (median(listened_raw), median(listened));
-    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64().max(f64::MIN_POSITIVE);
+    let (raw, std_raw, instrumented) = (median(raw), median(std_raw), median(instrumented));
     println!();
-    println!("lock+unlock, median of {ROUNDS} interleaved rounds of {ITERATIONS}:");
-    println!("  raw parking_lot                 {raw:>10.2?}");
+    println!("lock+unlock, tight loop, median of {ROUNDS} interleaved rounds of {ITERATIONS}:");
+    println!("  parking_lot::Mutex<()>           {raw:>8.2} ns   the plain mutex");
+    println!("  std::sync::Mutex<()>             {std_raw:>8.2} ns   {:.2}x the plain mutex", std_raw / raw);
     println!(
-        "  threadviz, nobody listening     {instrumented:>10.2?}   {:.2}x raw (target <= 1.3x)",
-        ratio(instrumented, raw)
+        "  threadviz Lock, nobody listening {instrumented:>8.2} ns   {:.2}x the plain mutex (target <= 1.3x)",
+        instrumented / raw
+    );
+    for (listener, label) in [(Listener::Dashboard, "dashboard (lossy)  "), (Listener::Recorder, "recorded (lossless)")]
+    {
+        let (mut same_rounds_raw, mut listened) = (Vec::new(), Vec::new());
+        let delivery = with_listened_lock(listener, |lock| {
+            for _ in 0..ROUNDS {
+                same_rounds_raw.push(time_per_op(|| drop(black_box(&mutex).lock())));
+                listened.push(time_per_op(|| {
+                    black_box(lock).acquire();
+                    let _ = black_box(lock).release();
+                }));
+            }
+        });
+        let loop_seconds = listened.iter().sum::<f64>() * f64::from(ITERATIONS) / 1e9;
+        let (same_rounds_raw, listened) = (median(same_rounds_raw), median(listened));
+        let emitted = (delivery.delivered + delivery.lost).max(1);
+        println!(
+            "  threadviz Lock, {label} {listened:>8.2} ns   {:.2}x the plain mutex ({same_rounds_raw:.2} ns in the same rounds)",
+            listened / same_rounds_raw
+        );
+        println!(
+            "      events delivered {} of {emitted} ({:.1}%), {:.1} million a second; lost at the source {}; \
+             threads held up {:.3} s",
+            delivery.delivered,
+            delivery.delivered as f64 * 100.0 / emitted as f64,
+            delivery.delivered as f64 / loop_seconds / 1e6,
+            delivery.lost,
+            delivery.held_up.as_secs_f64(),
+        );
+    }
+}
+
+/// Rounds each of the four threads of [`four_threads`] runs.
+const PROGRAM_ROUNDS: u64 = 100_000;
+
+/// Four threads hammering one lock and a bounded queue: each takes the lock, counts, lets go,
+/// then puts (two of them) or gets (the other two) with a timeout.
+fn four_threads() {
+    let lock = Lock::named("counter lock");
+    let queue: Queue<u64> = Queue::named("work", 8);
+    let workers: Vec<_> = (0..4)
+        .map(|worker| {
+            let (lock, queue) = (lock.clone(), queue.clone());
+            thread::spawn(move || {
+                for round in 0..PROGRAM_ROUNDS {
+                    lock.acquire();
+                    black_box(round);
+                    let _ = lock.release();
+                    if worker % 2 == 0 {
+                        let _ = queue.put_timeout(round, Duration::from_millis(1));
+                    } else {
+                        let _ = queue.get_timeout(Duration::from_millis(1));
+                    }
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join();
+    }
+}
+
+/// The four-thread program alone, then recorded (lossless: every event, the program waits
+/// when it must): how much slower it runs, how fast events reach the recorder, how many are
+/// lost (none), how long its threads waited.
+fn print_recorded_program() {
+    let alone = {
+        let session = Session::new();
+        let started = Instant::now();
+        session.run(four_threads);
+        started.elapsed()
+    };
+    let session = Session::new();
+    let recorder = RecordTo::writer(std::io::sink(), "four threads").attach(&session).expect("a recorder");
+    let started = Instant::now();
+    session.run(four_threads);
+    let while_recording = started.elapsed();
+    let summary = recorder.finish().expect("the recording finishes");
+    let written = started.elapsed();
+    println!();
+    println!(
+        "four threads, {PROGRAM_ROUNDS} rounds each of lock+unlock then put or get (timeout 1 ms), bounded queue of 8:"
+    );
+    println!("  alone, nobody listening          {alone:>10.2?}");
+    println!(
+        "  recorded (lossless)              {while_recording:>10.2?}   {:.2}x slower",
+        while_recording.as_secs_f64() / alone.as_secs_f64()
     );
     println!(
-        "  threadviz, subscriber draining  {listened:>10.2?}   {:.2}x raw (target <= 5x; raw in the same rounds {listened_raw:.2?})",
-        ratio(listened, listened_raw)
+        "      {} events, {:.2} million a second to the recorder (all written in {written:.2?}); lost {}; \
+         threads held up {:.3} s in all",
+        summary.events,
+        summary.events as f64 / written.as_secs_f64() / 1e6,
+        summary.lost,
+        summary.held_up.as_secs_f64(),
     );
-    let emitted = (delivery.delivered + delivery.lost).max(1);
-    println!(
-        "  events delivered to the subscriber: {} of {emitted} ({:.1}%), {:.1} million a second while the loop ran;",
-        delivery.delivered,
-        delivery.delivered as f64 * 100.0 / emitted as f64,
-        delivery.delivered as f64 / listened_total.as_secs_f64() / 1e6,
-    );
-    println!("  the rest were dropped at the source and counted, as designed when a viewer falls behind");
 }

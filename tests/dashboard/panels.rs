@@ -7,12 +7,12 @@ use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use threadviz::dashboard::app::{App, Msg};
 use threadviz::dashboard::view::theme::{Theme, ThemeName};
-use threadviz::event::{LogLevel, PrimInfo};
+use threadviz::event::{EventKind, LogLevel, PrimInfo};
 use threadviz::{PauseState, StepRefused};
 
 use crate::{
-    C1, CONDITION_SOURCE, MAIN, Script, assert_styled, condition_app, dark, find, lock_app, press, showing, text,
-    unstyled,
+    C1, CONDITION_SOURCE, LOCK_SOURCE, MAIN, Script, T1, T2, assert_styled, condition_app, dark, find, lock_app,
+    lock_script, press, render, showing, text, unstyled,
 };
 
 #[test]
@@ -59,9 +59,9 @@ fn the_primitives_panel_lists_state_and_waiters_in_queue_order() {
 #[test]
 fn the_primitives_panel_colours_held_and_free() {
     let theme = dark();
-    let mut app = lock_app(theme);
-    let mut script = Script::new();
-    script.gap(100).prim(9, "done", PrimInfo::Event, 12);
+    let mut script = lock_script(false);
+    script.prim(9, "done", PrimInfo::Event, 12);
+    let mut app = App::new(showing(LOCK_SOURCE), theme, PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
     let mut buf = Buffer::empty(Rect::new(0, 0, 60, 10));
     threadviz::dashboard::view::prims::render(&app, buf.area, &mut buf, true);
@@ -207,4 +207,76 @@ fn the_log_shows_every_word_of_a_line_from_a_thread_with_a_long_name() {
 fn a_log_line_with_leading_spaces_and_accents_does_not_crash_the_log() {
     let screen = log_panel(&app_with_log("c1", "  éa"));
     assert!(screen.contains("éa"), "{screen}");
+}
+
+#[test]
+fn after_lost_events_the_table_and_the_primitives_say_unknown_until_events_settle_them() {
+    let mut script = lock_script(false);
+    let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
+    app.update(Msg::Events(script.take()));
+    // The viewer fell behind: events went missing, then Thread-2 got the lock.
+    script.gap(7).at(6).at_line(T2, 4, EventKind::Acquired { prim: 1, count: 1 });
+    app.update(Msg::Events(script.take()));
+    let prims = |app: &App| {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 60, 8));
+        threadviz::dashboard::view::prims::render(app, buf.area, &mut buf, true);
+        text(&buf)
+    };
+    let table = |app: &App| {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 80, 8));
+        threadviz::dashboard::view::threads::render(app, buf.area, &mut buf, true);
+        text(&buf)
+    };
+    let screen = prims(&app);
+    // The acquire tells the lock's whole state; the others are not known.
+    assert!(screen.contains("lock  locked by Thread-2"), "{screen}");
+    assert!(screen.contains("rlock unknown: events were lost"), "{screen}");
+    assert!(screen.contains("slots unknown: events were lost"), "{screen}");
+    let screen = table(&app);
+    assert!(row_of_text(&screen, "3 Thread-2").contains("RUNNING"), "it acted: {screen}");
+    // The main thread joins Thread-1, which has not ended (its end is never lost): still known.
+    assert!(row_of_text(&screen, "1 MainThread").contains("WAITING"), "{screen}");
+    for name in ["2 Thread-1", "4 Thread-3", "5 Thread-4"] {
+        let row = row_of_text(&screen, name);
+        assert!(row.contains("? UNKNOWN") && row.contains("unknown: events were lost"), "{row}");
+        assert!(!row.contains("BLOCKED"), "no stale wait: {row}");
+    }
+    // Thread-1 lets go of the RLock entirely: it is running, the RLock is free.
+    script.at_line(T1, 9, EventKind::Released { prim: 2, count: 1 }).at_line(
+        T1,
+        9,
+        EventKind::Released { prim: 2, count: 0 },
+    );
+    app.update(Msg::Events(script.take()));
+    assert!(prims(&app).contains("rlock unlocked"), "{}", prims(&app));
+    assert!(row_of_text(&table(&app), "2 Thread-1").contains("RUNNING"));
+    assert!(text(&render(&app, 80, 24)).contains("⚠ 7 dropped"));
+}
+
+/// The line of `screen` that names `name`.
+fn row_of_text<'a>(screen: &'a str, name: &str) -> &'a str {
+    screen.lines().find(|line| line.contains(name)).unwrap_or_default()
+}
+
+#[test]
+fn a_program_file_that_cannot_be_read_is_named_with_what_to_do() {
+    let program = threadviz::dashboard::app::Showing { title: "my program", source: None, lesson: None };
+    let mut app = App::new(program, dark(), PauseState::Running, 1.0);
+    let mut script = Script::new();
+    script.at_line(MAIN, 3, EventKind::SleepBegin { duration_us: 1_000 });
+    let mut events = script.take();
+    for event in &mut events {
+        event.loc = Some(threadviz::event::SourceLoc { file: "src/elsewhere.rs".into(), line: 3 });
+    }
+    app.update(Msg::Events(events));
+    assert_eq!(app.wanted_sources(), ["src/elsewhere.rs"], "the loop is asked to read it");
+    app.update(Msg::Source { path: "src/elsewhere.rs".into(), text: None });
+    assert!(app.wanted_sources().is_empty(), "asked once");
+    let mut buf = Buffer::empty(Rect::new(0, 0, 60, 6));
+    threadviz::dashboard::view::source::render(&app, buf.area, &mut buf, true);
+    let screen = text(&buf).replace('│', " ").split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        screen.contains("(cannot read src/elsewhere.rs: run from the crate's directory, or set CARGO_MANIFEST_DIR"),
+        "{screen}"
+    );
 }

@@ -10,8 +10,8 @@ use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
 use ratatui::buffer::Cell;
 use ratatui::layout::{Position, Size};
 use threadviz::dashboard::app::run::{Controller, Status, run};
-use threadviz::dashboard::app::{App, Command, Msg};
-use threadviz::event::{Tid, TraceEvent};
+use threadviz::dashboard::app::{App, Command, Msg, Showing};
+use threadviz::event::{EventKind, SourceLoc, Tid, TraceEvent};
 use threadviz::{PauseState, Step};
 
 use crate::common::{WAIT, recv, with_deadline};
@@ -135,6 +135,10 @@ struct Loop {
 
 impl Loop {
     fn start(pause: PauseState, dropped: u64) -> Self {
+        Self::start_showing(showing(CONDITION_SOURCE), pause, dropped)
+    }
+
+    fn start_showing(showing: Showing, pause: PauseState, dropped: u64) -> Self {
         let (input, input_rx) = crossbeam_channel::unbounded();
         let (events, events_rx) = crossbeam_channel::unbounded();
         let (commands_tx, commands) = crossbeam_channel::unbounded();
@@ -148,7 +152,7 @@ impl Loop {
             .name("dashboard loop".into())
             .spawn(move || {
                 let mut terminal = Terminal::new(backend).unwrap();
-                let mut app = App::new(showing(CONDITION_SOURCE), dark(), pause, 1.0);
+                let mut app = App::new(showing, dark(), pause, 1.0);
                 let mut session = FakeSession { events: events_rx, commands: commands_tx, pause, dropped, ready: held };
                 let result = run(&mut terminal, &mut app, &input_rx, &mut session).map_err(|error| error.to_string());
                 let _ = done_tx.send((app, result));
@@ -288,6 +292,48 @@ fn the_loop_shows_a_thread_that_reaches_the_gate_while_paused() {
         // The main thread arrives at the gate: the session's ready list changes, no event is sent.
         ui.ready.lock().unwrap().push(MAIN);
         ui.expect_frame_within("MainThread ▷ READY", std::time::Duration::from_secs(2));
+        ui.input.send(Msg::Quit).unwrap();
+        ui.finish();
+    });
+}
+
+/// The line of this file the worker of the next test stands at.
+const WORKER_LINE: u32 = line!(); // here
+
+#[test]
+fn the_source_panel_shows_the_programs_own_file_where_its_threads_are() {
+    with_deadline("run loop", || {
+        // A program watched without its source: its events name a file of the crate's own
+        // (this one), as the compiler names it, relative to the manifest directory.
+        let program = Showing { title: "my program", source: None, lesson: None };
+        let ui = Loop::start_showing(program, PauseState::Running, 0);
+        ui.expect_frame("(no source for this program)");
+        let here = |line| Some(SourceLoc { file: "tests/dashboard/run_loop.rs".into(), line });
+        let events = [
+            EventKind::ThreadCreated { tid: MAIN, name: "MainThread".into(), daemon: false, foreign: false },
+            EventKind::ThreadStarted { tid: MAIN, daemon: false, os_tid: None },
+        ];
+        for (seq, kind) in (0..).zip(events) {
+            ui.events.send(TraceEvent { seq, time_us: 0, thread: MAIN, loc: here(WORKER_LINE), kind }).unwrap();
+        }
+        let worker = EventKind::ThreadCreated { tid: 2, name: "worker".into(), daemon: false, foreign: false };
+        ui.events.send(TraceEvent { seq: 2, time_us: 0, thread: MAIN, loc: here(WORKER_LINE), kind: worker }).unwrap();
+        ui.events
+            .send(TraceEvent {
+                seq: 3,
+                time_us: 0,
+                thread: MAIN,
+                loc: here(WORKER_LINE),
+                kind: EventKind::ThreadStarted { tid: 2, daemon: false, os_tid: None },
+            })
+            .unwrap();
+        let frame = ui.expect_frame("Source tests/dashboard/run_loop.rs");
+        let marked = frame.lines().find(|line| line.contains("line!(); // here")).unwrap_or_else(|| {
+            panic!("the line the threads are at shows:\n{frame}");
+        });
+        assert!(marked.contains(&format!("{WORKER_LINE} ▶")), "with its number and marker: {marked}");
+        assert!(marked.contains("◀ MainThread"), "and the threads there: {marked}");
+        assert!(!frame.contains("no source"), "{frame}");
         ui.input.send(Msg::Quit).unwrap();
         ui.finish();
     });

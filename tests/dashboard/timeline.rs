@@ -11,7 +11,7 @@ use threadviz::dashboard::model::ThreadState;
 use threadviz::event::{EventKind, Tid};
 
 use crate::{
-    C1, C2, CONDITION_SOURCE, LOCK_SOURCE, P, Script, condition_app, condition_full, dark, deadlock_app, find,
+    C1, C2, CONDITION_SOURCE, LOCK_SOURCE, P, Script, T1, condition_app, condition_full, dark, deadlock_app, find,
     find_all, press, render, row_of, showing, snapshot_both, status, text,
 };
 
@@ -156,4 +156,42 @@ fn the_timeline_zoomed_in_labels_columns_and_ticks_in_milliseconds() {
     let screen = text(&timeline_panel(&app, 100, 8));
     assert!(screen.contains(" Timeline 0.25s/col"), "{screen}");
     assert!(screen.contains("|0.00s      |3.00s"), "{screen}");
+}
+
+#[test]
+fn a_thread_that_changed_state_thousands_of_times_a_column_is_never_blank_on_its_lane() {
+    // Thread-1 takes a contended lock 100,000 times a second for two seconds: blocked 7 µs,
+    // running 3 µs, far more changes than a lane keeps one by one, and more marks than the
+    // timeline keeps.
+    let mut script = Script::new();
+    script.prim(1, "lock", threadviz::event::PrimInfo::Lock, 4).spawn(T1, "Thread-1", 15);
+    let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
+    app.update(Msg::Events(script.take()));
+    for step in 0..200_000 {
+        script.time_us = step * 10;
+        script.at_line(T1, 4, EventKind::Requested { prim: 1, mode: threadviz::event::WaitMode::Blocking });
+        script.time_us += 7;
+        script.at_line(T1, 4, EventKind::Acquired { prim: 1, count: 1 }).at_line(
+            T1,
+            4,
+            EventKind::Released { prim: 1, count: 0 },
+        );
+        if step % 10_000 == 0 {
+            app.update(Msg::Events(script.take()));
+        }
+    }
+    app.update(Msg::Events(script.take()));
+    status(&mut app, 20, PauseState::Running, Vec::new());
+    let buf = timeline_panel(&app, 60, 6);
+    let (row, cells) = lane(&buf, "Thread-1", 10);
+    // The window begins at 0 s, 0.1 s a column: twenty columns of the flood, then the present.
+    let ran = &cells[..20];
+    assert!(ran.iter().all(|cell| cell.symbol() != " "), "no blank column while the thread ran: {row}");
+    let blocked = dark().lane(threadviz::dashboard::model::LaneState::Blocked).fg.unwrap();
+    for cell in ran {
+        assert_eq!(cell.fg, blocked, "a column is in the colour of the state it spent most time in: {row}");
+        assert!(cell.modifier.contains(Modifier::UNDERLINED), "and says there was more: {row}");
+    }
+    // Where the timeline no longer keeps the marks, the letter says the state.
+    assert!(row.contains("BBBBB"), "{row}");
 }
