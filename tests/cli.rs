@@ -301,3 +301,45 @@ fn version_prints_the_package_version() {
 fn no_color_does_not_change_plain_output() {
     check_lock_log(&threadviz_with(&["demo", "lock", "--plain", "--speed", "10"], &[("NO_COLOR", "1")]));
 }
+
+#[test]
+fn explore_reports_with_a_replay_command_and_exits_0() {
+    let run = threadviz(&["explore", "deadlock", "--find", "deadlock", "--runs", "300"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stderr.is_empty(), "no progress bar when stderr is not a terminal: {run:?}");
+    let replay = run.stdout_lines().into_iter().find_map(|line| line.trim().strip_prefix("replay: ")).unwrap();
+    let args: Vec<&str> = replay.split(' ').skip(1).collect();
+    // The schedule it printed runs that very deadlock, in plain mode: exit status 3.
+    let again = threadviz(&[&args[..], &["--plain"]].concat());
+    assert_eq!(again.code, Some(3), "{again:?}");
+    assert!(again.stdout.contains("Thread-1 holds lock-a and waits for lock-b"), "{again:?}");
+}
+
+#[test]
+fn explore_and_schedules_refuse_bad_input_with_one_line_and_exit_2() {
+    for (args, expected) in [
+        (&["explore", "nosuch"][..], "error: no demo named `nosuch`"),
+        (&["explore", "race", "--strategy", "bogus"][..], "invalid value 'bogus'"),
+        (&["explore", "race", "--param", "threads"][..], "is not NAME=VALUE"),
+        (&["demo", "race", "--plain", "--schedule", "1.x"][..], "is not a schedule step"),
+        (&["demo", "race", "--plain", "--schedule", "9.9"][..], "thread 9, which cannot move then"),
+        (&["challenge", "nosuch"][..], "error: no challenge named `nosuch`"),
+    ] {
+        let run = threadviz(args);
+        assert_eq!(run.code, Some(2), "{args:?}: {run:?}");
+        assert!(run.stderr.contains(expected), "{args:?}: {run:?}");
+        assert!(!run.stderr.contains("panicked"), "{args:?}: {run:?}");
+    }
+}
+
+#[test]
+fn challenge_lists_every_challenge_and_needs_a_terminal_to_play() {
+    let run = threadviz(&["challenge"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    for challenge in threadviz::dashboard::challenge::CHALLENGES {
+        assert!(run.stdout.contains(challenge.name) && run.stdout.contains(challenge.goal_words), "{run:?}");
+    }
+    let run = threadviz(&["challenge", "deadlock"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert_eq!(run.stderr_lines().len(), 1, "{run:?}");
+}

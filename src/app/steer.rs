@@ -9,6 +9,7 @@ use crossbeam_channel::Receiver;
 use super::quest::Quest;
 use super::run::{Controller, Status};
 use super::{Command, Msg};
+use crate::catalog::Demo;
 use crate::challenge::Challenge;
 use crate::event::{Tid, TraceEvent};
 use crate::explore::{Driver, Follow, Goal, Pick, Program, RoundRobin, RunEnd, Schedule, Stepped, Watch};
@@ -93,10 +94,19 @@ impl Steered {
         Self::begin(program, schedule, speed, record, None)
     }
 
+    /// Starts `demo` (with `params`) steered by the schedule `schedule`, at speed 1; the error
+    /// says what in the schedule does not read.
+    pub fn for_schedule(demo: &'static Demo, params: &[(String, i64)], schedule: &str) -> Result<Self, String> {
+        let schedule = Schedule::parse(schedule).map_err(|error| error.to_string())?;
+        let mut program = Program::new(demo.main);
+        program.params = params.to_vec();
+        Ok(Self::start(program, Some(schedule), 1.0, None))
+    }
+
     /// Starts `challenge`: the class chooses every step, the goal is watched, and the search
     /// for its shortest solution runs beside it.
     #[must_use]
-    pub(crate) fn challenge(challenge: &'static Challenge, speed: f64) -> Self {
+    pub fn challenge(challenge: &'static Challenge, speed: f64) -> Self {
         let mut program = Program::new(challenge.demo().main);
         program.params = challenge.params();
         let quest = Quest::new(challenge, &program);
@@ -211,11 +221,18 @@ impl Steered {
         quest.gave_up = true;
         match found.shortest {
             Some((_, _, schedule)) => {
+                // A fresh run: the view starts again from an empty model, as for `r`.
                 self.restart(Some(schedule));
-                Msg::Note("watching the shortest way: n steps through it, space plays it".to_owned())
+                Msg::Reset(Box::default())
             }
             None => Msg::Note(format!("impossible: {}", found.proof())),
         }
+    }
+
+    /// Whether the challenge's search is over (its answer is known).
+    #[must_use]
+    pub fn searched(&self) -> bool {
+        self.quest.as_ref().is_some_and(|quest| quest.search.found().is_some())
     }
 
     /// The recorder, once the run is over, to finish.
@@ -386,7 +403,7 @@ impl Controller for Steered {
         let alert = known.filter(|known| known.step == steps + 1).map(|known| known.what.clone());
         let detail = match (&self.quest, known) {
             (Some(quest), _) => Some(self.quest_detail(quest)),
-            (None, Some(known)) if known.step > steps => {
+            (None, Some(known)) if known.step > steps + 1 => {
                 Some(format!("{} comes at step {}", known.what.split(':').next().unwrap_or("it"), known.step))
             }
             _ => self.end.as_ref().map(ended_words).or_else(|| self.left_plan.clone()),

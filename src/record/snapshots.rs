@@ -614,10 +614,11 @@ mod tests {
         for event in events(3).into_iter().take(3).chain(busy) {
             model.apply(&event);
         }
-        assert!(model.timeline.marks.len() > 1_000 && model.timeline.lanes[&1].len() > 1_000);
+        assert!(model.timeline.marks.len() > 1_000 && model.timeline.lanes[&1].segments.len() > 1_000);
         let packed = PackedTimeline::pack(&model.timeline);
         assert_eq!(format!("{:?}", packed.unpack()), format!("{:?}", model.timeline));
-        let segments: usize = model.timeline.lanes.values().map(|lane| lane.len() * size_of::<Segment>()).sum();
+        let segments: usize =
+            model.timeline.lanes.values().map(|lane| lane.segments.len() * size_of::<Segment>()).sum();
         assert!(packed.bytes() * 4 < model.timeline.marks.len() * size_of::<Mark>() + segments, "{}", packed.bytes());
     }
 }

@@ -21,6 +21,7 @@ mod panels;
 mod projector;
 mod run_loop;
 mod screens;
+mod steered;
 mod timeline;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
