@@ -204,3 +204,34 @@ fn sleeps_and_timeouts_never_wait_for_the_wall_clock() {
     assert_eq!(report.runs(), 20);
     assert!(started.elapsed() < Duration::from_mins(1), "hours of demo time took {:?}", started.elapsed());
 }
+
+/// The README's example, as it is written there: the failure it prints in its comments.
+fn two_increments() {
+    let counter = Shared::named("counter", 0);
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let counter = counter.clone();
+            thread::spawn(move || {
+                let seen = counter.load();
+                counter.store(seen + 1);
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join();
+    }
+    assert_eq!(counter.load(), 2, "an update was lost");
+}
+
+#[test]
+fn the_readme_example_fails_as_the_readme_says() {
+    let failure = Explorer::new()
+        .strategy(Strategy::Dfs { preemptions: 2 })
+        .check(two_increments)
+        .expect_err("the lost update is found");
+    let readme = include_str!("../README.md");
+    for line in failure.to_string().lines() {
+        assert!(readme.contains(&format!("// {line}")), "the README shows `{line}`:\n{failure}");
+    }
+    assert!(explore::replay(failure.schedule(), two_increments).is_err());
+}

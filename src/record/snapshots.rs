@@ -32,7 +32,7 @@ pub const SNAPSHOT_EVERY: usize = 1_000;
 const MAX_SNAPSHOTS: usize = 256;
 /// About this much memory goes to kept models: a busy program's model holds its timeline's
 /// marks and lanes, a few megabytes.
-const KEPT_BYTES: usize = 160 << 20;
+const KEPT_BYTES: usize = 192 << 20;
 
 /// Where the events of a recording are.
 #[derive(Debug, Clone)]

@@ -23,7 +23,8 @@ fn explore(args: &[&str]) -> threadviz::explore::Report {
     threadviz::dashboard::cli::explore::report(&options, &mut |_| {}).expect("a demo")
 }
 
-/// One plain run of `demo` at speed 10 with `params`, nobody listening: its wall time.
+/// One plain run of `demo` at speed 10 with `params`, printing to nowhere: its wall time. A
+/// demo that deadlocks (`deadlock`) is stopped once the deadlock is sure, as `--plain` does.
 fn plain_run(demo: &str, params: &[(&str, i64)]) -> Duration {
     let demo = catalog::find(demo).expect("a demo");
     let mut builder = Session::builder().speed(10.0);
@@ -32,7 +33,7 @@ fn plain_run(demo: &str, params: &[(&str, i64)]) -> Duration {
     }
     let session = builder.build();
     let started = Instant::now();
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| session.run(demo.main)));
+    let _ = threadviz::run_plain_to(&session, std::io::sink(), demo.main);
     started.elapsed()
 }
 
