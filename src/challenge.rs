@@ -153,7 +153,7 @@ impl Challenge {
         program.max_steps = SEARCH_STEPS;
         let progress = std::sync::atomic::AtomicUsize::new(0);
         let stop = std::sync::atomic::AtomicBool::new(false);
-        let found = crate::explore::search(&program, self.goal, self.preemptions, runs, &progress, &stop);
+        let found = crate::explore::search(&program, self.goal, self.preemptions, runs, &progress, &stop, &|_| {});
         Solved {
             runs: found.runs,
             exhaustive: found.exhaustive,

@@ -17,6 +17,8 @@ pub(crate) struct Search {
     progress: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     found: Arc<Mutex<Option<Searched>>>,
+    /// The search so far, each time it finds a shorter way.
+    best: Arc<Mutex<Option<Searched>>>,
 }
 
 impl Search {
@@ -25,19 +27,27 @@ impl Search {
         let progress = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let found = Arc::new(Mutex::new(None));
+        let best = Arc::new(Mutex::new(None));
         let mut program = program.clone();
         program.max_steps = SEARCH_STEPS;
-        let (counter, stopped, result) = (progress.clone(), stop.clone(), found.clone());
+        let (counter, stopped, result, so_far) = (progress.clone(), stop.clone(), found.clone(), best.clone());
         let _ = std::thread::Builder::new().name("threadviz-search".into()).spawn(move || {
-            let searched = search(&program, challenge.goal, challenge.preemptions, SEARCH_RUNS, &counter, &stopped);
+            let better = |searched: &Searched| *so_far.lock() = Some(searched.clone());
+            let (goal, preemptions) = (challenge.goal, challenge.preemptions);
+            let searched = search(&program, goal, preemptions, SEARCH_RUNS, &counter, &stopped, &better);
             *result.lock() = Some(searched);
         });
-        Self { progress, stop, found }
+        Self { progress, stop, found, best }
     }
 
     /// What the search found, once it is over.
     pub(crate) fn found(&self) -> Option<Searched> {
         self.found.lock().clone()
+    }
+
+    /// The shortest way found so far, while the search goes on (or once it is over).
+    pub(crate) fn best(&self) -> Option<Searched> {
+        self.found().or_else(|| self.best.lock().clone())
     }
 
     /// Runs explored so far.

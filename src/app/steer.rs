@@ -214,7 +214,9 @@ impl Steered {
         let Some(quest) = &mut self.quest else {
             return Msg::Note(super::live::NO_CHALLENGE.to_owned());
         };
-        let Some(found) = quest.search.found() else {
+        // A way to the goal is worth showing as soon as one is known; that there is none is
+        // known only once every interleaving has run.
+        let Some(found) = quest.search.best() else {
             let runs = crate::explore::thousands(quest.search.runs());
             return Msg::Note(format!("still exploring ({runs} interleavings so far): try again in a moment"));
         };
@@ -422,7 +424,8 @@ impl Steered {
     fn quest_detail(&self, quest: &Quest) -> String {
         let steps = self.driver.steps;
         let found = quest.search.found();
-        let shortest = found.as_ref().and_then(|found| found.shortest.as_ref().map(|(step, _, _)| *step));
+        let best = quest.search.best();
+        let shortest = best.as_ref().and_then(|best| best.shortest.as_ref().map(|(step, _, _)| *step));
         let watching = quest.gave_up && matches!(self.plan, Plan::Schedule(_));
         match (&quest.reached, &found) {
             (Some((step, text)), _) if watching => format!("the shortest way: {text}, at step {step}"),
@@ -440,7 +443,8 @@ impl Steered {
             (None, _) if self.end.is_some() => {
                 format!("the run ended without reaching the goal after {steps} steps: r tries again, s gives up")
             }
-            (None, None) => format!("you: {steps} steps · s gives up"),
+            (None, _) if shortest.is_some() => format!("you: {steps} steps · s gives up and shows the shortest way"),
+            (None, None) => format!("you: {steps} steps · s gives up (the answer is still being worked out)"),
             (None, Some(_)) => format!("you: {steps} steps · s gives up and shows the answer"),
         }
     }

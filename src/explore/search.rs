@@ -23,13 +23,16 @@ pub(crate) struct Searched {
 }
 
 impl Searched {
-    fn note(&mut self, outcome: Outcome) {
+    /// Counts a run; true when it reached the goal sooner than any before.
+    fn note(&mut self, outcome: Outcome) -> bool {
         self.runs += 1;
         if let Some((step, text)) = outcome.reached
             && self.shortest.as_ref().is_none_or(|(best, _, _)| step < *best)
         {
             self.shortest = Some((step, text, outcome.schedule));
+            return true;
         }
+        false
     }
 
     /// The search in one sentence, for the screen: `all 1,432 interleavings with up to 2
@@ -66,6 +69,7 @@ pub(crate) fn search(
     runs: usize,
     progress: &AtomicUsize,
     stop: &AtomicBool,
+    better: &dyn Fn(&Searched),
 ) -> Searched {
     let mut searched = Searched { runs: 0, exhaustive: false, interleavings: None, preemptions, shortest: None };
     let mut random = chooser(Strategy::Random, 0);
@@ -75,7 +79,9 @@ pub(crate) fn search(
         }
         random.begin_run();
         let (outcome, _) = Outcome::of(run_once(program, &mut *random, None), Some(goal));
-        searched.note(outcome);
+        if searched.note(outcome) {
+            better(&searched);
+        }
         progress.store(searched.runs, Ordering::Relaxed);
     }
     let random_runs = searched.runs;
@@ -85,7 +91,9 @@ pub(crate) fn search(
         let run = run_once(program, &mut *strategy, None);
         let choices = run.schedule.len();
         let (outcome, _) = Outcome::of(run, Some(goal));
-        searched.note(outcome);
+        if searched.note(outcome) {
+            better(&searched);
+        }
         progress.store(searched.runs, Ordering::Relaxed);
         if !strategy.end_run(choices) {
             searched.exhaustive = true;
