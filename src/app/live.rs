@@ -167,6 +167,10 @@ impl Controller for Live {
         }
     }
 
+    fn reads_kernel(&self) -> bool {
+        crate::kernel::supported()
+    }
+
     fn kernel(&mut self, os_tids: &[u32]) -> Option<std::collections::BTreeMap<u32, crate::kernel::KernelSample>> {
         crate::kernel::supported().then(|| self.sampler.sample(os_tids.iter().copied()))
     }
@@ -248,7 +252,7 @@ pub(crate) fn watch_live<C: Controller>(
     let live = controller.insert(start()?);
     let mut app = App::new(showing, look, live.status().pause, launch.speed);
     app.set_present(launch.present);
-    app.kernel_columns = match (crate::kernel::supported(), launch.kernel_first) {
+    app.kernel_columns = match (live.reads_kernel(), launch.kernel_first) {
         (false, _) => KernelColumns::Unread,
         (true, false) => KernelColumns::Read,
         (true, true) => KernelColumns::First,

@@ -42,6 +42,12 @@ pub trait Controller {
         None
     }
 
+    /// Whether [`kernel`](Self::kernel) reads anything: a live program's threads are real and
+    /// running; a recording's, a test's or a steered run's are not worth sampling.
+    fn reads_kernel(&self) -> bool {
+        false
+    }
+
     /// Called on every turn of the loop: a controller that plays steps by itself takes the
     /// next one when it is due.
     fn tick(&mut self) -> Option<Msg> {

@@ -1,30 +1,47 @@
 //! The guide of a steered run, above the thread table: what the run follows or aims at (a
 //! schedule, a challenge's goal), how far it is, and what comes next, loud when the next step
-//! is the one the lesson is about.
+//! is the one the lesson is about. Every word is kept: text too long for a row wraps.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::App;
-use crate::app::steer::{Guide, Next};
+use crate::app::steer::Next;
 
-/// Rows the guide takes at `width`: its headline, and an alert of up to two rows.
-#[must_use]
-pub fn height(app: &App, width: u16) -> u16 {
-    let Some(guide) = &app.guide else { return 0 };
-    let alert_rows = alert(app).map_or(0, |alert| {
-        let rows = (alert.chars().count() + 4).div_ceil(usize::from(width.max(1)));
-        u16::try_from(rows).unwrap_or(2).clamp(1, 2)
-    });
-    1 + u16::from(!one_row(guide, width)) + alert_rows
+/// The most rows each part of the guide takes: its headline with the detail, and the alert.
+const MOST_ROWS: usize = 3;
+
+/// Rows `text` wraps to at `width`, word by word as the paragraph wraps it, at most
+/// [`MOST_ROWS`].
+fn rows(text: &str, width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let (mut rows, mut column) = (1, 0);
+    for word in text.split(' ') {
+        let length = word.chars().count();
+        if column > 0 && column + 1 + length > width {
+            rows += 1;
+            column = 0;
+        }
+        column += usize::from(column > 0) + length;
+        // A word longer than the row takes rows of its own.
+        while column > width {
+            rows += 1;
+            column -= width;
+        }
+    }
+    u16::try_from(rows.min(MOST_ROWS)).unwrap_or(1)
 }
 
-/// Whether the headline and the detail fit on one row.
-fn one_row(guide: &Guide, width: u16) -> bool {
-    let detail = guide.detail.as_ref().map_or(0, |detail| detail.chars().count() + 2);
-    guide.headline.chars().count() + 4 + detail <= usize::from(width)
+/// The headline and the detail, as the first part of the guide reads.
+fn headline(app: &App) -> Option<String> {
+    let guide = app.guide.as_ref()?;
+    Some(match &guide.detail {
+        Some(detail) => format!(" ◆ {} · {detail} ", guide.headline),
+        None => format!(" ◆ {} ", guide.headline),
+    })
 }
 
 /// The announcement of the step the lesson is about, naming who takes it.
@@ -36,34 +53,32 @@ fn alert(app: &App) -> Option<String> {
         Some(Next::Time) => "letting time pass".to_owned(),
         None => "the next step".to_owned(),
     };
-    Some(format!("{who} makes {what}"))
+    Some(format!(" ⚠ {who} makes {what} "))
+}
+
+/// Rows the guide takes at `width`.
+#[must_use]
+pub fn height(app: &App, width: u16) -> u16 {
+    let Some(headline) = headline(app) else { return 0 };
+    rows(&headline, width) + alert(app).map_or(0, |alert| rows(&alert, width))
 }
 
 /// Draws the guide at the top of `main`; returns what is left.
 pub(crate) fn render(app: &App, main: Rect, buf: &mut Buffer) -> Rect {
-    let Some(guide) = &app.guide else { return main };
+    let Some(headline) = headline(app) else { return main };
     let theme = app.theme();
-    let rows = height(app, main.width).min(main.height);
-    let [area, rest] = Layout::vertical([Constraint::Length(rows), Constraint::Min(0)]).areas(main);
-    let headline = Span::styled(format!(" ◆ {} ", guide.headline), theme.header());
-    let two_rows = !one_row(guide, main.width);
-    let [top, second, below] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(u16::from(two_rows)), Constraint::Min(0)])
-            .areas(area);
-    match &guide.detail {
-        Some(detail) if two_rows => {
-            Paragraph::new(Line::from(headline)).render(top, buf);
-            let detail = super::source::cut(detail, usize::from(main.width).saturating_sub(4));
-            Paragraph::new(Line::from(Span::styled(format!("   {detail}"), theme.dim()))).render(second, buf);
-        }
-        Some(detail) => {
-            let line = Line::from(vec![headline, Span::styled(format!("· {detail}"), theme.dim())]);
-            Paragraph::new(line).render(top, buf);
-        }
-        None => Paragraph::new(Line::from(headline)).render(top, buf),
-    }
-    if let Some(alert) = alert(app) {
-        Paragraph::new(format!(" ⚠ {alert} ")).style(theme.banner()).wrap(Wrap { trim: false }).render(below, buf);
+    let alert = alert(app);
+    let top = rows(&headline, main.width);
+    let below = alert.as_deref().map_or(0, |alert| rows(alert, main.width));
+    let [top_area, alert_area, rest] =
+        Layout::vertical([Constraint::Length(top), Constraint::Length(below), Constraint::Min(0)]).areas(main);
+    draw(Line::from(Span::styled(headline, theme.header())), Style::new(), top_area, buf);
+    if let Some(alert) = alert {
+        draw(Line::from(alert), theme.banner(), alert_area, buf);
     }
     rest
+}
+
+fn draw(line: Line<'_>, style: Style, area: Rect, buf: &mut Buffer) {
+    Paragraph::new(line).style(style).wrap(Wrap { trim: false }).render(area, buf);
 }
