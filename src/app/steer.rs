@@ -227,7 +227,8 @@ impl Steered {
                 self.restart(Some(schedule));
                 Msg::Reset(Box::default())
             }
-            None => Msg::Note(format!("impossible: {}", found.proof())),
+            None if found.exhaustive => Msg::Note(format!("impossible: {}", found.proof())),
+            None => Msg::Note(format!("no way found: {}", found.proof())),
         }
     }
 
@@ -261,14 +262,17 @@ impl Steered {
                 } else {
                     return Some(Msg::Stepped(Err(StepRefused::NotReady(tid))));
                 };
-                if let Plan::Schedule(follow) = &self.plan
-                    && follow.next_choice(&options) != Some(choice)
-                {
-                    self.left_plan =
-                        Some(format!("left the schedule at step {}: you choose from here", self.driver.steps + 1));
-                    self.plan = Plan::Free;
+                match &mut self.plan {
+                    // The schedule's own next step: it stays on the schedule.
+                    Plan::Schedule(follow) if follow.next_choice(&options) == Some(choice) => self.driver.step(follow),
+                    Plan::Schedule(_) => {
+                        self.left_plan =
+                            Some(format!("left the schedule at step {}: you choose from here", self.driver.steps + 1));
+                        self.plan = Plan::Free;
+                        self.driver.step(&mut Pick(choice))
+                    }
+                    Plan::Free => self.driver.step(&mut Pick(choice)),
                 }
-                self.driver.step(&mut Pick(choice))
             }
             None => match &mut self.plan {
                 Plan::Schedule(follow) if follow.left() > 0 || options.len() == 1 => self.driver.step(follow),
@@ -434,7 +438,8 @@ impl Steered {
                 None => format!("done! {text}. you: {step} steps"),
             },
             (None, Some(found)) if quest.gave_up && found.shortest.is_none() => {
-                format!("impossible: {}", found.proof())
+                let verdict = if found.exhaustive { "impossible" } else { "no way found" };
+                format!("{verdict}: {}", found.proof())
             }
             (None, _) if watching => {
                 let at = shortest.map_or_else(String::new, |best| format!("; the goal comes at step {best}"));

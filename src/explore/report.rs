@@ -155,10 +155,11 @@ impl Report {
         self.finals.iter().find(|(known, _)| known == name).map(|(_, values)| values)
     }
 
-    /// Whether a depth-first search tried every interleaving within its bound.
+    /// Whether a depth-first search tried every interleaving within its bound, none of them
+    /// cut at the step limit.
     #[must_use]
     pub fn is_exhaustive(&self) -> bool {
-        self.exhaustive == Some(true)
+        self.exhaustive == Some(true) && !self.endings.contains_key(&Ending::StepLimit)
     }
 
     /// Runs a second, over the whole exploration.
@@ -235,7 +236,20 @@ impl fmt::Display for Report {
                     }
                     _ => String::new(),
                 };
-                writeln!(f, "exhaustive: all {} interleavings{bound} explored", thousands(self.interleavings()))?;
+                match self.endings.get(&Ending::StepLimit) {
+                    None => writeln!(
+                        f,
+                        "exhaustive: all {} interleavings{bound} explored",
+                        thousands(self.interleavings())
+                    )?,
+                    // What lies past a cut was never run: no claim of having seen it all.
+                    Some(&cut) => writeln!(
+                        f,
+                        "all {} interleavings{bound} explored, but {} cut at the step limit: not exhaustive past it",
+                        thousands(self.interleavings()),
+                        runs(cut)
+                    )?,
+                }
             }
             Some(false) => writeln!(f, "not exhaustive: more interleavings are left than --runs allowed")?,
             None => {}

@@ -172,7 +172,12 @@ impl Driver {
                 self.schedule.push(choice);
             }
             self.steps += 1;
-            self.last = Some(choice);
+            // Time passing moved the thread whose wait ended: that thread goes on next without
+            // a preemption.
+            self.last = Some(match choice {
+                Choice::Time => Choice::Thread(self.session.last_granted()),
+                thread @ Choice::Thread(_) => thread,
+            });
         }
         stepped
     }

@@ -61,6 +61,10 @@ impl Schedule {
                 Some((what, times)) => (what, times.parse::<usize>().ok().filter(|&times| times > 0).ok_or_else(bad)?),
                 None => (token, 1),
             };
+            // No run takes more steps than this; a longer schedule is a typo, not a run.
+            if schedule.choices.len().saturating_add(times) > super::run::MAX_STEPS {
+                return Err(bad());
+            }
             let choice = match what {
                 "t" => Choice::Time,
                 number => Choice::Thread(number.parse::<Tid>().ok().filter(|&tid| tid > 0).ok_or_else(bad)?),
@@ -125,7 +129,7 @@ mod tests {
 
     #[test]
     fn bad_steps_are_named() {
-        for bad in ["", "1..2", "a", "2x0", "0", "2x", "1.-3"] {
+        for bad in ["", "1..2", "a", "2x0", "0", "2x", "1.-3", "1x18446744073709551615", "1x100000000000"] {
             let error = Schedule::parse(bad).expect_err(bad);
             assert!(error.to_string().contains("is not a schedule step"), "{bad}: {error}");
         }

@@ -17,6 +17,8 @@ pub(crate) struct Searched {
     pub(crate) exhaustive: bool,
     /// How many interleavings there are within the bound, once the search has run them all.
     pub(crate) interleavings: Option<usize>,
+    /// Runs cut at the step limit: what lies beyond the cut was not explored, so no proof.
+    pub(crate) cut: usize,
     pub(crate) preemptions: usize,
     /// The run that reached the goal soonest: the step that did, how, and its schedule.
     pub(crate) shortest: Option<(usize, String, Schedule)>,
@@ -26,6 +28,9 @@ impl Searched {
     /// Counts a run; true when it reached the goal sooner than any before.
     fn note(&mut self, outcome: Outcome) -> bool {
         self.runs += 1;
+        if matches!(outcome.end, super::run::RunEnd::StepLimit(_)) {
+            self.cut += 1;
+        }
         if let Some((step, text)) = outcome.reached
             && self.shortest.as_ref().is_none_or(|(best, _, _)| step < *best)
         {
@@ -71,7 +76,8 @@ pub(crate) fn search(
     stop: &AtomicBool,
     better: &dyn Fn(&Searched),
 ) -> Searched {
-    let mut searched = Searched { runs: 0, exhaustive: false, interleavings: None, preemptions, shortest: None };
+    let mut searched =
+        Searched { runs: 0, exhaustive: false, interleavings: None, cut: 0, preemptions, shortest: None };
     let mut random = chooser(Strategy::Random, 0);
     for _ in 0..SAMPLES.min(runs / 2) {
         if stop.load(Ordering::Relaxed) {
@@ -96,7 +102,7 @@ pub(crate) fn search(
         }
         progress.store(searched.runs, Ordering::Relaxed);
         if !strategy.end_run(choices) {
-            searched.exhaustive = true;
+            searched.exhaustive = searched.cut == 0;
             // The proof counts the interleavings within the bound: the depth-first runs.
             searched.interleavings = Some(searched.runs - random_runs);
             break;

@@ -129,8 +129,15 @@ impl Chooser for PctChooser {
     fn begin_run(&mut self) {
         self.priorities.clear();
         self.change_points.clear();
+        let steps = self.longest_run.max(self.depth);
         for drop_to in 1..self.depth {
-            let step = self.rng.usize(..self.longest_run.max(1));
+            // Distinct steps: depth - 1 change points, never fewer.
+            let step = loop {
+                let step = self.rng.usize(..steps);
+                if !self.change_points.contains_key(&step) {
+                    break step;
+                }
+            };
             // A later drop goes lower: depth - 1 distinct levels below every thread's.
             self.change_points.insert(step, (self.depth - drop_to) as u64);
         }
@@ -164,24 +171,39 @@ impl Chooser for PctChooser {
     }
 }
 
-/// One step of the depth-first path: what could move, which option is being tried, and how
-/// many preemptions the path had spent before it.
+/// One step of the depth-first path: what could move, which option is being tried, which
+/// options refused their grant here (they repeat with the same prefix, so they are skipped for
+/// good), and how many preemptions the path had spent before it.
 struct Node {
     options: Vec<Choice>,
     tried: usize,
     last: Option<Choice>,
     preemptions_before: usize,
+    refused: Vec<Choice>,
+    /// Every usable option has been tried, yet this run needed one: its subtree repeats a
+    /// tried one, and backtracking goes past this step.
+    spent: bool,
 }
 
 impl Node {
+    fn new(options: &[Choice], last: Option<Choice>, preemptions_before: usize) -> Self {
+        Self { options: options.to_vec(), tried: 0, last, preemptions_before, refused: Vec::new(), spent: false }
+    }
+
     /// Whether `option` is a preemption here: switching away from the thread that moved last
     /// while it could still move.
     fn preempts(&self, option: Choice) -> bool {
-        self.last.is_some_and(|last| last != option && self.options.contains(&last))
+        self.last.is_some_and(|last| last != option && self.options.contains(&last) && !self.refused.contains(&last))
     }
 
-    fn allowed(&self, option: Choice, bound: usize) -> bool {
-        !self.preempts(option) || self.preemptions_before < bound
+    fn usable(&self, option: Choice, bound: usize) -> bool {
+        !self.refused.contains(&option) && (!self.preempts(option) || self.preemptions_before < bound)
+    }
+
+    /// Whether a run's step offers this node's options (or those left after refusals).
+    fn offers(&self, options: &[Choice]) -> bool {
+        self.options == options
+            || self.options.iter().filter(|option| !self.refused.contains(option)).eq(options.iter())
     }
 
     /// The options in the order they are tried: the thread that moved last first, so the
@@ -201,12 +223,15 @@ impl Node {
         self.ordered()[self.tried]
     }
 
-    /// Moves to the next option within the bound; false when none is left.
+    /// Moves to the next usable option; false when none is left.
     fn advance(&mut self, bound: usize) -> bool {
+        if self.spent {
+            return false;
+        }
         let ordered = self.ordered();
         while self.tried + 1 < ordered.len() {
             self.tried += 1;
-            if self.allowed(ordered[self.tried], bound) {
+            if self.usable(ordered[self.tried], bound) {
                 return true;
             }
         }
@@ -224,7 +249,7 @@ struct DfsChooser {
 impl Chooser for DfsChooser {
     fn choose(&mut self, point: &Point<'_>) -> Result<Choice, String> {
         if let Some(node) = self.path.get(point.choice)
-            && node.options == point.options
+            && node.offers(point.options)
         {
             return Ok(node.current());
         }
@@ -233,24 +258,23 @@ impl Chooser for DfsChooser {
         self.path.truncate(point.choice);
         let preemptions_before =
             self.path.last().map_or(0, |node| node.preemptions_before + usize::from(node.preempts(node.current())));
-        let node = Node { options: point.options.to_vec(), tried: 0, last: point.last, preemptions_before };
+        let node = Node::new(point.options, point.last, preemptions_before);
         let choice = node.current();
         self.path.push(node);
         Ok(choice)
     }
 
     fn refused(&mut self, point: &Point<'_>, choice: Choice) -> Result<(), String> {
-        // A refusal repeats with the same prefix: the option is gone from this step for good,
-        // and the next untried one takes its place.
-        if let Some(node) = self.path.get_mut(point.choice) {
-            let untried: Vec<Choice> = node.ordered().into_iter().skip(node.tried + 1).collect();
-            node.options.retain(|&option| option != choice);
+        let bound = self.bound;
+        let Some(node) = self.path.get_mut(point.choice) else { return Ok(()) };
+        if !node.refused.contains(&choice) {
+            node.refused.push(choice);
+        }
+        if node.current() == choice && !node.advance(bound) {
+            // Nothing untried is left, but this run must go on: with an option already tried.
             let ordered = node.ordered();
-            node.tried = untried
-                .iter()
-                .filter_map(|&next| ordered.iter().position(|&option| option == next))
-                .find(|&index| node.allowed(ordered[index], self.bound))
-                .unwrap_or(0);
+            node.tried = (0..ordered.len()).find(|&index| !node.refused.contains(&ordered[index])).unwrap_or(0);
+            node.spent = true;
         }
         Ok(())
     }

@@ -63,9 +63,13 @@ impl Session {
         if let (Choice::Time, Some((deadline, _))) = (choice, inner.gate.choices().timeout) {
             inner.clock.advance_to(deadline);
         }
-        // Numbered before anything the step does: a run's events split into its steps.
-        let control = if timeout { Control::Advance { thread: tid } } else { Control::Step { thread: tid } };
-        inner.emit_direct(By::Thread(0), None, || EventKind::Control { control });
+        // Numbered before anything the step does, so a run's events split into its steps. A
+        // poked thread may refuse its grant (its wait is not over): it reports its step itself,
+        // once it knows it goes on (`wait::block_controlled`), so a refusal is no step.
+        if timeout || !inner.gate.is_blocked(tid) {
+            let control = if timeout { Control::Advance { thread: tid } } else { Control::Step { thread: tid } };
+            inner.emit_direct(By::Thread(0), None, || EventKind::Control { control });
+        }
         inner.gate.grant(tid, timeout)
     }
 

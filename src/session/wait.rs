@@ -7,11 +7,13 @@ use std::sync::{Arc, Weak};
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
+use super::By;
 use super::SessionInner;
 use super::clock::RealWait;
 use super::context;
 use super::gate::Resumed;
 use super::registry::ThreadRecord;
+use crate::event::{Control, EventKind};
 
 /// How many controlled sessions exist: while none does, a notify pokes nobody.
 static CONTROLLED_SESSIONS: AtomicUsize = AtomicUsize::new(0);
@@ -186,7 +188,12 @@ fn block_controlled<T: Send + 'static>(
         match resumed {
             Resumed::Killed => return Outcome::Killed,
             Resumed::TimedOut => return if ready(guard) { Outcome::Ready } else { Outcome::TimedOut },
-            Resumed::Granted if ready(guard) => return Outcome::Ready,
+            Resumed::Granted if ready(guard) => {
+                // The grant's step, reported by the thread that takes it (see `Session::grant`).
+                let control = Control::Step { thread: thread.tid };
+                thread.session.emit_direct(By::Thread(0), None, || EventKind::Control { control });
+                return Outcome::Ready;
+            }
             Resumed::Granted => again = true,
         }
     }

@@ -200,8 +200,11 @@ impl Thread {
         let _ = has_started.recv();
         if session.controlled {
             // One thread moves at a time: the new one's first steps are part of this step, up
-            // to its first operation, where it waits for its controller like every thread.
-            let _ = has_yielded.recv();
+            // to its first operation, where it waits for its controller like every thread. A
+            // run given up (the new thread waits outside threadviz) kills the starter: it goes.
+            while let Err(crossbeam_channel::RecvTimeoutError::Timeout) = has_yielded.recv_timeout(SWITCH_INTERVAL) {
+                context::die_if_killed();
+            }
         } else {
             let _ = has_yielded.recv_timeout(SWITCH_INTERVAL);
         }

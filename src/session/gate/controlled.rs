@@ -120,6 +120,11 @@ impl Gate {
         allowed
     }
 
+    /// Whether `tid` is blocked in a wait (not at the gate).
+    pub(crate) fn is_blocked(&self, tid: Tid) -> bool {
+        self.state.lock().blocked.contains_key(&tid)
+    }
+
     /// Whether [`grant`](Self::grant) would grant `tid` now.
     pub(crate) fn may_grant(&self, tid: Tid, timeout: bool) -> bool {
         Self::allowed(&self.state.lock(), tid, timeout)
