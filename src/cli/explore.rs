@@ -150,7 +150,9 @@ fn exploration(demo: &'static Demo, args: &ExploreArgs) -> Exploration {
 
 fn progress_bar(runs: usize) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(runs as u64);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("exploring {bar:40} {pos}/{len} runs, {per_sec}") {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "exploring {bar:40} {pos}/{len} runs, {elapsed} so far, about {eta} left",
+    ) {
         bar.set_style(style);
     }
     bar
