@@ -292,26 +292,20 @@ impl Gate {
 
     /// Waits until no step is in progress and no grant is pending; false on timeout.
     pub(crate) fn wait_settled(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now().checked_add(timeout);
-        let mut state = self.state.lock();
-        while matches!(state.mode, PauseState::Stepping(_)) || state.grant.is_some() {
-            match deadline {
-                Some(deadline) => {
-                    if self.settled.wait_until(&mut state, deadline).timed_out() {
-                        return false;
-                    }
-                }
-                None => self.settled.wait(&mut state),
-            }
-        }
-        true
+        self.wait_while(timeout, |state| matches!(state.mode, PauseState::Stepping(_)) || state.grant.is_some())
     }
 
     /// Waits until at least `count` threads are held at the gate; false on timeout.
     pub(crate) fn wait_ready(&self, count: usize, timeout: Duration) -> bool {
+        self.wait_while(timeout, |state| state.ready.len() < count)
+    }
+
+    /// Waits while `waiting` says so, woken by each change a controller may wait for; false
+    /// when `timeout` passed first.
+    fn wait_while(&self, timeout: Duration, waiting: impl Fn(&GateState) -> bool) -> bool {
         let deadline = Instant::now().checked_add(timeout);
         let mut state = self.state.lock();
-        while state.ready.len() < count {
+        while waiting(&state) {
             match deadline {
                 Some(deadline) => {
                     if self.settled.wait_until(&mut state, deadline).timed_out() {
