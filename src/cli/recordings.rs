@@ -251,7 +251,7 @@ pub(super) fn record_to(path: &Path, demo: &str) -> Result<RecordTo, ExitCode> {
     })
 }
 
-fn report(summary: &RecordSummary) {
+pub(crate) fn report(summary: &RecordSummary) {
     let replay = summary
         .path
         .as_ref()

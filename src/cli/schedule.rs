@@ -25,7 +25,11 @@ pub fn run(demo: &'static Demo, args: &DemoArgs, schedule: &str, record: Option<
     let mut program = Program::new(demo.main);
     program.params.clone_from(&args.params);
     if args.plain || !io::stdout().is_terminal() {
-        return plain(&program, parsed, record);
+        let code = plain(&program, parsed, record);
+        if let Some(path) = &args.record {
+            eprintln!("the run is recorded in {0}; replay it with `threadviz replay {0}`", path.display());
+        }
+        return code;
     }
     dashboard(demo, args, program, parsed, record)
 }
@@ -63,10 +67,13 @@ fn dashboard(
         Launch { seed: 0, speed: args.speed, paused: true, present: args.present, kernel_first: false, lossy: false };
     let speed = args.speed;
     match steer::watch(showing, look, launch, move || Steered::start(program, Some(schedule), speed, record)) {
+        Ok(Some(Err(error))) => {
+            eprintln!("error: the recording is incomplete: {error}");
+            ExitCode::FAILURE
+        }
         Ok(recorded) => {
-            if let Some(Err(error)) = recorded {
-                eprintln!("error: the recording is incomplete: {error}");
-                return ExitCode::FAILURE;
+            if let Some(Ok(summary)) = recorded {
+                super::recordings::report(&summary);
             }
             ExitCode::SUCCESS
         }
