@@ -179,14 +179,7 @@ fn settle(app: &mut App, replay: &mut Replay, commands: Vec<Command>) {
     }
     let events: Vec<TraceEvent> = replay.events().try_iter().collect();
     app.update(Msg::Events(events));
-    let status = replay.status();
-    app.update(Msg::Status {
-        now_us: status.now_us,
-        pause: status.pause,
-        speed: status.speed,
-        dropped: status.dropped,
-        ready: status.ready,
-    });
+    app.update(replay.status().into());
 }
 
 fn paused_replay(recording: &Recording) -> (App, Replay) {

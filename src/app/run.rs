@@ -76,6 +76,14 @@ pub struct Status {
     pub ready: Vec<crate::event::Tid>,
 }
 
+impl From<Status> for Msg {
+    /// The session's state, as the app takes it.
+    fn from(status: Status) -> Self {
+        let Status { now_us, pause, speed, dropped, ready } = status;
+        Msg::Status { now_us, pause, speed, dropped, ready }
+    }
+}
+
 /// Hands `msg` to the app and the commands it returns to the controller (a deadlock found in
 /// new events asks for a pause just as a key does).
 fn dispatch(app: &mut App, controller: &mut impl Controller, msg: Msg) {

@@ -26,14 +26,7 @@ fn sync(app: &mut App, steered: &mut Steered) {
     if !events.is_empty() {
         app.update(Msg::Events(events));
     }
-    let status = steered.status();
-    app.update(Msg::Status {
-        now_us: status.now_us,
-        pause: status.pause,
-        speed: status.speed,
-        dropped: status.dropped,
-        ready: status.ready,
-    });
+    app.update(steered.status().into());
     app.update(Msg::Guide(steered.guide()));
 }
 
