@@ -12,7 +12,6 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use crate::Session;
 use crate::app::Showing;
 use crate::app::live::{self, Launch};
 use crate::app::{Look, ThemeName};
@@ -167,6 +166,7 @@ fn run_demo(args: &DemoArgs) -> ExitCode {
         present: args.present,
         kernel_first: demo.kernel_first(),
         lossy: args.lossy,
+        params: args.params.clone(),
     };
     let record = match args.record.as_deref().map(|path| recordings::record_to(path, demo.name)).transpose() {
         Ok(record) => record,
@@ -177,9 +177,9 @@ fn run_demo(args: &DemoArgs) -> ExitCode {
     }
     if args.plain || !io::stdout().is_terminal() {
         if let Some(record) = record {
-            return recordings::record_plain(demo, launch, record);
+            return recordings::record_plain(demo, &launch, record);
         }
-        let session = Session::builder().seed(launch.seed).speed(launch.speed).build();
+        let session = launch.session().build();
         return match crate::run_plain_to(&session, io::stdout(), demo.main) {
             Ok(()) => ExitCode::SUCCESS,
             // The report is already printed, after the log lines it explains.

@@ -343,3 +343,11 @@ fn challenge_lists_every_challenge_and_needs_a_terminal_to_play() {
     assert_eq!(run.code, Some(2), "{run:?}");
     assert_eq!(run.stderr_lines().len(), 1, "{run:?}");
 }
+
+#[test]
+fn a_demo_takes_its_parameters_in_plain_mode() {
+    let run = threadviz(&["demo", "race", "--plain", "--speed", "10", "--param", "threads=2", "--param", "items=1"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains("Expected counter: 2"), "{run:?}");
+    assert_eq!(run.stdout.matches(", stored ").count(), 2, "two threads, one item each: {run:?}");
+}

@@ -27,7 +27,7 @@ const VIEW_BUFFER: usize = 65_536;
 pub const LINGER: Duration = Duration::from_millis(500);
 
 /// How to start the program.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 #[allow(clippy::struct_excessive_bools, reason = "independent options, each a flag of its own")]
 pub struct Launch {
     /// RNG seed.
@@ -43,11 +43,36 @@ pub struct Launch {
     /// Let threads drop events rather than wait while a recorder is attached
     /// ([`Session::set_lossy`]).
     pub lossy: bool,
+    /// The program's parameters (`--param NAME=VALUE`).
+    pub params: Vec<(String, i64)>,
 }
 
 impl Default for Launch {
     fn default() -> Self {
-        Self { seed: 0, speed: 1.0, paused: false, present: false, kernel_first: false, lossy: false }
+        Self {
+            seed: 0,
+            speed: 1.0,
+            paused: false,
+            present: false,
+            kernel_first: false,
+            lossy: false,
+            params: Vec::new(),
+        }
+    }
+}
+
+impl Launch {
+    /// A session as this launch asks for: its seed, speed and parameters.
+    #[must_use]
+    pub fn session(&self) -> crate::SessionBuilder {
+        let builder = Session::builder().seed(self.seed).speed(self.speed);
+        self.params.iter().fold(builder, |builder, (name, value)| builder.param(name.clone(), *value))
+    }
+
+    /// Whether the lesson's words fit this run: its question and numbers speak of the demo as
+    /// shipped, not of one made smaller with parameters.
+    fn as_shipped(&self) -> bool {
+        self.params.is_empty()
     }
 }
 
@@ -94,7 +119,7 @@ impl Live {
     }
 
     fn start_pausing_at(program: Arc<dyn Fn() + Send + Sync>, launch: Launch, moment: PauseAt) -> Self {
-        let session = Self::new_session(launch);
+        let session = Self::new_session(&launch);
         let (events, dropped) = Self::run_in(&program, &session, moment);
         let sampler = crate::kernel::Sampler::new();
         Self { program, launch, session, events, dropped, sampler, recorder: None, moment }
@@ -111,7 +136,7 @@ impl Live {
         record: RecordTo,
         moment: PauseAt,
     ) -> io::Result<Self> {
-        let session = Self::new_session(launch);
+        let session = Self::new_session(&launch);
         // Attached before the program runs, so the recording holds the run from its first event.
         let recorder = Some(record.attach(&session)?);
         let (events, dropped) = Self::run_in(&program, &session, moment);
@@ -119,9 +144,8 @@ impl Live {
         Ok(Self { program, launch, session, events, dropped, sampler, recorder, moment })
     }
 
-    fn new_session(launch: Launch) -> Session {
-        let session =
-            Session::builder().seed(launch.seed).speed(launch.speed).paused(launch.paused).linger(LINGER).build();
+    fn new_session(launch: &Launch) -> Session {
+        let session = launch.session().paused(launch.paused).linger(LINGER).build();
         session.set_lossy(launch.lossy);
         session
     }
@@ -188,9 +212,9 @@ impl Controller for Live {
                 let launch = Launch {
                     speed: self.session.speed(),
                     paused: self.session.pause_state() != PauseState::Running,
-                    ..self.launch
+                    ..self.launch.clone()
                 };
-                self.session = Self::new_session(launch);
+                self.session = Self::new_session(&launch);
                 (self.events, self.dropped) = Self::run_in(&self.program, &self.session, self.moment);
                 if let Some(path) = self.recorder.as_ref().and_then(Recorder::path) {
                     return Some(Msg::Note(format!("restarted; {} holds the first run only", path.display())));
@@ -210,7 +234,8 @@ impl Controller for Live {
 /// it ends.
 pub fn watch(program: Arc<dyn Fn() + Send + Sync>, showing: Showing, look: Look, launch: Launch) -> io::Result<()> {
     let moment = pause_at(&showing);
-    watch_live(showing, look, launch, &mut None, || Ok(Live::start_pausing_at(program, launch, moment)))
+    let moment = moment.filter(|_| launch.as_shipped());
+    watch_live(showing, look, &launch.clone(), &mut None, || Ok(Live::start_pausing_at(program, launch, moment)))
 }
 
 /// [`watch`], recording the first run to `record`. The outer result is the terminal's; the
@@ -226,7 +251,8 @@ pub fn watch_recording(
 ) -> io::Result<io::Result<RecordSummary>> {
     let mut live = None;
     let moment = pause_at(&showing);
-    let watched = watch_live(showing, look, launch, &mut live, || {
+    let moment = moment.filter(|_| launch.as_shipped());
+    let watched = watch_live(showing, look, &launch.clone(), &mut live, || {
         Live::start_recording_pausing_at(program, launch, record, moment)
     });
     // The terminal is back; now wait for the stopped session's last events, flush and join.
@@ -241,7 +267,7 @@ pub fn watch_recording(
 pub(crate) fn watch_live<C: Controller>(
     showing: Showing,
     look: Look,
-    launch: Launch,
+    launch: &Launch,
     controller: &mut Option<C>,
     start: impl FnOnce() -> io::Result<C>,
 ) -> io::Result<()> {
@@ -252,6 +278,9 @@ pub(crate) fn watch_live<C: Controller>(
     let live = controller.insert(start()?);
     let mut app = App::new(showing, look, live.status().pause, launch.speed);
     app.set_present(launch.present);
+    if !launch.as_shipped() {
+        app.moment = None;
+    }
     app.kernel_columns = match (live.reads_kernel(), launch.kernel_first) {
         (false, _) => KernelColumns::Unread,
         (true, false) => KernelColumns::Read,

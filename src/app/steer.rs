@@ -460,7 +460,7 @@ impl Steered {
 pub(crate) fn watch(
     showing: super::Showing,
     look: super::Look,
-    launch: super::live::Launch,
+    launch: &super::live::Launch,
     start: impl FnOnce() -> Steered,
 ) -> std::io::Result<Option<std::io::Result<crate::record::RecordSummary>>> {
     let mut steered = None;

@@ -61,8 +61,16 @@ pub fn run(args: &ChallengeArgs) -> ExitCode {
     let showing =
         Showing { title: challenge.name, source: Some((demo.path, demo.source)), lesson: Some(challenge.notes) };
     let look = Look::new(args.theme, crate::color_wanted());
-    let launch = Launch { seed: 0, speed: 1.0, paused: true, present: args.present, kernel_first: false, lossy: false };
-    match steer::watch(showing, look, launch, move || Steered::challenge(challenge, 1.0)) {
+    let launch = Launch {
+        seed: 0,
+        speed: 1.0,
+        paused: true,
+        present: args.present,
+        kernel_first: false,
+        lossy: false,
+        params: challenge.params(),
+    };
+    match steer::watch(showing, look, &launch, move || Steered::challenge(challenge, 1.0)) {
         Ok(_) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: the terminal failed: {error}");

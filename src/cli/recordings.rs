@@ -16,7 +16,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, ValueEnum};
 
-use crate::Session;
 use crate::app::Showing;
 use crate::app::live::{self, Launch};
 use crate::app::replay;
@@ -280,10 +279,10 @@ pub(super) fn record_dashboard(demo: &Demo, showing: Showing, look: Look, launch
 /// `demo NAME --record FILE --plain`: the log on stdout, the recording on disk. A signal stops
 /// the program; the recording is then finished and flushed before the process exits (a second
 /// signal exits at once).
-pub(super) fn record_plain(demo: &Demo, launch: Launch, to: RecordTo) -> ExitCode {
+pub(super) fn record_plain(demo: &Demo, launch: &Launch, to: RecordTo) -> ExitCode {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 
-    let session = Session::builder().seed(launch.seed).speed(launch.speed).build();
+    let session = launch.session().build();
     let recorder = match to.attach(&session) {
         Ok(recorder) => recorder,
         Err(error) => {

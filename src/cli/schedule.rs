@@ -63,10 +63,17 @@ fn dashboard(
 ) -> ExitCode {
     let showing = Showing { title: demo.name, source: Some((demo.path, demo.source)), lesson: Some(demo.lesson) };
     let look = Look::new(args.theme, crate::color_wanted());
-    let launch =
-        Launch { seed: 0, speed: args.speed, paused: true, present: args.present, kernel_first: false, lossy: false };
+    let launch = Launch {
+        seed: 0,
+        speed: args.speed,
+        paused: true,
+        present: args.present,
+        kernel_first: false,
+        lossy: false,
+        params: args.params.clone(),
+    };
     let speed = args.speed;
-    match steer::watch(showing, look, launch, move || Steered::start(program, Some(schedule), speed, record)) {
+    match steer::watch(showing, look, &launch, move || Steered::start(program, Some(schedule), speed, record)) {
         Ok(Some(Err(error))) => {
             eprintln!("error: the recording is incomplete: {error}");
             ExitCode::FAILURE
