@@ -309,7 +309,11 @@ impl Steered {
     fn ended(&mut self, end: RunEnd) -> Msg {
         self.playing = false;
         self.watch.close(&end);
-        self.driver.finish(&end);
+        // A deadlock stays on screen, its threads blocked where they are, until the class
+        // restarts or quits; any other end is over already.
+        if end != RunEnd::Deadlock {
+            self.driver.finish(&end);
+        }
         let note = ended_words(&end);
         self.end = Some(end);
         self.observe();
@@ -375,11 +379,8 @@ impl Controller for Steered {
             Command::StepBack | Command::Seek(_) => {
                 return Some(Msg::Note("only replays go back: record with --record FILE, then replay it".to_owned()));
             }
-            Command::Quit => {
-                if self.end.is_none() {
-                    self.driver.finish(&RunEnd::Misfit(String::new()));
-                }
-            }
+            // Stops what is left of the run (a run already over has nothing left to stop).
+            Command::Quit => self.driver.finish(&RunEnd::Misfit(String::new())),
         }
         None
     }
