@@ -433,10 +433,12 @@ impl Steered {
         let shortest = best.as_ref().and_then(|best| best.shortest.as_ref().map(|(step, _, _)| *step));
         let watching = quest.gave_up && matches!(self.plan, Plan::Schedule(_));
         match (&quest.reached, &found) {
-            (Some((step, text)), _) if watching => format!("the shortest way: {text}, at step {step}"),
-            (Some((step, text)), _) => match shortest {
-                Some(best) => format!("done! {text}. you: {step} steps; shortest: {best} (s shows it)"),
-                None => format!("done! {text}. you: {step} steps"),
+            // What the goal looks like is on screen already (the table, the log, a deadlock's
+            // banner): the guide only says that, and when, it was reached.
+            (Some((step, _)), _) if watching => format!("the shortest way reached the goal at step {step}"),
+            (Some((step, _)), _) => match shortest {
+                Some(best) => format!("done! you: {step} steps; shortest: {best} (s shows it)"),
+                None => format!("done! you: {step} steps"),
             },
             (None, Some(found)) if quest.gave_up && found.shortest.is_none() => {
                 let verdict = if found.exhaustive { "impossible" } else { "no way found" };

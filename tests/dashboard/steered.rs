@@ -116,7 +116,7 @@ fn a_challenge_counts_the_steps_sees_the_goal_and_shows_the_shortest_way() {
         apply(&mut app, &mut steered, Command::Step(None));
     }
     let detail = app.guide.as_ref().unwrap().detail.clone().unwrap();
-    assert!(detail.starts_with("the shortest way: "), "{detail}");
+    assert!(detail.starts_with("the shortest way reached the goal at step "), "{detail}");
     assert!(!app.model.lost_updates.is_empty(), "the shortest way loses an update: {detail}\n{:?}", app.model.log);
 }
 
