@@ -1,10 +1,12 @@
 //! The command line: `threadviz list`, `threadviz demo NAME [--record FILE] [--schedule S]`,
+//! `threadviz run PROGRAM.py [ARGS]...`,
 //! `threadviz explore NAME`, `threadviz challenge [NAME]`, `threadviz replay FILE`,
 //! `threadviz export FILE`, `threadviz completions SHELL`.
 
 pub mod challenge;
 pub mod explore;
 pub mod recordings;
+pub mod run;
 pub mod schedule;
 
 use std::io::{self, IsTerminal, Write};
@@ -34,6 +36,9 @@ pub enum Command {
     List,
     /// Run a demo in the dashboard (see `threadviz list`).
     Demo(DemoArgs),
+    /// Run your own Python program on the real interpreter and watch its threads:
+    /// `threadviz run bank.py`, `threadviz run -m package ARGS`.
+    Run(run::RunArgs),
     /// Run a demo under many schedules: which outcomes are possible, and the schedule that
     /// replays each failure (`threadviz demo NAME --schedule S`).
     Explore(explore::ExploreArgs),
@@ -116,6 +121,7 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Demo(args) => run_demo(&args),
+        Command::Run(args) => run::run(&args),
         Command::Explore(args) => explore::explore(&args),
         Command::Challenge(args) => challenge::run(&args),
         Command::Replay(args) => recordings::replay(&args),

@@ -19,6 +19,11 @@ pub mod challenge {
     pub use crate::challenge::*;
 }
 
+/// A program watched in another process (`threadviz run prog.py`).
+pub mod child {
+    pub use crate::child::*;
+}
+
 /// The command line.
 pub mod cli {
     pub use crate::cli::*;

@@ -401,6 +401,15 @@ pub enum EventKind {
         /// What was done.
         control: Control,
     },
+    /// The text of a source file the events name, sent once before the first event whose
+    /// location is in it, by a watched program in another language (`threadviz run prog.py`),
+    /// so that a recording carries the program's source to any machine.
+    Source {
+        /// The path as the events' locations name it.
+        path: String,
+        /// The file's text.
+        text: String,
+    },
 }
 
 impl EventKind {
@@ -419,6 +428,7 @@ impl EventKind {
                 | Self::ShutdownBegin
                 | Self::SessionEnded
                 | Self::Lost { .. }
+                | Self::Source { .. }
         )
     }
 

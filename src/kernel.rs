@@ -1,6 +1,7 @@
 //! What the operating system's scheduler says about the program's threads: the kernel's state
 //! letter (R, S, D...), CPU time, context switches and the last core used, read from Linux's
-//! `/proc/self/task/<TID>/`. Elsewhere every reading is `None`, so those columns are simply
+//! `/proc/<TID>/task/<TID>/`: the threadviz process's own threads, or a watched child's
+//! (`threadviz run prog.py`), by their OS ids. Elsewhere every reading is `None`, so those columns are simply
 //! absent.
 //!
 //! threadviz's own states say what a thread waits for in the program; these say what the OS
@@ -122,13 +123,14 @@ pub fn current_os_tid() -> Option<u32> {
     link.file_name()?.to_str()?.parse().ok()
 }
 
-/// Reads one thread of this process; `None` if it has ended or the OS has no `/proc`.
+/// Reads one OS thread, of this process or another one (Linux lets every thread be found as
+/// `/proc/<TID>`); `None` if it has ended or the OS has no `/proc`.
 #[must_use]
 pub fn read_thread(os_tid: u32) -> Option<KernelThread> {
     if !cfg!(target_os = "linux") {
         return None;
     }
-    let dir = format!("/proc/self/task/{os_tid}");
+    let dir = format!("/proc/{os_tid}/task/{os_tid}");
     let stat = parse_stat(&std::fs::read_to_string(format!("{dir}/stat")).ok()?)?;
     // Without the status file (a very old kernel) the counts read as zero rather than hiding
     // the state letter.

@@ -36,12 +36,14 @@ pub mod random;
 pub mod record;
 pub mod sync;
 pub mod thread;
+pub mod wire;
 
 // The machinery behind them and the dashboard: private, reached by the crate's own tests and
 // benchmarks through `dashboard`.
 mod app;
 mod catalog;
 mod challenge;
+mod child;
 mod cli;
 pub mod dashboard;
 mod export;

@@ -132,12 +132,44 @@ fn watch_plain(
     out: &mut impl std::io::Write,
     session: &Session,
 ) -> Option<Deadlocked> {
+    let mut printer = PlainPrinter::new();
+    // A closed stdout (`| head`) only stops the printing, never the program. Both closures
+    // write to `out`, one at a time.
+    let output = std::cell::RefCell::new((out, true));
+    watch_for_deadlock(
+        events,
+        |model, event| {
+            let (out, printing) = &mut *output.borrow_mut();
+            if *printing {
+                *printing = print_event(&mut printer, model, event, *out).is_ok();
+            } else {
+                model.apply(event);
+            }
+        },
+        |deadlocked| {
+            let (out, printing) = &mut *output.borrow_mut();
+            if *printing {
+                let _ = writeln!(out, "{}", deadlocked.message);
+                let _ = writeln!(out, "the program would wait forever: stopped (exit status {DEADLOCK_EXIT_CODE})");
+                let _ = out.flush();
+            }
+            session.abort();
+        },
+    )
+}
+
+/// Folds a run's events into a model (`fold` applies each one, printing what it wants) until
+/// the run ends or the stream closes; when a deadlock that hangs the program has lasted
+/// [`DEADLOCK_GRACE`] of real time, hands it to `stop` (once) and returns it. Any event source
+/// will do: a session's subscription, a watched child's stream.
+pub(crate) fn watch_for_deadlock(
+    events: &crossbeam_channel::Receiver<TraceEvent>,
+    mut fold: impl FnMut(&mut model::Model, &TraceEvent),
+    mut stop: impl FnMut(&Deadlocked),
+) -> Option<Deadlocked> {
     use crossbeam_channel::RecvTimeoutError;
 
-    let mut printer = PlainPrinter::new();
     let mut model = model::Model::new();
-    // A closed stdout (`| head`) only stops the printing, never the program.
-    let mut printing = true;
     let mut stuck_since: Option<Instant> = None;
     let mut deadlocked = None;
     loop {
@@ -147,11 +179,7 @@ fn watch_plain(
         };
         match next {
             Ok(event) => {
-                if printing {
-                    printing = print_event(&mut printer, &mut model, &event, out).is_ok();
-                } else {
-                    model.apply(&event);
-                }
+                fold(&mut model, &event);
                 if event.kind == EventKind::SessionEnded {
                     break;
                 }
@@ -166,16 +194,10 @@ fn watch_plain(
             Some(deadlock) if deadlock.hangs => {
                 let since = *stuck_since.get_or_insert_with(Instant::now);
                 if since.elapsed() >= DEADLOCK_GRACE {
-                    let message = deadlock.describe(&model);
-                    if printing {
-                        let _ = writeln!(out, "{message}");
-                        let _ =
-                            writeln!(out, "the program would wait forever: stopped (exit status {DEADLOCK_EXIT_CODE})");
-                        let _ = out.flush();
-                    }
-                    deadlocked = Some(Deadlocked { deadlock: deadlock.clone(), message });
+                    let found = Deadlocked { deadlock: deadlock.clone(), message: deadlock.describe(&model) };
+                    stop(&found);
+                    deadlocked = Some(found);
                     stuck_since = None;
-                    session.abort();
                 }
             }
             // Daemons stuck among themselves end with the program; otherwise the wait is over.

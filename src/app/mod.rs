@@ -2,6 +2,7 @@
 //! changes and commands, and the loop that runs it against a real or test terminal.
 
 mod actions;
+pub mod child;
 pub mod keys;
 pub mod live;
 pub mod look;
@@ -407,6 +408,13 @@ impl App {
     fn want_sources(&mut self, events: &[TraceEvent]) {
         if self.showing.source.is_some() {
             return;
+        }
+        // A program in another language sends its files' text in the stream (and so in its
+        // recordings): nothing to read from disk for those.
+        for event in events {
+            if let EventKind::Source { path, text } = &event.kind {
+                self.sources.insert(path.clone(), SourceFile::Read(text.as_str().into()));
+            }
         }
         let mut last: Option<&str> = None;
         for loc in events.iter().filter_map(|event| event.loc.as_ref()) {

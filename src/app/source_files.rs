@@ -18,12 +18,13 @@ pub fn bases() -> Vec<PathBuf> {
     bases
 }
 
-/// The text of the Rust source file `path` names, looked up under each of `bases` when it is
-/// relative; None when it is not a `.rs` file, not found, too large or not text.
+/// The text of the source file `path` names, looked up under each of `bases` when it is
+/// relative; None when it is not a program's source (`.rs` or `.py`), not found, too large
+/// or not text.
 #[must_use]
 pub fn read(path: &str, bases: &[PathBuf]) -> Option<String> {
     let path = Path::new(path);
-    if path.extension().is_none_or(|extension| extension != "rs") {
+    if path.extension().is_none_or(|extension| extension != "rs" && extension != "py") {
         return None;
     }
     let candidates: Vec<PathBuf> =
@@ -50,7 +51,7 @@ mod tests {
         let text = read("src/app/source_files.rs", &[nowhere.clone(), manifest.clone()]).expect("found");
         assert!(text.starts_with("//! The watched program's own source files"));
         assert_eq!(read("src/app/source_files.rs", &[nowhere]), None);
-        // Only Rust source files: a path is not a way to show any file.
+        // Only programs' source files: a path is not a way to show any file.
         assert_eq!(read("Cargo.toml", std::slice::from_ref(&manifest)), None);
         assert_eq!(read("src", &[manifest]), None, "a directory is not a source file");
     }

@@ -118,7 +118,7 @@ impl Model {
             }
         }
         self.settle_thread(event);
-        if !matches!(event.kind, EventKind::Control { .. } | EventKind::Lost { .. }) {
+        if !matches!(event.kind, EventKind::Control { .. } | EventKind::Lost { .. } | EventKind::Source { .. }) {
             self.events += 1;
         }
         self.time_us = self.time_us.max(event.time_us);
@@ -285,7 +285,8 @@ impl Model {
             return;
         }
         let tid = event.thread;
-        let acting = !matches!(event.kind, EventKind::Control { .. } | EventKind::Lost { .. });
+        let acting =
+            !matches!(event.kind, EventKind::Control { .. } | EventKind::Lost { .. } | EventKind::Source { .. });
         if let EventKind::ThreadStarted { tid: other, .. } | EventKind::ThreadExited { tid: other, .. } = event.kind {
             self.with_thread(other, |thread| thread.unsure = false);
         }

@@ -102,6 +102,7 @@ enum WireKind<'a> {
     Control { control: WireControl },
     // New kinds go last: a variant's number is its place in this list.
     Lost { events: u64 },
+    Source { path: Cow<'a, str>, text: Cow<'a, str> },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -204,6 +205,7 @@ impl<'a> From<&'a EventKind> for WireKind<'a> {
             EventKind::Log { level, message } => Self::Log { level: *level, message: text(message) },
             EventKind::Misuse { prim, message } => Self::Misuse { prim: *prim, message: text(message) },
             EventKind::Lost { events } => Self::Lost { events: *events },
+            EventKind::Source { path, text: body } => Self::Source { path: text(path), text: text(body) },
             EventKind::Control { control } => Self::Control {
                 control: match *control {
                     Control::Pause => WireControl::Pause,
@@ -278,6 +280,7 @@ impl From<WireKind<'_>> for EventKind {
             WireKind::Log { level, message } => Self::Log { level, message: message.into_owned() },
             WireKind::Misuse { prim, message } => Self::Misuse { prim, message: message.into_owned() },
             WireKind::Lost { events } => Self::Lost { events },
+            WireKind::Source { path, text } => Self::Source { path: path.into_owned(), text: text.into_owned() },
             WireKind::Control { control } => Self::Control {
                 control: match control {
                     WireControl::Pause => Control::Pause,

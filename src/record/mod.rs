@@ -84,14 +84,21 @@ impl Header {
     /// A header for a recording of `session` starting now.
     #[must_use]
     pub fn new(demo: &str, session: &Session) -> Self {
+        Self::starting_now(demo, session.seed(), session.speed())
+    }
+
+    /// A header for a recording of `program` (its title) starting now, at `speed`, with no seed
+    /// of threadviz's (a watched child's own randomness is its business).
+    #[must_use]
+    pub fn starting_now(program: &str, seed: u64, speed_then: f64) -> Self {
         let unix_time = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs());
         Self {
             format: FORMAT.to_owned(),
             version: FORMAT_VERSION,
             threadviz: env!("CARGO_PKG_VERSION").to_owned(),
-            demo: demo.to_owned(),
-            seed: session.seed(),
-            speed: session.speed(),
+            demo: program.to_owned(),
+            seed,
+            speed: speed_then,
             started: rfc3339(unix_time),
             unix_time,
         }
@@ -182,11 +189,22 @@ impl RecordTo {
         self.path.as_deref()
     }
 
+    /// Starts recording events that arrive on `events` (a watched child's, `threadviz run`),
+    /// run at `speed`, on a thread of its own; the recording ends when the channel closes.
+    pub fn attach_events(self, events: Receiver<TraceEvent>, speed: f64) -> io::Result<Recorder> {
+        let header = Header::starting_now(&self.demo, 0, speed);
+        self.start(events, header, None)
+    }
+
     /// Starts recording `session`: subscribes now (so attach before [`Session::run`] to record
     /// the whole run), writes the header, then every event as it is delivered.
     pub fn attach(self, session: &Session) -> io::Result<Recorder> {
         let header = Header::new(&self.demo, session);
         let (events, _) = session.subscribe().into_parts();
+        self.start(events, header, Some(session.clone()))
+    }
+
+    fn start(self, events: Receiver<TraceEvent>, header: Header, session: Option<Session>) -> io::Result<Recorder> {
         let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
         let (done_tx, done_rx) = crossbeam_channel::bounded::<()>(0);
         let (out, form) = (self.out, self.form);
@@ -194,13 +212,7 @@ impl RecordTo {
             let _done = done_tx;
             write_recording(&header, &events, &stop_rx, Encoder::new(form, out))
         })?;
-        Ok(Recorder {
-            path: self.path,
-            session: session.clone(),
-            stop: Some(stop_tx),
-            done: done_rx,
-            writer: Some(writer),
-        })
+        Ok(Recorder { path: self.path, session, stop: Some(stop_tx), done: done_rx, writer: Some(writer) })
     }
 }
 
@@ -395,7 +407,8 @@ fn write_recording(
 /// it received.
 pub struct Recorder {
     path: Option<PathBuf>,
-    session: Session,
+    /// The session recorded, when it is one in this process (it counts losses and waits).
+    session: Option<Session>,
     /// Dropping it tells the writer to stop after what it has received.
     stop: Option<Sender<()>>,
     /// Disconnects when the writer ends.
@@ -444,8 +457,8 @@ impl Recorder {
             events: written.events,
             bytes: written.bytes,
             ended: written.ended,
-            lost: self.session.lost_events(),
-            held_up: self.session.held_up(),
+            lost: self.session.as_ref().map_or(0, Session::lost_events),
+            held_up: self.session.as_ref().map_or(Duration::ZERO, Session::held_up),
         })
     }
 }

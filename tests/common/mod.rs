@@ -7,6 +7,8 @@
 #![allow(clippy::unwrap_used, reason = "a failed unwrap fails the test at the line that broke")]
 #![allow(clippy::doc_markdown, reason = "the docs name Python's threads, calls and outputs in prose")]
 
+pub mod tmux;
+
 use std::fmt::Debug;
 use std::io::{self, Write};
 use std::panic::{self, AssertUnwindSafe};

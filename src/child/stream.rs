@@ -1,0 +1,254 @@
+//! The thread that reads a child's stream: numbers its events in the order they arrive, makes
+//! their time monotone, hands them to every subscriber (dropping, and counting, only for a lossy
+//! one that has fallen behind, never a lifecycle event), and keeps the gate's latest state and
+//! how the stream ended for the controller to read.
+
+use std::io::BufRead;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender};
+use parking_lot::Mutex;
+
+use crate::event::{EventKind, Tid, TraceEvent};
+use crate::session::PauseState;
+use crate::wire::{FromChild, Gate, GateMode, Reader, StepAnswer};
+
+/// One receiver of a child's events.
+#[derive(Debug)]
+pub struct Subscriber {
+    sender: Sender<TraceEvent>,
+    /// For a lossy subscriber: how far behind it may fall, and how many events it missed.
+    lossy: Option<(usize, Arc<AtomicU64>)>,
+}
+
+impl Subscriber {
+    /// A subscriber that gets every event (a recorder, plain mode).
+    #[must_use]
+    pub fn lossless() -> (Self, Receiver<TraceEvent>) {
+        let (sender, receiver) = crossbeam_channel::unbounded();
+        (Self { sender, lossy: None }, receiver)
+    }
+
+    /// A subscriber that may fall `buffer` events behind before it misses some (the dashboard);
+    /// the counter says how many it missed. Lifecycle events always get through, so the model
+    /// never shows a thread that is gone or misses one that exists.
+    #[must_use]
+    pub fn lossy(buffer: usize) -> (Self, Receiver<TraceEvent>, Arc<AtomicU64>) {
+        let (sender, receiver) = crossbeam_channel::unbounded();
+        let dropped = Arc::new(AtomicU64::new(0));
+        (Self { sender, lossy: Some((buffer, dropped.clone())) }, receiver, dropped)
+    }
+
+    fn offer(&self, event: &TraceEvent) {
+        if let Some((buffer, dropped)) = &self.lossy
+            && self.sender.len() >= *buffer
+            && !event.kind.is_lifecycle()
+        {
+            dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let _ = self.sender.send(event.clone());
+    }
+}
+
+/// What the stream has said, for the controller and the command line.
+#[derive(Debug, Default)]
+pub struct Shared {
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    gate: Gate,
+    /// When the gate's state arrived: running, demo time has moved on since.
+    gate_at: Option<Instant>,
+    /// The latest event's time.
+    latest_us: u64,
+    events: u64,
+    ended: bool,
+    closed: bool,
+    error: Option<String>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            gate: Gate { mode: GateMode::Running, thread: None, ready: Vec::new(), time_us: 0, speed: 1.0 },
+            gate_at: None,
+            latest_us: 0,
+            events: 0,
+            ended: false,
+            closed: false,
+            error: None,
+        }
+    }
+}
+
+impl State {
+    fn now_us(&self) -> u64 {
+        let mut now = self.gate.time_us;
+        if self.gate.mode == GateMode::Running && !self.closed {
+            let since = self.gate_at.map_or(0.0, |at| at.elapsed().as_secs_f64() * 1e6 * self.gate.speed);
+            // Whole microseconds: the fraction is far below what the screen shows.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "a positive, bounded duration")]
+            let since = since as u64;
+            now = now.saturating_add(since);
+        }
+        now.max(self.latest_us)
+    }
+}
+
+impl Shared {
+    /// Demo time now: the child's last word on it, moved on at its speed while it runs.
+    #[must_use]
+    pub fn now_us(&self) -> u64 {
+        self.state.lock().now_us()
+    }
+
+    /// The gate's mode.
+    #[must_use]
+    pub fn pause(&self) -> PauseState {
+        let state = self.state.lock();
+        if state.closed { PauseState::Running } else { state.gate.pause_state() }
+    }
+
+    /// The threads held at the gate, in step order.
+    #[must_use]
+    pub fn ready(&self) -> Vec<Tid> {
+        let state = self.state.lock();
+        if state.closed { Vec::new() } else { state.gate.ready.clone() }
+    }
+
+    /// The child's speed.
+    #[must_use]
+    pub fn speed(&self) -> f64 {
+        self.state.lock().gate.speed
+    }
+
+    /// Takes the speed the child was asked for, until it says otherwise.
+    pub fn assume_speed(&self, speed: f64) {
+        let mut state = self.state.lock();
+        state.gate.time_us = state.now_us();
+        state.gate_at = Some(Instant::now());
+        state.gate.speed = speed;
+    }
+
+    /// Events read so far.
+    #[must_use]
+    pub fn events(&self) -> u64 {
+        self.state.lock().events
+    }
+
+    /// Whether the run's end (`session_ended`) arrived.
+    #[must_use]
+    pub fn ended(&self) -> bool {
+        self.state.lock().ended
+    }
+
+    /// Whether the stream is over (the child closed it or died).
+    #[must_use]
+    pub fn closed(&self) -> bool {
+        self.state.lock().closed
+    }
+
+    /// What was wrong with the stream, if it was cut by a bad line.
+    #[must_use]
+    pub fn error(&self) -> Option<String> {
+        self.state.lock().error.clone()
+    }
+}
+
+/// Starts the thread that reads the rest of the stream after the hello.
+pub(super) fn spawn<R: BufRead + Send + 'static>(
+    reader: Reader<R>,
+    shared: Arc<Shared>,
+    subscribers: Vec<Subscriber>,
+    answers: Sender<StepAnswer>,
+) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("threadviz-child-stream".into())
+        .spawn(move || read(reader, &shared, &subscribers, &answers))
+        .map(drop)
+}
+
+fn read<R: BufRead>(mut reader: Reader<R>, shared: &Shared, subscribers: &[Subscriber], answers: &Sender<StepAnswer>) {
+    let mut seq = 0;
+    let mut time_us = 0;
+    loop {
+        match reader.next_message() {
+            Ok(Some(FromChild::Event(mut event))) => {
+                time_us = event.time_us.max(time_us);
+                event.time_us = time_us;
+                event.seq = seq;
+                seq += 1;
+                {
+                    let mut state = shared.state.lock();
+                    state.latest_us = time_us;
+                    state.events = seq;
+                    state.ended |= event.kind == EventKind::SessionEnded;
+                }
+                for subscriber in subscribers {
+                    subscriber.offer(&event);
+                }
+            }
+            Ok(Some(FromChild::Gate(gate))) => {
+                let mut state = shared.state.lock();
+                state.gate = gate;
+                state.gate_at = Some(Instant::now());
+            }
+            Ok(Some(FromChild::Step(answer))) => {
+                let _ = answers.send(answer);
+            }
+            Ok(None) => break,
+            Err(error) => {
+                shared.state.lock().error = Some(error.to_string());
+                break;
+            }
+        }
+    }
+    shared.state.lock().closed = true;
+}
+
+#[cfg(test)]
+mod tests {
+    //! Numbering, time and the lossy subscriber.
+
+    use super::*;
+
+    #[test]
+    fn events_are_numbered_in_arrival_order_with_monotone_time() {
+        let text = concat!(
+            r#"{"time_us":10,"thread":1,"loc":null,"kind":{"kind":"log","level":"info","message":"a"}}"#,
+            "\n",
+            r#"{"time_us":7,"thread":2,"loc":null,"kind":{"kind":"log","level":"info","message":"b"}}"#,
+            "\n",
+            r#"{"gate":{"mode":"paused","ready":[2],"time_us":12,"speed":1.0}}"#,
+            "\n",
+            r#"{"time_us":12,"thread":1,"loc":null,"kind":{"kind":"session_ended"}}"#,
+            "\n",
+        );
+        let shared = Shared::default();
+        let (subscriber, events) = Subscriber::lossless();
+        let (answers, _) = crossbeam_channel::unbounded();
+        read(Reader::new(text.as_bytes()), &shared, &[subscriber], &answers);
+        let events: Vec<TraceEvent> = events.try_iter().collect();
+        let numbered: Vec<(u64, u64)> = events.iter().map(|event| (event.seq, event.time_us)).collect();
+        assert_eq!(numbered, [(0, 10), (1, 10), (2, 12)]);
+        assert!(shared.ended() && shared.closed());
+        assert_eq!(shared.now_us(), 12);
+        assert_eq!(shared.pause(), PauseState::Running, "a closed stream has no gate");
+    }
+
+    #[test]
+    fn a_lossy_subscriber_drops_only_what_it_can_do_without() {
+        let (subscriber, events, dropped) = Subscriber::lossy(1);
+        let event = |kind| TraceEvent { seq: 0, time_us: 0, thread: 1, loc: None, kind };
+        subscriber.offer(&event(EventKind::SleepEnd));
+        subscriber.offer(&event(EventKind::SleepEnd));
+        subscriber.offer(&event(EventKind::SessionEnded));
+        assert_eq!(events.len(), 2, "the end is never dropped");
+        assert_eq!(dropped.load(Ordering::Relaxed), 1);
+    }
+}

@@ -1,0 +1,363 @@
+//! The wire: what a watched program in another language (`threadviz run prog.py`) and
+//! threadviz say to each other over their socket, one JSON object a line (ARCHITECTURE.md, "The
+//! wire"). The child sends a hello, then events in the recording's JSON form (without sequence
+//! numbers), the state of its pause gate and the answers to steps; threadviz sends controls.
+//! This module only reads and writes lines: it knows nothing of processes or screens.
+
+use std::io::{self, BufRead};
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::{EventKind, SourceLoc, Tid, TraceEvent};
+use crate::session::{PauseState, Step, StepRefused};
+
+/// The `wire` field of every hello.
+pub const WIRE: &str = "threadviz-wire";
+/// The version of the wire this threadviz speaks.
+pub const WIRE_VERSION: u32 = 1;
+/// The longest line either side may send: a source file's text is the longest thing sent.
+pub const MAX_LINE: usize = 8 << 20;
+
+/// The child's first line: who it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    /// Always [`WIRE`].
+    pub wire: String,
+    /// The wire's version, [`WIRE_VERSION`].
+    pub version: u32,
+    /// The program's language, e.g. `python`.
+    pub language: String,
+    /// The runtime and its version, e.g. `CPython 3.11.7`.
+    pub runtime: String,
+    /// The child's process id.
+    pub pid: u32,
+    /// The program, as the user named it.
+    #[serde(default)]
+    pub program: Option<String>,
+}
+
+/// The state of the child's pause gate, as it reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Gate {
+    /// `running`, `paused` or `stepping`.
+    pub mode: GateMode,
+    /// The thread moving, while stepping.
+    #[serde(default)]
+    pub thread: Option<Tid>,
+    /// The threads held at the gate, in step order.
+    #[serde(default)]
+    pub ready: Vec<Tid>,
+    /// The child's demo time, in microseconds.
+    #[serde(default)]
+    pub time_us: u64,
+    /// Its speed.
+    #[serde(default = "one")]
+    pub speed: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// The gate's three modes, as the wire spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateMode {
+    /// Threads run freely.
+    Running,
+    /// Every thread stops at its next operation.
+    Paused,
+    /// One thread moves until its next operation.
+    Stepping,
+}
+
+impl Gate {
+    /// The gate's mode as the session's [`PauseState`].
+    #[must_use]
+    pub fn pause_state(&self) -> PauseState {
+        match (self.mode, self.thread) {
+            (GateMode::Running, _) => PauseState::Running,
+            (GateMode::Stepping, Some(thread)) => PauseState::Stepping(thread),
+            (GateMode::Paused | GateMode::Stepping, _) => PauseState::Paused,
+        }
+    }
+}
+
+/// Why the child refused a step, as the wire spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// It runs: pause first.
+    NotPaused,
+    /// The last step's thread is still moving.
+    Busy,
+    /// The chosen thread cannot move.
+    NotReady,
+    /// No thread can move.
+    NothingToStep,
+}
+
+/// The answer to one `step` control.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepAnswer {
+    /// The thread that moves (or, refused, the one concerned).
+    #[serde(default)]
+    pub thread: Option<Tid>,
+    /// Whether demo time jumped to a sleeper's wake-up because nobody was ready.
+    #[serde(default)]
+    pub advanced: bool,
+    /// Why nothing moved, if it was refused.
+    #[serde(default)]
+    pub refused: Option<Refusal>,
+}
+
+impl StepAnswer {
+    /// The answer as the session gives it.
+    pub fn result(&self) -> Result<Step, StepRefused> {
+        let thread = self.thread.unwrap_or(0);
+        match self.refused {
+            None => Ok(Step { thread, advanced: self.advanced }),
+            Some(Refusal::NotPaused) => Err(StepRefused::NotPaused),
+            Some(Refusal::Busy) => Err(StepRefused::Busy(thread)),
+            Some(Refusal::NotReady) => Err(StepRefused::NotReady(thread)),
+            Some(Refusal::NothingToStep) => Err(StepRefused::NothingToStep),
+        }
+    }
+}
+
+/// One line from the child after its hello.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FromChild {
+    /// An event, to be numbered by the reader.
+    Event(TraceEvent),
+    /// The gate's state.
+    Gate(Gate),
+    /// The answer to a step.
+    Step(StepAnswer),
+}
+
+/// Every field a line may have; which ones it has says what it is.
+#[derive(Deserialize)]
+struct Line {
+    #[serde(default)]
+    time_us: Option<u64>,
+    #[serde(default)]
+    thread: Option<Tid>,
+    #[serde(default)]
+    loc: Option<SourceLoc>,
+    #[serde(default)]
+    kind: Option<EventKind>,
+    #[serde(default)]
+    gate: Option<Gate>,
+    #[serde(default)]
+    step: Option<StepAnswer>,
+}
+
+/// What is wrong with the stream.
+#[derive(Debug)]
+pub enum WireError {
+    /// Reading failed.
+    Io(io::Error),
+    /// A line longer than [`MAX_LINE`].
+    TooLong,
+    /// The first line is no hello of this wire.
+    NotHello(String),
+    /// A hello of another version.
+    Version(u32),
+    /// A line that is none of the messages.
+    Bad {
+        /// Its number, from 1.
+        line: u64,
+        /// What the parser said.
+        why: String,
+    },
+}
+
+impl std::fmt::Display for WireError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Io(error) => write!(f, "reading the program's events failed: {error}"),
+            Self::TooLong => write!(f, "the program sent a line longer than {} MiB", MAX_LINE >> 20),
+            Self::NotHello(why) => write!(f, "the program's hook did not say hello ({why})"),
+            Self::Version(version) => {
+                write!(f, "the hook speaks wire version {version}; this threadviz speaks {WIRE_VERSION}")
+            }
+            Self::Bad { line, why } => write!(f, "line {line} of the program's events is not understood: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for WireError {}
+
+/// Reads the child's lines, never more than [`MAX_LINE`] at a time.
+#[derive(Debug)]
+pub struct Reader<R> {
+    input: R,
+    line: Vec<u8>,
+    number: u64,
+}
+
+impl<R: BufRead> Reader<R> {
+    /// Reads from `input`.
+    pub fn new(input: R) -> Self {
+        Self { input, line: Vec::new(), number: 0 }
+    }
+
+    /// The next line's bytes without its newline; None at the end of the stream.
+    fn next_line(&mut self) -> Result<Option<&[u8]>, WireError> {
+        self.line.clear();
+        let limit = u64::try_from(MAX_LINE).unwrap_or(u64::MAX) + 1;
+        let read =
+            io::Read::take(self.input.by_ref(), limit).read_until(b'\n', &mut self.line).map_err(WireError::Io)?;
+        if read == 0 {
+            return Ok(None);
+        }
+        if self.line.last() == Some(&b'\n') {
+            self.line.pop();
+        } else if self.line.len() > MAX_LINE {
+            return Err(WireError::TooLong);
+        }
+        self.number += 1;
+        Ok(Some(&self.line))
+    }
+
+    /// Reads and checks the hello.
+    pub fn hello(&mut self) -> Result<Hello, WireError> {
+        let line = self.next_line()?.ok_or_else(|| WireError::NotHello("the stream ended first".to_owned()))?;
+        let hello: Hello = serde_json::from_slice(line).map_err(|error| WireError::NotHello(error.to_string()))?;
+        if hello.wire != WIRE {
+            return Err(WireError::NotHello(format!("it says `{}`", hello.wire)));
+        }
+        if hello.version != WIRE_VERSION {
+            return Err(WireError::Version(hello.version));
+        }
+        Ok(hello)
+    }
+
+    /// The next message; None at the end of the stream. An event comes with sequence number 0
+    /// and the child's time: the caller numbers it.
+    pub fn next_message(&mut self) -> Result<Option<FromChild>, WireError> {
+        let number = self.number + 1;
+        let Some(line) = self.next_line()? else { return Ok(None) };
+        let bad = |why: String| WireError::Bad { line: number, why };
+        let parsed: Line = serde_json::from_slice(line).map_err(|error| bad(error.to_string()))?;
+        if let Some(kind) = parsed.kind {
+            return Ok(Some(FromChild::Event(TraceEvent {
+                seq: 0,
+                time_us: parsed.time_us.unwrap_or(0),
+                thread: parsed.thread.unwrap_or(0),
+                loc: parsed.loc,
+                kind,
+            })));
+        }
+        if let Some(gate) = parsed.gate {
+            return Ok(Some(FromChild::Gate(gate)));
+        }
+        if let Some(step) = parsed.step {
+            return Ok(Some(FromChild::Step(step)));
+        }
+        Err(bad("it has none of `kind`, `gate` or `step`".to_owned()))
+    }
+}
+
+/// A control, threadviz to child.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "control", rename_all = "snake_case")]
+pub enum ToChild {
+    /// Stop every thread at its next operation.
+    Pause,
+    /// Run freely again.
+    Resume,
+    /// Let one thread (None: the next in order) do one operation.
+    Step {
+        /// The thread chosen.
+        thread: Option<Tid>,
+    },
+    /// Run demo time at this multiple of real time.
+    Speed {
+        /// The speed.
+        speed: f64,
+    },
+}
+
+impl ToChild {
+    /// The control's line, newline included.
+    #[must_use]
+    pub fn line(&self) -> Vec<u8> {
+        let mut line = serde_json::to_vec(self).unwrap_or_default();
+        line.push(b'\n');
+        line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Reading the child's lines and writing controls.
+
+    use super::*;
+
+    fn reader(text: &str) -> Reader<&[u8]> {
+        Reader::new(text.as_bytes())
+    }
+
+    const HELLO: &str = r#"{"wire":"threadviz-wire","version":1,"language":"python","runtime":"CPython 3.11.7","pid":42,"program":"bank.py"}"#;
+
+    #[test]
+    fn a_hello_then_events_gates_and_answers() {
+        let text = format!(
+            "{HELLO}\n{}\n{}\n{}\n{}\n",
+            r#"{"time_us":5,"thread":2,"loc":{"file":"bank.py","line":7},"kind":{"kind":"acquired","prim":1,"count":1}}"#,
+            r#"{"gate":{"mode":"stepping","thread":2,"ready":[3],"time_us":9,"speed":0.5}}"#,
+            r#"{"step":{"refused":"not_ready","thread":4}}"#,
+            r#"{"step":{"thread":3,"advanced":true}}"#,
+        );
+        let mut reader = reader(&text);
+        let hello = reader.hello().expect("a hello");
+        assert_eq!((hello.language.as_str(), hello.pid, hello.program.as_deref()), ("python", 42, Some("bank.py")));
+        let Some(FromChild::Event(event)) = reader.next_message().expect("reads") else { panic!("an event") };
+        assert_eq!(event.kind, EventKind::Acquired { prim: 1, count: 1 });
+        assert_eq!((event.time_us, event.thread, event.loc.map(|loc| loc.line)), (5, 2, Some(7)));
+        let Some(FromChild::Gate(gate)) = reader.next_message().expect("reads") else { panic!("a gate") };
+        assert_eq!((gate.pause_state(), gate.ready, gate.speed), (PauseState::Stepping(2), vec![3], 0.5));
+        let Some(FromChild::Step(answer)) = reader.next_message().expect("reads") else { panic!("an answer") };
+        assert_eq!(answer.result(), Err(StepRefused::NotReady(4)));
+        let Some(FromChild::Step(answer)) = reader.next_message().expect("reads") else { panic!("an answer") };
+        assert_eq!(answer.result(), Ok(Step { thread: 3, advanced: true }));
+        assert!(reader.next_message().expect("reads").is_none(), "the end");
+    }
+
+    #[test]
+    fn a_wrong_first_line_or_version_is_refused() {
+        assert!(matches!(reader("").hello(), Err(WireError::NotHello(_))));
+        assert!(matches!(reader("hello\n").hello(), Err(WireError::NotHello(_))));
+        let other = HELLO.replace("threadviz-wire", "other");
+        assert!(matches!(reader(&other).hello(), Err(WireError::NotHello(_))));
+        let newer = HELLO.replace(r#""version":1"#, r#""version":2"#);
+        let error = reader(&newer).hello().expect_err("refused");
+        assert_eq!(error.to_string(), "the hook speaks wire version 2; this threadviz speaks 1");
+    }
+
+    #[test]
+    fn a_line_of_nothing_known_names_its_number() {
+        let text = format!("{HELLO}\n{{\"what\":1}}\n");
+        let mut reader = reader(&text);
+        reader.hello().expect("a hello");
+        let error = reader.next_message().expect_err("refused");
+        assert!(error.to_string().starts_with("line 2 of the program's events is not understood"), "{error}");
+    }
+
+    #[test]
+    fn an_endless_line_stops_at_the_limit() {
+        let endless = std::io::repeat(b'x');
+        let mut reader = Reader::new(std::io::BufReader::new(endless));
+        assert!(matches!(reader.hello(), Err(WireError::TooLong)));
+    }
+
+    #[test]
+    fn controls_are_one_line_each() {
+        assert_eq!(ToChild::Pause.line(), b"{\"control\":\"pause\"}\n");
+        assert_eq!(ToChild::Step { thread: Some(3) }.line(), b"{\"control\":\"step\",\"thread\":3}\n");
+        assert_eq!(ToChild::Step { thread: None }.line(), b"{\"control\":\"step\",\"thread\":null}\n");
+        assert_eq!(ToChild::Speed { speed: 0.5 }.line(), b"{\"control\":\"speed\",\"speed\":0.5}\n");
+    }
+}
