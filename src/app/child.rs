@@ -31,6 +31,10 @@ pub struct ChildRun {
     sampler: crate::kernel::Sampler,
     /// Whether the line under the table has said how the run ended.
     told_end: bool,
+    /// How the program ended by itself, before the user quit (not the end threadviz gave it).
+    ended_by_itself: Option<std::process::ExitStatus>,
+    /// Whether the user quit.
+    quit: bool,
 }
 
 impl ChildRun {
@@ -62,12 +66,16 @@ impl ChildRun {
             recorder,
             sampler: crate::kernel::Sampler::new(),
             told_end: false,
+            ended_by_itself: None,
+            quit: false,
         })
     }
 
-    /// The interpreter now running.
-    pub fn child(&mut self) -> &mut Child {
-        &mut self.child
+    /// How the program ended by itself before the user quit, if it did: its status is the
+    /// run's.
+    #[must_use]
+    pub fn ended_by_itself(&self) -> Option<std::process::ExitStatus> {
+        self.ended_by_itself
     }
 
     /// Ends the interpreter and hands back the recorder, to be finished.
@@ -148,6 +156,11 @@ impl Controller for ChildRun {
             }
             Command::Solution => return Some(Msg::Note(NO_CHALLENGE.to_owned())),
             Command::Quit => {
+                // Asked once by the key and once more as the dashboard closes: the first says.
+                if !self.quit && self.child.shared().closed() {
+                    self.ended_by_itself = self.child.try_status();
+                }
+                self.quit = true;
                 self.child.end();
             }
         }

@@ -76,7 +76,8 @@ impl Default for State {
     fn default() -> Self {
         Self {
             gate: Gate { mode: GateMode::Running, thread: None, ready: Vec::new(), time_us: 0, speed: 1.0 },
-            gate_at: None,
+            // Demo time starts with the stream, running, until the child says otherwise.
+            gate_at: Some(Instant::now()),
             latest_us: 0,
             events: 0,
             ended: false,

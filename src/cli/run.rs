@@ -146,10 +146,9 @@ fn run_dashboard(program: Program, options: Options, record: Option<RecordTo>, a
     let mut holder = None;
     let watched = live::watch_live(showing, look, &launch, &mut holder, || Ok(controller));
     let mut code = ExitCode::SUCCESS;
-    if let Some(mut controller) = holder {
+    if let Some(controller) = holder {
         // Ended by itself before the quit: its status is the run's. Quit first: the user's.
-        let ended = controller.child().shared().closed().then(|| controller.child().try_status()).flatten();
-        if let Some(status) = ended {
+        if let Some(status) = controller.ended_by_itself() {
             if !status.success() {
                 eprintln!("threadviz: {title} ended: {}", status_words(status));
             }
