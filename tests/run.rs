@@ -192,7 +192,8 @@ fn bad_input_gets_one_line_and_exit_2() {
     let folder = std::env::temp_dir().join(format!("threadviz-run-bad-{}", std::process::id()));
     std::fs::create_dir_all(&folder).unwrap();
     let old = folder.join("python3.8");
-    std::fs::write(&old, "#!/bin/sh\necho cpython\necho 3.8.18\n").unwrap();
+    // Like a real 3.8: the bootstrap refuses it, and asked, it says what it is.
+    std::fs::write(&old, "#!/bin/sh\nif [ \"$1\" = -E ]; then echo cpython; echo 3.8.18; else exit 97; fi\n").unwrap();
     let mut permissions = std::fs::metadata(&old).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
     std::fs::set_permissions(&old, permissions).unwrap();
@@ -203,7 +204,7 @@ fn bad_input_gets_one_line_and_exit_2() {
         (vec!["run", "--python", "no-such-python", hello.to_str().unwrap()], "no Python interpreter `no-such-python`"),
         (
             vec!["run", "--python", old.to_str().unwrap(), hello.to_str().unwrap()],
-            "is CPython 3.8.18; threadviz run needs CPython 3.9",
+            "is Python 3.8.18; threadviz run needs CPython 3.9",
         ),
         (vec!["run", "--speed", "99", hello.to_str().unwrap()], "speed must be between"),
     ];

@@ -11,10 +11,15 @@ pub const HOOK_FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/hook
 /// The package's name, as the bootstrap imports it.
 pub const PACKAGE: &str = "threadviz_hook";
 
-/// The code `python -c` runs: import the hook from the folder the environment names, and let
-/// it run the program (see ARCHITECTURE.md, "The wire").
-pub const BOOTSTRAP: &str =
-    "import os,sys;sys.path.insert(0,os.environ['THREADVIZ_HOOK_DIR']);import threadviz_hook.boot as b;b.main()";
+/// The code `python -c` runs: end at once with [`UNSUPPORTED`] on an interpreter the hook
+/// cannot run on (it parses in Python 2 too), else import the hook from the folder the
+/// environment names and let it run the program (see ARCHITECTURE.md, "The wire"). Checking
+/// here rather than asking the interpreter first saves a whole interpreter start.
+pub const BOOTSTRAP: &str = "import os,sys;sys.version_info[:2]>=(3,9) and sys.implementation.name=='cpython' or os._exit(97);\
+                             sys.path.insert(0,os.environ['THREADVIZ_HOOK_DIR']);import threadviz_hook.boot as b;b.main()";
+
+/// The exit status of the bootstrap on an interpreter too old, or not CPython.
+pub const UNSUPPORTED: i32 = 97;
 
 /// Writes the package into `folder` (which then holds `threadviz_hook/`).
 pub fn write_to(folder: &Path) -> io::Result<()> {

@@ -137,21 +137,27 @@ fn io_words(error: &io::Error) -> String {
     }
 }
 
+/// Why the interpreter `python` would not start.
+fn cannot_start(python: &OsString, error: &io::Error) -> RunError {
+    let shown = Path::new(python).display();
+    if error.kind() == io::ErrorKind::NotFound {
+        RunError::input(format!("no Python interpreter `{shown}` found: install python3, or name one with --python PATH"))
+    } else {
+        RunError::input(format!("cannot start `{shown}`: {}; name another with --python PATH", io_words(error)))
+    }
+}
+
 /// Asks `python` what it is; the version (`CPython 3.11.7`) when it can run the hook.
 pub fn check_python(python: &OsString) -> Result<String, RunError> {
     let shown = Path::new(python).display().to_string();
     // Valid in Python 2 too, so that an old interpreter is named rather than failing to parse.
     let probe = "import sys;print(getattr(sys,'implementation',None) and sys.implementation.name or 'python');\
                  print('.'.join(map(str,sys.version_info[:3])))";
-    let output = Command::new(python).args(["-I", "-c", probe]).stdin(Stdio::null()).output().map_err(|error| {
-        if error.kind() == io::ErrorKind::NotFound {
-            RunError::input(format!(
-                "no Python interpreter `{shown}` found: install python3, or name one with --python PATH"
-            ))
-        } else {
-            RunError::input(format!("cannot start `{shown}`: {}; name another with --python PATH", io_words(&error)))
-        }
-    })?;
+    let output = Command::new(python)
+        .args(["-E", "-c", probe])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|error| cannot_start(python, &error))?;
     let text = String::from_utf8_lossy(&output.stdout);
     let mut lines = text.lines();
     let (implementation, version) = (lines.next().unwrap_or(""), lines.next().unwrap_or(""));
@@ -162,15 +168,15 @@ pub fn check_python(python: &OsString) -> Result<String, RunError> {
             "`{shown}` does not run as Python 3: name a CPython 3.9 or newer with --python PATH"
         )));
     }
+    if (major, minor) < OLDEST_PYTHON {
+        return Err(RunError::input(format!(
+            "`{shown}` is Python {version}; threadviz run needs CPython {}.{} or newer: name one with --python PATH",
+            OLDEST_PYTHON.0, OLDEST_PYTHON.1
+        )));
+    }
     if implementation != "cpython" {
         return Err(RunError::input(format!(
             "`{shown}` is {implementation} {version}; threadviz run needs CPython: name one with --python PATH"
-        )));
-    }
-    if (major, minor) < OLDEST_PYTHON {
-        return Err(RunError::input(format!(
-            "`{shown}` is CPython {version}; threadviz run needs CPython {}.{} or newer: name one with --python PATH",
-            OLDEST_PYTHON.0, OLDEST_PYTHON.1
         )));
     }
     Ok(format!("CPython {version}"))
@@ -188,6 +194,8 @@ pub struct Child {
     hello: Hello,
     stderr: Arc<Mutex<Vec<u8>>>,
     status: Option<ExitStatus>,
+    /// The interpreter, to ask what it is when it refuses the hook.
+    python: OsString,
     /// The hook's files and the socket; removed when the child is dropped.
     _folder: tempfile::TempDir,
 }
@@ -227,17 +235,11 @@ impl Child {
         if options.dashboard {
             command.process_group(0).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         }
-        let mut process = command.spawn().map_err(|error| {
-            RunError::input(format!(
-                "cannot start `{}`: {}; name another interpreter with --python PATH",
-                Path::new(&options.python).display(),
-                io_words(&error)
-            ))
-        })?;
+        let mut process = command.spawn().map_err(|error| cannot_start(&options.python, &error))?;
         let stderr = Arc::new(Mutex::new(Vec::new()));
         drain(process.stdout.take(), None);
         drain(process.stderr.take(), Some(stderr.clone()));
-        let mut child = Self::connecting(process, options.dashboard, folder, stderr);
+        let mut child = Self::connecting(process, options, folder, stderr);
         let stream = match child.accept(&listener) {
             Ok(stream) => stream,
             Err(error) => {
@@ -260,13 +262,14 @@ impl Child {
 
     fn connecting(
         process: std::process::Child,
-        own_group: bool,
+        options: &Options,
         folder: tempfile::TempDir,
         stderr: Arc<Mutex<Vec<u8>>>,
     ) -> Self {
         Self {
             process,
-            own_group,
+            own_group: options.dashboard,
+            python: options.python.clone(),
             control: Mutex::new(None),
             shared: Arc::new(Shared::default()),
             answers: crossbeam_channel::never(),
@@ -298,6 +301,13 @@ impl Child {
             }
             if let Ok(Some(status)) = self.process.try_wait() {
                 self.status = Some(status);
+                if status.code() == Some(hook::UNSUPPORTED) {
+                    // Asked only now, so that a good interpreter starts once, not twice.
+                    return Err(match check_python(&self.python) {
+                        Err(error) => error,
+                        Ok(version) => RunError::input(format!("{version} cannot run threadviz's hook")),
+                    });
+                }
                 return Err(RunError::failure(format!(
                     "the interpreter ended ({}) before the hook started{}",
                     status_words(status),

@@ -96,7 +96,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         Ok(program) => program,
         Err(error) => return refuse(&error),
     };
-    if let Err(error) = child::check_program(&program).and_then(|()| child::check_python(&args.python).map(drop)) {
+    if let Err(error) = child::check_program(&program) {
         return refuse(&error);
     }
     let record = match args.record.as_deref().map(|path| super::recordings::record_to(path, &program.title())) {

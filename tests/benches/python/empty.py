@@ -1,0 +1,1 @@
+"""The start-up benchmark of `threadviz run`: a program that does nothing."""
