@@ -163,6 +163,12 @@ impl Sampler {
         Self::default()
     }
 
+    /// Reads the threads `os_tids` now where the OS offers the readings ([`supported`]); None
+    /// elsewhere. What a live program's controller answers the loop with.
+    pub fn sample_if_supported(&mut self, os_tids: &[u32]) -> Option<BTreeMap<u32, KernelSample>> {
+        supported().then(|| self.sample(os_tids.iter().copied()))
+    }
+
     /// Reads the threads `os_tids` now. Threads that have ended are left out.
     pub fn sample(&mut self, os_tids: impl IntoIterator<Item = u32>) -> BTreeMap<u32, KernelSample> {
         let now = Instant::now();

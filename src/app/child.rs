@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crossbeam_channel::Receiver;
 
-use super::live::NO_CHALLENGE;
+use super::live::{NO_CHALLENGE, ONLY_REPLAYS_GO_BACK};
 use super::run::{Controller, Status};
 use super::{Command, Msg};
 use crate::TraceEvent;
@@ -128,7 +128,7 @@ impl Controller for ChildRun {
     }
 
     fn kernel(&mut self, os_tids: &[u32]) -> Option<std::collections::BTreeMap<u32, crate::kernel::KernelSample>> {
-        crate::kernel::supported().then(|| self.sampler.sample(os_tids.iter().copied()))
+        self.sampler.sample_if_supported(os_tids)
     }
 
     fn apply(&mut self, command: Command) -> Option<Msg> {
@@ -152,7 +152,7 @@ impl Controller for ChildRun {
             }
             Command::Restart => return Some(self.restart()),
             Command::StepBack | Command::Seek(_) => {
-                return Some(Msg::Note("only replays go back: record with --record FILE, then replay it".to_owned()));
+                return Some(Msg::Note(ONLY_REPLAYS_GO_BACK.to_owned()));
             }
             Command::Solution => return Some(Msg::Note(NO_CHALLENGE.to_owned())),
             Command::Quit => {

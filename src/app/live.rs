@@ -76,6 +76,9 @@ impl Launch {
     }
 }
 
+/// What the keys that go back say outside a replay.
+pub(crate) const ONLY_REPLAYS_GO_BACK: &str = "only replays go back: record with --record FILE, then replay it";
+
 /// What `s` says outside a challenge.
 pub(crate) const NO_CHALLENGE: &str = "s shows a challenge's answer: see `threadviz challenge`";
 
@@ -196,7 +199,7 @@ impl Controller for Live {
     }
 
     fn kernel(&mut self, os_tids: &[u32]) -> Option<std::collections::BTreeMap<u32, crate::kernel::KernelSample>> {
-        crate::kernel::supported().then(|| self.sampler.sample(os_tids.iter().copied()))
+        self.sampler.sample_if_supported(os_tids)
     }
 
     fn apply(&mut self, command: Command) -> Option<Msg> {
@@ -221,7 +224,7 @@ impl Controller for Live {
                 }
             }
             Command::StepBack | Command::Seek(_) => {
-                return Some(Msg::Note("only replays go back: record with --record FILE, then replay it".to_owned()));
+                return Some(Msg::Note(ONLY_REPLAYS_GO_BACK.to_owned()));
             }
             Command::Solution => return Some(Msg::Note(NO_CHALLENGE.to_owned())),
             Command::Quit => self.session.abort(),

@@ -377,7 +377,7 @@ impl Controller for Steered {
             }
             Command::Solution => return Some(self.solution()),
             Command::StepBack | Command::Seek(_) => {
-                return Some(Msg::Note("only replays go back: record with --record FILE, then replay it".to_owned()));
+                return Some(Msg::Note(super::live::ONLY_REPLAYS_GO_BACK.to_owned()));
             }
             // Stops what is left of the run (a run already over has nothing left to stop).
             Command::Quit => self.driver.finish(&RunEnd::Misfit(String::new())),

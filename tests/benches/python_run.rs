@@ -9,6 +9,7 @@
 //! `python3`), `THREADVIZ_BENCH_INCREMENTS` the increments per thread (default 50,000).
 #![allow(clippy::unwrap_used, reason = "a benchmark that cannot run should stop at the line that broke")]
 #![allow(clippy::print_stdout, reason = "a benchmark's report is its output")]
+#![allow(clippy::doc_markdown, reason = "the docs name tools and Python calls in prose")]
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
