@@ -141,7 +141,9 @@ fn io_words(error: &io::Error) -> String {
 fn cannot_start(python: &OsString, error: &io::Error) -> RunError {
     let shown = Path::new(python).display();
     if error.kind() == io::ErrorKind::NotFound {
-        RunError::input(format!("no Python interpreter `{shown}` found: install python3, or name one with --python PATH"))
+        RunError::input(format!(
+            "no Python interpreter `{shown}` found: install python3, or name one with --python PATH"
+        ))
     } else {
         RunError::input(format!("cannot start `{shown}`: {}; name another with --python PATH", io_words(error)))
     }
@@ -271,7 +273,7 @@ impl Child {
             own_group: options.dashboard,
             python: options.python.clone(),
             control: Mutex::new(None),
-            shared: Arc::new(Shared::default()),
+            shared: Arc::new(Shared::new(options.speed)),
             answers: crossbeam_channel::never(),
             hello: Hello {
                 wire: String::new(),

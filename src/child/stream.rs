@@ -15,6 +15,10 @@ use crate::event::{EventKind, Tid, TraceEvent};
 use crate::session::PauseState;
 use crate::wire::{FromChild, Gate, GateMode, Reader, StepAnswer};
 
+/// How far past the child's latest word on its clock the dashboard's clock may run on: a
+/// running child says the time at least every 100 ms, even when nothing happens.
+const AHEAD: std::time::Duration = std::time::Duration::from_millis(150);
+
 /// One receiver of a child's events.
 #[derive(Debug)]
 pub struct Subscriber {
@@ -62,10 +66,11 @@ pub struct Shared {
 #[derive(Debug)]
 struct State {
     gate: Gate,
-    /// When the gate's state arrived: running, demo time has moved on since.
-    gate_at: Option<Instant>,
-    /// The latest event's time.
-    latest_us: u64,
+    /// The child's latest word on demo time (its latest event's or gate report's) and when it
+    /// arrived: running, demo time has moved on since at the child's speed.
+    anchor: (u64, Instant),
+    /// The latest time told to the dashboard: what it shows never goes back.
+    shown_us: u64,
     events: u64,
     ended: bool,
     closed: bool,
@@ -77,8 +82,8 @@ impl Default for State {
         Self {
             gate: Gate { mode: GateMode::Running, thread: None, ready: Vec::new(), time_us: 0, speed: 1.0 },
             // Demo time starts with the stream, running, until the child says otherwise.
-            gate_at: Some(Instant::now()),
-            latest_us: 0,
+            anchor: (0, Instant::now()),
+            shown_us: 0,
             events: 0,
             ended: false,
             closed: false,
@@ -88,20 +93,39 @@ impl Default for State {
 }
 
 impl State {
-    fn now_us(&self) -> u64 {
-        let mut now = self.gate.time_us;
+    /// Demo time now, as far as the stream tells: the child's latest word, moved on at its
+    /// speed while it runs, but never more than [`AHEAD`] of real time past that word (the
+    /// child reports its clock at least that often, and its clock stands still while it holds a
+    /// wake-up on screen), and never back from what was said before.
+    fn now_us(&mut self) -> u64 {
+        let (time_us, at) = self.anchor;
+        let mut now = time_us;
         if self.gate.mode == GateMode::Running && !self.closed {
-            let since = self.gate_at.map_or(0.0, |at| at.elapsed().as_secs_f64() * 1e6 * self.gate.speed);
+            let since = at.elapsed().min(AHEAD).as_secs_f64() * 1e6 * self.gate.speed;
             // Whole microseconds: the fraction is far below what the screen shows.
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "a positive, bounded duration")]
             let since = since as u64;
             now = now.saturating_add(since);
         }
-        now.max(self.latest_us)
+        self.shown_us = self.shown_us.max(now);
+        self.shown_us
+    }
+
+    /// The child said it is `time_us` now.
+    fn told(&mut self, time_us: u64) {
+        self.anchor = (time_us.max(self.anchor.0), Instant::now());
     }
 }
 
 impl Shared {
+    /// Nothing said yet by a child started at `speed`.
+    #[must_use]
+    pub fn new(speed: f64) -> Self {
+        let shared = Self::default();
+        shared.state.lock().gate.speed = speed;
+        shared
+    }
+
     /// Demo time now: the child's last word on it, moved on at its speed while it runs.
     #[must_use]
     pub fn now_us(&self) -> u64 {
@@ -131,8 +155,8 @@ impl Shared {
     /// Takes the speed the child was asked for, until it says otherwise.
     pub fn assume_speed(&self, speed: f64) {
         let mut state = self.state.lock();
-        state.gate.time_us = state.now_us();
-        state.gate_at = Some(Instant::now());
+        let now = state.now_us();
+        state.told(now);
         state.gate.speed = speed;
     }
 
@@ -186,7 +210,7 @@ fn read<R: BufRead>(mut reader: Reader<R>, shared: &Shared, subscribers: &[Subsc
                 seq += 1;
                 {
                     let mut state = shared.state.lock();
-                    state.latest_us = time_us;
+                    state.told(time_us);
                     state.events = seq;
                     state.ended |= event.kind == EventKind::SessionEnded;
                 }
@@ -196,8 +220,9 @@ fn read<R: BufRead>(mut reader: Reader<R>, shared: &Shared, subscribers: &[Subsc
             }
             Ok(Some(FromChild::Gate(gate))) => {
                 let mut state = shared.state.lock();
+                let time_us = gate.time_us;
                 state.gate = gate;
-                state.gate_at = Some(Instant::now());
+                state.told(time_us);
             }
             Ok(Some(FromChild::Step(answer))) => {
                 let _ = answers.send(answer);
