@@ -1,0 +1,285 @@
+"""Starting a program under the hook, as `python3 prog.py ARGS` or `python3 -m mod ARGS` would.
+
+threadviz starts `python -c BOOTSTRAP PROGRAM ARGS` (or `... -m MODULE ARGS`) with
+THREADVIZ_HOOK (the JSON settings) and THREADVIZ_HOOK_DIR in the environment; main() removes
+both, connects, says hello, instruments the standard library and runs the program so that
+it behaves as it does bare: the same argv, sys.path[0], __main__, output, exceptions,
+tracebacks (no hook frames) and exit status.
+"""
+
+import _thread
+import atexit
+import json
+import os
+import signal
+import sys
+import types
+
+_BOOT_NAMES = ("os", "sys", "b")
+_main_exit = None          # None: normal; else the panic message of the main program
+_sigint = False
+_hook_dir = os.path.dirname(os.path.abspath(__file__))
+
+
+def _hook_frame(frame):
+    return frame.f_code.co_filename.startswith(_hook_dir + os.sep)
+
+
+def clean_tb(tb, main):
+    """The traceback without the hook's frames (and, for the main program, the -c frame)."""
+    entries = []
+    t = tb
+    while t is not None:
+        entries.append(t)
+        t = t.tb_next
+    keep = [t for t in entries if not _hook_frame(t.tb_frame)]
+    if main and keep and keep[0].tb_frame.f_code.co_filename == "<string>" and entries[0] is keep[0]:
+        keep = keep[1:]
+    if len(keep) == len(entries):
+        return tb
+    nxt = None
+    for t in reversed(keep):
+        nxt = types.TracebackType(nxt, t.tb_frame, t.tb_lasti, t.tb_lineno)
+    return nxt
+
+
+def _clean_chain(exc):
+    seen = set()
+    stack = [exc.__cause__, exc.__context__]
+    while stack:
+        e = stack.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        try:
+            e.__traceback__ = clean_tb(e.__traceback__, False)
+        except Exception:
+            pass
+        stack.extend((e.__cause__, e.__context__))
+
+
+_unraisable_type = None
+
+
+def _get_unraisable_type():
+    global _unraisable_type
+    if _unraisable_type is None:
+        got = []
+        old = sys.unraisablehook
+        sys.unraisablehook = got.append
+        try:
+            class _X:
+                def __del__(self):
+                    raise Exception
+            _X()
+        finally:
+            sys.unraisablehook = old
+        _unraisable_type = type(got[0])
+    return _unraisable_type
+
+
+def unraisable_thread(exc, function):
+    """An exception that ended a raw _thread thread, told as CPython tells it."""
+    tb = clean_tb(exc.__traceback__, False)
+    exc.__traceback__ = tb
+    _clean_chain(exc)
+    try:
+        if sys.version_info >= (3, 13):
+            args = (type(exc), exc, tb, "Exception ignored in thread started by %r" % (function,), None)
+        else:
+            args = (type(exc), exc, tb, "Exception ignored in thread started by", function)
+        sys.unraisablehook(_get_unraisable_type()(args))
+    except Exception:
+        import traceback
+        traceback.print_exception(type(exc), exc, tb)
+
+
+def _parse_argv():
+    argv = sys.argv[1:]
+    if argv[:1] == ["-m"]:
+        if len(argv) < 2:
+            sys.stderr.write("Argument expected for the -m option\n")
+            raise SystemExit(2)
+        return None, argv[1], argv[2:]
+    if not argv:
+        sys.stderr.write("threadviz hook: no program given\n")
+        raise SystemExit(2)
+    return argv[0], None, argv[1:]
+
+
+def _fix_orig_argv():
+    orig = getattr(sys, "orig_argv", None)
+    if isinstance(orig, list) and "-c" in orig:
+        i = orig.index("-c")
+        sys.orig_argv = orig[:i] + orig[i + 2:]
+
+
+def _clean_main_globals():
+    d = sys.modules["__main__"].__dict__
+    me = sys.modules[__name__]
+    for k in _BOOT_NAMES:
+        v = d.get(k)
+        if v is os or v is sys or v is me:
+            del d[k]
+
+
+def _arm_parent_death(parent):
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)   # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+    if parent and os.getppid() != parent:
+        os._exit(1)
+
+
+def _run_file(path):
+    import io
+    d = sys.modules["__main__"].__dict__
+    if os.path.isdir(path) or (not path.endswith(".py") and _is_zip(path)):
+        import runpy
+        return runpy.run_path(path, run_name="__main__")
+    try:
+        with io.open_code(path) as f:
+            source = f.read()
+    except OSError as e:
+        exe = os.path.basename(getattr(sys, "orig_argv", [sys.executable])[0] or "python3")
+        sys.stderr.write("%s: can't open file %r: [Errno %d] %s\n"
+                         % (exe, os.path.abspath(path), e.errno, e.strerror))
+        sys.stderr.flush()
+        raise SystemExit(2)
+    import importlib.machinery
+    path = os.path.abspath(path)       # as python3 prog.py does since 3.9
+    d["__file__"] = path
+    d["__cached__"] = None
+    d["__loader__"] = importlib.machinery.SourceFileLoader("__main__", path)
+    if path.endswith((".pyc", ".pyo")):
+        import marshal
+        code = marshal.loads(source[16:])
+    else:
+        code = compile(source, path, "exec", dont_inherit=True)
+    exec(code, d)
+
+
+def _is_zip(path):
+    try:
+        import zipfile
+        return zipfile.is_zipfile(path)
+    except Exception:
+        return False
+
+
+def _program_returned():
+    from . import prims, gate
+    prims._emit_keep(1, "null", '{"kind":"shutdown_begin"}')
+    gate.stopped(1)
+    from . import wire
+    wire.kick()
+
+
+def _at_exit():
+    from . import prims, wire
+    lines = []
+    for tid in sorted(prims._alive):
+        lines.append(prims._ev(tid, "null", '{"kind":"thread_exited","tid":%d,"exit":{"how":"killed"}}' % tid))
+    prims._alive.clear()
+    if _main_exit is None:
+        ex = '{"how":"normal"}'
+    else:
+        ex = '{"how":"panicked","message":%s}' % json.dumps(_main_exit)
+    lines.append(prims._ev(1, "null", '{"kind":"thread_exited","tid":1,"exit":%s}' % ex))
+    lines.append(prims._ev(1, "null", '{"kind":"session_ended"}'))
+    wire.final(lines)
+    if _sigint:
+        for s in (sys.stdout, sys.stderr):
+            try:
+                s.flush()
+            except Exception:
+                pass
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
+        except Exception:
+            pass
+
+
+def main():
+    global _main_exit, _sigint
+    cfg = json.loads(os.environ.pop("THREADVIZ_HOOK", "{}") or "{}")
+    hook_dir = os.environ.pop("THREADVIZ_HOOK_DIR", None)
+    if hook_dir is not None and hook_dir in sys.path:
+        sys.path.remove(hook_dir)
+    path, module, args = _parse_argv()
+    _fix_orig_argv()
+    _clean_main_globals()
+
+    from . import wire
+    wire._sleep = __import__("time").sleep
+    wire.lossy = bool(cfg.get("lossy", False))
+    wire.connect(cfg["wire"])
+    wire.hello(path if module is None else module)
+
+    from . import prims, gate, streams
+    speed = float(cfg.get("speed", 1.0) or 1.0)
+    speed = min(10.0, max(0.1, speed))
+    prims.clock_write(speed=speed, paused=bool(cfg.get("paused", False)))
+    if cfg.get("paused"):
+        gate.start_paused()
+    ident = _thread.get_ident()
+    prims._tids[ident] = 1
+    import threading
+    prims._emit_keep(1, "null", '{"kind":"thread_created","tid":1,"name":%s,"daemon":false,"foreign":false}'
+                     % json.dumps(threading.main_thread().name))
+    prims._emit_keep(1, "null", '{"kind":"thread_started","tid":1,"daemon":false,"os_tid":%d}'
+                     % threading.get_native_id())
+    prims.install(float(cfg.get("linger_ms", 0) or 0))
+    streams.install()
+    wire.start(gate.control)
+    _arm_parent_death(cfg.get("parent"))
+    atexit.register(_at_exit)
+    try:
+        threading._register_atexit(wire.kick)
+    except Exception:
+        pass
+
+    safe = getattr(sys.flags, "safe_path", False)
+    if module is None:
+        sys.argv = [path] + args
+        if not safe:
+            sys.path[0] = os.path.dirname(os.path.realpath(path))
+    else:
+        sys.argv = ["-m"] + args
+        if not safe:
+            sys.path[0] = os.getcwd()
+    try:
+        if module is None:
+            _run_file(path)
+        else:
+            import runpy
+            runpy._run_module_as_main(module, alter_argv=True)
+    except SystemExit:
+        _program_returned()
+        raise
+    except BaseException as e:
+        tb = clean_tb(e.__traceback__, True)
+        e.__traceback__ = tb
+        _clean_chain(e)
+        _main_exit = prims._exc_message(type(e), e)
+        sys.last_type, sys.last_value, sys.last_traceback = type(e), e, tb
+        if sys.version_info >= (3, 12):
+            sys.last_exc = e
+        try:
+            sys.excepthook(type(e), e, tb)
+        except BaseException as hook_error:
+            sys.stderr.write("Error in sys.excepthook:\n")
+            sys.__excepthook__(type(hook_error), hook_error, hook_error.__traceback__)
+            sys.stderr.write("\nOriginal exception was:\n")
+            sys.__excepthook__(type(e), e, tb)
+        del e, tb
+        _program_returned()
+        if _main_exit.startswith("KeyboardInterrupt"):
+            _sigint = True
+            raise SystemExit(130)
+        raise SystemExit(1)
+    _program_returned()

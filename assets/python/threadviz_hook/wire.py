@@ -1,0 +1,206 @@
+"""The socket to threadviz: the hello, the writer thread that drains pending events, and the
+control reader. Both threads are started with the original _thread.start_new_thread, so the
+program's threading.enumerate() and interpreter shutdown never see them."""
+
+import _thread
+import collections
+import json
+import os
+import signal
+import socket
+import sys
+
+_alloc = _thread.allocate_lock
+_start = _thread.start_new_thread
+
+VERSION = 1
+LIMIT = 100000          # pending lines before an emitting thread waits (or drops, lossy)
+BATCH = 8192
+
+pending = collections.deque()
+lossy = False
+dropped = collections.deque()   # events dropped at their source (lossy), told as `lost` events
+lost_tid = 1
+done = False            # session_ended was written: nothing more goes out
+finished = False        # the run is over: the socket closing no longer kills the process
+sock = None
+_wlock = _alloc()       # held while writing to the socket
+_kick = _alloc()
+_kick.acquire()
+_sleep = None           # the original time.sleep
+_controls = None        # callback(dict) for each control line
+
+
+def connect(path):
+    global sock
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    sock = s
+
+
+def send_now(line):
+    """Writes one line at once (the hello)."""
+    with _wlock:
+        sock.sendall((line + "\n").encode("utf-8", "surrogatepass"))
+
+
+def hello(program):
+    impl = sys.implementation.name
+    runtime = "%s %d.%d.%d" % ("CPython" if impl == "cpython" else impl, *sys.version_info[:3])
+    send_now(json.dumps({"wire": "threadviz-wire", "version": VERSION, "language": "python",
+                         "runtime": runtime, "pid": os.getpid(), "program": program},
+                        separators=(",", ":")))
+
+
+def kick():
+    try:
+        _kick.release()
+    except RuntimeError:
+        pass
+
+
+def _gone():
+    if not finished:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _send(buf):
+    """Sends the lines of buf, which ends with an empty string (for the last newline)."""
+    try:
+        sock.sendall("\n".join(buf).encode("utf-8", "surrogatepass"))
+    except OSError:
+        _gone()
+        raise SystemExit
+
+
+def drain():
+    """Sends everything pending, in order; only one thread writes at a time."""
+    with _wlock:
+        if done:
+            return
+        pop = pending.popleft
+        while True:
+            n = min(len(pending), BATCH)
+            if not n:
+                break
+            buf = [pop() for _ in range(n)]
+            buf.append("")
+            _send(buf)
+        n = 0
+        try:
+            while True:
+                n += dropped.popleft()
+        except IndexError:
+            pass
+        if n:
+            from . import prims
+            _send(['{"time_us":%d,"thread":%d,"loc":null,"kind":{"kind":"lost","events":%d}}'
+                   % (prims._now(), lost_tid, n), ""])
+
+
+def overflow(line, keep):
+    """The deque is long: wait for the writer (lossless), or drop and count (lossy)."""
+    global lost_tid
+    if done:
+        return
+    if lossy and not keep:
+        dropped.append(line.count("\n") + 1)
+        try:
+            from . import prims
+            lost_tid = prims._tids.get(_thread.get_ident(), 0)
+        except Exception:
+            pass
+        return
+    while len(pending) >= LIMIT and not done:
+        kick()
+        _sleep(0.0005)
+    pending.append(line)
+
+
+def _writer():
+    idle = 0.001
+    try:
+        while not done:
+            if pending:
+                drain()
+                idle = 0.001
+            else:
+                _kick.acquire(True, idle)
+                idle = min(idle * 2, 0.02)
+    except SystemExit:
+        pass
+
+
+def final(lines):
+    """Sends what is pending, then `lines` (the last one session_ended), and stops writing."""
+    global done, finished
+    finished = True
+    drain()
+    with _wlock:
+        if done:
+            return
+        done = True
+        try:
+            pop = pending.popleft
+            buf = []
+            try:
+                while True:
+                    buf.append(pop())
+            except IndexError:
+                pass
+            buf.extend(lines)
+            sock.sendall(("\n".join(buf) + "\n").encode("utf-8", "surrogatepass"))
+        except OSError:
+            pass
+    pending.clear()
+
+
+def _reader():
+    f = sock.makefile("rb")
+    try:
+        while True:
+            line = f.readline()
+            if not line:
+                break
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                continue
+            try:
+                _controls(msg)
+            except Exception:
+                pass
+    except (OSError, ValueError):
+        pass
+    _gone()
+
+
+def _forked():
+    """In a child made by os.fork(): the stream is the parent's; this process sends nothing."""
+    global done, finished, _wlock
+    done = finished = True
+    _wlock = _alloc()
+    pending.clear()
+    try:
+        from . import prims, gate
+        prims._LIMIT = -1          # every event goes to overflow(), which drops it
+        prims._closed = False
+        gate._lock = _alloc()
+        gate.mode = "running"
+        gate._waiters.clear()
+        gate.sleepers.clear()
+    except Exception:
+        pass
+    try:
+        os.close(sock.detach())    # close our copy without shutting the parent's stream down
+    except Exception:
+        pass
+
+
+def start(controls):
+    global _controls
+    _controls = controls
+    _start(_writer, ())
+    _start(_reader, ())
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_forked)

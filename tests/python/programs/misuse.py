@@ -1,0 +1,4 @@
+import threading
+lock = threading.Lock()
+print("releasing an unlocked lock")
+lock.release()

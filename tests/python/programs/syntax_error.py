@@ -1,0 +1,2 @@
+print("x"
+def broken(:
