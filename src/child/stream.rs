@@ -198,9 +198,47 @@ pub(super) fn spawn<R: BufRead + Send + 'static>(
         .map(drop)
 }
 
+/// The most distinct file names kept for the life of the process: a program's own files are a
+/// handful; past this, names are simply owned by each event.
+const INTERNED_FILES: usize = 4096;
+
+/// Every file name a child's events have named, one `'static` copy each, for the whole
+/// process (a restarted program names the same files).
+static FILES: std::sync::OnceLock<Mutex<std::collections::HashMap<String, &'static str>>> = std::sync::OnceLock::new();
+
+/// A reader's view of [`FILES`]: the names it has seen, looked up without the lock.
+#[derive(Default)]
+struct Files(std::collections::HashMap<String, &'static str>);
+
+impl Files {
+    /// Gives the event's file name its one `'static` copy, so that its location, cloned for
+    /// every subscriber and folded into every model, costs no allocation.
+    fn intern(&mut self, event: &mut TraceEvent) {
+        let Some(loc) = &mut event.loc else { return };
+        let std::borrow::Cow::Owned(file) = &loc.file else { return };
+        if let Some(kept) = self.0.get(file.as_str()) {
+            loc.file = std::borrow::Cow::Borrowed(kept);
+            return;
+        }
+        let mut all = FILES.get_or_init(Mutex::default).lock();
+        let kept = match all.get(file.as_str()) {
+            Some(kept) => *kept,
+            None if all.len() < INTERNED_FILES => {
+                let kept: &'static str = Box::leak(file.clone().into_boxed_str());
+                all.insert(file.clone(), kept);
+                kept
+            }
+            None => return,
+        };
+        self.0.insert(file.clone(), kept);
+        loc.file = std::borrow::Cow::Borrowed(kept);
+    }
+}
+
 fn read<R: BufRead>(mut reader: Reader<R>, shared: &Shared, subscribers: &[Subscriber], answers: &Sender<StepAnswer>) {
     let mut seq = 0;
     let mut time_us = 0;
+    let mut files = Files::default();
     loop {
         match reader.next_message() {
             Ok(Some(FromChild::Event(mut event))) => {
@@ -208,6 +246,7 @@ fn read<R: BufRead>(mut reader: Reader<R>, shared: &Shared, subscribers: &[Subsc
                 event.time_us = time_us;
                 event.seq = seq;
                 seq += 1;
+                files.intern(&mut event);
                 {
                     let mut state = shared.state.lock();
                     state.told(time_us);

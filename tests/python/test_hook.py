@@ -407,6 +407,17 @@ class Gate(unittest.TestCase):
         self.assertIn({"action": "speed", "speed": 5.0},
                       [e["kind"]["control"] for e in run.events if kind(e) == "control"])
 
+    def test_the_clock_is_told_while_nothing_happens(self):
+        # A sleep of 1 s sends no event between its begin and end; the gate says the time at
+        # least every 100 ms, so that threadviz's clock keeps up and never runs far ahead.
+        run = watch(["sleeper.py"])
+        running = [g for g in run.gates if g["mode"] == "running"]
+        self.assertGreaterEqual(len(running), 7, running)
+        times = [g["time_us"] for g in running]
+        self.assertEqual(times, sorted(times))
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        self.assertLess(max(gaps), 250000, gaps)
+
     def test_wake_up_holds(self):
         run = watch(["condition.py"], linger_ms=300)
         self.assertEqual(run.returncode, 0)

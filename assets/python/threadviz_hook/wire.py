@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import sys
+import time
 
 _alloc = _thread.allocate_lock
 _start = _thread.start_new_thread
@@ -16,6 +17,8 @@ _start = _thread.start_new_thread
 VERSION = 1
 LIMIT = 100000          # pending lines before an emitting thread waits (or drops, lossy)
 BATCH = 8192
+_mono = time.monotonic
+TICK = 0.1              # while running, the gate (and so the clock) is told at least this often
 
 pending = collections.deque()
 lossy = False
@@ -118,7 +121,9 @@ def overflow(line, keep):
 
 
 def _writer():
+    from . import gate
     idle = 0.001
+    told = _mono()
     try:
         while not done:
             if pending:
@@ -127,6 +132,11 @@ def _writer():
             else:
                 _kick.acquire(True, idle)
                 idle = min(idle * 2, 0.02)
+            now = _mono()
+            if now - told >= TICK:
+                # threadviz's clock runs on from the child's last word, at most 150 ms.
+                gate.tick()
+                told = now
     except SystemExit:
         pass
 
