@@ -4,11 +4,12 @@
 //! numbers), the state of its pause gate and the answers to steps; threadviz sends controls.
 //! This module only reads and writes lines: it knows nothing of processes or screens.
 
+use std::collections::{HashMap, VecDeque};
 use std::io::{self, BufRead};
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{EventKind, SourceLoc, Tid, TraceEvent};
+use crate::event::{EventKind, PrimId, SourceLoc, Tid, TraceEvent, WaitMode};
 use crate::session::{PauseState, Step, StepRefused};
 
 /// The `wire` field of every hello.
@@ -151,7 +152,20 @@ struct Line {
     gate: Option<Gate>,
     #[serde(default)]
     step: Option<StepAnswer>,
+    #[serde(default)]
+    place: Option<Place>,
 }
+
+/// A place the compact lines name by number: `{"place":{"id":3,"loc":{"file":...,"line":7}}}`.
+#[derive(Deserialize)]
+struct Place {
+    id: u32,
+    loc: SourceLoc,
+}
+
+/// A compact line: `["a",time_us,thread,place,prim,count]`, for the operations a busy program
+/// does most (see ARCHITECTURE.md, "The wire").
+type Compact = (char, u64, Tid, u32, PrimId, u64);
 
 /// What is wrong with the stream.
 #[derive(Debug)]
@@ -195,12 +209,16 @@ pub struct Reader<R> {
     input: R,
     line: Vec<u8>,
     number: u64,
+    /// The places compact lines name, by number (0 is none).
+    places: HashMap<u32, SourceLoc>,
+    /// The second event of a compact line that stands for two.
+    pending: VecDeque<TraceEvent>,
 }
 
 impl<R: BufRead> Reader<R> {
     /// Reads from `input`.
     pub fn new(input: R) -> Self {
-        Self { input, line: Vec::new(), number: 0 }
+        Self { input, line: Vec::new(), number: 0, places: HashMap::new(), pending: VecDeque::new() }
     }
 
     /// The next line's bytes without its newline; None at the end of the stream.
@@ -237,26 +255,62 @@ impl<R: BufRead> Reader<R> {
     /// The next message; None at the end of the stream. An event comes with sequence number 0
     /// and the child's time: the caller numbers it.
     pub fn next_message(&mut self) -> Result<Option<FromChild>, WireError> {
-        let number = self.number + 1;
-        let Some(line) = self.next_line()? else { return Ok(None) };
-        let bad = |why: String| WireError::Bad { line: number, why };
-        let parsed: Line = serde_json::from_slice(line).map_err(|error| bad(error.to_string()))?;
+        if let Some(event) = self.pending.pop_front() {
+            return Ok(Some(FromChild::Event(event)));
+        }
+        loop {
+            let number = self.number + 1;
+            let Some(line) = self.next_line()? else { return Ok(None) };
+            let bad = |why: String| WireError::Bad { line: number, why };
+            if line.first() == Some(&b'[') {
+                let compact: Compact = serde_json::from_slice(line).map_err(|error| bad(error.to_string()))?;
+                return self.expand(compact).map(|event| Some(FromChild::Event(event))).map_err(bad);
+            }
+            let parsed: Line = serde_json::from_slice(line).map_err(|error| bad(error.to_string()))?;
+            if let Some(place) = parsed.place {
+                self.places.insert(place.id, place.loc);
+                continue;
+            }
+            return Self::message(parsed).map(Some).map_err(bad);
+        }
+    }
+
+    /// The event (or the first of two) a compact line stands for.
+    fn expand(&mut self, (code, time_us, thread, place, prim, count): Compact) -> Result<TraceEvent, String> {
+        let loc = match place {
+            0 => None,
+            id => Some(self.places.get(&id).cloned().ok_or_else(|| format!("place {id} was never named"))?),
+        };
+        let event = |kind| TraceEvent { seq: 0, time_us, thread, loc: loc.clone(), kind };
+        Ok(match code {
+            'a' => {
+                self.pending.push_back(event(EventKind::Acquired { prim, count }));
+                event(EventKind::Requested { prim, mode: WaitMode::Blocking })
+            }
+            'q' => event(EventKind::Requested { prim, mode: WaitMode::Blocking }),
+            'A' => event(EventKind::Acquired { prim, count }),
+            'r' => event(EventKind::Released { prim, count }),
+            other => return Err(format!("`{other}` is no compact event")),
+        })
+    }
+
+    fn message(parsed: Line) -> Result<FromChild, String> {
         if let Some(kind) = parsed.kind {
-            return Ok(Some(FromChild::Event(TraceEvent {
+            return Ok(FromChild::Event(TraceEvent {
                 seq: 0,
                 time_us: parsed.time_us.unwrap_or(0),
                 thread: parsed.thread.unwrap_or(0),
                 loc: parsed.loc,
                 kind,
-            })));
+            }));
         }
         if let Some(gate) = parsed.gate {
-            return Ok(Some(FromChild::Gate(gate)));
+            return Ok(FromChild::Gate(gate));
         }
         if let Some(step) = parsed.step {
-            return Ok(Some(FromChild::Step(step)));
+            return Ok(FromChild::Step(step));
         }
-        Err(bad("it has none of `kind`, `gate` or `step`".to_owned()))
+        Err("it has none of `kind`, `gate`, `step` or `place`".to_owned())
     }
 }
 
@@ -324,6 +378,40 @@ mod tests {
         let Some(FromChild::Step(answer)) = reader.next_message().expect("reads") else { panic!("an answer") };
         assert_eq!(answer.result(), Ok(Step { thread: 3, advanced: true }));
         assert!(reader.next_message().expect("reads").is_none(), "the end");
+    }
+
+    #[test]
+    fn compact_lines_stand_for_the_busiest_events_at_named_places() {
+        let text = format!(
+            "{HELLO}\n{}\n{}\n{}\n{}\n{}\n",
+            r#"{"place":{"id":1,"loc":{"file":"bank.py","line":7}}}"#,
+            r#"["a",10,2,1,3,1]"#,
+            r#"["r",12,2,1,3,0]"#,
+            r#"["q",13,3,0,3,0]"#,
+            r#"["A",14,3,9,3,1]"#,
+        );
+        let mut reader = reader(&text);
+        reader.hello().expect("a hello");
+        let mut events = Vec::new();
+        for _ in 0..4 {
+            let Some(FromChild::Event(event)) = reader.next_message().expect("reads") else { panic!("an event") };
+            events.push(event);
+        }
+        let kinds: Vec<&EventKind> = events.iter().map(|event| &event.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                &EventKind::Requested { prim: 3, mode: WaitMode::Blocking },
+                &EventKind::Acquired { prim: 3, count: 1 },
+                &EventKind::Released { prim: 3, count: 0 },
+                &EventKind::Requested { prim: 3, mode: WaitMode::Blocking },
+            ]
+        );
+        assert_eq!(events[1].loc.as_ref().map(|loc| (loc.file.as_ref(), loc.line)), Some(("bank.py", 7)));
+        assert_eq!((events[2].time_us, events[2].thread), (12, 2));
+        assert_eq!(events[3].loc, None, "place 0 is none");
+        let error = reader.next_message().expect_err("place 9 is unknown");
+        assert!(error.to_string().contains("place 9 was never named"), "{error}");
     }
 
     #[test]

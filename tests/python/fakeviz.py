@@ -42,6 +42,7 @@ class Run:
         self.stdin = stdin
         self.raw = []            # every line after the hello, as text
         self.lines = []          # parsed lines (when parse)
+        self.places = {}         # place number -> location, from the place lines
         self.hello = None
         self.bad = []
         self._cv = threading.Condition()
@@ -95,6 +96,29 @@ class Run:
         pipe.close()
         setattr(self, name, data)
 
+    def _expand(self, line):
+        """A line as threadviz reads it: a place is kept, not a message; a compact line
+        becomes the event (or the two events) it stands for, as src/wire.rs expands it."""
+        if isinstance(line, dict):
+            if "place" in line:
+                self.places[line["place"]["id"]] = line["place"]["loc"]
+                return []
+            return [line]
+        code, time_us, thread, place, prim, count = line
+        loc = self.places[place] if place else None
+        def event(kind):
+            return {"time_us": time_us, "thread": thread, "loc": loc, "kind": kind}
+        if code == "a":
+            return [event({"kind": "requested", "prim": prim, "mode": "blocking"}),
+                    event({"kind": "acquired", "prim": prim, "count": count})]
+        if code == "q":
+            return [event({"kind": "requested", "prim": prim, "mode": "blocking"})]
+        if code == "A":
+            return [event({"kind": "acquired", "prim": prim, "count": count})]
+        if code == "r":
+            return [event({"kind": "released", "prim": prim, "count": count})]
+        raise ValueError("no compact event %r" % (code,))
+
     def _read(self):
         conn = self.conn
         if not self.parse:
@@ -144,7 +168,9 @@ class Run:
                     self.bad.append(texts[0])
                 texts = texts[1:]
                 first = False
-            parsed = [json.loads(t) for t in texts]
+            parsed = []
+            for t in texts:
+                parsed.extend(self._expand(json.loads(t)))
             with self._cv:
                 self.raw.extend(texts)
                 self.lines.extend(parsed)

@@ -455,7 +455,7 @@ class Lifetime(unittest.TestCase):
         run = watch(["lockbench.py", "20000"], parse=False)
         self.assertEqual(run.stdout, b"80000\n")
         self.assertTrue(run.raw[-1].endswith('"session_ended"}}'))
-        pairs = sum(1 for line in run.raw if '"released"' in line)
+        pairs = sum(1 for line in run.raw if '"released"' in line or line.startswith('["r",'))
         self.assertEqual(pairs, 80000)
 
 

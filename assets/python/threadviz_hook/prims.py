@@ -306,6 +306,31 @@ def _make_loc(f, d):
     return s
 
 
+_place_ids = {}         # a location's JSON -> its number in the wire's compact lines
+_place_lock = _alloc()
+
+
+def _place(loc):
+    """The number compact lines name `loc` by (0 for none), told once before its first use."""
+    i = _place_ids.get(loc)
+    if i is None:
+        i = _new_place(loc)
+    return i
+
+
+def _new_place(loc):
+    if loc == "null":
+        return 0
+    with _place_lock:
+        i = _place_ids.get(loc)
+        if i is None:
+            i = len(_place_ids) + 1
+            # Told before the number is used: any line naming it comes after this one.
+            _put_keep('{"place":{"id":%d,"loc":%s}}' % (i, loc))
+            _place_ids[loc] = i
+    return i
+
+
 def _loc(f):
     """The JSON location of the nearest program frame from `f` outward ("null" if none)."""
     while f is not None:
@@ -407,7 +432,11 @@ class _Lock:
             _put(T_REQ % (_now(), tid, loc, p, NONBLOCKING))
             _put(T_FAIL % (_now(), tid, loc, p))
             return False
-        _put(T_REQ % (_now(), tid, loc, p, _mode(True, None if timeout == -1 else timeout)))
+        place = _place(loc)
+        if timeout == -1:
+            _put('["q",%d,%d,%d,%d,0]' % (_now(), tid, place, p))
+        else:
+            _put(T_REQ % (_now(), tid, loc, p, _mode(True, timeout)))
         if _closed:
             _stopped(tid)
         self._blocked += 1
@@ -421,7 +450,7 @@ class _Lock:
         if _closed:
             _gate()
         if got:
-            _put(T_ACQ % (_now(), tid, loc, p, 1))
+            _put('["A",%d,%d,%d,%d,1]' % (_now(), tid, place, p))
         else:
             _put(T_TIMEOUT % (_now(), tid, loc, p))
         return got
@@ -440,9 +469,9 @@ class _Lock:
             if t < fl:
                 t = fl
             if len(_pending) < _LIMIT:
-                _pending.append(c[0] % (t, t))
+                _pending.append(c[0] % t)
             else:
-                wire.overflow(c[0] % (t, t), False)
+                wire.overflow(c[0] % t, False)
             return True
         return self._slow(tid, c[2], True, -1)
 
@@ -452,8 +481,9 @@ class _Lock:
         (code objects of program frames are kept alive by _keep_codes, so ids are not reused)."""
         loc = _loc(f)
         p = self._prim
-        c = ((T_REQ_ACQ % (0, tid, loc, p, BLOCKING, 0, tid, loc, p, 1)).replace('"time_us":0,', '"time_us":%d,'),
-             (T_REL % (0, tid, loc, p, 0)).replace('"time_us":0,', '"time_us":%d,'), loc)
+        place = _place(loc)
+        # The wire's compact lines: an acquire found free (requested + acquired) and a release.
+        c = ('["a",%%d,%d,%d,%d,1]' % (tid, place, p), '["r",%%d,%d,%d,%d,0]' % (tid, place, p), loc)
         code = f.f_code
         d = _code_locs.get(id(code))
         if d is None:
@@ -472,7 +502,7 @@ class _Lock:
             c = self._mk(tid, f)
         if self._lk.acquire(False):
             t = _now()
-            _put(c[0] % (t, t))
+            _put(c[0] % t)
             return True
         return self._slow(tid, c[2], True, -1)
 

@@ -107,7 +107,9 @@ def overflow(line, keep):
     if done:
         return
     if lossy and not keep:
-        dropped.append(line.count("\n") + 1)
+        # A compact "a" line stands for two events (requested and acquired), as do two lines
+        # joined by a newline.
+        dropped.append(2 if line.startswith('["a"') else line.count("\n") + 1)
         try:
             from . import prims
             lost_tid = prims._tids.get(_thread.get_ident(), 0)
