@@ -116,10 +116,7 @@ fn parse_speed(text: &str) -> Result<f64, String> {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::List => {
-            let _ = write_list(&mut io::stdout().lock());
-            ExitCode::SUCCESS
-        }
+        Command::List => print_out(|mut out| write_list(&mut out)),
         Command::Demo(args) => run_demo(&args),
         Command::Run(args) => run::run(&args),
         Command::Explore(args) => explore::explore(&args),
@@ -127,10 +124,39 @@ pub fn main() -> ExitCode {
         Command::Replay(args) => recordings::replay(&args),
         Command::Export(args) => recordings::export(&args),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "threadviz", &mut io::stdout());
-            ExitCode::SUCCESS
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "threadviz", &mut script);
+            print_out(|out| out.write_all(&script))
         }
     }
+}
+
+/// Writes to stdout with `write`, and flushes: exit 0 when all of it was written, 1 (quietly)
+/// when stdout is closed or its reader has gone (a broken pipe, as `| head -1` leaves it).
+pub fn print_out(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> ExitCode {
+    if stdout_was_closed() {
+        return ExitCode::FAILURE;
+    }
+    let mut out = io::stdout().lock();
+    match write(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::FAILURE,
+    }
+}
+
+/// Whether the process started with its stdout closed (`threadviz list >&-`). Rust's runtime
+/// then opens `/dev/null` in its place, for reading and writing, so writes to it succeed and
+/// are lost; a shell's `>/dev/null` opens it for writing only, which is left alone.
+#[must_use]
+pub fn stdout_was_closed() -> bool {
+    let is_null = std::fs::read_link("/proc/self/fd/1").is_ok_and(|target| target == std::path::Path::new("/dev/null"));
+    is_null
+        && std::fs::read_to_string("/proc/self/fdinfo/1").is_ok_and(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("flags:"))
+                .and_then(|flags| u32::from_str_radix(flags.trim(), 8).ok())
+                .is_some_and(|flags| flags & 0o3 == 0o2)
+        })
 }
 
 /// Writes the catalogue grouped by chapter.

@@ -351,3 +351,58 @@ fn a_demo_takes_its_parameters_in_plain_mode() {
     assert!(run.stdout.contains("Expected counter: 2"), "{run:?}");
     assert_eq!(run.stdout.matches(", stored ").count(), 2, "two threads, one item each: {run:?}");
 }
+
+/// Runs the binary with `args` and its stdout a pipe whose reader is gone before anything is
+/// written; the exit code and stderr.
+fn with_a_broken_pipe(args: &[&str]) -> (Option<i32>, String) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_threadviz"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = common::wait_child(&mut child, &format!("threadviz {args:?}"), DEADLINE);
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    (status.code(), stderr)
+}
+
+/// Runs the binary with `args` through `sh`, its stdout closed (`>&-`).
+fn with_stdout_closed(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" \"$@\" >&-")
+        .arg(env!("CARGO_BIN_EXE_threadviz"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = common::wait_child(&mut child, &format!("threadviz {args:?} >&-"), DEADLINE);
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    (status.code(), stderr)
+}
+
+#[test]
+fn a_failed_write_to_stdout_exits_1_quietly() {
+    for args in [&["list"][..], &["completions", "bash"], &["completions", "zsh"]] {
+        for (how, (code, stderr)) in [("closed", with_stdout_closed(args)), ("a broken pipe", with_a_broken_pipe(args))]
+        {
+            assert_eq!(code, Some(1), "threadviz {args:?} with stdout {how}: {stderr}");
+            assert!(!stderr.contains("panicked"), "no panic: {stderr}");
+            assert!(stderr.is_empty(), "quietly: {stderr}");
+        }
+    }
+    // Thrown away on purpose, stdout is written and the run succeeds.
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" list >/dev/null")
+        .arg(env!("CARGO_BIN_EXE_threadviz"))
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+}

@@ -296,3 +296,66 @@ fn present_starts_the_demo_in_presenter_mode() {
     tmux.keys(&["q"]);
     assert_exited_and_restored(&tmux, 0);
 }
+
+/// Sends `signal` (a name `kill` knows) to process `pid`.
+fn kill(signal: &str, pid: u32) {
+    let killed = Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status().expect("kill runs");
+    assert!(killed.success(), "kill -{signal} {pid}");
+}
+
+/// Checks that the stopped dashboard left the terminal to the shell: cooked, main screen,
+/// cursor shown, no mouse reporting.
+#[track_caller]
+fn assert_given_back(tmux: &Tmux, pid: u32) {
+    common::tmux::wait_for_state(pid, 'T');
+    assert!(tmux.tty_is_cooked(), "raw mode is switched off while stopped");
+    assert_eq!(tmux.display("#{alternate_on}"), "0", "the alternate screen is left");
+    assert_eq!(tmux.display("#{cursor_flag}"), "1", "the cursor is shown again");
+    assert_eq!(tmux.display("#{mouse_any_flag}"), "0", "mouse reporting is off");
+    assert!(!tmux.screen().contains("╭ Threads"), "the dashboard is gone:\n{}", tmux.screen());
+}
+
+/// Continues the stopped dashboard and checks that it is drawn whole again and still obeys.
+#[track_caller]
+fn assert_taken_back(tmux: &Tmux, pid: u32) {
+    kill("CONT", pid);
+    tmux.wait_for("the dashboard redrawn", |screen| {
+        screen.contains("╭ Threads") && screen.contains("⏸ PAUSED") && screen.contains(" MainThread ")
+    });
+    assert_eq!(tmux.display("#{alternate_on}"), "1", "the alternate screen again");
+    assert!(!tmux.tty_is_cooked(), "raw mode again");
+    assert_eq!(tmux.display("#{mouse_any_flag}"), "1", "mouse reporting again");
+}
+
+#[test]
+fn sigtstp_gives_the_terminal_back_and_sigcont_takes_it_again() {
+    let tmux = paused_condition("sigtstp", 120, 40);
+    let pid = tmux.program_pid();
+    kill("TSTP", pid);
+    assert_given_back(&tmux, pid);
+    assert_taken_back(&tmux, pid);
+    // Twice, and the keys still work after it.
+    kill("TSTP", pid);
+    assert_given_back(&tmux, pid);
+    assert_taken_back(&tmux, pid);
+    tmux.keys(&["q"]);
+    assert_exited_and_restored(&tmux, 0);
+}
+
+#[test]
+fn ctrl_z_suspends_the_dashboard_too() {
+    let tmux = paused_condition("ctrl-z", 120, 40);
+    let pid = tmux.program_pid();
+    tmux.keys(&["C-z"]);
+    assert_given_back(&tmux, pid);
+    assert_taken_back(&tmux, pid);
+    tmux.keys(&["q"]);
+    assert_exited_and_restored(&tmux, 0);
+}
+
+#[test]
+fn sigquit_quits_and_restores_the_terminal() {
+    let tmux = paused_condition("sigquit", 120, 40);
+    kill("QUIT", tmux.program_pid());
+    assert_exited_and_restored(&tmux, 0);
+}

@@ -228,3 +228,53 @@ fn the_readme_example_fails_as_the_readme_says() {
     }
     assert!(explore::replay(failure.schedule(), two_increments).is_err());
 }
+
+/// Starts `threadviz explore race` with far more runs than a test waits for, sends `signal`
+/// after a second, and returns its exit code and stdout.
+fn interrupted_explore(signal: nix::sys::signal::Signal) -> (Option<i32>, String) {
+    use std::io::Read as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_threadviz"))
+        .args(["explore", "race", "--runs", "10000000"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("threadviz starts");
+    std::thread::sleep(Duration::from_secs(1));
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("a pid"));
+    nix::sys::signal::kill(pid, signal).expect("the signal is sent");
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waits") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("explore did not stop after {signal}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut stdout = String::new();
+    child.stdout.take().expect("stdout").read_to_string(&mut stdout).expect("stdout is read");
+    (status.code(), stdout)
+}
+
+#[test]
+fn an_interrupted_explore_prints_the_report_of_the_runs_done() {
+    use nix::sys::signal::Signal;
+    for (signal, code) in [(Signal::SIGINT, 130), (Signal::SIGTERM, 143)] {
+        let (status, stdout) = interrupted_explore(signal);
+        assert_eq!(status, Some(code), "{signal}: {stdout}");
+        let first = stdout.lines().next().unwrap_or_default();
+        assert!(first.starts_with("explored race: "), "{stdout}");
+        let runs: usize = first["explored race: ".len()..]
+            .split_whitespace()
+            .next()
+            .and_then(|runs| runs.replace(',', "").parse().ok())
+            .expect("a number of runs");
+        assert!(runs >= 1, "{stdout}");
+        assert!(stdout.contains(&format!("stopped after {runs} run")), "{stdout}");
+        assert!(stdout.contains("lost update"), "the partial report: {stdout}");
+    }
+}

@@ -157,3 +157,148 @@ fn the_asciicast_has_a_valid_header_and_whole_screens_in_time_order() {
     assert!(last.contains("ENDED") && last.contains("c1") && last.contains("Resource is available"), "{last}");
     assert!(last.lines().all(|row| row.chars().count() == 120), "every row is 120 columns");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Writers that never lose data.
+
+/// A fresh folder under cargo's temporary directory for integration tests, unique to `name`.
+fn folder(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("export-tests").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn threadviz(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_threadviz"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    common::wait_child(&mut child, &format!("threadviz {args:?}"), common::WAIT);
+    child.wait_with_output().unwrap()
+}
+
+fn export(input: &std::path::Path, format: &str, output: &std::path::Path) -> std::process::Output {
+    threadviz(&[
+        "export".as_ref(),
+        input.as_os_str(),
+        "--format".as_ref(),
+        format.as_ref(),
+        "-o".as_ref(),
+        output.as_os_str(),
+    ])
+}
+
+/// A recording of `condition` in `dir`, in the binary form and as JSON Lines.
+fn recording_files(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let binary = dir.join("condition.tvr");
+    let output = threadviz(&[
+        "demo".as_ref(),
+        "condition".as_ref(),
+        "--plain".as_ref(),
+        "--speed".as_ref(),
+        "10".as_ref(),
+        "--record".as_ref(),
+        binary.as_os_str(),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let lines = dir.join("condition.jsonl");
+    let output = export(&binary, "jsonl", &lines);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    (binary, lines)
+}
+
+/// Exit code 2, one line on stderr containing every one of `parts`.
+fn assert_refused(output: &std::process::Output, parts: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    for part in parts {
+        assert!(stderr.contains(part), "`{part}` in {stderr}");
+    }
+}
+
+/// The names in `dir`, sorted.
+fn names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn an_export_onto_its_own_input_is_refused_and_the_input_kept() {
+    let dir = folder("onto-input");
+    let (binary, lines) = recording_files(&dir);
+    let symlink = dir.join("link.tvr");
+    std::os::unix::fs::symlink(&binary, &symlink).unwrap();
+    let hard = dir.join("hard.tvr");
+    std::fs::hard_link(&binary, &hard).unwrap();
+    let lines_link = dir.join("lines-link.jsonl");
+    std::os::unix::fs::symlink("condition.jsonl", &lines_link).unwrap();
+    let before = (std::fs::read(&binary).unwrap(), std::fs::read(&lines).unwrap());
+    let listed = names(&dir);
+    for format in ["chrome", "asciicast", "jsonl", "binary"] {
+        for (input, output) in [
+            (&binary, &binary),
+            (&binary, &symlink),
+            (&symlink, &binary),
+            (&binary, &hard),
+            (&hard, &symlink),
+            (&lines, &lines),
+            (&lines, &lines_link),
+        ] {
+            let refused = export(input, format, output);
+            assert_refused(&refused, &[&output.display().to_string(), "the recording being exported"]);
+            assert_eq!((std::fs::read(&binary).unwrap(), std::fs::read(&lines).unwrap()), before, "{format}");
+            assert_eq!(names(&dir), listed, "nothing left behind");
+        }
+    }
+    assert!(std::fs::symlink_metadata(&symlink).unwrap().file_type().is_symlink());
+}
+
+#[test]
+fn a_failed_export_leaves_the_old_output_byte_for_byte() {
+    let dir = folder("failed");
+    let (binary, lines) = recording_files(&dir);
+    // JSON Lines damaged in its fifth line: the header and three events are read first.
+    let text = std::fs::read_to_string(&lines).unwrap();
+    let mut damaged_lines: Vec<&str> = text.lines().collect();
+    damaged_lines[4] = "{\"seq\": 3, \"time_us\": oops}";
+    let damaged_text = dir.join("damaged.jsonl");
+    std::fs::write(&damaged_text, damaged_lines.join("\n") + "\n").unwrap();
+    // The binary form damaged in its first frame, after a good header.
+    let mut bytes = std::fs::read(&binary).unwrap();
+    let at = bytes.len() - 10;
+    bytes[at] ^= 0x10;
+    let damaged_binary = dir.join("damaged.tvr");
+    std::fs::write(&damaged_binary, &bytes).unwrap();
+
+    let precious = dir.join("precious.out");
+    let old = b"precious: an export from yesterday\n".repeat(100);
+    std::fs::write(&precious, &old).unwrap();
+    let listed = names(&dir);
+    for damaged in [&damaged_text, &damaged_binary] {
+        for format in ["jsonl", "binary", "chrome", "asciicast"] {
+            let output = export(damaged, format, &precious);
+            assert_refused(&output, &[&damaged.display().to_string(), "damaged"]);
+            assert_eq!(std::fs::read(&precious).unwrap(), old, "{format} of {}", damaged.display());
+            assert_eq!(names(&dir), listed, "no temporary file left behind");
+        }
+    }
+    // Through a symlink to it, too; and a good export replaces the target, keeping the link.
+    let link = dir.join("precious-link.out");
+    std::os::unix::fs::symlink(&precious, &link).unwrap();
+    assert_refused(&export(&damaged_text, "jsonl", &link), &["damaged"]);
+    assert_eq!(std::fs::read(&precious).unwrap(), old);
+    let output = export(&binary, "jsonl", &link);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is kept");
+    assert_eq!(std::fs::read(&precious).unwrap(), std::fs::read(&lines).unwrap());
+}

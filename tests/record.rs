@@ -853,30 +853,34 @@ fn the_command_line_records_plain_runs_and_exports_them() {
 
 #[test]
 fn a_signal_stops_a_plain_recording_with_the_file_complete() {
-    let recording = temp("signalled.jsonl");
-    // A file left by an earlier run must not pass for this run's progress.
-    let _ = std::fs::remove_file(&recording);
-    let path = recording.to_str().unwrap().to_owned();
-    // Slow motion: the run would take 40 s; the signal comes once it has started.
-    let child = Process::new(env!("CARGO_BIN_EXE_threadviz"))
-        .args(["demo", "condition", "--plain", "--speed", "0.1", "--record", &path])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    common::wait_until("the recording has begun", || record::read(&recording).is_ok_and(|read| read.events.len() > 8));
-    let killed = Process::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(killed.success());
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || tx.send(child.wait_with_output()));
-    let output = rx.recv_timeout(WAIT).expect("threadviz stops after SIGTERM").unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(130), "{stderr}");
-    let read = record::read(&recording).unwrap();
-    assert_eq!(read.warning, None, "no line is cut off");
-    assert!(matches!(read.events.last().unwrap().kind, EventKind::SessionEnded), "the session's end is recorded");
-    assert!(stderr.contains(&format!("recorded {} events", read.events.len())), "{stderr}");
+    for signal in ["TERM", "QUIT"] {
+        let recording = temp(&format!("signalled-{signal}.jsonl"));
+        // A file left by an earlier run must not pass for this run's progress.
+        let _ = std::fs::remove_file(&recording);
+        let path = recording.to_str().unwrap().to_owned();
+        // Slow motion: the run would take 40 s; the signal comes once it has started.
+        let child = Process::new(env!("CARGO_BIN_EXE_threadviz"))
+            .args(["demo", "condition", "--plain", "--speed", "0.1", "--record", &path])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        common::wait_until("the recording has begun", || {
+            record::read(&recording).is_ok_and(|read| read.events.len() > 8)
+        });
+        let killed = Process::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
+        assert!(killed.success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(child.wait_with_output()));
+        let output = rx.recv_timeout(WAIT).expect("threadviz stops after the signal").unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(130), "SIG{signal}: {stderr}");
+        let read = record::read(&recording).unwrap();
+        assert_eq!(read.warning, None, "no line is cut off");
+        assert!(matches!(read.events.last().unwrap().kind, EventKind::SessionEnded), "the session's end is recorded");
+        assert!(stderr.contains(&format!("recorded {} events", read.events.len())), "{stderr}");
+    }
 }
 
 #[test]
@@ -937,4 +941,146 @@ fn stepping_to_a_thread_far_ahead_reads_the_file_and_shows_the_state_there() {
     settle(&mut app, &mut replay, vec![Command::Step(Some(1))]);
     assert_eq!(replay.position(), here + 1);
     assert_eq!(state(&app.model), state(&fold(&recording.events[..=here])));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Readers that never trust their input.
+
+/// The resident memory of process `pid` in KiB (0 once it has ended).
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|line| line.starts_with("VmRSS:"))?.to_owned();
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
+/// Runs threadviz with `args` and expects it refused (exit 2, one line naming `parts`) within
+/// one second, its memory never growing past 50 MB; kills it otherwise.
+fn assert_refused_at_once(args: &[&str], parts: &[&str]) {
+    let started = Instant::now();
+    let mut child = Process::new(env!("CARGO_BIN_EXE_threadviz"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut most = 0;
+    let limit = std::time::Duration::from_secs(1);
+    loop {
+        most = most.max(rss_kib(child.id()));
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if started.elapsed() > limit || most > 50 * 1024 {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "threadviz {args:?} was not refused within {limit:?} and 50 MB: {most} KiB after {:?}",
+                started.elapsed()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(most < 50 * 1024, "threadviz {args:?} took {most} KiB");
+    assert_refused(&output, parts);
+}
+
+/// Every command that reads a recording, on `path`.
+fn every_reader(path: &str) -> Vec<Vec<&str>> {
+    vec![
+        vec!["replay", path],
+        vec!["export", path, "--format", "jsonl", "-o", "/dev/null"],
+        vec!["export", path, "--format", "binary", "-o", "/dev/null"],
+        vec!["export", path, "--format", "chrome", "-o", "/dev/null"],
+        vec!["export", path, "--format", "asciicast", "-o", "/dev/null"],
+    ]
+}
+
+#[test]
+fn devices_are_refused_at_once_without_reading_them() {
+    for device in ["/dev/zero", "/dev/urandom"] {
+        for args in every_reader(device) {
+            assert_refused_at_once(&args, &[device, "a device, not a recording"]);
+        }
+    }
+}
+
+#[test]
+fn a_fifo_with_no_writer_is_refused_at_once() {
+    let fifo = temp("no-writer.fifo");
+    let _ = std::fs::remove_file(&fifo);
+    let made = Process::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success(), "mkfifo");
+    let path = fifo.to_str().unwrap();
+    for args in every_reader(path) {
+        assert_refused_at_once(&args, &[path, "a FIFO (named pipe), not a recording"]);
+    }
+    // Through a symlink too.
+    let link = temp("no-writer.fifo.link");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&fifo, &link).unwrap();
+    assert_refused_at_once(&["replay", link.to_str().unwrap()], &["FIFO"]);
+    std::fs::remove_file(&link).unwrap();
+    std::fs::remove_file(&fifo).unwrap();
+}
+
+#[test]
+fn a_huge_sparse_file_is_refused_after_its_first_line() {
+    const SIZE: u64 = 20 << 30;
+    // Zeros from the start: the first line is no header.
+    let zeros = temp("sparse-zeros.jsonl");
+    std::fs::File::create(&zeros).unwrap().set_len(SIZE).unwrap();
+    let path = zeros.to_str().unwrap();
+    for args in every_reader(path) {
+        assert_refused_at_once(&args, &[&format!("{path}:1:"), "not a threadviz recording", "longer than 64 KiB"]);
+    }
+    // A good header, then zeros: the second line is too long to be an event.
+    let headed = temp("sparse-headed.jsonl");
+    let mut first_line = serde_json::to_vec(&header()).unwrap();
+    first_line.push(b'\n');
+    std::fs::write(&headed, &first_line).unwrap();
+    std::fs::OpenOptions::new().write(true).open(&headed).unwrap().set_len(SIZE).unwrap();
+    let path = headed.to_str().unwrap();
+    for args in every_reader(path) {
+        assert_refused_at_once(&args, &[&format!("{path}:2:"), "longer than 16 MiB"]);
+    }
+    std::fs::remove_file(&zeros).unwrap();
+    std::fs::remove_file(&headed).unwrap();
+}
+
+#[test]
+fn json_lines_are_read_one_line_at_a_time() {
+    // A header on the first line, then an event: the rest of the file is never read whole, so
+    // a long valid recording streams, and a line cut off at the end is still a warning.
+    let events = many_events(50);
+    let mut text = serde_json::to_string(&header()).unwrap();
+    for event in &events {
+        text.push('\n');
+        text.push_str(&serde_json::to_string(event).unwrap());
+    }
+    let path = temp("streamed.jsonl");
+    std::fs::write(&path, format!("{text}\r\n\n")).unwrap();
+    let read = record::read(&path).unwrap();
+    assert_eq!(read.events, events);
+    assert_eq!(read.warning, None);
+    let streamed: Vec<TraceEvent> = record::stream(&path).unwrap().map(Result::unwrap).collect();
+    assert_eq!(streamed, events);
+    std::fs::write(&path, &text[..text.len() - 5]).unwrap();
+    let mut stream = record::stream(&path).unwrap();
+    assert_eq!(stream.by_ref().count(), 49);
+    assert!(
+        stream.warning().is_some_and(|warning| warning.contains(":51: the last line is cut off")),
+        "{:?}",
+        stream.warning()
+    );
+    // A first line longer than a header can be is refused before anything after it is read.
+    std::fs::write(&path, format!("{}\n{text}", " ".repeat(70_000))).unwrap();
+    let error = record::index(&path).unwrap_err().to_string();
+    assert!(error.contains(":1: not a threadviz recording: the first line is longer than 64 KiB"), "{error}");
 }

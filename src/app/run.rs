@@ -167,6 +167,14 @@ pub fn run<B: Backend>(
         }
         let since_draw = last_draw.map_or(FRAME, |at| at.elapsed());
         if dirty && since_draw >= FRAME {
+            let _drawing = super::terminal::drawing();
+            // After a suspend the screen is the shell's: draw all of it, not what changed.
+            // (`resize` clears the screen and forgets what was drawn, without asking the
+            // terminal where its cursor is, which the input thread would answer.)
+            if super::terminal::take_redraw() {
+                let size = terminal.size()?;
+                terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))?;
+            }
             terminal.draw(|frame| frame.render_widget(&*app, frame.area()))?;
             last_draw = Some(Instant::now());
             dirty = false;

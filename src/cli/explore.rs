@@ -4,6 +4,8 @@
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, ValueEnum};
 
@@ -82,21 +84,42 @@ pub fn param_flags(params: &[(String, i64)]) -> String {
     })
 }
 
-/// Runs `threadviz explore`.
+/// Runs `threadviz explore`. SIGINT or SIGTERM stops it after the run under way: the report of
+/// the runs done is printed, marked `stopped after N runs`, and the exit code is 130 or 143
+/// (128 + the signal, as shells report it); a second signal ends it at once.
 pub fn explore(args: &ExploreArgs) -> ExitCode {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let stop = Arc::new(AtomicBool::new(false));
+    let (interrupt, terminate) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+    for (signal, flag) in [(SIGINT, &interrupt), (SIGTERM, &terminate)] {
+        // The second signal exits at once; the first sets the flags the exploration looks at.
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, stop.clone());
+        let _ = signal_hook::flag::register(signal, flag.clone());
+        let _ = signal_hook::flag::register(signal, stop.clone());
+    }
     let bar = io::stderr().is_terminal().then(|| progress_bar(runs_at_most(args)));
-    let report = report(args, &mut |done| {
-        if let Some(bar) = &bar {
-            bar.set_position(done as u64);
-        }
-    });
+    let report = report_until(
+        args,
+        &mut |done| {
+            if let Some(bar) = &bar {
+                bar.set_position(done as u64);
+            }
+        },
+        &stop,
+    );
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     match report {
         Ok(report) => {
-            print!("{report}");
-            ExitCode::SUCCESS
+            let printed = super::print_out(|out| write!(out, "{report}"));
+            if terminate.load(Ordering::SeqCst) {
+                ExitCode::from(128 + 15)
+            } else if interrupt.load(Ordering::SeqCst) {
+                ExitCode::from(128 + 2)
+            } else {
+                printed
+            }
         }
         Err(error) => {
             eprintln!("{error}");
@@ -107,8 +130,13 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
 
 /// Explores as `args` ask, telling `progress` the runs done; the error line for an unknown demo.
 pub fn report(args: &ExploreArgs, progress: &mut dyn FnMut(usize)) -> Result<Report, String> {
+    report_until(args, progress, &AtomicBool::new(false))
+}
+
+/// [`report`], stopping after the run during which `stop` became set.
+pub fn report_until(args: &ExploreArgs, progress: &mut dyn FnMut(usize), stop: &AtomicBool) -> Result<Report, String> {
     let demo = catalog::find(&args.name).ok_or_else(|| super::unknown_demo_message(&args.name))?;
-    Ok(exploration(demo, args).explore(&mut |done, _| progress(done)))
+    Ok(exploration(demo, args).explore_until(&mut |done, _| progress(done), stop))
 }
 
 fn runs_at_most(args: &ExploreArgs) -> usize {

@@ -3,7 +3,7 @@
 //!
 //! Exit codes: 0 done; 1 the terminal or a write failed; 2 a bad argument or a recording that
 //! cannot be read (the one-line error names the file and the line); 3 a plain recording of a
-//! program that deadlocked; 130 a plain recording stopped by SIGINT, SIGTERM or SIGHUP. The
+//! program that deadlocked; 130 a plain recording stopped by SIGINT, SIGTERM, SIGHUP or SIGQUIT. The
 //! recording is complete and flushed in every case.
 
 use std::fs::File;
@@ -139,12 +139,67 @@ pub fn replay(args: &ReplayArgs) -> ExitCode {
     }
 }
 
-/// Creates the file `threadviz export` writes.
-fn create(path: &Path) -> Result<BufWriter<File>, ExitCode> {
-    File::create(path).map(BufWriter::new).map_err(|error| {
-        eprintln!("error: cannot create {}: {error}; choose a writable path", path.display());
-        ExitCode::from(BAD_INPUT)
-    })
+/// Where `threadviz export` writes: a temporary file in the output's folder, renamed over the
+/// output only once everything is written, so a failed export leaves an old output as it was
+/// (an output that is not a regular file, such as `/dev/null`, is written to directly).
+struct Target {
+    /// The file renamed over, the output's own path when it is a link.
+    path: PathBuf,
+    /// The temporary file, when there is one.
+    temp: Option<tempfile::NamedTempFile>,
+}
+
+impl Target {
+    /// Makes ready to write `output`, the export of `input`: refuses an output that is the
+    /// input itself (the same file through any name, symlink or hard link).
+    fn new(input: &Path, output: &Path) -> Result<(Self, File), ExitCode> {
+        use std::os::unix::fs::MetadataExt;
+        let cannot = |error: &dyn std::fmt::Display| {
+            eprintln!("error: cannot create {}: {error}; choose a writable path", output.display());
+            ExitCode::from(BAD_INPUT)
+        };
+        let existing = std::fs::metadata(output).ok();
+        if let (Some(out), Ok(from)) = (&existing, std::fs::metadata(input))
+            && (out.dev(), out.ino()) == (from.dev(), from.ino())
+        {
+            eprintln!(
+                "error: {} is {}, the recording being exported; choose another output",
+                output.display(),
+                input.display()
+            );
+            return Err(ExitCode::from(BAD_INPUT));
+        }
+        if existing.as_ref().is_some_and(|metadata| !metadata.is_file()) {
+            let file = std::fs::OpenOptions::new().write(true).open(output).map_err(|error| cannot(&error))?;
+            return Ok((Self { path: output.to_owned(), temp: None }, file));
+        }
+        // A symlink's target is replaced, not the link.
+        let path = if existing.is_some() {
+            std::fs::canonicalize(output).map_err(|error| cannot(&error))?
+        } else {
+            output.to_owned()
+        };
+        let folder = match path.parent() {
+            Some(folder) if !folder.as_os_str().is_empty() => folder,
+            _ => Path::new("."),
+        };
+        let temp = tempfile::Builder::new()
+            .prefix(".threadviz-export-")
+            .tempfile_in(folder)
+            .map_err(|error| cannot(&error))?;
+        let permissions = existing
+            .map_or_else(|| std::os::unix::fs::PermissionsExt::from_mode(0o644), |metadata| metadata.permissions());
+        let _ = temp.as_file().set_permissions(permissions);
+        let file = temp.as_file().try_clone().map_err(|error| cannot(&error))?;
+        Ok((Self { path, temp: Some(temp) }, file))
+    }
+
+    /// Puts the written file in the output's place.
+    fn commit(self) -> io::Result<()> {
+        let Some(temp) = self.temp else { return Ok(()) };
+        temp.as_file().sync_all()?;
+        temp.persist(&self.path).map(drop).map_err(|error| error.error)
+    }
 }
 
 /// `threadviz export FILE --format jsonl|binary -o OUT`: the events go across one at a time,
@@ -154,8 +209,8 @@ fn convert(args: &ExportArgs, form: Form) -> ExitCode {
         Ok(events) => events,
         Err(error) => return refused(&error),
     };
-    let out = match create(&args.output) {
-        Ok(out) => out,
+    let (target, out) = match Target::new(&args.file, &args.output) {
+        Ok(target) => target,
         Err(code) => return code,
     };
     let output = args.output.display();
@@ -163,7 +218,7 @@ fn convert(args: &ExportArgs, form: Form) -> ExitCode {
         eprintln!("error: writing {output} failed: {error}");
         ExitCode::FAILURE
     };
-    let mut writer = match RecordingWriter::new(out, events.header(), form) {
+    let mut writer = match RecordingWriter::new(BufWriter::new(out), events.header(), form) {
         Ok(writer) => writer,
         Err(error) => return failed(error),
     };
@@ -181,7 +236,7 @@ fn convert(args: &ExportArgs, form: Form) -> ExitCode {
     if let Some(warning) = events.warning() {
         eprintln!("warning: {warning}");
     }
-    match writer.finish() {
+    match writer.finish().and_then(|bytes| target.commit().map(|()| bytes)) {
         Ok(bytes) => {
             let what = if form == Form::JsonLines { "as JSON Lines" } else { "in the binary form" };
             eprintln!("wrote {output}: {count} events {what} ({bytes} bytes)");
@@ -215,10 +270,11 @@ fn render(args: &ExportArgs, render: Render) -> ExitCode {
         Err(code) => return code,
     };
     let output = args.output.display();
-    let mut out = match create(&args.output) {
-        Ok(out) => out,
+    let (target, out) = match Target::new(&args.file, &args.output) {
+        Ok(target) => target,
         Err(code) => return code,
     };
+    let mut out = BufWriter::new(out);
     let written = match render {
         Render::Chrome => chrome::write(&recording, &mut out).map(|()| {
             format!("{} events as a Chrome trace; open it in https://ui.perfetto.dev", recording.events.len())
@@ -230,7 +286,7 @@ fn render(args: &ExportArgs, render: Render) -> ExitCode {
                 .map(|frames| format!("{frames} frames of {width}x{height}; play it with `asciinema play {output}`"))
         }
     };
-    match written.and_then(|done| out.flush().map(|()| done)) {
+    match written.and_then(|done| out.flush().and_then(|()| target.commit()).map(|()| done)) {
         Ok(done) => {
             eprintln!("wrote {output}: {done}");
             ExitCode::SUCCESS
@@ -276,11 +332,11 @@ pub(super) fn record_dashboard(demo: &Demo, showing: Showing, look: Look, launch
     }
 }
 
-/// `demo NAME --record FILE --plain`: the log on stdout, the recording on disk. A signal stops
-/// the program; the recording is then finished and flushed before the process exits (a second
-/// signal exits at once).
+/// `demo NAME --record FILE --plain`: the log on stdout, the recording on disk. A signal
+/// (SIGINT, SIGTERM, SIGHUP, SIGQUIT) stops the program; the recording is then finished and
+/// flushed before the process exits (a second signal exits at once).
 pub(super) fn record_plain(demo: &Demo, launch: &Launch, to: RecordTo) -> ExitCode {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 
     let session = launch.session().build();
     let recorder = match to.attach(&session) {
@@ -291,7 +347,7 @@ pub(super) fn record_plain(demo: &Demo, launch: &Launch, to: RecordTo) -> ExitCo
         }
     };
     let interrupted = Arc::new(AtomicBool::new(false));
-    let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]).ok().map(|mut signals| {
+    let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT]).ok().map(|mut signals| {
         let handle = signals.handle();
         let (session, interrupted) = (session.clone(), interrupted.clone());
         let watcher = std::thread::Builder::new().name("threadviz-signals".into()).spawn(move || {

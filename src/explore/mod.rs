@@ -55,6 +55,7 @@ mod strategy;
 mod watch;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 pub use self::outcome::FailureKind;
@@ -303,12 +304,23 @@ pub(crate) struct Exploration {
 impl Exploration {
     /// Explores, telling `progress` (runs done, runs at most) after each run.
     pub(crate) fn explore(self, progress: &mut dyn FnMut(usize, usize)) -> Report {
+        self.explore_until(progress, &AtomicBool::new(false))
+    }
+
+    /// Explores as [`Exploration::explore`] does, and stops after the run during which `stop`
+    /// became set: the report then covers the runs done and says it was interrupted.
+    pub(crate) fn explore_until(self, progress: &mut dyn FnMut(usize, usize), stop: &AtomicBool) -> Report {
         let mut chooser: Box<dyn Chooser> = strategy::chooser(self.strategy, self.seed);
         let mut report = Report::new(self.name, self.strategy, self.seed, self.replay_hint);
         let started = Instant::now();
         let mut exhausted = false;
         let mut stopped = false;
         for _ in 0..self.runs {
+            if stop.load(Ordering::SeqCst) {
+                report.interrupted = true;
+                stopped = true;
+                break;
+            }
             chooser.begin_run();
             let run = run_once(&self.program, &mut *chooser, None);
             let choices = run.schedule.len();

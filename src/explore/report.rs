@@ -45,6 +45,8 @@ pub struct Report {
     /// A run that could not go on (stuck outside threadviz, a misfit): why, the first time.
     pub(crate) trouble: Option<String>,
     pub(crate) replay_hint: ReplayHint,
+    /// Set when a signal stopped the exploration before its runs were done.
+    pub(crate) interrupted: bool,
 }
 
 impl fmt::Debug for Report {
@@ -74,6 +76,7 @@ impl Report {
             finals: Vec::new(),
             trouble: None,
             replay_hint,
+            interrupted: false,
         }
     }
 
@@ -228,6 +231,9 @@ impl fmt::Display for Report {
             thousands(self.interleavings()),
             if self.interleavings() == 1 { "" } else { "s" },
         )?;
+        if self.interrupted {
+            writeln!(f, "stopped after {}: interrupted, so the report covers only those", runs(self.runs))?;
+        }
         match self.exhaustive {
             Some(true) => {
                 let bound = match self.strategy {

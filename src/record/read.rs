@@ -3,10 +3,16 @@
 //! file, the place and what is wrong. A run killed mid-write leaves its last line or frame cut
 //! off: that is tolerated with a warning. Nothing in a file, however damaged, makes the reader
 //! panic.
+//!
+//! Nothing in a file is trusted before it is checked: only a regular file is opened (a FIFO or
+//! a device is refused from its metadata, so an endless or writerless input never blocks or
+//! fills memory); a file without the binary magic must start with a bounded JSON header line;
+//! after that, JSON Lines are read one bounded line at a time, so memory grows with the events
+//! kept, never with the file's size.
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 use super::binary::{self, FrameReader, MAGIC, Next, PREAMBLE_BYTES};
@@ -90,26 +96,53 @@ impl fmt::Display for ReadError {
 
 impl std::error::Error for ReadError {}
 
+/// The longest first line of a JSON Lines recording: a header is a few hundred bytes, so a
+/// longer first line is not one, and nothing after it is read.
+pub const MAX_HEADER_LINE: usize = 64 << 10;
+/// The longest line of an event in a JSON Lines recording (a log line may be long, not this).
+pub const MAX_EVENT_LINE: usize = 16 << 20;
+
 /// Reads the recording at `path`, in either form, into memory.
 pub fn read(path: impl AsRef<Path>) -> Result<Recording, ReadError> {
     let path = path.as_ref();
     let file = path.display().to_string();
     match open(path)? {
         Opened::Binary(mut reader) => read_binary(&mut reader, &file),
-        Opened::Text(bytes) => read_bytes(&bytes, &file),
+        Opened::Text(lines) => read_all_lines(*lines),
     }
 }
+
+/// What follows the first bytes of a file that is not binary: those bytes, then the rest.
+pub(super) type TextInput = io::Chain<io::Cursor<Vec<u8>>, BufReader<File>>;
 
 /// A recording file opened and told apart by its first bytes.
 pub(super) enum Opened {
     /// A binary recording, positioned after its magic.
     Binary(BufReader<File>),
-    /// Anything else, read whole, for the JSON Lines reader to judge.
-    Text(Vec<u8>),
+    /// JSON Lines whose header has been read and checked, its events still to read.
+    Text(Box<JsonLines<TextInput>>),
 }
 
-/// Opens the recording at `path` and tells its form from its first bytes.
+/// What kind of file `metadata` says a path is, when it is not a regular file or directory.
+fn not_regular(kind: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Opens the recording at `path` and tells its form from its first bytes. Only a regular file
+/// is opened (a FIFO or a device is refused from its metadata, before any read); a file that is
+/// not binary must start with a JSON header line of at most [`MAX_HEADER_LINE`] bytes, which is
+/// read and checked before anything else.
 pub(super) fn open(path: &Path) -> Result<Opened, ReadError> {
+    use std::os::unix::fs::OpenOptionsExt;
     let file = path.display().to_string();
     let cannot = |error: io::Error| {
         let problem = match error.kind() {
@@ -119,14 +152,46 @@ pub(super) fn open(path: &Path) -> Result<Opened, ReadError> {
         };
         ReadError::new(&file, None, problem)
     };
-    let mut input = BufReader::new(File::open(path).map_err(cannot)?);
+    let refuse = |metadata: &std::fs::Metadata| -> Result<(), ReadError> {
+        if metadata.is_dir() {
+            return Err(ReadError::new(&file, None, "this is a directory, not a recording".to_owned()));
+        }
+        if !metadata.is_file() {
+            let what = not_regular(metadata.file_type());
+            return Err(ReadError::new(
+                &file,
+                None,
+                format!("this is {what}, not a recording: a recording is a regular file; {RECORD_ONE}"),
+            ));
+        }
+        Ok(())
+    };
+    refuse(&std::fs::metadata(path).map_err(cannot)?)?;
+    // Opened without blocking, should the path have become a FIFO since its metadata was read
+    // (on a regular file the flag changes nothing), and looked at again once open.
+    let opened =
+        std::fs::OpenOptions::new().read(true).custom_flags(nix::libc::O_NONBLOCK).open(path).map_err(cannot)?;
+    refuse(&opened.metadata().map_err(cannot)?)?;
+    let mut input = BufReader::new(opened);
     let mut start = Vec::with_capacity(MAGIC.len());
     (&mut input).take(MAGIC.len() as u64).read_to_end(&mut start).map_err(cannot)?;
     if start == MAGIC {
         return Ok(Opened::Binary(input));
     }
-    input.read_to_end(&mut start).map_err(cannot)?;
-    Ok(Opened::Text(start))
+    if !start.is_empty() && MAGIC.starts_with(&start) {
+        return Err(cut_magic(&file, start.len()));
+    }
+    let lines = JsonLines::new(io::Cursor::new(start).chain(input), &file)?;
+    Ok(Opened::Text(Box::new(lines)))
+}
+
+/// The error for a file that holds the first bytes of the binary magic and ends.
+fn cut_magic(file: &str, len: usize) -> ReadError {
+    ReadError::new(
+        file,
+        Some(Place::Byte(len as u64)),
+        "the header is cut off: the recording was interrupted before it began".to_owned(),
+    )
 }
 
 /// Reads a recording from its bytes, in either form; `file` names it in errors.
@@ -135,13 +200,9 @@ pub fn read_bytes(bytes: &[u8], file: &str) -> Result<Recording, ReadError> {
         return read_binary(&mut &rest[..], file);
     }
     if !bytes.is_empty() && MAGIC.starts_with(bytes) {
-        return Err(ReadError::new(
-            file,
-            Some(Place::Byte(bytes.len() as u64)),
-            "the header is cut off: the recording was interrupted before it began".to_owned(),
-        ));
+        return Err(cut_magic(file, bytes.len()));
     }
-    read_lines(bytes, file)
+    read_all_lines(JsonLines::new(bytes, file)?)
 }
 
 /// Reads a binary recording whose magic has been read from `input`.
@@ -244,6 +305,7 @@ pub struct EventStream {
 
 enum StreamEvents {
     Memory(std::vec::IntoIter<TraceEvent>),
+    Lines(Box<JsonLines<TextInput>>),
     Frames {
         frames: Box<BinaryFrames<BufReader<File>>>,
         buffer: std::vec::IntoIter<TraceEvent>,
@@ -262,13 +324,8 @@ pub fn stream(path: impl AsRef<Path>) -> Result<EventStream, ReadError> {
     let path = path.as_ref();
     let file = path.display().to_string();
     match open(path)? {
-        Opened::Text(bytes) => {
-            let recording = read_bytes(&bytes, &file)?;
-            Ok(EventStream {
-                header: recording.header,
-                events: StreamEvents::Memory(recording.events.into_iter()),
-                warning: recording.warning,
-            })
+        Opened::Text(lines) => {
+            Ok(EventStream { header: lines.header.clone(), events: StreamEvents::Lines(lines), warning: None })
         }
         Opened::Binary(input) => {
             let frames = binary_frames(input, &file)?;
@@ -301,6 +358,18 @@ impl Iterator for EventStream {
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.events {
             StreamEvents::Memory(events) => events.next().map(Ok),
+            StreamEvents::Lines(lines) => match lines.next_event() {
+                Ok(Some(event)) => Some(Ok(event)),
+                Ok(None) => {
+                    self.warning = lines.warning.take();
+                    self.events = StreamEvents::Memory(Vec::new().into_iter());
+                    None
+                }
+                Err(error) => {
+                    self.events = StreamEvents::Memory(Vec::new().into_iter());
+                    Some(Err(error))
+                }
+            },
             StreamEvents::Frames { frames, buffer, last } => loop {
                 if let Some(event) = buffer.next() {
                     if let Err(error) = frames.check(last.as_ref(), &event) {
@@ -328,48 +397,165 @@ impl Iterator for EventStream {
     }
 }
 
-/// Reads JSON Lines.
-fn read_lines(bytes: &[u8], file: &str) -> Result<Recording, ReadError> {
-    let fail = |line: usize, problem: String| ReadError::new(file, Some(Place::Line(line)), problem);
-    let complete = bytes.last() == Some(&b'\n');
-    let mut lines: Vec<&[u8]> = bytes.split(|&byte| byte == b'\n').collect();
-    if complete {
-        lines.pop();
-    }
-    let lines: Vec<&[u8]> = lines.into_iter().map(|line| line.strip_suffix(b"\r").unwrap_or(line)).collect();
-    let Some(first) = lines.first().filter(|line| !is_blank(line)) else {
-        let problem = if bytes.is_empty() { "the file is empty" } else { "the first line is empty" };
-        return Err(fail(1, format!("{problem}, where a threadviz header was expected; {RECORD_ONE}")));
-    };
-    let header = read_header(first, lines.len() == 1 && !complete).map_err(|problem| fail(1, problem))?;
-    let mut events: Vec<TraceEvent> = Vec::with_capacity(lines.len().saturating_sub(1));
-    let mut warning = None;
-    for (index, line) in lines.iter().enumerate().skip(1) {
-        let number = index + 1;
-        if is_blank(line) {
-            continue;
-        }
-        let event: TraceEvent = match serde_json::from_slice(line) {
-            Ok(event) => event,
-            Err(_) if number == lines.len() && !complete => {
-                warning = Some(format!(
-                    "{file}:{number}: the last line is cut off (the recording was interrupted); using the {} events before it",
-                    events.len()
-                ));
-                break;
-            }
-            Err(error) => {
-                return Err(fail(
-                    number,
-                    format!("not a threadviz event ({}); the file is damaged: record it again", json_problem(&error)),
-                ));
-            }
-        };
-        check_order(events.last(), &event)
-            .map_err(|problem| fail(number, format!("{problem}; the file is damaged: record it again")))?;
+/// Reads the events of JSON Lines whose header `lines` has read.
+pub(super) fn read_all_lines<R: BufRead>(mut lines: JsonLines<R>) -> Result<Recording, ReadError> {
+    let mut events = Vec::new();
+    while let Some(event) = lines.next_event()? {
         events.push(event);
     }
-    Ok(Recording { header, events, warning })
+    Ok(Recording { header: lines.header, events, warning: lines.warning })
+}
+
+/// How a line read with [`read_line`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineEnd {
+    /// The input had ended before it: there is no line.
+    Eof,
+    /// By a newline.
+    Newline,
+    /// By the end of the input: the line is the last one, maybe cut off.
+    Unterminated,
+    /// It is longer than allowed: only the allowed bytes and one more were read.
+    TooLong,
+}
+
+/// Reads one line of at most `most` bytes (not counting its newline and a carriage return
+/// before it, which are dropped) into `line`, reading never more than `most + 2` bytes.
+fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>, most: usize) -> io::Result<LineEnd> {
+    line.clear();
+    let read = input.by_ref().take(most as u64 + 2).read_until(b'\n', line)?;
+    if read == 0 {
+        return Ok(LineEnd::Eof);
+    }
+    let end = if line.last() == Some(&b'\n') {
+        line.pop();
+        LineEnd::Newline
+    } else {
+        LineEnd::Unterminated
+    };
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    if line.len() > most || (end == LineEnd::Unterminated && read > most + 1) {
+        return Ok(LineEnd::TooLong);
+    }
+    Ok(end)
+}
+
+/// JSON Lines read a line at a time, each line bounded: its header read and checked on
+/// opening, then its events, each checked to follow the one before.
+pub(super) struct JsonLines<R> {
+    file: String,
+    /// The recording's header.
+    pub(super) header: Header,
+    input: R,
+    /// The number of the line read last, from 1.
+    number: usize,
+    /// The event read last.
+    last: Option<TraceEvent>,
+    /// Events read so far.
+    events: usize,
+    /// Set when the last line was cut off.
+    pub(super) warning: Option<String>,
+    done: bool,
+    line: Vec<u8>,
+}
+
+impl<R: BufRead> JsonLines<R> {
+    /// Reads and checks the header, the first line, from `input`; `file` names it in errors.
+    pub(super) fn new(mut input: R, file: &str) -> Result<Self, ReadError> {
+        let fail = |problem: String| ReadError::new(file, Some(Place::Line(1)), problem);
+        let mut line = Vec::new();
+        let end = read_line(&mut input, &mut line, MAX_HEADER_LINE)
+            .map_err(|error| ReadError::new(file, None, format!("cannot read it: {error}")))?;
+        let header = match end {
+            LineEnd::Eof => {
+                return Err(fail(format!("the file is empty, where a threadviz header was expected; {RECORD_ONE}")));
+            }
+            LineEnd::TooLong => {
+                return Err(fail(format!(
+                    "not a threadviz recording: the first line is longer than {} KiB, where a threadviz header was expected; {RECORD_ONE}",
+                    MAX_HEADER_LINE >> 10
+                )));
+            }
+            _ if is_blank(&line) => {
+                return Err(fail(format!(
+                    "the first line is empty, where a threadviz header was expected; {RECORD_ONE}"
+                )));
+            }
+            LineEnd::Newline | LineEnd::Unterminated => {
+                read_header(&line, end == LineEnd::Unterminated).map_err(fail)?
+            }
+        };
+        Ok(Self {
+            file: file.to_owned(),
+            header,
+            input,
+            number: 1,
+            last: None,
+            events: 0,
+            warning: None,
+            done: end == LineEnd::Unterminated,
+            line,
+        })
+    }
+
+    /// The next event, or `None` after the last one (a cut-off last line sets the warning).
+    pub(super) fn next_event(&mut self) -> Result<Option<TraceEvent>, ReadError> {
+        while !self.done {
+            let end = match read_line(&mut self.input, &mut self.line, MAX_EVENT_LINE) {
+                Ok(end) => end,
+                Err(error) => {
+                    self.done = true;
+                    return Err(ReadError::new(&self.file, None, format!("cannot read it: {error}")));
+                }
+            };
+            self.number += 1;
+            let number = self.number;
+            let fail = |problem: String| ReadError::new(&self.file, Some(Place::Line(number)), problem);
+            match end {
+                LineEnd::Eof => self.done = true,
+                LineEnd::TooLong => {
+                    self.done = true;
+                    return Err(fail(format!(
+                        "the line is longer than {} MiB: not a threadviz event; the file is damaged: record it again",
+                        MAX_EVENT_LINE >> 20
+                    )));
+                }
+                LineEnd::Newline | LineEnd::Unterminated => {
+                    self.done = end == LineEnd::Unterminated;
+                    if is_blank(&self.line) {
+                        continue;
+                    }
+                    let event: TraceEvent = match serde_json::from_slice(&self.line) {
+                        Ok(event) => event,
+                        Err(_) if end == LineEnd::Unterminated => {
+                            self.warning = Some(format!(
+                                "{}:{number}: the last line is cut off (the recording was interrupted); using the {} events before it",
+                                self.file, self.events
+                            ));
+                            return Ok(None);
+                        }
+                        Err(error) => {
+                            self.done = true;
+                            return Err(fail(format!(
+                                "not a threadviz event ({}); the file is damaged: record it again",
+                                json_problem(&error)
+                            )));
+                        }
+                    };
+                    if let Err(problem) = check_order(self.last.as_ref(), &event) {
+                        self.done = true;
+                        return Err(fail(format!("{problem}; the file is damaged: record it again")));
+                    }
+                    self.last = Some(event.clone());
+                    self.events += 1;
+                    return Ok(Some(event));
+                }
+            }
+        }
+        Ok(None)
+    }
 }
 
 fn is_blank(line: &[u8]) -> bool {
@@ -502,6 +688,25 @@ mod tests {
         for message in [error(""), error(&corrupt), error(&gap)] {
             assert!(!message.contains('\n'), "one line: {message}");
         }
+    }
+
+    #[test]
+    fn lines_are_bounded_to_the_byte() {
+        // A header padded to exactly the bound reads, with `\n` or `\r\n` after it; a byte more
+        // is refused, whatever follows.
+        let padded = |len: usize| format!("{HEADER}{}", " ".repeat(len - HEADER.len()));
+        for end in ["\n", "\r\n", ""] {
+            let text = format!("{}{end}", padded(MAX_HEADER_LINE));
+            assert!(read_bytes(text.as_bytes(), "r.jsonl").is_ok(), "{end:?}");
+            let text = format!("{}{end}{}\n", padded(MAX_HEADER_LINE + 1), event(0, 0));
+            assert!(
+                error(&text).starts_with("r.jsonl:1: not a threadviz recording: the first line is longer than 64 KiB")
+            );
+        }
+        let long = format!("{HEADER}\n{}\n{}", event(0, 0), "x".repeat(MAX_EVENT_LINE + 1));
+        assert!(error(&long).starts_with("r.jsonl:3: the line is longer than 16 MiB"), "{}", &error(&long)[..80]);
+        let blank_lines = format!("{HEADER}\n\n{}\n   \n{}\n\n", event(0, 0), event(1, 1));
+        assert_eq!(read_bytes(blank_lines.as_bytes(), "r.jsonl").expect("reads").events.len(), 2);
     }
 
     #[test]

@@ -299,8 +299,8 @@ pub fn index(path: impl AsRef<Path>) -> Result<Indexed, ReadError> {
     let path = path.as_ref();
     let file = path.display().to_string();
     let input = match read::open(path)? {
-        Opened::Text(bytes) => {
-            let recording = read::read_bytes(&bytes, &file)?;
+        Opened::Text(lines) => {
+            let recording = read::read_all_lines(*lines)?;
             let snapshots = Snapshots::new(recording.events.into());
             return Ok(Indexed { header: recording.header, snapshots, warning: recording.warning });
         }

@@ -193,3 +193,33 @@ pub fn assert_exited_and_restored(tmux: &Tmux, code: i32) {
     assert_eq!(tmux.display("#{cursor_flag}"), "1", "the cursor is shown again");
     assert_eq!(tmux.display("#{mouse_any_flag}"), "0", "mouse reporting is off");
 }
+
+impl Tmux {
+    /// Whether the pane's terminal is in canonical (cooked) mode, read from outside with
+    /// `stty -F`, while the pane's own shell may be waiting on a stopped program.
+    pub fn tty_is_cooked(&self) -> bool {
+        let tty = self.display("#{pane_tty}");
+        let output = Command::new("stty").args(["-a", "-F", &tty]).output().unwrap();
+        assert!(output.status.success(), "stty -F {tty}: {}", String::from_utf8_lossy(&output.stderr));
+        let settings = String::from_utf8_lossy(&output.stdout);
+        !settings.split_whitespace().any(|setting| setting == "-icanon")
+    }
+}
+
+/// The state letter of process `pid` in /proc (`T` when stopped, `S` sleeping), `?` if gone.
+pub fn process_state(pid: u32) -> char {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| stat.rsplit_once(") ").and_then(|(_, tail)| tail.chars().next()))
+        .unwrap_or('?')
+}
+
+/// Waits until process `pid` is in state `state` (see [`process_state`]).
+#[track_caller]
+pub fn wait_for_state(pid: u32, state: char) {
+    let deadline = Instant::now() + DEADLINE;
+    while process_state(pid) != state {
+        assert!(Instant::now() < deadline, "process {pid} is {} after {DEADLINE:?}, not {state}", process_state(pid));
+        std::thread::sleep(POLL);
+    }
+}
