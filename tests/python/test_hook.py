@@ -448,8 +448,11 @@ class Lifetime(unittest.TestCase):
         self.assertEqual(run.stdout, b"200000\n")
         self.assertEqual(run.kinds[-1], "session_ended")
         lost = sum(e["kind"]["events"] for e in run.events if kind(e) == "lost")
-        told = sum(1 for e in run.events if kind(e) in ("requested", "acquired", "released"))
-        self.assertEqual(told + lost, 600000)
+        # Any event but a lifecycle one may be dropped: the three of each `with lock:`, and
+        # the main thread's four joins (a begin and an end each) in the flood.
+        told = sum(1 for e in run.events
+                   if kind(e) in ("requested", "acquired", "released", "join_begin", "join_end"))
+        self.assertEqual(told + lost, 600000 + 8)
 
     def test_lossless_under_a_flood(self):
         run = watch(["lockbench.py", "20000"], parse=False)
