@@ -1,5 +1,6 @@
 //! What watching costs a real Python program, side by side in one run: four threads doing
-//! 50,000 `with lock:` increments each (`tests/benches/python/lock_counter.py`) bare, under
+//! 50,000 `with lock:` increments each (`tests/python/programs/lockbench.py`, the program the
+//! hook's own tests flood with) bare, under
 //! `threadviz run --plain`, recorded, and under VizTracer when it is installed
 //! (`pip install viztracer`); and the start-up of an empty program. Each is run several times,
 //! interleaved, and the median is reported, with the cost per lock pair and the ratios to the
@@ -25,11 +26,10 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 }
 
 /// Runs a command to its end, its output thrown away; its wall time.
-fn time(program: &str, args: &[&str], increments: &str) -> Duration {
+fn time(program: &str, args: &[&str]) -> Duration {
     let started = Instant::now();
     let status = Command::new(program)
         .args(args)
-        .env("THREADVIZ_BENCH_INCREMENTS", increments)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -46,7 +46,7 @@ fn main() {
     let pairs = 4 * increments.parse::<u64>().unwrap();
     let threadviz = env!("CARGO_BIN_EXE_threadviz");
     let manifest = env!("CARGO_MANIFEST_DIR");
-    let program = format!("{manifest}/tests/benches/python/lock_counter.py");
+    let program = format!("{manifest}/tests/python/programs/lockbench.py");
     let empty = format!("{manifest}/tests/benches/python/empty.py");
     let folder = std::env::temp_dir().join(format!("threadviz-bench-python-{}", std::process::id()));
     std::fs::create_dir_all(&folder).unwrap();
@@ -64,21 +64,19 @@ fn main() {
 
     let (mut bare, mut plain, mut recorded, mut traced) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
-        bare.push(time(&python, &[&program], &increments));
-        plain.push(time(threadviz, &[&["run", "--plain"], &python_flag[..], &[&program]].concat(), &increments));
-        recorded.push(time(
-            threadviz,
-            &[&["run", "--plain", "--record", recording], &python_flag[..], &[&program]].concat(),
-            &increments,
-        ));
+        let counter = [program.as_str(), increments.as_str()];
+        bare.push(time(&python, &counter));
+        plain.push(time(threadviz, &[&["run", "--plain"], &python_flag[..], &counter].concat()));
+        recorded
+            .push(time(threadviz, &[&["run", "--plain", "--record", recording], &python_flag[..], &counter].concat()));
         if viztracer {
-            traced.push(time(&python, &["-m", "viztracer", "--quiet", "-o", trace, &program], &increments));
+            traced.push(time(&python, &[&["-m", "viztracer", "--quiet", "-o", trace], &counter[..]].concat()));
         }
     }
     let (mut bare_start, mut run_start) = (Vec::new(), Vec::new());
     for _ in 0..STARTUP_ROUNDS {
-        bare_start.push(time(&python, &[&empty], &increments));
-        run_start.push(time(threadviz, &[&["run", "--plain"], &python_flag[..], &[&empty]].concat(), &increments));
+        bare_start.push(time(&python, &[&empty]));
+        run_start.push(time(threadviz, &[&["run", "--plain"], &python_flag[..], &[&empty]].concat()));
     }
 
     let events = threadviz::record::read(recording).unwrap().events;
