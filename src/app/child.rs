@@ -16,6 +16,9 @@ use crate::record::{RecordTo, Recorder};
 use crate::session::PauseState;
 use crate::wire::ToChild;
 
+/// How long the loop waits, once, for the interpreter's exit status after its stream closed.
+const END_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Events the dashboard may fall behind by before it drops (and counts) new ones.
 const VIEW_BUFFER: usize = 65_536;
 
@@ -171,7 +174,18 @@ impl Controller for ChildRun {
         if self.told_end || !self.child.shared().closed() || !self.events.is_empty() {
             return None;
         }
-        let status = self.child.try_status()?;
+        // The stream closes as the interpreter exits: its status follows within moments. Once
+        // the run has ended the loop waits for keys alone, so this is the one chance to say it.
+        let deadline = std::time::Instant::now() + END_GRACE;
+        let status = loop {
+            if let Some(status) = self.child.try_status() {
+                break status;
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
         self.told_end = true;
         let title = self.program.title();
         let how = status_words(status);
