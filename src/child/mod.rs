@@ -19,7 +19,7 @@ use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
 
 pub use self::stream::{Shared, Subscriber};
-use crate::event::{Tid, TraceEvent};
+use crate::event::Tid;
 use crate::session::{Step, StepRefused};
 use crate::wire::{self, Hello, StepAnswer, ToChild};
 
@@ -474,10 +474,4 @@ pub fn exit_code(status: ExitStatus) -> u8 {
         (None, Some(signal)) => u8::try_from((128 + signal) & 0xff).unwrap_or(1),
         (None, None) => 1,
     }
-}
-
-/// A subscriber that gets every event.
-#[must_use]
-pub fn lossless() -> (Subscriber, Receiver<TraceEvent>) {
-    Subscriber::lossless()
 }

@@ -71,7 +71,6 @@ struct State {
     anchor: (u64, Instant),
     /// The latest time told to the dashboard: what it shows never goes back.
     shown_us: u64,
-    events: u64,
     ended: bool,
     closed: bool,
     error: Option<String>,
@@ -84,7 +83,6 @@ impl Default for State {
             // Demo time starts with the stream, running, until the child says otherwise.
             anchor: (0, Instant::now()),
             shown_us: 0,
-            events: 0,
             ended: false,
             closed: false,
             error: None,
@@ -158,12 +156,6 @@ impl Shared {
         let now = state.now_us();
         state.told(now);
         state.gate.speed = speed;
-    }
-
-    /// Events read so far.
-    #[must_use]
-    pub fn events(&self) -> u64 {
-        self.state.lock().events
     }
 
     /// Whether the run's end (`session_ended`) arrived.
@@ -250,7 +242,6 @@ fn read<R: BufRead>(mut reader: Reader<R>, shared: &Shared, subscribers: &[Subsc
                 {
                     let mut state = shared.state.lock();
                     state.told(time_us);
-                    state.events = seq;
                     state.ended |= event.kind == EventKind::SessionEnded;
                 }
                 for subscriber in subscribers {

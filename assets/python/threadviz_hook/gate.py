@@ -142,17 +142,22 @@ def _set_stepping(tid):
 
 def stopped(tid):
     """The thread blocks, sleeps or ends: it is no longer ready, and its step is over."""
-    global mode
     with _lock:
-        changed = False
-        if tid in ready:
-            ready.discard(tid)
-            changed = True
-        if mode == "stepping" and stepping == tid:
-            mode = "paused"
-            changed = True
-        if changed:
-            _announce()
+        _stopped(tid)
+
+
+def _stopped(tid):
+    """stopped(), with _lock held."""
+    global mode
+    changed = False
+    if tid in ready:
+        ready.discard(tid)
+        changed = True
+    if mode == "stepping" and stepping == tid:
+        mode = "paused"
+        changed = True
+    if changed:
+        _announce()
 
 
 def may_expire(tid):
@@ -160,18 +165,9 @@ def may_expire(tid):
 
 
 def add_sleeper(tid, deadline, w):
-    global mode
     with _lock:
         sleepers[tid] = (deadline, w)
-        changed = False
-        if tid in ready:
-            ready.discard(tid)
-            changed = True
-        if mode == "stepping" and stepping == tid:
-            mode = "paused"
-            changed = True
-        if changed:
-            _announce()
+        _stopped(tid)
 
 
 def remove_sleeper(tid):
