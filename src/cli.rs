@@ -144,6 +144,37 @@ pub fn print_out(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> ExitCo
     }
 }
 
+/// Stdout for a plain run, which goes on when stdout is closed (the program is not changed by
+/// who reads its log) but remembers it, so that the run exits 1 rather than a silent 0.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CheckedStdout {
+    failed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl CheckedStdout {
+    /// Whether a write or flush failed, or stdout was closed from the start.
+    pub(crate) fn failed(&self) -> bool {
+        self.failed.load(std::sync::atomic::Ordering::Relaxed) || stdout_was_closed()
+    }
+
+    fn check<T>(&self, result: io::Result<T>) -> io::Result<T> {
+        if result.is_err() {
+            self.failed.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        result
+    }
+}
+
+impl Write for CheckedStdout {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.check(io::stdout().write(bytes))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.check(io::stdout().flush())
+    }
+}
+
 /// Whether the process started with its stdout closed (`threadviz list >&-`). Rust's runtime
 /// then opens `/dev/null` in its place, for reading and writing, so writes to it succeed and
 /// are lost; a shell's `>/dev/null` opens it for writing only, which is left alone.
@@ -212,7 +243,12 @@ fn run_demo(args: &DemoArgs) -> ExitCode {
             return recordings::record_plain(demo, &launch, record);
         }
         let session = launch.session().build();
-        return match crate::run_plain_to(&session, io::stdout(), demo.main) {
+        let stdout = CheckedStdout::default();
+        let ran = crate::run_plain_to(&session, stdout.clone(), demo.main);
+        if stdout.failed() {
+            return ExitCode::FAILURE;
+        }
+        return match ran {
             Ok(()) => ExitCode::SUCCESS,
             // The report is already printed, after the log lines it explains.
             Err(_) => ExitCode::from(crate::DEADLOCK_EXIT_CODE),

@@ -389,7 +389,12 @@ fn with_stdout_closed(args: &[&str]) -> (Option<i32>, String) {
 
 #[test]
 fn a_failed_write_to_stdout_exits_1_quietly() {
-    for args in [&["list"][..], &["completions", "bash"], &["completions", "zsh"]] {
+    let plain_demo = &["demo", "race", "--plain", "--speed", "10"][..];
+    // A deadlock, which would exit 3, found by `explore deadlock`.
+    let scheduled = &["demo", "deadlock", "--plain", "--schedule", "2.1x2.2.3x2.t.2"][..];
+    for args in
+        [&["list"][..], &["completions", "bash"], &["completions", "zsh"], &["challenge"], plain_demo, scheduled]
+    {
         for (how, (code, stderr)) in [("closed", with_stdout_closed(args)), ("a broken pipe", with_a_broken_pipe(args))]
         {
             assert_eq!(code, Some(1), "threadviz {args:?} with stdout {how}: {stderr}");

@@ -313,11 +313,12 @@ fn a_recording_to_a_file_is_complete_when_the_recorder_is_dropped() {
     }
     writer.finish().unwrap();
     let text = std::fs::read_to_string(&lines).unwrap();
-    std::fs::write(&lines, &text[..text.len() - 10]).unwrap();
+    let end_line = text.lines().last().unwrap().len() + 1;
+    std::fs::write(&lines, &text[..text.len() - end_line - 10]).unwrap();
     let cut = record::read(&lines).unwrap();
     assert_eq!(cut.events.len(), recording.events.len() - 1);
     let warning = cut.warning.unwrap();
-    let count = text.lines().count();
+    let count = text.lines().count() - 1;
     assert!(warning.contains(&format!("dropped-lines.jsonl:{count}: the last line is cut off")), "{warning}");
 }
 
@@ -371,7 +372,8 @@ fn header() -> record::Header {
     }
 }
 
-/// The events written in the binary form, and where each frame is in the bytes.
+/// The events written in the binary form, and where each frame is in the bytes (the end
+/// marker after them not counted).
 fn binary_of(events: &[TraceEvent]) -> (Vec<u8>, Vec<std::ops::Range<usize>>) {
     let memory = Memory::default();
     let mut writer = RecordingWriter::new(memory.clone(), &header(), Form::Binary).unwrap();
@@ -388,7 +390,77 @@ fn binary_of(events: &[TraceEvent]) -> (Vec<u8>, Vec<std::ops::Range<usize>>) {
         at += 16 + length(at);
     }
     assert_eq!(at, bytes.len(), "whole frames");
+    let marker = frames.pop().expect("an end marker");
+    assert_eq!(marker.len(), 40, "the end marker: a frame header and its 24 bytes");
+    assert_eq!(&bytes[marker.start + 4..marker.start + 12], &[0; 8], "no events in the end marker");
     (bytes, frames)
+}
+
+#[test]
+fn a_file_cut_between_frames_or_lines_says_it_ended_without_its_end_marker() {
+    let events = many_events(30_000);
+    let (bytes, frames) = binary_of(&events);
+    let mut boundaries: Vec<usize> = frames.iter().map(|frame| frame.start).collect();
+    boundaries.push(frames.last().unwrap().end);
+    for (whole_frames, &cut) in boundaries.iter().enumerate() {
+        let read = record::read_bytes(&bytes[..cut], "cut.tvr").unwrap();
+        assert_eq!(read.events.len(), (8_192 * whole_frames).min(events.len()), "cut at byte {cut}");
+        let warning = read.warning.unwrap_or_else(|| panic!("a warning after a cut at byte {cut}"));
+        let count = read.events.len();
+        let events_word = if count == 1 { "event" } else { "events" };
+        assert!(
+            warning.starts_with(&format!(
+                "cut.tvr: ended without its end marker: {count} {events_word}, the run's end is missing"
+            )),
+            "{warning}"
+        );
+    }
+    // Cut inside the end marker: the last frame, the marker, is cut off.
+    let read = record::read_bytes(&bytes[..bytes.len() - 3], "cut.tvr").unwrap();
+    assert_eq!(read.events.len(), events.len());
+    assert!(read.warning.unwrap().contains("the last frame is cut off"));
+    // A whole file has no warning; a damaged marker or bytes after it are damage.
+    assert_eq!(record::read_bytes(&bytes, "whole.tvr").unwrap().warning, None);
+    for at in [bytes.len() - 1, bytes.len() - 9, bytes.len() - 20, bytes.len() - 30] {
+        let mut damaged = bytes.clone();
+        damaged[at] ^= 0x10;
+        let error = record::read_bytes(&damaged, "bad.tvr").expect_err("a damaged marker");
+        assert!(error.to_string().contains("damaged"), "byte {at}: {error}");
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    let error = record::read_bytes(&longer, "long.tvr").expect_err("a byte after the marker");
+    assert!(error.to_string().contains("bytes follow the end marker"), "{error}");
+    // A marker that counts other frames than the file holds: a frame taken out.
+    let mut short = bytes[..frames[1].start].to_vec();
+    short.extend_from_slice(&bytes[frames[2].start..]);
+    let error = record::read_bytes(&short, "short.tvr").expect_err("frames missing");
+    assert!(error.to_string().contains("damaged"), "{error}");
+
+    // JSON Lines: a cut after any whole line, the end line included, says the same.
+    let memory = Memory::default();
+    let mut writer = RecordingWriter::new(memory.clone(), &header(), Form::JsonLines).unwrap();
+    for event in &events[..50] {
+        writer.event(event).unwrap();
+    }
+    writer.finish().unwrap();
+    let text = memory.0.lock().unwrap().clone();
+    assert!(text.ends_with(b"{\"end\":{\"events\":50}}\n"), "{}", String::from_utf8_lossy(&text[text.len() - 40..]));
+    assert_eq!(record::read_bytes(&text, "whole.jsonl").unwrap().warning, None);
+    let ends: Vec<usize> = text.iter().enumerate().filter(|&(_, &byte)| byte == b'\n').map(|(at, _)| at + 1).collect();
+    for (line, &cut) in ends.iter().enumerate().take(ends.len() - 1) {
+        let read = record::read_bytes(&text[..cut], "cut.jsonl").unwrap();
+        assert_eq!(read.events.len(), line, "cut after line {}", line + 1);
+        let warning = read.warning.unwrap();
+        assert!(warning.starts_with("cut.jsonl: ended without its end marker:"), "{warning}");
+    }
+    let lying =
+        String::from_utf8(text.clone()).unwrap().replace("{\"end\":{\"events\":50}}", "{\"end\":{\"events\":49}}");
+    let error = record::read_bytes(lying.as_bytes(), "lying.jsonl").expect_err("a wrong count");
+    assert!(error.to_string().contains("the end line counts 49 events, but the file holds 50"), "{error}");
+    let after = format!("{}{}\n", String::from_utf8(text).unwrap(), "{\"seq\":50}");
+    let error = record::read_bytes(after.as_bytes(), "after.jsonl").expect_err("a line after the end");
+    assert!(error.to_string().contains("a line follows the end line"), "{error}");
 }
 
 #[test]
@@ -821,7 +893,8 @@ fn the_command_line_records_plain_runs_and_exports_them() {
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains(&format!("{} events as JSON Lines", read.events.len())), "{stderr}");
     let text = std::fs::read_to_string(&lines).unwrap();
-    assert_eq!(text.lines().count(), read.events.len() + 1, "a header, then one event a line");
+    assert_eq!(text.lines().count(), read.events.len() + 2, "a header, then one event a line, then the end");
+    assert_eq!(text.lines().last(), Some(format!("{{\"end\":{{\"events\":{}}}}}", read.events.len()).as_str()));
     assert_eq!(record::read(&lines).unwrap(), read);
     let back = temp("plain.back.tvr");
     let output = threadviz(&["export", lines.to_str().unwrap(), "--format", "binary", "-o", back.to_str().unwrap()]);
@@ -906,6 +979,11 @@ fn a_recording_killed_outright_keeps_every_frame_it_wrote() {
     let read = record::read(&recording).unwrap();
     assert!(read.events.len() >= seen, "{} events after the kill, {seen} before", read.events.len());
     assert!(!matches!(read.events.last().unwrap().kind, EventKind::SessionEnded), "the run was cut short");
+    let warning = read.warning.expect("a killed recording says it is cut short");
+    assert!(
+        warning.contains("ended without its end marker") || warning.contains("the last frame is cut off"),
+        "{warning}"
+    );
     assert_eq!(read.header.demo, "condition");
 }
 
@@ -1065,7 +1143,7 @@ fn json_lines_are_read_one_line_at_a_time() {
         text.push_str(&serde_json::to_string(event).unwrap());
     }
     let path = temp("streamed.jsonl");
-    std::fs::write(&path, format!("{text}\r\n\n")).unwrap();
+    std::fs::write(&path, format!("{text}\r\n{{\"end\":{{\"events\":50}}}}\r\n\n")).unwrap();
     let read = record::read(&path).unwrap();
     assert_eq!(read.events, events);
     assert_eq!(read.warning, None);

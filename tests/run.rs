@@ -188,6 +188,37 @@ fn a_recording_holds_the_source_and_every_event_at_the_programs_own_lines() {
 }
 
 #[test]
+fn an_interpreter_that_dies_mid_run_leaves_a_recording_that_says_its_end_is_missing() {
+    let folder = std::env::temp_dir().join(format!("threadviz-run-died-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let recording = folder.join("died.tvr");
+    let dies = program(
+        "dies.py",
+        // The sleep lets the hook send what it holds: nothing can send it after a SIGKILL.
+        "import os, signal, threading, time\nlock = threading.Lock()\nwith lock:\n    print('held', flush=True)\ntime.sleep(0.2)\nos.kill(os.getpid(), signal.SIGKILL)\n",
+    );
+    let ran = threadviz(&["run", "--plain", "--record", recording.to_str().unwrap(), dies.to_str().unwrap()]);
+    assert_eq!(ran.code, Some(128 + 9), "{ran:?}");
+    assert_eq!(ran.stdout, "held\n");
+    assert!(ran.stderr.contains("the run's end is missing"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("(the run was cut short)"), "the recording's summary says so: {}", ran.stderr);
+    let read = threadviz::record::read(&recording).unwrap();
+    assert!(!read.ended(), "no session end in the file");
+    assert!(read.events.iter().any(|event| matches!(event.kind, EventKind::Acquired { .. })), "what happened is kept");
+    let jsonl = folder.join("died.jsonl");
+    let exported =
+        threadviz(&["export", recording.to_str().unwrap(), "--format", "jsonl", "-o", jsonl.to_str().unwrap()]);
+    assert_eq!(exported.code, Some(0), "{exported:?}");
+    assert!(exported.stderr.contains("the run's end is missing: the recording stops after"), "{}", exported.stderr);
+    assert_eq!(
+        exported.stderr.lines().count(),
+        2,
+        "one warning, one line saying what was written: {}",
+        exported.stderr
+    );
+}
+
+#[test]
 fn bad_input_gets_one_line_and_exit_2() {
     let folder = std::env::temp_dir().join(format!("threadviz-run-bad-{}", std::process::id()));
     std::fs::create_dir_all(&folder).unwrap();

@@ -26,6 +26,8 @@ impl App {
                 self.quit = true;
                 return vec![Command::Quit];
             }
+            // The terminal has suspended the process and taken the screen back by now.
+            Action::Suspend => {}
             // At the end there is nothing to pause: space runs the program again, as a player
             // does at the end of a film.
             Action::TogglePause if self.model.ended => {

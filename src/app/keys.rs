@@ -71,6 +71,9 @@ pub enum Action {
     ZoomIn,
     /// Close an overlay, or leave zoom.
     Back,
+    /// Give the terminal back to the shell and stop (ctrl-z); `fg` brings the dashboard back.
+    /// The terminal layer does it before the app sees the key: the app itself does no I/O.
+    Suspend,
     /// Quit.
     Quit,
 }
@@ -120,7 +123,12 @@ pub const KEYS: &[Binding] = &[
     Binding { label: "< / >", help: "timeline: zoom out / in", action: Action::ZoomOut },
     Binding { label: "?", help: "this help", action: Action::Help },
     Binding { label: "esc", help: "close help, notes, a question or zoom", action: Action::Back },
-    Binding { label: "q, ctrl-c", help: "quit", action: Action::Quit },
+    // One row for both ways out, so the whole help still fits 120x40.
+    Binding {
+        label: "q, ctrl-c / ctrl-z",
+        help: "quit / suspend to the shell (`fg` comes back)",
+        action: Action::Quit,
+    },
 ];
 
 /// The keys of `action` as the help lists them (`?` if it has no row).
@@ -135,6 +143,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     Some(match key.code {
         KeyCode::Char('c') if ctrl => Action::Quit,
+        KeyCode::Char('z') if ctrl => Action::Suspend,
         _ if ctrl => return None,
         KeyCode::Char(' ') => Action::TogglePause,
         KeyCode::Char('n') => Action::Step,
@@ -209,6 +218,8 @@ mod tests {
             KeyCode::Esc,
             KeyCode::Char('q'),
         ];
+        assert_eq!(action_for(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::CONTROL)), Some(Action::Suspend));
+        assert!(KEYS.iter().any(|binding| binding.label.contains("ctrl-z")), "the help lists ctrl-z");
         for binding in KEYS {
             assert!(
                 reachable.iter().any(|&code| press(code) == Some(binding.action)),

@@ -108,6 +108,8 @@ pub struct Replay {
     sender: Sender<TraceEvent>,
     events: Receiver<TraceEvent>,
     player: Option<JoinHandle<()>>,
+    /// Whether the recording ends without its end marker: the run's end is missing.
+    cut_short: bool,
 }
 
 impl std::fmt::Debug for Replay {
@@ -140,7 +142,14 @@ impl Replay {
             let (end_us, shared, sender) = (snapshots.end_us(), shared.clone(), sender.clone());
             std::thread::Builder::new().name("threadviz-player".into()).spawn(move || play(end_us, &shared, &sender))?
         };
-        Ok(Self { snapshots, shared, sender, events: receiver, player: Some(player) })
+        Ok(Self { snapshots, shared, sender, events: receiver, player: Some(player), cut_short: false })
+    }
+
+    /// Says, at the end, that the recording was cut short (it has no end marker).
+    #[must_use]
+    pub fn cut_short(mut self, cut_short: bool) -> Self {
+        self.cut_short = cut_short;
+        self
     }
 
     /// Events sent to the app so far: once it has folded them, its model is the state after them.
@@ -186,7 +195,12 @@ impl Replay {
         Self::pause(&mut head);
         let start = head.position();
         if head.cursor.peek().is_none() {
-            return Some(Msg::Note("the end of the recording: b steps back, { goes to the start".to_owned()));
+            let end = if self.cut_short {
+                "the end of the recording, which was cut short: the run's end is missing; b steps back"
+            } else {
+                "the end of the recording: b steps back, { goes to the start"
+            };
+            return Some(Msg::Note(end.to_owned()));
         }
         // Read up to the thread's next event, keeping what a step sends down the channel.
         let mut taken = Vec::new();
@@ -374,16 +388,25 @@ impl Controller for Replay {
     }
 }
 
-/// Replays a recording of `demo` in the dashboard until the user quits. The terminal is
-/// restored however it ends.
-pub fn replay(demo: &str, snapshots: Snapshots, look: Look, speed: f64, paused: bool) -> io::Result<()> {
-    let mut replay = Replay::with_snapshots(snapshots, speed, paused)?;
+/// Replays a recording of `demo` in the dashboard until the user quits; one `cut_short` (it
+/// has no end marker) says so in its title and at its end. The terminal is restored however it
+/// ends.
+pub fn replay(
+    demo: &str,
+    snapshots: Snapshots,
+    look: Look,
+    speed: f64,
+    paused: bool,
+    cut_short: bool,
+) -> io::Result<()> {
+    let mut replay = Replay::with_snapshots(snapshots, speed, paused)?.cut_short(cut_short);
     let (guard, mut terminal) = terminal::enter()?;
     let (sender, input) = crossbeam_channel::unbounded();
     terminal::spawn_input(sender.clone());
     terminal::spawn_signals(sender);
     let status = replay.status();
-    let mut app = App::new(showing(demo, Some("(replay)")), look, status.pause, status.speed);
+    let label = if cut_short { "(replay, cut short)" } else { "(replay)" };
+    let mut app = App::new(showing(demo, Some(label)), look, status.pause, status.speed);
     app.replay = true;
     let size = terminal.size()?;
     app.size = (size.width, size.height);

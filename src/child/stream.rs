@@ -298,6 +298,26 @@ mod tests {
     }
 
     #[test]
+    fn a_corrupt_line_cuts_the_stream_with_its_reason_and_keeps_what_came_before() {
+        let text = concat!(
+            r#"{"time_us":10,"thread":1,"loc":null,"kind":{"kind":"log","level":"info","message":"a"}}"#,
+            "\n",
+            "{\"time_us\":11,\"thr\u{0}\n",
+            r#"{"time_us":12,"thread":1,"loc":null,"kind":{"kind":"session_ended"}}"#,
+            "\n",
+        );
+        let shared = Shared::default();
+        let (subscriber, events) = Subscriber::lossless();
+        let (answers, _) = crossbeam_channel::unbounded();
+        read(Reader::new(text.as_bytes()), &shared, &[subscriber], &answers);
+        let events: Vec<TraceEvent> = events.try_iter().collect();
+        assert_eq!(events.len(), 1, "the event before the damage, nothing after it");
+        assert!(shared.closed() && !shared.ended(), "the run's end is missing");
+        let error = shared.error().expect("the reason is kept");
+        assert!(!error.contains('\n'), "one line: {error}");
+    }
+
+    #[test]
     fn a_lossy_subscriber_drops_only_what_it_can_do_without() {
         let (subscriber, events, dropped) = Subscriber::lossy(1);
         let event = |kind| TraceEvent { seq: 0, time_us: 0, thread: 1, loc: None, kind };

@@ -42,8 +42,7 @@ pub fn write_list(out: &mut impl Write) -> io::Result<()> {
 /// Runs `threadviz challenge`.
 pub fn run(args: &ChallengeArgs) -> ExitCode {
     let Some(name) = &args.name else {
-        let _ = write_list(&mut io::stdout().lock());
-        return ExitCode::SUCCESS;
+        return super::print_out(|mut out| write_list(&mut out));
     };
     let Some(challenge) = find(name) else {
         let names: Vec<&str> = CHALLENGES.iter().map(|challenge| challenge.name).collect();

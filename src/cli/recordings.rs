@@ -109,6 +109,8 @@ fn load(path: &Path) -> Result<Recording, ExitCode> {
     let recording = record::read(path).map_err(|error| refused(&error))?;
     if let Some(warning) = &recording.warning {
         eprintln!("warning: {warning}");
+    } else if !recording.ended() {
+        eprintln!("warning: {}", record::run_end_missing(&path.display().to_string(), recording.events.len() as u64));
     }
     Ok(recording)
 }
@@ -121,6 +123,11 @@ pub fn replay(args: &ReplayArgs) -> ExitCode {
     };
     if let Some(warning) = &indexed.warning {
         eprintln!("warning: {warning}");
+    } else if !indexed.ended {
+        eprintln!(
+            "warning: {}",
+            record::run_end_missing(&args.file.display().to_string(), indexed.snapshots.len() as u64)
+        );
     }
     if !io::stdout().is_terminal() {
         eprintln!(
@@ -130,7 +137,8 @@ pub fn replay(args: &ReplayArgs) -> ExitCode {
         return ExitCode::FAILURE;
     }
     let look = Look::new(args.theme, crate::color_wanted());
-    match replay::replay(&indexed.header.demo, indexed.snapshots, look, args.speed, args.paused) {
+    let cut_short = indexed.warning.is_some() || !indexed.ended;
+    match replay::replay(&indexed.header.demo, indexed.snapshots, look, args.speed, args.paused, cut_short) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: the terminal failed: {error}; try `threadviz export` to render the replay to a file");
@@ -223,11 +231,13 @@ fn convert(args: &ExportArgs, form: Form) -> ExitCode {
         Err(error) => return failed(error),
     };
     let mut count = 0_u64;
+    let mut ended = false;
     for event in &mut events {
         let event = match event {
             Ok(event) => event,
             Err(error) => return refused(&error),
         };
+        ended = matches!(event.kind, crate::EventKind::SessionEnded);
         if let Err(error) = writer.event(&event) {
             return failed(error);
         }
@@ -235,6 +245,8 @@ fn convert(args: &ExportArgs, form: Form) -> ExitCode {
     }
     if let Some(warning) = events.warning() {
         eprintln!("warning: {warning}");
+    } else if !ended {
+        eprintln!("warning: {}", record::run_end_missing(&args.file.display().to_string(), count));
     }
     match writer.finish().and_then(|bytes| target.commit().map(|()| bytes)) {
         Ok(bytes) => {
@@ -360,7 +372,8 @@ pub(super) fn record_plain(demo: &Demo, launch: &Launch, to: RecordTo) -> ExitCo
         });
         (handle, watcher)
     });
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| crate::run_plain_to(&session, io::stdout(), demo.main)));
+    let stdout = super::CheckedStdout::default();
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| crate::run_plain_to(&session, stdout.clone(), demo.main)));
     if let Some((handle, watcher)) = signals {
         handle.close();
         if let Ok(watcher) = watcher {
@@ -379,6 +392,9 @@ pub(super) fn record_plain(demo: &Demo, launch: &Launch, to: RecordTo) -> ExitCo
     };
     if interrupted.load(Ordering::SeqCst) {
         return ExitCode::from(INTERRUPTED);
+    }
+    if stdout.failed() && outcome.is_ok() {
+        return ExitCode::FAILURE;
     }
     match outcome {
         // The report is already printed, after the log lines it explains.

@@ -38,15 +38,23 @@ pub fn run(demo: &'static Demo, args: &DemoArgs, schedule: &str, record: Option<
 fn plain(program: &Program, schedule: Schedule, record: Option<RecordTo>) -> ExitCode {
     let (outcome, events) = follow_schedule(program, schedule, record);
     let mut out = io::stdout().lock();
-    let _ = crate::plain::print_events(&events, &mut out);
+    let mut printed = crate::plain::print_events(&events, &mut out).map(drop);
     if let Some(trouble) = trouble_of(&outcome) {
         let _ = out.flush();
         eprintln!("error: {trouble}");
         return ExitCode::from(2);
     }
-    if let Some(deadlock) = outcome.finding(FailureKind::Deadlock) {
-        let _ = writeln!(out, "{}", deadlock.text);
-        let _ = writeln!(out, "the program would wait forever: stopped (exit status {})", crate::DEADLOCK_EXIT_CODE);
+    let deadlock = outcome.finding(FailureKind::Deadlock);
+    if let Some(deadlock) = deadlock {
+        printed = printed.and_then(|()| writeln!(out, "{}", deadlock.text)).and_then(|()| {
+            writeln!(out, "the program would wait forever: stopped (exit status {})", crate::DEADLOCK_EXIT_CODE)
+        });
+    }
+    // A closed stdout or a reader gone (`| head -1`): quietly exit 1, as every command does.
+    if printed.and_then(|()| out.flush()).is_err() || super::stdout_was_closed() {
+        return ExitCode::FAILURE;
+    }
+    if deadlock.is_some() {
         return ExitCode::from(crate::DEADLOCK_EXIT_CODE);
     }
     debug_assert_eq!(outcome.end, RunEnd::Completed);

@@ -4,7 +4,14 @@
 //! ```text
 //! preamble  MAGIC (8 bytes) | container version: u32 LE | header length: u32 LE | header (JSON)
 //! frame     payload length: u32 LE | events: u32 LE | raw length: u32 LE | CRC-32: u32 LE | payload
+//! end       24: u32 LE | 0: u32 LE | 0: u32 LE | CRC-32: u32 LE
+//!           END_MAGIC (8 bytes) | events: u64 LE | frames: u32 LE | index CRC-32: u32 LE
 //! ```
+//!
+//! A clean finish ends the file with the end marker (container version 2 on): a frame header
+//! that holds no events, whose payload gives the events and frames written and a CRC-32 of
+//! every frame header before it (the index a reader would build). A file that ends without it
+//! was cut short, even when the cut fell exactly between two frames.
 //!
 //! The header is the JSON Lines header, so both forms say the same about a run. A frame's
 //! payload is one LZ4 block of its events, each a postcard record whose sequence number and
@@ -26,8 +33,13 @@ use crate::event::{Control, EventKind, ExitKind, LogLevel, PrimId, PrimInfo, Sou
 /// The first bytes of a binary recording. The high first byte keeps the file from passing for
 /// text, the line endings catch a transfer that rewrote them.
 pub const MAGIC: [u8; 8] = *b"\x89TVZ\r\n\x1a\n";
-/// The version of the binary container this threadviz writes and reads.
-pub const BINARY_VERSION: u32 = 1;
+/// The version of the binary container this threadviz writes and reads: 2 ends the file with
+/// an end marker; 1, which had none, is still read.
+pub const BINARY_VERSION: u32 = 2;
+/// The first bytes of the end marker's payload.
+const END_MAGIC: [u8; 8] = *b"TVZ-END\n";
+/// The end marker's payload: its magic, the events, the frames and the index checksum.
+const END_PAYLOAD_BYTES: u32 = 24;
 /// Magic, container version and header length.
 pub(super) const PREAMBLE_BYTES: u64 = 16;
 /// Payload length, event count, raw length and checksum.
@@ -318,6 +330,42 @@ pub(super) struct FrameEncoder {
     last_seq: Option<u64>,
     last_time: u64,
     compressed: Vec<u8>,
+    /// What the end marker says: every frame finished so far.
+    index: Index,
+}
+
+/// What the frames of a file add up to, kept by the writer and checked by the reader.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Index {
+    /// Events in the frames.
+    pub(super) events: u64,
+    /// Frames.
+    pub(super) frames: u32,
+    /// A CRC-32 of every frame header, in order.
+    checksum: crc32fast::Hasher,
+}
+
+impl Index {
+    fn add(&mut self, header: &[u8], events: u32) {
+        self.events += u64::from(events);
+        self.frames = self.frames.saturating_add(1);
+        self.checksum.update(header);
+    }
+
+    fn checksum(&self) -> u32 {
+        self.checksum.clone().finalize()
+    }
+}
+
+/// What a file's end marker says about the frames before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct EndMarker {
+    /// Events in the file.
+    pub(super) events: u64,
+    /// Frames in the file.
+    pub(super) frames: u32,
+    /// The CRC-32 of every frame header.
+    checksum: u32,
 }
 
 impl FrameEncoder {
@@ -384,12 +432,28 @@ impl FrameEncoder {
             header[at * 4..at * 4 + 4].copy_from_slice(&value.to_le_bytes());
         }
         self.compressed.truncate(FRAME_HEADER_BYTES + written);
+        self.index.add(self.compressed.get(..FRAME_HEADER_BYTES).unwrap_or_default(), self.events);
         self.raw.clear();
         self.events = 0;
         self.files.clear();
         self.last_seq = None;
         self.last_time = 0;
         Ok(&self.compressed)
+    }
+
+    /// The end marker after every frame finished so far: what a clean finish writes last.
+    pub(super) fn end_marker(&self) -> Vec<u8> {
+        let mut payload = Vec::with_capacity(END_PAYLOAD_BYTES as usize);
+        payload.extend_from_slice(&END_MAGIC);
+        payload.extend_from_slice(&self.index.events.to_le_bytes());
+        payload.extend_from_slice(&self.index.frames.to_le_bytes());
+        payload.extend_from_slice(&self.index.checksum().to_le_bytes());
+        let mut out = Vec::with_capacity(FRAME_HEADER_BYTES + payload.len());
+        for value in [END_PAYLOAD_BYTES, 0, 0, checksum(0, 0, &payload)] {
+            out.extend_from_slice(&value.to_le_bytes());
+        }
+        out.extend_from_slice(&payload);
+        out
     }
 }
 
@@ -418,9 +482,9 @@ fn read_full(input: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
 /// Why the start of a binary recording cannot be read: a problem at a byte offset.
 pub(super) type Problem = (u64, String);
 
-/// Reads the preamble after the magic (which the caller has matched) and returns the header's
-/// JSON.
-pub(super) fn read_preamble(input: &mut impl Read) -> Result<Vec<u8>, Problem> {
+/// Reads the preamble after the magic (which the caller has matched) and returns the
+/// container's version and the header's JSON.
+pub(super) fn read_preamble(input: &mut impl Read) -> Result<(u32, Vec<u8>), Problem> {
     let cut = |at: u64| (at, "the header is cut off: the recording was interrupted before it began".to_owned());
     let mut fixed = [0_u8; 8];
     let read = read_full(input, &mut fixed).map_err(|error| (8, format!("cannot read it: {error}")))?;
@@ -449,7 +513,7 @@ pub(super) fn read_preamble(input: &mut impl Read) -> Result<Vec<u8>, Problem> {
     if read < header.len() {
         return Err(cut(PREAMBLE_BYTES + read as u64));
     }
-    Ok(header)
+    Ok((version, header))
 }
 
 /// The names of source files, each kept once for the life of the process: events refer to
@@ -493,8 +557,11 @@ pub(super) fn count_events(path: &std::path::Path, offset: u64) -> usize {
 pub(super) enum Next {
     /// A whole frame; its events were appended.
     Frame,
-    /// The end of the file, after a whole frame.
+    /// The end of the file, after a whole frame, with no end marker: the file was cut short
+    /// between frames (or written before there were end markers).
     End,
+    /// The end marker, and nothing after it: the file was finished.
+    Ended(EndMarker),
     /// The file ends inside a frame: it was cut short while that frame was written.
     CutOff,
 }
@@ -508,12 +575,19 @@ pub(super) struct FrameReader<R> {
     payload: Vec<u8>,
     raw: Vec<u8>,
     files: Vec<Cow<'static, str>>,
+    /// The frames read so far (from the first frame when `offset` was the first's).
+    index: Index,
 }
 
 impl<R: Read> FrameReader<R> {
     /// Reads frames from `input`, whose next byte is the file's byte `offset`.
     pub(super) fn new(input: R, offset: u64) -> Self {
-        Self { input, offset, payload: Vec::new(), raw: Vec::new(), files: Vec::new() }
+        Self { input, offset, payload: Vec::new(), raw: Vec::new(), files: Vec::new(), index: Index::default() }
+    }
+
+    /// The frames read so far.
+    pub(super) fn index(&self) -> &Index {
+        &self.index
     }
 
     /// The file offset of the next frame.
@@ -536,6 +610,9 @@ impl<R: Read> FrameReader<R> {
         }
         let field = |at: usize| u32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]);
         let (payload_len, count, raw_len, expected) = (field(0), field(4), field(8), field(12));
+        if count == 0 && raw_len == 0 && payload_len == END_PAYLOAD_BYTES {
+            return self.end_marker(expected);
+        }
         if payload_len > MAX_FRAME_BYTES || raw_len > MAX_FRAME_BYTES || count == 0 || count > raw_len {
             return Err(damaged("the frame's header is not valid"));
         }
@@ -564,9 +641,46 @@ impl<R: Read> FrameReader<R> {
         }
         decoded.map_err(|index| damaged(&format!("event {index} of the frame does not decode")))?;
         self.offset += (FRAME_HEADER_BYTES as u64) + u64::from(payload_len);
+        self.index.add(&header, count);
         Ok(Next::Frame)
     }
 
+    /// Reads the end marker's payload, whose header's checksum is `expected`: checks it, and
+    /// that nothing follows it.
+    fn end_marker(&mut self, expected: u32) -> Result<Next, String> {
+        let damaged = |what: &str| format!("{what}; the file is damaged: record it again");
+        let mut payload = [0_u8; END_PAYLOAD_BYTES as usize];
+        let read = read_full(&mut self.input, &mut payload).map_err(|error| format!("cannot read it: {error}"))?;
+        if read < payload.len() {
+            return Ok(Next::CutOff);
+        }
+        if checksum(0, 0, &payload) != expected || payload[..8] != END_MAGIC {
+            return Err(damaged("the end marker is not valid"));
+        }
+        let mut after = [0_u8; 1];
+        if read_full(&mut self.input, &mut after).map_err(|error| format!("cannot read it: {error}"))? > 0 {
+            return Err(damaged("bytes follow the end marker"));
+        }
+        let number = |range: std::ops::Range<usize>| {
+            payload.get(range).unwrap_or_default().iter().rev().fold(0_u64, |value, &byte| value << 8 | u64::from(byte))
+        };
+        let marker = EndMarker {
+            events: number(8..16),
+            frames: u32::try_from(number(16..20)).unwrap_or(u32::MAX),
+            checksum: u32::try_from(number(20..24)).unwrap_or(u32::MAX),
+        };
+        Ok(Next::Ended(marker))
+    }
+}
+
+impl EndMarker {
+    /// Whether the marker describes exactly the frames `index` read, from the first one.
+    pub(super) fn matches(&self, index: &Index) -> bool {
+        self.events == index.events && self.frames == index.frames && self.checksum == index.checksum()
+    }
+}
+
+impl<R: Read> FrameReader<R> {
     /// Decodes the frame's `count` events; the error is the index of the one that failed.
     fn decode(&mut self, count: u32, events: &mut Vec<TraceEvent>) -> Result<(), u32> {
         self.files.clear();

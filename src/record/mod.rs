@@ -8,9 +8,13 @@
 //! [`TraceEvent`] exactly as subscribers receive it, sequence number included:
 //!
 //! ```text
-//! {"format":"threadviz-recording","version":1,"threadviz":"0.1.0","demo":"condition","seed":0,"speed":1.0,"started":"2026-01-02T10:00:00Z","unix_time":1767348000}
+//! {"format":"threadviz-recording","version":2,"threadviz":"0.1.0","demo":"condition","seed":0,"speed":1.0,"started":"2026-01-02T10:00:00Z","unix_time":1767348000}
 //! {"seq":0,"time_us":0,"thread":1,"loc":null,"kind":{"kind":"thread_created","tid":1,"name":"MainThread","daemon":false,"foreign":false}}
+//! {"end":{"events":1}}
 //! ```
+//!
+//! Both forms end with an end marker when the recording was finished; a reader that meets the
+//! file's end without one says the recording was cut short, however cleanly the cut fell.
 //!
 //! A [`Recorder`] attaches to any [`Session`] with a lossless subscription of its own and
 //! writes on a thread of its own, so recording never holds the dashboard up and never loses an
@@ -48,14 +52,16 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError, select};
 use serde::{Deserialize, Serialize};
 
 use self::binary::FrameEncoder;
-pub use self::read::{EventStream, Place, ReadError, Recording, read, read_bytes, stream};
+pub use self::read::{EventStream, Place, ReadError, Recording, read, read_bytes, run_end_missing, stream};
 pub use self::snapshots::{Cursor, Indexed, SNAPSHOT_EVERY, Snapshots, index};
 use crate::{Session, TraceEvent};
 
 /// The `format` field of every recording's header.
 pub const FORMAT: &str = "threadviz-recording";
-/// The version of the file format this threadviz writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The version of the file format this threadviz writes and reads: 2 ends a finished
+/// recording with an end marker (an end frame, or an `{"end":{"events":N}}` line), so a file
+/// cut short is told from a whole one; version 1 files, which had none, are still read.
+pub const FORMAT_VERSION: u32 = 2;
 /// How long [`Recorder::finish`] waits for the session to end before it stops recording.
 pub const FINISH_GRACE: Duration = Duration::from_secs(3);
 
@@ -311,9 +317,19 @@ impl Encoder {
         self.since.map(|since| FRAME_AGE.saturating_sub(since.elapsed()))
     }
 
+    /// Writes what is left and the end marker, and flushes: the file is whole.
     fn finish(mut self) -> io::Result<Written> {
         self.write_lines()?;
         self.end_frame()?;
+        if self.lines.is_some() {
+            let end = read::EndLine { end: read::EndCount { events: self.written.events } };
+            let mut line = serde_json::to_vec(&end)?;
+            line.push(b'\n');
+            self.write(&line)?;
+        } else {
+            let marker = self.frame.end_marker();
+            self.write(&marker)?;
+        }
         self.out.flush()?;
         Ok(self.written)
     }
@@ -332,9 +348,11 @@ impl fmt::Debug for RecordingWriter {
 
 impl RecordingWriter {
     /// Writes `header` to `out` in `form`, ready for the events.
+    /// The header's version becomes this threadviz's, whose form (with its end marker) the
+    /// file then has.
     pub fn new(out: impl Write + Send + 'static, header: &Header, form: Form) -> io::Result<Self> {
         let mut encoder = Encoder::new(form, Box::new(out));
-        encoder.header(header)?;
+        encoder.header(&Header { version: FORMAT_VERSION, ..header.clone() })?;
         Ok(Self { encoder })
     }
 

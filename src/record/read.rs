@@ -18,6 +18,7 @@ use std::path::Path;
 use super::binary::{self, FrameReader, MAGIC, Next, PREAMBLE_BYTES};
 use super::{FORMAT, FORMAT_VERSION, Header};
 use crate::{EventKind, TraceEvent};
+use serde::{Deserialize, Serialize};
 
 /// Says how to get a good recording, after a problem that no repair can fix.
 const RECORD_ONE: &str = "record one with `threadviz demo NAME --record FILE`";
@@ -39,6 +40,22 @@ impl Recording {
     pub fn end_us(&self) -> u64 {
         self.events.last().map_or(0, |event| event.time_us)
     }
+
+    /// Whether it holds the session's end: a run stopped before it ended, or a watched
+    /// program whose stream was cut, has not.
+    #[must_use]
+    pub fn ended(&self) -> bool {
+        self.events.last().is_some_and(|event| matches!(event.kind, EventKind::SessionEnded))
+    }
+}
+
+/// The warning for a recording that is whole but stops before the session's end.
+#[must_use]
+pub fn run_end_missing(file: &str, events: u64) -> String {
+    let plural = if events == 1 { "event" } else { "events" };
+    format!(
+        "{file}: the run's end is missing: the recording stops after {events} {plural}, before the program ended (it was stopped, or its stream was cut)"
+    )
 }
 
 /// Where in a recording a problem is.
@@ -222,7 +239,7 @@ fn read_binary(input: &mut impl Read, file: &str) -> Result<Recording, ReadError
 
 /// Reads the preamble of a binary recording whose magic has been read from `input`.
 pub(super) fn binary_frames<R: Read>(mut input: R, file: &str) -> Result<BinaryFrames<R>, ReadError> {
-    let json = binary::read_preamble(&mut input)
+    let (version, json) = binary::read_preamble(&mut input)
         .map_err(|(offset, problem)| ReadError::new(file, Some(Place::Byte(offset)), problem))?;
     let at_header = |problem: String| ReadError::new(file, Some(Place::Byte(PREAMBLE_BYTES)), problem);
     if serde_json::from_slice::<serde_json::Value>(&json).is_err() {
@@ -239,6 +256,7 @@ pub(super) fn binary_frames<R: Read>(mut input: R, file: &str) -> Result<BinaryF
         number: 0,
         last: Place::Byte(offset),
         events: 0,
+        marked: version >= 2,
         warning: None,
     })
 }
@@ -255,7 +273,9 @@ pub(super) struct BinaryFrames<R> {
     last: Place,
     /// Events read so far.
     events: usize,
-    /// Set when the last frame was cut off.
+    /// Whether the file's container ends with an end marker when it is whole (version 2 on).
+    marked: bool,
+    /// Set when the file was cut short: its last frame cut off, or no end marker.
     pub(super) warning: Option<String>,
 }
 
@@ -283,7 +303,21 @@ impl<R: Read> BinaryFrames<R> {
                     self.file, self.events
                 ));
             }
+            Next::End if self.marked => self.warning = Some(no_end_marker(&self.file, self.events)),
             Next::End => {}
+            Next::Ended(marker) => {
+                if !marker.matches(self.reader.index()) {
+                    let index = self.reader.index();
+                    return Err(ReadError::new(
+                        &self.file,
+                        Some(place),
+                        format!(
+                            "the end marker counts {} events in {} frames, but the file holds {} in {}; the file is damaged: record it again",
+                            marker.events, marker.frames, index.events, index.frames
+                        ),
+                    ));
+                }
+            }
         }
         Ok(next)
     }
@@ -382,7 +416,7 @@ impl Iterator for EventStream {
                 let mut events = Vec::new();
                 match frames.next(&mut events) {
                     Ok(Next::Frame) => *buffer = events.into_iter(),
-                    Ok(Next::End | Next::CutOff) => {
+                    Ok(Next::End | Next::Ended(_) | Next::CutOff) => {
                         self.warning = frames.warning.take();
                         self.events = StreamEvents::Memory(Vec::new().into_iter());
                         return None;
@@ -395,6 +429,33 @@ impl Iterator for EventStream {
             },
         }
     }
+}
+
+/// The warning for a file that stops between two events or frames with no end marker after
+/// them: nothing is damaged, but the run's end was never written.
+fn no_end_marker(file: &str, events: usize) -> String {
+    let plural = if events == 1 { "event" } else { "events" };
+    format!(
+        "{file}: ended without its end marker: {events} {plural}, the run's end is missing (the recording was interrupted)"
+    )
+}
+
+/// The last line of a finished JSON Lines recording (version 2 on): how many events it holds.
+/// Its lines are checked one by one as they are read, so it carries no checksum, and a tool
+/// that rewrites values in the lines keeps the file readable.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct EndLine {
+    /// The marker.
+    pub(super) end: EndCount,
+}
+
+/// What the end line says.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct EndCount {
+    /// Events in the file.
+    pub(super) events: u64,
 }
 
 /// Reads the events of JSON Lines whose header `lines` has read.
@@ -455,8 +516,10 @@ pub(super) struct JsonLines<R> {
     last: Option<TraceEvent>,
     /// Events read so far.
     events: usize,
-    /// Set when the last line was cut off.
+    /// Set when the file was cut short: its last line cut off, or no end line.
     pub(super) warning: Option<String>,
+    /// Whether the end line has been read.
+    ended: bool,
     done: bool,
     line: Vec<u8>,
 }
@@ -495,6 +558,7 @@ impl<R: BufRead> JsonLines<R> {
             last: None,
             events: 0,
             warning: None,
+            ended: false,
             done: end == LineEnd::Unterminated,
             line,
         })
@@ -514,7 +578,12 @@ impl<R: BufRead> JsonLines<R> {
             let number = self.number;
             let fail = |problem: String| ReadError::new(&self.file, Some(Place::Line(number)), problem);
             match end {
-                LineEnd::Eof => self.done = true,
+                LineEnd::Eof => {
+                    self.done = true;
+                    if !self.ended && self.header.version >= 2 && self.warning.is_none() {
+                        self.warning = Some(no_end_marker(&self.file, self.events));
+                    }
+                }
                 LineEnd::TooLong => {
                     self.done = true;
                     return Err(fail(format!(
@@ -527,8 +596,18 @@ impl<R: BufRead> JsonLines<R> {
                     if is_blank(&self.line) {
                         continue;
                     }
+                    if self.ended {
+                        self.done = true;
+                        return Err(fail(
+                            "a line follows the end line; the file is damaged: record it again".to_owned(),
+                        ));
+                    }
                     let event: TraceEvent = match serde_json::from_slice(&self.line) {
                         Ok(event) => event,
+                        Err(_) if self.line.starts_with(b"{\"end\"") => {
+                            self.end_line(end, number)?;
+                            continue;
+                        }
                         Err(_) if end == LineEnd::Unterminated => {
                             self.warning = Some(format!(
                                 "{}:{number}: the last line is cut off (the recording was interrupted); using the {} events before it",
@@ -555,6 +634,37 @@ impl<R: BufRead> JsonLines<R> {
             }
         }
         Ok(None)
+    }
+}
+
+impl<R> JsonLines<R> {
+    /// Reads the end line just read (line `number`, ended by `end`): it must count the events
+    /// before it.
+    fn end_line(&mut self, end: LineEnd, number: usize) -> Result<(), ReadError> {
+        let fail = |problem: String| ReadError::new(&self.file, Some(Place::Line(number)), problem);
+        let marker: EndLine = match serde_json::from_slice(&self.line) {
+            Ok(marker) => marker,
+            Err(_) if end == LineEnd::Unterminated => {
+                self.warning = Some(no_end_marker(&self.file, self.events));
+                return Ok(());
+            }
+            Err(error) => {
+                self.done = true;
+                return Err(fail(format!(
+                    "the end line is not valid ({}); the file is damaged: record it again",
+                    json_problem(&error)
+                )));
+            }
+        };
+        if marker.end.events != self.events as u64 {
+            self.done = true;
+            return Err(fail(format!(
+                "the end line counts {} events, but the file holds {}; the file is damaged: record it again",
+                marker.end.events, self.events
+            )));
+        }
+        self.ended = true;
+        Ok(())
     }
 }
 

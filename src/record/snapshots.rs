@@ -291,6 +291,9 @@ pub struct Indexed {
     pub snapshots: Snapshots,
     /// What was tolerated (a cut-off last line or frame), as one line naming the place.
     pub warning: Option<String>,
+    /// Whether the recording holds the session's end: a run stopped before it ended, or a
+    /// watched program whose stream was cut, has not.
+    pub ended: bool,
 }
 
 /// Opens the recording at `path` for replay. A binary recording is read once, checked and
@@ -301,8 +304,9 @@ pub fn index(path: impl AsRef<Path>) -> Result<Indexed, ReadError> {
     let input = match read::open(path)? {
         Opened::Text(lines) => {
             let recording = read::read_all_lines(*lines)?;
+            let ended = recording.ended();
             let snapshots = Snapshots::new(recording.events.into());
-            return Ok(Indexed { header: recording.header, snapshots, warning: recording.warning });
+            return Ok(Indexed { header: recording.header, snapshots, warning: recording.warning, ended });
         }
         Opened::Binary(input) => input,
     };
@@ -332,7 +336,9 @@ pub fn index(path: impl AsRef<Path>) -> Result<Indexed, ReadError> {
         last = events.pop();
     }
     let warning = frames.warning.take();
-    Ok(Indexed { header: frames.header.clone(), snapshots: keeper.finish(Source::File(path.to_owned())), warning })
+    let ended = last.is_some_and(|event| matches!(event.kind, crate::EventKind::SessionEnded));
+    let snapshots = keeper.finish(Source::File(path.to_owned()));
+    Ok(Indexed { header: frames.header.clone(), snapshots, warning, ended })
 }
 
 impl Snapshots {
