@@ -243,7 +243,10 @@ pub struct App {
     /// The words of the current step's events so far; None when no step is being told (the
     /// program runs, or a pause caught threads between operations: their in-flight events are
     /// told only if they are moments, so the moment that paused stays on the line).
-    pub step_told: Option<Vec<String>>,
+    pub step_told: Option<Vec<crate::model::Happening>>,
+    /// Threads a told wake-up woke whose own wake-up events are still to come: they say
+    /// nothing new, so they are not told again.
+    pub woken_untold: Vec<Tid>,
     /// The go-to prompt's text while it is open (replays, `:`).
     pub prompt: Option<String>,
     /// The terminal size, as last reported.
@@ -311,6 +314,7 @@ impl App {
             present: false,
             kernel_columns: KernelColumns::Unread,
             step_told: None,
+            woken_untold: Vec::new(),
             prompt: None,
             size: (80, 24),
             paused_by_user: pause == PauseState::Paused,
@@ -574,20 +578,64 @@ impl App {
     }
 
     /// Puts what just happened on the "what just happened" line: a step's events one after
-    /// the other (the last few), or else the latest moment.
+    /// the other, or else the latest moment, made to fit the line (see [`fit_step`]).
     fn tell(&mut self, happening: crate::model::Happening) {
-        const STEP_WORDS_KEPT: usize = 3;
         let at = crate::model::at(self.model.time_us);
+        // The line is drawn as ` » TEXT ` across the screen.
+        let width = usize::from(if self.size.0 == 0 { 80 } else { self.size.0 }).saturating_sub(4);
         let Some(told) = self.step_told.as_mut() else {
-            self.happened = Some(format!("{at}  {}", happening.text));
+            self.woken_untold.clear();
+            self.happened = Some(fit_step(&at, &[happening], width));
             return;
         };
-        if told.len() == STEP_WORDS_KEPT {
-            told.remove(0);
+        // A woken thread's own wake-up and its asking for the lock again were said by the
+        // wake-up (`woke c1, c2; they wait for RLock-1, held by p`), in this step or an earlier.
+        if happening.follows_wake && self.woken_untold.contains(&happening.thread) {
+            return;
         }
-        told.push(happening.text);
-        self.happened = Some(format!("{at}  {}", told.join(" → ")));
+        self.woken_untold.retain(|&tid| tid != happening.thread);
+        self.woken_untold.extend(happening.woke.iter().copied());
+        // `asks for X` is only said until the acquire that follows says it in full.
+        if told.last().is_some_and(|last| last.prelude && last.thread == happening.thread) {
+            told.pop();
+        }
+        told.push(happening);
+        self.happened = Some(fit_step(&at, told, width));
     }
+}
+
+/// A step's happenings as one line of at most `width` columns: `t=4.5s  A → B → C`. What does
+/// not fit goes, oldest first, but a moment (a notify, a lost update) only when nothing else
+/// is left to drop; what went is marked `… →`. A last piece still too long is cut after a
+/// whole word.
+fn fit_step(at: &str, told: &[crate::model::Happening], width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    // Each happening, or None where one was left out (shown as `…`, once for a run of them).
+    let line = |at: &str, kept: &[Option<&crate::model::Happening>]| {
+        let mut texts: Vec<&str> = Vec::new();
+        for happening in kept {
+            match happening {
+                Some(happening) => texts.push(&happening.text),
+                None if texts.last() == Some(&"…") => {}
+                None => texts.push("…"),
+            }
+        }
+        let text = texts.join(" → ");
+        if at.is_empty() { text } else { format!("{at}  {text}") }
+    };
+    let mut kept: Vec<Option<&crate::model::Happening>> = told.iter().map(Some).collect();
+    // The status bar shows the time too: it is the first thing a long line does without.
+    let at = if line(at, &kept).width() > width { "" } else { at };
+    while kept.iter().flatten().count() > 1 && line(at, &kept).width() > width {
+        let left_out = kept
+            .iter()
+            .position(|happening| happening.is_some_and(|happening| !happening.moment))
+            .or_else(|| kept.iter().position(Option::is_some));
+        if let Some(index) = left_out {
+            kept[index] = None;
+        }
+    }
+    crate::model::shorten(&line(at, &kept), width)
 }
 
 #[cfg(test)]

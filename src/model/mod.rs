@@ -21,7 +21,7 @@ pub use self::threads::{KnownThread, ThreadState, WaitTarget};
 pub use self::timeline::{Busy, Column, Lane, LaneState, Mark, MarkKind, Segment, Timeline};
 pub use self::vocabulary::{HELD_BY, Phrase, Tone, UNKNOWN, lost_updates};
 pub use self::waits::WaitEdge;
-pub use self::words::{Happening, at};
+pub use self::words::{Happening, at, shorten};
 use crate::event::{EventKind, LogLevel, PrimId, SourceLoc, Tid, TraceEvent};
 
 /// How many log lines the model keeps (older ones scroll away).

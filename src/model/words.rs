@@ -21,6 +21,47 @@ pub struct Happening {
     pub text: String,
     /// A moment a lesson is about: one thread woke another, or an update was lost.
     pub moment: bool,
+    /// The threads it woke (a notify, a set, a put...): their own wake-up events that follow
+    /// in the same step say nothing the class has not read already.
+    pub woke: Vec<Tid>,
+    /// A woken thread's wake-up, or its asking for the lock again: what a wake-up told
+    /// before it already said.
+    pub follows_wake: bool,
+    /// A request that found the primitive free: said only until the thread's next event (the
+    /// acquire) says what came of it.
+    pub prelude: bool,
+}
+
+/// `text` in at most `width` columns: whole if it fits, else cut after its last whole word
+/// that fits, with `…` (never in the middle of a word, unless one word alone is too long).
+#[must_use]
+pub fn shorten(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    if text.width() <= width {
+        return text.to_owned();
+    }
+    let room = width.saturating_sub(1);
+    let mut end = 0;
+    let mut last_word_end = None;
+    for (at, char) in text.char_indices() {
+        let next = at + char.len_utf8();
+        if text[..next].width() > room {
+            break;
+        }
+        if char == ' ' && at > 0 {
+            last_word_end = Some(at);
+        }
+        end = next;
+    }
+    let kept = match last_word_end {
+        // Words cut at a word's end; a comma or a semicolon before the cut goes too.
+        Some(at) if text[end..].chars().next().is_some_and(|char| !matches!(char, ' ' | ',' | ';' | ':' | ')')) => {
+            &text[..at]
+        }
+        _ => &text[..end],
+    };
+    let kept = kept.trim_end_matches([' ', ',', ';', ':', '→']).trim_end();
+    if width == 0 { String::new() } else { format!("{kept}…") }
 }
 
 /// Demo time as a sentence says it: `t=0.8s`.
@@ -80,7 +121,13 @@ impl Model {
             return None;
         }
         let text = self.words(event, &waiting, was_blocked)?;
-        Some(Happening { seq: event.seq, thread: event.thread, text, moment })
+        let woke = match &event.kind {
+            EventKind::Notified { woken, .. } => woken.clone(),
+            _ => waiting,
+        };
+        let follows_wake = matches!(event.kind, EventKind::Woken { notified: true, .. } | EventKind::Requested { .. });
+        let prelude = matches!(event.kind, EventKind::Requested { .. }) && !self.contended.contains(&event.thread);
+        Some(Happening { seq: event.seq, thread: event.thread, text, moment, woke, follows_wake, prelude })
     }
 
     /// What `event` did, in words; `waiting` were the threads waiting on its primitive before.
@@ -90,34 +137,30 @@ impl Model {
             if waiting.is_empty() { text } else { format!("{text} → woke {}", self.names(waiting)) }
         };
         let text = match &event.kind {
-            EventKind::Notified { prim, n, woken } => {
-                let call = match n {
-                    &u64::MAX => "notify_all".to_owned(),
-                    1 => "notify".to_owned(),
-                    n => format!("notify({n})"),
-                };
-                let woken = if woken.is_empty() { "nobody was waiting".to_owned() } else { self.names(woken) };
-                format!("{who}: {call} on {} → woke {woken}", self.prim_label(*prim))
-            }
+            EventKind::Notified { prim, n, woken } => self.notify_words(&who, *prim, *n, woken),
             EventKind::Set { prim } => woke(format!("{who} set {}", self.prim_label(*prim))),
             EventKind::Clear { prim } => format!("{who} cleared {}", self.prim_label(*prim)),
             EventKind::Released { prim, .. } if !waiting.is_empty() => {
-                format!("{who} released {}; waiting for it: {}", self.prim_label(*prim), self.names(waiting))
+                let wait = if waiting.len() == 1 { "waits" } else { "wait" };
+                format!("{who} released {}, {} {wait} for it", self.prim_label(*prim), self.names(waiting))
             }
             EventKind::Released { prim, .. } => format!("{who} released {}", self.prim_label(*prim)),
             EventKind::Requested { prim, .. } => match self.threads.get(&event.thread).map(|thread| &thread.state) {
-                Some(ThreadState::Blocked { .. }) => {
+                // Folded as BLOCKED either way: only a request that found it taken waits.
+                Some(ThreadState::Blocked { .. }) if self.contended.contains(&event.thread) => {
                     let holders = self.prims.get(prim).map(KnownPrim::holders).unwrap_or_default();
                     format!("{who} asks for {}{}: blocked", self.prim_label(*prim), self.held_by(&holders))
                 }
                 _ => format!("{who} asks for {}", self.prim_label(*prim)),
             },
             EventKind::Acquired { prim, .. } if was_blocked => {
-                format!("{who} got {}, which it was blocked on", self.prim_label(*prim))
+                format!("{who} got {} after waiting", self.prim_label(*prim))
             }
             EventKind::Acquired { prim, .. } => format!("{who} acquired {}", self.prim_label(*prim)),
             EventKind::TryFailed { prim } => format!("{who} tried {}: taken, gives up at once", self.prim_label(*prim)),
-            EventKind::TimedOut { prim } => format!("{who} stopped waiting for {}: timeout", self.prim_label(*prim)),
+            EventKind::TimedOut { prim } => {
+                format!("{who} stopped waiting for {}: its timeout ran out", self.prim_label(*prim))
+            }
             EventKind::WaitBegin { prim, .. } => format!("{who} waits on {}", self.prim_label(*prim)),
             EventKind::Woken { prim, notified: true } => format!("{who} was woken on {}", self.prim_label(*prim)),
             EventKind::Woken { prim, notified: false } => {
@@ -221,6 +264,17 @@ impl Model {
                     Some(PrimState::Queue { .. }) => "every task must be marked task_done()".to_owned(),
                     _ => "another thread wakes it".to_owned(),
                 };
+                if !self.another_could_wake(tid, *prim) {
+                    return match until_us {
+                        Some(until) => format!(
+                            "{name} waits on {label}: no other thread is left to wake it, only its timeout at {} ends the wait",
+                            at(*until)
+                        ),
+                        None => {
+                            format!("{name} waits on {label}: no other thread is left to wake it; it waits forever")
+                        }
+                    };
+                }
                 format!("{name} waits on {label}: {what}{}", timeout(until_us))
             }
             ThreadState::Waiting { on: WaitTarget::Join(target), until_us } => {
@@ -232,6 +286,70 @@ impl Model {
             }
             ThreadState::Done | ThreadState::Killed | ThreadState::Panicked { .. } => format!("{name} has ended"),
         }
+    }
+
+    /// A notify's words: `p: notify_all on condition → woke c1, c2; they wait for RLock-1,
+    /// held by p`.
+    fn notify_words(&self, who: &str, prim: PrimId, n: u64, woken: &[Tid]) -> String {
+        let call = match n {
+            u64::MAX => "notify_all".to_owned(),
+            1 => "notify".to_owned(),
+            n => format!("notify({n})"),
+        };
+        let label = self.short_label(prim);
+        if woken.is_empty() {
+            return format!("{who}: {call} on {label}, but nobody was waiting: it wakes no one");
+        }
+        // A woken thread must take the condition's lock again before wait() returns.
+        let lock = match self.prims.get(&prim).map(|prim| &prim.state) {
+            Some(PrimState::Condition { lock }) => Some(*lock),
+            _ => None,
+        };
+        let holders = lock.and_then(|lock| self.prims.get(&lock)).map(KnownPrim::holders).unwrap_or_default();
+        let they = if woken.len() == 1 { "it waits" } else { "they wait" };
+        match lock.filter(|_| !holders.is_empty()) {
+            Some(lock) => format!(
+                "{who}: {call} on {label} → woke {}; {they} for {}{}",
+                self.names(woken),
+                self.prim_label(lock),
+                self.held_by(&holders)
+            ),
+            None => format!("{who}: {call} on {label} → woke {}", self.names(woken)),
+        }
+    }
+
+    /// A primitive's name alone when it says what it is (`condition`, `RLock-1`), else its
+    /// kind and name: the words of a line that must fit 80 columns.
+    fn short_label(&self, pid: PrimId) -> String {
+        match self.prims.get(&pid) {
+            Some(prim) if prim.name.to_lowercase().starts_with(&prim.kind().to_lowercase()) => prim.name.clone(),
+            _ => self.prim_label(pid),
+        }
+    }
+
+    /// Whether a thread other than `tid` is left that could wake a waiter on `prim`: one that
+    /// has not ended, is not itself waiting on `prim`, and is not waiting only for such a
+    /// waiter to end (a join of one, or the program's end).
+    fn another_could_wake(&self, tid: Tid, prim: PrimId) -> bool {
+        let stuck_on_prim = |tid: Tid| {
+            self.threads.get(&tid).is_some_and(
+                |thread| matches!(thread.state, ThreadState::Waiting { on: WaitTarget::Prim(on), .. } if on == prim),
+            )
+        };
+        self.threads.values().any(|thread| {
+            thread.tid != tid
+                && match &thread.state {
+                    ThreadState::Done
+                    | ThreadState::Killed
+                    | ThreadState::Panicked { .. }
+                    | ThreadState::Waiting { on: WaitTarget::Shutdown, .. } => false,
+                    ThreadState::Waiting { on: WaitTarget::Prim(on), .. } => *on != prim,
+                    ThreadState::Waiting { on: WaitTarget::Join(target), until_us: None } => {
+                        *target != tid && !stuck_on_prim(*target)
+                    }
+                    _ => true,
+                }
+        })
     }
 
     /// The thread whose sleep or timeout ends first, and when.
@@ -314,7 +432,7 @@ mod tests {
         script.at(4, EventKind::Acquired { prim: 1, count: 1 });
         assert_eq!(
             script.text(4, EventKind::Notified { prim: 2, n: u64::MAX, woken: vec![2, 3] }),
-            ("p: notify_all on Condition condition → woke c1, c2".to_owned(), true)
+            ("p: notify_all on condition → woke c1, c2; they wait for RLock-1, held by p".to_owned(), true)
         );
         for consumer in [2, 3] {
             script.at(consumer, EventKind::Woken { prim: 2, notified: true });
@@ -326,13 +444,77 @@ mod tests {
         script.at(3, EventKind::Requested { prim: 1, mode: BLOCKING });
         assert_eq!(
             script.text(4, EventKind::Released { prim: 1, count: 0 }),
-            ("p released RLock-1; waiting for it: c1, c2".to_owned(), true)
+            ("p released RLock-1, c1, c2 wait for it".to_owned(), true)
         );
         assert_eq!(
             script.text(2, EventKind::Acquired { prim: 1, count: 1 }),
-            ("c1 got RLock-1, which it was blocked on".to_owned(), true)
+            ("c1 got RLock-1 after waiting".to_owned(), true)
         );
         assert_eq!(script.model.why_stuck(3), "c2 is blocked on RLock-1, held by c1: a release by c1 lets it go");
+    }
+
+    #[test]
+    fn only_a_request_that_finds_it_taken_is_blocked() {
+        let mut script = Script::new(&["MainThread", "0", "1"]);
+        script.at(
+            1,
+            EventKind::PrimCreated {
+                prim: 1,
+                name: "s".into(),
+                info: PrimInfo::Semaphore { initial: 2, bounded: false },
+            },
+        );
+        let asked = script.at(2, EventKind::Requested { prim: 1, mode: BLOCKING }).expect("told");
+        assert_eq!((asked.text.as_str(), asked.prelude), ("0 asks for Semaphore s", true));
+        assert_eq!(script.text(2, EventKind::Acquired { prim: 1, count: 1 }).0, "0 acquired Semaphore s");
+        script.at(3, EventKind::Requested { prim: 1, mode: BLOCKING });
+        script.at(3, EventKind::Acquired { prim: 1, count: 0 });
+        let blocked = script.at(1, EventKind::Requested { prim: 1, mode: BLOCKING }).expect("told");
+        assert_eq!(
+            (blocked.text.as_str(), blocked.prelude),
+            ("MainThread asks for Semaphore s, held by 0, 1: blocked", false)
+        );
+    }
+
+    #[test]
+    fn a_notify_with_nobody_waiting_says_it_wakes_no_one() {
+        let mut script = Script::new(&["MainThread", "p"]);
+        script.at(1, EventKind::PrimCreated { prim: 1, name: "RLock-1".into(), info: PrimInfo::RLock });
+        script
+            .at(1, EventKind::PrimCreated { prim: 2, name: "condition".into(), info: PrimInfo::Condition { lock: 1 } });
+        assert_eq!(
+            script.text(2, EventKind::Notified { prim: 2, n: 1, woken: Vec::new() }).0,
+            "p: notify on condition, but nobody was waiting: it wakes no one"
+        );
+    }
+
+    #[test]
+    fn a_waiter_nobody_is_left_to_wake_is_told_so() {
+        let mut script = Script::new(&["MainThread", "c1", "p"]);
+        script
+            .at(1, EventKind::PrimCreated { prim: 1, name: "condition".into(), info: PrimInfo::Condition { lock: 9 } });
+        script.at(2, EventKind::WaitBegin { prim: 1, timeout_us: None });
+        assert_eq!(script.model.why_stuck(2), "c1 waits on Condition condition: another thread's notify wakes it");
+        script.at(1, EventKind::JoinBegin { target: 2, timeout_us: None });
+        assert_eq!(script.model.why_stuck(2), "c1 waits on Condition condition: another thread's notify wakes it");
+        script.at(3, EventKind::ThreadExited { tid: 3, exit: ExitKind::Normal });
+        assert_eq!(
+            script.model.why_stuck(2),
+            "c1 waits on Condition condition: no other thread is left to wake it; it waits forever"
+        );
+    }
+
+    #[test]
+    fn text_is_shortened_after_a_whole_word() {
+        assert_eq!(shorten("c1 asks for RLock-1", 40), "c1 asks for RLock-1");
+        assert_eq!(shorten("c1 asks for RLock-1, held by p", 20), "c1 asks for RLock-1…");
+        assert_eq!(shorten("c1 asks for RLock-1, held by p", 17), "c1 asks for…");
+        assert_eq!(shorten("unbreakable-word", 8), "unbreak…");
+        assert_eq!(shorten("anything", 0), "");
+        for width in 1..40 {
+            let short = shorten("p: notify_all on Condition condition → woke c1, c2", width);
+            assert!(unicode_width::UnicodeWidthStr::width(short.as_str()) <= width, "{width}: {short}");
+        }
     }
 
     #[test]

@@ -65,10 +65,11 @@ pub(crate) fn deadlock_banner(app: &App, main: Rect, buf: &mut Buffer) -> Rect {
     rest
 }
 
-/// Draws what just happened on one row, to be noticed; too long, it is cut with `…`.
+/// Draws what just happened on one row, to be noticed; too long (the screen shrank since), it
+/// is cut after a whole word, with `…`.
 pub(crate) fn render_happened(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(happened) = &app.happened else { return };
-    let happened = source::cut(happened, usize::from(area.width).saturating_sub(4));
+    let happened = crate::model::shorten(happened, usize::from(area.width).saturating_sub(4));
     let line = Line::from(vec![Span::styled(format!(" » {happened} "), app.theme().badge(true))]);
     Paragraph::new(line).render(area, buf);
 }

@@ -22,6 +22,7 @@ mod projector;
 mod run_loop;
 mod screens;
 mod steered;
+mod summaries;
 mod timeline;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -23,7 +23,9 @@ fn condition_just_after_notify_all() {
         }
     }
     assert!(
-        app.happened.as_deref().is_some_and(|line| line.contains("p: notify_all on Condition condition → woke c1, c2")),
+        app.happened.as_deref().is_some_and(
+            |line| line.contains("p: notify_all on condition → woke c1, c2; they wait for RLock-1, held by p")
+        ),
         "{:?}",
         app.happened
     );
@@ -86,7 +88,7 @@ fn race_at_its_end() {
 #[test]
 fn the_moment_stays_on_the_line_until_a_step_says_what_it_did() {
     let mut app = moment_app();
-    let notify = "p: notify_all on Condition condition → woke c1, c2";
+    let notify = "p: notify_all on condition → woke c1, c2; they wait for RLock-1, held by p";
     assert!(app.happened.as_deref().is_some_and(|line| line.ends_with(notify)), "{:?}", app.happened);
     // An event that was on its way when the pause came is no step's.
     let mut script = Script::new();
@@ -104,5 +106,5 @@ fn the_moment_stays_on_the_line_until_a_step_says_what_it_did() {
         kind: EventKind::Released { prim: 1, count: 0 },
     };
     app.update(Msg::Events(vec![release]));
-    assert_eq!(app.happened.as_deref(), Some("t=4.5s  p released RLock-1; waiting for it: c1, c2"));
+    assert_eq!(app.happened.as_deref(), Some("t=4.5s  p released RLock-1, c1, c2 wait for it"));
 }
