@@ -135,7 +135,7 @@ impl Trigger {
                 prim.is_some_and(|prim| !prim.waiters.is_empty())
             }
             (Self::LostUpdate, EventKind::Store { .. }) => {
-                model.lost_updates.back().is_some_and(|lost| lost.seq == event.seq)
+                model.lost_update_at(event.seq).is_some_and(crate::model::LostUpdate::loses)
             }
             _ => false,
         }

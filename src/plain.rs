@@ -78,15 +78,16 @@ pub fn run_plain_to<R>(
 }
 
 /// Prints what the model found in `event` that the program did not log itself, as the
-/// dashboard's log shows it: a store that overwrote another thread's update; and, once the
-/// session ends, how many updates each shared value is missing (`10 lost updates on counter`).
+/// dashboard's log shows it: a store that lost or brought back updates, with its count; and,
+/// once the session ends, how many updates each shared value is missing, the sum of those
+/// counts (`10 lost updates on counter`).
 fn print_model_findings(
     model: &model::Model,
     event: &TraceEvent,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
     if matches!(event.kind, EventKind::Store { .. })
-        && let Some(lost) = model.lost_updates.back().filter(|lost| lost.seq == event.seq)
+        && let Some(lost) = model.lost_update_at(event.seq)
         && let Some(line) = model.log.back().filter(|line| line.seq == lost.seq)
     {
         writeln!(out, "({:<10}) {}", model.thread_name(line.thread), line.message)?;

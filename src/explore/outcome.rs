@@ -17,7 +17,7 @@ pub enum FailureKind {
     Panic,
     /// A primitive was misused (released unheld, waited on without its lock...).
     Misuse,
-    /// A `Shared` value ended missing updates: a store overwrote another thread's.
+    /// A store lost updates on a `Shared` value: it overwrote stores its thread never read.
     LostUpdate,
 }
 

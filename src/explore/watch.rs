@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use super::outcome::{FailureKind, Finding};
 use super::run::RunEnd;
 use crate::event::{Control, EventKind, ExitKind, Tid, TraceEvent};
-use crate::model::{Model, PrimState};
+use crate::model::{LostUpdate, Model, PrimState};
 
 /// What a challenge asks for, checked against the model after each event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,12 +66,12 @@ impl Watch {
         if let EventKind::Control { control: Control::Step { .. } | Control::Advance { .. } } = event.kind {
             self.step += 1;
         }
-        let lost_before = self.model.lost_updates.back().map(|lost| lost.seq);
         self.model.apply(event);
         let name = |watch: &Self, tid| watch.model.thread_name(tid);
         match &event.kind {
-            EventKind::Store { .. } if self.model.lost_updates.back().map(|lost| lost.seq) != lost_before => {
-                let text = self.model.lost_updates.back().map(|lost| self.model.lost_update_story(lost));
+            // A store that brought updates back is told in the log, but is no failure.
+            EventKind::Store { .. } if self.model.lost_update_at(event.seq).is_some_and(LostUpdate::loses) => {
+                let text = self.model.lost_update_at(event.seq).map(|lost| self.model.lost_update_story(lost));
                 self.find(FailureKind::LostUpdate, text.unwrap_or_default());
             }
             EventKind::ThreadExited { tid, exit: ExitKind::Panicked { message } } => {
@@ -147,3 +147,6 @@ impl Watch {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -19,7 +19,7 @@ pub use self::lost::{LOST_UPDATES_KEPT, LostUpdate};
 pub use self::prims::{KnownPrim, PendingRead, PrimState, QUEUE_ITEMS_KEPT};
 pub use self::threads::{KnownThread, ThreadState, WaitTarget};
 pub use self::timeline::{Busy, Column, Lane, LaneState, Mark, MarkKind, Segment, Timeline};
-pub use self::vocabulary::{HELD_BY, Phrase, Tone, UNKNOWN, lost_updates};
+pub use self::vocabulary::{HELD_BY, Phrase, Tone, UNKNOWN, lost_or_brought_back, lost_updates};
 pub use self::waits::WaitEdge;
 pub use self::words::{Happening, at, shorten};
 use crate::event::{EventKind, LogLevel, PrimId, SourceLoc, Tid, TraceEvent};
@@ -72,9 +72,9 @@ pub struct Model {
     /// Threads that can never go on, if any: a cycle of locks or joins, or every live thread
     /// waiting for another. Kept up to date by [`Model::apply`].
     pub deadlock: Option<Deadlock>,
-    /// The most recent stores that overwrote another thread's update, oldest first (at most
-    /// [`LOST_UPDATES_KEPT`]); each also has a warning line in the log. How many updates a
-    /// value is missing is [`Model::lost_updates_on`].
+    /// The most recent stores that lost or brought back updates, oldest first (at most
+    /// [`LOST_UPDATES_KEPT`]); each also has a warning line in the log, with its count. How
+    /// many updates a value is missing, their sum, is [`Model::lost_updates_on`].
     pub lost_updates: VecDeque<LostUpdate>,
     /// Loads and stores of `Shared` values.
     shared: lost::Ledger,
@@ -131,6 +131,7 @@ impl Model {
         match &event.kind {
             EventKind::Load { prim, value } => self.note_load(event, *prim, value),
             EventKind::Store { prim, value } => self.note_store(event, *prim, value),
+            EventKind::Released { prim, count: 0 } => self.note_release(*prim),
             EventKind::Requested { prim, .. } => self.note_request(event.thread, *prim),
             EventKind::Acquired { .. } | EventKind::TimedOut { .. } | EventKind::TryFailed { .. } => {
                 self.contended.remove(&event.thread);

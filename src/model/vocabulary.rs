@@ -1,7 +1,8 @@
 //! The model's vocabulary: the one way each thing is named wherever it is said (the dashboard's
 //! panels and overlays, the app's explanations, plain mode, the exports). A primitive's label,
 //! a list of threads, a wait (what a thread waits for and who holds it), and a hand-over gone
-//! wrong (a lost update). Screens cut these to their width and style them; they never reword.
+//! wrong (a store that lost or brought back updates). Screens cut these to their width and
+//! style them; they never reword.
 
 use super::prims::{KnownPrim, PrimState};
 use super::threads::{KnownThread, ThreadState, WaitTarget};
@@ -278,13 +279,15 @@ impl Model {
         phrases
     }
 
-    /// The values of a `Shared` value read and not yet stored back (the race before it shows
-    /// in the value): `Thread-1 read 0, Thread-2 read 0 (stale)`; nothing when there are none.
+    /// The values of a `Shared` value read and not yet stored back that another thread may
+    /// store over first (the race before it shows in the value): `Thread-1 read 0, Thread-2
+    /// read 0 (stale)`; nothing when there are none. A read made holding the lock every store
+    /// to the value holds is no race, and is not listed.
     #[must_use]
     pub fn pending_reads(&self, prim: &KnownPrim) -> Vec<Phrase> {
         let mut phrases = Vec::new();
-        for (index, read) in prim.reads.iter().enumerate() {
-            if index > 0 {
+        for read in prim.reads.iter().filter(|read| self.read_exposed(prim.pid, read.thread)) {
+            if !phrases.is_empty() {
                 phrases.push(Phrase::new(", ", Tone::Plain));
             }
             phrases.push(Phrase::new(self.thread_name(read.thread), Tone::Thread(read.thread)));
@@ -296,9 +299,9 @@ impl Model {
         phrases
     }
 
-    /// How many updates a `Shared` value is missing and the latest overwrite, named:
-    /// `3 lost updates; latest: Thread-2 overwrote Thread-1's 1 with 1`; nothing when it
-    /// misses none.
+    /// How many updates a `Shared` value is missing and the latest store that changed it:
+    /// `3 lost updates; latest: Thread-2 overwrote Thread-1's 1 with 1 and lost 1 update`;
+    /// nothing when it misses none.
     #[must_use]
     pub fn lost_update_line(&self, prim: &KnownPrim) -> Vec<Phrase> {
         let missing = self.lost_updates_on(prim.pid);
@@ -310,29 +313,33 @@ impl Model {
         ]
     }
 
-    /// A lost update in one phrase: `Thread-2 overwrote Thread-1's 1 with 1`.
+    /// A counted store in one phrase: `Thread-2 overwrote Thread-1's 1 with 1 and lost 1
+    /// update`, `Thread-3 overwrote Thread-1's 2 with 4 and brought back 1 update`.
     #[must_use]
     pub fn overwrite(&self, lost: &LostUpdate) -> String {
         format!(
-            "{} overwrote {}'s {} with {}",
+            "{} overwrote {}'s {} with {} and {}",
             self.thread_name(lost.thread),
-            self.thread_name(lost.lost_thread),
-            lost.lost_value,
-            lost.value
+            self.thread_name(lost.overwritten_thread),
+            lost.overwritten_value,
+            lost.value,
+            lost_or_brought_back(lost.updates_lost),
         )
     }
 
-    /// A lost update told whole, as the log's warning says it: `lost update on counter:
-    /// Thread-2 read 0, Thread-1 then stored 1, and Thread-2 overwrote it with 1`.
+    /// A counted store told whole, as the log's warning says it: `lost 1 update on counter:
+    /// Thread-2 read 0, Thread-1 then stored 1, and Thread-2 overwrote it with 1`, or `brought
+    /// back 1 update on counter: ...`. The counts of all of them add up to the updates missing.
     #[must_use]
     pub fn lost_update_story(&self, lost: &LostUpdate) -> String {
         format!(
-            "lost update on {}: {} read {}, {} then stored {}, and {} overwrote it with {}",
+            "{} on {}: {} read {}, {} then stored {}, and {} overwrote it with {}",
+            lost_or_brought_back(lost.updates_lost),
             self.prim_name(lost.prim),
             self.thread_name(lost.thread),
             lost.read,
-            self.thread_name(lost.lost_thread),
-            lost.lost_value,
+            self.thread_name(lost.overwritten_thread),
+            lost.overwritten_value,
             self.thread_name(lost.thread),
             lost.value,
         )
@@ -348,10 +355,23 @@ impl Model {
     }
 }
 
-/// `1 lost update`, `3 lost updates`.
+/// `1 lost update`, `3 lost updates`: how many a value is missing.
 #[must_use]
 pub fn lost_updates(count: u64) -> String {
-    format!("{count} lost update{}", if count == 1 { "" } else { "s" })
+    format!("{count} lost update{}", plural(count))
+}
+
+/// What one store did to the updates missing, from its signed count: `lost 1 update`, `lost 2
+/// updates`, `brought back 1 update`.
+#[must_use]
+pub fn lost_or_brought_back(updates_lost: i64) -> String {
+    let count = updates_lost.unsigned_abs();
+    let verb = if updates_lost < 0 { "brought back" } else { "lost" };
+    format!("{verb} {count} update{}", plural(count))
+}
+
+fn plural(count: u64) -> &'static str {
+    if count == 1 { "" } else { "s" }
 }
 
 #[cfg(test)]
@@ -425,5 +445,9 @@ mod tests {
         assert_eq!(lost_updates(1), "1 lost update");
         assert_eq!(lost_updates(0), "0 lost updates");
         assert_eq!(lost_updates(15), "15 lost updates");
+        assert_eq!(lost_or_brought_back(1), "lost 1 update");
+        assert_eq!(lost_or_brought_back(2), "lost 2 updates");
+        assert_eq!(lost_or_brought_back(-1), "brought back 1 update");
+        assert_eq!(lost_or_brought_back(-3), "brought back 3 updates");
     }
 }

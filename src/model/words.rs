@@ -19,7 +19,8 @@ pub struct Happening {
     pub thread: Tid,
     /// E.g. `p: notify_all on Condition condition → woke c1, c2`.
     pub text: String,
-    /// A moment a lesson is about: one thread woke another, or an update was lost.
+    /// A moment a lesson is about: one thread woke another, or a store lost or brought back
+    /// updates.
     pub moment: bool,
     /// The threads it woke (a notify, a set, a put...): their own wake-up events that follow
     /// in the same step say nothing the class has not read already.
@@ -91,7 +92,7 @@ impl Model {
 
     /// Folds `event` as [`Model::apply`] does and says what it did: always when `every` is
     /// set (a step the class watches), otherwise only at a moment (a thread woke another, an
-    /// update was lost), so a running flood of events costs no words.
+    /// update was lost or brought back), so a running flood of events costs no words.
     pub fn apply_told(&mut self, event: &TraceEvent, every: bool) -> Option<Happening> {
         let prim = event.kind.prim().and_then(|pid| self.prims.get(&pid));
         // Who was waiting before the event, for the kinds of event that wake them.
@@ -108,12 +109,11 @@ impl Model {
         };
         let was_blocked = matches!(event.kind, EventKind::Acquired { .. }) && self.contended.contains(&event.thread);
         self.apply(event);
-        let lost = matches!(event.kind, EventKind::Store { .. })
-            && self.lost_updates.back().is_some_and(|lost| lost.seq == event.seq);
+        let counted = matches!(event.kind, EventKind::Store { .. }) && self.lost_update_at(event.seq).is_some();
         let moment = match &event.kind {
             EventKind::Notified { woken, .. } => !woken.is_empty(),
             EventKind::BarrierPass { .. } => true,
-            EventKind::Store { .. } => lost,
+            EventKind::Store { .. } => counted,
             EventKind::Acquired { .. } => was_blocked,
             _ => !waiting.is_empty(),
         };
@@ -180,11 +180,12 @@ impl Model {
             EventKind::BarrierBroken { prim } => woke(format!("{} broke", self.prim_label(*prim))),
             EventKind::BarrierReset { prim } => format!("{who} reset {}", self.prim_label(*prim)),
             EventKind::Load { prim, value } => format!("{who} read {value} from {}", self.prim_label(*prim)),
-            EventKind::Store { prim, value } => match self.lost_updates.back().filter(|lost| lost.seq == event.seq) {
+            EventKind::Store { prim, value } => match self.lost_update_at(event.seq) {
                 Some(lost) => format!(
-                    "{who} stored {value} over {}'s {}: lost update",
-                    self.thread_name(lost.lost_thread),
-                    lost.lost_value
+                    "{who} stored {value} over {}'s {}: {}",
+                    self.thread_name(lost.overwritten_thread),
+                    lost.overwritten_value,
+                    super::lost_or_brought_back(lost.updates_lost),
                 ),
                 None => format!("{who} stored {value} to {}", self.prim_label(*prim)),
             },
@@ -546,7 +547,7 @@ mod tests {
         script.at(2, EventKind::Store { prim: 1, value: "1".into() });
         assert_eq!(
             script.text(3, EventKind::Store { prim: 1, value: "1".into() }),
-            ("Thread-2 stored 1 over Thread-1's 1: lost update".to_owned(), true)
+            ("Thread-2 stored 1 over Thread-1's 1: lost 1 update".to_owned(), true)
         );
     }
 

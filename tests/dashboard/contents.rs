@@ -86,7 +86,10 @@ fn a_shared_value_shows_each_read_not_yet_stored_under_the_value() {
     let panel = prims_panel(&app, 100, 5);
     assert!(!panel.contains("not yet stored"), "{panel}");
     // The lost update on a line of its own: the count never wraps away from its words.
-    assert!(panel.contains("│  ⚠ 1 lost update; latest: Thread-1 overwrote Thread-2's 1 with 1 "), "{panel}");
+    assert!(
+        panel.contains("│  ⚠ 1 lost update; latest: Thread-1 overwrote Thread-2's 1 with 1 and lost 1 update "),
+        "{panel}"
+    );
 }
 
 #[test]

@@ -54,15 +54,15 @@ fn a_schedule_announces_its_lost_update_one_step_before_it_and_replays_it() {
     assert!(guide.headline.starts_with("following the schedule: 0 steps taken"), "{guide:?}");
     let announced = guide.detail.unwrap();
     let step: usize = announced.rsplit(' ').next().unwrap().parse().unwrap();
-    assert!(announced.starts_with("the lost update on counter comes at step"), "{announced}");
+    assert!(announced.starts_with("the lost update comes at step"), "{announced}");
     for _ in 1..step {
         assert_eq!(app.model.lost_updates.len(), 0, "no update is lost before the announced step");
         apply(&mut app, &mut steered, Command::Step(None));
     }
     let alert = app.guide.as_ref().and_then(|guide| guide.alert.clone()).expect("the next step is announced");
-    assert!(alert.starts_with("the lost update on counter"), "{alert}");
+    assert!(alert.starts_with("the lost update: lost 1 update on counter: "), "{alert}");
     let screen = text(&render(&app, 80, 24));
-    assert!(screen.contains("next step makes the lost update on counter"), "{screen}");
+    assert!(screen.contains("next step makes the lost update: lost 1 update on counter"), "{screen}");
     assert_screen_snapshot("schedule_before_the_lost_update_80x24", &screen);
     apply(&mut app, &mut steered, Command::Step(None));
     assert_eq!(app.model.lost_updates.len(), 1, "the announced step lost the update");

@@ -18,12 +18,14 @@ fn race() {
     let stores =
         run.events.iter().filter(|event| matches!(event.kind, EventKind::Store { prim, .. } if prim == shared)).count();
     assert_eq!(stores, 20, "every increment stored, yet some were lost");
-    // The model names the stores that overwrote an update they never saw.
+    // The model names the stores that overwrote updates they never saw, each with its count.
     let lost_updates = &run.model.lost_updates;
     assert!(!lost_updates.is_empty(), "lost updates are found");
-    assert!(lost_updates.iter().all(|lost| lost.prim == shared && lost.thread != lost.lost_thread));
-    let warnings = run.model.log.iter().filter(|line| line.message.starts_with("lost update on counter: ")).count();
+    assert!(lost_updates.iter().all(|lost| lost.prim == shared && lost.thread != lost.overwritten_thread));
+    let warnings = run.model.log.iter().filter(|line| line.message.contains(" on counter: ")).count();
     assert_eq!(warnings, lost_updates.len(), "each one is in the log");
+    let net: i64 = lost_updates.iter().map(|lost| lost.updates_lost).sum();
+    assert_eq!(net, i64::from(20 - counted), "the warnings add up to expected - final");
     assert_eq!(run.model.lost_updates_on(shared), u64::from(20 - counted), "lost = expected - final");
 }
 
