@@ -97,7 +97,9 @@ fn the_dashboard_says_what_the_notify_did_and_who_lost_an_update() {
     };
     let condition = told("condition");
     assert!(
-        condition.iter().any(|line| line.ends_with("p: notify_all on condition → woke c1, c2; they wait for RLock-1, held by p")),
+        condition
+            .iter()
+            .any(|line| line.ends_with("p: notify_all on condition → woke c1, c2; they wait for RLock-1, held by p")),
         "{condition:#?}"
     );
     assert!(condition.iter().any(|line| line.ends_with("c1 got RLock-1 after waiting")), "{condition:#?}");

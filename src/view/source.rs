@@ -71,7 +71,17 @@ pub(crate) fn cut(text: &str, width: usize) -> String {
 /// threads at it. A long line loses the end of its code (cut with `…`), never the names: they
 /// are what the class looks for. Names that would take more than the code leaves and half the
 /// line (or [`MIN_NAMES`] columns) are counted instead (`+3`).
-fn code_line(app: &App, number: u32, text: &str, here: Option<&Vec<Tid>>, width: usize) -> Line<'static> {
+///
+/// `after_gap`: the line does not follow the one shown above it, and there was no row for a
+/// `⋮` of its own, so its number carries it (`⋮ 19`): distant lines never read as consecutive.
+fn code_line(
+    app: &App,
+    number: u32,
+    text: &str,
+    here: Option<&Vec<Tid>>,
+    width: usize,
+    after_gap: bool,
+) -> Line<'static> {
     let theme = app.theme();
     let model = &app.model;
     let mut label: Vec<Span<'static>> = Vec::new();
@@ -104,7 +114,7 @@ fn code_line(app: &App, number: u32, text: &str, here: Option<&Vec<Tid>>, width:
     let code_room = width.saturating_sub(GUTTER + label_width);
     let marker = if here.is_some() { "▶" } else { " " };
     let mut spans = vec![
-        Span::styled(format!("{number:>4} "), theme.dim()),
+        Span::styled(if after_gap { format!("⋮{number:>3} ") } else { format!("{number:>4} ") }, theme.dim()),
         Span::styled(marker.to_owned(), theme.hot()),
         Span::raw(format!(" {}", cut(text, code_room))),
     ];
@@ -159,7 +169,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             .take(height)
             .map(|(index, text)| {
                 let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
-                let line = code_line(app, number, text, at_line.get(&number), width);
+                let line = code_line(app, number, text, at_line.get(&number), width, false);
                 if Some(number) == selected_line { line.style(theme.selected()) } else { line }
             })
             .collect()
@@ -222,12 +232,13 @@ fn excerpt_lines(
     let mut lines: Vec<Line> = Vec::with_capacity(rows);
     let mut previous: Option<u32> = None;
     for number in shown {
-        if separated && previous.is_some_and(|previous| number > previous + 1) {
+        let gap = previous.is_some_and(|previous| number > previous + 1);
+        if separated && gap {
             lines.push(Line::styled("     ⋮", app.theme().dim()));
         }
         previous = Some(number);
         let text = texts.get(number as usize - 1).copied().unwrap_or_default();
-        let line = code_line(app, number, text, at_line.get(&number), width);
+        let line = code_line(app, number, text, at_line.get(&number), width, gap && !separated);
         lines.push(if Some(number) == selected_line { line.style(app.theme().selected()) } else { line });
     }
     lines
@@ -279,5 +290,37 @@ mod tests {
         // The selected line comes first when not all fit.
         let (shown, _) = excerpt(Some(19), &marked, 20, 2);
         assert_eq!(shown, [11, 19].into());
+    }
+
+    #[test]
+    fn distant_lines_never_read_as_consecutive() {
+        let source: String = (1..=20).map(|line| format!("line_{line}()\n")).collect();
+        let app = App::new(
+            crate::app::Showing { title: "t", source: None, lesson: None },
+            crate::app::Look::new(crate::app::ThemeName::Dark, false),
+            crate::session::PauseState::Paused,
+            1.0,
+        );
+        let at_line: BTreeMap<u32, Vec<Tid>> = [(5, vec![1]), (11, vec![2]), (19, vec![3])].into();
+        for rows in 3..8 {
+            let lines = excerpt_lines(&app, &source, &at_line, Some(5), rows, 60);
+            let texts: Vec<String> = lines.iter().map(ToString::to_string).collect();
+            // A line's number, and whether a `⋮` (a row of its own, or on its number) comes
+            // between it and the line above.
+            let mut previous: Option<u32> = None;
+            let mut gap_row = false;
+            for text in &texts {
+                if text.trim() == "⋮" {
+                    gap_row = true;
+                    continue;
+                }
+                let marked = text.starts_with('⋮');
+                let number: u32 = text.trim_start_matches('⋮').split_whitespace().next().unwrap().parse().unwrap();
+                if let Some(previous) = previous {
+                    assert!(number == previous + 1 || marked || gap_row, "{rows} rows: {texts:#?}");
+                }
+                (previous, gap_row) = (Some(number), false);
+            }
+        }
     }
 }

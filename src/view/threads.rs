@@ -115,6 +115,11 @@ fn row_style(app: &App, tid: crate::event::Tid, selected: bool) -> Style {
 /// The columns a narrow table gives up for the kernel's, when it shows them: the daemon flag
 /// and how long the thread has been in its state.
 const NARROW_DROPPED: std::ops::Range<usize> = 3..5;
+/// The column of how long a thread has been in its state.
+const FOR_COLUMN: usize = 4;
+/// Below this inner width (without the kernel's columns) FOR gives its room to what a thread
+/// holds and waits for, which would otherwise get less than 16 columns.
+const CRAMPED_BELOW: u16 = 72;
 
 /// Whether a table `width` columns wide shows the kernel's view (Linux): where it is read,
 /// with room kept from the first frame so the table does not jump when the first sample
@@ -190,6 +195,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             Constraint::Length(11),
         ]
     };
+    // A small screen keeps what a thread holds and waits for, the point of the table, over how
+    // long it has been in its state: FOR goes, and the line column shrinks to `line 123`.
+    let cramped = !wide && !kernel_columns && inner.width < CRAMPED_BELOW;
+    if cramped {
+        header_cells.remove(FOR_COLUMN);
+        widths.remove(FOR_COLUMN);
+        if let Some(header) = header_cells.get_mut(FOR_COLUMN) {
+            *header = "HOLDS/WAITS FOR";
+        }
+        if let Some(line) = widths.last_mut() {
+            *line = Constraint::Length(8);
+        }
+    }
     if kernel_columns {
         // Room for the kernel: the line column gives up what "line N" does not need.
         if let Some(line) = widths.last_mut() {
@@ -205,7 +223,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let columns =
         Layout::horizontal(widths.clone()).flex(Flex::Start).spacing(1).split(Rect::new(0, 0, inner.width, 1));
     let column_width = |index: usize| columns.get(index).map_or(0, |column| usize::from(column.width));
-    let narrow_waits = if kernel_columns { NARROW_DROPPED.start } else { 5 };
+    let narrow_waits = if kernel_columns || cramped { NARROW_DROPPED.start + usize::from(cramped) } else { 5 };
     let (holds_width, waits_width) =
         if wide { (column_width(5), column_width(6)) } else { (0, column_width(narrow_waits)) };
     let next = app.next_to_step();
@@ -248,6 +266,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         }
         if kernel_columns && !wide {
             cells.drain(NARROW_DROPPED);
+        }
+        if cramped {
+            cells.remove(FOR_COLUMN);
         }
         Row::new(cells).style(row_style(app, thread.tid, index == app.selected))
     });

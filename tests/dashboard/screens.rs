@@ -304,3 +304,13 @@ fn an_ended_program_says_so_and_its_clock_stops() {
     app.update(Msg::Stepped(Err(StepRefused::NothingToStep)));
     assert!(text(&render(&app, 120, 40)).contains("the program has ended: space or r runs it again, q quits"));
 }
+
+#[test]
+fn a_small_screen_keeps_what_threads_hold_and_wait_for_over_how_long() {
+    let app = crate::condition_app(PauseState::Paused);
+    let screen = text(&render(&app, 60, 20));
+    let header = screen.lines().find(|line| line.contains("NAME")).unwrap();
+    assert!(header.contains("HOLDS/WAITS FOR") && header.matches("FOR").count() == 1, "FOR gives way: {header}");
+    assert!(!screen.lines().take(8).any(|line| line.contains("HOLDS") && line.contains('…')), "{screen}");
+    crate::assert_screen_snapshot("small_screen_60x20", &screen);
+}
