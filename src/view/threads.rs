@@ -149,23 +149,15 @@ fn narrow_for_kernel(header_cells: &mut Vec<&str>, widths: &mut Vec<Constraint>)
     }
 }
 
-/// Draws the table into `area`, keeping the selected row visible.
-pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
-    let theme = app.theme();
-    let model = &app.model;
-    // Alive as Python's `is_alive()` says: started and not ended.
-    let title = format!(" Threads {} alive / {} ", model.alive(), model.threads.len());
-    let outer: Block = block(&title, theme.border(focused));
-    let inner = outer.inner(area);
-    outer.render(area, buf);
-    if inner.height < 2 {
-        return;
-    }
-    let wide = inner.width >= 100;
-    let kernel_columns = shows_kernel(app, inner.width);
-    let visible = usize::from(inner.height - 1);
-    let first = app.selected.saturating_sub(visible.saturating_sub(1));
-    let mut header_cells: Vec<&str> = if wide {
+/// The table's headers and widths for an inner width of `width`, and whether the screen is
+/// so small that FOR gave its room to what threads hold and wait for.
+fn table_columns(
+    model: &crate::model::Model,
+    width: u16,
+    wide: bool,
+    kernel_columns: bool,
+) -> (Vec<&'static str>, Vec<Constraint>, bool) {
+    let mut header_cells: Vec<&'static str> = if wide {
         vec!["ID", "NAME", "STATE", "D", "FOR", "HOLDS", "WAITS FOR", "LINE"]
     } else {
         vec!["ID", "NAME", "STATE", "D", "FOR", "HOLDS / WAITS FOR", "LINE"]
@@ -197,7 +189,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     };
     // A small screen keeps what a thread holds and waits for, the point of the table, over how
     // long it has been in its state: FOR goes, and the line column shrinks to `line 123`.
-    let cramped = !wide && !kernel_columns && inner.width < CRAMPED_BELOW;
+    let cramped = !wide && !kernel_columns && width < CRAMPED_BELOW;
     if cramped {
         header_cells.remove(FOR_COLUMN);
         widths.remove(FOR_COLUMN);
@@ -219,6 +211,26 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             narrow_for_kernel(&mut header_cells, &mut widths);
         }
     }
+    (header_cells, widths, cramped)
+}
+
+/// Draws the table into `area`, keeping the selected row visible.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
+    let theme = app.theme();
+    let model = &app.model;
+    // Alive as Python's `is_alive()` says: started and not ended.
+    let title = format!(" Threads {} alive / {} ", model.alive(), model.threads.len());
+    let outer: Block = block(&title, theme.border(focused));
+    let inner = outer.inner(area);
+    outer.render(area, buf);
+    if inner.height < 2 {
+        return;
+    }
+    let wide = inner.width >= 100;
+    let kernel_columns = shows_kernel(app, inner.width);
+    let visible = usize::from(inner.height - 1);
+    let first = app.selected.saturating_sub(visible.saturating_sub(1));
+    let (header_cells, widths, cramped) = table_columns(model, inner.width, wide, kernel_columns);
     // The columns' widths as the table will lay them out, to cut cells at words.
     let columns =
         Layout::horizontal(widths.clone()).flex(Flex::Start).spacing(1).split(Rect::new(0, 0, inner.width, 1));
