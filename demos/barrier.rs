@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use threadviz::dashboard::catalog::Param;
 use threadviz::random;
 use threadviz::sync::Barrier;
 use threadviz::thread::{self, Thread};
@@ -31,10 +32,13 @@ fn worker(barrier: &Barrier, rounds: u32, all: u32) {
     }
 }
 
-/// Three workers; the third stops after two rounds (`--param rounds=1`: one round, and
-/// nobody gives up).
+/// Three rounds, the third worker stopping after two; `--param rounds=1`: one round, and
+/// nobody gives up.
+pub const ROUNDS: Param = Param::new("rounds", 1..=5, 3, "the rounds the first two workers go through");
+
+/// Three workers; the third stops after two rounds.
 pub fn main() {
-    let all: u32 = threadviz::param("rounds", 3);
+    let all: u32 = ROUNDS.get();
     // The action runs once per round, in the last thread to arrive, before anyone passes.
     // A thread waiting longer than 5 s would break the barrier too.
     let barrier = Barrier::with_action(3, || info!("All 3 arrived: everyone passes")).timeout(Duration::from_secs(5));

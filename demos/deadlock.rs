@@ -4,9 +4,14 @@
 
 use std::time::Duration;
 
+use threadviz::dashboard::catalog::Param;
 use threadviz::sync::Lock;
 use threadviz::thread::{self, Thread};
 use tracing::info;
+
+/// How long a thread sleeps holding its first lock; `--param sleep=0` leaves the sleep out,
+/// and the deadlock comes only when a thread is switched out between its two locks.
+pub const SLEEP: Param = Param::new("sleep", 0..=1000, 500, "milliseconds a thread sleeps holding its first lock");
 
 /// Takes `first`, then `second`, each with `with lock:`, and works with both.
 fn transfer(first: &Lock, second: &Lock) {
@@ -15,7 +20,10 @@ fn transfer(first: &Lock, second: &Lock) {
     info!("holding {}", first.name());
     // The other thread takes its first lock meanwhile: now the deadlock comes every time,
     // instead of once in a while.
-    thread::sleep(Duration::from_millis(500));
+    let sleep: u64 = SLEEP.get();
+    if sleep > 0 {
+        thread::sleep(Duration::from_millis(sleep));
+    }
     info!("acquiring {}", second.name());
     let _second = second.hold();
     info!("holding both: working");

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use threadviz::dashboard::catalog::Param;
 use threadviz::random;
 use threadviz::sync::{Lock, Shared};
 use threadviz::thread::{self, Thread};
@@ -30,8 +31,11 @@ impl Counter {
     }
 }
 
+/// Two increments per worker; `--param increments=1` for a smaller program to explore.
+pub const INCREMENTS: Param = Param::new("increments", 1..=10, 2, "the increments each worker makes");
+
 fn worker(c: &Counter) {
-    for _ in 0..threadviz::param("increments", 2) {
+    for _ in 0..INCREMENTS.get::<u32>() {
         let pause = random::random();
         info!("Sleeping {pause:.2}");
         thread::sleep(Duration::from_secs_f64(pause));

@@ -1,6 +1,7 @@
 //! A race on a shared counter: `counter = counter + 1` is a load then a store, and a thread
 //! switch between the two loses updates (001 access to shared resources, `counter += 1`).
 
+use threadviz::dashboard::catalog::Param;
 use threadviz::random;
 use threadviz::sync::Shared;
 use threadviz::thread::{self, Thread};
@@ -8,9 +9,8 @@ use tracing::info;
 
 /// Four threads of five items, as in the tutorial; `--param threads=2 --param items=2` makes
 /// a version small enough to explore exhaustively or to play by hand.
-fn sizes() -> (u32, u32) {
-    (threadviz::param("threads", 4), threadviz::param("items", 5))
-}
+pub const THREADS: Param = Param::new("threads", 1..=8, 4, "the threads that count");
+pub const ITEMS: Param = Param::new("items", 1..=20, 5, "the items each thread counts");
 
 /// The tutorial's `process_item`: does the work, then counts the item, unsafely.
 fn process_item(counter: &Shared<u32>) {
@@ -27,7 +27,7 @@ fn process_item(counter: &Shared<u32>) {
 
 /// Four threads each count five items on one shared counter, without a lock.
 pub fn main() {
-    let (threads, items_per_thread) = sizes();
+    let (threads, items_per_thread): (u32, u32) = (THREADS.get(), ITEMS.get());
     let counter = Shared::named("counter", 0);
     let workers: Vec<Thread> = (0..threads)
         .map(|_| {

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use threadviz::dashboard::catalog::Param;
 use threadviz::py::repr;
 use threadviz::sync::{Lock, Semaphore, Shared};
 use threadviz::thread::{self, Thread};
@@ -42,8 +43,7 @@ fn worker(s: &Semaphore, pool: &ActivePool) {
     // `with s:`: takes one of the two places, waiting while both are taken.
     let _with = s.hold();
     let name = thread::current_thread().name();
-    // `--param pool=0` leaves out the bookkeeping, for a smaller program to explore.
-    let keep_books = threadviz::param("pool", 1) != 0;
+    let keep_books = POOL.get::<u8>() != 0;
     if keep_books {
         pool.make_active(name.clone());
     }
@@ -53,12 +53,16 @@ fn worker(s: &Semaphore, pool: &ActivePool) {
     }
 }
 
-/// Starts four workers named `0` to `3` on a semaphore with two places (`--param workers=3`
-/// for fewer).
+/// Four workers, as in the tutorial; `--param workers=3` for fewer.
+pub const WORKERS: Param = Param::new("workers", 1..=8, 4, "the workers sharing the semaphore");
+/// `--param pool=0` leaves out the bookkeeping, for a smaller program to explore.
+pub const POOL: Param = Param::new("pool", 0..=1, 1, "1 keeps the list of running workers, 0 leaves it out");
+
+/// Starts four workers named `0` to `3` on a semaphore with two places.
 pub fn main() {
     let pool = ActivePool::new();
     let s = Semaphore::named("s", 2);
-    for i in 0..threadviz::param("workers", 4) {
+    for i in 0..WORKERS.get::<u32>() {
         let (s, pool) = (s.clone(), pool.clone());
         let t = Thread::builder().name(i.to_string()).build(move || worker(&s, &pool));
         t.start();

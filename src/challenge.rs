@@ -1,12 +1,15 @@
 //! Challenges: the class plays scheduler. Each takes a demo, made small through its
 //! parameters, and a goal the model checks after every event; the learner chooses who steps.
-//! Some goals cannot be reached, and that is their lesson: exploring every interleaving
-//! proves it.
+//! A goal within reach takes a decision (`n` alone, the next thread in turn, never gets
+//! there), and its hint is a list of moves a learner can follow to the letter. Some goals
+//! cannot be reached, and that is their lesson: exploring every interleaving proves it.
 
 use std::fmt;
 
 use crate::catalog::{self, Demo};
+use crate::event::{EventKind, TraceEvent};
 use crate::explore::{FailureKind, Goal};
+use crate::model::Model;
 
 /// One challenge.
 pub struct Challenge {
@@ -21,6 +24,9 @@ pub struct Challenge {
     pub(crate) goal: Goal,
     /// Whether some interleaving reaches the goal (the tests check this against exploration).
     pub reachable: bool,
+    /// The way to the goal, as moves a learner makes (empty when there is none). Its words,
+    /// [`Challenge::hint_words`], are the answer in the notes.
+    pub hint: &'static [Move],
     /// The preemption bound of the search for the shortest solution, or for the proof.
     pub preemptions: usize,
     /// Its notes (Markdown), shown with `l`.
@@ -45,6 +51,79 @@ impl Challenge {
     pub fn params(&self) -> Vec<(String, i64)> {
         self.params.iter().map(|&(name, value)| (name.to_owned(), value)).collect()
     }
+
+    /// The hint in words, as the notes' answer says it: `Step MainThread until Thread-2 has
+    /// started, then step Thread-1 until it has read counter, ...`.
+    #[must_use]
+    pub fn hint_words(&self) -> String {
+        let moves: Vec<String> = self.hint.iter().map(Move::to_string).collect();
+        let sentence = moves.join(", then ");
+        let mut letters = sentence.chars();
+        letters.next().map_or_else(String::new, |first| format!("{}{}.", first.to_uppercase(), letters.as_str()))
+    }
+}
+
+/// One move of a hint: what the learner presses, and until when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    /// Select the thread called `thread` and press Enter until `until` has happened.
+    Step {
+        /// The thread's name.
+        thread: &'static str,
+        /// What happens last.
+        until: Until,
+    },
+    /// Press `n`, the next thread in turn, until the goal is reached.
+    Next,
+}
+
+/// What a [`Move::Step`] goes on until: something one of the stepped thread's operations does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// It has started the thread called this.
+    Started(&'static str),
+    /// It has read the `Shared` value called this.
+    Read(&'static str),
+    /// It has acquired the lock called this.
+    Holds(&'static str),
+    /// It has ended.
+    Ended,
+}
+
+impl Until {
+    /// Whether `event`, one of the events of a step of the thread called `thread`, is it;
+    /// `model` has folded the events before it (it names threads and primitives).
+    #[must_use]
+    pub fn is(&self, event: &TraceEvent, thread: &str, model: &Model) -> bool {
+        let prim_named = |prim, name: &str| model.prims.get(&prim).is_some_and(|known| known.name == name);
+        let by_thread = model.thread_name(event.thread) == thread;
+        match (*self, &event.kind) {
+            (Self::Started(started), EventKind::ThreadStarted { tid, .. }) => {
+                by_thread && model.thread_name(*tid) == started
+            }
+            (Self::Read(shared), EventKind::Load { prim, .. }) => by_thread && prim_named(*prim, shared),
+            (Self::Holds(lock), EventKind::Acquired { prim, .. }) => by_thread && prim_named(*prim, lock),
+            (Self::Ended, EventKind::ThreadExited { tid, .. }) => model.thread_name(*tid) == thread,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Move {
+    /// `step Thread-1 until it has read counter`, `press n until the goal is reached`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Step { thread, until: Until::Started(started) } => {
+                write!(f, "step `{thread}` until `{started}` has started")
+            }
+            Self::Step { thread, until: Until::Read(shared) } => {
+                write!(f, "step `{thread}` until it has read `{shared}`")
+            }
+            Self::Step { thread, until: Until::Holds(lock) } => write!(f, "step `{thread}` until it holds `{lock}`"),
+            Self::Step { thread, until: Until::Ended } => write!(f, "step `{thread}` until it has ended"),
+            Self::Next => f.write_str("press `n` until the goal is reached"),
+        }
+    }
 }
 
 macro_rules! notes {
@@ -62,6 +141,12 @@ pub static CHALLENGES: &[Challenge] = &[
         params: &[("threads", 2), ("items", 1)],
         goal: Goal::Find(FailureKind::LostUpdate),
         reachable: true,
+        hint: &[
+            Move::Step { thread: "MainThread", until: Until::Started("Thread-2") },
+            Move::Step { thread: "Thread-1", until: Until::Read("counter") },
+            Move::Step { thread: "Thread-2", until: Until::Read("counter") },
+            Move::Next,
+        ],
         preemptions: 2,
         notes: notes!("lost-update"),
     },
@@ -72,6 +157,12 @@ pub static CHALLENGES: &[Challenge] = &[
         params: &[],
         goal: Goal::Together { enter: "in the critical section", leave: "leaving the critical section", count: 2 },
         reachable: true,
+        hint: &[
+            Move::Step { thread: "MainThread", until: Until::Started("Thread-2") },
+            Move::Step { thread: "Thread-1", until: Until::Read("flag") },
+            Move::Step { thread: "Thread-2", until: Until::Read("flag") },
+            Move::Next,
+        ],
         preemptions: 2,
         notes: notes!("two-inside"),
     },
@@ -79,9 +170,15 @@ pub static CHALLENGES: &[Challenge] = &[
         name: "deadlock",
         goal_words: "make Thread-1 and Thread-2 wait for each other forever",
         demo: "deadlock",
-        params: &[],
+        params: &[("sleep", 0)],
         goal: Goal::Find(FailureKind::Deadlock),
         reachable: true,
+        hint: &[
+            Move::Step { thread: "MainThread", until: Until::Started("Thread-2") },
+            Move::Step { thread: "Thread-1", until: Until::Holds("lock-a") },
+            Move::Step { thread: "Thread-2", until: Until::Holds("lock-b") },
+            Move::Next,
+        ],
         preemptions: 2,
         notes: notes!("deadlock"),
     },
@@ -92,6 +189,11 @@ pub static CHALLENGES: &[Challenge] = &[
         params: &[],
         goal: Goal::Find(FailureKind::Deadlock),
         reachable: true,
+        hint: &[
+            Move::Step { thread: "MainThread", until: Until::Started("producer") },
+            Move::Step { thread: "producer", until: Until::Ended },
+            Move::Next,
+        ],
         preemptions: 2,
         notes: notes!("lost-wakeup"),
     },
@@ -102,6 +204,7 @@ pub static CHALLENGES: &[Challenge] = &[
         params: &[("workers", 3), ("pool", 0)],
         goal: Goal::Holders { prim: "s", count: 3 },
         reachable: false,
+        hint: &[],
         preemptions: 2,
         notes: notes!("three-permits"),
     },
@@ -112,6 +215,7 @@ pub static CHALLENGES: &[Challenge] = &[
         params: &[("rounds", 1)],
         goal: Goal::Overtake { passed: "passed", arrived: "waiting at the barrier", parties: 3 },
         reachable: false,
+        hint: &[],
         preemptions: 2,
         notes: notes!("early-bird"),
     },
@@ -122,6 +226,7 @@ pub static CHALLENGES: &[Challenge] = &[
         params: &[("increments", 1)],
         goal: Goal::Find(FailureKind::LostUpdate),
         reachable: false,
+        hint: &[],
         preemptions: 2,
         notes: notes!("locked-counter"),
     },

@@ -90,7 +90,8 @@ pub struct DemoArgs {
     /// paused and `n` follows the schedule one step at a time.
     #[arg(long, value_name = "SCHEDULE")]
     pub schedule: Option<String>,
-    /// A parameter of the demo, e.g. `--param threads=2` (see its lesson for the ones it reads).
+    /// A parameter of the demo, e.g. `--param threads=2`; a name it does not read is refused
+    /// with the list of those it does.
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = explore::parse_param)]
     pub params: Vec<(String, i64)>,
     /// While recording under the dashboard, let the program outrun the recorder: a thread whose
@@ -109,7 +110,7 @@ fn parse_speed(text: &str) -> Result<f64, String> {
     }
 }
 
-/// The binary's entry point. Exit status: 0 when done, 2 for an unknown demo, 3
+/// The binary's entry point. Exit status: 0 when done, 2 for an unknown demo or parameter, 3
 /// ([`DEADLOCK_EXIT_CODE`](crate::DEADLOCK_EXIT_CODE)) when a demo run with `--plain`
 /// deadlocked, 1 when the terminal failed; [`recordings`] adds those of recordings.
 #[must_use]
@@ -119,7 +120,11 @@ pub fn main() -> ExitCode {
         Command::List => print_out(|mut out| write_list(&mut out)),
         Command::Demo(args) => run_demo(&args),
         Command::Run(args) => run::run(&args),
-        Command::Explore(args) => explore::explore(&args),
+        Command::Explore(args) => match catalog::find(&args.name).map(|demo| demo.check_params(&args.params)) {
+            Some(Err(error)) => refuse(&error),
+            // An unknown demo is the explorer's to refuse.
+            _ => explore::explore(&args),
+        },
         Command::Challenge(args) => challenge::run(&args),
         Command::Replay(args) => recordings::replay(&args),
         Command::Export(args) => recordings::export(&args),
@@ -217,11 +222,19 @@ pub fn unknown_demo_message(name: &str) -> String {
     }
 }
 
+/// Writes the one-line error `error` and gives the exit status of bad input.
+fn refuse(error: &str) -> ExitCode {
+    eprintln!("{error}");
+    ExitCode::from(2)
+}
+
 fn run_demo(args: &DemoArgs) -> ExitCode {
     let Some(demo) = catalog::find(&args.name) else {
-        eprintln!("{}", unknown_demo_message(&args.name));
-        return ExitCode::from(2);
+        return refuse(&unknown_demo_message(&args.name));
     };
+    if let Err(error) = demo.check_params(&args.params) {
+        return refuse(&error);
+    }
     let launch = Launch {
         seed: args.seed,
         speed: args.speed,

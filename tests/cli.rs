@@ -352,6 +352,75 @@ fn a_demo_takes_its_parameters_in_plain_mode() {
     assert_eq!(run.stdout.matches(", stored ").count(), 2, "two threads, one item each: {run:?}");
 }
 
+/// What `race` declares, as every error about its parameters lists it.
+const RACE_PARAMS: &str = "Its parameters: threads (1 to 8, default 4: the threads that count), items (1 to 20, default 5: the items each thread counts)";
+
+/// Runs `args` and checks that it was refused with exit status 2 and the one line `expected`.
+fn refused_with(args: &[&str], expected: &str) {
+    let run = threadviz(args);
+    assert_eq!(run.code, Some(2), "{args:?}: {run:?}");
+    assert!(run.stdout.is_empty(), "{args:?}: nothing runs: {run:?}");
+    assert_eq!(run.stderr_lines(), [expected], "{args:?}: one line: {run:?}");
+}
+
+#[test]
+fn an_unknown_parameter_exits_2_with_one_line_listing_the_demos_parameters() {
+    for command in ["demo", "explore"] {
+        refused_with(
+            &[command, "race", "--param", "speed=2"],
+            &format!("error: race has no parameter `speed`. {RACE_PARAMS}"),
+        );
+    }
+    // A demo that reads none says so.
+    refused_with(
+        &["demo", "lock-with", "--plain", "--param", "threads=2"],
+        "error: lock-with has no parameters; run it without `--param threads=2`",
+    );
+}
+
+#[test]
+fn a_mistyped_parameter_exits_2_with_one_line_that_suggests_the_close_name() {
+    for command in ["demo", "explore"] {
+        refused_with(
+            &[command, "race", "--param", "thread=2"],
+            &format!("error: race has no parameter `thread`; did you mean `threads`? {RACE_PARAMS}"),
+        );
+    }
+    refused_with(
+        &["demo", "semaphore", "--plain", "--param", "worker=3"],
+        "error: semaphore has no parameter `worker`; did you mean `workers`? Its parameters: workers (1 to 8, default 4: the workers sharing the semaphore), pool (0 or 1, default 1: 1 keeps the list of running workers, 0 leaves it out)",
+    );
+}
+
+#[test]
+fn a_parameter_out_of_range_exits_2_with_one_line_giving_its_range() {
+    for command in ["demo", "explore"] {
+        refused_with(
+            &[command, "race", "--param", "items=99999999999"],
+            &format!("error: `--param items=99999999999` is out of range: items is 1 to 20. {RACE_PARAMS}"),
+        );
+        refused_with(
+            &[command, "race", "--param", "threads=0"],
+            &format!("error: `--param threads=0` is out of range: threads is 1 to 8. {RACE_PARAMS}"),
+        );
+    }
+    refused_with(
+        &["demo", "race", "--plain", "--param", "threads=2", "--param", "threads=3"],
+        &format!("error: `--param threads` is given twice (2 and 3); give it once. {RACE_PARAMS}"),
+    );
+}
+
+#[test]
+fn a_parameter_in_range_is_taken_by_demo_and_explore() {
+    // The largest values a parameter takes run (in plain mode: a pipe is not a terminal).
+    let run = threadviz(&["demo", "race", "--plain", "--speed", "10", "--param", "threads=8", "--param", "items=1"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains("Expected counter: 8"), "{run:?}");
+    let run = threadviz(&["explore", "deadlock", "--param", "sleep=0", "--find", "deadlock", "--runs", "300"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains("--param sleep=0"), "the replay command keeps the parameter: {run:?}");
+}
+
 /// Runs the binary with `args` and its stdout a pipe whose reader is gone before anything is
 /// written; the exit code and stderr.
 fn with_a_broken_pipe(args: &[&str]) -> (Option<i32>, String) {

@@ -16,6 +16,7 @@ pub mod source_files;
 mod speed;
 pub mod steer;
 pub mod terminal;
+mod wakes;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -513,7 +514,8 @@ impl App {
                 // The status bar says that it cannot; the line made for words says why, and
                 // what would let it go.
                 self.message = Some(format!("{} cannot move now", self.model.thread_name(tid)));
-                self.happened = Some(self.model.why_stuck(tid));
+                // A sleeper kept back by sleeps that end first is told which to step first.
+                self.happened = Some(wakes::wake_first(&self.model, tid).unwrap_or_else(|| self.model.why_stuck(tid)));
                 Vec::new()
             }
             Msg::Stepped(Err(refused)) => {

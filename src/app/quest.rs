@@ -68,12 +68,15 @@ pub(crate) struct Quest {
     pub(crate) search: Search,
     /// The learner's run reached the goal: at which step, and how.
     pub(crate) reached: Option<(usize, String)>,
-    /// The learner gave up (`s`).
+    /// The learner gave up (`s`) at some point: the shortest way, or the proof, has been shown.
     pub(crate) gave_up: bool,
+    /// The learner chose a thread (Enter) in this run, rather than only taking the next in
+    /// turn (`n`, space).
+    pub(crate) chose: bool,
 }
 
 impl Quest {
     pub(crate) fn new(challenge: &'static Challenge, program: &Program) -> Self {
-        Self { challenge, search: Search::start(challenge, program), reached: None, gave_up: false }
+        Self { challenge, search: Search::start(challenge, program), reached: None, gave_up: false, chose: false }
     }
 }

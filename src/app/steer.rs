@@ -171,6 +171,10 @@ impl Steered {
             watched = Some(session.subscribe().receiver().clone());
             recorder = record.and_then(|to| to.attach(session).ok());
         });
+        // The screen starts with the program at its first operation, `MainThread` on it
+        // to be selected: what a learner chooses from before the first step.
+        let _ = driver.options();
+        driver.session().flush();
         let never = crossbeam_channel::never;
         (driver, events.unwrap_or_else(never), watched.unwrap_or_else(never), recorder)
     }
@@ -190,6 +194,7 @@ impl Steered {
         self.left_plan = None;
         if let Some(quest) = &mut self.quest {
             quest.reached = None;
+            quest.chose = false;
         }
     }
 
@@ -236,6 +241,12 @@ impl Steered {
     #[must_use]
     pub fn searched(&self) -> bool {
         self.quest.as_ref().is_some_and(|quest| quest.search.found().is_some())
+    }
+
+    /// Whether the run is over (ended, or deadlocked and kept on screen).
+    #[must_use]
+    pub fn is_over(&self) -> bool {
+        self.end.is_some()
     }
 
     /// The recorder, once the run is over, to finish.
@@ -286,6 +297,11 @@ impl Steered {
         };
         match stepped {
             Stepped::Moved(choice) => {
+                if target.is_some()
+                    && let Some(quest) = &mut self.quest
+                {
+                    quest.chose = true;
+                }
                 let step = match choice {
                     Choice::Thread(thread) => Step { thread, advanced: false },
                     Choice::Time => Step { thread: self.driver.session().last_granted(), advanced: true },
@@ -372,7 +388,9 @@ impl Controller for Steered {
             Command::Step(target) => return self.step(target),
             Command::SetSpeed(speed) => self.speed = speed,
             Command::Restart => {
-                let schedule = self.schedule.clone();
+                // A challenge starts the learner's own game again, also after `s` showed the
+                // shortest way; a schedule is followed again from its start.
+                let schedule = if self.quest.is_some() { None } else { self.schedule.clone() };
                 self.restart(schedule);
             }
             Command::Solution => return Some(self.solution()),
@@ -448,6 +466,11 @@ impl Steered {
                 let at = shortest.map_or_else(String::new, |best| format!("; the goal comes at step {best}"));
                 format!("watching the shortest way: {steps} steps{at}")
             }
+            // `n` alone takes the next thread in turn and lets the seeded sleeps decide who
+            // wakes first: the tests check that it never reaches a goal within reach.
+            (None, _) if self.end.is_some() && !quest.chose && quest.challenge.reachable => format!(
+                "the run ended without reaching the goal after {steps} steps: n alone never does, choose who moves (Enter); r tries again"
+            ),
             (None, _) if self.end.is_some() => {
                 format!("the run ended without reaching the goal after {steps} steps: r tries again, s gives up")
             }

@@ -62,7 +62,8 @@ pub struct ExploreArgs {
     /// Stop at the first run with this failure (default: explore every run, report all).
     #[arg(long, value_enum)]
     pub find: Option<FindName>,
-    /// A parameter of the demo, e.g. `--param threads=2` (see its lesson for the ones it reads).
+    /// A parameter of the demo, e.g. `--param threads=2`; a name it does not read is refused
+    /// with the list of those it does.
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub params: Vec<(String, i64)>,
 }

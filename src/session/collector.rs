@@ -244,8 +244,10 @@ fn collect(session: &Arc<SessionInner>) {
         if emitter.recent.hot.load(Ordering::Relaxed) {
             let now = session.clock.now_ns() / 1_000;
             // Refresh at most every 100 µs: each store costs the emitting threads a cache miss.
+            // A maximum, not a store: a step that advanced the clock meanwhile has already
+            // moved the reading past `now` (`SessionInner::advance_clock`).
             if now >= emitter.recent.us.load(Ordering::Relaxed) + 100 {
-                emitter.recent.us.store(now, Ordering::Relaxed);
+                emitter.recent.us.fetch_max(now, Ordering::Relaxed);
             }
         }
         let delivered = emitter.drain(&mut batch);
@@ -253,7 +255,7 @@ fn collect(session: &Arc<SessionInner>) {
             empty_ticks = 0;
             // Read before writing: the emitting threads read this line for every event.
             if !emitter.recent.hot.load(Ordering::Relaxed) {
-                emitter.recent.us.store(session.clock.now_ns() / 1_000, Ordering::Relaxed);
+                emitter.recent.us.fetch_max(session.clock.now_ns() / 1_000, Ordering::Relaxed);
                 emitter.recent.hot.store(true, Ordering::Relaxed);
             }
         } else {

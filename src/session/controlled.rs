@@ -61,7 +61,7 @@ impl Session {
             return false;
         }
         if let (Choice::Time, Some((deadline, _))) = (choice, inner.gate.choices().timeout) {
-            inner.clock.advance_to(deadline);
+            inner.advance_clock(deadline);
         }
         // Numbered before anything the step does, so a run's events split into its steps. A
         // poked thread may refuse its grant (its wait is not over): it reports its step itself,

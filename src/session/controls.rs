@@ -38,6 +38,15 @@ impl SessionInner {
         }
     }
 
+    /// Moves the paused demo clock forward to `deadline_ns` (a step that lets time pass), and
+    /// the time events are stamped with along with it: while events flow, threads stamp them
+    /// with the collector's recent reading, which would otherwise give the woken thread's
+    /// first events the time before the jump.
+    pub(super) fn advance_clock(&self, deadline_ns: u64) {
+        self.clock.advance_to(deadline_ns);
+        self.emitter.recent.us.fetch_max(self.clock.now_ns() / 1_000, Ordering::Relaxed);
+    }
+
     fn control(&self, control: Control) {
         self.emit_direct(By::Thread(0), None, || EventKind::Control { control });
     }
@@ -67,7 +76,7 @@ impl SessionInner {
         let step = self.gate.step(target, first_timer.map(|(_, tid)| tid))?;
         if step.advanced {
             if let Some((deadline, tid)) = first_timer {
-                self.clock.advance_to(deadline);
+                self.advance_clock(deadline);
                 if let Some(record) = self.registry.find(tid) {
                     record.wake();
                 }
