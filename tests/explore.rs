@@ -278,3 +278,123 @@ fn an_interrupted_explore_prints_the_report_of_the_runs_done() {
         assert!(stdout.contains("lost update"), "the partial report: {stdout}");
     }
 }
+
+/// Every demo and kind of failure `threadviz explore` finds, with the runs it takes to find it.
+const FAILING_DEMOS: [(&str, FailureKind, &str); 8] = [
+    ("race", FailureKind::LostUpdate, "20"),
+    ("flag-lock", FailureKind::LostUpdate, "60"),
+    ("deadlock", FailureKind::Deadlock, "20"),
+    ("self-deadlock", FailureKind::Deadlock, "5"),
+    ("condition", FailureKind::Deadlock, "60"),
+    ("lost-wakeup", FailureKind::Deadlock, "100"),
+    ("bounded-semaphore", FailureKind::Misuse, "5"),
+    ("rlock-owner", FailureKind::Misuse, "5"),
+];
+
+/// Runs `threadviz demo NAME --plain --schedule S`: its exit status, stdout and stderr.
+fn replay_demo(name: &str, schedule: &str) -> (Option<i32>, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_threadviz"))
+        .args(["demo", name, "--plain", "--schedule", schedule])
+        .output()
+        .expect("the binary runs");
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    (output.status.code(), text(&output.stdout), text(&output.stderr))
+}
+
+#[test]
+fn every_failure_explore_finds_in_a_demo_is_shrunk_to_a_schedule_that_replays_it() {
+    for (name, kind, runs) in FAILING_DEMOS {
+        let report = explore_demo(&[name, "--runs", runs]);
+        let text = report.to_string();
+        let failure = report.failure(kind).unwrap_or_else(|| panic!("{name}: a {kind}\n{text}"));
+        assert!(
+            text.contains(" shrunk in ") || text.contains(" is as short as shrinking makes it ("),
+            "{name}: the report says what shrinking did\n{text}"
+        );
+        assert!(text.contains(&format!("  schedule: {}\n", failure.schedule())), "{name}\n{text}");
+        let entries = if failure.schedule() == "none" { 0 } else { failure.schedule().split('.').count() };
+        let found = report.first_schedule(kind).expect("the schedule as found");
+        let found_entries = if found == "none" { 0 } else { found.split('.').count() };
+        assert!(entries <= found_entries, "{name}: {} from {found}", failure.schedule());
+        // Replayed through the library, the same failure, word for word, at the same step.
+        let demo = threadviz::dashboard::catalog::find(name).expect("a demo");
+        let again = match explore::replay(failure.schedule(), demo.main) {
+            Ok(replayed) => replayed.failure(kind).unwrap_or_else(|| panic!("{name}: {kind} again\n{replayed}")),
+            Err(replayed) => replayed,
+        };
+        assert_eq!(again.kind(), Some(kind), "{name}: {again}");
+        assert_eq!(again.message(), failure.message(), "{name}");
+        let at_step = |failure: &explore::Failure| {
+            let text = failure.to_string();
+            text.lines().nth(1).and_then(|line| line.rsplit_once("at step ")).map(|(_, at)| at.to_owned())
+        };
+        assert_eq!(at_step(&again), at_step(&failure), "{name}: {again}\n{failure}");
+        // And through the command line, as the report says to replay it.
+        let (status, stdout, stderr) = replay_demo(name, failure.schedule());
+        assert!(stderr.is_empty(), "{name}: {stderr}");
+        match kind {
+            FailureKind::Deadlock => {
+                assert_eq!(status, Some(3), "{name}: {stdout}");
+                assert!(stdout.contains(failure.message()), "{name}: {stdout}");
+            }
+            FailureKind::LostUpdate => {
+                assert_eq!(status, Some(0), "{name}: {stdout}");
+                assert!(stdout.contains(failure.message()), "{name}: {stdout}");
+            }
+            _ => assert_eq!(status, Some(0), "{name}: {stdout}"),
+        }
+    }
+}
+
+#[test]
+fn the_first_race_failure_shrinks_to_at_most_fifteen_entries_without_a_preemption() {
+    let report = explore_demo(&["race", "--runs", "10"]);
+    let text = report.to_string();
+    let schedule = report.schedule(FailureKind::LostUpdate).expect("a lost update");
+    assert!(schedule.split('.').count() <= 15, "{schedule}\n{text}");
+    let found = report.first_schedule(FailureKind::LostUpdate).expect("as found");
+    assert!(found.split('.').count() > 50, "the random run's schedule is long: {found}");
+    let line = text.lines().find(|line| line.starts_with("  first in run 1, ")).expect("the first line");
+    assert!(line.contains(" shrunk in ") && line.ends_with(" (no preemption)"), "{text}");
+    // `_` is said once, the first time a schedule uses it.
+    assert_eq!(text.matches("`_` is the default move").count(), usize::from(schedule.contains('_')), "{text}");
+}
+
+#[test]
+fn without_shrinking_the_schedule_is_the_one_found() {
+    let report = explore_demo(&["deadlock", "--runs", "20", "--no-shrink"]);
+    let text = report.to_string();
+    let found = report.first_schedule(FailureKind::Deadlock).expect("a deadlock");
+    assert_eq!(report.schedule(FailureKind::Deadlock), Some(found));
+    assert!(!text.contains("shrunk") && !text.contains("shrinking"), "{text}");
+    assert!(text.contains(&format!("steps): {found}\n")), "{text}");
+    let library = Explorer::new().shrink(false).strategy(Strategy::Dfs { preemptions: 2 }).check(two_increments);
+    let failure = library.expect_err("the lost update");
+    assert!(!failure.to_string().contains("shrunk"), "{failure}");
+    assert!(explore::replay(failure.schedule(), two_increments).is_err());
+}
+
+#[test]
+fn a_shrunk_deadlock_report() {
+    let report = explore_demo(&["deadlock", "--runs", "30"]);
+    insta::assert_snapshot!("explore_deadlock_shrunk", steady(&report).join("\n"));
+}
+
+#[test]
+fn a_failure_that_does_not_come_again_is_reported_as_found_and_not_shrunk() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    // The first run panics, no later one does: replaying it cannot fail the same way.
+    let failure = Explorer::new()
+        .runs(3)
+        .check(|| {
+            let run = RUNS.fetch_add(1, Ordering::SeqCst);
+            let worker = thread::spawn(move || assert!(run > 0, "only the first run fails"));
+            worker.join();
+        })
+        .expect_err("the first run panics");
+    let text = failure.to_string();
+    assert!(text.contains("only the first run fails"), "{text}");
+    assert!(text.contains("not shrunk: replayed, its schedule did not fail the same way"), "{text}");
+    assert!(text.contains("at step "), "{text}");
+}

@@ -275,7 +275,9 @@ impl Steered {
                 };
                 match &mut self.plan {
                     // The schedule's own next step: it stays on the schedule.
-                    Plan::Schedule(follow) if follow.next_choice(&options) == Some(choice) => self.driver.step(follow),
+                    Plan::Schedule(follow) if follow.next_choice(&options, self.driver.last) == Some(choice) => {
+                        self.driver.step(follow)
+                    }
                     Plan::Schedule(_) => {
                         self.left_plan =
                             Some(format!("left the schedule at step {}: you choose from here", self.driver.steps + 1));
@@ -341,7 +343,7 @@ impl Steered {
         let options = self.driver.options().ok()?;
         match (&self.plan, options.as_slice()) {
             (_, [only]) => Some(*only),
-            (Plan::Schedule(follow), _) => follow.next_choice(&options),
+            (Plan::Schedule(follow), _) => follow.next_choice(&options, self.driver.last),
             (Plan::Free, _) => None,
         }
     }

@@ -66,6 +66,11 @@ pub struct ExploreArgs {
     /// with the list of those it does.
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub params: Vec<(String, i64)>,
+    /// Give each failure's schedule as the run that found it had it, unshrunk. By default it is
+    /// shrunk first: the fewest preemptions, then the fewest entries, `_` for each default move,
+    /// replaying candidates (a few hundred at most) and keeping only those that fail the same way.
+    #[arg(long)]
+    pub no_shrink: bool,
 }
 
 /// Reads `NAME=VALUE` with a whole-number value.
@@ -174,6 +179,7 @@ fn exploration(demo: &'static Demo, args: &ExploreArgs) -> Exploration {
         find,
         replay_hint: Box::new(move |schedule| format!("threadviz demo {name}{flags} --schedule {schedule}")),
         goal: None,
+        shrink: !args.no_shrink,
     }
 }
 

@@ -1,13 +1,14 @@
 //! Following a schedule: the chooser of a replay, which fails with a clear message at the
-//! first step the schedule does not fit.
+//! first step the schedule does not fit; and the default move a schedule writes `_`.
 
-use super::schedule::Schedule;
+use super::schedule::{Planned, Schedule};
 use super::strategy::{Chooser, Point};
 use crate::session::Choice;
 
 /// Chooses what the schedule says, in order.
 pub(crate) struct Follow {
     schedule: Schedule,
+    /// The choice after the last one asked.
     next: usize,
 }
 
@@ -19,6 +20,18 @@ impl Follow {
     /// Choices of the schedule not used yet.
     pub(crate) fn left(&self) -> usize {
         self.schedule.len().saturating_sub(self.next)
+    }
+}
+
+/// The default move (`_` in a schedule) among `options` (at least one), when `last` moved
+/// last: that thread goes on if it can, else the lowest-numbered thread that can; time passes
+/// only when no thread can. It never preempts, so the shrinker fills every choice it does not
+/// need with it.
+pub(crate) fn default_choice(options: &[Choice], last: Option<Choice>) -> Choice {
+    match last {
+        Some(last) if options.contains(&last) => last,
+        // Options list threads by number, then time.
+        _ => options.first().copied().unwrap_or(Choice::Time),
     }
 }
 
@@ -40,10 +53,19 @@ pub(crate) fn options_words(options: &[Choice]) -> String {
     }
 }
 
+impl Follow {
+    /// The schedule's choice at `index` among `options`, `last` having moved last.
+    fn planned(&self, index: usize, options: &[Choice], last: Option<Choice>) -> Option<Choice> {
+        self.schedule.get(index).map(|planned| match planned {
+            Planned::Exactly(choice) => choice,
+            Planned::Default => default_choice(options, last),
+        })
+    }
+}
+
 impl Chooser for Follow {
     fn choose(&mut self, point: &Point<'_>) -> Result<Choice, String> {
-        let choice_number = point.choice + 1;
-        let Some(choice) = self.schedule.get(self.next) else {
+        let Some(choice) = self.planned(self.next, point.options, point.last) else {
             return Err(format!(
                 "the schedule ends after {} choices, but at step {} {} can still move: it was made for another version of the program",
                 self.schedule.len(),
@@ -53,7 +75,8 @@ impl Chooser for Follow {
         };
         if !point.options.contains(&choice) {
             return Err(format!(
-                "choice {choice_number} of the schedule (step {}) is {}, which cannot move then; {} can: the schedule was made for another version of the program",
+                "choice {} of the schedule (step {}) is {}, which cannot move then; {} can: the schedule was made for another version of the program",
+                self.next + 1,
                 point.step + 1,
                 choice_words(choice),
                 options_words(point.options)
@@ -63,22 +86,37 @@ impl Chooser for Follow {
         Ok(choice)
     }
 
+    /// A thread the schedule chose found its wait not over, as in the run that wrote the
+    /// schedule: the step is asked again, with the schedule's next choice. When a single option
+    /// is left it moves without asking, and that is the schedule's next choice too.
     fn refused(&mut self, point: &Point<'_>, choice: Choice) -> Result<(), String> {
-        Err(format!(
-            "at step {} the schedule chooses {}, but its wait is not over: the schedule was made for another version of the program",
-            point.step + 1,
-            choice_words(choice)
-        ))
+        // A step with a single option was not the schedule's to choose.
+        let [first, second] = point.options else { return Ok(()) };
+        let left = if *first == choice { *second } else { *first };
+        let remaining = [left];
+        match self.planned(self.next, &remaining, point.last) {
+            Some(planned) if planned == left => {
+                self.next += 1;
+                Ok(())
+            }
+            planned => Err(format!(
+                "at step {} {} found its wait not over, which leaves {}, but the schedule {}: it was made for another version of the program",
+                point.step + 1,
+                choice_words(choice),
+                choice_words(left),
+                planned.map_or_else(|| "ends there".to_owned(), |planned| format!("chooses {}", choice_words(planned)))
+            )),
+        }
     }
 }
 
 impl Follow {
-    /// What the next step moves when `options` can: the only option, or the schedule's next
-    /// choice.
-    pub(crate) fn next_choice(&self, options: &[Choice]) -> Option<Choice> {
+    /// What the next step moves when `options` can and `last` moved last: the only option, or
+    /// the schedule's next choice.
+    pub(crate) fn next_choice(&self, options: &[Choice], last: Option<Choice>) -> Option<Choice> {
         match options {
             [only] => Some(*only),
-            _ => self.schedule.get(self.next),
+            _ => self.planned(self.next, options, last),
         }
     }
 }

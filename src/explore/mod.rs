@@ -51,6 +51,7 @@ mod report;
 mod run;
 mod schedule;
 mod search;
+mod shrink;
 mod strategy;
 mod watch;
 
@@ -111,6 +112,7 @@ pub struct Explorer {
     seed: u64,
     strategy: Strategy,
     record_failure: Option<PathBuf>,
+    shrink: bool,
 }
 
 impl Default for Explorer {
@@ -123,7 +125,7 @@ impl Explorer {
     /// 1,000 random runs, seed 0.
     #[must_use]
     pub fn new() -> Self {
-        Self { runs: 1_000, seed: 0, strategy: Strategy::Random, record_failure: None }
+        Self { runs: 1_000, seed: 0, strategy: Strategy::Random, record_failure: None, shrink: true }
     }
 
     /// The most runs to explore (a depth-first search may finish sooner).
@@ -154,8 +156,17 @@ impl Explorer {
         self
     }
 
+    /// Whether the failure's schedule is shrunk before it is given (it is by default): the
+    /// fewest preemptions, then the fewest entries, replaying candidates until none is better
+    /// or a few hundred replays are spent. The shrunk schedule fails the same way.
+    #[must_use]
+    pub fn shrink(mut self, shrink: bool) -> Self {
+        self.shrink = shrink;
+        self
+    }
+
     /// Runs `f` under up to `runs` schedules; the first run in which a thread panics or the
-    /// program deadlocks is the failure, with the schedule that replays it.
+    /// program deadlocks is the failure, with the schedule that replays it, shrunk.
     pub fn check(&self, f: impl Fn() + Send + Sync + 'static) -> Result<Report, Failure> {
         let program = Program::new(f);
         let exploration = Exploration {
@@ -167,6 +178,7 @@ impl Explorer {
             find: Find::Failing,
             replay_hint: library_hint(),
             goal: None,
+            shrink: self.shrink,
         };
         let report = exploration.explore(&mut |_, _| {});
         match failure_of(&report, &CHECKED) {
@@ -192,6 +204,7 @@ pub fn replay(schedule: &str, f: impl Fn() + Send + Sync + 'static) -> Result<Re
         step: 0,
         schedule: schedule.to_owned(),
         replay: String::new(),
+        shrinking: None,
     })?;
     let program = Program::new(f);
     let mut report = Report::new("the program".to_owned(), Strategy::Random, 0, library_hint());
@@ -219,9 +232,9 @@ pub(crate) fn follow_schedule(
     schedule: Schedule,
     record: Option<RecordTo>,
 ) -> (Outcome, Vec<crate::TraceEvent>) {
-    let mut follower = follow::Follow::new(schedule);
-    let run = run_once(program, &mut follower, record);
-    let left = follower.left();
+    let planned = schedule.len();
+    let run = run_once(program, &mut follow::Follow::new(schedule), record);
+    let left = planned.saturating_sub(run.schedule.len());
     let (mut outcome, events) = Outcome::of(run, None);
     if left > 0 && outcome.end == RunEnd::Completed {
         outcome.end = RunEnd::Misfit(format!(
@@ -256,16 +269,8 @@ fn failure_of(report: &Report, kinds: &[FailureKind]) -> Option<Failure> {
         .iter()
         .filter_map(|kind| report.found.get(kind).map(|found| (*kind, found)))
         .min_by_key(|(_, found)| found.first_run);
-    if let Some((kind, found)) = found {
-        return Some(Failure {
-            kind: Some(kind),
-            what: found.first.text.clone(),
-            run: found.first_run,
-            steps: found.first_steps,
-            step: found.first.step,
-            schedule: found.first_schedule.clone(),
-            replay: (report.replay_hint)(&found.first_schedule),
-        });
+    if let Some((kind, _)) = found {
+        return report.failure(kind);
     }
     report.trouble.as_ref().filter(|_| report.endings.contains_key(&Ending::Stuck)).map(|trouble| Failure {
         kind: None,
@@ -275,6 +280,7 @@ fn failure_of(report: &Report, kinds: &[FailureKind]) -> Option<Failure> {
         step: 0,
         schedule: String::new(),
         replay: String::new(),
+        shrinking: None,
     })
 }
 
@@ -299,6 +305,8 @@ pub(crate) struct Exploration {
     pub(crate) replay_hint: ReplayHint,
     /// A challenge's goal, to find the shortest run that reaches it.
     pub(crate) goal: Option<Goal>,
+    /// Whether each failure's first schedule is shrunk before it is reported.
+    pub(crate) shrink: bool,
 }
 
 impl Exploration {
@@ -323,7 +331,7 @@ impl Exploration {
             }
             chooser.begin_run();
             let run = run_once(&self.program, &mut *chooser, None);
-            let choices = run.schedule.len();
+            let choices = run.choices;
             let (outcome, _) = Outcome::of(run, self.goal);
             report.add(&outcome);
             if report.trouble.is_none() {
@@ -342,6 +350,11 @@ impl Exploration {
         report.elapsed = started.elapsed();
         if matches!(self.strategy, Strategy::Dfs { .. }) && !stopped {
             report.exhaustive = Some(exhausted);
+        }
+        if self.shrink {
+            let shrinking = Instant::now();
+            report.shrink(&self.program, stop);
+            report.shrink_elapsed = Some(shrinking.elapsed());
         }
         report
     }

@@ -3,9 +3,13 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use super::outcome::{Ending, FailureKind, Finding, Outcome};
+use super::run::Program;
+use super::schedule::Schedule;
+use super::shrink::{self, Shrinking, Stop};
 use super::strategy::Strategy;
 
 /// How a found schedule is replayed, for the report to print: a command line or a call.
@@ -24,6 +28,82 @@ pub(crate) struct Found {
     pub(crate) shortest_run: usize,
     pub(crate) shortest_schedule: String,
     pub(crate) shortest_step: usize,
+    /// What came of shrinking the first schedule, once it was tried.
+    pub(crate) shrinking: Option<Shrinking>,
+}
+
+/// The failure a report shows for a kind: the shrunk run's when shrinking kept one, else the
+/// first run's.
+pub(crate) struct Shown<'a> {
+    pub(crate) finding: &'a Finding,
+    pub(crate) steps: usize,
+    pub(crate) schedule: &'a str,
+}
+
+impl Found {
+    pub(crate) fn shown(&self) -> Shown<'_> {
+        match &self.shrinking {
+            Some(Shrinking::Shrunk(shrunk)) => {
+                Shown { finding: &shrunk.finding, steps: shrunk.after.steps, schedule: &shrunk.schedule }
+            }
+            _ => Shown { finding: &self.first, steps: self.first_steps, schedule: &self.first_schedule },
+        }
+    }
+
+    /// What shrinking did, in a few words, for a [`Failure`]: `its schedule shrunk in 12
+    /// replays from 4 entries to 2 entries`.
+    pub(crate) fn shrinking_words(&self) -> Option<Box<str>> {
+        let words = match self.shrinking.as_ref()? {
+            Shrinking::Shrunk(shrunk) if shrunk.schedule == self.first_schedule => {
+                format!("its schedule as short as shrinking makes it ({})", replays(shrunk.replays))
+            }
+            Shrinking::Shrunk(shrunk) => format!(
+                "its schedule shrunk in {}{} from {} to {}",
+                replays(shrunk.replays),
+                stop_words(shrunk.stop),
+                entries(shrunk.before.entries),
+                entries(shrunk.after.entries)
+            ),
+            Shrinking::NotReproduced => NOT_REPRODUCED.to_owned(),
+            Shrinking::Interrupted => "not shrunk: interrupted".to_owned(),
+        };
+        Some(words.into_boxed_str())
+    }
+}
+
+/// Why a schedule was not shrunk, when replaying it failed otherwise.
+const NOT_REPRODUCED: &str =
+    "not shrunk: replayed, its schedule did not fail the same way (the program did not run the same way twice)";
+
+/// What `_` means, said once in a report whose schedules use it.
+const DEFAULT_MOVE: &str = "`_` is the default move: the thread that moved last goes on if it can, else the lowest-numbered thread that can; time passes only when no thread can";
+
+/// `1 replay`, `214 replays`.
+fn replays(count: usize) -> String {
+    format!("{} replay{}", thousands(count), if count == 1 { "" } else { "s" })
+}
+
+/// `1 entry`, `9 entries`: the dot-separated parts of a schedule.
+fn entries(count: usize) -> String {
+    format!("{} entr{}", thousands(count), if count == 1 { "y" } else { "ies" })
+}
+
+/// `no preemption`, `1 preemption`, `3 preemptions`.
+fn preemptions(count: usize) -> String {
+    match count {
+        0 => "no preemption".to_owned(),
+        1 => "1 preemption".to_owned(),
+        count => format!("{} preemptions", thousands(count)),
+    }
+}
+
+/// Why shrinking stopped, when it stopped before a fixed point.
+fn stop_words(stop: Stop) -> &'static str {
+    match stop {
+        Stop::Done => "",
+        Stop::Budget => ", the most it takes (a shorter one may exist)",
+        Stop::Interrupted => " before it was interrupted (a shorter one may exist)",
+    }
 }
 
 /// The report of an exploration. Its `Display` is what `threadviz explore` prints.
@@ -47,6 +127,8 @@ pub struct Report {
     pub(crate) replay_hint: ReplayHint,
     /// Set when a signal stopped the exploration before its runs were done.
     pub(crate) interrupted: bool,
+    /// How long shrinking the failures took, when they were shrunk.
+    pub(crate) shrink_elapsed: Option<Duration>,
 }
 
 impl fmt::Debug for Report {
@@ -77,6 +159,16 @@ impl Report {
             trouble: None,
             replay_hint,
             interrupted: false,
+            shrink_elapsed: None,
+        }
+    }
+
+    /// Shrinks each kind's first schedule, replaying `program`, until `stop` is set.
+    pub(crate) fn shrink(&mut self, program: &Program, stop: &AtomicBool) {
+        for found in self.found.values_mut() {
+            // The explorer wrote it: it reads.
+            let Ok(schedule) = Schedule::parse(&found.first_schedule) else { continue };
+            found.shrinking = Some(shrink::shrink(program, &schedule, &found.first, shrink::REPLAYS, stop));
         }
     }
 
@@ -96,6 +188,7 @@ impl Report {
                 shortest_run: self.runs,
                 shortest_schedule: schedule.clone(),
                 shortest_step: finding.step,
+                shrinking: None,
             });
             found.runs += 1;
             if finding.step < found.shortest_step {
@@ -146,10 +239,36 @@ impl Report {
         self.found.get(&kind).map_or(0, |found| found.runs)
     }
 
-    /// The first schedule that produced `kind`, if any run did.
+    /// The first schedule that produced `kind`, as the exploration found it, if any run did.
     #[must_use]
     pub fn first_schedule(&self, kind: FailureKind) -> Option<&str> {
         self.found.get(&kind).map(|found| found.first_schedule.as_str())
+    }
+
+    /// The schedule the report gives for `kind`: the first one shrunk, when it was (see
+    /// [`Explorer::shrink`](super::Explorer::shrink)), else the first one.
+    #[must_use]
+    pub fn schedule(&self, kind: FailureKind) -> Option<&str> {
+        self.found.get(&kind).map(|found| found.shown().schedule)
+    }
+
+    /// The failure of `kind` the report gives, if any run had one: what happened, the
+    /// schedule that replays it (shrunk, unless shrinking was turned off) and how to replay it.
+    #[must_use]
+    pub fn failure(&self, kind: FailureKind) -> Option<Failure> {
+        self.found.get(&kind).map(|found| {
+            let shown = found.shown();
+            Failure {
+                kind: Some(kind),
+                what: shown.finding.text.clone(),
+                run: found.first_run,
+                steps: shown.steps,
+                step: shown.finding.step,
+                schedule: shown.schedule.to_owned(),
+                replay: (self.replay_hint)(shown.schedule),
+                shrinking: found.shrinking_words(),
+            }
+        })
     }
 
     /// The final values the `Shared` value `name` ended with, and in how many runs each.
@@ -177,6 +296,63 @@ impl Report {
             Strategy::Pct { depth } => format!("pct, depth {depth} (seed {})", self.seed),
             Strategy::Dfs { preemptions } => format!("dfs, up to {}", preemptions_words(preemptions)),
         }
+    }
+
+    /// One kind of failure found: how often, the first run's, its schedule (shrunk, when it
+    /// was) and how to replay it. `told_default` is whether `_` was explained already.
+    fn write_found(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        kind: FailureKind,
+        found: &Found,
+        told_default: &mut bool,
+    ) -> fmt::Result {
+        writeln!(f, "{} in {} of {}", kind.words(), thousands(found.runs), runs(self.runs))?;
+        let shown = found.shown();
+        if let Some(Shrinking::Shrunk(shrunk)) = &found.shrinking {
+            let before = &shrunk.before;
+            let found_as = format!(
+                "  first in run {}, at step {} of {}; its schedule of {} ({})",
+                found.first_run,
+                found.first.step,
+                found.first_steps,
+                entries(before.entries),
+                preemptions(before.preemptions),
+            );
+            if shrunk.schedule == found.first_schedule {
+                writeln!(f, "{found_as} is as short as shrinking makes it ({})", replays(shrunk.replays))?;
+            } else {
+                writeln!(
+                    f,
+                    "{found_as} shrunk in {}{} to {} ({})",
+                    replays(shrunk.replays),
+                    stop_words(shrunk.stop),
+                    entries(shrunk.after.entries),
+                    preemptions(shrunk.after.preemptions),
+                )?;
+            }
+            writeln!(f, "  at step {} of {}: {}", shown.finding.step, shown.steps, shown.finding.text)?;
+            writeln!(f, "  schedule: {}", shown.schedule)?;
+        } else {
+            writeln!(f, "  first in run {}, at step {}: {}", found.first_run, found.first.step, found.first.text)?;
+            writeln!(f, "  schedule ({} steps): {}", found.first_steps, found.first_schedule)?;
+            if let Some(words) = found.shrinking_words() {
+                writeln!(f, "  {words}")?;
+            }
+        }
+        writeln!(f, "  replay: {}", (self.replay_hint)(shown.schedule))?;
+        if shown.schedule.split('.').any(|entry| entry.starts_with('_')) && !*told_default {
+            writeln!(f, "  {DEFAULT_MOVE}")?;
+            *told_default = true;
+        }
+        if found.shortest_step < shown.finding.step {
+            writeln!(
+                f,
+                "  the soonest while exploring: at step {} of run {}",
+                found.shortest_step, found.shortest_run
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -220,7 +396,7 @@ fn ordered_values(values: &BTreeMap<String, usize>) -> Vec<(&String, usize)> {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
+        write!(
             f,
             "explored {}: {} of {} in {:.1} s ({:.0} runs a second), {} distinct interleaving{}",
             self.program,
@@ -231,6 +407,11 @@ impl fmt::Display for Report {
             thousands(self.interleavings()),
             if self.interleavings() == 1 { "" } else { "s" },
         )?;
+        // On the first line with the other figures that depend on the machine.
+        match self.shrink_elapsed.filter(|_| !self.found.is_empty()) {
+            Some(elapsed) => writeln!(f, "; shrinking the schedules took {:.2} s", elapsed.as_secs_f64())?,
+            None => writeln!(f)?,
+        }
         if self.interrupted {
             writeln!(f, "stopped after {}: interrupted, so the report covers only those", runs(self.runs))?;
         }
@@ -270,14 +451,9 @@ impl fmt::Display for Report {
             let kinds: Vec<&str> = FailureKind::ALL.iter().map(|kind| kind.words()).collect();
             writeln!(f, "no {} in {}", kinds.join(", no "), runs(self.runs))?;
         }
+        let mut told_default = false;
         for (kind, found) in &self.found {
-            writeln!(f, "{} in {} of {}", kind.words(), thousands(found.runs), runs(self.runs))?;
-            writeln!(f, "  first in run {}, at step {}: {}", found.first_run, found.first.step, found.first.text)?;
-            writeln!(f, "  schedule ({} steps): {}", found.first_steps, found.first_schedule)?;
-            writeln!(f, "  replay: {}", (self.replay_hint)(&found.first_schedule))?;
-            if found.shortest_step < found.first.step {
-                writeln!(f, "  the soonest: at step {} of run {}", found.shortest_step, found.shortest_run)?;
-            }
+            self.write_found(f, *kind, found, &mut told_default)?;
         }
         for (name, values) in &self.finals {
             writeln!(f, "final value of {name}:")?;
@@ -303,6 +479,9 @@ pub struct Failure {
     pub(crate) step: usize,
     pub(crate) schedule: String,
     pub(crate) replay: String,
+    /// What shrinking did to the schedule, when it was tried: `its schedule shrunk in 12
+    /// replays from 4 entries to 2 entries`.
+    pub(crate) shrinking: Option<Box<str>>,
 }
 
 impl Failure {
@@ -329,7 +508,12 @@ impl Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}", self.what)?;
-        writeln!(f, "  in run {}, at step {} of {}", self.run, self.step, self.steps)?;
+        match &self.shrinking {
+            Some(shrinking) => {
+                writeln!(f, "  in run {}, {shrinking}: at step {} of {}", self.run, self.step, self.steps)?;
+            }
+            None => writeln!(f, "  in run {}, at step {} of {}", self.run, self.step, self.steps)?,
+        }
         writeln!(f, "  schedule: {}", self.schedule)?;
         write!(f, "  replay: {}", self.replay)
     }

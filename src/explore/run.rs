@@ -1,6 +1,7 @@
 //! One explored run: a fresh controlled session whose every step a chooser picks, until the
 //! program ends, deadlocks, or cannot go on; then what its events say happened.
 
+use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,9 +64,31 @@ pub(crate) enum RunEnd {
 /// One run: the schedule that made it, how it stopped, and its events.
 pub(crate) struct Run {
     pub(crate) schedule: Schedule,
+    /// What the chooser saw at each entry of the schedule.
+    pub(crate) asked: Vec<Asked>,
+    /// Steps at which more than one thing could move (fewer than the schedule's entries when
+    /// a thread refused its grant).
+    pub(crate) choices: usize,
     pub(crate) steps: usize,
     pub(crate) end: RunEnd,
     pub(crate) events: Vec<TraceEvent>,
+}
+
+/// One entry of a run's schedule, as it was chosen: a grant the thread refused (its wait was
+/// not over) is an entry too, since what the run did next depends on it, and so is the move
+/// made for the chooser when refusals leave a single option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Asked {
+    /// What could move then (those that refused before it at this step left out).
+    pub(crate) options: Vec<Choice>,
+    /// What had moved at the step before.
+    pub(crate) last: Option<Choice>,
+    /// How many steps that thread had taken.
+    pub(crate) taken: usize,
+    /// What was chosen.
+    pub(crate) chosen: Choice,
+    /// Whether it refused its grant.
+    pub(crate) refused: bool,
 }
 
 /// What may move, as the chooser sees it: threads by number (at the gate or poked), then time.
@@ -101,8 +124,13 @@ pub(crate) struct Driver {
     finished: crossbeam_channel::Receiver<()>,
     started: bool,
     pub(crate) schedule: Schedule,
+    asked: Vec<Asked>,
+    /// Steps taken at which more than one thing could move.
+    choices: usize,
     pub(crate) steps: usize,
     pub(crate) last: Option<Choice>,
+    /// Steps taken by each thread, by number (time passing counts for the thread it wakes).
+    taken: HashMap<Tid, usize>,
     max_steps: usize,
 }
 
@@ -126,8 +154,11 @@ impl Driver {
             finished,
             started: runner.is_ok(),
             schedule: Schedule::default(),
+            asked: Vec::new(),
+            choices: 0,
             steps: 0,
             last: None,
+            taken: HashMap::new(),
             max_steps: program.max_steps,
         }
     }
@@ -165,19 +196,29 @@ impl Driver {
             Err(end) => return Stepped::Stopped(end),
         };
         let many = options.len() > 1;
-        let point = Point { options: &options, choice: self.schedule.len(), step: self.steps, last: self.last };
-        let stepped = step(&self.session, chooser, point);
-        if let Stepped::Moved(choice) = stepped {
-            if many {
-                self.schedule.push(choice);
+        let taken = match self.last {
+            Some(Choice::Thread(tid)) => self.taken.get(&tid).copied().unwrap_or(0),
+            _ => 0,
+        };
+        let point = Point { options: &options, choice: self.choices, step: self.steps, last: self.last, taken };
+        let (stepped, asked) = step(&self.session, chooser, point);
+        if many {
+            for asked in asked {
+                self.schedule.push(asked.chosen);
+                self.asked.push(asked);
             }
+        }
+        if let Stepped::Moved(choice) = stepped {
+            self.choices += usize::from(many);
             self.steps += 1;
             // Time passing moved the thread whose wait ended: that thread goes on next without
             // a preemption.
-            self.last = Some(match choice {
-                Choice::Time => Choice::Thread(self.session.last_granted()),
-                thread @ Choice::Thread(_) => thread,
-            });
+            let moved = match choice {
+                Choice::Time => self.session.last_granted(),
+                Choice::Thread(tid) => tid,
+            };
+            *self.taken.entry(moved).or_default() += 1;
+            self.last = Some(Choice::Thread(moved));
         }
         stepped
     }
@@ -214,34 +255,46 @@ pub(crate) fn run_once(program: &Program, chooser: &mut dyn Chooser, record: Opt
         let _ = recorder.finish();
     }
     let events = subscription.map(|events| events.receiver().try_iter().collect()).unwrap_or_default();
-    Run { schedule: driver.schedule, steps: driver.steps, end, events }
+    Run { schedule: driver.schedule, asked: driver.asked, choices: driver.choices, steps: driver.steps, end, events }
 }
 
-/// Chooses and grants one step at `point`, asking again without each option that refuses.
-fn step(session: &Session, chooser: &mut dyn Chooser, point: Point<'_>) -> Stepped {
+/// Chooses and grants one step at `point`, asking again without each option that refuses;
+/// what came of it, and each grant made.
+fn step(session: &Session, chooser: &mut dyn Chooser, point: Point<'_>) -> (Stepped, Vec<Asked>) {
     let mut options = point.options.to_vec();
+    let mut asked = Vec::new();
     loop {
         let point = Point { options: &options, ..point };
         let choice = match options.as_slice() {
-            [] => return Stepped::Nothing,
+            [] => return (Stepped::Nothing, asked),
             [only] => *only,
             _ => match chooser.choose(&point) {
                 Ok(choice) => choice,
-                Err(why) => return Stepped::Declined(why),
+                Err(why) => return (Stepped::Declined(why), asked),
             },
         };
+        asked.push(Asked {
+            options: options.clone(),
+            last: point.last,
+            taken: point.taken,
+            chosen: choice,
+            refused: false,
+        });
         if !session.grant(choice) {
             let why = format!("{} could not be granted a step", super::follow::choice_words(choice));
-            return Stepped::Stopped(RunEnd::Misfit(why));
+            return (Stepped::Stopped(RunEnd::Misfit(why)), asked);
         }
         if !session.settle(PATIENCE) {
-            return Stepped::Stopped(RunEnd::Stuck(session.moving()));
+            return (Stepped::Stopped(RunEnd::Stuck(session.moving())), asked);
         }
         if !session.grant_refused() {
-            return Stepped::Moved(choice);
+            return (Stepped::Moved(choice), asked);
+        }
+        if let Some(refused) = asked.last_mut() {
+            refused.refused = true;
         }
         if let Err(why) = chooser.refused(&point, choice) {
-            return Stepped::Declined(why);
+            return (Stepped::Declined(why), asked);
         }
         options.retain(|&option| option != choice);
     }

@@ -1,19 +1,37 @@
 //! Schedules: the choices of one run, as a short string a user can copy and replay.
 //!
-//! Only real choices are written: a step where a single thread could move is not. Each choice
-//! is a thread number, or `t` for letting time pass; a run of the same choice is `NxK`; choices
-//! are joined by dots: `1.2x3.t.1` is thread 1, thread 2 three times, time passes, thread 1.
-//! A run without a single choice is `none`.
+//! Only real choices are written: a step where a single thread could move is not. A grant the
+//! thread refused (it looked at its wait and found it not over) is written, since what the run
+//! does next depends on it, and so is the move that follows when it leaves a single option.
+//! Each choice is a thread number, `t` for letting time pass, or `_` for the default move (see
+//! [`Planned::Default`]); a run of the same choice is `NxK`; choices are joined by dots:
+//! `1.2x3.t._x4` is thread 1, thread 2 three times, time passes, then the default move four
+//! times. A run without a single choice is `none`.
+//!
+//! `_` is what lets a shrunk schedule be short: a run of twenty sleeps has twenty choices of
+//! whom to wake, but if each is the obvious one they are the single entry `_x20`.
 
 use std::fmt;
 
 use crate::event::Tid;
 use crate::session::Choice;
 
+/// One choice of a schedule: a given one, or the default move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Planned {
+    /// This thread moves, or time passes.
+    Exactly(Choice),
+    /// The default move, `_`: the thread that moved last goes on if it can, else the
+    /// lowest-numbered thread that can; time passes only when no thread can. It never preempts,
+    /// and it is the same move every time the same run reaches that point, so it replays
+    /// exactly.
+    Default,
+}
+
 /// The choices of one run, in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub(crate) struct Schedule {
-    choices: Vec<Choice>,
+    choices: Vec<Planned>,
 }
 
 /// What is wrong with a schedule string.
@@ -27,7 +45,7 @@ impl fmt::Display for ScheduleSyntaxError {
         write!(
             f,
             "`{}` is not a schedule step: write thread numbers and `t` (time passes) joined by dots, \
-             `2x3` for thread 2 three times, as `threadviz explore` prints them",
+             `_` for the default move, `2x3` for thread 2 three times, as `threadviz explore` prints them",
             self.token
         )
     }
@@ -36,16 +54,32 @@ impl fmt::Display for ScheduleSyntaxError {
 impl std::error::Error for ScheduleSyntaxError {}
 
 impl Schedule {
+    /// A schedule of these choices.
+    pub(crate) fn of(choices: Vec<Planned>) -> Self {
+        Self { choices }
+    }
+
     pub(crate) fn push(&mut self, choice: Choice) {
-        self.choices.push(choice);
+        self.choices.push(Planned::Exactly(choice));
     }
 
     pub(crate) fn len(&self) -> usize {
         self.choices.len()
     }
 
-    pub(crate) fn get(&self, index: usize) -> Option<Choice> {
+    pub(crate) fn get(&self, index: usize) -> Option<Planned> {
         self.choices.get(index).copied()
+    }
+
+    /// Its choices, in order.
+    #[cfg(test)]
+    pub(crate) fn choices(&self) -> &[Planned] {
+        &self.choices
+    }
+
+    /// How many entries it is written as: the dot-separated parts of `1.2x3.t._x4` (4).
+    pub(crate) fn entries(&self) -> usize {
+        entries(&self.choices)
     }
 
     /// Reads a schedule as [`fmt::Display`] writes it.
@@ -66,8 +100,11 @@ impl Schedule {
                 return Err(bad());
             }
             let choice = match what {
-                "t" => Choice::Time,
-                number => Choice::Thread(number.parse::<Tid>().ok().filter(|&tid| tid > 0).ok_or_else(bad)?),
+                "t" => Planned::Exactly(Choice::Time),
+                "_" => Planned::Default,
+                number => {
+                    Planned::Exactly(Choice::Thread(number.parse::<Tid>().ok().filter(|&tid| tid > 0).ok_or_else(bad)?))
+                }
             };
             schedule.choices.extend(std::iter::repeat_n(choice, times));
         }
@@ -87,8 +124,9 @@ impl fmt::Display for Schedule {
                 f.write_str(".")?;
             }
             match choice {
-                Choice::Thread(tid) => write!(f, "{tid}")?,
-                Choice::Time => f.write_str("t")?,
+                Planned::Exactly(Choice::Thread(tid)) => write!(f, "{tid}")?,
+                Planned::Exactly(Choice::Time) => f.write_str("t")?,
+                Planned::Default => f.write_str("_")?,
             }
             if times > 1 {
                 write!(f, "x{times}")?;
@@ -99,6 +137,11 @@ impl fmt::Display for Schedule {
     }
 }
 
+/// How many entries `choices` are written as: one per run of the same choice.
+pub(crate) fn entries<T: PartialEq>(choices: &[T]) -> usize {
+    choices.chunk_by(|a, b| a == b).count()
+}
+
 #[cfg(test)]
 mod tests {
     //! The schedule string both ways.
@@ -107,18 +150,15 @@ mod tests {
 
     #[test]
     fn runs_of_one_choice_are_counted() {
-        let schedule = Schedule {
-            choices: vec![
-                Choice::Thread(1),
-                Choice::Thread(2),
-                Choice::Thread(2),
-                Choice::Thread(2),
-                Choice::Time,
-                Choice::Thread(1),
-            ],
-        };
-        assert_eq!(schedule.to_string(), "1.2x3.t.1");
-        assert_eq!(Schedule::parse("1.2x3.t.1"), Ok(schedule));
+        let mut schedule = Schedule::default();
+        for choice in [Choice::Thread(1), Choice::Thread(2), Choice::Thread(2), Choice::Thread(2), Choice::Time] {
+            schedule.push(choice);
+        }
+        schedule.choices.extend([Planned::Default, Planned::Default, Planned::Exactly(Choice::Thread(1))]);
+        assert_eq!(schedule.to_string(), "1.2x3.t._x2.1");
+        assert_eq!(schedule.entries(), 5);
+        assert_eq!(schedule.len(), 8);
+        assert_eq!(Schedule::parse("1.2x3.t._x2.1"), Ok(schedule));
     }
 
     #[test]
@@ -129,7 +169,7 @@ mod tests {
 
     #[test]
     fn bad_steps_are_named() {
-        for bad in ["", "1..2", "a", "2x0", "0", "2x", "1.-3", "1x18446744073709551615", "1x100000000000"] {
+        for bad in ["", "1..2", "a", "2x0", "0", "2x", "1.-3", "1x18446744073709551615", "1x100000000000", "__", "_2"] {
             let error = Schedule::parse(bad).expect_err(bad);
             assert!(error.to_string().contains("is not a schedule step"), "{bad}: {error}");
         }

@@ -95,7 +95,7 @@ pub(crate) fn search(
     while searched.runs < runs && !stop.load(Ordering::Relaxed) {
         strategy.begin_run();
         let run = run_once(program, &mut *strategy, None);
-        let choices = run.schedule.len();
+        let choices = run.choices;
         let (outcome, _) = Outcome::of(run, Some(goal));
         if searched.note(outcome) {
             better(&searched);

@@ -52,6 +52,9 @@ pub(crate) struct Point<'a> {
     pub(crate) step: usize,
     /// What moved at the previous step.
     pub(crate) last: Option<Choice>,
+    /// How many steps that thread has taken (time passing counts for the thread it wakes): with
+    /// `last`, where in the run this is, whatever the other threads did before it.
+    pub(crate) taken: usize,
 }
 
 /// One strategy's state across the runs of an exploration.
@@ -307,7 +310,8 @@ mod tests {
             let mut last = None;
             let mut run = Vec::new();
             for step in 0..steps {
-                let choice = chooser.choose(&Point { options: &options, choice: step, step, last }).expect("a choice");
+                let point = Point { options: &options, choice: step, step, last, taken: step };
+                let choice = chooser.choose(&point).expect("a choice");
                 run.push(choice);
                 last = Some(choice);
             }
