@@ -82,3 +82,29 @@ fn a_joined_daemon_always_reports_its_exit_before_the_session_ends() {
     }
     assert_eq!(missing, 0, "the joined daemon's ThreadExited was missing in {missing} of 300 runs");
 }
+
+/// A daemon still waiting for a lock when the program ends is killed there: its wait does not
+/// end as a timeout, and it never goes on without the lock.
+#[test]
+fn a_daemon_waiting_for_a_lock_at_shutdown_is_killed_not_timed_out() {
+    static WENT_ON: AtomicBool = AtomicBool::new(false);
+    fn main() {
+        let lock = Arc::new(threadviz::sync::Lock::new());
+        lock.acquire();
+        let held = lock.clone();
+        let d = Thread::builder().name("waiter").daemon(true).build(move || {
+            if !held.acquire_timeout(Duration::from_mins(1)) {
+                WENT_ON.store(true, Ordering::SeqCst);
+            }
+        });
+        d.start();
+        thread::sleep(Duration::from_millis(50));
+    }
+    let events = watched(main);
+    assert!(!events.iter().any(|event| matches!(event.kind, EventKind::TimedOut { .. })), "{events:#?}");
+    assert!(
+        events.iter().any(|event| matches!(event.kind, EventKind::ThreadExited { exit: ExitKind::Killed, .. })),
+        "the waiter is killed: {events:#?}"
+    );
+    assert!(!WENT_ON.load(Ordering::SeqCst), "a killed waiter does not go on");
+}

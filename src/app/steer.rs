@@ -151,7 +151,18 @@ impl Steered {
             return Some(Known { step, what: format!("the goal: {text}") });
         }
         let first = outcome.findings.iter().min_by_key(|finding| finding.step)?;
-        let what = if first.text.starts_with(first.kind.words()) {
+        // A lost update's finding counts what it lost (`lost 1 update on counter: …`): the
+        // announcement names the event instead (`the lost update on counter: …`).
+        let counted = first.text.strip_prefix("lost ").and_then(|rest| rest.split_once(" on "));
+        let what = if let Some((count, rest)) =
+            counted.filter(|(count, _)| count.ends_with("update") || count.ends_with("updates"))
+        {
+            if count == "1 update" {
+                format!("the lost update on {rest}")
+            } else {
+                format!("the loss of {count} on {rest}")
+            }
+        } else if first.text.starts_with(first.kind.words()) {
             format!("the {}", first.text)
         } else {
             format!("the {}: {}", first.kind.words(), first.text)
@@ -354,7 +365,7 @@ fn ended_words(end: &RunEnd) -> String {
     match end {
         RunEnd::Completed => "the program has ended: r runs it again".to_owned(),
         RunEnd::Deadlock => "no thread can move: deadlock (r runs it again)".to_owned(),
-        RunEnd::StepLimit(steps) => format!("stopped after {steps} steps"),
+        RunEnd::StepLimit(steps) => format!("stopped after {}", steps_word(*steps)),
         RunEnd::Stuck(_) => "a thread did not come back to threadviz: it waits outside its primitives".to_owned(),
         RunEnd::Misfit(why) => why.clone(),
     }
@@ -419,12 +430,12 @@ impl Controller for Steered {
         let headline = match (&self.quest, &self.plan, &self.schedule) {
             (Some(quest), _, _) => format!("challenge: {}", quest.challenge.goal_words),
             (None, Plan::Schedule(follow), Some(schedule)) => format!(
-                "following the schedule: {} steps taken, {} of its {} choices",
-                steps,
+                "following the schedule: {} taken, {} of its {} choices",
+                steps_word(steps),
                 schedule.len() - follow.left(),
                 schedule.len()
             ),
-            _ => format!("{steps} steps taken: you choose who moves (Enter), n moves the next in turn"),
+            _ => format!("{} taken: you choose who moves (Enter), n moves the next in turn", steps_word(steps)),
         };
         let known = self.known.as_ref().filter(|_| following && self.end.is_none());
         let alert = known.filter(|known| known.step == steps + 1).map(|known| known.what.clone());
@@ -457,8 +468,8 @@ impl Steered {
             // banner): the guide only says that, and when, it was reached.
             (Some((step, _)), _) if watching => format!("the shortest way reached the goal at step {step}"),
             (Some((step, _)), _) => match shortest {
-                Some(best) => format!("done! you: {step} steps; shortest: {best} (s shows it)"),
-                None => format!("done! you: {step} steps"),
+                Some(best) => format!("done! you: {}; shortest: {best} (s shows it)", steps_word(*step)),
+                None => format!("done! you: {}", steps_word(*step)),
             },
             (None, Some(found)) if quest.gave_up && found.shortest.is_none() => {
                 let verdict = if found.exhaustive { "impossible" } else { "no way found" };
@@ -466,18 +477,24 @@ impl Steered {
             }
             (None, _) if watching => {
                 let at = shortest.map_or_else(String::new, |best| format!("; the goal comes at step {best}"));
-                format!("watching the shortest way: {steps} steps{at}")
+                format!("watching the shortest way: {}{at}", steps_word(steps))
             }
             // `n` alone takes the next thread in turn and lets the seeded sleeps decide who
             // wakes first: the tests check that it never reaches a goal within reach.
             (None, _) if self.end.is_some() && !quest.chose && quest.challenge.reachable => format!(
-                "the run ended without reaching the goal after {steps} steps: n alone never does, choose who moves (Enter); r tries again"
+                "the run ended without reaching the goal after {}: n alone never does, choose who moves (Enter); r tries again",
+                steps_word(steps)
             ),
             (None, _) if self.end.is_some() => {
-                format!("the run ended without reaching the goal after {steps} steps: r tries again, s gives up")
+                format!(
+                    "the run ended without reaching the goal after {}: r tries again, s gives up",
+                    steps_word(steps)
+                )
             }
-            (None, _) if shortest.is_some() => format!("you: {steps} steps · s gives up and shows the shortest way"),
-            (None, None) => format!("you: {steps} steps · s gives up (the answer is still being worked out)"),
+            (None, _) if shortest.is_some() => {
+                format!("you: {} · s gives up and shows the shortest way", steps_word(steps))
+            }
+            (None, None) => format!("you: {} · s gives up (the answer is still being worked out)", steps_word(steps)),
             (None, Some(_)) => format!("you: {steps} steps · s gives up and shows the answer"),
         }
     }
@@ -495,4 +512,9 @@ pub(crate) fn watch(
     let watched = super::live::watch_live(showing, look, launch, &mut steered, || Ok(start()));
     let recorded = steered.and_then(|mut steered| steered.take_recorder()).map(Recorder::finish);
     watched.map(|()| recorded)
+}
+
+/// `1 step`, `2 steps`.
+fn steps_word(steps: usize) -> String {
+    format!("{steps} step{}", if steps == 1 { "" } else { "s" })
 }

@@ -67,8 +67,9 @@ impl Chooser for Follow {
     fn choose(&mut self, point: &Point<'_>) -> Result<Choice, String> {
         let Some(choice) = self.planned(self.next, point.options, point.last) else {
             return Err(format!(
-                "the schedule ends after {} choices, but at step {} {} can still move: it was made for another version of the program",
+                "the schedule ends after {} choice{}, but at step {} {} can still move: it was made for another version of the program",
                 self.schedule.len(),
+                if self.schedule.len() == 1 { "" } else { "s" },
                 point.step + 1,
                 options_words(point.options)
             ));

@@ -106,13 +106,16 @@ impl Model {
             && event.seq > expected
         {
             self.missed += event.seq - expected;
-            // The missing events happened after the latest one folded: unknown from then on.
-            self.unsettle(self.time_us);
+            // The missing events happened after the latest one folded, whoever's they were:
+            // every thread is unknown from then on.
+            self.unsettle(self.time_us, None);
         }
         self.next_seq = Some(event.seq + 1);
         if let EventKind::Lost { events } = event.kind {
             self.lost_at_source += events;
-            self.unsettle(event.time_us);
+            // Only this thread's own events were dropped: the others' states are still told
+            // by their own events, which got through.
+            self.unsettle(event.time_us, Some(event.thread));
             if self.threads.get(&event.thread).is_some_and(|thread| !thread.state.is_finished()) {
                 self.dropping.insert(event.thread);
             }
@@ -249,10 +252,12 @@ impl Model {
         self.missed + self.lost_at_source
     }
 
-    /// Events were lost: whatever they changed is unknown. Every live thread's state and every
-    /// primitive's becomes unsure until an event settles it; an ended thread stays ended
-    /// (lifecycle events are never lost).
-    fn unsettle(&mut self, time_us: u64) {
+    /// Events were lost: whatever they changed is unknown. Every primitive's state, and the
+    /// state of every live thread whose events may be among them (`only` the thread that
+    /// dropped them at its source, or anyone's when the stream skipped numbers), becomes
+    /// unsure until an event settles it; an ended thread stays ended (lifecycle events are
+    /// never lost).
+    fn unsettle(&mut self, time_us: u64, only: Option<Tid>) {
         self.ever_lost = true;
         let live: std::collections::BTreeSet<Tid> =
             self.threads.values().filter(|thread| thread.state.is_live()).map(|thread| thread.tid).collect();
@@ -268,7 +273,7 @@ impl Model {
                 ThreadState::Waiting { on: WaitTarget::Join(target), until_us: None } => live.contains(target),
                 _ => false,
             };
-            if !certain {
+            if !certain && only.is_none_or(|tid| tid == thread.tid) {
                 thread.unsure = true;
                 self.timeline.note_unknown(thread.tid, time_us);
             }

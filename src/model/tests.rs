@@ -101,6 +101,31 @@ fn ended_threads_keep_their_final_state_and_leave_wait_queues() {
 }
 
 #[test]
+fn a_thread_that_drops_its_own_events_is_the_only_one_made_unknown() {
+    let script = Script::default()
+        .thread(1, "MainThread")
+        .thread(2, "flooder")
+        .thread(3, "sleeper")
+        .at(3, EventKind::SleepBegin { duration_us: 5_000_000 })
+        .at(2, EventKind::Lost { events: 1_000 });
+    let model = script.fold();
+    assert!(model.threads[&2].unsure, "the flooder's own events were dropped");
+    assert!(!model.threads[&3].unsure, "the sleeper's state is still told by its own events");
+    assert_eq!(model.timeline.state_at(3, 7_500), Some(crate::model::LaneState::Sleeping), "no `?` on its lane");
+    assert_eq!(model.timeline.state_at(2, 7_500), Some(crate::model::LaneState::Unknown));
+    // A gap in the numbers could be anyone's: then every live thread is unknown.
+    let mut gapped = script.fold();
+    gapped.apply(&TraceEvent {
+        seq: 100,
+        time_us: 8_000,
+        thread: 1,
+        loc: None,
+        kind: EventKind::Log { level: LogLevel::Info, message: "after a gap".into() },
+    });
+    assert!(gapped.threads[&3].unsure);
+}
+
+#[test]
 fn sequence_gaps_count_as_missed_events() {
     let mut model = Model::new();
     for seq in [0, 1, 5, 6, 9] {

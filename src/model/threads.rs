@@ -83,7 +83,9 @@ impl ThreadState {
             Self::Waiting { .. } => "WAITING",
             Self::Done => "DONE",
             Self::Killed => "KILLED",
-            Self::Panicked { .. } => "PANICKED",
+            // A Python class says an exception ended the thread (`Panicked` is the library's
+            // Rust name for it).
+            Self::Panicked { .. } => "EXCEPTION",
         }
     }
 

@@ -72,7 +72,7 @@ impl LaneState {
             Self::Waiting => 'W',
             Self::Done => 'D',
             Self::Killed => 'K',
-            Self::Panicked => 'P',
+            Self::Panicked => 'E',
             Self::Unknown => '?',
         }
     }

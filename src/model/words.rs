@@ -206,7 +206,9 @@ impl Model {
             EventKind::ThreadExited { tid, exit } => match exit {
                 ExitKind::Normal => format!("{} ended", self.thread_name(*tid)),
                 ExitKind::Killed => format!("{} was stopped at shutdown (daemon)", self.thread_name(*tid)),
-                ExitKind::Panicked { message } => format!("{} panicked: {message}", self.thread_name(*tid)),
+                ExitKind::Panicked { message } => {
+                    format!("{} ended by an exception: {message}", self.thread_name(*tid))
+                }
             },
             EventKind::Log { message, .. } => format!("{who} logged: {message}"),
             EventKind::Misuse { message, .. } => format!("{who}: error: {message}"),

@@ -170,8 +170,19 @@ impl LockInner {
 
     /// The acquire itself, without gate or events (used inside condition waits too).
     pub(crate) fn acquire_quiet(&self, mode: WaitMode, timeout: Option<Duration>) -> bool {
-        self.raw.try_lock()
-            || (mode != WaitMode::NonBlocking && self.raw.lock_slow(timeout.and_then(deadline_after)) == Outcome::Ready)
+        if self.raw.try_lock() {
+            return true;
+        }
+        if mode == WaitMode::NonBlocking {
+            return false;
+        }
+        match self.raw.lock_slow(timeout.and_then(deadline_after)) {
+            Outcome::Ready => true,
+            Outcome::TimedOut => false,
+            // A daemon stopped at shutdown leaves its wait as a killed thread, never as one
+            // whose timeout ran out (nor goes on without the lock), as an RLock's does.
+            Outcome::Killed => context::die(),
+        }
     }
 
     /// Releases; inlined into the caller for the quiet path: a flag check and one

@@ -31,11 +31,11 @@ fn states() -> Vec<(String, String)> {
         state(ThreadState::Blocked { prim: 0, until_us: None }, "waiting to acquire a lock or a semaphore permit"),
         state(
             ThreadState::Waiting { on: WaitTarget::Shutdown, until_us: None },
-            "on a condition, event, barrier, queue, join or shutdown",
+            "on a condition, event, barrier, queue, join, shutdown",
         ),
         state(ThreadState::Done, "ended normally"),
         state(ThreadState::Killed, "a daemon stopped when the program ended"),
-        state(ThreadState::Panicked { message: String::new() }, "ended by a panic (its message is on the row)"),
+        state(ThreadState::Panicked { message: String::new() }, "ended by an exception (its message is on the row)"),
         ("≤1.2s".to_owned(), "after BLOCKED or WAITING: its timeout runs out in 1.2s".to_owned()),
     ]
 }
@@ -65,7 +65,7 @@ fn timeline() -> (Vec<String>, Vec<String>) {
         (LaneState::Waiting, "waiting"),
         (LaneState::Done, "done"),
         (LaneState::Killed, "killed"),
-        (LaneState::Panicked, "panicked"),
+        (LaneState::Panicked, "exception"),
         (LaneState::Unknown, "unknown (events lost)"),
     ];
     let marks = [

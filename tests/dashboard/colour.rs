@@ -39,7 +39,7 @@ fn a_panicked_row_and_misuses_use_the_error_styles() {
     let theme = dark();
     let buf = render(&panic_app(theme), 120, 40);
     let panicked = theme.state(&ThreadState::Panicked { message: String::new() });
-    assert_styled(&buf, "! PANICKED", panicked);
+    assert_styled(&buf, "! EXCEPTION", panicked);
     assert!(matches!(panicked.fg, Some(Color::Red | Color::LightRed)), "a panic is red: {panicked:?}");
     assert_styled(&buf, "✗ cannot release un-acquired lock", theme.error());
     // The log shows the misuse and the warning in the error style too.
@@ -70,8 +70,8 @@ fn without_colour_no_cell_has_a_colour_and_every_state_still_reads() {
         status(&mut ready, 45, PauseState::Paused, vec![P]);
         let screens = [
             (render(&lock_app(theme), 120, 40), vec!["■ BLOCKED", "▶ RUNNING", "… WAITING", "▶ LIVE"]),
-            (render(&panic_app(theme), 120, 40), vec!["! PANICKED", "✗ cannot release un-acquired lock"]),
-            (render(&panic_app(theme), 80, 24), vec!["! PANICKED", "■ BLOCKED"]),
+            (render(&panic_app(theme), 120, 40), vec!["! EXCEPTION", "✗ cannot release un-acquired lock"]),
+            (render(&panic_app(theme), 80, 24), vec!["! EXCEPTION", "■ BLOCKED"]),
             (render(&ready, 80, 24), vec!["▷ READY", "… WAITING", "⏸ PAUSED"]),
         ];
         for (buf, words) in screens {

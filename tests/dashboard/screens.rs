@@ -183,7 +183,7 @@ fn a_panicked_thread_shows_panicked_with_its_message() {
     let app = panic_app(dark());
     snapshot_both("panicked", &app);
     let buf = render(&app, 120, 40);
-    let row = row_of(&buf, "Thread-2   ! PANICKED");
+    let row = row_of(&buf, "Thread-2   ! EXCEPTION");
     assert!(row.contains("panic: index out of bounds"), "{row}");
     assert!(text(&buf).contains("Threads 4 alive / 5"), "a panicked thread is not alive");
     assert!(
@@ -214,7 +214,7 @@ fn the_help_legend_names_every_state_the_daemon_column_and_the_timeline_marks() 
         "… WAITING",
         "✓ DONE",
         "✗ KILLED",
-        "! PANICKED",
+        "! EXCEPTION",
         "≤1.2s",
         "d: a daemon",
         "R running",
@@ -223,7 +223,7 @@ fn the_help_legend_names_every_state_the_daemon_column_and_the_timeline_marks() 
         "W waiting",
         "D done",
         "K killed",
-        "P panicked",
+        "E exception",
         "a acquire",
         "r release",
         "n notify",
