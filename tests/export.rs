@@ -9,8 +9,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use common::Memory;
 use serde_json::Value;
+use threadviz::dashboard::app::live::LINGER;
+use threadviz::dashboard::app::replay::showing;
+use threadviz::dashboard::app::replay::stops::Stops;
 use threadviz::dashboard::catalog;
 use threadviz::dashboard::export::{asciicast, chrome};
+use threadviz::dashboard::lesson;
+use threadviz::dashboard::session::hold_length;
 use threadviz::dashboard::view::theme::{Theme, ThemeName};
 use threadviz::record::{self, RecordTo, Recording};
 use threadviz::{EventKind, Session};
@@ -26,6 +31,21 @@ fn recorded(name: &'static str) -> Recording {
         memory.0.lock().unwrap().clone()
     });
     record::read_bytes(&bytes, name).unwrap()
+}
+
+/// How long the cast of `recording` (made at a constant speed) lasts, as the live dashboard
+/// took it: its demo time at the recorded speed, each wake-up's hold, and the question's pause.
+fn cast_length(recording: &Recording) -> f64 {
+    let showing = showing(&recording.header.demo, None);
+    let stops = Stops::find(recording.events.iter().cloned(), &showing);
+    let speed = recording.header.speed;
+    let holds = stops.all().iter().filter(|stop| stop.hold).count() as f64;
+    let asked = stops.all().iter().any(|stop| stop.ask.is_some());
+    let question = showing.lesson.and_then(lesson::moment).filter(|_| asked).map_or(0.0, |moment| {
+        let (question, answer) = asciicast::question_pause(&moment);
+        (question + answer).as_secs_f64()
+    });
+    recording.end_us() as f64 / 1e6 / speed + holds * hold_length(LINGER, speed).as_secs_f64() + question
 }
 
 fn text(value: &Value) -> &str {
@@ -147,7 +167,9 @@ fn the_asciicast_has_a_valid_header_and_whole_screens_in_time_order() {
         assert_ne!(pair[0].1, pair[1].1, "a frame is written only when the screen changed");
     }
     assert!(frames_read[0].0.abs() < 1e-9, "the first frame is at the start");
-    assert!((frames_read.last().unwrap().0 - end).abs() < 1e-9, "the last frame is at the end");
+    let length = cast_length(&recording);
+    assert!(length > end / 10.0, "the holds and the question add to the demo time at 10x");
+    assert!((frames_read.last().unwrap().0 - length).abs() < 1e-5, "the last frame is at the end: {length} s");
     for (_, screen) in &frames_read {
         assert!(screen.starts_with("\x1b[H"), "each frame homes the cursor");
         assert_eq!(screen.matches("\r\n").count(), 39, "each frame is 40 rows");
@@ -301,4 +323,141 @@ fn a_failed_export_leaves_the_old_output_byte_for_byte() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is kept");
     assert_eq!(std::fs::read(&precious).unwrap(), std::fs::read(&lines).unwrap());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cast holds what the class saw.
+
+/// One frame of a cast: when it shows (seconds), for how long, and its text without colours.
+struct Shown {
+    at: f64,
+    lasts: f64,
+    text: String,
+}
+
+fn frames_of(cast: &str) -> Vec<Shown> {
+    let frames: Vec<(f64, String)> = cast
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let frame: Value = serde_json::from_str(line).unwrap();
+            (frame[0].as_f64().unwrap(), strip_colours(frame[2].as_str().unwrap()))
+        })
+        .collect();
+    (0..frames.len())
+        .map(|index| {
+            let lasts = frames.get(index + 1).map_or(f64::INFINITY, |next| next.0 - frames[index].0);
+            Shown { at: frames[index].0, lasts, text: frames[index].1.clone() }
+        })
+        .collect()
+}
+
+/// The state a thread's row in the table shows (`BLOCKED`, `RUNNING`...), found by its name.
+fn state_of<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
+    let row = screen.lines().find(|row| row.split_whitespace().nth(2) == Some(name))?;
+    row.split_whitespace().find(|word| word.chars().all(|c| c.is_ascii_uppercase()) && word.len() > 3)
+}
+
+#[test]
+fn the_cast_of_condition_holds_the_blocked_consumers_after_the_notify_and_asks_there() {
+    const SPEED: f64 = 10.0;
+    let dir = folder("held");
+    let recorded = dir.join("condition.tvr");
+    let output = threadviz(&[
+        "demo".as_ref(),
+        "condition".as_ref(),
+        "--plain".as_ref(),
+        "--speed".as_ref(),
+        "10".as_ref(),
+        "--record".as_ref(),
+        recorded.as_os_str(),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let cast_path = dir.join("condition.cast");
+    let output = export(&recorded, "asciicast", &cast_path);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let recording = record::read(&recorded).unwrap();
+    let frames = frames_of(&std::fs::read_to_string(&cast_path).unwrap());
+
+    // The recording itself holds the moment: both consumers ask for the lock before p lets go.
+    let events = &recording.events;
+    let tid = |wanted: &str| {
+        events.iter().find_map(|event| match &event.kind {
+            EventKind::ThreadCreated { tid, name, .. } if name == wanted => Some(*tid),
+            _ => None,
+        })
+    };
+    let (c1, c2, p) = (tid("c1").unwrap(), tid("c2").unwrap(), tid("p").unwrap());
+    let notify = events.iter().position(|event| matches!(event.kind, EventKind::Notified { .. })).unwrap();
+    let release = notify
+        + events[notify..]
+            .iter()
+            .position(|event| event.thread == p && matches!(event.kind, EventKind::Released { .. }))
+            .unwrap();
+    for consumer in [c1, c2] {
+        assert!(
+            events[notify..release]
+                .iter()
+                .any(|event| event.thread == consumer && matches!(event.kind, EventKind::Requested { .. })),
+            "thread {consumer} blocks on the lock before p releases it"
+        );
+    }
+
+    // Every frame where c1 and c2 are BLOCKED on p's lock comes after the notify, at its time
+    // at 10x (within a frame).
+    let both_blocked = |frame: &&Shown| {
+        state_of(&frame.text, "c1") == Some("BLOCKED") && state_of(&frame.text, "c2") == Some("BLOCKED")
+    };
+    let blocked: Vec<&Shown> = frames.iter().filter(both_blocked).collect();
+    assert!(!blocked.is_empty(), "a frame shows c1 and c2 BLOCKED");
+    let notified_at = events[notify].time_us as f64 / 1e6 / SPEED;
+    let frame = asciicast::FRAME_US as f64 / 1e6;
+    assert!(
+        blocked[0].at >= notified_at - 1e-6 && blocked[0].at <= notified_at + frame,
+        "{} against {notified_at}",
+        blocked[0].at
+    );
+    for shown in &blocked {
+        assert_eq!(state_of(&shown.text, "p"), Some("RUNNING"), "p still holds the lock:\n{}", shown.text);
+        assert!(shown.text.contains("RLock-1"), "{}", shown.text);
+    }
+
+    // First the question, paused, its answer hidden, then its answer, for as long as the pause
+    // says; then the moment itself, for the hold the live session holds it at 10x.
+    let moment = lesson::moment(catalog::find("condition").unwrap().lesson).unwrap();
+    let (question, answer) = asciicast::question_pause(&moment);
+    let [asking, answering, moment_held] = blocked[..] else { panic!("three frames of the moment: {}", blocked.len()) };
+    for shown in [asking, answering] {
+        assert!(shown.text.contains("PAUSED") && shown.text.contains("Ask the class"), "{}", shown.text);
+        assert!(shown.text.contains("can c1 print its line?"), "the question on screen:\n{}", shown.text);
+    }
+    assert!(asking.text.contains("answer hidden") && !asking.text.contains("Answer:"), "{}", asking.text);
+    assert!(answering.text.contains("Answer: No."), "{}", answering.text);
+    assert!((asking.lasts - question.as_secs_f64()).abs() < 1e-5, "{} s for the question", asking.lasts);
+    assert!((answering.lasts - answer.as_secs_f64()).abs() < 1e-5, "{} s for the answer", answering.lasts);
+    assert!(
+        !moment_held.text.contains("Ask the class") && !moment_held.text.contains("PAUSED"),
+        "{}",
+        moment_held.text
+    );
+    let hold = hold_length(LINGER, SPEED).as_secs_f64();
+    assert!(
+        moment_held.lasts >= hold - 1e-5 && moment_held.lasts < hold + frame,
+        "held {} s, live holds {hold} s",
+        moment_held.lasts
+    );
+    // Then p lets go and the lock goes to one consumer, the other still BLOCKED.
+    let after = frames.iter().position(|shown| std::ptr::eq(shown, moment_held)).unwrap() + 1;
+    let handed = &frames[after].text;
+    assert_eq!(state_of(handed, "p"), Some("DONE"), "{handed}");
+    let mut states = [state_of(handed, "c1"), state_of(handed, "c2")];
+    states.sort_unstable();
+    assert_eq!(states, [Some("BLOCKED"), Some("RUNNING")], "{handed}");
+    // The whole cast takes what the live dashboard took at 10x, with the question's pause.
+    let length = cast_length(&recording);
+    assert!((frames.last().unwrap().at - length).abs() < 1e-5, "{} s against {length} s", frames.last().unwrap().at);
+    println!(
+        "condition at 10x: question {question:?}, answer {answer:?}, the moment held {:.4} s (live {hold} s), cast {length:.3} s",
+        moment_held.lasts
+    );
 }

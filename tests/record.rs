@@ -12,16 +12,18 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Output, Stdio};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use threadviz::dashboard::app::live::LINGER;
+use threadviz::dashboard::app::replay::stops::{Stop, Stops};
 use threadviz::dashboard::app::replay::{Replay, Seek, showing};
 use threadviz::dashboard::app::run::Controller;
-use threadviz::dashboard::app::{App, Command, Msg};
+use threadviz::dashboard::app::{App, Command, Msg, Overlay};
 use threadviz::dashboard::catalog;
 use threadviz::dashboard::export::{asciicast, chrome};
-use threadviz::dashboard::model::Model;
-use threadviz::dashboard::session::PauseState;
+use threadviz::dashboard::model::{Model, ThreadState};
+use threadviz::dashboard::session::{PauseState, hold_length};
 use threadviz::dashboard::view::theme::{Theme, ThemeName};
 use threadviz::record::{self, Form, RecordTo, Recording, RecordingWriter, SNAPSHOT_EVERY, Snapshots};
 use threadviz::sync::Lock;
@@ -274,6 +276,125 @@ fn playing_delivers_every_event_in_order_and_stops_at_the_end() {
     assert_eq!(played, recording.events);
     common::wait_until("the replay stops at its end", || replay.status().pause == PauseState::Paused);
     assert_eq!(replay.status().now_us, recording.end_us());
+}
+
+/// The condition demo recorded as the dashboard records it: at speed 10, each wake-up held.
+fn lingering_condition() -> Recording {
+    let demo = catalog::find("condition").unwrap();
+    let bytes = with_deadline("condition, lingering", move || {
+        let session = Session::builder().speed(SPEED).linger(LINGER).build();
+        let memory = Memory::default();
+        let recorder = RecordTo::writer(memory.clone(), "condition").attach(&session).unwrap();
+        session.run(demo.main);
+        recorder.finish().unwrap();
+        memory.0.lock().unwrap().clone()
+    });
+    record::read_bytes(&bytes, "condition").unwrap()
+}
+
+/// The replay's speed in the tests of its holds: slow, so the hold (2 s) is far longer than
+/// any hiccup of a busy machine.
+const SLOW: f64 = 0.25;
+
+/// Where the notify is, and the first stop after it (the consumers blocked on p's lock).
+fn notify_and_its_stop(recording: &Recording, stops: &Stops) -> (usize, Stop) {
+    let notify = recording.events.iter().position(|event| matches!(event.kind, EventKind::Notified { .. })).unwrap();
+    let stop = stops.all()[stops.first_after(notify)];
+    assert!(stop.hold, "{stop:?}");
+    (notify, stop)
+}
+
+/// Receives events from `replay` until it has sent `position`, within the deadline.
+fn receive_up_to(replay: &Replay, position: usize, received: &mut Vec<TraceEvent>, from: usize) {
+    while from + received.len() < position {
+        received.push(replay.events().recv_timeout(WAIT).expect("the replay plays on within the deadline"));
+    }
+}
+
+/// Waits out a hold begun at `began`: nothing comes down the channel and the clock stands
+/// still for its first half; then the next event comes, no sooner than the hold's end.
+fn assert_held(replay: &Replay, began: Instant, hold: Duration) -> TraceEvent {
+    let frozen = replay.status().now_us;
+    std::thread::sleep(hold / 2);
+    assert!(replay.events().is_empty(), "nothing is sent while the moment is held");
+    if began.elapsed() < hold {
+        assert_eq!(replay.status().now_us, frozen, "demo time stands still while held");
+        assert_eq!(replay.status().pause, PauseState::Running, "a hold is no pause");
+    }
+    let next = replay.events().recv_timeout(WAIT).expect("the replay goes on after the hold");
+    assert!(began.elapsed() >= hold, "held {:?}, the live session holds {hold:?}", began.elapsed());
+    next
+}
+
+#[test]
+fn playing_holds_each_wake_up_for_the_time_the_live_session_held_it() {
+    let recording = lingering_condition();
+    let events = &recording.events;
+    let replay = Replay::new(&recording, SLOW, true).unwrap();
+    let (notify, stop) = notify_and_its_stop(&recording, replay.stops());
+    assert_eq!(stop.ask, None, "no lesson, no question");
+    let mut replay = replay;
+    replay.apply(Command::Seek(Seek::Seq(events[notify - 1].seq)));
+    assert_eq!(replay.position(), notify);
+    replay.apply(Command::Resume);
+    let mut received = Vec::new();
+    receive_up_to(&replay, stop.at, &mut received, notify);
+    let began = Instant::now();
+    let next = assert_held(&replay, began, hold_length(LINGER, SLOW));
+    assert_eq!(next, events[stop.at], "then the recording goes on, in order");
+    assert!(matches!(next.kind, EventKind::Released { .. }), "p lets go of the lock after the hold: {next:?}");
+    assert_blocked_on_p(&fold(&events[..stop.at]));
+}
+
+/// c1 and c2 (threads 2 and 3) are BLOCKED on the lock p (thread 4) holds.
+fn assert_blocked_on_p(model: &Model) {
+    let lock = model.threads[&4].holds.clone();
+    assert!(!lock.is_empty(), "p holds the lock");
+    for consumer in [2, 3] {
+        let state = &model.threads[&consumer].state;
+        assert!(matches!(state, ThreadState::Blocked { prim, .. } if lock.contains(prim)), "{consumer}: {state:?}");
+    }
+}
+
+#[test]
+fn playing_pauses_at_the_lessons_moment_and_holds_it_once_the_question_is_put_away() {
+    let recording = lingering_condition();
+    let events = &recording.events;
+    let showing = showing("condition", None);
+    let mut replay = Replay::showing(Snapshots::new(events.clone().into()), SLOW, true, &showing).unwrap();
+    let (notify, stop) = notify_and_its_stop(&recording, replay.stops());
+    assert_eq!(stop.ask, Some(notify), "the notify is the lesson's moment");
+    let mut app = App::new(showing, Theme::new(ThemeName::Dark, false), PauseState::Paused, SLOW);
+    app.replay = true;
+    settle(&mut app, &mut replay, vec![Command::Seek(Seek::Seq(events[notify - 1].seq))]);
+    settle(&mut app, &mut replay, vec![Command::Resume]);
+    // The player stops by itself where the events the notify let through end.
+    common::wait_until("the replay pauses at the moment", || replay.status().pause == PauseState::Paused);
+    assert_eq!(replay.position(), stop.at);
+    let mut received = Vec::new();
+    receive_up_to(&replay, stop.at, &mut received, notify);
+    app.update(Msg::Events(received));
+    app.update(replay.status().into());
+    assert!(app.shows(Overlay::Moment), "the question is on screen");
+    assert_blocked_on_p(&app.model);
+    // Space puts the question away and plays on: the hold comes whole, then p lets go.
+    let began = Instant::now();
+    press(&mut app, &mut replay, KeyCode::Char(' '));
+    assert!(!app.shows(Overlay::Moment));
+    let next = assert_held(&replay, began, hold_length(LINGER, SLOW));
+    assert_eq!(next, events[stop.at]);
+    // Once per run: back before the moment, playing goes through it, held but not paused.
+    replay.apply(Command::Seek(Seek::Seq(events[notify - 1].seq)));
+    replay.apply(Command::Resume);
+    let mut received = Vec::new();
+    receive_up_to(&replay, stop.at + 1, &mut received, notify);
+    assert_eq!(replay.status().pause, PauseState::Running, "asked already: no second pause");
+    // A restart is a new run, which stops at the moment again.
+    replay.apply(Command::Restart);
+    replay.apply(Command::Seek(Seek::Seq(events[notify - 1].seq)));
+    replay.apply(Command::Resume);
+    common::wait_until("a new run pauses at the moment", || replay.status().pause == PauseState::Paused);
+    assert_eq!(replay.position(), stop.at);
 }
 
 #[test]

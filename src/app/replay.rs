@@ -9,6 +9,13 @@
 //! A player thread sends events when they are due; it and the controller share the play head
 //! under one lock, so the channel and the position never disagree. The head reads the events
 //! through a [`Cursor`]: from memory, or from a binary recording's file as they are needed.
+//!
+//! Playing, the replay holds what the live dashboard held ([`stops`]): each wake-up the
+//! session held, for the same real time at the replay's speed, demo time standing still; and
+//! the lesson's moment, where it pauses as a live run did while the dashboard asks the
+//! question. Steps and seeks go where they are asked, holding nothing.
+
+pub mod stops;
 
 use std::io;
 use std::sync::Arc;
@@ -18,6 +25,8 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::{Condvar, Mutex};
 
+use self::stops::Stops;
+use super::live::LINGER;
 use super::run::{Controller, Status, run};
 use super::{App, Command, Msg, Showing, terminal};
 use crate::TraceEvent;
@@ -25,7 +34,7 @@ use crate::app::Look;
 use crate::catalog;
 use crate::event::Tid;
 use crate::record::{Cursor, Recording, Snapshots};
-use crate::session::{PauseState, clamp_speed};
+use crate::session::{PauseState, clamp_speed, hold_length};
 
 /// Where a seek in a recording goes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -65,8 +74,37 @@ struct Head {
     speed: f64,
     /// Demo time at `since`.
     anchor_us: u64,
+    /// When the clock stood at `anchor_us`; in the future while a hold lasts, so that demo
+    /// time stands still until then (as a live session's clock does).
     since: Instant,
+    /// What was left of a hold when the replay paused: it runs again on resume, so a hold is
+    /// seen whole whatever pauses interrupt it.
+    hold_left: Duration,
+    /// The first stop after the head's position.
+    next_stop: usize,
+    /// The lesson's question in this run, which the app asks once, at the first moment it folds.
+    question: Question,
     quit: bool,
+}
+
+/// Where a run is with the lesson's question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Question {
+    /// Not asked yet.
+    Unasked,
+    /// The player sent the moment's event: the app asks, and the player pauses where the
+    /// moment's stop comes.
+    PauseAtStop,
+    /// Asked.
+    Asked,
+}
+
+impl Question {
+    /// After the head moved other than by playing: a pause still to come is not (the app has
+    /// asked already, at the event the player sent).
+    fn moved(self) -> Self {
+        if self == Self::PauseAtStop { Self::Asked } else { self }
+    }
 }
 
 impl Head {
@@ -81,16 +119,85 @@ impl Head {
     )]
     fn clock_us(&self) -> u64 {
         if self.playing {
-            let elapsed = self.since.elapsed().as_secs_f64() * 1e6 * self.speed;
+            let elapsed = Instant::now().saturating_duration_since(self.since).as_secs_f64() * 1e6 * self.speed;
             self.anchor_us.saturating_add(elapsed as u64)
         } else {
             self.anchor_us
         }
     }
 
+    /// Puts the clock at `time_us`, ending any hold: the head went somewhere else.
     fn set_clock(&mut self, time_us: u64) {
         self.anchor_us = time_us;
         self.since = Instant::now();
+        self.hold_left = Duration::ZERO;
+    }
+
+    /// What is left of the hold in force, if the head is holding.
+    fn holding(&self) -> Option<Duration> {
+        let left = self.since.saturating_duration_since(Instant::now());
+        (self.playing && !left.is_zero()).then_some(left)
+    }
+
+    /// Stands demo time still for `real` of real time from now.
+    fn hold(&mut self, real: Duration) {
+        let now = self.clock_us();
+        self.anchor_us = now;
+        self.since = Instant::now() + real;
+    }
+
+    fn pause(&mut self) {
+        if !self.playing {
+            return;
+        }
+        let left = self.since.saturating_duration_since(Instant::now());
+        let now = self.clock_us();
+        self.playing = false;
+        self.set_clock(now);
+        self.hold_left = left;
+    }
+
+    fn resume(&mut self) {
+        if self.playing {
+            return;
+        }
+        self.playing = true;
+        self.since = Instant::now() + std::mem::take(&mut self.hold_left);
+    }
+
+    /// A new speed from now on; a hold in force keeps the real time it has left, as a live
+    /// one does.
+    fn set_speed(&mut self, speed: f64) {
+        let left = self.since.saturating_duration_since(Instant::now());
+        let now = self.clock_us();
+        self.speed = clamp_speed(speed);
+        self.anchor_us = now;
+        self.since = Instant::now() + left;
+    }
+
+    /// The player just sent an event: if a stop comes here, holds or pauses as it says and
+    /// returns true. The lesson's moment pauses only if this run has not asked yet, so the
+    /// replay and the app's question agree.
+    fn reached(&mut self, stops: &Stops) -> bool {
+        let position = self.position();
+        let Some(&stop) = stops.get(self.next_stop) else { return false };
+        if stop.ask.is_some_and(|moment| moment + 1 == position) && self.question == Question::Unasked {
+            self.question = Question::PauseAtStop;
+        }
+        if stop.at != position {
+            return false;
+        }
+        self.next_stop += 1;
+        if stop.hold {
+            self.hold(hold_length(LINGER, self.speed));
+        }
+        let asks = stop.ask.is_some() && self.question == Question::PauseAtStop;
+        if asks {
+            self.question = Question::Asked;
+            // The hold, if any, waits for the question to be answered: it runs on resume.
+            self.pause();
+        }
+        stop.hold || asks
     }
 }
 
@@ -104,6 +211,7 @@ struct Shared {
 /// A recording played back as if it were a live session.
 pub struct Replay {
     snapshots: Arc<Snapshots>,
+    stops: Arc<Stops>,
     shared: Arc<Shared>,
     sender: Sender<TraceEvent>,
     events: Receiver<TraceEvent>,
@@ -125,8 +233,17 @@ impl Replay {
         Self::with_snapshots(Snapshots::new(recording.events.clone().into()), speed, paused)
     }
 
-    /// Plays a recording already indexed (see [`crate::record::index`]).
+    /// Plays a recording already indexed (see [`crate::record::index`]), holding its
+    /// wake-ups; it has no lesson to ask the question of.
     pub fn with_snapshots(snapshots: Snapshots, speed: f64, paused: bool) -> io::Result<Self> {
+        Self::showing(snapshots, speed, paused, &Showing { title: "", source: None, lesson: None })
+    }
+
+    /// Plays an indexed recording of what `showing` shows: it holds its wake-ups and pauses at
+    /// its lesson's moment, where the app asks the question. Finding them folds the recording
+    /// once more (see [`Stops::find`]).
+    pub fn showing(snapshots: Snapshots, speed: f64, paused: bool, showing: &Showing) -> io::Result<Self> {
+        let stops = Arc::new(Stops::find(snapshots.cursor(0), showing));
         let snapshots = Arc::new(snapshots);
         let head = Head {
             cursor: snapshots.cursor(0),
@@ -134,15 +251,26 @@ impl Replay {
             speed: clamp_speed(speed),
             anchor_us: 0,
             since: Instant::now(),
+            hold_left: Duration::ZERO,
+            next_stop: 0,
+            question: Question::Unasked,
             quit: false,
         };
         let shared = Arc::new(Shared { head: Mutex::new(head), changed: Condvar::new() });
         let (sender, receiver) = crossbeam_channel::unbounded();
         let player = {
-            let (end_us, shared, sender) = (snapshots.end_us(), shared.clone(), sender.clone());
-            std::thread::Builder::new().name("threadviz-player".into()).spawn(move || play(end_us, &shared, &sender))?
+            let (end_us, shared, sender, stops) = (snapshots.end_us(), shared.clone(), sender.clone(), stops.clone());
+            std::thread::Builder::new()
+                .name("threadviz-player".into())
+                .spawn(move || play(end_us, &shared, &sender, &stops))?
         };
-        Ok(Self { snapshots, shared, sender, events: receiver, player: Some(player), cut_short: false })
+        Ok(Self { snapshots, stops, shared, sender, events: receiver, player: Some(player), cut_short: false })
+    }
+
+    /// Where this replay stops while playing: its wake-ups' holds and its lesson's moment.
+    #[must_use]
+    pub fn stops(&self) -> &Stops {
+        &self.stops
     }
 
     /// Says, at the end, that the recording was cut short (it has no end marker).
@@ -179,20 +307,16 @@ impl Replay {
         head.cursor = cursor;
         // Times never go back, so the model's time is the last event's.
         head.set_clock(time_us.unwrap_or(model.time_us));
+        head.next_stop = self.stops.first_after(position);
+        head.question = head.question.moved();
         self.shared.changed.notify_all();
         Msg::Reset(Box::new(model))
-    }
-
-    fn pause(head: &mut Head) {
-        let now = head.clock_us();
-        head.playing = false;
-        head.set_clock(now);
     }
 
     /// Forward to the next event, or to the next event of `thread`.
     fn step(&self, thread: Option<Tid>) -> Option<Msg> {
         let mut head = self.shared.head.lock();
-        Self::pause(&mut head);
+        head.pause();
         let start = head.position();
         if head.cursor.peek().is_none() {
             let end = if self.cut_short {
@@ -232,12 +356,16 @@ impl Replay {
             let _ = self.sender.send(event);
         }
         head.set_clock(time_us);
+        // A step holds nothing; the app asks at a moment it folds, so it has been asked.
+        let position = head.position();
+        head.question = if self.stops.asks_within(start..position) { Question::Asked } else { head.question.moved() };
+        head.next_stop = self.stops.first_after(position);
         None
     }
 
     fn step_back(&self) -> Msg {
         let mut head = self.shared.head.lock();
-        Self::pause(&mut head);
+        head.pause();
         let Some(position) = head.position().checked_sub(1) else {
             return Msg::Note("the start of the recording: n steps forward, space plays".to_owned());
         };
@@ -295,22 +423,35 @@ const STEP_SENT: usize = 4_096;
 /// millions of events due at once (after a pause in fast forward, say).
 const PLAY_BATCH: usize = 4_096;
 
-/// The player thread: sends each event when the clock reaches its demo time.
-fn play(end_us: u64, shared: &Shared, sender: &Sender<TraceEvent>) {
+/// The player thread: sends each event when the clock reaches its demo time, and holds or
+/// pauses at the `stops`.
+fn play(end_us: u64, shared: &Shared, sender: &Sender<TraceEvent>, stops: &Stops) {
     let mut head = shared.head.lock();
     while !head.quit {
         if !head.playing {
             shared.changed.wait(&mut head);
             continue;
         }
+        if let Some(left) = head.holding() {
+            shared.changed.wait_for(&mut head, left);
+            continue;
+        }
         let now = head.clock_us();
         let mut sent = 0;
+        let mut stopped = false;
         while sent < PLAY_BATCH
             && let Some(event) = head.cursor.peek().filter(|event| event.time_us <= now)
         {
             let _ = sender.send(event.clone());
             head.cursor.advance();
             sent += 1;
+            if head.reached(stops) {
+                stopped = true;
+                break;
+            }
+        }
+        if stopped {
+            continue;
         }
         if sent == PLAY_BATCH {
             parking_lot::MutexGuard::bump(&mut head);
@@ -349,13 +490,11 @@ impl Controller for Replay {
 
     fn apply(&mut self, command: Command) -> Option<Msg> {
         match command {
-            Command::Pause => Self::pause(&mut self.shared.head.lock()),
+            Command::Pause => self.shared.head.lock().pause(),
             Command::Resume => {
                 let mut head = self.shared.head.lock();
                 if !head.playing {
-                    head.playing = true;
-                    let now = head.anchor_us;
-                    head.set_clock(now);
+                    head.resume();
                     self.shared.changed.notify_all();
                 }
                 if head.position() >= self.len() {
@@ -369,14 +508,14 @@ impl Controller for Replay {
             Command::Seek(seek) => return Some(self.seek(seek)),
             Command::SetSpeed(speed) => {
                 let mut head = self.shared.head.lock();
-                let now = head.clock_us();
-                head.speed = clamp_speed(speed);
-                head.set_clock(now);
+                head.set_speed(speed);
                 self.shared.changed.notify_all();
             }
-            // The app has emptied its model already: back to the start, playing or not as before.
+            // The app has emptied its model already: back to the start, playing or not as
+            // before; a new run, whose moment the app asks again.
             Command::Restart => {
                 let mut head = self.shared.head.lock();
+                head.question = Question::Unasked;
                 let _ = self.jump(&mut head, 0, Some(0));
             }
             Command::Quit => {
@@ -399,14 +538,15 @@ pub fn replay(
     paused: bool,
     cut_short: bool,
 ) -> io::Result<()> {
-    let mut replay = Replay::with_snapshots(snapshots, speed, paused)?.cut_short(cut_short);
+    let label = if cut_short { "(replay, cut short)" } else { "(replay)" };
+    let showing = showing(demo, Some(label));
+    let mut replay = Replay::showing(snapshots, speed, paused, &showing)?.cut_short(cut_short);
     let (guard, mut terminal) = terminal::enter()?;
     let (sender, input) = crossbeam_channel::unbounded();
     terminal::spawn_input(sender.clone());
     terminal::spawn_signals(sender);
     let status = replay.status();
-    let label = if cut_short { "(replay, cut short)" } else { "(replay)" };
-    let mut app = App::new(showing(demo, Some(label)), look, status.pause, status.speed);
+    let mut app = App::new(showing, look, status.pause, status.speed);
     app.replay = true;
     let size = terminal.size()?;
     app.size = (size.width, size.height);

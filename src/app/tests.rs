@@ -347,11 +347,11 @@ fn a_moment_pauses_a_live_run_once_and_asks_its_question_with_the_answer_hidden(
 }
 
 #[test]
-fn a_replay_does_not_stop_at_the_moment() {
+fn a_replay_asks_at_the_moment_and_leaves_the_stopping_to_its_player() {
     let mut app = moment_app();
     app.replay = true;
-    assert_eq!(app.update(notify(1, vec![2])), []);
-    assert!(!app.shows(Overlay::Moment));
+    assert_eq!(app.update(notify(1, vec![2])), [], "the player has stopped by itself");
+    assert!(app.shows(Overlay::Moment) && app.answers == Answers::Hidden);
 }
 
 #[test]

@@ -350,7 +350,8 @@ pub(super) fn record_dashboard(demo: &Demo, showing: Showing, look: Look, launch
 pub(super) fn record_plain(demo: &Demo, launch: &Launch, to: RecordTo) -> ExitCode {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 
-    let session = launch.session().build();
+    // Held as the dashboard holds them, so the recording has the wake-ups' moments in it.
+    let session = launch.session().linger(live::LINGER).build();
     let recorder = match to.attach(&session) {
         Ok(recorder) => recorder,
         Err(error) => {

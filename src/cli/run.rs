@@ -109,7 +109,8 @@ pub fn run(args: &RunArgs) -> ExitCode {
         python: args.python.clone(),
         paused: args.paused,
         speed: args.speed,
-        linger: if plain { std::time::Duration::ZERO } else { live::LINGER },
+        // A recording holds the wake-ups as the dashboard does, so its replay shows them.
+        linger: if plain && record.is_none() { std::time::Duration::ZERO } else { live::LINGER },
         lossy: args.lossy,
         dashboard: !plain,
     };

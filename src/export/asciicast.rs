@@ -2,11 +2,19 @@
 //! that asciinema plays. The first line is the header; each further line is one frame,
 //! `[seconds, "o", text]`, where the text homes the cursor and redraws every row with SGR
 //! colour codes. Frames are taken at events and at each tenth of a second the clock shows, at
-//! most one per [`FRAME_US`] of demo time, skipping silences longer than [`IDLE_US`], and
-//! written only when the screen changed; their times are demo seconds, so they never decrease.
+//! most one per [`FRAME_US`] of the cast's time, skipping silences longer than [`IDLE_US`],
+//! and written only when the screen changed.
+//!
+//! The cast keeps the live dashboard's time: demo time goes by at the recorded speed (and at
+//! each speed the run was changed to), each wake-up the session held stays on screen for the
+//! same real time the session held it ([`hold_length`] of [`LINGER`], demo time standing
+//! still), and the lesson's moment stops the cast to ask its question ([`question_pause`]), as
+//! a live run paused there to ask the class. The stops are found as a replay finds them
+//! ([`Stops`]). Nothing depends on the wall clock: a recording always makes the same cast.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::time::Duration;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -16,20 +24,52 @@ use ratatui::widgets::Widget;
 use serde::Serialize;
 use serde_json::json;
 
+use crate::app::live::LINGER;
 use crate::app::replay::showing;
-use crate::app::{App, Msg};
+use crate::app::replay::stops::Stops;
+use crate::app::{Answers, App, Msg, Overlay};
+use crate::event::{Control, EventKind};
+use crate::lesson::{ANSWER_OPENER, Moment};
 use crate::record::Recording;
-use crate::session::PauseState;
+use crate::session::{PauseState, clamp_speed, hold_length};
 use crate::view::theme::Theme;
 
-/// The least demo time between two frames: at most 30 frames a second.
+/// The least time of the cast between two frames: at most 30 frames a second.
 pub const FRAME_US: u64 = 33_333;
 /// The dashboard shows demo time in tenths of a second: between events, nothing changes more
 /// often.
 const CLOCK_US: u64 = 100_000;
-/// How long the clock keeps ticking in frames after an event before the cast skips to the
-/// next event.
+/// How long (the cast's time) the clock keeps ticking in frames after an event before the
+/// cast skips to the next event.
 pub const IDLE_US: u64 = 10_000_000;
+
+/// How fast the class reads a question off the shared screen: 3 words a second (180 a
+/// minute), slower than one reader alone (about 240), as a room reads together.
+const WORDS_PER_SECOND: u64 = 3;
+/// How long the class thinks about the question once read, before the answer shows: what a
+/// lecturer leaves before asking for hands.
+const THINK: Duration = Duration::from_secs(5);
+/// The longest either part of a question's pause lasts, however long its text.
+const LONGEST_READ: Duration = Duration::from_secs(30);
+
+/// How long a cast stops at the lesson's moment: first the question with its answer hidden,
+/// for the time to read it plus [`THINK`]; then its answer, for the time to read that (none
+/// if the lesson gives no answer). A live run waits there for the lecturer, who asks the class
+/// and reveals the answer; a cast has nobody to press a key, so it waits as long as reading and
+/// a moment's thought take, and the viewer still sees the question, then the answer, whole.
+/// Each part is at most [`LONGEST_READ`]. Real time, whatever the speed: reading does not go
+/// faster in fast forward.
+#[must_use]
+pub fn question_pause(moment: &Moment) -> (Duration, Duration) {
+    let (question, answer) = moment.question.split_once(ANSWER_OPENER).unwrap_or((moment.question, ""));
+    let reading = |text: &str| {
+        let words = text.split_whitespace().filter(|word| word.chars().any(char::is_alphanumeric)).count();
+        let millis = u64::try_from(words).unwrap_or(u64::MAX).saturating_mul(1_000) / WORDS_PER_SECOND;
+        Duration::from_millis(millis)
+    };
+    let answer = if answer.trim().is_empty() { Duration::ZERO } else { reading(answer).min(LONGEST_READ) };
+    ((reading(question) + THINK).min(LONGEST_READ), answer)
+}
 
 /// How to render.
 #[derive(Debug, Clone, Copy)]
@@ -59,6 +99,109 @@ struct CastEnv {
     term: &'static str,
 }
 
+/// The cast's time against demo time: demo time over the speed, plus the time the cast stood
+/// still (holds, the question).
+#[derive(Debug, Clone, Copy)]
+struct CastClock {
+    speed: f64,
+    /// Demo time at `anchor_cast_us`.
+    anchor_demo_us: u64,
+    anchor_cast_us: u64,
+}
+
+impl CastClock {
+    fn new(speed: f64) -> Self {
+        Self { speed: clamp_speed(speed), anchor_demo_us: 0, anchor_cast_us: 0 }
+    }
+
+    /// The cast's time, in microseconds, when demo time is `demo_us` (not before the anchor).
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "a positive time; past u64::MAX microseconds it saturates, and so does the cast"
+    )]
+    fn at(&self, demo_us: u64) -> u64 {
+        let since = demo_us.saturating_sub(self.anchor_demo_us) as f64 / self.speed;
+        self.anchor_cast_us.saturating_add(since.round() as u64)
+    }
+
+    /// From demo time `demo_us` on, demo time goes by at `speed`.
+    fn set_speed(&mut self, demo_us: u64, speed: f64) {
+        self.anchor_cast_us = self.at(demo_us);
+        self.anchor_demo_us = demo_us;
+        self.speed = clamp_speed(speed);
+    }
+
+    /// The cast stands still at demo time `demo_us` for `length`.
+    fn stand_still(&mut self, demo_us: u64, length: Duration) {
+        let length = u64::try_from(length.as_micros()).unwrap_or(u64::MAX);
+        self.anchor_cast_us = self.at(demo_us).saturating_add(length);
+        self.anchor_demo_us = demo_us;
+    }
+
+    /// The demo time that `cast_us` of the cast's time takes at the speed now (at least 1 µs).
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "a positive length well within u64 at speeds of 0.1 to 10"
+    )]
+    fn demo_for(&self, cast_us: u64) -> u64 {
+        ((cast_us as f64 * self.speed).round() as u64).max(1)
+    }
+}
+
+/// The frames written so far and what is on screen.
+struct Cast<W> {
+    out: W,
+    area: Rect,
+    shown: Option<Buffer>,
+    frames: usize,
+    clock: CastClock,
+}
+
+impl<W: Write> Cast<W> {
+    /// Renders `app` and writes the screen as a frame at demo time `demo_us`, if it changed.
+    fn frame(&mut self, app: &App, demo_us: u64) -> io::Result<()> {
+        let mut screen = Buffer::empty(self.area);
+        app.render(self.area, &mut screen);
+        if self.shown.as_ref() != Some(&screen) {
+            #[allow(clippy::cast_precision_loss, reason = "seconds for a player, to the microsecond")]
+            let seconds = self.clock.at(demo_us) as f64 / 1e6;
+            serde_json::to_writer(&mut self.out, &json!([seconds, "o", ansi(&screen)]))?;
+            self.out.write_all(b"\n")?;
+            self.frames += 1;
+            self.shown = Some(screen);
+        }
+        Ok(())
+    }
+
+    /// The app's status at demo time `demo_us`.
+    fn status(&self, app: &mut App, demo_us: u64, pause: PauseState) {
+        app.update(Msg::Status { now_us: demo_us, pause, speed: self.clock.speed, dropped: 0, ready: Vec::new() });
+    }
+
+    /// The app asks the lesson's question: the cast pauses to show it, then its answer (see
+    /// [`question_pause`]), then puts it away and goes on, as the lecturer's space does.
+    fn ask(&mut self, app: &mut App, demo_us: u64) -> io::Result<()> {
+        let Some(moment) = app.moment else { return Ok(()) };
+        let (question, answer) = question_pause(&moment);
+        self.status(app, demo_us, PauseState::Paused);
+        self.frame(app, demo_us)?;
+        self.clock.stand_still(demo_us, question);
+        if !answer.is_zero() {
+            app.answers = Answers::Shown;
+            self.frame(app, demo_us)?;
+            self.clock.stand_still(demo_us, answer);
+        }
+        app.overlays.retain(|&overlay| overlay != Overlay::Moment);
+        app.answers = Answers::Hidden;
+        self.status(app, demo_us, PauseState::Running);
+        self.frame(app, demo_us)
+    }
+}
+
 /// Writes the recording as an asciicast; returns the number of frames written.
 pub fn write(recording: &Recording, options: &Options, mut out: impl Write) -> io::Result<usize> {
     let header = &recording.header;
@@ -72,38 +215,52 @@ pub fn write(recording: &Recording, options: &Options, mut out: impl Write) -> i
     };
     serde_json::to_writer(&mut out, &meta)?;
     out.write_all(b"\n")?;
-    let mut app = App::new(showing(&header.demo, None), options.theme, PauseState::Running, header.speed);
+    let showing = showing(&header.demo, None);
+    let stops = Stops::find(recording.events.iter().cloned(), &showing);
+    let mut app = App::new(showing, options.theme, PauseState::Running, header.speed);
     app.replay = true;
     app.size = (options.width, options.height);
     let area = Rect::new(0, 0, options.width, options.height);
+    let mut cast = Cast { out, area, shown: None, frames: 0, clock: CastClock::new(header.speed) };
     let events = &recording.events;
     let end = recording.end_us();
-    let (mut next, mut time_us, mut frames) = (0, 0, 0);
-    let mut shown: Option<Buffer> = None;
+    let (mut next, mut time_us, mut stop) = (0, 0, 0);
+    let mut asked = false;
     loop {
-        let due = events[next..].iter().take_while(|event| event.time_us <= time_us).count();
+        // The events due, but none past the next stop: what a stop holds is seen before
+        // anything after it.
+        let stop_at = stops.get(stop).map(|stop| stop.at);
+        let limit = stop_at.map_or(events.len(), |at| at.min(events.len()));
+        let due = events[next..limit].iter().take_while(|event| event.time_us <= time_us).count();
         if due > 0 {
-            app.update(Msg::Events(events[next..next + due].to_vec()));
+            let folded = &events[next..next + due];
+            for event in folded {
+                if let EventKind::Control { control: Control::Speed { speed } } = event.kind {
+                    cast.clock.set_speed(event.time_us, speed);
+                }
+            }
+            app.update(Msg::Events(folded.to_vec()));
             next += due;
         }
-        let status = Msg::Status {
-            now_us: time_us,
-            pause: PauseState::Running,
-            speed: header.speed,
-            dropped: 0,
-            ready: Vec::new(),
-        };
-        app.update(status);
-        let mut screen = Buffer::empty(area);
-        (&app).render(area, &mut screen);
-        if shown.as_ref() != Some(&screen) {
-            let frame = json!([time_us as f64 / 1e6, "o", ansi(&screen)]);
-            serde_json::to_writer(&mut out, &frame)?;
-            out.write_all(b"\n")?;
-            frames += 1;
-            shown = Some(screen);
+        cast.status(&mut app, time_us, PauseState::Running);
+        // The question, once the app asks it: where its stop comes, when it has one (the
+        // events the moment lets through are on screen by then); a deadlock's, at once.
+        let moment_folded = stops.get(stop).and_then(|stop| stop.ask).is_some_and(|moment| moment < next);
+        let at_stop = stop_at == Some(next);
+        if !asked && app.shows(Overlay::Moment) && (at_stop || !moment_folded) {
+            asked = true;
+            cast.ask(&mut app, time_us)?;
+        } else {
+            cast.frame(&app, time_us)?;
         }
-        if time_us >= end {
+        if at_stop {
+            if stops.get(stop).is_some_and(|stop| stop.hold) {
+                cast.clock.stand_still(time_us, hold_length(LINGER, cast.clock.speed));
+            }
+            stop += 1;
+            continue;
+        }
+        if time_us >= end && next == events.len() {
             break;
         }
         // Between events only the clock moves; after IDLE_US of that, jump to the next event,
@@ -113,12 +270,12 @@ pub fn write(recording: &Recording, options: &Options, mut out: impl Write) -> i
         // The next frame: the next event or the next tenth the clock shows, whichever comes
         // first, but no sooner than a frame after this one.
         let tenth = (time_us / CLOCK_US + 1).saturating_mul(CLOCK_US);
-        let due = next_event.min(tenth).max(time_us.saturating_add(FRAME_US));
-        let idle = due.saturating_sub(last_event) > IDLE_US;
+        let due = next_event.min(tenth).max(time_us.saturating_add(cast.clock.demo_for(FRAME_US)));
+        let idle = due.saturating_sub(last_event) > cast.clock.demo_for(IDLE_US);
         time_us = if idle { next_event.max(due) } else { due }.min(end);
     }
-    out.flush()?;
-    Ok(frames)
+    cast.out.flush()?;
+    Ok(cast.frames)
 }
 
 /// The screen as terminal output: cursor home, then each row with its colours.

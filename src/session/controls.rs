@@ -2,11 +2,28 @@
 //! as a control event; and the holds of a lingering session, which keep a wake-up on screen.
 
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
-use super::clock::nanos;
+use super::clock::{clamp_speed, nanos};
 use super::gate::{Step, StepRefused};
 use super::{By, GATED, SessionInner};
 use crate::event::{Control, EventKind, Tid};
+
+/// Whether a wake-up at demo time `now_ns` is held, the holds so far having added
+/// `lingered_ns` of demo time: holds add at most the demo time that has passed (plus one hold).
+/// The rule a lingering session holds its wake-ups by, and the one a replay or an export of its
+/// recording holds them again by (`app/moment.rs`), so they hold the same ones.
+#[must_use]
+pub fn may_hold(lingered_ns: u64, now_ns: u64) -> bool {
+    lingered_ns <= now_ns
+}
+
+/// The real time a hold of `linger` (demo time) lasts at `speed` (clamped as a session clamps
+/// it): live and in a replay or an export alike.
+#[must_use]
+pub fn hold_length(linger: Duration, speed: f64) -> Duration {
+    linger.div_f64(clamp_speed(speed))
+}
 
 impl SessionInner {
     /// A blocked thread was woken by another thread's action (a notify, a release, a set, a
@@ -20,10 +37,10 @@ impl SessionInner {
     pub(crate) fn woken(&self) {
         let Some(linger) = self.linger else { return };
         let linger_ns = nanos(linger);
-        if self.lingered_ns.load(Ordering::Relaxed) > self.clock.now_ns() {
+        if !may_hold(self.lingered_ns.load(Ordering::Relaxed), self.clock.now_ns()) {
             return;
         }
-        let real = linger.div_f64(self.clock.speed());
+        let real = hold_length(linger, self.clock.speed());
         if self.gate.hold(real) {
             self.lingered_ns.fetch_add(linger_ns, Ordering::Relaxed);
             self.gate.publish(&self.flags, GATED);

@@ -30,6 +30,7 @@ use self::clock::Clock;
 pub use self::clock::{SPEED_RANGE, clamp_speed};
 pub use self::collector::Subscription;
 pub(crate) use self::controlled::Choice;
+pub use self::controls::{hold_length, may_hold};
 pub(crate) use self::emit::By;
 use self::emit::Emitter;
 use self::gate::Gate;
