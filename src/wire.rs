@@ -4,7 +4,7 @@
 //! numbers), the state of its pause gate and the answers to steps; threadviz sends controls.
 //! This module only reads and writes lines: it knows nothing of processes or screens.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::{self, BufRead};
 
 use serde::{Deserialize, Serialize};
@@ -48,6 +48,10 @@ pub struct Gate {
     /// The threads held at the gate, in step order.
     #[serde(default)]
     pub ready: Vec<Tid>,
+    /// Where each thread held at the gate goes on: the place of the operation it stopped
+    /// before (a child that does not say, or a thread without one, is missing).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ready_at: BTreeMap<Tid, SourceLoc>,
     /// The child's demo time, in microseconds.
     #[serde(default)]
     pub time_us: u64,
@@ -361,7 +365,7 @@ mod tests {
         let text = format!(
             "{HELLO}\n{}\n{}\n{}\n{}\n",
             r#"{"time_us":5,"thread":2,"loc":{"file":"bank.py","line":7},"kind":{"kind":"acquired","prim":1,"count":1}}"#,
-            r#"{"gate":{"mode":"stepping","thread":2,"ready":[3],"time_us":9,"speed":0.5}}"#,
+            r#"{"gate":{"mode":"stepping","thread":2,"ready":[3],"ready_at":{"3":{"file":"bank.py","line":9}},"time_us":9,"speed":0.5}}"#,
             r#"{"step":{"refused":"not_ready","thread":4}}"#,
             r#"{"step":{"thread":3,"advanced":true}}"#,
         );
@@ -373,6 +377,8 @@ mod tests {
         assert_eq!((event.time_us, event.thread, event.loc.map(|loc| loc.line)), (5, 2, Some(7)));
         let Some(FromChild::Gate(gate)) = reader.next_message().expect("reads") else { panic!("a gate") };
         assert_eq!((gate.pause_state(), gate.ready, gate.speed), (PauseState::Stepping(2), vec![3], 0.5));
+        let next = SourceLoc { file: "bank.py".into(), line: 9 };
+        assert_eq!(gate.ready_at, [(3, next)].into(), "where the ready thread goes on");
         let Some(FromChild::Step(answer)) = reader.next_message().expect("reads") else { panic!("an answer") };
         assert_eq!(answer.result(), Err(StepRefused::NotReady(4)));
         let Some(FromChild::Step(answer)) = reader.next_message().expect("reads") else { panic!("an answer") };

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use common::{DEADLINE, GRACE, WAIT, Watch, assert_timeout, recv, recv_n, timed, wait_until, with_deadline};
 use crossbeam_channel::Receiver;
 use threadviz::dashboard::session::{SPEED_RANGE, clamp_speed};
-use threadviz::event::{Control, EventKind, Tid, TraceEvent};
+use threadviz::event::{Control, EventKind, SourceLoc, Tid, TraceEvent};
 use threadviz::sync::{Event, Lock, Shared};
 use threadviz::thread::{self, Thread};
 use threadviz::{PauseState, Session, Step, StepRefused};
@@ -100,6 +100,50 @@ fn a_session_built_paused_stops_the_main_thread_before_its_first_operation() {
         background.join();
         assert!(after.load(Ordering::SeqCst));
         assert_eq!(stores(&watch.finish()), [(MAIN, "1".to_owned())]);
+    });
+}
+
+#[test]
+fn a_thread_held_at_the_gate_is_reported_at_the_line_of_the_operation_it_stopped_before() {
+    with_deadline("gate places", || {
+        let session = Session::builder().paused(true).build();
+        let (lines_tx, lines_rx) = crossbeam_channel::unbounded();
+        let background = Background::start(&session, move || {
+            let counter = Shared::named("counter", 0);
+            lines_tx.send(line!() + 1).unwrap();
+            counter.store(1);
+            lines_tx.send(line!() + 1).unwrap();
+            tracing::info!("stored");
+            let lock = Lock::new();
+            let worker = {
+                let lines_tx = lines_tx.clone();
+                thread::spawn(move || {
+                    lines_tx.send(line!() + 1).unwrap();
+                    let _held = lock.hold();
+                })
+            };
+            worker.join();
+        });
+        let here = |line: u32| Some(SourceLoc { file: file!().into(), line });
+        // Each step lets the main thread through one operation: it stops before the next.
+        let store = recv(&lines_rx, "the store's line");
+        assert!(session.wait_ready(1, WAIT), "the main thread stops at its store");
+        assert_eq!(session.ready_places(), [(MAIN, here(store))], "held before the store");
+        session.step(Some(MAIN)).unwrap();
+        let log = recv(&lines_rx, "the log record's line");
+        assert!(session.wait_settled(WAIT) && session.wait_ready(1, WAIT));
+        assert_eq!(session.ready_places(), [(MAIN, here(log))], "held before the log record");
+        // The log record, then the spawn: the worker starts and stops at its lock.
+        session.step(Some(MAIN)).unwrap();
+        assert!(session.wait_settled(WAIT));
+        session.step(Some(MAIN)).unwrap();
+        let acquire = recv(&lines_rx, "the acquire's line");
+        let held_worker = || session.ready_places().into_iter().find(|&(tid, _)| tid != MAIN);
+        wait_until("the worker reaches the gate", || held_worker().is_some());
+        assert_eq!(held_worker().unwrap().1, here(acquire), "the worker is held before its acquire");
+        session.resume();
+        background.join();
+        assert!(session.ready_places().is_empty(), "running, nobody is held");
     });
 }
 

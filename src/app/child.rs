@@ -123,6 +123,7 @@ impl Controller for ChildRun {
             speed: shared.speed(),
             dropped: self.dropped.load(Ordering::Relaxed),
             ready: shared.ready(),
+            ready_at: shared.ready_at(),
         }
     }
 

@@ -184,13 +184,16 @@ impl Controller for Live {
     }
 
     fn status(&self) -> Status {
+        // One look at the gate for both: the threads held there and where each goes on.
+        let held = self.session.ready_places();
         Status {
             now_us: u64::try_from(self.session.now().as_micros()).unwrap_or(u64::MAX),
             pause: self.session.pause_state(),
             speed: self.session.speed(),
             // Both kinds of loss: at the source (a thread's full ring) and in the view's buffer.
             dropped: self.dropped.load(Ordering::Relaxed) + self.session.lost_events(),
-            ready: self.session.ready_threads(),
+            ready: held.iter().map(|&(tid, _)| tid).collect(),
+            ready_at: super::run::ready_places(held),
         }
     }
 

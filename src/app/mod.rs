@@ -30,7 +30,7 @@ pub use self::navigate::TIMELINE_SCALES;
 use self::replay::Seek;
 pub use self::speed::{SPEED_LADDER, next_speed};
 use crate::event::{Control, EventKind, SourceLoc, Tid, TraceEvent};
-use crate::model::Model;
+use crate::model::{KnownThread, Model, ThreadState, WaitTarget};
 use crate::session::{PauseState, Step, StepRefused};
 
 /// The panels that can take focus, in Tab order.
@@ -115,6 +115,9 @@ pub enum Msg {
         dropped: u64,
         /// Threads held at the pause gate, ready to be stepped.
         ready: Vec<Tid>,
+        /// Where each ready thread goes on: the place of the operation it stopped before, run
+        /// when it is stepped (missing where the controller does not know it).
+        ready_at: BTreeMap<Tid, SourceLoc>,
     },
     /// The kernel's latest view of the OS threads, by OS thread id.
     Kernel(std::collections::BTreeMap<u32, crate::kernel::KernelSample>),
@@ -196,6 +199,9 @@ pub struct App {
     pub dropped: u64,
     /// Threads held at the pause gate, ready to be stepped.
     pub ready: Vec<Tid>,
+    /// Where each ready thread goes on, when the controller knows: the line it runs when
+    /// stepped.
+    pub ready_at: BTreeMap<Tid, SourceLoc>,
     /// Index of the selected row in the thread table.
     pub selected: usize,
     /// The focused panel.
@@ -276,6 +282,17 @@ pub enum SourceFile {
     Unreadable,
 }
 
+/// What the line shown for a thread is to it ([`App::thread_line`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineIs {
+    /// The line of its latest operation, which it has run.
+    Ran,
+    /// The line a READY thread runs when it is stepped.
+    Next,
+    /// The call a blocked, waiting or sleeping thread is in, not yet returned from.
+    In,
+}
+
 /// How long (demo time) a deadlock must last before the banner shows and the session pauses.
 pub use crate::model::DEADLOCK_GRACE_US;
 
@@ -292,6 +309,7 @@ impl App {
             now_us: 0,
             dropped: 0,
             ready: Vec::new(),
+            ready_at: BTreeMap::new(),
             selected: 0,
             focus: Panel::Threads,
             zoomed: false,
@@ -351,6 +369,42 @@ impl App {
         self.pause != PauseState::Running && self.ready.contains(&tid)
     }
 
+    /// The line to show for `thread` and what it is to it: the line a READY thread runs when
+    /// stepped, the call a blocked, waiting or sleeping thread is in, or else the line of its
+    /// latest operation, already run.
+    #[must_use]
+    pub fn thread_line<'a>(&'a self, thread: &'a KnownThread) -> Option<(&'a SourceLoc, LineIs)> {
+        if self.is_ready(thread.tid)
+            && let Some(next) = self.ready_at.get(&thread.tid)
+        {
+            return Some((next, LineIs::Next));
+        }
+        let loc = thread.loc.as_ref()?;
+        // A thread whose events were lost may have moved on: only its latest line is known.
+        if thread.unsure {
+            return Some((loc, LineIs::Ran));
+        }
+        // Its latest event began the call it is in (the main thread's wait at shutdown has
+        // no line of its own: it waits after its last one).
+        let in_call = match &thread.state {
+            ThreadState::Blocked { .. } | ThreadState::Sleeping { .. } => true,
+            ThreadState::Waiting { on, .. } => *on != WaitTarget::Shutdown,
+            _ => false,
+        };
+        Some(match (in_call, self.is_ready(thread.tid)) {
+            // Granted a step, a blocked thread ready to go on checks its wait again.
+            (true, true) => (loc, LineIs::Next),
+            (true, false) => (loc, LineIs::In),
+            (false, _) => (loc, LineIs::Ran),
+        })
+    }
+
+    /// [`App::thread_line`] of thread `tid`'s line alone, for a known thread.
+    #[must_use]
+    pub fn thread_loc(&self, tid: Tid) -> Option<&SourceLoc> {
+        self.model.threads.get(&tid).and_then(|thread| self.thread_line(thread)).map(|(loc, _)| loc)
+    }
+
     /// The thread `n` steps next while paused: the first ready thread after the one stepped
     /// last, in number order, as the gate picks it (`Gate::step`); None while running.
     #[must_use]
@@ -381,7 +435,7 @@ impl App {
             Some((path, SourceFile::Read(text))) => Some((path.as_str(), &**text)),
             _ => None,
         };
-        self.selected_thread().and_then(|tid| self.model.thread_loc(tid)).and_then(read).or_else(|| {
+        self.selected_thread().and_then(|tid| self.thread_loc(tid)).and_then(read).or_else(|| {
             self.model
                 .threads
                 .values()
@@ -485,10 +539,11 @@ impl App {
                 }
                 commands
             }
-            Msg::Status { now_us, pause, speed, dropped, ready } => {
+            Msg::Status { now_us, pause, speed, dropped, ready, ready_at } => {
                 // Once the program has ended its clock stops with it.
                 self.now_us = if self.model.ended { self.model.time_us } else { now_us.max(self.model.time_us) };
                 self.ready = ready;
+                self.ready_at = ready_at;
                 self.pause = pause;
                 // Running, nobody is paused: a later pause is the user's only if they ask for it,
                 // and events are no step's.

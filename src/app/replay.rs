@@ -485,6 +485,7 @@ impl Controller for Replay {
             speed: head.speed,
             dropped: 0,
             ready: if head.playing { Vec::new() } else { next.filter(|&tid| tid != 0).into_iter().collect() },
+            ready_at: std::collections::BTreeMap::new(),
         }
     }
 

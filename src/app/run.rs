@@ -74,13 +74,25 @@ pub struct Status {
     pub dropped: u64,
     /// Threads held at the pause gate.
     pub ready: Vec<crate::event::Tid>,
+    /// Where each thread held at the gate goes on, where the controller knows
+    /// ([`ready_places`]).
+    pub ready_at: std::collections::BTreeMap<crate::event::Tid, crate::event::SourceLoc>,
+}
+
+/// The places of the threads held at a gate ([`crate::Session::ready_places`]), by thread, for
+/// [`Status::ready_at`]: the ones whose next operation has a place.
+#[must_use]
+pub fn ready_places(
+    ready: Vec<(crate::event::Tid, Option<crate::event::SourceLoc>)>,
+) -> std::collections::BTreeMap<crate::event::Tid, crate::event::SourceLoc> {
+    ready.into_iter().filter_map(|(tid, place)| Some((tid, place?))).collect()
 }
 
 impl From<Status> for Msg {
     /// The session's state, as the app takes it.
     fn from(status: Status) -> Self {
-        let Status { now_us, pause, speed, dropped, ready } = status;
-        Msg::Status { now_us, pause, speed, dropped, ready }
+        let Status { now_us, pause, speed, dropped, ready, ready_at } = status;
+        Msg::Status { now_us, pause, speed, dropped, ready, ready_at }
     }
 }
 
@@ -145,12 +157,12 @@ pub fn run<B: Backend>(
             read_wanted_sources(app);
             dirty = true;
         }
-        let Status { now_us, pause, speed, dropped, ready } = controller.status();
+        let Status { now_us, pause, speed, dropped, ready, ready_at } = controller.status();
         // The clock is shown to a tenth of a second: no redraw for smaller changes.
-        let shown = (now_us / 100_000, pause, speed.to_bits(), dropped, ready.clone());
+        let shown = (now_us / 100_000, pause, speed.to_bits(), dropped, ready.clone(), ready_at.clone());
         if last_status.as_ref() != Some(&shown) {
             last_status = Some(shown);
-            dispatch(app, controller, Msg::Status { now_us, pause, speed, dropped, ready });
+            dispatch(app, controller, Msg::Status { now_us, pause, speed, dropped, ready, ready_at });
             dirty = true;
         }
         if let Some(msg) = controller.tick() {

@@ -388,6 +388,7 @@ impl Controller for Steered {
             speed: self.speed,
             dropped: 0,
             ready,
+            ready_at: super::run::ready_places(session.ready_places()),
         }
     }
 

@@ -3,6 +3,7 @@
 //! one that has fallen behind, never a lifecycle event), and keeps the gate's latest state and
 //! how the stream ended for the controller to read.
 
+use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,7 +12,7 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
 
-use crate::event::{EventKind, Tid, TraceEvent};
+use crate::event::{EventKind, SourceLoc, Tid, TraceEvent};
 use crate::session::PauseState;
 use crate::wire::{FromChild, Gate, GateMode, Reader, StepAnswer};
 
@@ -79,7 +80,14 @@ struct State {
 impl Default for State {
     fn default() -> Self {
         Self {
-            gate: Gate { mode: GateMode::Running, thread: None, ready: Vec::new(), time_us: 0, speed: 1.0 },
+            gate: Gate {
+                mode: GateMode::Running,
+                thread: None,
+                ready: Vec::new(),
+                ready_at: BTreeMap::new(),
+                time_us: 0,
+                speed: 1.0,
+            },
             // Demo time starts with the stream, running, until the child says otherwise.
             anchor: (0, Instant::now()),
             shown_us: 0,
@@ -142,6 +150,13 @@ impl Shared {
     pub fn ready(&self) -> Vec<Tid> {
         let state = self.state.lock();
         if state.closed { Vec::new() } else { state.gate.ready.clone() }
+    }
+
+    /// Where each thread held at the gate goes on, as far as the child said.
+    #[must_use]
+    pub fn ready_at(&self) -> BTreeMap<Tid, SourceLoc> {
+        let state = self.state.lock();
+        if state.closed { BTreeMap::new() } else { state.gate.ready_at.clone() }
     }
 
     /// The child's speed.

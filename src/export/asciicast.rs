@@ -179,7 +179,14 @@ impl<W: Write> Cast<W> {
 
     /// The app's status at demo time `demo_us`.
     fn status(&self, app: &mut App, demo_us: u64, pause: PauseState) {
-        app.update(Msg::Status { now_us: demo_us, pause, speed: self.clock.speed, dropped: 0, ready: Vec::new() });
+        app.update(Msg::Status {
+            now_us: demo_us,
+            pause,
+            speed: self.clock.speed,
+            dropped: 0,
+            ready: Vec::new(),
+            ready_at: std::collections::BTreeMap::new(),
+        });
     }
 
     /// The app asks the lesson's question: the cast pauses to show it, then its answer (see

@@ -58,12 +58,13 @@ impl<S: Subscriber> Layer<S> for CaptureLayer {
         // Under a controller a log line is no step of its own: it changes nothing another
         // thread can see, so it goes with the step its thread is taking. Exploring every order
         // of log lines would multiply the interleavings without a new outcome.
-        if !session.controlled {
-            session.enter_gate();
-        }
         let metadata = event.metadata();
-        let loc =
-            metadata.file().map(|file| SourceLoc { file: Cow::Borrowed(file), line: metadata.line().unwrap_or(0) });
+        let place =
+            || metadata.file().map(|file| SourceLoc { file: Cow::Borrowed(file), line: metadata.line().unwrap_or(0) });
+        if !session.controlled {
+            session.enter_gate_at(place);
+        }
+        let loc = place();
         session.emit_direct(By::Thread(thread.tid), loc, || {
             let mut visitor = MessageVisitor::default();
             event.record(&mut visitor);

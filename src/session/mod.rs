@@ -179,12 +179,22 @@ impl SessionInner {
 
     /// The one way into an operation of this session, for primitives, threads and log
     /// records alike: stops at the session's pause gate while it is paused, stepping or
-    /// holding, and unwinds a thread killed at shutdown. Costs a flag test while the session
-    /// runs.
+    /// holding, and unwinds a thread killed at shutdown. `loc` is the caller's place, the line
+    /// of the operation: a thread held at the gate is shown there, about to run it. Costs a
+    /// flag test while the session runs.
     #[inline]
-    pub(crate) fn enter_gate(&self) {
+    pub(crate) fn enter_gate(&self, loc: &'static Location<'static>) {
         if self.flags() & (GATED | SHUTDOWN) != 0 {
-            self.pass_gate();
+            self.pass_gate(Some(&SourceLoc::from_location(loc)));
+        }
+    }
+
+    /// [`Self::enter_gate`] for an operation whose place is not a `#[track_caller]` location
+    /// (a log record names its own file and line), or that has none.
+    #[inline]
+    pub(crate) fn enter_gate_at(&self, place: impl FnOnce() -> Option<SourceLoc>) {
+        if self.flags() & (GATED | SHUTDOWN) != 0 {
+            self.pass_gate(place().as_ref());
         }
     }
 
@@ -192,7 +202,7 @@ impl SessionInner {
     /// stop at it (under their own numbers, which steps choose from); a thread of another
     /// session that uses one of its primitives goes through, unless it was killed.
     #[cold]
-    fn pass_gate(&self) {
+    fn pass_gate(&self, place: Option<&SourceLoc>) {
         if std::thread::panicking() {
             return;
         }
@@ -205,7 +215,7 @@ impl SessionInner {
             }
             // The first yield tells the starter the new thread runs: only once it is held, so
             // that a controller that looks next finds it ready.
-            self.gate.pass(thread.tid, || thread.is_killed(), || thread.yielded());
+            self.gate.pass(thread.tid, place, || thread.is_killed(), || thread.yielded());
             if thread.is_killed() {
                 context::die();
             }
@@ -387,6 +397,13 @@ impl Session {
     #[must_use]
     pub fn ready_threads(&self) -> Vec<Tid> {
         self.inner.gate.ready()
+    }
+
+    /// Threads held at the gate, in step order, each with the caller's place of the operation
+    /// it stopped before: the line it runs when stepped (none for an operation without one).
+    #[must_use]
+    pub fn ready_places(&self) -> Vec<(Tid, Option<SourceLoc>)> {
+        self.inner.gate.ready_places()
     }
 
     /// Waits until the current step has finished and its events are delivered; false if

@@ -134,7 +134,7 @@ impl Barrier {
 
     fn wait_at(&self, timeout: Option<Duration>, loc: &'static Location<'static>) -> Result<usize, BrokenBarrierError> {
         let inner = &*self.inner;
-        inner.meta.session.enter_gate();
+        inner.meta.session.enter_gate(loc);
         let mut state = inner.state.lock();
         // Python's _enter: wait while the previous generation drains or a reset completes.
         let entered = block_on(&inner.state, &mut state, None, |state| {
@@ -220,7 +220,7 @@ impl Barrier {
     #[track_caller]
     pub fn reset(&self) {
         let inner = &*self.inner;
-        inner.meta.session.enter_gate();
+        inner.meta.session.enter_gate(Location::caller());
         let mut state = inner.state.lock();
         if state.count > 0 {
             if matches!(state.phase, Phase::Filling | Phase::Broken) {
@@ -237,7 +237,7 @@ impl Barrier {
     #[track_caller]
     pub fn abort(&self) {
         let inner = &*self.inner;
-        inner.meta.session.enter_gate();
+        inner.meta.session.enter_gate(Location::caller());
         let mut state = inner.state.lock();
         Self::break_barrier(inner, &mut state, Location::caller());
     }

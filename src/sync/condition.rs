@@ -245,7 +245,7 @@ impl Condition {
 
     fn wait_at(&self, timeout: Option<Duration>, loc: &'static Location<'static>) -> Result<bool, SyncError> {
         let inner = &*self.inner;
-        inner.meta.session.enter_gate();
+        inner.meta.session.enter_gate(loc);
         if !inner.lock.is_owned() {
             return Err(inner.meta.misuse(loc, SyncError::WaitUnacquired));
         }
@@ -329,7 +329,7 @@ impl Condition {
 
     fn notify_at(&self, n: usize, loc: &'static Location<'static>) -> Result<(), SyncError> {
         let inner = &*self.inner;
-        inner.meta.session.enter_gate();
+        inner.meta.session.enter_gate(loc);
         if !inner.lock.is_owned() {
             return Err(inner.meta.misuse(loc, SyncError::NotifyUnacquired));
         }

@@ -78,7 +78,7 @@ impl Event {
     #[track_caller]
     pub fn set(&self) {
         let inner = &*self.inner;
-        inner.meta.session.enter_gate();
+        inner.meta.session.enter_gate(Location::caller());
         let mut flag = inner.flag.lock();
         flag.set = true;
         flag.generation += 1;
@@ -90,7 +90,7 @@ impl Event {
     #[track_caller]
     pub fn clear(&self) {
         let inner = &*self.inner;
-        inner.meta.session.enter_gate();
+        inner.meta.session.enter_gate(Location::caller());
         let mut flag = inner.flag.lock();
         flag.set = false;
         inner.meta.emit(Location::caller(), |prim| EventKind::Clear { prim });
@@ -117,7 +117,7 @@ impl Event {
 
     fn wait_at(&self, timeout: Option<Duration>, loc: &'static Location<'static>) -> bool {
         let inner = &*self.inner;
-        inner.meta.session.enter_gate();
+        inner.meta.session.enter_gate(loc);
         let mut flag = inner.flag.lock();
         inner.meta.emit(loc, |prim| EventKind::WaitBegin { prim, timeout_us: timeout_us(timeout) });
         let generation = flag.generation;

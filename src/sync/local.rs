@@ -106,7 +106,7 @@ impl<T: Clone + Send + fmt::Debug + 'static> Local<T> {
     #[track_caller]
     pub fn get(&self) -> Option<T> {
         let inner = &*self.inner;
-        inner.meta.session.enter_gate();
+        inner.meta.session.enter_gate(Location::caller());
         let me = context::ident();
         self.ensure_initialised(me);
         let value = inner.values.lock().get(&me).cloned().flatten();
@@ -120,7 +120,7 @@ impl<T: Clone + Send + fmt::Debug + 'static> Local<T> {
     #[track_caller]
     pub fn set(&self, value: T) {
         let inner = &*self.inner;
-        inner.meta.session.enter_gate();
+        inner.meta.session.enter_gate(Location::caller());
         let me = context::ident();
         self.ensure_initialised(me);
         inner.meta.emit(Location::caller(), |prim| EventKind::LocalSet { prim, value: py::debug_text(&value) });

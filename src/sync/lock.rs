@@ -148,7 +148,7 @@ impl LockInner {
             }
             return outcome == Outcome::Ready;
         }
-        self.meta.session.enter_gate();
+        self.meta.session.enter_gate(loc);
         let got = if self.raw.try_lock() {
             // Free: both events in one record. Taken before they are numbered, which is still
             // a true order: a release reported before its unlock is numbered before them.
@@ -201,7 +201,7 @@ impl LockInner {
         if !self.meta.active() {
             return if self.raw.unlock() { Ok(()) } else { Err(SyncError::ReleaseUnlocked) };
         }
-        self.meta.session.enter_gate();
+        self.meta.session.enter_gate(loc);
         // Claim the release first, report it, then unlock: a racing releaser fails, and no
         // waiter can take the lock (and report that) before the release is reported.
         if !self.raw.begin_release() {

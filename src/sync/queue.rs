@@ -122,7 +122,7 @@ impl<T: Send + fmt::Debug + 'static> Queue<T> {
 
     fn put_at(&self, item: T, patience: Patience, loc: &'static Location<'static>) -> Result<(), Full<T>> {
         let inner = &*self.inner;
-        inner.meta.session.enter_gate();
+        inner.meta.session.enter_gate(loc);
         let mut state = inner.state.lock();
         let outcome = if !self.is_full(&state) {
             Outcome::Ready
@@ -182,7 +182,7 @@ impl<T: Send + fmt::Debug + 'static> Queue<T> {
 
     fn get_at(&self, patience: Patience, loc: &'static Location<'static>) -> Result<T, Empty> {
         let inner = &*self.inner;
-        inner.meta.session.enter_gate();
+        inner.meta.session.enter_gate(loc);
         let mut state = inner.state.lock();
         let outcome = if !state.items.is_empty() {
             Outcome::Ready
@@ -225,7 +225,7 @@ impl<T: Send + fmt::Debug + 'static> Queue<T> {
     pub fn task_done(&self) -> Result<(), SyncError> {
         let inner = &*self.inner;
         let loc = Location::caller();
-        inner.meta.session.enter_gate();
+        inner.meta.session.enter_gate(loc);
         let mut state = inner.state.lock();
         if state.unfinished == 0 {
             drop(state);
@@ -245,7 +245,7 @@ impl<T: Send + fmt::Debug + 'static> Queue<T> {
     pub fn join(&self) {
         let inner = &*self.inner;
         let loc = Location::caller();
-        inner.meta.session.enter_gate();
+        inner.meta.session.enter_gate(loc);
         let mut state = inner.state.lock();
         inner.meta.emit(loc, |prim| EventKind::WaitBegin { prim, timeout_us: None });
         let outcome = block_on(&inner.state, &mut state, None, |state| state.unfinished == 0);

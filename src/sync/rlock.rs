@@ -72,7 +72,7 @@ impl RLockInner {
         if !self.meta.active() {
             return self.acquire_quiet(mode, timeout).is_some();
         }
-        self.meta.session.enter_gate();
+        self.meta.session.enter_gate(loc);
         self.meta.emit(loc, |prim| EventKind::Requested { prim, mode });
         let level = self.acquire_quiet(mode, timeout);
         self.meta.emit(loc, |prim| match (level, mode) {
@@ -104,7 +104,7 @@ impl RLockInner {
     }
 
     pub(crate) fn release(&self, loc: &'static Location<'static>) -> Result<(), SyncError> {
-        self.meta.session.enter_gate();
+        self.meta.session.enter_gate(loc);
         let emit = |level: usize| self.meta.emit(loc, |prim| EventKind::Released { prim, count: level as u64 });
         match self.unlock(false, emit) {
             Ok(_) => Ok(()),

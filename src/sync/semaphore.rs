@@ -31,7 +31,7 @@ impl SemaphoreInner {
     }
 
     fn acquire(&self, mode: WaitMode, timeout: Option<Duration>, loc: &'static Location<'static>) -> bool {
-        self.meta.session.enter_gate();
+        self.meta.session.enter_gate(loc);
         self.meta.emit(loc, |prim| EventKind::Requested { prim, mode });
         let mut value = self.value.lock();
         let outcome = if mode == WaitMode::NonBlocking {
@@ -59,7 +59,7 @@ impl SemaphoreInner {
     }
 
     fn release(&self, n: usize, loc: &'static Location<'static>) -> Result<(), SyncError> {
-        self.meta.session.enter_gate();
+        self.meta.session.enter_gate(loc);
         let mut value = self.value.lock();
         if self.bounded && value.saturating_add(n) > self.initial {
             drop(value);

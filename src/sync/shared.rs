@@ -68,7 +68,7 @@ impl<T: Clone + Send + fmt::Debug + 'static> Shared<T> {
     #[track_caller]
     pub fn load(&self) -> T {
         let inner = &*self.inner;
-        inner.meta.session.enter_gate();
+        inner.meta.session.enter_gate(Location::caller());
         let value = inner.value.lock();
         inner.meta.emit(Location::caller(), |prim| EventKind::Load { prim, value: py::debug_text(&*value) });
         value.clone()
@@ -78,7 +78,7 @@ impl<T: Clone + Send + fmt::Debug + 'static> Shared<T> {
     #[track_caller]
     pub fn store(&self, value: T) {
         let inner = &*self.inner;
-        inner.meta.session.enter_gate();
+        inner.meta.session.enter_gate(Location::caller());
         let mut slot = inner.value.lock();
         inner.meta.emit(Location::caller(), |prim| EventKind::Store { prim, value: py::debug_text(&value) });
         *slot = value;

@@ -138,7 +138,7 @@ impl Thread {
     pub fn try_start(&self) -> Result<(), ThreadError> {
         let loc = Location::caller();
         let session = self.record.session.clone();
-        session.enter_gate();
+        session.enter_gate(loc);
         {
             let mut life = self.record.life.lock();
             if *life != Life::Created {
@@ -255,7 +255,7 @@ impl Thread {
     fn join_until(&self, timeout: Option<Duration>, loc: &'static Location<'static>) -> Result<bool, ThreadError> {
         let me = context::current();
         let session = me.session.clone();
-        session.enter_gate();
+        session.enter_gate(loc);
         if Arc::ptr_eq(&me, &self.record) {
             return Err(misuse(&session, loc, ThreadError::JoinSelf));
         }
@@ -394,7 +394,7 @@ pub fn sleep(duration: Duration) {
     let loc = Location::caller();
     let me = context::current();
     let session = me.session.clone();
-    session.enter_gate();
+    session.enter_gate(loc);
     session.emit(Some(loc), || EventKind::SleepBegin { duration_us: micros(duration) });
     let deadline = session.clock.deadline_after(duration);
     let outcome = {

@@ -8,10 +8,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
 
 use super::theme::{Theme, ThemeName};
-use super::threads::NEXT_MARK;
+use super::threads::{NEXT_MARK, line_word};
 use super::{block, centered};
-use crate::app::App;
 use crate::app::keys::KEYS;
+use crate::app::{App, LineIs};
 use crate::model::{LaneState, MarkKind, ThreadState, WaitTarget};
 
 /// Columns of the legend's headings (`States`, `Timeline`...).
@@ -38,6 +38,17 @@ fn states() -> Vec<(String, String)> {
         state(ThreadState::Panicked { message: String::new() }, "ended by an exception (its message is on the row)"),
         ("≤1.2s".to_owned(), "after BLOCKED or WAITING: its timeout runs out in 1.2s".to_owned()),
     ]
+}
+
+/// What LINE can say, in one line: the line run last, or a line not run yet, marked so.
+fn line_column() -> (String, String) {
+    let form = |line_is: LineIs, meaning: &str| format!("{} {meaning}", line_word(line_is));
+    let forms = [
+        form(LineIs::Ran, "21: ran"),
+        form(LineIs::Next, "23: runs when stepped"),
+        form(LineIs::In, "23: waits in it"),
+    ];
+    ("LINE".to_owned(), forms.join("; "))
 }
 
 /// `entries` joined by two spaces into lines of at most `width` columns.
@@ -76,7 +87,9 @@ fn timeline() -> (Vec<String>, Vec<String>) {
         (MarkKind::Clear, "clear"),
         (MarkKind::Put, "put"),
         (MarkKind::Get, "get"),
-        (MarkKind::Log, "log line"),
+        // `log`, not `log line`: the marks fit one line of the legend, which at 120x40 shows
+        // whole.
+        (MarkKind::Log, "log"),
     ];
     let lanes = lanes.map(|(lane, word)| format!("{} {word}", lane.letter()));
     let marks = marks.map(|(mark, word)| format!("{} {word}", mark.symbol()));
@@ -115,6 +128,7 @@ pub fn lines(theme: Theme) -> Vec<Line<'static>> {
         vec![
             ("D".to_owned(), "d: a daemon, not waited for; killed when the program ends".to_owned()),
             ("FOR".to_owned(), "how long the thread has been in its state".to_owned()),
+            line_column(),
         ],
     );
     let (letters, marks) = timeline();

@@ -187,7 +187,7 @@ pub(crate) fn thread_lines(app: &App) -> u16 {
         .threads
         .values()
         .filter(|thread| !thread.state.is_finished())
-        .filter_map(|thread| thread.loc.as_ref().map(|loc| loc.line))
+        .filter_map(|thread| app.thread_line(thread).map(|(loc, _)| loc.line))
         .collect();
     u16::try_from(lines.len()).unwrap_or(u16::MAX)
 }

@@ -26,11 +26,12 @@ pub(crate) fn same_file(loc: &SourceLoc, path: &str) -> bool {
     crate::catalog::same_file(&loc.file, path)
 }
 
-/// The live threads at each line of the file `path`.
+/// The live threads at each line of the file `path`, as the table's LINE shows it (a READY
+/// thread at the line it runs when stepped).
 fn threads_at_lines(app: &App, path: &str) -> BTreeMap<u32, Vec<Tid>> {
     let mut at_line: BTreeMap<u32, Vec<Tid>> = BTreeMap::new();
     for thread in app.model.threads.values().filter(|thread| !thread.state.is_finished()) {
-        if let Some(loc) = thread.loc.as_ref().filter(|loc| same_file(loc, path)) {
+        if let Some((loc, _)) = app.thread_line(thread).filter(|(loc, _)| same_file(loc, path)) {
             at_line.entry(loc.line).or_default().push(thread.tid);
         }
     }
@@ -39,10 +40,7 @@ fn threads_at_lines(app: &App, path: &str) -> BTreeMap<u32, Vec<Tid>> {
 
 /// The selected thread's line in the file `path`, if it is there.
 fn selected_line(app: &App, path: &str) -> Option<u32> {
-    app.selected_thread()
-        .and_then(|tid| app.model.thread_loc(tid))
-        .filter(|loc| same_file(loc, path))
-        .map(|loc| loc.line)
+    app.selected_thread().and_then(|tid| app.thread_loc(tid)).filter(|loc| same_file(loc, path)).map(|loc| loc.line)
 }
 
 /// `text` cut to `width` columns, its last one `…` when anything was cut.

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Row, Table, Widget};
 
 use super::{block, seconds};
-use crate::app::{App, KernelColumns};
+use crate::app::{App, KernelColumns, LineIs};
 use crate::model::{HELD_BY, KnownThread, LaneState, ThreadState};
 
 /// Shown after READY on the row of the thread `n` steps next.
@@ -45,15 +45,31 @@ fn kernel_cell(app: &App, thread: &KnownThread) -> String {
     )
 }
 
-/// Where the thread is: `line N` in the shown file (`shown`, the source panel's), `file.rs:N`
-/// elsewhere.
-fn source_line(shown: Option<&str>, thread: &KnownThread) -> String {
-    thread.loc.as_ref().map_or_else(String::new, |loc| {
+/// How LINE says what its line is to the thread ([`LineIs`]): `line 21` it has run, `next 23`
+/// it runs when stepped, `in 23` it is stuck in. Short, so that `next 123` fits the 8 columns
+/// a small screen gives the column.
+#[must_use]
+pub fn line_word(line_is: LineIs) -> &'static str {
+    match line_is {
+        LineIs::Ran => "line",
+        LineIs::Next => "next",
+        LineIs::In => "in",
+    }
+}
+
+/// Where the thread is, as [`App::thread_line`] says: `line N` in the shown file (`shown`, the
+/// source panel's), `file.rs:N` elsewhere, or with `next` or `in` for a line it has not run.
+fn source_line(app: &App, shown: Option<&str>, thread: &KnownThread) -> String {
+    app.thread_line(thread).map_or_else(String::new, |(loc, line_is)| {
+        let word = line_word(line_is);
         if shown.is_some_and(|path| super::source::same_file(loc, path)) {
-            return format!("line {}", loc.line);
+            return format!("{word} {}", loc.line);
         }
         let file = loc.file.rsplit('/').next().unwrap_or(&loc.file);
-        format!("{file}:{}", loc.line)
+        match line_is {
+            LineIs::Ran => format!("{file}:{}", loc.line),
+            LineIs::Next | LineIs::In => format!("{word} {file}:{}", loc.line),
+        }
     })
 }
 
@@ -272,7 +288,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         } else {
             cells.push(Cell::from(with_error(fit_waits(&model.holds_and_waits(thread)))));
         }
-        cells.push(Cell::from(source_line(shown, thread)));
+        cells.push(Cell::from(source_line(app, shown, thread)));
         if kernel_columns {
             cells.push(Cell::from(kernel_cell(app, thread)));
         }

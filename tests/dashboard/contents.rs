@@ -106,7 +106,8 @@ fn a_held_by_cell_is_cut_between_names_never_inside_one() {
         let screen = text(&render(&app, width, height));
         for row in screen.lines().filter(|row| row.contains("■ BLOCKED")) {
             if let Some((_, holders)) = row.split_once("held by ") {
-                let names = holders.split(" line ").next().unwrap().trim_end();
+                // A blocked thread's LINE is the call it is in: `in 6`.
+                let names = holders.split(" in ").next().unwrap().trim_end();
                 for name in names.split(", ").map(|name| name.trim_end_matches(" …")) {
                     assert!(["MainThread", "Thread-1", "…"].contains(&name), "{width}x{height}: `{name}` in {row}");
                 }

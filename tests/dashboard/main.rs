@@ -199,7 +199,14 @@ impl Script {
 }
 
 fn status(app: &mut App, tenths: u64, pause: PauseState, ready: Vec<Tid>) {
-    app.update(Msg::Status { now_us: tenths * 100_000, pause, speed: 1.0, dropped: 0, ready });
+    app.update(Msg::Status {
+        now_us: tenths * 100_000,
+        pause,
+        speed: 1.0,
+        dropped: 0,
+        ready,
+        ready_at: std::collections::BTreeMap::new(),
+    });
 }
 
 fn press(app: &mut App, code: KeyCode) -> Vec<Command> {
@@ -363,8 +370,14 @@ fn deadlock_app(pause: PauseState, lasted: u64) -> App {
     let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
     let commands = app.update(Msg::Events(script.take()));
     assert!(commands.is_empty(), "a deadlock only just closed is not yet shown: {commands:?}");
-    let commands =
-        app.update(Msg::Status { now_us: (5 + lasted) * 100_000, pause, speed: 1.0, dropped: 0, ready: Vec::new() });
+    let commands = app.update(Msg::Status {
+        now_us: (5 + lasted) * 100_000,
+        pause,
+        speed: 1.0,
+        dropped: 0,
+        ready: Vec::new(),
+        ready_at: std::collections::BTreeMap::new(),
+    });
     if pause == PauseState::Running && lasted >= 2 {
         assert_eq!(commands, [Command::Pause], "a deadlock that lasted pauses the session");
     }

@@ -7,12 +7,12 @@ use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use threadviz::dashboard::app::{App, Msg};
 use threadviz::dashboard::view::theme::{Theme, ThemeName};
-use threadviz::event::{EventKind, LogLevel, PrimInfo};
+use threadviz::event::{EventKind, LogLevel, PrimInfo, SourceLoc};
 use threadviz::{PauseState, StepRefused};
 
 use crate::{
-    C1, CONDITION_SOURCE, LOCK_SOURCE, MAIN, Script, T1, T2, assert_styled, condition_app, dark, find, lock_app,
-    lock_script, press, render, showing, text, unstyled,
+    C1, CONDITION_SOURCE, LOCK_SOURCE, MAIN, P, PATH, Script, T1, T2, assert_styled, condition_app, dark, find,
+    lock_app, lock_script, press, render, showing, text, unstyled,
 };
 
 #[test]
@@ -81,8 +81,8 @@ fn the_thread_table_names_what_each_thread_waits_for() {
             "╭ Threads 4 alive / 4 ─────────────────────────────────────────────────────────╮",
             "│ID  NAME       STATE           D FOR     HOLDS / WAITS FOR         LINE       │",
             "│  1 MainThread … WAITING            0.5s non-daemon threads to end line 19    │",
-            "│  2 c1         … WAITING            4.5s Condition condition       line 5     │",
-            "│  3 c2         … WAITING ≤2.5s      2.5s Condition condition       line 5     │",
+            "│  2 c1         … WAITING            4.5s Condition condition       in 5       │",
+            "│  3 c2         … WAITING ≤2.5s      2.5s Condition condition       in 5       │",
             "│  4 p          ▶ RUNNING            0.5s holds RLock-1             line 11    │",
             "╰──────────────────────────────────────────────────────────────────────────────╯",
         ])
@@ -279,4 +279,65 @@ fn a_program_file_that_cannot_be_read_is_named_with_what_to_do() {
         screen.contains("(cannot read src/elsewhere.rs: run from the crate's directory, or set CARGO_MANIFEST_DIR"),
         "{screen}"
     );
+}
+
+#[test]
+fn a_ready_thread_shows_the_line_it_runs_next_and_a_blocked_one_the_call_it_is_in() {
+    // Paused with p held at the gate before its notify_all (line 12), its latest operation the
+    // log line 11; c1 and c2 wait in their `condition.wait()` (line 5).
+    let mut app = condition_app(PauseState::Paused);
+    let at_notify = SourceLoc { file: PATH.into(), line: 12 };
+    app.update(Msg::Status {
+        now_us: 4_500_000,
+        pause: PauseState::Paused,
+        speed: 1.0,
+        dropped: 0,
+        ready: vec![P],
+        ready_at: [(P, at_notify)].into(),
+    });
+    let table = |app: &App, width: u16| {
+        let mut buf = Buffer::empty(Rect::new(0, 0, width, 7));
+        threadviz::dashboard::view::threads::render(app, buf.area, &mut buf, true);
+        unstyled(buf)
+    };
+    assert_eq!(
+        table(&app, 80),
+        Buffer::with_lines([
+            "╭ Threads 4 alive / 4 ─────────────────────────────────────────────────────────╮",
+            "│ID  NAME       STATE           D FOR     HOLDS / WAITS FOR         LINE       │",
+            "│  1 MainThread … WAITING            0.5s non-daemon threads to end line 19    │",
+            "│  2 c1         … WAITING            4.5s Condition condition       in 5       │",
+            "│  3 c2         … WAITING ≤2.5s      2.5s Condition condition       in 5       │",
+            "│  4 p          ▷ READY ← next       0.5s holds RLock-1             next 12    │",
+            "╰──────────────────────────────────────────────────────────────────────────────╯",
+        ])
+    );
+    // A small screen gives LINE 8 columns: the mark still fits beside the number.
+    let small = text(&table(&app, 60));
+    assert!(small.lines().any(|row| row.contains(" p ") && row.ends_with("next 12 │")), "{small}");
+    // The source panel marks p at the line it runs next, not at the one it has run.
+    let mut buf = Buffer::empty(Rect::new(0, 0, 60, 15));
+    threadviz::dashboard::view::source::render(&app, buf.area, &mut buf, false);
+    let panel = text(&buf);
+    assert!(panel.contains("  12 ▶     condition.notify_all().expect(\"held\");  ◀ p"), "{panel}");
+    assert!(panel.contains("  11       info!(\"Making resource available\");"), "{panel}");
+
+    // Without the gate's word on where p stopped, LINE says only what it ran last.
+    app.update(Msg::Status {
+        now_us: 4_500_000,
+        pause: PauseState::Paused,
+        speed: 1.0,
+        dropped: 0,
+        ready: vec![P],
+        ready_at: std::collections::BTreeMap::new(),
+    });
+    assert!(text(&table(&app, 80)).contains("▷ READY ← next       0.5s holds RLock-1             line 11"));
+
+    // A thread BLOCKED on a lock shows the acquire it is stuck in.
+    let lock = lock_app(dark());
+    let mut buf = Buffer::empty(Rect::new(0, 0, 80, 8));
+    threadviz::dashboard::view::threads::render(&lock, buf.area, &mut buf, true);
+    let rows = text(&buf);
+    let blocked = rows.lines().find(|row| row.contains("Thread-2")).unwrap();
+    assert!(blocked.contains("■ BLOCKED") && blocked.ends_with(" in 4       │"), "{rows}");
 }

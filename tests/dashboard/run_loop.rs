@@ -35,7 +35,14 @@ impl Controller for FakeSession {
 
     fn status(&self) -> Status {
         let ready = self.ready.lock().unwrap().clone();
-        Status { now_us: 0, pause: self.pause, speed: 1.0, dropped: self.dropped, ready }
+        Status {
+            now_us: 0,
+            pause: self.pause,
+            speed: 1.0,
+            dropped: self.dropped,
+            ready,
+            ready_at: std::collections::BTreeMap::new(),
+        }
     }
 
     fn apply(&mut self, command: Command) -> Option<Msg> {

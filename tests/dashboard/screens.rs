@@ -231,7 +231,9 @@ fn the_help_legend_names_every_state_the_daemon_column_and_the_timeline_marks() 
         "c clear",
         "p put",
         "g get",
-        "• log line",
+        "• log",
+        "LINE",
+        "line 21: ran; next 23: runs when stepped; in 23: waits in it",
     ];
     for (width, height) in [(80, 24), (120, 40)] {
         let mut app = condition_app(PauseState::Paused);
@@ -251,7 +253,7 @@ fn the_help_legend_names_every_state_the_daemon_column_and_the_timeline_marks() 
         if height < 40 {
             assert!(first_screen.contains("↓ more below"), "the title says there is more:\n{first_screen}");
             assert!(last_screen.contains("↑ the end"), "scrolled to the end:\n{last_screen}");
-            assert!(!first_screen.contains("• log line") && last_screen.contains("• log line"));
+            assert!(!first_screen.contains("• log") && last_screen.contains("• log"));
         } else {
             assert_eq!(first_screen, last_screen, "{width}x{height}: all of it fits, nothing scrolls");
         }
@@ -279,7 +281,14 @@ fn dropped_events_show_in_the_status_bar() {
     let mut app = App::new(showing(CONDITION_SOURCE), dark(), PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
     // The session reports what the viewer's buffer dropped.
-    app.update(Msg::Status { now_us: 2_000_000, pause: PauseState::Running, speed: 1.0, dropped: 42, ready: vec![] });
+    app.update(Msg::Status {
+        now_us: 2_000_000,
+        pause: PauseState::Running,
+        speed: 1.0,
+        dropped: 42,
+        ready: vec![],
+        ready_at: std::collections::BTreeMap::new(),
+    });
     snapshot_both("dropped", &app);
     let buf = render(&app, 80, 24);
     assert_styled(&buf, "⚠ 42 dropped", app.theme().error());

@@ -302,10 +302,13 @@ class Gate(unittest.TestCase):
             i = run.wait_for(lambda l: "gate" in l and l["gate"]["ready"] == [1])
             self.assertIsNotNone(i, run.lines)
             self.assertEqual(run.lines[i]["gate"]["mode"], "paused")
+            # Held, it is shown at the line of the operation it stopped before.
+            self.assertEqual(run.lines[i]["gate"]["ready_at"]["1"]["file"], "stepper.py", run.lines[i])
             run.step(2)
             j = run.wait_for(lambda l: "step" in l, start=i)
             self.assertEqual(run.lines[j]["step"], {"refused": "not_ready", "thread": 2})
             steps = 0
+            placed = 0        # steps whose thread's next line the gate had told
             last = j
             while True:
                 if run.events and kind(run.events[-1]) == "session_ended":
@@ -335,6 +338,13 @@ class Gate(unittest.TestCase):
                 for e in batch:
                     if e["thread"] != moved:
                         self.assertIn(kind(e), ("thread_started",), e)
+                # The line the gate said the moved thread stopped at is its operation's.
+                told = [l["gate"] for l in run.lines[:k] if "gate" in l]
+                at = told[-1].get("ready_at", {}) if told else {}
+                mine = [e for e in batch if e["thread"] == moved]
+                if not answer.get("advanced") and str(moved) in at and mine:
+                    self.assertEqual(mine[0]["loc"], at[str(moved)], (mine[0], at))
+                    placed += 1
                 self.assertLessEqual(len(others), 1)
                 last = m
                 if kind(run.events[-1]) == "session_ended":
@@ -344,6 +354,7 @@ class Gate(unittest.TestCase):
             run.wait(30)
             self.assertEqual(run.stdout, b"6\n")
             self.assertGreater(steps, 10)
+            self.assertGreater(placed, 10, "the gate tells where its ready threads are")
             controls = [e["kind"]["control"]["action"] for e in run.events if kind(e) == "control"]
             self.assertIn("step", controls)
         finally:

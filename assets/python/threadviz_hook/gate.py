@@ -20,6 +20,7 @@ _lock = _alloc()
 mode = "running"
 stepping = 0
 ready = set()
+places = {}               # tid -> the JSON place of the operation a ready thread stopped before
 grant = None
 last_stepped = 0
 hold_until = 0.0
@@ -39,8 +40,10 @@ def _announce():
         head = '{"gate":{"mode":"stepping","thread":%d,' % stepping
     else:
         head = '{"gate":{"mode":"%s",' % mode
-    prims._put_keep(head + '"ready":[%s],"time_us":%d,"speed":%r}}'
-                    % (",".join("%d" % t for t in _order()), prims._now(), float(prims.speed())))
+    order = _order()
+    at = ",".join('"%d":%s' % (t, places[t]) for t in order if places.get(t, "null") != "null")
+    prims._put_keep(head + '"ready":[%s],"ready_at":{%s},"time_us":%d,"speed":%r}}'
+                    % (",".join("%d" % t for t in order), at, prims._now(), float(prims.speed())))
     from . import wire
     wire.kick()
 
@@ -92,8 +95,17 @@ def _publish():
     prims._closed = mode != "running" or hold_until > _mono()
 
 
-def pass_(tid):
+def _unready(tid):
+    """The thread leaves the ready set (call with _lock held)."""
+    ready.discard(tid)
+    places.pop(tid, None)
+
+
+def pass_(tid, frame=None):
+    """The gate, for the thread `tid` about to perform an operation called from `frame`: the
+    place of the nearest program frame outward is where a held thread is shown, about to run."""
     global mode, grant
+    place = prims._loc(frame) if frame is not None else "null"
     with _lock:
         changed = False
         if mode == "stepping" and stepping == tid:
@@ -103,7 +115,7 @@ def pass_(tid):
             while True:
                 if mode == "running":
                     if tid in ready:
-                        ready.discard(tid)
+                        _unready(tid)
                         changed = True
                     if changed:
                         _announce()
@@ -116,12 +128,13 @@ def pass_(tid):
                     return
                 if grant == tid:
                     grant = None
-                    ready.discard(tid)
+                    _unready(tid)
                     _set_stepping(tid)
                     _announce()
                     return
                 if tid not in ready:
                     ready.add(tid)
+                    places[tid] = place
                     changed = True
                 if changed:
                     _announce()
@@ -129,7 +142,7 @@ def pass_(tid):
                 _wait(None)
         except BaseException:
             if tid in ready:
-                ready.discard(tid)
+                _unready(tid)
                 _announce()
             raise
 
@@ -151,7 +164,7 @@ def _stopped(tid):
     global mode
     changed = False
     if tid in ready:
-        ready.discard(tid)
+        _unready(tid)
         changed = True
     if mode == "stepping" and stepping == tid:
         mode = "paused"

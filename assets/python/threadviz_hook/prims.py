@@ -383,7 +383,7 @@ from . import gate as _gate_mod  # noqa: E402
 
 
 def _gate():
-    _gate_mod.pass_(me())
+    _gate_mod.pass_(me(), _getframe(1))
 
 
 def _stopped(tid):

@@ -94,7 +94,7 @@ impl Gate {
     pub(crate) fn choices(&self) -> Choices {
         let state = self.state.lock();
         Choices {
-            ready: state.ready.iter().copied().collect(),
+            ready: state.ready.keys().copied().collect(),
             poked: state.blocked.iter().filter(|(_, blocked)| blocked.poked).map(|(&tid, _)| tid).collect(),
             timeout: state
                 .blocked
@@ -137,7 +137,7 @@ impl Gate {
         match state.blocked.get(&tid) {
             Some(blocked) if timeout => blocked.deadline.is_some(),
             Some(blocked) => blocked.poked,
-            None => !timeout && state.ready.contains(&tid),
+            None => !timeout && state.ready.contains_key(&tid),
         }
     }
 

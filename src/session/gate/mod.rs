@@ -12,14 +12,15 @@
 
 mod controlled;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::fmt;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
-use crate::event::Tid;
+use crate::event::{SourceLoc, Tid};
 
 pub(crate) use self::controlled::{Choices, Resumed};
 
@@ -72,8 +73,9 @@ impl std::error::Error for StepRefused {}
 #[derive(Debug)]
 struct GateState {
     mode: PauseState,
-    /// Threads held at the gate, by number (the deterministic step order).
-    ready: BTreeSet<Tid>,
+    /// Threads held at the gate, by number (the deterministic step order), each with the place
+    /// of the operation it stopped before (none for one without a place of its own).
+    ready: BTreeMap<Tid, Option<SourceLoc>>,
     /// The thread allowed through once.
     grant: Option<Tid>,
     last_stepped: Tid,
@@ -121,7 +123,7 @@ impl Gate {
         Self {
             state: Mutex::new(GateState {
                 mode,
-                ready: BTreeSet::new(),
+                ready: BTreeMap::new(),
                 grant: None,
                 last_stepped: 0,
                 hold_until: None,
@@ -139,10 +141,11 @@ impl Gate {
     }
 
     /// Holds `tid` at the gate while paused, until it is granted a step, the session resumes,
-    /// or `killed()` turns true. Calls `held` once the thread is held at the gate (or, when it
+    /// or `killed()` turns true; `place` is where its next operation is, kept while it is held
+    /// so that a paused screen can show the line each ready thread will run. Calls `held` once the thread is held at the gate (or, when it
     /// is not held at all, before it returns): a controller that waits for it then finds the
     /// thread among the ready ones.
-    pub(crate) fn pass(&self, tid: Tid, killed: impl Fn() -> bool, held: impl FnOnce()) {
+    pub(crate) fn pass(&self, tid: Tid, place: Option<&SourceLoc>, killed: impl Fn() -> bool, held: impl FnOnce()) {
         let mut held = Some(held);
         let mut tell = || {
             if let Some(held) = held.take() {
@@ -174,7 +177,8 @@ impl Gate {
                 tell();
                 return;
             }
-            if state.ready.insert(tid) {
+            if let Entry::Vacant(entry) = state.ready.entry(tid) {
+                entry.insert(place.cloned());
                 self.settled.notify_all();
             }
             tell();
@@ -256,12 +260,12 @@ impl Gate {
             PauseState::Paused => {}
         }
         let chosen = match target {
-            Some(tid) if state.ready.contains(&tid) => Some(tid),
+            Some(tid) if state.ready.contains_key(&tid) => Some(tid),
             Some(tid) if sleeper == Some(tid) => None,
             Some(tid) => return Err(StepRefused::NotReady(tid)),
             None => {
                 let after = state.last_stepped;
-                state.ready.range(after + 1..).next().or_else(|| state.ready.iter().next()).copied()
+                state.ready.range(after + 1..).next().or_else(|| state.ready.iter().next()).map(|(&tid, _)| tid)
             }
         };
         let step = match (chosen, sleeper) {
@@ -287,7 +291,13 @@ impl Gate {
 
     /// Threads held at the gate, in step order.
     pub(crate) fn ready(&self) -> Vec<Tid> {
-        self.state.lock().ready.iter().copied().collect()
+        self.state.lock().ready.keys().copied().collect()
+    }
+
+    /// Threads held at the gate, in step order, each with the place of the operation it
+    /// performs when stepped.
+    pub(crate) fn ready_places(&self) -> Vec<(Tid, Option<SourceLoc>)> {
+        self.state.lock().ready.iter().map(|(&tid, place)| (tid, place.clone())).collect()
     }
 
     /// Waits until no step is in progress and no grant is pending; false on timeout.
@@ -359,7 +369,7 @@ mod tests {
         let (passed, done) = std::sync::mpsc::channel();
         let held = gate.clone();
         let thread = std::thread::spawn(move || {
-            held.pass(5, || false, || {});
+            held.pass(5, None, || false, || {});
             let _ = passed.send(());
         });
         assert!(done.recv_timeout(Duration::from_millis(50)).is_err(), "held while the hold lasts");
@@ -394,7 +404,7 @@ mod tests {
                 let gate = gate.clone();
                 std::thread::spawn(move || {
                     for _ in 0..2 {
-                        gate.pass(tid, || false, || {});
+                        gate.pass(tid, None, || false, || {});
                     }
                     gate.note_stopped(tid);
                 })
