@@ -7,6 +7,12 @@ use super::*;
 use super::{Look, ThemeName};
 use crate::event::{EventKind, TraceEvent};
 
+/// The status a controller sends: demo time, pause state and the threads ready to step (at
+/// speed 1, nothing dropped, no places known).
+fn told_status(now_us: u64, pause: PauseState, ready: Vec<Tid>) -> Msg {
+    Msg::Status { now_us, pause, speed: 1.0, dropped: 0, ready, ready_at: std::collections::BTreeMap::new() }
+}
+
 fn app() -> App {
     let showing = Showing { title: "test", source: None, lesson: Some("# Notes") };
     App::new(showing, Look::new(ThemeName::Dark, false), PauseState::Paused, 1.0)
@@ -33,28 +39,14 @@ fn with_threads(app: &mut App, count: u32) {
 fn space_toggles_between_pause_and_resume() {
     let mut app = app();
     assert_eq!(key(&mut app, KeyCode::Char(' ')), [Command::Resume]);
-    app.update(Msg::Status {
-        now_us: 0,
-        pause: PauseState::Running,
-        speed: 1.0,
-        dropped: 0,
-        ready: Vec::new(),
-        ready_at: std::collections::BTreeMap::new(),
-    });
+    app.update(told_status(0, PauseState::Running, Vec::new()));
     assert_eq!(key(&mut app, KeyCode::Char(' ')), [Command::Pause]);
 }
 
 #[test]
 fn stepping_a_running_session_pauses_it_first() {
     let mut app = app();
-    app.update(Msg::Status {
-        now_us: 0,
-        pause: PauseState::Running,
-        speed: 1.0,
-        dropped: 0,
-        ready: Vec::new(),
-        ready_at: std::collections::BTreeMap::new(),
-    });
+    app.update(told_status(0, PauseState::Running, Vec::new()));
     assert_eq!(key(&mut app, KeyCode::Char('n')), [Command::Pause, Command::Step(None)]);
 }
 
@@ -117,14 +109,7 @@ fn ended(app: &mut App, pause: PauseState) {
 #[test]
 fn space_at_the_end_runs_the_program_again_and_running() {
     let mut app = app();
-    app.update(Msg::Status {
-        now_us: 0,
-        pause: PauseState::Running,
-        speed: 1.0,
-        dropped: 0,
-        ready: Vec::new(),
-        ready_at: std::collections::BTreeMap::new(),
-    });
+    app.update(told_status(0, PauseState::Running, Vec::new()));
     with_threads(&mut app, 2);
     ended(&mut app, PauseState::Running);
     assert_eq!(key(&mut app, KeyCode::Char(' ')), [Command::Resume, Command::Restart]);
@@ -135,42 +120,21 @@ fn space_at_the_end_runs_the_program_again_and_running() {
 fn r_after_the_end_restarts_running_unless_the_user_paused() {
     // The app paused for a deadlock, then the program ended: the restart runs.
     let mut app = self::app();
-    app.update(Msg::Status {
-        now_us: 0,
-        pause: PauseState::Running,
-        speed: 1.0,
-        dropped: 0,
-        ready: Vec::new(),
-        ready_at: std::collections::BTreeMap::new(),
-    });
+    app.update(told_status(0, PauseState::Running, Vec::new()));
     ended(&mut app, PauseState::Paused);
     assert!(!app.paused_by_user);
     assert_eq!(key(&mut app, KeyCode::Char('r')), [Command::Resume, Command::Restart]);
 
     // Paused with space, then stepped to the end: the restart stays paused.
     let mut app = self::app();
-    app.update(Msg::Status {
-        now_us: 0,
-        pause: PauseState::Running,
-        speed: 1.0,
-        dropped: 0,
-        ready: Vec::new(),
-        ready_at: std::collections::BTreeMap::new(),
-    });
+    app.update(told_status(0, PauseState::Running, Vec::new()));
     assert_eq!(key(&mut app, KeyCode::Char(' ')), [Command::Pause]);
     ended(&mut app, PauseState::Paused);
     assert_eq!(key(&mut app, KeyCode::Char('r')), [Command::Restart]);
 
     // Ended while running: a plain restart, which runs as the session did.
     let mut app = self::app();
-    app.update(Msg::Status {
-        now_us: 0,
-        pause: PauseState::Running,
-        speed: 1.0,
-        dropped: 0,
-        ready: Vec::new(),
-        ready_at: std::collections::BTreeMap::new(),
-    });
+    app.update(told_status(0, PauseState::Running, Vec::new()));
     ended(&mut app, PauseState::Running);
     assert_eq!(key(&mut app, KeyCode::Char('r')), [Command::Restart]);
 
@@ -206,14 +170,7 @@ fn n_steps_next_the_first_ready_thread_after_the_one_stepped_last() {
     let advanced = event(12, 0, 0, EventKind::Control { control: crate::event::Control::Advance { thread: 2 } });
     app.update(Msg::Events(vec![advanced]));
     assert_eq!(app.next_to_step(), Some(3));
-    app.update(Msg::Status {
-        now_us: 0,
-        pause: PauseState::Running,
-        speed: 1.0,
-        dropped: 0,
-        ready: vec![2, 3],
-        ready_at: std::collections::BTreeMap::new(),
-    });
+    app.update(told_status(0, PauseState::Running, vec![2, 3]));
     assert_eq!(app.next_to_step(), None, "running: nothing is stepped");
     key(&mut app, KeyCode::Char('r'));
     app.update(status(vec![3, 4]));
@@ -317,26 +274,12 @@ fn deadlock_events() -> Vec<TraceEvent> {
 #[test]
 fn a_deadlock_pauses_a_running_session_once() {
     let mut app = app();
-    app.update(Msg::Status {
-        now_us: 0,
-        pause: PauseState::Running,
-        speed: 1.0,
-        dropped: 0,
-        ready: Vec::new(),
-        ready_at: std::collections::BTreeMap::new(),
-    });
+    app.update(told_status(0, PauseState::Running, Vec::new()));
     assert!(app.update(Msg::Events(deadlock_events())).is_empty(), "a moment stuck is not yet a deadlock");
     assert!(app.model.deadlock.is_some() && app.confirmed_deadlock().is_none());
     let found = app.model.deadlock.as_ref().map_or(0, |deadlock| deadlock.time_us);
     let later = found + DEADLOCK_GRACE_US;
-    let status = Msg::Status {
-        now_us: later,
-        pause: PauseState::Running,
-        speed: 1.0,
-        dropped: 0,
-        ready: Vec::new(),
-        ready_at: std::collections::BTreeMap::new(),
-    };
+    let status = told_status(later, PauseState::Running, Vec::new());
     assert_eq!(app.update(status), [Command::Pause], "it lasted: pause");
     assert!(app.confirmed_deadlock().is_some());
     // Resumed by the lecturer: the same deadlock does not pause again.
@@ -357,14 +300,7 @@ fn panning_the_timeline_scrolls_the_log_to_the_same_moment() {
         vec![event(0, 0, 1, EventKind::ThreadCreated { tid: 1, name: "T1".into(), daemon: false, foreign: false })];
     events.extend((1..=30).map(|n| log(n, n * 100_000)));
     app.update(Msg::Events(events));
-    app.update(Msg::Status {
-        now_us: 3_000_000,
-        pause: PauseState::Paused,
-        speed: 1.0,
-        dropped: 0,
-        ready: Vec::new(),
-        ready_at: std::collections::BTreeMap::new(),
-    });
+    app.update(told_status(3_000_000, PauseState::Paused, Vec::new()));
     assert_eq!(app.timeline_end_us, None, "it follows the present");
     key(&mut app, KeyCode::Left);
     // Ten columns of 0.1 s back: 2.0 s, whose log line is the bottom one shown.
@@ -390,14 +326,7 @@ Can `c1` print its line now?
 fn moment_app() -> App {
     let showing = Showing { title: "test", source: None, lesson: Some(MOMENT_LESSON) };
     let mut app = App::new(showing, Look::new(ThemeName::Dark, false), PauseState::Running, 1.0);
-    app.update(Msg::Status {
-        now_us: 0,
-        pause: PauseState::Running,
-        speed: 1.0,
-        dropped: 0,
-        ready: Vec::new(),
-        ready_at: std::collections::BTreeMap::new(),
-    });
+    app.update(told_status(0, PauseState::Running, Vec::new()));
     app
 }
 
@@ -425,24 +354,10 @@ fn a_moment_pauses_a_live_run_once_and_asks_its_question_with_the_answer_hidden(
     let shown = screen(&app, 80, 24);
     assert!(shown.contains("┃ Answer: No: p still holds the lock.") && !shown.contains("answer hidden"), "{shown}");
     // Paused now; space resumes and puts the question away.
-    app.update(Msg::Status {
-        now_us: 0,
-        pause: PauseState::Paused,
-        speed: 1.0,
-        dropped: 0,
-        ready: Vec::new(),
-        ready_at: std::collections::BTreeMap::new(),
-    });
+    app.update(told_status(0, PauseState::Paused, Vec::new()));
     assert_eq!(key(&mut app, KeyCode::Char(' ')), [Command::Resume]);
     assert!(!app.shows(Overlay::Moment));
-    app.update(Msg::Status {
-        now_us: 0,
-        pause: PauseState::Running,
-        speed: 1.0,
-        dropped: 0,
-        ready: Vec::new(),
-        ready_at: std::collections::BTreeMap::new(),
-    });
+    app.update(told_status(0, PauseState::Running, Vec::new()));
     assert_eq!(app.update(notify(3, vec![3])), [], "once per run");
     assert!(!app.shows(Overlay::Moment));
     // A restart is a new run: the moment is armed again, its answer hidden again.
