@@ -179,7 +179,7 @@ fn a_schedule_that_does_not_fit_says_at_which_step() {
     assert!(misfit.message().contains("thread 9, which cannot move then"), "{misfit}");
     assert!(misfit.message().contains("another version of the program"), "{misfit}");
     let short = explore::replay("1", unlocked_increments).expect_err("the schedule ends too soon");
-    assert!(short.message().contains("the schedule ends after 1 choices"), "{short}");
+    assert!(short.message().contains("the schedule ends after 1 choice,"), "{short}");
     let unreadable = explore::replay("1.x", unlocked_increments).expect_err("not a schedule");
     assert!(unreadable.message().contains("is not a schedule step"), "{unreadable}");
 }
