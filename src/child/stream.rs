@@ -288,6 +288,16 @@ mod tests {
 
     use super::*;
 
+    /// Reads `text` as a child's stream to its end: the state it leaves, the events delivered.
+    fn read_all(text: &str) -> (Shared, Vec<TraceEvent>) {
+        let shared = Shared::default();
+        let (subscriber, events) = Subscriber::lossless();
+        let (answers, _) = crossbeam_channel::unbounded();
+        read(Reader::new(text.as_bytes()), &shared, &[subscriber], &answers);
+        let events = events.try_iter().collect();
+        (shared, events)
+    }
+
     #[test]
     fn events_are_numbered_in_arrival_order_with_monotone_time() {
         let text = concat!(
@@ -300,11 +310,7 @@ mod tests {
             r#"{"time_us":12,"thread":1,"loc":null,"kind":{"kind":"session_ended"}}"#,
             "\n",
         );
-        let shared = Shared::default();
-        let (subscriber, events) = Subscriber::lossless();
-        let (answers, _) = crossbeam_channel::unbounded();
-        read(Reader::new(text.as_bytes()), &shared, &[subscriber], &answers);
-        let events: Vec<TraceEvent> = events.try_iter().collect();
+        let (shared, events) = read_all(text);
         let numbered: Vec<(u64, u64)> = events.iter().map(|event| (event.seq, event.time_us)).collect();
         assert_eq!(numbered, [(0, 10), (1, 10), (2, 12)]);
         assert!(shared.ended() && shared.closed());
@@ -321,11 +327,7 @@ mod tests {
             r#"{"time_us":12,"thread":1,"loc":null,"kind":{"kind":"session_ended"}}"#,
             "\n",
         );
-        let shared = Shared::default();
-        let (subscriber, events) = Subscriber::lossless();
-        let (answers, _) = crossbeam_channel::unbounded();
-        read(Reader::new(text.as_bytes()), &shared, &[subscriber], &answers);
-        let events: Vec<TraceEvent> = events.try_iter().collect();
+        let (shared, events) = read_all(text);
         assert_eq!(events.len(), 1, "the event before the damage, nothing after it");
         assert!(shared.closed() && !shared.ended(), "the run's end is missing");
         let error = shared.error().expect("the reason is kept");

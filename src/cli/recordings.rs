@@ -104,14 +104,20 @@ fn refused(error: &ReadError) -> ExitCode {
     ExitCode::from(BAD_INPUT)
 }
 
+/// Says on stderr what a read tolerated (`warning`: a cut-off last line or frame, no end
+/// marker), or else that a whole recording of `events` stops before the session's end.
+fn warn_if_short(file: &Path, warning: Option<&str>, ended: bool, events: u64) {
+    if let Some(warning) = warning {
+        eprintln!("warning: {warning}");
+    } else if !ended {
+        eprintln!("warning: {}", record::run_end_missing(&file.display().to_string(), events));
+    }
+}
+
 /// Reads a recording, printing its warning or its one-line error.
 fn load(path: &Path) -> Result<Recording, ExitCode> {
     let recording = record::read(path).map_err(|error| refused(&error))?;
-    if let Some(warning) = &recording.warning {
-        eprintln!("warning: {warning}");
-    } else if !recording.ended() {
-        eprintln!("warning: {}", record::run_end_missing(&path.display().to_string(), recording.events.len() as u64));
-    }
+    warn_if_short(path, recording.warning.as_deref(), recording.ended(), recording.events.len() as u64);
     Ok(recording)
 }
 
@@ -121,14 +127,7 @@ pub fn replay(args: &ReplayArgs) -> ExitCode {
         Ok(indexed) => indexed,
         Err(error) => return refused(&error),
     };
-    if let Some(warning) = &indexed.warning {
-        eprintln!("warning: {warning}");
-    } else if !indexed.ended {
-        eprintln!(
-            "warning: {}",
-            record::run_end_missing(&args.file.display().to_string(), indexed.snapshots.len() as u64)
-        );
-    }
+    warn_if_short(&args.file, indexed.warning.as_deref(), indexed.ended, indexed.snapshots.len() as u64);
     if !io::stdout().is_terminal() {
         eprintln!(
             "error: replay draws the dashboard and needs a terminal; `threadviz export {} --format asciicast -o OUT.cast` renders it to a file",
@@ -243,11 +242,7 @@ fn convert(args: &ExportArgs, form: Form) -> ExitCode {
         }
         count += 1;
     }
-    if let Some(warning) = events.warning() {
-        eprintln!("warning: {warning}");
-    } else if !ended {
-        eprintln!("warning: {}", record::run_end_missing(&args.file.display().to_string(), count));
-    }
+    warn_if_short(&args.file, events.warning(), ended, count);
     match writer.finish().and_then(|bytes| target.commit().map(|()| bytes)) {
         Ok(bytes) => {
             let what = if form == Form::JsonLines { "as JSON Lines" } else { "in the binary form" };

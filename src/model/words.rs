@@ -37,22 +37,22 @@ pub struct Happening {
 /// that fits, with `…` (never in the middle of a word, unless one word alone is too long).
 #[must_use]
 pub fn shorten(text: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthStr;
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
     if text.width() <= width {
         return text.to_owned();
     }
     let room = width.saturating_sub(1);
-    let mut end = 0;
+    let (mut end, mut used) = (0, 0);
     let mut last_word_end = None;
     for (at, char) in text.char_indices() {
-        let next = at + char.len_utf8();
-        if text[..next].width() > room {
+        used += char.width().unwrap_or(0);
+        if used > room {
             break;
         }
         if char == ' ' && at > 0 {
             last_word_end = Some(at);
         }
-        end = next;
+        end = at + char.len_utf8();
     }
     let kept = match last_word_end {
         // Words cut at a word's end; a comma or a semicolon before the cut goes too.

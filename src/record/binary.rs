@@ -661,13 +661,11 @@ impl<R: Read> FrameReader<R> {
         if read_full(&mut self.input, &mut after).map_err(|error| format!("cannot read it: {error}"))? > 0 {
             return Err(damaged("bytes follow the end marker"));
         }
-        let number = |range: std::ops::Range<usize>| {
-            payload.get(range).unwrap_or_default().iter().rev().fold(0_u64, |value, &byte| value << 8 | u64::from(byte))
-        };
+        let [_, _, _, _, _, _, _, _, e0, e1, e2, e3, e4, e5, e6, e7, f0, f1, f2, f3, c0, c1, c2, c3] = payload;
         let marker = EndMarker {
-            events: number(8..16),
-            frames: u32::try_from(number(16..20)).unwrap_or(u32::MAX),
-            checksum: u32::try_from(number(20..24)).unwrap_or(u32::MAX),
+            events: u64::from_le_bytes([e0, e1, e2, e3, e4, e5, e6, e7]),
+            frames: u32::from_le_bytes([f0, f1, f2, f3]),
+            checksum: u32::from_le_bytes([c0, c1, c2, c3]),
         };
         Ok(Next::Ended(marker))
     }
