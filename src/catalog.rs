@@ -138,7 +138,19 @@ impl fmt::Display for Param {
 /// the table keeps those columns even on a narrow screen.
 const KERNEL_DEMOS: [&str; 1] = ["timeslice"];
 
+/// Each demo's Python twin (`demos/python/twins/`, the demo's name with `_` for `-`), compiled
+/// in by build.rs: (file name, text).
+const TWIN_FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/twin_files.rs"));
+
 impl Demo {
+    /// The demo's Python twin, as `threadviz demo NAME --python` runs it: its file name
+    /// (`lost_wakeup.py`) and text.
+    #[must_use]
+    pub fn python(&self) -> Option<(&'static str, &'static str)> {
+        let file = format!("{}.py", self.name.replace('-', "_"));
+        TWIN_FILES.iter().find(|(name, _)| *name == file).copied()
+    }
+
     /// Whether the kernel's view of the threads is what this demo shows.
     #[must_use]
     pub fn kernel_first(&self) -> bool {

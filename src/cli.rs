@@ -99,6 +99,11 @@ pub struct DemoArgs {
     /// waiting. By default a recording is complete and the program runs slower if it must.
     #[arg(long, requires = "record", conflicts_with = "plain")]
     pub lossy: bool,
+    /// Run the demo's Python twin (`demos/python/twins/`) on the real interpreter instead, under
+    /// the hook, with the same lesson: the source panel shows Python. PATH names the
+    /// interpreter (python3 when not given).
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "python3")]
+    pub python: Option<std::ffi::OsString>,
 }
 
 fn parse_speed(text: &str) -> Result<f64, String> {
@@ -228,6 +233,48 @@ fn refuse(error: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// `threadviz demo NAME --python`: the demo's Python twin, written to a folder of its own
+/// (where it starts, so the source panel names it `race.py`) and run as `threadviz run`
+/// runs a program, with the demo's lesson and its parameters as the twin's options.
+fn run_twin(
+    demo: &'static Demo,
+    args: &DemoArgs,
+    python: &std::ffi::OsString,
+    record: Option<crate::record::RecordTo>,
+) -> ExitCode {
+    let Some((file, text)) = demo.python() else {
+        return refuse(&format!("error: {} has no Python version; run it without --python", demo.name));
+    };
+    let folder = match tempfile::Builder::new().prefix("threadviz-demo-").tempdir() {
+        Ok(folder) => folder,
+        Err(error) => return refuse(&format!("error: cannot write the Python demo: {error}")),
+    };
+    if let Err(error) = std::fs::write(folder.path().join(file), text) {
+        return refuse(&format!("error: cannot write the Python demo: {error}"));
+    }
+    let mut program_args = Vec::new();
+    for (name, value) in &args.params {
+        program_args.push(format!("--{name}").into());
+        program_args.push(value.to_string().into());
+    }
+    let program = crate::child::Program { target: crate::child::Target::Script(file.into()), args: program_args };
+    let options = crate::child::Options {
+        paused: args.paused,
+        speed: args.speed,
+        lossy: args.lossy,
+        shared: true,
+        cwd: Some(folder.path().to_owned()),
+        ..crate::child::Options::new(python.clone())
+    };
+    let how = run::How {
+        plain: args.plain || !io::stdout().is_terminal(),
+        theme: args.theme,
+        present: args.present,
+        lesson: Some(demo.lesson),
+    };
+    run::launch(&program, options, &how, args.schedule.as_deref().map(|schedule| (schedule, args.seed)), record)
+}
+
 fn run_demo(args: &DemoArgs) -> ExitCode {
     let Some(demo) = catalog::find(&args.name) else {
         return refuse(&unknown_demo_message(&args.name));
@@ -248,6 +295,9 @@ fn run_demo(args: &DemoArgs) -> ExitCode {
         Ok(record) => record,
         Err(code) => return code,
     };
+    if let Some(python) = &args.python {
+        return run_twin(demo, args, python, record);
+    }
     if let Some(schedule) = &args.schedule {
         return schedule::run(demo, args, schedule, record);
     }

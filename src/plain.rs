@@ -115,6 +115,20 @@ fn print_event(
     print_model_findings(model, event, out)
 }
 
+/// A fold for [`watch_for_deadlock`] that prints what plain mode prints for each event to
+/// `out` (a demo's Python twin is shown as the demo is); a closed `out` only stops the printing.
+pub(crate) fn printing_fold(mut out: impl std::io::Write) -> impl FnMut(&mut model::Model, &TraceEvent) {
+    let mut printer = PlainPrinter::new();
+    let mut printing = true;
+    move |model, event| {
+        if printing {
+            printing = print_event(&mut printer, model, event, &mut out).is_ok();
+        } else {
+            model.apply(event);
+        }
+    }
+}
+
 /// Prints a whole run's events as plain mode prints them while it runs; the model they fold
 /// into, for what the caller says after them.
 pub(crate) fn print_events(events: &[TraceEvent], out: &mut impl std::io::Write) -> std::io::Result<model::Model> {

@@ -130,6 +130,39 @@ impl StepAnswer {
     }
 }
 
+/// A controlled run's question (`"controlled": true` in the hook's settings): the last step
+/// has settled, and this is what may move now. Empty, nothing can: the run is deadlocked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choose {
+    /// The threads that can move: at a step point, or blocked on a wait that would now succeed.
+    #[serde(default)]
+    pub threads: Vec<Tid>,
+    /// The earliest deadline (demo time in microseconds) and the thread whose sleep or timed
+    /// wait it ends, when one is pending: letting time pass is one more option.
+    #[serde(default)]
+    pub time: Option<(u64, Tid)>,
+    /// Steps the child took by itself since its last question, each with a single option.
+    #[serde(default)]
+    pub auto: usize,
+    /// The thread that took the last step.
+    #[serde(default)]
+    pub moving: Option<Tid>,
+}
+
+/// A fork server's word on one run (`"server": true`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct RunStarted {
+    /// The process that runs it, for threadviz to kill when the run cannot go on.
+    pub pid: u32,
+}
+
+/// A fork server's word that a run's process is gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct Ran {
+    /// Its exit status, or minus the signal that ended it.
+    pub status: i32,
+}
+
 /// One line from the child after its hello.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FromChild {
@@ -139,6 +172,12 @@ pub enum FromChild {
     Gate(Gate),
     /// The answer to a step.
     Step(StepAnswer),
+    /// A controlled run asks what moves next.
+    Choose(Choose),
+    /// A fork server started a run.
+    RunStarted(RunStarted),
+    /// A fork server's run is over.
+    Ran(Ran),
 }
 
 /// Every field a line may have; which ones it has says what it is.
@@ -158,6 +197,12 @@ struct Line {
     step: Option<StepAnswer>,
     #[serde(default)]
     place: Option<Place>,
+    #[serde(default)]
+    choose: Option<Choose>,
+    #[serde(default)]
+    run: Option<RunStarted>,
+    #[serde(default)]
+    ran: Option<Ran>,
 }
 
 /// A place the compact lines name by number: `{"place":{"id":3,"loc":{"file":...,"line":7}}}`.
@@ -314,7 +359,16 @@ impl<R: BufRead> Reader<R> {
         if let Some(step) = parsed.step {
             return Ok(FromChild::Step(step));
         }
-        Err("it has none of `kind`, `gate`, `step` or `place`".to_owned())
+        if let Some(choose) = parsed.choose {
+            return Ok(FromChild::Choose(choose));
+        }
+        if let Some(run) = parsed.run {
+            return Ok(FromChild::RunStarted(run));
+        }
+        if let Some(ran) = parsed.ran {
+            return Ok(FromChild::Ran(ran));
+        }
+        Err("it has none of `kind`, `gate`, `step`, `choose`, `run`, `ran` or `place`".to_owned())
     }
 }
 
@@ -336,6 +390,20 @@ pub enum ToChild {
         /// The speed.
         speed: f64,
     },
+    /// In a controlled run: this thread moves, or (`time`) demo time passes to the earliest
+    /// deadline and that thread goes on.
+    Grant {
+        /// The thread chosen.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        thread: Option<Tid>,
+        /// Time passes instead.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        time: bool,
+    },
+    /// To a fork server: start one more run.
+    Run,
+    /// To a fork server: no more runs.
+    Quit,
 }
 
 impl ToChild {

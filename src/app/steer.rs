@@ -177,7 +177,7 @@ impl Steered {
         let mut events = None;
         let mut watched = None;
         let mut recorder = None;
-        let driver = Driver::start(program, |session| {
+        let mut driver = Driver::start(program, |session| {
             events = Some(session.subscribe().receiver().clone());
             watched = Some(session.subscribe().receiver().clone());
             recorder = record.and_then(|to| to.attach(session).ok());
@@ -351,7 +351,7 @@ impl Steered {
 
     /// The thread the next step moves, if the plan knows it.
     fn next_thread(&self) -> Option<Choice> {
-        let options = self.driver.options().ok()?;
+        let options = self.driver.options_now().ok()?;
         match (&self.plan, options.as_slice()) {
             (_, [only]) => Some(*only),
             (Plan::Schedule(follow), _) => follow.next_choice(&options, self.driver.last),

@@ -3,6 +3,7 @@
 //! turns its stream into numbered events for the model, the recorder and plain mode. Nothing
 //! here draws or folds: a child is one more event source beside a session and a recording.
 
+mod controlled;
 pub mod hook;
 mod stream;
 
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
 
+pub use self::controlled::{Controlled, Run as ControlledRun, Server, Settled};
 pub use self::stream::{Shared, Subscriber};
 use crate::event::Tid;
 use crate::session::{Step, StepRefused};
@@ -82,6 +84,77 @@ pub struct Options {
     /// its output is captured (the log shows it); otherwise it shares the terminal as
     /// `python3 prog.py` would.
     pub dashboard: bool,
+    /// What one step is.
+    pub step: Grain,
+    /// Variables watched as shared from the start (`--watch NAME`).
+    pub watch: Vec<String>,
+    /// Find the variables the program's threads share as it runs, even stepping by operation
+    /// (stepping by line or bytecode, watching or controlled, they are always found).
+    pub shared: bool,
+    /// A controlled run: one thread at a time, each step chosen by threadviz.
+    pub control: Option<Control>,
+    /// The folder the program starts in (threadviz's own, when none).
+    pub cwd: Option<PathBuf>,
+}
+
+impl Options {
+    /// Watching `python` as `threadviz run` does by default: free running, at 1x, in a terminal
+    /// of its own.
+    #[must_use]
+    pub fn new(python: OsString) -> Self {
+        Self {
+            python,
+            paused: false,
+            speed: 1.0,
+            linger: Duration::ZERO,
+            lossy: false,
+            dashboard: false,
+            step: Grain::Op,
+            watch: Vec::new(),
+            shared: false,
+            control: None,
+            cwd: None,
+        }
+    }
+}
+
+/// What one step of a Python program is (`--step`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Grain {
+    /// An operation on a primitive, or a load or store of a shared variable.
+    #[default]
+    Op,
+    /// Every line a thread runs in the program's own files, too.
+    Line,
+    /// Every bytecode instruction it runs there, too.
+    Bytecode,
+}
+
+impl Grain {
+    /// Its name, on the command line and in the hook's settings.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Op => "op",
+            Self::Line => "line",
+            Self::Bytecode => "bytecode",
+        }
+    }
+
+    /// The grain named `name`.
+    #[must_use]
+    pub fn named(name: &str) -> Option<Self> {
+        [Self::Op, Self::Line, Self::Bytecode].into_iter().find(|grain| grain.name() == name)
+    }
+}
+
+/// How a controlled interpreter runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Control {
+    /// The seed of the program's random numbers.
+    pub seed: u64,
+    /// A fork server of runs (exploration) rather than one run.
+    pub server: bool,
 }
 
 /// Why a run could not start: one line, and the exit status it calls for.
@@ -217,8 +290,49 @@ impl Child {
     /// Starts `program` under the hook and waits for its hello; its events go to
     /// `subscribers` from then on, numbered in the order they arrive.
     pub fn spawn(program: &Program, options: &Options, subscribers: Vec<Subscriber>) -> Result<Self, RunError> {
+        let (mut child, stream) = Self::launch(program, options)?;
+        let (answers_tx, answers) = crossbeam_channel::unbounded();
+        match child.start_reading(stream, subscribers, answers_tx) {
+            Ok(()) => {
+                child.answers = answers;
+                Ok(child)
+            }
+            Err(error) => {
+                child.end();
+                Err(error)
+            }
+        }
+    }
+
+    /// Starts `program` in a controlled interpreter (`options.control`) and reads its hello;
+    /// the caller reads the rest, synchronously, through the reader returned.
+    pub(crate) fn spawn_controlled(
+        program: &Program,
+        options: &Options,
+    ) -> Result<(Self, wire::Reader<BufReader<UnixStream>>, UnixStream), RunError> {
+        let (mut child, stream) = Self::launch(program, options)?;
+        let failed = |error: io::Error| RunError::failure(format!("cannot talk to the hook: {error}"));
+        let opened = (|| {
+            stream.set_read_timeout(Some(CONNECT_TIMEOUT)).map_err(failed)?;
+            let mut reader = wire::Reader::new(BufReader::new(stream.try_clone().map_err(failed)?));
+            child.hello =
+                reader.hello().map_err(|error| RunError::failure(format!("{error}{}", child.stderr_words())))?;
+            stream.set_read_timeout(None).map_err(failed)?;
+            Ok(reader)
+        })();
+        match opened {
+            Ok(reader) => Ok((child, reader, stream)),
+            Err(error) => {
+                child.end();
+                Err(error)
+            }
+        }
+    }
+
+    /// Starts the interpreter with the hook and waits for it to connect.
+    fn launch(program: &Program, options: &Options) -> Result<(Self, UnixStream), RunError> {
         let (folder, socket, listener) = prepare()?;
-        let config = serde_json::json!({
+        let mut config = serde_json::json!({
             "wire": socket,
             "version": wire::WIRE_VERSION,
             "paused": options.paused,
@@ -226,7 +340,18 @@ impl Child {
             "linger_ms": u64::try_from(options.linger.as_millis()).unwrap_or(u64::MAX),
             "parent": std::process::id(),
             "lossy": options.lossy,
+            "step": options.step.name(),
+            "watch": options.watch,
         });
+        if options.shared {
+            config["shared"] = true.into();
+        }
+        if let Some(control) = options.control {
+            config["controlled"] = true.into();
+            config["auto"] = true.into();
+            config["seed"] = control.seed.into();
+            config["server"] = control.server.into();
+        }
         let mut command = Command::new(&options.python);
         command.arg("-c").arg(hook::BOOTSTRAP);
         match &program.target {
@@ -234,7 +359,17 @@ impl Child {
             Target::Module(name) => command.arg("-m").arg(name),
         };
         command.args(&program.args).env("THREADVIZ_HOOK_DIR", folder.path()).env("THREADVIZ_HOOK", config.to_string());
-        if options.dashboard {
+        if let Some(cwd) = &options.cwd {
+            command.current_dir(cwd);
+        }
+        if options.control.is_some() {
+            // Sets and dicts of strings iterate in one order in every run.
+            command.env("PYTHONHASHSEED", "0");
+        }
+        let server = options.control.is_some_and(|control| control.server);
+        if options.dashboard || server {
+            // A fork server's runs are its children: in its group, so that ending the group
+            // leaves none of them behind; their output is the exploration's, not the terminal's.
             command.process_group(0).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         }
         let mut process = command.spawn().map_err(|error| cannot_start(&options.python, &error))?;
@@ -242,19 +377,9 @@ impl Child {
         drain(process.stdout.take(), None);
         drain(process.stderr.take(), Some(stderr.clone()));
         let mut child = Self::connecting(process, options, folder, stderr);
-        let stream = match child.accept(&listener) {
-            Ok(stream) => stream,
-            Err(error) => {
-                child.end();
-                return Err(error);
-            }
-        };
-        let (answers_tx, answers) = crossbeam_channel::unbounded();
-        match child.start_reading(stream, subscribers, answers_tx) {
-            Ok(()) => {
-                child.answers = answers;
-                Ok(child)
-            }
+        child.own_group = options.dashboard || server;
+        match child.accept(&listener) {
+            Ok(stream) => Ok((child, stream)),
             Err(error) => {
                 child.end();
                 Err(error)

@@ -215,12 +215,12 @@ static FILES: std::sync::OnceLock<Mutex<std::collections::HashMap<String, &'stat
 
 /// A reader's view of [`FILES`]: the names it has seen, looked up without the lock.
 #[derive(Default)]
-struct Files(std::collections::HashMap<String, &'static str>);
+pub(super) struct Files(std::collections::HashMap<String, &'static str>);
 
 impl Files {
     /// Gives the event's file name its one `'static` copy, so that its location, cloned for
     /// every subscriber and folded into every model, costs no allocation.
-    fn intern(&mut self, event: &mut TraceEvent) {
+    pub(super) fn intern(&mut self, event: &mut TraceEvent) {
         let Some(loc) = &mut event.loc else { return };
         let std::borrow::Cow::Owned(file) = &loc.file else { return };
         if let Some(kept) = self.0.get(file.as_str()) {
@@ -272,6 +272,9 @@ fn read<R: BufRead>(mut reader: Reader<R>, shared: &Shared, subscribers: &[Subsc
             Ok(Some(FromChild::Step(answer))) => {
                 let _ = answers.send(answer);
             }
+            // A child watched freely neither asks nor forks runs; a stray question waits for
+            // no answer.
+            Ok(Some(FromChild::Choose(_) | FromChild::RunStarted(_) | FromChild::Ran(_))) => {}
             Ok(None) => break,
             Err(error) => {
                 shared.state.lock().error = Some(error.to_string());

@@ -3,14 +3,20 @@
 
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use std::ffi::OsString;
+use std::path::PathBuf;
+
 use clap::{Args, ValueEnum};
 
 use crate::catalog::{self, Demo};
-use crate::explore::{Exploration, FailureKind, Find, Program, Report, Strategy};
+use crate::child::{self, Grain, Options, RunError, Target};
+use crate::explore::{Exploration, FailureKind, Find, Follow, Program, Report, RunEnd, Schedule, Strategy};
+use crate::record::RecordTo;
 
 /// The strategies, as the command line names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -41,8 +47,23 @@ pub enum FindName {
 /// Options of `threadviz explore`.
 #[derive(Debug, Args)]
 pub struct ExploreArgs {
-    /// The demo to explore, e.g. `race`.
+    /// The demo to explore, e.g. `race`, or a Python program: a name ending in `.py` or holding
+    /// a `/` (`bank.py`, `./bank`), run on the real interpreter under the hook.
+    #[arg(value_name = "NAME | PROGRAM.py")]
     pub name: String,
+    /// The program's own arguments (`sys.argv[1:]`), after its name.
+    #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
+    pub program_args: Vec<OsString>,
+    /// For a Python program: the interpreter (CPython 3.9 or newer).
+    #[arg(long, value_name = "PATH", default_value = "python3")]
+    pub python: OsString,
+    /// For a Python program: what one step is, `op` (an operation on a primitive or a shared
+    /// variable), `line` or `bytecode` (every line or instruction of the program's files too).
+    #[arg(long, value_name = "GRAIN", default_value = "op", value_parser = super::run::parse_grain)]
+    pub step: Grain,
+    /// For a Python program: a global (or attribute) to watch as a shared variable, repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub watch: Vec<String>,
     /// How each step's thread is chosen.
     #[arg(long, value_enum, default_value_t = StrategyName::Random)]
     pub strategy: StrategyName,
@@ -141,8 +162,149 @@ pub fn report(args: &ExploreArgs, progress: &mut dyn FnMut(usize)) -> Result<Rep
 
 /// [`report`], stopping after the run during which `stop` became set.
 pub fn report_until(args: &ExploreArgs, progress: &mut dyn FnMut(usize), stop: &AtomicBool) -> Result<Report, String> {
+    if let Some(program) = python_program(args) {
+        let exploration = program_exploration(&program, args).map_err(|error| format!("threadviz: error: {error}"))?;
+        return Ok(exploration.explore_until(&mut |done, _| progress(done), stop));
+    }
     let demo = catalog::find(&args.name).ok_or_else(|| super::unknown_demo_message(&args.name))?;
+    if !args.program_args.is_empty() {
+        return Err(format!(
+            "threadviz: error: a demo takes no arguments after its name; its parameters are `--param NAME=VALUE` (a Python program is named with .py or a /: `threadviz explore ./{}.py`)",
+            args.name
+        ));
+    }
     Ok(exploration(demo, args).explore_until(&mut |done, _| progress(done), stop))
+}
+
+/// The Python program `args` name, if the name is one (ends in `.py` or holds a `/`).
+pub fn python_program(args: &ExploreArgs) -> Option<child::Program> {
+    let name = &args.name;
+    (Path::new(name).extension().is_some_and(|extension| extension == "py") || name.contains('/'))
+        .then(|| child::Program { target: Target::Script(PathBuf::from(name)), args: args.program_args.clone() })
+}
+
+/// How an explored or replayed program's interpreter runs: in the background, its output the
+/// run's events.
+fn program_options(python: &OsString, step: Grain, watch: &[String]) -> Options {
+    Options { step, watch: watch.to_vec(), ..Options::new(python.clone()) }
+}
+
+/// The exploration of a Python program: a fork server started for it, and the options.
+fn program_exploration(program: &child::Program, args: &ExploreArgs) -> Result<Exploration, RunError> {
+    if !args.params.is_empty() {
+        return Err(RunError {
+            message: "`--param` sets a demo's parameters; a program takes its own arguments after its name".to_owned(),
+            code: 2,
+        });
+    }
+    child::check_program(program)?;
+    let options = program_options(&args.python, args.step, &args.watch);
+    let server = child::Server::start(program, &options, 0)?;
+    let mut flags = String::new();
+    if args.step != Grain::Op {
+        let _ = write!(flags, " --step {}", args.step.name());
+    }
+    if args.python != "python3" {
+        let _ = write!(flags, " --python {}", shell_word(&args.python.to_string_lossy()));
+    }
+    for name in &args.watch {
+        let _ = write!(flags, " --watch {}", shell_word(name));
+    }
+    let command = std::iter::once(program.title())
+        .chain(program.args.iter().map(|arg| arg.to_string_lossy().into_owned()))
+        .map(|word| shell_word(&word))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let title =
+        if args.step == Grain::Op { command.clone() } else { format!("{command} (--step {})", args.step.name()) };
+    Ok(Exploration {
+        program: Program::child(server),
+        name: title,
+        strategy: strategy_of(args),
+        runs: runs_at_most(args),
+        seed: args.seed,
+        find: find_of(args),
+        replay_hint: Box::new(move |schedule| format!("threadviz run{flags} --schedule {schedule} {command}")),
+        goal: None,
+        shrink: !args.no_shrink,
+    })
+}
+
+/// A word as a shell reads it back: quoted when it holds anything but the plainest characters.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '=' | ':' | ',' | '+'));
+    if plain { word.to_owned() } else { format!("'{}'", word.replace('\'', "'\\''")) }
+}
+
+/// `threadviz run --schedule S PROGRAM.py`: one controlled run of the program along the
+/// schedule, its output on the terminal as a bare run's; the program's exit status, or 2 when
+/// the schedule does not fit it.
+pub fn replay_program(
+    program: &child::Program,
+    options: &Options,
+    schedule: &str,
+    seed: u64,
+    record: Option<RecordTo>,
+) -> ExitCode {
+    let refuse = |message: String, code: u8| {
+        eprintln!("threadviz: error: {message}");
+        ExitCode::from(code)
+    };
+    let schedule = match Schedule::parse(schedule) {
+        Ok(schedule) => schedule,
+        Err(error) => return refuse(format!("{error}"), 2),
+    };
+    if let Err(error) = child::check_program(program) {
+        return refuse(error.message, error.code);
+    }
+    let options = Options { paused: false, dashboard: false, linger: std::time::Duration::ZERO, ..options.clone() };
+    let mut controlled = match child::Controlled::start(program, &options, seed) {
+        Ok(controlled) => controlled,
+        Err(error) => return refuse(error.message, error.code),
+    };
+    let planned = schedule.len();
+    let run = crate::explore::run_controlled(controlled.run(), crate::explore::MAX_STEPS, &mut Follow::new(schedule));
+    let status = controlled.child().wait();
+    if let Some(to) = record {
+        super::run::report(crate::explore::record_events(to, &run.events));
+    }
+    let left = planned.saturating_sub(run.schedule.len());
+    match &run.end {
+        RunEnd::Misfit(why) => return refuse(format!("the schedule does not fit {}: {why}", program.title()), 2),
+        RunEnd::Completed if left > 0 => {
+            return refuse(
+                format!(
+                    "the schedule does not fit {}: the program ended after {} steps with {left} choices left over; was it found with another --step or version of the program?",
+                    program.title(),
+                    run.steps
+                ),
+                2,
+            );
+        }
+        RunEnd::Deadlock => {
+            eprintln!(
+                "threadviz: the schedule ends in a deadlock after {} steps: stopped (exit status {})",
+                run.steps,
+                crate::DEADLOCK_EXIT_CODE
+            );
+            return ExitCode::from(crate::DEADLOCK_EXIT_CODE);
+        }
+        RunEnd::Stuck(_) => {
+            return refuse(
+                "a thread did not come back to threadviz: it waits outside the hook's primitives (I/O, a lock of a C extension)".to_owned(),
+                1,
+            );
+        }
+        RunEnd::StepLimit(steps) => return refuse(format!("the run was cut after {steps} steps"), 1),
+        RunEnd::Completed => {}
+    }
+    match status {
+        Ok(status) => ExitCode::from(child::exit_code(status)),
+        Err(_) => refuse("lost track of the interpreter".to_owned(), 1),
+    }
 }
 
 fn runs_at_most(args: &ExploreArgs) -> usize {
@@ -150,21 +312,28 @@ fn runs_at_most(args: &ExploreArgs) -> usize {
     args.runs.map_or(default_runs, |runs| runs as usize)
 }
 
-/// The exploration `args` ask for.
-fn exploration(demo: &'static Demo, args: &ExploreArgs) -> Exploration {
-    let strategy = match args.strategy {
+fn strategy_of(args: &ExploreArgs) -> Strategy {
+    match args.strategy {
         StrategyName::Random => Strategy::Random,
         StrategyName::Pct => Strategy::Pct { depth: usize::from(args.depth) },
         StrategyName::Dfs => Strategy::Dfs { preemptions: usize::from(args.preemptions) },
-    };
-    let find = match args.find {
+    }
+}
+
+fn find_of(args: &ExploreArgs) -> Find {
+    match args.find {
         None => Find::All,
         Some(FindName::Any) => Find::Any,
         Some(FindName::LostUpdate) => Find::Kind(FailureKind::LostUpdate),
         Some(FindName::Deadlock) => Find::Kind(FailureKind::Deadlock),
         Some(FindName::Panic) => Find::Kind(FailureKind::Panic),
         Some(FindName::Misuse) => Find::Kind(FailureKind::Misuse),
-    };
+    }
+}
+
+/// The exploration `args` ask for.
+fn exploration(demo: &'static Demo, args: &ExploreArgs) -> Exploration {
+    let (strategy, find) = (strategy_of(args), find_of(args));
     let mut program = Program::new(demo.main);
     program.params.clone_from(&args.params);
     let name = demo.name;

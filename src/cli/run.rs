@@ -7,7 +7,7 @@
 //! deadlock; 1 when threadviz itself failed.
 
 use std::ffi::OsString;
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -19,7 +19,7 @@ use nix::sys::signal::Signal;
 use crate::app::child::ChildRun;
 use crate::app::live::{self, Launch};
 use crate::app::{Look, Showing, ThemeName};
-use crate::child::{self, Child, Options, Program, RunError, Subscriber, Target, exit_code, status_words};
+use crate::child::{self, Child, Grain, Options, Program, RunError, Subscriber, Target, exit_code, status_words};
 use crate::record::{RecordSummary, RecordTo};
 
 /// Options of `threadviz run`.
@@ -54,6 +54,23 @@ pub struct RunArgs {
     /// The Python interpreter to run (CPython 3.9 or newer).
     #[arg(long, value_name = "PATH", default_value = "python3")]
     pub python: OsString,
+    /// What one step is: `op` (an operation on a primitive or a shared variable), `line`
+    /// (every line the program runs, too) or `bytecode` (every instruction, too).
+    #[arg(long, value_name = "GRAIN", default_value = "op", value_parser = parse_grain)]
+    pub step: Grain,
+    /// Show this global (or attribute) as a shared variable from the start, with each load
+    /// and store; repeatable. Without it, threadviz finds shared variables when stepping by
+    /// line or bytecode.
+    #[arg(long, value_name = "NAME")]
+    pub watch: Vec<String>,
+    /// Replay this interleaving exactly, as `threadviz explore PROGRAM.py` gave it (with the
+    /// `--step` it was found at): one thread at a time, sleeps in demo time, the same output
+    /// and final values on every run.
+    #[arg(long, value_name = "SCHEDULE")]
+    pub schedule: Option<String>,
+    /// The seed of the program's random numbers in a replayed schedule.
+    #[arg(long, default_value_t = 0, requires = "schedule")]
+    pub seed: u64,
     /// Run a module as a script, as `python3 -m MODULE` does: the first word of the command
     /// is the module's name.
     #[arg(short = 'm')]
@@ -84,6 +101,11 @@ impl RunArgs {
     }
 }
 
+/// Reads a `--step` value.
+pub fn parse_grain(text: &str) -> Result<Grain, String> {
+    Grain::named(text).ok_or_else(|| format!("`{text}` is no step: use op, line or bytecode"))
+}
+
 /// Prints threadviz's one line about a run that could not start; its exit status.
 fn refuse(error: &RunError) -> ExitCode {
     eprintln!("threadviz: error: {}", error.message);
@@ -109,19 +131,49 @@ pub fn run(args: &RunArgs) -> ExitCode {
         python: args.python.clone(),
         paused: args.paused,
         speed: args.speed,
-        // A recording holds the wake-ups as the dashboard does, so its replay shows them.
-        linger: if plain && record.is_none() { std::time::Duration::ZERO } else { live::LINGER },
         lossy: args.lossy,
-        dashboard: !plain,
+        step: args.step,
+        watch: args.watch.clone(),
+        ..Options::new(args.python.clone())
     };
-    if plain {
-        return run_plain(&program, &options, record);
+    let how = How { plain, theme: args.theme, present: args.present, lesson: None };
+    launch(&program, options, &how, args.schedule.as_deref().map(|schedule| (schedule, args.seed)), record)
+}
+
+/// How a program is shown: plainly or in the dashboard, and with which lesson.
+pub struct How {
+    /// Left to the terminal, threadviz's own lines on stderr.
+    pub plain: bool,
+    /// The dashboard's colours.
+    pub theme: ThemeName,
+    /// Presenter mode.
+    pub present: bool,
+    /// The lesson of the demo the program is the Python twin of.
+    pub lesson: Option<&'static str>,
+}
+
+/// Runs `program` as `how` says: replaying `schedule` (with its seed) when given.
+pub fn launch(
+    program: &Program,
+    mut options: Options,
+    how: &How,
+    schedule: Option<(&str, u64)>,
+    record: Option<RecordTo>,
+) -> ExitCode {
+    if let Some((schedule, seed)) = schedule {
+        return super::explore::replay_program(program, &options, schedule, seed, record);
     }
-    run_dashboard(program, options, record, args)
+    // A recording holds the wake-ups as the dashboard does, so its replay shows them.
+    options.linger = if how.plain && record.is_none() { std::time::Duration::ZERO } else { live::LINGER };
+    options.dashboard = !how.plain;
+    if how.plain {
+        return run_plain(program, &options, record, how.lesson.is_some());
+    }
+    run_dashboard(program.clone(), options, record, how)
 }
 
 /// Prints what a recording holds, as threadviz's own line.
-fn report(recorded: io::Result<RecordSummary>) {
+pub fn report(recorded: io::Result<RecordSummary>) {
     match recorded {
         Ok(summary) => {
             let replay = summary
@@ -134,16 +186,17 @@ fn report(recorded: io::Result<RecordSummary>) {
     }
 }
 
-fn run_dashboard(program: Program, options: Options, record: Option<RecordTo>, args: &RunArgs) -> ExitCode {
+fn run_dashboard(program: Program, options: Options, record: Option<RecordTo>, how: &How) -> ExitCode {
     // The title lives as long as the dashboard, which is the rest of the process.
     let title: &'static str = Box::leak(program.title().into_boxed_str());
+    let (speed, paused) = (options.speed, options.paused);
     let controller = match ChildRun::start(program, options, record) {
         Ok(controller) => controller,
         Err(error) => return refuse(&error),
     };
-    let showing = Showing { title, source: None, lesson: None };
-    let look = Look::new(args.theme, crate::color_wanted());
-    let launch = Launch { speed: args.speed, paused: args.paused, present: args.present, ..Launch::default() };
+    let showing = Showing { title, source: None, lesson: how.lesson };
+    let look = Look::new(how.theme, crate::color_wanted());
+    let launch = Launch { speed, paused, present: how.present, ..Launch::default() };
     let mut holder = None;
     let watched = live::watch_live(showing, look, &launch, &mut holder, || Ok(controller));
     let mut code = ExitCode::SUCCESS;
@@ -167,8 +220,9 @@ fn run_dashboard(program: Program, options: Options, record: Option<RecordTo>, a
 }
 
 /// `--plain`: the program owns the terminal; threadviz watches its stream for a deadlock and
-/// forwards the signals it is sent.
-fn run_plain(program: &Program, options: &Options, record: Option<RecordTo>) -> ExitCode {
+/// forwards the signals it is sent. A demo's twin (`demo_lines`) is printed as the demo is,
+/// `(ThreadName) message`, its own output captured.
+fn run_plain(program: &Program, options: &Options, record: Option<RecordTo>, demo_lines: bool) -> ExitCode {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 
     let (deadlock_watch, watched) = Subscriber::lossless();
@@ -178,7 +232,8 @@ fn run_plain(program: &Program, options: &Options, record: Option<RecordTo>) -> 
         subscribers.push(subscriber);
         events
     });
-    let mut child = match Child::spawn(program, options, subscribers) {
+    let captured = Options { dashboard: true, ..options.clone() };
+    let mut child = match Child::spawn(program, if demo_lines { &captured } else { options }, subscribers) {
         Ok(child) => child,
         Err(error) => return refuse(&error),
     };
@@ -193,7 +248,7 @@ fn run_plain(program: &Program, options: &Options, record: Option<RecordTo>) -> 
     let pid = nix::unistd::Pid::from_raw(i32::try_from(child.pid()).unwrap_or(i32::MAX));
     // Ctrl-C at a terminal reaches the program itself (it shares threadviz's process group);
     // a signal sent to threadviz alone is passed on.
-    let interactive = io::stdin().is_terminal();
+    let interactive = io::stdin().is_terminal() && !demo_lines;
     let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT]).ok().map(|mut signals| {
         let handle = signals.handle();
         let _ = std::thread::Builder::new().name("threadviz-signals".into()).spawn(move || {
@@ -211,12 +266,32 @@ fn run_plain(program: &Program, options: &Options, record: Option<RecordTo>) -> 
     let stopped = Arc::new(AtomicBool::new(false));
     let stop = stopped.clone();
     let deadlock_thread = std::thread::Builder::new().name("threadviz-deadlock".into()).spawn(move || {
-        crate::plain::watch_for_deadlock(&watched, crate::model::Model::apply, |deadlocked| {
-            eprintln!("threadviz: {}", deadlocked.message);
-            eprintln!("threadviz: the program would wait forever: stopped (exit status {})", crate::DEADLOCK_EXIT_CODE);
+        let stopping = |deadlocked: &crate::plain::Deadlocked| {
             stop.store(true, Ordering::SeqCst);
             let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
-        })
+            deadlocked.message.clone()
+        };
+        if demo_lines {
+            let stdout = super::CheckedStdout::default();
+            let mut out = stdout.clone();
+            crate::plain::watch_for_deadlock(&watched, crate::plain::printing_fold(stdout), |deadlocked| {
+                let message = stopping(deadlocked);
+                let _ = writeln!(out, "{message}");
+                let _ = writeln!(
+                    out,
+                    "the program would wait forever: stopped (exit status {})",
+                    crate::DEADLOCK_EXIT_CODE
+                );
+            })
+        } else {
+            crate::plain::watch_for_deadlock(&watched, crate::model::Model::apply, |deadlocked| {
+                eprintln!("threadviz: {}", stopping(deadlocked));
+                eprintln!(
+                    "threadviz: the program would wait forever: stopped (exit status {})",
+                    crate::DEADLOCK_EXIT_CODE
+                );
+            })
+        }
     });
     let status = child.wait();
     let deadlocked = deadlock_thread.ok().and_then(|thread| thread.join().ok()).flatten().is_some();

@@ -67,7 +67,9 @@ pub use self::strategy::Strategy;
 pub(crate) use self::follow::{Follow, Pick, RoundRobin};
 pub(crate) use self::outcome::{Ending, Outcome};
 pub(crate) use self::report::{ReplayHint, thousands};
-pub(crate) use self::run::{Driver, PATIENCE, Program, RunEnd, Stepped, run_once};
+pub(crate) use self::run::{
+    Driver, MAX_STEPS, PATIENCE, Program, RunEnd, Stepped, record_events, run_controlled, run_once,
+};
 pub(crate) use self::schedule::Schedule;
 pub(crate) use self::search::{Searched, search};
 use self::strategy::Chooser;
@@ -320,6 +322,9 @@ impl Exploration {
     pub(crate) fn explore_until(self, progress: &mut dyn FnMut(usize, usize), stop: &AtomicBool) -> Report {
         let mut chooser: Box<dyn Chooser> = strategy::chooser(self.strategy, self.seed);
         let mut report = Report::new(self.name, self.strategy, self.seed, self.replay_hint);
+        if matches!(self.program.body, run::Body::Child(_)) {
+            report.outputs = Some(std::collections::BTreeMap::new());
+        }
         let started = Instant::now();
         let mut exhausted = false;
         let mut stopped = false;

@@ -103,6 +103,8 @@ pub(crate) struct Outcome {
     pub(crate) finals: Vec<(String, String)>,
     /// The goal watched for: the step that reached it and how.
     pub(crate) reached: Option<(usize, String)>,
+    /// The last line the program printed, if any.
+    pub(crate) last_output: Option<String>,
 }
 
 impl Outcome {
@@ -129,6 +131,7 @@ impl Outcome {
             findings,
             finals,
             reached: watch.reached.take(),
+            last_output: watch.last_output.take(),
         };
         (outcome, run.events)
     }

@@ -122,6 +122,9 @@ pub struct Report {
     pub(crate) found: BTreeMap<FailureKind, Found>,
     /// Each `Shared` value (in the order first seen) with its final values and their runs.
     pub(crate) finals: Vec<(String, BTreeMap<String, usize>)>,
+    /// The last line each run printed, and in how many runs, when the report shows them (a
+    /// program's outcome is what it prints; a demo's log is the lesson's, not a result).
+    pub(crate) outputs: Option<BTreeMap<String, usize>>,
     /// A run that could not go on (stuck outside threadviz, a misfit): why, the first time.
     pub(crate) trouble: Option<String>,
     pub(crate) replay_hint: ReplayHint,
@@ -156,6 +159,7 @@ impl Report {
             endings: BTreeMap::new(),
             found: BTreeMap::new(),
             finals: Vec::new(),
+            outputs: None,
             trouble: None,
             replay_hint,
             interrupted: false,
@@ -204,6 +208,10 @@ impl Report {
                     self.finals.len() - 1
                 });
                 *self.finals[index].1.entry(value.clone()).or_default() += 1;
+            }
+            if let Some(outputs) = &mut self.outputs {
+                let line = outcome.last_output.clone().unwrap_or_else(|| "(nothing printed)".to_owned());
+                *outputs.entry(line).or_default() += 1;
             }
         }
         self.interleavings.insert(schedule);
@@ -386,6 +394,17 @@ fn runs(count: usize) -> String {
 const BAR: usize = 40;
 
 /// Final values in their natural order: numbers by value, anything else as text.
+/// One bar a value, longest for the value most runs ended with.
+fn write_histogram(f: &mut fmt::Formatter<'_>, values: &BTreeMap<String, usize>) -> fmt::Result {
+    let most = values.values().copied().max().unwrap_or(1).max(1);
+    let width = values.keys().map(|value| value.chars().count()).max().unwrap_or(1);
+    for (value, count) in ordered_values(values) {
+        let cells = (count * BAR).div_ceil(most);
+        writeln!(f, "  {value:>width$} │{} {}", "█".repeat(cells), runs(count))?;
+    }
+    Ok(())
+}
+
 fn ordered_values(values: &BTreeMap<String, usize>) -> Vec<(&String, usize)> {
     let mut ordered: Vec<(&String, usize)> = values.iter().map(|(value, &count)| (value, count)).collect();
     if ordered.iter().all(|(value, _)| value.parse::<f64>().is_ok()) {
@@ -457,12 +476,11 @@ impl fmt::Display for Report {
         }
         for (name, values) in &self.finals {
             writeln!(f, "final value of {name}:")?;
-            let most = values.values().copied().max().unwrap_or(1).max(1);
-            let width = values.keys().map(|value| value.chars().count()).max().unwrap_or(1);
-            for (value, count) in ordered_values(values) {
-                let cells = (count * BAR).div_ceil(most);
-                writeln!(f, "  {value:>width$} │{} {}", "█".repeat(cells), runs(count))?;
-            }
+            write_histogram(f, values)?;
+        }
+        if let Some(outputs) = &self.outputs {
+            writeln!(f, "last line printed:")?;
+            write_histogram(f, outputs)?;
         }
         Ok(())
     }

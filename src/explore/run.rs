@@ -8,6 +8,9 @@ use std::time::Duration;
 
 use super::schedule::Schedule;
 use super::strategy::{Chooser, Point};
+use parking_lot::Mutex;
+
+use crate::child;
 use crate::event::{Tid, TraceEvent};
 use crate::record::RecordTo;
 use crate::session::{Choice, Session};
@@ -24,16 +27,29 @@ pub(crate) const MAX_STEPS: usize = 100_000;
 /// The program under exploration: its main function and how its sessions are made.
 #[derive(Clone)]
 pub(crate) struct Program {
-    pub(crate) body: Arc<dyn Fn() + Send + Sync>,
+    pub(crate) body: Body,
     /// The seed of the program's own random numbers, the same in every run.
     pub(crate) seed: u64,
     pub(crate) params: Vec<(String, i64)>,
     pub(crate) max_steps: usize,
 }
 
+/// What runs: a Rust function in a session of this process, or a program in an interpreter
+/// that a fork server starts afresh for every run.
+#[derive(Clone)]
+pub(crate) enum Body {
+    Rust(Arc<dyn Fn() + Send + Sync>),
+    Child(Arc<Mutex<child::Server>>),
+}
+
 impl Program {
     pub(crate) fn new(body: impl Fn() + Send + Sync + 'static) -> Self {
-        Self { body: Arc::new(body), seed: 0, params: Vec::new(), max_steps: MAX_STEPS }
+        Self { body: Body::Rust(Arc::new(body)), seed: 0, params: Vec::new(), max_steps: MAX_STEPS }
+    }
+
+    /// A program in another interpreter, run by `server`.
+    pub(crate) fn child(server: child::Server) -> Self {
+        Self { body: Body::Child(Arc::new(Mutex::new(server))), seed: 0, params: Vec::new(), max_steps: MAX_STEPS }
     }
 
     /// A fresh controlled session for one run.
@@ -117,12 +133,170 @@ pub(crate) enum Stepped {
     Stopped(RunEnd),
 }
 
-/// A controlled session running a program, one step at a time: exploration drives it with a
-/// strategy, the dashboard with a schedule or the class's choices.
-pub(crate) struct Driver {
+/// What a [`Driver`] steers: a controlled session in this process, or one run of a controlled
+/// interpreter. Both settle after each grant and then say what may move.
+pub(crate) trait Target {
+    /// Waits until the step under way has settled; the run's end when it cannot go on (a thread
+    /// that never came back).
+    fn settle(&mut self) -> Result<(), RunEnd>;
+    /// Whether the program is over (or over but for its end).
+    fn over(&self) -> bool;
+    /// What may move now, once settled: threads by number, then time.
+    fn options(&self) -> Vec<Choice>;
+    /// Grants `choice` one step; false when it cannot move.
+    fn grant(&mut self, choice: Choice) -> bool;
+    /// Whether the last grant did nothing (a poked thread found its wait unsatisfied).
+    fn refused(&self) -> bool;
+    /// The thread the last grant moved (for time passing: the thread whose wait ended).
+    fn last_granted(&self) -> Tid;
+    /// Steps the target took by itself since it was last asked, each the only option, and the
+    /// thread that took each.
+    fn took_alone(&mut self) -> Vec<Tid> {
+        Vec::new()
+    }
+    /// Ends the run: stops what is left of it unless it completed.
+    fn finish(&mut self, end: &RunEnd);
+}
+
+/// A controlled session of this process running a Rust program.
+pub(crate) struct SessionTarget {
     session: Session,
     finished: crossbeam_channel::Receiver<()>,
     started: bool,
+}
+
+impl Target for SessionTarget {
+    fn settle(&mut self) -> Result<(), RunEnd> {
+        if !self.started {
+            return Err(RunEnd::Stuck(None));
+        }
+        if self.session.settle(PATIENCE) { Ok(()) } else { Err(RunEnd::Stuck(self.session.moving())) }
+    }
+
+    fn over(&self) -> bool {
+        !self.finished.is_empty() || self.session.finishing()
+    }
+
+    fn options(&self) -> Vec<Choice> {
+        options_now(&self.session)
+    }
+
+    fn grant(&mut self, choice: Choice) -> bool {
+        self.session.grant(choice)
+    }
+
+    fn refused(&self) -> bool {
+        self.session.grant_refused()
+    }
+
+    fn last_granted(&self) -> Tid {
+        self.session.last_granted()
+    }
+
+    /// Waits (within the patience) for its main thread and its last events. A thread stuck
+    /// outside threadviz may never end: its run is left behind, not waited for.
+    fn finish(&mut self, end: &RunEnd) {
+        if *end != RunEnd::Completed {
+            self.session.abort();
+        }
+        let _ = self.finished.recv_timeout(PATIENCE);
+        self.session.flush();
+    }
+}
+
+/// One run of a controlled interpreter: it asks at every step with a choice, and takes the
+/// steps with a single option by itself.
+pub(crate) struct ChildTarget<'a> {
+    run: child::ControlledRun<'a>,
+    asked: Option<crate::wire::Choose>,
+    over: bool,
+    last_granted: Tid,
+    /// The steps taken alone, told with the last question and not yet counted.
+    alone: Vec<Tid>,
+}
+
+impl<'a> ChildTarget<'a> {
+    pub(crate) fn new(run: child::ControlledRun<'a>) -> Self {
+        Self { run, asked: None, over: false, last_granted: 0, alone: Vec::new() }
+    }
+
+    /// The run's events.
+    pub(crate) fn take_events(&mut self) -> Vec<TraceEvent> {
+        self.run.take_events()
+    }
+}
+
+impl Target for ChildTarget<'_> {
+    fn settle(&mut self) -> Result<(), RunEnd> {
+        if self.over || self.asked.is_some() {
+            return Ok(());
+        }
+        match self.run.settle(PATIENCE) {
+            child::Settled::Choose(choose) => {
+                // Steps taken alone are told as a count, after the thread that moved last.
+                self.alone.extend(std::iter::repeat_n(choose.moving.unwrap_or(self.last_granted), choose.auto));
+                self.asked = Some(choose);
+                Ok(())
+            }
+            // A run whose stream stops early still ended: the program is gone.
+            child::Settled::Ended | child::Settled::Cut(_) => {
+                self.over = true;
+                Ok(())
+            }
+            child::Settled::Silent => Err(RunEnd::Stuck(Some(self.last_granted).filter(|&tid| tid != 0))),
+        }
+    }
+
+    fn over(&self) -> bool {
+        self.over
+    }
+
+    fn options(&self) -> Vec<Choice> {
+        let Some(asked) = &self.asked else { return Vec::new() };
+        let mut options: Vec<Choice> = asked.threads.iter().copied().map(Choice::Thread).collect();
+        options.sort_unstable();
+        options.dedup();
+        if asked.time.is_some() {
+            options.push(Choice::Time);
+        }
+        options
+    }
+
+    fn grant(&mut self, choice: Choice) -> bool {
+        let Some(asked) = self.asked.take() else { return false };
+        self.last_granted = match choice {
+            Choice::Thread(tid) => tid,
+            Choice::Time => match asked.time {
+                Some((_, tid)) => tid,
+                None => return false,
+            },
+        };
+        self.run.grant(choice)
+    }
+
+    fn refused(&self) -> bool {
+        false
+    }
+
+    fn last_granted(&self) -> Tid {
+        self.last_granted
+    }
+
+    fn took_alone(&mut self) -> Vec<Tid> {
+        std::mem::take(&mut self.alone)
+    }
+
+    fn finish(&mut self, end: &RunEnd) {
+        if *end != RunEnd::Completed {
+            self.run.kill();
+        }
+    }
+}
+
+/// A controlled run, one step at a time: exploration drives it with a strategy, the dashboard
+/// with a schedule or the class's choices.
+pub(crate) struct Driver<T: Target = SessionTarget> {
+    target: T,
     pub(crate) schedule: Schedule,
     asked: Vec<Asked>,
     /// Steps taken at which more than one thing could move.
@@ -141,47 +315,76 @@ impl Driver {
         let session = program.session();
         prepare(&session);
         let (done, finished) = crossbeam_channel::bounded::<()>(1);
-        let runner = {
-            let session = session.clone();
-            let body = program.body.clone();
-            std::thread::Builder::new().name("MainThread".to_owned()).spawn(move || {
-                let _ = panic::catch_unwind(AssertUnwindSafe(|| session.run(|| body())));
-                let _ = done.send(());
-            })
+        // Only a Rust program runs in a session of this process; another cannot start here.
+        let runner = match &program.body {
+            Body::Rust(body) => {
+                let session = session.clone();
+                let body = body.clone();
+                std::thread::Builder::new()
+                    .name("MainThread".to_owned())
+                    .spawn(move || {
+                        let _ = panic::catch_unwind(AssertUnwindSafe(|| session.run(|| body())));
+                        let _ = done.send(());
+                    })
+                    .is_ok()
+            }
+            Body::Child(_) => false,
         };
+        Self::new(SessionTarget { session, finished, started: runner }, program.max_steps)
+    }
+
+    pub(crate) fn session(&self) -> &Session {
+        &self.target.session
+    }
+
+    /// [`Driver::options`] for a reader that may not step: a session settles by itself, so it
+    /// can be asked through a shared reference (the dashboard's status asks every frame).
+    pub(crate) fn options_now(&self) -> Result<Vec<Choice>, RunEnd> {
+        let target = &self.target;
+        if !target.started {
+            return Err(RunEnd::Stuck(None));
+        }
+        if !target.session.settle(PATIENCE) {
+            return Err(RunEnd::Stuck(target.session.moving()));
+        }
+        if target.over() {
+            return Err(RunEnd::Completed);
+        }
+        if self.steps >= self.max_steps {
+            return Err(RunEnd::StepLimit(self.steps));
+        }
+        let options = target.options();
+        if options.is_empty() { Err(RunEnd::Deadlock) } else { Ok(options) }
+    }
+}
+
+impl<T: Target> Driver<T> {
+    fn new(target: T, max_steps: usize) -> Self {
         Self {
-            session,
-            finished,
-            started: runner.is_ok(),
+            target,
             schedule: Schedule::default(),
             asked: Vec::new(),
             choices: 0,
             steps: 0,
             last: None,
             taken: HashMap::new(),
-            max_steps: program.max_steps,
+            max_steps,
         }
-    }
-
-    pub(crate) fn session(&self) -> &Session {
-        &self.session
     }
 
     /// What may move now, once the last step has settled; the run's end when nothing will.
-    pub(crate) fn options(&self) -> Result<Vec<Choice>, RunEnd> {
-        if !self.started {
-            return Err(RunEnd::Stuck(None));
+    pub(crate) fn options(&mut self) -> Result<Vec<Choice>, RunEnd> {
+        self.target.settle()?;
+        for tid in self.target.took_alone() {
+            self.count_step(tid);
         }
-        if !self.session.settle(PATIENCE) {
-            return Err(RunEnd::Stuck(self.session.moving()));
-        }
-        if !self.finished.is_empty() || self.session.finishing() {
+        if self.target.over() {
             return Err(RunEnd::Completed);
         }
         if self.steps >= self.max_steps {
             return Err(RunEnd::StepLimit(self.steps));
         }
-        let options = options_now(&self.session);
+        let options = self.target.options();
         if options.is_empty() {
             return Err(RunEnd::Deadlock);
         }
@@ -201,7 +404,7 @@ impl Driver {
             _ => 0,
         };
         let point = Point { options: &options, choice: self.choices, step: self.steps, last: self.last, taken };
-        let (stepped, asked) = step(&self.session, chooser, point);
+        let (stepped, asked) = step(&mut self.target, chooser, point);
         if many {
             for asked in asked {
                 self.schedule.push(asked.chosen);
@@ -210,57 +413,115 @@ impl Driver {
         }
         if let Stepped::Moved(choice) = stepped {
             self.choices += usize::from(many);
-            self.steps += 1;
             // Time passing moved the thread whose wait ended: that thread goes on next without
             // a preemption.
             let moved = match choice {
-                Choice::Time => self.session.last_granted(),
+                Choice::Time => self.target.last_granted(),
                 Choice::Thread(tid) => tid,
             };
-            *self.taken.entry(moved).or_default() += 1;
-            self.last = Some(Choice::Thread(moved));
+            self.count_step(moved);
         }
         stepped
     }
 
-    /// Ends the run: stops what is left of it unless it completed, and waits (within the
-    /// patience) for its main thread and its last events. A thread stuck outside threadviz may
-    /// never end: its run is left behind, not waited for.
-    pub(crate) fn finish(&self, end: &RunEnd) {
-        if *end != RunEnd::Completed {
-            self.session.abort();
-        }
-        let _ = self.finished.recv_timeout(PATIENCE);
-        self.session.flush();
+    fn count_step(&mut self, moved: Tid) {
+        self.steps += 1;
+        *self.taken.entry(moved).or_default() += 1;
+        self.last = Some(Choice::Thread(moved));
+    }
+
+    /// Ends the run: stops what is left of it unless it completed.
+    pub(crate) fn finish(&mut self, end: &RunEnd) {
+        self.target.finish(end);
+    }
+
+    /// Drives the run to its end with `chooser`; how it ended.
+    fn run_to_end(&mut self, chooser: &mut dyn Chooser) -> RunEnd {
+        let end = loop {
+            match self.step(chooser) {
+                Stepped::Moved(_) | Stepped::Nothing => {}
+                Stepped::Declined(why) => break RunEnd::Misfit(why),
+                Stepped::Stopped(end) => break end,
+            }
+        };
+        self.finish(&end);
+        end
+    }
+
+    fn into_run(self, end: RunEnd, events: Vec<TraceEvent>) -> Run {
+        Run { schedule: self.schedule, asked: self.asked, choices: self.choices, steps: self.steps, end, events }
     }
 }
 
 /// Runs `program` once, `chooser` picking every step.
 pub(crate) fn run_once(program: &Program, chooser: &mut dyn Chooser, record: Option<RecordTo>) -> Run {
+    match &program.body {
+        Body::Rust(_) => run_here(program, chooser, record),
+        Body::Child(server) => run_child(&mut server.lock(), program.max_steps, chooser, record),
+    }
+}
+
+fn run_here(program: &Program, chooser: &mut dyn Chooser, record: Option<RecordTo>) -> Run {
     let mut subscription = None;
     let mut recorder = None;
     let mut driver = Driver::start(program, |session| {
         subscription = Some(session.subscribe());
         recorder = record.and_then(|to| to.attach(session).ok());
     });
-    let end = loop {
-        match driver.step(chooser) {
-            Stepped::Moved(_) | Stepped::Nothing => {}
-            Stepped::Declined(why) => break RunEnd::Misfit(why),
-            Stepped::Stopped(end) => break end,
-        }
-    };
-    driver.finish(&end);
+    let end = driver.run_to_end(chooser);
     if let Some(recorder) = recorder {
         let _ = recorder.finish();
     }
     let events = subscription.map(|events| events.receiver().try_iter().collect()).unwrap_or_default();
-    Run { schedule: driver.schedule, asked: driver.asked, choices: driver.choices, steps: driver.steps, end, events }
+    driver.into_run(end, events)
+}
+
+/// One run of a program in a fork server's interpreter.
+fn run_child(server: &mut child::Server, max_steps: usize, chooser: &mut dyn Chooser, record: Option<RecordTo>) -> Run {
+    let run = match server.run() {
+        Ok(run) => run,
+        Err(why) => {
+            return Run {
+                schedule: Schedule::default(),
+                asked: Vec::new(),
+                choices: 0,
+                steps: 0,
+                end: RunEnd::Misfit(why),
+                events: Vec::new(),
+            };
+        }
+    };
+    let mut driver = Driver::new(ChildTarget::new(run), max_steps);
+    let end = driver.run_to_end(chooser);
+    let events = driver.target.take_events();
+    if let Some(to) = record {
+        let _ = record_events(to, &events);
+    }
+    driver.into_run(end, events)
+}
+
+/// Writes a finished run's events as a recording; what it holds.
+pub(crate) fn record_events(to: RecordTo, events: &[TraceEvent]) -> std::io::Result<crate::record::RecordSummary> {
+    let (sender, receiver) = crossbeam_channel::unbounded();
+    for event in events {
+        let _ = sender.send(event.clone());
+    }
+    drop(sender);
+    to.attach_events(receiver, 1.0)?.finish()
+}
+
+/// Drives one run of a controlled interpreter started for it alone (`threadviz run
+/// --schedule`): the run's end, its schedule as followed, and its events.
+pub(crate) fn run_controlled(run: child::ControlledRun<'_>, max_steps: usize, chooser: &mut dyn Chooser) -> Run {
+    let mut driver = Driver::new(ChildTarget::new(run), max_steps);
+    let end = driver.run_to_end(chooser);
+    let events = driver.target.take_events();
+    driver.into_run(end, events)
 }
 
 /// Chooses and grants one step at `point`, asking again without each option that refuses;
 /// what came of it, and each grant made.
-fn step(session: &Session, chooser: &mut dyn Chooser, point: Point<'_>) -> (Stepped, Vec<Asked>) {
+fn step(target: &mut dyn Target, chooser: &mut dyn Chooser, point: Point<'_>) -> (Stepped, Vec<Asked>) {
     let mut options = point.options.to_vec();
     let mut asked = Vec::new();
     loop {
@@ -280,14 +541,14 @@ fn step(session: &Session, chooser: &mut dyn Chooser, point: Point<'_>) -> (Step
             chosen: choice,
             refused: false,
         });
-        if !session.grant(choice) {
+        if !target.grant(choice) {
             let why = format!("{} could not be granted a step", super::follow::choice_words(choice));
             return (Stepped::Stopped(RunEnd::Misfit(why)), asked);
         }
-        if !session.settle(PATIENCE) {
-            return (Stepped::Stopped(RunEnd::Stuck(session.moving())), asked);
+        if let Err(end) = target.settle() {
+            return (Stepped::Stopped(end), asked);
         }
-        if !session.grant_refused() {
+        if !target.refused() {
             return (Stepped::Moved(choice), asked);
         }
         if let Some(refused) = asked.last_mut() {

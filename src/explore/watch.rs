@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use super::outcome::{FailureKind, Finding};
 use super::run::RunEnd;
-use crate::event::{Control, EventKind, ExitKind, Tid, TraceEvent};
+use crate::event::{Control, EventKind, ExitKind, LogLevel, Tid, TraceEvent};
 use crate::model::{LostUpdate, Model, PrimState};
 
 /// What a challenge asks for, checked against the model after each event.
@@ -36,6 +36,8 @@ pub(crate) struct Watch {
     arrived: BTreeSet<Tid>,
     /// The run is over: later events (threads killed to end it) are not the program's doing.
     closed: bool,
+    /// The last line the program printed (logged at info level).
+    pub(crate) last_output: Option<String>,
 }
 
 impl Watch {
@@ -82,7 +84,12 @@ impl Watch {
                 let text = format!("{}: {message}", name(self, event.thread));
                 self.find(FailureKind::Misuse, text);
             }
-            EventKind::Log { message, .. } => self.logged(event.thread, message),
+            EventKind::Log { message, level } => {
+                if *level == LogLevel::Info {
+                    self.last_output = Some(message.clone());
+                }
+                self.logged(event.thread, message);
+            }
             _ => {}
         }
         if let Some(Goal::Holders { prim, count }) = self.goal

@@ -1,0 +1,234 @@
+//! A controlled Python run (`threadviz explore PROGRAM.py`, `threadviz run --schedule`): one
+//! thread of the program moves at a time, and at every step with more than one option the
+//! interpreter asks which (a `choose` line) and waits for the answer (a `grant`). The
+//! conversation is synchronous, in the caller's thread: a step is a line each way. A fork
+//! server ([`Server`]) prepares the interpreter once and forks it for every run, so that a run
+//! costs a fork, not an interpreter's start.
+
+use std::io::{self, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+use super::stream::Files;
+use super::{Child, Control, Options, Program, RunError};
+use crate::event::{EventKind, TraceEvent};
+use crate::session::Choice;
+use crate::wire::{Choose, FromChild, Reader, ToChild, WireError};
+
+/// How long a fork server may take to start a run or to say that one is over.
+const SERVER_PATIENCE: Duration = Duration::from_secs(20);
+
+/// Where a run stands once its last step has settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settled {
+    /// The child asks what moves next (no options: nothing can).
+    Choose(Choose),
+    /// The run's end arrived (`session_ended`).
+    Ended,
+    /// The stream stopped before the run's end: the process died, or its line was bad.
+    Cut(String),
+    /// Nothing came within the patience: a thread waits outside threadviz or loops without
+    /// reaching a step point.
+    Silent,
+}
+
+/// The socket to a controlled interpreter, read and written in the caller's thread.
+struct Link {
+    reader: Reader<BufReader<UnixStream>>,
+    writer: UnixStream,
+    files: Files,
+}
+
+impl Link {
+    fn send(&mut self, control: ToChild) -> io::Result<()> {
+        self.writer.write_all(&control.line())?;
+        self.writer.flush()
+    }
+
+    /// The next message, waiting at most `patience`.
+    fn next(&mut self, patience: Duration) -> Result<Option<FromChild>, WireError> {
+        self.writer.set_read_timeout(Some(patience)).map_err(WireError::Io)?;
+        self.reader.next_message()
+    }
+}
+
+/// One run under way: its events so far and the last question.
+pub struct Run<'a> {
+    link: &'a mut Link,
+    pid: u32,
+    /// Whether a fork server answers for the run's process once it is gone.
+    served: bool,
+    events: Vec<TraceEvent>,
+    time_us: u64,
+    ended: bool,
+    /// Whether the run's process is gone or was killed.
+    gone: bool,
+}
+
+impl Run<'_> {
+    /// Reads until the child asks, the run ends, or `patience` passes in silence.
+    pub fn settle(&mut self, patience: Duration) -> Settled {
+        if self.ended {
+            return Settled::Ended;
+        }
+        loop {
+            match self.link.next(patience) {
+                Ok(Some(FromChild::Event(mut event))) => {
+                    self.time_us = self.time_us.max(event.time_us);
+                    event.time_us = self.time_us;
+                    event.seq = self.events.len() as u64;
+                    self.link.files.intern(&mut event);
+                    let last = event.kind == EventKind::SessionEnded;
+                    self.events.push(event);
+                    if last {
+                        self.ended = true;
+                        return Settled::Ended;
+                    }
+                }
+                Ok(Some(FromChild::Choose(choose))) => return Settled::Choose(choose),
+                Ok(Some(FromChild::Ran(_))) => {
+                    self.gone = true;
+                    return Settled::Cut("the program's process ended before its run did".to_owned());
+                }
+                Ok(Some(FromChild::Gate(_) | FromChild::Step(_) | FromChild::RunStarted(_))) => {}
+                Ok(None) => {
+                    self.gone = true;
+                    return Settled::Cut("the interpreter closed its stream".to_owned());
+                }
+                Err(WireError::Io(error))
+                    if matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) =>
+                {
+                    return Settled::Silent;
+                }
+                Err(error) => return Settled::Cut(error.to_string()),
+            }
+        }
+    }
+
+    /// Grants `choice` its step; false when the child is gone.
+    pub(crate) fn grant(&mut self, choice: Choice) -> bool {
+        let control = match choice {
+            Choice::Thread(thread) => ToChild::Grant { thread: Some(thread), time: false },
+            Choice::Time => ToChild::Grant { thread: None, time: true },
+        };
+        self.link.send(control).is_ok()
+    }
+
+    /// Ends the run's process at once (a deadlock, a stuck thread, the step limit).
+    pub fn kill(&mut self) {
+        if self.gone {
+            return;
+        }
+        if let Ok(pid) = i32::try_from(self.pid) {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+        }
+        self.gone = true;
+    }
+
+    /// The run's events, numbered in the order they arrived.
+    #[must_use]
+    pub fn events(&self) -> &[TraceEvent] {
+        &self.events
+    }
+
+    /// Takes the run's events.
+    pub fn take_events(&mut self) -> Vec<TraceEvent> {
+        std::mem::take(&mut self.events)
+    }
+}
+
+impl Drop for Run<'_> {
+    /// A run over: a served one is waited for until the server says its process is gone,
+    /// reading past whatever it still sent, so the next run starts on a clean stream.
+    fn drop(&mut self) {
+        if !self.ended {
+            self.kill();
+        }
+        if !self.served {
+            return;
+        }
+        loop {
+            match self.link.next(SERVER_PATIENCE) {
+                Ok(Some(FromChild::Ran(_)) | None) => return,
+                // A wait too long: the server is gone or stuck, and its next run will say so.
+                Err(WireError::Io(error))
+                    if matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) =>
+                {
+                    return;
+                }
+                // What the run still sent, or a line the kill cut short: skipped.
+                Ok(Some(_)) | Err(_) => {}
+            }
+        }
+    }
+}
+
+/// An interpreter that runs the program once, controlled (`threadviz run --schedule`): its
+/// output is the terminal's, as a bare run's would be.
+pub struct Controlled {
+    child: Child,
+    link: Link,
+}
+
+impl Controlled {
+    /// Starts `program` controlled, with the seed of its random numbers.
+    pub fn start(program: &Program, options: &Options, seed: u64) -> Result<Self, RunError> {
+        let options = Options { control: Some(Control { seed, server: false }), ..options.clone() };
+        let (child, reader, writer) = Child::spawn_controlled(program, &options)?;
+        Ok(Self { child, link: Link { reader, writer, files: Files::default() } })
+    }
+
+    /// The run.
+    pub fn run(&mut self) -> Run<'_> {
+        let pid = self.child.pid();
+        Run { link: &mut self.link, pid, served: false, events: Vec::new(), time_us: 0, ended: false, gone: false }
+    }
+
+    /// The interpreter, to wait for its exit status.
+    pub fn child(&mut self) -> &mut Child {
+        &mut self.child
+    }
+}
+
+/// A fork server: one interpreter, prepared once, that forks a controlled run on demand.
+pub struct Server {
+    child: Child,
+    link: Link,
+}
+
+impl Server {
+    /// Starts the server for `program`, with the seed of its random numbers.
+    pub fn start(program: &Program, options: &Options, seed: u64) -> Result<Self, RunError> {
+        let options = Options { control: Some(Control { seed, server: true }), ..options.clone() };
+        let (child, reader, writer) = Child::spawn_controlled(program, &options)?;
+        Ok(Self { child, link: Link { reader, writer, files: Files::default() } })
+    }
+
+    /// Starts one more run.
+    pub fn run(&mut self) -> Result<Run<'_>, String> {
+        let gone = |why: &dyn std::fmt::Display| format!("the Python fork server stopped: {why}");
+        self.link.send(ToChild::Run).map_err(|error| gone(&error))?;
+        let pid = loop {
+            match self.link.next(SERVER_PATIENCE) {
+                Ok(Some(FromChild::RunStarted(started))) => break started.pid,
+                Ok(Some(_)) => {}
+                Ok(None) => return Err(gone(&"it closed its stream")),
+                Err(error) => return Err(gone(&error)),
+            }
+        };
+        Ok(Run { link: &mut self.link, pid, served: true, events: Vec::new(), time_us: 0, ended: false, gone: false })
+    }
+
+    /// The interpreter's captured standard error, last line, for a message.
+    #[must_use]
+    pub fn stderr_tail(&self) -> String {
+        self.child.stderr_words()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.link.send(ToChild::Quit);
+        self.child.end();
+    }
+}
