@@ -144,11 +144,13 @@ const TWIN_FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/twin_fil
 
 impl Demo {
     /// The demo's Python twin, as `threadviz demo NAME --python` runs it: its file name
-    /// (`lost_wakeup.py`) and text.
+    /// (`lost_wakeup.py`; `queue_demo.py` where the plain name would hide a module of the
+    /// standard library from the program) and text.
     #[must_use]
     pub fn python(&self) -> Option<(&'static str, &'static str)> {
-        let file = format!("{}.py", self.name.replace('-', "_"));
-        TWIN_FILES.iter().find(|(name, _)| *name == file).copied()
+        let stem = self.name.replace('-', "_");
+        let (plain, named) = (format!("{stem}.py"), format!("{stem}_demo.py"));
+        TWIN_FILES.iter().find(|(file, _)| *file == plain || *file == named).copied()
     }
 
     /// Whether the kernel's view of the threads is what this demo shows.

@@ -1,37 +1,41 @@
-"""A bank account that loses deposits: four clerks add to one balance without a lock.
+"""A bank account that loses deposits: clerks add to one balance without a lock.
 
-    threadviz run demos/python/bank.py          # watch the lost updates
-    threadviz run demos/python/bank.py --lock   # the same clerks, one at a time
+`balance += 1` is three steps for the interpreter: load the balance, add one, store it. A thread
+switch between the load and the store loses a deposit. CPython 3.10 and later switch threads only
+at a few points, so a bare run almost never shows it; exploring the bytecode finds it at once:
+
+    threadviz run demos/python/bank.py                   # 4 clerks x 25 deposits, watched
+    threadviz explore --step bytecode demos/python/bank.py --clerks 2 --deposits 2
+    threadviz explore --strategy dfs demos/python/bank.py --clerks 2 --deposits 2 --lock
 """
-import sys
+import argparse
 import threading
-import time
 
-DEPOSITS = 25
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--clerks", type=int, default=4, help="threads that deposit (default 4)")
+parser.add_argument("--deposits", type=int, default=25, help="deposits each clerk makes (default 25)")
+parser.add_argument("--lock", action="store_true", help="make each deposit under a lock")
+args = parser.parse_args()
+
 balance = 0
 balance_lock = threading.Lock()
-use_lock = "--lock" in sys.argv[1:]
 
 
 def clerk():
     global balance
-    for _ in range(DEPOSITS):
-        if use_lock:
+    for _ in range(args.deposits):
+        if args.lock:
             with balance_lock:
-                current = balance
-                time.sleep(0)
-                balance = current + 1
+                balance += 1
         else:
-            current = balance  # read the balance
-            time.sleep(0)  # another clerk may run here
-            balance = current + 1  # write it back, maybe over another's deposit
+            balance += 1  # load, add, store: another clerk may run in between
 
 
-clerks = [threading.Thread(target=clerk, name=f"clerk-{n}") for n in range(1, 5)]
+clerks = [threading.Thread(target=clerk, name=f"clerk-{n}") for n in range(1, args.clerks + 1)]
 for c in clerks:
     c.start()
 for c in clerks:
     c.join()
 
-expected = DEPOSITS * len(clerks)
+expected = args.deposits * args.clerks
 print(f"expected {expected}, balance {balance}: {expected - balance} deposits lost")

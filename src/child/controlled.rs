@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::stream::Files;
 use super::{Child, Control, Options, Program, RunError};
-use crate::event::{EventKind, TraceEvent};
+use crate::event::{Control as Told, EventKind, TraceEvent};
 use crate::session::Choice;
 use crate::wire::{Choose, FromChild, Reader, ToChild, WireError};
 
@@ -59,6 +59,9 @@ pub struct Run<'a> {
     /// Whether a fork server answers for the run's process once it is gone.
     served: bool,
     events: Vec<TraceEvent>,
+    /// The thread of each step begun since [`Run::take_moves`] was last called: every step's
+    /// events start with its control event, asked for or taken alone.
+    moves: Vec<crate::event::Tid>,
     time_us: u64,
     ended: bool,
     /// Whether the run's process is gone or was killed.
@@ -79,6 +82,10 @@ impl Run<'_> {
                     event.seq = self.events.len() as u64;
                     self.link.files.intern(&mut event);
                     let last = event.kind == EventKind::SessionEnded;
+                    if let EventKind::Control { control: Told::Step { thread } | Told::Advance { thread } } = event.kind
+                    {
+                        self.moves.push(thread);
+                    }
                     self.events.push(event);
                     if last {
                         self.ended = true;
@@ -123,6 +130,11 @@ impl Run<'_> {
             let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
         }
         self.gone = true;
+    }
+
+    /// The thread of each step begun since the last call, in order.
+    pub fn take_moves(&mut self) -> Vec<crate::event::Tid> {
+        std::mem::take(&mut self.moves)
     }
 
     /// The run's events, numbered in the order they arrived.
@@ -181,7 +193,16 @@ impl Controlled {
     /// The run.
     pub fn run(&mut self) -> Run<'_> {
         let pid = self.child.pid();
-        Run { link: &mut self.link, pid, served: false, events: Vec::new(), time_us: 0, ended: false, gone: false }
+        Run {
+            link: &mut self.link,
+            pid,
+            served: false,
+            events: Vec::new(),
+            moves: Vec::new(),
+            time_us: 0,
+            ended: false,
+            gone: false,
+        }
     }
 
     /// The interpreter, to wait for its exit status.
@@ -216,7 +237,16 @@ impl Server {
                 Err(error) => return Err(gone(&error)),
             }
         };
-        Ok(Run { link: &mut self.link, pid, served: true, events: Vec::new(), time_us: 0, ended: false, gone: false })
+        Ok(Run {
+            link: &mut self.link,
+            pid,
+            served: true,
+            events: Vec::new(),
+            moves: Vec::new(),
+            time_us: 0,
+            ended: false,
+            gone: false,
+        })
     }
 
     /// The interpreter's captured standard error, last line, for a message.

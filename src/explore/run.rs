@@ -211,13 +211,14 @@ pub(crate) struct ChildTarget<'a> {
     asked: Option<crate::wire::Choose>,
     over: bool,
     last_granted: Tid,
-    /// The steps taken alone, told with the last question and not yet counted.
-    alone: Vec<Tid>,
+    /// Whether a step was granted since the steps were last counted: the driver counts that
+    /// one itself.
+    granted: bool,
 }
 
 impl<'a> ChildTarget<'a> {
     pub(crate) fn new(run: child::ControlledRun<'a>) -> Self {
-        Self { run, asked: None, over: false, last_granted: 0, alone: Vec::new() }
+        Self { run, asked: None, over: false, last_granted: 0, granted: false }
     }
 
     /// The run's events.
@@ -233,8 +234,6 @@ impl Target for ChildTarget<'_> {
         }
         match self.run.settle(PATIENCE) {
             child::Settled::Choose(choose) => {
-                // Steps taken alone are told as a count, after the thread that moved last.
-                self.alone.extend(std::iter::repeat_n(choose.moving.unwrap_or(self.last_granted), choose.auto));
                 self.asked = Some(choose);
                 Ok(())
             }
@@ -271,6 +270,7 @@ impl Target for ChildTarget<'_> {
                 None => return false,
             },
         };
+        self.granted = true;
         self.run.grant(choice)
     }
 
@@ -282,8 +282,13 @@ impl Target for ChildTarget<'_> {
         self.last_granted
     }
 
+    /// The steps the child's control events began, but for the one granted.
     fn took_alone(&mut self) -> Vec<Tid> {
-        std::mem::take(&mut self.alone)
+        let mut moves = self.run.take_moves();
+        if std::mem::take(&mut self.granted) && !moves.is_empty() {
+            moves.remove(0);
+        }
+        moves
     }
 
     fn finish(&mut self, end: &RunEnd) {

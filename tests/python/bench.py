@@ -1,5 +1,7 @@
 """The hook's cost: a `with lock:` pair (4 threads x 50,000 `with lock: n += 1`, bare and
-through fakeviz) and start-up (an empty program), best of several runs.
+through fakeviz), start-up (an empty program), and tracing: a CPU-bound loop (programs/cpuloop.py)
+bare, watched, and at `step` line and bytecode running free (nobody pausing), best of several
+runs.
 
     python3 bench.py [PYTHON...]
 """
@@ -17,6 +19,9 @@ import fakeviz  # noqa: E402
 
 PROGRAM = os.path.join(HERE, "programs", "lockbench.py")
 PAIRS = 4 * 50000
+LOOP = os.path.join(HERE, "programs", "cpuloop.py")
+BARE_ITERATIONS = 3000000   # enough for the bare loop to dwarf start-up
+TRACED_ITERATIONS = 200000  # the traced loop's cost per iteration is the same at any length
 
 
 def best(f, n):
@@ -37,9 +42,9 @@ def bare(python, args):
     return time.monotonic() - t, _cpu() - c
 
 
-def hooked(python, args):
+def hooked(python, args, **settings):
     c, t = _cpu(), time.monotonic()
-    run = fakeviz.Run(args, python=python, parse=False).start()
+    run = fakeviz.Run(args, python=python, parse=False, hook_settings=settings).start()
     run.wait(300)
     assert run.returncode == 0 and run.raw and '"session_ended"' in run.raw[-1], run.stderr
     return time.monotonic() - t, _cpu() - c
@@ -60,6 +65,15 @@ def main(pythons):
               "start-up wall bare %.0f ms, hooked %.0f ms (+%.0f ms; cpu +%.0f ms)"
               % (version, b[0], h[0], (h[0] - b[0]) / PAIRS * 1e6, (h[1] - b[1]) / PAIRS * 1e6,
                  sb[0] * 1e3, sh[0] * 1e3, (sh[0] - sb[0]) * 1e3, (sh[1] - sb[1]) * 1e3))
+        # Tracing: the loop's cost an iteration beyond start-up, bare and hooked side by side.
+        lb = best(lambda: bare(python, [LOOP, str(BARE_ITERATIONS)]), 3)
+        per_bare = (lb[0] - sb[0]) / BARE_ITERATIONS
+        lines = ["CPython %-8s CPU-bound loop an iteration: bare %.3f us" % (version, per_bare * 1e6)]
+        for step in ("op", "line", "bytecode"):
+            lh = best(lambda: hooked(python, [LOOP, str(TRACED_ITERATIONS)], step=step), 3)
+            per = (lh[0] - sh[0]) / TRACED_ITERATIONS
+            lines.append("%s %.3f us (x%.1f)" % (step, per * 1e6, per / per_bare))
+        print(", ".join(lines))
 
 
 if __name__ == "__main__":

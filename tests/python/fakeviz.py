@@ -32,10 +32,11 @@ class Run:
     """One watched run of a program."""
 
     def __init__(self, args, python=None, paused=False, speed=1.0, linger_ms=0, lossy=False,
-                 cwd=None, env=None, parse=True, stdin=None):
+                 cwd=None, env=None, parse=True, stdin=None, hook_settings=None):
         self.args = list(args)
         self.python = python or sys.executable
         self.settings = {"paused": paused, "speed": speed, "linger_ms": linger_ms, "lossy": lossy}
+        self.settings.update(hook_settings or {})     # step, watch, shared...
         self.cwd = cwd
         self.env = env
         self.parse = parse
@@ -50,6 +51,8 @@ class Run:
         self.stdout = b""
         self.stderr = b""
         self.returncode = None
+        self.on_line = None      # called (in the reader thread) with each parsed line
+        self.threaded_reader = True
 
     # -- starting ----------------------------------------------------------------------------
     def start(self):
@@ -87,8 +90,9 @@ class Run:
             self._eof = True
             return self
         self.conn.settimeout(None)
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        if self.threaded_reader:
+            self._reader = threading.Thread(target=self._read, daemon=True)
+            self._reader.start()
         return self
 
     def _drain_pipe(self, name, pipe):
@@ -175,6 +179,9 @@ class Run:
                 self.raw.extend(texts)
                 self.lines.extend(parsed)
                 self._cv.notify_all()
+            if self.on_line is not None:
+                for line in parsed:
+                    self.on_line(line)
         with self._cv:
             self._eof = True
             self._cv.notify_all()
@@ -235,7 +242,7 @@ class Run:
         finally:
             for t in self._pipes:
                 t.join(10)
-            if self.conn is not None:
+            if self.conn is not None and self.threaded_reader:
                 self._reader.join(10)
                 self.conn.close()
             self.server.close()
@@ -282,6 +289,130 @@ class Run:
             if k["kind"] in ("thread_created", "thread_renamed"):
                 names[k["tid"]] = k["name"]
         return names
+
+
+def first_choice(choose):
+    """The default policy of a controlled run: the first thread offered, else time."""
+    if choose["threads"]:
+        return {"control": "grant", "thread": choose["threads"][0]}
+    if choose["time"] is not None:
+        return {"control": "grant", "time": True}
+    return None                   # a deadlock: nothing to grant
+
+
+def _grant(choice):
+    if choice == "time":
+        return {"control": "grant", "time": True}
+    return {"control": "grant", "thread": choice}
+
+
+class Policy:
+    """Answers choose lines: from `choices` (thread numbers, or "time") while they last, then
+    by `then` (a function of the choose line, first_choice by default)."""
+
+    def __init__(self, choices=(), then=first_choice):
+        self.choices = list(choices)
+        self.then = then
+        self.chooses = []          # every choose line, in order
+
+    def __call__(self, choose):
+        self.chooses.append(choose)
+        if self.choices:
+            return _grant(self.choices.pop(0))
+        return self.then(choose)
+
+
+class Controlled(Run):
+    """One controlled run (spec section 3): every choose line is answered by `policy`."""
+
+    def __init__(self, args, policy=None, auto=False, seed=0, extra=None, **kwargs):
+        super().__init__(args, **kwargs)
+        self.settings = {"controlled": True, "auto": auto, "seed": seed}
+        self.settings.update(extra or {})
+        self.policy = policy if policy is not None else Policy()
+        self.on_line = self._answer
+
+    def _answer(self, line):
+        if "choose" in line:
+            control = self.policy(line["choose"])
+            if control is not None:
+                self.send(control)
+
+    @property
+    def chooses(self):
+        return [line["choose"] for line in self.lines if "choose" in line]
+
+
+class Server(Run):
+    """A fork server (spec section 4), driven synchronously: run() sends `run`, answers the
+    child's choose lines by a policy, and returns its lines (run and ran included)."""
+
+    def __init__(self, args, seed=0, extra=None, **kwargs):
+        super().__init__(args, **kwargs)
+        self.settings = {"server": True, "seed": seed}
+        self.settings.update(extra or {})
+        self.threaded_reader = False
+        self._buf = b""
+
+    def start(self):
+        super().start()
+        if self.conn is not None:
+            self.conn.settimeout(60)
+            self.hello = json.loads(self._line())
+        return self
+
+    def _line(self):
+        while b"\n" not in self._buf:
+            chunk = self.conn.recv(1 << 20)
+            if not chunk:
+                raise EOFError("the server closed the socket")
+            self._buf += chunk
+        line, self._buf = self._buf.split(b"\n", 1)
+        return line.decode("utf-8")
+
+    def run(self, policy=None, on_run=None):
+        """One run; `on_run(pid)` is called once the child has said its pid. Returns a
+        ServedRun."""
+        policy = policy if policy is not None else Policy()
+        self.places = {}
+        self.send({"control": "run"})
+        served = ServedRun()
+        while True:
+            line = json.loads(self._line())
+            if "ran" in line:
+                served.status = line["ran"]["status"]
+                return served
+            if "run" in line:
+                served.pid = line["run"]["pid"]
+                if on_run is not None:
+                    on_run(served.pid)
+                continue
+            served.lines.extend(self._expand(line))
+            if "choose" in line:
+                control = policy(line["choose"])
+                if control is not None:
+                    self.send(control)
+
+    def quit(self):
+        self.send({"control": "quit"})
+        return self.wait()
+
+
+class ServedRun:
+    """What one run of a server sent."""
+
+    def __init__(self):
+        self.pid = None
+        self.status = None
+        self.lines = []
+
+    @property
+    def events(self):
+        return [line for line in self.lines if "time_us" in line and "kind" in line]
+
+    @property
+    def chooses(self):
+        return [line["choose"] for line in self.lines if "choose" in line]
 
 
 def watch(args, timeout=60, **kwargs):

@@ -41,22 +41,31 @@ for py in "${pythons[@]}"; do
     modules="test_threading_local test_queue"
     [ "$py" = "$heavy" ] && modules="$modules test_threading"
     # The suite and CPython's tests side by side: two cores.
-    THREADVIZ_TEST_PYTHON="$py" "$py" test_hook.py >"$logs/$v.suite" 2>&1 &
+    # The suite: test_hook.py (watched runs), then test_controlled.py (controlled runs), one
+    # log; test_trace.py (shared variables, line and bytecode steps) after them, its own log.
+    ( (THREADVIZ_TEST_PYTHON="$py" "$py" test_hook.py && THREADVIZ_TEST_PYTHON="$py" "$py" test_controlled.py) \
+        >"$logs/$v.suite" 2>&1; hook=$?
+      THREADVIZ_TEST_PYTHON="$py" "$py" test_trace.py >"$logs/$v.trace" 2>&1 || exit 1
+      exit $hook ) &
     suite_pid=$!
     python3_for_driver="$py"
     "$python3_for_driver" cpython_tests.py "$py" $modules >"$logs/$v.cpython" 2>&1
     cpython=$?
     wait $suite_pid
     suite=$?
-    ran=$(grep -E '^Ran [0-9]+ tests' "$logs/$v.suite" | tail -1)
+    ran=$(grep -E '^Ran [0-9]+ tests' "$logs/$v.suite" | awk '{n += $2} END {if (NR) print "Ran " n " tests"}')
     result=$(tail -1 "$logs/$v.suite")
+    traced=$(grep -E '^Ran [0-9]+ tests' "$logs/$v.trace" | tail -1)
+    traced_result=$(tail -1 "$logs/$v.trace")
     took=$(( $(date +%s) - start ))
     if [ $suite -ne 0 ] || [ $cpython -ne 0 ]; then
         status=1
         echo "---- $v: hook suite" ; grep -v ResourceWarning "$logs/$v.suite" | tail -60
+        echo "---- $v: trace suite" ; grep -v ResourceWarning "$logs/$v.trace" | tail -60
         echo "---- $v: CPython tests"; cat "$logs/$v.cpython"
     fi
-    line=$(printf "CPython %-8s suite: %s, %s; CPython tests: %s (%d s)" "$v" "${ran:-no run}" "$result" \
+    line=$(printf "CPython %-8s suite: %s, %s; trace: %s, %s; CPython tests: %s (%d s)" "$v" "${ran:-no run}" "$result" \
+        "${traced:-no run}" "$traced_result" \
         "$( [ $cpython -eq 0 ] && echo "same counts bare and hooked ($modules)" || echo "MISMATCH" )" "$took")
     echo "$line"
     summary+=("$line")

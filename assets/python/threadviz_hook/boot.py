@@ -5,6 +5,10 @@ THREADVIZ_HOOK (the JSON settings) and THREADVIZ_HOOK_DIR in the environment; ma
 both, connects, says hello, instruments the standard library and runs the program so that
 it behaves as it does bare: the same argv, sys.path[0], __main__, output, exceptions,
 tracebacks (no hook frames) and exit status.
+
+With `controlled` the run is one thread at a time, threadviz choosing (sched.py); with
+`server` the interpreter prepares the program once and forks a controlled run of it for each
+`run` control line (serve()).
 """
 
 import _thread
@@ -135,31 +139,49 @@ def _arm_parent_death(parent):
 
 
 def _run_file(path):
+    _compile_file(path)()
+
+
+def _compile_file(path):
+    """Reads and compiles the program as `python3 path` would, running none of it; returns
+    what runs it (raising what python3 would, e.g. SystemExit(2) for a missing file, or a
+    SyntaxError, only when it runs)."""
     import io
     d = sys.modules["__main__"].__dict__
     if os.path.isdir(path) or (not path.endswith(".py") and _is_zip(path)):
         import runpy
-        return runpy.run_path(path, run_name="__main__")
+        return lambda: runpy.run_path(path, run_name="__main__")
     try:
         with io.open_code(path) as f:
             source = f.read()
     except OSError as e:
         exe = os.path.basename(getattr(sys, "orig_argv", [sys.executable])[0] or "python3")
-        sys.stderr.write("%s: can't open file %r: [Errno %d] %s\n"
-                         % (exe, os.path.abspath(path), e.errno, e.strerror))
-        sys.stderr.flush()
-        raise SystemExit(2)
+        message = ("%s: can't open file %r: [Errno %d] %s\n"
+                   % (exe, os.path.abspath(path), e.errno, e.strerror))
+
+        def cannot_open():
+            sys.stderr.write(message)
+            sys.stderr.flush()
+            raise SystemExit(2)
+        return cannot_open
     import importlib.machinery
     path = os.path.abspath(path)       # as python3 prog.py does since 3.9
     d["__file__"] = path
     d["__cached__"] = None
     d["__loader__"] = importlib.machinery.SourceFileLoader("__main__", path)
-    if path.endswith((".pyc", ".pyo")):
-        import marshal
-        code = marshal.loads(source[16:])
-    else:
-        code = compile(source, path, "exec", dont_inherit=True)
-    exec(code, d)
+    try:
+        if path.endswith((".pyc", ".pyo")):
+            import marshal
+            code = marshal.loads(source[16:])
+        else:
+            code = compile(source, path, "exec", dont_inherit=True)
+    except BaseException as e:
+        failed = e
+
+        def fail():
+            raise failed
+        return fail
+    return lambda: exec(code, d)
 
 
 def _is_zip(path):
@@ -173,9 +195,42 @@ def _is_zip(path):
 def _program_returned():
     from . import prims, gate
     prims._emit_keep(1, "null", '{"kind":"shutdown_begin"}')
+    if prims._controlled:
+        return               # threading._shutdown (_controlled_shutdown) does the rest
     gate.stopped(1)
     from . import wire
     wire.kick()
+
+
+_orig_threading_shutdown = None
+
+
+def _controlled_shutdown():
+    """threading._shutdown in a controlled run (Python's finalization calls it, after it
+    printed a SystemExit's message): the threading atexit calls (concurrent.futures stops its
+    workers there) run while the main thread still holds the baton, then it gives the baton
+    up until the non-daemon threads have ended; the original _shutdown then finds them gone."""
+    import threading
+    from . import sched
+    if sched.active and not sched.returned:
+        _give_up_baton(threading, sched)
+    return _orig_threading_shutdown()
+
+
+def _give_up_baton(threading, sched):
+    """The threading atexit calls, with the baton; then the baton goes (sched.main_returned)."""
+    calls = getattr(threading, "_threading_atexits", None)
+    if calls:
+        threading._SHUTTING_DOWN = True
+        for call in reversed(list(calls)):
+            try:
+                call()
+            except BaseException:
+                import traceback
+                sys.stderr.write("Exception ignored on threading shutdown:\n")
+                traceback.print_exc()
+        del calls[:]
+    sched.main_returned()
 
 
 def _at_exit():
@@ -204,45 +259,44 @@ def _at_exit():
             pass
 
 
-def main():
-    global _main_exit, _sigint
-    cfg = json.loads(os.environ.pop("THREADVIZ_HOOK", "{}") or "{}")
-    hook_dir = os.environ.pop("THREADVIZ_HOOK_DIR", None)
-    if hook_dir is not None and hook_dir in sys.path:
-        sys.path.remove(hook_dir)
-    path, module, args = _parse_argv()
-    _fix_orig_argv()
-    _clean_main_globals()
+def _settings(cfg):
+    """The controlled-run keys of the settings (spec section 1), normalised."""
+    server = bool(cfg.get("server", False))
+    controlled = server or bool(cfg.get("controlled", False))
+    step = cfg.get("step", "op")
+    if step not in ("op", "line", "bytecode"):
+        step = "op"
+    watch = [str(w) for w in cfg.get("watch", []) or []]
+    shared = cfg.get("shared")
+    if shared is None:
+        shared = step != "op" or bool(watch) or controlled
+    try:
+        seed = int(cfg.get("seed", 0) or 0) & ((1 << 64) - 1)
+    except (TypeError, ValueError):
+        seed = 0
+    epoch = cfg.get("epoch")
+    return {"server": server, "controlled": controlled, "auto": server or bool(cfg.get("auto", False)),
+            "step": step, "watch": watch, "shared": bool(shared), "seed": seed,
+            "epoch": float(epoch) if isinstance(epoch, (int, float)) else None}
 
-    from . import wire
-    wire._sleep = __import__("time").sleep
-    wire.lossy = bool(cfg.get("lossy", False))
-    wire.connect(cfg["wire"])
-    wire.hello(path if module is None else module)
 
-    from . import prims, gate, streams
-    speed = float(cfg.get("speed", 1.0) or 1.0)
-    speed = min(10.0, max(0.1, speed))
-    prims.clock_write(speed=speed, paused=bool(cfg.get("paused", False)))
-    if cfg.get("paused"):
-        gate.start_paused()
-    ident = _thread.get_ident()
-    prims._tids[ident] = 1
+def _start_tracing(opts):
+    """Line and bytecode steps and shared variables (trace.py), only when asked for."""
+    from . import trace
+    trace.install(step=opts["step"], watch=opts["watch"], shared=opts["shared"])
+
+
+def _main_thread_events():
+    from . import prims
     import threading
+    prims._tids[_thread.get_ident()] = 1
     prims._emit_keep(1, "null", '{"kind":"thread_created","tid":1,"name":%s,"daemon":false,"foreign":false}'
                      % json.dumps(threading.main_thread().name))
     prims._emit_keep(1, "null", '{"kind":"thread_started","tid":1,"daemon":false,"os_tid":%d}'
                      % threading.get_native_id())
-    prims.install(float(cfg.get("linger_ms", 0) or 0))
-    streams.install()
-    wire.start(gate.control)
-    _arm_parent_death(cfg.get("parent"))
-    atexit.register(_at_exit)
-    try:
-        threading._register_atexit(wire.kick)
-    except Exception:
-        pass
 
+
+def _set_argv(path, module, args):
     safe = getattr(sys.flags, "safe_path", False)
     if module is None:
         sys.argv = [path] + args
@@ -252,12 +306,14 @@ def main():
         sys.argv = ["-m"] + args
         if not safe:
             sys.path[0] = os.getcwd()
+
+
+def _run_main(run):
+    """Runs the program's main (`run()`) as python3 would, telling how it ended."""
+    global _main_exit, _sigint
+    from . import prims
     try:
-        if module is None:
-            _run_file(path)
-        else:
-            import runpy
-            runpy._run_module_as_main(module, alter_argv=True)
+        run()
     except SystemExit:
         _program_returned()
         raise
@@ -283,3 +339,159 @@ def main():
             raise SystemExit(130)
         raise SystemExit(1)
     _program_returned()
+
+
+def _runner(path, module):
+    if module is None:
+        return _compile_file(path)
+    import runpy
+    return lambda: runpy._run_module_as_main(module, alter_argv=True)
+
+
+def main():
+    global _main_exit, _sigint
+    cfg = json.loads(os.environ.pop("THREADVIZ_HOOK", "{}") or "{}")
+    hook_dir = os.environ.pop("THREADVIZ_HOOK_DIR", None)
+    if hook_dir is not None and hook_dir in sys.path:
+        sys.path.remove(hook_dir)
+    path, module, args = _parse_argv()
+    _fix_orig_argv()
+    _clean_main_globals()
+
+    from . import wire
+    wire._sleep = __import__("time").sleep
+    wire.lossy = bool(cfg.get("lossy", False))
+    wire.connect(cfg["wire"])
+    wire.hello(path if module is None else module)
+
+    opts = _settings(cfg)
+    from . import prims, gate, streams
+    if opts["server"]:
+        return serve(cfg, opts, path, module, args)
+    if opts["controlled"]:
+        _begin_controlled(opts)
+    else:
+        speed = float(cfg.get("speed", 1.0) or 1.0)
+        speed = min(10.0, max(0.1, speed))
+        prims.clock_write(speed=speed, paused=bool(cfg.get("paused", False)))
+        if cfg.get("paused"):
+            gate.start_paused()
+    _main_thread_events()
+    prims.install(0 if opts["controlled"] else float(cfg.get("linger_ms", 0) or 0))
+    streams.install()
+    if opts["controlled"]:
+        wire.start_controlled()
+    else:
+        wire.start(gate.control)
+    _arm_parent_death(cfg.get("parent"))
+    atexit.register(_at_exit)
+    if not opts["controlled"]:
+        import threading
+        try:
+            threading._register_atexit(wire.kick)
+        except Exception:
+            pass
+    _set_argv(path, module, args)
+    _start_tracing(opts)
+    _run_main(_runner(path, module))
+
+
+def _begin_controlled(opts):
+    global _orig_threading_shutdown
+    from . import prims, sched
+    import threading
+    prims.clock_write(paused=True)
+    sched.begin(opts["auto"], opts["seed"], opts["epoch"])
+    if _orig_threading_shutdown is None:
+        _orig_threading_shutdown = threading._shutdown
+        threading._shutdown = _controlled_shutdown
+
+
+def serve(cfg, opts, path, module, args):
+    """The fork server (spec section 4): prepares the program once, then for each `run`
+    forks a controlled run of it, and tells its exit status."""
+    from . import prims, streams, wire
+    prims.install(0)
+    streams.install()
+    _arm_parent_death(cfg.get("parent"))
+    _set_argv(path, module, args)
+    run = _runner(path, module)
+    # What every run imports on its way, imported once here rather than in each child.
+    import ast, linecache, traceback  # noqa: F401,E401
+    import gc
+    gc.freeze()        # the server's objects stay put: a child copies fewer pages on write
+    server_pid = os.getpid()
+    while True:
+        msg = wire.read_control_or_eof()
+        if msg is None:
+            os._exit(0)
+        what = msg.get("control") if isinstance(msg, dict) else None
+        if what == "quit":
+            os._exit(0)
+        if what != "run":
+            continue
+        for s in (sys.stdout, sys.stderr):
+            try:
+                s.flush()
+            except Exception:
+                pass
+        pid = os.fork()
+        if pid == 0:
+            _child_run(cfg, opts, run, server_pid)   # never returns
+        _, status = os.waitpid(pid, 0)
+        if hasattr(os, "waitstatus_to_exitcode"):
+            code = os.waitstatus_to_exitcode(status)
+        else:
+            code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        wire.send_now('{"ran":{"status":%d}}' % code)
+
+
+def _child_run(cfg, opts, run, server_pid):
+    """One run in a child of the server: controlled and auto, its lines after a `run` line,
+    its own session_ended last, then the exit status python would exit with."""
+    status = 1
+    try:
+        from . import wire
+        _arm_parent_death(server_pid)
+        wire.send_now('{"run":{"pid":%d}}' % os.getpid())
+        _begin_controlled(opts)
+        _main_thread_events()
+        wire.start_controlled()
+        atexit.register(_at_exit)      # before the program's own: it runs last
+        _start_tracing(opts)
+        try:
+            _run_main(run)
+            status = 0
+        except SystemExit as e:
+            status = _exit_status(e)
+        import threading
+        threading._shutdown()
+        atexit._run_exitfuncs()
+    except BaseException:
+        try:
+            import traceback
+            traceback.print_exc()
+        except BaseException:
+            pass
+    finally:
+        for s in (sys.stdout, sys.stderr):
+            try:
+                s.flush()
+            except BaseException:
+                pass
+        os._exit(status & 0xFF if status >= 0 else 1)
+
+
+def _exit_status(e):
+    """The exit status of SystemExit `e` as python's own handling tells it (printing what
+    it prints)."""
+    code = e.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    try:
+        sys.stderr.write(str(code) + "\n")
+    except Exception:
+        pass
+    return 1

@@ -47,8 +47,10 @@ U64_MAX = 18446744073709551615
 
 # --- settings (boot sets them) -------------------------------------------------------------
 _closed = False          # the gate is paused, stepping or holding: every operation passes it
+_controlled = False      # a controlled run (sched.begin sets it, with _closed): sched decides
 _linger = 0.0            # seconds of a wake-up hold at 1x (0: never)
 _hook_dir = os.path.dirname(os.path.abspath(__file__))
+_thread_hook = None      # called first in each raw _thread thread of the program (trace.py)
 
 # --- the demo clock: (base real s, base demo us, speed, paused) ----------------------------
 _clock = (_mono(), 0.0, 1.0, False)
@@ -380,14 +382,46 @@ def _register(kind_label, info_json, frame, name=None):
 
 # --- the gate ------------------------------------------------------------------------------
 from . import gate as _gate_mod  # noqa: E402
+from . import sched as _sched  # noqa: E402
 
 
 def _gate():
-    _gate_mod.pass_(me(), _getframe(1))
+    """A step point: an operation is about to be performed (call only when _closed)."""
+    if _controlled:
+        _sched.point(me(), _getframe(1))
+    else:
+        _gate_mod.pass_(me(), _getframe(1))
+
+
+def _point(tid, frame):
+    """A step point of thread `tid` at `frame` (the trace module's lines and instructions)."""
+    if _closed:
+        if _controlled:
+            _sched.point(tid, frame)
+        else:
+            _gate_mod.pass_(tid, frame)
+
+
+def _regate():
+    """The gate again once a wait is over (call only when _closed): a paused session shows
+    the woken thread there. In a controlled run the grant that ended the wait is the step."""
+    if not _controlled:
+        _gate_mod.pass_(me(), _getframe(1))
 
 
 def _stopped(tid):
-    _gate_mod.stopped(tid)
+    if not _controlled:
+        _gate_mod.stopped(tid)
+
+
+def _cacquire(tid, lk, dl):
+    """A controlled run's blocking acquire of the raw lock `lk` by `tid`, with a demo-time
+    deadline (None: none): gives the baton up until the lock is free; False when the
+    deadline passed first."""
+    while not lk.acquire(False):
+        if not _sched.block(tid, lambda: not lk.locked(), dl):
+            return False
+    return True
 
 
 def _hold():
@@ -457,14 +491,16 @@ class _Lock:
             _stopped(tid)
         self._blocked += 1
         try:
-            if timeout == -1:
+            if _controlled:
+                got = _cacquire(tid, self._lk, None if timeout == -1 else _sched.deadline(timeout))
+            elif timeout == -1:
                 got = _yield_for(self._lk) or self._lk.acquire()
             else:
                 got = self._lk.acquire(True, _real_timeout(timeout))
         finally:
             self._blocked -= 1
         if _closed:
-            _gate()
+            _regate()
         if got:
             _put('["A",%d,%d,%d,%d,1]' % (_now(), tid, place, p))
         else:
@@ -608,16 +644,56 @@ class _Lock:
             _stopped(tid)
         self._blocked += 1
         try:
-            self._lk.acquire()
+            if _controlled:
+                _cacquire(tid, self._lk, None)
+            else:
+                self._lk.acquire()
         finally:
             self._blocked -= 1
         if _closed:
-            _gate()
+            _regate()
         _put(T_ACQ % (_now(), tid, loc, p, 1))
 
     def __repr__(self):
         return "<%s %s object at %s>" % ("locked" if self._lk.locked() else "unlocked",
                                           "_thread.lock", hex(id(self)))
+
+
+class _QuietLock:
+    """In a controlled run, the lock the standard library makes for itself where it waits
+    (threading.Condition's waiter locks: Future.result, the library's own queues and events):
+    no events, but a wait gives the baton up instead of blocking in the kernel with it."""
+    __slots__ = ("_lk", "__weakref__")
+
+    def __init__(self):
+        self._lk = _alloc()
+
+    def acquire(self, blocking=True, timeout=-1):
+        lk = self._lk
+        if lk.acquire(False):
+            return True
+        tid = _tids.get(_gid())
+        if not blocking or (timeout != -1 and timeout < 0) or not _sched.schedulable(tid):
+            return lk.acquire(blocking, timeout)    # as the original (raising as it does)
+        return _cacquire(tid, lk, None if timeout == -1 else _sched.deadline(timeout))
+
+    __enter__ = acquire
+
+    def __exit__(self, t, v, tb):
+        self._lk.release()
+
+    def release(self):
+        self._lk.release()
+
+    def locked(self):
+        return self._lk.locked()
+
+    acquire_lock = acquire
+    release_lock = release
+    locked_lock = locked
+
+    def _at_fork_reinit(self):
+        self._lk._at_fork_reinit()
 
 
 def _refuse(cls, *args, **kwargs):
@@ -717,7 +793,9 @@ class _RLock:
             _stopped(tid)
         self._blocked += 1
         try:
-            if timeout == -1:
+            if _controlled:
+                got = self._tv_cacquire(tid, None if timeout == -1 else timeout)
+            elif timeout == -1:
                 got = self._lk.acquire()
             else:
                 got = self._lk.acquire(True, _real_timeout(timeout))
@@ -727,12 +805,21 @@ class _RLock:
             self._owner = ident
             self._count = 1
         if _closed:
-            _gate()
+            _regate()
         if got:
             _put(T_ACQ % (_now(), tid, loc, p, 1))
         else:
             _put(T_TIMEOUT % (_now(), tid, loc, p))
         return got
+
+    def _tv_cacquire(self, tid, timeout):
+        """A controlled run's blocking acquire: gives the baton up until nobody owns it."""
+        dl = None if timeout is None else _sched.deadline(timeout)
+        lk = self._lk
+        while not lk.acquire(False):
+            if not _sched.block(tid, lambda: self._owner is None, dl):
+                return False
+        return True
 
     def release(self):
         if _closed:
@@ -787,11 +874,13 @@ class _RLock:
             _stopped(tid)
         self._blocked += 1
         try:
+            if _controlled and self._owner is not None:
+                _sched.block(tid, lambda: self._owner is None, None)
             self._acquire_restore(saved)
         finally:
             self._blocked -= 1
         if _closed:
-            _gate()
+            _regate()
         _put(T_ACQ % (_now(), tid, loc, p, self._count))
 
     def __repr__(self):
@@ -894,7 +983,9 @@ class Condition:
             _stopped(tid)
         gotit = False
         try:
-            if timeout is None:
+            if _controlled:
+                gotit = _cacquire(tid, waiter, _sched.deadline(timeout))
+            elif timeout is None:
                 waiter.acquire()
                 gotit = True
             elif timeout > 0:
@@ -904,7 +995,7 @@ class Condition:
             return gotit
         finally:
             if _closed:
-                _gate()
+                _regate()
             _emit(tid, loc, '{"kind":"woken","prim":%d,"notified":%s}' % (p, "true" if gotit else "false"))
             if self._ours:
                 lock._tv_acquire_restore(saved, tid, loc)
@@ -987,6 +1078,8 @@ class Semaphore(_OrigSemaphore):
 
     def __init__(self, value=1):
         _OrigSemaphore.__init__(self, value)
+        if _controlled:
+            self._cond = _sched.Cond()
         self._tv_initial = value
         self._tv_blocked = 0
         label = "BoundedSemaphore" if self._tv_bounded else "Semaphore"
@@ -1016,15 +1109,18 @@ class Semaphore(_OrigSemaphore):
             _stopped(tid)
         rc = False
         endtime = None
-        rt = _real_timeout(timeout)
+        # A controlled run counts the timeout in demo time, on a condition that gives the
+        # baton up (sched.Cond).
+        rt = timeout if _controlled else _real_timeout(timeout)
+        clock = _sched.monotonic if _controlled else _mono
         with cond:
             try:
                 while self._value == 0:
                     if rt is not None:
                         if endtime is None:
-                            endtime = _mono() + rt
+                            endtime = clock() + rt
                         else:
-                            rt = endtime - _mono()
+                            rt = endtime - clock()
                             if rt <= 0:
                                 break
                     cond.wait(rt)
@@ -1038,7 +1134,7 @@ class Semaphore(_OrigSemaphore):
                 _put(T_TIMEOUT % (_now(), tid, loc, p))
         if rc:
             if _closed:
-                _gate()
+                _regate()
             _put(T_ACQ % (_now(), tid, loc, p, left))
         return rc
 
@@ -1083,6 +1179,8 @@ class Event(_OrigEvent):
 
     def __init__(self):
         _OrigEvent.__init__(self)
+        if _controlled:
+            self._cond = _sched.Cond()
         self._tv_waiting = 0
         self._tv_prim = _register("Event", '{"type":"event"}', _getframe(1))
 
@@ -1121,12 +1219,12 @@ class Event(_OrigEvent):
             if _closed:
                 _stopped(tid)
         try:
-            r = _OrigEvent.wait(self, _real_timeout(timeout))
+            r = _OrigEvent.wait(self, timeout if _controlled else _real_timeout(timeout))
         finally:
             if blocked:
                 self._tv_waiting -= 1
         if blocked and _closed:
-            _gate()
+            _regate()
         _emit(tid, loc, '{"kind":"woken","prim":%d,"notified":%s}' % (p, "true" if r else "false"))
         return r
 
@@ -1140,6 +1238,8 @@ class Barrier(_OrigBarrier):
 
     def __init__(self, parties, action=None, timeout=None):
         _OrigBarrier.__init__(self, parties, action, timeout)
+        if _controlled:
+            self._cond = _sched.Cond()
         self._tv_gen = 0
         self._tv_prim = _register("Barrier", '{"type":"barrier","parties":%d}' % parties, _getframe(1))
 
@@ -1172,7 +1272,7 @@ class Barrier(_OrigBarrier):
                         waited = True
                         if _closed:
                             _stopped(tid)
-                        self._wait(_real_timeout(timeout))
+                        self._wait(timeout if _controlled else _real_timeout(timeout))
                         passed = True
                     return index
                 finally:
@@ -1181,7 +1281,7 @@ class Barrier(_OrigBarrier):
         finally:
             if waited:
                 if _closed:
-                    _gate()
+                    _regate()
                 _emit(tid, loc, '{"kind":"woken","prim":%d,"notified":%s}'
                       % (p, "true" if passed else "false"))
 
@@ -1276,6 +1376,10 @@ class Queue(_OrigQueue):
         self._tv_putters = 0
         self._tv_prim = 0
         type(self)._tv_orig.__init__(self, maxsize)
+        if _controlled:
+            self.not_empty = _sched.Cond()
+            self.not_full = _sched.Cond()
+            self.all_tasks_done = _sched.Cond()
         self._tv_prim = _register(type(self).__name__ if type(self).__name__ in names.KINDS else "Queue",
                                   '{"type":"queue","maxsize":%d}' % max(0, maxsize or 0), _getframe(1))
 
@@ -1308,7 +1412,7 @@ class Queue(_OrigQueue):
             if _closed:
                 _stopped(tid)
         try:
-            _OrigQueue.put(self, item, block, _real_timeout(timeout))
+            _OrigQueue.put(self, item, block, timeout if _controlled else _real_timeout(timeout))
         except _queue_mod.Full:
             _put((T_FAIL if not block else T_TIMEOUT) % (_now(), tid, loc, p))
             raise
@@ -1330,7 +1434,7 @@ class Queue(_OrigQueue):
             if _closed:
                 _stopped(tid)
         try:
-            return _OrigQueue.get(self, block, _real_timeout(timeout))
+            return _OrigQueue.get(self, block, timeout if _controlled else _real_timeout(timeout))
         except _queue_mod.Empty:
             _put((T_FAIL if not block else T_TIMEOUT) % (_now(), tid, loc, p))
             raise
@@ -1364,7 +1468,7 @@ class Queue(_OrigQueue):
             _stopped(tid)
         _OrigQueue.join(self)
         if _closed:
-            _gate()
+            _regate()
         _emit(tid, loc, '{"kind":"woken","prim":%d,"notified":true}' % p)
 
 
@@ -1376,9 +1480,27 @@ class PriorityQueue(Queue, _OrigPriority):
     _tv_orig = _OrigPriority
 
 
+class _QuietSimpleQueue(_OrigSimple):
+    """In a controlled run, a SimpleQueue the standard library makes for itself
+    (concurrent.futures' work queue): no events, but get() gives the baton up to wait."""
+
+    def get(self, block=True, timeout=None):
+        if block and _OrigSimple.empty(self):
+            tid = _tids.get(_gid())
+            if _sched.schedulable(tid):
+                if timeout is not None and timeout < 0:
+                    raise ValueError("'timeout' must be a non-negative number")
+                if not _sched.block(tid, lambda: not _OrigSimple.empty(self), _sched.deadline(timeout)):
+                    raise _queue_mod.Empty
+                return _OrigSimple.get(self, False)
+        return _OrigSimple.get(self, block, timeout)
+
+
 class SimpleQueue(_OrigSimple):
     def __new__(cls, *args, **kwargs):
         if cls is SimpleQueue and _internal_caller(_getframe(1)):
+            if _controlled:
+                return _QuietSimpleQueue(*args, **kwargs)
             return _OrigSimple(*args, **kwargs)
         return _OrigSimple.__new__(cls, *args, **kwargs)
 
@@ -1408,7 +1530,14 @@ class SimpleQueue(_OrigSimple):
             if _closed:
                 _stopped(tid)
         try:
-            item = _OrigSimple.get(self, block, _real_timeout(timeout))
+            if _controlled and blocked:
+                if timeout is not None and timeout < 0:
+                    raise ValueError("'timeout' must be a non-negative number")
+                if not _sched.block(tid, lambda: not _OrigSimple.empty(self), _sched.deadline(timeout)):
+                    raise _queue_mod.Empty
+                item = _OrigSimple.get(self, False)
+            else:
+                item = _OrigSimple.get(self, block, _real_timeout(timeout))
         except _queue_mod.Empty:
             _put((T_FAIL if not block else T_TIMEOUT) % (_now(), tid, loc, p))
             raise
@@ -1431,6 +1560,12 @@ def sleep(secs):
         _gate()
     tid = me()
     loc = _loc(f)
+    if _controlled:
+        deadline = _sched.deadline(secs)
+        _emit(tid, loc, '{"kind":"sleep_begin","duration_us":%d}' % (deadline - _now()))
+        _sched.sleep(tid, deadline)
+        _emit(tid, loc, '{"kind":"sleep_end"}')
+        return
     dur = int(secs * 1e6)
     _emit(tid, loc, '{"kind":"sleep_begin","duration_us":%d}' % dur)
     deadline = _now() + dur
@@ -1506,7 +1641,17 @@ def _thread_start(self):
     if _closed:
         _gate()
     self._tv_start = (me(), _loc(_getframe(1)))
-    return _orig_start(self)
+    tid = self.__dict__.get("_tv_tid")
+    if not _controlled or tid is None or self._started.is_set():
+        return _orig_start(self)
+    # A controlled run: the new thread is part of this step until its first point.
+    started = _sched.thread_starting(tid, self._daemonic)
+    try:
+        _orig_start(self)
+    except BaseException:
+        _sched.start_failed(tid)
+        raise
+    _sched.wait_started(started)
 
 
 def _thread_bootstrap_inner(self):
@@ -1536,6 +1681,8 @@ def _thread_ended(tid, ident, panicked):
         ex = '{"how":"panicked","message":%s}' % _js(panicked)
     _emit_keep(tid, "null", '{"kind":"thread_exited","tid":%d,"exit":%s}' % (tid, ex))
     _tids.pop(ident, None)
+    if _controlled:
+        _sched.thread_end(tid)
 
 
 def _thread_join(self, timeout=None):
@@ -1549,9 +1696,13 @@ def _thread_join(self, timeout=None):
     _emit(tid, loc, '{"kind":"join_begin","target":%d,"timeout_us":%s}' % (target, _timeout_us(timeout)))
     if _closed:
         _stopped(tid)
-    _orig_join(self, _real_timeout(timeout))
+    if _controlled:
+        if _sched.block(tid, lambda: _sched.ended(target), _sched.deadline(timeout)):
+            _orig_join(self)     # its end was its last step: only the OS thread is left
+    else:
+        _orig_join(self, _real_timeout(timeout))
     if _closed:
-        _gate()
+        _regate()
     _emit(tid, loc, '{"kind":"join_end","target":%d,"finished":%s}'
           % (target, "false" if self.is_alive() else "true"))
 
@@ -1581,6 +1732,8 @@ def start_new_thread(function, args, kwargs=None, *rest):
         ident = _gid()
         _tids[ident] = tid
         _alive[tid] = True
+        if _thread_hook is not None:
+            _thread_hook()
         _emit_keep(starter, loc, '{"kind":"thread_started","tid":%d,"daemon":true,"os_tid":%d}'
                    % (tid, _native()))
         exit_msg = None
@@ -1594,9 +1747,19 @@ def start_new_thread(function, args, kwargs=None, *rest):
             boot.unraisable_thread(e, function)
         finally:
             _thread_ended(tid, ident, exit_msg)
-    if kwargs is None:
-        return _orig_start_new_thread(run, args)
-    return _orig_start_new_thread(run, args, kwargs)
+    started = _sched.thread_starting(tid, True) if _controlled else None
+    try:
+        if kwargs is None:
+            ident = _orig_start_new_thread(run, args)
+        else:
+            ident = _orig_start_new_thread(run, args, kwargs)
+    except BaseException:
+        if started is not None:
+            _sched.start_failed(tid)
+        raise
+    if started is not None:
+        _sched.wait_started(started)
+    return ident
 
 
 def install(linger_ms):

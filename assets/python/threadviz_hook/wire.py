@@ -1,6 +1,10 @@
 """The socket to threadviz: the hello, the writer thread that drains pending events, and the
 control reader. Both threads are started with the original _thread.start_new_thread, so the
-program's threading.enumerate() and interpreter shutdown never see them."""
+program's threading.enumerate() and interpreter shutdown never see them.
+
+In a controlled run there are no such threads: the thread holding the baton sends the pending
+events before each choose line and reads the one control line that answers it (ask), and an
+emitter that finds the queue long sends it itself."""
 
 import _thread
 import collections
@@ -32,6 +36,8 @@ _kick = _alloc()
 _kick.acquire()
 _sleep = None           # the original time.sleep
 _controls = None        # callback(dict) for each control line
+controlled = False      # a controlled run or a server: no writer or reader thread
+_rfile = None           # controlled: the socket read a line at a time
 
 
 def connect(path):
@@ -116,6 +122,12 @@ def overflow(line, keep):
         except Exception:
             pass
         return
+    if controlled:
+        drain()
+        if done:
+            return
+        pending.append(line)
+        return
     while len(pending) >= LIMIT and not done:
         kick()
         _sleep(0.0005)
@@ -167,6 +179,56 @@ def final(lines):
     pending.clear()
 
 
+def read_control():
+    """Controlled: the next control line, parsed (None for one that is not JSON); EOF ends
+    the process, as the socket closing does in a watched run."""
+    msg = read_control_or_eof()
+    if msg is None:
+        os._exit(1)
+    return msg
+
+
+def read_control_or_eof():
+    """The next control line, parsed ("" for one that is not JSON); None at EOF."""
+    global _rfile
+    if _rfile is None:
+        _rfile = sock.makefile("rb")
+    try:
+        line = _rfile.readline()
+    except (OSError, ValueError):
+        line = b""
+    if not line:
+        return None
+    try:
+        return json.loads(line)
+    except ValueError:
+        return ""
+
+
+def ask(line, reply=True):
+    """Controlled: sends the pending events, then `line`, and reads the control line that
+    answers it (when `reply`)."""
+    drain()
+    with _wlock:
+        if not done:
+            _send([line, ""])
+    if reply:
+        return read_control()
+    return None
+
+
+def wait_eof():
+    """Controlled, deadlocked: reads (and ignores) control lines until the socket closes."""
+    global _rfile
+    if _rfile is None:
+        _rfile = sock.makefile("rb")
+    try:
+        while _rfile.readline():
+            pass
+    except (OSError, ValueError):
+        pass
+
+
 def _reader():
     f = sock.makefile("rb")
     try:
@@ -197,6 +259,9 @@ def _forked():
         from . import prims, gate
         prims._LIMIT = -1          # every event goes to overflow(), which drops it
         prims._closed = False
+        if controlled:
+            from . import sched
+            sched.forked()
         gate._lock = _alloc()
         gate.mode = "running"
         gate._waiters.clear()
@@ -214,5 +279,16 @@ def start(controls):
     _controls = controls
     _start(_writer, ())
     _start(_reader, ())
+    watch_forks()
+
+
+def start_controlled():
+    """A controlled run: no threads; the baton holder reads and writes (ask)."""
+    global controlled
+    controlled = True
+    watch_forks()
+
+
+def watch_forks():
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(after_in_child=_forked)
