@@ -410,6 +410,17 @@ pub enum EventKind {
         /// The file's text.
         text: String,
     },
+    /// One instruction of a watched program's own code ran (`threadviz run --step bytecode`),
+    /// at its source line: the finest step a class can take through a line, so that
+    /// `balance += 1` reads as the read, the add and the store it is. A load or store of a
+    /// shared variable the instruction made comes just before it, as its own event.
+    Instruction {
+        /// Its byte offset in its code object, as `dis` numbers it.
+        offset: u32,
+        /// What it did, as `dis` spells it, with the value it read or wrote:
+        /// `LOAD_GLOBAL balance → 5`, `BINARY_OP +`, `STORE_GLOBAL balance ← 6`.
+        text: String,
+    },
 }
 
 impl EventKind {
@@ -503,6 +514,16 @@ mod tests {
         assert_eq!(without, EventKind::ThreadStarted { tid: 2, daemon: true, os_tid: None });
         let json = serde_json::to_string(&without).expect("serialises");
         assert!(!json.contains("os_tid"), "{json}");
+    }
+
+    #[test]
+    fn an_instruction_reads_as_the_hook_writes_it() {
+        let json = r#"{"kind":"instruction","offset":10,"text":"STORE_GLOBAL balance ← 6"}"#;
+        let instruction = EventKind::Instruction { offset: 10, text: "STORE_GLOBAL balance ← 6".into() };
+        assert_eq!(serde_json::from_str::<EventKind>(json).expect("parses"), instruction);
+        assert_eq!(serde_json::to_string(&instruction).expect("serialises"), json);
+        assert!(!instruction.is_lifecycle(), "a lossy viewer may drop instructions");
+        assert_eq!(instruction.prim(), None, "its load or store names the variable");
     }
 
     #[test]

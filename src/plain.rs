@@ -276,6 +276,46 @@ mod tests {
     }
 
     #[test]
+    fn instructions_print_nothing_but_what_their_stores_lost_is_said() {
+        let mut printer = PlainPrinter::new();
+        let instruction = EventKind::Instruction { offset: 2, text: "LOAD_GLOBAL balance → 5".into() };
+        assert_eq!(printer.line(&event(2, instruction)), None);
+        // A bytecode-stepped lost update: the clerks' instructions say nothing in plain mode,
+        // the store that lost an update is said as without them.
+        let created =
+            |tid: Tid, name: &str| EventKind::ThreadCreated { tid, name: name.into(), daemon: false, foreign: false };
+        let shared = crate::event::PrimInfo::Shared { initial: "0".into() };
+        let mut kinds = vec![
+            (1, created(1, "MainThread")),
+            (1, created(2, "clerk-1")),
+            (1, created(3, "clerk-2")),
+            (1, EventKind::PrimCreated { prim: 1, name: "balance".into(), info: shared }),
+        ];
+        for clerk in [2, 3] {
+            kinds.push((clerk, EventKind::Load { prim: 1, value: "0".into() }));
+            kinds.push((clerk, EventKind::Instruction { offset: 2, text: "LOAD_GLOBAL balance → 0".into() }));
+        }
+        for clerk in [2, 3] {
+            kinds.push((clerk, EventKind::Store { prim: 1, value: "1".into() }));
+            kinds.push((clerk, EventKind::Instruction { offset: 10, text: "STORE_GLOBAL balance ← 1".into() }));
+        }
+        kinds.push((1, EventKind::SessionEnded));
+        let events: Vec<TraceEvent> = kinds
+            .into_iter()
+            .zip(0..)
+            .map(|((thread, kind), seq)| TraceEvent { seq, time_us: 0, thread, loc: None, kind })
+            .collect();
+        let mut out = Vec::new();
+        let model = print_events(&events, &mut out).expect("prints");
+        assert_eq!(model.instructions, 4);
+        assert_eq!(
+            String::from_utf8(out).expect("UTF-8"),
+            "(clerk-2   ) lost 1 update on balance: clerk-2 read 0, clerk-1 then stored 1, and clerk-2 overwrote it with 1\n\
+             1 lost update on balance\n"
+        );
+    }
+
+    #[test]
     fn a_panic_is_reported_like_an_uncaught_exception() {
         let mut printer = PlainPrinter::new();
         let created = EventKind::ThreadCreated { tid: 3, name: "Thread-2".into(), daemon: false, foreign: false };

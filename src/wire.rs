@@ -489,6 +489,34 @@ mod tests {
     }
 
     #[test]
+    fn an_instruction_follows_the_load_it_made_with_its_arrow_as_sent() {
+        // The hook may write the arrows as they are or escaped (`json.dumps`' ASCII default).
+        let text = format!(
+            "{HELLO}\n{}\n{}\n{}\n",
+            r#"{"time_us":0,"thread":2,"loc":{"file":"bank.py","line":7},"kind":{"kind":"load","prim":1,"value":"5"}}"#,
+            r#"{"time_us":0,"thread":2,"loc":{"file":"bank.py","line":7},"kind":{"kind":"instruction","offset":2,"text":"LOAD_GLOBAL balance → 5"}}"#,
+            r#"{"time_us":0,"thread":2,"loc":{"file":"bank.py","line":7},"kind":{"kind":"instruction","offset":10,"text":"STORE_GLOBAL balance \u2190 6"}}"#,
+        );
+        let mut reader = reader(&text);
+        reader.hello().expect("a hello");
+        let mut events = Vec::new();
+        while let Some(message) = reader.next_message().expect("reads") {
+            let FromChild::Event(event) = message else { panic!("an event: {message:?}") };
+            events.push(event);
+        }
+        let kinds: Vec<&EventKind> = events.iter().map(|event| &event.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                &EventKind::Load { prim: 1, value: "5".into() },
+                &EventKind::Instruction { offset: 2, text: "LOAD_GLOBAL balance → 5".into() },
+                &EventKind::Instruction { offset: 10, text: "STORE_GLOBAL balance ← 6".into() },
+            ]
+        );
+        assert!(events.iter().all(|event| event.loc.as_ref().is_some_and(|loc| loc.line == 7)), "{events:?}");
+    }
+
+    #[test]
     fn a_wrong_first_line_or_version_is_refused() {
         assert!(matches!(reader("").hello(), Err(WireError::NotHello(_))));
         assert!(matches!(reader("hello\n").hello(), Err(WireError::NotHello(_))));

@@ -610,7 +610,12 @@ fn a_binary_file_cut_mid_frame_keeps_every_whole_frame() {
 
 #[test]
 fn the_binary_form_and_json_lines_hold_the_same_events() {
-    let events = many_events(20_000);
+    let mut events = many_events(20_000);
+    // Instructions, as a program stepped by instruction sends them, arrows and all.
+    for event in events.iter_mut().filter(|event| event.seq % 97 == 5) {
+        let text = format!("LOAD_GLOBAL balance → {} ← 'é'", event.seq);
+        event.kind = EventKind::Instruction { offset: u32::try_from(event.seq % 300).unwrap(), text };
+    }
     let (bytes, _) = binary_of(&events);
     let binary = record::read_bytes(&bytes, "many.tvr").unwrap();
     let memory = Memory::default();

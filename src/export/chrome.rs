@@ -3,6 +3,11 @@
 //! instant (`i`) events for acquire, release, notify, set and clear, and flow arrows (`s` to
 //! `f`) from each notify to every thread it woke. Times are demo microseconds.
 //!
+//! Instructions (`EventKind::Instruction`, from a program stepped by instruction) are left
+//! out, as loads and stores are: an instruction changes no thread's state and hands nothing
+//! over, and a stepped run sends one per bytecode, which as instants would bury the acquires
+//! and releases a trace is read for. The recording keeps them for a replay to step through.
+//!
 //! Open the file in <https://ui.perfetto.dev> or `chrome://tracing`.
 
 use std::collections::{BTreeMap, HashMap};
@@ -145,5 +150,69 @@ fn instants(
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! What the trace leaves out.
+
+    use super::*;
+    use crate::event::{ExitKind, PrimInfo, SourceLoc, WaitMode};
+    use crate::record::{FORMAT, FORMAT_VERSION, Header};
+
+    /// A recording of `kinds`, each `(thread, time, kind)`, numbered in order.
+    fn recording(kinds: Vec<(Tid, u64, EventKind)>) -> Recording {
+        let header = Header {
+            format: FORMAT.to_owned(),
+            version: FORMAT_VERSION,
+            threadviz: "0.1.0".to_owned(),
+            demo: "bank.py".to_owned(),
+            seed: 0,
+            speed: 1.0,
+            started: "1970-01-01T00:00:00Z".to_owned(),
+            unix_time: 0,
+        };
+        let events = kinds
+            .into_iter()
+            .zip(0..)
+            .map(|((thread, time_us, kind), seq)| TraceEvent {
+                seq,
+                time_us,
+                thread,
+                loc: Some(SourceLoc { file: "bank.py".into(), line: 7 }),
+                kind,
+            })
+            .collect();
+        Recording { header, events, warning: None }
+    }
+
+    #[test]
+    fn instructions_change_nothing_in_the_trace() {
+        let created = EventKind::ThreadCreated { tid: 2, name: "clerk-1".into(), daemon: false, foreign: false };
+        let operations = vec![
+            (1, 0, EventKind::ThreadCreated { tid: 1, name: "MainThread".into(), daemon: false, foreign: false }),
+            (1, 0, EventKind::ThreadStarted { tid: 1, daemon: false, os_tid: None }),
+            (1, 0, EventKind::PrimCreated { prim: 1, name: "lock".into(), info: PrimInfo::Lock }),
+            (1, 0, created),
+            (1, 0, EventKind::ThreadStarted { tid: 2, daemon: false, os_tid: None }),
+            (2, 1_000, EventKind::Requested { prim: 1, mode: WaitMode::Blocking }),
+            (2, 1_000, EventKind::Acquired { prim: 1, count: 1 }),
+            (2, 3_000, EventKind::Released { prim: 1, count: 0 }),
+            (2, 4_000, EventKind::ThreadExited { tid: 2, exit: ExitKind::Normal }),
+            (1, 5_000, EventKind::SessionEnded),
+        ];
+        // The same run stepped by instruction: clerk-1 runs one before each of its operations,
+        // at that operation's time.
+        let mut stepped = Vec::new();
+        for (offset, (thread, time_us, kind)) in (0..).zip(operations.iter().cloned()) {
+            if thread == 2 {
+                stepped.push((thread, time_us, EventKind::Instruction { offset, text: "CALL 0".into() }));
+            }
+            stepped.push((thread, time_us, kind));
+        }
+        let stepped = trace(&recording(stepped));
+        assert_eq!(stepped, trace(&recording(operations)));
+        assert!(!stepped.to_string().contains("CALL"), "{stepped}");
     }
 }

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, VecDeque};
 pub use self::deadlock::{CycleLink, DEADLOCK_GRACE_US, Deadlock, DeadlockKind};
 pub use self::lost::{LOST_UPDATES_KEPT, LostUpdate};
 pub use self::prims::{KnownPrim, PendingRead, PrimState, QUEUE_ITEMS_KEPT};
-pub use self::threads::{KnownThread, ThreadState, WaitTarget};
+pub use self::threads::{Instruction, KnownThread, ThreadState, WaitTarget};
 pub use self::timeline::{Busy, Column, Lane, LaneState, Mark, MarkKind, Segment, Timeline};
 pub use self::vocabulary::{HELD_BY, Phrase, Tone, UNKNOWN, lost_or_brought_back, lost_updates};
 pub use self::waits::WaitEdge;
@@ -63,6 +63,10 @@ pub struct Model {
     /// Events the program's threads dropped at their source, as the stream tells
     /// (`EventKind::Lost`).
     pub lost_at_source: u64,
+    /// Instructions run (`EventKind::Instruction`, sent by a program stepped by instruction),
+    /// also counted in `events`. None are logged: a line per instruction would flood the log.
+    /// Once there are any, every load and store comes just before the instruction that made it.
+    pub instructions: u64,
     /// The next sequence number expected.
     next_seq: Option<u64>,
     /// The main function returned and the session waits for non-daemon threads.
@@ -121,7 +125,7 @@ impl Model {
             }
         }
         self.settle_thread(event);
-        if !matches!(event.kind, EventKind::Control { .. } | EventKind::Lost { .. } | EventKind::Source { .. }) {
+        if acts(&event.kind) {
             self.events += 1;
         }
         self.time_us = self.time_us.max(event.time_us);
@@ -131,6 +135,7 @@ impl Model {
         {
             thread.loc.clone_from(&event.loc);
         }
+        self.note_instruction(event);
         match &event.kind {
             EventKind::Load { prim, value } => self.note_load(event, *prim, value),
             EventKind::Store { prim, value } => self.note_store(event, *prim, value),
@@ -172,11 +177,25 @@ impl Model {
                 self.with_thread(tid, |thread| thread.error = Some(message.clone()));
                 self.push_log(event, LogLevel::Error, format!("error: {message}"));
             }
-            EventKind::Control { .. } => {}
+            EventKind::Control { .. } | EventKind::Instruction { .. } => {}
             kind => self.prim_event(event, kind, now),
         }
         self.analyse(event);
         self.timeline.note(event, &self.threads);
+    }
+
+    /// Keeps the instruction the acting thread just ran, until its next instruction or its
+    /// next operation (whose own event then says what it does).
+    fn note_instruction(&mut self, event: &TraceEvent) {
+        let instruction = match &event.kind {
+            EventKind::Instruction { offset, text } => {
+                self.instructions += 1;
+                Some(Instruction { seq: event.seq, offset: *offset, text: text.clone(), loc: event.loc.clone() })
+            }
+            kind if acts(kind) => None,
+            _ => return,
+        };
+        self.with_thread(event.thread, |thread| thread.instruction = instruction);
     }
 
     fn push_log(&mut self, event: &TraceEvent, level: LogLevel, message: String) {
@@ -291,8 +310,7 @@ impl Model {
             return;
         }
         let tid = event.thread;
-        let acting =
-            !matches!(event.kind, EventKind::Control { .. } | EventKind::Lost { .. } | EventKind::Source { .. });
+        let acting = acts(&event.kind);
         if let EventKind::ThreadStarted { tid: other, .. } | EventKind::ThreadExited { tid: other, .. } = event.kind {
             self.with_thread(other, |thread| thread.unsure = false);
         }
@@ -371,6 +389,12 @@ impl Model {
     pub fn deadlock_message(&self) -> Option<String> {
         self.deadlock.as_ref().map(|deadlock| deadlock.describe(self))
     }
+}
+
+/// Whether an event is its thread's own doing: not the viewer's controls, not a report of
+/// events lost, not a source file sent along.
+fn acts(kind: &EventKind) -> bool {
+    !matches!(kind, EventKind::Control { .. } | EventKind::Lost { .. } | EventKind::Source { .. })
 }
 
 #[cfg(test)]

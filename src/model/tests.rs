@@ -310,3 +310,43 @@ mod folded {
         assert_eq!(script.model.threads[&MAIN].os_tid, None);
     }
 }
+
+#[test]
+fn an_instruction_is_kept_until_its_threads_next_instruction_or_operation() {
+    use crate::event::Control;
+    let instruction = |offset: u32, text: &str| EventKind::Instruction { offset, text: text.into() };
+    let shared = PrimInfo::Shared { initial: "0".into() };
+    let script = Script::default()
+        .thread(1, "MainThread")
+        .thread(2, "clerk-1")
+        .thread(3, "clerk-2")
+        .at(1, EventKind::PrimCreated { prim: 1, name: "balance".into(), info: shared })
+        .at(2, EventKind::Load { prim: 1, value: "5".into() })
+        .at(2, instruction(2, "LOAD_GLOBAL balance → 5"))
+        .at(3, instruction(4, "LOAD_CONST 1"));
+    let mut model = script.fold();
+    let text = |model: &Model, tid: Tid| model.threads[&tid].instruction.as_ref().map(|ran| ran.text.clone());
+    assert_eq!(text(&model, 2).as_deref(), Some("LOAD_GLOBAL balance → 5"), "another thread's leaves it");
+    let ran = model.threads[&2].instruction.clone().expect("an instruction");
+    assert_eq!((ran.seq, ran.offset), (8, 2), "its event's number and its offset");
+    assert_eq!((model.instructions, model.events), (2, 10), "counted among the program's events");
+    assert!(model.log.is_empty(), "never logged: {:?}", model.log);
+    assert_eq!(model.threads[&2].state, ThreadState::Running);
+    assert_eq!(model.timeline.state_at(2, 8_000), Some(LaneState::Running), "the thread runs");
+    assert!(model.timeline.marks.is_empty(), "no mark on the lane");
+
+    // The viewer's step is no operation of the thread's; its next instruction replaces it.
+    for (seq, kind) in
+        [(10, EventKind::Control { control: Control::Step { thread: 2 } }), (11, instruction(4, "LOAD_CONST 1"))]
+    {
+        let loc = Some(SourceLoc { file: "bank.py".into(), line: 7 });
+        model.apply(&TraceEvent { seq, time_us: 10_000, thread: 2, loc, kind });
+    }
+    let ran = model.threads[&2].instruction.clone().expect("an instruction");
+    assert_eq!((ran.text.as_str(), ran.loc.map(|loc| loc.line)), ("LOAD_CONST 1", Some(7)));
+    assert_eq!((model.events, model.missed), (11, 0), "the step is not counted, and is no gap");
+    // Its next operation says what it does now.
+    model.apply(&TraceEvent { seq: 12, time_us: 11_000, thread: 2, loc: None, kind: EventKind::SleepEnd });
+    assert_eq!(text(&model, 2), None);
+    assert_eq!(text(&model, 3).as_deref(), Some("LOAD_CONST 1"));
+}

@@ -1,5 +1,5 @@
-//! What the model knows about one thread: its state in the table's words, what it holds, and
-//! where in the source it is.
+//! What the model knows about one thread: its state in the table's words, what it holds,
+//! where in the source it is, and the instruction it just ran (in a `--step bytecode` run).
 
 use crate::event::{ExitKind, PrimId, SourceLoc, Tid};
 
@@ -105,6 +105,20 @@ impl ThreadState {
     }
 }
 
+/// The instruction a thread ran last, in a watched program stepped by instruction
+/// ([`crate::event::EventKind::Instruction`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instruction {
+    /// Sequence number of its event: of two threads' instructions, the later was run last.
+    pub seq: u64,
+    /// Its byte offset in its code object.
+    pub offset: u32,
+    /// What it did: `LOAD_GLOBAL balance → 5`.
+    pub text: String,
+    /// Its source line, when the event has one.
+    pub loc: Option<SourceLoc>,
+}
+
 /// What the model knows about one thread: its state, what it holds, where in the source it is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KnownThread {
@@ -126,6 +140,9 @@ pub struct KnownThread {
     pub loc: Option<SourceLoc>,
     /// The latest misuse it made, shown on its row.
     pub error: Option<String>,
+    /// The instruction it just ran, kept until its next instruction or its next operation:
+    /// what a step by instruction did, for the source panel to show at its line.
+    pub instruction: Option<Instruction>,
     /// Its id in the operating system, once started (see [`crate::kernel`]); `None` where the
     /// OS does not tell. Differs from run to run, so never shown where output must be stable.
     pub os_tid: Option<u32>,
@@ -147,6 +164,7 @@ impl KnownThread {
             holds: Vec::new(),
             loc: None,
             error: None,
+            instruction: None,
             os_tid: None,
             unsure: false,
         }

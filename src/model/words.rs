@@ -28,8 +28,9 @@ pub struct Happening {
     /// A woken thread's wake-up, or its asking for the lock again: what a wake-up told
     /// before it already said.
     pub follows_wake: bool,
-    /// A request that found the primitive free: said only until the thread's next event (the
-    /// acquire) says what came of it.
+    /// Said only until the thread's next event says it better: a request that found the
+    /// primitive free (the acquire says what came of it), or, in a run stepped by instruction,
+    /// a load or store (the instruction that made it says it, with its value).
     pub prelude: bool,
 }
 
@@ -61,7 +62,7 @@ pub fn shorten(text: &str, width: usize) -> String {
         }
         _ => &text[..end],
     };
-    let kept = kept.trim_end_matches([' ', ',', ';', ':', '→']).trim_end();
+    let kept = kept.trim_end_matches([' ', ',', ';', ':', '→', '←']).trim_end();
     if width == 0 { String::new() } else { format!("{kept}…") }
 }
 
@@ -114,6 +115,7 @@ impl Model {
             EventKind::Notified { woken, .. } => !woken.is_empty(),
             EventKind::BarrierPass { .. } => true,
             EventKind::Store { .. } => counted,
+            EventKind::Instruction { .. } => self.stored_over(event).is_some(),
             EventKind::Acquired { .. } => was_blocked,
             _ => !waiting.is_empty(),
         };
@@ -126,7 +128,11 @@ impl Model {
             _ => waiting,
         };
         let follows_wake = matches!(event.kind, EventKind::Woken { notified: true, .. } | EventKind::Requested { .. });
-        let prelude = matches!(event.kind, EventKind::Requested { .. }) && !self.contended.contains(&event.thread);
+        let prelude = match event.kind {
+            EventKind::Requested { .. } => !self.contended.contains(&event.thread),
+            EventKind::Load { .. } | EventKind::Store { .. } => self.instructions > 0,
+            _ => false,
+        };
         Some(Happening { seq: event.seq, thread: event.thread, text, moment, woke, follows_wake, prelude })
     }
 
@@ -213,9 +219,24 @@ impl Model {
             EventKind::Log { message, .. } => format!("{who} logged: {message}"),
             EventKind::Misuse { message, .. } => format!("{who}: error: {message}"),
             EventKind::ShutdownBegin => format!("{who} returned; waits for the non-daemon threads"),
+            EventKind::Instruction { text, .. } => match self.stored_over(event) {
+                Some(lost) => format!(
+                    "{who}: {text} over {}'s {}: {}",
+                    self.thread_name(lost.overwritten_thread),
+                    lost.overwritten_value,
+                    super::lost_or_brought_back(lost.updates_lost),
+                ),
+                None => format!("{who}: {text}"),
+            },
             _ => return None,
         };
         Some(text)
+    }
+
+    /// The lost or brought back updates of the store an instruction made: the same thread's
+    /// event just before it, which its words then say with it.
+    fn stored_over(&self, event: &TraceEvent) -> Option<&super::LostUpdate> {
+        self.lost_update_at(event.seq.checked_sub(1)?).filter(|lost| lost.thread == event.thread)
     }
 
     /// Why thread `tid` cannot move now, and what would let it: `Thread-2 sleeps until t=0.8s;
@@ -514,6 +535,9 @@ mod tests {
         assert_eq!(shorten("c1 asks for RLock-1, held by p", 17), "c1 asks for…");
         assert_eq!(shorten("unbreakable-word", 8), "unbreak…");
         assert_eq!(shorten("anything", 0), "");
+        // An arrow is never left pointing at nothing.
+        assert_eq!(shorten("STORE_GLOBAL balance ← 1", 23), "STORE_GLOBAL balance…");
+        assert_eq!(shorten("LOAD_GLOBAL balance → 1", 22), "LOAD_GLOBAL balance…");
         for width in 1..40 {
             let short = shorten("p: notify_all on Condition condition → woke c1, c2", width);
             assert!(unicode_width::UnicodeWidthStr::width(short.as_str()) <= width, "{width}: {short}");
@@ -551,6 +575,41 @@ mod tests {
             script.text(3, EventKind::Store { prim: 1, value: "1".into() }),
             ("Thread-2 stored 1 over Thread-1's 1: lost 1 update".to_owned(), true)
         );
+    }
+
+    #[test]
+    fn an_instruction_says_itself_and_the_lost_update_of_its_store() {
+        let instruction = |offset: u32, text: &str| EventKind::Instruction { offset, text: text.into() };
+        let mut script = Script::new(&["MainThread", "clerk-1", "clerk-2"]);
+        let shared = PrimInfo::Shared { initial: "0".into() };
+        script.at(1, EventKind::PrimCreated { prim: 1, name: "balance".into(), info: shared });
+        // Before any instruction (a program stepped by operation), a load is told in full.
+        let load = script.at(2, EventKind::Load { prim: 1, value: "0".into() }).expect("told");
+        assert_eq!((load.text.as_str(), load.prelude), ("clerk-1 read 0 from Shared balance", false));
+        assert_eq!(
+            script.text(2, instruction(2, "LOAD_GLOBAL balance → 0")),
+            ("clerk-1: LOAD_GLOBAL balance → 0".into(), false)
+        );
+        // Once instructions come, the load is said by the instruction that follows it.
+        assert!(script.at(3, EventKind::Load { prim: 1, value: "0".into() }).expect("told").prelude);
+        script.at(3, instruction(2, "LOAD_GLOBAL balance → 0"));
+        script.at(2, EventKind::Store { prim: 1, value: "1".into() });
+        assert_eq!(script.text(2, instruction(10, "STORE_GLOBAL balance ← 1")).0, "clerk-1: STORE_GLOBAL balance ← 1");
+        let store = script.at(3, EventKind::Store { prim: 1, value: "1".into() }).expect("told");
+        assert!(store.moment && store.prelude, "the lost update, to be said again by its instruction");
+        assert_eq!(
+            script.text(3, instruction(10, "STORE_GLOBAL balance ← 1")),
+            ("clerk-2: STORE_GLOBAL balance ← 1 over clerk-1's 1: lost 1 update".into(), true)
+        );
+        // Running, nobody stepping: an instruction is no moment, and costs no words.
+        let next = TraceEvent {
+            seq: script.seq + 1,
+            time_us: 0,
+            thread: 3,
+            loc: None,
+            kind: instruction(12, "LOAD_CONST None"),
+        };
+        assert_eq!(script.model.apply_told(&next, false), None);
     }
 
     #[test]

@@ -115,6 +115,7 @@ enum WireKind<'a> {
     // New kinds go last: a variant's number is its place in this list.
     Lost { events: u64 },
     Source { path: Cow<'a, str>, text: Cow<'a, str> },
+    Instruction { offset: u32, text: Cow<'a, str> },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -218,6 +219,7 @@ impl<'a> From<&'a EventKind> for WireKind<'a> {
             EventKind::Misuse { prim, message } => Self::Misuse { prim: *prim, message: text(message) },
             EventKind::Lost { events } => Self::Lost { events: *events },
             EventKind::Source { path, text: body } => Self::Source { path: text(path), text: text(body) },
+            EventKind::Instruction { offset, text: body } => Self::Instruction { offset: *offset, text: text(body) },
             EventKind::Control { control } => Self::Control {
                 control: match *control {
                     Control::Pause => WireControl::Pause,
@@ -293,6 +295,7 @@ impl From<WireKind<'_>> for EventKind {
             WireKind::Misuse { prim, message } => Self::Misuse { prim, message: message.into_owned() },
             WireKind::Lost { events } => Self::Lost { events },
             WireKind::Source { path, text } => Self::Source { path: path.into_owned(), text: text.into_owned() },
+            WireKind::Instruction { offset, text } => Self::Instruction { offset, text: text.into_owned() },
             WireKind::Control { control } => Self::Control {
                 control: match control {
                     WireControl::Pause => Control::Pause,
@@ -775,8 +778,23 @@ mod tests {
             EventKind::Control { control: Control::Step { thread: 2 } },
             EventKind::Control { control: Control::Advance { thread: 3 } },
             EventKind::Control { control: Control::Speed { speed: 2.5 } },
+            EventKind::Lost { events: 12 },
+            EventKind::Source { path: "bank.py".into(), text: "balance = 0\n".into() },
+            EventKind::Instruction { offset: 2, text: "LOAD_GLOBAL balance → 5".into() },
+            EventKind::Instruction { offset: u32::MAX, text: "STORE_GLOBAL balance ← 'é'".into() },
             EventKind::SessionEnded,
         ]
+    }
+
+    #[test]
+    fn new_kinds_of_event_take_new_tags() {
+        // A variant's tag is its place in `WireKind`: the kinds added last keep theirs, so that
+        // the recordings written before them still read.
+        let tag = |kind: &EventKind| postcard::to_allocvec(&WireKind::from(kind)).expect("encodes")[0];
+        assert_eq!(tag(&EventKind::Control { control: Control::Pause }), 34);
+        assert_eq!(tag(&EventKind::Lost { events: 1 }), 35);
+        assert_eq!(tag(&EventKind::Source { path: String::new(), text: String::new() }), 36);
+        assert_eq!(tag(&EventKind::Instruction { offset: 0, text: String::new() }), 37);
     }
 
     fn events() -> Vec<TraceEvent> {

@@ -1,7 +1,8 @@
 //! The source panel: the running program's own source, with a marker at the line each thread
-//! is at, following the selected thread; and the excerpt of it that small screens show under
-//! the thread table (and the panel, when the threads' lines do not fit in one window): the
-//! lines the threads are at, with what context fits.
+//! is at and a note at the line of the instruction a thread just ran (a run stepped by
+//! instruction), following the selected thread; and the excerpt of it that small screens show
+//! under the thread table (and the panel, when the threads' lines do not fit in one window):
+//! the lines the threads are at, with what context fits.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,6 +15,7 @@ use unicode_width::UnicodeWidthChar;
 use super::block;
 use crate::app::App;
 use crate::event::{SourceLoc, Tid};
+use crate::model::Instruction;
 
 /// Columns before the code: the line number, the marker and a space (`  12 ▶ `).
 const GUTTER: usize = 7;
@@ -26,13 +28,31 @@ pub(crate) fn same_file(loc: &SourceLoc, path: &str) -> bool {
     crate::catalog::same_file(&loc.file, path)
 }
 
-/// The live threads at each line of the file `path`, as the table's LINE shows it (a READY
-/// thread at the line it runs when stepped).
-fn threads_at_lines(app: &App, path: &str) -> BTreeMap<u32, Vec<Tid>> {
-    let mut at_line: BTreeMap<u32, Vec<Tid>> = BTreeMap::new();
+/// What the panel marks at one line.
+#[derive(Debug, Default, Clone, PartialEq)]
+struct LineMarks<'a> {
+    /// The live threads at it, as the table's LINE shows it (a READY thread at the line it runs
+    /// when stepped).
+    threads: Vec<Tid>,
+    /// The instruction run last at it, and by whom: of several threads' instructions there,
+    /// the latest. A thread READY for its next line still has its instruction noted at the
+    /// line it ran at.
+    ran: Option<(Tid, &'a Instruction)>,
+}
+
+/// What the panel marks at each line of the file `path`: the live threads at it, and the
+/// instruction a live thread just ran at it.
+fn marks_at_lines<'a>(app: &'a App, path: &str) -> BTreeMap<u32, LineMarks<'a>> {
+    let mut at_line: BTreeMap<u32, LineMarks> = BTreeMap::new();
     for thread in app.model.threads.values().filter(|thread| !thread.state.is_finished()) {
         if let Some((loc, _)) = app.thread_line(thread).filter(|(loc, _)| same_file(loc, path)) {
-            at_line.entry(loc.line).or_default().push(thread.tid);
+            at_line.entry(loc.line).or_default().threads.push(thread.tid);
+        }
+        let Some(instruction) = &thread.instruction else { continue };
+        let Some(loc) = instruction.loc.as_ref().filter(|loc| same_file(loc, path)) else { continue };
+        let ran = &mut at_line.entry(loc.line).or_default().ran;
+        if ran.is_none_or(|(_, latest)| latest.seq < instruction.seq) {
+            *ran = Some((thread.tid, instruction));
         }
     }
     at_line
@@ -65,10 +85,13 @@ pub(crate) fn cut(text: &str, width: usize) -> String {
     out
 }
 
-/// One line of source, `width` columns at most: number, marker, code and the names of the
-/// threads at it. A long line loses the end of its code (cut with `…`), never the names: they
-/// are what the class looks for. Names that would take more than the code leaves and half the
-/// line (or [`MIN_NAMES`] columns) are counted instead (`+3`).
+/// One line of source, `width` columns at most: number, marker, code, the names of the
+/// threads at it and the instruction just run at it (`◂ LOAD_GLOBAL balance → 5`, with its
+/// thread's name unless that thread alone is at the line). A long line loses the end of its
+/// code (cut with `…`), never the names: they are what the class looks for. Names that would
+/// take more than the code leaves and half the line (or [`MIN_NAMES`] columns) are counted
+/// instead (`+3`); the instruction gets what the names leave of that, cut after a whole word
+/// with `…`, or goes when not even its thread's name would fit.
 ///
 /// `after_gap`: the line does not follow the one shown above it, and there was no row for a
 /// `⋮` of its own, so its number carries it (`⋮ 19`): distant lines never read as consecutive.
@@ -76,18 +99,19 @@ fn code_line(
     app: &App,
     number: u32,
     text: &str,
-    here: Option<&Vec<Tid>>,
+    marks: Option<&LineMarks>,
     width: usize,
     after_gap: bool,
 ) -> Line<'static> {
     let theme = app.theme();
     let model = &app.model;
+    let tids = marks.map_or(&[][..], |marks| marks.threads.as_slice());
     let mut label: Vec<Span<'static>> = Vec::new();
-    if let Some(tids) = here {
-        // Whatever the code leaves, and at least half the line.
-        let code: usize = text.chars().map(|char| char.width().unwrap_or(0)).sum();
-        let after_code = width.saturating_sub(GUTTER + 1 + code);
-        let room = after_code.max(width.saturating_sub(GUTTER) / 2).max(MIN_NAMES);
+    // Whatever the code leaves, and at least half the line.
+    let code: usize = text.chars().map(|char| char.width().unwrap_or(0)).sum();
+    let after_code = width.saturating_sub(GUTTER + 1 + code);
+    let room = after_code.max(width.saturating_sub(GUTTER) / 2).max(MIN_NAMES);
+    if !tids.is_empty() {
         label.push(Span::raw("  ◀ "));
         let mut used = 4;
         for (position, tid) in tids.iter().enumerate() {
@@ -108,9 +132,28 @@ fn code_line(
             used += separator + name_width;
         }
     }
+    if let Some((tid, instruction)) = marks.and_then(|marks| marks.ran) {
+        // What the code and the names leave to the panel's edge, or, on a long line, what the
+        // names leave of theirs (the code is cut): never past the panel.
+        let used: usize = label.iter().map(Span::width).sum();
+        let to_edge = width.saturating_sub(GUTTER + code + used);
+        // Two spaces part it from the code, as the names are; one from the names.
+        let arrow = if tids.is_empty() { "  ◂ " } else { " ◂ " };
+        let left = to_edge
+            .max(room.min(width.saturating_sub(GUTTER + 1)).saturating_sub(used))
+            .saturating_sub(arrow.chars().count());
+        let name = if tids == [tid] { String::new() } else { format!("{}: ", model.thread_name(tid)) };
+        let name_width: usize = name.chars().map(|char| char.width().unwrap_or(0)).sum();
+        if left >= name_width + 2 {
+            label.push(Span::styled(arrow, theme.hot()));
+            label.push(Span::styled(name, theme.thread(tid)));
+            let text = crate::model::shorten(&instruction.text, left - name_width);
+            label.push(Span::styled(text, theme.code()));
+        }
+    }
     let label_width: usize = label.iter().map(Span::width).sum();
     let code_room = width.saturating_sub(GUTTER + label_width);
-    let marker = if here.is_some() { "▶" } else { " " };
+    let marker = if tids.is_empty() { " " } else { "▶" };
     let mut spans = vec![
         Span::styled(if after_gap { format!("⋮{number:>3} ") } else { format!("{number:>4} ") }, theme.dim()),
         Span::styled(marker.to_owned(), theme.hot()),
@@ -142,7 +185,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let theme = app.theme();
     let Some((path, source)) = source_or_say_none(app, area, buf, focused) else { return };
     let model = &app.model;
-    let at_line = threads_at_lines(app, path);
+    let at_line = marks_at_lines(app, path);
     let selected = app.selected_thread();
     let selected_line = selected_line(app, path);
     let height = usize::from(area.height.saturating_sub(2));
@@ -218,7 +261,7 @@ fn excerpt(selected: Option<u32>, marked: &BTreeSet<u32>, last: u32, rows: usize
 fn excerpt_lines(
     app: &App,
     source: &str,
-    at_line: &BTreeMap<u32, Vec<Tid>>,
+    at_line: &BTreeMap<u32, LineMarks>,
     selected_line: Option<u32>,
     rows: usize,
     width: usize,
@@ -247,7 +290,7 @@ fn excerpt_lines(
 pub fn render_excerpt(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let theme = app.theme();
     let Some((path, source)) = source_or_say_none(app, area, buf, focused) else { return };
-    let at_line = threads_at_lines(app, path);
+    let at_line = marks_at_lines(app, path);
     let rows = usize::from(area.height.saturating_sub(2));
     let width = usize::from(area.width.saturating_sub(2));
     let lines = excerpt_lines(app, source, &at_line, selected_line(app, path), rows, width);
@@ -291,6 +334,52 @@ mod tests {
     }
 
     #[test]
+    fn an_instruction_is_noted_at_the_line_it_ran_at_even_when_its_thread_goes_on_below() {
+        use crate::app::Msg;
+        use crate::event::{EventKind, TraceEvent};
+        let source = "balance = 0\nbalance += 1\nprint(balance)\n";
+        let mut app = App::new(
+            crate::app::Showing { title: "t", source: Some(("bank.py", source)), lesson: None },
+            crate::app::Look::new(crate::app::ThemeName::Dark, false),
+            crate::session::PauseState::Paused,
+            1.0,
+        );
+        let at = |line: u32| Some(SourceLoc { file: "bank.py".into(), line });
+        let created = EventKind::ThreadCreated { tid: 1, name: "MainThread".into(), daemon: false, foreign: false };
+        let kinds = [
+            (None, created),
+            (None, EventKind::ThreadStarted { tid: 1, daemon: false, os_tid: None }),
+            (at(2), EventKind::Instruction { offset: 10, text: "STORE_NAME balance ← 1".into() }),
+        ];
+        let events =
+            (0..).zip(kinds).map(|(seq, (loc, kind))| TraceEvent { seq, time_us: 0, thread: 1, loc, kind }).collect();
+        app.update(Msg::Events(events));
+        // Held before its next instruction, at the line below.
+        app.update(Msg::Status {
+            now_us: 0,
+            pause: crate::session::PauseState::Paused,
+            speed: 1.0,
+            dropped: 0,
+            ready: vec![1],
+            ready_at: [(1, SourceLoc { file: "bank.py".into(), line: 3 })].into(),
+        });
+        let marks = marks_at_lines(&app, "bank.py");
+        assert_eq!(marks.keys().copied().collect::<Vec<_>>(), [2, 3]);
+        let rows: Vec<String> = [2, 3]
+            .into_iter()
+            .map(|number| {
+                let text = source.lines().nth(number as usize - 1).expect("a line");
+                code_line(&app, number, text, marks.get(&number), 60, false).to_string()
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            ["   2   balance += 1  ◂ MainThread: STORE_NAME balance ← 1", "   3 ▶ print(balance)  ◀ MainThread"],
+            "the note names whose it is: no marker at its line says it"
+        );
+    }
+
+    #[test]
     fn distant_lines_never_read_as_consecutive() {
         let source: String = (1..=20).map(|line| format!("line_{line}()")).collect::<Vec<_>>().join("\n");
         let app = App::new(
@@ -299,7 +388,8 @@ mod tests {
             crate::session::PauseState::Paused,
             1.0,
         );
-        let at_line: BTreeMap<u32, Vec<Tid>> = [(5, vec![1]), (11, vec![2]), (19, vec![3])].into();
+        let at_line: BTreeMap<u32, LineMarks> =
+            [(5, 1), (11, 2), (19, 3)].map(|(line, tid)| (line, LineMarks { threads: vec![tid], ran: None })).into();
         for rows in 3..8 {
             let lines = excerpt_lines(&app, &source, &at_line, Some(5), rows, 60);
             let texts: Vec<String> = lines.iter().map(ToString::to_string).collect();

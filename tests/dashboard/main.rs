@@ -16,6 +16,7 @@ mod colour;
 mod contents;
 mod contrast;
 mod deadlock;
+mod instructions;
 mod moments;
 mod panels;
 mod projector;

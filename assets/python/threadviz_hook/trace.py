@@ -356,6 +356,15 @@ class Var:
         self.loads = {}       # thread -> (loc, value's repr) of its load since the last store
 
 
+class Remember:
+    """A load of a variable not shared yet: once it has run, its value is kept with the
+    variable (read then, after the step point, since another thread may store before it)."""
+    __slots__ = ("var",)
+
+    def __init__(self, var):
+        self.var = var
+
+
 _globals_vars = {}       # id(a module's globals) -> {name: Var}
 _objects = {}            # id(object) -> (weakref, {attr: Var}, label)
 _name_counts = {}        # a shared variable's name -> how many have been given it
@@ -440,10 +449,7 @@ def _touch(ins, frame, tid, obj):
             if not _shared:
                 return None
             if not store:
-                if value is not _MISSING:
-                    var.loads.pop(tid, None)
-                    var.loads[tid] = (ins.loc, _repr(value))
-                return None
+                return Remember(var) if value is not _MISSING else None
             if var.first != 0:
                 var.loads.clear()
                 return None
@@ -530,7 +536,18 @@ def _local(frame, t):
                 d = _dict_of(pend_obj)
                 value = _MISSING if d is None else d.get(ins.name, _MISSING)
         if var is not None and ran and value is not _MISSING:
-            if type(var) is tuple:
+            if type(var) is Remember:
+                var = var.var
+                with _vars_lock:
+                    if not var.prim:
+                        var.loads.pop(tid, None)
+                        var.loads[tid] = (ins.loc, _repr(value))
+                        var = None
+                if var is not None:
+                    # It turned shared while this thread stood at its step point.
+                    prims._emit(tid, ins.loc, '{"kind":"load","prim":%d,"value":%s}'
+                                % (var.prim, json.dumps(_repr(value))))
+            elif type(var) is tuple:
                 if not _never_shared(value):
                     with _vars_lock:
                         if not var[0].prim:
@@ -580,7 +597,7 @@ def _local(frame, t):
                         var = _touch(ins, frame, tid, obj)
                 else:
                     var = _touch(ins, frame, tid, None)
-            if bytecode or (var is not None and type(var) is not tuple and not pointed):
+            if bytecode or (type(var) is Var and not pointed):
                 prims._point(tid, frame)
             pointed = False
             if bytecode or var is not None:
