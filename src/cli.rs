@@ -257,7 +257,8 @@ fn run_twin(
         program_args.push(format!("--{name}").into());
         program_args.push(value.to_string().into());
     }
-    let program = crate::child::Program { target: crate::child::Target::Script(file.into()), args: program_args };
+    let program =
+        crate::child::Program { target: crate::child::Target::Script(folder.path().join(file)), args: program_args };
     let options = crate::child::Options {
         paused: args.paused,
         speed: args.speed,
@@ -271,6 +272,7 @@ fn run_twin(
         theme: args.theme,
         present: args.present,
         lesson: Some(demo.lesson),
+        kernel_first: demo.kernel_first(),
     };
     run::launch(&program, options, &how, args.schedule.as_deref().map(|schedule| (schedule, args.seed)), record)
 }

@@ -240,14 +240,16 @@ fn shell_word(word: &str) -> String {
 }
 
 /// `threadviz run --schedule S PROGRAM.py`: one controlled run of the program along the
-/// schedule, its output on the terminal as a bare run's; the program's exit status, or 2 when
-/// the schedule does not fit it.
+/// schedule, its output on the terminal as a bare run's (a demo's twin, `demo_lines`, printed
+/// as the demo is: `(ThreadName) message`); the program's exit status, 2 when the schedule
+/// does not fit it, 3 when it deadlocks.
 pub fn replay_program(
     program: &child::Program,
     options: &Options,
     schedule: &str,
     seed: u64,
     record: Option<RecordTo>,
+    demo_lines: bool,
 ) -> ExitCode {
     let refuse = |message: String, code: u8| {
         eprintln!("threadviz: error: {message}");
@@ -260,7 +262,8 @@ pub fn replay_program(
     if let Err(error) = child::check_program(program) {
         return refuse(error.message, error.code);
     }
-    let options = Options { paused: false, dashboard: false, linger: std::time::Duration::ZERO, ..options.clone() };
+    let options =
+        Options { paused: false, dashboard: demo_lines, linger: std::time::Duration::ZERO, ..options.clone() };
     let mut controlled = match child::Controlled::start(program, &options, seed) {
         Ok(controlled) => controlled,
         Err(error) => return refuse(error.message, error.code),
@@ -268,6 +271,13 @@ pub fn replay_program(
     let planned = schedule.len();
     let run = crate::explore::run_controlled(controlled.run(), crate::explore::MAX_STEPS, &mut Follow::new(schedule));
     let status = controlled.child().wait();
+    if demo_lines {
+        let mut out = io::stdout().lock();
+        let printed = crate::plain::print_events(&run.events, &mut out).map(drop);
+        if printed.and_then(|()| io::Write::flush(&mut out)).is_err() {
+            return ExitCode::FAILURE;
+        }
+    }
     if let Some(to) = record {
         super::run::report(crate::explore::record_events(to, &run.events));
     }
@@ -285,16 +295,28 @@ pub fn replay_program(
             );
         }
         RunEnd::Deadlock => {
-            eprintln!(
-                "threadviz: the schedule ends in a deadlock after {} steps: stopped (exit status {})",
-                run.steps,
-                crate::DEADLOCK_EXIT_CODE
-            );
+            let mut model = crate::model::Model::new();
+            for event in &run.events {
+                model.apply(event);
+            }
+            let message = model.deadlock_message().unwrap_or_else(|| "deadlock: no thread can move".to_owned());
+            let stopped =
+                format!("the program would wait forever: stopped (exit status {})", crate::DEADLOCK_EXIT_CODE);
+            if demo_lines {
+                println!("{message}");
+                println!("{stopped}");
+            } else {
+                eprintln!("threadviz: {message}");
+                eprintln!("threadviz: {stopped}");
+            }
             return ExitCode::from(crate::DEADLOCK_EXIT_CODE);
         }
         RunEnd::Stuck(_) => {
             return refuse(
-                "a thread did not come back to threadviz: it waits outside the hook's primitives (I/O, a lock of a C extension)".to_owned(),
+                format!(
+                    "a thread did not come back to threadviz within {} s: it waits outside the hook's primitives (I/O, a C extension's lock) or loops without reaching a step point (`--step line` makes every line one)",
+                    crate::explore::PATIENCE.as_secs()
+                ),
                 1,
             );
         }

@@ -136,7 +136,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         watch: args.watch.clone(),
         ..Options::new(args.python.clone())
     };
-    let how = How { plain, theme: args.theme, present: args.present, lesson: None };
+    let how = How { plain, theme: args.theme, present: args.present, lesson: None, kernel_first: false };
     launch(&program, options, &how, args.schedule.as_deref().map(|schedule| (schedule, args.seed)), record)
 }
 
@@ -150,6 +150,8 @@ pub struct How {
     pub present: bool,
     /// The lesson of the demo the program is the Python twin of.
     pub lesson: Option<&'static str>,
+    /// Whether the kernel's columns come first (a demo about time slices).
+    pub kernel_first: bool,
 }
 
 /// Runs `program` as `how` says: replaying `schedule` (with its seed) when given.
@@ -161,7 +163,7 @@ pub fn launch(
     record: Option<RecordTo>,
 ) -> ExitCode {
     if let Some((schedule, seed)) = schedule {
-        return super::explore::replay_program(program, &options, schedule, seed, record);
+        return super::explore::replay_program(program, &options, schedule, seed, record, how.lesson.is_some());
     }
     // A recording holds the wake-ups as the dashboard does, so its replay shows them.
     options.linger = if how.plain && record.is_none() { std::time::Duration::ZERO } else { live::LINGER };
@@ -196,7 +198,7 @@ fn run_dashboard(program: Program, options: Options, record: Option<RecordTo>, h
     };
     let showing = Showing { title, source: None, lesson: how.lesson };
     let look = Look::new(how.theme, crate::color_wanted());
-    let launch = Launch { speed, paused, present: how.present, ..Launch::default() };
+    let launch = Launch { speed, paused, present: how.present, kernel_first: how.kernel_first, ..Launch::default() };
     let mut holder = None;
     let watched = live::watch_live(showing, look, &launch, &mut holder, || Ok(controller));
     let mut code = ExitCode::SUCCESS;

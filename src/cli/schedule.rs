@@ -24,6 +24,9 @@ pub fn run(demo: &'static Demo, args: &DemoArgs, schedule: &str, record: Option<
     };
     let mut program = Program::new(demo.main);
     program.params.clone_from(&args.params);
+    // The random sleeps of the run the schedule was found in: `--seed` as given (0 when not,
+    // as `threadviz explore` runs them).
+    program.seed = args.seed;
     if args.plain || !io::stdout().is_terminal() {
         let code = plain(&program, parsed, record);
         if let Some(path) = &args.record {

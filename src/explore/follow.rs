@@ -17,9 +17,10 @@ impl Follow {
         Self { schedule, next: 0 }
     }
 
-    /// Choices of the schedule not used yet.
+    /// Choices of the schedule not used yet (none left over for one that ends with `_*`,
+    /// which fits a run of any length).
     pub(crate) fn left(&self) -> usize {
-        self.schedule.len().saturating_sub(self.next)
+        if self.schedule.then_default() { 0 } else { self.schedule.len().saturating_sub(self.next) }
     }
 }
 

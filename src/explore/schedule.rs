@@ -9,7 +9,9 @@
 //! times. A run without a single choice is `none`.
 //!
 //! `_` is what lets a shrunk schedule be short: a run of twenty sleeps has twenty choices of
-//! whom to wake, but if each is the obvious one they are the single entry `_x20`.
+//! whom to wake, but if each is the obvious one they are the single entry `_x20`. A last entry
+//! `_*` is the default move at every choice from there to the run's end, however many: `_*`
+//! alone is the run that never preempts, the same for a demo and for its Python twin.
 
 use std::fmt;
 
@@ -32,6 +34,8 @@ pub(crate) enum Planned {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub(crate) struct Schedule {
     choices: Vec<Planned>,
+    /// Written `_*` at the end: the default move at every choice after these.
+    then_default: bool,
 }
 
 /// What is wrong with a schedule string.
@@ -56,7 +60,7 @@ impl std::error::Error for ScheduleSyntaxError {}
 impl Schedule {
     /// A schedule of these choices.
     pub(crate) fn of(choices: Vec<Planned>) -> Self {
-        Self { choices }
+        Self { choices, then_default: false }
     }
 
     pub(crate) fn push(&mut self, choice: Choice) {
@@ -68,7 +72,12 @@ impl Schedule {
     }
 
     pub(crate) fn get(&self, index: usize) -> Option<Planned> {
-        self.choices.get(index).copied()
+        self.choices.get(index).copied().or(self.then_default.then_some(Planned::Default))
+    }
+
+    /// Whether it ends with `_*`: it fits a run of any length from there.
+    pub(crate) fn then_default(&self) -> bool {
+        self.then_default
     }
 
     /// Its choices, in order.
@@ -89,8 +98,16 @@ impl Schedule {
         if text == "none" {
             return Ok(schedule);
         }
-        for token in text.split('.') {
+        let tokens: Vec<&str> = text.split('.').collect();
+        for (index, &token) in tokens.iter().enumerate() {
             let bad = || ScheduleSyntaxError { token: token.to_owned() };
+            if token == "_*" {
+                if index + 1 < tokens.len() {
+                    return Err(bad());
+                }
+                schedule.then_default = true;
+                break;
+            }
             let (what, times) = match token.split_once('x') {
                 Some((what, times)) => (what, times.parse::<usize>().ok().filter(|&times| times > 0).ok_or_else(bad)?),
                 None => (token, 1),
@@ -115,7 +132,7 @@ impl Schedule {
 impl fmt::Display for Schedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.choices.is_empty() {
-            return f.write_str("none");
+            return f.write_str(if self.then_default { "_*" } else { "none" });
         }
         let mut index = 0;
         while let Some(&choice) = self.choices.get(index) {
@@ -132,6 +149,9 @@ impl fmt::Display for Schedule {
                 write!(f, "x{times}")?;
             }
             index += times;
+        }
+        if self.then_default {
+            f.write_str("._*")?;
         }
         Ok(())
     }
@@ -162,6 +182,18 @@ mod tests {
     }
 
     #[test]
+    fn a_last_default_star_goes_on_to_the_end() {
+        for text in ["_*", "1.2x3._*"] {
+            let schedule = Schedule::parse(text).expect(text);
+            assert!(schedule.then_default());
+            assert_eq!(schedule.to_string(), text);
+            assert_eq!(schedule.get(schedule.len() + 1000), Some(Planned::Default), "{text}");
+        }
+        assert_eq!(Schedule::parse("1.2").expect("reads").get(2), None, "a plain schedule ends");
+        assert!(Schedule::parse("_*.1").is_err(), "`_*` comes last");
+    }
+
+    #[test]
     fn no_choice_at_all_is_none() {
         assert_eq!(Schedule::default().to_string(), "none");
         assert_eq!(Schedule::parse("none"), Ok(Schedule::default()));
@@ -169,7 +201,21 @@ mod tests {
 
     #[test]
     fn bad_steps_are_named() {
-        for bad in ["", "1..2", "a", "2x0", "0", "2x", "1.-3", "1x18446744073709551615", "1x100000000000", "__", "_2"] {
+        for bad in [
+            "",
+            "1..2",
+            "a",
+            "2x0",
+            "0",
+            "2x",
+            "1.-3",
+            "1x18446744073709551615",
+            "1x100000000000",
+            "__",
+            "_2",
+            "*",
+            "1*",
+        ] {
             let error = Schedule::parse(bad).expect_err(bad);
             assert!(error.to_string().contains("is not a schedule step"), "{bad}: {error}");
         }

@@ -407,6 +407,14 @@ def main_returned():
 
 
 # --- a condition for the standard library's algorithms -------------------------------------
+class _Waiter:
+    """One wait on a Cond: notified or not."""
+    __slots__ = ("notified",)
+
+    def __init__(self):
+        self.notified = False
+
+
 class Cond:
     """threading.Condition for a controlled run, put in place of the one inside Event,
     Semaphore, Barrier and Queue: its lock is the baton (so entering it is nothing), a wait
@@ -437,9 +445,11 @@ class Cond:
         self._waiters.clear()
 
     def wait(self, timeout=None):
-        token = [False]
+        # A waiter of its own, equal only to itself: a timed-out waiter takes itself out of
+        # the queue, and a list `[False]` would take out the first waiter equal to it.
+        token = _Waiter()
         self._waiters.append(token)
-        got = block(prims.me(), lambda: token[0], deadline(timeout))
+        got = block(prims.me(), lambda: token.notified, deadline(timeout))
         if not got:
             try:
                 self._waiters.remove(token)
@@ -466,7 +476,7 @@ class Cond:
     def notify(self, n=1):
         waiters = self._waiters
         while waiters and n > 0:
-            waiters.popleft()[0] = True
+            waiters.popleft().notified = True
             n -= 1
 
     def notify_all(self):
