@@ -1,0 +1,150 @@
+//! `threadviz explore PROGRAM.py` and `threadviz run --schedule S PROGRAM.py` on the real
+//! interpreter: the lost update a bare CPython 3.10+ run never shows is found at bytecode
+//! steps and replayed exactly, every time; with a lock, every interleaving (up to the bound)
+//! loses nothing; the philosophers' deadlock is found with its cycle named, and ordered forks
+//! have none. Also the lesson's premise, on the machine's own interpreter: bare, `balance += 1`
+//! in a loop loses nothing on 3.10 and later, and loses on 3.9.
+//!
+//! `python3` (CPython 3.9 or newer) is required: without it these tests fail rather than pass
+//! unseen (`.ci/run` installs it).
+#![allow(clippy::unwrap_used, reason = "a failed unwrap fails the test at the line that broke")]
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// Far longer than any run here needs.
+const DEADLINE: Duration = Duration::from_mins(3);
+
+const BANK: [&str; 5] = ["demos/python/bank.py", "--clerks", "2", "--deposits", "2"];
+
+/// What `program ARGS` printed on stdout and how it exited.
+fn run(program: &str, args: &[&str]) -> (String, Option<i32>) {
+    let mut child = Command::new(program)
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot run {program}: {error}"));
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut text).unwrap();
+        text
+    });
+    let status = common::wait_child(&mut child, &format!("{program} {}", args.join(" ")), DEADLINE);
+    (reader.join().unwrap(), status.code())
+}
+
+fn threadviz(args: &[&str]) -> (String, Option<i32>) {
+    run(env!("CARGO_BIN_EXE_threadviz"), args)
+}
+
+/// The `replay:` command of the report's first failure, as words.
+fn replay_command(report: &str) -> Vec<String> {
+    let line = report.lines().find_map(|line| line.trim().strip_prefix("replay: ")).unwrap_or_else(|| {
+        panic!("the report gives no replay command:\n{report}");
+    });
+    line.split_whitespace().map(str::to_owned).collect()
+}
+
+/// The deposits a bank run says it lost.
+fn lost(output: &str) -> u64 {
+    let words: Vec<&str> = output.split_whitespace().collect();
+    let at = words.iter().position(|&word| word == "deposits").unwrap_or_else(|| panic!("no count in {output:?}"));
+    words[at - 1].parse().unwrap()
+}
+
+#[test]
+fn bytecode_steps_find_the_lost_update_and_its_schedule_replays_it_every_time() {
+    let mut args = vec!["explore", "--step", "bytecode", "--find", "lost-update", "--runs", "200"];
+    args.extend_from_slice(&BANK);
+    let (report, code) = threadviz(&args);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report.contains("lost update in 1 of"), "found in the first runs:\n{report}");
+    assert!(report.contains("on balance: clerk-"), "the report names the variable and the clerks:\n{report}");
+    let replay = replay_command(&report);
+    assert_eq!(&replay[..4], ["threadviz", "run", "--step", "bytecode"], "{report}");
+    assert_eq!(replay[replay.len() - 5..], BANK, "the program and its arguments: {report}");
+    let replay: Vec<&str> = replay[1..].iter().map(String::as_str).collect();
+    let (first, code) = threadviz(&replay);
+    assert_eq!(code, Some(0));
+    assert!(lost(&first) > 0, "the replayed run loses a deposit: {first:?}");
+    for _ in 0..19 {
+        assert_eq!(threadviz(&replay), (first.clone(), Some(0)), "the same schedule, the same run");
+    }
+}
+
+#[test]
+fn with_a_lock_no_interleaving_loses_a_deposit() {
+    let mut args = vec!["explore", "--strategy", "dfs"];
+    args.extend_from_slice(&BANK);
+    args.push("--lock");
+    let (report, code) = threadviz(&args);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report.contains("exhaustive: all"), "the search ran out of interleavings:\n{report}");
+    assert!(report.contains("no deadlock, no panic, no misuse, no lost update"), "{report}");
+    assert!(report.contains("expected 4, balance 4: 0 deposits lost"), "every run printed the right total:\n{report}");
+    assert!(!report.contains("balance 3"), "{report}");
+}
+
+#[test]
+fn the_philosophers_deadlock_is_found_and_ordered_forks_never_deadlock() {
+    let (report, code) = threadviz(&["explore", "--find", "deadlock", "demos/python/philosophers.py"]);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(
+        report.contains("phil-0 holds forks[0] and waits for forks[1], held by phil-1"),
+        "the cycle is named by the program's own names:\n{report}"
+    );
+    let replay = replay_command(&report);
+    let replay: Vec<&str> = replay[1..].iter().map(String::as_str).collect();
+    let (_, code) = threadviz(&replay);
+    assert_eq!(code, Some(i32::from(threadviz::DEADLOCK_EXIT_CODE)), "the replay deadlocks too");
+    let (report, code) = threadviz(&["explore", "--runs", "100", "demos/python/philosophers.py", "--ordered"]);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report.contains("100 completed"), "{report}");
+    assert!(report.contains("everyone has eaten │"), "{report}");
+}
+
+/// Every CPython from 3.9 that pyenv lists, and python3.
+fn pythons() -> Vec<(String, (u32, u32))> {
+    let root = std::env::var("PYENV_ROOT").unwrap_or_else(|_| "/root/.pyenv".to_owned());
+    let mut found: Vec<String> = vec!["python3".to_owned()];
+    if let Ok(entries) = std::fs::read_dir(format!("{root}/versions")) {
+        for entry in entries.flatten() {
+            let python = entry.path().join("bin/python3");
+            if python.exists() {
+                found.push(python.display().to_string());
+            }
+        }
+    }
+    found
+        .into_iter()
+        .filter_map(|python| {
+            let (text, code) = run(&python, &["-c", "import sys; print(sys.version_info[0], sys.version_info[1])"]);
+            let mut numbers = text.split_whitespace().filter_map(|word| word.parse().ok());
+            let version = (numbers.next()?, numbers.next()?);
+            (code == Some(0) && version >= (3, 9)).then_some((python, version))
+        })
+        .collect()
+}
+
+#[test]
+fn bare_cpython_310_and_later_lose_nothing_that_39_loses() {
+    let pythons = pythons();
+    assert!(!pythons.is_empty(), "no CPython 3.9 or later found");
+    for (python, version) in pythons {
+        // Four clerks, 100,000 deposits each: on 3.9 a switch can fall between the load and
+        // the store; from 3.10 the interpreter switches only at calls and backward jumps.
+        let (output, code) = run(&python, &["demos/python/bank.py", "--deposits", "100000"]);
+        assert_eq!(code, Some(0), "{python}: {output}");
+        if version >= (3, 10) {
+            assert_eq!(lost(&output), 0, "{python} {version:?}: {output}");
+        } else {
+            assert!(lost(&output) > 0, "{python} {version:?} loses deposits bare: {output}");
+        }
+    }
+}
