@@ -104,6 +104,9 @@ pub struct DemoArgs {
     /// interpreter (python3 when not given).
     #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "python3")]
     pub python: Option<std::ffi::OsString>,
+    /// With --python: what one step is, `op`, `line` or `bytecode` (see `threadviz run`).
+    #[arg(long, value_name = "GRAIN", default_value = "op", value_parser = run::parse_grain, requires = "python")]
+    pub step: crate::child::Grain,
 }
 
 fn parse_speed(text: &str) -> Result<f64, String> {
@@ -264,6 +267,7 @@ fn run_twin(
         speed: args.speed,
         lossy: args.lossy,
         shared: true,
+        step: args.step,
         cwd: Some(folder.path().to_owned()),
         ..crate::child::Options::new(python.clone())
     };
@@ -273,6 +277,7 @@ fn run_twin(
         present: args.present,
         lesson: Some(demo.lesson),
         kernel_first: demo.kernel_first(),
+        title: Some(format!("{} (Python)", demo.name)),
     };
     run::launch(&program, options, &how, args.schedule.as_deref().map(|schedule| (schedule, args.seed)), record)
 }

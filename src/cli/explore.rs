@@ -54,9 +54,11 @@ pub struct ExploreArgs {
     /// The program's own arguments (`sys.argv[1:]`), after its name.
     #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
     pub program_args: Vec<OsString>,
-    /// For a Python program: the interpreter (CPython 3.9 or newer).
-    #[arg(long, value_name = "PATH", default_value = "python3")]
-    pub python: OsString,
+    /// For a Python program: the interpreter (CPython 3.9 or newer, python3 when not given).
+    /// For a demo: explore its Python twin (`demos/python/twins/`) instead, with the demo's
+    /// parameters, on that interpreter.
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "python3")]
+    pub python: Option<OsString>,
     /// For a Python program: what one step is, `op` (an operation on a primitive or a shared
     /// variable), `line` or `bytecode` (every line or instruction of the program's files too).
     #[arg(long, value_name = "GRAIN", default_value = "op", value_parser = super::run::parse_grain)]
@@ -167,6 +169,11 @@ pub fn report_until(args: &ExploreArgs, progress: &mut dyn FnMut(usize), stop: &
         return Ok(exploration.explore_until(&mut |done, _| progress(done), stop));
     }
     let demo = catalog::find(&args.name).ok_or_else(|| super::unknown_demo_message(&args.name))?;
+    if args.python.is_some() {
+        // The folder the twin is written to stays until the exploration is over.
+        let (exploration, _folder) = twin_exploration(demo, args)?;
+        return Ok(exploration.explore_until(&mut |done, _| progress(done), stop));
+    }
     if !args.program_args.is_empty() {
         return Err(format!(
             "threadviz: error: a demo takes no arguments after its name; its parameters are `--param NAME=VALUE` (a Python program is named with .py or a /: `threadviz explore ./{}.py`)",
@@ -174,6 +181,52 @@ pub fn report_until(args: &ExploreArgs, progress: &mut dyn FnMut(usize), stop: &
         ));
     }
     Ok(exploration(demo, args).explore_until(&mut |done, _| progress(done), stop))
+}
+
+/// The exploration of `demo`'s Python twin, and the folder it is written to, which must stay
+/// while the runs run in it.
+fn twin_exploration(demo: &'static Demo, args: &ExploreArgs) -> Result<(Exploration, tempfile::TempDir), String> {
+    let error = |message: String| format!("threadviz: error: {message}");
+    let (file, text) = demo
+        .python()
+        .ok_or_else(|| error(format!("{} has no Python version; explore it without --python", demo.name)))?;
+    let folder = tempfile::Builder::new()
+        .prefix("threadviz-demo-")
+        .tempdir()
+        .map_err(|failed| error(format!("cannot write the Python demo: {failed}")))?;
+    let path = folder.path().join(file);
+    std::fs::write(&path, text).map_err(|failed| error(format!("cannot write the Python demo: {failed}")))?;
+    let mut program_args = Vec::new();
+    for (name, value) in &args.params {
+        program_args.push(format!("--{name}").into());
+        program_args.push(value.to_string().into());
+    }
+    let program = child::Program { target: Target::Script(path), args: program_args };
+    let python = args.python.clone().unwrap_or_else(|| "python3".into());
+    let options = Options {
+        shared: true,
+        cwd: Some(folder.path().to_owned()),
+        ..program_options(&python, args.step, &args.watch)
+    };
+    let server = child::Server::start(&program, &options, 0).map_err(|failed| error(failed.message))?;
+    let flags = param_flags(&args.params);
+    let name = demo.name;
+    let step = if args.step == Grain::Op { String::new() } else { format!(" --step {}", args.step.name()) };
+    let title = format!("{name} (Python{step}{flags})");
+    let exploration = Exploration {
+        program: Program::child(server),
+        name: title,
+        strategy: strategy_of(args),
+        runs: runs_at_most(args),
+        seed: args.seed,
+        find: find_of(args),
+        replay_hint: Box::new(move |schedule| {
+            format!("threadviz demo {name} --python{step}{flags} --schedule {schedule}")
+        }),
+        goal: None,
+        shrink: !args.no_shrink,
+    };
+    Ok((exploration, folder))
 }
 
 /// The Python program `args` name, if the name is one (ends in `.py` or holds a `/`).
@@ -198,14 +251,15 @@ fn program_exploration(program: &child::Program, args: &ExploreArgs) -> Result<E
         });
     }
     child::check_program(program)?;
-    let options = program_options(&args.python, args.step, &args.watch);
+    let python = args.python.clone().unwrap_or_else(|| "python3".into());
+    let options = program_options(&python, args.step, &args.watch);
     let server = child::Server::start(program, &options, 0)?;
     let mut flags = String::new();
     if args.step != Grain::Op {
         let _ = write!(flags, " --step {}", args.step.name());
     }
-    if args.python != "python3" {
-        let _ = write!(flags, " --python {}", shell_word(&args.python.to_string_lossy()));
+    if python != "python3" {
+        let _ = write!(flags, " --python {}", shell_word(&python.to_string_lossy()));
     }
     for name in &args.watch {
         let _ = write!(flags, " --watch {}", shell_word(name));

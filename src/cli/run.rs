@@ -136,7 +136,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         watch: args.watch.clone(),
         ..Options::new(args.python.clone())
     };
-    let how = How { plain, theme: args.theme, present: args.present, lesson: None, kernel_first: false };
+    let how = How { plain, theme: args.theme, present: args.present, lesson: None, kernel_first: false, title: None };
     launch(&program, options, &how, args.schedule.as_deref().map(|schedule| (schedule, args.seed)), record)
 }
 
@@ -152,6 +152,9 @@ pub struct How {
     pub lesson: Option<&'static str>,
     /// Whether the kernel's columns come first (a demo about time slices).
     pub kernel_first: bool,
+    /// The name the status bar gives the run, when not the program's path (a demo's twin is
+    /// `condition (Python)`, not the folder it was written to).
+    pub title: Option<String>,
 }
 
 /// Runs `program` as `how` says: replaying `schedule` (with its seed) when given.
@@ -190,7 +193,7 @@ pub fn report(recorded: io::Result<RecordSummary>) {
 
 fn run_dashboard(program: Program, options: Options, record: Option<RecordTo>, how: &How) -> ExitCode {
     // The title lives as long as the dashboard, which is the rest of the process.
-    let title: &'static str = Box::leak(program.title().into_boxed_str());
+    let title: &'static str = Box::leak(how.title.clone().unwrap_or_else(|| program.title()).into_boxed_str());
     let (speed, paused) = (options.speed, options.paused);
     let controller = match ChildRun::start(program, options, record) {
         Ok(controller) => controller,
