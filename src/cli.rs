@@ -8,6 +8,7 @@ pub mod explore;
 pub mod recordings;
 pub mod run;
 pub mod schedule;
+mod twin;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -245,30 +246,17 @@ fn run_twin(
     python: &std::ffi::OsString,
     record: Option<crate::record::RecordTo>,
 ) -> ExitCode {
-    let Some((file, text)) = demo.python() else {
-        return refuse(&format!("error: {} has no Python version; run it without --python", demo.name));
+    let twin = match twin::write(demo, &args.params, "run it") {
+        Ok(twin) => twin,
+        Err(error) => return refuse(&error),
     };
-    let folder = match tempfile::Builder::new().prefix("threadviz-demo-").tempdir() {
-        Ok(folder) => folder,
-        Err(error) => return refuse(&format!("error: cannot write the Python demo: {error}")),
-    };
-    if let Err(error) = std::fs::write(folder.path().join(file), text) {
-        return refuse(&format!("error: cannot write the Python demo: {error}"));
-    }
-    let mut program_args = Vec::new();
-    for (name, value) in &args.params {
-        program_args.push(format!("--{name}").into());
-        program_args.push(value.to_string().into());
-    }
-    let program =
-        crate::child::Program { target: crate::child::Target::Script(folder.path().join(file)), args: program_args };
     let options = crate::child::Options {
         paused: args.paused,
         speed: args.speed,
         lossy: args.lossy,
         shared: true,
         step: args.step,
-        cwd: Some(folder.path().to_owned()),
+        cwd: Some(twin.folder.path().to_owned()),
         ..crate::child::Options::new(python.clone())
     };
     let how = run::How {
@@ -279,7 +267,7 @@ fn run_twin(
         kernel_first: demo.kernel_first(),
         title: Some(format!("{} (Python)", demo.name)),
     };
-    run::launch(&program, options, &how, args.schedule.as_deref().map(|schedule| (schedule, args.seed)), record)
+    run::launch(&twin.program, options, &how, args.schedule.as_deref().map(|schedule| (schedule, args.seed)), record)
 }
 
 fn run_demo(args: &DemoArgs) -> ExitCode {

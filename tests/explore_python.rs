@@ -11,7 +11,6 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// Far longer than any run here needs.
@@ -21,22 +20,7 @@ const BANK: [&str; 5] = ["demos/python/bank.py", "--clerks", "2", "--deposits", 
 
 /// What `program ARGS` printed on stdout and how it exited.
 fn run(program: &str, args: &[&str]) -> (String, Option<i32>) {
-    let mut child = Command::new(program)
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|error| panic!("cannot run {program}: {error}"));
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut stdout, &mut text).unwrap();
-        text
-    });
-    let status = common::wait_child(&mut child, &format!("{program} {}", args.join(" ")), DEADLINE);
-    (reader.join().unwrap(), status.code())
+    common::stdout_of(program, args, DEADLINE)
 }
 
 fn threadviz(args: &[&str]) -> (String, Option<i32>) {

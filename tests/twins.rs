@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use threadviz::dashboard::catalog::DEMOS;
@@ -23,22 +22,7 @@ const SPINNING: [&str; 2] = ["busy-main", "timeslice"];
 
 /// What `threadviz ARGS` printed and how it exited.
 fn threadviz(args: &[&str]) -> (String, Option<i32>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_threadviz"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut stdout, &mut text).unwrap();
-        text
-    });
-    let status = common::wait_child(&mut child, &args.join(" "), DEADLINE);
-    (reader.join().unwrap(), status.code())
+    common::stdout_of(env!("CARGO_BIN_EXE_threadviz"), args, DEADLINE)
 }
 
 /// The Rust demo's and its twin's plain runs along `schedule`, with `extra` options.

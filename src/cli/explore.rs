@@ -186,29 +186,15 @@ pub fn report_until(args: &ExploreArgs, progress: &mut dyn FnMut(usize), stop: &
 /// The exploration of `demo`'s Python twin, and the folder it is written to, which must stay
 /// while the runs run in it.
 fn twin_exploration(demo: &'static Demo, args: &ExploreArgs) -> Result<(Exploration, tempfile::TempDir), String> {
-    let error = |message: String| format!("threadviz: error: {message}");
-    let (file, text) = demo
-        .python()
-        .ok_or_else(|| error(format!("{} has no Python version; explore it without --python", demo.name)))?;
-    let folder = tempfile::Builder::new()
-        .prefix("threadviz-demo-")
-        .tempdir()
-        .map_err(|failed| error(format!("cannot write the Python demo: {failed}")))?;
-    let path = folder.path().join(file);
-    std::fs::write(&path, text).map_err(|failed| error(format!("cannot write the Python demo: {failed}")))?;
-    let mut program_args = Vec::new();
-    for (name, value) in &args.params {
-        program_args.push(format!("--{name}").into());
-        program_args.push(value.to_string().into());
-    }
-    let program = child::Program { target: Target::Script(path), args: program_args };
+    let twin = super::twin::write(demo, &args.params, "explore it").map_err(|error| format!("threadviz: {error}"))?;
     let python = args.python.clone().unwrap_or_else(|| "python3".into());
     let options = Options {
         shared: true,
-        cwd: Some(folder.path().to_owned()),
+        cwd: Some(twin.folder.path().to_owned()),
         ..program_options(&python, args.step, &args.watch)
     };
-    let server = child::Server::start(&program, &options, 0).map_err(|failed| error(failed.message))?;
+    let server = child::Server::start(&twin.program, &options, 0)
+        .map_err(|failed| format!("threadviz: error: {}", failed.message))?;
     let flags = param_flags(&args.params);
     let name = demo.name;
     let step = if args.step == Grain::Op { String::new() } else { format!(" --step {}", args.step.name()) };
@@ -226,7 +212,7 @@ fn twin_exploration(demo: &'static Demo, args: &ExploreArgs) -> Result<(Explorat
         goal: None,
         shrink: !args.no_shrink,
     };
-    Ok((exploration, folder))
+    Ok((exploration, twin.folder))
 }
 
 /// The Python program `args` name, if the name is one (ends in `.py` or holds a `/`).

@@ -312,6 +312,27 @@ pub fn wait_child(child: &mut Child, what: &str, limit: Duration) -> ExitStatus 
     }
 }
 
+/// Runs `program ARGS` in the repository's folder, stdin empty and stderr dropped: what it
+/// printed on stdout and its exit code, failing the test if it has not ended within `limit`.
+pub fn stdout_of(program: &str, args: &[&str], limit: Duration) -> (String, Option<i32>) {
+    let mut child = std::process::Command::new(program)
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot run {program}: {error}"));
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut text).unwrap();
+        text
+    });
+    let status = wait_child(&mut child, &format!("{program} {}", args.join(" ")), limit);
+    (reader.join().unwrap(), status.code())
+}
+
 /// A writer into memory that the test keeps a handle on (a clone writes to the same bytes).
 #[derive(Clone, Default)]
 pub struct Memory(pub Arc<Mutex<Vec<u8>>>);
