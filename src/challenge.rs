@@ -7,6 +7,7 @@
 use std::fmt;
 
 use crate::catalog::{self, Demo};
+use crate::child::Grain;
 use crate::event::{EventKind, TraceEvent};
 use crate::explore::{FailureKind, Goal};
 use crate::model::Model;
@@ -29,6 +30,12 @@ pub struct Challenge {
     pub hint: &'static [Move],
     /// The preemption bound of the search for the shortest solution, or for the proof.
     pub preemptions: usize,
+    /// What one step is when the challenge is played on the demo's Python twin (`--python`),
+    /// unless `--step` says otherwise. `op` makes each load and store of a shared variable a
+    /// step, as `Shared` is in the Rust demo: `lost-update` is won there in a few choices and
+    /// its search is exhaustive (819 interleavings within 2 preemptions); at `bytecode` every
+    /// instruction is a step and the search no longer finishes in minutes.
+    pub python_step: Grain,
     /// Its notes (Markdown), shown with `l`.
     pub notes: &'static str,
 }
@@ -148,6 +155,7 @@ pub static CHALLENGES: &[Challenge] = &[
             Move::Next,
         ],
         preemptions: 2,
+        python_step: Grain::Op,
         notes: notes!("lost-update"),
     },
     Challenge {
@@ -164,6 +172,7 @@ pub static CHALLENGES: &[Challenge] = &[
             Move::Next,
         ],
         preemptions: 2,
+        python_step: Grain::Op,
         notes: notes!("two-inside"),
     },
     Challenge {
@@ -180,6 +189,7 @@ pub static CHALLENGES: &[Challenge] = &[
             Move::Next,
         ],
         preemptions: 2,
+        python_step: Grain::Op,
         notes: notes!("deadlock"),
     },
     Challenge {
@@ -195,6 +205,7 @@ pub static CHALLENGES: &[Challenge] = &[
             Move::Next,
         ],
         preemptions: 2,
+        python_step: Grain::Op,
         notes: notes!("lost-wakeup"),
     },
     Challenge {
@@ -206,6 +217,7 @@ pub static CHALLENGES: &[Challenge] = &[
         reachable: false,
         hint: &[],
         preemptions: 2,
+        python_step: Grain::Op,
         notes: notes!("three-permits"),
     },
     Challenge {
@@ -217,6 +229,7 @@ pub static CHALLENGES: &[Challenge] = &[
         reachable: false,
         hint: &[],
         preemptions: 2,
+        python_step: Grain::Op,
         notes: notes!("early-bird"),
     },
     Challenge {
@@ -228,6 +241,7 @@ pub static CHALLENGES: &[Challenge] = &[
         reachable: false,
         hint: &[],
         preemptions: 2,
+        python_step: Grain::Op,
         notes: notes!("locked-counter"),
     },
 ];

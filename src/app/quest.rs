@@ -12,6 +12,10 @@ use crate::explore::{Program, Searched, search};
 /// The most runs the search tries before it settles for what it found.
 const SEARCH_RUNS: usize = 20_000;
 
+/// How long a search given up waits for its run under way (a Python program's fork server
+/// and its run end with it).
+const STOP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The search for a challenge's shortest solution, on its own thread.
 pub(crate) struct Search {
     progress: Arc<AtomicUsize>,
@@ -19,6 +23,8 @@ pub(crate) struct Search {
     found: Arc<Mutex<Option<Searched>>>,
     /// The search so far, each time it finds a shorter way.
     best: Arc<Mutex<Option<Searched>>>,
+    /// Closed when the search's thread is over, with what it ran on.
+    over: crossbeam_channel::Receiver<()>,
 }
 
 impl Search {
@@ -31,13 +37,17 @@ impl Search {
         let mut program = program.clone();
         program.max_steps = SEARCH_STEPS;
         let (counter, stopped, result, so_far) = (progress.clone(), stop.clone(), found.clone(), best.clone());
+        let (done, over) = crossbeam_channel::bounded::<()>(0);
         let _ = std::thread::Builder::new().name("threadviz-search".into()).spawn(move || {
+            // Dropped last, once the program (and a fork server in it) is gone.
+            let _done = done;
+            let program = program;
             let better = |searched: &Searched| *so_far.lock() = Some(searched.clone());
             let (goal, preemptions) = (challenge.goal, challenge.preemptions);
             let searched = search(&program, goal, preemptions, SEARCH_RUNS, &counter, &stopped, &better);
             *result.lock() = Some(searched);
         });
-        Self { progress, stop, found, best }
+        Self { progress, stop, found, best, over }
     }
 
     /// What the search found, once it is over.
@@ -57,8 +67,11 @@ impl Search {
 }
 
 impl Drop for Search {
+    /// Stops the search and waits (within a patience) for its thread to end, so that no
+    /// interpreter of a Python challenge's search outlives the dashboard.
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+        let _ = self.over.recv_timeout(STOP_PATIENCE);
     }
 }
 

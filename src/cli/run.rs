@@ -166,7 +166,16 @@ pub fn launch(
     record: Option<RecordTo>,
 ) -> ExitCode {
     if let Some((schedule, seed)) = schedule {
-        return super::explore::replay_program(program, &options, schedule, seed, record, how.lesson.is_some());
+        if how.plain {
+            return super::explore::replay_program(program, &options, schedule, seed, record, how.lesson.is_some());
+        }
+        if record.is_some() {
+            return refuse(&RunError {
+                message: "a replayed schedule is recorded with --plain: add --plain to record it".to_owned(),
+                code: 2,
+            });
+        }
+        return steer_schedule(program, options, how, schedule, seed);
     }
     // A recording holds the wake-ups as the dashboard does, so its replay shows them.
     options.linger = if how.plain && record.is_none() { std::time::Duration::ZERO } else { live::LINGER };
@@ -175,6 +184,42 @@ pub fn launch(
         return run_plain(program, &options, record, how.lesson.is_some());
     }
     run_dashboard(program.clone(), options, record, how)
+}
+
+/// Follows `schedule` in the dashboard, as `threadviz demo NAME --schedule S` does: paused,
+/// `n` takes the next step, the guide says where the schedule is and what comes.
+fn steer_schedule(program: &Program, options: Options, how: &How, schedule: &str, seed: u64) -> ExitCode {
+    let parsed = match crate::explore::Schedule::parse(schedule) {
+        Ok(parsed) => parsed,
+        Err(error) => return refuse(&RunError { message: error.to_string(), code: 2 }),
+    };
+    if let Err(error) = child::check_program(program) {
+        return refuse(&error);
+    }
+    let demo_speed = options.speed;
+    let start = crate::app::steer::target::PythonStart { program: program.clone(), options, seed };
+    let steered = match crate::app::steer::Steered::python(start, parsed, demo_speed) {
+        Ok(steered) => steered,
+        Err(error) => return refuse(&error),
+    };
+    // The title lives as long as the dashboard, which is the rest of the process.
+    let title: &'static str = Box::leak(how.title.clone().unwrap_or_else(|| program.title()).into_boxed_str());
+    let showing = Showing { title, source: None, lesson: how.lesson };
+    let look = Look::new(how.theme, crate::color_wanted());
+    let launch = Launch {
+        speed: demo_speed,
+        paused: true,
+        present: how.present,
+        kernel_first: how.kernel_first,
+        ..Launch::default()
+    };
+    match crate::app::steer::watch(showing, look, &launch, move || steered) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("threadviz: error: the terminal failed: {error}; try `--plain`");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Prints what a recording holds, as threadviz's own line.

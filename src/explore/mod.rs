@@ -68,7 +68,7 @@ pub(crate) use self::follow::{Follow, Pick, RoundRobin};
 pub(crate) use self::outcome::{Ending, Outcome};
 pub(crate) use self::report::{ReplayHint, thousands};
 pub(crate) use self::run::{
-    Driver, MAX_STEPS, PATIENCE, Program, RunEnd, Stepped, record_events, run_controlled, run_once,
+    ChildTarget, Driver, MAX_STEPS, PATIENCE, Program, RunEnd, Stepped, Target, record_events, run_controlled, run_once,
 };
 pub(crate) use self::schedule::Schedule;
 pub(crate) use self::search::{Searched, search};

@@ -225,6 +225,17 @@ impl<'a> ChildTarget<'a> {
     pub(crate) fn take_events(&mut self) -> Vec<TraceEvent> {
         self.run.take_events()
     }
+
+    /// The run's events so far, left in place (the dashboard forwards each once).
+    pub(crate) fn events(&self) -> &[TraceEvent] {
+        self.run.events()
+    }
+
+    /// The child's question, once settled and until granted: who may move, and whose
+    /// deadline comes first.
+    pub(crate) fn asked(&self) -> Option<&crate::wire::Choose> {
+        self.asked.as_ref()
+    }
 }
 
 impl Target for ChildTarget<'_> {
@@ -364,7 +375,8 @@ impl Driver {
 }
 
 impl<T: Target> Driver<T> {
-    fn new(target: T, max_steps: usize) -> Self {
+    /// Drives `target`, cut at `max_steps` steps.
+    pub(crate) fn new(target: T, max_steps: usize) -> Self {
         Self {
             target,
             schedule: Schedule::default(),

@@ -1,47 +1,33 @@
-//! The steered controller: a controlled session whose steps a schedule gives (`--schedule`) or
+//! The steered controller: a controlled run whose steps a schedule gives (`--schedule`) or
 //! the class chooses (challenges, or after the schedule). One thread moves per step; `n` takes
 //! the next step, Enter moves the selected thread, space plays the steps at the chosen speed.
+//! The run is a Rust demo's controlled session or a controlled Python interpreter
+//! ([`target::Runner`]); a Python program takes the steps with a single option by
+//! itself, so there a step of the class's runs on to the next choice.
 
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
 
-use super::quest::Quest;
-use super::run::{Controller, Status};
-use super::{Command, Msg};
+mod guide;
+pub(crate) mod target;
+
+pub use self::guide::{Guide, Next};
+use self::guide::{Known, ended_words};
+use crate::app::quest::Quest;
+use crate::app::run::{Controller, Status};
+use crate::app::{Command, Msg};
 use crate::catalog::Demo;
 use crate::challenge::Challenge;
+use crate::child::RunError;
 use crate::event::{Tid, TraceEvent};
-use crate::explore::{Driver, Follow, Goal, Pick, Program, RoundRobin, RunEnd, Schedule, Stepped, Watch};
+use crate::explore::{Driver, Follow, Program, RunEnd, Schedule, Stepped, Watch};
 use crate::record::{RecordTo, Recorder};
 use crate::session::{Choice, PauseState, Step, StepRefused};
+use target::{By, PythonStart, Runner};
 
 /// How long a played step shows at speed 1 before the next.
 const PLAY_STEP: Duration = Duration::from_millis(600);
-
-/// What a steered run shows above the thread table: what it follows or aims at, and what
-/// comes next. Pure data, drawn by `view::guide`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Guide {
-    /// What the run follows or aims at, with where it is: `schedule: step 4 of 37`.
-    pub headline: String,
-    /// What comes next or what came of it.
-    pub detail: Option<String>,
-    /// What the next step makes, when it is the one the lesson is about (the overwrite, the
-    /// acquire that closes the cycle): `lost update: ...`.
-    pub alert: Option<String>,
-    /// What moves next, when the plan knows.
-    pub next: Option<Next>,
-}
-
-/// What moves at the next step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Next {
-    /// This thread.
-    Thread(Tid),
-    /// Demo time passes to the earliest deadline.
-    Time,
-}
 
 /// What the steps follow.
 enum Plan {
@@ -51,19 +37,18 @@ enum Plan {
     Free,
 }
 
-/// What the schedule is known to lead to, found by running it once before: the step that
-/// reaches the goal or makes its first failure, and how.
-struct Known {
-    step: usize,
-    what: String,
+/// What a steered run starts, again on a restart.
+enum Start {
+    Rust(Program),
+    Python(PythonStart),
 }
 
 /// The steered controller.
 pub struct Steered {
-    program: Program,
+    start: Start,
     schedule: Option<Schedule>,
     known: Option<Known>,
-    driver: Driver,
+    runner: Runner,
     events: Receiver<TraceEvent>,
     plan: Plan,
     playing: bool,
@@ -78,11 +63,13 @@ pub struct Steered {
     watch: Watch,
     /// The challenge being played, if any.
     quest: Option<Quest>,
+    /// What one step is, said in the headline (a Python run's grain).
+    grain: Option<String>,
 }
 
 impl std::fmt::Debug for Steered {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Steered").field("steps", &self.driver.steps).field("end", &self.end).finish_non_exhaustive()
+        f.debug_struct("Steered").field("steps", &self.runner.steps()).field("end", &self.end).finish_non_exhaustive()
     }
 }
 
@@ -91,7 +78,19 @@ impl Steered {
     /// The schedule is run once first, headless, to know the step that makes its failure.
     #[must_use]
     pub(crate) fn start(program: Program, schedule: Option<Schedule>, speed: f64, record: Option<RecordTo>) -> Self {
-        Self::begin(program, schedule, speed, record, None)
+        let goal = None;
+        let known = schedule.as_ref().and_then(|schedule| Self::foresee(&program, schedule, goal));
+        let (driver, events, watched, recorder) = Self::launch(&program, record);
+        Self::with(
+            Start::Rust(program),
+            Runner::Session(driver),
+            (events, watched),
+            schedule,
+            known,
+            speed,
+            recorder,
+            None,
+        )
     }
 
     /// Starts `demo` (with `params`) steered by the schedule `schedule`, at speed 1; the error
@@ -110,25 +109,62 @@ impl Steered {
         let mut program = Program::new(challenge.demo().main);
         program.params = challenge.params();
         let quest = Quest::new(challenge, &program);
-        Self::begin(program, None, speed, None, Some(quest))
+        let (driver, events, watched, _) = Self::launch(&program, None);
+        Self::with(
+            Start::Rust(program),
+            Runner::Session(driver),
+            (events, watched),
+            None,
+            None,
+            speed,
+            None,
+            Some(quest),
+        )
     }
 
-    fn begin(
-        program: Program,
+    /// Starts a Python program controlled, steered by `schedule`: it is followed once
+    /// first, headless in an interpreter of its own, to know the step that makes its failure.
+    pub(crate) fn python(start: PythonStart, schedule: Schedule, speed: f64) -> Result<Self, RunError> {
+        let known = Self::foresee_python(&start, &schedule, None)?;
+        let (runner, events, watched) = Self::launch_python(&start)?;
+        Ok(Self::with(Start::Python(start), runner, (events, watched), Some(schedule), known, speed, None, None))
+    }
+
+    /// Starts `challenge` on its Python twin: the class chooses every step, and the search
+    /// for the shortest solution runs on `searched` (a fork server of the same program);
+    /// `grain` says what one step is.
+    pub(crate) fn python_challenge(
+        challenge: &'static Challenge,
+        start: PythonStart,
+        searched: &Program,
+        grain: String,
+    ) -> Result<Self, RunError> {
+        let quest = Quest::new(challenge, searched);
+        let (runner, events, watched) = Self::launch_python(&start)?;
+        let mut steered =
+            Self::with(Start::Python(start), runner, (events, watched), None, None, 1.0, None, Some(quest));
+        steered.grain = Some(grain);
+        Ok(steered)
+    }
+
+    #[allow(clippy::too_many_arguments, reason = "one constructor behind the four ways to start")]
+    fn with(
+        start: Start,
+        runner: Runner,
+        (events, watched): (Receiver<TraceEvent>, Receiver<TraceEvent>),
         schedule: Option<Schedule>,
+        known: Option<Known>,
         speed: f64,
-        record: Option<RecordTo>,
+        recorder: Option<Recorder>,
         quest: Option<Quest>,
     ) -> Self {
         let goal = quest.as_ref().map(|quest| quest.challenge.goal);
-        let known = schedule.as_ref().and_then(|schedule| Self::foresee(&program, schedule, goal));
-        let (driver, events, watched, recorder) = Self::launch(&program, record);
         let plan = schedule.clone().map_or(Plan::Free, |schedule| Plan::Schedule(Follow::new(schedule)));
         Self {
-            program,
+            start,
             schedule,
             known,
-            driver,
+            runner,
             events,
             plan,
             playing: false,
@@ -140,34 +176,8 @@ impl Steered {
             watched,
             watch: Watch::new(goal),
             quest,
+            grain: None,
         }
-    }
-
-    /// Runs `schedule` once, headless: where it reaches `goal`, or makes its first failure.
-    fn foresee(program: &Program, schedule: &Schedule, goal: Option<Goal>) -> Option<Known> {
-        let run = crate::explore::run_once(program, &mut Follow::new(schedule.clone()), None);
-        let (outcome, _) = crate::explore::Outcome::of(run, goal);
-        if let Some((step, text)) = outcome.reached {
-            return Some(Known { step, what: format!("the goal: {text}") });
-        }
-        let first = outcome.findings.iter().min_by_key(|finding| finding.step)?;
-        // A lost update's finding counts what it lost (`lost 1 update on counter: …`): the
-        // announcement names the event instead (`the lost update on counter: …`).
-        let counted = first.text.strip_prefix("lost ").and_then(|rest| rest.split_once(" on "));
-        let what = if let Some((count, rest)) =
-            counted.filter(|(count, _)| count.ends_with("update") || count.ends_with("updates"))
-        {
-            if count == "1 update" {
-                format!("the lost update on {rest}")
-            } else {
-                format!("the loss of {count} on {rest}")
-            }
-        } else if first.text.starts_with(first.kind.words()) {
-            format!("the {}", first.text)
-        } else {
-            format!("the {}: {}", first.kind.words(), first.text)
-        };
-        Some(Known { step: first.step, what })
     }
 
     fn launch(
@@ -190,13 +200,42 @@ impl Steered {
         (driver, events.unwrap_or_else(never), watched.unwrap_or_else(never), recorder)
     }
 
-    /// Starts the program again, following `schedule` (or the class).
-    fn restart(&mut self, schedule: Option<Schedule>) {
-        self.driver.finish(&RunEnd::Misfit(String::new()));
-        let (driver, events, watched, _) = Self::launch(&self.program, None);
-        (self.driver, self.events, self.watched) = (driver, events, watched);
+    /// Starts a Python program controlled, settled at its first question.
+    fn launch_python(start: &PythonStart) -> Result<(Runner, Receiver<TraceEvent>, Receiver<TraceEvent>), RunError> {
+        let (mut runner, events, watched) = Runner::python(start, crate::explore::MAX_STEPS)?;
+        let _ = runner.options();
+        Ok((runner, events, watched))
+    }
+
+    /// Starts the program again, following `schedule` (or the class); why it could not.
+    fn restart(&mut self, schedule: Option<Schedule>) -> Result<(), String> {
+        self.runner.finish(&RunEnd::Misfit(String::new()));
         let goal = self.quest.as_ref().map(|quest| quest.challenge.goal);
-        self.known = schedule.as_ref().and_then(|schedule| Self::foresee(&self.program, schedule, goal));
+        match &self.start {
+            Start::Rust(program) => {
+                let (driver, events, watched, _) = Self::launch(program, None);
+                (self.runner, self.events, self.watched) = (Runner::Session(driver), events, watched);
+                self.known = schedule.as_ref().and_then(|schedule| Self::foresee(program, schedule, goal));
+            }
+            Start::Python(start) => {
+                let known = match &schedule {
+                    Some(schedule) => Self::foresee_python(start, schedule, goal),
+                    None => Ok(None),
+                };
+                let launched = known.and_then(|known| Ok((known, Self::launch_python(start)?)));
+                match launched {
+                    Ok((known, (runner, events, watched))) => {
+                        (self.runner, self.events, self.watched) = (runner, events, watched);
+                        self.known = known;
+                    }
+                    Err(error) => {
+                        let why = format!("cannot start the program again: {}", error.message);
+                        self.end = Some(RunEnd::Misfit(why.clone()));
+                        return Err(why);
+                    }
+                }
+            }
+        }
         self.plan = schedule.clone().map_or(Plan::Free, |schedule| Plan::Schedule(Follow::new(schedule)));
         self.schedule = schedule;
         self.watch = Watch::new(goal);
@@ -207,11 +246,12 @@ impl Steered {
             quest.reached = None;
             quest.chose = false;
         }
+        Ok(())
     }
 
     /// Folds the events of the steps so far into the watch, and notes when the goal is reached.
     fn observe(&mut self) {
-        self.driver.session().flush();
+        self.runner.flush();
         for event in self.watched.try_iter() {
             self.watch.apply(&event);
         }
@@ -240,8 +280,10 @@ impl Steered {
         match found.shortest {
             Some((_, _, schedule)) => {
                 // A fresh run: the view starts again from an empty model, as for `r`.
-                self.restart(Some(schedule));
-                Msg::Reset(Box::default())
+                match self.restart(Some(schedule)) {
+                    Ok(()) => Msg::Reset(Box::default()),
+                    Err(why) => Msg::Note(why),
+                }
             }
             None if found.exhaustive => Msg::Note(format!("impossible: {}", found.proof())),
             None => Msg::Note(format!("no way found: {}", found.proof())),
@@ -270,13 +312,13 @@ impl Steered {
         if let Some(end) = &self.end {
             return Some(Msg::Note(ended_words(end)));
         }
-        let options = match self.driver.options() {
+        let options = match self.runner.options() {
             Ok(options) => options,
             Err(end) => return Some(self.ended(end)),
         };
         let stepped = match target {
             Some(tid) => {
-                let timeout_thread = self.driver.session().choices().timeout.map(|(_, tid)| tid);
+                let timeout_thread = self.runner.timeout_thread();
                 let choice = if options.contains(&Choice::Thread(tid)) {
                     Choice::Thread(tid)
                 } else if timeout_thread == Some(tid) && options.contains(&Choice::Time) {
@@ -286,26 +328,30 @@ impl Steered {
                 };
                 match &mut self.plan {
                     // The schedule's own next step: it stays on the schedule.
-                    Plan::Schedule(follow) if follow.next_choice(&options, self.driver.last) == Some(choice) => {
-                        self.driver.step(follow)
+                    Plan::Schedule(follow) if follow.next_choice(&options, self.runner.last()) == Some(choice) => {
+                        self.runner.step(By::Schedule(follow))
                     }
                     Plan::Schedule(_) => {
-                        self.left_plan =
-                            Some(format!("left the schedule at step {}: you choose from here", self.driver.steps + 1));
+                        self.left_plan = Some(format!(
+                            "left the schedule at step {}: you choose from here",
+                            self.runner.steps() + 1
+                        ));
                         self.plan = Plan::Free;
-                        self.driver.step(&mut Pick(choice))
+                        self.runner.step(By::Choice(choice))
                     }
-                    Plan::Free => self.driver.step(&mut Pick(choice)),
+                    Plan::Free => self.runner.step(By::Choice(choice)),
                 }
             }
             None => match &mut self.plan {
-                Plan::Schedule(follow) if follow.left() > 0 || options.len() == 1 => self.driver.step(follow),
+                Plan::Schedule(follow) if follow.left() > 0 || options.len() == 1 => {
+                    self.runner.step(By::Schedule(follow))
+                }
                 Plan::Schedule(_) => {
                     self.left_plan = Some("the schedule is over: you choose from here".to_owned());
                     self.plan = Plan::Free;
-                    self.driver.step(&mut RoundRobin)
+                    self.runner.step(By::Turn)
                 }
-                Plan::Free => self.driver.step(&mut RoundRobin),
+                Plan::Free => self.runner.step(By::Turn),
             },
         };
         match stepped {
@@ -317,7 +363,7 @@ impl Steered {
                 }
                 let step = match choice {
                     Choice::Thread(thread) => Step { thread, advanced: false },
-                    Choice::Time => Step { thread: self.driver.session().last_granted(), advanced: true },
+                    Choice::Time => Step { thread: self.runner.last_granted(), advanced: true },
                 };
                 // Reaching the goal is said above the table; the line under it tells the step.
                 self.observe();
@@ -341,7 +387,7 @@ impl Steered {
         // A deadlock stays on screen, its threads blocked where they are, until the class
         // restarts or quits; any other end is over already.
         if end != RunEnd::Deadlock {
-            self.driver.finish(&end);
+            self.runner.finish(&end);
         }
         let note = ended_words(&end);
         self.end = Some(end);
@@ -351,23 +397,12 @@ impl Steered {
 
     /// The thread the next step moves, if the plan knows it.
     fn next_thread(&self) -> Option<Choice> {
-        let options = self.driver.options_now().ok()?;
+        let options = self.runner.options_now().ok()?;
         match (&self.plan, options.as_slice()) {
             (_, [only]) => Some(*only),
-            (Plan::Schedule(follow), _) => follow.next_choice(&options, self.driver.last),
+            (Plan::Schedule(follow), _) => follow.next_choice(&options, self.runner.last()),
             (Plan::Free, _) => None,
         }
-    }
-}
-
-/// What the end of a run says.
-fn ended_words(end: &RunEnd) -> String {
-    match end {
-        RunEnd::Completed => "the program has ended: r runs it again".to_owned(),
-        RunEnd::Deadlock => "no thread can move: deadlock (r runs it again)".to_owned(),
-        RunEnd::StepLimit(steps) => format!("stopped after {}", steps_word(*steps)),
-        RunEnd::Stuck(_) => "a thread did not come back to threadviz: it waits outside its primitives".to_owned(),
-        RunEnd::Misfit(why) => why.clone(),
     }
 }
 
@@ -377,18 +412,14 @@ impl Controller for Steered {
     }
 
     fn status(&self) -> Status {
-        let session = self.driver.session();
-        let choices = session.choices();
-        let mut ready: Vec<Tid> = choices.ready.iter().chain(&choices.poked).copied().collect();
-        ready.sort_unstable();
-        ready.dedup();
+        let (ready, ready_at) = self.runner.ready();
         Status {
-            now_us: u64::try_from(session.now().as_micros()).unwrap_or(u64::MAX),
+            now_us: self.runner.now_us(),
             pause: if self.playing { PauseState::Running } else { PauseState::Paused },
             speed: self.speed,
             dropped: 0,
             ready,
-            ready_at: super::run::ready_places(session.ready_places()),
+            ready_at,
         }
     }
 
@@ -405,14 +436,16 @@ impl Controller for Steered {
                 // A challenge starts the learner's own game again, also after `s` showed the
                 // shortest way; a schedule is followed again from its start.
                 let schedule = if self.quest.is_some() { None } else { self.schedule.clone() };
-                self.restart(schedule);
+                if let Err(why) = self.restart(schedule) {
+                    return Some(Msg::Note(why));
+                }
             }
             Command::Solution => return Some(self.solution()),
             Command::StepBack | Command::Seek(_) => {
                 return Some(Msg::Note(super::live::ONLY_REPLAYS_GO_BACK.to_owned()));
             }
             // Stops what is left of the run (a run already over has nothing left to stop).
-            Command::Quit => self.driver.finish(&RunEnd::Misfit(String::new())),
+            Command::Quit => self.runner.finish(&RunEnd::Misfit(String::new())),
         }
         None
     }
@@ -426,78 +459,7 @@ impl Controller for Steered {
     }
 
     fn guide(&self) -> Option<Guide> {
-        let steps = self.driver.steps;
-        let following = matches!(self.plan, Plan::Schedule(_));
-        let headline = match (&self.quest, &self.plan, &self.schedule) {
-            (Some(quest), _, _) => format!("challenge: {}", quest.challenge.goal_words),
-            (None, Plan::Schedule(follow), Some(schedule)) => format!(
-                "following the schedule: {} taken, {} of its {} choices",
-                steps_word(steps),
-                schedule.len() - follow.left(),
-                schedule.len()
-            ),
-            _ => format!("{} taken: you choose who moves (Enter), n moves the next in turn", steps_word(steps)),
-        };
-        let known = self.known.as_ref().filter(|_| following && self.end.is_none());
-        let alert = known.filter(|known| known.step == steps + 1).map(|known| known.what.clone());
-        let detail = match (&self.quest, known) {
-            (Some(quest), _) => Some(self.quest_detail(quest)),
-            (None, Some(known)) if known.step > steps + 1 => {
-                Some(format!("{} comes at step {}", known.what.split(':').next().unwrap_or("it"), known.step))
-            }
-            _ => self.end.as_ref().map(ended_words).or_else(|| self.left_plan.clone()),
-        };
-        let next = self.end.is_none().then(|| self.next_thread()).flatten().map(|choice| match choice {
-            Choice::Thread(tid) => Next::Thread(tid),
-            Choice::Time => Next::Time,
-        });
-        Some(Guide { headline, detail, alert, next })
-    }
-}
-
-impl Steered {
-    /// Where the challenge stands: the learner's steps, the goal reached or not, and what the
-    /// search knows.
-    fn quest_detail(&self, quest: &Quest) -> String {
-        let steps = self.driver.steps;
-        let found = quest.search.found();
-        let best = quest.search.best();
-        let shortest = best.as_ref().and_then(|best| best.shortest.as_ref().map(|(step, _, _)| *step));
-        let watching = quest.gave_up && matches!(self.plan, Plan::Schedule(_));
-        match (&quest.reached, &found) {
-            // What the goal looks like is on screen already (the table, the log, a deadlock's
-            // banner): the guide only says that, and when, it was reached.
-            (Some((step, _)), _) if watching => format!("the shortest way reached the goal at step {step}"),
-            (Some((step, _)), _) => match shortest {
-                Some(best) => format!("done! you: {}; shortest: {best} (s shows it)", steps_word(*step)),
-                None => format!("done! you: {}", steps_word(*step)),
-            },
-            (None, Some(found)) if quest.gave_up && found.shortest.is_none() => {
-                let verdict = if found.exhaustive { "impossible" } else { "no way found" };
-                format!("{verdict}: {}", found.proof())
-            }
-            (None, _) if watching => {
-                let at = shortest.map_or_else(String::new, |best| format!("; the goal comes at step {best}"));
-                format!("watching the shortest way: {}{at}", steps_word(steps))
-            }
-            // `n` alone takes the next thread in turn and lets the seeded sleeps decide who
-            // wakes first: the tests check that it never reaches a goal within reach.
-            (None, _) if self.end.is_some() && !quest.chose && quest.challenge.reachable => format!(
-                "the run ended without reaching the goal after {}: n alone never does, choose who moves (Enter); r tries again",
-                steps_word(steps)
-            ),
-            (None, _) if self.end.is_some() => {
-                format!(
-                    "the run ended without reaching the goal after {}: r tries again, s gives up",
-                    steps_word(steps)
-                )
-            }
-            (None, _) if shortest.is_some() => {
-                format!("you: {} · s gives up and shows the shortest way", steps_word(steps))
-            }
-            (None, None) => format!("you: {} · s gives up (the answer is still being worked out)", steps_word(steps)),
-            (None, Some(_)) => format!("you: {steps} steps · s gives up and shows the answer"),
-        }
+        Some(self.guide_now())
     }
 }
 
@@ -513,9 +475,4 @@ pub(crate) fn watch(
     let watched = super::live::watch_live(showing, look, launch, &mut steered, || Ok(start()));
     let recorded = steered.and_then(|mut steered| steered.take_recorder()).map(Recorder::finish);
     watched.map(|()| recorded)
-}
-
-/// `1 step`, `2 steps`.
-fn steps_word(steps: usize) -> String {
-    format!("{steps} step{}", if steps == 1 { "" } else { "s" })
 }
