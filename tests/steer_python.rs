@@ -19,15 +19,17 @@ use common::tmux::Tmux;
 /// --deposits 2` gives it.
 const BANK: &str = "--schedule 1.3x4.1 demos/python/bank.py --clerks 2 --deposits 2";
 
-/// The interpreters whose command line holds `needle`.
-fn interpreters_running(needle: &str) -> Vec<u32> {
-    let needle = needle.as_bytes();
+/// The interpreters started under the test `tag` (see [`command`]): the tests of this file run
+/// side by side, each telling its own processes by the environment it gave them.
+fn interpreters_running(tag: &str) -> Vec<u32> {
+    let needle = format!("THREADVIZ_TEST_TAG={tag}\0").into_bytes();
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<u32>().ok()) else { continue };
         let Ok(command) = std::fs::read(format!("/proc/{pid}/cmdline")) else { continue };
+        let Ok(environment) = std::fs::read(format!("/proc/{pid}/environ")) else { continue };
         let is_python = command.split(|byte| *byte == 0).next().is_some_and(|first| first.ends_with(b"python3"));
-        if is_python && command.windows(needle.len()).any(|window| window == needle) {
+        if is_python && environment.windows(needle.len()).any(|window| window == needle.as_slice()) {
             found.push(pid);
         }
     }
@@ -43,11 +45,12 @@ fn assert_no_interpreter_left(needle: &str) {
     }
 }
 
-/// The shell line that runs `threadviz ARGS`, then says how it ended.
-fn command(args: &str) -> String {
+/// The shell line that runs `threadviz ARGS` with the test's `tag` in its environment (which the
+/// interpreters it starts inherit), then says how it ended.
+fn command(tag: &str, args: &str) -> String {
     let binary = env!("CARGO_BIN_EXE_threadviz");
     format!(
-        "cd '{}' && '{binary}' {args}; echo EXITED $?; \
+        "cd '{}' && THREADVIZ_TEST_TAG={tag} '{binary}' {args}; echo EXITED $?; \
          if stty -a | grep -q -- -icanon; then echo TTY RAW; else echo TTY COOKED; fi; sleep 600",
         env!("CARGO_MANIFEST_DIR")
     )
@@ -68,7 +71,7 @@ fn press_until(tmux: &Tmux, key: &str, presses: usize, what: &str, ready: impl F
 
 #[test]
 fn the_banks_schedule_is_followed_step_by_step_to_the_lost_update() {
-    let tmux = Tmux::start("steer-bank", 120, 40, &command(&format!("run {BANK}")));
+    let tmux = Tmux::start("steer-bank", 120, 40, &command("steer-bank", &format!("run {BANK}")));
     // The first frames may come before the run has settled at its first question.
     let start = tmux.wait_for("the paused dashboard", |screen| {
         screen.contains("following the schedule") && screen.contains("PAUSED") && screen.contains("comes at step")
@@ -88,17 +91,17 @@ fn the_banks_schedule_is_followed_step_by_step_to_the_lost_update() {
     assert!(lost.contains("expected 4, balance 2: 2 deposits lost"), "the program's own line in the log:\n{lost}");
     tmux.keys(&["q"]);
     tmux.wait_for("the exit", |screen| screen.contains("EXITED 0"));
-    assert_no_interpreter_left("bank.py");
+    assert_no_interpreter_left("steer-bank");
 }
 
 #[test]
 fn no_interpreter_outlives_q_ctrl_c_or_sigterm_of_a_steered_run() {
     for (test, key) in [("steer-q", Some("q")), ("steer-ctrl-c", Some("C-c")), ("steer-sigterm", None)] {
-        let tmux = Tmux::start(test, 100, 30, &command(&format!("run {BANK}")));
+        let tmux = Tmux::start(test, 100, 30, &command(test, &format!("run {BANK}")));
         tmux.wait_for("the paused dashboard", |screen| screen.contains("following the schedule"));
         tmux.keys(&["n"]);
         tmux.wait_for("a step", |screen| screen.contains("1 of its 6 choices"));
-        assert!(!interpreters_running("bank.py").is_empty(), "the interpreter runs");
+        assert!(!interpreters_running(test).is_empty(), "the interpreter runs");
         if let Some(key) = key {
             tmux.keys(&[key]);
         } else {
@@ -107,13 +110,13 @@ fn no_interpreter_outlives_q_ctrl_c_or_sigterm_of_a_steered_run() {
         }
         tmux.wait_for("the exit", |screen| screen.contains("EXITED "));
         common::tmux::assert_exited_and_restored(&tmux, 0);
-        assert_no_interpreter_left("bank.py");
+        assert_no_interpreter_left(test);
     }
 }
 
 #[test]
 fn the_python_race_followed_by_its_schedule_stops_at_the_lessons_moment() {
-    let tmux = Tmux::start("steer-race", 120, 40, &command("demo race --python --schedule _x80"));
+    let tmux = Tmux::start("steer-race", 120, 40, &command("steer-race", "demo race --python --schedule _x80"));
     tmux.wait_for("the paused dashboard", |screen| screen.contains("following the schedule"));
     let moment = press_until(&tmux, "n", 40, "the lesson's moment", |screen| {
         screen.contains("The log has just warned of the first lost update")
@@ -121,12 +124,12 @@ fn the_python_race_followed_by_its_schedule_stops_at_the_lessons_moment() {
     assert!(moment.contains("What will Final counter say"), "{moment}");
     tmux.keys(&["q"]);
     tmux.wait_for("the exit", |screen| screen.contains("EXITED 0"));
-    assert_no_interpreter_left("race.py");
+    assert_no_interpreter_left("steer-race");
 }
 
 #[test]
 fn the_lost_update_challenge_is_won_on_python_by_choosing_threads() {
-    let tmux = Tmux::start("steer-challenge", 120, 40, &command("challenge lost-update --python"));
+    let tmux = Tmux::start("steer-challenge", 120, 40, &command("steer-challenge", "challenge lost-update --python"));
     let start = tmux.wait_for("the challenge", |screen| screen.contains("challenge: make the two threads lose"));
     assert!(start.contains("(Python, --step op: a step is an operation or a load or"), "{start}");
     // MainThread starts both workers; Thread-1 and Thread-2 each go to sleep; time wakes
@@ -148,5 +151,5 @@ fn the_lost_update_challenge_is_won_on_python_by_choosing_threads() {
     });
     tmux.keys(&["q"]);
     tmux.wait_for("the exit", |screen| screen.contains("EXITED 0"));
-    assert_no_interpreter_left("race.py");
+    assert_no_interpreter_left("steer-challenge");
 }
