@@ -132,3 +132,11 @@ fn bare_cpython_310_and_later_lose_nothing_that_39_loses() {
         }
     }
 }
+
+#[test]
+fn a_program_that_fails_every_run_is_said_to_fail_not_to_pass() {
+    // An option bank.py does not know: argparse exits 2 before any thread starts.
+    let (report, code) = threadviz(&["explore", "--runs", "3", "demos/python/bank.py", "--no-such-option"]);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report.contains("runs ended: 3 completed\n  the program exited with status 2 in 3 runs"), "{report}");
+}

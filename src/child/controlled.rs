@@ -37,27 +37,48 @@ struct Link {
     reader: Reader<BufReader<UnixStream>>,
     writer: UnixStream,
     files: Files,
+    /// The socket's read timeout as last set: set again only when it changes, not before
+    /// every line (a system call per line, hundreds in a run stepped by instruction).
+    patience: Option<Duration>,
 }
 
 impl Link {
+    fn new(reader: Reader<BufReader<UnixStream>>, writer: UnixStream) -> Self {
+        Self { reader, writer, files: Files::default(), patience: None }
+    }
+
     fn send(&mut self, control: ToChild) -> io::Result<()> {
         self.writer.write_all(&control.line())?;
         self.writer.flush()
     }
 
-    /// The next message, waiting at most `patience`.
+    /// The next message, waiting at most `patience` for each read of the socket.
     fn next(&mut self, patience: Duration) -> Result<Option<FromChild>, WireError> {
-        self.writer.set_read_timeout(Some(patience)).map_err(WireError::Io)?;
+        if self.patience != Some(patience) {
+            self.writer.set_read_timeout(Some(patience)).map_err(WireError::Io)?;
+            self.patience = Some(patience);
+        }
         self.reader.next_message()
     }
+}
+
+/// What a fork server says of a run's process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Served {
+    /// Not served: the run is its interpreter's only one.
+    Alone,
+    /// Served, and not yet said to be gone.
+    Running,
+    /// Gone, with the exit status the server told (minus the signal that ended it), if it did.
+    Gone(Option<i32>),
 }
 
 /// One run under way: its events so far and the last question.
 pub struct Run<'a> {
     link: &'a mut Link,
     pid: u32,
-    /// Whether a fork server answers for the run's process once it is gone.
-    served: bool,
+    /// Whether a fork server answers for the run's process once it is gone, and what it said.
+    served: Served,
     events: Vec<TraceEvent>,
     /// The thread of each step begun since [`Run::take_moves`] was last called: every step's
     /// events start with its control event, asked for or taken alone.
@@ -93,8 +114,11 @@ impl Run<'_> {
                     }
                 }
                 Ok(Some(FromChild::Choose(choose))) => return Settled::Choose(choose),
-                Ok(Some(FromChild::Ran(_))) => {
+                Ok(Some(FromChild::Ran(ran))) => {
                     self.gone = true;
+                    if self.served != Served::Alone {
+                        self.served = Served::Gone(Some(ran.status));
+                    }
                     return Settled::Cut("the program's process ended before its run did".to_owned());
                 }
                 Ok(Some(FromChild::Gate(_) | FromChild::Step(_) | FromChild::RunStarted(_))) => {}
@@ -149,29 +173,42 @@ impl Run<'_> {
     }
 }
 
-impl Drop for Run<'_> {
-    /// A run over: a served one is waited for until the server says its process is gone,
-    /// reading past whatever it still sent, so the next run starts on a clean stream.
-    fn drop(&mut self) {
+impl Run<'_> {
+    /// Ends the run (killing it unless it ended) and, for a served run, waits until the
+    /// server says its process is gone, reading past whatever it still sent, so the next run
+    /// starts on a clean stream. The run's exit status, or minus the signal that ended it;
+    /// None when the server did not say.
+    pub fn close(&mut self) -> Option<i32> {
         if !self.ended {
             self.kill();
         }
-        if !self.served {
-            return;
+        match self.served {
+            Served::Alone => return None,
+            Served::Gone(status) => return status,
+            Served::Running => {}
         }
-        loop {
+        let status = loop {
             match self.link.next(SERVER_PATIENCE) {
-                Ok(Some(FromChild::Ran(_)) | None) => return,
+                Ok(Some(FromChild::Ran(ran))) => break Some(ran.status),
+                Ok(None) => break None,
                 // A wait too long: the server is gone or stuck, and its next run will say so.
                 Err(WireError::Io(error))
                     if matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) =>
                 {
-                    return;
+                    break None;
                 }
                 // What the run still sent, or a line the kill cut short: skipped.
                 Ok(Some(_)) | Err(_) => {}
             }
-        }
+        };
+        self.served = Served::Gone(status);
+        status
+    }
+}
+
+impl Drop for Run<'_> {
+    fn drop(&mut self) {
+        self.close();
     }
 }
 
@@ -187,7 +224,7 @@ impl Controlled {
     pub fn start(program: &Program, options: &Options, seed: u64) -> Result<Self, RunError> {
         let options = Options { control: Some(Control { seed, server: false }), ..options.clone() };
         let (child, reader, writer) = Child::spawn_controlled(program, &options)?;
-        Ok(Self { child, link: Link { reader, writer, files: Files::default() } })
+        Ok(Self { child, link: Link::new(reader, writer) })
     }
 
     /// The run.
@@ -196,7 +233,7 @@ impl Controlled {
         Run {
             link: &mut self.link,
             pid,
-            served: false,
+            served: Served::Alone,
             events: Vec::new(),
             moves: Vec::new(),
             time_us: 0,
@@ -222,7 +259,7 @@ impl Server {
     pub fn start(program: &Program, options: &Options, seed: u64) -> Result<Self, RunError> {
         let options = Options { control: Some(Control { seed, server: true }), ..options.clone() };
         let (child, reader, writer) = Child::spawn_controlled(program, &options)?;
-        Ok(Self { child, link: Link { reader, writer, files: Files::default() } })
+        Ok(Self { child, link: Link::new(reader, writer) })
     }
 
     /// Starts one more run.
@@ -240,7 +277,7 @@ impl Server {
         Ok(Run {
             link: &mut self.link,
             pid,
-            served: true,
+            served: Served::Running,
             events: Vec::new(),
             moves: Vec::new(),
             time_us: 0,

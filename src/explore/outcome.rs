@@ -105,6 +105,8 @@ pub(crate) struct Outcome {
     pub(crate) reached: Option<(usize, String)>,
     /// The last line the program printed, if any.
     pub(crate) last_output: Option<String>,
+    /// A program in another process: how its run exited.
+    pub(crate) exit: Option<i32>,
 }
 
 impl Outcome {
@@ -132,6 +134,7 @@ impl Outcome {
             finals,
             reached: watch.reached.take(),
             last_output: watch.last_output.take(),
+            exit: run.exit,
         };
         (outcome, run.events)
     }

@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use super::outcome::{Ending, FailureKind, Finding, Outcome};
-use super::run::Program;
+use super::run::{Program, RunEnd};
 use super::schedule::Schedule;
 use super::shrink::{self, Shrinking, Stop};
 use super::strategy::Strategy;
@@ -125,6 +125,9 @@ pub struct Report {
     /// The last line each run printed, and in how many runs, when the report shows them (a
     /// program's outcome is what it prints; a demo's log is the lesson's, not a result).
     pub(crate) outputs: Option<BTreeMap<String, usize>>,
+    /// A program's runs that exited with a status other than 0, by status (minus the signal
+    /// for a run ended by one): a program that fails every run is no pass.
+    pub(crate) failed_exits: BTreeMap<i32, usize>,
     /// A run that could not go on (stuck outside threadviz, a misfit): why, the first time.
     pub(crate) trouble: Option<String>,
     pub(crate) replay_hint: ReplayHint,
@@ -160,6 +163,7 @@ impl Report {
             found: BTreeMap::new(),
             finals: Vec::new(),
             outputs: None,
+            failed_exits: BTreeMap::new(),
             trouble: None,
             replay_hint,
             interrupted: false,
@@ -208,6 +212,9 @@ impl Report {
                     self.finals.len() - 1
                 });
                 *self.finals[index].1.entry(value.clone()).or_default() += 1;
+            }
+            if let Some(status) = outcome.exit.filter(|&status| status != 0 && outcome.end == RunEnd::Completed) {
+                *self.failed_exits.entry(status).or_default() += 1;
             }
             if let Some(outputs) = &mut self.outputs {
                 let line = outcome.last_output.clone().unwrap_or_else(|| "(nothing printed)".to_owned());
@@ -463,6 +470,14 @@ impl fmt::Display for Report {
         let endings: Vec<String> =
             self.endings.iter().map(|(ending, &count)| format!("{} {}", thousands(count), ending.words())).collect();
         writeln!(f, "runs ended: {}", endings.join(", "))?;
+        for (status, &count) in &self.failed_exits {
+            let how = if *status < 0 {
+                format!("was killed by signal {}", -status)
+            } else {
+                format!("exited with status {status}")
+            };
+            writeln!(f, "  the program {how} in {}", runs(count))?;
+        }
         if let Some(trouble) = &self.trouble {
             writeln!(f, "  {trouble}")?;
         }

@@ -88,6 +88,9 @@ pub(crate) struct Run {
     pub(crate) steps: usize,
     pub(crate) end: RunEnd,
     pub(crate) events: Vec<TraceEvent>,
+    /// A program in another process: the exit status its run ended with (minus the signal
+    /// that ended it), when it told; nothing for a session of this process.
+    pub(crate) exit: Option<i32>,
 }
 
 /// One entry of a run's schedule, as it was chosen: a grant the thread refused (its wait was
@@ -222,6 +225,11 @@ impl<'a> ChildTarget<'a> {
     }
 
     /// The run's events.
+    /// Ends the run; its exit status, as its fork server tells it.
+    pub(crate) fn exit_status(&mut self) -> Option<i32> {
+        self.run.close()
+    }
+
     pub(crate) fn take_events(&mut self) -> Vec<TraceEvent> {
         self.run.take_events()
     }
@@ -466,7 +474,15 @@ impl<T: Target> Driver<T> {
     }
 
     fn into_run(self, end: RunEnd, events: Vec<TraceEvent>) -> Run {
-        Run { schedule: self.schedule, asked: self.asked, choices: self.choices, steps: self.steps, end, events }
+        Run {
+            schedule: self.schedule,
+            asked: self.asked,
+            choices: self.choices,
+            steps: self.steps,
+            end,
+            events,
+            exit: None,
+        }
     }
 }
 
@@ -505,16 +521,18 @@ fn run_child(server: &mut child::Server, max_steps: usize, chooser: &mut dyn Cho
                 steps: 0,
                 end: RunEnd::Misfit(why),
                 events: Vec::new(),
+                exit: None,
             };
         }
     };
     let mut driver = Driver::new(ChildTarget::new(run), max_steps);
     let end = driver.run_to_end(chooser);
+    let exit = driver.target.exit_status();
     let events = driver.target.take_events();
     if let Some(to) = record {
         let _ = record_events(to, &events);
     }
-    driver.into_run(end, events)
+    Run { exit, ..driver.into_run(end, events) }
 }
 
 /// Writes a finished run's events as a recording; what it holds.

@@ -307,6 +307,106 @@ class ForkServer(unittest.TestCase):
         self.assertEqual(srv.wait(), 0)
 
 
+# Instructions that touch only their own thread's frame (trace.py's _ALONE), as dis names them.
+ALONE = ("LOAD_CONST", "STORE_FAST", "POP_TOP", "NOP", "RESUME", "JUMP_FORWARD", "JUMP_BACKWARD",
+         "JUMP_ABSOLUTE", "PUSH_NULL", "COPY", "SWAP", "DUP_TOP", "ROT_TWO", "EXTENDED_ARG")
+
+
+def asked_before(lines):
+    """The opname of the instruction each choose line was asked before, for a run whose
+    policy always lets the thread that moved last go on: the next instruction told."""
+    asked, waiting = [], False
+    for line in lines:
+        if "choose" in line:
+            waiting = True
+        elif waiting and "kind" in line and line["kind"]["kind"] == "instruction":
+            asked.append(line["kind"]["text"].split()[0])
+            waiting = False
+    return asked
+
+
+def keep_moving(choose):
+    """Lets the thread that moved last go on when it can, else the first offered."""
+    if choose["moving"] in choose["threads"]:
+        return {"control": "grant", "thread": choose["moving"]}
+    return fakeviz.first_choice(choose)
+
+
+class Reduction(unittest.TestCase):
+    """Partial-order reduction at bytecode steps (trace.py): under `auto`, an instruction that
+    touches only its own thread's frame is no choice; not under `auto` (the dashboard)."""
+
+    def test_under_auto_no_choice_is_asked_before_an_instruction_of_the_threads_own_frame(self):
+        run = controlled(["ctl_race.py"], policy=fakeviz.Policy(then=keep_moving), auto=True,
+                         extra={"step": "bytecode"})
+        self.assertEqual(run.returncode, 0, run.stderr)
+        told = [e["kind"]["text"].split()[0] for e in run.events if kind(e) == "instruction"]
+        self.assertTrue(any(op in ALONE for op in told), "the program runs such instructions")
+        asked = asked_before(run.lines)
+        self.assertGreater(len(asked), 10)
+        self.assertEqual([op for op in asked if op in ALONE], [])
+        # Each is still a step of its own: a control event begins it.
+        steps = sum(1 for e in run.events if kind(e) == "control")
+        self.assertGreaterEqual(steps, len(told))
+
+    def test_not_under_auto_every_instruction_is_asked(self):
+        run = controlled(["ctl_race.py"], policy=fakeviz.Policy(then=keep_moving), auto=False,
+                         extra={"step": "bytecode"})
+        self.assertEqual(run.returncode, 0, run.stderr)
+        asked = asked_before(run.lines)
+        self.assertTrue(any(op in ALONE for op in asked), asked)
+
+    def test_the_lost_update_is_still_found_and_the_lock_still_prevents_it(self):
+        # Every choice alternating threads: `bare` loses updates, `locked` none.
+        run = controlled(["ctl_race.py"], policy=fakeviz.Policy(then=alternate), auto=True,
+                         extra={"step": "bytecode"})
+        self.assertEqual(run.returncode, 0, run.stderr)
+        out = run.stdout.decode()
+        self.assertIn("locked count 6", out)
+        self.assertNotIn("bare count 6", out)
+
+
+def unidented(events):
+    """masked(), and the OS thread idents in reprs of threads (`<Thread(..., started 1397...)>`)
+    that instruction texts show taken out."""
+    import re
+    return [re.sub(r"started( daemon)? \d+", r"started\1 N", e) for e in masked(events)]
+
+
+class PreparedServer(unittest.TestCase):
+    def test_bytecode_runs_of_a_server_tell_their_source_first_and_repeat_exactly(self):
+        srv = server(["ctl_race.py"], extra={"step": "bytecode"})
+        answer, grants = recorded(alternate)
+        runs = [srv.run(fakeviz.Policy(then=answer))]
+        runs.append(srv.run(Strict(grants)))
+        self.assertEqual(srv.quit(), 0)
+        for r in runs:
+            self.assertEqual(r.status, 0)
+            kinds = [kind(e) for e in r.events]
+            self.assertIn("instruction", kinds)
+            self.assertLess(kinds.index("source"), kinds.index("instruction"),
+                            "the tables are built before the fork, the source told in each run")
+        self.assertEqual(unidented(runs[1].events), unidented(runs[0].events))
+
+    def test_grants_as_threadviz_writes_them_run_as_grants_spelled_with_spaces(self):
+        srv = server(["ctl_race.py"], extra={"step": "bytecode"})
+        answer, grants = recorded(alternate)
+        spaced = srv.run(fakeviz.Policy(then=answer))
+        queue = list(grants)
+
+        def compact(choose):
+            g = queue.pop(0)
+            line = ('{"control":"grant","time":true}' if g == "time"
+                    else '{"control":"grant","thread":%d}' % g)
+            srv.conn.sendall(line.encode() + b"\n")
+            return None
+        tight = srv.run(fakeviz.Policy(then=compact))
+        self.assertEqual(srv.quit(), 0)
+        self.assertEqual(queue, [])
+        self.assertEqual(tight.status, 0)
+        self.assertEqual(unidented(tight.events), unidented(spaced.events))
+
+
 class Speed(unittest.TestCase):
     def test_runs_per_second_through_the_server(self):
         srv = server(["ctl_counter.py"])

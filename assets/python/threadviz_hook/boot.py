@@ -127,11 +127,16 @@ def _clean_main_globals():
             del d[k]
 
 
+_libc = None               # the C library, loaded once (a fork server's runs inherit it)
+
+
 def _arm_parent_death(parent):
+    global _libc
     try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)   # PR_SET_PDEATHSIG
+        if _libc is None:
+            import ctypes
+            _libc = ctypes.CDLL(None, use_errno=True)
+        _libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)   # PR_SET_PDEATHSIG
     except Exception:
         pass
     if parent and os.getppid() != parent:
@@ -181,7 +186,9 @@ def _compile_file(path):
         def fail():
             raise failed
         return fail
-    return lambda: exec(code, d)
+    run = lambda: exec(code, d)  # noqa: E731
+    run.code = code              # a fork server reads it ahead of the runs (trace.prepare)
+    return run
 
 
 def _is_zip(path):
@@ -421,7 +428,11 @@ def serve(cfg, opts, path, module, args):
     # modules the program imports at its top level.
     import ast, linecache, traceback  # noqa: F401,E401
     from . import sched, trace  # noqa: F401
+    sched.prepare()
     _preimport(path)
+    code = getattr(run, "code", None)
+    if code is not None and trace.wanted(opts["step"], opts["watch"], opts["shared"]):
+        trace.prepare(code)
     import gc
     gc.freeze()        # the server's objects stay put: a child copies fewer pages on write
     server_pid = os.getpid()
@@ -482,6 +493,25 @@ def _preimport(path):
                 __import__(name)
             except Exception:
                 pass
+    if "argparse" in sys.modules:
+        _prime_argparse()
+
+
+def _prime_argparse():
+    """Fills the caches a first use of argparse fills, so that each run finds them full: the
+    regular expressions it compiles (re's cache) and the `locale` module its messages' gettext
+    lookups import. Nothing the program can see: a parser thrown away, parsing no arguments
+    of the program's."""
+    try:
+        import argparse
+        import locale  # noqa: F401
+        parser = argparse.ArgumentParser(prog="threadviz", description="x")
+        parser.add_argument("--count", type=int, default=1, help="x")
+        parser.add_argument("--flag", action="store_true", help="x")
+        parser.add_argument("names", nargs="*")
+        parser.parse_args(["--count", "2", "--flag", "a"])
+    except BaseException:
+        pass
 
 
 def _in_stdlib(name):

@@ -393,11 +393,12 @@ def _gate():
         _gate_mod.pass_(me(), _getframe(1))
 
 
-def _point(tid, frame):
-    """A step point of thread `tid` at `frame` (the trace module's lines and instructions)."""
+def _point(tid, frame, alone=False):
+    """A step point of thread `tid` at `frame` (the trace module's lines and instructions);
+    `alone`: an instruction that is no choice in a controlled run with `auto` (trace.py)."""
     if _closed:
         if _controlled:
-            _sched.point(tid, frame)
+            _sched.point(tid, frame, alone)
         else:
             _gate_mod.pass_(tid, frame)
 

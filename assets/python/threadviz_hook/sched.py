@@ -175,10 +175,11 @@ def _main_may_finish():
     return True
 
 
-def _next(me):
+def _next(me, alone=False):
     """The baton holder `me` (None: a thread that has just ended) lets the next mover go,
     and, unless that is itself, waits for the baton to come back. Returns how `me` was let
-    go (THREAD or TIME), or None when it has ended."""
+    go (THREAD or TIME), or None when it has ended. `alone`: `me` is at an instruction that
+    is no choice (trace.py, partial-order reduction): it takes the step, as the only option."""
     global current, moving, auto_steps, finishing
     main = threads.get(1)
     if returned and main is not None and main.state == BLOCKED and _main_may_finish():
@@ -187,21 +188,27 @@ def _next(me):
         finishing = True
         chosen, how = main, THREAD
     else:
-        movers, timed = options()
-        count = len(movers) + (timed is not None)
-        if count == 0:
-            _deadlock()
-        if count == 1 and auto:
+        if alone or (auto and len(threads) == 1 and me is not None and me.state == POINT):
+            # Its only option, as options() would say (the run's only thread, at a point),
+            # or the only one worth offering (an instruction that is no choice).
             auto_steps += 1
-            if movers:
-                chosen, how = threads[movers[0]], THREAD
-            else:
-                chosen, how = threads[timed[1]], TIME
+            chosen, how = me, THREAD
         else:
-            chosen, how = _ask(movers, timed)
-        if how == TIME:
-            if timed[0] > prims._now():
-                set_now(timed[0])
+            movers, timed = options()
+            count = len(movers) + (timed is not None)
+            if count == 0:
+                _deadlock()
+            if count == 1 and auto:
+                auto_steps += 1
+                if movers:
+                    chosen, how = threads[movers[0]], THREAD
+                else:
+                    chosen, how = threads[timed[1]], TIME
+            else:
+                chosen, how = _ask(movers, timed)
+            if how == TIME:
+                if timed[0] > prims._now():
+                    set_now(timed[0])
         moving = chosen.tid
         # Each step's events start with its control, as in a Rust session's: the explorer
         # counts steps by them, and finds at which step something went wrong.
@@ -253,9 +260,10 @@ def _deadlock():
 
 
 # --- what the hook's threads call ----------------------------------------------------------
-def point(tid, frame=None):
+def point(tid, frame=None, alone=False):
     """Thread `tid` is at a step point (about to perform an operation, or a line or an
-    instruction): it goes on when chosen."""
+    instruction): it goes on when chosen; at once, under `auto`, when `alone` (an
+    instruction that is no choice, trace.py)."""
     t = threads.get(tid)
     if t is None or finishing:
         return                   # a thread the run does not know, or the main one finishing
@@ -266,7 +274,7 @@ def point(tid, frame=None):
     if current != tid:
         return
     t.state = POINT
-    _next(t)
+    _next(t, alone and auto)
     t.state = RUNNING
 
 
@@ -605,15 +613,28 @@ def _through_stream(name):
     return draw
 
 
-def _install_random():
-    _random_mod.random = _random
-    _random_mod.uniform = _uniform
-    _random_mod.randint = _randint
+_draws = None            # (name, function) for each of random's module functions
+
+
+def prepare():
+    """What every controlled run of this process installs, made once ahead (a fork server's
+    runs inherit it): the random module's functions drawing from the thread's stream."""
+    global _draws
+    if _draws is not None:
+        return
+    draws = [("random", _random), ("uniform", _uniform), ("randint", _randint)]
     inst = _random_mod._inst
     for name in dir(_random_mod):
         if name in ("random", "uniform", "randint") or name.startswith("_"):
             continue
         value = getattr(_random_mod, name)
         if getattr(value, "__self__", None) is inst:
-            setattr(_random_mod, name, _through_stream(name))
+            draws.append((name, _through_stream(name)))
+    _draws = draws
+
+
+def _install_random():
+    prepare()
+    for name, draw in _draws:
+        setattr(_random_mod, name, draw)
 

@@ -64,11 +64,45 @@ _ONE_TO_ONE = {"UNARY_NEGATIVE", "UNARY_NOT", "UNARY_INVERT", "UNARY_POSITIVE", 
                "TO_BOOL", "FORMAT_SIMPLE", "GET_LEN"}
 
 
+# --- instructions that are not choices (partial-order reduction) --------------------------
+# In a controlled run with `auto` (explore, schedule replay) the step point before one of these
+# instructions offers no choice: the thread holding the baton takes the step alone (a step all
+# the same, counted in `auto`, its instruction event sent). This loses no outcome. Such an
+# instruction reads and writes only its own thread's frame (its locals, its value stack, where
+# it is in its code) and cannot raise, so it commutes with every step of every other thread:
+# another thread's steps taken before it, at the point offered, give the same states as the
+# same steps taken after it, at the thread's next point, which is offered (unless it is one of
+# these too, and so on until a point that is). Every interleaving of the full set of points is
+# thus equivalent to one of the reduced set, with the same output and final values. What such
+# an instruction can set off indirectly is no exception: a finalizer of a value it drops (a
+# STORE_FAST over the last reference, a POP_TOP), or a signal handler or a collection at a
+# backward jump's or a RESUME's check of the eval breaker, is either the program's own code,
+# traced, whose loads and stores have their own points, or code outside the program, inside
+# which no mode of threadviz steps. Not here: anything that can run the program's code itself
+# (calls, operators, PRECALL whose 3.11 specialisations call), read a global, a cell, an
+# attribute or a container, branch on an object's truth, iterate, or return (a thread's end is
+# seen by its joiner). Names of every CPython from 3.9 to 3.13; a name a version lacks never
+# comes up. The dashboard's stepping (not `auto`) still stops at every instruction.
+A_CHOICE = 0             # a choice point as any other
+A_ALONE = 1              # never a choice under `auto`
+A_IF_BOUND = 2           # LOAD_FAST raising when its local is unbound (3.9-3.11; 3.12+
+#                          LOAD_FAST_CHECK): taken alone only when the local is bound
+_ALONE = frozenset({
+    "NOP", "RESUME", "EXTENDED_ARG", "CACHE", "NOT_TAKEN",
+    "LOAD_CONST", "LOAD_SMALL_INT", "STORE_FAST", "STORE_FAST_STORE_FAST", "STORE_FAST_LOAD_FAST",
+    "LOAD_FAST_LOAD_FAST", "LOAD_FAST_AND_CLEAR", "LOAD_CLOSURE", "KW_NAMES",
+    "POP_TOP", "PUSH_NULL", "COPY", "SWAP", "DUP_TOP", "DUP_TOP_TWO",
+    "ROT_TWO", "ROT_THREE", "ROT_FOUR", "ROT_N",
+    "JUMP_FORWARD", "JUMP_BACKWARD", "JUMP_ABSOLUTE", "JUMP_BACKWARD_NO_INTERRUPT",
+} | ({"LOAD_FAST"} if sys.version_info >= (3, 12) else set()))
+_ALONE_IF_BOUND = frozenset({"LOAD_FAST_CHECK"} | ({"LOAD_FAST"} if sys.version_info < (3, 12) else set()))
+
+
 class Instr:
     """One instruction of a program's code object, as the tracer needs it."""
-    __slots__ = ("kind", "offset", "name", "loc", "head", "plain", "obj")
+    __slots__ = ("kind", "offset", "name", "loc", "head", "plain", "obj", "alone")
 
-    def __init__(self, kind, offset, name, loc, head, plain, obj):
+    def __init__(self, kind, offset, name, loc, head, plain, obj, alone):
         self.kind = kind      # K_*
         self.offset = offset  # its offset in the code's bytes
         self.name = name      # the variable's name (a pair for the 3.13 double instructions)
@@ -76,16 +110,18 @@ class Instr:
         self.head = head      # "OPNAME ARGREPR": the instruction's text before a value
         self.plain = plain    # its whole instruction event with the time and thread left to fill
         self.obj = obj        # an attribute's object: where it was loaded from, or None
+        self.alone = alone    # A_*: whether its point is a choice under `auto`
 
 
 class Code:
     """The table of one program code object."""
-    __slots__ = ("code", "instrs", "hot_lines")
+    __slots__ = ("code", "instrs", "hot_lines", "path")
 
-    def __init__(self, code, instrs, hot_lines):
+    def __init__(self, code, instrs, hot_lines, path):
         self.code = code            # kept alive: tables are keyed by id(code)
         self.instrs = instrs        # offset -> Instr
         self.hot_lines = hot_lines  # lines holding a load or store a shared variable may be
+        self.path = path            # its file as threadviz shows it (its source is sent first)
 
 
 _tables = {}             # id(code) -> Code, or False for code that is not the program's
@@ -121,10 +157,9 @@ def _pop(stack):
 
 
 def _build(code):
-    """Reads `code` with dis: its Instr table, and where each attribute's object comes from."""
+    """Reads `code` with dis: its Instr table, and where each attribute's object comes from.
+    Sends nothing: a fork server builds the tables of the program's code before any run."""
     fn = prims.shown_path(code.co_filename)
-    if fn not in prims._sources_sent:
-        prims._source(fn)
     module_level = code.co_name == "<module>"
     instrs = {}
     hot_lines = set()
@@ -236,7 +271,8 @@ def _build(code):
         head = op + (" " + ins.argrepr if ins.argrepr else "")
         plain = ('{"time_us":%%d,"thread":%%d,"loc":%s,"kind":{"kind":"instruction","offset":%d,"text":%s}}'
                  % (loc.replace("%", "%%"), ins.offset, json.dumps(head).replace("%", "%%")))
-        instrs[ins.offset] = Instr(kind, ins.offset, name, loc, head, plain, obj)
+        alone = A_ALONE if op in _ALONE else A_IF_BOUND if op in _ALONE_IF_BOUND else A_CHOICE
+        instrs[ins.offset] = Instr(kind, ins.offset, name, loc, head, plain, obj, alone)
         ops.add(op)
     if _LOCALS_UNSAFE and "LOAD_FAST_AND_CLEAR" in ops:
         # 3.12: reading f_locals while an inlined comprehension hides a local writes the
@@ -244,15 +280,29 @@ def _build(code):
         for i in instrs.values():
             if i.kind in (K_LOCAL_LOAD, K_LOCAL_STORE, K_NAME_LOAD, K_NAME_STORE):
                 i.kind = K_NONE
+            if i.alone == A_IF_BOUND:
+                i.alone = A_CHOICE       # whether it is bound cannot be read
             if i.obj is not None and _rooted_in_locals(i.obj):
                 i.obj = None
-    return Code(code, instrs, hot_lines)
+    return Code(code, instrs, hot_lines, fn)
 
 
 def _rooted_in_locals(res):
     while res is not None and res[0] == "attr":
         res = res[1]
     return res is not None and res[0] in ("local", "name")
+
+
+def prepare(code):
+    """Builds the tables of `code` and of the code nested in it (functions, classes,
+    comprehensions) ahead of their first call: a fork server does it once, before forking,
+    rather than each run reading the same code with dis again (5 ms for the bank program)."""
+    todo = [code]
+    while todo:
+        c = todo.pop()
+        if _tables.get(id(c)) is None:
+            _table(c)
+        todo.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
 
 
 def _table(code):
@@ -510,6 +560,8 @@ def _chained(frame, event, arg, user, t):
 
 def _local(frame, t):
     """The local tracer of one program frame."""
+    if t.path not in prims._sources_sent:
+        prims._source(t.path)       # before the first event that names the file
     tid = prims._tids.get(_gid()) or prims._adopt()
     instrs = t.instrs
     hot = t.hot_lines
@@ -597,7 +649,14 @@ def _local(frame, t):
                         var = _touch(ins, frame, tid, obj)
                 else:
                     var = _touch(ins, frame, tid, None)
-            if bytecode or (type(var) is Var and not pointed):
+            early = _MISSING
+            if bytecode:
+                alone = ins.alone
+                if alone == A_IF_BOUND:
+                    early = _text_value(ins, frame)
+                    alone = early is not _MISSING
+                prims._point(tid, frame, alone)
+            elif type(var) is Var and not pointed:
                 prims._point(tid, frame)
             pointed = False
             if bytecode or var is not None:
@@ -611,7 +670,8 @@ def _local(frame, t):
                     d = _dict_of(obj) if obj is not _MISSING else None
                     pend_value = _MISSING if d is None else d.get(ins.name, _MISSING)
                 elif bytecode and kind in (K_LOCAL_LOAD, K_NAME_LOAD, K_LOCALS_LOAD):
-                    pend_value = _text_value(ins, frame)
+                    # (A local's value cannot change at its own thread's step point.)
+                    pend_value = early if ins.alone == A_IF_BOUND else _text_value(ins, frame)
                 else:
                     pend_value = _MISSING
             return tracer

@@ -87,24 +87,29 @@ def drain():
     with _wlock:
         if done:
             return
-        pop = pending.popleft
+        _drain_locked()
+
+
+def _drain_locked():
+    """drain(), holding _wlock."""
+    pop = pending.popleft
+    while True:
+        n = min(len(pending), BATCH)
+        if not n:
+            break
+        buf = [pop() for _ in range(n)]
+        buf.append("")
+        _send(buf)
+    n = 0
+    try:
         while True:
-            n = min(len(pending), BATCH)
-            if not n:
-                break
-            buf = [pop() for _ in range(n)]
-            buf.append("")
-            _send(buf)
-        n = 0
-        try:
-            while True:
-                n += dropped.popleft()
-        except IndexError:
-            pass
-        if n:
-            from . import prims
-            _send(['{"time_us":%d,"thread":%d,"loc":null,"kind":{"kind":"lost","events":%d}}'
-                   % (prims._now(), lost_tid, n), ""])
+            n += dropped.popleft()
+    except IndexError:
+        pass
+    if n:
+        from . import prims
+        _send(['{"time_us":%d,"thread":%d,"loc":null,"kind":{"kind":"lost","events":%d}}'
+               % (prims._now(), lost_tid, n), ""])
 
 
 def overflow(line, keep):
@@ -188,6 +193,13 @@ def read_control():
     return msg
 
 
+# The two grants as threadviz writes them, read without the JSON parser (any other spelling
+# of a control line is parsed).
+_GRANT_THREAD = b'{"control":"grant","thread":'
+_GRANT_TIME = b'{"control":"grant","time":true}\n'
+_AFTER = len(_GRANT_THREAD)
+
+
 def read_control_or_eof():
     """The next control line, parsed ("" for one that is not JSON); None at EOF."""
     global _rfile
@@ -199,6 +211,10 @@ def read_control_or_eof():
         line = b""
     if not line:
         return None
+    if line.startswith(_GRANT_THREAD) and line.endswith(b"}\n") and line[_AFTER:-2].isdigit():
+        return {"control": "grant", "thread": int(line[_AFTER:-2])}
+    if line == _GRANT_TIME:
+        return {"control": "grant", "time": True}
     try:
         return json.loads(line)
     except ValueError:
@@ -206,12 +222,16 @@ def read_control_or_eof():
 
 
 def ask(line, reply=True):
-    """Controlled: sends the pending events, then `line`, and reads the control line that
-    answers it (when `reply`)."""
-    drain()
+    """Controlled: sends the pending events and `line`, in one write, and reads the control
+    line that answers it (when `reply`)."""
     with _wlock:
         if not done:
-            _send([line, ""])
+            if dropped:             # the count of lost events goes before the line
+                _drain_locked()
+                _send([line, ""])
+            else:
+                pending.append(line)
+                _drain_locked()
     if reply:
         return read_control()
     return None
