@@ -121,9 +121,11 @@ fn bare_cpython_310_and_later_lose_nothing_that_39_loses() {
     let pythons = pythons();
     assert!(!pythons.is_empty(), "no CPython 3.9 or later found");
     for (python, version) in pythons {
-        // Four clerks, 100,000 deposits each: on 3.9 a switch can fall between the load and
-        // the store; from 3.10 the interpreter switches only at calls and backward jumps.
-        let (output, code) = run(&python, &["demos/python/bank.py", "--deposits", "100000"]);
+        // Four clerks, a million deposits each: on 3.9 a switch (every 5 ms) can fall between
+        // the load and the store, and each clerk runs for many switches (with fewer deposits
+        // a clerk may finish within its first slice and lose nothing); from 3.10 the
+        // interpreter switches only at calls and backward jumps.
+        let (output, code) = run(&python, &["demos/python/bank.py", "--deposits", "1000000"]);
         assert_eq!(code, Some(0), "{python}: {output}");
         if version >= (3, 10) {
             assert_eq!(lost(&output), 0, "{python} {version:?}: {output}");
