@@ -15,7 +15,7 @@ use clap::{Args, ValueEnum};
 
 use crate::catalog::{self, Demo};
 use crate::child::{self, Grain, Options, RunError, Target};
-use crate::explore::{Exploration, FailureKind, Find, Follow, Program, Report, RunEnd, Schedule, Strategy};
+use crate::explore::{Exploration, FailureKind, Find, Follow, Program, ReplayHint, Report, RunEnd, Schedule, Strategy};
 use crate::record::RecordTo;
 
 /// The strategies, as the command line names them.
@@ -199,20 +199,8 @@ fn twin_exploration(demo: &'static Demo, args: &ExploreArgs) -> Result<(Explorat
     let name = demo.name;
     let step = if args.step == Grain::Op { String::new() } else { format!(" --step {}", args.step.name()) };
     let title = format!("{name} (Python{step}{flags})");
-    let exploration = Exploration {
-        program: Program::child(server),
-        name: title,
-        strategy: strategy_of(args),
-        runs: runs_at_most(args),
-        seed: args.seed,
-        find: find_of(args),
-        replay_hint: Box::new(move |schedule| {
-            format!("threadviz demo {name} --python{step}{flags} --schedule {schedule}")
-        }),
-        goal: None,
-        shrink: !args.no_shrink,
-    };
-    Ok((exploration, twin.folder))
+    let hint = move |schedule: &str| format!("threadviz demo {name} --python{step}{flags} --schedule {schedule}");
+    Ok((exploration_of(Program::child(server), title, args, Box::new(hint)), twin.folder))
 }
 
 /// The Python program `args` name, if the name is one (ends in `.py` or holds a `/`).
@@ -257,17 +245,8 @@ fn program_exploration(program: &child::Program, args: &ExploreArgs) -> Result<E
         .join(" ");
     let title =
         if args.step == Grain::Op { command.clone() } else { format!("{command} (--step {})", args.step.name()) };
-    Ok(Exploration {
-        program: Program::child(server),
-        name: title,
-        strategy: strategy_of(args),
-        runs: runs_at_most(args),
-        seed: args.seed,
-        find: find_of(args),
-        replay_hint: Box::new(move |schedule| format!("threadviz run{flags} --schedule {schedule} {command}")),
-        goal: None,
-        shrink: !args.no_shrink,
-    })
+    let hint = move |schedule: &str| format!("threadviz run{flags} --schedule {schedule} {command}");
+    Ok(exploration_of(Program::child(server), title, args, Box::new(hint)))
 }
 
 /// A word as a shell reads it back: quoted when it holds anything but the plainest characters.
@@ -393,25 +372,32 @@ fn find_of(args: &ExploreArgs) -> Find {
     }
 }
 
+/// The exploration of `program`, called `name` in the report, with the strategy, runs, seed,
+/// stopping rule and shrinking `args` ask for; `replay_hint` writes the command that replays a
+/// schedule.
+fn exploration_of(program: Program, name: String, args: &ExploreArgs, replay_hint: ReplayHint) -> Exploration {
+    Exploration {
+        program,
+        name,
+        strategy: strategy_of(args),
+        runs: runs_at_most(args),
+        seed: args.seed,
+        find: find_of(args),
+        replay_hint,
+        goal: None,
+        shrink: !args.no_shrink,
+    }
+}
+
 /// The exploration `args` ask for.
 fn exploration(demo: &'static Demo, args: &ExploreArgs) -> Exploration {
-    let (strategy, find) = (strategy_of(args), find_of(args));
     let mut program = Program::new(demo.main);
     program.params.clone_from(&args.params);
     let name = demo.name;
     let flags = param_flags(&args.params);
     let title = if args.params.is_empty() { name.to_owned() } else { format!("{name} ({})", flags.trim()) };
-    Exploration {
-        program,
-        name: title,
-        strategy,
-        runs: runs_at_most(args),
-        seed: args.seed,
-        find,
-        replay_hint: Box::new(move |schedule| format!("threadviz demo {name}{flags} --schedule {schedule}")),
-        goal: None,
-        shrink: !args.no_shrink,
-    }
+    let hint = move |schedule: &str| format!("threadviz demo {name}{flags} --schedule {schedule}");
+    exploration_of(program, title, args, Box::new(hint))
 }
 
 fn progress_bar(runs: usize) -> indicatif::ProgressBar {
