@@ -254,7 +254,9 @@ fn run_twin(
         paused: args.paused,
         speed: args.speed,
         lossy: args.lossy,
-        shared: true,
+        // The twins' shared variables are the demos' `Shared` values, found as they run; a
+        // demo about CPU time is not traced, since tracing would change what it measures.
+        shared: !demo.kernel_first(),
         step: args.step,
         cwd: Some(twin.folder.path().to_owned()),
         ..crate::child::Options::new(python.clone())
