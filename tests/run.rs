@@ -15,7 +15,7 @@ mod common;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::tmux::Tmux;
 use threadviz::event::{EventKind, PrimInfo};
@@ -254,25 +254,12 @@ fn bad_input_gets_one_line_and_exit_2() {
 /// The interpreters whose command line names `path`.
 fn interpreters_running(path: &Path) -> Vec<u32> {
     let needle = path.to_str().unwrap().as_bytes().to_vec();
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<u32>().ok()) else { continue };
-        let Ok(command) = std::fs::read(format!("/proc/{pid}/cmdline")) else { continue };
-        let is_python = command.split(|byte| *byte == 0).next().is_some_and(|first| first.ends_with(b"python3"));
-        if is_python && command.windows(needle.len()).any(|window| window == needle.as_slice()) {
-            found.push(pid);
-        }
-    }
-    found
+    common::pythons_where(|command, _| common::holds(command, &needle))
 }
 
 #[track_caller]
 fn assert_no_interpreter_left(path: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !interpreters_running(path).is_empty() {
-        assert!(Instant::now() < deadline, "an interpreter outlived threadviz: {:?}", interpreters_running(path));
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    common::assert_none_left(|| interpreters_running(path));
 }
 
 /// The shell line that runs `threadviz run ARGS`, then says how it ended.

@@ -11,7 +11,6 @@
 mod common;
 
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use common::tmux::Tmux;
 
@@ -23,26 +22,12 @@ const BANK: &str = "--schedule 1.3x4.1 demos/python/bank.py --clerks 2 --deposit
 /// side by side, each telling its own processes by the environment it gave them.
 fn interpreters_running(tag: &str) -> Vec<u32> {
     let needle = format!("THREADVIZ_TEST_TAG={tag}\0").into_bytes();
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<u32>().ok()) else { continue };
-        let Ok(command) = std::fs::read(format!("/proc/{pid}/cmdline")) else { continue };
-        let Ok(environment) = std::fs::read(format!("/proc/{pid}/environ")) else { continue };
-        let is_python = command.split(|byte| *byte == 0).next().is_some_and(|first| first.ends_with(b"python3"));
-        if is_python && environment.windows(needle.len()).any(|window| window == needle.as_slice()) {
-            found.push(pid);
-        }
-    }
-    found
+    common::pythons_where(|_, environment| common::holds(environment, &needle))
 }
 
 #[track_caller]
-fn assert_no_interpreter_left(needle: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !interpreters_running(needle).is_empty() {
-        assert!(Instant::now() < deadline, "an interpreter outlived threadviz: {:?}", interpreters_running(needle));
-        std::thread::sleep(Duration::from_millis(50));
-    }
+fn assert_no_interpreter_left(tag: &str) {
+    common::assert_none_left(|| interpreters_running(tag));
 }
 
 /// The shell line that runs `threadviz ARGS` with the test's `tag` in its environment (which the

@@ -333,6 +333,38 @@ pub fn stdout_of(program: &str, args: &[&str], limit: Duration) -> (String, Opti
     (reader.join().unwrap(), status.code())
 }
 
+/// The python3 interpreters running on the machine for which `matches(cmdline, environ)`
+/// holds (both as `/proc` gives them: NUL-separated).
+pub fn pythons_where(matches: impl Fn(&[u8], &[u8]) -> bool) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<u32>().ok()) else { continue };
+        let Ok(command) = std::fs::read(format!("/proc/{pid}/cmdline")) else { continue };
+        let is_python = command.split(|byte| *byte == 0).next().is_some_and(|first| first.ends_with(b"python3"));
+        let environment = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+        if is_python && matches(&command, &environment) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// Whether `haystack` holds `needle`.
+pub fn holds(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle)
+}
+
+/// Fails the test unless `running()` finds no interpreter within 10 s (threadviz ends its
+/// interpreter on every way out, but not in the same instant).
+#[track_caller]
+pub fn assert_none_left(running: impl Fn() -> Vec<u32>) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !running().is_empty() {
+        assert!(Instant::now() < deadline, "an interpreter outlived threadviz: {:?}", running());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// A writer into memory that the test keeps a handle on (a clone writes to the same bytes).
 #[derive(Clone, Default)]
 pub struct Memory(pub Arc<Mutex<Vec<u8>>>);
