@@ -147,6 +147,21 @@ pub struct Choose {
     /// The thread that took the last step.
     #[serde(default)]
     pub moving: Option<Tid>,
+    /// A run that makes its choices itself (a `run` line with `pick`): what it chose, told
+    /// rather than asked, for threadviz to check against its own choice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picked: Option<Picked>,
+}
+
+/// A controlled run's own choice at a [`Choose`]: a thread, or time passing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Picked {
+    /// The thread that moves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<Tid>,
+    /// Time passes to the earliest deadline instead.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub time: bool,
 }
 
 /// A fork server's word on one run (`"server": true`).
@@ -154,6 +169,12 @@ pub struct Choose {
 pub struct RunStarted {
     /// The process that runs it, for threadviz to kill when the run cannot go on.
     pub pid: u32,
+    /// The run goes on from the first part of the run before it, forked where its first
+    /// thread was about to start (every run does the same up to there): sent in the middle of
+    /// a run, the events so far are that first part; at a run's start, its events begin with
+    /// it.
+    #[serde(default)]
+    pub prefix: bool,
 }
 
 /// A fork server's word that a run's process is gone.
@@ -400,8 +421,14 @@ pub enum ToChild {
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         time: bool,
     },
-    /// To a fork server: start one more run.
-    Run,
+    /// To a fork server: start one more run; with `pick`, the run makes its choices itself,
+    /// drawing each as the random strategy does from this state of its generator (fastrand's
+    /// wyrand), and tells them.
+    Run {
+        /// The random chooser's state at the run's start.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pick: Option<u64>,
+    },
     /// To a fork server: no more runs.
     Quit,
 }

@@ -142,3 +142,63 @@ fn a_program_that_fails_every_run_is_said_to_fail_not_to_pass() {
     assert_eq!(code, Some(0), "{report}");
     assert!(report.contains("runs ended: 3 completed\n  the program exited with status 2 in 3 runs"), "{report}");
 }
+
+/// The interpreters whose command line names `path`.
+fn interpreters_running(path: &std::path::Path) -> Vec<u32> {
+    let needle = path.to_str().unwrap().as_bytes().to_vec();
+    common::pythons_where(|command, _| common::holds(command, &needle))
+}
+
+/// A program of this test's own, in a folder of its own, so that the interpreters it finds
+/// are its own (the tests of this file run side by side).
+fn own_program(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(
+        &path,
+        "import threading, time\n\
+         count = 0\n\
+         def work():\n\
+         \x20   global count\n\
+         \x20   for _ in range(3):\n\
+         \x20       count += 1\n\
+         \x20       time.sleep(0.001)\n\
+         threads = [threading.Thread(target=work) for _ in range(2)]\n\
+         for t in threads:\n\
+         \x20   t.start()\n\
+         for t in threads:\n\
+         \x20   t.join()\n\
+         print('count', count)\n",
+    )
+    .unwrap();
+    (dir, path)
+}
+
+#[test]
+fn no_interpreter_outlives_an_exploration_finished_or_killed() {
+    // Finished: the fork server, the run that serves the later ones from its first thread's
+    // start, and the process waiting for the next run all end with it.
+    let (_dir, program) = own_program("finished.py");
+    let (report, code) = threadviz(&["explore", "--runs", "40", "--step", "bytecode", program.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report.contains("40 completed"), "{report}");
+    common::assert_none_left(|| interpreters_running(&program));
+    // Killed mid-exploration (SIGKILL: threadviz can do nothing): they end all the same.
+    let (_dir, program) = own_program("killed.py");
+    let mut explore = std::process::Command::new(env!("CARGO_BIN_EXE_threadviz"))
+        .args(["explore", "--runs", "100000", "--no-shrink", "--step", "bytecode", program.to_str().unwrap()])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while interpreters_running(&program).len() < 3 {
+        assert!(std::time::Instant::now() < deadline, "the exploration never got under way");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    explore.kill().unwrap();
+    explore.wait().unwrap();
+    common::assert_none_left(|| interpreters_running(&program));
+}

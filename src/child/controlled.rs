@@ -40,11 +40,14 @@ struct Link {
     /// The socket's read timeout as last set: set again only when it changes, not before
     /// every line (a system call per line, hundreds in a run stepped by instruction).
     patience: Option<Duration>,
+    /// A fork server's runs that go on from the first part of an earlier run (see
+    /// [`crate::wire::RunStarted::prefix`]): that part's events, put before each one's.
+    prefix: Option<Vec<TraceEvent>>,
 }
 
 impl Link {
     fn new(reader: Reader<BufReader<UnixStream>>, writer: UnixStream) -> Self {
-        Self { reader, writer, files: Files::default(), patience: None }
+        Self { reader, writer, files: Files::default(), patience: None, prefix: None }
     }
 
     fn send(&mut self, control: ToChild) -> io::Result<()> {
@@ -120,6 +123,12 @@ impl Run<'_> {
                         self.served = Served::Gone(Some(ran.status));
                     }
                     return Settled::Cut("the program's process ended before its run did".to_owned());
+                }
+                // The run goes on in another process, forked here: what came so far is the
+                // first part of every later run of the server.
+                Ok(Some(FromChild::RunStarted(started))) if started.prefix => {
+                    self.pid = started.pid;
+                    self.link.prefix = Some(self.events.clone());
                 }
                 Ok(Some(FromChild::Gate(_) | FromChild::Step(_) | FromChild::RunStarted(_))) => {}
                 Ok(None) => {
@@ -262,25 +271,39 @@ impl Server {
         Ok(Self { child, link: Link::new(reader, writer) })
     }
 
-    /// Starts one more run.
-    pub fn run(&mut self) -> Result<Run<'_>, String> {
+    /// Starts one more run; with `pick`, a run that makes its choices itself from this state
+    /// of the random chooser's generator (see [`ToChild::Run`]).
+    pub fn run(&mut self, pick: Option<u64>) -> Result<Run<'_>, String> {
         let gone = |why: &dyn std::fmt::Display| format!("the Python fork server stopped: {why}");
-        self.link.send(ToChild::Run).map_err(|error| gone(&error))?;
-        let pid = loop {
+        self.link.send(ToChild::Run { pick }).map_err(|error| gone(&error))?;
+        let started = loop {
             match self.link.next(SERVER_PATIENCE) {
-                Ok(Some(FromChild::RunStarted(started))) => break started.pid,
+                Ok(Some(FromChild::RunStarted(started))) => break started,
                 Ok(Some(_)) => {}
                 Ok(None) => return Err(gone(&"it closed its stream")),
                 Err(error) => return Err(gone(&error)),
             }
         };
+        let events = if started.prefix {
+            self.link.prefix.clone().ok_or_else(|| gone(&"it went on from a first part threadviz never saw"))?
+        } else {
+            Vec::new()
+        };
+        let moves = events
+            .iter()
+            .filter_map(|event| match event.kind {
+                EventKind::Control { control: Told::Step { thread } | Told::Advance { thread } } => Some(thread),
+                _ => None,
+            })
+            .collect();
+        let time_us = events.last().map_or(0, |event| event.time_us);
         Ok(Run {
             link: &mut self.link,
-            pid,
+            pid: started.pid,
             served: Served::Running,
-            events: Vec::new(),
-            moves: Vec::new(),
-            time_us: 0,
+            events,
+            moves,
+            time_us,
             ended: false,
             gone: false,
         })

@@ -159,6 +159,10 @@ pub(crate) trait Target {
     }
     /// Ends the run: stops what is left of it unless it completed.
     fn finish(&mut self, end: &RunEnd);
+    /// Why the last grant could not be made, when the target knows better than "it could not".
+    fn why_not(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A controlled session of this process running a Rust program.
@@ -217,11 +221,13 @@ pub(crate) struct ChildTarget<'a> {
     /// Whether a step was granted since the steps were last counted: the driver counts that
     /// one itself.
     granted: bool,
+    /// A run choosing itself chose otherwise than the explorer: what each chose.
+    disagreed: Option<String>,
 }
 
 impl<'a> ChildTarget<'a> {
     pub(crate) fn new(run: child::ControlledRun<'a>) -> Self {
-        Self { run, asked: None, over: false, last_granted: 0, granted: false }
+        Self { run, asked: None, over: false, last_granted: 0, granted: false, disagreed: None }
     }
 
     /// The run's events.
@@ -290,7 +296,29 @@ impl Target for ChildTarget<'_> {
             },
         };
         self.granted = true;
-        self.run.grant(choice)
+        match asked.picked {
+            // The run chose itself, drawing as the chooser does: the two agree, or the run
+            // cannot be trusted (and is stopped as a misfit).
+            Some(picked) => {
+                let agreed = match choice {
+                    Choice::Thread(tid) => picked.thread == Some(tid) && !picked.time,
+                    Choice::Time => picked.time,
+                };
+                if !agreed {
+                    self.run.kill();
+                    self.disagreed = Some(format!(
+                        "the interpreter chose {} where the explorer chose {}: its random draws went astray",
+                        match picked.thread {
+                            Some(tid) if !picked.time => super::follow::choice_words(Choice::Thread(tid)),
+                            _ => super::follow::choice_words(Choice::Time),
+                        },
+                        super::follow::choice_words(choice),
+                    ));
+                }
+                agreed
+            }
+            None => self.run.grant(choice),
+        }
     }
 
     fn refused(&self) -> bool {
@@ -314,6 +342,10 @@ impl Target for ChildTarget<'_> {
         if *end != RunEnd::Completed {
             self.run.kill();
         }
+    }
+
+    fn why_not(&self) -> Option<String> {
+        self.disagreed.clone()
     }
 }
 
@@ -511,7 +543,7 @@ fn run_here(program: &Program, chooser: &mut dyn Chooser, record: Option<RecordT
 
 /// One run of a program in a fork server's interpreter.
 fn run_child(server: &mut child::Server, max_steps: usize, chooser: &mut dyn Chooser, record: Option<RecordTo>) -> Run {
-    let run = match server.run() {
+    let run = match server.run(chooser.delegate()) {
         Ok(run) => run,
         Err(why) => {
             return Run {
@@ -577,7 +609,9 @@ fn step(target: &mut dyn Target, chooser: &mut dyn Chooser, point: Point<'_>) ->
             refused: false,
         });
         if !target.grant(choice) {
-            let why = format!("{} could not be granted a step", super::follow::choice_words(choice));
+            let why = target
+                .why_not()
+                .unwrap_or_else(|| format!("{} could not be granted a step", super::follow::choice_words(choice)));
             return (Stepped::Stopped(RunEnd::Misfit(why)), asked);
         }
         if let Err(end) = target.settle() {

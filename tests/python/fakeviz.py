@@ -353,6 +353,7 @@ class Server(Run):
         self.settings.update(extra or {})
         self.threaded_reader = False
         self._buf = b""
+        self.prefix = None          # the first part later runs go on from, once told
 
     def start(self):
         super().start()
@@ -384,6 +385,16 @@ class Server(Run):
                 return served
             if "run" in line:
                 served.pid = line["run"]["pid"]
+                if line["run"].get("prefix"):
+                    # The run goes on from the first part of a run (threadviz's
+                    # Link::prefix): told in the middle of a run, what came so far is that
+                    # part; at a run's start, the run begins with it.
+                    if served.lines:
+                        self.prefix = (list(served.lines), dict(self.places))
+                    else:
+                        served.lines.extend(self.prefix[0])
+                        self.places = dict(self.prefix[1])
+                        served.continued = True
                 if on_run is not None:
                     on_run(served.pid)
                 continue
@@ -405,6 +416,7 @@ class ServedRun:
         self.pid = None
         self.status = None
         self.lines = []
+        self.continued = False      # forked at the first thread's start of an earlier run
 
     @property
     def events(self):

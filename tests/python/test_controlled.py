@@ -301,10 +301,61 @@ class ForkServer(unittest.TestCase):
         self.assertEqual(again.status, 0)
         self.assertEqual(srv.quit(), 0)
 
+    def test_later_runs_go_on_from_the_first_runs_first_thread_start(self):
+        srv = server(["ctl_race.py"])
+        answer, grants = recorded(alternate)
+        first = srv.run(fakeviz.Policy(then=answer))
+        later = [srv.run(Strict(grants)) for _ in range(3)]
+        pids = {first.pid} | {r.pid for r in later}
+        self.assertEqual(srv.quit(), 0)
+        self.assertFalse(first.continued)
+        self.assertEqual(len(pids), 4, "each run is a process of its own")
+        for r in later:
+            self.assertTrue(r.continued, "forked where the first run's first thread started")
+            self.assertEqual(r.status, 0)
+            self.assertEqual(masked(r.events), masked(first.events))
+        self.assertEqual(_alive(pids | {srv.proc.pid}), [])
+
+    def test_a_program_that_reaches_outside_before_its_threads_runs_afresh(self):
+        log = os.path.join(fakeviz.tempfile.mkdtemp(prefix="appends-"), "log")
+        srv = server(["ctl_appends.py", log])
+        runs = [srv.run() for _ in range(3)]
+        self.assertEqual(srv.quit(), 0)
+        self.assertEqual([r.continued for r in runs], [False] * 3)
+        with open(log) as f:
+            self.assertEqual(f.read(), "run\n" * 3, "every run appends its own line")
+
+    def test_a_file_held_open_across_the_first_thread_start_keeps_runs_afresh(self):
+        srv = server(["ctl_reads_later.py", os.path.join(PROGRAMS, "ctl_race.py")])
+        runs = [srv.run() for _ in range(3)]
+        self.assertEqual(srv.quit(), 0)
+        self.assertEqual([r.continued for r in runs], [False] * 3)
+        lines = len(open(os.path.join(PROGRAMS, "ctl_race.py")).read().splitlines())
+        for r in runs:
+            printed = [e["kind"]["message"] for e in r.events if kind(e) == "log"]
+            self.assertEqual(printed, ["%d lines" % lines], "each run reads the whole file")
+
     def test_eof_ends_the_server(self):
         srv = server(["ctl_counter.py"])
         srv.close_socket()
         self.assertEqual(srv.wait(), 0)
+
+
+def _alive(pids, patience=10.0):
+    """The processes of `pids` still alive (zombies are not) after at most `patience` s."""
+    end = time.monotonic() + patience
+    while True:
+        alive = []
+        for pid in pids:
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] != "Z":
+                        alive.append(pid)
+            except OSError:
+                pass
+        if not alive or time.monotonic() > end:
+            return alive
+        time.sleep(0.05)
 
 
 # Instructions that touch only their own thread's frame (trace.py's _ALONE), as dis names them.

@@ -38,6 +38,7 @@ _sleep = None           # the original time.sleep
 _controls = None        # callback(dict) for each control line
 controlled = False      # a controlled run or a server: no writer or reader thread
 _rfile = None           # controlled: the socket read a line at a time
+own_fork = False        # boot.py forks a run's process: not the program's fork
 
 
 def connect(path):
@@ -270,8 +271,11 @@ def _reader():
 
 
 def _forked():
-    """In a child made by os.fork(): the stream is the parent's; this process sends nothing."""
+    """In a child made by os.fork(): the stream is the parent's; this process sends nothing
+    (but for a run's own fork, boot.py's, whose child goes on as a run)."""
     global done, finished, _wlock
+    if own_fork:
+        return
     done = finished = True
     _wlock = _alloc()
     pending.clear()
