@@ -1,9 +1,11 @@
 //! A controlled Python run (`threadviz explore PROGRAM.py`, `threadviz run --schedule`): one
 //! thread of the program moves at a time, and at every step with more than one option the
 //! interpreter asks which (a `choose` line) and waits for the answer (a `grant`). The
-//! conversation is synchronous, in the caller's thread: a step is a line each way. A fork
-//! server ([`Server`]) prepares the interpreter once and forks it for every run, so that a run
-//! costs a fork, not an interpreter's start.
+//! conversation is synchronous, in the caller's thread: a step is a line each way (or none, when
+//! the run draws the random strategy's choices itself and tells them). A fork server
+//! ([`Server`]) prepares the interpreter once and forks it for every run, so that a run costs a
+//! fork, not an interpreter's start; once a run has reached its first thread's start, the later
+//! runs are forked from there (ARCHITECTURE.md, "Controlled runs and the fork server").
 
 use std::io::{self, BufReader, Write};
 use std::os::unix::net::UnixStream;

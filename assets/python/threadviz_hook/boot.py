@@ -503,9 +503,10 @@ def _fork_waiting(server_pid):
         _server_fds.clear()
         _unreaped.clear()
         _arm_parent_death(server_pid)
-        from . import sched
-        if sched.active:
+        from . import prims, sched
+        if sched.active:          # a run forked from another's first part
             sched.served()        # on the run's CPU before it waits: it wakes up there
+            prims.renew_unstarted()
         msg = _read_go(go_r)
         os.close(go_r)
         if msg is None:                           # the server quit before this run was wanted

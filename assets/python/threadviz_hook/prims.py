@@ -1607,10 +1607,31 @@ def _exc_message(et, ev):
     return "%s: %s" % (name, text) if text else name
 
 
+_unstarted = None    # a controlled run's Thread objects not started yet (a weakref.WeakSet)
+
+
+def renew_unstarted():
+    """After a run's own fork (boot.py), in the process that goes on: the program's threads
+    not started yet get fresh handles. CPython 3.13's fork marks every thread handle but the
+    calling thread's as done, started or not, and such a thread could not start."""
+    make = getattr(_thread, "_ThreadHandle", None)
+    if make is None or not _unstarted:
+        return
+    for t in list(_unstarted):
+        if "_handle" in t.__dict__ and not t._started.is_set():
+            t._handle = make()
+
+
 def _thread_init(self, *args, **kwargs):
+    global _unstarted
     _orig_init(self, *args, **kwargs)
     if isinstance(self, threading._DummyThread):
         return
+    if _controlled:
+        if _unstarted is None:
+            import weakref
+            _unstarted = weakref.WeakSet()
+        _unstarted.add(self)
     tid = _next_tid()
     self._tv_tid = tid
     self._tv_exit = None
@@ -1646,7 +1667,9 @@ def _thread_start(self):
     if not _controlled or tid is None or self._started.is_set():
         return _orig_start(self)
     # A controlled run: the new thread is part of this step until its first point.
-    started = _sched.thread_starting(tid, self._daemonic)
+    started = _sched.thread_starting(tid, self._daemonic)   # (a run may fork here: boot.py)
+    if _unstarted is not None:
+        _unstarted.discard(self)
     try:
         _orig_start(self)
     except BaseException:
