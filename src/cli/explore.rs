@@ -403,7 +403,8 @@ fn exploration(demo: &'static Demo, args: &ExploreArgs) -> Exploration {
 fn progress_bar(runs: usize) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(runs as u64);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "exploring {bar:40} {pos}/{len} runs, {elapsed} so far, about {eta} left",
+        // As wide as the terminal leaves room for: a fixed 40 wrapped the line at 80 columns.
+        "exploring {wide_bar} {pos}/{len} runs, {elapsed} so far, about {eta} left",
     ) {
         bar.set_style(style);
     }
