@@ -75,9 +75,63 @@ pub fn watch(title: &'static str, main: impl Fn() + Send + Sync + 'static) -> st
     app::live::watch(std::sync::Arc::new(main), showing, look, app::live::Launch::default())
 }
 
+/// Opens the live dashboard on `main` (as [`watch`] does) paused before its first operation,
+/// following `schedule`, the interleaving an exploration found (the schedule a
+/// [`Failure`](explore::Failure) or a [`Report`](explore::Report) gives): `n` takes the
+/// schedule's next step, space plays the steps, and the step that makes the failure is
+/// announced one step before it comes, exactly as `threadviz demo NAME --schedule S` does for
+/// a demo. Enter on a thread leaves the schedule and moves that thread instead; `r` follows the
+/// schedule again from the start. The source panel shows the program's own files, where its
+/// threads are. The terminal is restored however it ends.
+///
+/// [`Failure::watch`](explore::Failure::watch) does the same with a failure's own schedule.
+///
+/// # Errors
+///
+/// [`std::io::ErrorKind::InvalidInput`] when `schedule` does not read (before the terminal is
+/// touched), or the terminal's error.
+///
+/// ```no_run
+/// use threadviz::explore::{Explorer, FailureKind};
+/// use threadviz::sync::Shared;
+///
+/// fn two_increments() {
+///     let counter = Shared::named("counter", 0);
+///     let other = {
+///         let counter = counter.clone();
+///         threadviz::thread::spawn(move || counter.store(counter.load() + 1))
+///     };
+///     counter.store(counter.load() + 1);
+///     other.join();
+/// }
+///
+/// // No assert: no run fails, but the report saw updates lost. Watch the first one.
+/// let report = Explorer::new().check(two_increments).expect("no panic, no deadlock");
+/// if let Some(schedule) = report.schedule(FailureKind::LostUpdate) {
+///     threadviz::watch_schedule("two increments", schedule, two_increments).expect("a terminal");
+/// }
+/// ```
+pub fn watch_schedule(
+    title: &'static str,
+    schedule: &str,
+    main: impl Fn() + Send + Sync + 'static,
+) -> std::io::Result<()> {
+    let schedule = explore::Schedule::parse(schedule)
+        .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error.to_string()))?;
+    let showing = app::Showing { title, source: None, lesson: None };
+    let look = app::Look::new(app::ThemeName::default(), color_wanted());
+    let launch = app::live::Launch { paused: true, ..app::live::Launch::default() };
+    let program = explore::Program::new(main);
+    let speed = launch.speed;
+    app::steer::watch(showing, look, &launch, move || app::steer::Steered::start(program, Some(schedule), speed, None))
+        .map(drop)
+}
+
 /// [`watch`], recording the first run to `path` (binary, see [`record`]) for `threadviz replay` and
-/// `threadviz export` (a restart is not recorded). The file is complete and flushed when this
-/// returns, however the dashboard ended; the summary says how many events it holds.
+/// `threadviz export` (a restart is not recorded), with the program's source files in it
+/// ([`RecordTo::with_sources`](record::RecordTo::with_sources)) so the replay shows them on any
+/// machine. The file is complete and flushed when this returns, however the dashboard ended;
+/// the summary says how many events it holds.
 ///
 /// ```no_run
 /// let summary = threadviz::watch_recorded("my program", "run.tvr", || {
@@ -94,7 +148,8 @@ pub fn watch_recorded(
 ) -> std::io::Result<record::RecordSummary> {
     let showing = app::Showing { title, source: None, lesson: None };
     let look = app::Look::new(app::ThemeName::default(), color_wanted());
-    let record = record::RecordTo::file(path, title)?;
+    // The program's own source goes along, so the replay shows it on any machine.
+    let record = record::RecordTo::file(path, title)?.with_sources();
     app::live::watch_recording(std::sync::Arc::new(main), showing, look, app::live::Launch::default(), record)?
 }
 

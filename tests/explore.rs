@@ -139,7 +139,7 @@ fn pct_finds_a_deep_ordering_that_random_choices_miss_and_replay_reproduces_it()
         .seed(1)
         .check(late_reader)
         .expect_err("PCT runs the writer first in about half its runs");
-    assert_eq!(failure.kind(), Some(FailureKind::Panic));
+    assert_eq!(failure.kind().finding(), Some(FailureKind::Panic));
     assert!(failure.to_string().contains("the reader ran only after the writer had finished"), "{failure}");
     assert!(failure.to_string().contains("replay: threadviz::explore::replay("), "{failure}");
     for _ in 0..3 {
@@ -168,14 +168,14 @@ fn a_deadlock_is_a_failure_with_its_cycle() {
             other.join();
         })
         .expect_err("the two orders deadlock");
-    assert_eq!(failure.kind(), Some(FailureKind::Deadlock));
+    assert_eq!(failure.kind().finding(), Some(FailureKind::Deadlock));
     assert!(failure.message().contains("waits for"), "{failure}");
 }
 
 #[test]
 fn a_schedule_that_does_not_fit_says_at_which_step() {
     let misfit = explore::replay("1.9.9", unlocked_increments).expect_err("thread 9 never exists");
-    assert_eq!(misfit.kind(), None);
+    assert_eq!(misfit.kind().finding(), None);
     assert!(misfit.message().contains("thread 9, which cannot move then"), "{misfit}");
     assert!(misfit.message().contains("another version of the program"), "{misfit}");
     let short = explore::replay("1", unlocked_increments).expect_err("the schedule ends too soon");
@@ -322,7 +322,7 @@ fn every_failure_explore_finds_in_a_demo_is_shrunk_to_a_schedule_that_replays_it
             Ok(replayed) => replayed.failure(kind).unwrap_or_else(|| panic!("{name}: {kind} again\n{replayed}")),
             Err(replayed) => replayed,
         };
-        assert_eq!(again.kind(), Some(kind), "{name}: {again}");
+        assert_eq!(again.kind().finding(), Some(kind), "{name}: {again}");
         assert_eq!(again.message(), failure.message(), "{name}");
         let at_step = |failure: &explore::Failure| {
             let text = failure.to_string();

@@ -12,7 +12,6 @@ mod prompt;
 mod quest;
 pub mod replay;
 pub mod run;
-pub mod source_files;
 mod speed;
 pub mod steer;
 pub mod terminal;

@@ -280,6 +280,15 @@ impl Replay {
         self
     }
 
+    /// The source files the recording carries (a user's program's, or a Python program's), as
+    /// messages for the app: handed over before the replay starts, so that the source panel
+    /// has them wherever the replay seeks, not only once it has played past them.
+    #[must_use]
+    pub fn carried_sources(&self) -> Vec<Msg> {
+        let sources = self.snapshots.sources();
+        sources.iter().map(|(path, text)| Msg::Source { path: path.clone(), text: Some(text.to_string()) }).collect()
+    }
+
     /// Events sent to the app so far: once it has folded them, its model is the state after them.
     #[must_use]
     pub fn position(&self) -> usize {
@@ -549,6 +558,9 @@ pub fn replay(
     let status = replay.status();
     let mut app = App::new(showing, look, status.pause, status.speed);
     app.replay = true;
+    for source in replay.carried_sources() {
+        app.update(source);
+    }
     let size = terminal.size()?;
     app.size = (size.width, size.height);
     let result = run(&mut terminal, &mut app, &input, &mut replay);

@@ -113,9 +113,9 @@ fn read_wanted_sources(app: &mut App) {
     if wanted.is_empty() {
         return;
     }
-    let bases = super::source_files::bases();
+    let bases = crate::record::sources::bases();
     for path in wanted {
-        let text = super::source_files::read(&path, &bases);
+        let text = crate::record::sources::read(&path, &bases);
         app.update(Msg::Source { path, text });
     }
 }

@@ -60,7 +60,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 pub use self::outcome::FailureKind;
-pub use self::report::{Failure, Report};
+pub use self::report::{Failed, Failure, Report};
 pub use self::schedule::ScheduleSyntaxError;
 pub use self::strategy::Strategy;
 
@@ -151,7 +151,9 @@ impl Explorer {
         self
     }
 
-    /// Writes the failing run, if any, as a recording for `threadviz replay` at `path`.
+    /// Writes the failing run, if any, as a recording for `threadviz replay` at `path`, with
+    /// the program's source files in it ([`RecordTo::with_sources`]) so that the replay shows
+    /// them on any machine.
     #[must_use]
     pub fn record_failure(mut self, path: impl Into<PathBuf>) -> Self {
         self.record_failure = Some(path.into());
@@ -198,16 +200,8 @@ impl Explorer {
 /// Re-runs exactly the interleaving `schedule` describes (as a [`Failure`] gives it): the same
 /// failure, every time. A schedule that does not fit `f` is a failure saying at which step.
 pub fn replay(schedule: &str, f: impl Fn() + Send + Sync + 'static) -> Result<Report, Failure> {
-    let parsed = Schedule::parse(schedule).map_err(|error| Failure {
-        kind: None,
-        what: error.to_string(),
-        run: 1,
-        steps: 0,
-        step: 0,
-        schedule: schedule.to_owned(),
-        replay: String::new(),
-        shrinking: None,
-    })?;
+    let parsed = Schedule::parse(schedule)
+        .map_err(|error| Failure::trouble(Failed::Misfit, error.to_string(), 1, schedule.to_owned()))?;
     let program = Program::new(f);
     let mut report = Report::new("the program".to_owned(), Strategy::Random, 0, library_hint());
     let started = Instant::now();
@@ -216,6 +210,7 @@ pub fn replay(schedule: &str, f: impl Fn() + Send + Sync + 'static) -> Result<Re
     report.elapsed = started.elapsed();
     if let Some(trouble) = trouble_of(&outcome) {
         report.trouble = Some(trouble);
+        report.trouble_kind = Failed::of_trouble(&outcome.end);
     }
     match failure_of(&report, &CHECKED) {
         Some(failure) => Err(failure),
@@ -274,23 +269,20 @@ fn failure_of(report: &Report, kinds: &[FailureKind]) -> Option<Failure> {
     if let Some((kind, _)) = found {
         return report.failure(kind);
     }
-    report.trouble.as_ref().filter(|_| report.endings.contains_key(&Ending::Stuck)).map(|trouble| Failure {
-        kind: None,
-        what: trouble.clone(),
-        run: report.runs,
-        steps: 0,
-        step: 0,
-        schedule: String::new(),
-        replay: String::new(),
-        shrinking: None,
-    })
+    let kind = report.trouble_kind.unwrap_or(Failed::Stuck);
+    report
+        .trouble
+        .as_ref()
+        .filter(|_| report.endings.contains_key(&Ending::Stuck))
+        .map(|trouble| Failure::trouble(kind, trouble.clone(), report.runs, String::new()))
 }
 
 /// Replays `schedule` with a recorder attached. The run is the one explored: a schedule
 /// replays exactly.
 fn record(program: &Program, schedule: &str, path: &std::path::Path) {
     let Ok(schedule) = Schedule::parse(schedule) else { return };
-    if let Ok(to) = RecordTo::file(path, "explored failure") {
+    // The user's program: its source files go along, so the replay shows them anywhere.
+    if let Ok(to) = RecordTo::file(path, "explored failure").map(RecordTo::with_sources) {
         let _ = follow(program, schedule, Some(to));
     }
 }
@@ -341,6 +333,7 @@ impl Exploration {
             report.add(&outcome);
             if report.trouble.is_none() {
                 report.trouble = trouble_of(&outcome);
+                report.trouble_kind = Failed::of_trouble(&outcome.end);
             }
             progress(report.runs, self.runs);
             if self.find.stops_at(&outcome) || matches!(outcome.end, RunEnd::Stuck(_) | RunEnd::Misfit(_)) {

@@ -63,6 +63,8 @@ pub(crate) struct Finding {
     pub(crate) step: usize,
     /// What happened, in the model's words.
     pub(crate) text: String,
+    /// The names of the threads it is about (see [`Failure::threads`](super::Failure::threads)).
+    pub(crate) threads: Vec<String>,
 }
 
 /// How a run ended, as the report counts runs.

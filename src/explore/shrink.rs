@@ -819,7 +819,8 @@ mod tests {
 
     #[test]
     fn a_lost_update_is_the_same_failure_on_the_same_value_whatever_was_read() {
-        let finding = |text: &str| Finding { kind: FailureKind::LostUpdate, step: 4, text: text.to_owned() };
+        let finding =
+            |text: &str| Finding { kind: FailureKind::LostUpdate, step: 4, text: text.to_owned(), threads: Vec::new() };
         let first = Signature::of(&finding(
             "lost update on counter: Thread-2 read 0, Thread-1 then stored 1, and Thread-2 overwrote it with 1",
         ));

@@ -45,9 +45,16 @@ impl Watch {
         Self { goal, ..Self::default() }
     }
 
-    fn find(&mut self, kind: FailureKind, text: String) {
+    fn find(&mut self, kind: FailureKind, text: String, threads: &[Tid]) {
         if !self.findings.iter().any(|finding| finding.kind == kind) {
-            self.findings.push(Finding { kind, step: self.step, text: text.clone() });
+            let mut names: Vec<String> = Vec::with_capacity(threads.len());
+            for &tid in threads {
+                let name = self.model.thread_name(tid);
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            self.findings.push(Finding { kind, step: self.step, text: text.clone(), threads: names });
             if self.goal == Some(Goal::Find(kind)) && self.reached.is_none() {
                 self.reached = Some((self.step, text));
             }
@@ -73,16 +80,18 @@ impl Watch {
         match &event.kind {
             // A store that brought updates back is told in the log, but is no failure.
             EventKind::Store { .. } if self.model.lost_update_at(event.seq).is_some_and(LostUpdate::loses) => {
-                let text = self.model.lost_update_at(event.seq).map(|lost| self.model.lost_update_story(lost));
-                self.find(FailureKind::LostUpdate, text.unwrap_or_default());
+                let lost = self.model.lost_update_at(event.seq);
+                let text = lost.map(|lost| self.model.lost_update_story(lost));
+                let threads = lost.map_or_else(Vec::new, |lost| vec![lost.thread, lost.overwritten_thread]);
+                self.find(FailureKind::LostUpdate, text.unwrap_or_default(), &threads);
             }
             EventKind::ThreadExited { tid, exit: ExitKind::Panicked { message } } => {
                 let text = format!("{} panicked: {message}", name(self, *tid));
-                self.find(FailureKind::Panic, text);
+                self.find(FailureKind::Panic, text, &[*tid]);
             }
             EventKind::Misuse { message, .. } => {
                 let text = format!("{}: {message}", name(self, event.thread));
-                self.find(FailureKind::Misuse, text);
+                self.find(FailureKind::Misuse, text, &[event.thread]);
             }
             EventKind::Log { message, level } => {
                 if *level == LogLevel::Info {
@@ -137,7 +146,15 @@ impl Watch {
         }
         if *end == RunEnd::Deadlock {
             let text = self.model.deadlock_message().unwrap_or_else(|| "deadlock: no thread can move".to_owned());
-            self.find(FailureKind::Deadlock, text);
+            // The cycle's threads, in its order; with no cycle, every thread that cannot go on.
+            let threads: Vec<Tid> = self.model.deadlock.as_ref().map_or_else(Vec::new, |deadlock| {
+                if deadlock.cycle.is_empty() {
+                    deadlock.stuck.clone()
+                } else {
+                    deadlock.cycle.iter().map(|link| link.thread).collect()
+                }
+            });
+            self.find(FailureKind::Deadlock, text, &threads);
         }
         self.closed = true;
     }

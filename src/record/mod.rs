@@ -40,6 +40,7 @@
 pub mod binary;
 mod read;
 mod snapshots;
+pub(crate) mod sources;
 
 use std::fmt;
 use std::fs::File;
@@ -150,6 +151,8 @@ pub struct RecordTo {
     path: Option<PathBuf>,
     form: Form,
     out: Box<dyn Write + Send>,
+    /// Whether the program's source files go into the recording ([`RecordTo::with_sources`]).
+    sources: bool,
 }
 
 impl fmt::Debug for RecordTo {
@@ -158,6 +161,7 @@ impl fmt::Debug for RecordTo {
             .field("demo", &self.demo)
             .field("path", &self.path)
             .field("form", &self.form)
+            .field("sources", &self.sources)
             .finish_non_exhaustive()
     }
 }
@@ -174,18 +178,52 @@ impl RecordTo {
                 format!("cannot create the recording {}: {error}; choose a writable path", path.display()),
             )
         })?;
-        Ok(Self { demo: demo.to_owned(), path: Some(path), form: Form::Binary, out: Box::new(file) })
+        Ok(Self { demo: demo.to_owned(), path: Some(path), form: Form::Binary, out: Box::new(file), sources: false })
     }
 
     /// Records into any writer (a socket, a buffer in a test).
     pub fn writer(out: impl Write + Send + 'static, demo: &str) -> Self {
-        Self { demo: demo.to_owned(), path: None, form: Form::Binary, out: Box::new(out) }
+        Self { demo: demo.to_owned(), path: None, form: Form::Binary, out: Box::new(out), sources: false }
     }
 
     /// Writes the recording in `form` instead.
     #[must_use]
     pub fn form(mut self, form: Form) -> Self {
         self.form = form;
+        self
+    }
+
+    /// Carries the program's own source files in the recording, so that `threadviz replay`
+    /// shows them on any machine, wherever it runs: each file an event names (by the
+    /// `#[track_caller]` location of an operation) goes in once, as an
+    /// [`EventKind::Source`](crate::EventKind::Source) event just before the first event in it,
+    /// the way a watched Python program sends its files. A file is read as the source panel
+    /// reads it (a relative path under the current directory, then `CARGO_MANIFEST_DIR`), and
+    /// left out when it cannot be read, is not `.rs` or `.py`, is over 1 MiB, or would take
+    /// the recording's sources past 8 MiB. The events after one carried are numbered on, so the
+    /// recording stays gap-free: it holds more events than the session delivered.
+    ///
+    /// A demo needs none of this (a replay finds its source in the catalogue);
+    /// [`crate::watch_recorded`] and [`Explorer::record_failure`](crate::explore::Explorer::record_failure)
+    /// carry sources.
+    ///
+    /// ```
+    /// use threadviz::record::{self, RecordTo};
+    /// use threadviz::{Session, thread};
+    ///
+    /// let out = std::env::temp_dir().join(format!("threadviz-doc-sources-{}.tvr", std::process::id()));
+    /// let session = Session::new();
+    /// let recorder = RecordTo::file(&out, "my program")?.with_sources().attach(&session)?;
+    /// session.run(|| thread::spawn(|| tracing::info!("hello")).join());
+    /// recorder.finish()?;
+    /// // `threadviz replay` of the file shows the lines the threads were at, from the file.
+    /// assert!(record::read(&out).is_ok());
+    /// # std::fs::remove_file(&out)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_sources(mut self) -> Self {
+        self.sources = true;
         self
     }
 
@@ -213,10 +251,14 @@ impl RecordTo {
     fn start(self, events: Receiver<TraceEvent>, header: Header, session: Option<Session>) -> io::Result<Recorder> {
         let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
         let (done_tx, done_rx) = crossbeam_channel::bounded::<()>(0);
-        let (out, form) = (self.out, self.form);
+        let (out, form, sources) = (self.out, self.form, self.sources);
         let writer = std::thread::Builder::new().name("threadviz-recorder".into()).spawn(move || {
             let _done = done_tx;
-            write_recording(&header, &events, &stop_rx, Encoder::new(form, out))
+            let mut encoder = Encoder::new(form, out);
+            if sources {
+                encoder.sources = Some(sources::SourceCarrier::new());
+            }
+            write_recording(&header, &events, &stop_rx, encoder)
         })?;
         Ok(Recorder { path: self.path, session, stop: Some(stop_tx), done: done_rx, writer: Some(writer) })
     }
@@ -240,12 +282,14 @@ struct Encoder {
     /// When the frame being filled got its first event.
     since: Option<Instant>,
     written: Written,
+    /// The program's source files, carried in as its events name them, when asked for.
+    sources: Option<sources::SourceCarrier>,
 }
 
 impl Encoder {
     fn new(form: Form, out: Box<dyn Write + Send>) -> Self {
         let lines = (form == Form::JsonLines).then(Vec::new);
-        Self { out, lines, frame: FrameEncoder::default(), since: None, written: Written::default() }
+        Self { out, lines, frame: FrameEncoder::default(), since: None, written: Written::default(), sources: None }
     }
 
     fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
@@ -265,7 +309,23 @@ impl Encoder {
         self.out.flush()
     }
 
+    /// Writes `event`, after the source file it is in when sources are carried and the file
+    /// has not been carried yet.
     fn event(&mut self, event: &TraceEvent) -> io::Result<()> {
+        let Some(sources) = &mut self.sources else { return self.write_event(event) };
+        let source = sources.before(event);
+        let inserted = sources.inserted;
+        if let Some(source) = source {
+            self.write_event(&source)?;
+        }
+        if inserted == 0 {
+            return self.write_event(event);
+        }
+        let renumbered = TraceEvent { seq: event.seq + inserted, ..event.clone() };
+        self.write_event(&renumbered)
+    }
+
+    fn write_event(&mut self, event: &TraceEvent) -> io::Result<()> {
         self.written.events += 1;
         self.written.ended |= matches!(event.kind, crate::EventKind::SessionEnded);
         if let Some(lines) = &mut self.lines {

@@ -196,6 +196,8 @@ pub struct Snapshots {
     first_seq: Option<u64>,
     end_us: u64,
     names: BTreeMap<Tid, String>,
+    /// The source files the recording carries, by path.
+    sources: BTreeMap<String, Arc<str>>,
 }
 
 /// Folds events once, keeping models along the way.
@@ -208,6 +210,7 @@ struct Keeper {
     first_seq: Option<u64>,
     end_us: u64,
     names: BTreeMap<Tid, String>,
+    sources: BTreeMap<String, Arc<str>>,
 }
 
 impl Keeper {
@@ -225,6 +228,7 @@ impl Keeper {
             first_seq: None,
             end_us: 0,
             names: BTreeMap::new(),
+            sources: BTreeMap::new(),
         }
     }
 
@@ -234,8 +238,14 @@ impl Keeper {
         self.folded += 1;
         self.first_seq.get_or_insert(event.seq);
         self.end_us = event.time_us;
-        if let EventKind::ThreadCreated { tid, name, .. } | EventKind::ThreadRenamed { tid, name } = &event.kind {
-            self.names.insert(*tid, name.clone());
+        match &event.kind {
+            EventKind::ThreadCreated { tid, name, .. } | EventKind::ThreadRenamed { tid, name } => {
+                self.names.insert(*tid, name.clone());
+            }
+            EventKind::Source { path, text } => {
+                self.sources.insert(path.clone(), text.as_str().into());
+            }
+            _ => {}
         }
         if self.folded.is_multiple_of(self.every) {
             let kept = Kept::new(&mut self.model, next());
@@ -265,6 +275,7 @@ impl Keeper {
             first_seq: self.first_seq,
             end_us: self.end_us,
             names: self.names,
+            sources: self.sources,
         }
     }
 }
@@ -392,6 +403,14 @@ impl Snapshots {
     #[must_use]
     pub fn names(&self) -> &BTreeMap<Tid, String> {
         &self.names
+    }
+
+    /// The source files the recording carries ([`EventKind::Source`]), by the path its events
+    /// name them by: a replay shows them wherever it seeks, not only once it has played past
+    /// the event that carries each.
+    #[must_use]
+    pub fn sources(&self) -> &BTreeMap<String, Arc<str>> {
+        &self.sources
     }
 
     /// The state after the first `position` events (all of them if `position` is larger).
