@@ -114,6 +114,24 @@ pub enum PrimInfo {
         /// The initial value, as Python spells it ([`crate::py::debug_text`]).
         initial: String,
     },
+    /// A reader-writer lock (`threadviz::std::sync::RwLock`): many readers or one writer.
+    RwLock,
+    /// A channel (`threadviz::std::sync::mpsc`): many senders, one receiver.
+    Channel {
+        /// How many items it holds before a send waits: `None` for `channel()` (unbounded),
+        /// `Some(0)` for a rendezvous, where a send waits until the receiver takes its item.
+        capacity: Option<u64>,
+    },
+}
+
+/// Which end of a channel an event is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelSide {
+    /// The senders.
+    Send,
+    /// The receiver.
+    Recv,
 }
 
 /// Severity of a log line.
@@ -340,6 +358,20 @@ pub enum EventKind {
         /// The value written, as Python spells it ([`crate::py::debug_text`]).
         value: String,
     },
+    /// An atomic read-modify-write (`fetch_add`, `swap`, a successful `compare_exchange`): one
+    /// indivisible step that read `read` and wrote `value`, so no other thread's store can
+    /// come between them and no update is lost.
+    Update {
+        /// The atomic.
+        prim: PrimId,
+        /// The operation, as the program called it: `fetch_add(1)`, `swap(true)`,
+        /// `compare_exchange(0, 1)`.
+        op: String,
+        /// The value it read.
+        read: String,
+        /// The value it wrote.
+        value: String,
+    },
     /// A thread read its own value of a `Local`.
     LocalGet {
         /// The local.
@@ -421,6 +453,86 @@ pub enum EventKind {
         /// `LOAD_GLOBAL balance → 5`, `BINARY_OP +`, `STORE_GLOBAL balance ← 6`.
         text: String,
     },
+    /// The thread asks to read a reader-writer lock (asking to write is [`EventKind::Requested`],
+    /// and the write lock is then [`EventKind::Acquired`] and [`EventKind::Released`]).
+    ReadRequested {
+        /// The lock.
+        prim: PrimId,
+        /// How long it is willing to wait.
+        mode: WaitMode,
+    },
+    /// The thread reads it now.
+    ReadAcquired {
+        /// The lock.
+        prim: PrimId,
+        /// How many threads read it now, this one included.
+        readers: u64,
+    },
+    /// The thread stopped reading it.
+    ReadReleased {
+        /// The lock.
+        prim: PrimId,
+        /// How many threads still read it.
+        readers: u64,
+    },
+    /// The thread panicked while it held the lock to write: the lock is poisoned, and every
+    /// later lock says so (std's rule; a reader's panic poisons nothing).
+    Poisoned {
+        /// The lock.
+        prim: PrimId,
+    },
+    /// `clear_poison()`: the lock is no longer poisoned.
+    PoisonCleared {
+        /// The lock.
+        prim: PrimId,
+    },
+    /// The thread starts waiting on a channel: a receiver for an item, a sender for room in a
+    /// full channel or, on a rendezvous, for the receiver to take the item it offered.
+    ChannelWait {
+        /// The channel.
+        prim: PrimId,
+        /// Whether it waits to send or to receive.
+        side: ChannelSide,
+        /// Timeout in demo microseconds, if any.
+        timeout_us: Option<u64>,
+    },
+    /// An item went into a channel (on a rendezvous: offered, until the receiver takes it).
+    Sent {
+        /// The channel.
+        prim: PrimId,
+        /// The item, as the channel shows it.
+        item: String,
+        /// Items in the channel after the send.
+        queued: u64,
+    },
+    /// The receiver took the oldest item out of a channel.
+    Received {
+        /// The channel.
+        prim: PrimId,
+        /// The item, as the channel shows it.
+        item: String,
+        /// Items left in the channel.
+        queued: u64,
+    },
+    /// One end of a channel is gone: the last sender (`Send`) or the receiver (`Recv`) was
+    /// dropped. The channel is disconnected from then on; once the receiver is gone, its
+    /// `discarded` items can never be received.
+    ChannelDropped {
+        /// The channel.
+        prim: PrimId,
+        /// The end that is gone.
+        side: ChannelSide,
+        /// Items left in the channel that nobody will receive (0 when the senders went).
+        discarded: u64,
+    },
+    /// A send or receive failed because the other end is gone: a send whose receiver was
+    /// dropped (`Send`), or a receive on an empty channel whose senders were all dropped (`Recv`).
+    Disconnected {
+        /// The channel.
+        prim: PrimId,
+        /// The operation that failed.
+        side: ChannelSide,
+    },
 }
 
 impl EventKind {
@@ -467,8 +579,19 @@ impl EventKind {
             | Self::BarrierReset { prim }
             | Self::Load { prim, .. }
             | Self::Store { prim, .. }
+            | Self::Update { prim, .. }
             | Self::LocalGet { prim, .. }
-            | Self::LocalSet { prim, .. } => Some(*prim),
+            | Self::LocalSet { prim, .. }
+            | Self::ReadRequested { prim, .. }
+            | Self::ReadAcquired { prim, .. }
+            | Self::ReadReleased { prim, .. }
+            | Self::Poisoned { prim }
+            | Self::PoisonCleared { prim }
+            | Self::ChannelWait { prim, .. }
+            | Self::Sent { prim, .. }
+            | Self::Received { prim, .. }
+            | Self::ChannelDropped { prim, .. }
+            | Self::Disconnected { prim, .. } => Some(*prim),
             Self::Misuse { prim, .. } => *prim,
             _ => None,
         }
@@ -524,6 +647,27 @@ mod tests {
         assert_eq!(serde_json::to_string(&instruction).expect("serialises"), json);
         assert!(!instruction.is_lifecycle(), "a lossy viewer may drop instructions");
         assert_eq!(instruction.prim(), None, "its load or store names the variable");
+    }
+
+    #[test]
+    fn a_read_modify_write_reads_as_one_event_in_json() {
+        let update = EventKind::Update { prim: 4, op: "fetch_add(1)".into(), read: "1".into(), value: "2".into() };
+        let json = serde_json::to_string(&update).expect("serialises");
+        assert_eq!(json, r#"{"kind":"update","prim":4,"op":"fetch_add(1)","read":"1","value":"2"}"#);
+        assert_eq!(serde_json::from_str::<EventKind>(&json).expect("parses"), update);
+        assert_eq!(update.prim(), Some(4));
+        assert!(!update.is_lifecycle());
+    }
+
+    #[test]
+    fn a_channel_event_names_its_side_in_json() {
+        let wait = EventKind::ChannelWait { prim: 4, side: ChannelSide::Send, timeout_us: None };
+        let json = serde_json::to_string(&wait).expect("serialises");
+        assert_eq!(json, r#"{"kind":"channel_wait","prim":4,"side":"send","timeout_us":null}"#);
+        assert_eq!(serde_json::from_str::<EventKind>(&json).expect("parses"), wait);
+        assert_eq!(wait.prim(), Some(4));
+        let info = serde_json::to_string(&PrimInfo::Channel { capacity: Some(0) }).expect("serialises");
+        assert_eq!(info, r#"{"type":"channel","capacity":0}"#);
     }
 
     #[test]

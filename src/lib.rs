@@ -34,6 +34,7 @@ pub mod explore;
 pub mod py;
 pub mod random;
 pub mod record;
+pub mod std;
 pub mod sync;
 pub mod thread;
 pub mod wire;
@@ -69,10 +70,10 @@ pub use session::{PauseState, SPEED_RANGE, Session, SessionBuilder, Step, StepRe
 /// })
 /// .expect("a terminal");
 /// ```
-pub fn watch(title: &'static str, main: impl Fn() + Send + Sync + 'static) -> std::io::Result<()> {
+pub fn watch(title: &'static str, main: impl Fn() + Send + Sync + 'static) -> ::std::io::Result<()> {
     let showing = app::Showing { title, source: None, lesson: None };
     let look = app::Look::new(app::ThemeName::default(), color_wanted());
-    app::live::watch(std::sync::Arc::new(main), showing, look, app::live::Launch::default())
+    app::live::watch(::std::sync::Arc::new(main), showing, look, app::live::Launch::default())
 }
 
 /// Opens the live dashboard on `main` (as [`watch`] does) paused before its first operation,
@@ -115,9 +116,9 @@ pub fn watch_schedule(
     title: &'static str,
     schedule: &str,
     main: impl Fn() + Send + Sync + 'static,
-) -> std::io::Result<()> {
+) -> ::std::io::Result<()> {
     let schedule = explore::Schedule::parse(schedule)
-        .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error.to_string()))?;
+        .map_err(|error| ::std::io::Error::new(::std::io::ErrorKind::InvalidInput, error.to_string()))?;
     let showing = app::Showing { title, source: None, lesson: None };
     let look = app::Look::new(app::ThemeName::default(), color_wanted());
     let launch = app::live::Launch { paused: true, ..app::live::Launch::default() };
@@ -143,14 +144,14 @@ pub fn watch_schedule(
 /// ```
 pub fn watch_recorded(
     title: &'static str,
-    path: impl AsRef<std::path::Path>,
+    path: impl AsRef<::std::path::Path>,
     main: impl Fn() + Send + Sync + 'static,
-) -> std::io::Result<record::RecordSummary> {
+) -> ::std::io::Result<record::RecordSummary> {
     let showing = app::Showing { title, source: None, lesson: None };
     let look = app::Look::new(app::ThemeName::default(), color_wanted());
     // The program's own source goes along, so the replay shows it on any machine.
     let record = record::RecordTo::file(path, title)?.with_sources();
-    app::live::watch_recording(std::sync::Arc::new(main), showing, look, app::live::Launch::default(), record)?
+    app::live::watch_recording(::std::sync::Arc::new(main), showing, look, app::live::Launch::default(), record)?
 }
 
 /// The program's parameter `name` as its session set it ([`SessionBuilder::param`], `threadviz
@@ -169,5 +170,5 @@ pub fn param<T: TryFrom<i64>>(name: &str, default: T) -> T {
 /// Whether to use colour: not when `NO_COLOR` is set to anything non-empty.
 #[must_use]
 pub fn color_wanted() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+    ::std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
 }

@@ -132,6 +132,11 @@ fn instants(
     match &event.kind {
         EventKind::Acquired { prim, count } => trace.push(instant("acquire", *prim, json!({ "count": count }))),
         EventKind::Released { prim, count } => trace.push(instant("release", *prim, json!({ "count": count }))),
+        EventKind::ReadAcquired { prim, readers } => trace.push(instant("read", *prim, json!({ "readers": readers }))),
+        EventKind::ReadReleased { prim, readers } => {
+            trace.push(instant("read release", *prim, json!({ "readers": readers })));
+        }
+        EventKind::Poisoned { prim } => trace.push(instant("poisoned", *prim, json!({}))),
         EventKind::Set { prim } => trace.push(instant("set", *prim, json!({}))),
         EventKind::Clear { prim } => trace.push(instant("clear", *prim, json!({}))),
         EventKind::Notified { prim, n, woken } => {

@@ -15,6 +15,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use super::Model;
+use super::prims::PrimState;
 use super::threads::{KnownThread, ThreadState, WaitTarget};
 use super::waits::{Need, may_change_waits, need};
 use crate::event::{EventKind, PrimId, Tid, TraceEvent, WaitMode};
@@ -140,9 +141,23 @@ fn describe_cycle(cycle: &[CycleLink], model: &Model) -> String {
         let last = index + 1 == cycle.len();
         match link.on {
             WaitTarget::Prim(prim) => {
-                let _ = write!(text, " waits for {}", model.prim_name(prim));
+                let view = model.prims.get(&prim);
+                // On a reader-writer lock, whether it waits to read or to write, and a reader
+                // may wait behind a writer that waits too rather than holds it.
+                let verb = match view.map(|view| &view.state) {
+                    Some(PrimState::RwLock { writers_waiting, .. }) if writers_waiting.contains(&link.thread) => {
+                        "waits to write"
+                    }
+                    Some(PrimState::RwLock { .. }) => "waits to read",
+                    _ => "waits for",
+                };
+                let _ = write!(text, " {verb} {}", model.prim_name(prim));
                 if !last {
-                    let _ = write!(text, ", held by {}, which", name(link.holder));
+                    if view.is_none_or(|view| view.held_by(link.holder)) {
+                        let _ = write!(text, ", held by {}, which", name(link.holder));
+                    } else {
+                        let _ = write!(text, " behind {}, which", name(link.holder));
+                    }
                 }
             }
             WaitTarget::Join(target) => {
@@ -169,7 +184,9 @@ fn describe_cycle(cycle: &[CycleLink], model: &Model) -> String {
 fn may_start_deadlock(model: &Model, event: &TraceEvent) -> bool {
     match &event.kind {
         EventKind::Requested { mode: WaitMode::Blocking, .. }
+        | EventKind::ReadRequested { mode: WaitMode::Blocking, .. }
         | EventKind::WaitBegin { timeout_us: None, .. }
+        | EventKind::ChannelWait { timeout_us: None, .. }
         | EventKind::JoinBegin { timeout_us: None, .. } => !surely_free(model, event.thread),
         EventKind::ShutdownBegin | EventKind::ThreadExited { .. } => true,
         _ => false,

@@ -139,25 +139,24 @@ impl Ledger {
         track.chain = read_chain + 1;
         track.missing = track.missing.saturating_add_signed(updates_lost);
         let overwritten = track.last.replace((thread, value.to_owned()));
-        let guards = match track.guards.take() {
-            Some(guards) => guards.intersection(held).copied().collect(),
-            None => held.clone(),
-        };
-        track.guards = Some(guards);
-        // A store by another thread in between: a read it overtook is covered only by the
-        // locks this store held too (none, when the reader still holds them: they exclude).
-        for load in &mut track.loads {
-            if let Cover::Locked(locks) = &mut load.cover {
-                locks.retain(|lock| held.contains(lock));
-                if locks.is_empty() {
-                    load.cover = Cover::Open;
-                }
-            }
-        }
+        track.guard_store(held);
         // Only a store with a count is told. One with no load before it builds on the value it
         // overwrites; one that changes the count read a value some store made, so it overwrites one.
         let ((overwritten_thread, overwritten_value), read) = overwritten.zip(read).filter(|_| updates_lost != 0)?;
         Some(Counted { read, overwritten_thread, overwritten_value, updates_lost })
+    }
+
+    /// Thread `thread`, holding the locks `held`, read `prim` and wrote `value` in one
+    /// indivisible step (an atomic read-modify-write): it builds on the very value it
+    /// overwrites, so it loses nothing and brings nothing back, and the value's chain grows by
+    /// one. To every read not yet stored, its own earlier load included, it is a store that
+    /// came in between: the reader's store will overwrite it.
+    fn updated(&mut self, prim: PrimId, thread: Tid, value: &str, held: &BTreeSet<PrimId>) {
+        let track = self.values.entry(prim).or_default();
+        track.stores += 1;
+        track.chain += 1;
+        track.last = Some((thread, value.to_owned()));
+        track.guard_store(held);
     }
 
     /// Lock `lock` was let go of entirely: a read under it is over when it was its last cover.
@@ -189,6 +188,27 @@ impl Ledger {
     /// Every `Shared` value with updates missing, and how many.
     pub(super) fn all_lost(&self) -> impl Iterator<Item = (PrimId, u64)> + '_ {
         self.values.iter().map(|(&prim, track)| (prim, track.missing)).filter(|&(_, lost)| lost > 0)
+    }
+}
+
+impl Track {
+    /// A store (or read-modify-write) made holding `held`: the locks every store holds shrink
+    /// to those, and a read it overtook is covered only by the locks this store held too (none,
+    /// when the reader still holds them: they exclude).
+    fn guard_store(&mut self, held: &BTreeSet<PrimId>) {
+        let guards = match self.guards.take() {
+            Some(guards) => guards.intersection(held).copied().collect(),
+            None => held.clone(),
+        };
+        self.guards = Some(guards);
+        for load in &mut self.loads {
+            if let Cover::Locked(locks) = &mut load.cover {
+                locks.retain(|lock| held.contains(lock));
+                if locks.is_empty() {
+                    load.cover = Cover::Open;
+                }
+            }
+        }
     }
 }
 
@@ -237,6 +257,12 @@ impl Model {
             self.lost_updates.pop_front();
         }
         self.lost_updates.push_back(lost);
+    }
+
+    /// Notes an atomic read-modify-write of a shared value: never a lost update.
+    pub(super) fn note_update(&mut self, event: &TraceEvent, prim: PrimId, value: &str) {
+        let held = self.exclusive_locks(event.thread);
+        self.shared.updated(prim, event.thread, value, &held);
     }
 
     /// Notes that lock `prim` was let go of entirely (a release to level 0, a wait's release).

@@ -139,9 +139,14 @@ impl Model {
         match &event.kind {
             EventKind::Load { prim, value } => self.note_load(event, *prim, value),
             EventKind::Store { prim, value } => self.note_store(event, *prim, value),
+            EventKind::Update { prim, value, .. } => self.note_update(event, *prim, value),
             EventKind::Released { prim, count: 0 } => self.note_release(*prim),
-            EventKind::Requested { prim, .. } => self.note_request(event.thread, *prim),
-            EventKind::Acquired { .. } | EventKind::TimedOut { .. } | EventKind::TryFailed { .. } => {
+            EventKind::Requested { prim, .. } => self.note_request(event.thread, *prim, false),
+            EventKind::ReadRequested { prim, .. } => self.note_request(event.thread, *prim, true),
+            EventKind::Acquired { .. }
+            | EventKind::ReadAcquired { .. }
+            | EventKind::TimedOut { .. }
+            | EventKind::TryFailed { .. } => {
                 self.contended.remove(&event.thread);
             }
             _ => {}

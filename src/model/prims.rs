@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::threads::{ThreadState, WaitTarget};
-use crate::event::{EventKind, PrimId, PrimInfo, Tid, WaitMode};
+use crate::event::{ChannelSide, EventKind, PrimId, PrimInfo, Tid, WaitMode};
 
 /// Queue items the model keeps, front first; a queue longer than this has its later items
 /// counted, not kept (the count is always exact).
@@ -82,6 +82,39 @@ pub enum PrimState {
         /// The thread that stored it last.
         writer: Option<Tid>,
     },
+    /// A reader-writer lock: one writer, or any number of readers.
+    RwLock {
+        /// The thread that holds it to write.
+        writer: Option<Tid>,
+        /// The threads that read it, in the order they began (one entry per read lock held).
+        readers: Vec<Tid>,
+        /// Its waiters that want to write; the others want to read. A writer waiting keeps
+        /// new readers out (writers first, as std's lock on Linux does).
+        writers_waiting: Vec<Tid>,
+        /// Whether a writer panicked holding it.
+        poisoned: bool,
+    },
+    /// A channel: many senders, one receiver.
+    Channel {
+        /// `None`: unbounded; `Some(0)`: a rendezvous; else the items it holds before a send waits.
+        capacity: Option<u64>,
+        /// The items from the front, as the channel shows them: all of them, unless the channel
+        /// grew past [`QUEUE_ITEMS_KEPT`] (or events were dropped) and `untracked` more follow.
+        items: VecDeque<String>,
+        /// Items known to be in the channel behind `items` but not kept.
+        untracked: u64,
+        /// Exact number of items.
+        queued: u64,
+        /// On a rendezvous, the sender of each item offered, front first: the receive that
+        /// takes an item ends its sender's wait.
+        offers: VecDeque<Tid>,
+        /// Its waiters that wait to send; the others wait to receive.
+        sending: Vec<Tid>,
+        /// Every sender was dropped: once it is empty, a receive fails.
+        senders_gone: bool,
+        /// The receiver was dropped: every send fails.
+        receiver_gone: bool,
+    },
 }
 
 /// What the model knows about one primitive: its state and who waits for it.
@@ -139,6 +172,19 @@ impl KnownPrim {
             }
             PrimInfo::Local => PrimState::Local { values: BTreeMap::new() },
             PrimInfo::Shared { initial } => PrimState::Shared { value: initial.clone(), writer: None },
+            PrimInfo::RwLock => {
+                PrimState::RwLock { writer: None, readers: Vec::new(), writers_waiting: Vec::new(), poisoned: false }
+            }
+            PrimInfo::Channel { capacity } => PrimState::Channel {
+                capacity: *capacity,
+                items: VecDeque::new(),
+                untracked: 0,
+                queued: 0,
+                offers: VecDeque::new(),
+                sending: Vec::new(),
+                senders_gone: false,
+                receiver_gone: false,
+            },
         };
         Self { pid, name, state, waiters: Vec::new(), reads: Vec::new(), unsure: false, unfinished_unsure: false }
     }
@@ -157,6 +203,8 @@ impl KnownPrim {
             PrimState::Queue { .. } => "Queue",
             PrimState::Local { .. } => "Local",
             PrimState::Shared { .. } => "Shared",
+            PrimState::RwLock { .. } => "RwLock",
+            PrimState::Channel { .. } => "Channel",
         }
     }
 
@@ -170,6 +218,11 @@ impl KnownPrim {
                 *untracked += u64::try_from(items.len()).unwrap_or(u64::MAX);
                 items.clear();
                 self.unfinished_unsure = true;
+            }
+            PrimState::Channel { items, untracked, offers, .. } => {
+                *untracked += u64::try_from(items.len()).unwrap_or(u64::MAX);
+                items.clear();
+                offers.clear();
             }
             _ => {}
         }
@@ -199,23 +252,37 @@ impl KnownPrim {
                 PrimState::Barrier { .. },
                 EventKind::BarrierPass { .. } | EventKind::BarrierBroken { .. } | EventKind::BarrierReset { .. },
             )
-            | (PrimState::Shared { .. }, EventKind::Store { .. }) => true,
+            | (PrimState::Shared { .. }, EventKind::Store { .. } | EventKind::Update { .. }) => true,
             (PrimState::Semaphore { value, initial, holders, .. }, EventKind::Released { .. })
                 if *value >= *initial =>
             {
                 holders.clear();
                 true
             }
-            (PrimState::Queue { qsize: 0, items, untracked, .. }, EventKind::Got { .. }) => {
+            (PrimState::Queue { qsize: 0, items, untracked, .. }, EventKind::Got { .. })
+            | (PrimState::Channel { queued: 0, items, untracked, .. }, EventKind::Received { .. }) => {
                 items.clear();
                 *untracked = 0;
                 true
             }
-            (PrimState::Queue { qsize: 1, items, untracked, .. }, EventKind::Put { item, .. }) => {
+            (PrimState::Queue { qsize: 1, items, untracked, .. }, EventKind::Put { item, .. })
+            | (PrimState::Channel { queued: 1, items, untracked, .. }, EventKind::Sent { item, .. }) => {
                 *items = VecDeque::from([item.clone()]);
                 *untracked = 0;
                 true
             }
+            // A write lock taken or given back says nobody else holds it; so does the last reader.
+            (
+                PrimState::RwLock { readers, writer, .. },
+                EventKind::Acquired { .. } | EventKind::Released { .. } | EventKind::ReadReleased { readers: 0, .. },
+            ) => {
+                readers.clear();
+                if !matches!(kind, EventKind::Acquired { .. }) {
+                    *writer = None;
+                }
+                true
+            }
+
             _ => false,
         };
         if settled {
@@ -231,6 +298,7 @@ impl KnownPrim {
             PrimState::Lock { holder } => *holder == Some(tid),
             PrimState::RLock { owner, .. } => *owner == Some(tid),
             PrimState::Semaphore { holders, .. } => holders.contains(&tid),
+            PrimState::RwLock { writer, readers, .. } => *writer == Some(tid) || readers.contains(&tid),
             _ => false,
         }
     }
@@ -246,8 +314,32 @@ impl KnownPrim {
                 holders.dedup();
                 holders
             }
+            PrimState::RwLock { writer: Some(writer), .. } => vec![*writer],
+            PrimState::RwLock { readers, .. } => {
+                let mut holders = readers.clone();
+                holders.sort_unstable();
+                holders.dedup();
+                holders
+            }
             _ => Vec::new(),
         }
+    }
+
+    /// The threads whose release lets `tid`, blocked on this reader-writer lock, in: for a
+    /// writer, the writer or every reader (itself too: a thread that reads and asks to write
+    /// waits for itself); for a reader, the writer, or the writers waiting, who go first.
+    /// Empty for any other primitive.
+    #[must_use]
+    pub fn rwlock_blockers(&self, tid: Tid) -> Vec<Tid> {
+        let PrimState::RwLock { writer, readers, writers_waiting, .. } = &self.state else { return Vec::new() };
+        let mut blockers = match writer {
+            Some(writer) => vec![*writer],
+            None if writers_waiting.contains(&tid) => readers.clone(),
+            None => writers_waiting.clone(),
+        };
+        blockers.sort_unstable();
+        blockers.dedup();
+        blockers
     }
 
     /// Thread `tid` ended: it leaves the wait queues, and a value it read and never stored
@@ -255,12 +347,18 @@ impl KnownPrim {
     pub(crate) fn forget_thread(&mut self, tid: Tid) {
         self.forget_waiter(tid);
         self.reads.retain(|read| read.thread != tid);
+        if let PrimState::Channel { offers, .. } = &mut self.state {
+            offers.retain(|&sender| sender != tid);
+        }
     }
 
     pub(crate) fn forget_waiter(&mut self, tid: Tid) {
         self.waiters.retain(|&waiter| waiter != tid);
-        if let PrimState::Barrier { arrived, .. } = &mut self.state {
-            arrived.retain(|&waiter| waiter != tid);
+        match &mut self.state {
+            PrimState::Barrier { arrived, .. } => arrived.retain(|&waiter| waiter != tid),
+            PrimState::RwLock { writers_waiting, .. } => writers_waiting.retain(|&waiter| waiter != tid),
+            PrimState::Channel { sending, .. } => sending.retain(|&waiter| waiter != tid),
+            _ => {}
         }
     }
 
@@ -282,7 +380,15 @@ impl KnownPrim {
                     WaitMode::Timeout(timeout) => Some(*timeout),
                 };
                 self.start_waiting(tid);
+                if let PrimState::RwLock { writers_waiting, .. } = &mut self.state
+                    && !writers_waiting.contains(&tid)
+                {
+                    writers_waiting.push(tid);
+                }
                 Some(ThreadState::Blocked { prim: pid, until_us: until(now, timeout) })
+            }
+            EventKind::ReadRequested { .. } | EventKind::ReadAcquired { .. } | EventKind::ReadReleased { .. } => {
+                self.apply_read(tid, kind, now)
             }
             EventKind::Acquired { count, .. } => {
                 self.forget_waiter(tid);
@@ -296,6 +402,7 @@ impl KnownPrim {
                         *value = *count;
                         holders.push(tid);
                     }
+                    PrimState::RwLock { writer, .. } => *writer = Some(tid),
                     _ => {}
                 }
                 Some(ThreadState::Running)
@@ -321,6 +428,7 @@ impl KnownPrim {
                             holders.remove(index);
                         }
                     }
+                    PrimState::RwLock { writer, .. } => *writer = None,
                     _ => {}
                 }
                 None
@@ -333,6 +441,26 @@ impl KnownPrim {
                 self.waiters.retain(|waiter| !woken.contains(waiter));
                 None
             }
+            EventKind::Poisoned { .. } | EventKind::PoisonCleared { .. } => {
+                if let PrimState::RwLock { poisoned, .. } = &mut self.state {
+                    *poisoned = matches!(kind, EventKind::Poisoned { .. });
+                }
+                None
+            }
+            EventKind::ChannelWait { side, timeout_us, .. } => {
+                self.start_waiting(tid);
+                if let PrimState::Channel { sending, .. } = &mut self.state
+                    && *side == ChannelSide::Send
+                    && !sending.contains(&tid)
+                {
+                    sending.push(tid);
+                }
+                Some(ThreadState::Waiting { on: WaitTarget::Prim(pid), until_us: until(now, *timeout_us) })
+            }
+            EventKind::Sent { .. }
+            | EventKind::Received { .. }
+            | EventKind::ChannelDropped { .. }
+            | EventKind::Disconnected { .. } => self.apply_channel(tid, kind),
             _ => self.apply_data(tid, kind),
         }
     }
@@ -421,6 +549,18 @@ impl KnownPrim {
                 }
                 Some(ThreadState::Running)
             }
+            EventKind::Update { value, .. } => {
+                if let PrimState::Shared { value: current, writer } = &mut self.state {
+                    current.clone_from(value);
+                    *writer = Some(tid);
+                }
+                // Read and written in one step: every read not yet stored, the thread's own
+                // included, is now overtaken by a store it never saw.
+                for read in &mut self.reads {
+                    read.stale = true;
+                }
+                Some(ThreadState::Running)
+            }
             EventKind::LocalGet { value: Some(value), .. } | EventKind::LocalSet { value, .. } => {
                 if let PrimState::Local { values } = &mut self.state {
                     values.insert(tid, value.clone());
@@ -429,6 +569,86 @@ impl KnownPrim {
             }
             _ => None,
         }
+    }
+
+    /// Folds a reader-writer lock's read request, read lock or read release.
+    fn apply_read(&mut self, tid: Tid, kind: &EventKind, now: u64) -> Option<ThreadState> {
+        match kind {
+            EventKind::ReadRequested { mode, .. } => {
+                let timeout = match mode {
+                    WaitMode::NonBlocking => return None,
+                    WaitMode::Blocking => None,
+                    WaitMode::Timeout(timeout) => Some(*timeout),
+                };
+                self.start_waiting(tid);
+                Some(ThreadState::Blocked { prim: self.pid, until_us: until(now, timeout) })
+            }
+            EventKind::ReadAcquired { .. } => {
+                self.forget_waiter(tid);
+                if let PrimState::RwLock { readers, .. } = &mut self.state {
+                    readers.push(tid);
+                }
+                Some(ThreadState::Running)
+            }
+            EventKind::ReadReleased { readers: left, .. } => {
+                if let PrimState::RwLock { readers, .. } = &mut self.state {
+                    if let Some(index) = readers.iter().position(|&reader| reader == tid) {
+                        readers.remove(index);
+                    }
+                    if *left == 0 {
+                        readers.clear();
+                    }
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Folds a channel's send, receive, dropped end or failed operation.
+    fn apply_channel(&mut self, tid: Tid, kind: &EventKind) -> Option<ThreadState> {
+        let PrimState::Channel { capacity, items, untracked, queued, offers, sending, senders_gone, receiver_gone } =
+            &mut self.state
+        else {
+            return None;
+        };
+        match kind {
+            EventKind::Sent { item, queued: after, .. } => {
+                if *untracked == 0 && items.len() < QUEUE_ITEMS_KEPT {
+                    items.push_back(item.clone());
+                } else {
+                    *untracked += 1;
+                }
+                *queued = *after;
+                match_size(items, untracked, *after);
+                if *capacity == Some(0) {
+                    offers.push_back(tid);
+                }
+            }
+            EventKind::Received { queued: after, .. } => {
+                if items.pop_front().is_none() {
+                    *untracked = untracked.saturating_sub(1);
+                }
+                *queued = *after;
+                match_size(items, untracked, *after);
+                // On a rendezvous the item's sender is done waiting (it says so when it goes on).
+                if let Some(sender) = offers.pop_front() {
+                    sending.retain(|&waiter| waiter != sender);
+                    self.waiters.retain(|&waiter| waiter != sender);
+                }
+            }
+            EventKind::ChannelDropped { side: ChannelSide::Send, .. } => *senders_gone = true,
+            EventKind::ChannelDropped { side: ChannelSide::Recv, .. } => {
+                *receiver_gone = true;
+                // Nobody can receive them now: they are dropped, or handed back to their senders.
+                items.clear();
+                offers.clear();
+                *untracked = 0;
+                *queued = 0;
+            }
+            _ => {}
+        }
+        self.finish_queue_wait(tid)
     }
 
     fn finish_queue_wait(&mut self, tid: Tid) -> Option<ThreadState> {

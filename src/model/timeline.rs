@@ -201,13 +201,13 @@ impl MarkKind {
 
     fn of(kind: &EventKind) -> Option<Self> {
         Some(match kind {
-            EventKind::Acquired { .. } => Self::Acquire,
-            EventKind::Released { .. } => Self::Release,
+            EventKind::Acquired { .. } | EventKind::ReadAcquired { .. } => Self::Acquire,
+            EventKind::Released { .. } | EventKind::ReadReleased { .. } => Self::Release,
             EventKind::Notified { .. } => Self::Notify,
             EventKind::Set { .. } => Self::Set,
             EventKind::Clear { .. } => Self::Clear,
-            EventKind::Put { .. } => Self::Put,
-            EventKind::Got { .. } => Self::Get,
+            EventKind::Put { .. } | EventKind::Sent { .. } => Self::Put,
+            EventKind::Got { .. } | EventKind::Received { .. } => Self::Get,
             EventKind::Log { .. } => Self::Log,
             _ => return None,
         })

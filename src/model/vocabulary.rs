@@ -99,6 +99,26 @@ impl Model {
         if holders.is_empty() { String::new() } else { format!("{HELD_BY}{}", self.names(holders)) }
     }
 
+    /// The clause naming who keeps a blocked thread out of `prim`: its holders (`, held by
+    /// p`) or, for a reader kept out of a reader-writer lock by writers waiting first, those
+    /// (`, after writer w`).
+    #[must_use]
+    pub fn blocked_by(&self, tid: Tid, prim: PrimId) -> String {
+        let Some(view) = self.prims.get(&prim) else { return String::new() };
+        match &view.state {
+            PrimState::RwLock { writer: None, writers_waiting, .. } if !writers_waiting.contains(&tid) => {
+                let first = view.rwlock_blockers(tid);
+                if first.is_empty() {
+                    String::new()
+                } else {
+                    let writers = if first.len() == 1 { "writer" } else { "writers" };
+                    format!(", after {writers} {}", self.names(&first))
+                }
+            }
+            _ => self.held_by(&view.holders()),
+        }
+    }
+
     /// What a wait is for, without who holds it: `Lock lock-a`, `join Thread-1`,
     /// `non-daemon threads to end`.
     #[must_use]
@@ -146,8 +166,7 @@ impl Model {
         }
         match &thread.state {
             ThreadState::Blocked { prim, .. } => {
-                let holders = self.prims.get(prim).map(KnownPrim::holders).unwrap_or_default();
-                Some(format!("{}{}", self.prim_label(*prim), self.held_by(&holders)))
+                Some(format!("{}{}", self.prim_label(*prim), self.blocked_by(thread.tid, *prim)))
             }
             ThreadState::Waiting { on: WaitTarget::Prim(pid), .. } => {
                 let detail = match self.prims.get(pid).map(|prim| &prim.state) {
@@ -160,6 +179,10 @@ impl Model {
                     }
                     Some(PrimState::Queue { unfinished, .. }) => format!(" ({unfinished} unfinished)"),
                     Some(PrimState::Barrier { parties, arrived, .. }) => format!(" ({}/{parties})", arrived.len()),
+                    Some(PrimState::Channel { sending, capacity, .. }) if sending.contains(&thread.tid) => {
+                        if *capacity == Some(0) { " (to be taken)" } else { " (full)" }.to_owned()
+                    }
+                    Some(PrimState::Channel { .. }) => " (empty)".to_owned(),
                     _ => String::new(),
                 };
                 Some(format!("{}{detail}", self.prim_label(*pid)))
@@ -180,12 +203,20 @@ impl Model {
                 let kind = self.prims.get(&prim).map_or("", KnownPrim::kind);
                 // A lock or a permit is waited for; anything else is waited on (for a notify,
                 // a set, a put...).
-                let verb = if matches!(kind, "Lock" | "RLock" | "Semaphore" | "BoundedSemaphore") {
+                let verb = if matches!(kind, "Lock" | "RLock" | "Semaphore" | "BoundedSemaphore" | "RwLock") {
                     "waits for"
                 } else {
                     "waits on"
                 };
-                format!("{verb} {}{}", self.prim_label(prim), self.held_by(&edge.holders))
+                // A reader may wait behind writers that hold nothing yet; a channel's waiter
+                // says which end it is.
+                let by = match self.prims.get(&prim).map(|view| &view.state) {
+                    Some(PrimState::RwLock { .. }) => self.blocked_by(edge.thread, prim),
+                    Some(PrimState::Channel { sending, .. }) if sending.contains(&edge.thread) => " to send".to_owned(),
+                    Some(PrimState::Channel { .. }) => " to receive".to_owned(),
+                    _ => self.held_by(&edge.holders),
+                };
+                format!("{verb} {}{by}", self.prim_label(prim))
             }
             WaitTarget::Join(target) => format!("joins {}", self.thread_name(target)),
             WaitTarget::Shutdown => format!("waits at shutdown for {}", self.names(&edge.holders)),
@@ -216,6 +247,10 @@ impl Model {
                 }
                 phrases
             }
+            // A std `Condvar` first used by a notify is tied to no lock (it names none, 0).
+            PrimState::Condition { lock } if !self.prims.contains_key(lock) => {
+                vec![plain("on the mutex each waiter holds".to_owned())]
+            }
             PrimState::Condition { lock } => vec![plain(format!("on {}", self.prim_name(*lock)))],
             PrimState::Event { set: true } => vec![active("SET".to_owned())],
             PrimState::Event { set: false } => vec![idle("unset")],
@@ -245,6 +280,36 @@ impl Model {
                 let by = writer.map_or_else(String::new, |tid| format!(" (stored by {})", self.thread_name(tid)));
                 vec![Phrase::new(format!("= {value}"), Tone::Value), plain(by)]
             }
+            PrimState::RwLock { writer, readers, poisoned, .. } => {
+                let mut phrases = match writer {
+                    Some(tid) => vec![active(format!("written by {}", self.thread_name(*tid)))],
+                    None if readers.is_empty() => vec![idle("unlocked")],
+                    None => {
+                        let count = readers.len();
+                        vec![
+                            active(format!("read by {}", self.names(readers))),
+                            plain(format!(" ({count} reader{})", if count == 1 { "" } else { "s" })),
+                        ]
+                    }
+                };
+                if *poisoned {
+                    phrases.push(Phrase::new(" POISONED", Tone::Warning));
+                }
+                phrases
+            }
+            PrimState::Channel { capacity, queued, senders_gone, receiver_gone, .. } => {
+                let mut phrases = vec![plain(match capacity {
+                    None => format!("{queued} queued/∞"),
+                    Some(0) => format!("rendezvous, {queued} offered"),
+                    Some(capacity) => format!("{queued}/{capacity} queued"),
+                })];
+                if *receiver_gone {
+                    phrases.push(Phrase::new(", disconnected: receiver dropped", Tone::Warning));
+                } else if *senders_gone {
+                    phrases.push(Phrase::new(", disconnected: every sender dropped", Tone::Warning));
+                }
+                phrases
+            }
         }
     }
 
@@ -258,15 +323,16 @@ impl Model {
         let known: Vec<Tid> = prim.waiters.iter().copied().filter(|&tid| self.thread_known(tid)).collect();
         if known.len() < prim.waiters.len() {
             let others = if known.is_empty() { UNKNOWN.to_owned() } else { format!(" (others {UNKNOWN})") };
-            let mut phrases = self.names_in_order(&known);
+            let mut phrases = self.names_in_order(prim, &known);
             phrases.push(Phrase::new(others, Tone::Warning));
             return phrases;
         }
-        self.names_in_order(&prim.waiters)
+        self.names_in_order(prim, &prim.waiters)
     }
 
-    /// Threads first in line first: `c1, then c2, c3`.
-    fn names_in_order(&self, waiters: &[Tid]) -> Vec<Phrase> {
+    /// Threads first in line first: `c1, then c2, c3`; on a reader-writer lock or a channel,
+    /// each with what it waits to do: `w (write), then r1 (read)`, `p (send), c (recv)`.
+    fn names_in_order(&self, prim: &KnownPrim, waiters: &[Tid]) -> Vec<Phrase> {
         let mut phrases = Vec::new();
         for (index, &tid) in waiters.iter().enumerate() {
             match index {
@@ -275,6 +341,14 @@ impl Model {
                 _ => phrases.push(Phrase::new(", ", Tone::Plain)),
             }
             phrases.push(Phrase::new(self.thread_name(tid), Tone::Thread(tid)));
+            let wants = match &prim.state {
+                PrimState::RwLock { writers_waiting, .. } => {
+                    Some(if writers_waiting.contains(&tid) { " (write)" } else { " (read)" })
+                }
+                PrimState::Channel { sending, .. } => Some(if sending.contains(&tid) { " (send)" } else { " (recv)" }),
+                _ => None,
+            };
+            phrases.extend(wants.map(|wants| Phrase::new(wants, Tone::Plain)));
         }
         phrases
     }
@@ -438,6 +512,20 @@ mod tests {
             state(&script),
             [Phrase::new("0/1 left", Tone::Active), Phrase::new(", held by Thread-1", Tone::Plain)]
         );
+    }
+
+    #[test]
+    fn a_condition_tied_to_no_lock_says_whose_lock_it_waits_with() {
+        let mut script = Script::new(1);
+        script.prim(1, "Mutex-1", PrimInfo::Lock);
+        script.prim(2, "Condvar-1", PrimInfo::Condition { lock: 1 }).prim(
+            3,
+            "Condvar-2",
+            PrimInfo::Condition { lock: 0 },
+        );
+        let state = |pid| script.model.prim_state(&script.model.prims[&pid]);
+        assert_eq!(state(2), [Phrase::new("on Mutex-1", Tone::Plain)]);
+        assert_eq!(state(3), [Phrase::new("on the mutex each waiter holds", Tone::Plain)], "never `on #0`");
     }
 
     #[test]

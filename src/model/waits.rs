@@ -133,6 +133,15 @@ fn blocked_need(model: &Model, tid: Tid, prim: PrimId) -> Need {
         Some(PrimState::RLock { owner: Some(owner), .. }) if *owner != tid => holder_need(model, tid, *owner, prim),
         // Any thread may release a permit, not only one that holds one.
         Some(PrimState::Semaphore { value: 0, .. }) => Need::Anyone,
+        Some(PrimState::RwLock { writer: Some(writer), .. }) => holder_need(model, tid, *writer, prim),
+        Some(PrimState::RwLock { .. }) => {
+            // Readers block a writer, and a writer waiting blocks new readers: it goes on
+            // once every one of them has.
+            let blockers = model.prims.get(&prim).map(|view| view.rwlock_blockers(tid)).unwrap_or_default();
+            let live: Vec<Tid> =
+                blockers.into_iter().filter(|&blocker| blocker == tid || is_live(model, blocker)).collect();
+            if live.is_empty() { Need::Free } else { Need::All(live) }
+        }
         // Free, or with permits left: the acquire is about to succeed.
         _ => Need::Free,
     }
@@ -183,6 +192,16 @@ fn waiting_need(model: &Model, tid: Tid, on: &WaitTarget) -> Need {
                         (!wait.may_get || *qsize == 0) && (!wait.may_put || full) && *unfinished > 0
                     })
                 }
+                // A receiver waits for an item while a sender is left; a sender waits for room,
+                // or on a rendezvous for its item to be taken, while the receiver is there.
+                PrimState::Channel { capacity, queued, sending, senders_gone, receiver_gone, .. } => {
+                    if sending.contains(&tid) {
+                        let full = capacity.is_some_and(|capacity| *queued >= capacity);
+                        !receiver_gone && (full || *capacity == Some(0))
+                    } else {
+                        view.waiters.contains(&tid) && *queued == 0 && !senders_gone
+                    }
+                }
                 _ => false,
             };
             if stuck { Need::Anyone } else { Need::Free }
@@ -213,6 +232,9 @@ pub(crate) fn wait_edge(model: &Model, tid: Tid) -> Option<WaitEdge> {
             Some(PrimState::Lock { holder }) => holder.iter().copied().collect(),
             Some(PrimState::RLock { owner, .. }) => owner.iter().copied().filter(|&owner| owner != tid).collect(),
             Some(PrimState::Semaphore { holders, .. }) => holders.clone(),
+            Some(PrimState::RwLock { .. }) => {
+                model.prims.get(prim).map(|view| view.rwlock_blockers(tid)).unwrap_or_default()
+            }
             _ => Vec::new(),
         },
         WaitTarget::Join(target) => {
@@ -237,6 +259,7 @@ pub(super) fn may_change_waits(kind: &EventKind) -> bool {
         EventKind::Log { .. }
             | EventKind::Load { .. }
             | EventKind::Store { .. }
+            | EventKind::Update { .. }
             | EventKind::LocalGet { .. }
             | EventKind::LocalSet { .. }
             | EventKind::Control { .. }

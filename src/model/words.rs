@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use super::prims::PrimState;
 use super::threads::{ThreadState, WaitTarget};
 use super::{KnownPrim, Model};
-use crate::event::{EventKind, ExitKind, PrimId, Tid, TraceEvent};
+use crate::event::{ChannelSide, EventKind, ExitKind, PrimId, Tid, TraceEvent};
 
 /// What one event did, in words, for the class to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,11 +77,17 @@ impl Model {
     /// Thread `tid` asks for `prim`: notes whether it finds it taken by another thread, so that
     /// the acquire that follows can say it ended a wait. (The request is folded as a BLOCKED
     /// state either way; an acquire that finds the lock free reports both at once.)
-    pub(super) fn note_request(&mut self, tid: Tid, prim: PrimId) {
+    pub(super) fn note_request(&mut self, tid: Tid, prim: PrimId, read: bool) {
         let taken = match self.prims.get(&prim).map(|prim| &prim.state) {
             Some(PrimState::Lock { holder: Some(holder) }) => *holder != tid,
             Some(PrimState::RLock { owner: Some(owner), .. }) => *owner != tid,
             Some(PrimState::Semaphore { value: 0, .. }) => true,
+            // A write request finds it taken by a writer or readers; a read request, by a
+            // writer holding it or waiting for it.
+            Some(PrimState::RwLock { writer, readers, writers_waiting, .. }) => {
+                writer.is_some_and(|writer| writer != tid)
+                    || if read { !writers_waiting.is_empty() } else { !readers.is_empty() }
+            }
             _ => false,
         };
         if taken {
@@ -102,21 +108,40 @@ impl Model {
             | EventKind::Put { .. }
             | EventKind::Got { .. }
             | EventKind::BarrierPass { .. }
-            | EventKind::BarrierBroken { .. } => prim.map(|prim| prim.waiters.clone()).unwrap_or_default(),
+            | EventKind::BarrierBroken { .. }
+            | EventKind::ChannelDropped { .. } => prim.map(|prim| prim.waiters.clone()).unwrap_or_default(),
             EventKind::Released { count, .. } if releases_fully(prim, *count) => {
                 prim.map(|prim| prim.waiters.clone()).unwrap_or_default()
             }
+            EventKind::ReadReleased { readers: 0, .. } => prim.map(|prim| prim.waiters.clone()).unwrap_or_default(),
+            // A send wakes the receiver waiting; a receive, the senders waiting for room or
+            // (on a rendezvous) the one whose item it took.
+            EventKind::Sent { .. } | EventKind::Received { .. } => {
+                match prim.map(|prim| (&prim.state, &prim.waiters)) {
+                    Some((PrimState::Channel { sending, offers, capacity, .. }, waiters)) => {
+                        if matches!(event.kind, EventKind::Sent { .. }) {
+                            waiters.iter().copied().filter(|waiter| !sending.contains(waiter)).collect()
+                        } else if *capacity == Some(0) {
+                            offers.front().copied().filter(|sender| sending.contains(sender)).into_iter().collect()
+                        } else {
+                            sending.clone()
+                        }
+                    }
+                    _ => Vec::new(),
+                }
+            }
             _ => Vec::new(),
         };
-        let was_blocked = matches!(event.kind, EventKind::Acquired { .. }) && self.contended.contains(&event.thread);
+        let was_blocked = matches!(event.kind, EventKind::Acquired { .. } | EventKind::ReadAcquired { .. })
+            && self.contended.contains(&event.thread);
         self.apply(event);
         let counted = matches!(event.kind, EventKind::Store { .. }) && self.lost_update_at(event.seq).is_some();
         let moment = match &event.kind {
             EventKind::Notified { woken, .. } => !woken.is_empty(),
-            EventKind::BarrierPass { .. } => true,
+            EventKind::BarrierPass { .. } | EventKind::Poisoned { .. } => true,
             EventKind::Store { .. } => counted,
             EventKind::Instruction { .. } => self.stored_over(event).is_some(),
-            EventKind::Acquired { .. } => was_blocked,
+            EventKind::Acquired { .. } | EventKind::ReadAcquired { .. } => was_blocked,
             _ => !waiting.is_empty(),
         };
         if !(every || moment) {
@@ -127,9 +152,12 @@ impl Model {
             EventKind::Notified { woken, .. } => woken.clone(),
             _ => waiting,
         };
-        let follows_wake = matches!(event.kind, EventKind::Woken { notified: true, .. } | EventKind::Requested { .. });
+        let follows_wake = matches!(
+            event.kind,
+            EventKind::Woken { notified: true, .. } | EventKind::Requested { .. } | EventKind::ReadRequested { .. }
+        );
         let prelude = match event.kind {
-            EventKind::Requested { .. } => !self.contended.contains(&event.thread),
+            EventKind::Requested { .. } | EventKind::ReadRequested { .. } => !self.contended.contains(&event.thread),
             EventKind::Load { .. } | EventKind::Store { .. } => self.instructions > 0,
             _ => false,
         };
@@ -142,6 +170,9 @@ impl Model {
         let woke = |text: String| {
             if waiting.is_empty() { text } else { format!("{text} → woke {}", self.names(waiting)) }
         };
+        if let Some(text) = self.std_words(event, &who, waiting, was_blocked) {
+            return Some(text);
+        }
         let text = match &event.kind {
             EventKind::Notified { prim, n, woken } => self.notify_words(&who, *prim, *n, woken),
             EventKind::Set { prim } => woke(format!("{who} set {}", self.prim_label(*prim))),
@@ -195,6 +226,9 @@ impl Model {
                 ),
                 None => format!("{who} stored {value} to {}", self.prim_label(*prim)),
             },
+            EventKind::Update { prim, op, read, value } => {
+                format!("{who}: {op} on {}, {read} → {value} in one step", self.prim_label(*prim))
+            }
             EventKind::LocalGet { prim, value } => {
                 format!("{who} read its own {}: {}", self.prim_label(*prim), value.as_deref().unwrap_or("nothing yet"))
             }
@@ -228,6 +262,80 @@ impl Model {
                 ),
                 None => format!("{who}: {text}"),
             },
+            _ => return None,
+        };
+        Some(text)
+    }
+
+    /// What an event of a reader-writer lock or a channel did, in words (`threadviz::std`'s
+    /// kinds); None for any other event.
+    fn std_words(&self, event: &TraceEvent, who: &str, waiting: &[Tid], was_blocked: bool) -> Option<String> {
+        let woke = |text: String| {
+            if waiting.is_empty() { text } else { format!("{text} → woke {}", self.names(waiting)) }
+        };
+        let text = match &event.kind {
+            EventKind::ReadRequested { prim, .. } => {
+                match self.threads.get(&event.thread).map(|thread| &thread.state) {
+                    Some(ThreadState::Blocked { .. }) if self.contended.contains(&event.thread) => {
+                        format!(
+                            "{who} asks to read {}{}: blocked",
+                            self.prim_label(*prim),
+                            self.blocked_by(event.thread, *prim)
+                        )
+                    }
+                    _ => format!("{who} asks to read {}", self.prim_label(*prim)),
+                }
+            }
+            EventKind::ReadAcquired { prim, readers } => {
+                let after = if was_blocked { " after waiting" } else { "" };
+                let others = match readers.saturating_sub(1) {
+                    0 => String::new(),
+                    1 => " (1 other reader)".to_owned(),
+                    others => format!(" ({others} other readers)"),
+                };
+                format!("{who} reads {}{after}{others}", self.prim_label(*prim))
+            }
+            EventKind::ReadReleased { prim, .. } if !waiting.is_empty() => {
+                let wait = if waiting.len() == 1 { "waits" } else { "wait" };
+                format!("{who} stopped reading {}, {} {wait} for it", self.prim_label(*prim), self.names(waiting))
+            }
+            EventKind::ReadReleased { prim, .. } => format!("{who} stopped reading {}", self.prim_label(*prim)),
+            EventKind::Poisoned { prim } => {
+                format!("{who} panicked holding {} to write: it is poisoned", self.prim_label(*prim))
+            }
+            EventKind::PoisonCleared { prim } => format!("{who} cleared the poison of {}", self.prim_label(*prim)),
+            EventKind::ChannelWait { prim, side: ChannelSide::Recv, .. } => {
+                format!("{who} waits on {} for an item", self.prim_label(*prim))
+            }
+            EventKind::ChannelWait { prim, side: ChannelSide::Send, .. } => {
+                match self.prims.get(prim).map(|view| &view.state) {
+                    Some(PrimState::Channel { capacity: Some(0), .. }) => {
+                        format!("{who} waits on {} for the receiver to take its item", self.prim_label(*prim))
+                    }
+                    _ => format!("{who} waits on {}: it is full", self.prim_label(*prim)),
+                }
+            }
+            EventKind::Sent { prim, item, .. } => woke(format!("{who} sent {item} on {}", self.prim_label(*prim))),
+            EventKind::Received { prim, item, .. } => {
+                woke(format!("{who} received {item} from {}", self.prim_label(*prim)))
+            }
+            EventKind::ChannelDropped { prim, side: ChannelSide::Send, .. } => {
+                woke(format!("{who} dropped the last sender of {}: disconnected", self.prim_label(*prim)))
+            }
+            EventKind::ChannelDropped { prim, side: ChannelSide::Recv, discarded } => {
+                let lost = match discarded {
+                    0 => String::new(),
+                    1 => ", 1 item never received".to_owned(),
+                    many => format!(", {many} items never received"),
+                };
+                woke(format!("{who} dropped the receiver of {}: disconnected{lost}", self.prim_label(*prim)))
+            }
+            EventKind::Disconnected { prim, side: ChannelSide::Send } => {
+                format!("{who}: send on {} failed: its receiver is gone", self.prim_label(*prim))
+            }
+            EventKind::Disconnected { prim, side: ChannelSide::Recv } => {
+                format!("{who}: recv on {} failed: empty, and every sender is gone", self.prim_label(*prim))
+            }
             _ => return None,
         };
         Some(text)
@@ -286,6 +394,15 @@ impl Model {
                         "another thread's get() makes room".to_owned()
                     }
                     Some(PrimState::Queue { .. }) => "every task must be marked task_done()".to_owned(),
+                    Some(PrimState::Channel { sending, capacity: Some(0), .. }) if sending.contains(&tid) => {
+                        "the receiver's recv() takes its item".to_owned()
+                    }
+                    Some(PrimState::Channel { sending, .. }) if sending.contains(&tid) => {
+                        "the receiver's recv() makes room".to_owned()
+                    }
+                    Some(PrimState::Channel { .. }) => {
+                        "another thread's send() wakes it, or dropping every sender".to_owned()
+                    }
                     _ => "another thread wakes it".to_owned(),
                 };
                 if !self.another_could_wake(tid, *prim) {
@@ -394,7 +511,7 @@ impl Model {
 /// release of a semaphore.
 fn releases_fully(prim: Option<&KnownPrim>, count: u64) -> bool {
     match prim.map(|prim| &prim.state) {
-        Some(PrimState::Lock { .. } | PrimState::RLock { .. }) => count == 0,
+        Some(PrimState::Lock { .. } | PrimState::RLock { .. } | PrimState::RwLock { .. }) => count == 0,
         Some(PrimState::Semaphore { .. }) => true,
         _ => false,
     }
@@ -559,6 +676,20 @@ mod tests {
     }
 
     #[test]
+    fn a_read_modify_write_is_told_as_one_step_and_loses_nothing() {
+        let mut script = Script::new(&["MainThread", "Thread-1", "Thread-2"]);
+        let info = PrimInfo::Shared { initial: "0".into() };
+        script.at(1, EventKind::PrimCreated { prim: 1, name: "AtomicUsize-1".into(), info });
+        script.at(2, EventKind::Update { prim: 1, op: "fetch_add(1)".into(), read: "0".into(), value: "1".into() });
+        let update = EventKind::Update { prim: 1, op: "fetch_add(1)".into(), read: "1".into(), value: "2".into() };
+        assert_eq!(
+            script.text(3, update),
+            ("Thread-2: fetch_add(1) on Shared AtomicUsize-1, 1 → 2 in one step".to_owned(), false)
+        );
+        assert_eq!(script.model.lost_updates_on(1), 0);
+    }
+
+    #[test]
     fn a_lost_update_is_told_with_whose_store_it_overwrote() {
         let mut script = Script::new(&["MainThread", "Thread-1", "Thread-2"]);
         script.at(
@@ -623,6 +754,53 @@ mod tests {
         script.at(4, EventKind::WaitBegin { prim: 1, timeout_us: None });
         assert_eq!(script.model.why_stuck(3), "Thread-2 sleeps until t=1.8s; Thread-1 wakes first (t=1.4s)");
         assert_eq!(script.model.why_stuck(4), "c1 waits on Condition condition: another thread's notify wakes it");
+    }
+
+    #[test]
+    fn a_reader_writer_lock_and_a_channel_are_told_in_their_own_words() {
+        use crate::event::ChannelSide;
+        let mut script = Script::new(&["MainThread", "r1", "w", "r2"]);
+        script.at(1, EventKind::PrimCreated { prim: 1, name: "table".into(), info: PrimInfo::RwLock });
+        script.at(2, EventKind::ReadRequested { prim: 1, mode: BLOCKING });
+        assert_eq!(script.text(2, EventKind::ReadAcquired { prim: 1, readers: 1 }).0, "r1 reads RwLock table");
+        script.at(3, EventKind::Requested { prim: 1, mode: BLOCKING });
+        assert_eq!(
+            script.text(4, EventKind::ReadRequested { prim: 1, mode: BLOCKING }).0,
+            "r2 asks to read RwLock table, after writer w: blocked"
+        );
+        assert_eq!(
+            script.text(2, EventKind::ReadReleased { prim: 1, readers: 0 }),
+            ("r1 stopped reading RwLock table, w, r2 wait for it".to_owned(), true)
+        );
+        assert_eq!(script.text(3, EventKind::Acquired { prim: 1, count: 1 }).0, "w got RwLock table after waiting");
+        assert_eq!(
+            script.text(3, EventKind::Poisoned { prim: 1 }),
+            ("w panicked holding RwLock table to write: it is poisoned".to_owned(), true)
+        );
+
+        let channel = PrimInfo::Channel { capacity: Some(0) };
+        script.at(1, EventKind::PrimCreated { prim: 2, name: "handoff".into(), info: channel });
+        script.at(1, EventKind::ChannelWait { prim: 2, side: ChannelSide::Recv, timeout_us: None });
+        assert_eq!(
+            script.text(2, EventKind::Sent { prim: 2, item: "u8 #1".into(), queued: 1 }),
+            ("r1 sent u8 #1 on Channel handoff → woke MainThread".to_owned(), true)
+        );
+        assert_eq!(
+            script.text(2, EventKind::ChannelWait { prim: 2, side: ChannelSide::Send, timeout_us: None }).0,
+            "r1 waits on Channel handoff for the receiver to take its item"
+        );
+        assert_eq!(
+            script.text(1, EventKind::Received { prim: 2, item: "u8 #1".into(), queued: 0 }),
+            ("MainThread received u8 #1 from Channel handoff → woke r1".to_owned(), true)
+        );
+        assert_eq!(
+            script.text(1, EventKind::ChannelDropped { prim: 2, side: ChannelSide::Recv, discarded: 2 }).0,
+            "MainThread dropped the receiver of Channel handoff: disconnected, 2 items never received"
+        );
+        assert_eq!(
+            script.text(4, EventKind::Disconnected { prim: 2, side: ChannelSide::Send }).0,
+            "r2: send on Channel handoff failed: its receiver is gone"
+        );
     }
 
     #[test]

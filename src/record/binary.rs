@@ -28,7 +28,9 @@ use std::sync::OnceLock;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
-use crate::event::{Control, EventKind, ExitKind, LogLevel, PrimId, PrimInfo, SourceLoc, Tid, TraceEvent, WaitMode};
+use crate::event::{
+    ChannelSide, Control, EventKind, ExitKind, LogLevel, PrimId, PrimInfo, SourceLoc, Tid, TraceEvent, WaitMode,
+};
 
 /// The first bytes of a binary recording. The high first byte keeps the file from passing for
 /// text, the line endings catch a transfer that rewrote them.
@@ -116,6 +118,17 @@ enum WireKind<'a> {
     Lost { events: u64 },
     Source { path: Cow<'a, str>, text: Cow<'a, str> },
     Instruction { offset: u32, text: Cow<'a, str> },
+    Update { prim: PrimId, op: Cow<'a, str>, read: Cow<'a, str>, value: Cow<'a, str> },
+    ReadRequested { prim: PrimId, mode: WaitMode },
+    ReadAcquired { prim: PrimId, readers: u64 },
+    ReadReleased { prim: PrimId, readers: u64 },
+    Poisoned { prim: PrimId },
+    PoisonCleared { prim: PrimId },
+    ChannelWait { prim: PrimId, side: ChannelSide, timeout_us: Option<u64> },
+    Sent { prim: PrimId, item: Cow<'a, str>, queued: u64 },
+    Received { prim: PrimId, item: Cow<'a, str>, queued: u64 },
+    ChannelDropped { prim: PrimId, side: ChannelSide, discarded: u64 },
+    Disconnected { prim: PrimId, side: ChannelSide },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -136,6 +149,9 @@ enum WireInfo<'a> {
     Queue { maxsize: u64 },
     Local,
     Shared { initial: Cow<'a, str> },
+    // New kinds go last, as in `WireKind`.
+    RwLock,
+    Channel { capacity: Option<u64> },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -186,6 +202,8 @@ impl<'a> From<&'a EventKind> for WireKind<'a> {
                     PrimInfo::Queue { maxsize } => WireInfo::Queue { maxsize: *maxsize },
                     PrimInfo::Local => WireInfo::Local,
                     PrimInfo::Shared { initial } => WireInfo::Shared { initial: text(initial) },
+                    PrimInfo::RwLock => WireInfo::RwLock,
+                    PrimInfo::Channel { capacity } => WireInfo::Channel { capacity: *capacity },
                 },
             },
             EventKind::Requested { prim, mode } => Self::Requested { prim: *prim, mode: *mode },
@@ -220,6 +238,25 @@ impl<'a> From<&'a EventKind> for WireKind<'a> {
             EventKind::Lost { events } => Self::Lost { events: *events },
             EventKind::Source { path, text: body } => Self::Source { path: text(path), text: text(body) },
             EventKind::Instruction { offset, text: body } => Self::Instruction { offset: *offset, text: text(body) },
+            EventKind::Update { prim, op, read, value } => {
+                Self::Update { prim: *prim, op: text(op), read: text(read), value: text(value) }
+            }
+            EventKind::ReadRequested { prim, mode } => Self::ReadRequested { prim: *prim, mode: *mode },
+            EventKind::ReadAcquired { prim, readers } => Self::ReadAcquired { prim: *prim, readers: *readers },
+            EventKind::ReadReleased { prim, readers } => Self::ReadReleased { prim: *prim, readers: *readers },
+            EventKind::Poisoned { prim } => Self::Poisoned { prim: *prim },
+            EventKind::PoisonCleared { prim } => Self::PoisonCleared { prim: *prim },
+            EventKind::ChannelWait { prim, side, timeout_us } => {
+                Self::ChannelWait { prim: *prim, side: *side, timeout_us: *timeout_us }
+            }
+            EventKind::Sent { prim, item, queued } => Self::Sent { prim: *prim, item: text(item), queued: *queued },
+            EventKind::Received { prim, item, queued } => {
+                Self::Received { prim: *prim, item: text(item), queued: *queued }
+            }
+            EventKind::ChannelDropped { prim, side, discarded } => {
+                Self::ChannelDropped { prim: *prim, side: *side, discarded: *discarded }
+            }
+            EventKind::Disconnected { prim, side } => Self::Disconnected { prim: *prim, side: *side },
             EventKind::Control { control } => Self::Control {
                 control: match *control {
                     Control::Pause => WireControl::Pause,
@@ -264,6 +301,8 @@ impl From<WireKind<'_>> for EventKind {
                     WireInfo::Queue { maxsize } => PrimInfo::Queue { maxsize },
                     WireInfo::Local => PrimInfo::Local,
                     WireInfo::Shared { initial } => PrimInfo::Shared { initial: initial.into_owned() },
+                    WireInfo::RwLock => PrimInfo::RwLock,
+                    WireInfo::Channel { capacity } => PrimInfo::Channel { capacity },
                 },
             },
             WireKind::Requested { prim, mode } => Self::Requested { prim, mode },
@@ -296,6 +335,19 @@ impl From<WireKind<'_>> for EventKind {
             WireKind::Lost { events } => Self::Lost { events },
             WireKind::Source { path, text } => Self::Source { path: path.into_owned(), text: text.into_owned() },
             WireKind::Instruction { offset, text } => Self::Instruction { offset, text: text.into_owned() },
+            WireKind::Update { prim, op, read, value } => {
+                Self::Update { prim, op: op.into_owned(), read: read.into_owned(), value: value.into_owned() }
+            }
+            WireKind::ReadRequested { prim, mode } => Self::ReadRequested { prim, mode },
+            WireKind::ReadAcquired { prim, readers } => Self::ReadAcquired { prim, readers },
+            WireKind::ReadReleased { prim, readers } => Self::ReadReleased { prim, readers },
+            WireKind::Poisoned { prim } => Self::Poisoned { prim },
+            WireKind::PoisonCleared { prim } => Self::PoisonCleared { prim },
+            WireKind::ChannelWait { prim, side, timeout_us } => Self::ChannelWait { prim, side, timeout_us },
+            WireKind::Sent { prim, item, queued } => Self::Sent { prim, item: item.into_owned(), queued },
+            WireKind::Received { prim, item, queued } => Self::Received { prim, item: item.into_owned(), queued },
+            WireKind::ChannelDropped { prim, side, discarded } => Self::ChannelDropped { prim, side, discarded },
+            WireKind::Disconnected { prim, side } => Self::Disconnected { prim, side },
             WireKind::Control { control } => Self::Control {
                 control: match control {
                     WireControl::Pause => Control::Pause,
@@ -763,6 +815,7 @@ mod tests {
             EventKind::BarrierReset { prim: 6 },
             EventKind::Load { prim: 9, value: "1".into() },
             EventKind::Store { prim: 9, value: "2".into() },
+            EventKind::Update { prim: 9, op: "fetch_add(1)".into(), read: "2".into(), value: "3".into() },
             EventKind::LocalGet { prim: 8, value: None },
             EventKind::LocalGet { prim: 8, value: Some("a".into()) },
             EventKind::LocalSet { prim: 8, value: "b".into() },
@@ -782,6 +835,20 @@ mod tests {
             EventKind::Source { path: "bank.py".into(), text: "balance = 0\n".into() },
             EventKind::Instruction { offset: 2, text: "LOAD_GLOBAL balance → 5".into() },
             EventKind::Instruction { offset: u32::MAX, text: "STORE_GLOBAL balance ← 'é'".into() },
+            EventKind::PrimCreated { prim: 10, name: "rw".into(), info: PrimInfo::RwLock },
+            EventKind::PrimCreated { prim: 11, name: "ch".into(), info: PrimInfo::Channel { capacity: None } },
+            EventKind::PrimCreated { prim: 12, name: "rv".into(), info: PrimInfo::Channel { capacity: Some(0) } },
+            EventKind::ReadRequested { prim: 10, mode: WaitMode::NonBlocking },
+            EventKind::ReadAcquired { prim: 10, readers: 3 },
+            EventKind::ReadReleased { prim: 10, readers: 2 },
+            EventKind::Poisoned { prim: 10 },
+            EventKind::PoisonCleared { prim: 10 },
+            EventKind::ChannelWait { prim: 11, side: ChannelSide::Recv, timeout_us: Some(9) },
+            EventKind::ChannelWait { prim: 12, side: ChannelSide::Send, timeout_us: None },
+            EventKind::Sent { prim: 11, item: "u32 #1".into(), queued: 1 },
+            EventKind::Received { prim: 11, item: "u32 #1".into(), queued: 0 },
+            EventKind::ChannelDropped { prim: 11, side: ChannelSide::Recv, discarded: 4 },
+            EventKind::Disconnected { prim: 12, side: ChannelSide::Send },
             EventKind::SessionEnded,
         ]
     }
@@ -795,6 +862,10 @@ mod tests {
         assert_eq!(tag(&EventKind::Lost { events: 1 }), 35);
         assert_eq!(tag(&EventKind::Source { path: String::new(), text: String::new() }), 36);
         assert_eq!(tag(&EventKind::Instruction { offset: 0, text: String::new() }), 37);
+        let update = EventKind::Update { prim: 1, op: String::new(), read: String::new(), value: String::new() };
+        assert_eq!(tag(&update), 38);
+        assert_eq!(tag(&EventKind::ReadRequested { prim: 1, mode: WaitMode::Blocking }), 39);
+        assert_eq!(tag(&EventKind::Disconnected { prim: 1, side: ChannelSide::Recv }), 48);
     }
 
     fn events() -> Vec<TraceEvent> {

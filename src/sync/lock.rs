@@ -259,7 +259,13 @@ impl Lock {
     }
 
     fn create(name: Option<String>, loc: &'static Location<'static>) -> Self {
-        let meta = PrimMeta::new("Lock", name, PrimInfo::Lock, loc);
+        Self::create_as("Lock", name, loc)
+    }
+
+    /// A new unlocked lock whose default name counts `kind`s (`Mutex-1`): a lock inside
+    /// another kind of primitive (`threadviz::std`'s `Mutex`, `Once`) is named as that kind.
+    pub(crate) fn create_as(kind: &'static str, name: Option<String>, loc: &'static Location<'static>) -> Self {
+        let meta = PrimMeta::new(kind, name, PrimInfo::Lock, loc);
         Self { inner: Arc::new(LockInner { raw: RawLock::new(), meta }) }
     }
 

@@ -23,6 +23,9 @@ use crate::session::{By, SessionInner, exit_of};
 /// new thread that computes without any operation for that long makes `start` take this long.
 const SWITCH_INTERVAL: Duration = Duration::from_millis(50);
 
+/// What an OS thread runs for a threadviz thread: its target wrapped in the thread's life.
+pub(crate) type OsBody<'a> = Box<dyn FnOnce() + Send + 'a>;
+
 /// A handle to a thread, like a Python `Thread` object: cheap to clone, comparable, usable from
 /// any thread.
 #[derive(Clone)]
@@ -136,7 +139,27 @@ impl Thread {
     /// `try: t.start()` / `except RuntimeError:`. The misuse is reported as an event either way.
     #[track_caller]
     pub fn try_start(&self) -> Result<(), ThreadError> {
-        let loc = Location::caller();
+        let target = self.record.target.lock().take();
+        let body: OsBody<'static> = Box::new(move || {
+            if let Some(target) = target {
+                target();
+            }
+        });
+        self.start_with(body, Location::caller(), |name, body| {
+            std::thread::Builder::new().name(name).spawn(body).map(drop)
+        })
+    }
+
+    /// Starts the thread running `target` on an OS thread that `spawn` creates (given the
+    /// thread's name and the body to run): `std::thread::Builder::spawn` for a thread of its
+    /// own, or a scoped spawn whose `target` may borrow from its scope (`threadviz::std`'s
+    /// `thread::scope`). Everything else is [`try_start`](Self::try_start)'s.
+    pub(crate) fn start_with<'a>(
+        &self,
+        target: OsBody<'a>,
+        loc: &'static Location<'static>,
+        spawn: impl FnOnce(String, OsBody<'a>) -> std::io::Result<()>,
+    ) -> Result<(), ThreadError> {
         let session = self.record.session.clone();
         session.enter_gate(loc);
         {
@@ -150,7 +173,6 @@ impl Thread {
         let ident = context::next_ident();
         self.record.set_ident(ident);
         session.registry.add_alive(self.record.clone());
-        let target = self.record.target.lock().take();
         let record = self.record.clone();
         let dispatch = tracing::dispatcher::get_default(Clone::clone);
         // Python's start() waits for the new thread's `_started` event: when it returns, the
@@ -167,7 +189,7 @@ impl Thread {
         let (started, has_started) = crossbeam_channel::bounded::<()>(1);
         let (first_yield, has_yielded) = crossbeam_channel::bounded::<()>(1);
         self.record.tell_first_yield(first_yield);
-        let spawned = std::thread::Builder::new().name(self.record.name()).spawn(move || {
+        let body: OsBody<'a> = Box::new(move || {
             let _dispatch = tracing::dispatcher::set_default(&dispatch);
             context::set_ident(ident);
             context::bind(Some(record.clone()));
@@ -182,15 +204,12 @@ impl Thread {
             }
             // The receiver waits in start(); if it is gone the send simply does nothing.
             let _ = started.send(());
-            let result = std::panic::catch_unwind(AssertUnwindSafe(move || {
-                if let Some(target) = target {
-                    target();
-                }
-            }));
+            let result = std::panic::catch_unwind(AssertUnwindSafe(target));
             let exit = exit_of(&result);
             context::bind(None);
             record.session.thread_ended(&record, exit);
         });
+        let spawned = spawn(self.record.name(), body);
         if let Err(error) = spawned {
             self.record.finish(ExitKind::Normal);
             session.registry.remove_alive(self.record.tid);
@@ -230,6 +249,11 @@ impl Thread {
     #[track_caller]
     pub fn try_join(&self) -> Result<(), ThreadError> {
         self.join_until(None, Location::caller()).map(|_| ())
+    }
+
+    /// [`try_join`](Self::try_join) from the place `loc` (a `threadviz::std` join handle's).
+    pub(crate) fn join_at(&self, loc: &'static Location<'static>) -> Result<(), ThreadError> {
+        self.join_until(None, loc).map(|_| ())
     }
 
     /// Waits at most `timeout` (demo time) for the thread to end; true when it has ended.

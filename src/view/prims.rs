@@ -1,5 +1,6 @@
-//! The primitives panel: every lock, semaphore, condition, event, barrier, queue, local and
-//! shared value with its live state and its waiters in queue order.
+//! The primitives panel: every lock, semaphore, condition, event, barrier, queue, local,
+//! shared value, reader-writer lock and channel with its live state and its waiters in queue
+//! order.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -12,10 +13,14 @@ use crate::app::App;
 use crate::model::{Phrase, PrimState, Tone};
 use crate::view::theme::Theme;
 
-/// A queue's items from the front, as many as fit in `room` columns, then `…` if more are in
-/// the queue; None for an empty queue.
+/// A queue's or a channel's items from the front, as many as fit in `room` columns, then `…`
+/// if more are in it; None when it is empty.
 fn queue_items(state: &PrimState, room: usize) -> Option<String> {
-    let PrimState::Queue { items, untracked, qsize, .. } = state else { return None };
+    let (items, untracked, qsize) = match state {
+        PrimState::Queue { items, untracked, qsize, .. } => (items, untracked, qsize),
+        PrimState::Channel { items, untracked, queued, .. } => (items, untracked, queued),
+        _ => return None,
+    };
     if *qsize == 0 {
         return None;
     }
@@ -112,4 +117,103 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         .wrap(Wrap { trim: false })
         .block(block(&title, app.theme().border(focused)))
         .render(area, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    //! The rows of a reader-writer lock and of channels, as the panel draws them.
+
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+
+    use crate::PauseState;
+    use crate::app::{App, Look, Showing, ThemeName};
+    use crate::event::{ChannelSide, EventKind, PrimInfo, Tid, TraceEvent, WaitMode};
+
+    /// An app whose model folded `kinds` (each by its thread), after `threads` threads began.
+    fn app_after(threads: &[&str], kinds: Vec<(Tid, EventKind)>) -> App {
+        let showing = Showing { title: "std", source: None, lesson: None };
+        let mut app = App::new(showing, Look::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
+        let mut all = Vec::new();
+        for (tid, name) in (1..).zip(threads) {
+            all.push((1, EventKind::ThreadCreated { tid, name: (*name).to_owned(), daemon: false, foreign: false }));
+            all.push((1, EventKind::ThreadStarted { tid, daemon: false, os_tid: None }));
+        }
+        all.extend(kinds);
+        for (seq, (thread, kind)) in (0..).zip(all) {
+            app.model.apply(&TraceEvent { seq, time_us: seq * 1_000, thread, loc: None, kind });
+        }
+        app
+    }
+
+    /// The panel drawn at `width` x `height`, one line per row, trailing blanks cut.
+    fn panel(app: &App, width: u16, height: u16) -> String {
+        let area = Rect::new(0, 0, width, height);
+        let mut buf = Buffer::empty(area);
+        super::render(app, area, &mut buf, false);
+        (0..height)
+            .map(|y| (0..width).map(|x| buf[(x, y)].symbol()).collect::<String>().trim_end().to_owned())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn an_rwlock_shows_its_readers_its_poison_and_who_waits_to_read_or_write() {
+        let read = |prim| {
+            vec![
+                EventKind::ReadRequested { prim, mode: WaitMode::Blocking },
+                EventKind::ReadAcquired { prim, readers: 1 },
+            ]
+        };
+        let mut kinds = vec![
+            (1, EventKind::PrimCreated { prim: 1, name: "config".into(), info: PrimInfo::RwLock }),
+            (1, EventKind::PrimCreated { prim: 2, name: "RwLock-2".into(), info: PrimInfo::RwLock }),
+        ];
+        kinds.extend(read(1).into_iter().map(|kind| (2, kind)));
+        kinds.push((3, EventKind::ReadRequested { prim: 1, mode: WaitMode::Blocking }));
+        kinds.push((3, EventKind::ReadAcquired { prim: 1, readers: 2 }));
+        kinds.push((4, EventKind::Requested { prim: 1, mode: WaitMode::Blocking }));
+        kinds.push((5, EventKind::ReadRequested { prim: 1, mode: WaitMode::Blocking }));
+        // The second lock: written, then poisoned by its writer's panic, and written again.
+        kinds.push((1, EventKind::Requested { prim: 2, mode: WaitMode::Blocking }));
+        kinds.push((1, EventKind::Acquired { prim: 2, count: 1 }));
+        kinds.push((1, EventKind::Poisoned { prim: 2 }));
+        kinds.push((1, EventKind::Released { prim: 2, count: 0 }));
+        let app = app_after(&["MainThread", "reader-1", "reader-2", "writer", "reader-3"], kinds);
+        let model = &app.model;
+        let table = |tid| model.threads.get(&tid).and_then(|thread| model.waits_for(thread));
+        assert_eq!(table(4).as_deref(), Some("RwLock config, held by reader-1, reader-2"));
+        assert_eq!(table(5).as_deref(), Some("RwLock config, after writer writer"));
+        insta::assert_snapshot!("prims_rwlock_readers_writer_waiting_poisoned", panel(&app, 72, 8));
+    }
+
+    #[test]
+    fn channels_show_their_items_their_blocked_ends_and_disconnection() {
+        let created = |prim, name: &str, capacity| {
+            (1, EventKind::PrimCreated { prim, name: name.into(), info: PrimInfo::Channel { capacity } })
+        };
+        let sent = |prim, item: &str, queued| EventKind::Sent { prim, item: item.into(), queued };
+        let kinds = vec![
+            created(1, "jobs", Some(2)),
+            created(2, "results", None),
+            created(3, "handoff", Some(0)),
+            // jobs: full, a second producer waits for room.
+            (2, sent(1, "u32 #1", 1)),
+            (2, sent(1, "u32 #2", 2)),
+            (3, EventKind::ChannelWait { prim: 1, side: ChannelSide::Send, timeout_us: None }),
+            // results: the receiver waits, then every sender goes.
+            (1, EventKind::ChannelWait { prim: 2, side: ChannelSide::Recv, timeout_us: None }),
+            (2, EventKind::ChannelDropped { prim: 2, side: ChannelSide::Send, discarded: 0 }),
+            // handoff: a rendezvous sender offers its item and waits for it to be taken.
+            (4, sent(3, "String #1", 1)),
+            (4, EventKind::ChannelWait { prim: 3, side: ChannelSide::Send, timeout_us: None }),
+        ];
+        let app = app_after(&["MainThread", "producer-1", "producer-2", "courier"], kinds);
+        let model = &app.model;
+        let table = |tid| model.threads.get(&tid).and_then(|thread| model.waits_for(thread));
+        assert_eq!(table(3).as_deref(), Some("Channel jobs (full)"));
+        assert_eq!(table(4).as_deref(), Some("Channel handoff (to be taken)"));
+        assert_eq!(model.why_stuck(4), "courier waits on Channel handoff: the receiver's recv() takes its item");
+        insta::assert_snapshot!("prims_channels_full_disconnected_rendezvous", panel(&app, 72, 10));
+    }
 }

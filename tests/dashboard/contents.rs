@@ -93,6 +93,29 @@ fn a_shared_value_shows_each_read_not_yet_stored_under_the_value() {
 }
 
 #[test]
+fn an_atomic_shows_its_value_after_each_read_modify_write_and_never_a_lost_update() {
+    let mut script = Script::new();
+    script.spawn(2, "Thread-1", 10).spawn(3, "Thread-2", 10);
+    script.prim(1, "AtomicUsize-1", PrimInfo::Shared { initial: "0".into() }, 3);
+    let update = |read: &str, value: &str| EventKind::Update {
+        prim: 1,
+        op: "fetch_add(1)".into(),
+        read: read.into(),
+        value: value.into(),
+    };
+    // Thread-1 read 0 before Thread-2's fetch_add: its read is stale, the update no loss.
+    script.at_line(2, 5, EventKind::Load { prim: 1, value: "0".into() });
+    script.at_line(3, 5, update("0", "1"));
+    script.at_line(2, 6, update("1", "2"));
+    let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
+    app.update(Msg::Events(script.take()));
+    let panel = prims_panel(&app, 100, 5);
+    assert!(panel.contains("Shared AtomicUsize-1 = 2 (stored by Thread-1) "), "{panel}");
+    assert!(panel.contains("not yet stored: Thread-1 read 0 (stale)"), "{panel}");
+    assert!(!panel.contains("lost update"), "{panel}");
+}
+
+#[test]
 fn a_held_by_cell_is_cut_between_names_never_inside_one() {
     use threadviz::dashboard::view::threads::fit_words;
     assert_eq!(fit_words("RLock-1, held by Thread-2, Thread-3", 40), "RLock-1, held by Thread-2, Thread-3");

@@ -303,3 +303,46 @@ fn a_read_closed_by_its_release_still_counts_what_its_later_store_loses() {
         ["lost 1 update on counter: Thread-1 read 0, Thread-2 then stored 1, and Thread-1 overwrote it with 1"]
     );
 }
+
+fn update(script: &mut Script, thread: Tid, read: &str, value: &str) {
+    let op = "fetch_add(1)".to_owned();
+    script.at(thread, EventKind::Update { prim: 1, op, read: read.into(), value: value.into() });
+}
+
+#[test]
+fn read_modify_writes_never_lose_an_update_however_they_interleave() {
+    let mut script = shared();
+    // Each thread's earlier load does not make its read-modify-write a store of that load.
+    load(&mut script, 2, "0");
+    update(&mut script, 3, "0", "1");
+    update(&mut script, 2, "1", "2");
+    update(&mut script, 3, "2", "3");
+    assert!(script.model.lost_updates.is_empty(), "{:?}", script.model.lost_updates);
+    assert!(warnings(&script).is_empty());
+    assert_eq!(script.model.lost_updates_on(1), 0);
+    let counter = &script.model.prims[&1];
+    assert_eq!(counter.state, PrimState::Shared { value: "3".into(), writer: Some(3) });
+}
+
+#[test]
+fn a_store_over_a_read_modify_write_it_never_read_is_a_lost_update() {
+    let mut script = shared();
+    load(&mut script, 2, "0");
+    update(&mut script, 3, "0", "1");
+    assert!(script.model.prims[&1].reads.iter().all(|read| read.stale), "Thread-1's read is overtaken");
+    store(&mut script, 2, "1");
+    assert_eq!(script.model.lost_updates_on(1), 1);
+    assert_eq!(
+        warnings(&script),
+        ["lost 1 update on counter: Thread-1 read 0, Thread-2 then stored 1, and Thread-1 overwrote it with 1"]
+    );
+}
+
+#[test]
+fn a_thread_that_loads_then_updates_then_stores_its_load_loses_its_own_update() {
+    let mut script = shared();
+    load(&mut script, 2, "0");
+    update(&mut script, 2, "0", "1");
+    store(&mut script, 2, "1");
+    assert_eq!(script.model.lost_updates_on(1), 1, "its store threw its own fetch_add away");
+}

@@ -1,0 +1,65 @@
+//! `threadviz::std`: the standard library's threading API on threadviz's instrumented
+//! primitives, so that a program written for `std` is watched and explored with its imports
+//! alone changed.
+//!
+//! ```
+//! # #[cfg(any())] mod swap {
+//! #[cfg(threadviz)]
+//! use threadviz::std as stdx; // or behind a cargo feature
+//! #[cfg(not(threadviz))]
+//! use std as stdx;
+//! # }
+//! use threadviz::std as stdx;
+//! use stdx::sync::{Arc, Condvar, Mutex};
+//! use stdx::thread;
+//!
+//! threadviz::Session::new().run(|| {
+//!     let ready = Arc::new((Mutex::new(false), Condvar::new()));
+//!     let worker = {
+//!         let ready = Arc::clone(&ready);
+//!         thread::spawn(move || {
+//!             *ready.0.lock().expect("not poisoned") = true;
+//!             ready.1.notify_one();
+//!             7
+//!         })
+//!     };
+//!     let (flag, condvar) = &*ready;
+//!     let flag = condvar.wait_while(flag.lock().expect("not poisoned"), |ready| !*ready).expect("not poisoned");
+//!     assert!(*flag);
+//!     drop(flag);
+//!     assert_eq!(worker.join().expect("no panic"), 7);
+//! });
+//! ```
+//!
+//! **What is mirrored**, with std's signatures and semantics:
+//! - [`thread`]: `spawn`, `scope` (`Scope`, `ScopedJoinHandle`), `Builder` (`name`,
+//!   `stack_size`, `spawn`, `spawn_scoped`), `JoinHandle<T>` (`join` gives the thread's value or
+//!   its panic's payload), `current`, `Thread` (`name`, `id`, `unpark`), `ThreadId`, `sleep`,
+//!   `yield_now`, `park`, `park_timeout`.
+//! - [`sync`]: `Mutex` and `MutexGuard` (with poisoning), `Condvar` (`wait`, `wait_while`,
+//!   `wait_timeout`, `wait_timeout_while`, `notify_one`, `notify_all`), `Barrier`, `Once`,
+//!   `OnceLock`, `RwLock` (`read`, `write`, `try_read`, `try_write`, poisoning), `Arc` and
+//!   `Weak` (std's own: they never block), `PoisonError`, `TryLockError`, `LockResult`,
+//!   `TryLockResult`, [`sync::atomic`], and [`sync::mpsc`] (`channel`, `sync_channel`,
+//!   rendezvous included, `Sender`, `SyncSender`, `Receiver`, disconnection as std's). A
+//!   channel's items need no `Debug` (std asks none): the dashboard shows each as its type and
+//!   number, `u32 #1`.
+//!
+//! Every blocking operation waits in threadviz's primitives, never in std's, so the dashboard
+//! shows who holds and who waits, and the explorer chooses who goes next at each of them.
+//! Each primitive is named as threadviz names an unnamed one: `Mutex-1`, `Condvar-1`,
+//! `AtomicUsize-1`. Times are demo time: `sleep` and `wait_timeout` in an explored run end
+//! only when the explorer lets time pass.
+//!
+//! **Atomics are sequentially consistent**, whatever [`Ordering`](sync::atomic::Ordering) is
+//! passed: every atomic operation is one step, seen by all threads in one order. loom models
+//! the weaker orderings (`Relaxed`, `Acquire`/`Release`) and the bugs they allow; threadviz
+//! does not, yet, so a program correct only under `SeqCst` passes here.
+//!
+//! **Where it differs from std:** the constructors (`Mutex::new`, `AtomicUsize::new`...) are not
+//! `const`, because each primitive belongs to the session of the thread that creates it and a
+//! `static` would outlive every session (and carry its value from one explored run into the
+//! next): create them in the function you run, and share them with `Arc`.
+
+pub mod sync;
+pub mod thread;
