@@ -398,3 +398,22 @@ fn a_failure_that_does_not_come_again_is_reported_as_found_and_not_shrunk() {
     assert!(text.contains("not shrunk: replayed, its schedule did not fail the same way"), "{text}");
     assert!(text.contains("at step "), "{text}");
 }
+
+#[test]
+fn a_thread_asleep_outside_threadviz_is_said_within_a_second_or_two_not_ten() {
+    // A std sleep (as a std lock or a std channel would) in a threadviz thread: the step it was
+    // granted never settles, and the thread sleeps in the kernel.
+    let started = std::time::Instant::now();
+    let failure = Explorer::new()
+        .runs(5)
+        .check(|| {
+            let sleeper = thread::spawn(|| std::thread::sleep(Duration::from_secs(4)));
+            sleeper.join();
+        })
+        .expect_err("no run can be explored");
+    let took = started.elapsed();
+    assert_eq!(failure.kind(), explore::Failed::Stuck, "{failure}");
+    assert!(failure.message().contains("waited outside threadviz's primitives"), "{failure}");
+    assert!(failure.message().contains("threadviz::std"), "the way out is named: {failure}");
+    assert!(took < Duration::from_secs(4), "said after {took:?}, before the sleep was even over");
+}

@@ -250,7 +250,8 @@ fn library_hint() -> ReplayHint {
 pub(crate) fn trouble_of(outcome: &Outcome) -> Option<String> {
     match &outcome.end {
         RunEnd::Stuck(Some(tid)) => Some(format!(
-            "thread {tid} did not come back to threadviz within {} s: it waits outside threadviz's primitives (a std lock, a channel, I/O) or loops without calling them; exploring needs every wait to go through threadviz",
+            "thread {tid} did not come back to threadviz: it waited outside threadviz's primitives (asleep in the kernel for {} s: a std lock, a std channel, std::thread::sleep, I/O) or ran {} s without calling them; exploring needs every wait to go through threadviz (threadviz::std mirrors std's)",
+            run::OUTSIDE.as_secs(),
             PATIENCE.as_secs()
         )),
         RunEnd::Stuck(None) => Some("a run could not start its main thread".to_owned()),

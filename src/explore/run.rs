@@ -20,6 +20,11 @@ use crate::session::{Choice, Session};
 /// it, and exploring it would hang.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
 
+/// How long a thread granted a step may sleep in the kernel before it is said to wait outside
+/// threadviz (a std lock, a channel, `std::thread::sleep`, I/O): sooner than [`PATIENCE`],
+/// which is for a thread still running, that may yet come back.
+pub(crate) const OUTSIDE: Duration = Duration::from_secs(1);
+
 /// The most steps one run may take by default: a program that never ends (a polling loop
 /// whose condition never comes true under some schedule) is cut there.
 pub(crate) const MAX_STEPS: usize = 100_000;
@@ -177,7 +182,20 @@ impl Target for SessionTarget {
         if !self.started {
             return Err(RunEnd::Stuck(None));
         }
-        if self.session.settle(PATIENCE) { Ok(()) } else { Err(RunEnd::Stuck(self.session.moving())) }
+        if self.session.settle(OUTSIDE) {
+            return Ok(());
+        }
+        // Not back within a second: asleep in the kernel, it waits outside threadviz (said at
+        // once); still running, it may be computing, and has the rest of the patience.
+        let moving = self.session.moving();
+        if moving.is_some_and(|tid| self.session.in_the_kernel(tid)) {
+            return Err(RunEnd::Stuck(moving));
+        }
+        if self.session.settle(PATIENCE.saturating_sub(OUTSIDE)) {
+            Ok(())
+        } else {
+            Err(RunEnd::Stuck(self.session.moving()))
+        }
     }
 
     fn over(&self) -> bool {

@@ -25,6 +25,15 @@ impl Session {
         self.inner.gate.wait_settled(patience)
     }
 
+    /// Whether thread `tid` sleeps in the kernel now (Linux: state S or D in
+    /// `/proc/self/task/N/stat`). A thread threadviz granted a step and that has not come back
+    /// waits outside threadviz's primitives when it does: every wait of threadviz's own settles
+    /// the step first.
+    pub(crate) fn in_the_kernel(&self, tid: Tid) -> bool {
+        let Some(os_tid) = self.inner.registry.find(tid).and_then(|record| record.os_tid()) else { return false };
+        crate::kernel::read_thread(os_tid).is_some_and(|thread| matches!(thread.state, 'S' | 'D'))
+    }
+
     /// The thread whose step is under way, if any.
     pub(crate) fn moving(&self) -> Option<Tid> {
         match self.inner.gate.mode() {

@@ -38,6 +38,7 @@ impl SessionInner {
     pub(super) fn run_main<R>(&self, main: impl FnOnce() -> R) -> R {
         let record = self.main_thread().expect("a session that has not run has its main thread");
         record.set_ident(context::ident());
+        record.note_os_thread();
         self.registry.add_alive(record.clone());
         let tid = record.tid;
         self.emit_direct(By::Thread(tid), None, || EventKind::ThreadCreated {
@@ -88,11 +89,13 @@ impl SessionInner {
             && let Some(main) = self.main.lock().clone()
         {
             main.set_ident(context::ident());
+            main.note_os_thread();
             return main;
         }
         let (tid, name) = self.registry.allocate(None, DefaultName::Dummy);
         let record = Arc::new(ThreadRecord::new(self.clone(), tid, name.clone(), true, true, Life::Started));
         record.set_ident(context::ident());
+        record.note_os_thread();
         self.registry.add_alive(record.clone());
         self.emit_direct(By::Thread(tid), None, || EventKind::ThreadCreated { tid, name, daemon: true, foreign: true });
         self.emit_direct(By::Thread(tid), None, || EventKind::ThreadStarted {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex};
@@ -33,6 +33,8 @@ pub(crate) struct ThreadRecord {
     /// Registered on first use rather than started by threadviz.
     pub(crate) foreign: bool,
     ident: AtomicU64,
+    /// The OS thread's id (`/proc/self/task/N`), once it runs; 0 before.
+    os_tid: AtomicU32,
     name: Mutex<String>,
     daemon: AtomicBool,
     pub(crate) life: Arc<WaitCell<Life>>,
@@ -73,6 +75,7 @@ impl ThreadRecord {
             session,
             foreign,
             ident: AtomicU64::new(0),
+            os_tid: AtomicU32::new(0),
             name: Mutex::new(name),
             daemon: AtomicBool::new(daemon),
             life: WaitCell::new(life),
@@ -111,6 +114,21 @@ impl ThreadRecord {
 
     pub(crate) fn set_ident(&self, ident: u64) {
         self.ident.store(ident, Ordering::Relaxed);
+    }
+
+    /// The OS thread's id, once the thread runs (Linux).
+    pub(crate) fn os_tid(&self) -> Option<u32> {
+        match self.os_tid.load(Ordering::Relaxed) {
+            0 => None,
+            os_tid => Some(os_tid),
+        }
+    }
+
+    /// Notes the calling OS thread as this thread's (called on the thread itself).
+    pub(crate) fn note_os_thread(&self) {
+        if let Some(os_tid) = crate::kernel::current_os_tid() {
+            self.os_tid.store(os_tid, Ordering::Relaxed);
+        }
     }
 
     /// Arranges for `to` to be told when this thread first blocks, sleeps, waits at the pause

@@ -193,6 +193,7 @@ impl Thread {
             let _dispatch = tracing::dispatcher::set_default(&dispatch);
             context::set_ident(ident);
             context::bind(Some(record.clone()));
+            record.note_os_thread();
             if let Some(starter) = started_by {
                 record.session.emit_direct(By::Thread(starter), Some(SourceLoc::from_location(loc)), || {
                     EventKind::ThreadStarted {
