@@ -2,24 +2,13 @@
 //! `once/tests.rs` and `once_lock/tests.rs` (exactly once under contention, poisoning, one
 //! winner of a set race), explored where the order of threads matters.
 
+mod common;
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use threadviz::Session;
-use threadviz::explore::{Explorer, Strategy};
 use threadviz::std::sync::atomic::{AtomicUsize, Ordering};
 use threadviz::std::sync::{Arc, Once, OnceLock};
 use threadviz::std::thread;
-
-fn run<R>(f: impl FnOnce() -> R) -> R {
-    Session::new().run(f)
-}
-
-/// Every interleaving of `f` (two preemptions at most) passes.
-fn passes_dfs(f: fn()) {
-    let report = Explorer::new().strategy(Strategy::Dfs { preemptions: 2 }).runs(20_000).check(f);
-    let report = report.unwrap_or_else(|failure| panic!("{failure}"));
-    assert!(report.is_exhaustive(), "{report}");
-}
 
 fn once_under_contention() {
     let once = Arc::new(Once::new());
@@ -43,12 +32,12 @@ fn once_under_contention() {
 
 #[test]
 fn once_runs_exactly_once_in_every_interleaving() {
-    passes_dfs(once_under_contention);
+    common::passes_dfs(once_under_contention);
 }
 
 #[test]
 fn a_panicking_once_is_poisoned_and_a_forced_call_completes_it() {
-    run(|| {
+    common::in_session(|| {
         let once = Once::new();
         assert!(catch_unwind(AssertUnwindSafe(|| once.call_once(|| panic!("first")))).is_err());
         assert!(!once.is_completed());
@@ -93,13 +82,13 @@ fn once_lock_init_race() {
 
 #[test]
 fn once_lock_set_and_get_or_init_races_have_one_winner_in_every_interleaving() {
-    passes_dfs(once_lock_race);
-    passes_dfs(once_lock_init_race);
+    common::passes_dfs(once_lock_race);
+    common::passes_dfs(once_lock_init_race);
 }
 
 #[test]
 fn once_lock_stays_empty_after_a_panicking_init_and_gives_its_value_back() {
-    run(|| {
+    common::in_session(|| {
         let cell: OnceLock<String> = OnceLock::new();
         assert!(catch_unwind(AssertUnwindSafe(|| cell.get_or_init(|| panic!("no value")))).is_err());
         assert_eq!(cell.get(), None);

@@ -1,30 +1,19 @@
 //! `threadviz::std::sync` behaves as std's `sync`: the hard cases of std's own tests
 //! (`library/std/src/sync/{mutex,condvar,barrier}/tests.rs`; `Once` and `OnceLock` are in
 //! `std_once.rs`) ported, run in a session and, where the order of threads matters, explored.
+mod common;
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
-use threadviz::Session;
 use threadviz::explore::{Explorer, FailureKind, Strategy};
 use threadviz::std::sync::atomic::{AtomicUsize, Ordering};
 use threadviz::std::sync::{Arc, Barrier, Condvar, Mutex, Once, OnceLock, TryLockError};
 use threadviz::std::thread;
 
-/// Runs `f` as the main thread of a fresh session.
-fn run<R>(f: impl FnOnce() -> R) -> R {
-    Session::new().run(f)
-}
-
-/// Every interleaving of `f` (two preemptions at most) passes.
-fn passes_dfs(f: fn()) {
-    let report = Explorer::new().strategy(Strategy::Dfs { preemptions: 2 }).runs(20_000).check(f);
-    let report = report.unwrap_or_else(|failure| panic!("{failure}"));
-    assert!(report.is_exhaustive(), "{report}");
-}
-
 #[test]
 fn a_mutex_guards_its_data_and_gives_it_back() {
-    run(|| {
+    common::in_session(|| {
         let mutex = Mutex::new(vec![1]);
         mutex.lock().expect("not poisoned").push(2);
         assert_eq!(*mutex.lock().expect("not poisoned"), [1, 2]);
@@ -36,7 +25,7 @@ fn a_mutex_guards_its_data_and_gives_it_back() {
 
 #[test]
 fn try_lock_while_held_would_block_on_this_thread_and_another() {
-    run(|| {
+    common::in_session(|| {
         let mutex = Arc::new(Mutex::new(0));
         let held = mutex.lock().expect("not poisoned");
         assert!(matches!(mutex.try_lock(), Err(TryLockError::WouldBlock)));
@@ -50,7 +39,7 @@ fn try_lock_while_held_would_block_on_this_thread_and_another() {
 
 #[test]
 fn a_panic_holding_the_lock_poisons_it_until_cleared() {
-    run(|| {
+    common::in_session(|| {
         let mutex = Arc::new(Mutex::new(1));
         let other = Arc::clone(&mutex);
         let result = thread::spawn(move || {
@@ -74,7 +63,7 @@ fn a_panic_holding_the_lock_poisons_it_until_cleared() {
 
 #[test]
 fn into_inner_and_get_mut_of_a_poisoned_mutex_give_the_data_in_the_error() {
-    run(|| {
+    common::in_session(|| {
         let mutex = Arc::new(Mutex::new(vec![7]));
         let other = Arc::clone(&mutex);
         let _ = thread::spawn(move || {
@@ -103,7 +92,7 @@ fn a_guard_taken_while_already_panicking_does_not_poison() {
             let _held = self.0.lock();
         }
     }
-    run(|| {
+    common::in_session(|| {
         let mutex = Mutex::new(());
         let result = catch_unwind(AssertUnwindSafe(|| {
             let _locks = LockOnDrop(&mutex);
@@ -116,7 +105,7 @@ fn a_guard_taken_while_already_panicking_does_not_poison() {
 
 #[test]
 fn an_unsized_mutex_derefs_to_its_slice() {
-    run(|| {
+    common::in_session(|| {
         let mutex: &Mutex<[i32]> = &Mutex::new([1, 4, 3]);
         mutex.lock().expect("not poisoned")[1] = 2;
         assert_eq!(&*mutex.lock().expect("not poisoned"), &[1, 2, 3]);
@@ -139,7 +128,7 @@ fn locked_increments() {
 
 #[test]
 fn every_interleaving_of_locked_increments_counts_both() {
-    passes_dfs(locked_increments);
+    common::passes_dfs(locked_increments);
 }
 
 /// std's `notify_one`: a waiter on a flag is woken by the thread that sets it.
@@ -161,14 +150,14 @@ fn flag_handshake() {
 
 #[test]
 fn wait_while_never_misses_the_notify_in_any_interleaving() {
-    passes_dfs(flag_handshake);
+    common::passes_dfs(flag_handshake);
 }
 
 #[test]
 fn wait_while_tolerates_wake_ups_whose_condition_is_still_false() {
     // std's `wait_while` test wakes the waiter with notifies that do not make the condition
     // true: it must go back to waiting each time, and return only once it holds.
-    run(|| {
+    common::in_session(|| {
         let state = Arc::new((Mutex::new(0u32), Condvar::new()));
         let checks = Arc::new(AtomicUsize::new(0));
         let waiter = {
@@ -198,7 +187,7 @@ fn wait_while_tolerates_wake_ups_whose_condition_is_still_false() {
 
 #[test]
 fn notify_all_wakes_every_waiter() {
-    run(|| {
+    common::in_session(|| {
         let state = Arc::new((Mutex::new((0, false)), Condvar::new()));
         let waiters: Vec<_> = (0..3)
             .map(|_| {
@@ -237,13 +226,13 @@ fn timed_out_alone() {
 fn wait_timeout_times_out_in_virtual_time_when_explored() {
     // An hour twice over, each run: demo time jumps to the deadline when the explorer lets it.
     let started = Instant::now();
-    passes_dfs(timed_out_alone);
+    common::passes_dfs(timed_out_alone);
     assert!(started.elapsed() < Duration::from_mins(1), "the waits took no real hour");
 }
 
 #[test]
 fn wait_timeout_times_out_in_a_running_session_and_a_notify_ends_it_early() {
-    run(|| {
+    common::in_session(|| {
         let pair = Arc::new((Mutex::new(false), Condvar::new()));
         let (lock, condvar) = &*pair;
         let (guard, result) = condvar.wait_timeout(lock.lock().expect("ok"), Duration::from_millis(20)).expect("ok");
@@ -268,7 +257,7 @@ fn wait_timeout_times_out_in_a_running_session_and_a_notify_ends_it_early() {
 
 #[test]
 fn a_barrier_lets_a_round_through_together_with_one_leader() {
-    run(|| {
+    common::in_session(|| {
         const N: usize = 4;
         let barrier = Arc::new(Barrier::new(N));
         let passed = Arc::new(AtomicUsize::new(0));
@@ -330,7 +319,7 @@ fn the_types_are_send_sync_and_unwind_safe_as_std_s() {
     shared::<Barrier>();
     sendable::<thread::JoinHandle<u8>>();
     sendable::<thread::Thread>();
-    run(|| {
+    common::in_session(|| {
         // As a std program does: a closure borrowing a mutex and an atomic, caught.
         let (mutex, counter) = (Mutex::new(1), AtomicUsize::new(0));
         let caught = catch_unwind(|| {

@@ -2,28 +2,19 @@
 //! names and ids, scoped threads all joined (and a panic in one making `scope` panic), park and
 //! unpark, each as threadviz threads the explorer can schedule.
 
+mod common;
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
-use threadviz::Session;
 use threadviz::explore::{Explorer, Strategy};
 use threadviz::std::sync::atomic::{AtomicUsize, Ordering};
 use threadviz::std::sync::{Arc, Mutex};
 use threadviz::std::thread;
 
-fn run<R>(f: impl FnOnce() -> R) -> R {
-    Session::new().run(f)
-}
-
-fn passes_dfs(f: fn()) {
-    let report = Explorer::new().strategy(Strategy::Dfs { preemptions: 2 }).runs(20_000).check(f);
-    let report = report.unwrap_or_else(|failure| panic!("{failure}"));
-    assert!(report.is_exhaustive(), "{report}");
-}
-
 #[test]
 fn join_gives_the_threads_value_or_its_panics_payload() {
-    run(|| {
+    common::in_session(|| {
         assert_eq!(thread::spawn(|| 6 * 7).join().expect("no panic"), 42);
         let payload = thread::spawn(|| -> u32 { panic!("static message") }).join().expect_err("it panicked");
         assert_eq!(payload.downcast_ref::<&str>(), Some(&"static message"));
@@ -37,7 +28,7 @@ fn join_gives_the_threads_value_or_its_panics_payload() {
 
 #[test]
 fn names_and_ids_are_std_s() {
-    run(|| {
+    common::in_session(|| {
         assert_eq!(thread::current().name(), Some("main"));
         let named = thread::Builder::new()
             .name("worker".to_owned())
@@ -59,7 +50,7 @@ fn names_and_ids_are_std_s() {
 
 #[test]
 fn is_finished_turns_true_when_the_thread_ends() {
-    run(|| {
+    common::in_session(|| {
         let gate = Arc::new(Mutex::new(()));
         let held = gate.lock().expect("not poisoned");
         let waiting = {
@@ -77,7 +68,7 @@ fn is_finished_turns_true_when_the_thread_ends() {
 
 #[test]
 fn scoped_threads_borrow_and_are_all_joined_when_scope_returns() {
-    run(|| {
+    common::in_session(|| {
         let mut numbers = vec![1, 2, 3];
         let total = AtomicUsize::new(0);
         let doubled = thread::scope(|s| {
@@ -102,7 +93,7 @@ fn scoped_threads_borrow_and_are_all_joined_when_scope_returns() {
 
 #[test]
 fn a_panic_in_an_unjoined_scoped_thread_makes_scope_panic_after_joining_all() {
-    run(|| {
+    common::in_session(|| {
         let finished = AtomicUsize::new(0);
         let result = catch_unwind(AssertUnwindSafe(|| {
             thread::scope(|s| {
@@ -121,7 +112,7 @@ fn a_panic_in_an_unjoined_scoped_thread_makes_scope_panic_after_joining_all() {
 
 #[test]
 fn a_scoped_panic_joined_through_its_handle_is_the_joins_and_not_scopes() {
-    run(|| {
+    common::in_session(|| {
         let joined = thread::scope(|s| s.spawn(|| panic!("mine")).join());
         assert_eq!(joined.expect_err("it panicked").downcast_ref::<&str>(), Some(&"mine"));
         // A panic in the scope's own function comes out of scope as it is.
@@ -142,7 +133,7 @@ fn scoped_locked_increments() {
 
 #[test]
 fn scoped_threads_are_explored_like_any_other() {
-    passes_dfs(scoped_locked_increments);
+    common::passes_dfs(scoped_locked_increments);
 }
 
 fn park_handshake() {
@@ -163,12 +154,12 @@ fn park_handshake() {
 
 #[test]
 fn an_unpark_is_never_lost_in_any_interleaving() {
-    passes_dfs(park_handshake);
+    common::passes_dfs(park_handshake);
 }
 
 #[test]
 fn park_takes_a_token_given_before_and_park_timeout_returns_without_one() {
-    run(|| {
+    common::in_session(|| {
         thread::current().unpark();
         thread::park();
         thread::park_timeout(Duration::from_millis(10));

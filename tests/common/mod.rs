@@ -379,3 +379,14 @@ impl Write for Memory {
         Ok(())
     }
 }
+
+/// Every interleaving of `f` (two preemptions at most) passes: the explorer says so, having
+/// run them all.
+pub fn passes_dfs(f: fn()) {
+    let report = threadviz::explore::Explorer::new()
+        .strategy(threadviz::explore::Strategy::Dfs { preemptions: 2 })
+        .runs(20_000)
+        .check(f);
+    let report = report.unwrap_or_else(|failure| panic!("{failure}"));
+    assert!(report.is_exhaustive(), "{report}");
+}
