@@ -21,8 +21,8 @@ pub(crate) fn exit_of<R>(result: &std::thread::Result<R>) -> ExitKind {
     }
 }
 
-/// The message of a panic payload.
-fn panic_message(payload: &(dyn Any + Send)) -> String {
+/// The message of a panic payload, as a thread's end reports it.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(message) = payload.downcast_ref::<&str>() {
         (*message).to_owned()
     } else if let Some(message) = payload.downcast_ref::<String>() {

@@ -35,7 +35,7 @@ pub(crate) use self::emit::By;
 use self::emit::Emitter;
 use self::gate::Gate;
 pub use self::gate::{PauseState, Step, StepRefused};
-pub(crate) use self::lifecycle::exit_of;
+pub(crate) use self::lifecycle::{exit_of, panic_message};
 pub(crate) use self::packed::PackedKind;
 use self::registry::{DefaultName, Life, Registry, ThreadRecord};
 use crate::event::{EventKind, PrimId, PrimInfo, SourceLoc, Tid};

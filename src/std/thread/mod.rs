@@ -5,7 +5,6 @@
 mod park;
 mod scope;
 
-use std::any::Any;
 use std::fmt;
 use std::io;
 use std::num::NonZeroUsize;
@@ -156,7 +155,7 @@ where
                 Err(payload) => {
                     // The payload goes to `join`; the thread still ends as panicked, with the
                     // message (the panic hook already ran once, as std's does).
-                    let message = panic_message(payload.as_ref());
+                    let message = crate::session::panic_message(payload.as_ref());
                     *result.lock() = Some(Err(payload));
                     std::panic::resume_unwind(Box::new(message));
                 }
@@ -177,17 +176,6 @@ where
             other => io::Error::other(other.to_string()),
         })?;
     Ok((thread, result))
-}
-
-/// The message of a panic's payload, as a thread's end reports it.
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(message) = payload.downcast_ref::<&str>() {
-        (*message).to_owned()
-    } else if let Some(message) = payload.downcast_ref::<String>() {
-        message.clone()
-    } else {
-        "Box<dyn Any>".to_owned()
-    }
 }
 
 /// Waits for a thread and takes its result: after a threadviz join (a visible wait), the
