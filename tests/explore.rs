@@ -417,3 +417,33 @@ fn a_thread_asleep_outside_threadviz_is_said_within_a_second_or_two_not_ten() {
     assert!(failure.message().contains("threadviz::std"), "the way out is named: {failure}");
     assert!(took < Duration::from_secs(4), "said after {took:?}, before the sleep was even over");
 }
+
+#[test]
+fn a_program_of_std_threads_is_said_to_have_had_no_choice_not_passed_quietly() {
+    // The std lost update, unchanged: std threads and atomics, which threadviz does not see.
+    let report = Explorer::new()
+        .runs(50)
+        .check(|| {
+            let counter = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let workers: Vec<_> = (0..2)
+                .map(|_| {
+                    let counter = std::sync::Arc::clone(&counter);
+                    std::thread::spawn(move || {
+                        let v = counter.load(std::sync::atomic::Ordering::SeqCst);
+                        counter.store(v + 1, std::sync::atomic::Ordering::SeqCst);
+                    })
+                })
+                .collect();
+            for worker in workers {
+                worker.join().expect("a worker panicked");
+            }
+        })
+        .expect("nothing threadviz sees fails");
+    let text = report.to_string();
+    assert!(text.contains("note: only one thread ran threadviz's operations"), "{text}");
+    assert!(text.contains("threadviz::std mirrors them"), "{text}");
+    // A program whose threads threadviz sees has no such note.
+    let report = Explorer::new().runs(50).check(unlocked_increments).expect("no assertion fails");
+    assert!(report.interleavings() > 1, "{report}");
+    assert!(!report.to_string().contains("note: only one thread"), "{report}");
+}

@@ -109,6 +109,8 @@ pub(crate) struct Outcome {
     pub(crate) last_output: Option<String>,
     /// A program in another process: how its run exited.
     pub(crate) exit: Option<i32>,
+    /// How many threads the run's events name (the main thread included).
+    pub(crate) threads: usize,
 }
 
 impl Outcome {
@@ -128,6 +130,7 @@ impl Outcome {
         let mut findings = std::mem::take(&mut watch.findings);
         findings.sort_by_key(|finding| finding.kind);
         let finals = watch.shared_values();
+        let threads = run.events.iter().filter(|event| matches!(event.kind, EventKind::ThreadCreated { .. })).count();
         let outcome = Self {
             schedule: run.schedule,
             steps: run.steps,
@@ -137,6 +140,7 @@ impl Outcome {
             reached: watch.reached.take(),
             last_output: watch.last_output.take(),
             exit: run.exit,
+            threads,
         };
         (outcome, run.events)
     }

@@ -135,6 +135,8 @@ pub struct Report {
     pub(crate) replay_hint: ReplayHint,
     /// Set when a signal stopped the exploration before its runs were done.
     pub(crate) interrupted: bool,
+    /// The most threads one run's events named: one says no run had a choice to make.
+    pub(crate) threads_seen: usize,
     /// How long shrinking the failures took, when they were shrunk.
     pub(crate) shrink_elapsed: Option<Duration>,
 }
@@ -170,6 +172,7 @@ impl Report {
             trouble_kind: None,
             replay_hint,
             interrupted: false,
+            threads_seen: 0,
             shrink_elapsed: None,
         }
     }
@@ -186,6 +189,7 @@ impl Report {
     /// Counts one more run.
     pub(crate) fn add(&mut self, outcome: &Outcome) {
         self.runs += 1;
+        self.threads_seen = self.threads_seen.max(outcome.threads);
         self.steps += outcome.steps;
         let schedule = outcome.schedule.to_string();
         *self.endings.entry(outcome.ending()).or_default() += 1;
@@ -444,6 +448,13 @@ impl fmt::Display for Report {
         }
         if self.interrupted {
             writeln!(f, "stopped after {}: interrupted, so the report covers only those", runs(self.runs))?;
+        }
+        if self.runs > 1 && self.threads_seen == 1 {
+            // Not a proof of anything: a program whose threads threadviz does not see passes so.
+            writeln!(
+                f,
+                "note: only one thread ran threadviz's operations, so no run had a choice to make; threads and waits threadviz does not see (std::thread's, std's locks and channels) are not explored: threadviz::std mirrors them"
+            )?;
         }
         match self.exhaustive {
             Some(true) => {
