@@ -28,7 +28,8 @@ pub struct Challenge {
     /// The way to the goal, as moves a learner makes (empty when there is none). Its words,
     /// [`Challenge::hint_words`], are the answer in the notes.
     pub hint: &'static [Move],
-    /// The preemption bound of the search for the shortest solution, or for the proof.
+    /// The preemption bound of the search for the shortest solution, or for the proof:
+    /// `usize::MAX` for none (the proofs of the impossible ones), with partial-order reduction.
     pub preemptions: usize,
     /// What one step is when the challenge is played on the demo's Python twin (`--python`),
     /// unless `--step` says otherwise. `op` makes each load and store of a shared variable a
@@ -216,7 +217,7 @@ pub static CHALLENGES: &[Challenge] = &[
         goal: Goal::Holders { prim: "s", count: 3 },
         reachable: false,
         hint: &[],
-        preemptions: 2,
+        preemptions: usize::MAX,
         python_step: Grain::Op,
         notes: notes!("three-permits"),
     },
@@ -228,7 +229,7 @@ pub static CHALLENGES: &[Challenge] = &[
         goal: Goal::Overtake { passed: "passed", arrived: "waiting at the barrier", parties: 3 },
         reachable: false,
         hint: &[],
-        preemptions: 2,
+        preemptions: usize::MAX,
         python_step: Grain::Op,
         notes: notes!("early-bird"),
     },
@@ -240,7 +241,7 @@ pub static CHALLENGES: &[Challenge] = &[
         goal: Goal::Find(FailureKind::LostUpdate),
         reachable: false,
         hint: &[],
-        preemptions: 2,
+        preemptions: usize::MAX,
         python_step: Grain::Op,
         notes: notes!("locked-counter"),
     },

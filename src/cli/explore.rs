@@ -25,7 +25,8 @@ pub enum StrategyName {
     Random,
     /// Probabilistic concurrency testing: random priorities with `--depth` - 1 change points.
     Pct,
-    /// Every interleaving with at most `--preemptions` preemptions, depth first.
+    /// Every interleaving, depth first: without a bound and with partial-order reduction
+    /// (one run for each order of the dependent steps), or with at most `--preemptions`.
     Dfs,
 }
 
@@ -72,9 +73,14 @@ pub struct ExploreArgs {
     /// PCT's bug depth: the number of ordering constraints the bug needs.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..))]
     pub depth: u16,
-    /// DFS's bound: the most switches away from a thread that could go on, in one run.
-    #[arg(long, default_value_t = 2)]
-    pub preemptions: u16,
+    /// DFS's bound: the most switches away from a thread that could go on, in one run
+    /// [default: no bound, with partial-order reduction]. A bounded search is not reduced.
+    #[arg(long)]
+    pub preemptions: Option<u16>,
+    /// DFS without a bound and without partial-order reduction: every interleaving run, also
+    /// those that only reorder independent steps.
+    #[arg(long, conflicts_with = "preemptions")]
+    pub no_reduce: bool,
     /// The most runs [default: 1000; 100000 for dfs, which stops when it has tried every
     /// interleaving].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
@@ -357,7 +363,11 @@ fn strategy_of(args: &ExploreArgs) -> Strategy {
     match args.strategy {
         StrategyName::Random => Strategy::Random,
         StrategyName::Pct => Strategy::Pct { depth: usize::from(args.depth) },
-        StrategyName::Dfs => Strategy::Dfs { preemptions: usize::from(args.preemptions) },
+        StrategyName::Dfs => match args.preemptions {
+            Some(preemptions) => Strategy::Dfs { preemptions: usize::from(preemptions) },
+            None if args.no_reduce => Strategy::Dfs { preemptions: usize::MAX },
+            None => Strategy::Dpor,
+        },
     }
 }
 

@@ -44,6 +44,7 @@
 //! assert!(threadviz::explore::replay(failure.schedule(), program).is_err());
 //! ```
 
+mod dpor;
 mod follow;
 mod outcome;
 mod quiet;
@@ -321,7 +322,7 @@ impl Exploration {
         let started = Instant::now();
         let mut exhausted = false;
         let mut stopped = false;
-        for _ in 0..self.runs {
+        while report.runs < self.runs {
             if stop.load(Ordering::SeqCst) {
                 report.interrupted = true;
                 stopped = true;
@@ -329,25 +330,29 @@ impl Exploration {
             }
             chooser.begin_run();
             let run = run_once(&self.program, &mut *chooser, None);
-            let choices = run.choices;
-            let (outcome, _) = Outcome::of(run, self.goal);
-            report.add(&outcome);
-            if report.trouble.is_none() {
-                report.trouble = trouble_of(&outcome);
-                report.trouble_kind = Failed::of_trouble(&outcome.end);
+            // A run cut as repeating one already made is no run: only the chooser learns of it.
+            let redundant = run.redundant;
+            let more = chooser.end_run(&run);
+            if !redundant {
+                let (outcome, _) = Outcome::of(run, self.goal);
+                report.add(&outcome);
+                if report.trouble.is_none() {
+                    report.trouble = trouble_of(&outcome);
+                    report.trouble_kind = Failed::of_trouble(&outcome.end);
+                }
+                progress(report.runs, self.runs);
+                if self.find.stops_at(&outcome) || matches!(outcome.end, RunEnd::Stuck(_) | RunEnd::Misfit(_)) {
+                    stopped = true;
+                    break;
+                }
             }
-            progress(report.runs, self.runs);
-            if self.find.stops_at(&outcome) || matches!(outcome.end, RunEnd::Stuck(_) | RunEnd::Misfit(_)) {
-                stopped = true;
-                break;
-            }
-            if !chooser.end_run(choices) {
+            if !more {
                 exhausted = true;
                 break;
             }
         }
         report.elapsed = started.elapsed();
-        if matches!(self.strategy, Strategy::Dfs { .. }) && !stopped {
+        if matches!(self.strategy, Strategy::Dfs { .. } | Strategy::Dpor) && !stopped {
             report.exhaustive = Some(exhausted);
         }
         if self.shrink {

@@ -318,6 +318,7 @@ impl Report {
             Strategy::Random => format!("random (seed {})", self.seed),
             Strategy::Pct { depth } => format!("pct, depth {depth} (seed {})", self.seed),
             Strategy::Dfs { preemptions } => format!("dfs, up to {}", preemptions_words(preemptions)),
+            Strategy::Dpor => "dfs, any number of preemptions, partial-order reduced".to_owned(),
         }
     }
 
@@ -457,6 +458,18 @@ impl fmt::Display for Report {
             )?;
         }
         match self.exhaustive {
+            Some(true) if self.strategy == Strategy::Dpor => match self.endings.get(&Ending::StepLimit) {
+                None => writeln!(
+                    f,
+                    "exhaustive: every interleaving explored, in {} (one for each order of the dependent steps)",
+                    runs(self.runs)
+                )?,
+                Some(&cut) => writeln!(
+                    f,
+                    "every interleaving explored, but {} cut at the step limit: not exhaustive past it",
+                    runs(cut)
+                )?,
+            },
             Some(true) => {
                 let bound = match self.strategy {
                     Strategy::Dfs { preemptions } if preemptions < usize::MAX => {

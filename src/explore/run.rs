@@ -96,6 +96,41 @@ pub(crate) struct Run {
     /// A program in another process: the exit status its run ended with (minus the signal
     /// that ended it), when it told; nothing for a session of this process.
     pub(crate) exit: Option<i32>,
+    /// Every step that moved, in order: what was granted and which choice it was, so that a
+    /// depth-first search can tell which of its choices each step's events belong to.
+    pub(crate) moves: Vec<Move>,
+    /// The chooser cut the run short: the rest of it repeats a run already made (or, under
+    /// partial-order reduction, one equivalent to it), so it counts for nothing.
+    pub(crate) redundant: bool,
+}
+
+#[cfg(test)]
+impl Run {
+    /// A run of `choices` choices and nothing else, for a chooser's tests.
+    pub(crate) fn of_choices(choices: usize) -> Self {
+        Self {
+            schedule: Schedule::default(),
+            asked: Vec::new(),
+            choices,
+            steps: choices,
+            end: RunEnd::Completed,
+            events: Vec::new(),
+            exit: None,
+            moves: Vec::new(),
+            redundant: false,
+        }
+    }
+}
+
+/// One step that moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Move {
+    /// What was granted: the thread, or time passing.
+    pub(crate) granted: Choice,
+    /// The thread that moved (for time passing: the one whose wait ended).
+    pub(crate) thread: Tid,
+    /// The choice's number in the run, when more than one thing could move.
+    pub(crate) choice: Option<usize>,
 }
 
 /// One entry of a run's schedule, as it was chosen: a grant the thread refused (its wait was
@@ -380,6 +415,8 @@ pub(crate) struct Driver<T: Target = SessionTarget> {
     /// Steps taken by each thread, by number (time passing counts for the thread it wakes).
     taken: HashMap<Tid, usize>,
     max_steps: usize,
+    moves: Vec<Move>,
+    redundant: bool,
 }
 
 impl Driver {
@@ -444,6 +481,8 @@ impl<T: Target> Driver<T> {
             last: None,
             taken: HashMap::new(),
             max_steps,
+            moves: Vec::new(),
+            redundant: false,
         }
     }
 
@@ -451,6 +490,7 @@ impl<T: Target> Driver<T> {
     pub(crate) fn options(&mut self) -> Result<Vec<Choice>, RunEnd> {
         self.target.settle()?;
         for tid in self.target.took_alone() {
+            self.moves.push(Move { granted: Choice::Thread(tid), thread: tid, choice: None });
             self.count_step(tid);
         }
         if self.target.over() {
@@ -487,13 +527,14 @@ impl<T: Target> Driver<T> {
             }
         }
         if let Stepped::Moved(choice) = stepped {
-            self.choices += usize::from(many);
             // Time passing moved the thread whose wait ended: that thread goes on next without
             // a preemption.
             let moved = match choice {
                 Choice::Time => self.target.last_granted(),
                 Choice::Thread(tid) => tid,
             };
+            self.moves.push(Move { granted: choice, thread: moved, choice: many.then_some(self.choices) });
+            self.choices += usize::from(many);
             self.count_step(moved);
         }
         stepped
@@ -513,6 +554,11 @@ impl<T: Target> Driver<T> {
     /// Drives the run to its end with `chooser`; how it ended.
     fn run_to_end(&mut self, chooser: &mut dyn Chooser) -> RunEnd {
         let end = loop {
+            if chooser.redundant() {
+                // Stopped as a deadlock is (the session aborted); the run is not counted.
+                self.redundant = true;
+                break RunEnd::Deadlock;
+            }
             match self.step(chooser) {
                 Stepped::Moved(_) | Stepped::Nothing => {}
                 Stepped::Declined(why) => break RunEnd::Misfit(why),
@@ -532,6 +578,8 @@ impl<T: Target> Driver<T> {
             end,
             events,
             exit: None,
+            moves: self.moves,
+            redundant: self.redundant,
         }
     }
 }
@@ -572,6 +620,8 @@ fn run_child(server: &mut child::Server, max_steps: usize, chooser: &mut dyn Cho
                 end: RunEnd::Misfit(why),
                 events: Vec::new(),
                 exit: None,
+                moves: Vec::new(),
+                redundant: false,
             };
         }
     };

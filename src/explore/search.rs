@@ -1,5 +1,6 @@
-//! The search behind a challenge: every interleaving within a preemption bound, depth first,
-//! for the run that reaches the goal in the fewest steps, or the proof that none does.
+//! The search behind a challenge: every interleaving (within a preemption bound, or not),
+//! depth first, for the run that reaches the goal in the fewest steps, or the proof that none
+//! does.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -40,14 +41,31 @@ impl Searched {
         false
     }
 
-    /// The search in one sentence, for the screen: `all 1,432 interleavings with up to 2
+    /// The search in one sentence, for the screen: `every interleaving explored, without a
+    /// bound (143 runs, one for each order of the dependent steps): none does`, or, within a bound, `all 1,432 interleavings with up to 2
     /// preemptions explored: none does`.
     pub(crate) fn proof(&self) -> String {
+        let runs = super::thousands(self.interleavings.unwrap_or(self.runs));
+        if self.preemptions == usize::MAX {
+            return match (&self.shortest, self.exhaustive) {
+                (None, true) => {
+                    format!(
+                        "every interleaving explored, without a bound ({runs} runs, one for each order of the dependent steps): none does"
+                    )
+                }
+                (None, false) => format!("{runs} interleavings explored: none does so far"),
+                // One run of each order of the dependent steps: the soonest of all may be a
+                // reordering of one run, so no claim of the shortest.
+                (Some((step, _, _)), true) => {
+                    format!("{step} steps, the soonest found in every interleaving ({runs} runs)")
+                }
+                (Some((step, _, _)), false) => format!("shortest known: {step} steps, in {runs} interleavings"),
+            };
+        }
         let bound = match self.preemptions {
             1 => "up to 1 preemption".to_owned(),
             count => format!("up to {count} preemptions"),
         };
-        let runs = super::thousands(self.interleavings.unwrap_or(self.runs));
         match (&self.shortest, self.exhaustive) {
             (None, true) => format!("all {runs} interleavings with {bound} explored: none does"),
             (None, false) => format!("{runs} interleavings with {bound} explored: none does so far"),
@@ -65,7 +83,8 @@ impl Searched {
 const SAMPLES: usize = 300;
 
 /// Explores `program` for `goal`: [`SAMPLES`] random runs, then depth first with at most
-/// `preemptions` preemptions, `runs` runs in all, counting them in `progress`, until done or
+/// `preemptions` preemptions (`usize::MAX`: no bound, with partial-order reduction), `runs`
+/// runs in all, counting them in `progress`, until done or
 /// `stop` is set. Only the depth-first part can prove that no run reaches the goal.
 pub(crate) fn search(
     program: &Program,
@@ -91,17 +110,23 @@ pub(crate) fn search(
         progress.store(searched.runs, Ordering::Relaxed);
     }
     let random_runs = searched.runs;
-    let mut strategy = chooser(Strategy::Dfs { preemptions }, 0);
+    // Without a bound, partial-order reduction: a goal is about what primitives, threads and
+    // the log did, in the order of the dependent steps, which every run it leaves out keeps.
+    let strategy = if preemptions == usize::MAX { Strategy::Dpor } else { Strategy::Dfs { preemptions } };
+    let mut strategy = chooser(strategy, 0);
     while searched.runs < runs && !stop.load(Ordering::Relaxed) {
         strategy.begin_run();
         let run = run_once(program, &mut *strategy, None);
-        let choices = run.choices;
-        let (outcome, _) = Outcome::of(run, Some(goal));
-        if searched.note(outcome) {
-            better(&searched);
+        let more = strategy.end_run(&run);
+        // A run cut as repeating one already made is no run.
+        if !run.redundant {
+            let (outcome, _) = Outcome::of(run, Some(goal));
+            if searched.note(outcome) {
+                better(&searched);
+            }
+            progress.store(searched.runs, Ordering::Relaxed);
         }
-        progress.store(searched.runs, Ordering::Relaxed);
-        if !strategy.end_run(choices) {
+        if !more {
             searched.exhaustive = searched.cut == 0;
             // The proof counts the interleavings within the bound: the depth-first runs.
             searched.interleavings = Some(searched.runs - random_runs);

@@ -1,8 +1,10 @@
 //! How the explorer chooses who moves next: at random, by PCT's priorities, depth-first over
-//! every interleaving within a preemption bound, or by following a schedule.
+//! every interleaving (within a preemption bound, or reduced to one of each order of dependent
+//! steps), or by following a schedule.
 
 use std::collections::HashMap;
 
+use super::run::Run;
 use crate::session::Choice;
 
 /// How [`Explorer`](super::Explorer) picks the thread that moves at each step.
@@ -26,6 +28,16 @@ pub enum Strategy {
         /// The most preemptions in one run.
         preemptions: usize,
     },
+    /// Every interleaving, depth first, without a bound, with dynamic partial-order reduction:
+    /// two runs that differ only in the order of independent steps (operations on different
+    /// primitives, two loads of one `Shared`) are one, run once. Steps are dependent when they
+    /// touch the same primitive (or thread, for start, join and exit, or the program's log)
+    /// and one of them is not a load; time passing is dependent on everything. It finds every outcome (final values,
+    /// deadlock or not) that [`Strategy::Dfs`] without a bound finds, in fewer runs, and says
+    /// it is exhaustive when it has run them all.
+    /// `threadviz explore --strategy dfs` uses it unless `--preemptions` or `--no-reduce` is
+    /// given; a bounded search is never reduced.
+    Dpor,
 }
 
 impl Strategy {
@@ -35,7 +47,7 @@ impl Strategy {
         match self {
             Self::Random => "random",
             Self::Pct { .. } => "pct",
-            Self::Dfs { .. } => "dfs",
+            Self::Dfs { .. } | Self::Dpor => "dfs",
         }
     }
 }
@@ -70,10 +82,15 @@ pub(crate) trait Chooser: Send {
         let _ = (point, choice);
         Ok(())
     }
-    /// The run ended after `choices` choices; false when the strategy has nothing left to try.
-    fn end_run(&mut self, choices: usize) -> bool {
-        let _ = choices;
+    /// The run ended (or was cut as [`Chooser::redundant`]); false when the strategy has
+    /// nothing left to try.
+    fn end_run(&mut self, run: &Run) -> bool {
+        let _ = run;
         true
+    }
+    /// Whether the run under way repeats one already made: it is cut, and not counted.
+    fn redundant(&self) -> bool {
+        false
     }
     /// A chooser whose choices another process can draw as it would: the state of its random
     /// generator now. A Python run given it makes each choice itself and tells it, and this
@@ -89,7 +106,8 @@ pub(crate) fn chooser(strategy: Strategy, seed: u64) -> Box<dyn Chooser> {
     match strategy {
         Strategy::Random => Box::new(RandomChooser { rng: fastrand::Rng::with_seed(seed) }),
         Strategy::Pct { depth } => Box::new(PctChooser::new(depth.max(1), seed)),
-        Strategy::Dfs { preemptions } => Box::new(DfsChooser { bound: preemptions, path: Vec::new() }),
+        Strategy::Dfs { preemptions } => Box::new(DfsChooser::new(preemptions, false)),
+        Strategy::Dpor => Box::new(DfsChooser::new(usize::MAX, true)),
     }
 }
 
@@ -179,29 +197,48 @@ impl Chooser for PctChooser {
         })
     }
 
-    fn end_run(&mut self, choices: usize) -> bool {
-        self.longest_run = self.longest_run.max(choices);
+    fn end_run(&mut self, run: &Run) -> bool {
+        self.longest_run = self.longest_run.max(run.choices);
         true
     }
 }
 
-/// One step of the depth-first path: what could move, which option is being tried, which
-/// options refused their grant here (they repeat with the same prefix, so they are skipped for
-/// good), and how many preemptions the path had spent before it.
+/// One step of the depth-first path: what could move, what is being tried, what was tried,
+/// which options refused their grant here (they repeat with the same prefix, so they are
+/// skipped for good), and how many preemptions the path had spent before it.
 struct Node {
     options: Vec<Choice>,
-    tried: usize,
+    current: Choice,
+    tried: Vec<Choice>,
     last: Option<Choice>,
     preemptions_before: usize,
     refused: Vec<Choice>,
+    /// Under partial-order reduction, the options that must be tried here (the run's races
+    /// say which); `None` for every option.
+    backtrack: Option<Vec<Choice>>,
     /// Every usable option has been tried, yet this run needed one: its subtree repeats a
     /// tried one, and backtracking goes past this step.
     spent: bool,
 }
 
 impl Node {
-    fn new(options: &[Choice], last: Option<Choice>, preemptions_before: usize) -> Self {
-        Self { options: options.to_vec(), tried: 0, last, preemptions_before, refused: Vec::new(), spent: false }
+    fn new(options: &[Choice], last: Option<Choice>, preemptions_before: usize, reduce: bool) -> Self {
+        let mut node = Self {
+            options: options.to_vec(),
+            current: options[0],
+            tried: Vec::new(),
+            last,
+            preemptions_before,
+            refused: Vec::new(),
+            backtrack: None,
+            spent: false,
+        };
+        node.current = node.ordered()[0];
+        node.tried.push(node.current);
+        if reduce {
+            node.backtrack = Some(vec![node.current]);
+        }
+        node
     }
 
     /// Whether `option` is a preemption here: switching away from the thread that moved last
@@ -214,10 +251,14 @@ impl Node {
         !self.refused.contains(&option) && (!self.preempts(option) || self.preemptions_before < bound)
     }
 
+    /// What can move here: the options but those that refused their grant.
+    fn enabled(&self) -> impl Iterator<Item = Choice> + '_ {
+        self.options.iter().copied().filter(|option| !self.refused.contains(option))
+    }
+
     /// Whether a run's step offers this node's options (or those left after refusals).
     fn offers(&self, options: &[Choice]) -> bool {
-        self.options == options
-            || self.options.iter().filter(|option| !self.refused.contains(option)).eq(options.iter())
+        self.options == options || self.enabled().eq(options.iter().copied())
     }
 
     /// The options in the order they are tried: the thread that moved last first, so the
@@ -233,47 +274,108 @@ impl Node {
         ordered
     }
 
-    fn current(&self) -> Choice {
-        self.ordered()[self.tried]
+    /// Whether `option` must be tried here: every option must, unless reduced.
+    fn wanted(&self, option: Choice) -> bool {
+        self.backtrack.as_ref().is_none_or(|backtrack| backtrack.contains(&option))
     }
 
-    /// Moves to the next usable option; false when none is left.
+    /// Asks for `option` to be tried here (partial-order reduction found it racing).
+    fn want(&mut self, option: Choice) {
+        if let Some(backtrack) = &mut self.backtrack
+            && !backtrack.contains(&option)
+        {
+            backtrack.push(option);
+        }
+    }
+
+    /// Moves to the next untried option that is wanted and usable; false when none is left.
     fn advance(&mut self, bound: usize) -> bool {
         if self.spent {
             return false;
         }
-        let ordered = self.ordered();
-        while self.tried + 1 < ordered.len() {
-            self.tried += 1;
-            if self.usable(ordered[self.tried], bound) {
-                return true;
+        let next = self
+            .ordered()
+            .into_iter()
+            .find(|&option| !self.tried.contains(&option) && self.wanted(option) && self.usable(option, bound));
+        match next {
+            Some(option) => {
+                self.current = option;
+                self.tried.push(option);
+                true
             }
+            None => false,
         }
-        false
     }
 }
 
 /// Depth-first search over interleavings: each run replays the path's prefix and extends it
 /// with first options; after a run the deepest step with an untried option moves on to it.
-struct DfsChooser {
+///
+/// A run whose rest repeats one already made (a grant refused at a step whose every other
+/// option has been tried) is cut as soon as that is known and not counted: each run is a new
+/// interleaving.
+///
+/// With `reduce`, dynamic partial-order reduction (Flanagan and Godefroid, 2005): after each
+/// run, every pair of racing steps (dependent, of different threads, with no step ordered
+/// between them) asks the step where the earlier one was chosen to try the later one's thread
+/// there too (or, where that thread could not move, every option); an option no race asks for
+/// is not tried, since any run it starts only reorders independent steps of a run tried.
+pub(crate) struct DfsChooser {
     bound: usize,
+    reduce: bool,
     path: Vec<Node>,
+    redundant: bool,
+}
+
+impl DfsChooser {
+    pub(crate) fn new(bound: usize, reduce: bool) -> Self {
+        Self { bound, reduce, path: Vec::new(), redundant: false }
+    }
+
+    /// Partial-order reduction's look at a finished run: each race asks its earlier step's
+    /// choice for the later step's thread.
+    fn note_races(&mut self, run: &Run) {
+        let Some(steps) = super::dpor::steps_of(run) else {
+            // The events do not say what each step did: no step can be left out.
+            for node in &mut self.path {
+                node.backtrack = None;
+            }
+            return;
+        };
+        for (earlier, later) in super::dpor::races(&steps) {
+            let Some(choice) = run.moves[earlier].choice else { continue };
+            let Some(node) = self.path.get_mut(choice) else { continue };
+            let wanted = run.moves[later].granted;
+            if node.enabled().any(|option| option == wanted) {
+                node.want(wanted);
+            } else {
+                let enabled: Vec<Choice> = node.enabled().collect();
+                for option in enabled {
+                    node.want(option);
+                }
+            }
+        }
+    }
 }
 
 impl Chooser for DfsChooser {
+    fn begin_run(&mut self) {
+        self.redundant = false;
+    }
+
     fn choose(&mut self, point: &Point<'_>) -> Result<Choice, String> {
         if let Some(node) = self.path.get(point.choice)
             && node.offers(point.options)
         {
-            return Ok(node.current());
+            return Ok(node.current);
         }
         // A new step, or (a program that is not deterministic) a step that differs from the
         // last run's: the path is cut here and grows anew.
         self.path.truncate(point.choice);
         let preemptions_before =
-            self.path.last().map_or(0, |node| node.preemptions_before + usize::from(node.preempts(node.current())));
-        let node = Node::new(point.options, point.last, preemptions_before);
-        let choice = node.current();
+            self.path.last().map_or(0, |node| node.preemptions_before + usize::from(node.preempts(node.current)));
+        let node = Node::new(point.options, point.last, preemptions_before, self.reduce);
+        let choice = node.current;
         self.path.push(node);
         Ok(choice)
     }
@@ -284,17 +386,33 @@ impl Chooser for DfsChooser {
         if !node.refused.contains(&choice) {
             node.refused.push(choice);
         }
-        if node.current() == choice && !node.advance(bound) {
-            // Nothing untried is left, but this run must go on: with an option already tried.
-            let ordered = node.ordered();
-            node.tried = (0..ordered.len()).find(|&index| !node.refused.contains(&ordered[index])).unwrap_or(0);
+        // A race asked for a thread that cannot move here after all: as where it could not
+        // move at all, every option is tried.
+        if node.backtrack.is_some() && node.wanted(choice) {
+            node.backtrack = None;
+        }
+        if node.current == choice && !node.advance(bound) {
+            // Nothing untried is left, but this run must go on: with an option already tried,
+            // whose runs it would repeat. It is cut.
+            let option = node.enabled().next();
+            if let Some(option) = option {
+                node.current = option;
+            }
             node.spent = true;
+            self.redundant = true;
         }
         Ok(())
     }
 
-    fn end_run(&mut self, choices: usize) -> bool {
-        self.path.truncate(choices);
+    fn redundant(&self) -> bool {
+        self.redundant
+    }
+
+    fn end_run(&mut self, run: &Run) -> bool {
+        if self.reduce && !run.redundant {
+            self.note_races(run);
+        }
+        self.path.truncate(run.choices);
         while let Some(node) = self.path.last_mut() {
             if node.advance(self.bound) {
                 return true;
@@ -327,7 +445,7 @@ mod tests {
                 last = Some(choice);
             }
             runs.push(run);
-            if !chooser.end_run(steps) {
+            if !chooser.end_run(&Run::of_choices(steps)) {
                 break;
             }
         }
@@ -336,7 +454,7 @@ mod tests {
 
     #[test]
     fn dfs_without_a_bound_tries_every_sequence_once() {
-        let mut dfs = DfsChooser { bound: usize::MAX, path: Vec::new() };
+        let mut dfs = DfsChooser::new(usize::MAX, false);
         let runs = runs_over_two_threads(&mut dfs, 3, 100);
         assert_eq!(runs.len(), 8);
         let distinct: std::collections::HashSet<_> = runs.iter().collect();
@@ -345,7 +463,7 @@ mod tests {
 
     #[test]
     fn dfs_counts_switches_away_from_a_thread_that_could_go_on() {
-        let mut dfs = DfsChooser { bound: 1, path: Vec::new() };
+        let mut dfs = DfsChooser::new(1, false);
         let runs = runs_over_two_threads(&mut dfs, 3, 100);
         // With two always-enabled threads, the first choice is free and each later switch is a
         // preemption: 2 starts x (no switch + a switch at step 2 or 3) = 6.
