@@ -112,15 +112,17 @@ pub fn supported() -> bool {
     cfg!(target_os = "linux") && std::path::Path::new("/proc/self/task").is_dir()
 }
 
-/// The calling thread's id in the OS, read from the `/proc/thread-self` link (`<pid>/task/<tid>`),
-/// which needs neither `libc` nor unsafe code. `None` where there is no such link.
+/// The calling thread's id in the OS (`gettid`); `None` where the OS has no such id.
 #[must_use]
 pub fn current_os_tid() -> Option<u32> {
-    if !cfg!(target_os = "linux") {
-        return None;
+    #[cfg(target_os = "linux")]
+    {
+        u32::try_from(nix::unistd::gettid().as_raw()).ok()
     }
-    let link = std::fs::read_link("/proc/thread-self").ok()?;
-    link.file_name()?.to_str()?.parse().ok()
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
 }
 
 /// Reads one OS thread, of this process or another one (Linux lets every thread be found as

@@ -47,6 +47,7 @@
 mod dpor;
 mod follow;
 mod outcome;
+pub(crate) mod pin;
 mod quiet;
 mod report;
 mod run;
@@ -55,6 +56,7 @@ mod search;
 mod shrink;
 mod strategy;
 mod watch;
+mod workers;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -314,7 +316,6 @@ impl Exploration {
     /// Explores as [`Exploration::explore`] does, and stops after the run during which `stop`
     /// became set: the report then covers the runs done and says it was interrupted.
     pub(crate) fn explore_until(self, progress: &mut dyn FnMut(usize, usize), stop: &AtomicBool) -> Report {
-        let mut chooser: Box<dyn Chooser> = strategy::chooser(self.strategy, self.seed);
         let mut report = Report::new(self.name, self.strategy, self.seed, self.replay_hint);
         if matches!(self.program.body, run::Body::Child(_)) {
             report.outputs = Some(std::collections::BTreeMap::new());
@@ -322,33 +323,48 @@ impl Exploration {
         let started = Instant::now();
         let mut exhausted = false;
         let mut stopped = false;
-        while report.runs < self.runs {
-            if stop.load(Ordering::SeqCst) {
-                report.interrupted = true;
-                stopped = true;
-                break;
+        // Takes one run's outcome into the report; false when the exploration stops there.
+        let find = self.find;
+        let last = move |outcome: &Outcome| {
+            find.stops_at(outcome) || matches!(outcome.end, RunEnd::Stuck(_) | RunEnd::Misfit(_))
+        };
+        let mut take = |outcome: Outcome, report: &mut Report| {
+            report.add(&outcome);
+            if report.trouble.is_none() {
+                report.trouble = trouble_of(&outcome);
+                report.trouble_kind = Failed::of_trouble(&outcome.end);
             }
-            chooser.begin_run();
-            let run = run_once(&self.program, &mut *chooser, None);
-            // A run cut as repeating one already made is no run: only the chooser learns of it.
-            let redundant = run.redundant;
-            let more = chooser.end_run(&run);
-            if !redundant {
-                let (outcome, _) = Outcome::of(run, self.goal);
-                report.add(&outcome);
-                if report.trouble.is_none() {
-                    report.trouble = trouble_of(&outcome);
-                    report.trouble_kind = Failed::of_trouble(&outcome.end);
-                }
-                progress(report.runs, self.runs);
-                if self.find.stops_at(&outcome) || matches!(outcome.end, RunEnd::Stuck(_) | RunEnd::Misfit(_)) {
+            progress(report.runs, self.runs);
+            let stops = last(&outcome);
+            stopped |= stops;
+            !stops
+        };
+        if self.strategy == Strategy::Random && matches!(self.program.body, run::Body::Rust(_)) {
+            // Runs independent of one another: made side by side, taken in order.
+            let (program, seed, goal, runs) = (&self.program, self.seed, self.goal, self.runs);
+            workers::random_runs(program, seed, goal, runs, stop, &last, &mut |outcome| take(outcome, &mut report));
+            report.interrupted = stop.load(Ordering::SeqCst) && report.runs < self.runs && !stopped;
+            stopped |= report.interrupted;
+        } else {
+            let mut chooser: Box<dyn Chooser> = strategy::chooser(self.strategy, self.seed);
+            while report.runs < self.runs {
+                if stop.load(Ordering::SeqCst) {
+                    report.interrupted = true;
                     stopped = true;
                     break;
                 }
-            }
-            if !more {
-                exhausted = true;
-                break;
+                chooser.begin_run();
+                let run = run_once(&self.program, &mut *chooser, None);
+                // A run cut as repeating one already made is no run: only the chooser learns of it.
+                let redundant = run.redundant;
+                let more = chooser.end_run(&run);
+                if !redundant && !take(Outcome::of(run, self.goal).0, &mut report) {
+                    break;
+                }
+                if !more {
+                    exhausted = true;
+                    break;
+                }
             }
         }
         report.elapsed = started.elapsed();

@@ -59,11 +59,15 @@ impl Program {
 
     /// A fresh controlled session for one run.
     pub(crate) fn session(&self) -> Session {
+        self.builder().build()
+    }
+
+    fn builder(&self) -> crate::session::SessionBuilder {
         let mut builder = Session::builder().seed(self.seed).controlled();
         for (name, value) in &self.params {
             builder = builder.param(name.clone(), *value);
         }
-        builder.build()
+        builder
     }
 }
 
@@ -422,8 +426,17 @@ pub(crate) struct Driver<T: Target = SessionTarget> {
 impl Driver {
     /// Starts `program` in a fresh controlled session; `prepare` subscribes to it first.
     pub(crate) fn start(program: &Program, prepare: impl FnOnce(&Session)) -> Self {
+        Self::start_in(program, program.session(), prepare)
+    }
+
+    /// [`Driver::start`] for a run read once it is over: its events are delivered when it is
+    /// flushed, at its end, with no collector thread beside it.
+    pub(crate) fn start_read_at_end(program: &Program, prepare: impl FnOnce(&Session)) -> Self {
+        Self::start_in(program, program.builder().delivered_on_flush().build(), prepare)
+    }
+
+    fn start_in(program: &Program, session: Session, prepare: impl FnOnce(&Session)) -> Self {
         super::quiet::silence_panics();
-        let session = program.session();
         prepare(&session);
         let (done, finished) = crossbeam_channel::bounded::<()>(1);
         // Only a Rust program runs in a session of this process; another cannot start here.
@@ -593,9 +606,11 @@ pub(crate) fn run_once(program: &Program, chooser: &mut dyn Chooser, record: Opt
 }
 
 fn run_here(program: &Program, chooser: &mut dyn Chooser, record: Option<RecordTo>) -> Run {
+    // Spawned while pinned, the run's threads stay on the explorer's CPU (see `pin`).
+    let _one_cpu = super::pin::OneCpu::here();
     let mut subscription = None;
     let mut recorder = None;
-    let mut driver = Driver::start(program, |session| {
+    let mut driver = Driver::start_read_at_end(program, |session| {
         subscription = Some(session.subscribe());
         recorder = record.and_then(|to| to.attach(session).ok());
     });

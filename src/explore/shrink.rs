@@ -770,7 +770,7 @@ mod tests {
             .chain((0..20).map(|seed| program_of(random_threads(seed))));
         let (mut defaults, mut refusals) = (0, 0);
         for (number, program) in programs.enumerate() {
-            for seed in 0..4 {
+            for seed in 0..6 {
                 let random = Boxed(super::super::strategy::chooser(Strategy::Random, seed));
                 let (asked, steps, end) = asked_run(&program, random);
                 let explicit = Schedule::of(asked.iter().map(|entry| Planned::Exactly(entry.chosen)).collect());

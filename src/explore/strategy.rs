@@ -104,18 +104,49 @@ pub(crate) trait Chooser: Send {
 /// Builds the chooser for `strategy`.
 pub(crate) fn chooser(strategy: Strategy, seed: u64) -> Box<dyn Chooser> {
     match strategy {
-        Strategy::Random => Box::new(RandomChooser { rng: fastrand::Rng::with_seed(seed) }),
+        Strategy::Random => Box::new(RandomChooser::new(seed)),
         Strategy::Pct { depth } => Box::new(PctChooser::new(depth.max(1), seed)),
         Strategy::Dfs { preemptions } => Box::new(DfsChooser::new(preemptions, false)),
         Strategy::Dpor => Box::new(DfsChooser::new(usize::MAX, true)),
     }
 }
 
-struct RandomChooser {
+/// Uniform choices, each run drawn from its own stream of the seed: run `n` makes the same
+/// choices whichever runs came before it, so runs can be made side by side, in any order
+/// ([`super::workers`]), and the report is the same.
+pub(crate) struct RandomChooser {
+    seed: u64,
+    /// The run the next [`Chooser::begin_run`] begins.
+    next_run: u64,
     rng: fastrand::Rng,
 }
 
+impl RandomChooser {
+    pub(crate) fn new(seed: u64) -> Self {
+        Self::for_run(seed, 0)
+    }
+
+    /// The chooser of run `run` (from 0) of an exploration seeded `seed`, ready for it.
+    pub(crate) fn for_run(seed: u64, run: u64) -> Self {
+        Self { seed, next_run: run, rng: run_stream(seed, run) }
+    }
+}
+
+/// Run `run`'s stream of random numbers: the seed and the run mixed (splitmix64's finalizer),
+/// so that neighbouring runs of neighbouring seeds draw unrelated numbers.
+fn run_stream(seed: u64, run: u64) -> fastrand::Rng {
+    let mut mixed = seed ^ run.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    mixed = (mixed ^ (mixed >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    mixed = (mixed ^ (mixed >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    fastrand::Rng::with_seed(mixed ^ (mixed >> 31))
+}
+
 impl Chooser for RandomChooser {
+    fn begin_run(&mut self) {
+        self.rng = run_stream(self.seed, self.next_run);
+        self.next_run += 1;
+    }
+
     fn choose(&mut self, point: &Point<'_>) -> Result<Choice, String> {
         Ok(point.options[self.rng.usize(..point.options.len())])
     }

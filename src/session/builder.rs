@@ -15,11 +15,20 @@ pub struct SessionBuilder {
     pub(super) linger: Option<Duration>,
     pub(super) params: BTreeMap<String, i64>,
     pub(super) controlled: bool,
+    pub(super) delivered_on_flush: bool,
 }
 
 impl Default for SessionBuilder {
     fn default() -> Self {
-        Self { seed: 0, speed: 1.0, paused: false, linger: None, params: BTreeMap::new(), controlled: false }
+        Self {
+            seed: 0,
+            speed: 1.0,
+            paused: false,
+            linger: None,
+            params: BTreeMap::new(),
+            controlled: false,
+            delivered_on_flush: false,
+        }
     }
 }
 
@@ -70,6 +79,16 @@ impl SessionBuilder {
     #[must_use]
     pub(crate) fn controlled(mut self) -> Self {
         self.controlled = true;
+        self
+    }
+
+    /// A session whose events reach its subscribers only when it is flushed, by the flushing
+    /// thread: no collector thread runs beside the program. For an explored run, read once it
+    /// is over, whose threads move one at a time: a collector there is one more thread to
+    /// start and one more to wake at every step, for nothing.
+    #[must_use]
+    pub(crate) fn delivered_on_flush(mut self) -> Self {
+        self.delivered_on_flush = true;
         self
     }
 

@@ -203,7 +203,7 @@ impl SessionInner {
             self.flags.fetch_or(LISTENING, Ordering::SeqCst);
         }
         let mut collector = emitter.collector.lock();
-        if collector.as_ref().is_none_or(JoinHandle::is_finished) {
+        if !self.delivered_on_flush && collector.as_ref().is_none_or(JoinHandle::is_finished) {
             emitter.stop.store(false, Ordering::SeqCst);
             let session = self.clone();
             *collector =

@@ -211,6 +211,15 @@ impl SessionInner {
 
     /// Pushes a record into the calling thread's ring (created on first use).
     fn push(self: &Arc<Self>, loc: Option<&'static Location<'static>>, record: PackedKind) {
+        if self.delivered_on_flush {
+            // Queued in order for the flush: no collector reads rings in such a session.
+            let thread = context::tid_in(self);
+            let (first, second) = record.unpack_pair();
+            for kind in std::iter::once(first).chain(second) {
+                self.push_direct(thread, loc.map(SourceLoc::from_location), kind);
+            }
+            return;
+        }
         let mut record = Some(record);
         let _ = RING.try_with(|ring| {
             let Ok(mut ring) = ring.try_borrow_mut() else { return };

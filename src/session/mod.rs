@@ -91,6 +91,9 @@ pub(crate) struct SessionInner {
     lingered_ns: AtomicU64,
     /// The main function has returned: the main thread waits for the non-daemon threads.
     shutting_down: AtomicBool,
+    /// Events are queued as they come and delivered when the session is flushed, with no
+    /// collector thread ([`SessionBuilder::delivered_on_flush`]).
+    pub(crate) delivered_on_flush: bool,
 }
 
 impl Drop for SessionInner {
@@ -143,6 +146,7 @@ impl SessionInner {
             linger: options.linger.filter(|_| !controlled),
             shutting_down: AtomicBool::new(false),
             lingered_ns: AtomicU64::new(0),
+            delivered_on_flush: options.delivered_on_flush,
         });
         if controlled {
             wait::controlled_session_created(&inner);

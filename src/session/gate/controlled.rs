@@ -78,15 +78,17 @@ impl Gate {
         loop {
             if killed() {
                 state.blocked.remove(&tid);
+                super::done_waiting(&mut state, tid);
                 return Resumed::Killed;
             }
             if state.grant == Some(tid) {
                 state.grant = None;
                 state.blocked.remove(&tid);
                 state.mode = PauseState::Stepping(tid);
+                super::done_waiting(&mut state, tid);
                 return if std::mem::take(&mut state.grant_timeout) { Resumed::TimedOut } else { Resumed::Granted };
             }
-            self.held.wait(&mut state);
+            super::wait_own(&mut state, tid, None);
         }
     }
 
@@ -115,7 +117,7 @@ impl Gate {
             state.grant_timeout = timeout;
             state.grant_refused = false;
             state.last_stepped = tid;
-            self.held.notify_all();
+            state.wake(tid);
         }
         allowed
     }

@@ -15,10 +15,11 @@ mod controlled;
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 use std::fmt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use crate::event::{SourceLoc, Tid};
 
@@ -88,6 +89,10 @@ struct GateState {
     /// Controlled gates only: the last grant resumed a blocked thread that found its wait
     /// still unsatisfied and blocked again, having done nothing.
     grant_refused: bool,
+    /// The threads waiting at the gate or for a grant, each on its own condition variable: a
+    /// grant wakes only the thread it is for, not every other one to find it is not theirs
+    /// (three wake-ups a step where one does, in a run of two threads and a joining main).
+    waiting: BTreeMap<Tid, Arc<Condvar>>,
 }
 
 impl GateState {
@@ -101,6 +106,36 @@ impl GateState {
     fn closed(&mut self) -> bool {
         self.mode != PauseState::Running || self.holding()
     }
+
+    /// Wakes `tid` if it waits at the gate or for a grant.
+    fn wake(&self, tid: Tid) {
+        if let Some(waker) = self.waiting.get(&tid) {
+            waker.notify_one();
+        }
+    }
+
+    /// Wakes every thread that waits at the gate or for a grant.
+    fn wake_all(&self) {
+        for waker in self.waiting.values() {
+            waker.notify_one();
+        }
+    }
+}
+
+/// Waits, as `tid`, for a wake-up meant for it (or until `until`); the caller looks again.
+fn wait_own(state: &mut MutexGuard<'_, GateState>, tid: Tid, until: Option<Instant>) {
+    let waker = state.waiting.entry(tid).or_insert_with(|| Arc::new(Condvar::new())).clone();
+    match until {
+        Some(until) => {
+            waker.wait_until(state, until);
+        }
+        None => waker.wait(state),
+    }
+}
+
+/// `tid` no longer waits: wake-ups need not look for it.
+fn done_waiting(state: &mut GateState, tid: Tid) {
+    state.waiting.remove(&tid);
 }
 
 /// The gate. The session wraps it with the clock and the flags; this type is only the state
@@ -108,8 +143,6 @@ impl GateState {
 #[derive(Debug)]
 pub(crate) struct Gate {
     state: Mutex<GateState>,
-    /// Threads held at the gate wait here.
-    held: Condvar,
     /// Controllers waiting for a step to finish wait here.
     settled: Condvar,
 }
@@ -130,8 +163,8 @@ impl Gate {
                 blocked: BTreeMap::new(),
                 grant_timeout: false,
                 grant_refused: false,
+                waiting: BTreeMap::new(),
             }),
-            held: Condvar::new(),
             settled: Condvar::new(),
         }
     }
@@ -160,20 +193,25 @@ impl Gate {
         loop {
             if killed() {
                 state.ready.remove(&tid);
+                done_waiting(&mut state, tid);
                 tell();
                 return;
             }
             if state.mode == PauseState::Running {
                 state.ready.remove(&tid);
                 tell();
-                let Some(until) = state.hold_until.filter(|&until| Instant::now() < until) else { return };
-                self.held.wait_until(&mut state, until);
+                let Some(until) = state.hold_until.filter(|&until| Instant::now() < until) else {
+                    done_waiting(&mut state, tid);
+                    return;
+                };
+                wait_own(&mut state, tid, Some(until));
                 continue;
             }
             if state.grant == Some(tid) {
                 state.grant = None;
                 state.ready.remove(&tid);
                 state.mode = PauseState::Stepping(tid);
+                done_waiting(&mut state, tid);
                 tell();
                 return;
             }
@@ -182,7 +220,7 @@ impl Gate {
                 self.settled.notify_all();
             }
             tell();
-            self.held.wait(&mut state);
+            wait_own(&mut state, tid, None);
         }
     }
 
@@ -244,7 +282,7 @@ impl Gate {
             _ => false,
         };
         if changed {
-            self.held.notify_all();
+            state.wake_all();
             self.settled.notify_all();
         }
         changed
@@ -271,7 +309,7 @@ impl Gate {
         let step = match (chosen, sleeper) {
             (Some(thread), _) => {
                 state.grant = Some(thread);
-                self.held.notify_all();
+                state.wake(thread);
                 Step { thread, advanced: false }
             }
             (None, Some(thread)) => {
@@ -330,8 +368,7 @@ impl Gate {
 
     /// Wakes every held thread so it can look at its kill flag.
     pub(crate) fn wake_all(&self) {
-        let _state = self.state.lock();
-        self.held.notify_all();
+        self.state.lock().wake_all();
     }
 }
 

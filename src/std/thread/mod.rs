@@ -255,9 +255,14 @@ pub fn yield_now() {
     std::thread::yield_now();
 }
 
-/// How many threads the machine runs at once, as std says.
+/// How many threads the machine runs at once, as std says. In an explored run, whose threads
+/// threadviz keeps on one CPU (they move one at a time), the machine's count all the same.
 pub fn available_parallelism() -> io::Result<NonZeroUsize> {
-    std::thread::available_parallelism()
+    let explored = crate::session::context::session().controlled;
+    match crate::explore::pin::machine_cpus() {
+        Some(cpus) if explored => Ok(cpus),
+        _ => std::thread::available_parallelism(),
+    }
 }
 
 /// Whether the calling thread is unwinding from a panic.

@@ -1,0 +1,110 @@
+//! Random runs side by side, one explorer per CPU. Each run of a random exploration draws its
+//! choices from its own stream of the seed ([`RandomChooser::for_run`]), so run `n` is the same
+//! run whichever explorer makes it and whenever; the outcomes are taken in run order, so the
+//! report (the first failure, its run number, the histogram) is the one a single explorer
+//! writes, on any machine.
+//!
+//! Each explorer is pinned to a CPU of its own, and its runs' threads with it (see `pin`):
+//! a run's threads move one at a time, so one CPU is all a run can use, and two runs on two
+//! CPUs are twice the runs.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use parking_lot::{Condvar, Mutex};
+
+use super::outcome::Outcome;
+use super::pin::OneCpu;
+use super::run::{Program, run_once};
+use super::strategy::RandomChooser;
+use super::watch::Goal;
+
+/// How many runs an explorer may be ahead of the oldest outcome not taken yet: what waits to
+/// be taken in order stays this small, whatever one slow run holds up.
+const AHEAD: usize = 64;
+
+/// Makes runs `0..runs` of `program`, random with `seed`, on the CPUs this thread may use, and
+/// hands each outcome to `take` in run order until it returns false, all runs are made, or
+/// `stop` is set (the outcome taken then is the last; the runs under way finish, not taken).
+/// `last` says of an outcome that `take` will stop at it: no later run is begun.
+pub(crate) fn random_runs(
+    program: &Program,
+    seed: u64,
+    goal: Option<Goal>,
+    runs: usize,
+    stop: &AtomicBool,
+    last: &(dyn Fn(&Outcome) -> bool + Sync),
+    take: &mut dyn FnMut(Outcome) -> bool,
+) {
+    let cpus = OneCpu::allowed();
+    if cpus.len() < 2 || runs < 2 {
+        for run in 0..runs {
+            let mut chooser = RandomChooser::for_run(seed, run as u64);
+            let (outcome, _) = Outcome::of(run_once(program, &mut chooser, None), goal);
+            if !take(outcome) || stop.load(Ordering::SeqCst) {
+                return;
+            }
+        }
+        return;
+    }
+    let explorers = cpus.len().min(runs);
+    let next = AtomicUsize::new(0);
+    // Runs from here on are not begun: one before them ends the exploration (a failure it
+    // stops at, a run stuck outside threadviz, whose threads may be left behind).
+    let end = AtomicUsize::new(runs);
+    let over = AtomicBool::new(false);
+    // The outcomes taken so far: an explorer more than `AHEAD` runs past it waits.
+    let taken = Mutex::new(0_usize);
+    let moved_on = Condvar::new();
+    let (sender, outcomes) = crossbeam_channel::unbounded::<(usize, Outcome)>();
+    std::thread::scope(|scope| {
+        for &cpu in cpus.iter().take(explorers) {
+            let sender = sender.clone();
+            let (next, end, over, taken, moved_on) = (&next, &end, &over, &taken, &moved_on);
+            let spawned =
+                std::thread::Builder::new().name("threadviz-explorer".to_owned()).spawn_scoped(scope, move || {
+                    let _pinned = OneCpu::on(cpu);
+                    while !over.load(Ordering::SeqCst) && !stop.load(Ordering::SeqCst) {
+                        let run = next.fetch_add(1, Ordering::SeqCst);
+                        if run >= end.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        {
+                            let mut taken = taken.lock();
+                            while run >= *taken + AHEAD && !over.load(Ordering::SeqCst) {
+                                moved_on.wait(&mut taken);
+                            }
+                        }
+                        let mut chooser = RandomChooser::for_run(seed, run as u64);
+                        let (outcome, _) = Outcome::of(run_once(program, &mut chooser, None), goal);
+                        if last(&outcome) {
+                            end.fetch_min(run + 1, Ordering::SeqCst);
+                        }
+                        if sender.send((run, outcome)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            if spawned.is_err() {
+                // No thread to be had: the explorers already started do the runs.
+                break;
+            }
+        }
+        drop(sender);
+        let mut waiting = BTreeMap::new();
+        let mut expected = 0;
+        for (run, outcome) in &outcomes {
+            waiting.insert(run, outcome);
+            while !over.load(Ordering::SeqCst) {
+                let Some(outcome) = waiting.remove(&expected) else { break };
+                expected += 1;
+                // The run during which `stop` was set is the last one taken.
+                if !take(outcome) || stop.load(Ordering::SeqCst) {
+                    over.store(true, Ordering::SeqCst);
+                }
+                *taken.lock() = expected;
+                moved_on.notify_all();
+            }
+        }
+    });
+}
