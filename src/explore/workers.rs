@@ -108,3 +108,44 @@ pub(crate) fn random_runs(
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explore::RunEnd;
+
+    /// The schedules of `program`'s random runs as `random_runs` takes them, up to the first
+    /// that `last` says ends it.
+    fn taken(program: &Program, last: &(dyn Fn(&Outcome) -> bool + Sync)) -> Vec<String> {
+        let mut schedules = Vec::new();
+        random_runs(program, 7, None, 300, &AtomicBool::new(false), last, &mut |outcome| {
+            schedules.push(outcome.schedule.to_string());
+            !last(&outcome)
+        });
+        schedules
+    }
+
+    #[test]
+    fn runs_made_side_by_side_are_the_runs_made_one_by_one_taken_in_the_same_order() {
+        for (demo, last) in [
+            ("race", &(|_: &Outcome| false) as &(dyn Fn(&Outcome) -> bool + Sync)),
+            ("deadlock", &|outcome: &Outcome| outcome.end == RunEnd::Deadlock),
+        ] {
+            let program = Program::new(crate::catalog::find(demo).expect("a demo").main);
+            let side_by_side = taken(&program, last);
+            let one_by_one = {
+                let _one = OneCpu::on(OneCpu::allowed()[0]);
+                assert_eq!(OneCpu::allowed().len(), 1);
+                taken(&program, last)
+            };
+            assert_eq!(side_by_side, one_by_one, "{demo}");
+            if demo == "race" {
+                assert_eq!(side_by_side.len(), 300, "every run taken");
+                let distinct: std::collections::BTreeSet<_> = side_by_side.iter().collect();
+                assert!(distinct.len() > 100, "the runs differ from one another: {}", distinct.len());
+            } else {
+                assert!(side_by_side.len() < 300, "taken up to the first deadlock: {}", side_by_side.len());
+            }
+        }
+    }
+}
