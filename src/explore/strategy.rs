@@ -157,7 +157,8 @@ impl Chooser for RandomChooser {
 }
 
 /// PCT. Priorities are drawn when a thread (or time) is first seen in a run; change points
-/// are drawn over the longest run so far, the estimate of `k`.
+/// are drawn over the longest run so far, the estimate of `k` (as Shuttle and Coyote do, the
+/// first run has none: it is how long a run is that it tells).
 struct PctChooser {
     depth: usize,
     rng: fastrand::Rng,
@@ -174,7 +175,7 @@ impl PctChooser {
             rng: fastrand::Rng::with_seed(seed),
             priorities: HashMap::new(),
             change_points: HashMap::new(),
-            longest_run: 64,
+            longest_run: 0,
         };
         chooser.begin_run();
         chooser
@@ -192,11 +193,12 @@ impl Chooser for PctChooser {
     fn begin_run(&mut self) {
         self.priorities.clear();
         self.change_points.clear();
-        let steps = self.longest_run.max(self.depth);
-        for drop_to in 1..self.depth {
-            // Distinct steps: depth - 1 change points, never fewer.
+        // Not at the first choice, which the priorities decide already: within the others, as
+        // many distinct change points as they have room for, at most depth - 1.
+        let steps = self.longest_run;
+        for drop_to in 1..self.depth.min(steps) {
             let step = loop {
-                let step = self.rng.usize(..steps);
+                let step = self.rng.usize(1..steps);
                 if !self.change_points.contains_key(&step) {
                     break step;
                 }
@@ -514,6 +516,27 @@ mod tests {
             let other = runs_over_two_threads(&mut *chooser(strategy, 8), 10, 5);
             assert_ne!(first, other, "{strategy:?}");
         }
+    }
+
+    #[test]
+    fn pct_learns_how_long_a_run_is_from_its_first_and_puts_its_change_points_within_it() {
+        let mut pct = PctChooser::new(3, 5);
+        assert!(pct.change_points.is_empty(), "the first run has no change point: its length is not known yet");
+        for seed_run in 0..50 {
+            pct.end_run(&Run::of_choices(10));
+            pct.begin_run();
+            let mut points: Vec<usize> = pct.change_points.keys().copied().collect();
+            points.sort_unstable();
+            assert_eq!(points.len(), 2, "depth 3: two change points ({seed_run})");
+            assert!(
+                points.iter().all(|&point| (1..10).contains(&point)),
+                "within the run's choices, not the first: {points:?}"
+            );
+        }
+        let mut short = PctChooser::new(3, 5);
+        short.end_run(&Run::of_choices(2));
+        short.begin_run();
+        assert_eq!(short.change_points.len(), 1, "a run of two choices has room for one");
     }
 
     #[test]
