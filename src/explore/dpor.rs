@@ -43,7 +43,12 @@ pub(crate) struct Step {
 impl Step {
     /// Whether swapping this step with `other` could change what either does or what comes of
     /// them: they touch one thing and one of them may change it.
-    fn depends_on(&self, other: &Self) -> bool {
+    /// The thread that took the step.
+    pub(crate) fn thread(&self) -> Tid {
+        self.thread
+    }
+
+    pub(crate) fn depends_on(&self, other: &Self) -> bool {
         self.touches(other, |_| true)
     }
 

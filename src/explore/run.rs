@@ -226,9 +226,8 @@ impl Target for SessionTarget {
         }
         // Not back within a second: asleep in the kernel, it waits outside threadviz (said at
         // once); still running, it may be computing, and has the rest of the patience.
-        let moving = self.session.moving();
-        if moving.is_some_and(|tid| self.session.in_the_kernel(tid)) {
-            return Err(RunEnd::Stuck(moving));
+        if let Some(asleep) = self.session.asleep_outside() {
+            return Err(RunEnd::Stuck(Some(asleep)));
         }
         if self.session.settle(PATIENCE.saturating_sub(OUTSIDE)) {
             Ok(())

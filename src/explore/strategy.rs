@@ -252,6 +252,12 @@ struct Node {
     /// Every usable option has been tried, yet this run needed one: its subtree repeats a
     /// tried one, and backtracking goes past this step.
     spent: bool,
+    /// Under partial-order reduction, each option tried here with the step it took.
+    done: Vec<(Choice, super::dpor::Step)>,
+    /// Under partial-order reduction, the sleep set (Godefroid): options tried at a step
+    /// before this one whose step is independent of every step since. Trying one here would
+    /// only swap it with independent steps, a run made already: it is not tried.
+    asleep: Vec<(Choice, super::dpor::Step)>,
 }
 
 impl Node {
@@ -265,6 +271,8 @@ impl Node {
             refused: Vec::new(),
             backtrack: None,
             spent: false,
+            done: Vec::new(),
+            asleep: Vec::new(),
         };
         node.current = node.ordered()[0];
         node.tried.push(node.current);
@@ -326,10 +334,12 @@ impl Node {
         if self.spent {
             return false;
         }
-        let next = self
-            .ordered()
-            .into_iter()
-            .find(|&option| !self.tried.contains(&option) && self.wanted(option) && self.usable(option, bound));
+        let next = self.ordered().into_iter().find(|&option| {
+            !self.tried.contains(&option)
+                && self.wanted(option)
+                && self.usable(option, bound)
+                && !self.asleep.iter().any(|(asleep, _)| *asleep == option)
+        });
         match next {
             Some(option) => {
                 self.current = option;
@@ -372,9 +382,11 @@ impl DfsChooser {
             // The events do not say what each step did: no step can be left out.
             for node in &mut self.path {
                 node.backtrack = None;
+                node.asleep.clear();
             }
             return;
         };
+        self.note_sleep(run, &steps);
         for (earlier, later) in super::dpor::races(&steps) {
             let Some(choice) = run.moves[earlier].choice else { continue };
             let Some(node) = self.path.get_mut(choice) else { continue };
@@ -387,6 +399,29 @@ impl DfsChooser {
                     node.want(option);
                 }
             }
+        }
+    }
+}
+
+impl DfsChooser {
+    /// The sleep sets along the run's path, from the root down: at each step with a choice,
+    /// the options tried there before join the set; a step of a thread wakes it, and a step
+    /// that depends on a sleeper's step wakes that sleeper (they no longer commute).
+    fn note_sleep(&mut self, run: &Run, steps: &[super::dpor::Step]) {
+        let mut asleep: Vec<(Choice, super::dpor::Step)> = Vec::new();
+        for (step, moved) in steps.iter().zip(&run.moves) {
+            if let Some(node) = moved.choice.and_then(|choice| self.path.get_mut(choice)) {
+                node.asleep.clone_from(&asleep);
+                if !node.done.iter().any(|(option, _)| *option == moved.granted) {
+                    node.done.push((moved.granted, step.clone()));
+                }
+                for (option, taken) in &node.done {
+                    if *option != moved.granted && !asleep.iter().any(|(asleep, _)| asleep == option) {
+                        asleep.push((*option, taken.clone()));
+                    }
+                }
+            }
+            asleep.retain(|(option, taken)| *option != Choice::Thread(step.thread()) && !taken.depends_on(step));
         }
     }
 }

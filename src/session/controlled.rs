@@ -34,6 +34,21 @@ impl Session {
         crate::kernel::read_thread(os_tid).is_some_and(|thread| matches!(thread.state, 'S' | 'D'))
     }
 
+    /// A thread of the step under way that sleeps in the kernel, not at threadviz's gate nor
+    /// in one of its waits: the moving thread, or one it started that has not reached its
+    /// first operation (a thread started into a std sleep leaves its starter at the gate, and
+    /// the step open). Asked once a step has not settled for a while.
+    pub(crate) fn asleep_outside(&self) -> Option<Tid> {
+        let ready = self.inner.gate.ready();
+        self.inner
+            .registry
+            .alive()
+            .into_iter()
+            .filter(|record| !ready.contains(&record.tid) && !self.inner.gate.is_blocked(record.tid))
+            .map(|record| record.tid)
+            .find(|&tid| self.in_the_kernel(tid))
+    }
+
     /// The thread whose step is under way, if any.
     pub(crate) fn moving(&self) -> Option<Tid> {
         match self.inner.gate.mode() {
