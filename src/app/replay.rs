@@ -8,13 +8,19 @@
 //! moves and seeks empty the channel and hand the app the rebuilt model ([`Msg::Reset`]).
 //! A player thread sends events when they are due; it and the controller share the play head
 //! under one lock, so the channel and the position never disagree. The head reads the events
-//! through a [`Cursor`]: from memory, or from a binary recording's file as they are needed.
+//! through a [`Cursor`](crate::record::Cursor): from memory, or from a binary recording's file
+//! as they are needed.
 //!
 //! Playing, the replay holds what the live dashboard held ([`stops`]): each wake-up the
 //! session held, for the same real time at the replay's speed, demo time standing still; and
 //! the lesson's moment, where it pauses as a live run did while the dashboard asks the
 //! question. Steps and seeks go where they are asked, holding nothing.
+//!
+//! The head is in `head`, the player thread in `player`, the stops in [`stops`]; this file
+//! is the controller the loop drives and the `replay` launcher.
 
+mod head;
+mod player;
 pub mod stops;
 
 use std::io;
@@ -25,16 +31,17 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::{Condvar, Mutex};
 
+use self::head::{Head, Question, Shared};
+use self::player::play;
 use self::stops::Stops;
-use super::live::LINGER;
 use super::run::{Controller, Status, run};
 use super::{App, Command, Msg, Showing, terminal};
 use crate::TraceEvent;
 use crate::app::Look;
 use crate::catalog;
 use crate::event::Tid;
-use crate::record::{Cursor, Recording, Snapshots};
-use crate::session::{PauseState, clamp_speed, hold_length};
+use crate::record::{Recording, Snapshots};
+use crate::session::{PauseState, clamp_speed};
 
 /// Where a seek in a recording goes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,150 +69,6 @@ pub fn showing(demo: &str, label: Option<&str>) -> Showing {
         }
     };
     Showing { title, source: found.map(|demo| (demo.path, demo.source)), lesson: found.map(|demo| demo.lesson) }
-}
-
-/// The play head, shared by the controller and the player thread.
-#[derive(Debug)]
-struct Head {
-    /// The events not sent yet; its position is the events sent down the channel so far: the
-    /// app has folded them, or will next.
-    cursor: Cursor,
-    playing: bool,
-    speed: f64,
-    /// Demo time at `since`.
-    anchor_us: u64,
-    /// When the clock stood at `anchor_us`; in the future while a hold lasts, so that demo
-    /// time stands still until then (as a live session's clock does).
-    since: Instant,
-    /// What was left of a hold when the replay paused: it runs again on resume, so a hold is
-    /// seen whole whatever pauses interrupt it.
-    hold_left: Duration,
-    /// The first stop after the head's position.
-    next_stop: usize,
-    /// The lesson's question in this run, which the app asks once, at the first moment it folds.
-    question: Question,
-    quit: bool,
-}
-
-/// Where a run is with the lesson's question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Question {
-    /// Not asked yet.
-    Unasked,
-    /// The player sent the moment's event: the app asks, and the player pauses where the
-    /// moment's stop comes.
-    PauseAtStop,
-    /// Asked.
-    Asked,
-}
-
-impl Question {
-    /// After the head moved other than by playing: a pause still to come is not (the app has
-    /// asked already, at the event the player sent).
-    fn moved(self) -> Self {
-        if self == Self::PauseAtStop { Self::Asked } else { self }
-    }
-}
-
-impl Head {
-    fn position(&self) -> usize {
-        self.cursor.position()
-    }
-
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "elapsed demo time is positive and far below u64::MAX microseconds"
-    )]
-    fn clock_us(&self) -> u64 {
-        if self.playing {
-            let elapsed = Instant::now().saturating_duration_since(self.since).as_secs_f64() * 1e6 * self.speed;
-            self.anchor_us.saturating_add(elapsed as u64)
-        } else {
-            self.anchor_us
-        }
-    }
-
-    /// Puts the clock at `time_us`, ending any hold: the head went somewhere else.
-    fn set_clock(&mut self, time_us: u64) {
-        self.anchor_us = time_us;
-        self.since = Instant::now();
-        self.hold_left = Duration::ZERO;
-    }
-
-    /// What is left of the hold in force, if the head is holding.
-    fn holding(&self) -> Option<Duration> {
-        let left = self.since.saturating_duration_since(Instant::now());
-        (self.playing && !left.is_zero()).then_some(left)
-    }
-
-    /// Stands demo time still for `real` of real time from now.
-    fn hold(&mut self, real: Duration) {
-        let now = self.clock_us();
-        self.anchor_us = now;
-        self.since = Instant::now() + real;
-    }
-
-    fn pause(&mut self) {
-        if !self.playing {
-            return;
-        }
-        let left = self.since.saturating_duration_since(Instant::now());
-        let now = self.clock_us();
-        self.playing = false;
-        self.set_clock(now);
-        self.hold_left = left;
-    }
-
-    fn resume(&mut self) {
-        if self.playing {
-            return;
-        }
-        self.playing = true;
-        self.since = Instant::now() + std::mem::take(&mut self.hold_left);
-    }
-
-    /// A new speed from now on; a hold in force keeps the real time it has left, as a live
-    /// one does.
-    fn set_speed(&mut self, speed: f64) {
-        let left = self.since.saturating_duration_since(Instant::now());
-        let now = self.clock_us();
-        self.speed = clamp_speed(speed);
-        self.anchor_us = now;
-        self.since = Instant::now() + left;
-    }
-
-    /// The player just sent an event: if a stop comes here, holds or pauses as it says and
-    /// returns true. The lesson's moment pauses only if this run has not asked yet, so the
-    /// replay and the app's question agree.
-    fn reached(&mut self, stops: &Stops) -> bool {
-        let position = self.position();
-        let Some(&stop) = stops.get(self.next_stop) else { return false };
-        if stop.ask.is_some_and(|moment| moment + 1 == position) && self.question == Question::Unasked {
-            self.question = Question::PauseAtStop;
-        }
-        if stop.at != position {
-            return false;
-        }
-        self.next_stop += 1;
-        if stop.hold {
-            self.hold(hold_length(LINGER, self.speed));
-        }
-        let asks = stop.ask.is_some() && self.question == Question::PauseAtStop;
-        if asks {
-            self.question = Question::Asked;
-            // The hold, if any, waits for the question to be answered: it runs on resume.
-            self.pause();
-        }
-        stop.hold || asks
-    }
-}
-
-#[derive(Debug)]
-struct Shared {
-    head: Mutex<Head>,
-    /// Wakes the player when the head changes.
-    changed: Condvar,
 }
 
 /// A recording played back as if it were a live session.
@@ -427,57 +290,6 @@ fn event_time(event: Option<&TraceEvent>) -> u64 {
 /// The most events a step sends down the channel; a thread's next event further ahead is
 /// reached as a seek is, with the model there.
 const STEP_SENT: usize = 4_096;
-
-/// Events the player sends at most before it lets the controller in: a recording can hold
-/// millions of events due at once (after a pause in fast forward, say).
-const PLAY_BATCH: usize = 4_096;
-
-/// The player thread: sends each event when the clock reaches its demo time, and holds or
-/// pauses at the `stops`.
-fn play(end_us: u64, shared: &Shared, sender: &Sender<TraceEvent>, stops: &Stops) {
-    let mut head = shared.head.lock();
-    while !head.quit {
-        if !head.playing {
-            shared.changed.wait(&mut head);
-            continue;
-        }
-        if let Some(left) = head.holding() {
-            shared.changed.wait_for(&mut head, left);
-            continue;
-        }
-        let now = head.clock_us();
-        let mut sent = 0;
-        let mut stopped = false;
-        while sent < PLAY_BATCH
-            && let Some(event) = head.cursor.peek().filter(|event| event.time_us <= now)
-        {
-            let _ = sender.send(event.clone());
-            head.cursor.advance();
-            sent += 1;
-            if head.reached(stops) {
-                stopped = true;
-                break;
-            }
-        }
-        if stopped {
-            continue;
-        }
-        if sent == PLAY_BATCH {
-            parking_lot::MutexGuard::bump(&mut head);
-            continue;
-        }
-        if let Some(next) = head.cursor.peek() {
-            let left = (next.time_us - now) as f64 / head.speed / 1e6;
-            // A wake-up at least hourly keeps the wait finite whatever the recording's times.
-            let left = Duration::try_from_secs_f64(left).unwrap_or(Duration::MAX).min(Duration::from_hours(1));
-            shared.changed.wait_for(&mut head, left);
-        } else {
-            // The end: the clock stops at the last event, as a finished program's does.
-            head.playing = false;
-            head.set_clock(end_us);
-        }
-    }
-}
 
 impl Controller for Replay {
     fn events(&self) -> &Receiver<TraceEvent> {

@@ -13,6 +13,7 @@ use ratatui::backend::Backend;
 use super::steer::Guide;
 use super::{App, Command, Msg};
 use crate::TraceEvent;
+use crate::event::{SourceLoc, Tid};
 use crate::kernel::KernelSample;
 use crate::session::PauseState;
 
@@ -133,76 +134,19 @@ pub fn run<B: Backend>(
     let mut last_kernel: Option<Instant> = None;
     let mut events_open = true;
     loop {
-        // Paused, the threads are idle: no reading, so a paused dashboard costs nothing.
-        if last_kernel.is_none_or(|at| at.elapsed() >= KERNEL_TICK)
-            && app.pause == PauseState::Running
-            && !app.model.ended
-        {
-            last_kernel = Some(Instant::now());
-            let os_tids: Vec<u32> = app
-                .model
-                .threads
-                .values()
-                .filter(|thread| !thread.state.is_finished())
-                .filter_map(|thread| thread.os_tid)
-                .collect();
-            if let Some(samples) = controller.kernel(&os_tids) {
-                app.update(Msg::Kernel(samples));
-                dirty = true;
-            }
-        }
-        let events: Vec<TraceEvent> = controller.events().try_iter().take(BATCH).collect();
-        if !events.is_empty() {
-            dispatch(app, controller, Msg::Events(events));
-            read_wanted_sources(app);
-            dirty = true;
-        }
-        let Status { now_us, pause, speed, dropped, ready, ready_at } = controller.status();
-        // The clock is shown to a tenth of a second: no redraw for smaller changes.
-        let shown = (now_us / 100_000, pause, speed.to_bits(), dropped, ready.clone(), ready_at.clone());
-        if last_status.as_ref() != Some(&shown) {
-            last_status = Some(shown);
-            dispatch(app, controller, Msg::Status { now_us, pause, speed, dropped, ready, ready_at });
-            dirty = true;
-        }
-        if let Some(msg) = controller.tick() {
-            dispatch(app, controller, msg);
-            dirty = true;
-        }
-        let guide = controller.guide();
-        if guide != app.guide {
-            app.update(Msg::Guide(guide));
-            dirty = true;
-        }
+        dirty |= sample_kernel(app, controller, &mut last_kernel);
+        let (took_in, pause) = take_in(app, controller, &mut last_status);
+        dirty |= took_in;
         if app.quit {
             return Ok(());
         }
         let since_draw = last_draw.map_or(FRAME, |at| at.elapsed());
         if dirty && since_draw >= FRAME {
-            let _drawing = super::terminal::drawing();
-            // After a suspend the screen is the shell's: draw all of it, not what changed.
-            // (`resize` clears the screen and forgets what was drawn, without asking the
-            // terminal where its cursor is, which the input thread would answer.)
-            if super::terminal::take_redraw() {
-                let size = terminal.size()?;
-                terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))?;
-            }
-            terminal.draw(|frame| frame.render_widget(&*app, frame.area()))?;
+            draw(terminal, app)?;
             last_draw = Some(Instant::now());
             dirty = false;
         }
-        let timeout = if dirty {
-            FRAME.saturating_sub(since_draw)
-        } else if pause == PauseState::Running && !app.model.ended {
-            LIVE_TICK
-        } else if !app.model.ended {
-            // Paused: a thread reaching the gate or a step ending sends no event, so look at the
-            // session now and then (a few cheap reads a second; nothing is drawn unless it changed).
-            PAUSED_TICK
-        } else {
-            // Ended: nothing changes until a key arrives.
-            Duration::from_hours(1)
-        };
+        let timeout = wait_at_most(dirty, since_draw, pause, app.model.ended);
         // Once the session has ended its channel is closed and would wake the loop at once,
         // forever: wait on nothing instead (a restart brings a fresh channel).
         let events = if events_open { controller.events().clone() } else { crossbeam_channel::never() };
@@ -228,5 +172,95 @@ pub fn run<B: Backend>(
             }
             default(timeout) => {}
         }
+    }
+}
+
+/// Reads the kernel's view of the program's live threads, at most once a [`KERNEL_TICK`] and
+/// only while it runs; returns whether the app got a sample.
+fn sample_kernel(app: &mut App, controller: &mut impl Controller, last_kernel: &mut Option<Instant>) -> bool {
+    // Paused, the threads are idle: no reading, so a paused dashboard costs nothing.
+    let due = last_kernel.is_none_or(|at| at.elapsed() >= KERNEL_TICK);
+    if !due || app.pause != PauseState::Running || app.model.ended {
+        return false;
+    }
+    *last_kernel = Some(Instant::now());
+    let os_tids: Vec<u32> = app
+        .model
+        .threads
+        .values()
+        .filter(|thread| !thread.state.is_finished())
+        .filter_map(|thread| thread.os_tid)
+        .collect();
+    let Some(samples) = controller.kernel(&os_tids) else { return false };
+    app.update(Msg::Kernel(samples));
+    true
+}
+
+/// The status as last handed to the app, with the clock to the tenth of a second it is shown
+/// to: a change in it calls for a redraw.
+type ShownStatus = (u64, PauseState, u64, u64, Vec<Tid>, BTreeMap<Tid, SourceLoc>);
+
+/// Hands the app what the controller has for it: the events waiting (a batch at most), its
+/// status when the screen would show the change, a step it took by itself, its guide. Returns
+/// whether anything came, and the pause state it reported.
+fn take_in(
+    app: &mut App,
+    controller: &mut impl Controller,
+    last_status: &mut Option<ShownStatus>,
+) -> (bool, PauseState) {
+    let mut dirty = false;
+    let events: Vec<TraceEvent> = controller.events().try_iter().take(BATCH).collect();
+    if !events.is_empty() {
+        dispatch(app, controller, Msg::Events(events));
+        read_wanted_sources(app);
+        dirty = true;
+    }
+    let Status { now_us, pause, speed, dropped, ready, ready_at } = controller.status();
+    // The clock is shown to a tenth of a second: no redraw for smaller changes.
+    let shown = (now_us / 100_000, pause, speed.to_bits(), dropped, ready.clone(), ready_at.clone());
+    if last_status.as_ref() != Some(&shown) {
+        *last_status = Some(shown);
+        dispatch(app, controller, Msg::Status { now_us, pause, speed, dropped, ready, ready_at });
+        dirty = true;
+    }
+    if let Some(msg) = controller.tick() {
+        dispatch(app, controller, msg);
+        dirty = true;
+    }
+    let guide = controller.guide();
+    if guide != app.guide {
+        app.update(Msg::Guide(guide));
+        dirty = true;
+    }
+    (dirty, pause)
+}
+
+/// Draws the app, the whole screen after a suspend.
+fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &App) -> Result<(), B::Error> {
+    let _drawing = super::terminal::drawing();
+    // After a suspend the screen is the shell's: draw all of it, not what changed.
+    // (`resize` clears the screen and forgets what was drawn, without asking the
+    // terminal where its cursor is, which the input thread would answer.)
+    if super::terminal::take_redraw() {
+        let size = terminal.size()?;
+        terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))?;
+    }
+    terminal.draw(|frame| frame.render_widget(app, frame.area()))?;
+    Ok(())
+}
+
+/// How long the loop may wait for input or events before it looks at the session again.
+fn wait_at_most(dirty: bool, since_draw: Duration, pause: PauseState, ended: bool) -> Duration {
+    if dirty {
+        FRAME.saturating_sub(since_draw)
+    } else if pause == PauseState::Running && !ended {
+        LIVE_TICK
+    } else if !ended {
+        // Paused: a thread reaching the gate or a step ending sends no event, so look at the
+        // session now and then (a few cheap reads a second; nothing is drawn unless it changed).
+        PAUSED_TICK
+    } else {
+        // Ended: nothing changes until a key arrives.
+        Duration::from_hours(1)
     }
 }

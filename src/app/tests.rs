@@ -1,11 +1,12 @@
 //! The app's `update` without a terminal: keys and their commands, stepping, speed, restarts,
 //! the deadlock pause, the timeline linked to the log, the lesson's moment, scrolling.
 
-use crossterm::event::{KeyCode, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
 use super::{Look, ThemeName};
 use crate::event::{EventKind, TraceEvent};
+use crate::session::StepRefused;
 
 /// The status a controller sends: demo time, pause state and the threads ready to step (at
 /// speed 1, nothing dropped, no places known).
