@@ -64,6 +64,16 @@ impl Panel {
     }
 }
 
+/// The first line that puts the last one at the bottom, for each scrolling overlay, as the
+/// view last drew it.
+#[derive(Debug, Clone, Default)]
+pub struct ScrollLimits {
+    /// The notes'.
+    pub notes: std::cell::Cell<usize>,
+    /// The help's.
+    pub help: std::cell::Cell<usize>,
+}
+
 /// What is being watched: shown in the status bar and the source panel.
 #[derive(Debug, Clone, Copy)]
 pub struct Showing {
@@ -131,6 +141,10 @@ pub struct App {
     pub notes_top: usize,
     /// Lines scrolled in the help (taller than a small screen).
     pub help_top: usize,
+    /// How far the notes and the help scroll on the screen last drawn: settled by the view as
+    /// it draws them (as a ratatui `StatefulWidget`'s state is), so that scrolling stops at the
+    /// last line without the app laying them out itself.
+    pub scroll_limits: ScrollLimits,
     /// Whether the answers to the lesson's questions show (they are hidden until revealed).
     pub answers: Answers,
     /// The moment the lesson names: a live run pauses there and asks its question.
@@ -219,6 +233,7 @@ impl App {
             source_offset: 0,
             notes_top: 0,
             help_top: 0,
+            scroll_limits: ScrollLimits::default(),
             answers: Answers::Hidden,
             moment: showing.lesson.and_then(crate::lesson::moment),
             moment_asked_at: None,

@@ -59,16 +59,13 @@ impl App {
         };
         let apply = |value: usize, delta: isize, max: usize| value.saturating_add_signed(delta).min(max);
         if self.overlays.last() == Some(&Overlay::Help) {
-            // No further than the last line at the bottom of the screen (the bar and the
-            // overlay's borders take three rows).
-            let shown = usize::from(self.size.1.saturating_sub(3));
-            let last = crate::view::help::line_count().saturating_sub(shown);
-            self.help_top = apply(self.help_top, delta, last);
+            // No further than the last line at the bottom of the screen.
+            self.help_top = apply(self.help_top, delta, self.scroll_limits.help.get());
             return;
         }
         if self.shows(Overlay::Notes) {
             // Down to the page that ends with the last line.
-            self.notes_top = apply(self.notes_top, delta, crate::view::notes::scroll_limit(self));
+            self.notes_top = apply(self.notes_top, delta, self.scroll_limits.notes.get());
             return;
         }
         match self.focus {

@@ -19,8 +19,12 @@ fn app() -> App {
     App::new(showing, Look::new(ThemeName::Dark, false), PauseState::Paused, 1.0)
 }
 
+/// Presses `code`, then draws the screen, as the loop does after every input: the view settles
+/// what the app scrolls by as it draws.
 fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
-    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    let commands = app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    let _ = screen(app, app.size.0, app.size.1);
+    commands
 }
 
 fn with_threads(app: &mut App, count: u32) {

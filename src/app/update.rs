@@ -59,8 +59,8 @@ impl App {
 
     fn on_resize(&mut self, width: u16, height: u16) {
         self.size = (width, height);
-        // The notes rewrap: the last line stays reachable, and no further.
-        self.notes_top = self.notes_top.min(crate::view::notes::scroll_limit(self));
+        // The notes rewrap: the view settles how far they scroll as it draws them anew, and
+        // shows them no further down than that meanwhile.
     }
 
     /// Folds the session's events, telling what they did; pauses at a confirmed deadlock or

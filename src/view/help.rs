@@ -154,6 +154,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let rows: usize = lines.iter().map(|line| line.width().max(1).div_ceil(inner_width)).sum();
     let popup = centered(area, 100, u16::try_from(rows + 2).unwrap_or(u16::MAX));
     let shown = usize::from(popup.height.saturating_sub(2));
+    app.scroll_limits.help.set(rows.saturating_sub(shown));
     let title = if rows > shown {
         // Scrolled no further than the last line at the bottom.
         let top = app.help_top.min(rows - shown);

@@ -58,7 +58,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = app.theme();
     let popup = popup(area);
     let text = inner(area);
-    let top = app.notes_top.min(limit(app, text));
+    let limit = limit(app, text);
+    app.scroll_limits.notes.set(limit);
+    let top = app.notes_top.min(limit);
     let reveal = keys::label(Action::Reveal);
     let answers = if app.answers == crate::app::Answers::Shown { "hides" } else { "shows" };
     let title = format!(" Lesson notes (l or esc closes, up/down scroll, {reveal} {answers} answers) ");
