@@ -1,0 +1,231 @@
+//! One explored run: a fresh controlled session whose every step a chooser picks, until the
+//! program ends, deadlocks, or cannot go on; then what its events say happened.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::schedule::Schedule;
+use super::strategy::Chooser;
+use parking_lot::Mutex;
+
+use crate::child;
+use crate::event::{Tid, TraceEvent};
+use crate::record::RecordTo;
+use crate::session::{Choice, Session};
+
+/// How long one step may take in real time before the run is given up: a thread that does not
+/// come back to threadviz waits outside it (a std lock, a channel, I/O) or loops without calling
+/// it, and exploring it would hang.
+pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
+
+/// How long a thread granted a step may sleep in the kernel before it is said to wait outside
+/// threadviz (a std lock, a channel, `std::thread::sleep`, I/O): sooner than [`PATIENCE`],
+/// which is for a thread still running, that may yet come back.
+pub(crate) const OUTSIDE: Duration = Duration::from_secs(1);
+
+/// The most steps one run may take by default: a program that never ends (a polling loop
+/// whose condition never comes true under some schedule) is cut there.
+pub(crate) const MAX_STEPS: usize = 100_000;
+
+/// The program under exploration: its main function and how its sessions are made.
+#[derive(Clone)]
+pub(crate) struct Program {
+    pub(crate) body: Body,
+    /// The seed of the program's own random numbers, the same in every run.
+    pub(crate) seed: u64,
+    pub(crate) params: Vec<(String, i64)>,
+    pub(crate) max_steps: usize,
+}
+
+/// What runs: a Rust function in a session of this process, or a program in an interpreter
+/// that a fork server starts afresh for every run.
+#[derive(Clone)]
+pub(crate) enum Body {
+    Rust(Arc<dyn Fn() + Send + Sync>),
+    Child(Arc<Mutex<child::Server>>),
+}
+
+impl Program {
+    pub(crate) fn new(body: impl Fn() + Send + Sync + 'static) -> Self {
+        Self { body: Body::Rust(Arc::new(body)), seed: 0, params: Vec::new(), max_steps: MAX_STEPS }
+    }
+
+    /// A program in another interpreter, run by `server`.
+    pub(crate) fn child(server: child::Server) -> Self {
+        Self { body: Body::Child(Arc::new(Mutex::new(server))), seed: 0, params: Vec::new(), max_steps: MAX_STEPS }
+    }
+
+    /// A fresh controlled session for one run.
+    pub(crate) fn session(&self) -> Session {
+        self.builder().build()
+    }
+
+    fn builder(&self) -> crate::session::SessionBuilder {
+        let mut builder = Session::builder().seed(self.seed).controlled();
+        for (name, value) in &self.params {
+            builder = builder.param(name.clone(), *value);
+        }
+        builder
+    }
+}
+
+/// How a run stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RunEnd {
+    /// The program ended (whatever its threads did on the way).
+    Completed,
+    /// No thread could move, and the program had not ended.
+    Deadlock,
+    /// A step did not come back: this thread waits outside threadviz or loops without it.
+    Stuck(Option<Tid>),
+    /// The run reached the step limit.
+    StepLimit(usize),
+    /// The schedule being followed does not fit the program.
+    Misfit(String),
+}
+
+/// One run: the schedule that made it, how it stopped, and its events.
+pub(crate) struct Run {
+    pub(crate) schedule: Schedule,
+    /// What the chooser saw at each entry of the schedule.
+    pub(crate) asked: Vec<Asked>,
+    /// Steps at which more than one thing could move (fewer than the schedule's entries when
+    /// a thread refused its grant).
+    pub(crate) choices: usize,
+    pub(crate) steps: usize,
+    pub(crate) end: RunEnd,
+    pub(crate) events: Vec<TraceEvent>,
+    /// A program in another process: the exit status its run ended with (minus the signal
+    /// that ended it), when it told; nothing for a session of this process.
+    pub(crate) exit: Option<i32>,
+    /// Every step that moved, in order: what was granted and which choice it was, so that a
+    /// depth-first search can tell which of its choices each step's events belong to.
+    pub(crate) moves: Vec<Move>,
+    /// The chooser cut the run short: the rest of it repeats a run already made (or, under
+    /// partial-order reduction, one equivalent to it), so it counts for nothing.
+    pub(crate) redundant: bool,
+}
+
+#[cfg(test)]
+impl Run {
+    /// A run of `choices` choices and nothing else, for a chooser's tests.
+    pub(crate) fn of_choices(choices: usize) -> Self {
+        Self {
+            schedule: Schedule::default(),
+            asked: Vec::new(),
+            choices,
+            steps: choices,
+            end: RunEnd::Completed,
+            events: Vec::new(),
+            exit: None,
+            moves: Vec::new(),
+            redundant: false,
+        }
+    }
+}
+
+/// One step that moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Move {
+    /// What was granted: the thread, or time passing.
+    pub(crate) granted: Choice,
+    /// The thread that moved (for time passing: the one whose wait ended).
+    pub(crate) thread: Tid,
+    /// The choice's number in the run, when more than one thing could move.
+    pub(crate) choice: Option<usize>,
+}
+
+/// One entry of a run's schedule, as it was chosen: a grant the thread refused (its wait was
+/// not over) is an entry too, since what the run did next depends on it, and so is the move
+/// made for the chooser when refusals leave a single option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Asked {
+    /// What could move then (those that refused before it at this step left out).
+    pub(crate) options: Vec<Choice>,
+    /// What had moved at the step before.
+    pub(crate) last: Option<Choice>,
+    /// How many steps that thread had taken.
+    pub(crate) taken: usize,
+    /// What was chosen.
+    pub(crate) chosen: Choice,
+    /// Whether it refused its grant.
+    pub(crate) refused: bool,
+}
+
+mod driver;
+mod target;
+
+pub(crate) use self::driver::{Driver, Stepped};
+pub(crate) use self::target::{ChildTarget, SessionTarget, Target};
+
+/// Runs `program` once, `chooser` picking every step.
+pub(crate) fn run_once(program: &Program, chooser: &mut dyn Chooser, record: Option<RecordTo>) -> Run {
+    match &program.body {
+        Body::Rust(_) => run_here(program, chooser, record),
+        Body::Child(server) => run_child(&mut server.lock(), program.max_steps, chooser, record),
+    }
+}
+
+fn run_here(program: &Program, chooser: &mut dyn Chooser, record: Option<RecordTo>) -> Run {
+    // Spawned while pinned, the run's threads stay on the explorer's CPU (see `pin`).
+    let _one_cpu = crate::explore::pin::OneCpu::here();
+    let mut subscription = None;
+    let mut recorder = None;
+    let mut driver = Driver::start_read_at_end(program, |session| {
+        subscription = Some(session.subscribe());
+        recorder = record.and_then(|to| to.attach(session).ok());
+    });
+    let end = driver.run_to_end(chooser);
+    if let Some(recorder) = recorder {
+        let _ = recorder.finish();
+    }
+    let events = subscription.map(|events| events.receiver().try_iter().collect()).unwrap_or_default();
+    driver.into_run(end, events)
+}
+
+/// One run of a program in a fork server's interpreter.
+fn run_child(server: &mut child::Server, max_steps: usize, chooser: &mut dyn Chooser, record: Option<RecordTo>) -> Run {
+    let run = match server.run(chooser.delegate()) {
+        Ok(run) => run,
+        Err(why) => {
+            return Run {
+                schedule: Schedule::default(),
+                asked: Vec::new(),
+                choices: 0,
+                steps: 0,
+                end: RunEnd::Misfit(why),
+                events: Vec::new(),
+                exit: None,
+                moves: Vec::new(),
+                redundant: false,
+            };
+        }
+    };
+    let mut driver = Driver::new(ChildTarget::new(run), max_steps);
+    let end = driver.run_to_end(chooser);
+    let exit = driver.target.exit_status();
+    let events = driver.target.take_events();
+    if let Some(to) = record {
+        let _ = record_events(to, &events);
+    }
+    Run { exit, ..driver.into_run(end, events) }
+}
+
+/// Writes a finished run's events as a recording; what it holds.
+pub(crate) fn record_events(to: RecordTo, events: &[TraceEvent]) -> std::io::Result<crate::record::RecordSummary> {
+    let (sender, receiver) = crossbeam_channel::unbounded();
+    for event in events {
+        let _ = sender.send(event.clone());
+    }
+    drop(sender);
+    to.attach_events(receiver, 1.0)?.finish()
+}
+
+/// Drives one run of a controlled interpreter started for it alone (`threadviz run
+/// --schedule`): the run's end, its schedule as followed, and its events.
+pub(crate) fn run_controlled(run: child::ControlledRun<'_>, max_steps: usize, chooser: &mut dyn Chooser) -> Run {
+    let mut driver = Driver::new(ChildTarget::new(run), max_steps);
+    let end = driver.run_to_end(chooser);
+    let events = driver.target.take_events();
+    driver.into_run(end, events)
+}
