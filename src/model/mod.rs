@@ -2,26 +2,27 @@
 //! I/O: feed it events (live, from a recording, or synthetic in tests) and read its state.
 
 mod deadlock;
+mod happenings;
 mod lost;
 mod prims;
 #[cfg(test)]
 mod script;
+mod stuck;
 mod threads;
 mod timeline;
 mod vocabulary;
 mod waits;
-mod words;
 
 use std::collections::{BTreeMap, VecDeque};
 
 pub use self::deadlock::{CycleLink, DEADLOCK_GRACE_US, Deadlock, DeadlockKind};
+pub use self::happenings::{Happening, at, shorten};
 pub use self::lost::{LOST_UPDATES_KEPT, LostUpdate};
 pub use self::prims::{KnownPrim, PendingRead, PrimState, QUEUE_ITEMS_KEPT};
 pub use self::threads::{Instruction, KnownThread, ThreadState, WaitTarget};
 pub use self::timeline::{Busy, Column, Lane, LaneState, Mark, MarkKind, Segment, Timeline};
 pub use self::vocabulary::{HELD_BY, Phrase, Tone, UNKNOWN, lost_or_brought_back, lost_updates};
 pub use self::waits::WaitEdge;
-pub use self::words::{Happening, at, shorten};
 use crate::event::{EventKind, LogLevel, PrimId, SourceLoc, Tid, TraceEvent};
 
 /// How many log lines the model keeps (older ones scroll away).

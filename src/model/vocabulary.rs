@@ -1,8 +1,10 @@
-//! The model's vocabulary: the one way each thing is named wherever it is said (the dashboard's
-//! panels and overlays, the app's explanations, plain mode, the exports). A primitive's label,
-//! a list of threads, a wait (what a thread waits for and who holds it), and a hand-over gone
-//! wrong (a store that lost or brought back updates). Screens cut these to their width and
-//! style them; they never reword.
+//! The model's vocabulary: the names and phrases for the model's current state, the one way
+//! each thing is named wherever it is said (the dashboard's panels and overlays, the app's
+//! explanations, plain mode, the exports). A primitive's label, a list of threads, a wait
+//! (what a thread waits for and who holds it), and a hand-over gone wrong (a store that lost
+//! or brought back updates). It says what is, never what an event did: the sentences about
+//! events (`happenings.rs`) and about a stuck thread (`stuck.rs`) are built from these words.
+//! Screens cut these to their width and style them; they never reword.
 
 use super::prims::{KnownPrim, PrimState};
 use super::threads::{KnownThread, ThreadState, WaitTarget};

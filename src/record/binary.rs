@@ -19,18 +19,20 @@
 //! once per frame, then referred to by number. Every frame decodes on its own, so a replay can
 //! start reading at any frame, and one frame is written at a time: a file cut short (the
 //! process killed mid-write) loses at most its last frame.
+//!
+//! This module is the file's layout: the preamble, the frames one after another, the end
+//! marker and the index it checks. What is inside one frame, its events compressed and
+//! checked, is `frame.rs`; the stored form of one event, whose tags never change, `wire.rs`.
 
-use std::borrow::Cow;
-use std::collections::HashSet;
 use std::io::{self, Read};
-use std::sync::OnceLock;
 
-use parking_lot::Mutex;
-use serde::{Deserialize, Serialize};
+use crate::event::TraceEvent;
 
-use crate::event::{
-    ChannelSide, Control, EventKind, ExitKind, LogLevel, PrimId, PrimInfo, SourceLoc, Tid, TraceEvent, WaitMode,
-};
+mod frame;
+mod wire;
+
+use self::frame::FrameDecoder;
+pub(super) use self::frame::FrameEncoder;
 
 /// The first bytes of a binary recording. The high first byte keeps the file from passing for
 /// text, the line endings catch a transfer that rewrote them.
@@ -47,7 +49,7 @@ pub(super) const PREAMBLE_BYTES: u64 = 16;
 /// Payload length, event count, raw length and checksum.
 pub(super) const FRAME_HEADER_BYTES: usize = 16;
 /// A frame closes after this many events...
-pub(super) const FRAME_EVENTS: u32 = 8_192;
+const FRAME_EVENTS: u32 = 8_192;
 /// ... or this many bytes of encoded events, whichever comes first.
 pub(super) const FRAME_BYTES: usize = 256 * 1024;
 /// The longest header a reader accepts: a damaged length cannot make it read the whole file.
@@ -55,311 +57,6 @@ const MAX_HEADER_BYTES: u32 = 1 << 16;
 /// The largest frame a reader accepts, before or after decompression (a frame only grows past
 /// [`FRAME_BYTES`] by an event that long on its own).
 const MAX_FRAME_BYTES: u32 = 1 << 28;
-
-/// Where an event was called from, once per frame in full, then by its number in the frame.
-#[derive(Serialize, Deserialize)]
-enum WireLoc<'a> {
-    None,
-    Known(u32, u32),
-    New(Cow<'a, str>, u32),
-}
-
-/// An event as it is stored: the sequence number as its distance from the one expected (0
-/// almost always), the time as its distance from the previous event's.
-#[derive(Serialize, Deserialize)]
-struct WireEvent<'a> {
-    seq: i64,
-    time: i64,
-    thread: Tid,
-    loc: WireLoc<'a>,
-    kind: WireKind<'a>,
-}
-
-/// [`EventKind`] in a form postcard can store (externally tagged), borrowing its text when
-/// written. New variants go at the end: the position is the tag.
-#[derive(Serialize, Deserialize)]
-enum WireKind<'a> {
-    ThreadCreated { tid: Tid, name: Cow<'a, str>, daemon: bool, foreign: bool },
-    ThreadStarted { tid: Tid, daemon: bool, os_tid: Option<u32> },
-    ThreadRenamed { tid: Tid, name: Cow<'a, str> },
-    ThreadExited { tid: Tid, exit: WireExit<'a> },
-    ShutdownBegin,
-    SessionEnded,
-    PrimCreated { prim: PrimId, name: Cow<'a, str>, info: WireInfo<'a> },
-    Requested { prim: PrimId, mode: WaitMode },
-    Acquired { prim: PrimId, count: u64 },
-    TryFailed { prim: PrimId },
-    TimedOut { prim: PrimId },
-    Released { prim: PrimId, count: u64 },
-    WaitBegin { prim: PrimId, timeout_us: Option<u64> },
-    Woken { prim: PrimId, notified: bool },
-    Notified { prim: PrimId, n: u64, woken: Cow<'a, [Tid]> },
-    Set { prim: PrimId },
-    Clear { prim: PrimId },
-    Put { prim: PrimId, item: Cow<'a, str>, qsize: u64 },
-    Got { prim: PrimId, item: Cow<'a, str>, qsize: u64 },
-    TaskDone { prim: PrimId, unfinished: u64 },
-    BarrierArrive { prim: PrimId, index: u32 },
-    BarrierPass { prim: PrimId, generation: u64 },
-    BarrierBroken { prim: PrimId },
-    BarrierReset { prim: PrimId },
-    Load { prim: PrimId, value: Cow<'a, str> },
-    Store { prim: PrimId, value: Cow<'a, str> },
-    LocalGet { prim: PrimId, value: Option<Cow<'a, str>> },
-    LocalSet { prim: PrimId, value: Cow<'a, str> },
-    SleepBegin { duration_us: u64 },
-    SleepEnd,
-    JoinBegin { target: Tid, timeout_us: Option<u64> },
-    JoinEnd { target: Tid, finished: bool },
-    Log { level: LogLevel, message: Cow<'a, str> },
-    Misuse { prim: Option<PrimId>, message: Cow<'a, str> },
-    Control { control: WireControl },
-    // New kinds go last: a variant's number is its place in this list.
-    Lost { events: u64 },
-    Source { path: Cow<'a, str>, text: Cow<'a, str> },
-    Instruction { offset: u32, text: Cow<'a, str> },
-    Update { prim: PrimId, op: Cow<'a, str>, read: Cow<'a, str>, value: Cow<'a, str> },
-    ReadRequested { prim: PrimId, mode: WaitMode },
-    ReadAcquired { prim: PrimId, readers: u64 },
-    ReadReleased { prim: PrimId, readers: u64 },
-    Poisoned { prim: PrimId },
-    PoisonCleared { prim: PrimId },
-    ChannelWait { prim: PrimId, side: ChannelSide, timeout_us: Option<u64> },
-    Sent { prim: PrimId, item: Cow<'a, str>, queued: u64 },
-    Received { prim: PrimId, item: Cow<'a, str>, queued: u64 },
-    ChannelDropped { prim: PrimId, side: ChannelSide, discarded: u64 },
-    Disconnected { prim: PrimId, side: ChannelSide },
-}
-
-#[derive(Serialize, Deserialize)]
-enum WireExit<'a> {
-    Normal,
-    Panicked { message: Cow<'a, str> },
-    Killed,
-}
-
-#[derive(Serialize, Deserialize)]
-enum WireInfo<'a> {
-    Lock,
-    RLock,
-    Condition { lock: PrimId },
-    Semaphore { initial: u64, bounded: bool },
-    Event,
-    Barrier { parties: u32 },
-    Queue { maxsize: u64 },
-    Local,
-    Shared { initial: Cow<'a, str> },
-    // New kinds go last, as in `WireKind`.
-    RwLock,
-    Channel { capacity: Option<u64> },
-}
-
-#[derive(Serialize, Deserialize)]
-enum WireControl {
-    Pause,
-    Resume,
-    Step { thread: Tid },
-    Advance { thread: Tid },
-    Speed { speed: f64 },
-}
-
-fn text(text: &str) -> Cow<'_, str> {
-    Cow::Borrowed(text)
-}
-
-impl<'a> From<&'a EventKind> for WireKind<'a> {
-    fn from(kind: &'a EventKind) -> Self {
-        match kind {
-            EventKind::ThreadCreated { tid, name, daemon, foreign } => {
-                Self::ThreadCreated { tid: *tid, name: text(name), daemon: *daemon, foreign: *foreign }
-            }
-            EventKind::ThreadStarted { tid, daemon, os_tid } => {
-                Self::ThreadStarted { tid: *tid, daemon: *daemon, os_tid: *os_tid }
-            }
-            EventKind::ThreadRenamed { tid, name } => Self::ThreadRenamed { tid: *tid, name: text(name) },
-            EventKind::ThreadExited { tid, exit } => Self::ThreadExited {
-                tid: *tid,
-                exit: match exit {
-                    ExitKind::Normal => WireExit::Normal,
-                    ExitKind::Panicked { message } => WireExit::Panicked { message: text(message) },
-                    ExitKind::Killed => WireExit::Killed,
-                },
-            },
-            EventKind::ShutdownBegin => Self::ShutdownBegin,
-            EventKind::SessionEnded => Self::SessionEnded,
-            EventKind::PrimCreated { prim, name, info } => Self::PrimCreated {
-                prim: *prim,
-                name: text(name),
-                info: match info {
-                    PrimInfo::Lock => WireInfo::Lock,
-                    PrimInfo::RLock => WireInfo::RLock,
-                    PrimInfo::Condition { lock } => WireInfo::Condition { lock: *lock },
-                    PrimInfo::Semaphore { initial, bounded } => {
-                        WireInfo::Semaphore { initial: *initial, bounded: *bounded }
-                    }
-                    PrimInfo::Event => WireInfo::Event,
-                    PrimInfo::Barrier { parties } => WireInfo::Barrier { parties: *parties },
-                    PrimInfo::Queue { maxsize } => WireInfo::Queue { maxsize: *maxsize },
-                    PrimInfo::Local => WireInfo::Local,
-                    PrimInfo::Shared { initial } => WireInfo::Shared { initial: text(initial) },
-                    PrimInfo::RwLock => WireInfo::RwLock,
-                    PrimInfo::Channel { capacity } => WireInfo::Channel { capacity: *capacity },
-                },
-            },
-            EventKind::Requested { prim, mode } => Self::Requested { prim: *prim, mode: *mode },
-            EventKind::Acquired { prim, count } => Self::Acquired { prim: *prim, count: *count },
-            EventKind::TryFailed { prim } => Self::TryFailed { prim: *prim },
-            EventKind::TimedOut { prim } => Self::TimedOut { prim: *prim },
-            EventKind::Released { prim, count } => Self::Released { prim: *prim, count: *count },
-            EventKind::WaitBegin { prim, timeout_us } => Self::WaitBegin { prim: *prim, timeout_us: *timeout_us },
-            EventKind::Woken { prim, notified } => Self::Woken { prim: *prim, notified: *notified },
-            EventKind::Notified { prim, n, woken } => {
-                Self::Notified { prim: *prim, n: *n, woken: Cow::Borrowed(woken.as_slice()) }
-            }
-            EventKind::Set { prim } => Self::Set { prim: *prim },
-            EventKind::Clear { prim } => Self::Clear { prim: *prim },
-            EventKind::Put { prim, item, qsize } => Self::Put { prim: *prim, item: text(item), qsize: *qsize },
-            EventKind::Got { prim, item, qsize } => Self::Got { prim: *prim, item: text(item), qsize: *qsize },
-            EventKind::TaskDone { prim, unfinished } => Self::TaskDone { prim: *prim, unfinished: *unfinished },
-            EventKind::BarrierArrive { prim, index } => Self::BarrierArrive { prim: *prim, index: *index },
-            EventKind::BarrierPass { prim, generation } => Self::BarrierPass { prim: *prim, generation: *generation },
-            EventKind::BarrierBroken { prim } => Self::BarrierBroken { prim: *prim },
-            EventKind::BarrierReset { prim } => Self::BarrierReset { prim: *prim },
-            EventKind::Load { prim, value } => Self::Load { prim: *prim, value: text(value) },
-            EventKind::Store { prim, value } => Self::Store { prim: *prim, value: text(value) },
-            EventKind::LocalGet { prim, value } => Self::LocalGet { prim: *prim, value: value.as_deref().map(text) },
-            EventKind::LocalSet { prim, value } => Self::LocalSet { prim: *prim, value: text(value) },
-            EventKind::SleepBegin { duration_us } => Self::SleepBegin { duration_us: *duration_us },
-            EventKind::SleepEnd => Self::SleepEnd,
-            EventKind::JoinBegin { target, timeout_us } => Self::JoinBegin { target: *target, timeout_us: *timeout_us },
-            EventKind::JoinEnd { target, finished } => Self::JoinEnd { target: *target, finished: *finished },
-            EventKind::Log { level, message } => Self::Log { level: *level, message: text(message) },
-            EventKind::Misuse { prim, message } => Self::Misuse { prim: *prim, message: text(message) },
-            EventKind::Lost { events } => Self::Lost { events: *events },
-            EventKind::Source { path, text: body } => Self::Source { path: text(path), text: text(body) },
-            EventKind::Instruction { offset, text: body } => Self::Instruction { offset: *offset, text: text(body) },
-            EventKind::Update { prim, op, read, value } => {
-                Self::Update { prim: *prim, op: text(op), read: text(read), value: text(value) }
-            }
-            EventKind::ReadRequested { prim, mode } => Self::ReadRequested { prim: *prim, mode: *mode },
-            EventKind::ReadAcquired { prim, readers } => Self::ReadAcquired { prim: *prim, readers: *readers },
-            EventKind::ReadReleased { prim, readers } => Self::ReadReleased { prim: *prim, readers: *readers },
-            EventKind::Poisoned { prim } => Self::Poisoned { prim: *prim },
-            EventKind::PoisonCleared { prim } => Self::PoisonCleared { prim: *prim },
-            EventKind::ChannelWait { prim, side, timeout_us } => {
-                Self::ChannelWait { prim: *prim, side: *side, timeout_us: *timeout_us }
-            }
-            EventKind::Sent { prim, item, queued } => Self::Sent { prim: *prim, item: text(item), queued: *queued },
-            EventKind::Received { prim, item, queued } => {
-                Self::Received { prim: *prim, item: text(item), queued: *queued }
-            }
-            EventKind::ChannelDropped { prim, side, discarded } => {
-                Self::ChannelDropped { prim: *prim, side: *side, discarded: *discarded }
-            }
-            EventKind::Disconnected { prim, side } => Self::Disconnected { prim: *prim, side: *side },
-            EventKind::Control { control } => Self::Control {
-                control: match *control {
-                    Control::Pause => WireControl::Pause,
-                    Control::Resume => WireControl::Resume,
-                    Control::Step { thread } => WireControl::Step { thread },
-                    Control::Advance { thread } => WireControl::Advance { thread },
-                    Control::Speed { speed } => WireControl::Speed { speed },
-                },
-            },
-        }
-    }
-}
-
-impl From<WireKind<'_>> for EventKind {
-    fn from(kind: WireKind<'_>) -> Self {
-        match kind {
-            WireKind::ThreadCreated { tid, name, daemon, foreign } => {
-                Self::ThreadCreated { tid, name: name.into_owned(), daemon, foreign }
-            }
-            WireKind::ThreadStarted { tid, daemon, os_tid } => Self::ThreadStarted { tid, daemon, os_tid },
-            WireKind::ThreadRenamed { tid, name } => Self::ThreadRenamed { tid, name: name.into_owned() },
-            WireKind::ThreadExited { tid, exit } => Self::ThreadExited {
-                tid,
-                exit: match exit {
-                    WireExit::Normal => ExitKind::Normal,
-                    WireExit::Panicked { message } => ExitKind::Panicked { message: message.into_owned() },
-                    WireExit::Killed => ExitKind::Killed,
-                },
-            },
-            WireKind::ShutdownBegin => Self::ShutdownBegin,
-            WireKind::SessionEnded => Self::SessionEnded,
-            WireKind::PrimCreated { prim, name, info } => Self::PrimCreated {
-                prim,
-                name: name.into_owned(),
-                info: match info {
-                    WireInfo::Lock => PrimInfo::Lock,
-                    WireInfo::RLock => PrimInfo::RLock,
-                    WireInfo::Condition { lock } => PrimInfo::Condition { lock },
-                    WireInfo::Semaphore { initial, bounded } => PrimInfo::Semaphore { initial, bounded },
-                    WireInfo::Event => PrimInfo::Event,
-                    WireInfo::Barrier { parties } => PrimInfo::Barrier { parties },
-                    WireInfo::Queue { maxsize } => PrimInfo::Queue { maxsize },
-                    WireInfo::Local => PrimInfo::Local,
-                    WireInfo::Shared { initial } => PrimInfo::Shared { initial: initial.into_owned() },
-                    WireInfo::RwLock => PrimInfo::RwLock,
-                    WireInfo::Channel { capacity } => PrimInfo::Channel { capacity },
-                },
-            },
-            WireKind::Requested { prim, mode } => Self::Requested { prim, mode },
-            WireKind::Acquired { prim, count } => Self::Acquired { prim, count },
-            WireKind::TryFailed { prim } => Self::TryFailed { prim },
-            WireKind::TimedOut { prim } => Self::TimedOut { prim },
-            WireKind::Released { prim, count } => Self::Released { prim, count },
-            WireKind::WaitBegin { prim, timeout_us } => Self::WaitBegin { prim, timeout_us },
-            WireKind::Woken { prim, notified } => Self::Woken { prim, notified },
-            WireKind::Notified { prim, n, woken } => Self::Notified { prim, n, woken: woken.into_owned() },
-            WireKind::Set { prim } => Self::Set { prim },
-            WireKind::Clear { prim } => Self::Clear { prim },
-            WireKind::Put { prim, item, qsize } => Self::Put { prim, item: item.into_owned(), qsize },
-            WireKind::Got { prim, item, qsize } => Self::Got { prim, item: item.into_owned(), qsize },
-            WireKind::TaskDone { prim, unfinished } => Self::TaskDone { prim, unfinished },
-            WireKind::BarrierArrive { prim, index } => Self::BarrierArrive { prim, index },
-            WireKind::BarrierPass { prim, generation } => Self::BarrierPass { prim, generation },
-            WireKind::BarrierBroken { prim } => Self::BarrierBroken { prim },
-            WireKind::BarrierReset { prim } => Self::BarrierReset { prim },
-            WireKind::Load { prim, value } => Self::Load { prim, value: value.into_owned() },
-            WireKind::Store { prim, value } => Self::Store { prim, value: value.into_owned() },
-            WireKind::LocalGet { prim, value } => Self::LocalGet { prim, value: value.map(Cow::into_owned) },
-            WireKind::LocalSet { prim, value } => Self::LocalSet { prim, value: value.into_owned() },
-            WireKind::SleepBegin { duration_us } => Self::SleepBegin { duration_us },
-            WireKind::SleepEnd => Self::SleepEnd,
-            WireKind::JoinBegin { target, timeout_us } => Self::JoinBegin { target, timeout_us },
-            WireKind::JoinEnd { target, finished } => Self::JoinEnd { target, finished },
-            WireKind::Log { level, message } => Self::Log { level, message: message.into_owned() },
-            WireKind::Misuse { prim, message } => Self::Misuse { prim, message: message.into_owned() },
-            WireKind::Lost { events } => Self::Lost { events },
-            WireKind::Source { path, text } => Self::Source { path: path.into_owned(), text: text.into_owned() },
-            WireKind::Instruction { offset, text } => Self::Instruction { offset, text: text.into_owned() },
-            WireKind::Update { prim, op, read, value } => {
-                Self::Update { prim, op: op.into_owned(), read: read.into_owned(), value: value.into_owned() }
-            }
-            WireKind::ReadRequested { prim, mode } => Self::ReadRequested { prim, mode },
-            WireKind::ReadAcquired { prim, readers } => Self::ReadAcquired { prim, readers },
-            WireKind::ReadReleased { prim, readers } => Self::ReadReleased { prim, readers },
-            WireKind::Poisoned { prim } => Self::Poisoned { prim },
-            WireKind::PoisonCleared { prim } => Self::PoisonCleared { prim },
-            WireKind::ChannelWait { prim, side, timeout_us } => Self::ChannelWait { prim, side, timeout_us },
-            WireKind::Sent { prim, item, queued } => Self::Sent { prim, item: item.into_owned(), queued },
-            WireKind::Received { prim, item, queued } => Self::Received { prim, item: item.into_owned(), queued },
-            WireKind::ChannelDropped { prim, side, discarded } => Self::ChannelDropped { prim, side, discarded },
-            WireKind::Disconnected { prim, side } => Self::Disconnected { prim, side },
-            WireKind::Control { control } => Self::Control {
-                control: match control {
-                    WireControl::Pause => Control::Pause,
-                    WireControl::Resume => Control::Resume,
-                    WireControl::Step { thread } => Control::Step { thread },
-                    WireControl::Advance { thread } => Control::Advance { thread },
-                    WireControl::Speed { speed } => Control::Speed { speed },
-                },
-            },
-        }
-    }
-}
 
 /// The preamble of a binary recording whose header is `header_json`.
 pub(super) fn preamble(header_json: &[u8]) -> io::Result<Vec<u8>> {
@@ -373,20 +70,6 @@ pub(super) fn preamble(header_json: &[u8]) -> io::Result<Vec<u8>> {
     out.extend_from_slice(&length.to_le_bytes());
     out.extend_from_slice(header_json);
     Ok(out)
-}
-
-/// Collects events into frames.
-#[derive(Debug, Default)]
-pub(super) struct FrameEncoder {
-    raw: Vec<u8>,
-    events: u32,
-    /// Source files named in this frame, by number.
-    files: Vec<Cow<'static, str>>,
-    last_seq: Option<u64>,
-    last_time: u64,
-    compressed: Vec<u8>,
-    /// What the end marker says: every frame finished so far.
-    index: Index,
 }
 
 /// What the frames of a file add up to, kept by the writer and checked by the reader.
@@ -410,6 +93,21 @@ impl Index {
     fn checksum(&self) -> u32 {
         self.checksum.clone().finalize()
     }
+
+    /// The end marker after these frames: what a clean finish writes last.
+    fn end_marker(&self) -> Vec<u8> {
+        let mut payload = Vec::with_capacity(END_PAYLOAD_BYTES as usize);
+        payload.extend_from_slice(&END_MAGIC);
+        payload.extend_from_slice(&self.events.to_le_bytes());
+        payload.extend_from_slice(&self.frames.to_le_bytes());
+        payload.extend_from_slice(&self.checksum().to_le_bytes());
+        let mut out = Vec::with_capacity(FRAME_HEADER_BYTES + payload.len());
+        for value in [END_PAYLOAD_BYTES, 0, 0, checksum(0, 0, &payload)] {
+            out.extend_from_slice(&value.to_le_bytes());
+        }
+        out.extend_from_slice(&payload);
+        out
+    }
 }
 
 /// What a file's end marker says about the frames before it.
@@ -421,95 +119,6 @@ pub(super) struct EndMarker {
     pub(super) frames: u32,
     /// The CRC-32 of every frame header.
     checksum: u32,
-}
-
-impl FrameEncoder {
-    /// Whether the frame holds any event.
-    pub(super) fn is_empty(&self) -> bool {
-        self.events == 0
-    }
-
-    /// Whether the frame is as big as frames get.
-    pub(super) fn is_full(&self) -> bool {
-        self.events >= FRAME_EVENTS || self.raw.len() >= FRAME_BYTES
-    }
-
-    /// Adds `event` to the frame.
-    pub(super) fn push(&mut self, event: &TraceEvent) -> io::Result<()> {
-        let expected = self.last_seq.map_or(0, |seq| seq.wrapping_add(1));
-        let loc = match &event.loc {
-            None => WireLoc::None,
-            Some(SourceLoc { file, line }) => {
-                let known = self
-                    .files
-                    .iter()
-                    .rposition(|named| (named.as_ptr() == file.as_ptr() && named.len() == file.len()) || named == file);
-                if let Some(index) = known.and_then(|index| u32::try_from(index).ok()) {
-                    WireLoc::Known(index, *line)
-                } else {
-                    self.files.push(file.clone());
-                    WireLoc::New(Cow::Borrowed(file.as_ref()), *line)
-                }
-            }
-        };
-        let wire = WireEvent {
-            seq: event.seq.wrapping_sub(expected).cast_signed(),
-            time: event.time_us.wrapping_sub(self.last_time).cast_signed(),
-            thread: event.thread,
-            loc,
-            kind: WireKind::from(&event.kind),
-        };
-        // Most events fit a small buffer on the stack; a long text goes the slower way.
-        let mut scratch = [0_u8; 128];
-        if let Ok(bytes) = postcard::to_slice(&wire, &mut scratch) {
-            self.raw.extend_from_slice(bytes);
-        } else {
-            let raw = std::mem::take(&mut self.raw);
-            self.raw = postcard::to_extend(&wire, raw).map_err(io::Error::other)?;
-        }
-        self.events += 1;
-        self.last_seq = Some(event.seq);
-        self.last_time = event.time_us;
-        Ok(())
-    }
-
-    /// The frame's bytes, header and compressed payload; the encoder starts a new frame.
-    pub(super) fn finish(&mut self) -> io::Result<&[u8]> {
-        let too_big = || io::Error::other("an event is too large to record (over 256 MiB)");
-        let raw_len = u32::try_from(self.raw.len()).ok().filter(|&len| len <= MAX_FRAME_BYTES).ok_or_else(too_big)?;
-        self.compressed.clear();
-        self.compressed.resize(FRAME_HEADER_BYTES + lz4_flex::block::get_maximum_output_size(self.raw.len()), 0);
-        let (header, payload) = self.compressed.split_at_mut(FRAME_HEADER_BYTES);
-        let written = lz4_flex::block::compress_into(&self.raw, payload).map_err(io::Error::other)?;
-        let payload_len = u32::try_from(written).ok().filter(|&len| len <= MAX_FRAME_BYTES).ok_or_else(too_big)?;
-        let checksum = checksum(self.events, raw_len, payload.get(..written).unwrap_or_default());
-        for (at, value) in [payload_len, self.events, raw_len, checksum].into_iter().enumerate() {
-            header[at * 4..at * 4 + 4].copy_from_slice(&value.to_le_bytes());
-        }
-        self.compressed.truncate(FRAME_HEADER_BYTES + written);
-        self.index.add(self.compressed.get(..FRAME_HEADER_BYTES).unwrap_or_default(), self.events);
-        self.raw.clear();
-        self.events = 0;
-        self.files.clear();
-        self.last_seq = None;
-        self.last_time = 0;
-        Ok(&self.compressed)
-    }
-
-    /// The end marker after every frame finished so far: what a clean finish writes last.
-    pub(super) fn end_marker(&self) -> Vec<u8> {
-        let mut payload = Vec::with_capacity(END_PAYLOAD_BYTES as usize);
-        payload.extend_from_slice(&END_MAGIC);
-        payload.extend_from_slice(&self.index.events.to_le_bytes());
-        payload.extend_from_slice(&self.index.frames.to_le_bytes());
-        payload.extend_from_slice(&self.index.checksum().to_le_bytes());
-        let mut out = Vec::with_capacity(FRAME_HEADER_BYTES + payload.len());
-        for value in [END_PAYLOAD_BYTES, 0, 0, checksum(0, 0, &payload)] {
-            out.extend_from_slice(&value.to_le_bytes());
-        }
-        out.extend_from_slice(&payload);
-        out
-    }
 }
 
 fn checksum(events: u32, raw_len: u32, payload: &[u8]) -> u32 {
@@ -571,24 +180,6 @@ pub(super) fn read_preamble(input: &mut impl Read) -> Result<(u32, Vec<u8>), Pro
     Ok((version, header))
 }
 
-/// The names of source files, each kept once for the life of the process: events refer to
-/// their file as `&'static str`, and a replay reads the same frames again and again.
-fn intern(name: Cow<'_, str>) -> Cow<'static, str> {
-    /// More distinct names than any program has files: past it, names are no longer shared.
-    const MOST: usize = 10_000;
-    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let mut names = NAMES.get_or_init(Mutex::default).lock();
-    if let Some(&known) = names.get(name.as_ref()) {
-        return Cow::Borrowed(known);
-    }
-    if names.len() >= MOST {
-        return Cow::Owned(name.into_owned());
-    }
-    let leaked: &'static str = Box::leak(name.into_owned().into_boxed_str());
-    names.insert(leaked);
-    Cow::Borrowed(leaked)
-}
-
 /// How many events the frames from `offset` on say they hold, from their headers alone: what
 /// a reader expects before it reads them (0 if the file cannot be read).
 pub(super) fn count_events(path: &std::path::Path, offset: u64) -> usize {
@@ -628,8 +219,7 @@ pub(super) struct FrameReader<R> {
     /// Byte offset of the next frame in the file.
     offset: u64,
     payload: Vec<u8>,
-    raw: Vec<u8>,
-    files: Vec<Cow<'static, str>>,
+    decoder: FrameDecoder,
     /// The frames read so far (from the first frame when `offset` was the first's).
     index: Index,
 }
@@ -637,7 +227,7 @@ pub(super) struct FrameReader<R> {
 impl<R: Read> FrameReader<R> {
     /// Reads frames from `input`, whose next byte is the file's byte `offset`.
     pub(super) fn new(input: R, offset: u64) -> Self {
-        Self { input, offset, payload: Vec::new(), raw: Vec::new(), files: Vec::new(), index: Index::default() }
+        Self { input, offset, payload: Vec::new(), decoder: FrameDecoder::default(), index: Index::default() }
     }
 
     /// The frames read so far.
@@ -680,21 +270,7 @@ impl<R: Read> FrameReader<R> {
         if read < payload_len as usize {
             return Ok(Next::CutOff);
         }
-        if checksum(count, raw_len, &self.payload) != expected {
-            return Err(damaged("the frame's checksum does not match its contents"));
-        }
-        self.raw.clear();
-        self.raw.resize(raw_len as usize, 0);
-        match lz4_flex::block::decompress_into(&self.payload, &mut self.raw) {
-            Ok(size) if size == raw_len as usize => {}
-            _ => return Err(damaged("the frame does not decompress")),
-        }
-        let start = events.len();
-        let decoded = self.decode(count, events);
-        if decoded.is_err() {
-            events.truncate(start);
-        }
-        decoded.map_err(|index| damaged(&format!("event {index} of the frame does not decode")))?;
+        self.decoder.decode(count, raw_len, expected, &self.payload, events).map_err(|what| damaged(&what))?;
         self.offset += (FRAME_HEADER_BYTES as u64) + u64::from(payload_len);
         self.index.add(&header, count);
         Ok(Next::Frame)
@@ -733,42 +309,14 @@ impl EndMarker {
     }
 }
 
-impl<R: Read> FrameReader<R> {
-    /// Decodes the frame's `count` events; the error is the index of the one that failed.
-    fn decode(&mut self, count: u32, events: &mut Vec<TraceEvent>) -> Result<(), u32> {
-        self.files.clear();
-        let mut rest = self.raw.as_slice();
-        let (mut last_seq, mut last_time): (Option<u64>, u64) = (None, 0);
-        for index in 0..count {
-            let (wire, after) = postcard::take_from_bytes::<WireEvent<'_>>(rest).map_err(|_| index)?;
-            rest = after;
-            let loc = match wire.loc {
-                WireLoc::None => None,
-                WireLoc::Known(file, line) => {
-                    let file = self.files.get(file as usize).ok_or(index)?.clone();
-                    Some(SourceLoc { file, line })
-                }
-                WireLoc::New(file, line) => {
-                    let file = intern(file);
-                    self.files.push(file.clone());
-                    Some(SourceLoc { file, line })
-                }
-            };
-            let expected = last_seq.map_or(0, |seq| seq.wrapping_add(1));
-            let seq = expected.wrapping_add(wire.seq.cast_unsigned());
-            let time_us = last_time.wrapping_add(wire.time.cast_unsigned());
-            (last_seq, last_time) = (Some(seq), time_us);
-            events.push(TraceEvent { seq, time_us, thread: wire.thread, loc, kind: wire.kind.into() });
-        }
-        if rest.is_empty() { Ok(()) } else { Err(count) }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     //! Frames: every kind of event survives the round trip, and damage is named.
 
+    use std::borrow::Cow;
+
     use super::*;
+    use crate::event::{ChannelSide, Control, EventKind, ExitKind, LogLevel, PrimInfo, SourceLoc, WaitMode};
 
     fn every_kind() -> Vec<EventKind> {
         vec![
@@ -851,21 +399,6 @@ mod tests {
             EventKind::Disconnected { prim: 12, side: ChannelSide::Send },
             EventKind::SessionEnded,
         ]
-    }
-
-    #[test]
-    fn new_kinds_of_event_take_new_tags() {
-        // A variant's tag is its place in `WireKind`: the kinds added last keep theirs, so that
-        // the recordings written before them still read.
-        let tag = |kind: &EventKind| postcard::to_allocvec(&WireKind::from(kind)).expect("encodes")[0];
-        assert_eq!(tag(&EventKind::Control { control: Control::Pause }), 34);
-        assert_eq!(tag(&EventKind::Lost { events: 1 }), 35);
-        assert_eq!(tag(&EventKind::Source { path: String::new(), text: String::new() }), 36);
-        assert_eq!(tag(&EventKind::Instruction { offset: 0, text: String::new() }), 37);
-        let update = EventKind::Update { prim: 1, op: String::new(), read: String::new(), value: String::new() };
-        assert_eq!(tag(&update), 38);
-        assert_eq!(tag(&EventKind::ReadRequested { prim: 1, mode: WaitMode::Blocking }), 39);
-        assert_eq!(tag(&EventKind::Disconnected { prim: 1, side: ChannelSide::Recv }), 48);
     }
 
     fn events() -> Vec<TraceEvent> {

@@ -9,16 +9,25 @@
 //! fills memory); a file without the binary magic must start with a bounded JSON header line;
 //! after that, JSON Lines are read one bounded line at a time, so memory grows with the events
 //! kept, never with the file's size.
+//!
+//! This module opens a file, tells its form and holds what both forms share: the errors and
+//! their places, the header's and the events' checks, and the stream of events. Each form's
+//! own reading is apart: `lines.rs` for JSON Lines, `frames.rs` for the binary form.
+
+mod frames;
+mod lines;
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::path::Path;
 
-use super::binary::{self, FrameReader, MAGIC, Next, PREAMBLE_BYTES};
+use self::frames::read_binary;
+pub(super) use self::frames::{BinaryFrames, binary_frames};
+pub(super) use self::lines::{EndCount, EndLine, JsonLines, read_all_lines};
+use super::binary::{MAGIC, Next};
 use super::{FORMAT, FORMAT_VERSION, Header};
 use crate::{EventKind, TraceEvent};
-use serde::{Deserialize, Serialize};
 
 /// Says how to get a good recording, after a problem that no repair can fix.
 const RECORD_ONE: &str = "record one with `threadviz demo NAME --record FILE`";
@@ -113,12 +122,6 @@ impl fmt::Display for ReadError {
 
 impl std::error::Error for ReadError {}
 
-/// The longest first line of a JSON Lines recording: a header is a few hundred bytes, so a
-/// longer first line is not one, and nothing after it is read.
-pub const MAX_HEADER_LINE: usize = 64 << 10;
-/// The longest line of an event in a JSON Lines recording (a log line may be long, not this).
-pub const MAX_EVENT_LINE: usize = 16 << 20;
-
 /// Reads the recording at `path`, in either form, into memory.
 pub fn read(path: impl AsRef<Path>) -> Result<Recording, ReadError> {
     let path = path.as_ref();
@@ -156,8 +159,9 @@ fn not_regular(kind: std::fs::FileType) -> &'static str {
 
 /// Opens the recording at `path` and tells its form from its first bytes. Only a regular file
 /// is opened (a FIFO or a device is refused from its metadata, before any read); a file that is
-/// not binary must start with a JSON header line of at most [`MAX_HEADER_LINE`] bytes, which is
-/// read and checked before anything else.
+/// not binary must start with a JSON header line of at most
+/// [`MAX_HEADER_LINE`](lines::MAX_HEADER_LINE) bytes, which is read and checked before anything
+/// else.
 pub(super) fn open(path: &Path) -> Result<Opened, ReadError> {
     use std::os::unix::fs::OpenOptionsExt;
     let file = path.display().to_string();
@@ -220,114 +224,6 @@ pub fn read_bytes(bytes: &[u8], file: &str) -> Result<Recording, ReadError> {
         return Err(cut_magic(file, bytes.len()));
     }
     read_all_lines(JsonLines::new(bytes, file)?)
-}
-
-/// Reads a binary recording whose magic has been read from `input`.
-fn read_binary(input: &mut impl Read, file: &str) -> Result<Recording, ReadError> {
-    let mut frames = binary_frames(input, file)?;
-    let mut events = Vec::new();
-    let mut checked = 0;
-    while frames.next(&mut events)? == Next::Frame {
-        for index in checked..events.len() {
-            frames.check(index.checked_sub(1).and_then(|before| events.get(before)), &events[index])?;
-        }
-        checked = events.len();
-    }
-    let warning = frames.warning.take();
-    Ok(Recording { header: frames.header.clone(), events, warning })
-}
-
-/// Reads the preamble of a binary recording whose magic has been read from `input`.
-pub(super) fn binary_frames<R: Read>(mut input: R, file: &str) -> Result<BinaryFrames<R>, ReadError> {
-    let (version, json) = binary::read_preamble(&mut input)
-        .map_err(|(offset, problem)| ReadError::new(file, Some(Place::Byte(offset)), problem))?;
-    let at_header = |problem: String| ReadError::new(file, Some(Place::Byte(PREAMBLE_BYTES)), problem);
-    if serde_json::from_slice::<serde_json::Value>(&json).is_err() {
-        return Err(at_header(
-            "the header is damaged (it is not JSON); the file is damaged: record it again".to_owned(),
-        ));
-    }
-    let header = read_header(&json, false).map_err(at_header)?;
-    let offset = PREAMBLE_BYTES + json.len() as u64;
-    Ok(BinaryFrames {
-        file: file.to_owned(),
-        header,
-        reader: FrameReader::new(input, offset),
-        number: 0,
-        last: Place::Byte(offset),
-        events: 0,
-        marked: version >= 2,
-        warning: None,
-    })
-}
-
-/// The frames of a binary recording, read in order, each problem named by its frame.
-pub(super) struct BinaryFrames<R> {
-    file: String,
-    /// The recording's header.
-    pub(super) header: Header,
-    reader: FrameReader<R>,
-    /// Frames read so far.
-    number: usize,
-    /// The frame read last.
-    last: Place,
-    /// Events read so far.
-    events: usize,
-    /// Whether the file's container ends with an end marker when it is whole (version 2 on).
-    marked: bool,
-    /// Set when the file was cut short: its last frame cut off, or no end marker.
-    pub(super) warning: Option<String>,
-}
-
-impl<R: Read> BinaryFrames<R> {
-    /// The offset of the next frame.
-    pub(super) fn offset(&self) -> u64 {
-        self.reader.offset()
-    }
-
-    /// Appends the next frame's events to `events`; a cut-off frame sets the warning and ends.
-    pub(super) fn next(&mut self, events: &mut Vec<TraceEvent>) -> Result<Next, ReadError> {
-        let before = events.len();
-        let place = Place::Frame { number: self.number + 1, offset: self.reader.offset() };
-        let next =
-            self.reader.next_frame(events).map_err(|problem| ReadError::new(&self.file, Some(place), problem))?;
-        match next {
-            Next::Frame => {
-                self.number += 1;
-                self.last = place;
-                self.events += events.len() - before;
-            }
-            Next::CutOff => {
-                self.warning = Some(format!(
-                    "{}:{place}: the last frame is cut off (the recording was interrupted); using the {} events before it",
-                    self.file, self.events
-                ));
-            }
-            Next::End if self.marked => self.warning = Some(no_end_marker(&self.file, self.events)),
-            Next::End => {}
-            Next::Ended(marker) => {
-                if !marker.matches(self.reader.index()) {
-                    let index = self.reader.index();
-                    return Err(ReadError::new(
-                        &self.file,
-                        Some(place),
-                        format!(
-                            "the end marker counts {} events in {} frames, but the file holds {} in {}; the file is damaged: record it again",
-                            marker.events, marker.frames, index.events, index.frames
-                        ),
-                    ));
-                }
-            }
-        }
-        Ok(next)
-    }
-
-    /// Checks that `event`, of the frame just read, follows `previous`.
-    pub(super) fn check(&self, previous: Option<&TraceEvent>, event: &TraceEvent) -> Result<(), ReadError> {
-        check_order(previous, event).map_err(|problem| {
-            ReadError::new(&self.file, Some(self.last), format!("{problem}; the file is damaged: record it again"))
-        })
-    }
 }
 
 /// A recording's events read one at a time: a binary recording frame by frame, never whole.
@@ -440,238 +336,6 @@ fn no_end_marker(file: &str, events: usize) -> String {
     )
 }
 
-/// The last line of a finished JSON Lines recording (version 2 on): how many events it holds.
-/// Its lines are checked one by one as they are read, so it carries no checksum, and a tool
-/// that rewrites values in the lines keeps the file readable.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct EndLine {
-    /// The marker.
-    pub(super) end: EndCount,
-}
-
-/// What the end line says.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct EndCount {
-    /// Events in the file.
-    pub(super) events: u64,
-}
-
-/// Reads the events of JSON Lines whose header `lines` has read.
-pub(super) fn read_all_lines<R: BufRead>(mut lines: JsonLines<R>) -> Result<Recording, ReadError> {
-    let mut events = Vec::new();
-    while let Some(event) = lines.next_event()? {
-        events.push(event);
-    }
-    Ok(Recording { header: lines.header, events, warning: lines.warning })
-}
-
-/// How a line read with [`read_line`] ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LineEnd {
-    /// The input had ended before it: there is no line.
-    Eof,
-    /// By a newline.
-    Newline,
-    /// By the end of the input: the line is the last one, maybe cut off.
-    Unterminated,
-    /// It is longer than allowed: only the allowed bytes and one more were read.
-    TooLong,
-}
-
-/// Reads one line of at most `most` bytes (not counting its newline and a carriage return
-/// before it, which are dropped) into `line`, reading never more than `most + 2` bytes.
-fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>, most: usize) -> io::Result<LineEnd> {
-    line.clear();
-    let read = input.by_ref().take(most as u64 + 2).read_until(b'\n', line)?;
-    if read == 0 {
-        return Ok(LineEnd::Eof);
-    }
-    let end = if line.last() == Some(&b'\n') {
-        line.pop();
-        LineEnd::Newline
-    } else {
-        LineEnd::Unterminated
-    };
-    if line.last() == Some(&b'\r') {
-        line.pop();
-    }
-    if line.len() > most || (end == LineEnd::Unterminated && read > most + 1) {
-        return Ok(LineEnd::TooLong);
-    }
-    Ok(end)
-}
-
-/// JSON Lines read a line at a time, each line bounded: its header read and checked on
-/// opening, then its events, each checked to follow the one before.
-pub(super) struct JsonLines<R> {
-    file: String,
-    /// The recording's header.
-    pub(super) header: Header,
-    input: R,
-    /// The number of the line read last, from 1.
-    number: usize,
-    /// The event read last.
-    last: Option<TraceEvent>,
-    /// Events read so far.
-    events: usize,
-    /// Set when the file was cut short: its last line cut off, or no end line.
-    pub(super) warning: Option<String>,
-    /// Whether the end line has been read.
-    ended: bool,
-    done: bool,
-    line: Vec<u8>,
-}
-
-impl<R: BufRead> JsonLines<R> {
-    /// Reads and checks the header, the first line, from `input`; `file` names it in errors.
-    pub(super) fn new(mut input: R, file: &str) -> Result<Self, ReadError> {
-        let fail = |problem: String| ReadError::new(file, Some(Place::Line(1)), problem);
-        let mut line = Vec::new();
-        let end = read_line(&mut input, &mut line, MAX_HEADER_LINE)
-            .map_err(|error| ReadError::new(file, None, format!("cannot read it: {error}")))?;
-        let header = match end {
-            LineEnd::Eof => {
-                return Err(fail(format!("the file is empty, where a threadviz header was expected; {RECORD_ONE}")));
-            }
-            LineEnd::TooLong => {
-                return Err(fail(format!(
-                    "not a threadviz recording: the first line is longer than {} KiB, where a threadviz header was expected; {RECORD_ONE}",
-                    MAX_HEADER_LINE >> 10
-                )));
-            }
-            _ if is_blank(&line) => {
-                return Err(fail(format!(
-                    "the first line is empty, where a threadviz header was expected; {RECORD_ONE}"
-                )));
-            }
-            LineEnd::Newline | LineEnd::Unterminated => {
-                read_header(&line, end == LineEnd::Unterminated).map_err(fail)?
-            }
-        };
-        Ok(Self {
-            file: file.to_owned(),
-            header,
-            input,
-            number: 1,
-            last: None,
-            events: 0,
-            warning: None,
-            ended: false,
-            done: end == LineEnd::Unterminated,
-            line,
-        })
-    }
-
-    /// The next event, or `None` after the last one (a cut-off last line sets the warning).
-    pub(super) fn next_event(&mut self) -> Result<Option<TraceEvent>, ReadError> {
-        while !self.done {
-            let end = match read_line(&mut self.input, &mut self.line, MAX_EVENT_LINE) {
-                Ok(end) => end,
-                Err(error) => {
-                    self.done = true;
-                    return Err(ReadError::new(&self.file, None, format!("cannot read it: {error}")));
-                }
-            };
-            self.number += 1;
-            let number = self.number;
-            let fail = |problem: String| ReadError::new(&self.file, Some(Place::Line(number)), problem);
-            match end {
-                LineEnd::Eof => {
-                    self.done = true;
-                    if !self.ended && self.header.version >= 2 && self.warning.is_none() {
-                        self.warning = Some(no_end_marker(&self.file, self.events));
-                    }
-                }
-                LineEnd::TooLong => {
-                    self.done = true;
-                    return Err(fail(format!(
-                        "the line is longer than {} MiB: not a threadviz event; the file is damaged: record it again",
-                        MAX_EVENT_LINE >> 20
-                    )));
-                }
-                LineEnd::Newline | LineEnd::Unterminated => {
-                    self.done = end == LineEnd::Unterminated;
-                    if is_blank(&self.line) {
-                        continue;
-                    }
-                    if self.ended {
-                        self.done = true;
-                        return Err(fail(
-                            "a line follows the end line; the file is damaged: record it again".to_owned(),
-                        ));
-                    }
-                    let event: TraceEvent = match serde_json::from_slice(&self.line) {
-                        Ok(event) => event,
-                        Err(_) if self.line.starts_with(b"{\"end\"") => {
-                            self.end_line(end, number)?;
-                            continue;
-                        }
-                        Err(_) if end == LineEnd::Unterminated => {
-                            self.warning = Some(format!(
-                                "{}:{number}: the last line is cut off (the recording was interrupted); using the {} events before it",
-                                self.file, self.events
-                            ));
-                            return Ok(None);
-                        }
-                        Err(error) => {
-                            self.done = true;
-                            return Err(fail(format!(
-                                "not a threadviz event ({}); the file is damaged: record it again",
-                                json_problem(&error)
-                            )));
-                        }
-                    };
-                    if let Err(problem) = check_order(self.last.as_ref(), &event) {
-                        self.done = true;
-                        return Err(fail(format!("{problem}; the file is damaged: record it again")));
-                    }
-                    self.last = Some(event.clone());
-                    self.events += 1;
-                    return Ok(Some(event));
-                }
-            }
-        }
-        Ok(None)
-    }
-}
-
-impl<R> JsonLines<R> {
-    /// Reads the end line just read (line `number`, ended by `end`): it must count the events
-    /// before it.
-    fn end_line(&mut self, end: LineEnd, number: usize) -> Result<(), ReadError> {
-        let fail = |problem: String| ReadError::new(&self.file, Some(Place::Line(number)), problem);
-        let marker: EndLine = match serde_json::from_slice(&self.line) {
-            Ok(marker) => marker,
-            Err(_) if end == LineEnd::Unterminated => {
-                self.warning = Some(no_end_marker(&self.file, self.events));
-                return Ok(());
-            }
-            Err(error) => {
-                self.done = true;
-                return Err(fail(format!(
-                    "the end line is not valid ({}); the file is damaged: record it again",
-                    json_problem(&error)
-                )));
-            }
-        };
-        if marker.end.events != self.events as u64 {
-            self.done = true;
-            return Err(fail(format!(
-                "the end line counts {} events, but the file holds {}; the file is damaged: record it again",
-                marker.end.events, self.events
-            )));
-        }
-        self.ended = true;
-        Ok(())
-    }
-}
-
-fn is_blank(line: &[u8]) -> bool {
-    line.iter().all(u8::is_ascii_whitespace)
-}
-
 /// `serde_json`'s message without its "at line 1" (each line is parsed on its own).
 fn json_problem(error: &serde_json::Error) -> String {
     let text = error.to_string();
@@ -748,6 +412,7 @@ fn check_order(previous: Option<&TraceEvent>, event: &TraceEvent) -> Result<(), 
 mod tests {
     //! Reading recordings back: good files, cut-off lines, named problems.
 
+    use super::lines::{MAX_EVENT_LINE, MAX_HEADER_LINE};
     use super::*;
 
     const HEADER: &str = r#"{"format":"threadviz-recording","version":1,"threadviz":"0.1.0","demo":"x","seed":0,"speed":1.0,"started":"1970-01-01T00:00:00Z","unix_time":0}"#;

@@ -8,22 +8,26 @@
 //! kept models, which is bounded, not with the number of events. A busy program's model is
 //! mostly its timeline (a hundred thousand marks and the lanes' segments), so kept models
 //! hold theirs packed, delta-coded: five times smaller, unpacked in a millisecond.
+//!
+//! This module decides where models are kept (how far apart, how many) and indexes a file;
+//! `kept.rs` stores one kept model small, `seek.rs` finds the state and the events at any
+//! position from the kept models.
 
-use std::collections::{BTreeMap, VecDeque};
-use std::fs::File;
-use std::io::{BufReader, Seek, SeekFrom};
-use std::mem::size_of;
+mod kept;
+mod seek;
+
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::binary::{self, FrameReader, Next};
+use self::kept::Kept;
+pub use self::seek::Cursor;
+use super::binary::{self, Next};
 use super::read::{self, Opened};
 use super::{Header, ReadError};
 use crate::TraceEvent;
 use crate::event::{EventKind, Tid};
-use crate::model::{
-    Busy, KnownPrim, KnownThread, Lane, LaneState, LogLine, LostUpdate, Mark, MarkKind, Model, Segment, Timeline,
-};
+use crate::model::Model;
 
 /// The fewest events between two kept models (longer recordings space them further apart, by
 /// doubling, so that at most `MAX_SNAPSHOTS` models and about `KEPT_BYTES` are kept).
@@ -49,135 +53,6 @@ enum Source {
 struct FramePlace {
     offset: u64,
     skip: usize,
-}
-
-/// A model kept, with the place of the next event.
-#[derive(Debug, Clone)]
-struct Kept {
-    /// The model, its timeline left empty...
-    model: Model,
-    /// ... and kept here, packed.
-    timeline: PackedTimeline,
-    next: FramePlace,
-    bytes: usize,
-}
-
-impl Kept {
-    fn new(model: &mut Model, next: FramePlace) -> Self {
-        let timeline = std::mem::take(&mut model.timeline);
-        let packed = PackedTimeline::pack(&timeline);
-        let kept = model.clone();
-        model.timeline = timeline;
-        let bytes = approximate_bytes(&kept) + packed.bytes();
-        Self { model: kept, timeline: packed, next, bytes }
-    }
-
-    fn model(&self) -> Model {
-        let mut model = self.model.clone();
-        model.timeline = self.timeline.unpack();
-        model
-    }
-}
-
-/// A timeline packed small: each mark's sequence number and time as differences from the mark
-/// before it and its thread, each segment's start as the difference from the one before it,
-/// all as postcard's variable-length integers; kinds and states one byte each.
-#[derive(Debug, Clone, Default)]
-struct PackedTimeline {
-    marks: Vec<u8>,
-    mark_kinds: Vec<MarkKind>,
-    lanes: Vec<PackedLane>,
-}
-
-#[derive(Debug, Clone)]
-/// One lane, packed: its segments' start times (delta-coded) and states, the few summarised
-/// stretches' breakdowns by segment number, and the lane's summary width.
-struct PackedLane {
-    tid: Tid,
-    starts: Vec<u8>,
-    states: Vec<LaneState>,
-    busy: Vec<(usize, Box<Busy>)>,
-    summary_width_us: u64,
-}
-
-/// Appends `value` to `out` in postcard's form.
-fn put(out: &mut Vec<u8>, value: &impl serde::Serialize) {
-    let mut scratch = [0_u8; 32];
-    if let Ok(bytes) = postcard::to_slice(value, &mut scratch) {
-        out.extend_from_slice(bytes);
-    }
-}
-
-impl PackedTimeline {
-    fn pack(timeline: &Timeline) -> Self {
-        let mut marks = Vec::with_capacity(timeline.marks.len() * 4);
-        let (mut seq, mut time) = (0_u64, 0_u64);
-        for mark in &timeline.marks {
-            put(&mut marks, &(mark.seq.wrapping_sub(seq), mark.time_us.wrapping_sub(time), mark.thread));
-            (seq, time) = (mark.seq, mark.time_us);
-        }
-        let lanes = timeline
-            .lanes
-            .iter()
-            .map(|(&tid, lane)| {
-                let mut starts = Vec::with_capacity(lane.segments.len() * 2);
-                let mut time = 0_u64;
-                for segment in &lane.segments {
-                    put(&mut starts, &segment.start_us.wrapping_sub(time));
-                    time = segment.start_us;
-                }
-                PackedLane {
-                    tid,
-                    starts,
-                    states: lane.segments.iter().map(|segment| segment.state).collect(),
-                    busy: (lane.segments.iter().enumerate())
-                        .filter_map(|(index, segment)| segment.busy.clone().map(|busy| (index, busy)))
-                        .collect(),
-                    summary_width_us: lane.summary_width_us(),
-                }
-            })
-            .collect();
-        Self { marks, mark_kinds: timeline.marks.iter().map(|mark| mark.kind).collect(), lanes }
-    }
-
-    fn unpack(&self) -> Timeline {
-        let mut timeline = Timeline::default();
-        timeline.marks.reserve_exact(self.mark_kinds.len());
-        let mut rest = self.marks.as_slice();
-        let (mut seq, mut time) = (0_u64, 0_u64);
-        for &kind in &self.mark_kinds {
-            let Ok(((seq_delta, time_delta, thread), after)) = postcard::take_from_bytes::<(u64, u64, Tid)>(rest)
-            else {
-                break;
-            };
-            rest = after;
-            (seq, time) = (seq.wrapping_add(seq_delta), time.wrapping_add(time_delta));
-            timeline.marks.push_back(Mark { seq, time_us: time, thread, kind });
-        }
-        for packed in &self.lanes {
-            let mut segments = VecDeque::with_capacity(packed.states.len());
-            let mut rest = packed.starts.as_slice();
-            let mut time = 0_u64;
-            let mut busy = packed.busy.iter().peekable();
-            for (index, &state) in packed.states.iter().enumerate() {
-                let Ok((delta, after)) = postcard::take_from_bytes::<u64>(rest) else { break };
-                rest = after;
-                time = time.wrapping_add(delta);
-                let breakdown = busy.next_if(|(at, _)| *at == index).map(|(_, busy)| busy.clone());
-                segments.push_back(Segment { start_us: time, state, busy: breakdown });
-            }
-            timeline.lanes.insert(packed.tid, Lane::from_parts(segments, packed.summary_width_us));
-        }
-        timeline
-    }
-
-    fn bytes(&self) -> usize {
-        self.marks.len()
-            + self.mark_kinds.len()
-            + (self.lanes.iter())
-                .map(|lane| 64 + lane.starts.len() + lane.states.len() + lane.busy.len() * 100)
-                .sum::<usize>()
-    }
 }
 
 /// A recording's events with the model after every `every`-th of them.
@@ -278,19 +153,6 @@ impl Keeper {
             sources: self.sources,
         }
     }
-}
-
-/// About the heap a model holds: its timeline, log and records of threads and primitives.
-fn approximate_bytes(model: &Model) -> usize {
-    let lanes: usize = model.timeline.lanes.values().map(|lane| 64 + lane.segments.len() * size_of::<Segment>()).sum();
-    let log: usize = model.log.iter().map(|line| size_of::<LogLine>() + line.message.len()).sum();
-    size_of::<Model>()
-        + lanes
-        + model.timeline.marks.len() * size_of::<Mark>()
-        + log
-        + model.threads.len() * (size_of::<KnownThread>() + 128)
-        + model.prims.len() * (size_of::<KnownPrim>() + 256)
-        + model.lost_updates.len() * size_of::<LostUpdate>()
 }
 
 /// A binary recording indexed for replay, or a JSON Lines one read whole.
@@ -412,162 +274,6 @@ impl Snapshots {
     pub fn sources(&self) -> &BTreeMap<String, Arc<str>> {
         &self.sources
     }
-
-    /// The state after the first `position` events (all of them if `position` is larger).
-    #[must_use]
-    pub fn model_at(&self, position: usize) -> Model {
-        self.seek(position).0
-    }
-
-    /// The state after the first `position` events (all of them if `position` is larger),
-    /// and the events from there on.
-    #[must_use]
-    pub fn seek(&self, position: usize) -> (Model, Cursor) {
-        let position = position.min(self.len);
-        let index = (position / self.every).min(self.kept.len().saturating_sub(1));
-        let Some(kept) = self.kept.get(index) else {
-            return (Model::new(), self.cursor_from(0, FramePlace::default()));
-        };
-        let mut model = kept.model();
-        let mut cursor = self.cursor_from(index * self.every, kept.next);
-        while cursor.position < position {
-            let Some(event) = cursor.peek() else { break };
-            model.apply(event);
-            cursor.advance();
-        }
-        (model, cursor)
-    }
-
-    /// The events from `position` on.
-    #[must_use]
-    pub fn cursor(&self, position: usize) -> Cursor {
-        let position = position.min(self.len);
-        let index = (position / self.every).min(self.kept.len().saturating_sub(1));
-        let next = self.kept.get(index).map_or_else(FramePlace::default, |kept| kept.next);
-        let mut cursor = self.cursor_from(index * self.every, next);
-        while cursor.position < position && cursor.peek().is_some() {
-            cursor.advance();
-        }
-        cursor
-    }
-
-    fn cursor_from(&self, position: usize, next: FramePlace) -> Cursor {
-        let events = match &self.source {
-            Source::Memory(events) => Events::Memory(events.clone()),
-            Source::File(path) => {
-                let reader = File::open(path).and_then(|mut file| {
-                    file.seek(SeekFrom::Start(next.offset))?;
-                    Ok(FrameReader::new(BufReader::with_capacity(1 << 16, file), next.offset))
-                });
-                match reader {
-                    Ok(reader) => Events::File { reader: Box::new(reader), buffer: Vec::new(), at: 0, skip: next.skip },
-                    // The file went away since it was indexed: nothing more to show.
-                    Err(_) => Events::Gone,
-                }
-            }
-        };
-        Cursor { position, len: self.len, events }
-    }
-
-    /// How many events have happened once the event numbered `seq` has (all of them past
-    /// the last).
-    #[must_use]
-    pub fn position_after_seq(&self, seq: u64) -> usize {
-        match (&self.source, self.first_seq) {
-            (Source::Memory(events), _) => events.partition_point(|event| event.seq <= seq),
-            (Source::File(_), Some(first)) if seq >= first => {
-                usize::try_from((seq - first).saturating_add(1)).unwrap_or(usize::MAX).min(self.len)
-            }
-            (Source::File(_), _) => 0,
-        }
-    }
-
-    /// How many events have happened at demo time `time_us`: all those stamped at or before it.
-    #[must_use]
-    pub fn position_at_time(&self, time_us: u64) -> usize {
-        // A kept model's time is that of the last event before it; times never go back.
-        let index = self.kept.partition_point(|kept| kept.model.time_us <= time_us).saturating_sub(1);
-        let next = self.kept.get(index).map_or_else(FramePlace::default, |kept| kept.next);
-        let mut cursor = self.cursor_from(index * self.every, next);
-        while cursor.peek().is_some_and(|event| event.time_us <= time_us) {
-            cursor.advance();
-        }
-        cursor.position
-    }
-}
-
-/// Where a cursor takes its events from.
-#[derive(Debug)]
-enum Events {
-    Memory(Arc<[TraceEvent]>),
-    File {
-        reader: Box<FrameReader<BufReader<File>>>,
-        /// The frame being read.
-        buffer: Vec<TraceEvent>,
-        at: usize,
-        /// Events of the first frame that come before the cursor's start.
-        skip: usize,
-    },
-    Gone,
-}
-
-/// A recording's events from some position on, read as they are needed.
-#[derive(Debug)]
-pub struct Cursor {
-    /// Events before the next one.
-    position: usize,
-    len: usize,
-    events: Events,
-}
-
-impl Cursor {
-    /// How many events come before the next one.
-    #[must_use]
-    pub fn position(&self) -> usize {
-        self.position
-    }
-
-    /// The next event, if any.
-    pub fn peek(&mut self) -> Option<&TraceEvent> {
-        if self.position >= self.len {
-            return None;
-        }
-        match &mut self.events {
-            Events::Memory(events) => events.get(self.position),
-            Events::File { reader, buffer, at, skip } => {
-                while *at >= buffer.len() {
-                    buffer.clear();
-                    // The file was checked when it was indexed: a frame that no longer reads
-                    // ends the events.
-                    if reader.next_frame(buffer) != Ok(Next::Frame) {
-                        self.len = self.position;
-                        return None;
-                    }
-                    *at = std::mem::take(skip);
-                }
-                buffer.get(*at)
-            }
-            Events::Gone => None,
-        }
-    }
-
-    /// Moves past the next event (call after [`Cursor::peek`] found one).
-    pub fn advance(&mut self) {
-        if let Events::File { at, .. } = &mut self.events {
-            *at += 1;
-        }
-        self.position += 1;
-    }
-}
-
-impl Iterator for Cursor {
-    type Item = TraceEvent;
-
-    fn next(&mut self) -> Option<TraceEvent> {
-        let event = self.peek().cloned()?;
-        self.advance();
-        Some(event)
-    }
 }
 
 #[cfg(test)]
@@ -619,31 +325,5 @@ mod tests {
             folded = position;
             assert_eq!(format!("{:?}", snapshots.model_at(position)), format!("{model:?}"), "after {position} events");
         }
-    }
-
-    #[test]
-    fn a_packed_timeline_unpacks_to_the_same_timeline() {
-        let mut model = Model::new();
-        let busy = (3..4_000).map(|seq| TraceEvent {
-            seq,
-            time_us: seq * 7,
-            thread: 1,
-            loc: None,
-            kind: match seq % 4 {
-                0 => EventKind::Acquired { prim: 1, count: 1 },
-                1 => EventKind::Released { prim: 1, count: 0 },
-                2 => EventKind::SleepBegin { duration_us: 5 },
-                _ => EventKind::SleepEnd,
-            },
-        });
-        for event in events(3).into_iter().take(3).chain(busy) {
-            model.apply(&event);
-        }
-        assert!(model.timeline.marks.len() > 1_000 && model.timeline.lanes[&1].segments.len() > 1_000);
-        let packed = PackedTimeline::pack(&model.timeline);
-        assert_eq!(format!("{:?}", packed.unpack()), format!("{:?}", model.timeline));
-        let segments: usize =
-            model.timeline.lanes.values().map(|lane| lane.segments.len() * size_of::<Segment>()).sum();
-        assert!(packed.bytes() * 4 < model.timeline.marks.len() * size_of::<Mark>() + segments, "{}", packed.bytes());
     }
 }
