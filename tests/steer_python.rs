@@ -115,7 +115,9 @@ fn the_python_race_followed_by_its_schedule_stops_at_the_lessons_moment() {
 #[test]
 fn the_lost_update_challenge_is_won_on_python_by_choosing_threads() {
     let tmux = Tmux::start("steer-challenge", 120, 40, &command("steer-challenge", "challenge lost-update --python"));
-    let start = tmux.wait_for("the challenge", |screen| screen.contains("challenge: make the two threads lose"));
+    tmux.wait_for("the challenge", |screen| screen.contains("challenge: make the two threads lose"));
+    // The whole first frame, not one caught half drawn.
+    let start = tmux.settled();
     assert!(start.contains("(Python, --step op: a step is an operation or a load or"), "{start}");
     // MainThread starts both workers; Thread-1 and Thread-2 each go to sleep; time wakes
     // Thread-2 first, which reads; Thread-1 reads the same 0 before either stores.

@@ -167,9 +167,11 @@ fn child_watches_the_lost_update_schedule() {
 #[test]
 fn watch_schedule_follows_a_lost_update_in_a_terminal() {
     let tmux = Tmux::start("watch-schedule", 120, 40, &child_command("child_watches_the_lost_update_schedule"));
-    let start = tmux.wait_for("the paused dashboard", |screen| {
+    tmux.wait_for("the paused dashboard", |screen| {
         screen.contains("following the schedule: 0 steps taken") && screen.contains(" MainThread ")
     });
+    // The whole first frame, not one caught half drawn.
+    let start = tmux.settled();
     assert!(start.contains("two increments"), "the title:\n{start}");
     assert!(start.contains("the lost update on counter comes at step"), "announced:\n{start}");
     // The source panel shows this file, where the threads are.
@@ -192,9 +194,11 @@ fn child_watches_the_deadlock_failure() {
 #[test]
 fn failure_watch_follows_its_deadlock_in_a_terminal() {
     let tmux = Tmux::start("failure-watch", 120, 40, &child_command("child_watches_the_deadlock_failure"));
-    let start = tmux.wait_for("the paused dashboard", |screen| {
+    tmux.wait_for("the paused dashboard", |screen| {
         screen.contains("following the schedule: 0 steps taken") && screen.contains(" MainThread ")
     });
+    // The whole first frame, not one caught half drawn.
+    let start = tmux.settled();
     assert!(start.contains("comes at step"), "the deadlock is announced:\n{start}");
     let end = step_until(&tmux, 40, |screen| screen.contains("no thread can move: deadlock"));
     assert!(end.contains("deadlock: MainThread holds a and waits for b, held by Thread-1, which waits for a"), "{end}");

@@ -94,7 +94,7 @@ impl fmt::Display for Failed {
 }
 
 /// A run that failed: a thread panicked, the program deadlocked, or (from
-/// [`Report::failure`]) any other kind the report found. Says what failed, in which run and at
+/// [`Report::failure`](super::Report::failure)) any other kind the report found. Says what failed, in which run and at
 /// which step, which threads it was about, and gives the schedule that replays it, which
 /// [`Failure::watch`] follows step by step in the dashboard.
 ///
@@ -161,9 +161,9 @@ impl Failure {
         }
     }
 
-    /// The schedule of the failing run, for [`replay`](super::replay) and
+    /// The schedule of the failing run, for [`replay`](crate::explore::replay) and
     /// [`watch_schedule`](crate::watch_schedule): shrunk, unless shrinking was turned off
-    /// ([`Explorer::shrink`](super::Explorer::shrink)). Empty when the run could not go on
+    /// ([`Explorer::shrink`](crate::explore::Explorer::shrink)). Empty when the run could not go on
     /// ([`Failed::Stuck`]) and there is nothing to replay.
     #[must_use]
     pub fn schedule(&self) -> &str {
@@ -177,7 +177,7 @@ impl Failure {
         self.kind
     }
 
-    /// The run it was found in, counted from 1 (for [`replay`](super::replay), the one run).
+    /// The run it was found in, counted from 1 (for [`replay`](crate::explore::replay), the one run).
     #[must_use]
     pub fn run(&self) -> usize {
         self.run

@@ -186,7 +186,7 @@ impl Report {
     }
 
     /// The schedule the report gives for `kind`: the first one shrunk, when it was (see
-    /// [`Explorer::shrink`](super::Explorer::shrink)), else the first one.
+    /// [`Explorer::shrink`](crate::explore::Explorer::shrink)), else the first one.
     #[must_use]
     pub fn schedule(&self, kind: FailureKind) -> Option<&str> {
         self.found.get(&kind).map(|found| found.shown().schedule)

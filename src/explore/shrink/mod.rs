@@ -2,8 +2,9 @@
 //! fewest entries, each candidate kept only if replaying it still fails the same way.
 //!
 //! A schedule found at random switches threads at nearly every choice, most of them for
-//! nothing. Shrinking, after Shuttle's and loom's idea, sees a run as the default move (`_`:
-//! the thread that moved last goes on, see [`default_choice`]) plus *deviations*, the choices
+//! nothing. Shrinking, as property-based testing shrinks a failing input, sees a run as the
+//! default move (`_`: the thread that moved last goes on, see [`default_choice`](super::follow::default_choice)) plus
+//! *deviations*, the choices
 //! that differ from it, and replays candidates with fewer of them:
 //!
 //! 1. only the first deviations, the rest of the run left to the default move (the fewest
