@@ -476,3 +476,36 @@ pub(crate) fn watch(
     let recorded = steered.and_then(|mut steered| steered.take_recorder()).map(Recorder::finish);
     watched.map(|()| recorded)
 }
+
+#[cfg(test)]
+mod tests {
+    //! A steered run stuck outside threadviz.
+
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    #[test]
+    fn a_step_into_a_std_sleep_is_said_to_wait_outside_in_a_second_not_ten() {
+        let program = Program::new(|| {
+            let sleeper = crate::thread::spawn(|| std::thread::sleep(Duration::from_secs(6)));
+            sleeper.join();
+        });
+        let mut steered = Steered::start(program, None, 1.0, None);
+        let began = Instant::now();
+        let mut notes = Vec::new();
+        for _ in 0..10 {
+            if let Some(Msg::Note(note)) = steered.apply(Command::Step(None)) {
+                let stuck = note.contains("did not come back");
+                notes.push(note);
+                if stuck {
+                    break;
+                }
+            }
+        }
+        let took = began.elapsed();
+        assert!(notes.last().is_some_and(|note| note.contains("waits outside its primitives")), "{notes:?}");
+        assert!(took < Duration::from_secs(4), "said after {took:?}, before the sleep was even over");
+        steered.apply(Command::Quit);
+    }
+}

@@ -8,7 +8,7 @@ use std::panic::{self, AssertUnwindSafe};
 use super::super::schedule::Schedule;
 use super::super::strategy::{Chooser, Point};
 
-use super::{Asked, Body, Move, PATIENCE, Program, Run, RunEnd, SessionTarget, Target};
+use super::{Asked, Body, Move, Program, Run, RunEnd, SessionTarget, Target};
 use crate::event::{Tid, TraceEvent};
 use crate::session::{Choice, Session};
 
@@ -84,12 +84,7 @@ impl Driver {
     /// can be asked through a shared reference (the dashboard's status asks every frame).
     pub(crate) fn options_now(&self) -> Result<Vec<Choice>, RunEnd> {
         let target = &self.target;
-        if !target.started {
-            return Err(RunEnd::Stuck(None));
-        }
-        if !target.session.settle(PATIENCE) {
-            return Err(RunEnd::Stuck(target.session.moving()));
-        }
+        target.settled()?;
         if target.over() {
             return Err(RunEnd::Completed);
         }

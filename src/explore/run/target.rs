@@ -56,16 +56,17 @@ pub(crate) struct SessionTarget {
     pub(super) started: bool,
 }
 
-impl Target for SessionTarget {
-    fn settle(&mut self) -> Result<(), RunEnd> {
+impl SessionTarget {
+    /// Waits until the step under way has settled. Not back within [`OUTSIDE`] with a thread
+    /// of it asleep in the kernel, it waits outside threadviz (said at once); still running,
+    /// it may be computing, and has the rest of the patience.
+    pub(super) fn settled(&self) -> Result<(), RunEnd> {
         if !self.started {
             return Err(RunEnd::Stuck(None));
         }
         if self.session.settle(OUTSIDE) {
             return Ok(());
         }
-        // Not back within a second: asleep in the kernel, it waits outside threadviz (said at
-        // once); still running, it may be computing, and has the rest of the patience.
         if let Some(asleep) = self.session.asleep_outside() {
             return Err(RunEnd::Stuck(Some(asleep)));
         }
@@ -74,6 +75,12 @@ impl Target for SessionTarget {
         } else {
             Err(RunEnd::Stuck(self.session.moving()))
         }
+    }
+}
+
+impl Target for SessionTarget {
+    fn settle(&mut self) -> Result<(), RunEnd> {
+        self.settled()
     }
 
     fn over(&self) -> bool {
