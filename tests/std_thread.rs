@@ -192,3 +192,16 @@ fn a_deadlock_between_scoped_threads_is_found_and_its_runs_end() {
         );
     }
 }
+
+#[test]
+fn an_explored_program_is_told_the_machines_cpus_though_its_run_is_kept_on_one() {
+    let machine = std::thread::available_parallelism().expect("the machine's CPUs").get();
+    for strategy in [Strategy::Random, Strategy::Dfs { preemptions: usize::MAX }] {
+        let report = Explorer::new().runs(20).strategy(strategy).check(move || {
+            let told = thread::available_parallelism().expect("CPUs").get();
+            let worker = thread::spawn(|| thread::available_parallelism().expect("CPUs").get());
+            assert_eq!((told, worker.join().expect("the worker ends")), (machine, machine));
+        });
+        assert!(report.is_ok(), "{strategy:?}: {report:?}");
+    }
+}

@@ -27,24 +27,17 @@ pub(crate) struct OneCpu {
 impl OneCpu {
     /// Pins the calling thread to the CPU it is running on, if the system lets it.
     pub(crate) fn here() -> Self {
+        sched_getcpu().map_or(Self { before: None }, Self::on)
+    }
+
+    /// Pins the calling thread to `cpu`, if the system lets it. The CPUs it had count as the
+    /// machine's ([`machine_cpus`]): a thread pinned already (an explorer's, pinning its run)
+    /// has fewer, and the most seen is kept.
+    pub(crate) fn on(cpu: usize) -> Self {
         // Pid 0: the calling thread, not the whole process.
         let this = Pid::from_raw(0);
         let Ok(before) = sched_getaffinity(this) else { return Self { before: None } };
-        let cpus = (0..CpuSet::count()).filter(|&cpu| before.is_set(cpu).unwrap_or(false)).count();
-        MACHINE_CPUS.fetch_max(cpus, Ordering::Relaxed);
-        let pinned = sched_getcpu().ok().is_some_and(|cpu| {
-            let mut one = CpuSet::new();
-            one.set(cpu).is_ok() && sched_setaffinity(this, &one).is_ok()
-        });
-        Self { before: pinned.then_some(before) }
-    }
-}
-
-impl OneCpu {
-    /// Pins the calling thread to `cpu`.
-    pub(crate) fn on(cpu: usize) -> Self {
-        let this = Pid::from_raw(0);
-        let Ok(before) = sched_getaffinity(this) else { return Self { before: None } };
+        MACHINE_CPUS.fetch_max(cpus_of(&before).len(), Ordering::Relaxed);
         let mut one = CpuSet::new();
         let pinned = one.set(cpu).is_ok() && sched_setaffinity(this, &one).is_ok();
         Self { before: pinned.then_some(before) }
@@ -52,9 +45,13 @@ impl OneCpu {
 
     /// The CPUs the calling thread may run on, in order; none if the system does not say.
     pub(crate) fn allowed() -> Vec<usize> {
-        let Ok(set) = sched_getaffinity(Pid::from_raw(0)) else { return Vec::new() };
-        (0..CpuSet::count()).filter(|&cpu| set.is_set(cpu).unwrap_or(false)).collect()
+        sched_getaffinity(Pid::from_raw(0)).map(|set| cpus_of(&set)).unwrap_or_default()
     }
+}
+
+/// The CPUs in `set`, in order.
+fn cpus_of(set: &CpuSet) -> Vec<usize> {
+    (0..CpuSet::count()).filter(|&cpu| set.is_set(cpu).unwrap_or(false)).collect()
 }
 
 impl Drop for OneCpu {
@@ -79,7 +76,7 @@ mod tests {
     fn a_pinned_thread_runs_on_one_cpu_and_gets_its_cpus_back() {
         let this = Pid::from_raw(0);
         let before = sched_getaffinity(this).expect("the thread's CPUs");
-        let count = |set: &CpuSet| (0..CpuSet::count()).filter(|&cpu| set.is_set(cpu).unwrap_or(false)).count();
+        let count = |set: &CpuSet| cpus_of(set).len();
         {
             let _pinned = OneCpu::here();
             assert_eq!(count(&sched_getaffinity(this).expect("pinned CPUs")), 1);
