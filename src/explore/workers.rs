@@ -39,8 +39,7 @@ pub(crate) fn random_runs(
     let cpus = OneCpu::allowed();
     if cpus.len() < 2 || runs < 2 {
         for run in 0..runs {
-            let mut chooser = RandomChooser::for_run(seed, run as u64);
-            let (outcome, _) = Outcome::of(run_once(program, &mut chooser, None), goal);
+            let outcome = random_run(program, seed, run, goal);
             if !take(outcome) || stop.load(Ordering::SeqCst) {
                 return;
             }
@@ -75,8 +74,7 @@ pub(crate) fn random_runs(
                                 moved_on.wait(&mut taken);
                             }
                         }
-                        let mut chooser = RandomChooser::for_run(seed, run as u64);
-                        let (outcome, _) = Outcome::of(run_once(program, &mut chooser, None), goal);
+                        let outcome = random_run(program, seed, run, goal);
                         if last(&outcome) {
                             end.fetch_min(run + 1, Ordering::SeqCst);
                         }
@@ -107,6 +105,12 @@ pub(crate) fn random_runs(
             }
         }
     });
+}
+
+/// Run `run` of `program`, random with `seed`: what came of it.
+fn random_run(program: &Program, seed: u64, run: usize, goal: Option<Goal>) -> Outcome {
+    let mut chooser = RandomChooser::for_run(seed, run as u64);
+    Outcome::of(run_once(program, &mut chooser, None), goal).0
 }
 
 #[cfg(test)]
