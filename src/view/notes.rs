@@ -41,14 +41,7 @@ pub fn answers(app: &App) -> Answers<'static> {
     }
 }
 
-/// The first line shown when the last line is at the bottom: how far the notes scroll on a
-/// screen of the app's size (the status bar takes the bottom row).
-#[must_use]
-pub fn scroll_limit(app: &App) -> usize {
-    let area = Rect::new(0, 0, app.size.0, app.size.1.saturating_sub(1));
-    limit(app, inner(area))
-}
-
+/// The first line shown when the last line is at the bottom of `text`: how far the notes scroll.
 fn limit(app: &App, text: Rect) -> usize {
     lines(app, text.width).len().saturating_sub(usize::from(text.height))
 }
