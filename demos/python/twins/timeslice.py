@@ -10,6 +10,7 @@ CHUNK = 0.004  # CPU time of one chunk of work on an idle core
 MAX_BUSY = 12  # at most this many busy threads, however many cores there are
 NAP = 0.5  # how long the sleeper sleeps, then works, in turns
 MASK = (1 << 64) - 1
+CALIBRATION_TRIES = 5  # the fastest of this many measurements sets a chunk's rounds
 
 
 def crunch(rounds, seed):
@@ -24,15 +25,22 @@ def crunch(rounds, seed):
 
 def calibrate():
     """How many rounds of crunch take one CHUNK of this thread's CPU time, measured once before
-    any worker starts, so that a chunk is the same amount of work for every thread."""
+    any worker starts, so that a chunk is the same amount of work for every thread. The fastest
+    of several tries counts: the interpreter's first rounds run slower while it warms up, and a
+    busy neighbour on the machine slows a try down, which would make every chunk cheaper."""
     rounds = 1_000
     while True:
         started = time.thread_time()
         crunch(rounds, rounds)
         took = time.thread_time() - started
         if took >= 0.002:
-            return max(1, int(rounds * CHUNK / took))
+            break
         rounds *= 2
+    for _ in range(CALIBRATION_TRIES):
+        started = time.thread_time()
+        crunch(rounds, rounds)
+        took = min(took, time.thread_time() - started)
+    return max(1, int(rounds * CHUNK / took))
 
 
 def busy(chunks, rounds, end):
