@@ -5,6 +5,7 @@
 
 pub mod challenge;
 pub mod explore;
+mod program_words;
 pub mod recordings;
 pub mod run;
 pub mod schedule;
@@ -124,7 +125,7 @@ fn parse_speed(text: &str) -> Result<f64, String> {
 /// deadlocked, 1 when the terminal failed; [`recordings`] adds those of recordings.
 #[must_use]
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(program_words::program_words_apart(&Cli::command(), std::env::args_os().collect()));
     match cli.command {
         Command::List => print_out(|mut out| write_list(&mut out)),
         Command::Demo(args) => run_demo(&args),

@@ -146,6 +146,18 @@ fn a_program_that_fails_every_run_is_said_to_fail_not_to_pass() {
     assert!(report.contains("runs ended: 3 completed\n  the program exited with status 2 in 3 runs"), "{report}");
 }
 
+#[test]
+fn every_word_after_the_program_is_the_programs_even_one_explore_knows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("words.py");
+    std::fs::write(&path, "import sys\nprint(sys.argv[1:])\n").unwrap();
+    let path = path.to_str().unwrap();
+    let (report, code) = threadviz(&["explore", "--runs", "2", path, "--runs", "4", "--seed"]);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report.contains(" 2 runs of random"), "explore's own --runs is 2: {report}");
+    assert!(report.contains("['--runs', '4', '--seed']"), "the program's words reach it: {report}");
+}
+
 /// The interpreters whose command line names `path`.
 fn interpreters_running(path: &std::path::Path) -> Vec<u32> {
     let needle = path.to_str().unwrap().as_bytes().to_vec();

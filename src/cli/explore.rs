@@ -3,7 +3,6 @@
 
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal};
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -52,7 +51,8 @@ pub struct ExploreArgs {
     /// a `/` (`bank.py`, `./bank`), run on the real interpreter under the hook.
     #[arg(value_name = "NAME | PROGRAM.py")]
     pub name: String,
-    /// The program's own arguments (`sys.argv[1:]`), after its name.
+    /// The program's own arguments (`sys.argv[1:]`): every word after its name, also one that
+    /// names an option of explore's (`bank.py --runs 5` gives the program `--runs 5`).
     #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
     pub program_args: Vec<OsString>,
     /// For a Python program: the interpreter (CPython 3.9 or newer, python3 when not given).
@@ -212,7 +212,7 @@ fn twin_exploration(demo: &'static Demo, args: &ExploreArgs) -> Result<(Explorat
 /// The Python program `args` name, if the name is one (ends in `.py` or holds a `/`).
 pub fn python_program(args: &ExploreArgs) -> Option<child::Program> {
     let name = &args.name;
-    (Path::new(name).extension().is_some_and(|extension| extension == "py") || name.contains('/'))
+    super::program_words::names_a_program(name.as_ref())
         .then(|| child::Program { target: Target::Script(PathBuf::from(name)), args: args.program_args.clone() })
 }
 
