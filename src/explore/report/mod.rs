@@ -327,6 +327,23 @@ impl fmt::Display for Report {
             )?;
         }
         match self.exhaustive {
+            // A Python program's threads also share objects threadviz is not told of (a list
+            // both append to): the reduction cannot see those steps depend on each other, so
+            // its claim names what it saw (`outputs` is kept for a program, not for a demo).
+            Some(true) if self.strategy == Strategy::Dpor && self.outputs.is_some() => {
+                match self.endings.get(&Ending::StepLimit) {
+                    None => writeln!(
+                        f,
+                        "exhaustive: every order of the steps on locks, conditions, queues and other primitives and on shared variables explored, in {}; objects the threads share otherwise (a list both append to) are not seen, so steps on them are not reordered: --no-reduce reorders every step",
+                        runs(self.runs)
+                    )?,
+                    Some(&cut) => writeln!(
+                        f,
+                        "every order of the steps on primitives and shared variables explored, but {} cut at the step limit: not exhaustive past it",
+                        runs(cut)
+                    )?,
+                }
+            }
             Some(true) if self.strategy == Strategy::Dpor => match self.endings.get(&Ending::StepLimit) {
                 None => writeln!(
                     f,
