@@ -240,6 +240,66 @@ impl Report {
         }
     }
 
+    /// Whether the runs covered every interleaving, and what that claim covers.
+    fn write_exhaustive(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.exhaustive {
+            // A Python program's threads also share objects threadviz is not told of (a list
+            // both append to): the reduction cannot see those steps depend on each other, so
+            // its claim names what it saw (`outputs` is kept for a program, not for a demo).
+            Some(true) if self.strategy == Strategy::Dpor && self.outputs.is_some() => {
+                match self.endings.get(&Ending::StepLimit) {
+                    None => writeln!(
+                        f,
+                        "exhaustive: every order of the steps on locks, conditions, queues and other primitives and on shared variables explored, in {}; objects the threads share otherwise (a list both append to) are not seen, so steps on them are not reordered: --no-reduce reorders every step",
+                        runs(self.runs)
+                    )?,
+                    Some(&cut) => writeln!(
+                        f,
+                        "every order of the steps on primitives and shared variables explored, but {} cut at the step limit: not exhaustive past it",
+                        runs(cut)
+                    )?,
+                }
+            }
+            Some(true) if self.strategy == Strategy::Dpor => match self.endings.get(&Ending::StepLimit) {
+                None => writeln!(
+                    f,
+                    "exhaustive: every interleaving explored, in {} (one for each order of the dependent steps)",
+                    runs(self.runs)
+                )?,
+                Some(&cut) => writeln!(
+                    f,
+                    "every interleaving explored, but {} cut at the step limit: not exhaustive past it",
+                    runs(cut)
+                )?,
+            },
+            Some(true) => {
+                let bound = match self.strategy {
+                    Strategy::Dfs { preemptions } if preemptions < usize::MAX => {
+                        format!(" with up to {}", preemptions_words(preemptions))
+                    }
+                    _ => String::new(),
+                };
+                match self.endings.get(&Ending::StepLimit) {
+                    None => writeln!(
+                        f,
+                        "exhaustive: all {} interleavings{bound} explored",
+                        thousands(self.interleavings())
+                    )?,
+                    // What lies past a cut was never run: no claim of having seen it all.
+                    Some(&cut) => writeln!(
+                        f,
+                        "all {} interleavings{bound} explored, but {} cut at the step limit: not exhaustive past it",
+                        thousands(self.interleavings()),
+                        runs(cut)
+                    )?,
+                }
+            }
+            Some(false) => writeln!(f, "not exhaustive: more interleavings are left than --runs allowed")?,
+            None => {}
+        }
+        Ok(())
+    }
+
     /// One kind of failure found: how often, the first run's, its schedule (shrunk, when it
     /// was) and how to replay it. `told_default` is whether `_` was explained already.
     fn write_found(
@@ -326,61 +386,7 @@ impl fmt::Display for Report {
                 "note: only one thread ran threadviz's operations, so no run had a choice to make; threads and waits threadviz does not see (std::thread's, std's locks and channels) are not explored: threadviz::std mirrors them"
             )?;
         }
-        match self.exhaustive {
-            // A Python program's threads also share objects threadviz is not told of (a list
-            // both append to): the reduction cannot see those steps depend on each other, so
-            // its claim names what it saw (`outputs` is kept for a program, not for a demo).
-            Some(true) if self.strategy == Strategy::Dpor && self.outputs.is_some() => {
-                match self.endings.get(&Ending::StepLimit) {
-                    None => writeln!(
-                        f,
-                        "exhaustive: every order of the steps on locks, conditions, queues and other primitives and on shared variables explored, in {}; objects the threads share otherwise (a list both append to) are not seen, so steps on them are not reordered: --no-reduce reorders every step",
-                        runs(self.runs)
-                    )?,
-                    Some(&cut) => writeln!(
-                        f,
-                        "every order of the steps on primitives and shared variables explored, but {} cut at the step limit: not exhaustive past it",
-                        runs(cut)
-                    )?,
-                }
-            }
-            Some(true) if self.strategy == Strategy::Dpor => match self.endings.get(&Ending::StepLimit) {
-                None => writeln!(
-                    f,
-                    "exhaustive: every interleaving explored, in {} (one for each order of the dependent steps)",
-                    runs(self.runs)
-                )?,
-                Some(&cut) => writeln!(
-                    f,
-                    "every interleaving explored, but {} cut at the step limit: not exhaustive past it",
-                    runs(cut)
-                )?,
-            },
-            Some(true) => {
-                let bound = match self.strategy {
-                    Strategy::Dfs { preemptions } if preemptions < usize::MAX => {
-                        format!(" with up to {}", preemptions_words(preemptions))
-                    }
-                    _ => String::new(),
-                };
-                match self.endings.get(&Ending::StepLimit) {
-                    None => writeln!(
-                        f,
-                        "exhaustive: all {} interleavings{bound} explored",
-                        thousands(self.interleavings())
-                    )?,
-                    // What lies past a cut was never run: no claim of having seen it all.
-                    Some(&cut) => writeln!(
-                        f,
-                        "all {} interleavings{bound} explored, but {} cut at the step limit: not exhaustive past it",
-                        thousands(self.interleavings()),
-                        runs(cut)
-                    )?,
-                }
-            }
-            Some(false) => writeln!(f, "not exhaustive: more interleavings are left than --runs allowed")?,
-            None => {}
-        }
+        self.write_exhaustive(f)?;
         let endings: Vec<String> =
             self.endings.iter().map(|(ending, &count)| format!("{} {}", thousands(count), ending.words())).collect();
         writeln!(f, "runs ended: {}", endings.join(", "))?;
