@@ -16,9 +16,10 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use crate::app::Showing;
-use crate::app::live::{self, Launch};
-use crate::app::{Look, ThemeName};
+use crate::app::Subject;
+use crate::app::launch::Launch;
+use crate::app::live;
+use crate::app::{Appearance, ThemeName};
 use crate::catalog::{self, Chapter, DEMOS, Demo};
 use crate::session::SPEED_RANGE;
 
@@ -315,12 +316,12 @@ fn run_demo(args: &DemoArgs) -> ExitCode {
             Err(_) => ExitCode::from(crate::DEADLOCK_EXIT_CODE),
         };
     }
-    let showing = Showing { title: demo.name, source: Some((demo.path, demo.source)), lesson: Some(demo.lesson) };
-    let look = Look::new(args.theme, crate::color_wanted());
+    let subject = Subject { title: demo.name, source: Some((demo.path, demo.source)), lesson: Some(demo.lesson) };
+    let appearance = Appearance::new(args.theme, crate::color_wanted());
     if let Some(record) = record {
-        return recordings::record_dashboard(demo, showing, look, launch, record);
+        return recordings::record_dashboard(demo, subject, appearance, launch, record);
     }
-    match live::watch(std::sync::Arc::new(demo.main), showing, look, launch) {
+    match live::open(std::sync::Arc::new(demo.main), subject, appearance, launch) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: the terminal failed: {error}; try `--plain` to print the log instead");

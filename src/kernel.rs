@@ -52,23 +52,6 @@ pub struct KernelThread {
     pub last_cpu: Option<u32>,
 }
 
-/// What a kernel state letter means, in a word or two.
-#[must_use]
-pub fn state_word(state: char) -> &'static str {
-    match state {
-        'R' => "running",
-        'S' => "sleeping",
-        'D' => "disk sleep",
-        'T' => "stopped",
-        't' => "tracing stop",
-        'Z' => "zombie",
-        'X' => "dead",
-        'I' => "idle",
-        'P' => "parked",
-        _ => "unknown",
-    }
-}
-
 /// Parses the text of `/proc/<pid>/task/<tid>/stat`. The second field, the command name, is in
 /// parentheses and may itself contain spaces and parentheses, so the fields after it are found
 /// from the last `)`.
@@ -245,13 +228,6 @@ mod tests {
     fn status_gives_both_switch_counts() {
         assert_eq!(parse_status(STATUS), Some(Switches { voluntary: 12, involuntary: 345 }));
         assert_eq!(parse_status("Name:\tx\nvoluntary_ctxt_switches:\t1\n"), None);
-    }
-
-    #[test]
-    fn state_letters_have_words() {
-        assert_eq!(state_word('R'), "running");
-        assert_eq!(state_word('S'), "sleeping");
-        assert_eq!(state_word('?'), "unknown");
     }
 
     fn reading(os_tid: u32, cpu_ticks: u64) -> KernelThread {

@@ -4,6 +4,11 @@
 //! primitives. Each operation reports what it does as a [`TraceEvent`] to its [`Session`]'s
 //! subscribers; with nobody listening it costs a flag check over the raw primitive.
 //!
+//! The live dashboard (`watch` and its kin) is the default feature `dashboard`; a program
+//! that only explores, records or prints (`threadviz = { version = "0.1",
+//! default-features = false }`) builds the primitives, the session, [`explore`], [`record`],
+//! [`std`](crate::std) and plain mode without the terminal's crates.
+//!
 //! ```
 //! use std::time::Duration;
 //! use threadviz::{Session, sync::Lock, thread};
@@ -24,6 +29,11 @@
 //! assert!(events.receiver().try_iter().count() > 5);
 //! ```
 
+// Without the dashboard, the machinery only it and the command line drive (a program in another
+// process, a challenge's search, the kernel's columns, the words of the panels) is compiled but
+// not called: the default build, which calls it all, is the one that checks for dead code.
+#![cfg_attr(not(feature = "dashboard"), allow(dead_code, unused_imports))]
+
 // Demos are lecture code written against the public API (`threadviz::...`), compiled in here.
 extern crate self as threadviz;
 
@@ -39,20 +49,32 @@ pub mod sync;
 pub mod thread;
 pub mod wire;
 
-// The machinery behind them and the dashboard: private, reached by the crate's own tests and
-// benchmarks through `dashboard`.
-mod app;
-mod catalog;
-mod challenge;
+// The machinery behind them: private, reached by the crate's own tests and benchmarks through
+// `dashboard`.
 mod child;
-mod cli;
-pub mod dashboard;
-mod export;
 mod kernel;
-mod lesson;
 mod model;
 mod plain;
 mod session;
+
+// The dashboard, its command line and exports, only with the `dashboard` feature (on by
+// default). The demo catalogue, its lessons and challenges come with it, and into the library's
+// own unit tests, which explore the demos.
+#[cfg(feature = "dashboard")]
+mod app;
+#[cfg(any(test, feature = "dashboard"))]
+mod catalog;
+#[cfg(any(test, feature = "dashboard"))]
+mod challenge;
+#[cfg(feature = "dashboard")]
+mod cli;
+#[cfg(any(test, feature = "dashboard"))]
+pub mod dashboard;
+#[cfg(feature = "dashboard")]
+mod export;
+#[cfg(any(test, feature = "dashboard"))]
+mod lesson;
+#[cfg(feature = "dashboard")]
 mod view;
 
 pub use event::{EventKind, TraceEvent};
@@ -61,7 +83,8 @@ pub use session::{PauseState, SPEED_RANGE, Session, SessionBuilder, Step, StepRe
 
 /// Runs `main` as the `MainThread` of a session under the live dashboard, until the user quits
 /// (`q`). `main` may run several times: `r` restarts it in a fresh session. The terminal is
-/// restored however it ends. Its plain-mode twin is [`run_plain`].
+/// restored however it ends. Its plain-mode twin is [`run_plain`]. Needs the `dashboard`
+/// feature (on by default), as every function that opens the dashboard does.
 ///
 /// ```no_run
 /// threadviz::watch("my program", || {
@@ -70,10 +93,11 @@ pub use session::{PauseState, SPEED_RANGE, Session, SessionBuilder, Step, StepRe
 /// })
 /// .expect("a terminal");
 /// ```
+#[cfg(feature = "dashboard")]
 pub fn watch(title: &'static str, main: impl Fn() + Send + Sync + 'static) -> ::std::io::Result<()> {
-    let showing = app::Showing { title, source: None, lesson: None };
-    let look = app::Look::new(app::ThemeName::default(), color_wanted());
-    app::live::watch(::std::sync::Arc::new(main), showing, look, app::live::Launch::default())
+    let subject = app::Subject { title, source: None, lesson: None };
+    let appearance = app::Appearance::new(app::ThemeName::default(), color_wanted());
+    app::live::open(::std::sync::Arc::new(main), subject, appearance, app::launch::Launch::default())
 }
 
 /// Opens the live dashboard on `main` (as [`watch`] does) paused before its first operation,
@@ -83,7 +107,7 @@ pub fn watch(title: &'static str, main: impl Fn() + Send + Sync + 'static) -> ::
 /// announced one step before it comes, exactly as `threadviz demo NAME --schedule S` does for
 /// a demo. Enter on a thread leaves the schedule and moves that thread instead; `r` follows the
 /// schedule again from the start. The source panel shows the program's own files, where its
-/// threads are. The terminal is restored however it ends.
+/// threads are. The terminal is restored however it ends. Needs the `dashboard` feature.
 ///
 /// [`Failure::watch`](explore::Failure::watch) does the same with a failure's own schedule.
 ///
@@ -112,6 +136,7 @@ pub fn watch(title: &'static str, main: impl Fn() + Send + Sync + 'static) -> ::
 ///     threadviz::watch_schedule("two increments", schedule, two_increments).expect("a terminal");
 /// }
 /// ```
+#[cfg(feature = "dashboard")]
 pub fn watch_schedule(
     title: &'static str,
     schedule: &str,
@@ -119,20 +144,22 @@ pub fn watch_schedule(
 ) -> ::std::io::Result<()> {
     let schedule = explore::Schedule::parse(schedule)
         .map_err(|error| ::std::io::Error::new(::std::io::ErrorKind::InvalidInput, error.to_string()))?;
-    let showing = app::Showing { title, source: None, lesson: None };
-    let look = app::Look::new(app::ThemeName::default(), color_wanted());
-    let launch = app::live::Launch { paused: true, ..app::live::Launch::default() };
+    let subject = app::Subject { title, source: None, lesson: None };
+    let appearance = app::Appearance::new(app::ThemeName::default(), color_wanted());
+    let launch = app::launch::Launch { paused: true, ..app::launch::Launch::default() };
     let program = explore::Program::new(main);
     let speed = launch.speed;
-    app::steer::watch(showing, look, &launch, move || app::steer::Steered::start(program, Some(schedule), speed, None))
-        .map(drop)
+    app::steer::open(subject, appearance, &launch, move || {
+        app::steer::Steered::start(program, Some(schedule), speed, None)
+    })
+    .map(drop)
 }
 
 /// [`watch`], recording the first run to `path` (binary, see [`record`]) for `threadviz replay` and
 /// `threadviz export` (a restart is not recorded), with the program's source files in it
 /// ([`RecordTo::with_sources`](record::RecordTo::with_sources)) so the replay shows them on any
 /// machine. The file is complete and flushed when this returns, however the dashboard ended;
-/// the summary says how many events it holds.
+/// the summary says how many events it holds. Needs the `dashboard` feature.
 ///
 /// ```no_run
 /// let summary = threadviz::watch_recorded("my program", "run.tvr", || {
@@ -142,16 +169,17 @@ pub fn watch_schedule(
 /// .expect("a terminal and a writable file");
 /// eprintln!("{summary}");
 /// ```
+#[cfg(feature = "dashboard")]
 pub fn watch_recorded(
     title: &'static str,
     path: impl AsRef<::std::path::Path>,
     main: impl Fn() + Send + Sync + 'static,
 ) -> ::std::io::Result<record::RecordSummary> {
-    let showing = app::Showing { title, source: None, lesson: None };
-    let look = app::Look::new(app::ThemeName::default(), color_wanted());
+    let subject = app::Subject { title, source: None, lesson: None };
+    let appearance = app::Appearance::new(app::ThemeName::default(), color_wanted());
     // The program's own source goes along, so the replay shows it on any machine.
     let record = record::RecordTo::file(path, title)?.with_sources();
-    app::live::watch_recording(::std::sync::Arc::new(main), showing, look, app::live::Launch::default(), record)?
+    app::live::open_recording(::std::sync::Arc::new(main), subject, appearance, app::launch::Launch::default(), record)?
 }
 
 /// The program's parameter `name` as its session set it ([`SessionBuilder::param`], `threadviz

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use threadviz::dashboard::app::run::Controller;
 use threadviz::dashboard::app::steer::Steered;
-use threadviz::dashboard::app::{App, Look, Msg, Showing};
+use threadviz::dashboard::app::{App, Appearance, Msg, Subject};
 use threadviz::dashboard::challenge::{CHALLENGES, Challenge, Move, Until};
 use threadviz::dashboard::session::PauseState;
 use threadviz::dashboard::view::theme::ThemeName;
@@ -50,9 +50,9 @@ struct Play {
 impl Play {
     fn new(challenge: &'static Challenge) -> Self {
         let demo = challenge.demo();
-        let showing =
-            Showing { title: challenge.name, source: Some((demo.path, demo.source)), lesson: Some(challenge.notes) };
-        let app = App::new(showing, Look::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
+        let subject =
+            Subject { title: challenge.name, source: Some((demo.path, demo.source)), lesson: Some(challenge.notes) };
+        let app = App::new(subject, Appearance::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
         let mut play = Self { app, steered: Steered::challenge(challenge, 1.0) };
         play.sync();
         play
@@ -83,17 +83,17 @@ impl Play {
 
     /// Selects the row of the thread called `name` with its digit key.
     fn select(&mut self, name: &str) {
-        let row = self.app.model.threads.values().position(|thread| thread.name == name);
-        let row = row.unwrap_or_else(|| panic!("{name} is on screen: {:?}", self.app.model.threads));
+        let row = self.app.model().threads.values().position(|thread| thread.name == name);
+        let row = row.unwrap_or_else(|| panic!("{name} is on screen: {:?}", self.app.model().threads));
         let digit = char::from_digit(u32::try_from(row + 1).unwrap(), 10).unwrap();
         self.press(KeyCode::Char(digit));
-        assert_eq!(self.app.selected_thread().map(|tid| self.app.model.thread_name(tid)), Some(name.to_owned()));
+        assert_eq!(self.app.selected_thread().map(|tid| self.app.model().thread_name(tid)), Some(name.to_owned()));
     }
 
     /// Enter on the selected thread, which must move; the events of its step.
     fn enter(&mut self) -> Vec<TraceEvent> {
         let events = self.press(KeyCode::Enter);
-        assert_eq!(self.app.message, None, "the step is taken ({:?})", self.app.happened);
+        assert_eq!(self.app.message(), None, "the step is taken ({:?})", self.app.what_happened());
         events
     }
 
@@ -104,7 +104,7 @@ impl Play {
                 self.select(thread);
                 for _ in 0..PRESSES {
                     let events = self.enter();
-                    if events.iter().any(|event| until.is(event, thread, &self.app.model)) {
+                    if events.iter().any(|event| until.is(event, thread, self.app.model())) {
                         return;
                     }
                 }
@@ -123,7 +123,7 @@ impl Play {
 
     /// What the line above the table says of the challenge.
     fn detail(&self) -> String {
-        self.app.guide.as_ref().and_then(|guide| guide.detail.clone()).unwrap_or_default()
+        self.app.guide().and_then(|guide| guide.detail.clone()).unwrap_or_default()
     }
 
     /// Whether the line above the table says the learner reached the goal.
@@ -263,7 +263,7 @@ fn time_after(line: &str, before: &str) -> u64 {
 fn woke_at(play: &Play, events: &[TraceEvent], thread: &str) -> Option<u64> {
     events
         .iter()
-        .find(|event| event.kind == EventKind::SleepEnd && play.app.model.thread_name(event.thread) == thread)
+        .find(|event| event.kind == EventKind::SleepEnd && play.app.model().thread_name(event.thread) == thread)
         .map(|event| event.time_us / 10_000)
 }
 
@@ -282,8 +282,8 @@ fn a_step_a_sleep_keeps_back_says_which_thread_to_step_first_and_that_is_so() {
     assert!(events.iter().any(|event| matches!(event.kind, EventKind::SleepBegin { .. })), "{events:?}");
     play.select("Thread-2");
     play.press(KeyCode::Enter);
-    assert_eq!(play.app.message.as_deref(), Some("Thread-2 cannot move now"));
-    let line = play.app.happened.clone().unwrap();
+    assert_eq!(play.app.message(), Some("Thread-2 cannot move now"));
+    let line = play.app.what_happened().map(str::to_owned).unwrap();
     assert!(line.starts_with("Thread-2 sleeps until t="), "{line}");
     assert!(line.ends_with(": step Thread-1 (it stops before its next operation), then Thread-2 can move"), "{line}");
     let (first, then) = (time_after(&line, "first Thread-1 wakes ("), time_after(&line, "sleeps until "));

@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 use threadviz::EventKind;
 use threadviz::dashboard::app::live::LINGER;
-use threadviz::dashboard::app::replay::showing;
 use threadviz::dashboard::app::replay::stops::Stops;
+use threadviz::dashboard::app::replay::subject;
 use threadviz::dashboard::catalog;
 use threadviz::dashboard::export::{asciicast, chrome};
 use threadviz::dashboard::lesson;
@@ -29,12 +29,12 @@ fn recorded_condition() -> Recording {
 /// How long the cast of `recording` (made at a constant speed) lasts, as the live dashboard
 /// took it: its demo time at the recorded speed, each wake-up's hold, and the question's pause.
 fn cast_length(recording: &Recording) -> f64 {
-    let showing = showing(&recording.header.demo, None);
-    let stops = Stops::find(recording.events.iter().cloned(), &showing);
+    let subject = subject(&recording.header.demo, None);
+    let stops = Stops::find(recording.events.iter().cloned(), &subject);
     let speed = recording.header.speed;
     let holds = stops.all().iter().filter(|stop| stop.hold).count() as f64;
     let asked = stops.all().iter().any(|stop| stop.ask.is_some());
-    let question = showing.lesson.and_then(lesson::moment).filter(|_| asked).map_or(0.0, |moment| {
+    let question = subject.lesson.and_then(lesson::moment).filter(|_| asked).map_or(0.0, |moment| {
         let (question, answer) = asciicast::question_pause(&moment);
         (question + answer).as_secs_f64()
     });

@@ -1,6 +1,7 @@
 //! The house rules a newcomer relies on, checked on the source itself: the top-level modules
-//! import one another in one direction (no circle between folders), and no source file is
-//! longer than one read (500 lines, its tests left out).
+//! import one another in one direction (no circle between folders), so do the modules inside
+//! `src/app` (the loop, its controllers, the app's parts), and no source file is longer than
+//! one read (500 lines, its tests left out).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -134,6 +135,135 @@ fn a_circle_is_seen_when_there_is_one() {
     );
     assert_eq!(named_modules("use crate::model::Model; // crate::view is not named"), ["model"]);
     assert_eq!(named_modules("let x = crate::session::now(); mycrate::app()"), ["session"]);
+}
+
+/// The folder whose modules are checked for circles among themselves, as the top-level ones are.
+const ONE_DIRECTION_INSIDE: &str = "src/app";
+
+/// The module of `folder` a file under it belongs to: `run` for `run.rs`, `steer` for
+/// `steer/target.rs`, and `mod` for the folder's own `mod.rs`, which gathers the others.
+fn child_module(folder: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(folder).expect("under the folder");
+    if relative == Path::new("mod.rs") {
+        return "mod".to_owned();
+    }
+    let first = relative.components().next().expect("a file").as_os_str().to_string_lossy().into_owned();
+    first.trim_end_matches(".rs").to_owned()
+}
+
+/// The paths that lead from a file of `folder` to the folder's module: `crate::app::`, and
+/// `super::` as many times as the file is deep (`self::` in `mod.rs`).
+fn paths_to_folder(folder: &Path, path: &Path, crate_path: &str) -> Vec<String> {
+    let relative = path.strip_prefix(folder).expect("under the folder");
+    let depth = relative.components().count() - usize::from(relative.ends_with("mod.rs"));
+    let local = if depth == 0 { "self::".to_owned() } else { "super::".repeat(depth) };
+    vec![format!("{crate_path}::"), local]
+}
+
+/// The items a line names through `prefix` (comments left out): `["run"]` for
+/// `use super::run::Controller;`, `["App", "Msg"]` for `use super::{App, Msg};`.
+fn named_after(line: &str, prefix: &str) -> Vec<String> {
+    let code = line.split("//").next().unwrap_or("");
+    let word = |text: &str| text.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<String>();
+    code.match_indices(prefix)
+        .filter(|(at, _)| !code[..*at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':'))
+        .flat_map(|(at, _)| {
+            let rest = &code[at + prefix.len()..];
+            match rest.strip_prefix('{') {
+                Some(group) => group
+                    .split('}')
+                    .next()
+                    .unwrap_or("")
+                    .split(',')
+                    .map(|item| word(item.trim()))
+                    .filter(|item| !item.is_empty() && item != "self")
+                    .collect(),
+                None => vec![word(rest)],
+            }
+        })
+        // `super::super::` leads further up than `super::`: not an item of this folder.
+        .filter(|name| !name.is_empty() && name != "super")
+        .collect()
+}
+
+/// Which modules of `folder` each one imports from, outside tests: an item named through the
+/// folder is its module's if it is one (`super::run`), else the module `mod.rs` re-exports it
+/// from (`pub use self::msg::{Command, Msg}`), else `mod.rs`'s own (`App`).
+fn imports_inside(folder: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let folder = root.join(folder);
+    let crate_path = format!("crate::{}", folder.file_name().expect("a folder").to_string_lossy());
+    let files: Vec<PathBuf> = sources().into_iter().filter(|path| path.starts_with(&folder)).collect();
+    let modules: BTreeSet<String> = files.iter().map(|path| child_module(&folder, path)).collect();
+    let gathering = std::fs::read_to_string(folder.join("mod.rs")).expect("the folder's mod.rs");
+    let mut reexported: BTreeMap<String, String> = BTreeMap::new();
+    for line in code_of(&gathering).into_iter().filter(|line| line.trim_start().starts_with("pub")) {
+        let Some(after) = line.split("use self::").nth(1) else { continue };
+        let module: String = after.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        for item in named_after(line, &format!("self::{module}::")) {
+            reexported.insert(item, module.clone());
+        }
+    }
+    let mut imports: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for path in &files {
+        let from = child_module(&folder, path);
+        let text = std::fs::read_to_string(path).expect("a source file");
+        for line in code_of(&text) {
+            for prefix in paths_to_folder(&folder, path, &crate_path) {
+                for name in named_after(line, &prefix) {
+                    let to = if modules.contains(&name) {
+                        name
+                    } else {
+                        reexported.get(&name).cloned().unwrap_or_else(|| "mod".to_owned())
+                    };
+                    if to != from {
+                        imports.entry(from.clone()).or_default().insert(to);
+                    }
+                }
+            }
+        }
+    }
+    imports
+}
+
+#[test]
+fn the_modules_of_the_app_import_one_another_in_one_direction() {
+    let imports = imports_inside(ONE_DIRECTION_INSIDE);
+    assert!(
+        imports.get("live").is_some_and(|to| to.contains("run"))
+            && imports.get("update").is_some_and(|to| to.contains("mod")),
+        "the check sees imports: {imports:?}"
+    );
+    let circles: Vec<String> = imports
+        .keys()
+        .filter_map(|module| circle_through(module, &imports))
+        .map(|circle| circle.join(" -> "))
+        .collect();
+    assert!(
+        circles.is_empty(),
+        "import circles between the files of {ONE_DIRECTION_INSIDE} (the loop owns the Controller \
+         trait the controllers plug into; shared types go to the module both use):\n{}",
+        circles.join("\n")
+    );
+}
+
+#[test]
+fn an_import_inside_a_folder_names_the_module_it_comes_from() {
+    assert_eq!(named_after("use super::run::{Controller, run};", "super::"), ["run"]);
+    assert_eq!(named_after("use super::{App, Command, Msg}; // super::view", "super::"), ["App", "Command", "Msg"]);
+    assert_eq!(named_after("let x = crate::app::live::LINGER;", "crate::app::"), ["live"]);
+    assert_eq!(named_after("use super::super::msg::Guide;", "super::"), Vec::<String>::new());
+    assert_eq!(named_after("use super::super::msg::Guide;", "super::super::"), ["msg"]);
+    let folder = Path::new("/x/src/app");
+    assert_eq!(child_module(folder, &folder.join("steer/target.rs")), "steer");
+    assert_eq!(child_module(folder, &folder.join("mod.rs")), "mod");
+    assert_eq!(paths_to_folder(folder, &folder.join("run.rs"), "crate::app"), ["crate::app::", "super::"]);
+    assert_eq!(paths_to_folder(folder, &folder.join("steer/mod.rs"), "crate::app"), ["crate::app::", "super::"]);
+    assert_eq!(
+        paths_to_folder(folder, &folder.join("steer/guide.rs"), "crate::app"),
+        ["crate::app::", "super::super::"]
+    );
+    assert_eq!(paths_to_folder(folder, &folder.join("mod.rs"), "crate::app"), ["crate::app::", "self::"]);
 }
 
 #[test]

@@ -75,22 +75,22 @@ fn holds_never_add_more_than_the_demo_time_that_passed() {
 
 #[test]
 fn the_dashboard_says_what_the_notify_did_and_who_lost_an_update() {
-    use threadviz::dashboard::app::{App, Msg, Showing};
+    use threadviz::dashboard::app::{App, Msg, Subject};
     use threadviz::dashboard::session::PauseState;
     use threadviz::dashboard::view::theme::{Theme, ThemeName};
 
     // The hold after the notify makes sure the consumers block on the lock before p lets go.
     let told = |name: &'static str| {
         let (events, _, _) = run(name, 10.0, Duration::from_secs(20));
-        let showing = Showing { title: name, source: None, lesson: None };
-        let mut app = App::new(showing, Theme::new(ThemeName::Dark, false), PauseState::Running, 1.0);
+        let subject = Subject { title: name, source: None, lesson: None };
+        let mut app = App::new(subject, Theme::new(ThemeName::Dark, false), PauseState::Running, 1.0);
         let mut lines = Vec::new();
         for event in events {
             app.update(Msg::Events(vec![event]));
-            if let Some(line) = &app.happened
-                && lines.last() != Some(line)
+            if let Some(line) = app.what_happened()
+                && lines.last().map(String::as_str) != Some(line)
             {
-                lines.push(line.clone());
+                lines.push(line.to_owned());
             }
         }
         lines

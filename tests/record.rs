@@ -15,9 +15,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use threadviz::dashboard::app::Seek;
 use threadviz::dashboard::app::live::LINGER;
 use threadviz::dashboard::app::replay::stops::{Stop, Stops};
-use threadviz::dashboard::app::replay::{Replay, Seek, showing};
+use threadviz::dashboard::app::replay::{Replay, subject};
 use threadviz::dashboard::app::run::Controller;
 use threadviz::dashboard::app::{App, Command, Msg, Overlay};
 use threadviz::dashboard::catalog;
@@ -187,7 +188,7 @@ fn settle(app: &mut App, replay: &mut Replay, commands: Vec<Command>) {
 fn paused_replay(recording: &Recording) -> (App, Replay) {
     let replay = Replay::new(recording, 1.0, true).unwrap();
     let app =
-        App::new(showing(&recording.header.demo, None), Theme::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
+        App::new(subject(&recording.header.demo, None), Theme::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
     (app, replay)
 }
 
@@ -204,15 +205,15 @@ fn a_step_back_then_a_step_forward_returns_to_the_identical_state() {
         settle(&mut app, &mut replay, vec![Command::Seek(seek)]);
         let position = replay.position();
         let here = fold(&events[..position]);
-        assert_eq!(state(&app.model), state(&here), "{seek:?} shows the state after {position} events");
+        assert_eq!(state(app.model()), state(&here), "{seek:?} shows the state after {position} events");
         press(&mut app, &mut replay, KeyCode::Char('b'));
         let back = position.saturating_sub(1);
         assert_eq!(replay.position(), back);
-        assert_eq!(state(&app.model), state(&fold(&events[..back])), "one back from {position}");
+        assert_eq!(state(app.model()), state(&fold(&events[..back])), "one back from {position}");
         press(&mut app, &mut replay, KeyCode::Char('n'));
         let forward = if position == 0 { 1 } else { position };
         assert_eq!(replay.position(), forward);
-        assert_eq!(state(&app.model), state(&fold(&events[..forward])), "back and forth at {position}");
+        assert_eq!(state(app.model()), state(&fold(&events[..forward])), "back and forth at {position}");
     }
 }
 
@@ -223,14 +224,14 @@ fn seeking_keys_move_by_tenths_and_to_either_end() {
     let (mut app, mut replay) = paused_replay(&recording);
     press(&mut app, &mut replay, KeyCode::Char('}'));
     assert_eq!(replay.position(), len);
-    assert!(app.model.ended);
+    assert!(app.model().ended);
     press(&mut app, &mut replay, KeyCode::Char('['));
     assert_eq!(replay.position(), len - (len + 5) / 10);
     press(&mut app, &mut replay, KeyCode::Char('{'));
     assert_eq!(replay.position(), 0);
-    assert_eq!(state(&app.model), state(&Model::new()));
+    assert_eq!(state(app.model()), state(&Model::new()));
     press(&mut app, &mut replay, KeyCode::Char('b'));
-    assert!(app.message.as_deref().unwrap().contains("start of the recording"), "{:?}", app.message);
+    assert!(app.message().unwrap().contains("start of the recording"), "{:?}", app.message());
     press(&mut app, &mut replay, KeyCode::Char(']'));
     assert_eq!(replay.position(), (len + 5) / 10);
     // `:` then an event number goes right after that event.
@@ -239,14 +240,14 @@ fn seeking_keys_move_by_tenths_and_to_either_end() {
     for digit in target.to_string().chars() {
         press(&mut app, &mut replay, KeyCode::Char(digit));
     }
-    assert!(app.message.as_deref().unwrap().contains(&target.to_string()), "the prompt shows the text");
+    assert!(app.message().unwrap().contains(&target.to_string()), "the prompt shows the text");
     press(&mut app, &mut replay, KeyCode::Enter);
     assert_eq!(replay.position(), len / 2 + 1);
-    assert_eq!(app.model.events, (len / 2 + 1) as u64);
+    assert_eq!(app.model().events, (len / 2 + 1) as u64);
     // Restart goes back to the start.
     press(&mut app, &mut replay, KeyCode::Char('r'));
     assert_eq!(replay.position(), 0);
-    assert_eq!(state(&app.model), state(&Model::new()));
+    assert_eq!(state(app.model()), state(&Model::new()));
 }
 
 #[test]
@@ -258,7 +259,7 @@ fn stepping_a_selected_thread_moves_to_its_next_event() {
     let position = replay.position();
     assert_eq!(recording.events[position - 1].thread, 2, "the last event shown is thread 2's");
     assert!(recording.events[..position - 1].iter().all(|event| event.thread != 2), "its first one");
-    assert_eq!(state(&app.model), state(&fold(&recording.events[..position])));
+    assert_eq!(state(app.model()), state(&fold(&recording.events[..position])));
 }
 
 #[test]
@@ -354,12 +355,12 @@ fn assert_blocked_on_p(model: &Model) {
 fn playing_pauses_at_the_lessons_moment_and_holds_it_once_the_question_is_put_away() {
     let recording = lingering_condition();
     let events = &recording.events;
-    let showing = showing("condition", None);
-    let mut replay = Replay::showing(Snapshots::new(events.clone().into()), SLOW, true, &showing).unwrap();
+    let subject = subject("condition", None);
+    let mut replay = Replay::about(Snapshots::new(events.clone().into()), SLOW, true, &subject).unwrap();
     let (notify, stop) = notify_and_its_stop(&recording, replay.stops());
     assert_eq!(stop.ask, Some(notify), "the notify is the lesson's moment");
-    let mut app = App::new(showing, Theme::new(ThemeName::Dark, false), PauseState::Paused, SLOW);
-    app.replay = true;
+    let mut app = App::new(subject, Theme::new(ThemeName::Dark, false), PauseState::Paused, SLOW);
+    app.mark_as_replay();
     settle(&mut app, &mut replay, vec![Command::Seek(Seek::Seq(events[notify - 1].seq))]);
     settle(&mut app, &mut replay, vec![Command::Resume]);
     // The player stops by itself where the events the notify let through end.
@@ -370,7 +371,7 @@ fn playing_pauses_at_the_lessons_moment_and_holds_it_once_the_question_is_put_aw
     app.update(Msg::Events(received));
     app.update(replay.status().into());
     assert!(app.shows(Overlay::Moment), "the question is on screen");
-    assert_blocked_on_p(&app.model);
+    assert_blocked_on_p(app.model());
     // Space puts the question away and plays on: the hold comes whole, then p lets go.
     let began = Instant::now();
     press(&mut app, &mut replay, KeyCode::Char(' '));
@@ -398,7 +399,7 @@ fn live_sessions_refuse_to_go_back_with_a_message() {
     let demo = catalog::find("condition").unwrap();
     let mut live = threadviz::dashboard::app::live::Live::start(
         Arc::new(demo.main),
-        threadviz::dashboard::app::live::Launch::default(),
+        threadviz::dashboard::app::launch::Launch::default(),
     );
     for command in [Command::StepBack, Command::Seek(Seek::Share(0.5))] {
         let reply = live.apply(command);
@@ -679,7 +680,7 @@ fn a_replay_of_a_binary_file_shows_the_states_json_lines_shows() {
     std::fs::write(&path, &bytes).unwrap();
     let indexed = record::index(&path).unwrap();
     let (mut from_lines, mut lines) = paused_replay(&recording);
-    let mut from_file = App::new(showing("busy", None), Theme::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
+    let mut from_file = App::new(subject("busy", None), Theme::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
     let mut file = Replay::with_snapshots(indexed.snapshots, 1.0, true).unwrap();
     let mut rng = fastrand::Rng::with_seed(21);
     let keys = ['n', 'n', 'b', ']', '[', '}', 'b', 'b', '{', 'n', ']', ']', 'b'];
@@ -697,7 +698,7 @@ fn a_replay_of_a_binary_file_shows_the_states_json_lines_shows() {
         press(&mut from_lines, &mut lines, key);
         press(&mut from_file, &mut file, key);
         assert_eq!(file.position(), lines.position(), "round {round}");
-        assert_eq!(state(&from_file.model), state(&from_lines.model), "round {round}: after {}", lines.position());
+        assert_eq!(state(from_file.model()), state(from_lines.model()), "round {round}: after {}", lines.position());
         assert_eq!(file.status().now_us, lines.status().now_us, "round {round}");
     }
     // Stepping a thread reads ahead in the file to its next event.
@@ -705,7 +706,7 @@ fn a_replay_of_a_binary_file_shows_the_states_json_lines_shows() {
     settle(&mut from_file, &mut file, vec![Command::Seek(Seek::Share(0.0)), Command::Step(Some(3))]);
     assert!(file.position() > 1);
     assert_eq!(file.position(), lines.position());
-    assert_eq!(state(&from_file.model), state(&from_lines.model));
+    assert_eq!(state(from_file.model()), state(from_lines.model()));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1122,7 +1123,7 @@ fn stepping_to_a_thread_far_ahead_reads_the_file_and_shows_the_state_there() {
     let path = temp("far.tvr");
     std::fs::write(&path, &bytes).unwrap();
     let recording = record::read(&path).unwrap();
-    let mut app = App::new(showing("far", None), Theme::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
+    let mut app = App::new(subject("far", None), Theme::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
     let mut replay = Replay::with_snapshots(record::index(&path).unwrap().snapshots, 1.0, true).unwrap();
     settle(&mut app, &mut replay, vec![Command::Seek(Seek::Seq(20))]);
     assert_eq!(replay.position(), 21);
@@ -1130,17 +1131,17 @@ fn stepping_to_a_thread_far_ahead_reads_the_file_and_shows_the_state_there() {
     let position = replay.position();
     assert_eq!(recording.events[position - 1].thread, 2, "the worker's next event");
     assert!(position > 29_000, "{position}");
-    assert_eq!(state(&app.model), state(&fold(&recording.events[..position])));
+    assert_eq!(state(app.model()), state(&fold(&recording.events[..position])));
     // Past its last event, the worker does nothing more, and the replay stays where it was.
     settle(&mut app, &mut replay, vec![Command::Seek(Seek::Share(1.0)), Command::Seek(Seek::Seq(29_991))]);
     let here = replay.position();
     settle(&mut app, &mut replay, vec![Command::Step(Some(2))]);
     assert_eq!(replay.position(), here);
-    assert!(app.message.as_deref().unwrap_or_default().contains("worker does nothing more"), "{:?}", app.message);
+    assert!(app.message().unwrap_or_default().contains("worker does nothing more"), "{:?}", app.message());
     // A near step still sends its events down the channel.
     settle(&mut app, &mut replay, vec![Command::Step(Some(1))]);
     assert_eq!(replay.position(), here + 1);
-    assert_eq!(state(&app.model), state(&fold(&recording.events[..=here])));
+    assert_eq!(state(app.model()), state(&fold(&recording.events[..=here])));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ mod common;
 
 use std::path::PathBuf;
 
-use threadviz::dashboard::app::replay::{Replay, Seek, showing};
+use threadviz::dashboard::app::Seek;
+use threadviz::dashboard::app::replay::{Replay, subject};
 use threadviz::dashboard::app::run::Controller;
 use threadviz::dashboard::app::{App, Command, Msg};
 use threadviz::dashboard::session::PauseState;
@@ -252,10 +253,10 @@ fn the_replay_of_a_recorded_failure_shows_its_source_wherever_it_seeks() {
         dfs().record_failure(recorded).check(two_increments_checked).unwrap_err()
     });
     let indexed = record::index(&path).unwrap();
-    let showing = showing(&indexed.header.demo, Some("(replay)"));
-    let mut replay = Replay::showing(indexed.snapshots, 1.0, true, &showing).unwrap();
-    let mut app = App::new(showing, Theme::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
-    app.replay = true;
+    let subject = subject(&indexed.header.demo, Some("(replay)"));
+    let mut replay = Replay::about(indexed.snapshots, 1.0, true, &subject).unwrap();
+    let mut app = App::new(subject, Theme::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
+    app.mark_as_replay();
     // What `threadviz replay` does before it starts; the app never reads a file itself.
     for source in replay.carried_sources() {
         app.update(source);
@@ -314,14 +315,14 @@ fn a_recording_made_before_sources_were_carried_still_opens_and_replays() {
     assert!(carried(&recording).is_empty(), "a demo's recording carries no source");
     let indexed = record::index(fixture).unwrap();
     assert!(indexed.snapshots.sources().is_empty());
-    let showing = showing(&indexed.header.demo, None);
-    assert!(showing.source.is_some(), "the catalogue has its source");
-    let mut replay = Replay::showing(indexed.snapshots, 1.0, true, &showing).unwrap();
-    let mut app = App::new(showing, Theme::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
+    let subject = subject(&indexed.header.demo, None);
+    assert!(subject.source.is_some(), "the catalogue has its source");
+    let mut replay = Replay::about(indexed.snapshots, 1.0, true, &subject).unwrap();
+    let mut app = App::new(subject, Theme::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
     if let Some(reply) = replay.apply(Command::Seek(Seek::Share(1.0))) {
         app.update(reply);
     }
     app.update(Msg::Events(replay.events().try_iter().collect()));
-    assert!(app.model.ended);
-    assert!(app.model.log.iter().any(|line| line.message == "Counter: 4"), "{:?}", app.model.log);
+    assert!(app.model().ended);
+    assert!(app.model().log.iter().any(|line| line.message == "Counter: 4"), "{:?}", app.model().log);
 }

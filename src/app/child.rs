@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crossbeam_channel::Receiver;
 
+use super::Status;
 use super::live::{NO_CHALLENGE, ONLY_REPLAYS_GO_BACK};
-use super::run::{Controller, Status};
+use super::run::Controller;
 use super::{Command, Msg};
 use crate::TraceEvent;
 use crate::child::{Child, Options, Program, RunError, Subscriber, status_words};

@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use crossbeam_channel::Receiver;
 
-use super::run::{Controller, Status, run};
-use super::terminal;
-use super::{App, Command, KernelColumns, Msg, Showing};
+use super::launch::Launch;
+use super::msg::ready_places;
+use super::run::{self, Controller};
+use super::{Appearance, Command, Msg, Status, Subject};
 use crate::TraceEvent;
-use crate::app::Look;
 use crate::lesson::Trigger;
 use crate::record::{RecordSummary, RecordTo, Recorder};
 use crate::session::{PauseState, Session};
@@ -25,56 +25,6 @@ const VIEW_BUFFER: usize = 65_536;
 /// How long a wake-up stays on screen at 1x (a notify, a lock handed over, an event set): long
 /// enough for a class to see who was woken and where it went, while demo time stands still.
 pub const LINGER: Duration = Duration::from_millis(500);
-
-/// How to start the program.
-#[derive(Debug, Clone)]
-#[allow(clippy::struct_excessive_bools, reason = "independent options, each a flag of its own")]
-pub struct Launch {
-    /// RNG seed.
-    pub seed: u64,
-    /// Initial speed.
-    pub speed: f64,
-    /// Start paused before the first operation.
-    pub paused: bool,
-    /// Start in presenter mode.
-    pub present: bool,
-    /// Keep the kernel's columns even on a narrow screen (the program is about them).
-    pub kernel_first: bool,
-    /// Let threads drop events rather than wait while a recorder is attached
-    /// ([`Session::set_lossy`]).
-    pub lossy: bool,
-    /// The program's parameters (`--param NAME=VALUE`).
-    pub params: Vec<(String, i64)>,
-}
-
-impl Default for Launch {
-    fn default() -> Self {
-        Self {
-            seed: 0,
-            speed: 1.0,
-            paused: false,
-            present: false,
-            kernel_first: false,
-            lossy: false,
-            params: Vec::new(),
-        }
-    }
-}
-
-impl Launch {
-    /// A session as this launch asks for: its seed, speed and parameters.
-    #[must_use]
-    pub fn session(&self) -> crate::SessionBuilder {
-        let builder = Session::builder().seed(self.seed).speed(self.speed);
-        self.params.iter().fold(builder, |builder, (name, value)| builder.param(name.clone(), *value))
-    }
-
-    /// Whether the lesson's words fit this run: its question and numbers speak of the demo as
-    /// shipped, not of one made smaller with parameters.
-    fn as_shipped(&self) -> bool {
-        self.params.is_empty()
-    }
-}
 
 /// What the keys that go back say outside a replay.
 pub(crate) const ONLY_REPLAYS_GO_BACK: &str = "only replays go back: record with --record FILE, then replay it";
@@ -101,11 +51,11 @@ pub struct Live {
 /// refer to.
 type PauseAt = Option<(Trigger, Option<&'static str>)>;
 
-/// The moment of `showing`'s lesson that the session can pause at by itself; moments that
+/// The moment of `subject`'s lesson that the session can pause at by itself; moments that
 /// take the model to see are left to the dashboard, which pauses a moment later.
-fn pause_at(showing: &Showing) -> PauseAt {
-    let trigger = showing.lesson.and_then(crate::lesson::moment)?.trigger;
-    let path = showing.source.map(|(path, _)| path);
+fn pause_at(subject: &Subject) -> PauseAt {
+    let trigger = subject.lesson.and_then(crate::lesson::moment)?.trigger;
+    let path = subject.source.map(|(path, _)| path);
     trigger.seen_in_event().then_some((trigger, path))
 }
 
@@ -193,7 +143,7 @@ impl Controller for Live {
             // Both kinds of loss: at the source (a thread's full ring) and in the view's buffer.
             dropped: self.dropped.load(Ordering::Relaxed) + self.session.lost_events(),
             ready: held.iter().map(|&(tid, _)| tid).collect(),
-            ready_at: super::run::ready_places(held),
+            ready_at: ready_places(held),
         }
     }
 
@@ -238,64 +188,38 @@ impl Controller for Live {
 
 /// Runs `program` under the dashboard until the user quits. The terminal is restored however
 /// it ends.
-pub fn watch(program: Arc<dyn Fn() + Send + Sync>, showing: Showing, look: Look, launch: Launch) -> io::Result<()> {
-    let moment = pause_at(&showing);
+pub fn open(
+    program: Arc<dyn Fn() + Send + Sync>,
+    subject: Subject,
+    appearance: Appearance,
+    launch: Launch,
+) -> io::Result<()> {
+    let moment = pause_at(&subject);
     let moment = moment.filter(|_| launch.as_shipped());
-    watch_live(showing, look, &launch.clone(), &mut None, || Ok(Live::start_pausing_at(program, launch, moment)))
+    run::open_dashboard(subject, appearance, &launch.clone(), &mut None, || {
+        Ok(Live::start_pausing_at(program, launch, moment))
+    })
 }
 
-/// [`watch`], recording the first run to `record`. The outer result is the terminal's; the
+/// [`open`], recording the first run to `record`. The outer result is the terminal's; the
 /// inner one says what was recorded, or why the recording is incomplete. Either way the
 /// recording is complete and flushed when this returns, after a quit (`q`), a signal (SIGINT,
 /// SIGTERM, SIGHUP) or a panic of the dashboard.
-pub fn watch_recording(
+pub fn open_recording(
     program: Arc<dyn Fn() + Send + Sync>,
-    showing: Showing,
-    look: Look,
+    subject: Subject,
+    appearance: Appearance,
     launch: Launch,
     record: RecordTo,
 ) -> io::Result<io::Result<RecordSummary>> {
     let mut live = None;
-    let moment = pause_at(&showing);
+    let moment = pause_at(&subject);
     let moment = moment.filter(|_| launch.as_shipped());
-    let watched = watch_live(showing, look, &launch.clone(), &mut live, || {
+    let watched = run::open_dashboard(subject, appearance, &launch.clone(), &mut live, || {
         Live::start_recording_pausing_at(program, launch, record, moment)
     });
     // The terminal is back; now wait for the stopped session's last events, flush and join.
     let recorded = live.and_then(|mut live| live.recorder.take()).map(Recorder::finish);
     watched?;
     Ok(recorded.unwrap_or_else(|| Err(io::Error::other("the recording did not start"))))
-}
-
-/// Runs the dashboard on the controller that `start` makes (a live session, or a steered
-/// one), kept in `controller` so that the caller still has it afterwards and, on a panic, drops
-/// it (and its recorder) while unwinding.
-pub(crate) fn watch_live<C: Controller>(
-    showing: Showing,
-    look: Look,
-    launch: &Launch,
-    controller: &mut Option<C>,
-    start: impl FnOnce() -> io::Result<C>,
-) -> io::Result<()> {
-    let (guard, mut terminal) = terminal::enter()?;
-    let (sender, input) = crossbeam_channel::unbounded();
-    terminal::spawn_input(sender.clone());
-    terminal::spawn_signals(sender);
-    let live = controller.insert(start()?);
-    let mut app = App::new(showing, look, live.status().pause, launch.speed);
-    app.set_present(launch.present);
-    if !launch.as_shipped() {
-        app.moment = None;
-    }
-    app.kernel_columns = match (live.reads_kernel(), launch.kernel_first) {
-        (false, _) => KernelColumns::Unread,
-        (true, false) => KernelColumns::Read,
-        (true, true) => KernelColumns::First,
-    };
-    let size = terminal.size()?;
-    app.size = (size.width, size.height);
-    let result = run(&mut terminal, &mut app, &input, live);
-    live.apply(Command::Quit);
-    drop(guard);
-    result
 }

@@ -1,19 +1,22 @@
 //! The dashboard application: its state, the pure `update` that turns messages into state
 //! changes and commands, and the loop that runs it against a real or test terminal.
 //!
-//! This file holds the state ([`App`]) and what it answers about itself; the messages and
-//! commands are in [`msg`], `update` and its handlers in `update`, the overlays in `overlay`,
-//! the program's source files in `sources`, and the "what just happened" line in `tell`.
+//! This file holds the state ([`App`]) and what it answers about itself. Its parts have files
+//! of their own: the session's [`Status`] with the messages and commands ([`msg`]), the UI
+//! state (`ui`), the program's source files (`sources`). `update` and its handlers are in
+//! `update`, the keys' actions in `actions`, scrolling in `navigate`, the "what just happened"
+//! line in `tell`. The loop (`run`) owns the [`Controller`](run::Controller) trait the
+//! controllers plug into: `live`, `replay`, `steer`, `child`.
 
 mod actions;
+mod appearance;
 pub mod child;
 pub mod keys;
+pub mod launch;
 pub mod live;
-pub mod look;
 mod moment;
 pub mod msg;
 mod navigate;
-mod overlay;
 mod prompt;
 mod quest;
 pub mod replay;
@@ -23,60 +26,26 @@ mod speed;
 pub mod steer;
 mod tell;
 pub mod terminal;
+mod ui;
 mod update;
 mod wakes;
 
 use std::collections::BTreeMap;
 
-pub use self::look::{Look, ThemeName};
-pub use self::msg::{Command, Msg};
-use self::navigate::DEFAULT_SCALE;
-pub use self::navigate::TIMELINE_SCALES;
-pub use self::overlay::{Answers, Overlay};
-pub use self::sources::SourceFile;
-pub use self::speed::{SPEED_LADDER, next_speed};
+pub use self::appearance::{Appearance, ThemeName};
+pub use self::msg::{Command, Guide, Msg, Next, Seek, Status};
+use self::sources::SourceFiles;
+#[cfg(test)]
+pub(crate) use self::ui::TIMELINE_SCALES;
+pub use self::ui::{Answers, Overlay, Panel, Ui};
 use crate::event::{SourceLoc, Tid};
-use crate::model::{KnownThread, Model, ThreadState, WaitTarget};
+use crate::kernel::KernelSample;
+use crate::model::{Happening, KnownThread, Model, ThreadState, WaitTarget};
 use crate::session::PauseState;
 
-/// The panels that can take focus, in Tab order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Panel {
-    /// The thread table.
-    Threads,
-    /// The primitives panel.
-    Prims,
-    /// The log.
-    Log,
-    /// The source code.
-    Source,
-    /// The timeline.
-    Timeline,
-}
-
-impl Panel {
-    const ORDER: [Self; 5] = [Self::Threads, Self::Timeline, Self::Prims, Self::Log, Self::Source];
-
-    fn cycle(self, forward: bool) -> Self {
-        let index = Self::ORDER.iter().position(|&panel| panel == self).unwrap_or(0);
-        let next = if forward { index + 1 } else { index + Self::ORDER.len() - 1 };
-        Self::ORDER[next % Self::ORDER.len()]
-    }
-}
-
-/// The first line that puts the last one at the bottom, for each scrolling overlay, as the
-/// view last drew it.
-#[derive(Debug, Clone, Default)]
-pub struct ScrollLimits {
-    /// The notes'.
-    pub notes: std::cell::Cell<usize>,
-    /// The help's.
-    pub help: std::cell::Cell<usize>,
-}
-
-/// What is being watched: shown in the status bar and the source panel.
+/// What the dashboard is about: shown in the status bar and the source panel.
 #[derive(Debug, Clone, Copy)]
-pub struct Showing {
+pub struct Subject {
     /// The title (a demo's name).
     pub title: &'static str,
     /// The program's source, if known, and its path as events name it.
@@ -98,102 +67,59 @@ pub enum KernelColumns {
     First,
 }
 
-/// The dashboard's state.
+/// The dashboard's state, in three parts and what ties them: the folded events (`model`), the
+/// session's control state as last read (`status`) and what the user did to the screen (`ui`);
+/// then the run's story as the dashboard tells it (what just happened, the lesson's moment, the
+/// deadlock pause) and the program's own source files.
 #[derive(Debug, Clone)]
-#[allow(clippy::struct_excessive_bools, reason = "independent facts about the view, not states of one machine")]
 pub struct App {
-    /// What is watched.
-    pub showing: Showing,
+    /// What the dashboard is about.
+    pub(crate) subject: Subject,
     /// The folded events.
-    pub model: Model,
-    /// How the user asked the dashboard to look: the theme and whether colour is wanted
-    /// (presenter mode shows high contrast whatever was chosen).
-    pub look: Look,
-    /// Running, paused or stepping, as last read from the session.
-    pub pause: PauseState,
-    /// Speed, as last read.
-    pub speed: f64,
-    /// Demo time now, in microseconds.
-    pub now_us: u64,
-    /// Events the viewer will never see: dropped at their source (a thread's full ring) or by
-    /// its buffer.
-    pub dropped: u64,
-    /// Threads held at the pause gate, ready to be stepped.
-    pub ready: Vec<Tid>,
-    /// Where each ready thread goes on, when the controller knows: the line it runs when
-    /// stepped.
-    pub ready_at: BTreeMap<Tid, SourceLoc>,
-    /// Index of the selected row in the thread table.
-    pub selected: usize,
-    /// The focused panel.
-    pub focus: Panel,
-    /// Whether the focused panel fills the screen.
-    pub zoomed: bool,
-    /// Overlays drawn over the panels, bottom first; `esc` closes the top one.
-    pub overlays: Vec<Overlay>,
-    /// Lines scrolled back from the end of the log (0 follows new lines).
-    pub log_back: usize,
-    /// First line shown of the primitives panel.
-    pub prims_top: usize,
-    /// Lines scrolled in the source panel relative to following the selected thread.
-    pub source_offset: isize,
-    /// Lines scrolled in the notes.
-    pub notes_top: usize,
-    /// Lines scrolled in the help (taller than a small screen).
-    pub help_top: usize,
-    /// How far the notes and the help scroll on the screen last drawn: settled by the view as
-    /// it draws them (as a ratatui `StatefulWidget`'s state is), so that scrolling stops at the
-    /// last line without the app laying them out itself.
-    pub scroll_limits: ScrollLimits,
-    /// Whether the answers to the lesson's questions show (they are hidden until revealed).
-    pub answers: Answers,
-    /// The moment the lesson names: a live run pauses there and asks its question.
-    pub moment: Option<crate::lesson::Moment>,
-    /// The event at which this run reached the moment, if it has (it is asked once per run).
-    pub moment_asked_at: Option<u64>,
-    /// Demo time per timeline column, in microseconds.
-    pub timeline_scale_us: u64,
-    /// Demo time at the timeline's right edge; None follows the present.
-    pub timeline_end_us: Option<u64>,
-    /// Whether a recording is shown rather than a live program (the badge says so).
-    pub replay: bool,
+    pub(crate) model: Model,
+    /// Running, paused or stepping, the speed, the clock, the losses and the threads ready, as
+    /// last read from the session.
+    pub(crate) status: Status,
+    /// Focus, selection, scrolling, overlays, zoom, size and looks.
+    pub(crate) ui: Ui,
     /// The kernel's latest view of the OS threads, by OS thread id (empty where unavailable).
-    pub kernel: std::collections::BTreeMap<u32, crate::kernel::KernelSample>,
+    pub(crate) kernel: BTreeMap<u32, KernelSample>,
+    /// Where the table shows the kernel's view of the threads.
+    pub(crate) kernel_columns: KernelColumns,
+    /// Whether a recording is shown rather than a live program (the badge says so).
+    pub(crate) replay: bool,
+    /// The moment the lesson names: a live run pauses there and asks its question.
+    pub(crate) moment: Option<crate::lesson::Moment>,
+    /// The event at which this run reached the moment, if it has (it is asked once per run).
+    moment_asked_at: Option<u64>,
     /// The deadlock (by the sequence number it was found at) the session was paused for, so
     /// that it pauses once per deadlock and the lecturer can resume past it.
-    pub paused_for_deadlock: Option<u64>,
+    paused_for_deadlock: Option<u64>,
     /// A one-line message for the status bar (e.g. why a step did nothing).
-    pub message: Option<String>,
-    /// What just happened, in words (the last step's effect, a wake-up, a lost update), for the class to read.
-    pub happened: Option<String>,
+    pub(crate) message: Option<String>,
+    /// What just happened, in words (the last step's effect, a wake-up, a lost update), for the
+    /// class to read.
+    pub(crate) what_happened: Option<String>,
     /// What a steered run follows or aims at and what comes next (a schedule, a challenge).
-    pub guide: Option<steer::Guide>,
-    /// Presenter mode (`p`, `--present`): only what a class needs, spaced out, in high contrast.
-    pub present: bool,
-    /// Where the table shows the kernel's view of the threads.
-    pub kernel_columns: KernelColumns,
-    /// The words of the current step's events so far; None when no step is being told (the
+    pub(crate) guide: Option<Guide>,
+    /// What the current step's events did so far; None when no step is being told (the
     /// program runs, or a pause caught threads between operations: their in-flight events are
     /// told only if they are moments, so the moment that paused stays on the line).
-    pub step_told: Option<Vec<crate::model::Happening>>,
+    step_happenings: Option<Vec<Happening>>,
     /// Threads a told wake-up woke whose own wake-up events are still to come: they say
     /// nothing new, so they are not told again.
-    pub woken_untold: Vec<Tid>,
-    /// The go-to prompt's text while it is open (replays, `:`).
-    pub prompt: Option<String>,
-    /// The terminal size, as last reported.
-    pub size: (u16, u16),
+    woken_untold: Vec<Tid>,
     /// Whether the user chose to be paused (space, a step, or starting paused) rather than the
     /// app pausing for a deadlock: a restart after the program ended keeps only that choice.
-    pub paused_by_user: bool,
+    paused_by_user: bool,
     /// The thread the gate let through last (from the session's step events): `n` steps the
     /// next ready thread after it, in number order.
-    pub last_stepped: Tid,
+    last_stepped: Tid,
     /// The program's own source files, by the path its events name them by, when no source was
     /// given (a program under `watch`): the loop reads the ones wanted.
-    pub sources: BTreeMap<String, SourceFile>,
+    sources: SourceFiles,
     /// Whether the app wants to stop.
-    pub quit: bool,
+    quit: bool,
 }
 
 /// What the line shown for a thread is to it ([`App::thread_line`]).
@@ -211,63 +137,119 @@ pub enum LineIs {
 pub use crate::model::DEADLOCK_GRACE_US;
 
 impl App {
-    /// A fresh app watching `showing`, looking as `look` says (a [`Look`], or the view's theme).
+    /// A fresh app about `subject`, looking as `appearance` says (an [`Appearance`], or the
+    /// view's theme).
     #[must_use]
-    pub fn new(showing: Showing, look: impl Into<Look>, pause: PauseState, speed: f64) -> Self {
+    pub fn new(subject: Subject, appearance: impl Into<Appearance>, pause: PauseState, speed: f64) -> Self {
+        let status = Status { now_us: 0, pause, speed, dropped: 0, ready: Vec::new(), ready_at: BTreeMap::new() };
         Self {
-            showing,
+            subject,
             model: Model::new(),
-            look: look.into(),
-            pause,
-            speed,
-            now_us: 0,
-            dropped: 0,
-            ready: Vec::new(),
-            ready_at: BTreeMap::new(),
-            selected: 0,
-            focus: Panel::Threads,
-            zoomed: false,
-            overlays: Vec::new(),
-            log_back: 0,
-            prims_top: 0,
-            source_offset: 0,
-            notes_top: 0,
-            help_top: 0,
-            scroll_limits: ScrollLimits::default(),
-            answers: Answers::Hidden,
-            moment: showing.lesson.and_then(crate::lesson::moment),
-            moment_asked_at: None,
-            timeline_scale_us: TIMELINE_SCALES[DEFAULT_SCALE],
-            timeline_end_us: None,
-            paused_for_deadlock: None,
-            kernel: std::collections::BTreeMap::new(),
-            replay: false,
-            message: None,
-            happened: None,
-            guide: None,
-            present: false,
+            status,
+            ui: Ui::new(appearance.into()),
+            kernel: BTreeMap::new(),
             kernel_columns: KernelColumns::Unread,
-            step_told: None,
+            replay: false,
+            moment: subject.lesson.and_then(crate::lesson::moment),
+            moment_asked_at: None,
+            paused_for_deadlock: None,
+            message: None,
+            what_happened: None,
+            guide: None,
+            step_happenings: None,
             woken_untold: Vec::new(),
-            prompt: None,
-            size: (80, 24),
             paused_by_user: pause == PauseState::Paused,
             last_stepped: 0,
-            sources: BTreeMap::new(),
+            sources: SourceFiles::default(),
             quit: false,
         }
     }
 
     /// Turns presenter mode on or off; while on, the dashboard shows the high-contrast theme
-    /// (the user's choice in [`App::look`] stays, to come back to).
+    /// (the user's choice of [`Appearance`] stays, to come back to).
     pub fn set_present(&mut self, on: bool) {
-        self.present = on;
+        self.ui.present = on;
+    }
+
+    /// Changes how the dashboard looks (the theme and whether colour is wanted).
+    pub fn set_appearance(&mut self, appearance: impl Into<Appearance>) {
+        self.ui.appearance = appearance.into();
+    }
+
+    /// Says where the thread table shows the kernel's view of the threads.
+    pub fn set_kernel_columns(&mut self, columns: KernelColumns) {
+        self.kernel_columns = columns;
+    }
+
+    /// Marks what is shown as a recording (the badge says so).
+    pub fn mark_as_replay(&mut self) {
+        self.replay = true;
+    }
+
+    /// Puts `words` on the line made for what just happened, as a step's events would: for a
+    /// screen shown with a line of its own (an export's, a test's).
+    pub fn say_what_happened(&mut self, words: impl Into<String>) {
+        self.what_happened = Some(words.into());
+    }
+
+    /// What the dashboard is about.
+    #[must_use]
+    pub fn subject(&self) -> &Subject {
+        &self.subject
+    }
+
+    /// The folded events.
+    #[must_use]
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The session's control state as last read.
+    #[must_use]
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// What the user did to the screen: focus, selection, scrolling, overlays, zoom.
+    #[must_use]
+    pub fn ui(&self) -> &Ui {
+        &self.ui
+    }
+
+    /// What just happened, in words, if anything is to be said.
+    #[must_use]
+    pub fn what_happened(&self) -> Option<&str> {
+        self.what_happened.as_deref()
+    }
+
+    /// The status bar's message, if any.
+    #[must_use]
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// What a steered run shows above the table.
+    #[must_use]
+    pub fn guide(&self) -> Option<&Guide> {
+        self.guide.as_ref()
+    }
+
+    /// Whether the app wants to stop (a quit key, a signal).
+    #[must_use]
+    pub fn has_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// Whether `overlay` is open.
+    #[must_use]
+    pub fn shows(&self, overlay: Overlay) -> bool {
+        self.ui.shows(overlay)
     }
 
     /// Whether thread `tid` is held at the pause gate, ready to be stepped.
     #[must_use]
     pub fn is_ready(&self, tid: Tid) -> bool {
-        self.pause != PauseState::Running && self.ready.contains(&tid)
+        self.status.pause != PauseState::Running && self.status.ready.contains(&tid)
     }
 
     /// The line to show for `thread` and what it is to it: the line a READY thread runs when
@@ -276,7 +258,7 @@ impl App {
     #[must_use]
     pub fn thread_line<'a>(&'a self, thread: &'a KnownThread) -> Option<(&'a SourceLoc, LineIs)> {
         if self.is_ready(thread.tid)
-            && let Some(next) = self.ready_at.get(&thread.tid)
+            && let Some(next) = self.status.ready_at.get(&thread.tid)
         {
             return Some((next, LineIs::Next));
         }
@@ -310,24 +292,66 @@ impl App {
     /// last, in number order, as the gate picks it (`Gate::step`); None while running.
     #[must_use]
     pub fn next_to_step(&self) -> Option<Tid> {
-        if self.pause != PauseState::Paused {
+        if self.status.pause != PauseState::Paused {
             return None;
         }
         // A steered run knows its next step (a schedule's), time passing included.
         if let Some(next) = self.guide.as_ref().and_then(|guide| guide.next) {
             return match next {
-                steer::Next::Thread(tid) => Some(tid),
-                steer::Next::Time => None,
+                Next::Thread(tid) => Some(tid),
+                Next::Time => None,
             };
         }
         let after = self.last_stepped;
-        self.ready.iter().copied().filter(|&tid| tid > after).min().or_else(|| self.ready.iter().copied().min())
+        self.status
+            .ready
+            .iter()
+            .copied()
+            .filter(|&tid| tid > after)
+            .min()
+            .or_else(|| self.status.ready.iter().copied().min())
+    }
+
+    /// The source the panel shows and its path: the program's, when given; otherwise the file
+    /// the selected thread is in, or else the first file a live thread is in, when it could be
+    /// read.
+    #[must_use]
+    pub fn source(&self) -> Option<(&str, &str)> {
+        if let Some((path, text)) = self.subject.source {
+            return Some((path, text));
+        }
+        let read = |loc: &SourceLoc| self.sources.read(loc.file.as_ref());
+        self.selected_thread().and_then(|tid| self.thread_loc(tid)).and_then(read).or_else(|| {
+            self.model
+                .threads
+                .values()
+                .filter(|thread| !thread.state.is_finished())
+                .filter_map(|thread| thread.loc.as_ref())
+                .find_map(read)
+        })
+    }
+
+    /// A file of the program's own that the threads are in but that could not be read, if
+    /// no source can be shown: the panel says which, and how to make it readable.
+    #[must_use]
+    pub fn unreadable_source(&self) -> Option<&str> {
+        if self.source().is_some() {
+            return None;
+        }
+        self.sources.unreadable()
+    }
+
+    /// The source files the loop should read for the panel: named by a thread's place, not
+    /// yet read.
+    #[must_use]
+    pub fn wanted_sources(&self) -> Vec<String> {
+        self.sources.wanted()
     }
 
     /// The thread shown in the selected row.
     #[must_use]
     pub fn selected_thread(&self) -> Option<Tid> {
-        self.model.threads.keys().nth(self.selected).copied()
+        self.model.threads.keys().nth(self.ui.selected).copied()
     }
 }
 

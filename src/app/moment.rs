@@ -12,7 +12,7 @@ impl App {
     /// stopped already, where the events the moment lets through end).
     pub(super) fn ask_at(&mut self, event: &TraceEvent) -> bool {
         let Some(moment) = self.moment else { return false };
-        let path = self.showing.source.map(|(path, _)| path);
+        let path = self.subject.source.map(|(path, _)| path);
         if self.moment_asked_at.is_some() || !moment.trigger.fires(&self.model, event, path) {
             return false;
         }
@@ -26,9 +26,9 @@ impl App {
             return;
         }
         self.moment_asked_at = Some(seq);
-        self.answers = Answers::Hidden;
+        self.ui.answers = Answers::Hidden;
         if !self.shows(Overlay::Moment) {
-            self.overlays.push(Overlay::Moment);
+            self.ui.overlays.push(Overlay::Moment);
         }
     }
 }

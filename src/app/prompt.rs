@@ -3,8 +3,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::Seek;
 use super::keys::Action;
-use super::replay::Seek;
 use super::{App, Command};
 
 /// The longest text the prompt takes: enough for any sequence number.
@@ -13,33 +13,33 @@ const MAX_LEN: usize = 24;
 impl App {
     /// Opens the prompt, empty.
     pub(super) fn open_prompt(&mut self) {
-        self.prompt = Some(String::new());
+        self.ui.prompt = Some(String::new());
         self.show_prompt();
     }
 
     fn show_prompt(&mut self) {
-        self.message = self.prompt.as_ref().map(|text| format!("go to (event number, 2.5s or 50%): {text}▏"));
+        self.message = self.ui.prompt.as_ref().map(|text| format!("go to (event number, 2.5s or 50%): {text}▏"));
     }
 
     /// A key while the prompt is open: it edits the text, Enter seeks, Esc cancels.
     pub(super) fn prompt_key(&mut self, key: KeyEvent) -> Vec<Command> {
-        let Some(text) = self.prompt.as_mut() else { return Vec::new() };
+        let Some(text) = self.ui.prompt.as_mut() else { return Vec::new() };
         if key.modifiers.contains(KeyModifiers::CONTROL) {
             // Ctrl-C still quits from anywhere.
             if key.code == KeyCode::Char('c') {
-                self.prompt = None;
+                self.ui.prompt = None;
                 return self.act(Action::Quit);
             }
             return Vec::new();
         }
         match key.code {
             KeyCode::Esc => {
-                self.prompt = None;
+                self.ui.prompt = None;
                 self.message = None;
             }
             KeyCode::Enter => {
                 let target = parse_target(text);
-                self.prompt = None;
+                self.ui.prompt = None;
                 self.message = None;
                 match target {
                     Ok(Some(seek)) => return vec![Command::Seek(seek)],

@@ -34,41 +34,28 @@ use parking_lot::{Condvar, Mutex};
 use self::head::{Head, Question, Shared};
 use self::player::play;
 use self::stops::Stops;
-use super::run::{Controller, Status, run};
-use super::{App, Command, Msg, Showing, terminal};
+use super::run::{Controller, run};
+use super::{App, Command, Msg, Seek, Status, Subject, terminal};
 use crate::TraceEvent;
-use crate::app::Look;
+use crate::app::Appearance;
 use crate::catalog;
 use crate::event::Tid;
 use crate::record::{Recording, Snapshots};
 use crate::session::{PauseState, clamp_speed};
 
-/// Where a seek in a recording goes.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Seek {
-    /// Right after the event with this sequence number (the end if it is past the last).
-    Seq(u64),
-    /// At this demo time, in microseconds: every event stamped at or before it has happened.
-    Time(u64),
-    /// After this share of the events, from 0.0 (the start) to 1.0 (the end).
-    Share(f64),
-    /// This share of the events forward from where the replay is (negative: back).
-    By(f64),
-}
-
 /// What the dashboard shows for a recording of `demo`: the demo's source and lesson when it
 /// is in the catalogue. `label`, if any, follows the name in the title.
 #[must_use]
-pub fn showing(demo: &str, label: Option<&str>) -> Showing {
+pub fn subject(demo: &str, label: Option<&str>) -> Subject {
     let found = catalog::find(demo);
     let title = match (found, label) {
         (Some(found), None) => found.name,
-        // One title per replay or export: leaking it is how `Showing` keeps titles `'static`.
+        // One title per replay or export: leaking it is how `Subject` keeps titles `'static`.
         (_, label) => {
             Box::leak(label.map_or_else(|| demo.to_owned(), |label| format!("{demo} {label}")).into_boxed_str())
         }
     };
-    Showing { title, source: found.map(|demo| (demo.path, demo.source)), lesson: found.map(|demo| demo.lesson) }
+    Subject { title, source: found.map(|demo| (demo.path, demo.source)), lesson: found.map(|demo| demo.lesson) }
 }
 
 /// A recording played back as if it were a live session.
@@ -99,14 +86,14 @@ impl Replay {
     /// Plays a recording already indexed (see [`crate::record::index`]), holding its
     /// wake-ups; it has no lesson to ask the question of.
     pub fn with_snapshots(snapshots: Snapshots, speed: f64, paused: bool) -> io::Result<Self> {
-        Self::showing(snapshots, speed, paused, &Showing { title: "", source: None, lesson: None })
+        Self::about(snapshots, speed, paused, &Subject { title: "", source: None, lesson: None })
     }
 
-    /// Plays an indexed recording of what `showing` shows: it holds its wake-ups and pauses at
+    /// Plays an indexed recording of what `subject` shows: it holds its wake-ups and pauses at
     /// its lesson's moment, where the app asks the question. Finding them folds the recording
     /// once more (see [`Stops::find`]).
-    pub fn showing(snapshots: Snapshots, speed: f64, paused: bool, showing: &Showing) -> io::Result<Self> {
-        let stops = Arc::new(Stops::find(snapshots.cursor(0), showing));
+    pub fn about(snapshots: Snapshots, speed: f64, paused: bool, subject: &Subject) -> io::Result<Self> {
+        let stops = Arc::new(Stops::find(snapshots.cursor(0), subject));
         let snapshots = Arc::new(snapshots);
         let head = Head {
             cursor: snapshots.cursor(0),
@@ -355,26 +342,26 @@ impl Controller for Replay {
 pub fn replay(
     demo: &str,
     snapshots: Snapshots,
-    look: Look,
+    appearance: Appearance,
     speed: f64,
     paused: bool,
     cut_short: bool,
 ) -> io::Result<()> {
     let label = if cut_short { "(replay, cut short)" } else { "(replay)" };
-    let showing = showing(demo, Some(label));
-    let mut replay = Replay::showing(snapshots, speed, paused, &showing)?.cut_short(cut_short);
+    let subject = subject(demo, Some(label));
+    let mut replay = Replay::about(snapshots, speed, paused, &subject)?.cut_short(cut_short);
     let (guard, mut terminal) = terminal::enter()?;
     let (sender, input) = crossbeam_channel::unbounded();
     terminal::spawn_input(sender.clone());
     terminal::spawn_signals(sender);
     let status = replay.status();
-    let mut app = App::new(showing, look, status.pause, status.speed);
+    let mut app = App::new(subject, appearance, status.pause, status.speed);
     app.replay = true;
     for source in replay.carried_sources() {
         app.update(source);
     }
     let size = terminal.size()?;
-    app.size = (size.width, size.height);
+    app.ui.size = (size.width, size.height);
     let result = run(&mut terminal, &mut app, &input, &mut replay);
     drop(replay);
     drop(guard);

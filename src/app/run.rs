@@ -1,19 +1,20 @@
 //! The loop: waits on input, session events and a clock; feeds the app; draws only when
 //! something changed, at most 60 frames a second. Generic over the ratatui backend, with every
-//! source injected, so tests drive it with synthetic input on a `TestBackend`.
-
-use std::time::{Duration, Instant};
+//! source injected, so tests drive it with synthetic input on a `TestBackend`. The loop owns the
+//! [`Controller`] trait the sessions plug into (live, replay, steered, a child process) and
+//! [`open_dashboard`], which sets the terminal and the app up around it.
 
 use std::collections::BTreeMap;
+use std::io;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, select};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 
-use super::steer::Guide;
-use super::{App, Command, Msg};
+use super::launch::Launch;
+use super::{App, Appearance, Command, Guide, KernelColumns, Msg, Status, Subject};
 use crate::TraceEvent;
-use crate::event::{SourceLoc, Tid};
 use crate::kernel::KernelSample;
 use crate::session::PauseState;
 
@@ -58,42 +59,6 @@ pub trait Controller {
     /// What a steered run shows above the table (see [`Guide`]); None for any other.
     fn guide(&self) -> Option<Guide> {
         None
-    }
-}
-
-/// The session's state as the status bar shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Status {
-    /// Demo time in microseconds.
-    pub now_us: u64,
-    /// Running, paused or stepping.
-    pub pause: PauseState,
-    /// Speed.
-    pub speed: f64,
-    /// Events the viewer will never see: dropped at their source (a thread's full ring) or by
-    /// its buffer.
-    pub dropped: u64,
-    /// Threads held at the pause gate.
-    pub ready: Vec<crate::event::Tid>,
-    /// Where each thread held at the gate goes on, where the controller knows
-    /// ([`ready_places`]).
-    pub ready_at: std::collections::BTreeMap<crate::event::Tid, crate::event::SourceLoc>,
-}
-
-/// The places of the threads held at a gate ([`crate::Session::ready_places`]), by thread, for
-/// [`Status::ready_at`]: the ones whose next operation has a place.
-#[must_use]
-pub fn ready_places(
-    ready: Vec<(crate::event::Tid, Option<crate::event::SourceLoc>)>,
-) -> std::collections::BTreeMap<crate::event::Tid, crate::event::SourceLoc> {
-    ready.into_iter().filter_map(|(tid, place)| Some((tid, place?))).collect()
-}
-
-impl From<Status> for Msg {
-    /// The session's state, as the app takes it.
-    fn from(status: Status) -> Self {
-        let Status { now_us, pause, speed, dropped, ready, ready_at } = status;
-        Msg::Status { now_us, pause, speed, dropped, ready, ready_at }
     }
 }
 
@@ -180,7 +145,7 @@ pub fn run<B: Backend>(
 fn sample_kernel(app: &mut App, controller: &mut impl Controller, last_kernel: &mut Option<Instant>) -> bool {
     // Paused, the threads are idle: no reading, so a paused dashboard costs nothing.
     let due = last_kernel.is_none_or(|at| at.elapsed() >= KERNEL_TICK);
-    if !due || app.pause != PauseState::Running || app.model.ended {
+    if !due || app.status.pause != PauseState::Running || app.model.ended {
         return false;
     }
     *last_kernel = Some(Instant::now());
@@ -196,17 +161,15 @@ fn sample_kernel(app: &mut App, controller: &mut impl Controller, last_kernel: &
     true
 }
 
-/// The status as last handed to the app, with the clock to the tenth of a second it is shown
-/// to: a change in it calls for a redraw.
-type ShownStatus = (u64, PauseState, u64, u64, Vec<Tid>, BTreeMap<Tid, SourceLoc>);
-
 /// Hands the app what the controller has for it: the events waiting (a batch at most), its
 /// status when the screen would show the change, a step it took by itself, its guide. Returns
 /// whether anything came, and the pause state it reported.
 fn take_in(
     app: &mut App,
     controller: &mut impl Controller,
-    last_status: &mut Option<ShownStatus>,
+    // The status as last handed to the app, with the clock to the tenth of a second it is shown
+    // to: a change in it calls for a redraw.
+    last_status: &mut Option<Status>,
 ) -> (bool, PauseState) {
     let mut dirty = false;
     let events: Vec<TraceEvent> = controller.events().try_iter().take(BATCH).collect();
@@ -215,12 +178,13 @@ fn take_in(
         read_wanted_sources(app);
         dirty = true;
     }
-    let Status { now_us, pause, speed, dropped, ready, ready_at } = controller.status();
+    let status = controller.status();
+    let pause = status.pause;
     // The clock is shown to a tenth of a second: no redraw for smaller changes.
-    let shown = (now_us / 100_000, pause, speed.to_bits(), dropped, ready.clone(), ready_at.clone());
+    let shown = Status { now_us: status.now_us / 100_000, ..status.clone() };
     if last_status.as_ref() != Some(&shown) {
         *last_status = Some(shown);
-        dispatch(app, controller, Msg::Status { now_us, pause, speed, dropped, ready, ready_at });
+        dispatch(app, controller, Msg::Status(status));
         dirty = true;
     }
     if let Some(msg) = controller.tick() {
@@ -263,4 +227,38 @@ fn wait_at_most(dirty: bool, since_draw: Duration, pause: PauseState, ended: boo
         // Ended: nothing changes until a key arrives.
         Duration::from_hours(1)
     }
+}
+
+/// Runs the dashboard on the controller that `start` makes (a live session, a steered one, a
+/// program in another process): the terminal taken over, input and signals read, the app set
+/// up as `launch` says, then the loop. The controller is kept in `controller` so that the caller still has it afterwards and, on a panic, drops
+/// it (and its recorder) while unwinding.
+pub(crate) fn open_dashboard<C: Controller>(
+    subject: Subject,
+    appearance: Appearance,
+    launch: &Launch,
+    controller: &mut Option<C>,
+    start: impl FnOnce() -> io::Result<C>,
+) -> io::Result<()> {
+    let (guard, mut terminal) = super::terminal::enter()?;
+    let (sender, input) = crossbeam_channel::unbounded();
+    super::terminal::spawn_input(sender.clone());
+    super::terminal::spawn_signals(sender);
+    let live = controller.insert(start()?);
+    let mut app = App::new(subject, appearance, live.status().pause, launch.speed);
+    app.set_present(launch.present);
+    if !launch.as_shipped() {
+        app.moment = None;
+    }
+    app.kernel_columns = match (live.reads_kernel(), launch.kernel_first) {
+        (false, _) => KernelColumns::Unread,
+        (true, false) => KernelColumns::Read,
+        (true, true) => KernelColumns::First,
+    };
+    let size = terminal.size()?;
+    app.ui.size = (size.width, size.height);
+    let result = run(&mut terminal, &mut app, &input, live);
+    live.apply(Command::Quit);
+    drop(guard);
+    result
 }

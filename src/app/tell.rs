@@ -9,10 +9,10 @@ impl App {
     pub(super) fn tell(&mut self, happening: crate::model::Happening) {
         let at = crate::model::at(self.model.time_us);
         // The line is drawn as ` » TEXT ` across the screen.
-        let width = usize::from(if self.size.0 == 0 { 80 } else { self.size.0 }).saturating_sub(4);
-        let Some(told) = self.step_told.as_mut() else {
+        let width = usize::from(if self.ui.size.0 == 0 { 80 } else { self.ui.size.0 }).saturating_sub(4);
+        let Some(told) = self.step_happenings.as_mut() else {
             self.woken_untold.clear();
-            self.happened = Some(fit_step(&at, &[happening], width));
+            self.what_happened = Some(fit_step(&at, &[happening], width));
             return;
         };
         // A woken thread's own wake-up and its asking for the lock again were said by the
@@ -27,7 +27,7 @@ impl App {
             told.pop();
         }
         told.push(happening);
-        self.happened = Some(fit_step(&at, told, width));
+        self.what_happened = Some(fit_step(&at, told, width));
     }
 }
 

@@ -4,26 +4,26 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
-use super::{Look, ThemeName};
+use super::{Appearance, ThemeName};
 use crate::event::{EventKind, TraceEvent};
 use crate::session::StepRefused;
 
 /// The status a controller sends: demo time, pause state and the threads ready to step (at
 /// speed 1, nothing dropped, no places known).
 fn told_status(now_us: u64, pause: PauseState, ready: Vec<Tid>) -> Msg {
-    Msg::Status { now_us, pause, speed: 1.0, dropped: 0, ready, ready_at: std::collections::BTreeMap::new() }
+    Msg::Status(Status { now_us, pause, speed: 1.0, dropped: 0, ready, ready_at: std::collections::BTreeMap::new() })
 }
 
 fn app() -> App {
-    let showing = Showing { title: "test", source: None, lesson: Some("# Notes") };
-    App::new(showing, Look::new(ThemeName::Dark, false), PauseState::Paused, 1.0)
+    let showing = Subject { title: "test", source: None, lesson: Some("# Notes") };
+    App::new(showing, Appearance::new(ThemeName::Dark, false), PauseState::Paused, 1.0)
 }
 
 /// Presses `code`, then draws the screen, as the loop does after every input: the view settles
 /// what the app scrolls by as it draws.
 fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
     let commands = app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    let _ = screen(app, app.size.0, app.size.1);
+    let _ = screen(app, app.ui.size.0, app.ui.size.1);
     commands
 }
 
@@ -65,14 +65,14 @@ fn enter_steps_the_selected_thread() {
     key(&mut app, KeyCode::Char('1'));
     assert_eq!(key(&mut app, KeyCode::Enter), [Command::Step(Some(1))]);
     key(&mut app, KeyCode::Char('9'));
-    assert_eq!(app.selected, 0, "a row that does not exist is not selected");
+    assert_eq!(app.ui.selected, 0, "a row that does not exist is not selected");
 }
 
 /// Presses `code` and takes the speed it asks for as the session's new speed.
 fn speed_after(app: &mut App, code: KeyCode) -> f64 {
     let commands = key(app, code);
     let [Command::SetSpeed(speed)] = commands[..] else { panic!("{commands:?}") };
-    app.speed = speed;
+    app.status.speed = speed;
     speed
 }
 
@@ -85,30 +85,30 @@ fn speed_keys_climb_a_ladder_through_1x_and_stop_at_its_ends() {
     let up: Vec<f64> = (0..7).map(|_| speed_after(&mut app, KeyCode::Char('+'))).collect();
     assert_eq!(up, [0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 10.0], "back through 1x, up to 10x");
     // From a speed between rungs (`--speed 0.3`), the next rung each way, then the ladder.
-    app.speed = 0.3;
+    app.status.speed = 0.3;
     assert_eq!(speed_after(&mut app, KeyCode::Char('+')), 0.5);
     assert_eq!(speed_after(&mut app, KeyCode::Char('+')), 1.0);
-    app.speed = 0.3;
+    app.status.speed = 0.3;
     assert_eq!(speed_after(&mut app, KeyCode::Char('-')), 0.2);
     // `-` three times then `+` from 1x is 0.5x, 0.2x, 0.1x, 0.2x: every speed is a rung.
-    app.speed = 1.0;
+    app.status.speed = 1.0;
     let presses = ['-', '-', '-', '+', '+', '+'].map(|key| speed_after(&mut app, KeyCode::Char(key)));
     assert_eq!(presses, [0.5, 0.2, 0.1, 0.2, 0.5, 1.0]);
     // A speed read back a hair off a rung counts as on it.
-    app.speed = 2.0 - 1e-12;
+    app.status.speed = 2.0 - 1e-12;
     assert_eq!(speed_after(&mut app, KeyCode::Char('+')), 5.0);
 }
 
 fn ended(app: &mut App, pause: PauseState) {
     app.update(Msg::Events(vec![event(99, 0, 1, EventKind::SessionEnded)]));
-    app.update(Msg::Status {
+    app.update(Msg::Status(Status {
         now_us: 0,
         pause,
         speed: 1.0,
         dropped: 0,
         ready: Vec::new(),
         ready_at: std::collections::BTreeMap::new(),
-    });
+    }));
 }
 
 #[test]
@@ -155,13 +155,15 @@ fn r_after_the_end_restarts_running_unless_the_user_paused() {
 fn n_steps_next_the_first_ready_thread_after_the_one_stepped_last() {
     let mut app = app();
     with_threads(&mut app, 4);
-    let status = |ready: Vec<Tid>| Msg::Status {
-        now_us: 0,
-        pause: PauseState::Paused,
-        speed: 1.0,
-        dropped: 0,
-        ready,
-        ready_at: std::collections::BTreeMap::new(),
+    let status = |ready: Vec<Tid>| {
+        Msg::Status(Status {
+            now_us: 0,
+            pause: PauseState::Paused,
+            speed: 1.0,
+            dropped: 0,
+            ready,
+            ready_at: std::collections::BTreeMap::new(),
+        })
     };
     app.update(status(vec![2, 3, 4]));
     assert_eq!(app.next_to_step(), Some(2), "nothing stepped yet: the lowest number");
@@ -202,16 +204,16 @@ fn the_help_scrolls_while_it_is_on_top_and_opens_at_its_top() {
     key(&mut app, KeyCode::Char('?'));
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Down);
-    assert_eq!(app.help_top, 2);
+    assert_eq!(app.ui.help_top, 2);
     key(&mut app, KeyCode::End);
     let last = crate::view::help::line_count() - 21;
-    assert_eq!(app.help_top, last, "no further than the last line at the bottom");
+    assert_eq!(app.ui.help_top, last, "no further than the last line at the bottom");
     key(&mut app, KeyCode::Up);
-    assert_eq!(app.help_top, last - 1, "one press up moves at once");
+    assert_eq!(app.ui.help_top, last - 1, "one press up moves at once");
     key(&mut app, KeyCode::Char('?'));
     key(&mut app, KeyCode::Char('?'));
-    assert_eq!(app.help_top, 0);
-    assert_eq!(app.selected, 0, "the table did not scroll underneath");
+    assert_eq!(app.ui.help_top, 0);
+    assert_eq!(app.ui.selected, 0, "the table did not scroll underneath");
 }
 
 #[test]
@@ -229,13 +231,13 @@ fn overlays_and_zoom_close_with_escape_one_at_a_time() {
     key(&mut app, KeyCode::Char('z'));
     key(&mut app, KeyCode::Char('?'));
     key(&mut app, KeyCode::Char('l'));
-    assert!(app.zoomed && app.shows(Overlay::Help) && app.shows(Overlay::Notes));
+    assert!(app.ui.zoomed && app.shows(Overlay::Help) && app.shows(Overlay::Notes));
     key(&mut app, KeyCode::Esc);
     assert!(app.shows(Overlay::Help) && !app.shows(Overlay::Notes), "the newest overlay closes first");
     key(&mut app, KeyCode::Esc);
-    assert!(app.overlays.is_empty() && app.zoomed);
+    assert!(app.ui.overlays.is_empty() && app.ui.zoomed);
     key(&mut app, KeyCode::Esc);
-    assert!(!app.zoomed);
+    assert!(!app.ui.zoomed);
 }
 
 #[test]
@@ -306,16 +308,16 @@ fn panning_the_timeline_scrolls_the_log_to_the_same_moment() {
     events.extend((1..=30).map(|n| log(n, n * 100_000)));
     app.update(Msg::Events(events));
     app.update(told_status(3_000_000, PauseState::Paused, Vec::new()));
-    assert_eq!(app.timeline_end_us, None, "it follows the present");
+    assert_eq!(app.ui.timeline_end_us, None, "it follows the present");
     key(&mut app, KeyCode::Left);
     // Ten columns of 0.1 s back: 2.0 s, whose log line is the bottom one shown.
-    assert_eq!(app.timeline_end_us, Some(2_000_000));
+    assert_eq!(app.ui.timeline_end_us, Some(2_000_000));
     assert_eq!(app.selected_log_line().map(|line| line.time_us), Some(2_000_000));
     key(&mut app, KeyCode::Char('<'));
-    assert_eq!(app.timeline_scale_us, 250_000, "zoomed out");
+    assert_eq!(app.ui.timeline_scale_us, 250_000, "zoomed out");
     key(&mut app, KeyCode::Right);
-    assert_eq!(app.timeline_end_us, None, "back at the present, following again");
-    assert_eq!(app.log_back, 0);
+    assert_eq!(app.ui.timeline_end_us, None, "back at the present, following again");
+    assert_eq!(app.ui.log_back, 0);
 }
 
 const MOMENT_LESSON: &str = "# Condition
@@ -329,8 +331,8 @@ Can `c1` print its line now?
 
 /// A running app watching a lesson with a moment at the first notify that wakes a waiter.
 fn moment_app() -> App {
-    let showing = Showing { title: "test", source: None, lesson: Some(MOMENT_LESSON) };
-    let mut app = App::new(showing, Look::new(ThemeName::Dark, false), PauseState::Running, 1.0);
+    let showing = Subject { title: "test", source: None, lesson: Some(MOMENT_LESSON) };
+    let mut app = App::new(showing, Appearance::new(ThemeName::Dark, false), PauseState::Running, 1.0);
     app.update(told_status(0, PauseState::Running, Vec::new()));
     app
 }
@@ -351,7 +353,7 @@ fn a_moment_pauses_a_live_run_once_and_asks_its_question_with_the_answer_hidden(
     let mut app = moment_app();
     assert_eq!(app.update(notify(1, vec![])), [], "a notify that wakes nobody is not the moment");
     assert_eq!(app.update(notify(2, vec![2])), [Command::Pause]);
-    assert!(app.shows(Overlay::Moment) && app.answers == Answers::Hidden);
+    assert!(app.shows(Overlay::Moment) && app.ui.answers == Answers::Hidden);
     let shown = screen(&app, 80, 24);
     assert!(shown.contains("Can c1 print its line now?"), "{shown}");
     assert!(shown.contains("▸ answer hidden: press a to reveal") && !shown.contains("holds the lock"), "{shown}");
@@ -368,7 +370,7 @@ fn a_moment_pauses_a_live_run_once_and_asks_its_question_with_the_answer_hidden(
     // A restart is a new run: the moment is armed again, its answer hidden again.
     assert_eq!(key(&mut app, KeyCode::Char('r')), [Command::Restart]);
     assert_eq!(app.update(notify(0, vec![2])), [Command::Pause]);
-    assert!(app.shows(Overlay::Moment) && app.answers == Answers::Hidden);
+    assert!(app.shows(Overlay::Moment) && app.ui.answers == Answers::Hidden);
 }
 
 #[test]
@@ -376,41 +378,41 @@ fn a_replay_asks_at_the_moment_and_leaves_the_stopping_to_its_player() {
     let mut app = moment_app();
     app.replay = true;
     assert_eq!(app.update(notify(1, vec![2])), [], "the player has stopped by itself");
-    assert!(app.shows(Overlay::Moment) && app.answers == Answers::Hidden);
+    assert!(app.shows(Overlay::Moment) && app.ui.answers == Answers::Hidden);
 }
 
 #[test]
 fn the_reveal_key_needs_a_question_on_screen() {
     let mut app = moment_app();
     key(&mut app, KeyCode::Char('a'));
-    assert!(app.answers == Answers::Hidden);
+    assert!(app.ui.answers == Answers::Hidden);
     assert_eq!(app.message.as_deref(), Some("no question on screen: l shows the lesson notes"));
     key(&mut app, KeyCode::Char('l'));
     assert!(screen(&app, 80, 24).contains("▸ answer hidden: press a to reveal"));
     key(&mut app, KeyCode::Char('a'));
-    assert!(app.answers == Answers::Shown && screen(&app, 80, 24).contains("┃ Answer: No: p still holds the lock."));
+    assert!(app.ui.answers == Answers::Shown && screen(&app, 80, 24).contains("┃ Answer: No: p still holds the lock."));
     key(&mut app, KeyCode::Char('l'));
     key(&mut app, KeyCode::Char('l'));
-    assert!(app.answers == Answers::Hidden, "notes open with their answers hidden");
+    assert!(app.ui.answers == Answers::Hidden, "notes open with their answers hidden");
 }
 
 #[test]
 fn notes_scroll_until_their_last_line_is_at_the_bottom_and_no_further() {
     let paragraphs: Vec<String> = (1..=60).map(|n| format!("Paragraph number {n}.")).collect();
     let long: &'static str = Box::leak(paragraphs.join("\n\n").into_boxed_str());
-    let showing = Showing { title: "test", source: None, lesson: Some(long) };
-    let mut app = App::new(showing, Look::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
-    app.size = (80, 24);
+    let showing = Subject { title: "test", source: None, lesson: Some(long) };
+    let mut app = App::new(showing, Appearance::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
+    app.ui.size = (80, 24);
     key(&mut app, KeyCode::Char('l'));
     key(&mut app, KeyCode::End);
     // 119 lines (60 paragraphs and the blank lines between) in a popup of 21 rows less its
     // border: the last 19 show.
-    assert_eq!(app.notes_top, 119 - 19);
+    assert_eq!(app.ui.notes_top, 119 - 19);
     let shown = screen(&app, 80, 24);
     assert!(shown.contains("Paragraph number 60.") && shown.contains("Paragraph number 51."), "{shown}");
     assert!(!shown.contains("Paragraph number 50."), "{shown}");
     key(&mut app, KeyCode::Up);
-    assert_eq!(app.notes_top, 99, "up moves one line at once");
+    assert_eq!(app.ui.notes_top, 99, "up moves one line at once");
     key(&mut app, KeyCode::Up);
     assert!(screen(&app, 80, 24).contains("Paragraph number 50."), "two lines up: a blank and the paragraph");
 }

@@ -5,8 +5,7 @@
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
 use super::keys::{self, Action};
-use super::run::Status;
-use super::{App, Command, DEADLOCK_GRACE_US, Msg, wakes};
+use super::{App, Command, DEADLOCK_GRACE_US, Msg, Status, wakes};
 use crate::event::{Control, EventKind, TraceEvent};
 use crate::model::Model;
 use crate::session::{PauseState, Step, StepRefused};
@@ -17,9 +16,7 @@ impl App {
         match msg {
             Msg::Key(key) => return self.on_key(key),
             Msg::Events(events) => return self.on_events(&events),
-            Msg::Status { now_us, pause, speed, dropped, ready, ready_at } => {
-                return self.on_status(Status { now_us, pause, speed, dropped, ready, ready_at });
-            }
+            Msg::Status(status) => return self.on_status(status),
             Msg::Quit => {
                 self.quit = true;
                 return vec![Command::Quit];
@@ -29,7 +26,7 @@ impl App {
             Msg::Kernel(samples) => self.kernel = samples,
             Msg::Stepped(stepped) => self.on_stepped(stepped),
             Msg::Reset(model) => self.on_reset(*model),
-            Msg::Source { path, text } => self.read_source(path, text),
+            Msg::Source { path, text } => self.sources.take(path, text),
             Msg::Note(note) => self.message = Some(note),
             Msg::Guide(guide) => self.guide = guide,
         }
@@ -42,7 +39,7 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
-        if self.prompt.is_some() {
+        if self.ui.prompt.is_some() {
             return self.prompt_key(key);
         }
         keys::action_for(key).map(|action| self.act(action)).unwrap_or_default()
@@ -58,7 +55,7 @@ impl App {
     }
 
     fn on_resize(&mut self, width: u16, height: u16) {
-        self.size = (width, height);
+        self.ui.size = (width, height);
         // The notes rewrap: the view settles how far they scroll as it draws them anew, and
         // shows them no further down than that meanwhile.
     }
@@ -68,7 +65,7 @@ impl App {
     fn on_events(&mut self, events: &[TraceEvent]) -> Vec<Command> {
         // After a step, every event is part of what the class asked for: say what each
         // did. Otherwise only the moments a lesson is about are worth the words.
-        let every = self.step_told.is_some();
+        let every = self.step_happenings.is_some();
         let mut asked = false;
         for event in events {
             if let EventKind::Control { control: Control::Step { thread } | Control::Advance { thread } } = event.kind {
@@ -79,10 +76,13 @@ impl App {
             }
             asked |= self.ask_at(event);
         }
-        self.selected = self.selected.min(self.model.threads.len().saturating_sub(1));
-        self.want_sources(events);
+        self.ui.selected = self.ui.selected.min(self.model.threads.len().saturating_sub(1));
+        // A program that came with its source needs none of its files read.
+        if self.subject.source.is_none() {
+            self.sources.want(events);
+        }
         let commands = self.pause_for_deadlock();
-        if asked && commands.is_empty() && self.pause == PauseState::Running {
+        if asked && commands.is_empty() && self.status.pause == PauseState::Running {
             return vec![Command::Pause];
         }
         commands
@@ -90,20 +90,15 @@ impl App {
 
     /// The session's control state, as the loop read it.
     fn on_status(&mut self, status: Status) -> Vec<Command> {
-        let Status { now_us, pause, speed, dropped, ready, ready_at } = status;
         // Once the program has ended its clock stops with it.
-        self.now_us = if self.model.ended { self.model.time_us } else { now_us.max(self.model.time_us) };
-        self.ready = ready;
-        self.ready_at = ready_at;
-        self.pause = pause;
+        let now_us = if self.model.ended { self.model.time_us } else { status.now_us.max(self.model.time_us) };
+        self.status = Status { now_us, ..status };
         // Running, nobody is paused: a later pause is the user's only if they ask for it,
         // and events are no step's.
-        if pause == PauseState::Running {
+        if self.status.pause == PauseState::Running {
             self.paused_by_user = false;
-            self.step_told = None;
+            self.step_happenings = None;
         }
-        self.speed = speed;
-        self.dropped = dropped;
         self.pause_for_deadlock()
     }
 
@@ -113,14 +108,15 @@ impl App {
             Ok(_) => {
                 self.message = None;
                 // The step's events will say what it did.
-                self.step_told = Some(Vec::new());
+                self.step_happenings = Some(Vec::new());
             }
             Err(StepRefused::NotReady(tid)) if !self.model.ended => {
                 // The status bar says that it cannot; the line made for words says why, and
                 // what would let it go.
                 self.message = Some(format!("{} cannot move now", self.model.thread_name(tid)));
                 // A sleeper kept back by sleeps that end first is told which to step first.
-                self.happened = Some(wakes::wake_first(&self.model, tid).unwrap_or_else(|| self.model.why_stuck(tid)));
+                self.what_happened =
+                    Some(wakes::wake_first(&self.model, tid).unwrap_or_else(|| self.model.why_stuck(tid)));
             }
             Err(refused) => self.message = Some(self.explain(refused)),
         }
@@ -129,14 +125,14 @@ impl App {
     /// Shows `model` in place of the folded one (a replay went back in time or seeked).
     fn on_reset(&mut self, model: Model) {
         self.model = model;
-        self.happened = None;
-        self.now_us = self.model.time_us;
+        self.what_happened = None;
+        self.status.now_us = self.model.time_us;
         // A deadlock already in the new model is on screen; one met later pauses again.
         self.paused_for_deadlock = self.model.deadlock.as_ref().map(|deadlock| deadlock.seq);
-        self.selected = self.selected.min(self.model.threads.len().saturating_sub(1));
-        self.log_back = self.log_back.min(self.model.log.len().saturating_sub(1));
+        self.ui.selected = self.ui.selected.min(self.model.threads.len().saturating_sub(1));
+        self.ui.log_back = self.ui.log_back.min(self.model.log.len().saturating_sub(1));
         // A timeline looking past the new present follows it again.
-        self.timeline_end_us = self.timeline_end_us.filter(|&end| end < self.now_us);
+        self.ui.timeline_end_us = self.ui.timeline_end_us.filter(|&end| end < self.status.now_us);
     }
 
     /// The deadlock to show: one that has lasted [`DEADLOCK_GRACE_US`] of demo time (a
@@ -145,9 +141,9 @@ impl App {
     #[must_use]
     pub fn confirmed_deadlock(&self) -> Option<&crate::model::Deadlock> {
         self.model.deadlock.as_ref().filter(|deadlock| {
-            self.pause != PauseState::Running
+            self.status.pause != PauseState::Running
                 || self.model.ended
-                || self.now_us.saturating_sub(deadlock.time_us) >= DEADLOCK_GRACE_US
+                || self.status.now_us.saturating_sub(deadlock.time_us) >= DEADLOCK_GRACE_US
         })
     }
 
@@ -161,6 +157,6 @@ impl App {
         if self.moment.is_some_and(|moment| moment.trigger == crate::lesson::Trigger::Deadlock) {
             self.ask(seq);
         }
-        if self.pause == PauseState::Running { vec![Command::Pause] } else { Vec::new() }
+        if self.status.pause == PauseState::Running { vec![Command::Pause] } else { Vec::new() }
     }
 }

@@ -310,12 +310,6 @@ impl Server {
             gone: false,
         })
     }
-
-    /// The interpreter's captured standard error, last line, for a message.
-    #[must_use]
-    pub fn stderr_tail(&self) -> String {
-        self.child.stderr_words()
-    }
 }
 
 impl Drop for Server {

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Receiver;
 use parking_lot::Mutex;
 
-pub use self::check::{OLDEST_PYTHON, RunError, check_program, check_python};
+pub use self::check::{RunError, check_program, check_python};
 pub use self::controlled::{Controlled, Run as ControlledRun, Server, Settled};
 pub use self::program::{Control, Grain, Options, Program, Target};
 pub use self::stream::{Shared, Subscriber};
@@ -58,12 +58,6 @@ pub struct Child {
 }
 
 impl Child {
-    /// What the hook said of itself.
-    #[must_use]
-    pub fn hello(&self) -> &Hello {
-        &self.hello
-    }
-
     /// What the stream has said so far: the gate, the time, how it ended.
     #[must_use]
     pub fn shared(&self) -> &Shared {

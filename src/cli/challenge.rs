@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::app::live::Launch;
+use crate::app::launch::Launch;
 use crate::app::steer::{self, Steered};
-use crate::app::{Look, Showing, ThemeName};
+use crate::app::{Appearance, Subject, ThemeName};
 use crate::challenge::{CHALLENGES, Challenge, find};
 use crate::child::{self, Grain};
 
@@ -69,9 +69,9 @@ pub fn run(args: &ChallengeArgs) -> ExitCode {
         return play_python(challenge, args, python);
     }
     let demo = challenge.demo();
-    let showing =
-        Showing { title: challenge.name, source: Some((demo.path, demo.source)), lesson: Some(challenge.notes) };
-    let look = Look::new(args.theme, crate::color_wanted());
+    let subject =
+        Subject { title: challenge.name, source: Some((demo.path, demo.source)), lesson: Some(challenge.notes) };
+    let appearance = Appearance::new(args.theme, crate::color_wanted());
     let launch = Launch {
         seed: 0,
         speed: 1.0,
@@ -81,7 +81,7 @@ pub fn run(args: &ChallengeArgs) -> ExitCode {
         lossy: false,
         params: challenge.params(),
     };
-    match steer::watch(showing, look, &launch, move || Steered::challenge(challenge, 1.0)) {
+    match steer::open(subject, appearance, &launch, move || Steered::challenge(challenge, 1.0)) {
         Ok(_) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: the terminal failed: {error}");
@@ -139,10 +139,10 @@ fn play_python(challenge: &'static Challenge, args: &ChallengeArgs, python: &std
         Err(error) => return refuse(error.message, error.code),
     };
     drop(searched);
-    let showing = Showing { title: challenge.name, source: None, lesson: Some(challenge.notes) };
-    let look = Look::new(args.theme, crate::color_wanted());
+    let subject = Subject { title: challenge.name, source: None, lesson: Some(challenge.notes) };
+    let appearance = Appearance::new(args.theme, crate::color_wanted());
     let launch = Launch { speed: 1.0, paused: true, present: args.present, ..Launch::default() };
-    let played = steer::watch(showing, look, &launch, move || steered);
+    let played = steer::open(subject, appearance, &launch, move || steered);
     // The twin's folder stays until both interpreters are gone.
     drop(folder);
     match played {

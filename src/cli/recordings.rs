@@ -16,10 +16,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, ValueEnum};
 
-use crate::app::Showing;
-use crate::app::live::{self, Launch};
+use crate::app::Subject;
+use crate::app::launch::Launch;
+use crate::app::live;
 use crate::app::replay;
-use crate::app::{Look, ThemeName};
+use crate::app::{Appearance, ThemeName};
 use crate::catalog::Demo;
 use crate::export::{asciicast, chrome};
 use crate::record::{self, Form, ReadError, RecordSummary, RecordTo, Recording, RecordingWriter};
@@ -135,9 +136,9 @@ pub fn replay(args: &ReplayArgs) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    let look = Look::new(args.theme, crate::color_wanted());
+    let appearance = Appearance::new(args.theme, crate::color_wanted());
     let cut_short = indexed.warning.is_some() || !indexed.ended;
-    match replay::replay(&indexed.header.demo, indexed.snapshots, look, args.speed, args.paused, cut_short) {
+    match replay::replay(&indexed.header.demo, indexed.snapshots, appearance, args.speed, args.paused, cut_short) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: the terminal failed: {error}; try `threadviz export` to render the replay to a file");
@@ -322,8 +323,14 @@ pub(crate) fn report(summary: &RecordSummary) {
 }
 
 /// `demo NAME --record FILE` in the dashboard.
-pub(super) fn record_dashboard(demo: &Demo, showing: Showing, look: Look, launch: Launch, to: RecordTo) -> ExitCode {
-    match live::watch_recording(Arc::new(demo.main), showing, look, launch, to) {
+pub(super) fn record_dashboard(
+    demo: &Demo,
+    subject: Subject,
+    appearance: Appearance,
+    launch: Launch,
+    to: RecordTo,
+) -> ExitCode {
+    match live::open_recording(Arc::new(demo.main), subject, appearance, launch, to) {
         Ok(Ok(summary)) => {
             report(&summary);
             ExitCode::SUCCESS

@@ -17,8 +17,9 @@ use clap::Args;
 use nix::sys::signal::Signal;
 
 use crate::app::child::ChildRun;
-use crate::app::live::{self, Launch};
-use crate::app::{Look, Showing, ThemeName};
+use crate::app::launch::Launch;
+use crate::app::live;
+use crate::app::{Appearance, Subject, ThemeName};
 use crate::child::{self, Child, Grain, Options, Program, RunError, Subscriber, Target, exit_code, status_words};
 use crate::record::{RecordSummary, RecordTo};
 
@@ -204,8 +205,8 @@ fn steer_schedule(program: &Program, options: Options, how: &How, schedule: &str
     };
     // The title lives as long as the dashboard, which is the rest of the process.
     let title: &'static str = Box::leak(how.title.clone().unwrap_or_else(|| program.title()).into_boxed_str());
-    let showing = Showing { title, source: None, lesson: how.lesson };
-    let look = Look::new(how.theme, crate::color_wanted());
+    let subject = Subject { title, source: None, lesson: how.lesson };
+    let appearance = Appearance::new(how.theme, crate::color_wanted());
     let launch = Launch {
         speed: demo_speed,
         paused: true,
@@ -213,7 +214,7 @@ fn steer_schedule(program: &Program, options: Options, how: &How, schedule: &str
         kernel_first: how.kernel_first,
         ..Launch::default()
     };
-    match crate::app::steer::watch(showing, look, &launch, move || steered) {
+    match crate::app::steer::open(subject, appearance, &launch, move || steered) {
         Ok(_) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("threadviz: error: the terminal failed: {error}; try `--plain`");
@@ -244,11 +245,11 @@ fn run_dashboard(program: Program, options: Options, record: Option<RecordTo>, h
         Ok(controller) => controller,
         Err(error) => return refuse(&error),
     };
-    let showing = Showing { title, source: None, lesson: how.lesson };
-    let look = Look::new(how.theme, crate::color_wanted());
+    let subject = Subject { title, source: None, lesson: how.lesson };
+    let appearance = Appearance::new(how.theme, crate::color_wanted());
     let launch = Launch { speed, paused, present: how.present, kernel_first: how.kernel_first, ..Launch::default() };
     let mut holder = None;
-    let watched = live::watch_live(showing, look, &launch, &mut holder, || Ok(controller));
+    let watched = crate::app::run::open_dashboard(subject, appearance, &launch, &mut holder, || Ok(controller));
     let mut code = ExitCode::SUCCESS;
     if let Some(controller) = holder {
         // Ended by itself before the quit: its status is the run's. Quit first: the user's.

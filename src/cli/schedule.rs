@@ -5,9 +5,9 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use super::DemoArgs;
-use crate::app::live::Launch;
+use crate::app::launch::Launch;
 use crate::app::steer::{self, Steered};
-use crate::app::{Look, Showing};
+use crate::app::{Appearance, Subject};
 use crate::catalog::Demo;
 use crate::explore::{FailureKind, Program, RunEnd, Schedule, follow_schedule, trouble_of};
 use crate::record::RecordTo;
@@ -72,8 +72,8 @@ fn dashboard(
     schedule: Schedule,
     record: Option<RecordTo>,
 ) -> ExitCode {
-    let showing = Showing { title: demo.name, source: Some((demo.path, demo.source)), lesson: Some(demo.lesson) };
-    let look = Look::new(args.theme, crate::color_wanted());
+    let subject = Subject { title: demo.name, source: Some((demo.path, demo.source)), lesson: Some(demo.lesson) };
+    let appearance = Appearance::new(args.theme, crate::color_wanted());
     let launch = Launch {
         seed: 0,
         speed: args.speed,
@@ -84,7 +84,7 @@ fn dashboard(
         params: args.params.clone(),
     };
     let speed = args.speed;
-    match steer::watch(showing, look, &launch, move || Steered::start(program, Some(schedule), speed, record)) {
+    match steer::open(subject, appearance, &launch, move || Steered::start(program, Some(schedule), speed, record)) {
         Ok(Some(Err(error))) => {
             eprintln!("error: the recording is incomplete: {error}");
             ExitCode::FAILURE

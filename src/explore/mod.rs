@@ -76,7 +76,7 @@ pub(crate) use self::run::{
 pub(crate) use self::schedule::Schedule;
 pub(crate) use self::search::{Searched, search};
 use self::strategy::Chooser;
-pub(crate) use self::watch::{Goal, Watch};
+pub(crate) use self::watch::{Goal, Inspector};
 use crate::record::RecordTo;
 
 /// Which failures end an exploration at the first run that has one.

@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::run::{Run, RunEnd};
 use super::schedule::Schedule;
-use super::watch::{Goal, Watch};
+use super::watch::{Goal, Inspector};
 use crate::event::{EventKind, ExitKind, TraceEvent};
 
 /// A kind of failure exploration looks for (`--find`).
@@ -116,7 +116,7 @@ pub(crate) struct Outcome {
 impl Outcome {
     /// Reads `run`'s events, watching for `goal` too.
     pub(crate) fn of(run: Run, goal: Option<Goal>) -> (Self, Vec<TraceEvent>) {
-        let mut watch = Watch::new(goal);
+        let mut inspector = Inspector::new(goal);
         for event in &run.events {
             // Threads killed once a run that could not go on is over are not the program's
             // doing: stop before them.
@@ -124,12 +124,12 @@ impl Outcome {
             if killed && run.end != RunEnd::Completed {
                 break;
             }
-            watch.apply(event);
+            inspector.apply(event);
         }
-        watch.close(&run.end);
-        let mut findings = std::mem::take(&mut watch.findings);
+        inspector.close(&run.end);
+        let mut findings = std::mem::take(&mut inspector.findings);
         findings.sort_by_key(|finding| finding.kind);
-        let finals = watch.shared_values();
+        let finals = inspector.shared_values();
         let threads = run.events.iter().filter(|event| matches!(event.kind, EventKind::ThreadCreated { .. })).count();
         let outcome = Self {
             schedule: run.schedule,
@@ -137,8 +137,8 @@ impl Outcome {
             end: run.end,
             findings,
             finals,
-            reached: watch.reached.take(),
-            last_output: watch.last_output.take(),
+            reached: inspector.reached.take(),
+            last_output: inspector.last_output.take(),
             exit: run.exit,
             threads,
         };

@@ -1,6 +1,6 @@
-//! Watching a run's events for what went wrong and for a challenge's goal, one event at a
-//! time, with the model the dashboard folds: the same predicates for `--find`, for the
-//! explorer's report and for a challenge played by hand.
+//! The [`Inspector`] of a run's events: what went wrong and whether a challenge's goal was
+//! reached, one event at a time, with the model the dashboard folds: the same predicates for
+//! `--find`, for the explorer's report and for a challenge played by hand.
 
 use std::collections::BTreeSet;
 
@@ -22,9 +22,9 @@ pub(crate) enum Goal {
     Overtake { passed: &'static str, arrived: &'static str, parties: usize },
 }
 
-/// A run's events, folded as they come.
+/// A run's events, folded as they come and inspected for failures and the goal.
 #[derive(Debug, Default)]
-pub(crate) struct Watch {
+pub(crate) struct Inspector {
     pub(crate) model: Model,
     /// Steps taken so far: each step starts with its control event.
     step: usize,
@@ -40,7 +40,7 @@ pub(crate) struct Watch {
     pub(crate) last_output: Option<String>,
 }
 
-impl Watch {
+impl Inspector {
     pub(crate) fn new(goal: Option<Goal>) -> Self {
         Self { goal, ..Self::default() }
     }

@@ -25,9 +25,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::app::live::LINGER;
-use crate::app::replay::showing;
 use crate::app::replay::stops::Stops;
-use crate::app::{Answers, App, Msg, Overlay};
+use crate::app::replay::subject;
+use crate::app::{Answers, App, Msg, Overlay, Status};
 use crate::event::{Control, EventKind};
 use crate::lesson::{ANSWER_OPENER, Moment};
 use crate::record::Recording;
@@ -179,14 +179,14 @@ impl<W: Write> Cast<W> {
 
     /// The app's status at demo time `demo_us`.
     fn status(&self, app: &mut App, demo_us: u64, pause: PauseState) {
-        app.update(Msg::Status {
+        app.update(Msg::Status(Status {
             now_us: demo_us,
             pause,
             speed: self.clock.speed,
             dropped: 0,
             ready: Vec::new(),
             ready_at: std::collections::BTreeMap::new(),
-        });
+        }));
     }
 
     /// The app asks the lesson's question: the cast pauses to show it, then its answer (see
@@ -198,12 +198,12 @@ impl<W: Write> Cast<W> {
         self.frame(app, demo_us)?;
         self.clock.stand_still(demo_us, question);
         if !answer.is_zero() {
-            app.answers = Answers::Shown;
+            app.ui.answers = Answers::Shown;
             self.frame(app, demo_us)?;
             self.clock.stand_still(demo_us, answer);
         }
-        app.overlays.retain(|&overlay| overlay != Overlay::Moment);
-        app.answers = Answers::Hidden;
+        app.ui.overlays.retain(|&overlay| overlay != Overlay::Moment);
+        app.ui.answers = Answers::Hidden;
         self.status(app, demo_us, PauseState::Running);
         self.frame(app, demo_us)
     }
@@ -222,11 +222,11 @@ pub fn write(recording: &Recording, options: &Options, mut out: impl Write) -> i
     };
     serde_json::to_writer(&mut out, &meta)?;
     out.write_all(b"\n")?;
-    let showing = showing(&header.demo, None);
-    let stops = Stops::find(recording.events.iter().cloned(), &showing);
-    let mut app = App::new(showing, options.theme, PauseState::Running, header.speed);
+    let subject = subject(&header.demo, None);
+    let stops = Stops::find(recording.events.iter().cloned(), &subject);
+    let mut app = App::new(subject, options.theme, PauseState::Running, header.speed);
     app.replay = true;
-    app.size = (options.width, options.height);
+    app.ui.size = (options.width, options.height);
     let area = Rect::new(0, 0, options.width, options.height);
     let mut cast = Cast { out, area, shown: None, frames: 0, clock: CastClock::new(header.speed) };
     let events = &recording.events;

@@ -17,11 +17,15 @@ use std::collections::{BTreeMap, VecDeque};
 
 pub use self::deadlock::{CycleLink, DEADLOCK_GRACE_US, Deadlock, DeadlockKind};
 pub use self::happenings::{Happening, at, shorten};
-pub use self::lost::{LOST_UPDATES_KEPT, LostUpdate};
-pub use self::prims::{KnownPrim, PendingRead, PrimState, QUEUE_ITEMS_KEPT};
+pub use self::lost::LostUpdate;
+#[cfg(test)]
+use self::prims::QUEUE_ITEMS_KEPT;
+pub use self::prims::{KnownPrim, PrimState};
 pub use self::threads::{Instruction, KnownThread, ThreadState, WaitTarget};
 pub use self::timeline::{Busy, Column, Lane, LaneState, Mark, MarkKind, Segment, Timeline};
-pub use self::vocabulary::{HELD_BY, Phrase, Tone, UNKNOWN, lost_or_brought_back, lost_updates};
+#[cfg(test)]
+pub(crate) use self::vocabulary::lost_updates;
+pub use self::vocabulary::{HELD_BY, Phrase, Tone, lost_or_brought_back};
 pub use self::waits::WaitEdge;
 use crate::event::{EventKind, LogLevel, PrimId, SourceLoc, Tid, TraceEvent};
 
@@ -78,7 +82,7 @@ pub struct Model {
     /// waiting for another. Kept up to date by [`Model::apply`].
     pub deadlock: Option<Deadlock>,
     /// The most recent stores that lost or brought back updates, oldest first (at most
-    /// [`LOST_UPDATES_KEPT`]); each also has a warning line in the log, with its count. How
+    /// [`LOST_UPDATES_KEPT`](lost::LOST_UPDATES_KEPT)); each also has a warning line in the log, with its count. How
     /// many updates a value is missing, their sum, is [`Model::lost_updates_on`].
     pub lost_updates: VecDeque<LostUpdate>,
     /// Loads and stores of `Shared` values.

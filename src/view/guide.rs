@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::App;
-use crate::app::steer::Next;
+use crate::app::Next;
 
 /// The most rows each part of the guide takes: its headline with the detail, and the alert.
 const MOST_ROWS: usize = 3;
@@ -54,13 +54,6 @@ fn alert(app: &App) -> Option<String> {
         None => "the next step".to_owned(),
     };
     Some(format!(" ⚠ {who} makes {what} "))
-}
-
-/// Rows the guide takes at `width`.
-#[must_use]
-pub fn height(app: &App, width: u16) -> u16 {
-    let Some(headline) = headline(app) else { return 0 };
-    rows(&headline, width) + alert(app).map_or(0, |alert| rows(&alert, width))
 }
 
 /// Draws the guide at the top of `main`; returns what is left.

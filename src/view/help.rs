@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
 
-use super::theme::{Theme, ThemeName};
+use super::theme::Theme;
 use super::threads::{NEXT_MARK, line_word};
 use super::{block, centered};
 use crate::app::keys::KEYS;
@@ -140,11 +140,12 @@ pub fn lines(theme: Theme) -> Vec<Line<'static>> {
 
 /// How many lines the help has: how far it can scroll.
 #[must_use]
+#[cfg(test)]
 pub fn line_count() -> usize {
-    lines(Theme::new(ThemeName::Dark, false)).len()
+    lines(Theme::new(super::theme::ThemeName::Dark, false)).len()
 }
 
-/// Draws the overlay in the middle of `area`, scrolled down by `app.help_top` lines when it is
+/// Draws the overlay in the middle of `area`, scrolled down by `app.ui.help_top` lines when it is
 /// taller than the screen.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = app.theme();
@@ -154,16 +155,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let rows: usize = lines.iter().map(|line| line.width().max(1).div_ceil(inner_width)).sum();
     let popup = centered(area, 100, u16::try_from(rows + 2).unwrap_or(u16::MAX));
     let shown = usize::from(popup.height.saturating_sub(2));
-    app.scroll_limits.help.set(rows.saturating_sub(shown));
+    app.ui.scroll_limits.help.set(rows.saturating_sub(shown));
     let title = if rows > shown {
         // Scrolled no further than the last line at the bottom.
-        let top = app.help_top.min(rows - shown);
+        let top = app.ui.help_top.min(rows - shown);
         let more = if top + shown < rows { "↓ more below" } else { "↑ the end" };
         format!(" Keys (esc closes) {more}: up/down scroll ")
     } else {
         " Keys (esc closes) ".to_owned()
     };
-    let top = u16::try_from(app.help_top.min(rows.saturating_sub(shown))).unwrap_or(0);
+    let top = u16::try_from(app.ui.help_top.min(rows.saturating_sub(shown))).unwrap_or(0);
     Clear.render(popup, buf);
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
@@ -180,7 +181,7 @@ mod tests {
 
     #[test]
     fn no_line_wraps_at_80_columns() {
-        for line in lines(Theme::new(ThemeName::Dark, false)) {
+        for line in lines(Theme::new(super::super::theme::ThemeName::Dark, false)) {
             assert!(line.width() <= 78, "{line}");
         }
     }

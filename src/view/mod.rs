@@ -45,7 +45,7 @@ pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 fn render_panel(app: &App, panel: Panel, area: Rect, buf: &mut Buffer) {
-    let focused = app.focus == panel;
+    let focused = app.ui.focus == panel;
     match panel {
         Panel::Threads => threads::render(app, area, buf, focused),
         Panel::Prims => prims::render(app, area, buf, focused),
@@ -68,7 +68,7 @@ pub(crate) fn deadlock_banner(app: &App, main: Rect, buf: &mut Buffer) -> Rect {
 /// Draws what just happened on one row, to be noticed; too long (the screen shrank since), it
 /// is cut after a whole word, with `…`.
 pub(crate) fn render_happened(app: &App, area: Rect, buf: &mut Buffer) {
-    let Some(happened) = &app.happened else { return };
+    let Some(happened) = &app.what_happened else { return };
     let happened = crate::model::shorten(happened, usize::from(area.width).saturating_sub(4));
     let line = Line::from(vec![Span::styled(format!(" » {happened} "), app.theme().badge(true))]);
     Paragraph::new(line).render(area, buf);
@@ -102,7 +102,7 @@ impl Plan {
     fn new(app: &App, main: Rect) -> Self {
         let mut plan = Self::default();
         let table = table_height(app, main.height);
-        let happened = u16::from(app.happened.is_some());
+        let happened = u16::from(app.what_happened.is_some());
         let [top, happened, rest] =
             Layout::vertical([Constraint::Length(table), Constraint::Length(happened), Constraint::Min(0)]).areas(main);
         plan.panels.push((Panel::Threads, top));
@@ -122,7 +122,7 @@ impl Plan {
         };
         // What shows where the primitives do: a focused panel that has no place of its own.
         let wide = main.width >= 110;
-        let in_prims_place = match app.focus {
+        let in_prims_place = match app.ui.focus {
             Panel::Source if !wide => Panel::Source,
             Panel::Timeline if !band => Panel::Timeline,
             _ => Panel::Prims,
@@ -201,7 +201,7 @@ fn excerpt_rows(app: &App) -> u16 {
 /// Draws the open overlays, bottom first: the notes over `above_bar` (their scrolling depends
 /// on the screen's size alone), the others over `main` (below any deadlock banner).
 fn render_overlays(app: &App, above_bar: Rect, main: Rect, buf: &mut Buffer) {
-    for overlay in &app.overlays {
+    for overlay in &app.ui.overlays {
         match overlay {
             Overlay::Notes => notes::render(app, above_bar, buf),
             Overlay::Moment => moment::render(app, main, buf),
@@ -223,7 +223,7 @@ impl Widget for &App {
         }
         // Overlays may cover the row of key hints (the help lists every key), not the state.
         let above_bar = Rect { height: area.height - 1, ..area };
-        if self.present {
+        if self.ui.present {
             let main = presenter::render(self, area, buf);
             render_overlays(self, above_bar, main, buf);
             return;
@@ -235,8 +235,8 @@ impl Widget for &App {
         // A deadlock is named in a banner above everything else; a steered run's guide follows.
         let main = deadlock_banner(self, main, buf);
         let main = guide::render(self, main, buf);
-        if self.zoomed {
-            render_panel(self, self.focus, main, buf);
+        if self.ui.zoomed {
+            render_panel(self, self.ui.focus, main, buf);
             status::render_with(self, bar, buf, &[]);
         } else {
             let plan = Plan::new(self, main);

@@ -21,7 +21,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let room = area.height.saturating_sub(table).max(area.height / 2);
     let height = wanted.min(room);
     let popup = Rect { y: area.y + area.height - height, height, ..area };
-    let answer = if app.answers == crate::app::Answers::Shown { "hide answer" } else { "answer" };
+    let answer = if app.ui.answers == crate::app::Answers::Shown { "hide answer" } else { "answer" };
     let title = format!(
         " ⏸ Ask the class: {}  {}:{answer}  {}:go on ",
         moment.trigger.describe(),

@@ -27,14 +27,14 @@ fn inner(area: Rect) -> Rect {
 /// The notes as lines `width` columns wide, with answers hidden or shown as the app says.
 #[must_use]
 pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
-    let Some(lesson) = app.showing.lesson else { return Vec::new() };
+    let Some(lesson) = app.subject.lesson else { return Vec::new() };
     markdown::lines(lesson, width, app.theme(), answers(app))
 }
 
 /// Whether answers show, and the key that reveals them.
 #[must_use]
 pub fn answers(app: &App) -> Answers<'static> {
-    if app.answers == crate::app::Answers::Shown {
+    if app.ui.answers == crate::app::Answers::Shown {
         Answers::Shown
     } else {
         Answers::Hidden { key: keys::label(Action::Reveal) }
@@ -52,10 +52,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let popup = popup(area);
     let text = inner(area);
     let limit = limit(app, text);
-    app.scroll_limits.notes.set(limit);
-    let top = app.notes_top.min(limit);
+    app.ui.scroll_limits.notes.set(limit);
+    let top = app.ui.notes_top.min(limit);
     let reveal = keys::label(Action::Reveal);
-    let answers = if app.answers == crate::app::Answers::Shown { "hides" } else { "shows" };
+    let answers = if app.ui.answers == crate::app::Answers::Shown { "hides" } else { "shows" };
     let title = format!(" Lesson notes (l or esc closes, up/down scroll, {reveal} {answers} answers) ");
     Clear.render(popup, buf);
     block(&title, theme.border(true)).render(popup, buf);

@@ -54,7 +54,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Rect {
     let threads = super::table_height(app, main.height);
     let prims = prims::height(app, main.width.saturating_sub(2), main.height).saturating_add(2);
     let mut parts = vec![(Part::Threads, threads.min(5), threads)];
-    if app.happened.is_some() {
+    if app.what_happened.is_some() {
         parts.push((Part::Happened, 1, 1));
     }
     // The source takes what is left, up to the whole file: more context around the threads'

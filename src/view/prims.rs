@@ -112,7 +112,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let title = format!(" Primitives {} ", app.model.prims.len());
     // Only what can show is built.
     let rows = usize::from(area.height.saturating_sub(2));
-    let lines: Vec<Line> = lines(app, area.width.saturating_sub(2)).skip(app.prims_top).flatten().take(rows).collect();
+    let lines: Vec<Line> =
+        lines(app, area.width.saturating_sub(2)).skip(app.ui.prims_top).flatten().take(rows).collect();
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .block(block(&title, app.theme().border(focused)))
@@ -127,13 +128,13 @@ mod tests {
     use ratatui::layout::Rect;
 
     use crate::PauseState;
-    use crate::app::{App, Look, Showing, ThemeName};
+    use crate::app::{App, Appearance, Subject, ThemeName};
     use crate::event::{ChannelSide, EventKind, PrimInfo, Tid, TraceEvent, WaitMode};
 
     /// An app whose model folded `kinds` (each by its thread), after `threads` threads began.
     fn app_after(threads: &[&str], kinds: Vec<(Tid, EventKind)>) -> App {
-        let showing = Showing { title: "std", source: None, lesson: None };
-        let mut app = App::new(showing, Look::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
+        let showing = Subject { title: "std", source: None, lesson: None };
+        let mut app = App::new(showing, Appearance::new(ThemeName::Dark, false), PauseState::Paused, 1.0);
         let mut all = Vec::new();
         for (tid, name) in (1..).zip(threads) {
             all.push((1, EventKind::ThreadCreated { tid, name: (*name).to_owned(), daemon: false, foreign: false }));

@@ -195,12 +195,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let centre = selected_line.map_or(0, |line| (line as usize).saturating_sub(1));
     let top = centre
         .saturating_sub(height / 2)
-        .saturating_add_signed(app.source_offset)
+        .saturating_add_signed(app.ui.source_offset)
         .min(total.saturating_sub(height.min(total)));
     // Not scrolled, and some thread's line falls outside the window around the selected
     // thread's: the excerpt shows every thread's line instead.
     let outside = |line: &u32| (*line as usize) <= top || (*line as usize) > top + height;
-    let lines: Vec<Line> = if app.source_offset == 0 && at_line.keys().any(outside) {
+    let lines: Vec<Line> = if app.ui.source_offset == 0 && at_line.keys().any(outside) {
         excerpt_lines(app, source, &at_line, selected_line, height, width)
     } else {
         source
@@ -339,8 +339,8 @@ mod tests {
         use crate::event::{EventKind, TraceEvent};
         let source = "balance = 0\nbalance += 1\nprint(balance)\n";
         let mut app = App::new(
-            crate::app::Showing { title: "t", source: Some(("bank.py", source)), lesson: None },
-            crate::app::Look::new(crate::app::ThemeName::Dark, false),
+            crate::app::Subject { title: "t", source: Some(("bank.py", source)), lesson: None },
+            crate::app::Appearance::new(crate::app::ThemeName::Dark, false),
             crate::session::PauseState::Paused,
             1.0,
         );
@@ -355,14 +355,14 @@ mod tests {
             (0..).zip(kinds).map(|(seq, (loc, kind))| TraceEvent { seq, time_us: 0, thread: 1, loc, kind }).collect();
         app.update(Msg::Events(events));
         // Held before its next instruction, at the line below.
-        app.update(Msg::Status {
+        app.update(Msg::Status(crate::app::Status {
             now_us: 0,
             pause: crate::session::PauseState::Paused,
             speed: 1.0,
             dropped: 0,
             ready: vec![1],
             ready_at: [(1, SourceLoc { file: "bank.py".into(), line: 3 })].into(),
-        });
+        }));
         let marks = marks_at_lines(&app, "bank.py");
         assert_eq!(marks.keys().copied().collect::<Vec<_>>(), [2, 3]);
         let rows: Vec<String> = [2, 3]
@@ -383,8 +383,8 @@ mod tests {
     fn distant_lines_never_read_as_consecutive() {
         let source: String = (1..=20).map(|line| format!("line_{line}()")).collect::<Vec<_>>().join("\n");
         let app = App::new(
-            crate::app::Showing { title: "t", source: None, lesson: None },
-            crate::app::Look::new(crate::app::ThemeName::Dark, false),
+            crate::app::Subject { title: "t", source: None, lesson: None },
+            crate::app::Appearance::new(crate::app::ThemeName::Dark, false),
             crate::session::PauseState::Paused,
             1.0,
         );

@@ -20,7 +20,7 @@ pub fn badge(app: &App) -> String {
     if app.model.ended {
         return " ENDED ".to_owned();
     }
-    match app.pause {
+    match app.status.pause {
         PauseState::Running if app.replay => " ▶ REPLAY ".to_owned(),
         PauseState::Running => " ▶ LIVE ".to_owned(),
         PauseState::Paused => " ⏸ PAUSED ".to_owned(),
@@ -32,7 +32,7 @@ pub fn badge(app: &App) -> String {
 /// place on this screen (`elsewhere`), which Tab brings in.
 fn hints(app: &App, elsewhere: &[Panel]) -> Vec<(String, String)> {
     // At the end there is nothing to pause: space runs the program again.
-    let space = match app.pause {
+    let space = match app.status.pause {
         _ if app.model.ended => "run again",
         PauseState::Running => "pause",
         _ => "resume",
@@ -57,8 +57,8 @@ fn hints(app: &App, elsewhere: &[Panel]) -> Vec<(String, String)> {
         hints.push(("tab".into(), names.join(", ")));
     }
     hints.push(("q".into(), "quit".into()));
-    hints.push(("p".into(), if app.present { "normal view".into() } else { "present".into() }));
-    if !app.present {
+    hints.push(("p".into(), if app.ui.present { "normal view".into() } else { "present".into() }));
+    if !app.ui.present {
         hints.push(("l".into(), "notes".into()));
     }
     hints
@@ -69,16 +69,16 @@ fn hints(app: &App, elsewhere: &[Panel]) -> Vec<(String, String)> {
 fn state_spans(app: &App) -> Vec<Span<'static>> {
     let theme = app.theme();
     let mut spans = vec![
-        Span::styled(format!(" {} ", app.showing.title), theme.header()),
-        Span::styled(badge(app), theme.badge(app.pause != PauseState::Running)),
-        Span::raw(format!(" {:.1}x  {}", app.speed, crate::model::at(app.now_us))),
+        Span::styled(format!(" {} ", app.subject.title), theme.header()),
+        Span::styled(badge(app), theme.badge(app.status.pause != PauseState::Running)),
+        Span::raw(format!(" {:.1}x  {}", app.status.speed, crate::model::at(app.status.now_us))),
     ];
-    if !app.present {
+    if !app.ui.present {
         spans.push(Span::raw(format!("  {} events", app.model.events)));
     }
     // Both kinds of loss: the session's count (at the source and in the view's buffer) and
     // what the events themselves tell (gaps, losses at the source), whichever is further on.
-    let missed = app.dropped.max(app.model.lost());
+    let missed = app.status.dropped.max(app.model.lost());
     if missed > 0 {
         spans.push(Span::styled(format!("  ⚠ {missed} dropped"), theme.error()));
     }
@@ -114,7 +114,7 @@ pub fn height(app: &App, width: u16, elsewhere: &[Panel]) -> u16 {
     let state: usize = state_spans(app).iter().map(Span::width).sum();
     let essential: usize = hints(app, elsewhere)
         .iter()
-        .take(if app.present { ESSENTIAL - 1 } else { ESSENTIAL })
+        .take(if app.ui.present { ESSENTIAL - 1 } else { ESSENTIAL })
         .enumerate()
         .map(|(index, (key, does))| if index == 0 { 0 } else { 2 } + key.chars().count() + 1 + does.chars().count())
         .sum();

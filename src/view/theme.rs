@@ -4,7 +4,7 @@
 use ratatui::style::{Color, Modifier, Style};
 
 pub use crate::app::ThemeName;
-use crate::app::{App, Look};
+use crate::app::{App, Appearance};
 use crate::event::Tid;
 use crate::model::{LaneState, ThreadState};
 
@@ -58,14 +58,14 @@ const DARK_ORANGE: Color = Color::Indexed(130);
 /// A blue light enough for high contrast on black (`#87afff`), where `LightBlue` is not.
 const SKY_BLUE: Color = Color::Indexed(111);
 
-impl From<Look> for Theme {
-    fn from(look: Look) -> Self {
+impl From<Appearance> for Theme {
+    fn from(look: Appearance) -> Self {
         Self::new(look.theme, look.color)
     }
 }
 
 /// A theme is also a look: what an app built with it asks for.
-impl From<Theme> for Look {
+impl From<Theme> for Appearance {
     fn from(theme: Theme) -> Self {
         Self::new(theme.name, theme.color)
     }
@@ -76,8 +76,8 @@ impl App {
     /// presenter mode.
     #[must_use]
     pub fn theme(&self) -> Theme {
-        let name = if self.present { ThemeName::HighContrast } else { self.look.theme };
-        Theme::new(name, self.look.color)
+        let name = if self.ui.present { ThemeName::HighContrast } else { self.ui.appearance.theme };
+        Theme::new(name, self.ui.appearance.color)
     }
 }
 

@@ -245,7 +245,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let wide = inner.width >= 100;
     let kernel_columns = shows_kernel(app, inner.width);
     let visible = usize::from(inner.height - 1);
-    let first = app.selected.saturating_sub(visible.saturating_sub(1));
+    let first = app.ui.selected.saturating_sub(visible.saturating_sub(1));
     let (header_cells, widths, cramped) = table_columns(model, inner.width, wide, kernel_columns);
     // The columns' widths as the table will lay them out, to cut cells at words.
     let columns =
@@ -263,7 +263,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             Cell::from(format!("{:>3}", thread.tid)),
             Cell::from(Span::styled(thread.name.clone(), name_style)),
             Cell::from(Span::styled(
-                state_text(thread, app.now_us, app.is_ready(thread.tid), next == Some(thread.tid)),
+                state_text(thread, app.status.now_us, app.is_ready(thread.tid), next == Some(thread.tid)),
                 if app.is_ready(thread.tid) {
                     theme.lane(LaneState::Ready)
                 } else if thread.unsure {
@@ -273,7 +273,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
                 },
             )),
             Cell::from(if thread.daemon { "d" } else { "" }),
-            Cell::from(seconds(app.now_us.saturating_sub(thread.since_us))),
+            Cell::from(seconds(app.status.now_us.saturating_sub(thread.since_us))),
         ];
         // The thread's latest misuse error goes first, where the eye already looks for trouble.
         let error = thread.error.as_ref().map(|error| Span::styled(format!("✗ {error} "), theme.error()));
@@ -298,7 +298,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         if cramped {
             cells.remove(FOR_COLUMN);
         }
-        Row::new(cells).style(row_style(app, thread.tid, index == app.selected))
+        Row::new(cells).style(row_style(app, thread.tid, index == app.ui.selected))
     });
     let header = Row::new(header_cells).style(theme.header());
     Widget::render(Table::new(rows, widths).header(header).column_spacing(1).style(Style::new()), inner, buf);

@@ -17,12 +17,12 @@ use crate::model::{Column, KnownThread, LaneState, Mark};
 /// The demo time at the right edge: the present, a moment the user panned to, or just after
 /// the log line picked in the log.
 fn window_end(app: &App, columns: u64) -> u64 {
-    if let Some(end) = app.timeline_end_us {
+    if let Some(end) = app.ui.timeline_end_us {
         return end;
     }
     match app.selected_log_line() {
-        Some(line) => (line.time_us + app.timeline_scale_us * columns / 2).min(app.now_us.max(line.time_us)),
-        None => app.now_us,
+        Some(line) => (line.time_us + app.ui.timeline_scale_us * columns / 2).min(app.status.now_us.max(line.time_us)),
+        None => app.status.now_us,
     }
 }
 
@@ -75,44 +75,38 @@ pub fn tick_label(micros: u64, scale: u64) -> String {
 /// What the lane of thread `tid` shows for the column of demo times `from..to`: nothing in
 /// the future, ready for the present of a thread held at the pause gate, else the model's column.
 fn lane_column(app: &App, tid: Tid, ready: bool, from: u64, to: u64) -> Option<Column> {
-    if from > app.now_us {
+    if from > app.status.now_us {
         None
-    } else if ready && app.now_us < to {
+    } else if ready && app.status.now_us < to {
         // Held at the pause gate now: the present is not running.
         Some(Column { state: LaneState::Ready, more: false })
     } else {
-        app.model.timeline.column(tid, from, to.min(app.now_us + 1))
+        app.model.timeline.column(tid, from, to.min(app.status.now_us + 1))
     }
+}
+
+/// The stretch of demo time the panel shows: its first column's start, the time per column,
+/// how many columns, and the log line picked (whose mark always shows).
+struct Window {
+    start: u64,
+    scale: u64,
+    columns: u64,
+    picked: Option<u64>,
 }
 
 /// Draws the panel.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let theme = app.theme();
     let model = &app.model;
-    let scale = app.timeline_scale_us;
-    let following = app.timeline_end_us.is_none() && app.log_back == 0;
-    let title = format!(
-        " Timeline {}/col{} ",
-        span_label(scale),
-        if following { ", following" } else { ", ←/→ to move, End: back to now" }
-    );
-    let mut outer = block(&title, theme.border(focused));
-    let room = usize::from(area.width.saturating_sub(4));
-    if let Some(legend) = LEGENDS.iter().find(|legend| Line::raw(**legend).width() <= room) {
-        outer = outer.title_bottom(Line::styled(*legend, theme.dim()));
-    }
-    let inner = outer.inner(area);
-    outer.render(area, buf);
-    if inner.height < 2 || inner.width < 20 {
-        return;
-    }
+    let Some(inner) = frame(app, area, buf, focused) else { return };
+    let scale = app.ui.timeline_scale_us;
     let label_width = model.threads.values().map(|thread| thread.name.chars().count()).max().unwrap_or(4).min(12);
     let columns = usize::from(inner.width).saturating_sub(label_width + 1);
     let columns_u64 = columns as u64;
     let end = window_end(app, columns_u64);
     // The right edge is the bucket that contains `end`.
     let start = (end / scale + 1).saturating_sub(columns_u64) * scale;
-    let picked = app.selected_log_line().map(|line| line.seq);
+    let window = Window { start, scale, columns: columns_u64, picked: app.selected_log_line().map(|line| line.seq) };
 
     // Every lane when there is room; else as many as fit around the selected thread, and a
     // line that names the rest.
@@ -122,7 +116,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         (0, threads.len())
     } else {
         let shown = rows - 1;
-        let first = app.selected.saturating_sub(shown.saturating_sub(1)).min(threads.len() - shown);
+        let first = app.ui.selected.saturating_sub(shown.saturating_sub(1)).min(threads.len() - shown);
         (first, shown)
     };
     // The window's marks, by thread, in one pass.
@@ -132,54 +126,92 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     }
     let mut lines: Vec<Line> = Vec::with_capacity(rows + 1);
     for thread in &threads[first..first + shown] {
-        let mut spans =
-            vec![Span::styled(format!("{:<label_width$.label_width$} ", thread.name), theme.thread(thread.tid))];
-        let ready = app.is_ready(thread.tid);
-        let mut marks = window_marks.get(&thread.tid).map_or(&[][..], Vec::as_slice).iter().copied().peekable();
-        for column in 0..columns_u64 {
-            let from = start + column * scale;
-            let to = from + scale;
-            // The strongest mark in the bucket wins (the picked one always); otherwise the
-            // state at the bucket's end, or the one it spent most time in if it changed more
-            // than once.
-            let mut shown_mark: Option<&Mark> = None;
-            let mut in_bucket = 0;
-            while let Some(mark) = marks.next_if(|mark| mark.time_us < to) {
-                in_bucket += 1;
-                let stronger = shown_mark
-                    .is_none_or(|best| Some(mark.seq) == picked || (mark.kind > best.kind && Some(best.seq) != picked));
-                if stronger {
-                    shown_mark = Some(mark);
-                }
-            }
-            let column_state = lane_column(app, thread.tid, ready, from, to);
-            let state = column_state.map(|column| column.state);
-            let state_style = state.map_or_else(Style::new, |state| theme.lane(state));
-            // A column that holds more marks than it can show, or more states than its letter,
-            // is underlined: zoom in to see them.
-            let more_states = column_state.is_some_and(|column| column.more);
-            let crowded = if in_bucket > 1 || more_states { Modifier::UNDERLINED } else { Modifier::empty() };
-            let span = match (shown_mark, state) {
-                (Some(mark), _) if Some(mark.seq) == picked => Span::styled(
-                    mark.kind.symbol().to_string(),
-                    theme.selected().add_modifier(Modifier::REVERSED | crowded),
-                ),
-                (Some(mark), _) => {
-                    Span::styled(mark.kind.symbol().to_string(), state_style.add_modifier(Modifier::BOLD | crowded))
-                }
-                (None, Some(state)) => Span::styled(state.letter().to_string(), state_style.add_modifier(crowded)),
-                (None, None) => Span::raw(" "),
-            };
-            spans.push(span);
-        }
-        lines.push(Line::from(spans));
+        let marks = window_marks.get(&thread.tid).map_or(&[][..], Vec::as_slice);
+        lines.push(lane(app, thread, label_width, &window, marks));
     }
     let hidden: Vec<&str> =
         threads[..first].iter().chain(&threads[first + shown..]).map(|thread| thread.name.as_str()).collect();
     if !hidden.is_empty() {
         lines.push(Line::styled(format!("+{} more: {}", hidden.len(), hidden.join(", ")), theme.header()));
     }
-    // The time axis: a tick label every 12 columns, where it fits whole.
+    lines.push(Line::styled(axis(label_width, columns, start, scale), theme.dim()));
+    Paragraph::new(lines).render(inner, buf);
+}
+
+/// Draws the panel's border, its title (the zoom, whether it follows the present) and the
+/// widest legend that fits; the room inside, unless it is too small for a lane.
+fn frame(app: &App, area: Rect, buf: &mut Buffer, focused: bool) -> Option<Rect> {
+    let theme = app.theme();
+    let following = app.ui.timeline_end_us.is_none() && app.ui.log_back == 0;
+    let title = format!(
+        " Timeline {}/col{} ",
+        span_label(app.ui.timeline_scale_us),
+        if following { ", following" } else { ", ←/→ to move, End: back to now" }
+    );
+    let mut outer = block(&title, theme.border(focused));
+    let room = usize::from(area.width.saturating_sub(4));
+    if let Some(legend) = LEGENDS.iter().find(|legend| Line::raw(**legend).width() <= room) {
+        outer = outer.title_bottom(Line::styled(*legend, theme.dim()));
+    }
+    let inner = outer.inner(area);
+    outer.render(area, buf);
+    (inner.height >= 2 && inner.width >= 20).then_some(inner)
+}
+
+/// One thread's lane: its name, then a cell per column of `window`; `marks` are the thread's
+/// marks in the window, in time order.
+fn lane<'a>(app: &App, thread: &'a KnownThread, label_width: usize, window: &Window, marks: &[&Mark]) -> Line<'a> {
+    let theme = app.theme();
+    let mut spans =
+        vec![Span::styled(format!("{:<label_width$.label_width$} ", thread.name), theme.thread(thread.tid))];
+    let ready = app.is_ready(thread.tid);
+    let mut marks = marks.iter().copied().peekable();
+    for column in 0..window.columns {
+        let from = window.start + column * window.scale;
+        let to = from + window.scale;
+        // The strongest mark in the bucket wins (the picked one always); otherwise the
+        // state at the bucket's end, or the one it spent most time in if it changed more
+        // than once.
+        let mut shown_mark: Option<&Mark> = None;
+        let mut in_bucket = 0;
+        while let Some(mark) = marks.next_if(|mark| mark.time_us < to) {
+            in_bucket += 1;
+            let stronger = shown_mark.is_none_or(|best| {
+                Some(mark.seq) == window.picked || (mark.kind > best.kind && Some(best.seq) != window.picked)
+            });
+            if stronger {
+                shown_mark = Some(mark);
+            }
+        }
+        let column_state = lane_column(app, thread.tid, ready, from, to);
+        // A column that holds more marks than it can show, or more states than its letter,
+        // is underlined: zoom in to see them.
+        let crowded = in_bucket > 1 || column_state.is_some_and(|column| column.more);
+        spans.push(cell(app, shown_mark, column_state.map(|column| column.state), crowded, window.picked));
+    }
+    Line::from(spans)
+}
+
+/// One cell of a lane: the mark shown (the picked one reversed), else the state's letter,
+/// underlined when `crowded`.
+fn cell(app: &App, mark: Option<&Mark>, state: Option<LaneState>, crowded: bool, picked: Option<u64>) -> Span<'static> {
+    let theme = app.theme();
+    let state_style = state.map_or_else(Style::new, |state| theme.lane(state));
+    let crowded = if crowded { Modifier::UNDERLINED } else { Modifier::empty() };
+    match (mark, state) {
+        (Some(mark), _) if Some(mark.seq) == picked => {
+            Span::styled(mark.kind.symbol().to_string(), theme.selected().add_modifier(Modifier::REVERSED | crowded))
+        }
+        (Some(mark), _) => {
+            Span::styled(mark.kind.symbol().to_string(), state_style.add_modifier(Modifier::BOLD | crowded))
+        }
+        (None, Some(state)) => Span::styled(state.letter().to_string(), state_style.add_modifier(crowded)),
+        (None, None) => Span::raw(" "),
+    }
+}
+
+/// The time axis under the lanes: a tick label every 12 columns, where it fits whole.
+fn axis(label_width: usize, columns: usize, start: u64, scale: u64) -> String {
     let mut axis = " ".repeat(label_width + 1);
     let mut column = 0;
     loop {
@@ -191,8 +223,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         axis.push_str(&" ".repeat(12_usize.saturating_sub(label.chars().count())));
         column += 12;
     }
-    lines.push(Line::styled(axis, theme.dim()));
-    Paragraph::new(lines).render(inner, buf);
+    axis
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use threadviz::dashboard::app::{App, Msg, Showing};
+use threadviz::dashboard::app::{App, Msg, Subject};
 use threadviz::dashboard::model::Model;
 use threadviz::dashboard::view::theme::{Theme, ThemeName};
 use threadviz::sync::{Condition, Event, Lock, Queue, Semaphore};
@@ -113,8 +113,8 @@ fn busy_events() -> Vec<TraceEvent> {
 }
 
 fn big_app() -> App {
-    let showing = Showing { title: "bench", source: None, lesson: None };
-    let mut app = App::new(showing, Theme::new(ThemeName::Dark, true), PauseState::Running, 1.0);
+    let subject = Subject { title: "bench", source: None, lesson: None };
+    let mut app = App::new(subject, Theme::new(ThemeName::Dark, true), PauseState::Running, 1.0);
     app.update(Msg::Resize(SIZE.0, SIZE.1));
     app.update(Msg::Events(big_session_events()));
     app
@@ -123,7 +123,7 @@ fn big_app() -> App {
 #[divan::bench(sample_count = 200)]
 fn render_big_frame(bencher: divan::Bencher) {
     let app = big_app();
-    assert!(app.model.threads.len() > THREADS && app.model.prims.len() >= PRIMS, "the picture is complete");
+    assert!(app.model().threads.len() > THREADS && app.model().prims.len() >= PRIMS, "the picture is complete");
     let mut terminal = Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("a test terminal");
     bencher.bench_local(|| {
         terminal.draw(|frame| frame.render_widget(black_box(&app), frame.area())).expect("draws");
@@ -169,8 +169,8 @@ fn print_summary() {
     println!();
     println!(
         "frame of {} threads and {} primitives at {}x{}: {frame:.2?} (target at most 2 ms)",
-        app.model.threads.len(),
-        app.model.prims.len(),
+        app.model().threads.len(),
+        app.model().prims.len(),
         SIZE.0,
         SIZE.1
     );

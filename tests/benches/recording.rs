@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use threadviz::dashboard::app::replay::{Replay, Seek, showing};
+use threadviz::dashboard::app::Seek;
+use threadviz::dashboard::app::replay::{Replay, subject};
 use threadviz::dashboard::app::run::Controller;
 use threadviz::dashboard::app::{App, Command as AppCommand, Msg};
 use threadviz::dashboard::session::PauseState;
@@ -141,7 +142,7 @@ fn replay_child(path: &Path) {
     let snapshots = indexed.snapshots;
     let (len, every, kept, kept_bytes) = (snapshots.len(), snapshots.every(), snapshots.kept(), snapshots.kept_bytes());
     let mut replay = Replay::with_snapshots(snapshots, 1.0, true).expect("a replay");
-    let mut app = App::new(showing("flood", None), Theme::new(ThemeName::Dark, true), PauseState::Paused, 1.0);
+    let mut app = App::new(subject("flood", None), Theme::new(ThemeName::Dark, true), PauseState::Paused, 1.0);
     app.update(Msg::Resize(120, 40));
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("a test terminal");
     terminal.draw(|frame| frame.render_widget(&app, frame.area())).expect("draws");

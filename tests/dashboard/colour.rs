@@ -3,7 +3,6 @@
 
 use ratatui::style::{Color, Modifier};
 use threadviz::PauseState;
-use threadviz::dashboard::app::App;
 use threadviz::dashboard::model::{ThreadState, WaitTarget};
 use threadviz::dashboard::view::theme::{Theme, ThemeName};
 
@@ -23,8 +22,8 @@ fn blocked_and_waiting_states_have_the_themes_colours() {
             assert!(cell.modifier.contains(Modifier::BOLD));
         }
 
-        let app = condition_app(PauseState::Running);
-        let app = App { look: theme.into(), ..app };
+        let mut app = condition_app(PauseState::Running);
+        app.set_appearance(theme);
         let buf = render(&app, 120, 40);
         let waiting = theme.state(&ThreadState::Waiting { on: WaitTarget::Prim(2), until_us: None });
         let (_, y) = find(&buf, "c1         … WAITING");
@@ -66,7 +65,7 @@ fn without_colour_no_cell_has_a_colour_and_every_state_still_reads() {
     for name in [ThemeName::Dark, ThemeName::Light, ThemeName::HighContrast] {
         let theme = Theme::new(name, false);
         let mut ready = condition_app(PauseState::Paused);
-        ready.look = theme.into();
+        ready.set_appearance(theme);
         status(&mut ready, 45, PauseState::Paused, vec![P]);
         let screens = [
             (render(&lock_app(theme), 120, 40), vec!["■ BLOCKED", "▶ RUNNING", "… WAITING", "▶ LIVE"]),

@@ -11,7 +11,7 @@ use threadviz::{PauseState, StepRefused};
 
 use crate::{
     C1, C2, LOCK_SOURCE, MAIN, P, Script, assert_styled, condition_app, dark, find_all, lock_app, press, render,
-    row_of, showing, status, text, unstyled,
+    row_of, status, subject, text, unstyled,
 };
 
 /// The primitives panel alone, `width` columns wide, as monochrome text.
@@ -31,7 +31,7 @@ fn queue_app() -> App {
     for (n, qsize) in (0..40).zip((30..70).rev()) {
         script.push(MAIN, None, EventKind::Got { prim: 1, item: n.to_string(), qsize });
     }
-    let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
+    let mut app = App::new(subject(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
     app
 }
@@ -53,7 +53,7 @@ fn a_queue_shows_its_real_first_items_as_many_as_fit_then_an_ellipsis() {
     script.prim(1, "stream", PrimInfo::Queue { maxsize: 3 }, 3);
     script.push(MAIN, None, EventKind::Put { prim: 1, item: "'a'".into(), qsize: 1 });
     script.push(MAIN, None, EventKind::Put { prim: 1, item: "'b'".into(), qsize: 2 });
-    let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
+    let mut app = App::new(subject(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
     let panel = prims_panel(&app, 56, 5);
     assert!(panel.contains("Queue stream 2/3, 2 unfinished") && panel.contains("next out: 'a', 'b' "), "{panel}");
@@ -70,7 +70,7 @@ fn a_shared_value_shows_each_read_not_yet_stored_under_the_value() {
     script.spawn(2, "Thread-1", 10).spawn(3, "Thread-2", 10);
     script.prim(1, "counter", PrimInfo::Shared { initial: "0".into() }, 3);
     script.at_line(2, 5, EventKind::Load { prim: 1, value: "0".into() });
-    let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
+    let mut app = App::new(subject(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
     let panel = prims_panel(&app, 100, 5);
     assert!(panel.contains("Shared counter = 0 ") && panel.contains("│  not yet stored: Thread-1 read 0 "), "{panel}");
@@ -107,7 +107,7 @@ fn an_atomic_shows_its_value_after_each_read_modify_write_and_never_a_lost_updat
     script.at_line(2, 5, EventKind::Load { prim: 1, value: "0".into() });
     script.at_line(3, 5, update("0", "1"));
     script.at_line(2, 6, update("1", "2"));
-    let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
+    let mut app = App::new(subject(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
     let panel = prims_panel(&app, 100, 5);
     assert!(panel.contains("Shared AtomicUsize-1 = 2 (stored by Thread-1) "), "{panel}");
@@ -150,7 +150,7 @@ fn help_notes_and_who_waits_for_whom_open_in_presenter_mode_too() {
         press(&mut app, KeyCode::Esc);
         assert!(!text(&render(&app, 80, 24)).contains(title));
     }
-    assert!(app.present, "esc closes the overlay, not presenter mode");
+    assert!(app.ui().present(), "esc closes the overlay, not presenter mode");
 }
 
 #[test]

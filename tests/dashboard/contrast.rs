@@ -107,7 +107,7 @@ fn contrast(cell: &Cell, name: ThemeName) -> f64 {
 fn screens_to_check(theme: Theme) -> Vec<(String, Buffer)> {
     let mut screens = Vec::new();
     let mut deadlock = deadlock_app(PauseState::Paused, 3);
-    deadlock.look = theme.into();
+    deadlock.set_appearance(theme);
     for (width, height) in [(80, 24), (120, 40), (200, 60)] {
         screens.push((format!("deadlock {width}x{height}"), render(&deadlock, width, height)));
     }
@@ -117,7 +117,7 @@ fn screens_to_check(theme: Theme) -> Vec<(String, Buffer)> {
     press(&mut deadlock, KeyCode::Tab);
     screens.push(("deadlock, timeline focused".into(), render(&deadlock, 80, 24)));
     let mut ready = condition_app(PauseState::Paused);
-    ready.look = theme.into();
+    ready.set_appearance(theme);
     status(&mut ready, 45, PauseState::Paused, vec![P, MAIN]);
     screens.push(("ready".into(), render(&ready, 200, 60)));
     press(&mut ready, KeyCode::Char('?'));
@@ -186,7 +186,7 @@ fn the_high_contrast_theme_has_no_dim_or_dark_grey_text_or_borders() {
 fn without_colour_the_selected_row_and_the_deadlocked_rows_look_different() {
     for name in [ThemeName::Dark, ThemeName::Light, ThemeName::HighContrast] {
         let mut app = deadlock_app(PauseState::Paused, 3);
-        app.look = Theme::new(name, false).into();
+        app.set_appearance(Theme::new(name, false));
         let modifiers = |app: &App, row: &str| {
             let buf = render(app, 120, 40);
             let (x, y) = find(&buf, row);

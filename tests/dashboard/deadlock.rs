@@ -3,7 +3,6 @@
 use crossterm::event::KeyCode;
 use ratatui::style::Modifier;
 use threadviz::PauseState;
-use threadviz::dashboard::app::App;
 use threadviz::dashboard::view::theme::{Theme, ThemeName};
 
 use crate::{assert_styled, dark, deadlock_app, find, find_all, press, render, snapshot_both};
@@ -28,7 +27,8 @@ fn a_deadlock_is_named_in_a_banner_and_its_rows_stand_out() {
     let (x, y) = find(&buf, "MainThread … WAITING");
     assert!(!buf[(x, y)].modifier.contains(Modifier::UNDERLINED), "MainThread is not part of the cycle");
     // Without colour the banner is still set apart, reversed.
-    let plain = App { look: Theme::new(ThemeName::Dark, false).into(), ..app };
+    let mut plain = app;
+    plain.set_appearance(Theme::new(ThemeName::Dark, false));
     let buf = render(&plain, 80, 24);
     assert!(buf[(1, 0)].modifier.contains(Modifier::REVERSED), "the banner is reversed without colour");
 }
@@ -37,7 +37,7 @@ fn a_deadlock_is_named_in_a_banner_and_its_rows_stand_out() {
 fn a_moment_that_only_looks_stuck_shows_no_banner() {
     // A dropped event can make threads look stuck for an instant: the banner waits.
     let app = deadlock_app(PauseState::Running, 1);
-    assert!(app.model.deadlock.is_some() && app.confirmed_deadlock().is_none());
+    assert!(app.model().deadlock.is_some() && app.confirmed_deadlock().is_none());
     assert!(find_all(&render(&app, 120, 40), "deadlock:").is_empty());
 }
 

@@ -3,9 +3,10 @@
 //! events are built by hand as the Python hook sends them: a load or store of a shared
 //! variable, then the instruction that made it.
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use threadviz::dashboard::app::{App, Msg, Showing};
+use threadviz::dashboard::app::{App, Msg, Status, Subject};
 use threadviz::event::{Control, EventKind, ExitKind, PrimInfo, SourceLoc, Tid, TraceEvent};
 use threadviz::{PauseState, Step};
 
@@ -49,8 +50,8 @@ impl Bank {
     /// clerks started, the main thread joining
     /// clerk-1; paused, clerk-2 selected.
     fn new() -> Self {
-        let showing = Showing { title: BANK, source: None, lesson: None };
-        let mut bank = Self { app: App::new(showing, dark(), PauseState::Paused, 1.0), seq: 0 };
+        let subject = Subject { title: BANK, source: None, lesson: None };
+        let mut bank = Self { app: App::new(subject, dark(), PauseState::Paused, 1.0), seq: 0 };
         let created =
             |tid: Tid, name: &str| EventKind::ThreadCreated { tid, name: name.into(), daemon: false, foreign: false };
         let started = |tid: Tid| EventKind::ThreadStarted { tid, daemon: false, os_tid: None };
@@ -80,7 +81,10 @@ impl Bank {
         bank.app.update(Msg::Events(events));
         bank.status();
         // The panel follows clerk-2, the thread a class steps here.
-        bank.app.selected = 2;
+        for _ in 0..2 {
+            bank.app.update(Msg::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)));
+        }
+        assert_eq!(bank.app.selected_thread(), Some(CLERK_2));
         bank
     }
 
@@ -93,14 +97,14 @@ impl Bank {
     /// Paused, both clerks held before their next instruction at `balance += 1`.
     fn status(&mut self) {
         let next = SourceLoc { file: BANK.into(), line: INCREMENT };
-        self.app.update(Msg::Status {
+        self.app.update(Msg::Status(Status {
             now_us: 0,
             pause: PauseState::Paused,
             speed: 1.0,
             dropped: 0,
             ready: vec![CLERK_1, CLERK_2],
             ready_at: [(CLERK_1, next.clone()), (CLERK_2, next)].into(),
-        });
+        }));
     }
 
     /// `thread` is stepped one instruction at `balance += 1`: its load or store (if any),
@@ -140,13 +144,13 @@ impl Bank {
 fn a_step_by_instruction_is_told_and_noted_at_its_line() {
     let mut bank = Bank::new();
     bank.load(CLERK_1, 0);
-    assert_eq!(bank.app.happened.as_deref(), Some("t=0.0s  clerk-1: LOAD_GLOBAL balance → 0"));
+    assert_eq!(bank.app.what_happened(), Some("t=0.0s  clerk-1: LOAD_GLOBAL balance → 0"));
     bank.step(CLERK_1, None, 4, "LOAD_CONST 1");
-    assert_eq!(bank.app.happened.as_deref(), Some("t=0.0s  clerk-1: LOAD_CONST 1"));
+    assert_eq!(bank.app.what_happened(), Some("t=0.0s  clerk-1: LOAD_CONST 1"));
     bank.load(CLERK_2, 0);
-    assert_eq!(bank.app.happened.as_deref(), Some("t=0.0s  clerk-2: LOAD_GLOBAL balance → 0"));
-    assert_eq!(bank.app.model.instructions, 5, "the main thread's two, then the clerks'");
-    assert!(bank.app.model.log.is_empty(), "instructions are not logged: {:?}", bank.app.model.log);
+    assert_eq!(bank.app.what_happened(), Some("t=0.0s  clerk-2: LOAD_GLOBAL balance → 0"));
+    assert_eq!(bank.app.model().instructions, 5, "the main thread's two, then the clerks'");
+    assert!(bank.app.model().log.is_empty(), "instructions are not logged: {:?}", bank.app.model().log);
 
     // Both clerks are at line 7: the note is clerk-2's, whose instruction ran last, cut to
     // what the names leave of the line.
@@ -181,15 +185,15 @@ fn the_store_that_loses_an_update_is_told_by_its_instruction() {
         bank.step(clerk, None, 6, "BINARY_OP +=");
     }
     bank.store(CLERK_1, 1);
-    assert_eq!(bank.app.happened.as_deref(), Some("t=0.0s  clerk-1: STORE_GLOBAL balance ← 1"));
+    assert_eq!(bank.app.what_happened(), Some("t=0.0s  clerk-1: STORE_GLOBAL balance ← 1"));
     bank.store(CLERK_2, 1);
     assert_eq!(
-        bank.app.happened.as_deref(),
+        bank.app.what_happened(),
         Some("t=0.0s  clerk-2: STORE_GLOBAL balance ← 1 over clerk-1's 1: lost 1 update")
     );
-    assert_eq!(bank.app.model.lost_updates_on(1), 1);
+    assert_eq!(bank.app.model().lost_updates_on(1), 1);
     // The log says the lost update, and nothing of the instructions.
-    let log: Vec<&str> = bank.app.model.log.iter().map(|line| line.message.as_str()).collect();
+    let log: Vec<&str> = bank.app.model().log.iter().map(|line| line.message.as_str()).collect();
     assert_eq!(log.len(), 1, "{log:?}");
     let panel = text(&bank.source_panel(100));
     assert!(panel.contains("balance += 1  ◀ clerk-1, clerk-2 ◂ clerk-2: STORE_GLOBAL balance ← 1"), "{panel}");

@@ -33,7 +33,7 @@ use ratatui::buffer::{Buffer, Cell};
 use ratatui::style::{Color, Style};
 use ratatui::text::Span;
 use threadviz::PauseState;
-use threadviz::dashboard::app::{App, Command, Msg, Showing};
+use threadviz::dashboard::app::{App, Command, Msg, Status, Subject};
 use threadviz::dashboard::view::theme::{Theme, ThemeName};
 use threadviz::event::{EventKind, ExitKind, LogLevel, PrimId, PrimInfo, SourceLoc, Tid, TraceEvent, WaitMode};
 
@@ -105,8 +105,8 @@ Right after `p` calls `notify_all()`, can `c1` print its line?
 
 const MAIN: Tid = 1;
 
-fn showing(source: &'static str) -> Showing {
-    Showing { title: "scenario", source: Some((PATH, source)), lesson: Some(LESSON) }
+fn subject(source: &'static str) -> Subject {
+    Subject { title: "scenario", source: Some((PATH, source)), lesson: Some(LESSON) }
 }
 
 fn dark() -> Theme {
@@ -200,14 +200,14 @@ impl Script {
 }
 
 fn status(app: &mut App, tenths: u64, pause: PauseState, ready: Vec<Tid>) {
-    app.update(Msg::Status {
+    app.update(Msg::Status(Status {
         now_us: tenths * 100_000,
         pause,
         speed: 1.0,
         dropped: 0,
         ready,
         ready_at: std::collections::BTreeMap::new(),
-    });
+    }));
 }
 
 fn press(app: &mut App, code: KeyCode) -> Vec<Command> {
@@ -254,7 +254,7 @@ fn condition_full(script: &mut Script) {
 fn condition_app(pause: PauseState) -> App {
     let mut script = Script::new();
     condition_full(&mut script);
-    let mut app = App::new(showing(CONDITION_SOURCE), dark(), pause, 1.0);
+    let mut app = App::new(subject(CONDITION_SOURCE), dark(), pause, 1.0);
     app.update(Msg::Events(script.take()));
     status(&mut app, 45, pause, Vec::new());
     app
@@ -302,7 +302,7 @@ fn lock_script(misuse: bool) -> Script {
 }
 
 fn lock_app(theme: Theme) -> App {
-    let mut app = App::new(showing(LOCK_SOURCE), theme, PauseState::Running, 1.0);
+    let mut app = App::new(subject(LOCK_SOURCE), theme, PauseState::Running, 1.0);
     app.update(Msg::Events(lock_script(false).take()));
     status(&mut app, 10, PauseState::Running, Vec::new());
     app
@@ -319,7 +319,7 @@ fn panic_app(theme: Theme) -> App {
             exit: ExitKind::Panicked { message: "index out of bounds: the len is 3 but the index is 7".into() },
         },
     );
-    let mut app = App::new(showing(LOCK_SOURCE), theme, PauseState::Running, 1.0);
+    let mut app = App::new(subject(LOCK_SOURCE), theme, PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
     status(&mut app, 10, PauseState::Running, Vec::new());
     app
@@ -330,7 +330,7 @@ fn panic_app(theme: Theme) -> App {
 fn moment_app() -> App {
     let mut script = Script::new();
     condition_full(&mut script);
-    let mut app = App::new(showing(CONDITION_SOURCE), dark(), PauseState::Running, 1.0);
+    let mut app = App::new(subject(CONDITION_SOURCE), dark(), PauseState::Running, 1.0);
     status(&mut app, 40, PauseState::Running, Vec::new());
     assert_eq!(app.update(Msg::Events(script.take())), [], "nothing to ask before the notify");
     script
@@ -368,17 +368,17 @@ fn deadlock_app(pause: PauseState, lasted: u64) -> App {
         .at_line(T2, 6, EventKind::SleepEnd)
         .at_line(T1, 7, EventKind::Requested { prim: 2, mode: WaitMode::Blocking })
         .at_line(T2, 7, EventKind::Requested { prim: 1, mode: WaitMode::Blocking });
-    let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
+    let mut app = App::new(subject(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
     let commands = app.update(Msg::Events(script.take()));
     assert!(commands.is_empty(), "a deadlock only just closed is not yet shown: {commands:?}");
-    let commands = app.update(Msg::Status {
+    let commands = app.update(Msg::Status(Status {
         now_us: (5 + lasted) * 100_000,
         pause,
         speed: 1.0,
         dropped: 0,
         ready: Vec::new(),
         ready_at: std::collections::BTreeMap::new(),
-    });
+    }));
     if pause == PauseState::Running && lasted >= 2 {
         assert_eq!(commands, [Command::Pause], "a deadlock that lasted pauses the session");
     }

@@ -2,7 +2,7 @@
 
 use crossterm::event::KeyCode;
 use threadviz::PauseState;
-use threadviz::dashboard::app::{App, Msg, Showing};
+use threadviz::dashboard::app::{App, Msg, Subject};
 use threadviz::event::{EventKind, ExitKind, LogLevel, PrimInfo, Tid};
 
 use crate::{MAIN, PATH, Script, dark, moment_app, press, render, snapshot_both, status, text};
@@ -23,11 +23,11 @@ fn condition_just_after_notify_all() {
         }
     }
     assert!(
-        app.happened.as_deref().is_some_and(
+        app.what_happened().is_some_and(
             |line| line.contains("p: notify_all on condition → woke c1, c2; they wait for RLock-1, held by p")
         ),
         "{:?}",
-        app.happened
+        app.what_happened()
     );
     snapshot_both("condition_after_notify_all", &app);
 }
@@ -70,11 +70,11 @@ fn race_at_its_end() {
         .push(MAIN, None, EventKind::ShutdownBegin)
         .push(MAIN, None, EventKind::ThreadExited { tid: MAIN, exit: ExitKind::Normal })
         .push(MAIN, None, EventKind::SessionEnded);
-    let showing = Showing { title: "race", source: Some((PATH, race.source)), lesson: None };
-    let mut app = App::new(showing, dark(), PauseState::Running, 1.0);
+    let subject = Subject { title: "race", source: Some((PATH, race.source)), lesson: None };
+    let mut app = App::new(subject, dark(), PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
     status(&mut app, 50, PauseState::Running, Vec::new());
-    assert_eq!(app.model.lost_updates_on(1), 15, "expected 20 - final 5");
+    assert_eq!(app.model().lost_updates_on(1), 15, "expected 20 - final 5");
     for (width, height) in [(80, 24), (120, 40)] {
         let screen = text(&render(&app, width, height));
         // The panel may wrap the words, never the number.
@@ -89,13 +89,13 @@ fn race_at_its_end() {
 fn the_moment_stays_on_the_line_until_a_step_says_what_it_did() {
     let mut app = moment_app();
     let notify = "p: notify_all on condition → woke c1, c2; they wait for RLock-1, held by p";
-    assert!(app.happened.as_deref().is_some_and(|line| line.ends_with(notify)), "{:?}", app.happened);
+    assert!(app.what_happened().is_some_and(|line| line.ends_with(notify)), "{:?}", app.what_happened());
     // An event that was on its way when the pause came is no step's.
     let mut script = Script::new();
     script.at(45).log(MAIN, 19, LogLevel::Info, "still on its way");
     let late: Vec<_> = script.take().into_iter().map(|event| threadviz::TraceEvent { seq: 100, ..event }).collect();
     app.update(Msg::Events(late));
-    assert!(app.happened.as_deref().is_some_and(|line| line.ends_with(notify)), "{:?}", app.happened);
+    assert!(app.what_happened().is_some_and(|line| line.ends_with(notify)), "{:?}", app.what_happened());
     // A step: p lets the lock go, and the line says so.
     app.update(Msg::Stepped(Ok(threadviz::Step { thread: crate::P, advanced: false })));
     let release = threadviz::TraceEvent {
@@ -106,5 +106,5 @@ fn the_moment_stays_on_the_line_until_a_step_says_what_it_did() {
         kind: EventKind::Released { prim: 1, count: 0 },
     };
     app.update(Msg::Events(vec![release]));
-    assert_eq!(app.happened.as_deref(), Some("t=4.5s  p released RLock-1, c1, c2 wait for it"));
+    assert_eq!(app.what_happened(), Some("t=4.5s  p released RLock-1, c1, c2 wait for it"));
 }

@@ -5,20 +5,20 @@ use crossterm::event::KeyCode;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
-use threadviz::dashboard::app::{App, Msg};
+use threadviz::dashboard::app::{App, Msg, Panel, Status};
 use threadviz::dashboard::view::theme::{Theme, ThemeName};
 use threadviz::event::{EventKind, LogLevel, PrimInfo, SourceLoc};
 use threadviz::{PauseState, StepRefused};
 
 use crate::{
     C1, CONDITION_SOURCE, LOCK_SOURCE, MAIN, P, PATH, Script, T1, T2, assert_styled, condition_app, dark, find,
-    lock_app, lock_script, press, render, showing, text, unstyled,
+    lock_app, lock_script, press, render, subject, text, unstyled,
 };
 
 #[test]
 fn the_status_bar_reads_title_badge_speed_time_events_and_hints() {
     let mut app = condition_app(PauseState::Paused);
-    app.speed = 2.0;
+    app.update(Msg::Status(Status { speed: 2.0, ..app.status().clone() }));
     let mut buf = Buffer::empty(Rect::new(0, 0, 100, 1));
     threadviz::dashboard::view::status::render(&app, buf.area, &mut buf);
     // The hints that do not fit are left out whole, never cut; paused, space resumes.
@@ -33,7 +33,7 @@ fn the_status_bar_reads_title_badge_speed_time_events_and_hints() {
     assert!(line.contains("23 events  c1 cannot move now"), "{line}");
     assert_styled(&buf, "c1 cannot move now", app.theme().error());
     // Why, and what would let it go, in words.
-    assert_eq!(app.happened.as_deref(), Some("c1 waits on Condition condition: another thread's notify wakes it"));
+    assert_eq!(app.what_happened(), Some("c1 waits on Condition condition: another thread's notify wakes it"));
 }
 
 #[test]
@@ -61,7 +61,7 @@ fn the_primitives_panel_colours_held_and_free() {
     let theme = dark();
     let mut script = lock_script(false);
     script.prim(9, "done", PrimInfo::Event, 12);
-    let mut app = App::new(showing(LOCK_SOURCE), theme, PauseState::Running, 1.0);
+    let mut app = App::new(subject(LOCK_SOURCE), theme, PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
     let mut buf = Buffer::empty(Rect::new(0, 0, 60, 10));
     threadviz::dashboard::view::prims::render(&app, buf.area, &mut buf, true);
@@ -98,7 +98,7 @@ fn the_log_wraps_long_lines_under_their_message_and_keeps_the_newest_at_the_bott
         .log(MAIN, 16, LogLevel::Info, "first")
         .log(C1, 6, LogLevel::Info, "Resource is available to consumer c1 after a long wait")
         .log(C1, 6, LogLevel::Info, "last");
-    let mut app = App::new(showing(CONDITION_SOURCE), Theme::new(ThemeName::Dark, false), PauseState::Running, 1.0);
+    let mut app = App::new(subject(CONDITION_SOURCE), Theme::new(ThemeName::Dark, false), PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
     let mut buf = Buffer::empty(Rect::new(0, 0, 40, 6));
     threadviz::dashboard::view::log::render(&app, buf.area, &mut buf, false);
@@ -133,7 +133,7 @@ fn the_log_wraps_long_lines_under_their_message_and_keeps_the_newest_at_the_bott
 #[test]
 fn the_source_panel_marks_each_threads_line_and_follows_the_selected_thread() {
     let mut app = condition_app(PauseState::Running);
-    app.look = Theme::new(ThemeName::Dark, false).into();
+    app.set_appearance(Theme::new(ThemeName::Dark, false));
     press(&mut app, KeyCode::Char('2'));
     let mut buf = Buffer::empty(Rect::new(0, 0, 60, 15));
     threadviz::dashboard::view::source::render(&app, buf.area, &mut buf, false);
@@ -162,7 +162,11 @@ fn the_source_panel_marks_each_threads_line_and_follows_the_selected_thread() {
         ])
     );
     // Scrolled, the panel shows the file as it is, line after line.
-    app.source_offset = 1;
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Tab);
+    }
+    assert_eq!(app.ui().focus(), Panel::Source);
+    press(&mut app, KeyCode::Down);
     let mut buf = Buffer::empty(Rect::new(0, 0, 60, 15));
     threadviz::dashboard::view::source::render(&app, buf.area, &mut buf, false);
     let panel = text(&buf);
@@ -181,7 +185,7 @@ fn log_panel(app: &App) -> String {
 fn app_with_log(thread_name: &str, message: &str) -> App {
     let mut script = Script::new();
     script.spawn(C1, thread_name, 17).at(12).log(C1, 6, LogLevel::Info, message);
-    let mut app = App::new(showing(CONDITION_SOURCE), Theme::new(ThemeName::Dark, false), PauseState::Running, 1.0);
+    let mut app = App::new(subject(CONDITION_SOURCE), Theme::new(ThemeName::Dark, false), PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
     app
 }
@@ -212,7 +216,7 @@ fn a_log_line_with_leading_spaces_and_accents_does_not_crash_the_log() {
 #[test]
 fn after_lost_events_the_table_and_the_primitives_say_unknown_until_events_settle_them() {
     let mut script = lock_script(false);
-    let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
+    let mut app = App::new(subject(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
     // The viewer fell behind: events went missing, then Thread-2 got the lock.
     script.gap(7).at(6).at_line(T2, 4, EventKind::Acquired { prim: 1, count: 1 });
@@ -260,7 +264,7 @@ fn row_of_text<'a>(screen: &'a str, name: &str) -> &'a str {
 
 #[test]
 fn a_program_file_that_cannot_be_read_is_named_with_what_to_do() {
-    let program = threadviz::dashboard::app::Showing { title: "my program", source: None, lesson: None };
+    let program = threadviz::dashboard::app::Subject { title: "my program", source: None, lesson: None };
     let mut app = App::new(program, dark(), PauseState::Running, 1.0);
     let mut script = Script::new();
     script.at_line(MAIN, 3, EventKind::SleepBegin { duration_us: 1_000 });
@@ -287,14 +291,14 @@ fn a_ready_thread_shows_the_line_it_runs_next_and_a_blocked_one_the_call_it_is_i
     // log line 11; c1 and c2 wait in their `condition.wait()` (line 5).
     let mut app = condition_app(PauseState::Paused);
     let at_notify = SourceLoc { file: PATH.into(), line: 12 };
-    app.update(Msg::Status {
+    app.update(Msg::Status(Status {
         now_us: 4_500_000,
         pause: PauseState::Paused,
         speed: 1.0,
         dropped: 0,
         ready: vec![P],
         ready_at: [(P, at_notify)].into(),
-    });
+    }));
     let table = |app: &App, width: u16| {
         let mut buf = Buffer::empty(Rect::new(0, 0, width, 7));
         threadviz::dashboard::view::threads::render(app, buf.area, &mut buf, true);
@@ -323,14 +327,14 @@ fn a_ready_thread_shows_the_line_it_runs_next_and_a_blocked_one_the_call_it_is_i
     assert!(panel.contains("  11       info!(\"Making resource available\");"), "{panel}");
 
     // Without the gate's word on where p stopped, LINE says only what it ran last.
-    app.update(Msg::Status {
+    app.update(Msg::Status(Status {
         now_us: 4_500_000,
         pause: PauseState::Paused,
         speed: 1.0,
         dropped: 0,
         ready: vec![P],
         ready_at: std::collections::BTreeMap::new(),
-    });
+    }));
     assert!(text(&table(&app, 80)).contains("▷ READY ← next       0.5s holds RLock-1             line 11"));
 
     // A thread BLOCKED on a lock shows the acquire it is stuck in.

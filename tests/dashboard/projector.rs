@@ -10,7 +10,7 @@ use threadviz::event::{EventKind, PrimInfo};
 
 use crate::{
     C1, C2, CONDITION_SOURCE, MAIN, Script, assert_styled, condition_app, dark, find, lock_app, press, render, row_of,
-    showing, snapshot_both, status, text,
+    snapshot_both, status, subject, text,
 };
 
 /// A program whose consumers wait at a line far wider than any panel.
@@ -54,7 +54,7 @@ fn waiting_on_a_queue_app() -> App {
         script.at_line(tid, 5, EventKind::WaitBegin { prim: 1, timeout_us: None });
     }
     script.at(3).at_line(MAIN, 16, EventKind::WaitBegin { prim: 1, timeout_us: None });
-    let mut app = App::new(showing(QUEUE_SOURCE), dark(), PauseState::Paused, 1.0);
+    let mut app = App::new(subject(QUEUE_SOURCE), dark(), PauseState::Paused, 1.0);
     app.update(Msg::Events(script.take()));
     status(&mut app, 5, PauseState::Paused, Vec::new());
     app
@@ -133,7 +133,7 @@ fn a_long_source_line_loses_its_code_not_the_threads_marker() {
         .acquire(C2, 1, 1, 4)
         .at_line(C2, 5, EventKind::WaitBegin { prim: 2, timeout_us: None })
         .at_line(C2, 5, EventKind::Released { prim: 1, count: 0 });
-    let mut app = App::new(showing(LONG_LINE_SOURCE), dark(), PauseState::Running, 1.0);
+    let mut app = App::new(subject(LONG_LINE_SOURCE), dark(), PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
     press(&mut app, KeyCode::Char('2'));
     snapshot_both("long_line", &app);
@@ -162,8 +162,8 @@ fn kernel_app(kernel_first: bool) -> App {
             *os_tid = Some(1000 + *tid);
         }
     }
-    let mut app = App::new(showing(CONDITION_SOURCE), dark(), PauseState::Running, 1.0);
-    app.kernel_columns = if kernel_first { KernelColumns::First } else { KernelColumns::Read };
+    let mut app = App::new(subject(CONDITION_SOURCE), dark(), PauseState::Running, 1.0);
+    app.set_kernel_columns(if kernel_first { KernelColumns::First } else { KernelColumns::Read });
     app.update(Msg::Events(events));
     status(&mut app, 5, PauseState::Running, Vec::new());
     app
@@ -200,7 +200,7 @@ fn the_table_keeps_its_columns_when_the_first_kernel_sample_arrives() {
     }
     // A replay or a test reads no kernel: no empty columns.
     let mut app = kernel_app(false);
-    app.kernel_columns = KernelColumns::Unread;
+    app.set_kernel_columns(KernelColumns::Unread);
     assert!(!text(&render(&app, 120, 40)).contains("CPU%"));
     // Where the kernel is what the program shows, its columns stay at 80 columns, zoomed too;
     // elsewhere they need a wide screen.
@@ -213,11 +213,11 @@ fn the_table_keeps_its_columns_when_the_first_kernel_sample_arrives() {
 #[test]
 fn what_just_happened_shows_on_a_line_of_its_own_to_be_noticed() {
     let mut app = condition_app(PauseState::Paused);
-    app.happened = Some("p notified all: c1 and c2 wake up and queue for the lock".into());
+    app.say_what_happened("p notified all: c1 and c2 wake up and queue for the lock");
     snapshot_both("happened", &app);
     // Too long for the row, it is cut after a whole word, with `…`.
     let mut long = app.clone();
-    long.happened = Some(format!("p notified all: {}", "c1 and c2 wake up ".repeat(6)));
+    long.say_what_happened(format!("p notified all: {}", "c1 and c2 wake up ".repeat(6)));
     let row = row_of(&render(&long, 80, 24), "» p notified all");
     let last_word = row.trim_end_matches('…').rsplit(' ').next().unwrap_or_default();
     assert!(
@@ -235,9 +235,9 @@ fn what_just_happened_shows_on_a_line_of_its_own_to_be_noticed() {
 #[test]
 fn p_shows_only_what_a_class_needs_spaced_out_in_high_contrast() {
     let mut app = condition_app(PauseState::Paused);
-    app.happened = Some("p holds RLock-1 and logs".into());
+    app.say_what_happened("p holds RLock-1 and logs");
     assert!(press(&mut app, KeyCode::Char('p')).is_empty());
-    assert!(app.present);
+    assert!(app.ui().present());
     assert_eq!(app.theme(), Theme::new(ThemeName::HighContrast, true), "high contrast while presenting");
     snapshot_both("presenter", &app);
     for (width, height) in [(80, 24), (120, 40)] {
@@ -254,7 +254,7 @@ fn p_shows_only_what_a_class_needs_spaced_out_in_high_contrast() {
         assert!(lines[0].trim().is_empty() && lines[1].starts_with(" ╭ Threads"), "{screen}");
     }
     press(&mut app, KeyCode::Char('p'));
-    assert!(!app.present);
+    assert!(!app.ui().present());
     assert_eq!(app.theme(), dark(), "the chosen theme comes back");
     assert!(text(&render(&app, 80, 24)).contains("Log 1"));
 }
@@ -262,7 +262,7 @@ fn p_shows_only_what_a_class_needs_spaced_out_in_high_contrast() {
 #[test]
 fn every_size_from_the_smallest_up_draws_in_both_modes() {
     let mut app = waiting_on_a_queue_app();
-    app.happened = Some("Thread-1 took nothing: the queue is empty".into());
+    app.say_what_happened("Thread-1 took nothing: the queue is empty");
     for present in [false, true] {
         app.set_present(present);
         for width in (60..=210).step_by(25) {

@@ -9,13 +9,14 @@ use ratatui::Terminal;
 use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
 use ratatui::buffer::Cell;
 use ratatui::layout::{Position, Size};
-use threadviz::dashboard::app::run::{Controller, Status, run};
-use threadviz::dashboard::app::{App, Command, Msg, Showing};
+use threadviz::dashboard::app::Status;
+use threadviz::dashboard::app::run::{Controller, run};
+use threadviz::dashboard::app::{App, Command, Msg, Subject};
 use threadviz::event::{EventKind, SourceLoc, Tid, TraceEvent};
 use threadviz::{PauseState, Step};
 
 use crate::common::{WAIT, recv, with_deadline};
-use crate::{CONDITION_SOURCE, MAIN, Script, condition_start, dark, showing, text};
+use crate::{CONDITION_SOURCE, MAIN, Script, condition_start, dark, subject, text};
 
 /// A session stand-in: it obeys pause and resume, answers steps, and reports every command it
 /// is given on a channel the test reads.
@@ -142,10 +143,10 @@ struct Loop {
 
 impl Loop {
     fn start(pause: PauseState, dropped: u64) -> Self {
-        Self::start_showing(showing(CONDITION_SOURCE), pause, dropped)
+        Self::start_showing(subject(CONDITION_SOURCE), pause, dropped)
     }
 
-    fn start_showing(showing: Showing, pause: PauseState, dropped: u64) -> Self {
+    fn start_showing(subject: Subject, pause: PauseState, dropped: u64) -> Self {
         let (input, input_rx) = crossbeam_channel::unbounded();
         let (events, events_rx) = crossbeam_channel::unbounded();
         let (commands_tx, commands) = crossbeam_channel::unbounded();
@@ -159,7 +160,7 @@ impl Loop {
             .name("dashboard loop".into())
             .spawn(move || {
                 let mut terminal = Terminal::new(backend).unwrap();
-                let mut app = App::new(showing, dark(), pause, 1.0);
+                let mut app = App::new(subject, dark(), pause, 1.0);
                 let mut session = FakeSession { events: events_rx, commands: commands_tx, pause, dropped, ready: held };
                 let result = run(&mut terminal, &mut app, &input_rx, &mut session).map_err(|error| error.to_string());
                 let _ = done_tx.send((app, result));
@@ -193,7 +194,7 @@ impl Loop {
             }
             last = frame;
         }
-        panic!("no frame showing `{expected}` within {wait:?}; the last one was\n{last}");
+        panic!("no frame subject `{expected}` within {wait:?}; the last one was\n{last}");
     }
 
     #[track_caller]
@@ -227,7 +228,7 @@ fn the_loop_turns_keys_into_commands_for_the_session_and_quits_on_q() {
         ui.expect_command(Command::Quit);
         let commands = ui.commands.clone();
         let app = ui.finish();
-        assert!(app.quit);
+        assert!(app.has_quit());
         assert_eq!(commands.try_iter().collect::<Vec<_>>(), [], "nothing is asked after quitting");
     });
 }
@@ -249,7 +250,7 @@ fn the_loop_draws_session_events_as_they_arrive() {
         ui.input.send(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))).unwrap();
         ui.expect_command(Command::Quit);
         let app = ui.finish();
-        assert_eq!(app.model.threads.len(), 4);
+        assert_eq!(app.model().threads.len(), 4);
     });
 }
 
@@ -269,7 +270,7 @@ fn the_loop_redraws_for_the_new_size_after_a_resize() {
         ui.input.send(Msg::Quit).unwrap();
         ui.expect_command(Command::Quit);
         let app = ui.finish();
-        assert_eq!(app.size, (120, 40));
+        assert_eq!(app.ui().size(), (120, 40));
     });
 }
 
@@ -282,7 +283,7 @@ fn the_loop_returns_when_its_input_closes() {
         drop(input);
         let (app, result) = recv(&done, "the loop to return");
         assert_eq!(result, Ok(()));
-        assert!(!app.quit);
+        assert!(!app.has_quit());
     });
 }
 
@@ -312,7 +313,7 @@ fn the_source_panel_shows_the_programs_own_file_where_its_threads_are() {
     with_deadline("run loop", || {
         // A program watched without its source: its events name a file of the crate's own
         // (this one), as the compiler names it, relative to the manifest directory.
-        let program = Showing { title: "my program", source: None, lesson: None };
+        let program = Subject { title: "my program", source: None, lesson: None };
         let ui = Loop::start_showing(program, PauseState::Running, 0);
         ui.expect_frame("(no source for this program)");
         let here = |line| Some(SourceLoc { file: "tests/dashboard/run_loop.rs".into(), line });

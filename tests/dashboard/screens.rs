@@ -5,13 +5,13 @@
 use crossterm::event::KeyCode;
 use ratatui::style::Color;
 use threadviz::dashboard::app::keys::KEYS;
-use threadviz::dashboard::app::{App, Command, Msg, Panel, Showing};
+use threadviz::dashboard::app::{App, Command, Msg, Panel, Status, Subject};
 use threadviz::event::{EventKind, LogLevel};
 use threadviz::{PauseState, StepRefused};
 
 use crate::{
     C1, CONDITION_SOURCE, MAIN, Script, assert_screen_snapshot, assert_styled, condition_app, condition_start, dark,
-    find_all, lock_app, moment_app, panic_app, press, render, row_of, showing, snapshot_both, status, text,
+    find_all, lock_app, moment_app, panic_app, press, render, row_of, snapshot_both, status, subject, text,
 };
 
 #[test]
@@ -52,7 +52,7 @@ fn lock_contention_shows_the_holder_its_waiters_the_rlock_level_and_the_permits_
 fn paused_threads_held_at_the_gate_show_ready() {
     let mut script = Script::new();
     condition_start(&mut script);
-    let mut app = App::new(showing(CONDITION_SOURCE), dark(), PauseState::Paused, 1.0);
+    let mut app = App::new(subject(CONDITION_SOURCE), dark(), PauseState::Paused, 1.0);
     app.update(Msg::Events(script.take()));
     status(&mut app, 20, PauseState::Paused, vec![MAIN]);
     snapshot_both("paused_ready", &app);
@@ -92,7 +92,7 @@ fn question_mark_opens_the_key_help_and_escape_closes_it() {
 #[test]
 fn z_zooms_the_focused_panel_to_the_full_screen() {
     let mut app = condition_app(PauseState::Running);
-    while app.focus != Panel::Source {
+    while app.ui().focus() != Panel::Source {
         assert!(press(&mut app, KeyCode::Tab).is_empty());
     }
     press(&mut app, KeyCode::Char('z'));
@@ -101,7 +101,7 @@ fn z_zooms_the_focused_panel_to_the_full_screen() {
     assert!(find_all(&buf, "Threads").is_empty(), "only the source panel is drawn:\n{}", text(&buf));
     assert!(row_of(&buf, "condition.wait()").contains("◀ c1, c2"), "both consumers are at the wait");
     press(&mut app, KeyCode::Esc);
-    assert!(!app.zoomed);
+    assert!(!app.ui().zoomed());
 }
 
 #[test]
@@ -150,18 +150,18 @@ fn the_lessons_moment_pauses_and_asks_with_the_threads_it_asks_about_in_view() {
 fn every_lesson_shows_each_of_its_code_spans_verbatim() {
     use pulldown_cmark::{Event, Parser};
     for demo in threadviz::dashboard::catalog::DEMOS {
-        let showing = Showing { title: demo.name, source: Some((demo.path, demo.source)), lesson: Some(demo.lesson) };
-        let mut app = App::new(showing, dark(), PauseState::Paused, 1.0);
+        let subject = Subject { title: demo.name, source: Some((demo.path, demo.source)), lesson: Some(demo.lesson) };
+        let mut app = App::new(subject, dark(), PauseState::Paused, 1.0);
         app.update(Msg::Resize(80, 24));
         press(&mut app, KeyCode::Char('l'));
         press(&mut app, KeyCode::Char('a'));
         // Page through the notes; a page of 19 rows moves on by 10 lines, so none is skipped.
         let mut rows: Vec<String> = Vec::new();
         loop {
-            let before = app.notes_top;
+            let before = app.ui().notes_top();
             rows.extend(text(&render(&app, 80, 24)).lines().map(str::to_owned));
             press(&mut app, KeyCode::PageDown);
-            if app.notes_top == before {
+            if app.ui().notes_top() == before {
                 break;
             }
         }
@@ -278,17 +278,17 @@ fn below_the_minimum_size_the_screen_says_it_is_too_small() {
 fn dropped_events_show_in_the_status_bar() {
     let mut script = Script::new();
     condition_start(&mut script);
-    let mut app = App::new(showing(CONDITION_SOURCE), dark(), PauseState::Running, 1.0);
+    let mut app = App::new(subject(CONDITION_SOURCE), dark(), PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
     // The session reports what the viewer's buffer dropped.
-    app.update(Msg::Status {
+    app.update(Msg::Status(Status {
         now_us: 2_000_000,
         pause: PauseState::Running,
         speed: 1.0,
         dropped: 42,
         ready: vec![],
         ready_at: std::collections::BTreeMap::new(),
-    });
+    }));
     snapshot_both("dropped", &app);
     let buf = render(&app, 80, 24);
     assert_styled(&buf, "⚠ 42 dropped", app.theme().error());
@@ -304,7 +304,7 @@ fn an_ended_program_says_so_and_its_clock_stops() {
     let mut script = Script::new();
     condition_start(&mut script);
     script.at(30).push(MAIN, None, EventKind::SessionEnded);
-    let mut app = App::new(showing(CONDITION_SOURCE), dark(), PauseState::Running, 1.0);
+    let mut app = App::new(subject(CONDITION_SOURCE), dark(), PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
     status(&mut app, 99, PauseState::Running, Vec::new());
     let screen = text(&render(&app, 80, 24));

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use threadviz::dashboard::app::run::Controller;
 use threadviz::dashboard::app::steer::Steered;
-use threadviz::dashboard::app::{App, Command, Msg, Showing};
+use threadviz::dashboard::app::{App, Command, Msg, Subject};
 use threadviz::dashboard::catalog;
 use threadviz::dashboard::challenge;
 use threadviz::dashboard::session::PauseState;
@@ -40,8 +40,8 @@ fn apply(app: &mut App, steered: &mut Steered, command: Command) {
 
 fn race_app(title: &'static str) -> App {
     let race = catalog::find("race").unwrap();
-    let showing = Showing { title, source: Some((race.path, race.source)), lesson: None };
-    App::new(showing, dark(), PauseState::Paused, 1.0)
+    let subject = Subject { title, source: Some((race.path, race.source)), lesson: None };
+    App::new(subject, dark(), PauseState::Paused, 1.0)
 }
 
 #[test]
@@ -50,28 +50,28 @@ fn a_schedule_announces_its_lost_update_one_step_before_it_and_replays_it() {
     let mut steered = Steered::for_schedule(race, &params(), LOST_UPDATE).unwrap();
     let mut app = race_app("race");
     sync(&mut app, &mut steered);
-    let guide = app.guide.clone().unwrap();
+    let guide = app.guide().cloned().unwrap();
     assert!(guide.headline.starts_with("following the schedule: 0 steps taken"), "{guide:?}");
     let announced = guide.detail.unwrap();
     let step: usize = announced.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(announced.starts_with("the lost update on counter comes at step"), "{announced}");
     for _ in 1..step {
-        assert_eq!(app.model.lost_updates.len(), 0, "no update is lost before the announced step");
+        assert_eq!(app.model().lost_updates.len(), 0, "no update is lost before the announced step");
         apply(&mut app, &mut steered, Command::Step(None));
     }
-    let alert = app.guide.as_ref().and_then(|guide| guide.alert.clone()).expect("the next step is announced");
+    let alert = app.guide().and_then(|guide| guide.alert.clone()).expect("the next step is announced");
     assert!(alert.starts_with("the lost update on counter: "), "{alert}");
     let screen = text(&render(&app, 80, 24));
     assert!(screen.contains("next step makes the lost update on counter"), "{screen}");
     assert_screen_snapshot("schedule_before_the_lost_update_80x24", &screen);
     apply(&mut app, &mut steered, Command::Step(None));
-    assert_eq!(app.model.lost_updates.len(), 1, "the announced step lost the update");
+    assert_eq!(app.model().lost_updates.len(), 1, "the announced step lost the update");
     // To the end of the schedule: the final value explore reported for it.
     for _ in 0..200 {
         apply(&mut app, &mut steered, Command::Step(None));
     }
-    assert!(app.model.ended, "the schedule runs to the end");
-    assert!(app.model.log.iter().any(|line| line.message == "Final counter: 3"), "{:?}", app.model.log);
+    assert!(app.model().ended, "the schedule runs to the end");
+    assert!(app.model().log.iter().any(|line| line.message == "Final counter: 3"), "{:?}", app.model().log);
 }
 
 #[test]
@@ -83,8 +83,8 @@ fn a_schedule_that_stops_fitting_says_where_and_hands_over_to_the_class() {
     for _ in 0..10 {
         apply(&mut app, &mut steered, Command::Step(None));
     }
-    let guide = app.guide.clone().unwrap();
-    let said = format!("{:?} {:?}", app.message, guide.detail);
+    let guide = app.guide().cloned().unwrap();
+    let said = format!("{:?} {:?}", app.message(), guide.detail);
     assert!(said.contains("thread 9, which cannot move then"), "{said}");
     assert!(guide.headline.contains("you choose who moves"), "{guide:?}");
 }
@@ -104,20 +104,20 @@ fn a_challenge_counts_the_steps_sees_the_goal_and_shows_the_shortest_way() {
     let mut steered = Steered::challenge(lost_update, 1.0);
     let mut app = race_app("lost-update");
     sync(&mut app, &mut steered);
-    let guide = app.guide.clone().unwrap();
+    let guide = app.guide().cloned().unwrap();
     assert_eq!(guide.headline, "challenge: make the two threads lose an update on counter");
     apply(&mut app, &mut steered, Command::Step(None));
-    assert!(app.guide.as_ref().unwrap().detail.as_deref().unwrap().starts_with("you: 1 step ·"), "{:?}", app.guide);
+    assert!(app.guide().unwrap().detail.as_deref().unwrap().starts_with("you: 1 step ·"), "{:?}", app.guide());
     searched(&steered);
     // Giving up plays the shortest way; following it reaches the goal.
     apply(&mut app, &mut steered, Command::Solution);
-    assert!(app.model.events < 10, "the view starts again with the run");
+    assert!(app.model().events < 10, "the view starts again with the run");
     for _ in 0..60 {
         apply(&mut app, &mut steered, Command::Step(None));
     }
-    let detail = app.guide.as_ref().unwrap().detail.clone().unwrap();
+    let detail = app.guide().unwrap().detail.clone().unwrap();
     assert!(detail.starts_with("the shortest way reached the goal at step "), "{detail}");
-    assert!(!app.model.lost_updates.is_empty(), "the shortest way loses an update: {detail}\n{:?}", app.model.log);
+    assert!(!app.model().lost_updates.is_empty(), "the shortest way loses an update: {detail}\n{:?}", app.model().log);
 }
 
 #[test]
@@ -125,12 +125,12 @@ fn giving_up_an_impossible_challenge_shows_the_proof() {
     let locked = challenge::find("locked-counter").unwrap();
     let mut steered = Steered::challenge(locked, 1.0);
     let lock = catalog::find("lock").unwrap();
-    let showing = Showing { title: "locked-counter", source: Some((lock.path, lock.source)), lesson: None };
-    let mut app = App::new(showing, dark(), PauseState::Paused, 1.0);
+    let subject = Subject { title: "locked-counter", source: Some((lock.path, lock.source)), lesson: None };
+    let mut app = App::new(subject, dark(), PauseState::Paused, 1.0);
     sync(&mut app, &mut steered);
     searched(&steered);
     apply(&mut app, &mut steered, Command::Solution);
-    let detail = app.guide.as_ref().unwrap().detail.clone().unwrap();
+    let detail = app.guide().unwrap().detail.clone().unwrap();
     assert!(detail.starts_with("impossible: every interleaving explored, without a bound ("), "{detail}");
     assert!(detail.ends_with(" runs, one for each order of the dependent steps): none does"), "{detail}");
     let screen = text(&render(&app, 80, 24));

@@ -4,7 +4,7 @@
 
 use threadviz::dashboard::app::run::Controller;
 use threadviz::dashboard::app::steer::Steered;
-use threadviz::dashboard::app::{App, Command, Msg, Showing};
+use threadviz::dashboard::app::{App, Command, Msg, Subject};
 use threadviz::dashboard::catalog;
 use threadviz::dashboard::session::PauseState;
 use unicode_width::UnicodeWidthStr;
@@ -17,8 +17,8 @@ fn summaries(name: &str) -> Vec<String> {
     let demo = catalog::find(name).unwrap();
     // The first choice is the schedule's; `n` makes every one after it.
     let mut steered = Steered::for_schedule(demo, &[], "1").unwrap();
-    let showing = Showing { title: demo.name, source: Some((demo.path, demo.source)), lesson: None };
-    let mut app = App::new(showing, dark(), PauseState::Paused, 1.0);
+    let subject = Subject { title: demo.name, source: Some((demo.path, demo.source)), lesson: None };
+    let mut app = App::new(subject, dark(), PauseState::Paused, 1.0);
     app.update(Msg::Resize(80, 24));
     let mut lines: Vec<String> = Vec::new();
     for _ in 0..400 {
@@ -30,18 +30,17 @@ fn summaries(name: &str) -> Vec<String> {
             app.update(Msg::Events(events));
         }
         app.update(Controller::status(&steered).into());
-        if let Some(line) = &app.happened {
+        if let Some(line) = app.what_happened() {
             assert!(line.width() <= 76, "fits ` » LINE ` in 80 columns: {line}");
             // The words are what is tested here; the time is the clock's, checked elsewhere.
-            let words =
-                line.split_once("s  ").filter(|(at, _)| at.starts_with("t=")).map_or(line.as_str(), |(_, words)| words);
+            let words = line.split_once("s  ").filter(|(at, _)| at.starts_with("t=")).map_or(line, |(_, words)| words);
             lines.push(words.to_owned());
         }
-        if app.model.ended {
+        if app.model().ended {
             break;
         }
     }
-    assert!(app.model.ended, "{name} runs to its end");
+    assert!(app.model().ended, "{name} runs to its end");
     // A step's last events may arrive after its line was read: the line then grows, and only
     // the whole one counts.
     let mut whole: Vec<String> = Vec::new();

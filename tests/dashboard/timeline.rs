@@ -12,7 +12,7 @@ use threadviz::event::{EventKind, Tid};
 
 use crate::{
     C1, C2, CONDITION_SOURCE, LOCK_SOURCE, P, Script, T1, condition_app, condition_full, dark, deadlock_app, find,
-    find_all, press, render, row_of, showing, snapshot_both, status, text,
+    find_all, press, render, row_of, snapshot_both, status, subject, text,
 };
 
 #[test]
@@ -20,7 +20,7 @@ fn the_timeline_draws_a_lane_per_thread_with_states_and_marks() {
     let mut app = deadlock_app(PauseState::Paused, 3);
     // Focus the timeline, so that at 80x24 it shows in place of the primitives.
     press(&mut app, KeyCode::Tab);
-    assert_eq!(app.focus, Panel::Timeline);
+    assert_eq!(app.ui().focus(), Panel::Timeline);
     snapshot_both("timeline", &app);
     let buf = render(&app, 120, 40);
     // Thread-1: acquires at 0 s (mark), logs, sleeps, then is blocked from 0.5 s on.
@@ -33,10 +33,13 @@ fn the_timeline_draws_a_lane_per_thread_with_states_and_marks() {
     assert_eq!(buf[(x, y)].fg, blocked_colour, "blocked lanes are in the blocked colour");
     // Zooming in shows less time per column.
     press(&mut app, KeyCode::Char('>'));
-    assert!(app.timeline_scale_us < 100_000);
+    assert!(app.ui().timeline_scale_us() < 100_000);
     // Scrolling the log back to a line highlights its mark and moves the timeline there.
     let mut app = deadlock_app(PauseState::Paused, 3);
-    app.focus = Panel::Log;
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Tab);
+    }
+    assert_eq!(app.ui().focus(), Panel::Log);
     press(&mut app, KeyCode::Up);
     assert_eq!(app.selected_log_line().map(|line| line.message.as_str()), Some("holding lock-a"));
     snapshot_both("timeline_linked_to_log", &app);
@@ -67,7 +70,7 @@ fn a_column_of_the_timeline_shows_its_strongest_mark_and_says_when_it_holds_more
         12,
         EventKind::Released { prim: 1, count: 0 },
     );
-    let mut app = App::new(showing(CONDITION_SOURCE), dark(), PauseState::Running, 1.0);
+    let mut app = App::new(subject(CONDITION_SOURCE), dark(), PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
     status(&mut app, 45, PauseState::Running, Vec::new());
     let buf = timeline_panel(&app, 110, 8);
@@ -108,7 +111,7 @@ fn many_threads_app(count: Tid) -> App {
     for n in 1..=count {
         script.spawn(n + 1, &format!("Thread-{n}"), 15);
     }
-    let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
+    let mut app = App::new(subject(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
     status(&mut app, 10, PauseState::Running, Vec::new());
     app
@@ -165,7 +168,7 @@ fn a_thread_that_changed_state_thousands_of_times_a_column_is_never_blank_on_its
     // timeline keeps.
     let mut script = Script::new();
     script.prim(1, "lock", threadviz::event::PrimInfo::Lock, 4).spawn(T1, "Thread-1", 15);
-    let mut app = App::new(showing(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
+    let mut app = App::new(subject(LOCK_SOURCE), dark(), PauseState::Running, 1.0);
     app.update(Msg::Events(script.take()));
     for step in 0..200_000 {
         script.time_us = step * 10;

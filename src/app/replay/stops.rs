@@ -13,7 +13,7 @@
 
 use std::collections::VecDeque;
 
-use crate::app::Showing;
+use crate::app::Subject;
 use crate::app::live::LINGER;
 use crate::event::{Tid, TraceEvent};
 use crate::lesson::Trigger;
@@ -45,15 +45,15 @@ pub struct Stops {
 }
 
 impl Stops {
-    /// The stops of `events`, the recording of what `showing` shows: its wake-ups' holds and,
+    /// The stops of `events`, the recording of what `subject` shows: its wake-ups' holds and,
     /// if it has a lesson, every event at which the lesson's moment comes (the dashboard asks
     /// at the first it folds, once per run). A moment the model's state shows only with time
     /// (a deadlock, confirmed once it lasts) is left to the dashboard.
-    pub fn find(events: impl IntoIterator<Item = TraceEvent>, showing: &Showing) -> Self {
+    pub fn find(events: impl IntoIterator<Item = TraceEvent>, subject: &Subject) -> Self {
         let mut finder = Finder {
             model: Model::new(),
-            trigger: showing.lesson.and_then(crate::lesson::moment).map(|moment| moment.trigger),
-            path: showing.source.map(|(path, _)| path),
+            trigger: subject.lesson.and_then(crate::lesson::moment).map(|moment| moment.trigger),
+            path: subject.source.map(|(path, _)| path),
             lingered_ns: 0,
             linger_ns: u64::try_from(LINGER.as_nanos()).unwrap_or(u64::MAX),
             pending: None,
@@ -296,8 +296,8 @@ mod tests {
         events
     }
 
-    fn showing(lesson: Option<&'static str>) -> Showing {
-        Showing { title: "condition", source: None, lesson }
+    fn subject(lesson: Option<&'static str>) -> Subject {
+        Subject { title: "condition", source: None, lesson }
     }
 
     #[test]
@@ -305,7 +305,7 @@ mod tests {
         let events = condition(true);
         let notify =
             events.iter().position(|event| matches!(event.kind, EventKind::Notified { .. })).expect("a notify");
-        let stops = Stops::find(events.clone(), &showing(Some(LESSON)));
+        let stops = Stops::find(events.clone(), &subject(Some(LESSON)));
         let first = stops.all()[0];
         // After the notify and the four events of c1 and c2 that came while it was held.
         assert_eq!(first, Stop { at: notify + 5, hold: true, ask: Some(notify) });
@@ -323,11 +323,11 @@ mod tests {
 
     #[test]
     fn without_a_lesson_only_the_holds_remain_and_a_run_that_did_not_linger_is_held_alike() {
-        let held = Stops::find(condition(true), &showing(None));
+        let held = Stops::find(condition(true), &subject(None));
         assert!(held.all().iter().all(|stop| stop.hold && stop.ask.is_none()));
         // Not frozen: the woken threads' first event comes 10 µs later, and the events at that
         // time are taken in.
-        let loose = Stops::find(condition(false), &showing(None));
+        let loose = Stops::find(condition(false), &subject(None));
         assert_eq!(loose.all().len(), 3);
         let notify = condition(false).iter().position(|event| matches!(event.kind, EventKind::Notified { .. }));
         assert_eq!(loose.all()[0].at, notify.expect("a notify") + 3, "c1's two events, stamped alike");
@@ -345,7 +345,7 @@ mod tests {
                 event.time_us /= 40;
             }
         }
-        let stops = Stops::find(events, &showing(None));
+        let stops = Stops::find(events, &subject(None));
         assert_eq!(stops.all().len(), 1, "{stops:?}");
     }
 }

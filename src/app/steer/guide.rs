@@ -4,35 +4,11 @@
 
 use super::target::PythonStart;
 use super::{Plan, Steered};
+use crate::app::msg::{Guide, Next};
 use crate::app::quest::Quest;
 use crate::child::RunError;
-use crate::event::Tid;
-use crate::explore::{Follow, Goal, Program, RunEnd, Schedule, Watch};
+use crate::explore::{Follow, Goal, Inspector, Program, RunEnd, Schedule};
 use crate::session::Choice;
-
-/// What a steered run shows above the thread table: what it follows or aims at, and what
-/// comes next. Pure data, drawn by `view::guide`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Guide {
-    /// What the run follows or aims at, with where it is: `schedule: step 4 of 37`.
-    pub headline: String,
-    /// What comes next or what came of it.
-    pub detail: Option<String>,
-    /// What the next step makes, when it is the one the lesson is about (the overwrite, the
-    /// acquire that closes the cycle): `lost update: ...`.
-    pub alert: Option<String>,
-    /// What moves next, when the plan knows.
-    pub next: Option<Next>,
-}
-
-/// What moves at the next step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Next {
-    /// This thread.
-    Thread(Tid),
-    /// Demo time passes to the earliest deadline.
-    Time,
-}
 
 /// What the schedule is known to lead to, found by running it once before: the step that
 /// reaches the goal or makes its first failure, and how.
@@ -73,15 +49,15 @@ impl Steered {
         goal: Option<Goal>,
     ) -> Result<Option<Known>, RunError> {
         let followed = super::target::follow_python(start, crate::explore::MAX_STEPS, Follow::new(schedule.clone()))?;
-        let mut watch = Watch::new(goal);
+        let mut inspector = Inspector::new(goal);
         for event in &followed.events {
-            watch.apply(event);
+            inspector.apply(event);
         }
-        watch.close(&followed.end);
+        inspector.close(&followed.end);
         let asked_at = Some((followed.asked_at, followed.steps));
-        let first = watch.findings.iter().min_by_key(|finding| finding.step);
+        let first = inspector.findings.iter().min_by_key(|finding| finding.step);
         let first = first.map(|finding| (finding.kind, finding.step, finding.text.as_str()));
-        Ok(Self::known(watch.reached.clone(), first, asked_at))
+        Ok(Self::known(inspector.reached.clone(), first, asked_at))
     }
 
     /// What a run headless came to: the goal reached, or else its first failure.

@@ -12,16 +12,15 @@ use crossbeam_channel::Receiver;
 mod guide;
 pub(crate) mod target;
 
-pub use self::guide::{Guide, Next};
 use self::guide::{Known, ended_words};
 use crate::app::quest::Quest;
-use crate::app::run::{Controller, Status};
-use crate::app::{Command, Msg};
+use crate::app::run::Controller;
+use crate::app::{Command, Guide, Msg, Status};
 use crate::catalog::Demo;
 use crate::challenge::Challenge;
 use crate::child::RunError;
 use crate::event::{Tid, TraceEvent};
-use crate::explore::{Driver, Follow, Program, RunEnd, Schedule, Stepped, Watch};
+use crate::explore::{Driver, Follow, Inspector, Program, RunEnd, Schedule, Stepped};
 use crate::record::{RecordTo, Recorder};
 use crate::session::{Choice, PauseState, Step, StepRefused};
 use target::{By, PythonStart, Runner};
@@ -58,9 +57,9 @@ pub struct Steered {
     recorder: Option<Recorder>,
     /// Why the plan changed, for the guide.
     left_plan: Option<String>,
-    /// The run's events, watched for failures and the challenge's goal.
-    watched: Receiver<TraceEvent>,
-    watch: Watch,
+    /// The run's events, for the inspector to find failures and the challenge's goal in.
+    inspected: Receiver<TraceEvent>,
+    inspector: Inspector,
     /// The challenge being played, if any.
     quest: Option<Quest>,
     /// What one step is, said in the headline (a Python run's grain).
@@ -80,11 +79,11 @@ impl Steered {
     pub(crate) fn start(program: Program, schedule: Option<Schedule>, speed: f64, record: Option<RecordTo>) -> Self {
         let goal = None;
         let known = schedule.as_ref().and_then(|schedule| Self::foresee(&program, schedule, goal));
-        let (driver, events, watched, recorder) = Self::launch(&program, record);
+        let (driver, events, inspected, recorder) = Self::launch(&program, record);
         Self::with(
             Start::Rust(program),
             Runner::Session(driver),
-            (events, watched),
+            (events, inspected),
             schedule,
             known,
             speed,
@@ -102,18 +101,18 @@ impl Steered {
         Ok(Self::start(program, Some(schedule), 1.0, None))
     }
 
-    /// Starts `challenge`: the class chooses every step, the goal is watched, and the search
+    /// Starts `challenge`: the class chooses every step, the goal is looked for, and the search
     /// for its shortest solution runs beside it.
     #[must_use]
     pub fn challenge(challenge: &'static Challenge, speed: f64) -> Self {
         let mut program = Program::new(challenge.demo().main);
         program.params = challenge.params();
         let quest = Quest::new(challenge, &program);
-        let (driver, events, watched, _) = Self::launch(&program, None);
+        let (driver, events, inspected, _) = Self::launch(&program, None);
         Self::with(
             Start::Rust(program),
             Runner::Session(driver),
-            (events, watched),
+            (events, inspected),
             None,
             None,
             speed,
@@ -126,8 +125,8 @@ impl Steered {
     /// first, headless in an interpreter of its own, to know the step that makes its failure.
     pub(crate) fn python(start: PythonStart, schedule: Schedule, speed: f64) -> Result<Self, RunError> {
         let known = Self::foresee_python(&start, &schedule, None)?;
-        let (runner, events, watched) = Self::launch_python(&start)?;
-        Ok(Self::with(Start::Python(start), runner, (events, watched), Some(schedule), known, speed, None, None))
+        let (runner, events, inspected) = Self::launch_python(&start)?;
+        Ok(Self::with(Start::Python(start), runner, (events, inspected), Some(schedule), known, speed, None, None))
     }
 
     /// Starts `challenge` on its Python twin: the class chooses every step, and the search
@@ -140,9 +139,9 @@ impl Steered {
         grain: String,
     ) -> Result<Self, RunError> {
         let quest = Quest::new(challenge, searched);
-        let (runner, events, watched) = Self::launch_python(&start)?;
+        let (runner, events, inspected) = Self::launch_python(&start)?;
         let mut steered =
-            Self::with(Start::Python(start), runner, (events, watched), None, None, 1.0, None, Some(quest));
+            Self::with(Start::Python(start), runner, (events, inspected), None, None, 1.0, None, Some(quest));
         steered.grain = Some(grain);
         Ok(steered)
     }
@@ -151,7 +150,7 @@ impl Steered {
     fn with(
         start: Start,
         runner: Runner,
-        (events, watched): (Receiver<TraceEvent>, Receiver<TraceEvent>),
+        (events, inspected): (Receiver<TraceEvent>, Receiver<TraceEvent>),
         schedule: Option<Schedule>,
         known: Option<Known>,
         speed: f64,
@@ -173,8 +172,8 @@ impl Steered {
             end: None,
             recorder,
             left_plan: None,
-            watched,
-            watch: Watch::new(goal),
+            inspected,
+            inspector: Inspector::new(goal),
             quest,
             grain: None,
         }
@@ -185,11 +184,11 @@ impl Steered {
         record: Option<RecordTo>,
     ) -> (Driver, Receiver<TraceEvent>, Receiver<TraceEvent>, Option<Recorder>) {
         let mut events = None;
-        let mut watched = None;
+        let mut inspected = None;
         let mut recorder = None;
         let mut driver = Driver::start(program, |session| {
             events = Some(session.subscribe().receiver().clone());
-            watched = Some(session.subscribe().receiver().clone());
+            inspected = Some(session.subscribe().receiver().clone());
             recorder = record.and_then(|to| to.attach(session).ok());
         });
         // The screen starts with the program at its first operation, `MainThread` on it
@@ -197,14 +196,14 @@ impl Steered {
         let _ = driver.options();
         driver.session().flush();
         let never = crossbeam_channel::never;
-        (driver, events.unwrap_or_else(never), watched.unwrap_or_else(never), recorder)
+        (driver, events.unwrap_or_else(never), inspected.unwrap_or_else(never), recorder)
     }
 
     /// Starts a Python program controlled, settled at its first question.
     fn launch_python(start: &PythonStart) -> Result<(Runner, Receiver<TraceEvent>, Receiver<TraceEvent>), RunError> {
-        let (mut runner, events, watched) = Runner::python(start, crate::explore::MAX_STEPS)?;
+        let (mut runner, events, inspected) = Runner::python(start, crate::explore::MAX_STEPS)?;
         let _ = runner.options();
-        Ok((runner, events, watched))
+        Ok((runner, events, inspected))
     }
 
     /// Starts the program again, following `schedule` (or the class); why it could not.
@@ -213,8 +212,8 @@ impl Steered {
         let goal = self.quest.as_ref().map(|quest| quest.challenge.goal);
         match &self.start {
             Start::Rust(program) => {
-                let (driver, events, watched, _) = Self::launch(program, None);
-                (self.runner, self.events, self.watched) = (Runner::Session(driver), events, watched);
+                let (driver, events, inspected, _) = Self::launch(program, None);
+                (self.runner, self.events, self.inspected) = (Runner::Session(driver), events, inspected);
                 self.known = schedule.as_ref().and_then(|schedule| Self::foresee(program, schedule, goal));
             }
             Start::Python(start) => {
@@ -224,8 +223,8 @@ impl Steered {
                 };
                 let launched = known.and_then(|known| Ok((known, Self::launch_python(start)?)));
                 match launched {
-                    Ok((known, (runner, events, watched))) => {
-                        (self.runner, self.events, self.watched) = (runner, events, watched);
+                    Ok((known, (runner, events, inspected))) => {
+                        (self.runner, self.events, self.inspected) = (runner, events, inspected);
                         self.known = known;
                     }
                     Err(error) => {
@@ -238,7 +237,7 @@ impl Steered {
         }
         self.plan = schedule.clone().map_or(Plan::Free, |schedule| Plan::Schedule(Follow::new(schedule)));
         self.schedule = schedule;
-        self.watch = Watch::new(goal);
+        self.inspector = Inspector::new(goal);
         self.end = None;
         self.playing = false;
         self.left_plan = None;
@@ -249,19 +248,19 @@ impl Steered {
         Ok(())
     }
 
-    /// Folds the events of the steps so far into the watch, and notes when the goal is reached.
+    /// Folds the events of the steps so far into the inspector, and notes when the goal is reached.
     fn observe(&mut self) {
         self.runner.flush();
-        for event in self.watched.try_iter() {
-            self.watch.apply(&event);
+        for event in self.inspected.try_iter() {
+            self.inspector.apply(&event);
         }
         if let Some(end) = &self.end {
-            self.watch.close(end);
+            self.inspector.close(end);
         }
         if let Some(quest) = &mut self.quest
             && quest.reached.is_none()
         {
-            quest.reached.clone_from(&self.watch.reached);
+            quest.reached.clone_from(&self.inspector.reached);
         }
     }
 
@@ -383,7 +382,7 @@ impl Steered {
 
     fn ended(&mut self, end: RunEnd) -> Msg {
         self.playing = false;
-        self.watch.close(&end);
+        self.inspector.close(&end);
         // A deadlock stays on screen, its threads blocked where they are, until the class
         // restarts or quits; any other end is over already.
         if end != RunEnd::Deadlock {
@@ -465,16 +464,16 @@ impl Controller for Steered {
 
 /// Runs a steered program under the dashboard, until the user quits; the terminal is restored
 /// however it ends. Returns what was recorded, when recording.
-pub(crate) fn watch(
-    showing: super::Showing,
-    look: super::Look,
-    launch: &super::live::Launch,
+pub(crate) fn open(
+    subject: super::Subject,
+    appearance: super::Appearance,
+    launch: &super::launch::Launch,
     start: impl FnOnce() -> Steered,
 ) -> std::io::Result<Option<std::io::Result<crate::record::RecordSummary>>> {
     let mut steered = None;
-    let watched = super::live::watch_live(showing, look, launch, &mut steered, || Ok(start()));
+    let inspected = super::run::open_dashboard(subject, appearance, launch, &mut steered, || Ok(start()));
     let recorded = steered.and_then(|mut steered| steered.take_recorder()).map(Recorder::finish);
-    watched.map(|()| recorded)
+    inspected.map(|()| recorded)
 }
 
 #[cfg(test)]

@@ -96,14 +96,14 @@ impl Remote {
         let (requests, asked) = crossbeam_channel::unbounded();
         let (answer, replies) = crossbeam_channel::unbounded();
         let (events_to, events) = crossbeam_channel::unbounded();
-        let (watched_to, watched) = crossbeam_channel::unbounded();
+        let (inspected_to, inspected) = crossbeam_channel::unbounded();
         let view = Arc::new(Mutex::new(View::default()));
         let shown = view.clone();
         std::thread::Builder::new()
             .name("threadviz-python-run".into())
-            .spawn(move || serve(controlled, &asked, &answer, &shown, &[events_to, watched_to]))
+            .spawn(move || serve(controlled, &asked, &answer, &shown, &[events_to, inspected_to]))
             .map_err(|error| RunError { message: format!("cannot start the run's thread: {error}"), code: 1 })?;
-        Ok((Self { requests, replies, view, took_alone: Vec::new(), finished: false }, events, watched))
+        Ok((Self { requests, replies, view, took_alone: Vec::new(), finished: false }, events, inspected))
     }
 
     fn ask(&self, request: Request) -> Option<Reply> {
@@ -235,14 +235,14 @@ pub(crate) enum Runner {
 
 impl Runner {
     /// Starts `start`'s program, cut at `max_steps`; the events for the view and for the
-    /// watch.
+    /// inspector.
     pub(crate) fn python(
         start: &PythonStart,
         max_steps: usize,
     ) -> Result<(Self, Receiver<TraceEvent>, Receiver<TraceEvent>), RunError> {
-        let (remote, events, watched) = Remote::spawn(start)?;
+        let (remote, events, inspected) = Remote::spawn(start)?;
         let view = remote.view.clone();
-        Ok((Self::Python { driver: Driver::new(remote, max_steps), view }, events, watched))
+        Ok((Self::Python { driver: Driver::new(remote, max_steps), view }, events, inspected))
     }
 
     /// What may move now, once the last step has settled; the run's end when nothing will.
@@ -360,7 +360,7 @@ impl Runner {
                 let mut ready: Vec<Tid> = choices.ready.iter().chain(&choices.poked).copied().collect();
                 ready.sort_unstable();
                 ready.dedup();
-                (ready, crate::app::run::ready_places(session.ready_places()))
+                (ready, crate::app::msg::ready_places(session.ready_places()))
             }
             Self::Python { view, .. } => {
                 let view = view.lock();
@@ -390,7 +390,7 @@ pub(crate) struct Followed {
 
 /// Follows `follow` to the end in a fresh controlled interpreter of `start`'s program.
 pub(crate) fn follow_python(start: &PythonStart, max_steps: usize, mut follow: Follow) -> Result<Followed, RunError> {
-    let (mut runner, _, watched) = Runner::python(start, max_steps)?;
+    let (mut runner, _, inspected) = Runner::python(start, max_steps)?;
     let mut asked_at = Vec::new();
     let end = loop {
         match runner.options() {
@@ -403,7 +403,7 @@ pub(crate) fn follow_python(start: &PythonStart, max_steps: usize, mut follow: F
             Stepped::Stopped(end) => break end,
         }
     };
-    let events = watched.try_iter().collect();
+    let events = inspected.try_iter().collect();
     runner.finish(&end);
     Ok(Followed { asked_at, events, end, steps: runner.steps() })
 }

@@ -222,7 +222,7 @@ impl Failure {
     /// following this failure's schedule: `n` takes the schedule's next step, and the step
     /// that makes the failure is announced before it comes. As
     /// [`watch_schedule`](crate::watch_schedule) does, with the failure's own schedule; the
-    /// terminal is restored however it ends.
+    /// terminal is restored however it ends. Needs the `dashboard` feature (on by default).
     ///
     /// # Errors
     ///
@@ -248,6 +248,7 @@ impl Failure {
     ///     failure.watch(two_increments).expect("a terminal");
     /// }
     /// ```
+    #[cfg(feature = "dashboard")]
     pub fn watch(&self, f: impl Fn() + Send + Sync + 'static) -> std::io::Result<()> {
         if self.schedule.is_empty() {
             return Err(std::io::Error::new(

@@ -45,13 +45,13 @@ fn check_random_schedules(threads: i64, items: i64, runs: u64) -> Seen {
         let run = run_once(&program, chooser(Strategy::Random, seed).as_mut(), None);
         assert_eq!(run.end, RunEnd::Completed, "seed {seed}");
         let schedule = run.schedule.to_string();
-        let mut watch = Watch::new(None);
+        let mut inspector = Inspector::new(None);
         let mut counter = None;
         let mut stores: u64 = 0;
         let mut value: u64 = 0;
         for event in &run.events {
-            watch.apply(event);
-            let model = &watch.model;
+            inspector.apply(event);
+            let model = &inspector.model;
             match &event.kind {
                 EventKind::PrimCreated { prim, name, .. } if name == "counter" => counter = Some(*prim),
                 EventKind::Store { prim, value: written } if Some(*prim) == counter => {
@@ -77,7 +77,7 @@ fn check_random_schedules(threads: i64, items: i64, runs: u64) -> Seen {
                 _ => {}
             }
         }
-        let model = &watch.model;
+        let model = &inspector.model;
         assert_eq!(stores, expected, "seed {seed}: every increment is stored");
         let missing = expected - value;
         let summary: Vec<String> = model.lost_update_summary();

@@ -13,17 +13,17 @@ pub enum ThemeName {
     HighContrast,
 }
 
-/// The user's choice of look.
+/// How the user asked the dashboard to look: the theme and whether colour is wanted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Look {
+pub struct Appearance {
     /// The theme chosen.
     pub theme: ThemeName,
     /// False when colour is off (`NO_COLOR`): only bold, dim and reverse remain.
     pub color: bool,
 }
 
-impl Look {
-    /// The look of `theme`, in colour or not.
+impl Appearance {
+    /// The appearance of `theme`, in colour or not.
     #[must_use]
     pub fn new(theme: ThemeName, color: bool) -> Self {
         Self { theme, color }
