@@ -17,11 +17,26 @@ enum Object {
     Start(Tid),
     /// A thread, as its exit and a join of it touch it.
     Thread(Tid),
-    /// What the program prints or logs: its lines come in one order (and a challenge's goal may
-    /// be about that order).
+    /// What the program prints or logs, when the order of its lines is part of what a run
+    /// comes to ([`LogOrder::Matters`]).
     Output,
-    /// Everything: time passing (whose deadline comes first depends on every thread).
+    /// Demo time and the deadlines of timed waits: time passing jumps to the earliest deadline
+    /// and ends that wait, so it depends on every step that begins or ends a timed wait (which
+    /// deadline comes first) or reads demo time (what time it is), and on nothing else.
+    Timing,
+    /// Everything: time passing in a run whose steps do not say which touch the timing.
     All,
+}
+
+/// Whether the order of a run's log lines is part of what it comes to: it is for a program
+/// whose printed lines the report shows (a Python program's) and for a challenge's goal, which
+/// may be about that order; for `Explorer::check` and a demo's exploration, which compare final
+/// values and failures, two log lines of different threads commute (what each says is decided
+/// by the operations before it, which the reduction orders).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LogOrder {
+    Matters,
+    Ignored,
 }
 
 /// One touch: of what, and whether it may change it (two reads commute).
@@ -70,7 +85,7 @@ impl Step {
 }
 
 /// What `kind` touches, if anything another thread can see.
-fn access_of(kind: &EventKind) -> Option<Access> {
+fn access_of(kind: &EventKind, logs: LogOrder) -> Option<Access> {
     let thread = |tid: Tid| Some(Access { object: Object::Thread(tid), writes: true });
     match kind {
         EventKind::Load { prim, .. } | EventKind::LocalGet { prim, .. } => {
@@ -81,7 +96,7 @@ fn access_of(kind: &EventKind) -> Option<Access> {
         }
         EventKind::ThreadRenamed { tid, .. } | EventKind::ThreadExited { tid, .. } => thread(*tid),
         EventKind::JoinBegin { target, .. } | EventKind::JoinEnd { target, .. } => thread(*target),
-        EventKind::Log { .. } => Some(Access { object: Object::Output, writes: true }),
+        EventKind::Log { .. } => (logs == LogOrder::Matters).then_some(Access { object: Object::Output, writes: true }),
         // A primitive that the program's own code may reach by other ways than its events
         // (an unknown kind): touching everything is the safe reading.
         EventKind::Lost { .. } => Some(Access { object: Object::All, writes: true }),
@@ -92,7 +107,7 @@ fn access_of(kind: &EventKind) -> Option<Access> {
 /// Each step of `run` with what it touched, read from its events (each step's events begin
 /// with its control event); `None` when the events do not match the run's steps, so that
 /// nothing may be left out.
-pub(crate) fn steps_of(run: &Run) -> Option<Vec<Step>> {
+pub(crate) fn steps_of(run: &Run, logs: LogOrder) -> Option<Vec<Step>> {
     let mut steps: Vec<Step> = Vec::with_capacity(run.moves.len());
     for event in &run.events {
         match &event.kind {
@@ -103,8 +118,12 @@ pub(crate) fn steps_of(run: &Run) -> Option<Vec<Step>> {
                     return None;
                 }
                 let mut accesses = Vec::new();
-                if moved.granted == Choice::Time {
-                    accesses.push(Access { object: Object::All, writes: true });
+                match (moved.granted, moved.timed) {
+                    (Choice::Time, None) => accesses.push(Access { object: Object::All, writes: true }),
+                    (Choice::Time, Some(_)) | (Choice::Thread(_), Some(true)) => {
+                        accesses.push(Access { object: Object::Timing, writes: true });
+                    }
+                    (Choice::Thread(_), _) => {}
                 }
                 // A thread's first step comes after its start: ordered, never a race.
                 let first = steps.iter().all(|step| step.thread != *thread);
@@ -114,7 +133,7 @@ pub(crate) fn steps_of(run: &Run) -> Option<Vec<Step>> {
                 steps.push(Step { thread: *thread, accesses, first });
             }
             kind => {
-                if let (Some(step), Some(access)) = (steps.last_mut(), access_of(kind))
+                if let (Some(step), Some(access)) = (steps.last_mut(), access_of(kind, logs))
                     && !step.accesses.contains(&access)
                 {
                     step.accesses.push(access);
@@ -242,12 +261,13 @@ mod soundness {
         .explore(&mut |_, _| {})
     }
 
-    /// What the runs came to: each `Shared`'s final values, and how runs ended.
-    fn outcomes(report: &Report) -> (BTreeMap<String, BTreeSet<String>>, BTreeSet<String>) {
+    /// What the runs came to: each `Shared`'s final values, how runs ended, and what they found.
+    fn outcomes(report: &Report) -> (BTreeMap<String, BTreeSet<String>>, BTreeSet<String>, BTreeSet<String>) {
         let finals =
             report.finals.iter().map(|(name, values)| (name.clone(), values.keys().cloned().collect())).collect();
         let endings = report.endings.keys().map(|ending| format!("{ending:?}")).collect();
-        (finals, endings)
+        let found = report.found.keys().map(|kind| kind.name().to_owned()).collect();
+        (finals, endings, found)
     }
 
     /// Both searches, exhaustive, each run a distinct interleaving; the reduced one finds the
@@ -376,7 +396,7 @@ mod soundness {
     }
 
     /// A waiter that gives up after a while, and a notifier that may come first, in time or
-    /// too late: time passing is a choice, dependent on everything.
+    /// too late: time passing is a choice, dependent on the steps that begin or end a wait.
     fn wait_with_timeout() -> Program {
         Program::new(|| {
             let condition = Condition::named("ready");
@@ -399,6 +419,35 @@ mod soundness {
             let _ = condition.release();
             waiter.join();
         })
+    }
+
+    /// The race demo in small: two threads each sleep (for different lengths), load a counter,
+    /// log what they read and store it plus one. Time passing is a choice that races only with
+    /// the steps that begin or end a sleep; the log lines of different threads commute.
+    fn timed_race() -> Program {
+        Program::new(|| {
+            let counter = Shared::named("counter", 0);
+            let workers: Vec<_> = (0..2_u64)
+                .map(|index| {
+                    let counter = counter.clone();
+                    thread::spawn(move || {
+                        thread::sleep(std::time::Duration::from_millis(2 - index));
+                        let seen = counter.load();
+                        tracing::info!("read {seen}");
+                        counter.store(seen + 1);
+                    })
+                })
+                .collect();
+            for worker in workers {
+                worker.join();
+            }
+        })
+    }
+
+    #[test]
+    fn reduction_finds_every_outcome_of_runs_with_time_and_logs() {
+        let race = compare("timed race, 2 threads", &timed_race());
+        assert!(race.1 < race.0, "{race:?}");
     }
 
     #[test]

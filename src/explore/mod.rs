@@ -278,7 +278,7 @@ fn failure_of(report: &Report, kinds: &[FailureKind]) -> Option<Failure> {
         .trouble
         .as_ref()
         .filter(|_| report.endings.contains_key(&Ending::Stuck))
-        .map(|trouble| Failure::trouble(kind, trouble.clone(), report.runs, String::new()))
+        .map(|trouble| Failure::trouble(kind, trouble.clone(), report.runs, String::new()).leaving(report.left_behind))
 }
 
 /// Replays `schedule` with a recorder attached. The run is the one explored: a schedule
@@ -315,7 +315,12 @@ impl Exploration {
 
     /// Explores as [`Exploration::explore`] does, and stops after the run during which `stop`
     /// became set: the report then covers the runs done and says it was interrupted.
+    /// Its runs reuse the OS threads of the runs before them ([`run::with_pool`]).
     pub(crate) fn explore_until(self, progress: &mut dyn FnMut(usize, usize), stop: &AtomicBool) -> Report {
+        run::with_pool(|| self.explore_pooled(progress, stop))
+    }
+
+    fn explore_pooled(self, progress: &mut dyn FnMut(usize, usize), stop: &AtomicBool) -> Report {
         let mut report = Report::new(self.name, self.strategy, self.seed, self.replay_hint);
         if matches!(self.program.body, run::Body::Child(_)) {
             report.outputs = Some(std::collections::BTreeMap::new());
@@ -342,11 +347,23 @@ impl Exploration {
         if self.strategy == Strategy::Random && matches!(self.program.body, run::Body::Rust(_)) {
             // Runs independent of one another: made side by side, taken in order.
             let (program, seed, goal, runs) = (&self.program, self.seed, self.goal, self.runs);
-            workers::random_runs(program, seed, goal, runs, stop, &last, &mut |outcome| take(outcome, &mut report));
+            let untaken =
+                workers::random_runs(program, seed, goal, runs, stop, &last, &mut |outcome| take(outcome, &mut report));
+            report.add_left_behind(untaken);
             report.interrupted = stop.load(Ordering::SeqCst) && report.runs < self.runs && !stopped;
             stopped |= report.interrupted;
         } else {
-            let mut chooser: Box<dyn Chooser> = strategy::chooser(self.strategy, self.seed);
+            // On one CPU throughout: the pooled OS threads stay where they were created.
+            let _pinned = pin::OneCpu::here();
+            // What a check or a demo's exploration compares is final values and failures: the
+            // order of log lines of different threads is not part of it, but for a goal's or
+            // a program whose printed lines the report shows.
+            let logs = if self.goal.is_none() && report.outputs.is_none() {
+                dpor::LogOrder::Ignored
+            } else {
+                dpor::LogOrder::Matters
+            };
+            let mut chooser: Box<dyn Chooser> = strategy::chooser_for(self.strategy, self.seed, logs);
             while report.runs < self.runs {
                 if stop.load(Ordering::SeqCst) {
                     report.interrupted = true;
@@ -373,6 +390,7 @@ impl Exploration {
         }
         if self.shrink {
             let shrinking = Instant::now();
+            let _pinned = pin::OneCpu::here();
             report.shrink(&self.program, stop);
             report.shrink_elapsed = Some(shrinking.elapsed());
         }

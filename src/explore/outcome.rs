@@ -111,6 +111,8 @@ pub(crate) struct Outcome {
     pub(crate) exit: Option<i32>,
     /// How many threads the run's events name (the main thread included).
     pub(crate) threads: usize,
+    /// OS threads of the run left behind, blocked outside threadviz when it was over.
+    pub(crate) left_behind: usize,
 }
 
 impl Outcome {
@@ -141,6 +143,7 @@ impl Outcome {
             last_output: inspector.last_output.take(),
             exit: run.exit,
             threads,
+            left_behind: run.left_behind,
         };
         (outcome, run.events)
     }

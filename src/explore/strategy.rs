@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use super::dpor::LogOrder;
 use super::run::Run;
 use crate::session::Choice;
 
@@ -29,12 +30,12 @@ pub enum Strategy {
         preemptions: usize,
     },
     /// Every interleaving, depth first, without a bound, with dynamic partial-order reduction:
-    /// two runs that differ only in the order of independent steps (operations on different
-    /// primitives, two loads of one `Shared`) are one, run once. Steps are dependent when they
-    /// touch the same primitive (or thread, for start, join and exit, or the program's log)
-    /// and one of them is not a load; time passing is dependent on everything. It finds every outcome (final values,
-    /// deadlock or not) that [`Strategy::Dfs`] without a bound finds, in fewer runs, and says
-    /// it is exhaustive when it has run them all.
+    /// runs that differ only in the order of independent steps (operations on different
+    /// primitives, two loads of one `Shared`, two log lines) are one, run once. Steps depend on
+    /// each other when they touch one primitive (or thread: start, join, exit) and one is not a
+    /// load; time passing, on the steps that begin or end a timed wait or read demo time. It
+    /// finds every outcome (final values, failures, deadlock or not) that [`Strategy::Dfs`]
+    /// without a bound finds, in fewer runs, and says it is exhaustive when it has run them all.
     /// `threadviz explore --strategy dfs` uses it unless `--preemptions` or `--no-reduce` is
     /// given; a bounded search is never reduced.
     Dpor,
@@ -101,13 +102,18 @@ pub(crate) trait Chooser: Send {
     }
 }
 
-/// Builds the chooser for `strategy`.
+/// Builds the chooser for `strategy`, for runs whose log order matters (see [`LogOrder`]).
 pub(crate) fn chooser(strategy: Strategy, seed: u64) -> Box<dyn Chooser> {
+    chooser_for(strategy, seed, LogOrder::Matters)
+}
+
+/// [`chooser`], its partial-order reduction reading log lines as `logs` says.
+pub(crate) fn chooser_for(strategy: Strategy, seed: u64, logs: LogOrder) -> Box<dyn Chooser> {
     match strategy {
         Strategy::Random => Box::new(RandomChooser::new(seed)),
         Strategy::Pct { depth } => Box::new(PctChooser::new(depth.max(1), seed)),
-        Strategy::Dfs { preemptions } => Box::new(DfsChooser::new(preemptions, false)),
-        Strategy::Dpor => Box::new(DfsChooser::new(usize::MAX, true)),
+        Strategy::Dfs { preemptions } => Box::new(DfsChooser::new(preemptions, None)),
+        Strategy::Dpor => Box::new(DfsChooser::new(usize::MAX, Some(logs))),
     }
 }
 
@@ -365,20 +371,21 @@ impl Node {
 /// is not tried, since any run it starts only reorders independent steps of a run tried.
 pub(crate) struct DfsChooser {
     bound: usize,
-    reduce: bool,
+    /// Partial-order reduction, reading log lines as it says; none for every interleaving.
+    reduce: Option<LogOrder>,
     path: Vec<Node>,
     redundant: bool,
 }
 
 impl DfsChooser {
-    pub(crate) fn new(bound: usize, reduce: bool) -> Self {
+    pub(crate) fn new(bound: usize, reduce: Option<LogOrder>) -> Self {
         Self { bound, reduce, path: Vec::new(), redundant: false }
     }
 
     /// Partial-order reduction's look at a finished run: each race asks its earlier step's
     /// choice for the later step's thread.
     fn note_races(&mut self, run: &Run) {
-        let Some(steps) = super::dpor::steps_of(run) else {
+        let Some(steps) = self.reduce.and_then(|logs| super::dpor::steps_of(run, logs)) else {
             // The events do not say what each step did: no step can be left out.
             for node in &mut self.path {
                 node.backtrack = None;
@@ -442,7 +449,7 @@ impl Chooser for DfsChooser {
         self.path.truncate(point.choice);
         let preemptions_before =
             self.path.last().map_or(0, |node| node.preemptions_before + usize::from(node.preempts(node.current)));
-        let node = Node::new(point.options, point.last, preemptions_before, self.reduce);
+        let node = Node::new(point.options, point.last, preemptions_before, self.reduce.is_some());
         let choice = node.current;
         self.path.push(node);
         Ok(choice)
@@ -477,7 +484,7 @@ impl Chooser for DfsChooser {
     }
 
     fn end_run(&mut self, run: &Run) -> bool {
-        if self.reduce && !run.redundant {
+        if self.reduce.is_some() && !run.redundant {
             self.note_races(run);
         }
         self.path.truncate(run.choices);
@@ -522,7 +529,7 @@ mod tests {
 
     #[test]
     fn dfs_without_a_bound_tries_every_sequence_once() {
-        let mut dfs = DfsChooser::new(usize::MAX, false);
+        let mut dfs = DfsChooser::new(usize::MAX, None);
         let runs = runs_over_two_threads(&mut dfs, 3, 100);
         assert_eq!(runs.len(), 8);
         let distinct: std::collections::HashSet<_> = runs.iter().collect();
@@ -531,7 +538,7 @@ mod tests {
 
     #[test]
     fn dfs_counts_switches_away_from_a_thread_that_could_go_on() {
-        let mut dfs = DfsChooser::new(1, false);
+        let mut dfs = DfsChooser::new(1, None);
         let runs = runs_over_two_threads(&mut dfs, 3, 100);
         // With two always-enabled threads, the first choice is free and each later switch is a
         // preemption: 2 starts x (no switch + a switch at step 2 or 3) = 6.

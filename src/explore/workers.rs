@@ -15,7 +15,7 @@ use parking_lot::{Condvar, Mutex};
 
 use super::outcome::Outcome;
 use super::pin::OneCpu;
-use super::run::{Program, run_once};
+use super::run::{Program, run_once, with_pool};
 use super::strategy::RandomChooser;
 use super::watch::Goal;
 
@@ -26,7 +26,8 @@ const AHEAD: usize = 64;
 /// Makes runs `0..runs` of `program`, random with `seed`, on the CPUs this thread may use, and
 /// hands each outcome to `take` in run order until it returns false, all runs are made, or
 /// `stop` is set (the outcome taken then is the last; the runs under way finish, not taken).
-/// `last` says of an outcome that `take` will stop at it: no later run is begun.
+/// `last` says of an outcome that `take` will stop at it: no later run is begun. Returns how
+/// many OS threads the runs made but not taken left behind (see [`Outcome::left_behind`]).
 pub(crate) fn random_runs(
     program: &Program,
     seed: u64,
@@ -35,16 +36,18 @@ pub(crate) fn random_runs(
     stop: &AtomicBool,
     last: &(dyn Fn(&Outcome) -> bool + Sync),
     take: &mut dyn FnMut(Outcome) -> bool,
-) {
+) -> usize {
     let cpus = OneCpu::allowed();
     if cpus.len() < 2 || runs < 2 {
+        // On one CPU with the runs' pooled threads (see `pin`).
+        let _pinned = OneCpu::here();
         for run in 0..runs {
             let outcome = random_run(program, seed, run, goal);
             if !take(outcome) || stop.load(Ordering::SeqCst) {
-                return;
+                return 0;
             }
         }
-        return;
+        return 0;
     }
     let explorers = cpus.len().min(runs);
     let next = AtomicUsize::new(0);
@@ -63,25 +66,28 @@ pub(crate) fn random_runs(
             let spawned =
                 std::thread::Builder::new().name("threadviz-explorer".to_owned()).spawn_scoped(scope, move || {
                     let _pinned = OneCpu::on(cpu);
-                    while !over.load(Ordering::SeqCst) && !stop.load(Ordering::SeqCst) {
-                        let run = next.fetch_add(1, Ordering::SeqCst);
-                        if run >= end.load(Ordering::SeqCst) {
-                            break;
-                        }
-                        {
-                            let mut taken = taken.lock();
-                            while run >= *taken + AHEAD && !over.load(Ordering::SeqCst) {
-                                moved_on.wait(&mut taken);
+                    // Each explorer's runs reuse OS threads of its own, on its CPU.
+                    with_pool(|| {
+                        while !over.load(Ordering::SeqCst) && !stop.load(Ordering::SeqCst) {
+                            let run = next.fetch_add(1, Ordering::SeqCst);
+                            if run >= end.load(Ordering::SeqCst) {
+                                break;
+                            }
+                            {
+                                let mut taken = taken.lock();
+                                while run >= *taken + AHEAD && !over.load(Ordering::SeqCst) {
+                                    moved_on.wait(&mut taken);
+                                }
+                            }
+                            let outcome = random_run(program, seed, run, goal);
+                            if last(&outcome) {
+                                end.fetch_min(run + 1, Ordering::SeqCst);
+                            }
+                            if sender.send((run, outcome)).is_err() {
+                                break;
                             }
                         }
-                        let outcome = random_run(program, seed, run, goal);
-                        if last(&outcome) {
-                            end.fetch_min(run + 1, Ordering::SeqCst);
-                        }
-                        if sender.send((run, outcome)).is_err() {
-                            break;
-                        }
-                    }
+                    });
                 });
             if spawned.is_err() {
                 // No thread to be had: the explorers already started do the runs.
@@ -91,7 +97,12 @@ pub(crate) fn random_runs(
         drop(sender);
         let mut waiting = BTreeMap::new();
         let mut expected = 0;
+        let mut left_untaken = 0;
         for (run, outcome) in &outcomes {
+            if over.load(Ordering::SeqCst) {
+                left_untaken += outcome.left_behind;
+                continue;
+            }
             waiting.insert(run, outcome);
             while !over.load(Ordering::SeqCst) {
                 let Some(outcome) = waiting.remove(&expected) else { break };
@@ -104,7 +115,8 @@ pub(crate) fn random_runs(
                 moved_on.notify_all();
             }
         }
-    });
+        left_untaken + waiting.values().map(|outcome| outcome.left_behind).sum::<usize>()
+    })
 }
 
 /// Run `run` of `program`, random with `seed`: what came of it.

@@ -4,6 +4,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use std::sync::{Arc, Weak};
+
+use super::pool::Pool;
 use super::{Session, SessionInner};
 
 /// Options for a new [`Session`].
@@ -16,6 +19,7 @@ pub struct SessionBuilder {
     pub(super) params: BTreeMap<String, i64>,
     pub(super) controlled: bool,
     pub(super) delivered_on_flush: bool,
+    pub(super) pool: Option<Weak<Pool>>,
 }
 
 impl Default for SessionBuilder {
@@ -28,6 +32,7 @@ impl Default for SessionBuilder {
             params: BTreeMap::new(),
             controlled: false,
             delivered_on_flush: false,
+            pool: None,
         }
     }
 }
@@ -89,6 +94,16 @@ impl SessionBuilder {
     #[must_use]
     pub(crate) fn delivered_on_flush(mut self) -> Self {
         self.delivered_on_flush = true;
+        self
+    }
+
+    /// A session whose threads run on `pool`'s parked OS threads instead of new ones: an
+    /// exploration's runs, one after another, reuse the OS threads of the runs before. The
+    /// session does not keep the pool: a thread it leaves behind never keeps the pool's parked
+    /// workers from ending with the exploration.
+    #[must_use]
+    pub(crate) fn pooled(mut self, pool: &Arc<Pool>) -> Self {
+        self.pool = Some(Arc::downgrade(pool));
         self
     }
 

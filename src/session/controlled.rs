@@ -97,6 +97,11 @@ impl Session {
         inner.gate.grant(tid, timeout)
     }
 
+    /// How many times a timed wait began or ended, or the program read demo time, so far.
+    pub(crate) fn timing(&self) -> u64 {
+        self.inner.gate.timing()
+    }
+
     /// The thread granted the last step (for time passing: the thread whose wait ended).
     pub(crate) fn last_granted(&self) -> Tid {
         self.inner.gate.last_stepped()

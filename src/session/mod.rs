@@ -12,6 +12,7 @@ mod emit;
 mod gate;
 mod lifecycle;
 mod packed;
+pub(crate) mod pool;
 pub(crate) mod registry;
 pub(crate) mod wait;
 
@@ -94,6 +95,10 @@ pub(crate) struct SessionInner {
     /// Events are queued as they come and delivered when the session is flushed, with no
     /// collector thread ([`SessionBuilder::delivered_on_flush`]).
     pub(crate) delivered_on_flush: bool,
+    /// Parked OS threads its threads run on, when it has them ([`SessionBuilder::pooled`]).
+    pool: Option<std::sync::Weak<pool::Pool>>,
+    /// Its threads' OS threads that have not finished their body yet.
+    pub(crate) os_threads: Arc<pool::OsThreads>,
 }
 
 impl Drop for SessionInner {
@@ -147,6 +152,8 @@ impl SessionInner {
             shutting_down: AtomicBool::new(false),
             lingered_ns: AtomicU64::new(0),
             delivered_on_flush: options.delivered_on_flush,
+            pool: options.pool.clone(),
+            os_threads: Arc::default(),
         });
         if controlled {
             wait::controlled_session_created(&inner);
@@ -459,6 +466,9 @@ impl Session {
     /// Demo time since the session was created.
     #[must_use]
     pub fn now(&self) -> Duration {
+        if self.inner.controlled {
+            self.inner.gate.note_clock_read(); // what comes of it depends on when time passed
+        }
         self.inner.clock.now()
     }
 

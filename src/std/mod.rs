@@ -60,6 +60,16 @@
 //! `const`, because each primitive belongs to the session of the thread that creates it and a
 //! `static` would outlive every session (and carry its value from one explored run into the
 //! next): create them in the function you run, and share them with `Arc`.
+//!
+//! **`std::thread_local!` is not per explored thread.** An explored run's threads run on OS
+//! threads the exploration reuses from run to run (a pool of parked workers, so that a run
+//! does not pay for creating and tearing down its OS threads), and a thread whose stack size
+//! is set (`Builder::stack_size`) on one of its own. threadviz's own per-thread state starts
+//! afresh for every thread; a `std::thread_local!` value of the program's does not: a thread
+//! of one run may find what a thread of an earlier run left in it, and its destructor runs
+//! when the exploration ends, not when the thread does. Keep per-thread state in the thread's
+//! closure, or give it back to the `thread_local!` (`take`, `set`) before the thread ends.
+//! Outside an exploration (a watched run, a replay) every thread has an OS thread of its own.
 
 pub mod sync;
 pub mod thread;

@@ -145,8 +145,9 @@ impl Thread {
                 target();
             }
         });
+        let session = self.record.session.clone();
         self.start_with(body, Location::caller(), |name, body| {
-            std::thread::Builder::new().name(name).spawn(body).map(drop)
+            session.spawn_os_thread(std::thread::Builder::new().name(name), body)
         })
     }
 
@@ -210,7 +211,8 @@ impl Thread {
             context::bind(None);
             record.session.thread_ended(&record, exit);
         });
-        let spawned = spawn(self.record.name(), body);
+        // Counted until its body ends: a run given up says how many of its threads it leaves.
+        let spawned = spawn(self.record.name(), session.os_threads.counted(body));
         if let Err(error) = spawned {
             self.record.finish(ExitKind::Normal);
             session.registry.remove_alive(self.record.tid);

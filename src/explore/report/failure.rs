@@ -143,6 +143,9 @@ pub struct Failure {
     pub(crate) shrinking: Option<Box<str>>,
     /// The names of the threads it is about, in the model's order.
     pub(crate) threads: Box<[String]>,
+    /// OS threads the check's runs left behind, blocked outside threadviz (a `u32`, so that
+    /// the error of every check stays small to return).
+    pub(crate) left_behind: u32,
 }
 
 impl Failure {
@@ -158,7 +161,16 @@ impl Failure {
             replay: Box::default(),
             shrinking: None,
             threads: Box::default(),
+            left_behind: 0,
         }
+    }
+
+    /// The same failure, saying that the check's runs left `left_behind` OS threads behind.
+    pub(crate) fn leaving(mut self, left_behind: usize) -> Self {
+        if left_behind > 0 {
+            self.what = format!("{}; {}", self.what, super::words::left_behind(left_behind));
+        }
+        Self { left_behind: u32::try_from(left_behind).unwrap_or(u32::MAX), ..self }
     }
 
     /// The schedule of the failing run, for [`replay`](crate::explore::replay) and
@@ -204,6 +216,17 @@ impl Failure {
     #[must_use]
     pub fn threads(&self) -> &[String] {
         &self.threads
+    }
+
+    /// How many OS threads the check's runs left behind when it returned: threads blocked
+    /// outside threadviz (a std lock, a std channel, a blocking system call) in a run given up,
+    /// which nothing can stop safely from within the process. 0 when every thread of every
+    /// run was stopped and its OS thread reclaimed, as happens to every thread blocked in
+    /// threadviz's primitives. One left behind goes on if its wait ever ends, and unwinds at
+    /// its next threadviz operation.
+    #[must_use]
+    pub fn threads_left_behind(&self) -> usize {
+        usize::try_from(self.left_behind).unwrap_or(usize::MAX)
     }
 
     /// What happened, in one sentence.

@@ -57,6 +57,9 @@ pub struct Report {
     pub(crate) threads_seen: usize,
     /// How long shrinking the failures took, when they were shrunk.
     pub(crate) shrink_elapsed: Option<Duration>,
+    /// OS threads the runs left behind, blocked outside threadviz where nothing could stop
+    /// them (every other thread of a run is stopped and its OS thread reclaimed).
+    pub(crate) left_behind: usize,
 }
 
 impl fmt::Debug for Report {
@@ -92,6 +95,7 @@ impl Report {
             interrupted: false,
             threads_seen: 0,
             shrink_elapsed: None,
+            left_behind: 0,
         }
     }
 
@@ -104,9 +108,16 @@ impl Report {
         }
     }
 
+    /// Counts OS threads left behind by runs not counted (made side by side with the one the
+    /// exploration stopped at, and not taken).
+    pub(crate) fn add_left_behind(&mut self, left_behind: usize) {
+        self.left_behind += left_behind;
+    }
+
     /// Counts one more run.
     pub(crate) fn add(&mut self, outcome: &Outcome) {
         self.runs += 1;
+        self.left_behind += outcome.left_behind;
         self.threads_seen = self.threads_seen.max(outcome.threads);
         self.steps += outcome.steps;
         let schedule = outcome.schedule.to_string();
@@ -208,7 +219,9 @@ impl Report {
                 replay: (self.replay_hint)(shown.schedule).into_boxed_str(),
                 shrinking: found.shrinking_words(),
                 threads: shown.finding.threads.clone().into_boxed_slice(),
+                left_behind: 0,
             }
+            .leaving(self.left_behind)
         })
     }
 
@@ -223,6 +236,16 @@ impl Report {
     #[must_use]
     pub fn is_exhaustive(&self) -> bool {
         self.exhaustive == Some(true) && !self.endings.contains_key(&Ending::StepLimit)
+    }
+
+    /// How many OS threads the runs left behind: threads blocked outside threadviz (a std
+    /// lock, a std channel, a blocking system call) when their run was given up, which nothing
+    /// can stop safely from within the process. Every other thread of every run has ended by
+    /// the time the exploration returns. Each left behind goes on if its wait ever ends, and
+    /// unwinds at its next threadviz operation.
+    #[must_use]
+    pub fn threads_left_behind(&self) -> usize {
+        self.left_behind
     }
 
     /// Runs a second, over the whole exploration.
@@ -400,6 +423,9 @@ impl fmt::Display for Report {
         }
         if let Some(trouble) = &self.trouble {
             writeln!(f, "  {trouble}")?;
+        }
+        if self.left_behind > 0 {
+            writeln!(f, "  {}", words::left_behind(self.left_behind))?;
         }
         if self.found.is_empty() {
             let kinds: Vec<&str> = FailureKind::ALL.iter().map(|kind| kind.words()).collect();

@@ -28,6 +28,19 @@ pub(super) fn preemptions(count: usize) -> String {
     }
 }
 
+/// What the runs left behind, said in a report and a failure: `1 OS thread of the runs was left
+/// behind, ...`.
+pub(crate) fn left_behind(count: usize) -> String {
+    let (threads, was) = if count == 1 {
+        ("1 OS thread".to_owned(), "was")
+    } else {
+        (format!("{} OS threads", thousands(count)), "were")
+    };
+    format!(
+        "{threads} of the runs {was} left behind, blocked outside threadviz: a thread blocked in the kernel cannot be stopped safely from within the process (each goes on if its wait ever ends, and stops at its next threadviz operation); every other thread was stopped and its OS thread reclaimed"
+    )
+}
+
 /// Why shrinking stopped, when it stopped before a fixed point.
 pub(super) fn stop_words(stop: Stop) -> &'static str {
     match stop {

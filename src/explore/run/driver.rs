@@ -49,9 +49,14 @@ impl Driver {
     }
 
     /// [`Driver::start`] for a run read once it is over: its events are delivered when it is
-    /// flushed, at its end, with no collector thread beside it.
+    /// flushed, at its end, with no collector thread beside it. Its threads run on the parked
+    /// OS threads of the exploration's pool, if it has one ([`super::with_pool`]).
     pub(crate) fn start_read_at_end(program: &Program, prepare: impl FnOnce(&Session)) -> Self {
-        Self::start_in(program, program.builder().delivered_on_flush().build(), prepare)
+        let mut builder = program.builder().delivered_on_flush();
+        if let Some(pool) = super::pool() {
+            builder = builder.pooled(&pool);
+        }
+        Self::start_in(program, builder.build(), prepare)
     }
 
     fn start_in(program: &Program, session: Session, prepare: impl FnOnce(&Session)) -> Self {
@@ -61,19 +66,17 @@ impl Driver {
         // Only a Rust program runs in a session of this process; another cannot start here.
         let runner = match &program.body {
             Body::Rust(body) => {
-                let session = session.clone();
+                let runs = session.clone();
                 let body = body.clone();
-                std::thread::Builder::new()
-                    .name("MainThread".to_owned())
-                    .spawn(move || {
-                        let _ = panic::catch_unwind(AssertUnwindSafe(|| session.run(|| body())));
-                        let _ = done.send(());
-                    })
-                    .is_ok()
+                let main = Box::new(move || {
+                    let _ = panic::catch_unwind(AssertUnwindSafe(|| runs.run(|| body())));
+                    let _ = done.send(());
+                });
+                session.spawn_counted(std::thread::Builder::new().name("MainThread".to_owned()), main).is_ok()
             }
             Body::Child(_) => false,
         };
-        Self::new(SessionTarget { session, finished, started: runner }, program.max_steps)
+        Self::new(SessionTarget { session, finished, started: runner, left_behind: 0 }, program.max_steps)
     }
 
     pub(crate) fn session(&self) -> &Session {
@@ -117,7 +120,7 @@ impl<T: Target> Driver<T> {
     pub(crate) fn options(&mut self) -> Result<Vec<Choice>, RunEnd> {
         self.target.settle()?;
         for tid in self.target.took_alone() {
-            self.moves.push(Move { granted: Choice::Thread(tid), thread: tid, choice: None });
+            self.moves.push(Move { granted: Choice::Thread(tid), thread: tid, choice: None, timed: None });
             self.count_step(tid);
         }
         if self.target.over() {
@@ -146,6 +149,7 @@ impl<T: Target> Driver<T> {
             _ => 0,
         };
         let point = Point { options: &options, choice: self.choices, step: self.steps, last: self.last, taken };
+        let timing = self.target.timing();
         let (stepped, asked) = step(&mut self.target, chooser, point);
         if many {
             for asked in asked {
@@ -160,7 +164,8 @@ impl<T: Target> Driver<T> {
                 Choice::Time => self.target.last_granted(),
                 Choice::Thread(tid) => tid,
             };
-            self.moves.push(Move { granted: choice, thread: moved, choice: many.then_some(self.choices) });
+            let timed = timing.zip(self.target.timing()).map(|(before, after)| before != after);
+            self.moves.push(Move { granted: choice, thread: moved, choice: many.then_some(self.choices), timed });
             self.choices += usize::from(many);
             self.count_step(moved);
         }
@@ -207,6 +212,7 @@ impl<T: Target> Driver<T> {
             exit: None,
             moves: self.moves,
             redundant: self.redundant,
+            left_behind: 0,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! One explored run: a fresh controlled session whose every step a chooser picks, until the
 //! program ends, deadlocks, or cannot go on; then what its events say happened.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use parking_lot::Mutex;
 use crate::child;
 use crate::event::{Tid, TraceEvent};
 use crate::record::RecordTo;
+use crate::session::pool::Pool;
 use crate::session::{Choice, Session};
 
 /// How long one step may take in real time before the run is given up: a thread that does not
@@ -22,6 +24,12 @@ pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
 /// threadviz (a std lock, a channel, `std::thread::sleep`, I/O): sooner than [`PATIENCE`],
 /// which is for a thread still running, that may yet come back.
 pub(crate) const OUTSIDE: Duration = Duration::from_secs(1);
+
+/// How long a run given up waits for its threads' OS threads once it has stopped them: a thread
+/// stopped at threadviz's gate or in one of its waits unwinds at once (so do those it let go,
+/// a std lock it held released by its unwinding); one still asleep in the kernel after this is
+/// blocked outside threadviz, where nothing can stop it from within the process: left behind.
+pub(crate) const UNWINDING: Duration = Duration::from_millis(250);
 
 /// The most steps one run may take by default: a program that never ends (a polling loop
 /// whose condition never comes true under some schedule) is cut there.
@@ -104,6 +112,9 @@ pub(crate) struct Run {
     /// The chooser cut the run short: the rest of it repeats a run already made (or, under
     /// partial-order reduction, one equivalent to it), so it counts for nothing.
     pub(crate) redundant: bool,
+    /// OS threads of the run still running its threads when it was over: blocked outside
+    /// threadviz, they could not be stopped ([`UNWINDING`]).
+    pub(crate) left_behind: usize,
 }
 
 #[cfg(test)]
@@ -120,6 +131,7 @@ impl Run {
             exit: None,
             moves: Vec::new(),
             redundant: false,
+            left_behind: 0,
         }
     }
 }
@@ -133,6 +145,10 @@ pub(crate) struct Move {
     pub(crate) thread: Tid,
     /// The choice's number in the run, when more than one thing could move.
     pub(crate) choice: Option<usize>,
+    /// Whether the step began or ended a timed wait, or read demo time: whether it may not
+    /// commute with time passing. None when the target does not tell (time passing is then
+    /// read as dependent on everything).
+    pub(crate) timed: Option<bool>,
 }
 
 /// One entry of a run's schedule, as it was chosen: a grant the thread refused (its wait was
@@ -158,6 +174,39 @@ mod target;
 pub(crate) use self::driver::{Driver, Stepped};
 pub(crate) use self::target::{ChildTarget, SessionTarget, Target};
 
+thread_local! {
+    /// The pool of OS threads the runs explored on this thread reuse, while [`with_pool`] runs.
+    static POOL: RefCell<Option<Arc<Pool>>> = const { RefCell::new(None) };
+}
+
+/// Runs `explore` with a pool of parked OS threads that the runs it makes on this thread run
+/// their threads on, one run after another, instead of creating them for every run. A worker
+/// stays on the CPUs its creator had: the runs made here should be made on one CPU (see
+/// `pin`). At the end the parked workers are ended and waited for: no OS thread of the runs
+/// outlives `explore`, but one left behind, blocked outside threadviz. Within another
+/// `with_pool`, the pool already there.
+pub(crate) fn with_pool<R>(explore: impl FnOnce() -> R) -> R {
+    /// Ends the pool however `explore` ends.
+    struct Ends;
+    impl Drop for Ends {
+        fn drop(&mut self) {
+            let pool = POOL.with(RefCell::take);
+            drop(pool);
+        }
+    }
+    if pool().is_some() {
+        return explore();
+    }
+    POOL.with(|pool| *pool.borrow_mut() = Some(Arc::default()));
+    let _ends = Ends;
+    explore()
+}
+
+/// The pool of the exploration on this thread, if it has one.
+fn pool() -> Option<Arc<Pool>> {
+    POOL.with(|pool| pool.borrow().clone())
+}
+
 /// Runs `program` once, `chooser` picking every step.
 pub(crate) fn run_once(program: &Program, chooser: &mut dyn Chooser, record: Option<RecordTo>) -> Run {
     match &program.body {
@@ -167,8 +216,9 @@ pub(crate) fn run_once(program: &Program, chooser: &mut dyn Chooser, record: Opt
 }
 
 fn run_here(program: &Program, chooser: &mut dyn Chooser, record: Option<RecordTo>) -> Run {
-    // Spawned while pinned, the run's threads stay on the explorer's CPU (see `pin`).
-    let _one_cpu = crate::explore::pin::OneCpu::here();
+    // Spawned while pinned, the run's threads stay on the explorer's CPU (see `pin`); an
+    // exploration's pooled threads were, and its explorer is pinned throughout.
+    let _one_cpu = pool().is_none().then(crate::explore::pin::OneCpu::here);
     let mut subscription = None;
     let mut recorder = None;
     let mut driver = Driver::start_read_at_end(program, |session| {
@@ -180,7 +230,8 @@ fn run_here(program: &Program, chooser: &mut dyn Chooser, record: Option<RecordT
         let _ = recorder.finish();
     }
     let events = subscription.map(|events| events.receiver().try_iter().collect()).unwrap_or_default();
-    driver.into_run(end, events)
+    let left_behind = driver.target.left_behind;
+    Run { left_behind, ..driver.into_run(end, events) }
 }
 
 /// One run of a program in a fork server's interpreter.
@@ -198,6 +249,7 @@ fn run_child(server: &mut child::Server, max_steps: usize, chooser: &mut dyn Cho
                 exit: None,
                 moves: Vec::new(),
                 redundant: false,
+                left_behind: 0,
             };
         }
     };

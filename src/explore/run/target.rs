@@ -2,7 +2,7 @@
 //! program, or one run of a controlled interpreter; each settles after a grant and says what
 //! may move, and tells a thread stuck outside threadviz.
 
-use super::{OUTSIDE, PATIENCE, RunEnd};
+use super::{OUTSIDE, PATIENCE, RunEnd, UNWINDING};
 use crate::child;
 use crate::event::{Tid, TraceEvent};
 use crate::session::{Choice, Session};
@@ -43,6 +43,11 @@ pub(crate) trait Target {
     }
     /// Ends the run: stops what is left of it unless it completed.
     fn finish(&mut self, end: &RunEnd);
+    /// A count that changes whenever a timed wait begins or ends or the program reads demo
+    /// time, when the target keeps one: a step it does not change commutes with time passing.
+    fn timing(&self) -> Option<u64> {
+        None
+    }
     /// Why the last grant could not be made, when the target knows better than "it could not".
     fn why_not(&self) -> Option<String> {
         None
@@ -54,6 +59,8 @@ pub(crate) struct SessionTarget {
     pub(super) session: Session,
     pub(super) finished: crossbeam_channel::Receiver<()>,
     pub(super) started: bool,
+    /// Its OS threads still running its threads once it was over (see [`UNWINDING`]).
+    pub(super) left_behind: usize,
 }
 
 impl SessionTarget {
@@ -103,14 +110,24 @@ impl Target for SessionTarget {
         self.session.last_granted()
     }
 
-    /// Waits (within the patience) for its main thread and its last events. A thread stuck
-    /// outside threadviz may never end: its run is left behind, not waited for.
+    fn timing(&self) -> Option<u64> {
+        Some(self.session.timing())
+    }
+
+    /// Waits for its main thread and its last events, then for every thread's OS thread to be
+    /// done with it. A run that did not complete is stopped first: its threads at threadviz's
+    /// gate or in its waits unwind (with threadviz's own payload, caught where each thread
+    /// began, no panic of the program's); a thread blocked outside threadviz cannot be
+    /// stopped, and is counted as left behind once [`UNWINDING`] has passed.
     fn finish(&mut self, end: &RunEnd) {
         if *end != RunEnd::Completed {
             self.session.abort();
         }
-        let _ = self.finished.recv_timeout(PATIENCE);
+        // A run stuck outside threadviz may be stuck in its main thread: it is not waited for.
+        let main_patience = if matches!(end, RunEnd::Stuck(_)) { UNWINDING } else { PATIENCE };
+        let _ = self.finished.recv_timeout(main_patience);
         self.session.flush();
+        self.left_behind = self.session.wait_os_threads(UNWINDING);
     }
 }
 

@@ -17,7 +17,7 @@ pub(crate) struct Blocked {
     /// The address of the wait cell it blocks on, which notifies poke.
     cell: usize,
     /// Its demo-time deadline, if the wait is timed (sleeps included).
-    deadline: Option<u64>,
+    pub(super) deadline: Option<u64>,
     /// A notify on its cell since it last blocked: granting it may let it go on.
     poked: bool,
 }
@@ -56,6 +56,7 @@ impl Gate {
     pub(crate) fn block(&self, tid: Tid, cell: usize, deadline: Option<u64>, again: bool) {
         let mut state = self.state.lock();
         state.ready.remove(&tid);
+        state.timing += u64::from(deadline.is_some());
         state.blocked.insert(tid, Blocked { cell, deadline, poked: false });
         if state.mode == PauseState::Stepping(tid) {
             state.mode = PauseState::Paused;
@@ -77,19 +78,32 @@ impl Gate {
         let mut state = self.state.lock();
         loop {
             if killed() {
-                state.blocked.remove(&tid);
+                state.unblock(tid);
                 super::done_waiting(&mut state, tid);
                 return Resumed::Killed;
             }
             if state.grant == Some(tid) {
                 state.grant = None;
-                state.blocked.remove(&tid);
+                state.unblock(tid);
                 state.mode = PauseState::Stepping(tid);
                 super::done_waiting(&mut state, tid);
                 return if std::mem::take(&mut state.grant_timeout) { Resumed::TimedOut } else { Resumed::Granted };
             }
             super::wait_own(&mut state, tid, None);
         }
+    }
+
+    /// How many times a timed wait began or ended, or the program read demo time: a step
+    /// during which this did not change neither decided nor saw which deadline comes first, nor
+    /// what time it is, so it commutes with time passing (partial-order reduction's reading).
+    pub(crate) fn timing(&self) -> u64 {
+        self.state.lock().timing
+    }
+
+    /// The program read demo time ([`Session::now`](crate::Session::now)): the step did
+    /// something that depends on when time passes.
+    pub(crate) fn note_clock_read(&self) {
+        self.state.lock().timing += 1;
     }
 
     /// What may move now; meaningful once the last step has settled.

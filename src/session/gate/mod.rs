@@ -84,6 +84,9 @@ struct GateState {
     hold_until: Option<Instant>,
     /// Controlled gates only: threads blocked in a wait, which only a grant resumes.
     blocked: BTreeMap<Tid, controlled::Blocked>,
+    /// Controlled gates only: timed waits begun and ended, and reads of demo time, so far
+    /// ([`Gate::timing`]).
+    timing: u64,
     /// Controlled gates only: the granted blocked thread resumes with its wait timed out.
     grant_timeout: bool,
     /// Controlled gates only: the last grant resumed a blocked thread that found its wait
@@ -105,6 +108,13 @@ impl GateState {
     /// Whether threads must come to the gate at all: paused, stepping or holding.
     fn closed(&mut self) -> bool {
         self.mode != PauseState::Running || self.holding()
+    }
+
+    /// `tid` is no longer blocked; a timed wait ending counts in [`GateState::timing`].
+    fn unblock(&mut self, tid: Tid) {
+        if let Some(blocked) = self.blocked.remove(&tid) {
+            self.timing += u64::from(blocked.deadline.is_some());
+        }
     }
 
     /// Wakes `tid` if it waits at the gate or for a grant.
@@ -161,6 +171,7 @@ impl Gate {
                 last_stepped: 0,
                 hold_until: None,
                 blocked: BTreeMap::new(),
+                timing: 0,
                 grant_timeout: false,
                 grant_refused: false,
                 waiting: BTreeMap::new(),
@@ -229,7 +240,7 @@ impl Gate {
     pub(crate) fn note_stopped(&self, tid: Tid) {
         let mut state = self.state.lock();
         state.ready.remove(&tid);
-        state.blocked.remove(&tid);
+        state.unblock(tid);
         if state.mode == PauseState::Stepping(tid) {
             state.mode = PauseState::Paused;
             self.settled.notify_all();

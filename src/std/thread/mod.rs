@@ -104,7 +104,11 @@ impl Builder {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (thread, result) = launch(self, f, Location::caller(), |os, body| os.spawn(body).map(drop))?;
+        // A thread of std's default stack may run on a parked OS thread of an explored run's.
+        let pooled = self.stack_size.is_none();
+        let (thread, result) = launch(self, f, Location::caller(), |os, body| {
+            if pooled { crate::session::context::session().spawn_os_thread(os, body) } else { os.spawn(body).map(drop) }
+        })?;
         Ok(JoinHandle { thread, result })
     }
 
@@ -147,8 +151,11 @@ where
         let thread = thread.clone();
         let result = result.clone();
         Box::new(move || {
-            adopt(thread);
-            match std::panic::catch_unwind(AssertUnwindSafe(f)) {
+            adopt(Some(thread));
+            let ran = std::panic::catch_unwind(AssertUnwindSafe(f));
+            // The OS thread may run another thread next (a parked worker of an explored run).
+            adopt(None);
+            match ran {
                 Ok(value) => *result.lock() = Some(Ok(value)),
                 // A daemon stopped at shutdown: no result, and the stop goes on unwinding.
                 Err(payload) if payload.is::<Killed>() => std::panic::resume_unwind(payload),

@@ -78,8 +78,9 @@ thread_local! {
 }
 
 /// A thread spawned by `threadviz::std` starts: its handle is the one its `JoinHandle` has.
-pub(super) fn adopt(thread: Thread) {
-    let _ = OWN.try_with(|own| *own.borrow_mut() = Some(thread));
+/// `None` when it ends: its OS thread may run another thread next.
+pub(super) fn adopt(thread: Option<Thread>) {
+    let _ = OWN.try_with(|own| *own.borrow_mut() = thread);
 }
 
 /// The calling thread's handle. An OS thread that runs several sessions in turn (a test that
@@ -90,7 +91,7 @@ pub(super) fn own() -> Thread {
     known.unwrap_or_else(|| {
         let name = handle.is_main().then(|| Arc::from("main"));
         let thread = Thread::new(handle, name);
-        adopt(thread.clone());
+        adopt(Some(thread.clone()));
         thread
     })
 }
