@@ -6,6 +6,7 @@
 pub mod challenge;
 pub mod explore;
 mod program_words;
+mod progress;
 pub mod recordings;
 pub mod run;
 pub mod schedule;

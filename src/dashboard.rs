@@ -77,7 +77,7 @@ pub mod cli {
 /// Exports of a recording.
 #[cfg(feature = "dashboard")]
 pub mod export {
-    pub use crate::export::{asciicast, chrome};
+    pub use crate::export::{Events, asciicast, chrome};
 }
 
 /// What Linux says about each OS thread.

@@ -490,8 +490,8 @@ fn header() -> record::Header {
     }
 }
 
-/// The events written in the binary form, and where each frame is in the bytes (the end
-/// marker after them not counted).
+/// The events written in the binary form, and where each frame is in the bytes (the footer
+/// and the end marker after them not counted).
 fn binary_of(events: &[TraceEvent]) -> (Vec<u8>, Vec<std::ops::Range<usize>>) {
     let memory = Memory::default();
     let mut writer = RecordingWriter::new(memory.clone(), &header(), Form::Binary).unwrap();
@@ -509,8 +509,12 @@ fn binary_of(events: &[TraceEvent]) -> (Vec<u8>, Vec<std::ops::Range<usize>>) {
     }
     assert_eq!(at, bytes.len(), "whole frames");
     let marker = frames.pop().expect("an end marker");
-    assert_eq!(marker.len(), 40, "the end marker: a frame header and its 24 bytes");
+    assert_eq!(marker.len(), 48, "the end marker: a frame header and its 32 bytes");
     assert_eq!(&bytes[marker.start + 4..marker.start + 12], &[0; 8], "no events in the end marker");
+    let footer = frames.pop().expect("a footer");
+    assert_eq!(&bytes[footer.start + 4..footer.start + 12], &[0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff], "the footer");
+    let footer_at = u64::from_le_bytes(bytes[marker.end - 8..marker.end].try_into().unwrap());
+    assert_eq!(footer_at, footer.start as u64, "the end marker gives the footer's offset");
     (bytes, frames)
 }
 
@@ -635,18 +639,37 @@ fn an_indexed_binary_file_seeks_to_the_state_a_fold_from_the_start_gives() {
     let (bytes, _) = binary_of(&events);
     let path = temp("indexed.tvr");
     std::fs::write(&path, &bytes).unwrap();
-    let indexed = record::index(&path).unwrap();
-    assert_eq!(indexed.header, header());
-    assert_eq!(indexed.warning, None);
-    let snapshots = indexed.snapshots;
-    assert_eq!(snapshots.len(), events.len());
-    assert_eq!(snapshots.end_us(), events.last().unwrap().time_us);
-    assert_eq!(snapshots.kept(), events.len() / snapshots.every() + 1);
-    let in_memory = Snapshots::new(events.clone().into());
+    // Opened from its footer at once, and read whole as a file cut short is: the same at
+    // every position.
+    let opened = record::index(&path).unwrap();
+    assert!(opened.from_footer, "a whole file opens from its footer");
+    let scanned = record::scan(&path, &mut |_, _| {}).unwrap();
+    assert!(!scanned.from_footer);
+    for indexed in [scanned, opened.clone()] {
+        assert_eq!(indexed.header, header());
+        assert_eq!(indexed.warning, None);
+        let snapshots = indexed.snapshots;
+        assert_eq!(snapshots.len(), events.len());
+        assert_eq!(snapshots.end_us(), events.last().unwrap().time_us);
+        assert_eq!(snapshots.names().get(&2).map(String::as_str), Some("worker"));
+        seeks_match_a_fold(&events, &snapshots);
+        snapshots.wait_until_kept();
+        assert_eq!(snapshots.kept(), events.len() / snapshots.every() + 1);
+        seeks_match_a_fold(&events, &snapshots);
+    }
+    // Read to the end from a kept model, the cursor gives every event after it.
+    let from: Vec<TraceEvent> = opened.snapshots.cursor(12_345).collect();
+    assert_eq!(from[..], events[12_345..]);
+}
+
+/// Seeks in `snapshots` to positions all over `events` (both sides of kept models and of
+/// frames) give the model a fold from the start gives, and the events after it.
+fn seeks_match_a_fold(events: &[TraceEvent], snapshots: &Snapshots) {
+    let in_memory = Snapshots::new(events.to_vec().into());
     let mut rng = fastrand::Rng::with_seed(4);
     let mut positions: Vec<usize> = (0..40).map(|_| rng.usize(0..=events.len())).collect();
-    // Both sides of kept models and of frames.
     positions.extend([0, 1, 999, 1_000, 1_001, 8_191, 8_192, 8_193, 16_384, events.len() - 1, events.len()]);
+    positions.retain(|&position| position <= events.len());
     positions.sort_unstable();
     let mut model = Model::new();
     let mut folded = 0;
@@ -667,9 +690,6 @@ fn an_indexed_binary_file_seeks_to_the_state_a_fold_from_the_start_gives() {
         assert_eq!(snapshots.position_at_time(time), at_time, "at {time} µs");
         assert_eq!(in_memory.position_at_time(time), at_time, "in memory, at {time} µs");
     }
-    // Read to the end from a kept model, the cursor gives every event after it.
-    let from: Vec<TraceEvent> = snapshots.cursor(12_345).collect();
-    assert_eq!(from[..], events[12_345..]);
 }
 
 #[test]
@@ -1284,4 +1304,97 @@ fn json_lines_are_read_one_line_at_a_time() {
     std::fs::write(&path, format!("{}\n{text}", " ".repeat(70_000))).unwrap();
     let error = record::index(&path).unwrap_err().to_string();
     assert!(error.contains(":1: not a threadviz recording: the first line is longer than 64 KiB"), "{error}");
+}
+
+#[test]
+fn a_recorder_that_finishes_cleanly_leaves_a_footer_the_replay_opens_from() {
+    let path = temp("footer-recorded.tvr");
+    let session = Session::new();
+    let recorder = RecordTo::file(&path, "footer").unwrap().attach(&session).unwrap();
+    session.run(|| {
+        let lock = Lock::named("lock");
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let lock = lock.clone();
+                thread::spawn(move || {
+                    for _ in 0..500 {
+                        lock.acquire();
+                        let _ = lock.release();
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join();
+        }
+    });
+    let summary = recorder.finish().unwrap();
+    let indexed = record::index(&path).unwrap();
+    assert!(indexed.from_footer, "a clean finish writes the footer");
+    assert!(indexed.ended);
+    assert_eq!(indexed.snapshots.len() as u64, summary.events);
+    let recording = record::read(&path).unwrap();
+    assert_eq!(indexed.snapshots.end_us(), recording.end_us());
+    seeks_match_a_fold(&recording.events, &indexed.snapshots);
+}
+
+#[test]
+fn a_file_cut_anywhere_is_read_frame_by_frame_and_never_panics() {
+    let events = many_events(20_000);
+    let (bytes, frames) = binary_of(&events);
+    let path = temp("cut-anywhere.tvr");
+    let mut rng = fastrand::Rng::with_seed(22);
+    // Every byte of the footer and the end marker, around each frame's edges, and at random.
+    let footer_from = frames.last().unwrap().end;
+    let mut cuts: Vec<usize> = (footer_from..bytes.len()).step_by(5).collect();
+    cuts.extend([footer_from + 1, bytes.len() - 48, bytes.len() - 1]);
+    cuts.extend(frames.iter().flat_map(|frame| [frame.start, frame.start + 1, frame.end - 1]));
+    cuts.extend((0..20).map(|_| rng.usize(0..bytes.len())));
+    for cut in cuts {
+        std::fs::write(&path, &bytes[..cut]).unwrap();
+        let Ok(indexed) = record::index(&path) else { continue };
+        assert!(!indexed.from_footer, "cut at {cut}: no footer to open from");
+        let whole = frames.iter().filter(|frame| frame.end <= cut).count();
+        let expected: usize = if whole == frames.len() { events.len() } else { whole * 8_192 };
+        assert_eq!(indexed.snapshots.len(), expected.min(events.len()), "cut at {cut}");
+        assert!(indexed.warning.is_some(), "cut at {cut}: said so");
+        let _ = indexed.snapshots.model_at(indexed.snapshots.len() / 2);
+    }
+}
+
+#[test]
+fn a_damaged_footer_falls_back_to_reading_every_frame() {
+    let events = many_events(20_000);
+    let (bytes, frames) = binary_of(&events);
+    let path = temp("damaged-footer.tvr");
+    let footer = frames.last().unwrap().end;
+    let marker = bytes.len() - 48;
+    // The footer's own header (its length, its tag) is the file's layout: damaged, the file is
+    // refused or read whole, never opened from it.
+    for at in footer..footer + 16 {
+        let mut damaged = bytes.clone();
+        damaged[at] ^= 0x5a;
+        std::fs::write(&path, &damaged).unwrap();
+        if let Ok(indexed) = record::index(&path) {
+            assert!(!indexed.from_footer && indexed.snapshots.len() == events.len(), "byte {at}");
+        }
+    }
+    // Its contents, checked by its checksum, fall back to reading every frame.
+    for at in (footer + 16..marker).step_by(11).chain([marker - 1]) {
+        let mut damaged = bytes.clone();
+        damaged[at] ^= 0x5a;
+        std::fs::write(&path, &damaged).unwrap();
+        let indexed = record::index(&path).unwrap_or_else(|error| panic!("byte {at}: {error}"));
+        assert!(!indexed.from_footer, "byte {at}: the damaged footer is not used");
+        assert_eq!(indexed.warning, None, "byte {at}: the frames are whole");
+        assert_eq!(indexed.snapshots.len(), events.len());
+        let position = at % events.len();
+        assert_eq!(state(&indexed.snapshots.model_at(position)), state(&fold(&events[..position])));
+    }
+    // A frame damaged behind a sound footer is found, and named, as before.
+    let mut damaged = bytes.clone();
+    damaged[frames[1].start + 40] ^= 0x10;
+    std::fs::write(&path, &damaged).unwrap();
+    let error = record::index(&path).expect_err("a damaged frame").to_string();
+    assert!(error.contains(&format!("frame 2 at byte {}", frames[1].start)) && error.contains("checksum"), "{error}");
 }

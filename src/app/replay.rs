@@ -91,9 +91,10 @@ impl Replay {
 
     /// Plays an indexed recording of what `subject` shows: it holds its wake-ups and pauses at
     /// its lesson's moment, where the app asks the question. Finding them folds the recording
-    /// once more (see [`Stops::find`]).
+    /// once more, on a thread of its own while the replay starts (see
+    /// [`Stops::find_in_background`]).
     pub fn about(snapshots: Snapshots, speed: f64, paused: bool, subject: &Subject) -> io::Result<Self> {
-        let stops = Arc::new(Stops::find(snapshots.cursor(0), subject));
+        let stops = Stops::find_in_background(snapshots.cursor(0), subject);
         let snapshots = Arc::new(snapshots);
         let head = Head {
             cursor: snapshots.cursor(0),
@@ -102,7 +103,7 @@ impl Replay {
             anchor_us: 0,
             since: Instant::now(),
             hold_left: Duration::ZERO,
-            next_stop: 0,
+            next_stop: Some(0),
             question: Question::Unasked,
             quit: false,
         };
@@ -166,7 +167,7 @@ impl Replay {
         head.cursor = cursor;
         // Times never go back, so the model's time is the last event's.
         head.set_clock(time_us.unwrap_or(model.time_us));
-        head.next_stop = self.stops.first_after(position);
+        head.next_stop = self.stops.first_after_if_known(position);
         head.question = head.question.moved();
         self.shared.changed.notify_all();
         Msg::Reset(Box::new(model))
@@ -218,7 +219,7 @@ impl Replay {
         // A step holds nothing; the app asks at a moment it folds, so it has been asked.
         let position = head.position();
         head.question = if self.stops.asks_within(start..position) { Question::Asked } else { head.question.moved() };
-        head.next_stop = self.stops.first_after(position);
+        head.next_stop = self.stops.first_after_if_known(position);
         None
     }
 

@@ -16,14 +16,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, ValueEnum};
 
+use super::progress;
 use crate::app::Subject;
 use crate::app::launch::Launch;
 use crate::app::live;
 use crate::app::replay;
+use crate::app::replay::stops::Stops;
 use crate::app::{Appearance, ThemeName};
 use crate::catalog::Demo;
-use crate::export::{asciicast, chrome};
-use crate::record::{self, Form, ReadError, RecordSummary, RecordTo, Recording, RecordingWriter};
+use crate::export::{Events, asciicast, chrome};
+use crate::record::{self, Form, ReadError, RecordSummary, RecordTo, RecordingWriter};
 use crate::view::theme::Theme;
 
 /// The exit code for bad arguments and unreadable recordings, as clap uses for usage errors.
@@ -115,16 +117,17 @@ fn warn_if_short(file: &Path, warning: Option<&str>, ended: bool, events: u64) {
     }
 }
 
-/// Reads a recording, printing its warning or its one-line error.
-fn load(path: &Path) -> Result<Recording, ExitCode> {
-    let recording = record::read(path).map_err(|error| refused(&error))?;
-    warn_if_short(path, recording.warning.as_deref(), recording.ended(), recording.events.len() as u64);
-    Ok(recording)
-}
-
 /// `threadviz replay FILE`.
 pub fn replay(args: &ReplayArgs) -> ExitCode {
-    let indexed = match record::index(&args.file) {
+    // A file with its index opens at once; one without (cut short) is read whole first.
+    let scanning = progress::bar(0, "reading the recording (it has no index: it was cut short) {bytes}/{total_bytes}");
+    let mut told = |read: u64, total: u64| {
+        scanning.set_length(total);
+        scanning.set_position(read);
+    };
+    let indexed = record::index_with(&args.file, &mut told);
+    scanning.finish_and_clear();
+    let indexed = match indexed {
         Ok(indexed) => indexed,
         Err(error) => return refused(&error),
     };
@@ -271,29 +274,59 @@ enum Render {
     Asciicast,
 }
 
-/// `threadviz export FILE --format chrome|asciicast -o OUT`.
+/// `threadviz export FILE --format chrome|asciicast -o OUT`: the recording is read event by
+/// event (twice for a cast: its stops first), never whole, with a progress line on a terminal.
 fn render(args: &ExportArgs, render: Render) -> ExitCode {
-    let recording = match load(&args.file) {
-        Ok(recording) => recording,
-        Err(code) => return code,
-    };
     let output = args.output.display();
+    let header = match record::stream(&args.file) {
+        Ok(events) => events.header().clone(),
+        Err(error) => return refused(&error),
+    };
     let (target, out) = match Target::new(&args.file, &args.output) {
         Ok(target) => target,
         Err(code) => return code,
     };
     let mut out = BufWriter::new(out);
+    let reading = progress::bar(0, "reading {pos} events, {elapsed}");
+    let mut events = match Events::open(&args.file) {
+        Ok(events) => events.progress(|count| reading.set_position(count)),
+        Err(error) => return refused(&error),
+    };
     let written = match render {
-        Render::Chrome => chrome::write(&recording, &mut out).map(|()| {
-            format!("{} events as a Chrome trace; open it in https://ui.perfetto.dev", recording.events.len())
-        }),
+        Render::Chrome => chrome::write_events(&header, &mut events, &mut out)
+            .map(|count| format!("{count} events as a Chrome trace; open it in https://ui.perfetto.dev")),
         Render::Asciicast => {
-            let Size { width, height } = args.size;
-            let options = asciicast::Options { width, height, theme: Theme::new(args.theme, crate::color_wanted()) };
-            asciicast::write(&recording, &options, &mut out)
-                .map(|frames| format!("{frames} frames of {width}x{height}; play it with `asciinema play {output}`"))
+            let subject = replay::subject(&header.demo, None);
+            let stops = Stops::find(&mut events, &subject);
+            reading.finish_and_clear();
+            let (total, end_us) = (events.count, events.end_us);
+            if let Some(error) = events.error.take() {
+                return refused(&error);
+            }
+            let rendering = progress::bar(total, "rendering {wide_bar} {pos}/{len} events, about {eta} left");
+            let mut told = |count: usize| rendering.set_position(count as u64);
+            let rendered = match Events::open(&args.file) {
+                Ok(mut second) => {
+                    let Size { width, height } = args.size;
+                    let options =
+                        asciicast::Options { width, height, theme: Theme::new(args.theme, crate::color_wanted()) };
+                    let cast =
+                        asciicast::write_events(&header, &stops, end_us, &mut second, &options, &mut out, &mut told);
+                    cast.map(|frames| {
+                        format!("{frames} frames of {width}x{height}; play it with `asciinema play {output}`")
+                    })
+                }
+                Err(error) => return refused(&error),
+            };
+            rendering.finish_and_clear();
+            rendered
         }
     };
+    reading.finish_and_clear();
+    if let Some(error) = events.error.take() {
+        return refused(&error);
+    }
+    warn_if_short(&args.file, events.warning(), events.ended, events.count);
     match written.and_then(|done| out.flush().and_then(|()| target.commit()).map(|()| done)) {
         Ok(done) => {
             eprintln!("wrote {output}: {done}");

@@ -11,6 +11,9 @@
 //! still), and the lesson's moment stops the cast to ask its question ([`question_pause`]), as
 //! a live run paused there to ask the class. The stops are found as a replay finds them
 //! ([`Stops`]). Nothing depends on the wall clock: a recording always makes the same cast.
+//!
+//! The recording is read twice, event by event, never held whole: once for its stops, once
+//! to render ([`write_events`]).
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -24,13 +27,14 @@ use ratatui::widgets::Widget;
 use serde::Serialize;
 use serde_json::json;
 
+use crate::TraceEvent;
 use crate::app::live::LINGER;
 use crate::app::replay::stops::Stops;
 use crate::app::replay::subject;
 use crate::app::{Answers, App, Msg, Overlay, Status};
 use crate::event::{Control, EventKind};
 use crate::lesson::{ANSWER_OPENER, Moment};
-use crate::record::Recording;
+use crate::record::{Header, Recording};
 use crate::session::{PauseState, clamp_speed, hold_length};
 use crate::view::theme::Theme;
 
@@ -210,8 +214,30 @@ impl<W: Write> Cast<W> {
 }
 
 /// Writes the recording as an asciicast; returns the number of frames written.
-pub fn write(recording: &Recording, options: &Options, mut out: impl Write) -> io::Result<usize> {
-    let header = &recording.header;
+pub fn write(recording: &Recording, options: &Options, out: impl Write) -> io::Result<usize> {
+    let subject = subject(&recording.header.demo, None);
+    let stops = Stops::find(recording.events.iter().cloned(), &subject);
+    let events = recording.events.iter().cloned();
+    write_events(&recording.header, &stops, recording.end_us(), events, options, out, &mut |_| {})
+}
+
+/// The most events the cast hands the app at once: a flood due within one frame goes in
+/// pieces, so memory holds a piece, not the flood.
+const FOLD_BATCH: usize = 65_536;
+
+/// Writes the asciicast of `events`, the recording with `header` whose stops are `stops`
+/// (found by a first reading, [`Stops::find`]) and whose last event is at `end_us`: the
+/// events are read as they are due, never held all at once. `progress` is told the events
+/// folded so far. Returns the number of frames written.
+pub fn write_events(
+    header: &Header,
+    stops: &Stops,
+    end_us: u64,
+    events: impl Iterator<Item = TraceEvent>,
+    options: &Options,
+    mut out: impl Write,
+    progress: &mut dyn FnMut(usize),
+) -> io::Result<usize> {
     let meta = CastHeader {
         version: 2,
         width: options.width,
@@ -223,31 +249,40 @@ pub fn write(recording: &Recording, options: &Options, mut out: impl Write) -> i
     serde_json::to_writer(&mut out, &meta)?;
     out.write_all(b"\n")?;
     let subject = subject(&header.demo, None);
-    let stops = Stops::find(recording.events.iter().cloned(), &subject);
     let mut app = App::new(subject, options.theme, PauseState::Running, header.speed);
     app.replay = true;
     app.ui.size = (options.width, options.height);
     let area = Rect::new(0, 0, options.width, options.height);
     let mut cast = Cast { out, area, shown: None, frames: 0, clock: CastClock::new(header.speed) };
-    let events = &recording.events;
-    let end = recording.end_us();
+    let mut events = events.peekable();
+    let end = end_us;
     let (mut next, mut time_us, mut stop) = (0, 0, 0);
+    // The demo time of the last event folded (the events before `next`).
+    let mut last_event = 0;
     let mut asked = false;
     loop {
         // The events due, but none past the next stop: what a stop holds is seen before
         // anything after it.
         let stop_at = stops.get(stop).map(|stop| stop.at);
-        let limit = stop_at.map_or(events.len(), |at| at.min(events.len()));
-        let due = events[next..limit].iter().take_while(|event| event.time_us <= time_us).count();
-        if due > 0 {
-            let folded = &events[next..next + due];
-            for event in folded {
-                if let EventKind::Control { control: Control::Speed { speed } } = event.kind {
-                    cast.clock.set_speed(event.time_us, speed);
-                }
+        let limit = stop_at.unwrap_or(usize::MAX);
+        let mut folded = Vec::new();
+        while next < limit
+            && let Some(event) = events.next_if(|event| event.time_us <= time_us)
+        {
+            if let EventKind::Control { control: Control::Speed { speed } } = event.kind {
+                cast.clock.set_speed(event.time_us, speed);
             }
-            app.update(Msg::Events(folded.to_vec()));
-            next += due;
+            last_event = event.time_us;
+            folded.push(event);
+            next += 1;
+            if folded.len() == FOLD_BATCH {
+                app.update(Msg::Events(std::mem::take(&mut folded)));
+                progress(next);
+            }
+        }
+        if !folded.is_empty() {
+            app.update(Msg::Events(folded));
+            progress(next);
         }
         cast.status(&mut app, time_us, PauseState::Running);
         // The question, once the app asks it: where its stop comes, when it has one (the
@@ -267,13 +302,13 @@ pub fn write(recording: &Recording, options: &Options, mut out: impl Write) -> i
             stop += 1;
             continue;
         }
-        if time_us >= end && next == events.len() {
+        let next_event = events.peek().map(|event| event.time_us);
+        if time_us >= end && next_event.is_none() {
             break;
         }
         // Between events only the clock moves; after IDLE_US of that, jump to the next event,
         // so a long silence costs a bounded number of frames.
-        let last_event = next.checked_sub(1).map_or(0, |index| events[index].time_us);
-        let next_event = events.get(next).map_or(end, |event| event.time_us);
+        let next_event = next_event.unwrap_or(end);
         // The next frame: the next event or the next tenth the clock shows, whichever comes
         // first, but no sooner than a frame after this one.
         let tenth = (time_us / CLOCK_US + 1).saturating_mul(CLOCK_US);

@@ -8,6 +8,8 @@
 //! over, and a stepped run sends one per bytecode, which as instants would bury the acquires
 //! and releases a trace is read for. The recording keeps them for a replay to step through.
 //!
+//! The trace is written as the recording is read, event by event, in bounded memory.
+//!
 //! Open the file in <https://ui.perfetto.dev> or `chrome://tracing`.
 
 use std::collections::{BTreeMap, HashMap};
@@ -18,7 +20,7 @@ use serde_json::{Value, json};
 use crate::TraceEvent;
 use crate::event::{EventKind, PrimId, Tid};
 use crate::model::{Model, ThreadState, WaitTarget};
-use crate::record::Recording;
+use crate::record::{Header, Recording};
 
 /// The process every track belongs to.
 const PID: u32 = 1;
@@ -30,19 +32,59 @@ struct Open {
     args: Value,
 }
 
-/// Builds the trace.
+/// Builds the trace of a recording in memory (tests and small recordings; an export writes
+/// it as it goes, [`write_events`]).
 #[must_use]
 pub fn trace(recording: &Recording) -> Value {
+    let mut json = Vec::new();
+    write(recording, &mut json).ok().and_then(|_| serde_json::from_slice(&json).ok()).unwrap_or(Value::Null)
+}
+
+/// Writes the trace of a recording as JSON.
+pub fn write(recording: &Recording, out: impl Write) -> io::Result<usize> {
+    write_events(&recording.header, recording.events.iter().cloned(), out)
+}
+
+/// Writes the trace of `events`, the recording with `header`, as JSON, each trace event as
+/// soon as it is known: memory holds the model and the states still open, never the trace.
+/// The threads' tracks are named at the end of the array (a track's name is its last, known
+/// once every event is folded), which trace viewers read wherever it comes. Returns the events
+/// folded.
+pub fn write_events(header: &Header, events: impl Iterator<Item = TraceEvent>, out: impl Write) -> io::Result<usize> {
+    let mut out = io::BufWriter::new(out);
+    let other = json!({
+        "demo": header.demo, "seed": header.seed, "speed": header.speed, "started": header.started,
+        "threadviz": header.threadviz, "clock": "demo time",
+    });
+    // The keys in the order serde_json writes a map's: sorted.
+    out.write_all(br#"{"displayTimeUnit":"ms","otherData":"#)?;
+    serde_json::to_writer(&mut out, &other)?;
+    out.write_all(br#","traceEvents":["#)?;
+    let mut first = true;
+    let mut emit = |value: &Value, out: &mut io::BufWriter<_>| -> io::Result<()> {
+        if !std::mem::take(&mut first) {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *out, value).map_err(io::Error::from)
+    };
+    emit(
+        &json!({
+            "name": "process_name", "ph": "M", "pid": PID, "args": { "name": format!("threadviz: {}", header.demo) },
+        }),
+        &mut out,
+    )?;
     let mut model = Model::new();
     let mut trace = Vec::new();
     let mut open: BTreeMap<Tid, Open> = BTreeMap::new();
     // A notify's arrow waits here for the woken thread's wake-up: (woken thread, condition) -> id.
     let mut flows: HashMap<(Tid, PrimId), u64> = HashMap::new();
     let mut next_flow = 0_u64;
-    for event in &recording.events {
-        model.apply(event);
+    let mut folded = 0;
+    for event in events {
+        model.apply(&event);
+        folded += 1;
         let ts = model.time_us;
-        instants(&model, event, ts, &mut flows, &mut next_flow, &mut trace);
+        instants(&model, &event, ts, &mut flows, &mut next_flow, &mut trace);
         for thread in model.threads.values() {
             let changed = open.get(&thread.tid).is_none_or(|current| current.state != thread.state);
             if !changed {
@@ -56,35 +98,29 @@ pub fn trace(recording: &Recording) -> Value {
                 open.insert(thread.tid, Open { state: thread.state.clone(), since_us: thread.since_us.min(ts), args });
             }
         }
+        for value in trace.drain(..) {
+            emit(&value, &mut out)?;
+        }
     }
     let end = model.time_us;
-    trace.extend(open.iter().map(|(&tid, current)| slice(tid, current, end)));
-    let mut metadata = vec![json!({
-        "name": "process_name", "ph": "M", "pid": PID, "args": { "name": format!("threadviz: {}", recording.header.demo) },
-    })];
-    for thread in model.threads.values() {
-        metadata.push(
-            json!({ "name": "thread_name", "ph": "M", "pid": PID, "tid": thread.tid, "args": { "name": thread.name } }),
-        );
-        metadata.push(json!({
-            "name": "thread_sort_index", "ph": "M", "pid": PID, "tid": thread.tid, "args": { "sort_index": thread.tid },
-        }));
+    for (&tid, current) in &open {
+        emit(&slice(tid, current, end), &mut out)?;
     }
-    metadata.extend(trace);
-    let header = &recording.header;
-    json!({
-        "traceEvents": metadata,
-        "displayTimeUnit": "ms",
-        "otherData": {
-            "demo": header.demo, "seed": header.seed, "speed": header.speed, "started": header.started,
-            "threadviz": header.threadviz, "clock": "demo time",
-        },
-    })
-}
-
-/// Writes the trace as JSON.
-pub fn write(recording: &Recording, out: impl Write) -> io::Result<()> {
-    serde_json::to_writer(out, &trace(recording)).map_err(io::Error::from)
+    for thread in model.threads.values() {
+        emit(
+            &json!({ "name": "thread_name", "ph": "M", "pid": PID, "tid": thread.tid, "args": { "name": thread.name } }),
+            &mut out,
+        )?;
+        emit(
+            &json!({
+                "name": "thread_sort_index", "ph": "M", "pid": PID, "tid": thread.tid, "args": { "sort_index": thread.tid },
+            }),
+            &mut out,
+        )?;
+    }
+    out.write_all(b"]}")?;
+    out.flush()?;
+    Ok(folded)
 }
 
 fn slice(tid: Tid, state: &Open, end_us: u64) -> Value {

@@ -4,14 +4,21 @@
 //! ```text
 //! preamble  MAGIC (8 bytes) | container version: u32 LE | header length: u32 LE | header (JSON)
 //! frame     payload length: u32 LE | events: u32 LE | raw length: u32 LE | CRC-32: u32 LE | payload
-//! end       24: u32 LE | 0: u32 LE | 0: u32 LE | CRC-32: u32 LE
+//! footer    payload length: u32 LE | 0: u32 LE | u32::MAX: u32 LE | CRC-32: u32 LE | payload
+//!           (version 3 on: the frames' index, postcard; see `footer.rs`)
+//! end       24 (32 from version 3): u32 LE | 0: u32 LE | 0: u32 LE | CRC-32: u32 LE
 //!           END_MAGIC (8 bytes) | events: u64 LE | frames: u32 LE | index CRC-32: u32 LE
+//!           | the footer's offset: u64 LE (version 3 on)
 //! ```
 //!
 //! A clean finish ends the file with the end marker (container version 2 on): a frame header
 //! that holds no events, whose payload gives the events and frames written and a CRC-32 of
 //! every frame header before it (the index a reader would build). A file that ends without it
-//! was cut short, even when the cut fell exactly between two frames.
+//! was cut short, even when the cut fell exactly between two frames. From version 3 on, the
+//! footer comes just before it, and the end marker gives its offset: where every frame is and
+//! what a replay needs to open the file without reading them all; a reader that reads the
+//! frames in order passes over it, whatever it holds (a damaged footer only means the file is
+//! read that way).
 //!
 //! The header is the JSON Lines header, so both forms say the same about a run. A frame's
 //! payload is one LZ4 block of its events, each a postcard record whose sequence number and
@@ -22,15 +29,19 @@
 //!
 //! This module is the file's layout: the preamble, the frames one after another, the end
 //! marker and the index it checks. What is inside one frame, its events compressed and
-//! checked, is `frame.rs`; the stored form of one event, whose tags never change, `wire.rs`.
+//! checked, is `frame.rs`; the stored form of one event, whose tags never change, `wire.rs`;
+//! the footer before the end marker, `footer.rs`.
 
 use std::io::{self, Read};
 
 use crate::event::TraceEvent;
 
+mod footer;
 mod frame;
 mod wire;
 
+use self::footer::MAX_FOOTER_BYTES;
+pub(super) use self::footer::{Footer, FrameEntry};
 use self::frame::FrameDecoder;
 pub(super) use self::frame::FrameEncoder;
 
@@ -38,12 +49,16 @@ pub(super) use self::frame::FrameEncoder;
 /// text, the line endings catch a transfer that rewrote them.
 pub const MAGIC: [u8; 8] = *b"\x89TVZ\r\n\x1a\n";
 /// The version of the binary container this threadviz writes and reads: 2 ends the file with
-/// an end marker; 1, which had none, is still read.
-pub const BINARY_VERSION: u32 = 2;
+/// an end marker, 3 with the footer after it; 1, which had neither, is still read.
+pub const BINARY_VERSION: u32 = 3;
 /// The first bytes of the end marker's payload.
 const END_MAGIC: [u8; 8] = *b"TVZ-END\n";
-/// The end marker's payload: its magic, the events, the frames and the index checksum.
+/// The end marker's payload: its magic, the events, the frames and the index checksum...
 const END_PAYLOAD_BYTES: u32 = 24;
+/// ... and from version 3 on, the footer's offset.
+pub(super) const END_PAYLOAD_WITH_FOOTER: u32 = 32;
+/// The raw length a footer's frame header gives, with no events: tells it from any frame.
+pub(super) const FOOTER_RAW_LEN: u32 = u32::MAX;
 /// Magic, container version and header length.
 pub(super) const PREAMBLE_BYTES: u64 = 16;
 /// Payload length, event count, raw length and checksum.
@@ -94,15 +109,20 @@ impl Index {
         self.checksum.clone().finalize()
     }
 
-    /// The end marker after these frames: what a clean finish writes last.
-    fn end_marker(&self) -> Vec<u8> {
-        let mut payload = Vec::with_capacity(END_PAYLOAD_BYTES as usize);
+    /// The end marker after these frames, and after the footer at `footer` if there is one:
+    /// what a clean finish writes last.
+    fn end_marker(&self, footer: Option<u64>) -> Vec<u8> {
+        let mut payload = Vec::with_capacity(END_PAYLOAD_WITH_FOOTER as usize);
         payload.extend_from_slice(&END_MAGIC);
         payload.extend_from_slice(&self.events.to_le_bytes());
         payload.extend_from_slice(&self.frames.to_le_bytes());
         payload.extend_from_slice(&self.checksum().to_le_bytes());
+        if let Some(footer) = footer {
+            payload.extend_from_slice(&footer.to_le_bytes());
+        }
+        let length = u32::try_from(payload.len()).unwrap_or(END_PAYLOAD_BYTES);
         let mut out = Vec::with_capacity(FRAME_HEADER_BYTES + payload.len());
-        for value in [END_PAYLOAD_BYTES, 0, 0, checksum(0, 0, &payload)] {
+        for value in [length, 0, 0, checksum(0, 0, &payload)] {
             out.extend_from_slice(&value.to_le_bytes());
         }
         out.extend_from_slice(&payload);
@@ -119,6 +139,8 @@ pub(super) struct EndMarker {
     pub(super) frames: u32,
     /// The CRC-32 of every frame header.
     checksum: u32,
+    /// Where the footer is (version 3 on).
+    pub(super) footer: Option<u64>,
 }
 
 fn checksum(events: u32, raw_len: u32, payload: &[u8]) -> u32 {
@@ -222,12 +244,27 @@ pub(super) struct FrameReader<R> {
     decoder: FrameDecoder,
     /// The frames read so far (from the first frame when `offset` was the first's).
     index: Index,
+    /// Whether the footer comes before the end marker (container version 3 on).
+    footer: bool,
 }
 
 impl<R: Read> FrameReader<R> {
     /// Reads frames from `input`, whose next byte is the file's byte `offset`.
     pub(super) fn new(input: R, offset: u64) -> Self {
-        Self { input, offset, payload: Vec::new(), decoder: FrameDecoder::default(), index: Index::default() }
+        Self {
+            input,
+            offset,
+            payload: Vec::new(),
+            decoder: FrameDecoder::default(),
+            index: Index::default(),
+            footer: false,
+        }
+    }
+
+    /// Expects the file's footer before its end marker, as from container version 3 on.
+    pub(super) fn with_footer(mut self, follows: bool) -> Self {
+        self.footer = follows;
+        self
     }
 
     /// The frames read so far.
@@ -255,8 +292,11 @@ impl<R: Read> FrameReader<R> {
         }
         let field = |at: usize| u32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]);
         let (payload_len, count, raw_len, expected) = (field(0), field(4), field(8), field(12));
-        if count == 0 && raw_len == 0 && payload_len == END_PAYLOAD_BYTES {
-            return self.end_marker(expected);
+        if count == 0 && raw_len == 0 && (payload_len == END_PAYLOAD_BYTES || payload_len == END_PAYLOAD_WITH_FOOTER) {
+            return self.end_marker(payload_len, expected);
+        }
+        if count == 0 && raw_len == FOOTER_RAW_LEN && self.footer {
+            return self.pass_footer(payload_len, events);
         }
         if payload_len > MAX_FRAME_BYTES || raw_len > MAX_FRAME_BYTES || count == 0 || count > raw_len {
             return Err(damaged("the frame's header is not valid"));
@@ -278,27 +318,58 @@ impl<R: Read> FrameReader<R> {
 
     /// Reads the end marker's payload, whose header's checksum is `expected`: checks it, and
     /// that nothing follows it.
-    fn end_marker(&mut self, expected: u32) -> Result<Next, String> {
+    fn end_marker(&mut self, length: u32, expected: u32) -> Result<Next, String> {
         let damaged = |what: &str| format!("{what}; the file is damaged: record it again");
-        let mut payload = [0_u8; END_PAYLOAD_BYTES as usize];
-        let read = read_full(&mut self.input, &mut payload).map_err(|error| format!("cannot read it: {error}"))?;
+        let mut payload = [0_u8; END_PAYLOAD_WITH_FOOTER as usize];
+        let payload = payload.get_mut(..length as usize).unwrap_or_default();
+        let read = read_full(&mut self.input, payload).map_err(|error| format!("cannot read it: {error}"))?;
         if read < payload.len() {
             return Ok(Next::CutOff);
         }
-        if checksum(0, 0, &payload) != expected || payload[..8] != END_MAGIC {
+        if checksum(0, 0, payload) != expected || payload[..8] != END_MAGIC {
             return Err(damaged("the end marker is not valid"));
         }
+        if length == END_PAYLOAD_WITH_FOOTER && !self.footer {
+            return Err(damaged("the end marker is not the one this version of the file has"));
+        }
         let mut after = [0_u8; 1];
-        if read_full(&mut self.input, &mut after).map_err(|error| format!("cannot read it: {error}"))? > 0 {
+        let after = read_full(&mut self.input, &mut after).map_err(|error| format!("cannot read it: {error}"))?;
+        if after > 0 {
             return Err(damaged("bytes follow the end marker"));
         }
-        let [_, _, _, _, _, _, _, _, e0, e1, e2, e3, e4, e5, e6, e7, f0, f1, f2, f3, c0, c1, c2, c3] = payload;
+        let field = |at: usize, len: usize| {
+            let mut bytes = [0_u8; 8];
+            bytes[..len].copy_from_slice(payload.get(at..at + len).unwrap_or(&[0; 8][..len]));
+            u64::from_le_bytes(bytes)
+        };
+        #[allow(clippy::cast_possible_truncation, reason = "four-byte fields")]
         let marker = EndMarker {
-            events: u64::from_le_bytes([e0, e1, e2, e3, e4, e5, e6, e7]),
-            frames: u32::from_le_bytes([f0, f1, f2, f3]),
-            checksum: u32::from_le_bytes([c0, c1, c2, c3]),
+            events: field(8, 8),
+            frames: field(16, 4) as u32,
+            checksum: field(20, 4) as u32,
+            footer: self.footer.then(|| field(24, 8)),
         };
         Ok(Next::Ended(marker))
+    }
+
+    /// Passes over the footer, whose header says it is `length` bytes long, then reads the
+    /// frame after it (the end marker, in a whole file). Its contents are not looked at: read
+    /// in order, the frames are checked one by one and the end marker counts them.
+    fn pass_footer(&mut self, length: u32, events: &mut Vec<TraceEvent>) -> Result<Next, String> {
+        if u64::from(length) > MAX_FOOTER_BYTES {
+            return Err("the index at the end is too long; the file is damaged: record it again".to_owned());
+        }
+        let passed = io::copy(&mut (&mut self.input).take(u64::from(length)), &mut io::sink())
+            .map_err(|error| format!("cannot read it: {error}"))?;
+        if passed < u64::from(length) {
+            return Ok(Next::CutOff);
+        }
+        self.offset += (FRAME_HEADER_BYTES as u64) + u64::from(length);
+        match self.next_frame(events)? {
+            // Nothing but the end marker follows a footer.
+            Next::Frame => Err("a frame follows the index at the end; the file is damaged: record it again".to_owned()),
+            next => Ok(next),
+        }
     }
 }
 

@@ -19,7 +19,9 @@
 //! A [`Recorder`] attaches to any [`Session`] with a lossless subscription of its own and
 //! writes on a thread of its own, so recording never holds the dashboard up and never loses an
 //! event the session delivered. [`read`] loads a recording whole; [`index`] opens one for
-//! replay, keeping models along it and reading events from the file as they are needed;
+//! replay, keeping models along it and reading events from the file as they are needed (at
+//! once from the index a clean finish writes at the end of a binary file, its footer; a file
+//! cut short, or JSON Lines, is read whole first);
 //! [`stream`] and [`RecordingWriter`] convert between the forms an event at a time.
 //!
 //! This module holds the header both forms share; writing is in `recorder.rs` (attaching to a
@@ -54,7 +56,7 @@ use serde::{Deserialize, Serialize};
 
 pub use self::read::{EventStream, Place, ReadError, Recording, read, read_bytes, run_end_missing, stream};
 pub use self::recorder::{RecordSummary, RecordTo, Recorder};
-pub use self::snapshots::{Cursor, Indexed, SNAPSHOT_EVERY, Snapshots, index};
+pub use self::snapshots::{Cursor, Indexed, Progress, SNAPSHOT_EVERY, Snapshots, index, index_with, scan};
 pub use self::writer::RecordingWriter;
 use crate::Session;
 

@@ -1,12 +1,14 @@
 //! Turning events into the bytes of either form and writing them: JSON Lines a batch of lines
 //! at a time, the binary form a frame at a time (a frame goes out once full or old), and the
-//! end marker last. The thread that feeds a session's events in is `recorder.rs`'s.
+//! end marker last, just after the footer in the binary form: the index of the frames, kept as
+//! they are written (a few bytes a frame, the threads' names, where the sources are). The
+//! thread that feeds a session's events in is `recorder.rs`'s.
 
 use std::fmt;
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use super::binary::{self, FrameEncoder};
+use super::binary::{self, Footer, FrameEncoder};
 use super::{FORMAT_VERSION, Form, Header, read, sources};
 use crate::TraceEvent;
 
@@ -34,6 +36,10 @@ pub(super) struct Encoder {
     frame: FrameEncoder,
     /// When the frame being filled got its first event.
     since: Option<Instant>,
+    /// The demo time of the frame's first event.
+    first_us: u64,
+    /// The index written just before the end marker, in the binary form.
+    footer: Option<Footer>,
     written: Written,
     /// The program's source files, carried in as its events name them, when asked for.
     pub(super) sources: Option<sources::SourceCarrier>,
@@ -42,7 +48,17 @@ pub(super) struct Encoder {
 impl Encoder {
     pub(super) fn new(form: Form, out: Box<dyn Write + Send>) -> Self {
         let lines = (form == Form::JsonLines).then(Vec::new);
-        Self { out, lines, frame: FrameEncoder::default(), since: None, written: Written::default(), sources: None }
+        let footer = (form == Form::Binary).then(Footer::default);
+        Self {
+            out,
+            lines,
+            frame: FrameEncoder::default(),
+            since: None,
+            first_us: 0,
+            footer,
+            written: Written::default(),
+            sources: None,
+        }
     }
 
     fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
@@ -87,7 +103,13 @@ impl Encoder {
             // A flood that never lets the channel empty still goes out in pieces.
             return if lines.len() >= binary::FRAME_BYTES { self.write_lines() } else { Ok(()) };
         }
+        if self.frame.is_empty() {
+            self.first_us = event.time_us;
+        }
         self.frame.push(event)?;
+        if let Some(footer) = &mut self.footer {
+            footer.event(event);
+        }
         self.since.get_or_insert_with(Instant::now);
         if self.frame.is_full() { self.end_frame() } else { Ok(()) }
     }
@@ -97,6 +119,9 @@ impl Encoder {
         self.since = None;
         if self.frame.is_empty() {
             return Ok(());
+        }
+        if let Some(footer) = &mut self.footer {
+            footer.frame(self.written.bytes, self.frame.len(), self.first_us);
         }
         let frame = self.frame.finish()?;
         self.out.write_all(frame)?;
@@ -140,7 +165,12 @@ impl Encoder {
             line.push(b'\n');
             self.write(&line)?;
         } else {
-            let marker = self.frame.end_marker();
+            let footer_at = self.written.bytes;
+            let footer = self.footer.take().map(|footer| footer.to_bytes()).transpose()?;
+            if let Some(footer) = &footer {
+                self.write(footer)?;
+            }
+            let marker = self.frame.end_marker(footer.is_some().then_some(footer_at));
             self.write(&marker)?;
         }
         self.out.flush()?;

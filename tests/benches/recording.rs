@@ -7,7 +7,9 @@
 //! `THREADVIZ_BENCH_FILE` keeps the recording at that path for a look. It prints, in
 //! one run: the events a second delivered to the recorder, the events a second the recorder
 //! writes on its own core, bytes an event in the file, events lost, the program's slowdown
-//! while recording, and the replay's time to its first frame, its peak memory and its seeks.
+//! while recording, and the replay's time to its first frame, its peak memory and its seeks
+//! (right after opening, and once every model is kept); then the exports' time and peak memory
+//! (each in a child process of its own), against reading the recording whole.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -17,9 +19,11 @@ use std::time::{Duration, Instant};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use threadviz::dashboard::app::Seek;
+use threadviz::dashboard::app::replay::stops::Stops;
 use threadviz::dashboard::app::replay::{Replay, subject};
 use threadviz::dashboard::app::run::Controller;
 use threadviz::dashboard::app::{App, Command as AppCommand, Msg};
+use threadviz::dashboard::export::{Events, asciicast, chrome};
 use threadviz::dashboard::session::PauseState;
 use threadviz::dashboard::view::theme::{Theme, ThemeName};
 use threadviz::record::{self, Form, RecordTo, RecordingWriter};
@@ -29,11 +33,20 @@ use threadviz::{Session, TraceEvent};
 
 /// Set in the child process that opens the recording, to the recording's path.
 const CHILD: &str = "THREADVIZ_REPLAY_CHILD";
+/// Set in a child process that exports the recording, to the recording's path...
+const EXPORT_CHILD: &str = "THREADVIZ_EXPORT_CHILD";
+/// ... in this format (`chrome`, `asciicast`, or `whole`: the recording read into memory, as
+/// exports did before they streamed).
+const EXPORT_FORMAT: &str = "THREADVIZ_EXPORT_FORMAT";
 const DEFAULT_OPS: u64 = 200_000;
 
 fn main() {
     if let Ok(path) = std::env::var(CHILD) {
         replay_child(Path::new(&path));
+        return;
+    }
+    if let (Ok(path), Ok(format)) = (std::env::var(EXPORT_CHILD), std::env::var(EXPORT_FORMAT)) {
+        export_child(Path::new(&path), &format);
         return;
     }
     let ops = std::env::var("THREADVIZ_BENCH_OPS").ok().and_then(|ops| ops.parse().ok()).unwrap_or(DEFAULT_OPS);
@@ -76,6 +89,15 @@ fn main() {
         .expect("the replay child runs");
     print!("{}", String::from_utf8_lossy(&child.stdout));
     assert!(child.status.success(), "the replay child failed: {}", String::from_utf8_lossy(&child.stderr));
+    for format in ["whole", "chrome", "asciicast"] {
+        let child = Command::new(std::env::current_exe().expect("the bench's own path"))
+            .env(EXPORT_CHILD, &path)
+            .env(EXPORT_FORMAT, format)
+            .output()
+            .expect("the export child runs");
+        print!("{}", String::from_utf8_lossy(&child.stdout));
+        assert!(child.status.success(), "the export child failed: {}", String::from_utf8_lossy(&child.stderr));
+    }
     if kept.is_none() {
         let _ = std::fs::remove_file(&path);
     }
@@ -135,20 +157,57 @@ fn writer_rate(path: &Path) {
 }
 
 /// In the child: opens the recording for replay as `threadviz replay` does, draws the first
-/// frame, seeks, and reports the time and the peak memory.
+/// frame, seeks, and reports the time and the peak memory. A recording with its footer opens
+/// at once and keeps its models in the background: the seeks are timed right after the first
+/// frame (while that goes on) and again once every model is kept.
 fn replay_child(path: &Path) {
     let started = Instant::now();
     let indexed = record::index(path).expect("the recording indexes");
+    let from_footer = indexed.from_footer;
     let snapshots = indexed.snapshots;
-    let (len, every, kept, kept_bytes) = (snapshots.len(), snapshots.every(), snapshots.kept(), snapshots.kept_bytes());
-    let mut replay = Replay::with_snapshots(snapshots, 1.0, true).expect("a replay");
+    let len = snapshots.len();
+    let kept_too = snapshots.clone();
+    let replay = Replay::with_snapshots(snapshots, 1.0, true).expect("a replay");
     let mut app = App::new(subject("flood", None), Theme::new(ThemeName::Dark, true), PauseState::Paused, 1.0);
     app.update(Msg::Resize(120, 40));
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("a test terminal");
     terminal.draw(|frame| frame.render_widget(&app, frame.area())).expect("draws");
     let first_frame = started.elapsed();
+    let opened = if from_footer { "from its footer" } else { "read whole (no footer)" };
+    println!("replay: {len} events, opened {opened}, first frame in {first_frame:.2?} (target at most 300 ms)");
 
-    // Seeks anywhere, the worst just before a kept model.
+    let mut replay = replay;
+    let (average, slowest) = seeks(&mut replay, &mut app, &mut terminal, len, kept_too.every());
+    println!(
+        "replay: right after opening, seek and draw {average:.2?} on average, {slowest:.2?} at worst (target at most 50 ms)"
+    );
+    let waited = Instant::now();
+    kept_too.wait_until_kept();
+    println!(
+        "replay: every model kept {:.2?} later ({} every {} events, about {:.0} MB)",
+        waited.elapsed(),
+        kept_too.kept(),
+        kept_too.every(),
+        kept_too.kept_bytes() as f64 / 1e6
+    );
+    let (average, slowest) = seeks(&mut replay, &mut app, &mut terminal, len, kept_too.every());
+    let events: Vec<TraceEvent> = replay.events().try_iter().collect();
+    black_box(events);
+    println!(
+        "replay: then seek and draw {average:.2?} on average, {slowest:.2?} at worst (target at most 50 ms); peak memory {} (target at most 100 MB)",
+        peak_memory().unwrap_or_else(|| "unknown".to_owned())
+    );
+}
+
+/// Seeks anywhere, the worst just before a kept model, drawing after each: the average and
+/// the slowest.
+fn seeks(
+    replay: &mut Replay,
+    app: &mut App,
+    terminal: &mut Terminal<TestBackend>,
+    len: usize,
+    every: usize,
+) -> (Duration, Duration) {
     let mut rng = fastrand::Rng::with_seed(1);
     let mut positions: Vec<usize> = (0..20).map(|_| rng.usize(0..=len)).collect();
     positions.extend((1..=5).map(|kept| (kept * every).saturating_sub(1).min(len)));
@@ -160,20 +219,48 @@ fn replay_child(path: &Path) {
         if let Some(answer) = replay.apply(AppCommand::Seek(share)) {
             app.update(answer);
         }
-        terminal.draw(|frame| frame.render_widget(&app, frame.area())).expect("draws");
+        terminal.draw(|frame| frame.render_widget(&*app, frame.area())).expect("draws");
         let took = started.elapsed();
         slowest = slowest.max(took);
         total += took;
     }
-    let events: Vec<TraceEvent> = replay.events().try_iter().collect();
-    black_box(events);
+    (total / u32::try_from(positions.len()).unwrap_or(1), slowest)
+}
+
+/// In a child: exports the recording to nowhere as `threadviz export` does (or reads it whole,
+/// as exports did before), and reports the time and the peak memory.
+fn export_child(path: &Path, format: &str) {
+    let started = Instant::now();
+    let what = match format {
+        "whole" => format!("read whole: {} events", record::read(path).expect("it reads").events.len()),
+        "chrome" => {
+            let mut events = Events::open(path).expect("it opens");
+            let header = events.header().clone();
+            let count = chrome::write_events(&header, &mut events, std::io::sink()).expect("written");
+            format!("Chrome trace of {count} events")
+        }
+        _ => {
+            let mut first = Events::open(path).expect("it opens");
+            let header = first.header().clone();
+            let stops = Stops::find(&mut first, &subject(&header.demo, None));
+            let mut second = Events::open(path).expect("it opens");
+            let options = asciicast::Options { width: 120, height: 40, theme: Theme::new(ThemeName::Dark, true) };
+            let frames = asciicast::write_events(
+                &header,
+                &stops,
+                first.end_us,
+                &mut second,
+                &options,
+                std::io::sink(),
+                &mut |_| {},
+            )
+            .expect("written");
+            format!("asciicast of {} events, {frames} frames", second.count)
+        }
+    };
     println!(
-        "replay: {len} events, first frame in {first_frame:.2?} (target at most 5 s); {kept} models kept every {every} events (about {:.0} MB)",
-        kept_bytes as f64 / 1e6
-    );
-    println!(
-        "replay: seek and draw {:.2?} on average, {slowest:.2?} at worst (target at most 50 ms); peak memory {} (target at most 300 MB)",
-        total / u32::try_from(positions.len()).unwrap_or(1),
+        "export: {what} in {:.2?}; peak memory {} (target at most 200 MB)",
+        started.elapsed(),
         peak_memory().unwrap_or_else(|| "unknown".to_owned())
     );
 }

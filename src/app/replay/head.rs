@@ -30,8 +30,9 @@ pub(super) struct Head {
     /// What was left of a hold when the replay paused: it runs again on resume, so a hold is
     /// seen whole whatever pauses interrupt it.
     pub(super) hold_left: Duration,
-    /// The first stop after the head's position.
-    pub(super) next_stop: usize,
+    /// The first stop after the head's position, once known (the stops may still be being
+    /// found that far: the player finds it before it sends the next event).
+    pub(super) next_stop: Option<usize>,
     /// The lesson's question in this run, which the app asks once, at the first moment it folds.
     pub(super) question: Question,
     /// Set when the replay quits or is dropped: the player thread ends.
@@ -131,14 +132,15 @@ impl Head {
     /// replay and the app's question agree.
     pub(super) fn reached(&mut self, stops: &Stops) -> bool {
         let position = self.position();
-        let Some(&stop) = stops.get(self.next_stop) else { return false };
+        let next = *self.next_stop.get_or_insert_with(|| stops.first_after(position.saturating_sub(1)));
+        let Some(stop) = stops.get(next) else { return false };
         if stop.ask.is_some_and(|moment| moment + 1 == position) && self.question == Question::Unasked {
             self.question = Question::PauseAtStop;
         }
         if stop.at != position {
             return false;
         }
-        self.next_stop += 1;
+        self.next_stop = Some(next + 1);
         if stop.hold {
             self.hold(hold_length(LINGER, self.speed));
         }

@@ -1,6 +1,7 @@
 //! The player thread of a replay: it sends each recorded event down the app's channel when
 //! the head's clock reaches the event's demo time, and holds or pauses at the replay's stops.
-//! The controller wakes it whenever it moves the head.
+//! The controller wakes it whenever it moves the head. Stops still being found (a long
+//! recording opened at once) are waited for before the event they might follow is sent.
 
 use std::time::Duration;
 
@@ -13,6 +14,9 @@ use crate::TraceEvent;
 /// Events the player sends at most before it lets the controller in: a recording can hold
 /// millions of events due at once (after a pause in fast forward, say).
 const PLAY_BATCH: usize = 4_096;
+/// How long the player waits for the stops to be found up to the next event before it looks
+/// at the head again (a seek or a pause may have moved it meanwhile).
+const STOPS_PATIENCE: Duration = Duration::from_millis(20);
 
 /// The player thread: sends each event when the clock reaches its demo time, and holds or
 /// pauses at the `stops`.
@@ -29,11 +33,15 @@ pub(super) fn play(end_us: u64, shared: &Shared, sender: &Sender<TraceEvent>, st
         }
         let now = head.clock_us();
         let mut sent = 0;
-        let mut stopped = false;
-        while sent < PLAY_BATCH
-            && let Some(event) = head.cursor.peek().filter(|event| event.time_us <= now)
-        {
-            let _ = sender.send(event.clone());
+        let (mut stopped, mut unknown) = (false, false);
+        while sent < PLAY_BATCH && head.cursor.peek().is_some_and(|event| event.time_us <= now) {
+            // Sending it makes one event more: its stop, if any, must be known first.
+            if !stops.known_up_to(head.position() + 1) {
+                unknown = true;
+                break;
+            }
+            let Some(event) = head.cursor.peek().cloned() else { break };
+            let _ = sender.send(event);
             head.cursor.advance();
             sent += 1;
             if head.reached(stops) {
@@ -42,6 +50,12 @@ pub(super) fn play(end_us: u64, shared: &Shared, sender: &Sender<TraceEvent>, st
             }
         }
         if stopped {
+            continue;
+        }
+        if unknown {
+            // The stops are still being found this far: wait for them without the head.
+            let position = head.position() + 1;
+            parking_lot::MutexGuard::unlocked(&mut head, || stops.wait_for(position, STOPS_PATIENCE));
             continue;
         }
         if sent == PLAY_BATCH {

@@ -12,6 +12,9 @@
 //! time of the woken threads' first event after it, when that comes within [`FOLLOW_US`].
 
 use std::collections::VecDeque;
+use std::sync::Arc;
+
+use parking_lot::{Condvar, Mutex};
 
 use crate::app::Subject;
 use crate::app::live::LINGER;
@@ -38,11 +41,28 @@ pub struct Stop {
     pub ask: Option<usize>,
 }
 
-/// The stops of a recording, in order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The stops of a recording, in order: found all at once ([`Stops::find`]), or found by a
+/// thread of their own while the replay plays ([`Stops::find_in_background`]), published as
+/// they become certain.
+#[derive(Debug, Default)]
 pub struct Stops {
-    stops: Vec<Stop>,
+    found: Mutex<Found>,
+    /// Told whenever more are certain.
+    grown: Condvar,
 }
+
+/// The stops found so far.
+#[derive(Debug, Default)]
+struct Found {
+    stops: Vec<Stop>,
+    /// Every stop placed before this many events is among `stops`.
+    settled: usize,
+    /// Whether every stop is.
+    done: bool,
+}
+
+/// How many events the background finder looks at between two publications.
+const PUBLISH_EVERY: usize = 4_096;
 
 impl Stops {
     /// The stops of `events`, the recording of what `subject` shows: its wake-ups' holds and,
@@ -50,46 +70,120 @@ impl Stops {
     /// at the first it folds, once per run). A moment the model's state shows only with time
     /// (a deadlock, confirmed once it lasts) is left to the dashboard.
     pub fn find(events: impl IntoIterator<Item = TraceEvent>, subject: &Subject) -> Self {
-        let mut finder = Finder {
-            model: Model::new(),
-            trigger: subject.lesson.and_then(crate::lesson::moment).map(|moment| moment.trigger),
-            path: subject.source.map(|(path, _)| path),
-            lingered_ns: 0,
-            linger_ns: u64::try_from(LINGER.as_nanos()).unwrap_or(u64::MAX),
-            pending: None,
-            input: VecDeque::new(),
-            stops: Vec::new(),
-        };
+        let mut finder = Finder::new(subject);
         for (index, event) in events.into_iter().enumerate() {
             finder.input.push_back((index, event));
             finder.drain();
         }
         finder.finish();
-        Self { stops: finder.stops }
+        let found = Found { settled: usize::MAX, stops: finder.stops, done: true };
+        Self { found: Mutex::new(found), grown: Condvar::new() }
     }
 
-    /// Every stop, in order.
+    /// [`Stops::find`] on a thread of its own, so that a replay of a long recording starts at
+    /// once: what asks about a place not looked at yet waits for it (the player, before it
+    /// sends an event, waits without holding the play head). The thread stops early once
+    /// nobody holds the stops any more.
+    pub fn find_in_background(
+        events: impl Iterator<Item = TraceEvent> + Send + 'static,
+        subject: &Subject,
+    ) -> Arc<Self> {
+        let stops = Arc::new(Self::default());
+        let weak = Arc::downgrade(&stops);
+        let subject = *subject;
+        let started = std::thread::Builder::new().name("threadviz-stops".into()).spawn(move || {
+            let mut finder = Finder::new(&subject);
+            for (index, event) in events.enumerate() {
+                finder.input.push_back((index, event));
+                finder.drain();
+                if (index + 1).is_multiple_of(PUBLISH_EVERY) {
+                    let Some(stops) = weak.upgrade() else { return };
+                    stops.publish(&finder, index + 1);
+                }
+            }
+            finder.finish();
+            if let Some(stops) = weak.upgrade() {
+                let mut found = stops.found.lock();
+                found.stops = std::mem::take(&mut finder.stops);
+                (found.settled, found.done) = (usize::MAX, true);
+                stops.grown.notify_all();
+            }
+        });
+        if started.is_err() {
+            // No thread to find them: the replay holds nothing, rather than waiting forever.
+            let mut found = stops.found.lock();
+            (found.settled, found.done) = (usize::MAX, true);
+        }
+        stops
+    }
+
+    /// Publishes what `finder`, having looked at `looked` events, is sure of.
+    fn publish(&self, finder: &Finder<'_>, looked: usize) {
+        // A pending stop, and any found later, comes after its first event.
+        let settled = finder.pending.as_ref().map_or(looked, |pending| pending.after.min(looked));
+        let mut found = self.found.lock();
+        let known = found.stops.len();
+        let sure = finder.stops.get(known..).unwrap_or_default().iter().take_while(|stop| stop.at < settled);
+        found.stops.extend(sure);
+        found.settled = settled;
+        self.grown.notify_all();
+    }
+
+    /// Waits until every stop placed at or before `position` events is known.
+    fn found_up_to(&self, position: usize) -> parking_lot::MutexGuard<'_, Found> {
+        let mut found = self.found.lock();
+        while !found.done && found.settled <= position {
+            self.grown.wait(&mut found);
+        }
+        found
+    }
+
+    /// Whether every stop placed at or before `position` events is known now.
     #[must_use]
-    pub fn all(&self) -> &[Stop] {
-        &self.stops
+    pub fn known_up_to(&self, position: usize) -> bool {
+        let found = self.found.lock();
+        found.done || found.settled > position
     }
 
-    /// The stop with this index, if any.
+    /// Waits at most `patience` for every stop placed at or before `position` to be known.
+    pub fn wait_for(&self, position: usize, patience: std::time::Duration) {
+        let mut found = self.found.lock();
+        if !found.done && found.settled <= position {
+            self.grown.wait_for(&mut found, patience);
+        }
+    }
+
+    /// Every stop, in order (once all are found).
     #[must_use]
-    pub fn get(&self, index: usize) -> Option<&Stop> {
-        self.stops.get(index)
+    pub fn all(&self) -> Vec<Stop> {
+        self.found_up_to(usize::MAX).stops.clone()
     }
 
-    /// The index of the first stop after `position` events (the number of stops if none).
+    /// The stop with this index, if it is known.
+    #[must_use]
+    pub fn get(&self, index: usize) -> Option<Stop> {
+        self.found.lock().stops.get(index).copied()
+    }
+
+    /// The index of the first stop after `position` events (the number of stops if none),
+    /// once it is known.
     #[must_use]
     pub fn first_after(&self, position: usize) -> usize {
-        self.stops.partition_point(|stop| stop.at <= position)
+        self.found_up_to(position).stops.partition_point(|stop| stop.at <= position)
+    }
+
+    /// [`Stops::first_after`], if it is known already.
+    #[must_use]
+    pub fn first_after_if_known(&self, position: usize) -> Option<usize> {
+        self.known_up_to(position).then(|| self.first_after(position))
     }
 
     /// Whether the lesson's moment comes at one of the events in `range` (by index).
     #[must_use]
     pub fn asks_within(&self, range: std::ops::Range<usize>) -> bool {
-        for stop in &self.stops[self.first_after(range.start)..] {
+        let found = self.found_up_to(range.end);
+        let stops = &found.stops;
+        for stop in &stops[stops.partition_point(|stop| stop.at <= range.start)..] {
             if stop.ask.is_some_and(|moment| range.contains(&moment)) {
                 return true;
             }
@@ -137,6 +231,19 @@ struct Finder<'a> {
 }
 
 impl Finder<'_> {
+    fn new(subject: &Subject) -> Finder<'_> {
+        Finder {
+            model: Model::new(),
+            trigger: subject.lesson.and_then(crate::lesson::moment).map(|moment| moment.trigger),
+            path: subject.source.map(|(path, _)| path),
+            lingered_ns: 0,
+            linger_ns: u64::try_from(LINGER.as_nanos()).unwrap_or(u64::MAX),
+            pending: None,
+            input: VecDeque::new(),
+            stops: Vec::new(),
+        }
+    }
+
     fn drain(&mut self) {
         while let Some((index, event)) = self.input.pop_front() {
             self.look_at(index, event);

@@ -34,6 +34,11 @@ impl FrameEncoder {
         self.events == 0
     }
 
+    /// How many events the frame holds.
+    pub(in crate::record) fn len(&self) -> u32 {
+        self.events
+    }
+
     /// Whether the frame is as big as frames get.
     pub(in crate::record) fn is_full(&self) -> bool {
         self.events >= FRAME_EVENTS || self.raw.len() >= FRAME_BYTES
@@ -101,9 +106,10 @@ impl FrameEncoder {
         Ok(&self.compressed)
     }
 
-    /// The end marker after every frame finished so far: what a clean finish writes last.
-    pub(in crate::record) fn end_marker(&self) -> Vec<u8> {
-        self.index.end_marker()
+    /// The end marker after every frame finished so far and the footer at `footer`: what a
+    /// clean finish writes last.
+    pub(in crate::record) fn end_marker(&self, footer: Option<u64>) -> Vec<u8> {
+        self.index.end_marker(footer)
     }
 }
 

@@ -40,7 +40,7 @@ pub(in crate::record) fn binary_frames<R: Read>(mut input: R, file: &str) -> Res
     Ok(BinaryFrames {
         file: file.to_owned(),
         header,
-        reader: FrameReader::new(input, offset),
+        reader: FrameReader::new(input, offset).with_footer(version >= 3),
         number: 0,
         last: Place::Byte(offset),
         events: 0,

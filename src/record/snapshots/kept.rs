@@ -1,38 +1,35 @@
 //! How a kept model is stored: its timeline, most of a busy program's model, packed small and
 //! unpacked when the model is wanted again, and what it all costs in memory. Where models are
-//! kept is [`super`]'s business; finding the events after one, `seek.rs`'s.
+//! kept is `keeper.rs`'s business; finding the events after one, `seek.rs`'s.
 
 use std::collections::VecDeque;
 use std::mem::size_of;
 
-use super::FramePlace;
 use crate::event::Tid;
 use crate::model::{
     Busy, KnownPrim, KnownThread, Lane, LaneState, LogLine, LostUpdate, Mark, MarkKind, Model, Segment, Timeline,
 };
 
-/// A model kept, with the place of the next event.
+/// A model kept.
 #[derive(Debug, Clone)]
 pub(super) struct Kept {
     /// The model, its timeline left empty...
     pub(super) model: Model,
     /// ... and kept here, packed.
     timeline: PackedTimeline,
-    /// Where the event after it is.
-    pub(super) next: FramePlace,
     /// About how much memory it holds.
     pub(super) bytes: usize,
 }
 
 impl Kept {
-    /// Keeps `model`, whose next event is at `next`.
-    pub(super) fn new(model: &mut Model, next: FramePlace) -> Self {
+    /// Keeps `model` (its timeline is lent to the packing and given back).
+    pub(super) fn new(model: &mut Model) -> Self {
         let timeline = std::mem::take(&mut model.timeline);
         let packed = PackedTimeline::pack(&timeline);
         let kept = model.clone();
         model.timeline = timeline;
         let bytes = approximate_bytes(&kept) + packed.bytes();
-        Self { model: kept, timeline: packed, next, bytes }
+        Self { model: kept, timeline: packed, bytes }
     }
 
     /// The model kept, its timeline unpacked.
@@ -45,11 +42,15 @@ impl Kept {
 
 /// A timeline packed small: each mark's sequence number and time as differences from the mark
 /// before it and its thread, each segment's start as the difference from the one before it,
-/// all as postcard's variable-length integers; kinds and states one byte each.
+/// all as postcard's variable-length integers; kinds and states one byte each; and each of
+/// these byte strings compressed with LZ4 (a busy program's marks and lanes repeat themselves:
+/// a flood's half-megabyte timeline packs into some twenty kilobytes).
 #[derive(Debug, Clone, Default)]
 struct PackedTimeline {
     marks: Vec<u8>,
-    mark_kinds: Vec<MarkKind>,
+    /// How many marks there are.
+    count: usize,
+    mark_kinds: Vec<u8>,
     lanes: Vec<PackedLane>,
 }
 
@@ -59,8 +60,12 @@ struct PackedTimeline {
 struct PackedLane {
     tid: Tid,
     starts: Vec<u8>,
-    states: Vec<LaneState>,
-    busy: Vec<(usize, Box<Busy>)>,
+    /// How many segments there are.
+    count: usize,
+    states: Vec<u8>,
+    /// The summarised stretches' breakdowns: each one's segment number (as the difference
+    /// from the one before), its ten times and its count of changes, compressed.
+    busy: Vec<u8>,
     summary_width_us: u64,
 }
 
@@ -70,6 +75,107 @@ fn put(out: &mut Vec<u8>, value: &impl serde::Serialize) {
     if let Ok(bytes) = postcard::to_slice(value, &mut scratch) {
         out.extend_from_slice(bytes);
     }
+}
+
+/// `bytes` compressed, their length first.
+fn squeeze(bytes: &[u8]) -> Vec<u8> {
+    lz4_flex::block::compress_prepend_size(bytes)
+}
+
+/// What [`squeeze`] made, back (nothing if it is damaged, which it cannot be in memory).
+fn unsqueeze(bytes: &[u8]) -> Vec<u8> {
+    lz4_flex::block::decompress_size_prepended(bytes).unwrap_or_default()
+}
+
+/// The one-byte code of each mark kind: a new kind is a compile error here.
+fn mark_code(kind: MarkKind) -> u8 {
+    match kind {
+        MarkKind::Log => 0,
+        MarkKind::Release => 1,
+        MarkKind::Acquire => 2,
+        MarkKind::Get => 3,
+        MarkKind::Put => 4,
+        MarkKind::Clear => 5,
+        MarkKind::Set => 6,
+        MarkKind::Notify => 7,
+    }
+}
+
+/// The mark kinds by their codes.
+const MARK_KINDS: [MarkKind; 8] = [
+    MarkKind::Log,
+    MarkKind::Release,
+    MarkKind::Acquire,
+    MarkKind::Get,
+    MarkKind::Put,
+    MarkKind::Clear,
+    MarkKind::Set,
+    MarkKind::Notify,
+];
+
+/// The one-byte code of each lane state: a new state is a compile error here.
+fn state_code(state: LaneState) -> u8 {
+    match state {
+        LaneState::New => 0,
+        LaneState::Ready => 1,
+        LaneState::Running => 2,
+        LaneState::Sleeping => 3,
+        LaneState::Blocked => 4,
+        LaneState::Waiting => 5,
+        LaneState::Done => 6,
+        LaneState::Killed => 7,
+        LaneState::Panicked => 8,
+        LaneState::Unknown => 9,
+    }
+}
+
+/// The lane states by their codes.
+const LANE_STATES: [LaneState; 10] = [
+    LaneState::New,
+    LaneState::Ready,
+    LaneState::Running,
+    LaneState::Sleeping,
+    LaneState::Blocked,
+    LaneState::Waiting,
+    LaneState::Done,
+    LaneState::Killed,
+    LaneState::Panicked,
+    LaneState::Unknown,
+];
+
+/// The breakdowns of the summarised segments among `segments`, as postcard's integers.
+fn pack_busy(segments: &VecDeque<Segment>) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut last = 0_usize;
+    for (index, busy) in
+        segments.iter().enumerate().filter_map(|(index, segment)| Some((index, segment.busy.as_ref()?)))
+    {
+        put(&mut out, &(index - last));
+        last = index;
+        for time in busy.time_us {
+            put(&mut out, &time);
+        }
+        put(&mut out, &busy.changes);
+    }
+    out
+}
+
+/// What [`pack_busy`] made, back: each breakdown with its segment number.
+fn unpack_busy(mut rest: &[u8]) -> impl Iterator<Item = (usize, Box<Busy>)> + '_ {
+    let mut index = 0_usize;
+    std::iter::from_fn(move || {
+        let mut take = || {
+            let (value, after) = postcard::take_from_bytes::<u64>(rest).ok()?;
+            rest = after;
+            Some(value)
+        };
+        index += usize::try_from(take()?).ok()?;
+        let mut time_us = [0_u64; 10];
+        for time in &mut time_us {
+            *time = take()?;
+        }
+        Some((index, Box::new(Busy { time_us, changes: take()? })))
+    })
 }
 
 impl PackedTimeline {
@@ -90,26 +196,28 @@ impl PackedTimeline {
                     put(&mut starts, &segment.start_us.wrapping_sub(time));
                     time = segment.start_us;
                 }
+                let states: Vec<u8> = lane.segments.iter().map(|segment| state_code(segment.state)).collect();
                 PackedLane {
                     tid,
-                    starts,
-                    states: lane.segments.iter().map(|segment| segment.state).collect(),
-                    busy: (lane.segments.iter().enumerate())
-                        .filter_map(|(index, segment)| segment.busy.clone().map(|busy| (index, busy)))
-                        .collect(),
+                    starts: squeeze(&starts),
+                    count: lane.segments.len(),
+                    states: squeeze(&states),
+                    busy: squeeze(&pack_busy(&lane.segments)),
                     summary_width_us: lane.summary_width_us(),
                 }
             })
             .collect();
-        Self { marks, mark_kinds: timeline.marks.iter().map(|mark| mark.kind).collect(), lanes }
+        let kinds: Vec<u8> = timeline.marks.iter().map(|mark| mark_code(mark.kind)).collect();
+        Self { marks: squeeze(&marks), count: timeline.marks.len(), mark_kinds: squeeze(&kinds), lanes }
     }
 
     fn unpack(&self) -> Timeline {
         let mut timeline = Timeline::default();
-        timeline.marks.reserve_exact(self.mark_kinds.len());
-        let mut rest = self.marks.as_slice();
+        timeline.marks.reserve_exact(self.count);
+        let (marks, kinds) = (unsqueeze(&self.marks), unsqueeze(&self.mark_kinds));
+        let mut rest = marks.as_slice();
         let (mut seq, mut time) = (0_u64, 0_u64);
-        for &kind in &self.mark_kinds {
+        for kind in kinds.iter().filter_map(|&code| MARK_KINDS.get(usize::from(code)).copied()) {
             let Ok(((seq_delta, time_delta, thread), after)) = postcard::take_from_bytes::<(u64, u64, Tid)>(rest)
             else {
                 break;
@@ -119,15 +227,18 @@ impl PackedTimeline {
             timeline.marks.push_back(Mark { seq, time_us: time, thread, kind });
         }
         for packed in &self.lanes {
-            let mut segments = VecDeque::with_capacity(packed.states.len());
-            let mut rest = packed.starts.as_slice();
+            let mut segments = VecDeque::with_capacity(packed.count);
+            let (starts, states) = (unsqueeze(&packed.starts), unsqueeze(&packed.states));
+            let mut rest = starts.as_slice();
             let mut time = 0_u64;
-            let mut busy = packed.busy.iter().peekable();
-            for (index, &state) in packed.states.iter().enumerate() {
+            let busy = unsqueeze(&packed.busy);
+            let mut busy = unpack_busy(&busy).peekable();
+            let states = states.iter().filter_map(|&code| LANE_STATES.get(usize::from(code)).copied());
+            for (index, state) in states.enumerate() {
                 let Ok((delta, after)) = postcard::take_from_bytes::<u64>(rest) else { break };
                 rest = after;
                 time = time.wrapping_add(delta);
-                let breakdown = busy.next_if(|(at, _)| *at == index).map(|(_, busy)| busy.clone());
+                let breakdown = busy.next_if(|(at, _)| *at == index).map(|(_, busy)| busy);
                 segments.push_back(Segment { start_us: time, state, busy: breakdown });
             }
             timeline.lanes.insert(packed.tid, Lane::from_parts(segments, packed.summary_width_us));
@@ -139,7 +250,7 @@ impl PackedTimeline {
         self.marks.len()
             + self.mark_kinds.len()
             + (self.lanes.iter())
-                .map(|lane| 64 + lane.starts.len() + lane.states.len() + lane.busy.len() * 100)
+                .map(|lane| 64 + lane.starts.len() + lane.states.len() + lane.busy.len())
                 .sum::<usize>()
     }
 }
@@ -182,6 +293,33 @@ mod tests {
                 kind,
             })
             .collect()
+    }
+
+    #[test]
+    fn summarised_stretches_keep_their_breakdowns() {
+        let segments: VecDeque<Segment> = (0..50_u64)
+            .map(|index| Segment {
+                start_us: index * 1_000,
+                state: LANE_STATES[usize::try_from(index % 10).expect("small")],
+                busy: (index % 3 == 0).then(|| {
+                    Box::new(Busy { time_us: std::array::from_fn(|at| index * 10 + at as u64), changes: index })
+                }),
+            })
+            .collect();
+        let mut timeline = Timeline::default();
+        timeline.lanes.insert(2, Lane::from_parts(segments, 1_000));
+        let packed = PackedTimeline::pack(&timeline);
+        assert_eq!(format!("{:?}", packed.unpack()), format!("{timeline:?}"));
+    }
+
+    #[test]
+    fn every_kind_and_state_has_its_own_code() {
+        for (code, &kind) in MARK_KINDS.iter().enumerate() {
+            assert_eq!(usize::from(mark_code(kind)), code, "{kind:?}");
+        }
+        for (code, &state) in LANE_STATES.iter().enumerate() {
+            assert_eq!(usize::from(state_code(state)), code, "{state:?}");
+        }
     }
 
     #[test]

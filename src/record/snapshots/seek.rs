@@ -1,15 +1,16 @@
 //! Seeking in a recording: the model after any number of events, from the nearest kept model
 //! and a few folds, and the [`Cursor`] that reads the events from there on, from memory or
-//! from the file a frame at a time. How models are kept is [`super`]'s business.
+//! from the file a frame at a time, starting at the frame the frame table says holds the first
+//! one. How models are kept is `keeper.rs`'s business.
 
 use std::fs::File;
 use std::io::{BufReader, Seek, SeekFrom};
 use std::sync::Arc;
 
-use super::{FramePlace, Snapshots, Source};
+use super::{Snapshots, Source};
 use crate::TraceEvent;
 use crate::model::Model;
-use crate::record::binary::{FrameReader, Next};
+use crate::record::binary::{FrameEntry, FrameReader, Next};
 
 impl Snapshots {
     /// The state after the first `position` events (all of them if `position` is larger).
@@ -23,49 +24,28 @@ impl Snapshots {
     #[must_use]
     pub fn seek(&self, position: usize) -> (Model, Cursor) {
         let position = position.min(self.len);
-        let index = (position / self.every).min(self.kept.len().saturating_sub(1));
-        let Some(kept) = self.kept.get(index) else {
-            return (Model::new(), self.cursor_from(0, FramePlace::default()));
-        };
+        let (kept, at) = self.kept.nearest(position);
         let mut model = kept.model();
-        let mut cursor = self.cursor_from(index * self.every, kept.next);
+        let mut cursor = self.cursor(at);
+        // Past the models kept so far (still being kept in the background), the ones this
+        // fold goes by are kept on the way: the next seek, and the background, start there.
+        let every = self.kept.every();
+        let offer = !self.kept.done();
         while cursor.position < position {
             let Some(event) = cursor.peek() else { break };
             model.apply(event);
             cursor.advance();
+            if offer && cursor.position.is_multiple_of(every) {
+                self.kept.offer(cursor.position, &mut model);
+            }
         }
         (model, cursor)
     }
 
-    /// The events from `position` on.
+    /// The events from `position` on (none if `position` is past the last).
     #[must_use]
     pub fn cursor(&self, position: usize) -> Cursor {
-        let position = position.min(self.len);
-        let index = (position / self.every).min(self.kept.len().saturating_sub(1));
-        let next = self.kept.get(index).map_or_else(FramePlace::default, |kept| kept.next);
-        let mut cursor = self.cursor_from(index * self.every, next);
-        while cursor.position < position && cursor.peek().is_some() {
-            cursor.advance();
-        }
-        cursor
-    }
-
-    fn cursor_from(&self, position: usize, next: FramePlace) -> Cursor {
-        let events = match &self.source {
-            Source::Memory(events) => Events::Memory(events.clone()),
-            Source::File(path) => {
-                let reader = File::open(path).and_then(|mut file| {
-                    file.seek(SeekFrom::Start(next.offset))?;
-                    Ok(FrameReader::new(BufReader::with_capacity(1 << 16, file), next.offset))
-                });
-                match reader {
-                    Ok(reader) => Events::File { reader: Box::new(reader), buffer: Vec::new(), at: 0, skip: next.skip },
-                    // The file went away since it was indexed: nothing more to show.
-                    Err(_) => Events::Gone,
-                }
-            }
-        };
-        Cursor { position, len: self.len, events }
+        self.source.cursor(position, self.len)
     }
 
     /// How many events have happened once the event numbered `seq` has (all of them past
@@ -74,24 +54,62 @@ impl Snapshots {
     pub fn position_after_seq(&self, seq: u64) -> usize {
         match (&self.source, self.first_seq) {
             (Source::Memory(events), _) => events.partition_point(|event| event.seq <= seq),
-            (Source::File(_), Some(first)) if seq >= first => {
+            (Source::File { .. }, Some(first)) if seq >= first => {
                 usize::try_from((seq - first).saturating_add(1)).unwrap_or(usize::MAX).min(self.len)
             }
-            (Source::File(_), _) => 0,
+            (Source::File { .. }, _) => 0,
         }
     }
 
     /// How many events have happened at demo time `time_us`: all those stamped at or before it.
     #[must_use]
     pub fn position_at_time(&self, time_us: u64) -> usize {
-        // A kept model's time is that of the last event before it; times never go back.
-        let index = self.kept.partition_point(|kept| kept.model.time_us <= time_us).saturating_sub(1);
-        let next = self.kept.get(index).map_or_else(FramePlace::default, |kept| kept.next);
-        let mut cursor = self.cursor_from(index * self.every, next);
+        // Times never go back: every event of the frames before the last that starts at or
+        // before `time_us` is stamped at or before it.
+        let start = match &self.source {
+            Source::Memory(events) => return events.partition_point(|event| event.time_us <= time_us),
+            Source::File { frames, .. } => {
+                let index = frames.partition_point(|frame| frame.first_us <= time_us);
+                match index.checked_sub(1).and_then(|index| frames.get(index)) {
+                    Some(frame) => usize::try_from(frame.first).unwrap_or(usize::MAX),
+                    None => return 0,
+                }
+            }
+        };
+        let mut cursor = self.cursor(start);
         while cursor.peek().is_some_and(|event| event.time_us <= time_us) {
             cursor.advance();
         }
         cursor.position
+    }
+}
+
+impl Source {
+    /// The events from `position` on, of `len` in all.
+    pub(super) fn cursor(&self, position: usize, len: usize) -> Cursor {
+        let position = position.min(len);
+        let events = match self {
+            Source::Memory(events) => Events::Memory(events.clone()),
+            Source::File { path, frames } => {
+                // The frame that holds the event at `position`: the last that starts at or before it.
+                let index = frames.partition_point(|frame| frame.first <= position as u64).saturating_sub(1);
+                let frame =
+                    frames.get(index).copied().unwrap_or(FrameEntry { offset: 0, first: 0, events: 0, first_us: 0 });
+                let reader = File::open(path).and_then(|mut file| {
+                    file.seek(SeekFrom::Start(frame.offset))?;
+                    Ok(FrameReader::new(BufReader::with_capacity(1 << 16, file), frame.offset))
+                });
+                let skip = usize::try_from((position as u64).saturating_sub(frame.first)).unwrap_or(usize::MAX);
+                match reader {
+                    Ok(reader) if !frames.is_empty() => {
+                        Events::File { reader: Box::new(reader), buffer: Vec::new(), at: 0, skip }
+                    }
+                    // The file went away since it was indexed, or holds no frame: nothing to show.
+                    _ => Events::Gone,
+                }
+            }
+        };
+        Cursor { position, len, events }
     }
 }
 
