@@ -1,12 +1,13 @@
 //! The house rules a newcomer relies on, checked on the source itself: the top-level modules
 //! import one another in one direction (no circle between folders), so do the modules inside
 //! `src/app` (the loop, its controllers, the app's parts), and no source file is longer than
-//! one read (500 lines, its tests left out).
+//! one read (500 lines): a Rust file under `src/` before its tests, a Python file of the hook
+//! under `assets/python/` (a Python file has no test module: all its lines count).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// The most lines a source file may have before its tests.
+/// The most lines a file may have: a Rust file before its tests, a hook file in all.
 const MOST_LINES: usize = 500;
 
 /// Every `.rs` file under `src/` but the test files (`tests.rs`, and those in a `tests/` folder).
@@ -29,6 +30,26 @@ fn sources() -> Vec<PathBuf> {
     }
     let mut found = Vec::new();
     walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut found);
+    found
+}
+
+/// Every `.py` file under `assets/python/`, in every folder: the hook threadviz runs inside a
+/// watched Python program.
+fn hook_sources() -> Vec<PathBuf> {
+    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+        let mut entries: Vec<_> =
+            std::fs::read_dir(dir).expect("assets/python/ is readable").flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.extension().is_some_and(|ext| ext == "py") {
+                found.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join("python"), &mut found);
     found
 }
 
@@ -281,6 +302,30 @@ fn every_source_file_fits_in_one_read() {
     assert!(
         long.is_empty(),
         "files over {MOST_LINES} lines before their tests (split them along their ideas):\n{}",
+        long.join("\n")
+    );
+}
+
+#[test]
+fn every_hook_file_fits_in_one_read() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let files = hook_sources();
+    assert!(
+        files.iter().any(|path| path.ends_with("threadviz_hook/boot.py")),
+        "the check sees the hook's files: {files:?}"
+    );
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|path| {
+            let lines = std::fs::read_to_string(path).expect("a hook file").lines().count();
+            (lines > MOST_LINES)
+                .then(|| format!("{} has {lines} lines", path.strip_prefix(root).unwrap_or(path).display()))
+        })
+        .collect();
+    assert!(
+        long.is_empty(),
+        "Python hook files over {MOST_LINES} lines, every line counted (split them along their ideas, \
+         as ARCHITECTURE.md lists the hook's modules; build.rs ships every .py file of the folder):\n{}",
         long.join("\n")
     );
 }

@@ -1,7 +1,7 @@
 """The pause/step gate: the state machine of threadviz's session/gate/mod.rs.
 
 Modes: running, paused, stepping(tid). Every instrumented operation passes the gate when
-prims._closed is set (paused, stepping or a wake-up hold). Paused, a thread that reaches it is
+core._closed is set (paused, stepping or a wake-up hold). Paused, a thread that reaches it is
 held there (ready) until it is granted a step or the run resumes; a stepped thread moves until
 its next operation, or until it blocks, sleeps or ends (stopped). A step with nobody ready
 advances demo time to the earliest sleeper's wake-up. A hold keeps every thread at its next
@@ -11,7 +11,8 @@ operation for linger/speed of real time, with the demo clock frozen.
 import _thread
 import time
 
-from . import prims
+from . import clock, core
+from .places import _loc
 
 _alloc = _thread.allocate_lock
 _mono = time.monotonic
@@ -42,8 +43,8 @@ def _announce():
         head = '{"gate":{"mode":"%s",' % mode
     order = _order()
     at = ",".join('"%d":%s' % (t, places[t]) for t in order if places.get(t, "null") != "null")
-    prims._put_keep(head + '"ready":[%s],"ready_at":{%s},"time_us":%d,"speed":%r}}'
-                    % (",".join("%d" % t for t in order), at, prims._now(), float(prims.speed())))
+    core._put_keep(head + '"ready":[%s],"ready_at":{%s},"time_us":%d,"speed":%r}}'
+                   % (",".join("%d" % t for t in order), at, core._now(), float(clock.speed())))
     from . import wire
     wire.kick()
 
@@ -56,8 +57,8 @@ def tick():
 
 
 def _control(action_json):
-    prims._put_keep('{"time_us":%d,"thread":0,"loc":null,"kind":{"kind":"control","control":%s}}'
-                    % (prims._now(), action_json))
+    core._put_keep('{"time_us":%d,"thread":0,"loc":null,"kind":{"kind":"control","control":%s}}'
+                   % (core._now(), action_json))
 
 
 def _wait(timeout):
@@ -92,7 +93,7 @@ def _wake_sleepers():
 
 
 def _publish():
-    prims._closed = mode != "running" or hold_until > _mono()
+    core._closed = mode != "running" or hold_until > _mono()
 
 
 def _unready(tid):
@@ -105,7 +106,7 @@ def pass_(tid, frame=None):
     """The gate, for the thread `tid` about to perform an operation called from `frame`: the
     place of the nearest program frame outward is where a held thread is shown, about to run."""
     global mode, grant
-    place = prims._loc(frame) if frame is not None else "null"
+    place = _loc(frame) if frame is not None else "null"
     with _lock:
         changed = False
         if mode == "stepping" and stepping == tid:
@@ -191,29 +192,29 @@ def remove_sleeper(tid):
 def hold():
     """A wake-up: hold everyone at their next operation for linger/speed of real time."""
     global hold_until, lingered_us
-    linger = prims._linger
+    linger = core._linger
     if not linger:
         return
-    if lingered_us > prims._now():
+    if lingered_us > core._now():
         return
-    real = linger / prims.speed()
+    real = linger / clock.speed()
     with _lock:
         now = _mono()
         if mode != "running" or hold_until > now:
             return
         hold_until = now + real
         lingered_us += linger * 1e6
-        prims._closed = True
-    prims.clock_write(hold=real)
+        core._closed = True
+    clock.clock_write(hold=real)
 
 
 def pause():
     global mode
     with _lock:
-        prims._closed = True
+        core._closed = True
         if mode == "running":
             mode = "paused"
-            prims.clock_write(paused=True)
+            clock.clock_write(paused=True)
             _control('{"action":"pause"}')
             _announce()
         _publish()
@@ -225,7 +226,7 @@ def resume():
         if mode != "running":
             mode = "running"
             grant = None
-            prims.clock_write(paused=False)
+            clock.clock_write(paused=False)
             _control('{"action":"resume"}')
             _announce()
         _publish()
@@ -234,7 +235,7 @@ def resume():
 
 
 def _answer(body):
-    prims._put_keep('{"step":%s}' % body)
+    core._put_keep('{"step":%s}' % body)
     from . import wire
     wire.kick()
 
@@ -269,7 +270,7 @@ def step(target):
             return _answer('{"refused":"nothing_to_step"}')
         _set_stepping(sleeper)
         last_stepped = sleeper
-        prims.clock_write(advance=first[1][0])
+        clock.clock_write(advance=first[1][0])
         _control('{"action":"advance","thread":%d}' % sleeper)
         _answer('{"thread":%d,"advanced":true}' % sleeper)
         _announce()
@@ -288,7 +289,7 @@ def set_speed(value):
         value = 1.0
     value = min(10.0, max(0.1, value))
     with _lock:
-        prims.clock_write(speed=value)
+        clock.clock_write(speed=value)
         _control('{"action":"speed","speed":%r}' % value)
         _announce()
         _wake_sleepers()
@@ -312,4 +313,4 @@ def control(msg):
 def start_paused():
     global mode
     mode = "paused"
-    prims._closed = True
+    core._closed = True

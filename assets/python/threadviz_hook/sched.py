@@ -10,22 +10,21 @@ wake lock; every other thread sleeps on its own wake lock. A blocked thread's wa
 predicate, evaluated only by the baton holder (so without races), and a deadline in demo time,
 which stands still except when `time` is granted.
 
-Also here: demo time as the program reads it (time.time, monotonic, perf_counter) and the
-deterministic per-thread random streams (fastrand's wyrand, as src/random.rs draws them).
+Also here: demo time as the program reads it (time.time, monotonic, perf_counter). The
+run's CPU is pin.py's, its random streams randoms.py's, the condition inside the standard
+library's primitives baton_cond.py's.
 """
 
 import _thread
-import collections
 import json
 import os
-import random as _random_mod
 import time as _time_mod
 
-from . import prims, wire
+from . import core, randoms, wire
+from .pin import pin, unpin
+from .randoms import Stream
 
 _alloc = _thread.allocate_lock
-MASK = (1 << 64) - 1
-GOLDEN = 0x9E3779B97F4A7C15
 DEADLINE_MAX = 1 << 62            # a timeout too long to be told in microseconds
 DEFAULT_EPOCH = 1735689600.0      # time.time() at demo time 0: 2025-01-01 00:00:00 UTC
 
@@ -34,7 +33,6 @@ THREAD, TIME = "thread", "time"
 
 active = False          # a controlled run is under way in this process
 auto = False            # one option: take it without asking
-seed = 0
 epoch = DEFAULT_EPOCH
 current = 1             # the thread holding the baton
 moving = 1              # the thread that took the last step
@@ -44,7 +42,7 @@ finishing = False       # ... and no non-daemon thread is left: the main thread 
 threads = {}            # tid -> _Thread, every live thread of the run
 starting = 0            # threads started and not yet at their first point (or ended)
 _picker = None          # the run's own chooser (begin), or None: it asks
-first_start = None      # called when the run's first thread is about to start (boot.py)
+first_start = None      # called when the run's first thread is about to start (server.py)
 PICKED_BATCH = 512      # a run that chooses itself sends its events in batches of this many
 
 
@@ -70,11 +68,10 @@ def begin(auto_steps_alone, run_seed, run_epoch=None, pick=None):
     the run make its choices itself: each is then drawn here as threadviz would draw it and
     told in the stream (a `choose` line with `picked`), where threadviz checks it against its
     own draw, instead of asked for and waited on (a line each way, a third of a short run)."""
-    global active, auto, seed, epoch, current, moving, auto_steps, returned, finishing, _picker
+    global active, auto, epoch, current, moving, auto_steps, returned, finishing, _picker
     active = True
     choose_by(pick)
     auto = bool(auto_steps_alone)
-    seed = int(run_seed) & MASK
     epoch = DEFAULT_EPOCH if run_epoch is None else float(run_epoch)
     current = moving = 1
     auto_steps = 0
@@ -83,16 +80,16 @@ def begin(auto_steps_alone, run_seed, run_epoch=None, pick=None):
     threads[1] = _Thread(1, False, RUNNING)
     global starting
     starting = 0
-    _streams.clear()
     set_now(0)
-    prims._controlled = True
-    prims._closed = True          # every operation is a step point
-    prims._linger = 0.0
+    core._controlled = True
+    core._closed = True          # every operation is a step point
+    core._linger = 0.0
     import threading
-    threading._allocate_lock = prims._QuietLock     # Condition's waiter locks
+    from .locks import _QuietLock
+    threading._allocate_lock = _QuietLock     # Condition's waiter locks
     _install_time()
-    _install_random()
-    _pin()
+    randoms.begin(run_seed)
+    pin()
 
 
 def forked():
@@ -100,120 +97,28 @@ def forked():
     again)."""
     global active
     active = False
-    prims._controlled = False
-    prims._closed = False
-    _unpin()
-
-
-# --- one CPU -------------------------------------------------------------------------------
-# Exactly one thread of a controlled run moves at a time, so the run loses nothing by being
-# held on one CPU, and handing the baton over becomes a switch on that CPU instead of waking
-# another one up (measured here: a lock handed back and forth between two threads, 72 us a
-# round trip free, 19 us on one CPU). The program does not see it: its affinity reads as it
-# was, and what it starts (a subprocess, a fork) runs on the CPUs it had.
-_cpus = None            # the CPUs the run had before it was held on one, or None
+    core._controlled = False
+    core._closed = False
+    unpin()
 
 
 def choose_by(pick):
-    """A run forked from another's first part (boot.py) makes its own choices from `pick`
+    """A run forked from another's first part (server.py) makes its own choices from `pick`
     (None: it asks), as begin's `pick` says."""
     global _picker
     _picker = None if pick is None else Stream(pick)
-    prims._LIMIT = wire.LIMIT if pick is None else PICKED_BATCH
-
-
-def _pin():
-    global _cpus
-    if _cpus is not None or not hasattr(os, "sched_setaffinity"):
-        return
-    try:
-        cpus = os.sched_getaffinity(0)
-        if len(cpus) < 2:
-            return
-        os.sched_setaffinity(0, {min(cpus)})
-    except OSError:
-        return
-    _cpus = cpus
-    _real_getaffinity = os.sched_getaffinity
-
-    def sched_getaffinity(pid):
-        if _cpus is not None and pid in (0, os.getpid()):
-            return set(_cpus)
-        return _real_getaffinity(pid)
-    os.sched_getaffinity = sched_getaffinity
-    if hasattr(os, "process_cpu_count"):
-        os.process_cpu_count = lambda: len(_cpus) if _cpus is not None else os.cpu_count()
-    for owner, name in ((os, "posix_spawn"), (os, "posix_spawnp"), (os, "system")):
-        if hasattr(owner, name):
-            setattr(owner, name, _unpinned(getattr(owner, name)))
-    try:
-        import _posixsubprocess
-        _posixsubprocess.fork_exec = _unpinned(_posixsubprocess.fork_exec)
-    except (ImportError, AttributeError):
-        pass
-
-
-def _unpinned(spawn):
-    """`spawn` called with the calling thread on every CPU the run had, so that what it
-    starts inherits them; held on one again after."""
-    def call(*args, **kwargs):
-        cpus = _cpus
-        if cpus is None:
-            return spawn(*args, **kwargs)
-        try:
-            os.sched_setaffinity(0, cpus)
-        except OSError:
-            return spawn(*args, **kwargs)
-        try:
-            return spawn(*args, **kwargs)
-        finally:
-            try:
-                os.sched_setaffinity(0, {min(cpus)})
-            except OSError:
-                pass
-    call.__wrapped__ = spawn
-    return call
-
-
-def serving():
-    """This run's process becomes a server of runs forked from it (boot.py): on every CPU
-    again, so that it forks the next run's process beside the run under way, not after it."""
-    if _cpus is not None:
-        try:
-            os.sched_setaffinity(0, _cpus)
-        except OSError:
-            pass
-
-
-def served():
-    """A run forked from a serving process: on its one CPU again."""
-    if _cpus is not None:
-        try:
-            os.sched_setaffinity(0, {min(_cpus)})
-        except OSError:
-            pass
-
-
-def _unpin():
-    global _cpus
-    cpus = _cpus
-    _cpus = None
-    if cpus is not None:
-        try:
-            os.sched_setaffinity(0, cpus)
-        except OSError:
-            pass
+    core._LIMIT = wire.LIMIT if pick is None else PICKED_BATCH
 
 
 # --- demo time -----------------------------------------------------------------------------
 def now():
-    return prims._now()
+    return _now()
 
 
 def set_now(us):
     """Demo time is `us` microseconds from now on (it only moves forward)."""
     us = float(us)
-    prims._lin = (0.0, us, us)
+    core._lin = (0.0, us, us)
 
 
 def deadline(timeout):
@@ -233,19 +138,19 @@ def deadline(timeout):
 
 
 def monotonic():
-    return prims._now() / 1e6
+    return _now() / 1e6
 
 
 def monotonic_ns():
-    return prims._now() * 1000
+    return _now() * 1000
 
 
 def time():
-    return epoch + prims._now() / 1e6
+    return epoch + _now() / 1e6
 
 
 def time_ns():
-    return int(epoch * 1e9) + prims._now() * 1000
+    return int(epoch * 1e9) + _now() * 1000
 
 
 def _install_time():
@@ -290,7 +195,7 @@ def _next(me, alone=False):
     """The baton holder `me` (None: a thread that has just ended) lets the next mover go,
     and, unless that is itself, waits for the baton to come back. Returns how `me` was let
     go (THREAD or TIME), or None when it has ended. `alone`: `me` is at an instruction that
-    is no choice (trace.py, partial-order reduction): it takes the step, as the only option."""
+    is no choice (instrs.py, partial-order reduction): it takes the step, as the only option."""
     global current, moving, auto_steps, finishing
     main = threads.get(1)
     if returned and main is not None and main.state == BLOCKED and _main_may_finish():
@@ -320,13 +225,13 @@ def _next(me, alone=False):
             else:
                 chosen, how = _ask(movers, timed)
             if how == TIME:
-                if timed[0] > prims._now():
+                if timed[0] > _now():
                     set_now(timed[0])
         moving = chosen.tid
         # Each step's events start with its control, as in a Rust session's: the explorer
         # counts steps by them, and finds at which step something went wrong.
-        prims._put_keep('{"time_us":%d,"thread":0,"loc":null,"kind":{"kind":"control","control":'
-                        '{"action":"%s","thread":%d}}}' % (prims._now(), "advance" if how == TIME else "step", moving))
+        _put_keep('{"time_us":%d,"thread":0,"loc":null,"kind":{"kind":"control","control":'
+                  '{"action":"%s","thread":%d}}}' % (_now(), "advance" if how == TIME else "step", moving))
     chosen.granted = how
     if chosen is me:
         return how
@@ -365,7 +270,7 @@ def _pick(movers, timed):
         chosen, how, picked = threads[movers[i]], THREAD, '{"thread":%d}' % movers[i]
     else:
         chosen, how, picked = threads[timed[1]], TIME, '{"time":true}'
-    prims._put_keep('{"choose":{"threads":[%s],"time":%s,"auto":%d,"moving":%s,"picked":%s}}' % (
+    _put_keep('{"choose":{"threads":[%s],"time":%s,"auto":%d,"moving":%s,"picked":%s}}' % (
         ",".join("%d" % t for t in movers),
         "null" if timed is None else "[%d,%d]" % timed,
         auto_steps, "null" if moving is None else "%d" % moving, picked))
@@ -394,7 +299,7 @@ def _deadlock():
 def point(tid, frame=None, alone=False):
     """Thread `tid` is at a step point (about to perform an operation, or a line or an
     instruction): it goes on when chosen; at once, under `auto`, when `alone` (an
-    instruction that is no choice, trace.py)."""
+    instruction that is no choice, instrs.py)."""
     t = threads.get(tid)
     if t is None or finishing:
         return                   # a thread the run does not know, or the main one finishing
@@ -458,9 +363,9 @@ def sleep(tid, deadline_us):
 def _unscheduled_wait(ready, deadline_us):
     """A thread the run does not schedule (one it never saw start) waits by polling."""
     while not ready():
-        if deadline_us is not None and prims._now() >= deadline_us:
+        if deadline_us is not None and _now() >= deadline_us:
             return False
-        prims._orig_sleep(0.001)
+        _orig_sleep(0.001)
     return True
 
 
@@ -547,227 +452,5 @@ def main_returned():
     t.ready = None
 
 
-# --- a condition for the standard library's algorithms -------------------------------------
-class _Waiter:
-    """One wait on a Cond: notified or not."""
-    __slots__ = ("notified",)
-
-    def __init__(self):
-        self.notified = False
-
-
-class Cond:
-    """threading.Condition for a controlled run, put in place of the one inside Event,
-    Semaphore, Barrier and Queue: its lock is the baton (so entering it is nothing), a wait
-    gives the baton up until notified (FIFO, as Python's) or timed out in demo time, so the
-    standard library's own algorithms run unchanged."""
-
-    __slots__ = ("_waiters",)
-
-    def __init__(self, lock=None):
-        self._waiters = collections.deque()
-
-    def __enter__(self):
-        return True
-
-    def __exit__(self, *args):
-        return None
-
-    def acquire(self, *args, **kwargs):
-        return True
-
-    def release(self):
-        pass
-
-    def _is_owned(self):
-        return True
-
-    def _at_fork_reinit(self):
-        self._waiters.clear()
-
-    def wait(self, timeout=None):
-        # A waiter of its own, equal only to itself: a timed-out waiter takes itself out of
-        # the queue, and a list `[False]` would take out the first waiter equal to it.
-        token = _Waiter()
-        self._waiters.append(token)
-        got = block(prims.me(), lambda: token.notified, deadline(timeout))
-        if not got:
-            try:
-                self._waiters.remove(token)
-            except ValueError:
-                pass
-        return got
-
-    def wait_for(self, predicate, timeout=None):
-        endtime = None
-        waittime = timeout
-        result = predicate()
-        while not result:
-            if waittime is not None:
-                if endtime is None:
-                    endtime = monotonic() + waittime
-                else:
-                    waittime = endtime - monotonic()
-                    if waittime <= 0:
-                        break
-            self.wait(waittime)
-            result = predicate()
-        return result
-
-    def notify(self, n=1):
-        waiters = self._waiters
-        while waiters and n > 0:
-            waiters.popleft().notified = True
-            n -= 1
-
-    def notify_all(self):
-        self.notify(len(self._waiters))
-
-    notifyAll = notify_all
-
-
-# --- deterministic random numbers ----------------------------------------------------------
-_W0 = 0x2D358DCCAA6C78A5
-_W1 = 0x8BB84B93962EACC9
-_F64 = 1.0 / (1 << 63)
-_I64_MIN = -(1 << 63)
-_I64_MAX = (1 << 63) - 1
-
-
-class Stream(_random_mod.Random):
-    """One thread's random numbers: fastrand 2's wyrand, seeded as src/session/registry.rs
-    seeds a thread's, with fastrand's own f64() and i64(range) for random(), uniform() and
-    randint(); every other method of random.Random draws its bits from the same stream."""
-
-    def __init__(self, state=0):
-        self._tv_state = int(state) & MASK
-        self.gauss_next = None
-
-    def seed(self, a=None, version=2):
-        """The stream starts again from `a` (an int as it is, anything else hashed as
-        random.Random seeds a str); no argument keeps the stream (there is no entropy in a
-        controlled run)."""
-        if a is None:
-            return
-        if not isinstance(a, int):
-            import hashlib
-            if isinstance(a, str):
-                a = a.encode()
-            if isinstance(a, (bytes, bytearray)):
-                a = int.from_bytes(hashlib.sha512(a).digest()[:8], "little")
-            else:
-                a = hash(a)
-        self._tv_state = a & MASK
-        self.gauss_next = None
-
-    def getstate(self):
-        return ("threadviz", self._tv_state, self.gauss_next)
-
-    def setstate(self, state):
-        if not (isinstance(state, tuple) and len(state) == 3 and state[0] == "threadviz"):
-            raise ValueError("state is not one of a controlled run's random streams")
-        self._tv_state, self.gauss_next = state[1], state[2]
-
-    def _u64(self):
-        s = (self._tv_state + _W0) & MASK
-        self._tv_state = s
-        t = s * (s ^ _W1)
-        return (t & MASK) ^ (t >> 64)
-
-    def random(self):
-        while True:
-            x = (self._u64() >> 1) * _F64
-            if x < 1.0:
-                return x
-
-    def uniform(self, a, b):
-        return a + (b - a) * self.random()
-
-    def _mod_u64(self, n):
-        r = self._u64()
-        m = r * n
-        hi, lo = m >> 64, m & MASK
-        if lo < n:
-            t = ((1 << 64) - n) % n
-            while lo < t:
-                r = self._u64()
-                m = r * n
-                hi, lo = m >> 64, m & MASK
-        return hi
-
-    def randint(self, a, b):
-        if (type(a) is int and type(b) is int and _I64_MIN <= a <= b <= _I64_MAX):
-            if a == _I64_MIN and b == _I64_MAX:
-                u = self._u64()
-                return u - (1 << 64) if u >= (1 << 63) else u
-            return a + self._mod_u64(b - a + 1)
-        return _random_mod.Random.randint(self, a, b)     # raises, or a range past i64
-
-    def getrandbits(self, k):
-        if k < 0:
-            raise ValueError("number of bits must be non-negative")
-        words = (k + 63) // 64
-        x = 0
-        for i in range(words):
-            x |= self._u64() << (64 * i)
-        return x >> (64 * words - k)
-
-
-_streams = {}
-
-
-def stream(tid=None):
-    """The calling thread's stream (created on its first draw)."""
-    if tid is None:
-        tid = prims.me()
-    s = _streams.get(tid)
-    if s is None:
-        s = _streams[tid] = Stream(seed ^ ((tid * GOLDEN) & MASK))
-    return s
-
-
-def _random():
-    return stream().random()
-
-
-def _uniform(a, b):
-    return stream().uniform(a, b)
-
-
-def _randint(a, b):
-    return stream().randint(a, b)
-
-
-def _through_stream(name):
-    def draw(*args, **kwargs):
-        return getattr(stream(), name)(*args, **kwargs)
-    draw.__name__ = draw.__qualname__ = name
-    draw.__doc__ = getattr(_random_mod.Random, name).__doc__
-    return draw
-
-
-_draws = None            # (name, function) for each of random's module functions
-
-
-def prepare():
-    """What every controlled run of this process installs, made once ahead (a fork server's
-    runs inherit it): the random module's functions drawing from the thread's stream."""
-    global _draws
-    if _draws is not None:
-        return
-    draws = [("random", _random), ("uniform", _uniform), ("randint", _randint)]
-    inst = _random_mod._inst
-    for name in dir(_random_mod):
-        if name in ("random", "uniform", "randint") or name.startswith("_"):
-            continue
-        value = getattr(_random_mod, name)
-        if getattr(value, "__self__", None) is inst:
-            draws.append((name, _through_stream(name)))
-    _draws = draws
-
-
-def _install_random():
-    prepare()
-    for name, draw in _draws:
-        setattr(_random_mod, name, draw)
-
+# Imported last: core imports this module.
+from .core import _now, _orig_sleep, _put_keep  # noqa: E402

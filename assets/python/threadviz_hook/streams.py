@@ -5,7 +5,7 @@ and writelines is delegated."""
 
 import sys
 
-from . import prims
+from . import core, places
 
 
 class Tee:
@@ -28,7 +28,7 @@ class Tee:
             self.write(line)
 
     def _tv_log(self, s):
-        tid = prims.me()
+        tid = core.me()
         partial = self._tv_partial
         text = partial.pop(tid, "") + s
         if "\n" not in text:
@@ -41,14 +41,14 @@ class Tee:
         rest = lines.pop()
         if rest:
             partial[tid] = rest
-        loc = prims._loc(sys._getframe(2))
+        loc = places._loc(sys._getframe(2))
         for line in lines:
             self._tv_emit(tid, line, loc)
 
     def _tv_emit(self, tid, line, loc="null"):
         if len(line) > 65536:
             line = line[:65533] + "..."
-        prims._emit(tid, loc, '{"kind":"log","level":"%s","message":%s}' % (self._tv_level, prims._js(line)))
+        core._emit(tid, loc, '{"kind":"log","level":"%s","message":%s}' % (self._tv_level, core._js(line)))
 
     def __getattr__(self, name):
         return getattr(self._tv_stream, name)

@@ -38,7 +38,7 @@ _sleep = None           # the original time.sleep
 _controls = None        # callback(dict) for each control line
 controlled = False      # a controlled run or a server: no writer or reader thread
 _rfile = None           # controlled: the socket read a line at a time
-own_fork = False        # boot.py forks a run's process: not the program's fork
+own_fork = False        # server.py forks a run's process: not the program's fork
 
 
 def connect(path):
@@ -108,9 +108,9 @@ def _drain_locked():
     except IndexError:
         pass
     if n:
-        from . import prims
+        from . import core
         _send(['{"time_us":%d,"thread":%d,"loc":null,"kind":{"kind":"lost","events":%d}}'
-               % (prims._now(), lost_tid, n), ""])
+               % (core._now(), lost_tid, n), ""])
 
 
 def overflow(line, keep):
@@ -123,8 +123,8 @@ def overflow(line, keep):
         # joined by a newline.
         dropped.append(2 if line.startswith('["a"') else line.count("\n") + 1)
         try:
-            from . import prims
-            lost_tid = prims._tids.get(_thread.get_ident(), 0)
+            from . import core
+            lost_tid = core._tids.get(_thread.get_ident(), 0)
         except Exception:
             pass
         return
@@ -272,7 +272,7 @@ def _reader():
 
 def _forked():
     """In a child made by os.fork(): the stream is the parent's; this process sends nothing
-    (but for a run's own fork, boot.py's, whose child goes on as a run)."""
+    (but for a run's own fork, server.py's, whose child goes on as a run)."""
     global done, finished, _wlock
     if own_fork:
         return
@@ -280,9 +280,9 @@ def _forked():
     _wlock = _alloc()
     pending.clear()
     try:
-        from . import prims, gate
-        prims._LIMIT = -1          # every event goes to overflow(), which drops it
-        prims._closed = False
+        from . import core, gate
+        core._LIMIT = -1          # every event goes to overflow(), which drops it
+        core._closed = False
         if controlled:
             from . import sched
             sched.forked()
