@@ -22,7 +22,7 @@ fn state_text(thread: &KnownThread, now_us: u64, ready: bool, next: bool) -> Str
         // Events were lost since its latest one: its next event says what it does.
         return format!("{} UNKNOWN", LaneState::Unknown.letter());
     }
-    let left = |until: u64| seconds(until.saturating_sub(now_us)).trim().to_owned();
+    let left = |until: u64| time_left(until.saturating_sub(now_us));
     let detail = match &thread.state {
         ThreadState::Sleeping { until_us } => format!(" {}", left(*until_us)),
         ThreadState::Blocked { until_us: Some(until), .. } | ThreadState::Waiting { until_us: Some(until), .. } => {
@@ -31,6 +31,19 @@ fn state_text(thread: &KnownThread, now_us: u64, ready: bool, next: bool) -> Str
         _ => String::new(),
     };
     format!("{} {}{detail}", thread.state.symbol(), thread.state.word())
+}
+
+/// What is left of a sleep or a timeout in at most four columns, so that the state fits its
+/// column at 80 columns (`z SLEEPING 598s`) instead of being cut inside the number: tenths under
+/// 10 s, then whole seconds, minutes, hours.
+fn time_left(micros: u64) -> String {
+    let secs = micros / 1_000_000;
+    match secs {
+        0..10 => seconds(micros).trim().to_owned(),
+        10..1_000 => format!("{secs}s"),
+        1_000..6_000 => format!("{}m", secs / 60),
+        _ => format!("{}h", secs / 3_600),
+    }
 }
 
 /// The kernel's view of the thread: state, CPU % over the last second, voluntary and
@@ -302,4 +315,21 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     });
     let header = Row::new(header_cells).style(theme.header());
     Widget::render(Table::new(rows, widths).header(header).column_spacing(1).style(Style::new()), inner, buf);
+}
+
+#[cfg(test)]
+mod time_left_tests {
+    #[test]
+    fn time_left_fits_four_columns_and_never_cuts_a_number() {
+        let cases =
+            [(0, "0.0s"), (9_950_000, "9.9s"), (10_000_000, "10s"), (597_600_000, "597s"), (999_000_000, "999s")];
+        for (micros, words) in cases {
+            assert_eq!(super::time_left(micros), words);
+        }
+        assert_eq!(super::time_left(1_000_000_000), "16m");
+        assert_eq!(super::time_left(7_200_000_000), "2h");
+        for micros in [0, 9_999_999, 99_999_999, 5_999_999_999, 359_999_000_000] {
+            assert!(super::time_left(micros).chars().count() <= 4, "{micros}");
+        }
+    }
 }
