@@ -10,47 +10,39 @@ use std::path::{Path, PathBuf};
 /// The most lines a file may have: a Rust file before its tests, a hook file in all.
 const MOST_LINES: usize = 500;
 
-/// Every `.rs` file under `src/` but the test files (`tests.rs`, and those in a `tests/` folder).
-fn sources() -> Vec<PathBuf> {
-    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+/// The files under `folder` (of the package) that `keep` takes, in the folders `descend` takes,
+/// in a stable order.
+fn files_under(folder: &str, descend: &dyn Fn(&Path) -> bool, keep: &dyn Fn(&Path) -> bool) -> Vec<PathBuf> {
+    fn walk(dir: &Path, descend: &dyn Fn(&Path) -> bool, keep: &dyn Fn(&Path) -> bool, found: &mut Vec<PathBuf>) {
         let mut entries: Vec<_> =
-            std::fs::read_dir(dir).expect("src/ is readable").flatten().map(|e| e.path()).collect();
+            std::fs::read_dir(dir).expect("the folder is readable").flatten().map(|e| e.path()).collect();
         entries.sort();
         for path in entries {
             if path.is_dir() {
-                if path.file_name().is_some_and(|name| name != "tests") {
-                    walk(&path, found);
+                if descend(&path) {
+                    walk(&path, descend, keep, found);
                 }
-            } else if path.extension().is_some_and(|ext| ext == "rs")
-                && path.file_name().is_some_and(|name| name != "tests.rs")
-            {
+            } else if keep(&path) {
                 found.push(path);
             }
         }
     }
     let mut found = Vec::new();
-    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut found);
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join(folder), descend, keep, &mut found);
     found
+}
+
+/// Every `.rs` file under `src/` but the test files (`tests.rs`, and those in a `tests/` folder).
+fn sources() -> Vec<PathBuf> {
+    files_under("src", &|dir| dir.file_name().is_some_and(|name| name != "tests"), &|file| {
+        file.extension().is_some_and(|ext| ext == "rs") && file.file_name().is_some_and(|name| name != "tests.rs")
+    })
 }
 
 /// Every `.py` file under `assets/python/`, in every folder: the hook threadviz runs inside a
 /// watched Python program.
 fn hook_sources() -> Vec<PathBuf> {
-    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
-        let mut entries: Vec<_> =
-            std::fs::read_dir(dir).expect("assets/python/ is readable").flatten().map(|e| e.path()).collect();
-        entries.sort();
-        for path in entries {
-            if path.is_dir() {
-                walk(&path, found);
-            } else if path.extension().is_some_and(|ext| ext == "py") {
-                found.push(path);
-            }
-        }
-    }
-    let mut found = Vec::new();
-    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join("python"), &mut found);
-    found
+    files_under("assets/python", &|_| true, &|file| file.extension().is_some_and(|ext| ext == "py"))
 }
 
 /// The file's code before its test module (`#[cfg(test)]` then `mod`), without comments.
