@@ -27,7 +27,7 @@ use std::thread::JoinHandle;
 use crossbeam_utils::CachePadded;
 use parking_lot::{Condvar, Mutex};
 
-use super::collector::Fanout;
+use super::fanout::Fanout;
 use super::packed::{PackedKind, RingEvent};
 use super::{COLD, LISTENING, PAUSE_AT, SessionInner, context};
 use crate::event::{EventKind, SourceLoc, Tid, TraceEvent};
