@@ -119,15 +119,16 @@ fn circle_through(start: &str, imports: &BTreeMap<String, BTreeSet<String>>) -> 
     None
 }
 
+/// Every import circle of `imports`, each as `a -> b -> a`.
+fn circles_in(imports: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
+    imports.keys().filter_map(|module| circle_through(module, imports)).map(|circle| circle.join(" -> ")).collect()
+}
+
 #[test]
 fn the_top_level_modules_import_one_another_in_one_direction() {
     let imports = imports();
     assert!(imports.get("view").is_some_and(|to| to.contains("app")), "the check sees imports: {imports:?}");
-    let circles: Vec<String> = imports
-        .keys()
-        .filter_map(|module| circle_through(module, &imports))
-        .map(|circle| circle.join(" -> "))
-        .collect();
+    let circles = circles_in(&imports);
     assert!(
         circles.is_empty(),
         "import circles between folders (break them as ARCHITECTURE.md says):\n{}",
@@ -247,11 +248,7 @@ fn the_modules_of_the_app_import_one_another_in_one_direction() {
             && imports.get("update").is_some_and(|to| to.contains("mod")),
         "the check sees imports: {imports:?}"
     );
-    let circles: Vec<String> = imports
-        .keys()
-        .filter_map(|module| circle_through(module, &imports))
-        .map(|circle| circle.join(" -> "))
-        .collect();
+    let circles = circles_in(&imports);
     assert!(
         circles.is_empty(),
         "import circles between the files of {ONE_DIRECTION_INSIDE} (the loop owns the Controller \
