@@ -355,6 +355,21 @@ pub(crate) fn report(summary: &RecordSummary) {
     eprintln!("{summary}{replay}");
 }
 
+/// Prints what a recording holds, or why it could not be made, as threadviz's own line (a
+/// program's run, whose own output shares the terminal).
+pub(crate) fn report_recorded(recorded: io::Result<RecordSummary>) {
+    match recorded {
+        Ok(summary) => {
+            let replay = summary
+                .path
+                .as_ref()
+                .map_or_else(String::new, |path| format!("; replay it with `threadviz replay {}`", path.display()));
+            eprintln!("threadviz: {summary}{replay}");
+        }
+        Err(error) => eprintln!("threadviz: error: {error}"),
+    }
+}
+
 /// `demo NAME --record FILE` in the dashboard.
 pub(super) fn record_dashboard(
     demo: &Demo,

@@ -21,7 +21,7 @@ use crate::app::launch::Launch;
 use crate::app::live;
 use crate::app::{Appearance, Subject, ThemeName};
 use crate::child::{self, Child, Grain, Options, Program, RunError, Subscriber, Target, exit_code, status_words};
-use crate::record::{RecordSummary, RecordTo};
+use crate::record::RecordTo;
 
 /// Options of `threadviz run`.
 #[derive(Debug, Args)]
@@ -168,7 +168,7 @@ pub fn launch(
 ) -> ExitCode {
     if let Some((schedule, seed)) = schedule {
         if how.plain {
-            return super::explore::replay_program(program, &options, schedule, seed, record, how.lesson.is_some());
+            return super::schedule::replay_program(program, &options, schedule, seed, record, how.lesson.is_some());
         }
         if record.is_some() {
             return refuse(&RunError {
@@ -223,20 +223,6 @@ fn steer_schedule(program: &Program, options: Options, how: &How, schedule: &str
     }
 }
 
-/// Prints what a recording holds, as threadviz's own line.
-pub fn report(recorded: io::Result<RecordSummary>) {
-    match recorded {
-        Ok(summary) => {
-            let replay = summary
-                .path
-                .as_ref()
-                .map_or_else(String::new, |path| format!("; replay it with `threadviz replay {}`", path.display()));
-            eprintln!("threadviz: {summary}{replay}");
-        }
-        Err(error) => eprintln!("threadviz: error: {error}"),
-    }
-}
-
 fn run_dashboard(program: Program, options: Options, record: Option<RecordTo>, how: &How) -> ExitCode {
     // The title lives as long as the dashboard, which is the rest of the process.
     let title: &'static str = Box::leak(how.title.clone().unwrap_or_else(|| program.title()).into_boxed_str());
@@ -260,7 +246,7 @@ fn run_dashboard(program: Program, options: Options, record: Option<RecordTo>, h
             code = ExitCode::from(exit_code(status));
         }
         if let Some(recorder) = controller.finish() {
-            report(recorder.finish());
+            super::recordings::report_recorded(recorder.finish());
         }
     }
     if let Err(error) = watched {
@@ -350,7 +336,7 @@ fn run_plain(program: &Program, options: &Options, record: Option<RecordTo>, dem
         handle.close();
     }
     if let Some(recorder) = recorder {
-        report(recorder.finish());
+        super::recordings::report_recorded(recorder.finish());
     }
     let Ok(status) = status else {
         eprintln!("threadviz: error: lost track of the interpreter");

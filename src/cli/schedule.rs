@@ -1,5 +1,6 @@
-//! `threadviz demo NAME --schedule S`: one exact interleaving, as `threadviz explore` found it,
-//! printed (`--plain`) or followed step by step in the dashboard.
+//! `threadviz demo NAME --schedule S` and `threadviz run --schedule S PROGRAM.py`: one exact
+//! interleaving, as `threadviz explore` found it, printed (`--plain`, and a program's own
+//! output) or followed step by step in the dashboard.
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -9,7 +10,8 @@ use crate::app::launch::Launch;
 use crate::app::steer::{self, Steered};
 use crate::app::{Appearance, Subject};
 use crate::catalog::Demo;
-use crate::explore::{FailureKind, Program, RunEnd, Schedule, follow_schedule, trouble_of};
+use crate::child::{self, Options};
+use crate::explore::{FailureKind, Follow, Program, RunEnd, Schedule, follow_schedule, trouble_of};
 use crate::record::RecordTo;
 
 /// Runs `demo` along `schedule`. Exit status: 0 when it ran, 2 for a schedule that does not
@@ -99,5 +101,95 @@ fn dashboard(
             eprintln!("error: the terminal failed: {error}; try `--plain` to print the log instead");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `threadviz run --schedule S PROGRAM.py`: one controlled run of the program along the
+/// schedule, its output on the terminal as a bare run's (a demo's twin, `demo_lines`, printed
+/// as the demo is: `(ThreadName) message`); the program's exit status, 2 when the schedule
+/// does not fit it, 3 when it deadlocks.
+pub fn replay_program(
+    program: &child::Program,
+    options: &Options,
+    schedule: &str,
+    seed: u64,
+    record: Option<RecordTo>,
+    demo_lines: bool,
+) -> ExitCode {
+    let refuse = |message: String, code: u8| {
+        eprintln!("threadviz: error: {message}");
+        ExitCode::from(code)
+    };
+    let schedule = match Schedule::parse(schedule) {
+        Ok(schedule) => schedule,
+        Err(error) => return refuse(format!("{error}"), 2),
+    };
+    if let Err(error) = child::check_program(program) {
+        return refuse(error.message, error.code);
+    }
+    let options =
+        Options { paused: false, dashboard: demo_lines, linger: std::time::Duration::ZERO, ..options.clone() };
+    let mut controlled = match child::Controlled::start(program, &options, seed) {
+        Ok(controlled) => controlled,
+        Err(error) => return refuse(error.message, error.code),
+    };
+    let planned = schedule.len();
+    let run = crate::explore::run_controlled(controlled.run(), crate::explore::MAX_STEPS, &mut Follow::new(schedule));
+    let status = controlled.child().wait();
+    if demo_lines {
+        let mut out = io::stdout().lock();
+        let printed = crate::plain::print_events(&run.events, &mut out).map(drop);
+        if printed.and_then(|()| io::Write::flush(&mut out)).is_err() {
+            return ExitCode::FAILURE;
+        }
+    }
+    if let Some(to) = record {
+        super::recordings::report_recorded(crate::explore::record_events(to, &run.events));
+    }
+    let left = planned.saturating_sub(run.schedule.len());
+    match &run.end {
+        RunEnd::Misfit(why) => return refuse(format!("the schedule does not fit {}: {why}", program.title()), 2),
+        RunEnd::Completed if left > 0 => {
+            return refuse(
+                format!(
+                    "the schedule does not fit {}: the program ended after {} steps with {left} choices left over; was it found with another --step or version of the program?",
+                    program.title(),
+                    run.steps
+                ),
+                2,
+            );
+        }
+        RunEnd::Deadlock => {
+            let mut model = crate::model::Model::new();
+            for event in &run.events {
+                model.apply(event);
+            }
+            let message = model.deadlock_message().unwrap_or_else(|| "deadlock: no thread can move".to_owned());
+            let stopped =
+                format!("the program would wait forever: stopped (exit status {})", crate::DEADLOCK_EXIT_CODE);
+            if demo_lines {
+                println!("{message}");
+                println!("{stopped}");
+            } else {
+                eprintln!("threadviz: {message}");
+                eprintln!("threadviz: {stopped}");
+            }
+            return ExitCode::from(crate::DEADLOCK_EXIT_CODE);
+        }
+        RunEnd::Stuck(_) => {
+            return refuse(
+                format!(
+                    "a thread did not come back to threadviz within {} s: it waits outside the hook's primitives (I/O, a C extension's lock) or loops without reaching a step point (`--step line` makes every line one)",
+                    crate::explore::PATIENCE.as_secs()
+                ),
+                1,
+            );
+        }
+        RunEnd::StepLimit(steps) => return refuse(format!("the run was cut after {steps} steps"), 1),
+        RunEnd::Completed => {}
+    }
+    match status {
+        Ok(status) => ExitCode::from(child::exit_code(status)),
+        Err(_) => refuse("lost track of the interpreter".to_owned(), 1),
     }
 }

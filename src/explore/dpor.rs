@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::run::Run;
+use super::history::Run;
 use crate::event::{Control, EventKind, PrimId, Tid};
 use crate::session::Choice;
 

@@ -1,8 +1,8 @@
 //! Following a schedule: the chooser of a replay, which fails with a clear message at the
 //! first step the schedule does not fit; and the default move a schedule writes `_`.
 
+use super::choosing::{Chooser, Point};
 use super::schedule::{Planned, Schedule};
-use super::strategy::{Chooser, Point};
 use crate::session::Choice;
 
 /// Chooses what the schedule says, in order.

@@ -44,8 +44,11 @@
 //! assert!(threadviz::explore::replay(failure.schedule(), program).is_err());
 //! ```
 
+mod choosing;
 mod dpor;
+mod finding;
 mod follow;
+mod history;
 mod outcome;
 pub(crate) mod pin;
 mod quiet;
@@ -62,20 +65,21 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-pub use self::outcome::FailureKind;
+pub use self::finding::FailureKind;
 pub use self::report::{Failed, Failure, Report};
 pub use self::schedule::ScheduleSyntaxError;
 pub use self::strategy::Strategy;
 
+use self::choosing::Chooser;
 pub(crate) use self::follow::{Follow, Pick, RoundRobin};
+pub(crate) use self::history::RunEnd;
 pub(crate) use self::outcome::{Ending, Outcome};
 pub(crate) use self::report::{ReplayHint, thousands};
 pub(crate) use self::run::{
-    ChildTarget, Driver, MAX_STEPS, PATIENCE, Program, RunEnd, Stepped, Target, record_events, run_controlled, run_once,
+    ChildTarget, Driver, PATIENCE, Program, Stepped, Target, record_events, run_controlled, run_once,
 };
-pub(crate) use self::schedule::Schedule;
+pub(crate) use self::schedule::{MAX_STEPS, Schedule};
 pub(crate) use self::search::{Searched, search};
-use self::strategy::Chooser;
 pub(crate) use self::watch::{Goal, Inspector};
 use crate::record::RecordTo;
 

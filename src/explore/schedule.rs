@@ -18,6 +18,11 @@ use std::fmt;
 use crate::event::Tid;
 use crate::session::Choice;
 
+/// The most steps one run may take by default: a program that never ends (a polling loop
+/// whose condition never comes true under some schedule) is cut there. A schedule longer than
+/// that is refused as it is read.
+pub(crate) const MAX_STEPS: usize = 100_000;
+
 /// One choice of a schedule: a given one, or the default move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Planned {
@@ -113,7 +118,7 @@ impl Schedule {
                 None => (token, 1),
             };
             // No run takes more steps than this; a longer schedule is a typo, not a run.
-            if schedule.choices.len().saturating_add(times) > super::run::MAX_STEPS {
+            if schedule.choices.len().saturating_add(times) > MAX_STEPS {
                 return Err(bad());
             }
             let choice = match what {

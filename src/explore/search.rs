@@ -29,7 +29,7 @@ impl Searched {
     /// Counts a run; true when it reached the goal sooner than any before.
     fn note(&mut self, outcome: Outcome) -> bool {
         self.runs += 1;
-        if matches!(outcome.end, super::run::RunEnd::StepLimit(_)) {
+        if matches!(outcome.end, super::history::RunEnd::StepLimit(_)) {
             self.cut += 1;
         }
         if let Some((step, text)) = outcome.reached

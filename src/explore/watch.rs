@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use super::outcome::{FailureKind, Finding};
-use super::run::RunEnd;
+use super::finding::{FailureKind, Finding};
+use super::history::RunEnd;
 use crate::event::{Control, EventKind, ExitKind, LogLevel, Tid, TraceEvent};
 use crate::model::{LostUpdate, Model, PrimState};
 

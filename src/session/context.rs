@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::registry::ThreadRecord;
 use super::{SessionInner, default_session};
+use crate::event::Tid;
 
 /// The unwind payload that stops a daemon thread at shutdown. It is not a panic: no hook runs.
 #[derive(Debug)]
@@ -144,4 +145,14 @@ pub(crate) fn die_if_killed() {
     if !std::thread::panicking() && current().is_killed() {
         die();
     }
+}
+
+/// Whose event a direct one is (`SessionInner::emit_direct`): the calling thread, as its
+/// context says, or a thread named by number.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum By {
+    /// The calling thread (0 if it belongs to another session).
+    Caller,
+    /// The thread with this number (0: the session's controller).
+    Thread(Tid),
 }

@@ -27,9 +27,10 @@ use std::thread::JoinHandle;
 use crossbeam_utils::CachePadded;
 use parking_lot::{Condvar, Mutex};
 
+use super::context::{self, By};
 use super::fanout::Fanout;
 use super::packed::{PackedKind, RingEvent};
-use super::{COLD, LISTENING, PAUSE_AT, SessionInner, context};
+use super::{COLD, LISTENING, PAUSE_AT, SessionInner};
 use crate::event::{EventKind, SourceLoc, Tid, TraceEvent};
 
 /// Events one thread may have in flight before the collector drains them.
@@ -133,15 +134,6 @@ impl std::fmt::Debug for RingReaderSlot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Ring")
     }
-}
-
-/// Whose event a direct one is.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum By {
-    /// The calling thread (0 if it belongs to another session).
-    Caller,
-    /// The thread with this number (0: the session's controller).
-    Thread(Tid),
 }
 
 impl SessionInner {

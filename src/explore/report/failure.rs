@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use crate::explore::outcome::FailureKind;
-use crate::explore::run::RunEnd;
+use crate::explore::finding::FailureKind;
+use crate::explore::history::RunEnd;
 
 /// What failed in a [`Failure`]: what the report counts a run as having found, or why a run
 /// could not go on at all.

@@ -2,7 +2,7 @@
 //! shrinking made of its schedule: what the report and a [`super::Failure`] show of it.
 
 use super::words::{entries, replays, stop_words};
-use crate::explore::outcome::Finding;
+use crate::explore::finding::Finding;
 use crate::explore::shrink::Shrinking;
 
 /// The first run, and the shortest, in which one kind of failure happened.

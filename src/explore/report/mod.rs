@@ -6,8 +6,10 @@ use std::fmt;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use super::outcome::{Ending, FailureKind, Outcome};
-use super::run::{Program, RunEnd};
+use super::finding::FailureKind;
+use super::history::RunEnd;
+use super::outcome::{Ending, Outcome};
+use super::run::Program;
 use super::schedule::Schedule;
 use super::shrink::{self, Shrinking};
 use super::strategy::Strategy;

@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
 
+use super::super::choosing::{Chooser, Point};
+use super::super::history::{Asked, Move, Run, RunEnd};
 use super::super::schedule::Schedule;
-use super::super::strategy::{Chooser, Point};
 
-use super::{Asked, Body, Move, Program, Run, RunEnd, SessionTarget, Target};
+use super::{Body, Program, SessionTarget, Target};
 use crate::event::{Tid, TraceEvent};
 use crate::session::{Choice, Session};
 

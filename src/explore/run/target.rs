@@ -2,7 +2,8 @@
 //! program, or one run of a controlled interpreter; each settles after a grant and says what
 //! may move, and tells a thread stuck outside threadviz.
 
-use super::{OUTSIDE, PATIENCE, RunEnd, UNWINDING};
+use super::super::history::RunEnd;
+use super::{OUTSIDE, PATIENCE, UNWINDING};
 use crate::child;
 use crate::event::{Tid, TraceEvent};
 use crate::session::{Choice, Session};

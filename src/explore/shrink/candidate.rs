@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
+use super::super::choosing::{Chooser, Point};
+use super::super::finding::Finding;
 use super::super::follow::default_choice;
-use super::super::outcome::Finding;
-use super::super::run::Asked;
+use super::super::history::Asked;
 use super::super::schedule::{Planned, Schedule};
-use super::super::strategy::{Chooser, Point};
 use super::Measure;
 use crate::session::Choice;
 

@@ -27,11 +27,13 @@ use std::cmp::Ordering as Order;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::choosing::Chooser;
+use super::finding::{FailureKind, Finding};
 use super::follow::Follow;
-use super::outcome::{FailureKind, Finding, Outcome};
-use super::run::{Program, RunEnd, run_once};
+use super::history::RunEnd;
+use super::outcome::Outcome;
+use super::run::{Program, run_once};
 use super::schedule::Schedule;
-use super::strategy::Chooser;
 use crate::session::Choice;
 
 /// The most replays one failure's shrinking takes: enough for the fixed point of every demo,
@@ -391,9 +393,9 @@ mod tests {
     use std::sync::Arc;
     use std::time::Duration;
 
-    use super::super::run::Asked;
+    use super::super::choosing::Point;
+    use super::super::history::Asked;
     use super::super::schedule::Planned;
-    use super::super::strategy::Point;
     use super::*;
     use crate::explore::{Exploration, Find, Report, Strategy};
     use crate::sync::{Lock, Shared};
