@@ -9,6 +9,8 @@ use super::registry::ThreadRecord;
 use super::{SessionInner, default_session};
 use crate::event::Tid;
 
+pub(crate) mod locals;
+
 /// The unwind payload that stops a daemon thread at shutdown. It is not a panic: no hook runs.
 #[derive(Debug)]
 pub(crate) struct Killed;

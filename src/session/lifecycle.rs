@@ -54,8 +54,16 @@ impl SessionInner {
         });
         let previous = context::bind(Some(record.clone()));
         let dispatch = capture::capture_dispatch();
-        let result = tracing::dispatcher::with_default(&dispatch, || panic::catch_unwind(AssertUnwindSafe(main)));
-        self.shutdown(&record, exit_of(&result));
+        // The main thread's `threadviz::std::thread_local!` values are destroyed when `main`
+        // returns, before the other threads are waited for: the next session run on this OS
+        // thread (an explored run's) starts with none.
+        let (result, destroyed) = tracing::dispatcher::with_default(&dispatch, || {
+            let locals = context::locals::ThreadLocals::begin();
+            let result = panic::catch_unwind(AssertUnwindSafe(main));
+            (result, locals.end())
+        });
+        let exit = if result.is_ok() { exit_of(&destroyed) } else { exit_of(&result) };
+        self.shutdown(&record, exit);
         emit::release_thread_ring();
         context::bind(previous);
         // Break the session <-> main record cycle now that nothing runs.

@@ -44,6 +44,10 @@
 //!   rendezvous included, `Sender`, `SyncSender`, `Receiver`, disconnection as std's). A
 //!   channel's items need no `Debug` (std asks none): the dashboard shows each as its type and
 //!   number, `u32 #1`.
+//! - [`thread_local!`] (std's grammar: attributes, visibility, several keys at once, `const {
+//!   }` initialisers) and [`thread::LocalKey`] (`with`, `try_with` and its
+//!   [`thread::AccessError`], and for `Cell` and `RefCell` values `set`, `get`, `take`,
+//!   `replace`, `with_borrow`, `with_borrow_mut`).
 //!
 //! Every blocking operation waits in threadviz's primitives, never in std's, so the dashboard
 //! shows who holds and who waits, and the explorer chooses who goes next at each of them.
@@ -61,15 +65,31 @@
 //! `static` would outlive every session (and carry its value from one explored run into the
 //! next): create them in the function you run, and share them with `Arc`.
 //!
-//! **`std::thread_local!` is not per explored thread.** An explored run's threads run on OS
-//! threads the exploration reuses from run to run (a pool of parked workers, so that a run
-//! does not pay for creating and tearing down its OS threads), and a thread whose stack size
-//! is set (`Builder::stack_size`) on one of its own. threadviz's own per-thread state starts
-//! afresh for every thread; a `std::thread_local!` value of the program's does not: a thread
-//! of one run may find what a thread of an earlier run left in it, and its destructor runs
-//! when the exploration ends, not when the thread does. Keep per-thread state in the thread's
-//! closure, or give it back to the `thread_local!` (`take`, `set`) before the thread ends.
-//! Outside an exploration (a watched run, a replay) every thread has an OS thread of its own.
+//! **Thread-locals are per threadviz thread with [`thread_local!`]** (`stdx::thread_local!`):
+//! each thread of [`thread::spawn`], [`thread::scope`], a [`thread::Builder`] or
+//! [`threadviz::thread`](crate::thread), and a session's main thread, has its own value, made
+//! at its first access and destroyed when the thread's function ends (before a `join` of it
+//! returns; the main thread's when the function given to `run` returns), as std destroys them
+//! when an OS thread exits. That matters because an explored run's threads run on OS threads
+//! the exploration reuses from run to run (a pool of parked workers, so that a run does not pay
+//! for creating and tearing down its OS threads): a thread of one run never finds what a
+//! thread of an earlier run left. A destructor may use thread-locals as under std: the key
+//! being destroyed, or one already destroyed, answers `try_with` with `Err`, and a key it makes
+//! afresh is destroyed in its turn. A destructor that panics ends its thread as panicked (std
+//! aborts the process). An access is no step and no event (a thread-local is never shared), so
+//! it costs the explorer nothing. Where no threadviz thread runs (a plain std thread), a key is
+//! std's own `thread_local!`.
+//!
+//! **A program that still uses `std::thread_local!` directly keeps the old caveat:** its value
+//! belongs to the OS thread, so a thread of one explored run may find what a thread of an
+//! earlier run left in it, and its destructor runs when the exploration ends, not when the
+//! thread does (a thread whose stack size is set, `Builder::stack_size`, has an OS thread of its
+//! own, and so does every thread outside an exploration: a watched run, a replay).
 
 pub mod sync;
 pub mod thread;
+
+/// Declares thread-local keys, as std's `thread_local!`, with one value per threadviz thread:
+/// see [`thread::LocalKey`].
+#[doc(inline)]
+pub use crate::__threadviz_std_thread_local as thread_local;

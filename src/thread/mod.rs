@@ -206,8 +206,13 @@ impl Thread {
             }
             // The receiver waits in start(); if it is gone the send simply does nothing.
             let _ = started.send(());
+            // Its `threadviz::std::thread_local!` values are its own, destroyed when its
+            // function ends, while it is still this thread (as std destroys them at the OS
+            // thread's exit). A destructor that panics ends a thread that returned as panicked.
+            let locals = context::locals::ThreadLocals::begin();
             let result = std::panic::catch_unwind(AssertUnwindSafe(target));
-            let exit = exit_of(&result);
+            let destroyed = locals.end();
+            let exit = if result.is_ok() { exit_of(&destroyed) } else { exit_of(&result) };
             context::bind(None);
             record.session.thread_ended(&record, exit);
         });

@@ -2,6 +2,7 @@
 //! threadviz thread (a row of the dashboard, a choice of the explorer); `join` returns what
 //! the thread returned, or its panic's payload, as std's does.
 
+mod local;
 mod park;
 mod scope;
 
@@ -12,6 +13,7 @@ use std::panic::{AssertUnwindSafe, Location};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use self::local::{AccessError, LocalKey};
 use self::park::{Parker, adopt, own};
 pub use self::park::{park, park_timeout};
 pub use self::scope::{Scope, ScopedJoinHandle, scope};
