@@ -41,6 +41,9 @@ fn every_goal_is_reachable_exactly_when_the_challenge_says_so() {
     }
 }
 
+/// Longer than any step of these demos takes to settle: a wait that reaches it has failed.
+const STEP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// A challenge being played: the app as the loop keeps it, and the controller behind it.
 struct Play {
     app: App,
@@ -74,7 +77,9 @@ impl Play {
     /// that came of it.
     fn press(&mut self, key: KeyCode) -> Vec<TraceEvent> {
         for command in self.app.update(Msg::Key(KeyEvent::new(key, KeyModifiers::NONE))) {
-            if let Some(reply) = self.steered.apply(command) {
+            // A step goes off the loop's thread: it is waited for here, as the loop polls it.
+            let reply = self.steered.apply(command).or_else(|| self.steered.wait_step(STEP_PATIENCE));
+            if let Some(reply) = reply {
                 self.app.update(reply);
             }
         }
@@ -225,6 +230,7 @@ fn a_sleeper_stepped_awake_wakes_at_its_deadline_and_its_events_say_so() {
                 break;
             }
             let _ = steered.apply(threadviz::dashboard::app::Command::Step(None));
+            let _ = steered.wait_step(STEP_PATIENCE);
             events.extend(steered.events().try_iter());
         }
         assert!(steered.is_over(), "the run ends");

@@ -60,6 +60,12 @@ pub trait Controller {
     fn guide(&self) -> Option<Guide> {
         None
     }
+
+    /// Pinged when the controller has something to hand over that no event brings (a steered
+    /// step that settled on a thread of its own): the loop wakes and ticks at once.
+    fn wakes(&self) -> Option<&Receiver<()>> {
+        None
+    }
 }
 
 /// Hands `msg` to the app and the commands it returns to the controller (a deadlock found in
@@ -115,6 +121,7 @@ pub fn run<B: Backend>(
         // Once the session has ended its channel is closed and would wake the loop at once,
         // forever: wait on nothing instead (a restart brings a fresh channel).
         let events = if events_open { controller.events().clone() } else { crossbeam_channel::never() };
+        let wakes = controller.wakes().cloned().unwrap_or_else(crossbeam_channel::never);
         select! {
             recv(input) -> msg => {
                 let Ok(msg) = msg else { return Ok(()) };
@@ -135,6 +142,7 @@ pub fn run<B: Backend>(
                     events_open = false;
                 }
             }
+            recv(wakes) -> _ => dirty = true,
             default(timeout) => {}
         }
     }

@@ -32,7 +32,8 @@ fn sync(app: &mut App, steered: &mut Steered) {
 
 /// `command` carried out as the loop does, then the screen brought up to date.
 fn apply(app: &mut App, steered: &mut Steered, command: Command) {
-    if let Some(reply) = steered.apply(command) {
+    // A step goes off the loop's thread: it is waited for here, as the loop polls it.
+    if let Some(reply) = steered.apply(command).or_else(|| steered.wait_step(Duration::from_secs(20))) {
         app.update(reply);
     }
     sync(app, steered);

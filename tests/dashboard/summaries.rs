@@ -22,7 +22,9 @@ fn summaries(name: &str) -> Vec<String> {
     app.update(Msg::Resize(80, 24));
     let mut lines: Vec<String> = Vec::new();
     for _ in 0..400 {
-        if let Some(reply) = Controller::apply(&mut steered, Command::Step(None)) {
+        let reply = Controller::apply(&mut steered, Command::Step(None));
+        // The step goes off the loop's thread: it is waited for here, as the loop polls it.
+        if let Some(reply) = reply.or_else(|| steered.wait_step(std::time::Duration::from_secs(20))) {
             app.update(reply);
         }
         let events: Vec<_> = Controller::events(&steered).try_iter().collect();

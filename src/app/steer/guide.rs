@@ -2,6 +2,7 @@
 //! what the schedule is known to lead to (found by running it once before, headless), the
 //! alert one step before the moment the lesson is about, and where a challenge stands.
 
+use super::away::Here;
 use super::target::PythonStart;
 use super::{Plan, Steered};
 use crate::app::msg::{Guide, Next};
@@ -92,10 +93,10 @@ impl Steered {
 
 impl Steered {
     /// What the guide above the table says now.
-    pub(super) fn guide_now(&self) -> Guide {
-        let steps = self.runner.steps();
-        let following = matches!(self.plan, Plan::Schedule(_));
-        let headline = match (&self.quest, &self.plan, &self.schedule) {
+    pub(super) fn guide_now(&self, here: &Here) -> Guide {
+        let steps = here.runner.steps();
+        let following = matches!(here.plan, Plan::Schedule(_));
+        let headline = match (&self.quest, &here.plan, &self.schedule) {
             (Some(quest), _, _) => match &self.grain {
                 Some(grain) => format!("challenge: {} ({grain})", quest.challenge.goal_words),
                 None => format!("challenge: {}", quest.challenge.goal_words),
@@ -121,13 +122,13 @@ impl Steered {
             }
         });
         let detail = match (&self.quest, known) {
-            (Some(quest), _) => Some(self.quest_detail(quest)),
+            (Some(quest), _) => Some(self.quest_detail(quest, here)),
             (None, Some(known)) if known.step > steps && !known.next(steps) => {
                 Some(format!("{} comes at step {}", known.what.split(':').next().unwrap_or("it"), known.step))
             }
             _ => self.end.as_ref().map(ended_words).or_else(|| self.left_plan.clone()),
         };
-        let next = self.end.is_none().then(|| self.next_thread()).flatten().map(|choice| match choice {
+        let next = self.end.is_none().then(|| Self::next_thread(here)).flatten().map(|choice| match choice {
             Choice::Thread(tid) => Next::Thread(tid),
             Choice::Time => Next::Time,
         });
@@ -136,12 +137,12 @@ impl Steered {
 
     /// Where the challenge stands: the learner's steps, the goal reached or not, and what the
     /// search knows.
-    fn quest_detail(&self, quest: &Quest) -> String {
-        let steps = self.runner.steps();
+    fn quest_detail(&self, quest: &Quest, here: &Here) -> String {
+        let steps = here.runner.steps();
         let found = quest.search.found();
         let best = quest.search.best();
         let shortest = best.as_ref().and_then(|best| best.shortest.as_ref().map(|(step, _, _)| *step));
-        let watching = quest.gave_up && matches!(self.plan, Plan::Schedule(_));
+        let watching = quest.gave_up && matches!(here.plan, Plan::Schedule(_));
         match (&quest.reached, &found) {
             // What the goal looks like is on screen already (the table, the log, a deadlock's
             // banner): the guide only says that, and when, it was reached.

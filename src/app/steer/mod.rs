@@ -3,27 +3,31 @@
 //! the next step, Enter moves the selected thread, space plays the steps at the chosen speed.
 //! The run is a Rust demo's controlled session or a controlled Python interpreter
 //! ([`target::Runner`]); a Python program takes the steps with a single option by
-//! itself, so there a step of the class's runs on to the next choice.
+//! itself, so there a step of the class's runs on to the next choice. Each step is taken on a
+//! thread of its own ([`away`], [`step`]): the dashboard never waits for one to settle.
 
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::Receiver;
+use crossbeam_channel::{Receiver, Sender};
 
+mod away;
 mod guide;
+mod step;
 pub(crate) mod target;
 
-use self::guide::{Known, ended_words};
+use self::away::{Away, Here};
+use self::guide::Known;
 use crate::app::quest::Quest;
 use crate::app::run::Controller;
 use crate::app::{Command, Guide, Msg, Status};
 use crate::catalog::Demo;
 use crate::challenge::Challenge;
 use crate::child::RunError;
-use crate::event::{Tid, TraceEvent};
-use crate::explore::{Driver, Follow, Inspector, Program, RunEnd, Schedule, Stepped};
+use crate::event::TraceEvent;
+use crate::explore::{Driver, Follow, Inspector, Program, RunEnd, Schedule};
 use crate::record::{RecordTo, Recorder};
-use crate::session::{Choice, PauseState, Step, StepRefused};
-use target::{By, PythonStart, Runner};
+use crate::session::{Choice, PauseState};
+use target::{PythonStart, Runner};
 
 /// How long a played step shows at speed 1 before the next.
 const PLAY_STEP: Duration = Duration::from_millis(600);
@@ -42,14 +46,20 @@ enum Start {
     Python(PythonStart),
 }
 
+/// Where the run is: the dashboard's between steps, a step's thread's while one is under way
+/// (see [`away`]).
+enum Hands {
+    Here(Box<Here>),
+    Away(Box<Away>),
+}
+
 /// The steered controller.
 pub struct Steered {
     start: Start,
     schedule: Option<Schedule>,
     known: Option<Known>,
-    runner: Runner,
+    hands: Hands,
     events: Receiver<TraceEvent>,
-    plan: Plan,
     playing: bool,
     speed: f64,
     next_play: Instant,
@@ -64,11 +74,14 @@ pub struct Steered {
     quest: Option<Quest>,
     /// What one step is, said in the headline (a Python run's grain).
     grain: Option<String>,
+    /// Pinged by a step's thread once it has handed the run back, to wake the loop.
+    wake: (Sender<()>, Receiver<()>),
 }
 
 impl std::fmt::Debug for Steered {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Steered").field("steps", &self.runner.steps()).field("end", &self.end).finish_non_exhaustive()
+        let steps = self.here().map(|here| here.runner.steps());
+        f.debug_struct("Steered").field("steps", &steps).field("end", &self.end).finish_non_exhaustive()
     }
 }
 
@@ -163,9 +176,8 @@ impl Steered {
             start,
             schedule,
             known,
-            runner,
+            hands: Hands::Here(Box::new(Here { runner, plan })),
             events,
-            plan,
             playing: false,
             speed,
             next_play: Instant::now(),
@@ -176,6 +188,22 @@ impl Steered {
             inspector: Inspector::new(goal),
             quest,
             grain: None,
+            wake: crossbeam_channel::unbounded(),
+        }
+    }
+
+    /// The run and its plan, between steps.
+    fn here(&self) -> Option<&Here> {
+        match &self.hands {
+            Hands::Here(here) => Some(here),
+            Hands::Away(_) => None,
+        }
+    }
+
+    fn here_mut(&mut self) -> Option<&mut Here> {
+        match &mut self.hands {
+            Hands::Here(here) => Some(here),
+            Hands::Away(_) => None,
         }
     }
 
@@ -206,14 +234,22 @@ impl Steered {
         Ok((runner, events, inspected))
     }
 
-    /// Starts the program again, following `schedule` (or the class); why it could not.
+    /// Starts the program again, following `schedule` (or the class); why it could not. A
+    /// step under way is stopped first: its run is taken back if it comes within a moment,
+    /// else left to end on the step's thread.
     fn restart(&mut self, schedule: Option<Schedule>) -> Result<(), String> {
-        self.runner.finish(&RunEnd::Misfit(String::new()));
+        self.stop_away();
+        if let Some(here) = self.here_mut() {
+            here.runner.finish(&RunEnd::Misfit(String::new()));
+        }
+        let plan = || schedule.clone().map_or(Plan::Free, |schedule| Plan::Schedule(Follow::new(schedule)));
         let goal = self.quest.as_ref().map(|quest| quest.challenge.goal);
         match &self.start {
             Start::Rust(program) => {
                 let (driver, events, inspected, _) = Self::launch(program, None);
-                (self.runner, self.events, self.inspected) = (Runner::Session(driver), events, inspected);
+                let runner = Runner::Session(driver);
+                (self.hands, self.events, self.inspected) =
+                    (Hands::Here(Box::new(Here { runner, plan: plan() })), events, inspected);
                 self.known = schedule.as_ref().and_then(|schedule| Self::foresee(program, schedule, goal));
             }
             Start::Python(start) => {
@@ -224,7 +260,8 @@ impl Steered {
                 let launched = known.and_then(|known| Ok((known, Self::launch_python(start)?)));
                 match launched {
                     Ok((known, (runner, events, inspected))) => {
-                        (self.runner, self.events, self.inspected) = (runner, events, inspected);
+                        let here = Box::new(Here { runner, plan: plan() });
+                        (self.hands, self.events, self.inspected) = (Hands::Here(here), events, inspected);
                         self.known = known;
                     }
                     Err(error) => {
@@ -235,7 +272,6 @@ impl Steered {
                 }
             }
         }
-        self.plan = schedule.clone().map_or(Plan::Free, |schedule| Plan::Schedule(Follow::new(schedule)));
         self.schedule = schedule;
         self.inspector = Inspector::new(goal);
         self.end = None;
@@ -250,7 +286,9 @@ impl Steered {
 
     /// Folds the events of the steps so far into the inspector, and notes when the goal is reached.
     fn observe(&mut self) {
-        self.runner.flush();
+        if let Some(here) = self.here() {
+            here.runner.flush();
+        }
         for event in self.inspected.try_iter() {
             self.inspector.apply(&event);
         }
@@ -306,114 +344,46 @@ impl Steered {
         self.recorder.take()
     }
 
-    /// Takes one step: `target`, or what the plan says.
-    fn step(&mut self, target: Option<Tid>) -> Option<Msg> {
-        if let Some(end) = &self.end {
-            return Some(Msg::Note(ended_words(end)));
-        }
-        let options = match self.runner.options() {
-            Ok(options) => options,
-            Err(end) => return Some(self.ended(end)),
-        };
-        let stepped = match target {
-            Some(tid) => {
-                let timeout_thread = self.runner.timeout_thread();
-                let choice = if options.contains(&Choice::Thread(tid)) {
-                    Choice::Thread(tid)
-                } else if timeout_thread == Some(tid) && options.contains(&Choice::Time) {
-                    Choice::Time
-                } else {
-                    return Some(Msg::Stepped(Err(StepRefused::NotReady(tid))));
-                };
-                match &mut self.plan {
-                    // The schedule's own next step: it stays on the schedule.
-                    Plan::Schedule(follow) if follow.next_choice(&options, self.runner.last()) == Some(choice) => {
-                        self.runner.step(By::Schedule(follow))
-                    }
-                    Plan::Schedule(_) => {
-                        self.left_plan = Some(format!(
-                            "left the schedule at step {}: you choose from here",
-                            self.runner.steps() + 1
-                        ));
-                        self.plan = Plan::Free;
-                        self.runner.step(By::Choice(choice))
-                    }
-                    Plan::Free => self.runner.step(By::Choice(choice)),
-                }
-            }
-            None => match &mut self.plan {
-                Plan::Schedule(follow) if follow.left() > 0 || options.len() == 1 => {
-                    self.runner.step(By::Schedule(follow))
-                }
-                Plan::Schedule(_) => {
-                    self.left_plan = Some("the schedule is over: you choose from here".to_owned());
-                    self.plan = Plan::Free;
-                    self.runner.step(By::Turn)
-                }
-                Plan::Free => self.runner.step(By::Turn),
-            },
-        };
-        match stepped {
-            Stepped::Moved(choice) => {
-                if target.is_some()
-                    && let Some(quest) = &mut self.quest
-                {
-                    quest.chose = true;
-                }
-                let step = match choice {
-                    Choice::Thread(thread) => Step { thread, advanced: false },
-                    Choice::Time => Step { thread: self.runner.last_granted(), advanced: true },
-                };
-                // Reaching the goal is said above the table; the line under it tells the step.
-                self.observe();
-                Some(Msg::Stepped(Ok(step)))
-            }
-            Stepped::Nothing => None,
-            Stepped::Declined(why) => {
-                if matches!(self.plan, Plan::Schedule(_)) {
-                    self.left_plan = Some(format!("{why}; you choose from here"));
-                    self.plan = Plan::Free;
-                }
-                Some(Msg::Note(why))
-            }
-            Stepped::Stopped(end) => Some(self.ended(end)),
-        }
-    }
-
-    fn ended(&mut self, end: RunEnd) -> Msg {
-        self.playing = false;
-        self.inspector.close(&end);
-        // A deadlock stays on screen, its threads blocked where they are, until the class
-        // restarts or quits; any other end is over already.
-        if end != RunEnd::Deadlock {
-            self.runner.finish(&end);
-        }
-        let note = ended_words(&end);
-        self.end = Some(end);
-        self.observe();
-        Msg::Note(note)
-    }
-
     /// The thread the next step moves, if the plan knows it.
-    fn next_thread(&self) -> Option<Choice> {
-        let options = self.runner.options_now().ok()?;
-        match (&self.plan, options.as_slice()) {
+    fn next_thread(here: &Here) -> Option<Choice> {
+        let options = here.runner.options_now().ok()?;
+        match (&here.plan, options.as_slice()) {
             (_, [only]) => Some(*only),
-            (Plan::Schedule(follow), _) => follow.next_choice(&options, self.runner.last()),
+            (Plan::Schedule(follow), _) => follow.next_choice(&options, here.runner.last()),
             (Plan::Free, _) => None,
         }
+    }
+
+    /// Waits up to `patience` for the step under way, if any, to settle, and tells what came
+    /// of it as the loop's turn would ([`Controller::tick`]): for a caller without the loop.
+    pub fn wait_step(&mut self, patience: Duration) -> Option<Msg> {
+        self.settled(patience)
+    }
+
+    /// Whether a step is under way.
+    #[must_use]
+    pub fn stepping(&self) -> bool {
+        matches!(self.hands, Hands::Away(_))
     }
 }
 
 impl Controller for Steered {
+    /// The run's events, held back while a step is under way (see [`Away`]).
     fn events(&self) -> &Receiver<TraceEvent> {
-        &self.events
+        match &self.hands {
+            Hands::Here(_) => &self.events,
+            Hands::Away(away) => &away.held,
+        }
     }
 
     fn status(&self) -> Status {
-        let (ready, ready_at) = self.runner.ready();
+        let here = match &self.hands {
+            Hands::Here(here) => here,
+            Hands::Away(away) => return self.status_away(away),
+        };
+        let (ready, ready_at) = here.runner.ready();
         Status {
-            now_us: self.runner.now_us(),
+            now_us: here.runner.now_us(),
             pause: if self.playing { PauseState::Running } else { PauseState::Paused },
             speed: self.speed,
             dropped: 0,
@@ -443,13 +413,23 @@ impl Controller for Steered {
             Command::StepBack | Command::Seek(_) => {
                 return Some(Msg::Note(super::live::ONLY_REPLAYS_GO_BACK.to_owned()));
             }
-            // Stops what is left of the run (a run already over has nothing left to stop).
-            Command::Quit => self.runner.finish(&RunEnd::Misfit(String::new())),
+            // Stops what is left of the run (a run already over has nothing left to stop); a
+            // step under way is stopped from outside first.
+            Command::Quit => {
+                if !self.stop_away()
+                    && let Some(here) = self.here_mut()
+                {
+                    here.runner.finish(&RunEnd::Misfit(String::new()));
+                }
+            }
         }
         None
     }
 
     fn tick(&mut self) -> Option<Msg> {
+        if self.stepping() {
+            return self.settled(Duration::ZERO).or_else(|| self.moving_note());
+        }
         if !self.playing || Instant::now() < self.next_play {
             return None;
         }
@@ -458,7 +438,14 @@ impl Controller for Steered {
     }
 
     fn guide(&self) -> Option<Guide> {
-        Some(self.guide_now())
+        Some(match &self.hands {
+            Hands::Here(here) => self.guide_now(here),
+            Hands::Away(away) => away.guide.clone(),
+        })
+    }
+
+    fn wakes(&self) -> Option<&Receiver<()>> {
+        Some(&self.wake.1)
     }
 }
 
@@ -477,34 +464,4 @@ pub(crate) fn open(
 }
 
 #[cfg(test)]
-mod tests {
-    //! A steered run stuck outside threadviz.
-
-    use std::time::{Duration, Instant};
-
-    use super::*;
-
-    #[test]
-    fn a_step_into_a_std_sleep_is_said_to_wait_outside_in_a_second_not_ten() {
-        let program = Program::new(|| {
-            let sleeper = crate::thread::spawn(|| std::thread::sleep(Duration::from_secs(6)));
-            sleeper.join();
-        });
-        let mut steered = Steered::start(program, None, 1.0, None);
-        let began = Instant::now();
-        let mut notes = Vec::new();
-        for _ in 0..10 {
-            if let Some(Msg::Note(note)) = steered.apply(Command::Step(None)) {
-                let stuck = note.contains("did not come back");
-                notes.push(note);
-                if stuck {
-                    break;
-                }
-            }
-        }
-        let took = began.elapsed();
-        assert!(notes.last().is_some_and(|note| note.contains("waits outside its primitives")), "{notes:?}");
-        assert!(took < Duration::from_secs(4), "said after {took:?}, before the sleep was even over");
-        steered.apply(Command::Quit);
-    }
-}
+mod tests;

@@ -66,6 +66,12 @@ pub(crate) struct View {
     time_us: u64,
     /// Each thread's last event's place: where a thread at a step point stands.
     places: HashMap<Tid, SourceLoc>,
+    /// The thread granted the step under way, from its grant until it has settled.
+    moving: Option<Tid>,
+    /// The interpreter's process, to stop from outside while a step of it is under way.
+    pid: u32,
+    /// The interpreter has been ended (and waited for: its process id may be another's now).
+    gone: bool,
 }
 
 enum Request {
@@ -92,12 +98,13 @@ pub(crate) struct Remote {
 impl Remote {
     /// Starts `start`'s program; its events go to both receivers returned.
     fn spawn(start: &PythonStart) -> Result<(Self, Receiver<TraceEvent>, Receiver<TraceEvent>), RunError> {
-        let controlled = start.start()?;
+        let mut controlled = start.start()?;
+        let pid = controlled.child().pid();
         let (requests, asked) = crossbeam_channel::unbounded();
         let (answer, replies) = crossbeam_channel::unbounded();
         let (events_to, events) = crossbeam_channel::unbounded();
         let (inspected_to, inspected) = crossbeam_channel::unbounded();
-        let view = Arc::new(Mutex::new(View::default()));
+        let view = Arc::new(Mutex::new(View { pid, ..View::default() }));
         let shown = view.clone();
         std::thread::Builder::new()
             .name("threadviz-python-run".into())
@@ -185,12 +192,14 @@ fn serve(
                     view.options = target.options();
                     view.timeout = target.asked().and_then(|asked| asked.time);
                     view.over = target.over();
+                    view.moving = None;
                     Reply::Settled { result, took_alone }
                 }
                 Request::Grant(choice) => {
                     let granted = target.grant(choice);
                     let mut view = view.lock();
                     view.last_granted = target.last_granted();
+                    view.moving = granted.then_some(view.last_granted);
                     view.options.clear();
                     view.timeout = None;
                     Reply::Granted(granted)
@@ -205,6 +214,8 @@ fn serve(
             }
         }
     }
+    // Said before the process is waited for, under the lock [`Watch::stop`] kills it under.
+    view.lock().gone = true;
     controlled.child().end();
     let _ = replies.send(Reply::Finished);
 }
@@ -224,6 +235,49 @@ fn forward(target: &ChildTarget<'_>, from: usize, view: &Mutex<View>, to: &[Send
         }
     }
     events.len().max(from)
+}
+
+/// What the dashboard keeps of a run while one of its steps is under way on another thread
+/// (`super::away`): who moves, and a way to stop the run from outside.
+pub(crate) enum Watch {
+    Session(crate::Session),
+    Python(Arc<Mutex<View>>),
+}
+
+impl Watch {
+    /// The thread granted the step under way, once granted and until it has settled.
+    pub(crate) fn moving(&self) -> Option<Tid> {
+        match self {
+            Self::Session(session) => session.moving(),
+            Self::Python(view) => view.lock().moving,
+        }
+    }
+
+    /// Stops the run where it stands, so that the step under way comes back at once (a
+    /// Python run: its interpreter killed, its stream closes) or as soon as its thread is
+    /// found asleep outside threadviz (a session: its threads at the gate and in threadviz's
+    /// waits unwind; one asleep in the kernel cannot be stopped, and is left behind).
+    pub(crate) fn stop(&self) {
+        match self {
+            Self::Session(session) => session.abort(),
+            Self::Python(view) => {
+                let view = view.lock();
+                if !view.gone
+                    && let Ok(pid) = i32::try_from(view.pid)
+                {
+                    use nix::sys::signal::{Signal, kill, killpg};
+                    let pid = nix::unistd::Pid::from_raw(pid);
+                    // Under the dashboard the interpreter leads a group of its own: what the
+                    // program started goes with it.
+                    let _ = if nix::unistd::getpgid(Some(pid)) == Ok(pid) {
+                        killpg(pid, Signal::SIGKILL)
+                    } else {
+                        kill(pid, Signal::SIGKILL)
+                    };
+                }
+            }
+        }
+    }
 }
 
 /// A steered run: a Rust demo in a controlled session of this process, or a Python program in
@@ -293,6 +347,14 @@ impl Runner {
                 }
                 stepped
             }
+        }
+    }
+
+    /// What to watch the run by while a step of it is under way on another thread.
+    pub(crate) fn watch(&self) -> Watch {
+        match self {
+            Self::Session(driver) => Watch::Session(driver.session().clone()),
+            Self::Python { view, .. } => Watch::Python(view.clone()),
         }
     }
 
