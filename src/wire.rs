@@ -283,21 +283,33 @@ pub struct Reader<R> {
     places: HashMap<u32, SourceLoc>,
     /// The second event of a compact line that stands for two.
     pending: VecDeque<TraceEvent>,
+    /// The last read timed out in the middle of a line: `line` holds its first part, which
+    /// the next read goes on from (a controlled run is read with short timeouts, and a line
+    /// cut by one must not be lost).
+    partial: bool,
 }
 
 impl<R: BufRead> Reader<R> {
     /// Reads from `input`.
     pub fn new(input: R) -> Self {
-        Self { input, line: Vec::new(), number: 0, places: HashMap::new(), pending: VecDeque::new() }
+        Self { input, line: Vec::new(), number: 0, places: HashMap::new(), pending: VecDeque::new(), partial: false }
     }
 
     /// The next line's bytes without its newline; None at the end of the stream.
     fn next_line(&mut self) -> Result<Option<&[u8]>, WireError> {
-        self.line.clear();
-        let limit = u64::try_from(MAX_LINE).unwrap_or(u64::MAX) + 1;
-        let read =
-            io::Read::take(self.input.by_ref(), limit).read_until(b'\n', &mut self.line).map_err(WireError::Io)?;
-        if read == 0 {
+        if !std::mem::take(&mut self.partial) {
+            self.line.clear();
+        }
+        let limit = u64::try_from(MAX_LINE.saturating_sub(self.line.len())).unwrap_or(u64::MAX) + 1;
+        let read = match io::Read::take(self.input.by_ref(), limit).read_until(b'\n', &mut self.line) {
+            Ok(read) => read,
+            Err(error) => {
+                // What came before the error is in `line` (read_until keeps it).
+                self.partial = !self.line.is_empty();
+                return Err(WireError::Io(error));
+            }
+        };
+        if read == 0 && self.line.is_empty() {
             return Ok(None);
         }
         if self.line.last() == Some(&b'\n') {
@@ -576,5 +588,35 @@ mod tests {
         assert_eq!(ToChild::Step { thread: Some(3) }.line(), b"{\"control\":\"step\",\"thread\":3}\n");
         assert_eq!(ToChild::Step { thread: None }.line(), b"{\"control\":\"step\",\"thread\":null}\n");
         assert_eq!(ToChild::Speed { speed: 0.5 }.line(), b"{\"control\":\"speed\",\"speed\":0.5}\n");
+    }
+
+    /// Gives its chunks one read each, a timeout between them, as a socket read with a short
+    /// timeout does when a line arrives in two parts.
+    struct Chunked(std::collections::VecDeque<Option<&'static [u8]>>);
+
+    impl std::io::Read for Chunked {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match self.0.pop_front() {
+                Some(Some(chunk)) => {
+                    buf[..chunk.len()].copy_from_slice(chunk);
+                    Ok(chunk.len())
+                }
+                Some(None) => Err(std::io::ErrorKind::WouldBlock.into()),
+                None => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn a_line_cut_by_a_timeout_is_read_whole_on_the_next_try() {
+        let chunks = [Some(&b"{\"ran\":{\"sta"[..]), None, Some(&b"tus\":3}}\n"[..])];
+        let mut reader = Reader::new(std::io::BufReader::with_capacity(64, Chunked(chunks.into_iter().collect())));
+        let timed_out = reader.next_message().expect_err("the first part, then a timeout");
+        assert!(matches!(&timed_out, WireError::Io(error) if error.kind() == std::io::ErrorKind::WouldBlock));
+        match reader.next_message() {
+            Ok(Some(FromChild::Ran(ran))) => assert_eq!(ran.status, 3),
+            other => panic!("the whole line, its first part kept: {other:?}"),
+        }
+        assert!(matches!(reader.next_message(), Ok(None)), "then the end");
     }
 }

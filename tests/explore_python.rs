@@ -254,3 +254,59 @@ fn no_interpreter_outlives_an_exploration_finished_or_killed() {
     explore.wait().unwrap();
     common::assert_none_left(|| interpreters_running(&program));
 }
+
+/// A program whose second thread reads a pipe nobody writes: it waits outside threading's
+/// primitives, asleep in the kernel.
+fn stuck_program() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stuck.py");
+    std::fs::write(
+        &path,
+        "import os, threading\n\
+         r, w = os.pipe()\n\
+         def reader():\n\
+         \x20   os.read(r, 1)\n\
+         t = threading.Thread(target=reader)\n\
+         t.start()\n\
+         t.join()\n",
+    )
+    .unwrap();
+    (dir, path)
+}
+
+#[test]
+fn a_thread_asleep_outside_the_hook_is_said_to_be_stuck_in_a_second_not_ten_and_never_passes() {
+    let (_dir, program) = stuck_program();
+    let began = std::time::Instant::now();
+    let (report, code) = threadviz(&["explore", "--runs", "3", program.to_str().unwrap()]);
+    let took = began.elapsed();
+    assert_eq!(code, Some(0), "explore ran, whatever it found: {report}");
+    assert!(report.contains("stuck outside threadviz"), "{report}");
+    assert!(report.contains("thread 1 did not come back to threadviz"), "the thread whose step it was: {report}");
+    assert!(
+        report.contains("in the 0 runs that ran to the end"),
+        "no pass claimed for a run that did not end: {report}"
+    );
+    // The verdict comes after about one second of silence (ten before); generous for a busy
+    // machine, and still well under the ten the patience allows a thread that computes.
+    assert!(took < Duration::from_secs(8), "said after {took:?}");
+    common::assert_none_left(|| interpreters_running(&program));
+    let mut replay = std::process::Command::new(env!("CARGO_BIN_EXE_threadviz"))
+        .args(["run", "--schedule", "_*", program.to_str().unwrap()])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = replay.stderr.take().unwrap();
+    let said = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut text).unwrap();
+        text
+    });
+    let status = common::wait_child(&mut replay, "run --schedule of the stuck program", DEADLINE);
+    let said = said.join().unwrap();
+    assert_eq!(status.code(), Some(1), "{said}");
+    assert!(said.contains("waits outside the hook's primitives"), "{said}");
+    common::assert_none_left(|| interpreters_running(&program));
+}

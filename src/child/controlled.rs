@@ -20,6 +20,9 @@ use crate::wire::{Choose, FromChild, Reader, ToChild, WireError};
 /// How long a fork server may take to start a run or to say that one is over.
 const SERVER_PATIENCE: Duration = Duration::from_secs(20);
 
+/// How long [`Run::asleep`] watches a silent run's threads for any CPU use.
+const ASLEEP_LOOK: Duration = Duration::from_millis(50);
+
 /// Where a run stands once its last step has settled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Settled {
@@ -145,6 +148,33 @@ impl Run<'_> {
                 Err(error) => return Settled::Cut(error.to_string()),
             }
         }
+    }
+
+    /// Whether every thread of the run's process sleeps in the kernel and none used the CPU
+    /// over a short look (Linux's `/proc/<pid>/task/*/stat`): a step that has not come back
+    /// then waits outside the hook's primitives (I/O, a C extension's lock, a sleep the hook
+    /// does not see), where a thread that computes would be running. False where there is no
+    /// `/proc`, or the process is gone.
+    #[must_use]
+    pub fn asleep(&self) -> bool {
+        let look = || -> Option<u64> {
+            let tasks = std::fs::read_dir(format!("/proc/{}/task", self.pid)).ok()?;
+            let mut ticks = 0u64;
+            let mut any = false;
+            for task in tasks {
+                let path = task.ok()?.path().join("stat");
+                let stat = crate::kernel::parse_stat(&std::fs::read_to_string(path).ok()?)?;
+                if !matches!(stat.state, 'S' | 'D') {
+                    return None;
+                }
+                ticks = ticks.saturating_add(stat.cpu_ticks);
+                any = true;
+            }
+            any.then_some(ticks)
+        };
+        let Some(before) = look() else { return false };
+        std::thread::sleep(ASLEEP_LOOK);
+        look() == Some(before)
     }
 
     /// Grants `choice` its step; false when the child is gone.

@@ -179,7 +179,8 @@ pub fn replay_program(
         RunEnd::Stuck(_) => {
             return refuse(
                 format!(
-                    "a thread did not come back to threadviz within {} s: it waits outside the hook's primitives (I/O, a C extension's lock) or loops without reaching a step point (`--step line` makes every line one)",
+                    "a thread did not come back to threadviz: it waits outside the hook's primitives (every thread asleep in the kernel for {} s: I/O, input, a C extension's lock) or ran {} s without reaching a step point (`--step line` makes every line one)",
+                    crate::explore::OUTSIDE.as_secs(),
                     crate::explore::PATIENCE.as_secs()
                 ),
                 1,

@@ -76,7 +76,7 @@ pub(crate) use self::history::RunEnd;
 pub(crate) use self::outcome::{Ending, Outcome};
 pub(crate) use self::report::{ReplayHint, thousands};
 pub(crate) use self::run::{
-    ChildTarget, Driver, PATIENCE, Program, Stepped, Target, record_events, run_controlled, run_once,
+    ChildTarget, Driver, OUTSIDE, PATIENCE, Program, Stepped, Target, record_events, run_controlled, run_once,
 };
 pub(crate) use self::schedule::{MAX_STEPS, Schedule};
 pub(crate) use self::search::{Searched, search};
@@ -257,8 +257,8 @@ fn library_hint() -> ReplayHint {
 pub(crate) fn trouble_of(outcome: &Outcome) -> Option<String> {
     match &outcome.end {
         RunEnd::Stuck(Some(tid)) => Some(format!(
-            "thread {tid} did not come back to threadviz: it waited outside threadviz's primitives (asleep in the kernel for {} s: a std lock, a std channel, std::thread::sleep, I/O) or ran {} s without calling them; exploring needs every wait to go through threadviz (threadviz::std mirrors std's)",
-            run::OUTSIDE.as_secs(),
+            "thread {tid} did not come back to threadviz: it waited outside threadviz's primitives (asleep in the kernel for {} s: a lock or channel threadviz does not see, a sleep, I/O) or ran {} s without calling them; exploring needs every wait to go through threadviz (in Rust, threadviz::std mirrors std's; in Python, threading's and queue's are watched)",
+            OUTSIDE.as_secs(),
             PATIENCE.as_secs()
         )),
         RunEnd::Stuck(None) => Some("a run could not start its main thread".to_owned()),

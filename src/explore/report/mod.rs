@@ -431,7 +431,23 @@ impl fmt::Display for Report {
         }
         if self.found.is_empty() {
             let kinds: Vec<&str> = FailureKind::ALL.iter().map(|kind| kind.words()).collect();
-            writeln!(f, "no {} in {}", kinds.join(", no "), runs(self.runs))?;
+            // A run stuck outside threadviz or cut at the step limit did not get to its end:
+            // finding nothing in it says nothing of it.
+            let unfinished: usize =
+                [Ending::Stuck, Ending::StepLimit].iter().filter_map(|ending| self.endings.get(ending)).sum();
+            if unfinished == 0 {
+                writeln!(f, "no {} in {}", kinds.join(", no "), runs(self.runs))?;
+            } else {
+                let finished = self.runs.saturating_sub(unfinished);
+                let shows = if unfinished == 1 { "shows" } else { "show" };
+                writeln!(
+                    f,
+                    "no {} in the {} that ran to the end; the {} that did not (above) {shows} nothing either way",
+                    kinds.join(", no "),
+                    runs(finished),
+                    thousands(unfinished)
+                )?;
+            }
         }
         let mut told_default = false;
         for (kind, found) in &self.found {

@@ -5,7 +5,7 @@
 use super::super::history::RunEnd;
 use super::{OUTSIDE, PATIENCE, UNWINDING};
 use crate::child;
-use crate::event::{Tid, TraceEvent};
+use crate::event::{Control, EventKind, Tid, TraceEvent};
 use crate::session::{Choice, Session};
 
 /// What may move, as the chooser sees it: threads by number (at the gate or poked), then time.
@@ -166,6 +166,18 @@ impl<'a> ChildTarget<'a> {
         self.run.events()
     }
 
+    /// The thread whose step is under way: the last step begun (steps the interpreter takes
+    /// alone follow the last grant), else the last granted, else the main thread (1), whose
+    /// first steps, before any choice, are its own (a thread it starts that goes straight into
+    /// a wait outside leaves the step open as its starter's).
+    fn moving(&self) -> Tid {
+        let begun = self.run.events().iter().rev().find_map(|event| match event.kind {
+            EventKind::Control { control: Control::Step { thread } | Control::Advance { thread } } => Some(thread),
+            _ => None,
+        });
+        begun.or(Some(self.last_granted)).filter(|&tid| tid != 0).unwrap_or(1)
+    }
+
     /// The child's question, once settled and until granted: who may move, and whose
     /// deadline comes first.
     pub(crate) fn asked(&self) -> Option<&crate::wire::Choose> {
@@ -178,7 +190,14 @@ impl Target for ChildTarget<'_> {
         if self.over || self.asked.is_some() {
             return Ok(());
         }
-        match self.run.settle(PATIENCE) {
+        // Silent for a second with every thread of the interpreter asleep: the step waits
+        // outside the hook's primitives, as a Rust thread asleep in the kernel does. One that
+        // computes has the rest of the patience.
+        let settled = match self.run.settle(OUTSIDE) {
+            child::Settled::Silent if !self.run.asleep() => self.run.settle(PATIENCE.saturating_sub(OUTSIDE)),
+            settled => settled,
+        };
+        match settled {
             child::Settled::Choose(choose) => {
                 self.asked = Some(choose);
                 Ok(())
@@ -188,7 +207,7 @@ impl Target for ChildTarget<'_> {
                 self.over = true;
                 Ok(())
             }
-            child::Settled::Silent => Err(RunEnd::Stuck(Some(self.last_granted).filter(|&tid| tid != 0))),
+            child::Settled::Silent => Err(RunEnd::Stuck(Some(self.moving()))),
         }
     }
 
