@@ -99,6 +99,12 @@ impl Away {
         self.back.recv_timeout(patience).ok()
     }
 
+    /// Whether the step went off less than a [`MOMENT`] ago: a quick step, whose next press
+    /// waits its turn rather than being refused.
+    pub(super) fn young(&self) -> bool {
+        self.since.elapsed() < MOMENT
+    }
+
     /// The thread moving, once granted: its step has been under way for more than a
     /// [`MOMENT`].
     pub(super) fn moving_long(&self) -> Option<Tid> {

@@ -76,6 +76,9 @@ pub struct Steered {
     grain: Option<String>,
     /// Pinged by a step's thread once it has handed the run back, to wake the loop.
     wake: (Sender<()>, Receiver<()>),
+    /// Steps asked for while a quick one was under way (keys pressed in a burst, a held `n`),
+    /// each taken in turn once the one before it has been told.
+    queued: std::collections::VecDeque<Option<crate::event::Tid>>,
 }
 
 impl std::fmt::Debug for Steered {
@@ -189,6 +192,7 @@ impl Steered {
             quest,
             grain: None,
             wake: crossbeam_channel::unbounded(),
+            queued: std::collections::VecDeque::new(),
         }
     }
 
@@ -238,6 +242,7 @@ impl Steered {
     /// step under way is stopped first: its run is taken back if it comes within a moment,
     /// else left to end on the step's thread.
     fn restart(&mut self, schedule: Option<Schedule>) -> Result<(), String> {
+        self.queued.clear();
         self.stop_away();
         if let Some(here) = self.here_mut() {
             here.runner.finish(&RunEnd::Misfit(String::new()));
@@ -367,6 +372,14 @@ impl Steered {
     }
 }
 
+#[cfg(test)]
+impl Steered {
+    /// Whether a step is under way and went off less than a moment ago.
+    fn away_young(&self) -> bool {
+        matches!(&self.hands, Hands::Away(away) if away.young())
+    }
+}
+
 impl Controller for Steered {
     /// The run's events, held back while a step is under way (see [`Away`]).
     fn events(&self) -> &Receiver<TraceEvent> {
@@ -416,6 +429,7 @@ impl Controller for Steered {
             // Stops what is left of the run (a run already over has nothing left to stop); a
             // step under way is stopped from outside first.
             Command::Quit => {
+                self.queued.clear();
                 if !self.stop_away()
                     && let Some(here) = self.here_mut()
                 {
@@ -429,6 +443,9 @@ impl Controller for Steered {
     fn tick(&mut self) -> Option<Msg> {
         if self.stepping() {
             return self.settled(Duration::ZERO).or_else(|| self.moving_note());
+        }
+        if let Some(target) = self.queued.pop_front() {
+            return self.step(target);
         }
         if !self.playing || Instant::now() < self.next_play {
             return None;

@@ -14,6 +14,9 @@ use crate::event::Tid;
 use crate::explore::{RunEnd, Stepped};
 use crate::session::{Choice, PauseState, Step, StepRefused};
 
+/// The most steps kept while a quick one is under way (a held key's repeats).
+const QUEUED_AT_MOST: usize = 32;
+
 impl Steered {
     /// Begins one step: `target`, or what the plan says. A reply at once when it cannot be
     /// taken; otherwise the step goes off, and [`Steered::settled`] tells what came of it.
@@ -21,7 +24,7 @@ impl Steered {
         if let Some(end) = &self.end {
             return Some(Msg::Note(ended_words(end)));
         }
-        let Hands::Here(here) = &mut self.hands else { return Some(self.busy()) };
+        let Hands::Here(here) = &mut self.hands else { return self.queue_or_refuse(target) };
         // Between steps the run has settled (its last step did, on its thread): this is
         // answered at once.
         let options = match here.runner.options() {
@@ -117,6 +120,7 @@ impl Steered {
             }
             Stepped::Nothing => None,
             Stepped::Declined(why) => {
+                self.queued.clear();
                 if let Some(here) = self.here_mut()
                     && matches!(here.plan, Plan::Schedule(_))
                 {
@@ -132,6 +136,7 @@ impl Steered {
     /// The run has ended as `end`; `finished` when it has been ended already.
     pub(super) fn ended(&mut self, end: RunEnd, finished: bool) -> Msg {
         self.playing = false;
+        self.queued.clear();
         self.inspector.close(&end);
         // A deadlock stays on screen, its threads blocked where they are, until the class
         // restarts or quits; any other end is over already.
@@ -147,9 +152,22 @@ impl Steered {
         Msg::Note(note)
     }
 
-    /// A step asked for while one is under way: refused, not queued (the class sees what each
-    /// step did before the next; one queued behind a thread stuck outside threadviz would
-    /// wait for a run about to end).
+    /// A step asked for while one is under way: kept, to be taken once that one has been told,
+    /// while it is quick (keys pressed in a burst are each a step, as they were when a step
+    /// was taken at once); refused once it has been under way for a moment (the status line
+    /// says its thread is moving, and a step queued behind a thread stuck outside threadviz
+    /// would only wait for a run about to end).
+    fn queue_or_refuse(&mut self, target: Option<Tid>) -> Option<Msg> {
+        match &self.hands {
+            Hands::Away(away) if away.young() && self.queued.len() < QUEUED_AT_MOST => {
+                self.queued.push_back(target);
+                None
+            }
+            _ => Some(self.busy()),
+        }
+    }
+
+    /// A step asked for while one has been under way for a moment: refused.
     pub(super) fn busy(&self) -> Msg {
         match &self.hands {
             Hands::Away(away) if let Some(tid) = away.moving() => Msg::Stepped(Err(StepRefused::Busy(tid))),
@@ -166,6 +184,8 @@ impl Steered {
         }
         let tid = away.moving_long()?;
         away.told = true;
+        // The class should see this step through before asking for more.
+        self.queued.clear();
         for event in self.inspected.try_iter() {
             self.inspector.apply(&event);
         }

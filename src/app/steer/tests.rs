@@ -66,9 +66,17 @@ fn a_step_into_a_std_sleep_is_said_to_wait_outside_in_a_second_not_ten_and_never
     step_into_it(&mut steered);
     let handed = asked.elapsed();
     assert!(handed < Duration::from_millis(900), "the step was sent off in {handed:?}, not waited for");
-    // A second step while it is under way is refused, not taken nor lost silently.
+    // A second step asked for in the step's first moment waits its turn (keys pressed in a
+    // burst are each a step); one asked for once the step has been under way for a moment is
+    // refused, not taken nor lost silently.
+    if steered.away_young() {
+        assert!(steered.apply(Command::Step(None)).is_none(), "kept for its turn");
+        assert_eq!(steered.queued.len(), 1);
+    }
+    std::thread::sleep(away::MOMENT);
     let again = steered.apply(Command::Step(None));
     assert!(matches!(again, Some(Msg::Stepped(Err(StepRefused::Busy(_))))), "{again:?}");
+    let listening = asked.elapsed();
     let notes = notes_until(&mut steered, "waits outside its primitives");
     let texts: Vec<&str> = notes.iter().map(|(note, _)| note.as_str()).collect();
     assert_eq!(texts.len(), 2, "{notes:?}");
@@ -76,10 +84,41 @@ fn a_step_into_a_std_sleep_is_said_to_wait_outside_in_a_second_not_ten_and_never
     // first operation, and the step stays open.
     assert_eq!(texts[0], "MainThread is running its step…", "{notes:?}");
     assert!(texts[1].contains("did not come back") && texts[1].contains("waits outside its primitives"));
-    let (moving, stuck) = (notes[0].1 + handed, notes[1].1 + handed);
+    let (moving, stuck) = (notes[0].1 + listening, notes[1].1 + listening);
     assert!(moving >= away::MOMENT.saturating_sub(Duration::from_millis(50)), "said moving after {moving:?}");
     assert!(stuck < Duration::from_secs(4), "said after {stuck:?}, before the sleep was even over");
     assert!(!steered.stepping() && steered.is_over());
+    assert!(steered.queued.is_empty(), "the step kept for its turn went with the run");
+    assert!(steered.tick().is_none(), "and nothing more is said");
+    steered.apply(Command::Quit);
+}
+
+#[test]
+fn steps_asked_for_in_a_burst_are_each_taken_in_turn() {
+    let program = Program::new(|| {
+        let lock = crate::sync::Lock::new();
+        for _ in 0..10 {
+            lock.acquire();
+            lock.release().expect("held by this thread");
+        }
+    });
+    let mut steered = Steered::start(program, None, 1.0, None);
+    let mut replies = Vec::new();
+    for _ in 0..6 {
+        replies.push(steered.apply(Command::Step(None)));
+    }
+    let mut stepped = replies.iter().filter(|reply| matches!(reply, Some(Msg::Stepped(Ok(_))))).count();
+    assert!(replies.iter().all(|reply| reply.is_none() || matches!(reply, Some(Msg::Stepped(Ok(_))))), "{replies:?}");
+    let began = Instant::now();
+    while stepped < 6 && began.elapsed() < DEADLINE {
+        match steered.tick() {
+            Some(Msg::Stepped(Ok(_))) => stepped += 1,
+            Some(other) => panic!("only steps are told: {other:?}"),
+            None => std::thread::sleep(Duration::from_millis(1)),
+        }
+    }
+    assert_eq!(stepped, 6, "six presses, six steps");
+    assert!(steered.queued.is_empty());
     steered.apply(Command::Quit);
 }
 
