@@ -85,7 +85,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         let time = timed.then(|| Span::styled(format!("{} ", seconds(line.time_us)), theme.dim()));
         let spans = [
             time,
-            Some(Span::styled(format!("({name:<name_width$.name_width$})"), theme.thread(line.thread))),
+            Some(Span::styled(
+                format!("({:<name_width$})", super::source::cut(&name, name_width)),
+                theme.thread(line.thread),
+            )),
             Some(Span::raw(" ")),
             Some(Span::styled(first, text_style)),
         ];

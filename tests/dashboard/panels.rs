@@ -208,6 +208,13 @@ fn the_log_shows_every_word_of_a_line_from_a_thread_with_a_long_name() {
 }
 
 #[test]
+fn a_thread_name_too_long_for_the_log_tag_is_cut_with_an_ellipsis_not_mid_bracket() {
+    let screen = log_panel(&app_with_log("Thread-1 (spin)", "spun"));
+    assert!(screen.contains("(Thread-1 …) spun"), "the cut is shown:\n{screen}");
+    assert!(!screen.contains("(Thread-1 ()"), "a name cut inside its own parenthesis reads as a glitch:\n{screen}");
+}
+
+#[test]
 fn a_log_line_with_leading_spaces_and_accents_does_not_crash_the_log() {
     let screen = log_panel(&app_with_log("c1", "  éa"));
     assert!(screen.contains("éa"), "{screen}");
