@@ -124,6 +124,28 @@ pub fn read_thread(os_tid: u32) -> Option<KernelThread> {
     Some(KernelThread { os_tid, state: stat.state, cpu_ticks: stat.cpu_ticks, switches, last_cpu: stat.last_cpu })
 }
 
+/// The CPU time (in clock ticks) of all the threads of process `pid` together, when every one
+/// of them sleeps in the kernel (state S or D); `None` when one runs, none can be read, the
+/// process is gone or the OS has no `/proc`. Two equal readings a moment apart say that the
+/// process waits for something outside it and computes nothing meanwhile.
+#[must_use]
+pub fn ticks_if_all_asleep(pid: u32) -> Option<u64> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let mut ticks = 0u64;
+    let mut any = false;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let stat = parse_stat(&std::fs::read_to_string(task.ok()?.path().join("stat")).ok()?)?;
+        if !matches!(stat.state, 'S' | 'D') {
+            return None;
+        }
+        ticks = ticks.saturating_add(stat.cpu_ticks);
+        any = true;
+    }
+    any.then_some(ticks)
+}
+
 /// One thread's reading with its CPU use since the previous reading.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KernelSample {

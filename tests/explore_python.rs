@@ -291,22 +291,13 @@ fn a_thread_asleep_outside_the_hook_is_said_to_be_stuck_in_a_second_not_ten_and_
     // machine, and still well under the ten the patience allows a thread that computes.
     assert!(took < Duration::from_secs(8), "said after {took:?}");
     common::assert_none_left(|| interpreters_running(&program));
-    let mut replay = std::process::Command::new(env!("CARGO_BIN_EXE_threadviz"))
-        .args(["run", "--schedule", "_*", program.to_str().unwrap()])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = replay.stderr.take().unwrap();
-    let said = std::thread::spawn(move || {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut stderr, &mut text).unwrap();
-        text
-    });
-    let status = common::wait_child(&mut replay, "run --schedule of the stuck program", DEADLINE);
-    let said = said.join().unwrap();
-    assert_eq!(status.code(), Some(1), "{said}");
+    let replayed = common::output_of(
+        env!("CARGO_BIN_EXE_threadviz"),
+        &["run", "--schedule", "_*", program.to_str().unwrap()],
+        DEADLINE,
+    );
+    let said = replayed.stderr;
+    assert_eq!(replayed.code, Some(1), "{said}");
     assert!(said.contains("waits outside the hook's primitives"), "{said}");
     common::assert_none_left(|| interpreters_running(&program));
 }

@@ -12,45 +12,20 @@
 
 mod common;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
+use common::Ran;
 use common::tmux::Tmux;
 use threadviz::event::{EventKind, PrimInfo};
 
 /// Far longer than any run here needs.
 const DEADLINE: Duration = Duration::from_mins(2);
 
-/// What a finished process left behind.
-#[derive(Debug, PartialEq, Eq)]
-struct Ran {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 /// Runs `program` with `args` in the repository's folder, stdin empty and output captured.
 fn run(program: &str, args: &[&str]) -> Ran {
-    let mut child = Command::new(program)
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|error| panic!("cannot run {program}: {error}"));
-    let (mut stdout, mut stderr) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        stderr.read_to_string(&mut text).unwrap();
-        text
-    });
-    let mut out = String::new();
-    stdout.read_to_string(&mut out).unwrap();
-    let status = common::wait_child(&mut child, &format!("{program} {}", args.join(" ")), DEADLINE);
-    Ran { code: status.code(), stdout: out, stderr: reader.join().unwrap() }
+    common::output_of(program, args, DEADLINE)
 }
 
 fn threadviz(args: &[&str]) -> Ran {

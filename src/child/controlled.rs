@@ -157,24 +157,9 @@ impl Run<'_> {
     /// `/proc`, or the process is gone.
     #[must_use]
     pub fn asleep(&self) -> bool {
-        let look = || -> Option<u64> {
-            let tasks = std::fs::read_dir(format!("/proc/{}/task", self.pid)).ok()?;
-            let mut ticks = 0u64;
-            let mut any = false;
-            for task in tasks {
-                let path = task.ok()?.path().join("stat");
-                let stat = crate::kernel::parse_stat(&std::fs::read_to_string(path).ok()?)?;
-                if !matches!(stat.state, 'S' | 'D') {
-                    return None;
-                }
-                ticks = ticks.saturating_add(stat.cpu_ticks);
-                any = true;
-            }
-            any.then_some(ticks)
-        };
-        let Some(before) = look() else { return false };
+        let Some(before) = crate::kernel::ticks_if_all_asleep(self.pid) else { return false };
         std::thread::sleep(ASLEEP_LOOK);
-        look() == Some(before)
+        crate::kernel::ticks_if_all_asleep(self.pid) == Some(before)
     }
 
     /// Grants `choice` its step; false when the child is gone.

@@ -312,25 +312,52 @@ pub fn wait_child(child: &mut Child, what: &str, limit: Duration) -> ExitStatus 
     }
 }
 
-/// Runs `program ARGS` in the repository's folder, stdin empty and stderr dropped: what it
-/// printed on stdout and its exit code, failing the test if it has not ended within `limit`.
+/// What a finished process left behind.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Ran {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `program ARGS` in the repository's folder, stdin empty: what it printed on stdout and
+/// stderr and its exit code, failing the test if it has not ended within `limit`.
+pub fn output_of(program: &str, args: &[&str], limit: Duration) -> Ran {
+    finished(program, args, limit, true)
+}
+
+/// [`output_of`]'s stdout and exit code, stderr dropped (never read, so that a process it
+/// leaves behind holding stderr cannot hold the test up either).
 pub fn stdout_of(program: &str, args: &[&str], limit: Duration) -> (String, Option<i32>) {
+    let ran = finished(program, args, limit, false);
+    (ran.stdout, ran.code)
+}
+
+fn finished(program: &str, args: &[&str], limit: Duration, keep_stderr: bool) -> Ran {
+    let stderr = if keep_stderr { std::process::Stdio::piped() } else { std::process::Stdio::null() };
     let mut child = std::process::Command::new(program)
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(stderr)
         .spawn()
         .unwrap_or_else(|error| panic!("cannot run {program}: {error}"));
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut stdout, &mut text).unwrap();
-        text
-    });
+    // Read on threads of their own, so that a child that never ends fails at the deadline
+    // rather than hanging a read.
+    let read = |stream: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut stream) = stream {
+                stream.read_to_string(&mut text).unwrap();
+            }
+            text
+        })
+    };
+    let stdout = read(child.stdout.take().map(|out| Box::new(out) as Box<dyn std::io::Read + Send>));
+    let stderr = read(child.stderr.take().map(|err| Box::new(err) as Box<dyn std::io::Read + Send>));
     let status = wait_child(&mut child, &format!("{program} {}", args.join(" ")), limit);
-    (reader.join().unwrap(), status.code())
+    Ran { code: status.code(), stdout: stdout.join().unwrap(), stderr: stderr.join().unwrap() }
 }
 
 /// The python3 interpreters running on the machine for which `matches(cmdline, environ)`
