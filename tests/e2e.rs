@@ -277,8 +277,10 @@ fn at_80x24_a_class_sees_the_threads_their_source_lines_the_primitives_and_the_s
 
     // Presenter mode: no log, the rest spaced out; p brings the dashboard back.
     tmux.keys(&["p"]);
-    let presenting =
-        tmux.wait_for("presenter mode", |screen| screen.contains(" ╭ Threads") && !screen.contains("Log 0"));
+    tmux.wait_for("presenter mode", |screen| screen.contains(" ╭ Threads") && !screen.contains("Log 0"));
+    // Looked at once the frame is whole: a capture in the middle of the redraw still holds the
+    // old status line below the new layout.
+    let presenting = tmux.settled();
     assert!(presenting.lines().next().is_some_and(|line| line.trim().is_empty()), "{presenting}");
     assert!(presenting.contains("╭ Source") && presenting.contains("╭ Primitives"), "{presenting}");
     assert!(!presenting.contains("events"), "{presenting}");
