@@ -493,6 +493,20 @@ fn header() -> record::Header {
 /// The events written in the binary form, and where each frame is in the bytes (the footer
 /// and the end marker after them not counted).
 fn binary_of(events: &[TraceEvent]) -> (Vec<u8>, Vec<std::ops::Range<usize>>) {
+    let (bytes, layout) = binary_laid_out(events);
+    (bytes, layout.frames)
+}
+
+/// Where the parts of a binary recording are: its frames of events, the models it stores
+/// after them and its footer (the end marker last).
+struct Layout {
+    frames: Vec<std::ops::Range<usize>>,
+    models: Vec<std::ops::Range<usize>>,
+    footer: std::ops::Range<usize>,
+}
+
+/// `events` written as a binary recording, and its layout, checked.
+fn binary_laid_out(events: &[TraceEvent]) -> (Vec<u8>, Layout) {
     let memory = Memory::default();
     let mut writer = RecordingWriter::new(memory.clone(), &header(), Form::Binary).unwrap();
     for event in events {
@@ -511,11 +525,18 @@ fn binary_of(events: &[TraceEvent]) -> (Vec<u8>, Vec<std::ops::Range<usize>>) {
     let marker = frames.pop().expect("an end marker");
     assert_eq!(marker.len(), 48, "the end marker: a frame header and its 32 bytes");
     assert_eq!(&bytes[marker.start + 4..marker.start + 12], &[0; 8], "no events in the end marker");
+    let record_kind = |range: &std::ops::Range<usize>| {
+        bytes[range.start + 4..range.start + 12] == [0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]
+    };
     let footer = frames.pop().expect("a footer");
-    assert_eq!(&bytes[footer.start + 4..footer.start + 12], &[0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff], "the footer");
+    assert!(record_kind(&footer), "the footer");
     let footer_at = u64::from_le_bytes(bytes[marker.end - 8..marker.end].try_into().unwrap());
     assert_eq!(footer_at, footer.start as u64, "the end marker gives the footer's offset");
-    (bytes, frames)
+    // The models stored after the frames are records of the footer's kind.
+    let events_end = frames.iter().rposition(|frame| !record_kind(frame)).map_or(0, |last| last + 1);
+    let models = frames.split_off(events_end);
+    assert!(frames.iter().all(|frame| !record_kind(frame)), "no model among the frames");
+    (bytes, Layout { frames, models, footer })
 }
 
 #[test]
@@ -1365,9 +1386,11 @@ fn a_file_cut_anywhere_is_read_frame_by_frame_and_never_panics() {
 #[test]
 fn a_damaged_footer_falls_back_to_reading_every_frame() {
     let events = many_events(20_000);
-    let (bytes, frames) = binary_of(&events);
+    let (bytes, layout) = binary_laid_out(&events);
+    let frames = layout.frames;
     let path = temp("damaged-footer.tvr");
-    let footer = frames.last().unwrap().end;
+    // The models stored between the frames and the footer are the next test's.
+    let footer = layout.footer.start;
     let marker = bytes.len() - 48;
     // The footer's own header (its length, its tag) is the file's layout: damaged, the file is
     // refused or read whole, never opened from it.
@@ -1397,4 +1420,51 @@ fn a_damaged_footer_falls_back_to_reading_every_frame() {
     std::fs::write(&path, &damaged).unwrap();
     let error = record::index(&path).expect_err("a damaged frame").to_string();
     assert!(error.contains(&format!("frame 2 at byte {}", frames[1].start)) && error.contains("checksum"), "{error}");
+}
+
+#[test]
+fn a_recording_stores_models_that_seek_at_once_and_a_damaged_one_is_passed_over() {
+    let events = many_events(70_000);
+    let (bytes, layout) = binary_laid_out(&events);
+    assert_eq!(layout.models.len(), 4, "a model every 16,384 events: {:?}", layout.models);
+    let path = temp("stored-models.tvr");
+    std::fs::write(&path, &bytes).unwrap();
+    let opened = record::index(&path).unwrap();
+    assert!(opened.from_footer);
+    let snapshots = opened.snapshots;
+    // Every model there is, from the moment it opens: nothing is folded in the background.
+    assert!(snapshots.all_kept());
+    assert_eq!((snapshots.kept(), snapshots.every()), (5, 16_384));
+    seeks_match_a_fold(&events, &snapshots);
+    // Read in order, the models are passed over like the footer.
+    assert_eq!(record::read(&path).unwrap().events, events);
+    // A model whose contents are damaged fails its checksum: a seek past it folds from the one
+    // before, exact all the same.
+    let second = &layout.models[1];
+    for at in [second.start + 12, second.start + 20, second.start + 16 + (second.len() - 16) / 2, second.end - 1] {
+        let mut damaged = bytes.clone();
+        damaged[at] ^= 0x21;
+        std::fs::write(&path, &damaged).unwrap();
+        let indexed = record::index(&path).unwrap_or_else(|error| panic!("byte {at}: {error}"));
+        assert!(indexed.from_footer, "byte {at}");
+        assert_eq!(indexed.warning, None, "byte {at}: the frames are whole");
+        for position in [16_384, 2 * 16_384 - 1, 2 * 16_384, 2 * 16_384 + 7, 3 * 16_384 + 5, events.len()] {
+            assert_eq!(
+                state(&indexed.snapshots.model_at(position)),
+                state(&fold(&events[..position])),
+                "byte {at}, position {position}"
+            );
+        }
+        assert_eq!(record::read(&path).unwrap().events, events, "byte {at}: read in order");
+    }
+    // Its length or kind is the file's layout: damaged, the file is refused or read frame by
+    // frame, never opened from its footer.
+    for at in second.start..second.start + 12 {
+        let mut damaged = bytes.clone();
+        damaged[at] ^= 0x21;
+        std::fs::write(&path, &damaged).unwrap();
+        if let Ok(indexed) = record::index(&path) {
+            assert!(!indexed.from_footer && indexed.snapshots.len() == events.len(), "byte {at}");
+        }
+    }
 }

@@ -35,7 +35,7 @@ const QUICK_CHAIN: usize = 64;
 pub const DEADLOCK_GRACE_US: u64 = 200_000;
 
 /// What kind of deadlock was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DeadlockKind {
     /// Threads wait for each other around a ring of locks (or joins): each holds what the
     /// next one waits for. A thread blocked on a Lock it holds itself is a ring of one.
@@ -47,7 +47,7 @@ pub enum DeadlockKind {
 
 /// One step of a deadlock cycle: `thread` waits on `on`, which `holder` holds (or, for a join,
 /// is). The holder is the next link's thread; the last link's holder is the first's thread.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CycleLink {
     /// The waiting thread.
     pub thread: Tid,
@@ -69,7 +69,7 @@ impl CycleLink {
 }
 
 /// Threads that can never go on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Deadlock {
     /// A cycle, or everyone stuck.
     pub kind: DeadlockKind,

@@ -28,7 +28,7 @@ pub const LOST_UPDATES_KEPT: usize = 100;
 /// other threads stored since, and A stored a value computed from what it read over theirs.
 /// It lost updates when the value it overwrote held more of them than A had read, and brought
 /// some back when it held fewer (a stale store had pulled the value down after A's read).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LostUpdate {
     /// Sequence number of the store.
     pub seq: u64,
@@ -60,12 +60,12 @@ impl LostUpdate {
 }
 
 /// The loads and stores of every `Shared` value seen, by primitive.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Ledger {
     values: BTreeMap<PrimId, Track>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Track {
     /// Stores so far.
     stores: u64,
@@ -82,7 +82,7 @@ struct Track {
     loads: Vec<Load>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Load {
     thread: Tid,
     /// The chain length of the value it read.
@@ -92,7 +92,7 @@ struct Load {
 }
 
 /// Whether another thread may store between a load and its reader's store.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Cover {
     /// The reader held no lock that every store to the value holds: anybody may store first.
     Open,

@@ -33,7 +33,7 @@ use crate::event::{EventKind, LogLevel, PrimId, SourceLoc, Tid, TraceEvent};
 pub const LOG_CAPACITY: usize = 5_000;
 
 /// One line of the log panel.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogLine {
     /// Sequence number of its event (links the line to the timeline).
     pub seq: u64,
@@ -48,7 +48,7 @@ pub struct LogLine {
 }
 
 /// Everything the dashboard knows about a session, folded from its events.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Model {
     /// Every thread ever seen, by number.
     pub threads: BTreeMap<Tid, KnownThread>,
@@ -92,7 +92,9 @@ pub struct Model {
     contended: std::collections::BTreeSet<Tid>,
     /// What the wait-for relation remembers between events.
     waits: waits::Tracker,
-    /// Lanes of states and marks of operations over time.
+    /// Lanes of states and marks of operations over time. Left out of the model's serialized
+    /// form: a kept model packs its timeline its own way (`record/snapshots/kept.rs`).
+    #[serde(skip)]
     pub timeline: Timeline,
     /// Threads that began dropping events at their source and have not sent one since: until
     /// they do, any primitive may change unseen, so none is settled.

@@ -16,7 +16,7 @@ use crate::event::{EventKind, PrimId, PrimInfo, Tid};
 pub const QUEUE_ITEMS_KEPT: usize = 10_000;
 
 /// The live state of a primitive.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PrimState {
     /// A plain lock.
     Lock {
@@ -124,7 +124,7 @@ pub enum PrimState {
 }
 
 /// What the model knows about one primitive: its state and who waits for it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KnownPrim {
     /// Its number.
     pub pid: PrimId,
@@ -146,7 +146,7 @@ pub struct KnownPrim {
 }
 
 /// A value a thread has read from a `Shared` and not yet stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PendingRead {
     /// The reader.
     pub thread: Tid,

@@ -4,7 +4,7 @@
 use crate::event::{ExitKind, PrimId, SourceLoc, Tid};
 
 /// What a waiting thread waits for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum WaitTarget {
     /// A condition, event, barrier or queue.
     Prim(PrimId),
@@ -15,7 +15,7 @@ pub enum WaitTarget {
 }
 
 /// A thread's state as the table shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ThreadState {
     /// Created, not started.
     New,
@@ -107,7 +107,7 @@ impl ThreadState {
 
 /// The instruction a thread ran last, in a watched program stepped by instruction
 /// ([`crate::event::EventKind::Instruction`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Instruction {
     /// Sequence number of its event: of two threads' instructions, the later was run last.
     pub seq: u64,
@@ -120,7 +120,7 @@ pub struct Instruction {
 }
 
 /// What the model knows about one thread: its state, what it holds, where in the source it is.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KnownThread {
     /// Its number in the session.
     pub tid: Tid,

@@ -16,7 +16,7 @@ use super::threads::{KnownThread, ThreadState, WaitTarget};
 use crate::event::{EventKind, PrimId, Tid, TraceEvent};
 
 /// What a blocked or waiting thread waits for, and who could end the wait.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WaitEdge {
     /// The waiting thread.
     pub thread: Tid,
@@ -34,7 +34,7 @@ pub struct WaitEdge {
 
 /// What the analysis remembers between events beyond the model's own state. Ordered
 /// collections keep two models folded from the same events alike, down to their `Debug` text.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Tracker {
     /// Threads whose wait another thread's action has already ended (an event set, a barrier
     /// passed or broken) but which have not reported it yet: not stuck.
@@ -45,7 +45,7 @@ pub(crate) struct Tracker {
 
 /// A queue wait does not say whether it is a `get`, a `put` or a `join`; the queue's state when
 /// it began tells which are possible.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct QueueWait {
     /// The queue was empty: it may be a `get`.
     may_get: bool,

@@ -4,6 +4,8 @@
 //! ```text
 //! preamble  MAGIC (8 bytes) | container version: u32 LE | header length: u32 LE | header (JSON)
 //! frame     payload length: u32 LE | events: u32 LE | raw length: u32 LE | CRC-32: u32 LE | payload
+//! model     payload length: u32 LE | 0: u32 LE | u32::MAX: u32 LE | CRC-32: u32 LE | payload
+//!           (any number, from footer version 2: a kept model; see `snapshots/stored.rs`)
 //! footer    payload length: u32 LE | 0: u32 LE | u32::MAX: u32 LE | CRC-32: u32 LE | payload
 //!           (version 3 on: the frames' index, postcard; see `footer.rs`)
 //! end       24 (32 from version 3): u32 LE | 0: u32 LE | 0: u32 LE | CRC-32: u32 LE
@@ -18,7 +20,7 @@
 //! footer comes just before it, and the end marker gives its offset: where every frame is and
 //! what a replay needs to open the file without reading them all; a reader that reads the
 //! frames in order passes over it, whatever it holds (a damaged footer only means the file is
-//! read that way).
+//! read that way), and over the kept models stored before it, records of the same kind.
 //!
 //! The header is the JSON Lines header, so both forms say the same about a run. A frame's
 //! payload is one LZ4 block of its events, each a postcard record whose sequence number and
@@ -41,7 +43,7 @@ mod frame;
 mod wire;
 
 use self::footer::MAX_FOOTER_BYTES;
-pub(super) use self::footer::{Footer, FrameEntry};
+pub(super) use self::footer::{Footer, FrameEntry, ModelTable, StoredModel, read_record, record};
 use self::frame::FrameDecoder;
 pub(super) use self::frame::FrameEncoder;
 
@@ -246,6 +248,9 @@ pub(super) struct FrameReader<R> {
     index: Index,
     /// Whether the footer comes before the end marker (container version 3 on).
     footer: bool,
+    /// Whether a record of the footer's kind (a stored model, the footer) was passed: only
+    /// more of them and the end marker may follow.
+    past_frames: bool,
 }
 
 impl<R: Read> FrameReader<R> {
@@ -258,6 +263,7 @@ impl<R: Read> FrameReader<R> {
             decoder: FrameDecoder::default(),
             index: Index::default(),
             footer: false,
+            past_frames: false,
         }
     }
 
@@ -283,20 +289,33 @@ impl<R: Read> FrameReader<R> {
     pub(super) fn next_frame(&mut self, events: &mut Vec<TraceEvent>) -> Result<Next, String> {
         let damaged = |what: &str| format!("{what}; the file is damaged: record it again");
         let mut header = [0_u8; FRAME_HEADER_BYTES];
-        let read = read_full(&mut self.input, &mut header).map_err(|error| format!("cannot read it: {error}"))?;
-        if read == 0 {
-            return Ok(Next::End);
-        }
-        if read < header.len() {
-            return Ok(Next::CutOff);
-        }
-        let field = |at: usize| u32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]);
-        let (payload_len, count, raw_len, expected) = (field(0), field(4), field(8), field(12));
-        if count == 0 && raw_len == 0 && (payload_len == END_PAYLOAD_BYTES || payload_len == END_PAYLOAD_WITH_FOOTER) {
-            return self.end_marker(payload_len, expected);
-        }
-        if count == 0 && raw_len == FOOTER_RAW_LEN && self.footer {
-            return self.pass_footer(payload_len, events);
+        let (payload_len, count, raw_len, expected) = loop {
+            let read = read_full(&mut self.input, &mut header).map_err(|error| format!("cannot read it: {error}"))?;
+            if read == 0 {
+                return Ok(Next::End);
+            }
+            if read < header.len() {
+                return Ok(Next::CutOff);
+            }
+            let field = |at: usize| u32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]);
+            let (payload_len, count, raw_len, expected) = (field(0), field(4), field(8), field(12));
+            if count == 0
+                && raw_len == 0
+                && (payload_len == END_PAYLOAD_BYTES || payload_len == END_PAYLOAD_WITH_FOOTER)
+            {
+                return self.end_marker(payload_len, expected);
+            }
+            if count == 0 && raw_len == FOOTER_RAW_LEN && self.footer {
+                if !self.pass_record(payload_len)? {
+                    return Ok(Next::CutOff);
+                }
+                continue;
+            }
+            break (payload_len, count, raw_len, expected);
+        };
+        if self.past_frames {
+            // Nothing but the footer's kind of record and the end marker follows a footer.
+            return Err(damaged("a frame follows the index at the end"));
         }
         if payload_len > MAX_FRAME_BYTES || raw_len > MAX_FRAME_BYTES || count == 0 || count > raw_len {
             return Err(damaged("the frame's header is not valid"));
@@ -352,24 +371,22 @@ impl<R: Read> FrameReader<R> {
         Ok(Next::Ended(marker))
     }
 
-    /// Passes over the footer, whose header says it is `length` bytes long, then reads the
-    /// frame after it (the end marker, in a whole file). Its contents are not looked at: read
-    /// in order, the frames are checked one by one and the end marker counts them.
-    fn pass_footer(&mut self, length: u32, events: &mut Vec<TraceEvent>) -> Result<Next, String> {
+    /// Passes over a record of the footer's kind (a stored model, or the footer), whose header
+    /// says it is `length` bytes long; false when the file ends inside it. Its contents are
+    /// not looked at: read in order, the frames are checked one by one and the end marker
+    /// counts them.
+    fn pass_record(&mut self, length: u32) -> Result<bool, String> {
         if u64::from(length) > MAX_FOOTER_BYTES {
             return Err("the index at the end is too long; the file is damaged: record it again".to_owned());
         }
         let passed = io::copy(&mut (&mut self.input).take(u64::from(length)), &mut io::sink())
             .map_err(|error| format!("cannot read it: {error}"))?;
         if passed < u64::from(length) {
-            return Ok(Next::CutOff);
+            return Ok(false);
         }
         self.offset += (FRAME_HEADER_BYTES as u64) + u64::from(length);
-        match self.next_frame(events)? {
-            // Nothing but the end marker follows a footer.
-            Next::Frame => Err("a frame follows the index at the end; the file is damaged: record it again".to_owned()),
-            next => Ok(next),
-        }
+        self.past_frames = true;
+        Ok(true)
     }
 }
 

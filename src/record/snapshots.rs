@@ -5,22 +5,26 @@
 //! A binary recording is indexed, not loaded: where each frame is, how many events come before
 //! it and when its first happened (the frame table), and events are read from the file as
 //! they are needed. A file a clean finish wrote ends with that table and what else a replay
-//! needs (the footer, `binary/footer.rs`): it opens at once, without reading its frames, and
-//! its models are kept by a thread that folds the file in the background while the replay
-//! already shows it; a seek past what that thread has folded folds from its last kept model.
-//! A file without a footer (cut short, or written before there were footers) or whose footer
-//! fails its checks is read whole first, every frame checked, as it always was. Memory grows
-//! with the number of kept models, which is bounded, not with the number of events. A busy
-//! program's model is mostly its timeline, so kept models hold theirs packed, delta-coded and
-//! compressed: tens of times smaller, unpacked in a millisecond.
+//! needs (the footer, `binary/footer.rs`), and the models its writer kept as it wrote
+//! (`stored.rs`): it opens at once, without reading its frames, and a seek reads the nearest
+//! stored model. One whose footer lists no models this threadviz reads has its models kept by
+//! a thread that folds the file in the background while the replay already shows it; a seek
+//! past what that thread has folded folds from its last kept model. A file without a footer
+//! (cut short, or written before there were footers) or whose footer fails its checks is read
+//! whole first, every frame checked, as it always was. Memory grows with the number of kept
+//! models, which is bounded, not with the number of events. A busy program's model is mostly
+//! its timeline, so kept models hold theirs packed, delta-coded and compressed: tens of times
+//! smaller, unpacked in a millisecond.
 //!
 //! This module opens a file either way and holds what a replay asks of it; `keeper.rs`
 //! decides where models are kept (how far apart, how many) and keeps them, `kept.rs` stores
-//! one kept model small, `seek.rs` finds the state and the events at any position.
+//! one kept model small, `stored.rs` writes them into a recording and reads them back,
+//! `seek.rs` finds the state and the events at any position.
 
 mod keeper;
 mod kept;
 mod seek;
+mod stored;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -28,7 +32,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use self::keeper::{Keeper, KeptModels};
+pub(super) use self::kept::MODEL_FORMAT;
 pub use self::seek::Cursor;
+pub(super) use self::stored::ModelsWritten;
+use self::stored::StoredModels;
 use super::binary::{Footer, FrameEntry, Next};
 use super::read::{self, Opened};
 use super::{Header, ReadError};
@@ -140,10 +147,13 @@ fn from_footer(path: &Path, frames_at: u64, header: &Header) -> Option<Indexed> 
     let len = file.metadata().ok()?.len();
     let footer = Footer::read(&file, len, frames_at)?;
     let len = usize::try_from(footer.events).ok()?;
+    let stored = StoredModels::new(path.to_owned(), footer.models);
+    let keeping_here = stored.is_none();
+    let kept = stored.map_or_else(|| KeptModels::starting(len), KeptModels::stored);
     let mut snapshots = Snapshots {
         source: Source::File { path: path.to_owned(), frames: footer.frames.into() },
         len,
-        kept: Arc::new(KeptModels::starting(len)),
+        kept: Arc::new(kept),
         first_seq: footer.first_seq,
         end_us: footer.end_us,
         names: footer.names,
@@ -155,7 +165,9 @@ fn from_footer(path: &Path, frames_at: u64, header: &Header) -> Option<Indexed> 
             snapshots.sources.insert(path.clone(), text.as_str().into());
         }
     }
-    keeper::keep_in_background(&snapshots);
+    if keeping_here {
+        keeper::keep_in_background(&snapshots);
+    }
     Some(Indexed { header: header.clone(), snapshots, warning: None, ended: footer.ended, from_footer: true })
 }
 

@@ -1,14 +1,16 @@
 //! Turning events into the bytes of either form and writing them: JSON Lines a batch of lines
 //! at a time, the binary form a frame at a time (a frame goes out once full or old), and the
 //! end marker last, just after the footer in the binary form: the index of the frames, kept as
-//! they are written (a few bytes a frame, the threads' names, where the sources are). The
-//! thread that feeds a session's events in is `recorder.rs`'s.
+//! they are written (a few bytes a frame, the threads' names, where the sources are), after the
+//! models kept along the way (`snapshots/stored.rs`). The thread that feeds a session's events
+//! in is `recorder.rs`'s.
 
 use std::fmt;
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use super::binary::{self, Footer, FrameEncoder};
+use super::snapshots::ModelsWritten;
 use super::{FORMAT_VERSION, Form, Header, read, sources};
 use crate::TraceEvent;
 
@@ -40,6 +42,8 @@ pub(super) struct Encoder {
     first_us: u64,
     /// The index written just before the end marker, in the binary form.
     footer: Option<Footer>,
+    /// The models kept along the way, stored before the footer, in the binary form.
+    models: Option<ModelsWritten>,
     written: Written,
     /// The program's source files, carried in as its events name them, when asked for.
     pub(super) sources: Option<sources::SourceCarrier>,
@@ -49,6 +53,7 @@ impl Encoder {
     pub(super) fn new(form: Form, out: Box<dyn Write + Send>) -> Self {
         let lines = (form == Form::JsonLines).then(Vec::new);
         let footer = (form == Form::Binary).then(Footer::default);
+        let models = (form == Form::Binary).then(ModelsWritten::new);
         Self {
             out,
             lines,
@@ -56,6 +61,7 @@ impl Encoder {
             since: None,
             first_us: 0,
             footer,
+            models,
             written: Written::default(),
             sources: None,
         }
@@ -109,6 +115,9 @@ impl Encoder {
         self.frame.push(event)?;
         if let Some(footer) = &mut self.footer {
             footer.event(event);
+        }
+        if let Some(models) = &mut self.models {
+            models.fold(event);
         }
         self.since.get_or_insert_with(Instant::now);
         if self.frame.is_full() { self.end_frame() } else { Ok(()) }
@@ -165,6 +174,7 @@ impl Encoder {
             line.push(b'\n');
             self.write(&line)?;
         } else {
+            self.write_models()?;
             let footer_at = self.written.bytes;
             let footer = self.footer.take().map(|footer| footer.to_bytes()).transpose()?;
             if let Some(footer) = &footer {
@@ -175,6 +185,25 @@ impl Encoder {
         }
         self.out.flush()?;
         Ok(self.written)
+    }
+
+    /// Writes the models kept along the way, each a record of the footer's kind, and lists
+    /// them in the footer.
+    fn write_models(&mut self) -> io::Result<()> {
+        let (Some(models), Some(footer)) = (self.models.take(), self.footer.as_mut()) else { return Ok(()) };
+        let (every, models) = models.finish();
+        footer.models.format = super::snapshots::MODEL_FORMAT;
+        footer.models.every = every;
+        for (position, model) in models {
+            // One too long for a reader to take is left out: a seek near it folds further.
+            let Some(record) = binary::record(&model) else { continue };
+            let offset = self.written.bytes;
+            self.out.write_all(&record)?;
+            self.written.bytes += record.len() as u64;
+            let length = u32::try_from(record.len() - binary::FRAME_HEADER_BYTES).unwrap_or(u32::MAX);
+            footer.model(position, offset, length);
+        }
+        Ok(())
     }
 }
 

@@ -2,12 +2,14 @@
 //! just before the end marker, which gives its offset: where each frame is, how many events
 //! come before it and when its first one happened, and what a replay must know before it shows
 //! anything (the events in all, the first sequence number, the last demo time, whether the
-//! session ended, the threads' names, where the carried source files are). A replay reads it
-//! first and opens at once instead of reading every frame.
+//! session ended, the threads' names, where the carried source files are), and from its
+//! version 2 on where the models kept as the file was written are (they come just before it).
+//! A replay reads it first and opens at once instead of reading every frame.
 //!
 //! ```text
 //! footer   payload length: u32 LE | 0: u32 LE | u32::MAX: u32 LE | CRC-32: u32 LE
 //!          | postcard(Footer), its first field the footer's own version
+//!          | postcard(ModelTable) (version 2 on)
 //! end      the end marker, whose payload ends with the footer's offset: u64 LE
 //! ```
 //!
@@ -34,7 +36,10 @@ use super::{
 use crate::event::{EventKind, Tid, TraceEvent};
 
 /// The footer's own version: a reader ignores a footer of any other (and reads the frames).
-const FOOTER_VERSION: u32 = 1;
+/// Version 2 adds the table of the kept models stored before it; version 1's is still read.
+const FOOTER_VERSION: u32 = 2;
+/// The first version, without a table of models.
+const FOOTER_WITHOUT_MODELS: u32 = 1;
 /// The end marker with the footer's offset: a frame header and its payload.
 const END_MARKER_LEN: usize = FRAME_HEADER_BYTES + END_PAYLOAD_WITH_FOOTER as usize;
 /// The same, as a file offset.
@@ -74,6 +79,36 @@ pub(in crate::record) struct Footer {
     pub(in crate::record) sources: Vec<u64>,
     /// Every frame, in order.
     pub(in crate::record) frames: Vec<FrameEntry>,
+    /// The kept models stored between the last frame and the footer (version 2 on), written
+    /// after the rest of the footer in its payload.
+    #[serde(skip)]
+    pub(in crate::record) models: ModelTable,
+}
+
+/// Where the models kept along a recording are in its file: each the state after `position`
+/// events, a record of the footer's kind (a frame header of no events with the footer's raw
+/// length, and its CRC-32), laid end to end from the last frame to the footer. A reader that
+/// reads the frames in order passes over them as it passes over the footer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(in crate::record) struct ModelTable {
+    /// The layout of the models (`record/snapshots/kept.rs`'s `MODEL_FORMAT`): a reader of
+    /// another uses none of them.
+    pub(in crate::record) format: u32,
+    /// Events between two models kept.
+    pub(in crate::record) every: u64,
+    /// Every model stored, in order.
+    pub(in crate::record) models: Vec<StoredModel>,
+}
+
+/// One model a recording stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(in crate::record) struct StoredModel {
+    /// The events folded into it.
+    pub(in crate::record) position: u64,
+    /// Its record's first byte in the file.
+    pub(in crate::record) offset: u64,
+    /// Its record's payload length.
+    pub(in crate::record) length: u32,
 }
 
 impl Default for Footer {
@@ -87,6 +122,7 @@ impl Default for Footer {
             names: BTreeMap::new(),
             sources: Vec::new(),
             frames: Vec::new(),
+            models: ModelTable::default(),
         }
     }
 }
@@ -117,17 +153,15 @@ impl Footer {
     /// The footer's bytes, header and payload: what a clean finish writes before the end
     /// marker.
     pub(in crate::record) fn to_bytes(&self) -> std::io::Result<Vec<u8>> {
-        let payload = postcard::to_allocvec(self).map_err(std::io::Error::other)?;
-        let length = u32::try_from(payload.len())
-            .ok()
-            .filter(|&length| u64::from(length) <= MAX_FOOTER_BYTES)
-            .ok_or_else(|| std::io::Error::other("the recording's index is too large"))?;
-        let mut out = Vec::with_capacity(FRAME_HEADER_BYTES + payload.len());
-        for value in [length, 0, FOOTER_RAW_LEN, checksum(0, FOOTER_RAW_LEN, &payload)] {
-            out.extend_from_slice(&value.to_le_bytes());
-        }
-        out.extend_from_slice(&payload);
-        Ok(out)
+        let mut payload = postcard::to_allocvec(self).map_err(std::io::Error::other)?;
+        payload.extend(postcard::to_allocvec(&self.models).map_err(std::io::Error::other)?);
+        record(&payload).ok_or_else(|| std::io::Error::other("the recording's index is too large"))
+    }
+
+    /// Takes a model stored `length` bytes long at `offset`, after `position` events, into
+    /// account.
+    pub(in crate::record) fn model(&mut self, position: u64, offset: u64, length: u32) {
+        self.models.models.push(StoredModel { position, offset, length });
     }
 
     /// The footer of `file`, `len` bytes long, whose first frame would start at `frames_at`:
@@ -157,10 +191,13 @@ impl Footer {
         }
         // The version first: a footer of another version is not decoded further.
         let (version, _) = postcard::take_from_bytes::<u32>(&payload).ok()?;
-        if version != FOOTER_VERSION {
-            return None;
+        let (mut footer, rest): (Self, _) = match version {
+            FOOTER_VERSION | FOOTER_WITHOUT_MODELS => postcard::take_from_bytes(&payload).ok()?,
+            _ => return None,
+        };
+        if version == FOOTER_VERSION {
+            footer.models = postcard::from_bytes(rest).ok()?;
         }
-        let footer: Self = postcard::from_bytes(&payload).ok()?;
         footer.matches(file, frames_at, footer_at, &end).then_some(footer)
     }
 
@@ -199,7 +236,7 @@ impl Footer {
             first += u64::from(count);
             first_us = entry.first_us;
         }
-        at == footer_at
+        self.models_match(file, at, footer_at)
             && end.matches(&index)
             && first == self.events
             && self.end_us >= first_us
@@ -207,4 +244,57 @@ impl Footer {
             && self.first_seq.is_none_or(|seq| seq.checked_add(self.events).is_some())
             && self.sources.iter().all(|&position| position < self.events)
     }
+
+    /// Whether the models the footer lists lie end to end from `at`, where the frames end, to
+    /// the footer at `footer_at`, each a record of the footer's kind of the length listed, at
+    /// growing positions within the events. Their contents are checked when one is read.
+    fn models_match(&self, file: &File, mut at: u64, footer_at: u64) -> bool {
+        let mut position = 0_u64;
+        for model in &self.models.models {
+            let mut header = [0_u8; FRAME_HEADER_BYTES];
+            if model.offset != at || model.position <= position || model.position > self.events {
+                return false;
+            }
+            if file.read_exact_at(&mut header, at).is_err() {
+                return false;
+            }
+            let field = |at: usize| u32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]);
+            if field(0) != model.length || field(4) != 0 || field(8) != FOOTER_RAW_LEN {
+                return false;
+            }
+            at += FRAME_HEADER_BYTES as u64 + u64::from(model.length);
+            position = model.position;
+        }
+        at == footer_at
+    }
+}
+
+/// `payload` as a record of the footer's kind (a stored model, or the footer itself): a frame
+/// header of no events with the footer's raw length and the payload's CRC-32, then the
+/// payload; `None` when it is longer than a reader accepts.
+pub(in crate::record) fn record(payload: &[u8]) -> Option<Vec<u8>> {
+    let length = u32::try_from(payload.len()).ok().filter(|&length| u64::from(length) <= MAX_FOOTER_BYTES)?;
+    let mut out = Vec::with_capacity(FRAME_HEADER_BYTES + payload.len());
+    for value in [length, 0, FOOTER_RAW_LEN, checksum(0, FOOTER_RAW_LEN, payload)] {
+        out.extend_from_slice(&value.to_le_bytes());
+    }
+    out.extend_from_slice(payload);
+    Some(out)
+}
+
+/// The payload of the record of the footer's kind `length` bytes long at `offset` in `file`,
+/// if its checksum holds.
+pub(in crate::record) fn read_record(file: &File, offset: u64, length: u32) -> Option<Vec<u8>> {
+    if u64::from(length) > MAX_FOOTER_BYTES {
+        return None;
+    }
+    let mut header = [0_u8; FRAME_HEADER_BYTES];
+    file.read_exact_at(&mut header, offset).ok()?;
+    let field = |at: usize| u32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]);
+    if field(0) != length || field(4) != 0 || field(8) != FOOTER_RAW_LEN {
+        return None;
+    }
+    let mut payload = vec![0_u8; usize::try_from(length).ok()?];
+    file.read_exact_at(&mut payload, offset + FRAME_HEADER_BYTES as u64).ok()?;
+    (checksum(0, FOOTER_RAW_LEN, &payload) == field(12)).then_some(payload)
 }

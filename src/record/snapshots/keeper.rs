@@ -9,6 +9,7 @@ use std::sync::{Arc, Weak};
 use parking_lot::{Condvar, Mutex};
 
 use super::kept::Kept;
+use super::stored::StoredModels;
 use super::{Snapshots, Source};
 use crate::TraceEvent;
 use crate::event::{EventKind, Tid};
@@ -27,6 +28,8 @@ pub(super) struct KeptModels {
     state: Mutex<State>,
     /// Told when the fold is over.
     done: Condvar,
+    /// The models the recording's file stores, when it does: then nothing is kept here.
+    stored: Option<StoredModels>,
 }
 
 #[derive(Debug)]
@@ -67,15 +70,34 @@ impl KeptModels {
             every: super::SNAPSHOT_EVERY.max(expected.div_ceil(MAX_SNAPSHOTS)),
             done: false,
         };
-        Self { state: Mutex::new(state), done: Condvar::new() }
+        Self { state: Mutex::new(state), done: Condvar::new(), stored: None }
+    }
+
+    /// Models kept every `every` events (or further apart, should there be too many).
+    fn spaced(every: usize) -> Self {
+        let kept = Kept::new(&mut Model::new());
+        let state = State { bytes: kept.bytes, kept: vec![kept], every: every.max(1), done: false };
+        Self { state: Mutex::new(state), done: Condvar::new(), stored: None }
+    }
+
+    /// The models a recording's file stores: all there is to keep, from the start.
+    pub(super) fn stored(stored: StoredModels) -> Self {
+        let kept = Kept::new(&mut Model::new());
+        let state = State { bytes: kept.bytes, kept: vec![kept], every: stored.every(), done: true };
+        Self { state: Mutex::new(state), done: Condvar::new(), stored: Some(stored) }
     }
 
     /// The kept model nearest before `position` and the position it is at.
-    pub(super) fn nearest(&self, position: usize) -> (Kept, usize) {
-        let state = self.state.lock();
-        let index = (position / state.every).min(state.kept.len().saturating_sub(1));
-        let kept = state.kept.get(index).cloned().unwrap_or_else(|| Kept::new(&mut Model::new()));
-        (kept, index * state.every)
+    pub(super) fn nearest(&self, position: usize) -> (Model, usize) {
+        if let Some(stored) = &self.stored {
+            return stored.nearest(position);
+        }
+        let kept = {
+            let state = self.state.lock();
+            let index = (position / state.every).min(state.kept.len().saturating_sub(1));
+            state.kept.get(index).cloned().map(|kept| (kept, index * state.every))
+        };
+        kept.map_or_else(|| (Model::new(), 0), |(kept, at)| (kept.model(), at))
     }
 
     /// Keeps `model`, the state after `position` events, if it is the next one to keep (a
@@ -105,9 +127,9 @@ impl KeptModels {
         self.state.lock().every
     }
 
-    /// How many models are kept so far.
+    /// How many models are kept so far (or stored in the file).
     pub(super) fn count(&self) -> usize {
-        self.state.lock().kept.len()
+        self.stored.as_ref().map_or_else(|| self.state.lock().kept.len(), StoredModels::count)
     }
 
     /// About how much memory they hold.
@@ -154,6 +176,12 @@ impl Keeper {
         Self::keeping(Arc::new(KeptModels::starting(expected)))
     }
 
+    /// Starts folding a recording, keeping a model every `every` events (or further apart,
+    /// should there be more than [`MAX_SNAPSHOTS`] of them).
+    pub(super) fn spaced(every: usize) -> Self {
+        Self::keeping(Arc::new(KeptModels::spaced(every)))
+    }
+
     fn keeping(kept: Arc<KeptModels>) -> Self {
         Self {
             model: Model::new(),
@@ -192,6 +220,12 @@ impl Keeper {
             state.keep(&mut self.model);
             self.every = state.every;
         }
+    }
+
+    /// The models kept and the events between two of them: what a recording stores.
+    pub(super) fn into_kept(self) -> (usize, Vec<Kept>) {
+        let mut state = self.kept.state.lock();
+        (state.every, std::mem::take(&mut state.kept))
     }
 
     /// The recording folded, its events at `source`.

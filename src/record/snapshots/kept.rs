@@ -5,6 +5,8 @@
 use std::collections::VecDeque;
 use std::mem::size_of;
 
+use serde::{Deserialize, Serialize};
+
 use crate::event::Tid;
 use crate::model::{
     Busy, KnownPrim, KnownThread, Lane, LaneState, LogLine, LostUpdate, Mark, MarkKind, Model, Segment, Timeline,
@@ -32,6 +34,20 @@ impl Kept {
         Self { model: kept, timeline: packed, bytes }
     }
 
+    /// The bytes a recording stores it as (see [`MODEL_FORMAT`]).
+    pub(super) fn to_bytes(&self) -> Option<Vec<u8>> {
+        let model = squeeze(&postcard::to_allocvec(&self.model).ok()?);
+        postcard::to_allocvec(&Stored { model, timeline: self.timeline.clone() }).ok()
+    }
+
+    /// A model kept from the bytes [`Kept::to_bytes`] made, if they decode.
+    pub(super) fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        let stored: Stored = postcard::from_bytes(bytes).ok()?;
+        let model: Model = postcard::from_bytes(&unsqueeze(&stored.model)).ok()?;
+        let bytes = approximate_bytes(&model) + stored.timeline.bytes();
+        Some(Self { model, timeline: stored.timeline, bytes })
+    }
+
     /// The model kept, its timeline unpacked.
     pub(super) fn model(&self) -> Model {
         let mut model = self.model.clone();
@@ -45,7 +61,7 @@ impl Kept {
 /// all as postcard's variable-length integers; kinds and states one byte each; and each of
 /// these byte strings compressed with LZ4 (a busy program's marks and lanes repeat themselves:
 /// a flood's half-megabyte timeline packs into some twenty kilobytes).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct PackedTimeline {
     marks: Vec<u8>,
     /// How many marks there are.
@@ -54,7 +70,7 @@ struct PackedTimeline {
     lanes: Vec<PackedLane>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 /// One lane, packed: its segments' start times (delta-coded) and states, the few summarised
 /// stretches' breakdowns by segment number, and the lane's summary width.
 struct PackedLane {
@@ -69,11 +85,40 @@ struct PackedLane {
     summary_width_us: u64,
 }
 
-/// Appends `value` to `out` in postcard's form.
-fn put(out: &mut Vec<u8>, value: &impl serde::Serialize) {
-    let mut scratch = [0_u8; 32];
-    if let Ok(bytes) = postcard::to_slice(value, &mut scratch) {
-        out.extend_from_slice(bytes);
+/// The most one packed part of a kept model unpacks to: a model's timeline holds at most
+/// 100,000 marks and 20,000 segments a lane, its log 5,000 lines, a few megabytes in all.
+const MAX_UNPACKED: usize = 64 << 20;
+
+/// The layout of a kept model as a recording stores it (`Kept::to_bytes`): the model's own
+/// fields in postcard's form, which does not describe itself, so a reader must know them.
+/// Raise it whenever a field of the model or of anything it holds is added, removed or
+/// reordered; a recording whose models have another layout is replayed by folding its events,
+/// as one without stored models is. `tests::the_stored_layout_of_a_model_is_the_one_its_number_says`
+/// fails when the layout changes and this number does not.
+pub(in crate::record) const MODEL_FORMAT: u32 = 1;
+
+/// A kept model as a recording stores it: the model but its timeline, in postcard's form and
+/// compressed, and the timeline packed.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    model: Vec<u8>,
+    timeline: PackedTimeline,
+}
+
+/// Appends `value` to `out` as postcard writes an unsigned integer (LEB128: seven bits a byte,
+/// low first, the top bit set on every byte but the last), written here byte by byte because
+/// a kept model packs a hundred thousand of them and a serializer call each cost most of it.
+fn put(out: &mut Vec<u8>, value: impl Into<u64>) {
+    let mut value = value.into();
+    loop {
+        let [low, ..] = value.to_le_bytes();
+        value >>= 7;
+        if value == 0 {
+            out.push(low & 0x7f);
+            return;
+        }
+        // The low seven bits, with the bit that says more follow.
+        out.push(low | 0x80);
     }
 }
 
@@ -82,8 +127,14 @@ fn squeeze(bytes: &[u8]) -> Vec<u8> {
     lz4_flex::block::compress_prepend_size(bytes)
 }
 
-/// What [`squeeze`] made, back (nothing if it is damaged, which it cannot be in memory).
+/// What [`squeeze`] made, back: nothing if it is damaged or says it unpacks to more than
+/// [`MAX_UNPACKED`] (a model read from a file is checked by its checksum first, but a length
+/// from a file is never trusted to size an allocation).
 fn unsqueeze(bytes: &[u8]) -> Vec<u8> {
+    let told = bytes.get(..4).and_then(|told| Some(u32::from_le_bytes(told.try_into().ok()?)));
+    if told.is_none_or(|told| usize::try_from(told).is_ok_and(|told| told > MAX_UNPACKED)) {
+        return Vec::new();
+    }
     lz4_flex::block::decompress_size_prepended(bytes).unwrap_or_default()
 }
 
@@ -150,12 +201,12 @@ fn pack_busy(segments: &VecDeque<Segment>) -> Vec<u8> {
     for (index, busy) in
         segments.iter().enumerate().filter_map(|(index, segment)| Some((index, segment.busy.as_ref()?)))
     {
-        put(&mut out, &(index - last));
+        put(&mut out, (index - last) as u64);
         last = index;
         for time in busy.time_us {
-            put(&mut out, &time);
+            put(&mut out, time);
         }
-        put(&mut out, &busy.changes);
+        put(&mut out, busy.changes);
     }
     out
 }
@@ -183,7 +234,9 @@ impl PackedTimeline {
         let mut marks = Vec::with_capacity(timeline.marks.len() * 4);
         let (mut seq, mut time) = (0_u64, 0_u64);
         for mark in &timeline.marks {
-            put(&mut marks, &(mark.seq.wrapping_sub(seq), mark.time_us.wrapping_sub(time), mark.thread));
+            put(&mut marks, mark.seq.wrapping_sub(seq));
+            put(&mut marks, mark.time_us.wrapping_sub(time));
+            put(&mut marks, mark.thread);
             (seq, time) = (mark.seq, mark.time_us);
         }
         let lanes = timeline
@@ -193,7 +246,7 @@ impl PackedTimeline {
                 let mut starts = Vec::with_capacity(lane.segments.len() * 2);
                 let mut time = 0_u64;
                 for segment in &lane.segments {
-                    put(&mut starts, &segment.start_us.wrapping_sub(time));
+                    put(&mut starts, segment.start_us.wrapping_sub(time));
                     time = segment.start_us;
                 }
                 let states: Vec<u8> = lane.segments.iter().map(|segment| state_code(segment.state)).collect();
@@ -293,6 +346,68 @@ mod tests {
                 kind,
             })
             .collect()
+    }
+
+    /// A model that holds something of every kind: threads in several states, a lock held
+    /// and waited for, a queue, a shared value whose update was lost, log lines.
+    fn busy_model() -> Model {
+        let mut events = start();
+        let more = [
+            (1, EventKind::ThreadCreated { tid: 2, name: "worker".into(), daemon: true, foreign: false }),
+            (1, EventKind::ThreadStarted { tid: 2, daemon: true, os_tid: Some(7) }),
+            (1, EventKind::PrimCreated { prim: 2, name: "queue".into(), info: PrimInfo::Queue { maxsize: 2 } }),
+            (
+                1,
+                EventKind::PrimCreated {
+                    prim: 3,
+                    name: "counter".into(),
+                    info: PrimInfo::Shared { initial: "0".into() },
+                },
+            ),
+            (1, EventKind::Load { prim: 3, value: "0".into() }),
+            (2, EventKind::Load { prim: 3, value: "0".into() }),
+            (1, EventKind::Store { prim: 3, value: "1".into() }),
+            (2, EventKind::Store { prim: 3, value: "1".into() }),
+            (1, EventKind::Acquired { prim: 1, count: 1 }),
+            (2, EventKind::Requested { prim: 1, mode: crate::event::WaitMode::Blocking }),
+            (1, EventKind::Log { level: crate::event::LogLevel::Info, message: "read 0, stored 1".into() }),
+            (1, EventKind::SleepBegin { duration_us: 500 }),
+        ];
+        events.extend(more.into_iter().enumerate().map(|(at, (thread, kind))| TraceEvent {
+            seq: 3 + at as u64,
+            time_us: 10 + at as u64 * 3,
+            thread,
+            loc: Some(SourceLoc { file: "demos/x.rs".into(), line: 4 + u32::try_from(at).expect("small") }),
+            kind,
+        }));
+        let mut model = Model::new();
+        for event in &events {
+            model.apply(event);
+        }
+        model
+    }
+
+    #[test]
+    fn a_kept_model_stored_and_read_back_is_the_same_model() {
+        let mut model = busy_model();
+        let kept = Kept::new(&mut model);
+        let back = Kept::from_bytes(&kept.to_bytes().expect("it serializes")).expect("it reads back");
+        assert_eq!(format!("{:?}", back.model()), format!("{model:?}"));
+        assert!(Kept::from_bytes(b"not a model").is_none());
+        // A length that claims more than a model can unpack to is not believed.
+        assert!(unsqueeze(&[0xff, 0xff, 0xff, 0x7f, 0]).is_empty());
+    }
+
+    #[test]
+    fn the_stored_layout_of_a_model_is_the_one_its_number_says() {
+        // The checksum of a model's stored form (of the kinds of state the busy model holds):
+        // when a change to the model's fields changes it, raise MODEL_FORMAT (recordings with
+        // the old layout are then folded instead of read wrongly) and write the new checksum
+        // here.
+        let model = busy_model();
+        let bytes = postcard::to_allocvec(&model).expect("it serializes");
+        let layout = (MODEL_FORMAT, crc32fast::hash(&bytes));
+        assert_eq!(layout, (1, 652_152_741), "the model's stored layout changed: raise MODEL_FORMAT");
     }
 
     #[test]

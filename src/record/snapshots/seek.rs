@@ -24,8 +24,7 @@ impl Snapshots {
     #[must_use]
     pub fn seek(&self, position: usize) -> (Model, Cursor) {
         let position = position.min(self.len);
-        let (kept, at) = self.kept.nearest(position);
-        let mut model = kept.model();
+        let (mut model, at) = self.kept.nearest(position);
         let mut cursor = self.cursor(at);
         // Past the models kept so far (still being kept in the background), the ones this
         // fold goes by are kept on the way: the next seek, and the background, start there.
