@@ -351,7 +351,21 @@ impl App {
     /// The thread shown in the selected row.
     #[must_use]
     pub fn selected_thread(&self) -> Option<Tid> {
-        self.model.threads.keys().nth(self.ui.selected).copied()
+        self.model.threads.keys().nth(self.selected_row()).copied()
+    }
+
+    /// The selected row, settled against the rows there are when it is read (as a ratatui
+    /// `TableState` is at render time): a selection past the last row (a seek went back to
+    /// before some threads were made) shows the last one, and comes back when the rows do.
+    #[must_use]
+    pub(crate) fn selected_row(&self) -> usize {
+        self.ui.selected.min(self.model.threads.len().saturating_sub(1))
+    }
+
+    /// Log lines scrolled back from the end, settled against the lines there are when read.
+    #[must_use]
+    pub(crate) fn log_back(&self) -> usize {
+        self.ui.log_back.min(self.model.log.len().saturating_sub(1))
     }
 }
 

@@ -16,10 +16,10 @@ impl App {
     /// highlights; None while the log follows new lines.
     #[must_use]
     pub fn selected_log_line(&self) -> Option<&crate::model::LogLine> {
-        if self.ui.log_back == 0 {
+        if self.log_back() == 0 {
             return None;
         }
-        self.model.log.len().checked_sub(self.ui.log_back + 1).and_then(|index| self.model.log.get(index))
+        self.model.log.len().checked_sub(self.log_back() + 1).and_then(|index| self.model.log.get(index))
     }
 
     /// Pans or zooms the timeline; panning also scrolls the log to the last line at or before
@@ -68,20 +68,20 @@ impl App {
         }
         match self.ui.focus {
             Panel::Threads => {
-                self.ui.selected = apply(self.ui.selected, delta, self.model.threads.len().saturating_sub(1));
+                self.ui.selected = apply(self.selected_row(), delta, self.model.threads.len().saturating_sub(1));
                 self.ui.source_offset = 0;
             }
             Panel::Prims => {
                 self.ui.prims_top = apply(self.ui.prims_top, delta, self.model.prims.len().saturating_sub(1));
             }
             // The log counts from its end: scrolling up goes back in time.
-            Panel::Log => self.ui.log_back = apply(self.ui.log_back, -delta, self.model.log.len().saturating_sub(1)),
+            Panel::Log => self.ui.log_back = apply(self.log_back(), -delta, self.model.log.len().saturating_sub(1)),
             Panel::Source => {
                 self.ui.source_offset = self.ui.source_offset.saturating_add(delta).clamp(-100_000, 100_000);
             }
             // Lanes follow the selected thread.
             Panel::Timeline => {
-                self.ui.selected = apply(self.ui.selected, delta, self.model.threads.len().saturating_sub(1));
+                self.ui.selected = apply(self.selected_row(), delta, self.model.threads.len().saturating_sub(1));
             }
         }
     }

@@ -68,6 +68,35 @@ fn enter_steps_the_selected_thread() {
     assert_eq!(app.ui.selected, 0, "a row that does not exist is not selected");
 }
 
+#[test]
+fn a_selection_past_the_last_row_shows_the_last_and_comes_back_with_the_rows() {
+    let mut app = app();
+    with_threads(&mut app, 3);
+    key(&mut app, KeyCode::Char('3'));
+    assert_eq!(app.selected_thread(), Some(3));
+    // A seek back to before threads 2 and 3 were made: the last row there is shows selected.
+    let mut fewer = Model::new();
+    for event in (1..=1).map(|tid| TraceEvent {
+        seq: u64::from(tid),
+        time_us: 0,
+        thread: 1,
+        loc: None,
+        kind: EventKind::ThreadCreated { tid, name: format!("T{tid}"), daemon: false, foreign: false },
+    }) {
+        fewer.apply(&event);
+    }
+    app.update(Msg::Reset(Box::new(fewer)));
+    assert_eq!((app.selected_row(), app.selected_thread()), (0, Some(1)));
+    // Forward again: the row chosen is selected again, nobody having moved the selection.
+    with_threads(&mut app, 3);
+    assert_eq!(app.selected_thread(), Some(3));
+    // A move from a settled selection starts where it shows.
+    app.update(Msg::Reset(Box::new(Model::new())));
+    with_threads(&mut app, 2);
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.selected_thread(), Some(1));
+}
+
 /// Presses `code` and takes the speed it asks for as the session's new speed.
 fn speed_after(app: &mut App, code: KeyCode) -> f64 {
     let commands = key(app, code);

@@ -76,7 +76,6 @@ impl App {
             }
             asked |= self.ask_at(event);
         }
-        self.ui.selected = self.ui.selected.min(self.model.threads.len().saturating_sub(1));
         // A program that came with its source needs none of its files read.
         if self.subject.source.is_none() {
             self.sources.want(events);
@@ -129,8 +128,6 @@ impl App {
         self.status.now_us = self.model.time_us;
         // A deadlock already in the new model is on screen; one met later pauses again.
         self.paused_for_deadlock = self.model.deadlock.as_ref().map(|deadlock| deadlock.seq);
-        self.ui.selected = self.ui.selected.min(self.model.threads.len().saturating_sub(1));
-        self.ui.log_back = self.ui.log_back.min(self.model.log.len().saturating_sub(1));
         // A timeline looking past the new present follows it again.
         self.ui.timeline_end_us = self.ui.timeline_end_us.filter(|&end| end < self.status.now_us);
     }

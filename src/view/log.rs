@@ -53,7 +53,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let theme = app.theme();
     let height = usize::from(area.height.saturating_sub(2));
     let width = usize::from(area.width.saturating_sub(2));
-    let end = model.log.len().saturating_sub(app.ui.log_back);
+    let end = model.log.len().saturating_sub(app.log_back());
     // Narrow panels drop the time column; names are padded only as far as the longest one.
     let timed = area.width >= 60;
     let name_width = model.threads.values().map(|thread| thread.name.chars().count()).max().unwrap_or(4).min(10);
@@ -98,7 +98,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     // Keep the newest line at the bottom when a wrapped entry overflows the top.
     let skip = lines.len().saturating_sub(height);
     let lines: Vec<Line> = lines.into_iter().skip(skip).collect();
-    let position = if app.ui.log_back == 0 { String::new() } else { format!(" ↑{} ", app.ui.log_back) };
+    let position = if app.log_back() == 0 { String::new() } else { format!(" ↑{} ", app.log_back()) };
     let title = format!(" Log {} {position}", model.log.len() as u64 + model.log_discarded);
     Paragraph::new(lines).block(block(&title, theme.border(focused))).render(area, buf);
 }

@@ -258,7 +258,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let wide = inner.width >= 100;
     let kernel_columns = shows_kernel(app, inner.width);
     let visible = usize::from(inner.height - 1);
-    let first = app.ui.selected.saturating_sub(visible.saturating_sub(1));
+    let first = app.selected_row().saturating_sub(visible.saturating_sub(1));
     let (header_cells, widths, cramped) = table_columns(model, inner.width, wide, kernel_columns);
     // The columns' widths as the table will lay them out, to cut cells at words.
     let columns =
@@ -311,7 +311,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         if cramped {
             cells.remove(FOR_COLUMN);
         }
-        Row::new(cells).style(row_style(app, thread.tid, index == app.ui.selected))
+        Row::new(cells).style(row_style(app, thread.tid, index == app.selected_row()))
     });
     let header = Row::new(header_cells).style(theme.header());
     Widget::render(Table::new(rows, widths).header(header).column_spacing(1).style(Style::new()), inner, buf);

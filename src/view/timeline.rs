@@ -116,7 +116,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         (0, threads.len())
     } else {
         let shown = rows - 1;
-        let first = app.ui.selected.saturating_sub(shown.saturating_sub(1)).min(threads.len() - shown);
+        let first = app.selected_row().saturating_sub(shown.saturating_sub(1)).min(threads.len() - shown);
         (first, shown)
     };
     // The window's marks, by thread, in one pass.
@@ -142,7 +142,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
 /// widest legend that fits; the room inside, unless it is too small for a lane.
 fn frame(app: &App, area: Rect, buf: &mut Buffer, focused: bool) -> Option<Rect> {
     let theme = app.theme();
-    let following = app.ui.timeline_end_us.is_none() && app.ui.log_back == 0;
+    let following = app.ui.timeline_end_us.is_none() && app.log_back() == 0;
     let title = format!(
         " Timeline {}/col{} ",
         span_label(app.ui.timeline_scale_us),
