@@ -20,12 +20,31 @@ enum Object {
     /// What the program prints or logs, when the order of its lines is part of what a run
     /// comes to ([`LogOrder::Matters`]).
     Output,
-    /// Demo time and the deadlines of timed waits: time passing jumps to the earliest deadline
-    /// and ends that wait, so it depends on every step that begins or ends a timed wait (which
-    /// deadline comes first) or reads demo time (what time it is), and on nothing else.
-    Timing,
+    /// What time it is in demo time: time passing changes it; a step that begins a timed wait
+    /// (its deadline is counted from now) or reads demo time reads it. Two such steps commute.
+    Clock,
+    /// One thread's deadline, which only that thread's own steps begin or end (a waiter
+    /// resumes on its own step, so a notify that ends a timed wait early is the waiter's step
+    /// too): two threads beginning their sleeps commute, as the set of deadlines they make is
+    /// the same in either order.
+    Deadline(Tid),
+    /// Every deadline: time passing ends the earliest of them.
+    Deadlines,
     /// Everything: time passing in a run whose steps do not say which touch the timing.
     All,
+}
+
+impl Object {
+    /// Whether touching `self` and `other` touches one thing.
+    fn overlaps(self, other: Self) -> bool {
+        match (self, other) {
+            (Self::All, _)
+            | (_, Self::All)
+            | (Self::Deadlines, Self::Deadline(_))
+            | (Self::Deadline(_), Self::Deadlines) => true,
+            _ => self == other,
+        }
+    }
 }
 
 /// Whether the order of a run's log lines is part of what it comes to: it is for a program
@@ -76,9 +95,7 @@ impl Step {
     fn touches(&self, other: &Self, which: impl Fn(Object) -> bool) -> bool {
         self.accesses.iter().any(|mine| {
             other.accesses.iter().any(|theirs| {
-                (mine.writes || theirs.writes)
-                    && (mine.object == theirs.object || mine.object == Object::All || theirs.object == Object::All)
-                    && which(mine.object)
+                (mine.writes || theirs.writes) && mine.object.overlaps(theirs.object) && which(mine.object)
             })
         })
     }
@@ -120,8 +137,13 @@ pub(crate) fn steps_of(run: &Run, logs: LogOrder) -> Option<Vec<Step>> {
                 let mut accesses = Vec::new();
                 match (moved.granted, moved.timed) {
                     (Choice::Time, None) => accesses.push(Access { object: Object::All, writes: true }),
-                    (Choice::Time, Some(_)) | (Choice::Thread(_), Some(true)) => {
-                        accesses.push(Access { object: Object::Timing, writes: true });
+                    (Choice::Time, Some(_)) => {
+                        accesses.push(Access { object: Object::Clock, writes: true });
+                        accesses.push(Access { object: Object::Deadlines, writes: true });
+                    }
+                    (Choice::Thread(_), Some(true)) => {
+                        accesses.push(Access { object: Object::Clock, writes: false });
+                        accesses.push(Access { object: Object::Deadline(*thread), writes: true });
                     }
                     (Choice::Thread(_), _) => {}
                 }
@@ -223,6 +245,17 @@ mod tests {
         assert!(races(&steps).is_empty());
         let time = [step(1, &[(Object::Prim(1), true)]), step(2, &[(Object::All, true)])];
         assert_eq!(races(&time), [(0, 1)]);
+    }
+
+    #[test]
+    fn sleeps_begun_by_two_threads_commute_and_each_races_with_time_passing() {
+        let begins = |thread| step(thread, &[(Object::Clock, false), (Object::Deadline(thread), true)]);
+        let passing = |thread| step(thread, &[(Object::Clock, true), (Object::Deadlines, true)]);
+        // Two threads begin their sleeps: the deadlines they make are the same in either order.
+        assert!(races(&[begins(1), begins(2)]).is_empty());
+        // Time passing moves the clock a sleep is counted from, and ends the earliest deadline.
+        assert_eq!(races(&[begins(1), passing(2)]), [(0, 1)]);
+        assert_eq!(races(&[passing(2), begins(1)]), [(0, 1)]);
     }
 
     #[test]
