@@ -28,7 +28,12 @@ fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
 }
 
 fn with_threads(app: &mut App, count: u32) {
-    let events = (1..=count)
+    app.update(Msg::Events(threads_made(count)));
+}
+
+/// The events that make threads 1 to `count`.
+fn threads_made(count: u32) -> Vec<TraceEvent> {
+    (1..=count)
         .map(|tid| TraceEvent {
             seq: u64::from(tid),
             time_us: 0,
@@ -36,8 +41,7 @@ fn with_threads(app: &mut App, count: u32) {
             loc: None,
             kind: EventKind::ThreadCreated { tid, name: format!("T{tid}"), daemon: false, foreign: false },
         })
-        .collect();
-    app.update(Msg::Events(events));
+        .collect()
 }
 
 #[test]
@@ -76,14 +80,8 @@ fn a_selection_past_the_last_row_shows_the_last_and_comes_back_with_the_rows() {
     assert_eq!(app.selected_thread(), Some(3));
     // A seek back to before threads 2 and 3 were made: the last row there is shows selected.
     let mut fewer = Model::new();
-    for event in (1..=1).map(|tid| TraceEvent {
-        seq: u64::from(tid),
-        time_us: 0,
-        thread: 1,
-        loc: None,
-        kind: EventKind::ThreadCreated { tid, name: format!("T{tid}"), daemon: false, foreign: false },
-    }) {
-        fewer.apply(&event);
+    for event in &threads_made(1) {
+        fewer.apply(event);
     }
     app.update(Msg::Reset(Box::new(fewer)));
     assert_eq!((app.selected_row(), app.selected_thread()), (0, Some(1)));

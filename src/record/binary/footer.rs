@@ -251,15 +251,10 @@ impl Footer {
     fn models_match(&self, file: &File, mut at: u64, footer_at: u64) -> bool {
         let mut position = 0_u64;
         for model in &self.models.models {
-            let mut header = [0_u8; FRAME_HEADER_BYTES];
             if model.offset != at || model.position <= position || model.position > self.events {
                 return false;
             }
-            if file.read_exact_at(&mut header, at).is_err() {
-                return false;
-            }
-            let field = |at: usize| u32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]);
-            if field(0) != model.length || field(4) != 0 || field(8) != FOOTER_RAW_LEN {
+            if record_checksum(file, at, model.length).is_none() {
                 return false;
             }
             at += FRAME_HEADER_BYTES as u64 + u64::from(model.length);
@@ -285,16 +280,20 @@ pub(in crate::record) fn record(payload: &[u8]) -> Option<Vec<u8>> {
 /// The payload of the record of the footer's kind `length` bytes long at `offset` in `file`,
 /// if its checksum holds.
 pub(in crate::record) fn read_record(file: &File, offset: u64, length: u32) -> Option<Vec<u8>> {
+    let expected = record_checksum(file, offset, length)?;
+    let mut payload = vec![0_u8; usize::try_from(length).ok()?];
+    file.read_exact_at(&mut payload, offset + FRAME_HEADER_BYTES as u64).ok()?;
+    (checksum(0, FOOTER_RAW_LEN, &payload) == expected).then_some(payload)
+}
+
+/// The checksum the header at `offset` in `file` gives, if it is the header of a record of
+/// the footer's kind `length` bytes long (no longer than a reader accepts).
+fn record_checksum(file: &File, offset: u64, length: u32) -> Option<u32> {
     if u64::from(length) > MAX_FOOTER_BYTES {
         return None;
     }
     let mut header = [0_u8; FRAME_HEADER_BYTES];
     file.read_exact_at(&mut header, offset).ok()?;
     let field = |at: usize| u32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]);
-    if field(0) != length || field(4) != 0 || field(8) != FOOTER_RAW_LEN {
-        return None;
-    }
-    let mut payload = vec![0_u8; usize::try_from(length).ok()?];
-    file.read_exact_at(&mut payload, offset + FRAME_HEADER_BYTES as u64).ok()?;
-    (checksum(0, FOOTER_RAW_LEN, &payload) == field(12)).then_some(payload)
+    (field(0) == length && field(4) == 0 && field(8) == FOOTER_RAW_LEN).then(|| field(12))
 }

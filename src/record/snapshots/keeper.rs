@@ -63,28 +63,25 @@ impl KeptModels {
     /// Models to keep along a recording of about `expected` events (spaced so that at most
     /// [`MAX_SNAPSHOTS`] are kept, if the estimate is right), the empty model at its start.
     pub(super) fn starting(expected: usize) -> Self {
-        let kept = Kept::new(&mut Model::new());
-        let state = State {
-            bytes: kept.bytes,
-            kept: vec![kept],
-            every: super::SNAPSHOT_EVERY.max(expected.div_ceil(MAX_SNAPSHOTS)),
-            done: false,
-        };
-        Self { state: Mutex::new(state), done: Condvar::new(), stored: None }
+        Self::spaced(super::SNAPSHOT_EVERY.max(expected.div_ceil(MAX_SNAPSHOTS)))
     }
 
     /// Models kept every `every` events (or further apart, should there be too many).
     fn spaced(every: usize) -> Self {
-        let kept = Kept::new(&mut Model::new());
-        let state = State { bytes: kept.bytes, kept: vec![kept], every: every.max(1), done: false };
-        Self { state: Mutex::new(state), done: Condvar::new(), stored: None }
+        Self::holding(every, None)
     }
 
     /// The models a recording's file stores: all there is to keep, from the start.
     pub(super) fn stored(stored: StoredModels) -> Self {
+        Self::holding(stored.every(), Some(stored))
+    }
+
+    /// The empty model at the start, the others every `every` events: to be kept, or, when
+    /// the file stores them, read from there.
+    fn holding(every: usize, stored: Option<StoredModels>) -> Self {
         let kept = Kept::new(&mut Model::new());
-        let state = State { bytes: kept.bytes, kept: vec![kept], every: stored.every(), done: true };
-        Self { state: Mutex::new(state), done: Condvar::new(), stored: Some(stored) }
+        let state = State { bytes: kept.bytes, kept: vec![kept], every: every.max(1), done: stored.is_some() };
+        Self { state: Mutex::new(state), done: Condvar::new(), stored }
     }
 
     /// The kept model nearest before `position` and the position it is at.

@@ -37,12 +37,12 @@ impl Kept {
     /// The bytes a recording stores it as (see [`MODEL_FORMAT`]).
     pub(super) fn to_bytes(&self) -> Option<Vec<u8>> {
         let model = squeeze(&postcard::to_allocvec(&self.model).ok()?);
-        postcard::to_allocvec(&Stored { model, timeline: self.timeline.clone() }).ok()
+        postcard::to_allocvec(&Stored { model, timeline: &self.timeline }).ok()
     }
 
     /// A model kept from the bytes [`Kept::to_bytes`] made, if they decode.
     pub(super) fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        let stored: Stored = postcard::from_bytes(bytes).ok()?;
+        let stored: Stored<PackedTimeline> = postcard::from_bytes(bytes).ok()?;
         let model: Model = postcard::from_bytes(&unsqueeze(&stored.model)).ok()?;
         let bytes = approximate_bytes(&model) + stored.timeline.bytes();
         Some(Self { model, timeline: stored.timeline, bytes })
@@ -98,11 +98,12 @@ const MAX_UNPACKED: usize = 64 << 20;
 pub(in crate::record) const MODEL_FORMAT: u32 = 1;
 
 /// A kept model as a recording stores it: the model but its timeline, in postcard's form and
-/// compressed, and the timeline packed.
+/// compressed, and the timeline packed (borrowed to write it, owned once read: postcard's
+/// form of the two is the same).
 #[derive(Serialize, Deserialize)]
-struct Stored {
+struct Stored<Packed> {
     model: Vec<u8>,
-    timeline: PackedTimeline,
+    timeline: Packed,
 }
 
 /// Appends `value` to `out` as postcard writes an unsigned integer (LEB128: seven bits a byte,
