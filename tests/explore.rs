@@ -291,8 +291,14 @@ const FAILING_DEMOS: [(&str, FailureKind, &str); 8] = [
 
 /// Runs `threadviz demo NAME --plain --schedule S`: its exit status, stdout and stderr.
 fn replay_demo(name: &str, schedule: &str) -> (Option<i32>, String, String) {
+    replay_demo_with(name, &[], schedule)
+}
+
+/// [`replay_demo`] with more options (a demo's `--param`s).
+fn replay_demo_with(name: &str, options: &[&str], schedule: &str) -> (Option<i32>, String, String) {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_threadviz"))
         .args(["demo", name, "--plain", "--schedule", schedule])
+        .args(options)
         .output()
         .expect("the binary runs");
     let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
@@ -444,4 +450,42 @@ fn a_program_of_std_threads_is_said_to_have_had_no_choice_not_passed_quietly() {
     let report = Explorer::new().runs(50).check(unlocked_increments).expect("no assertion fails");
     assert!(report.interleavings() > 1, "{report}");
     assert!(!report.to_string().contains("note: only one thread"), "{report}");
+}
+
+#[test]
+fn depth_first_search_wakes_sleepers_in_any_order_and_its_schedules_replay_in_deadline_order() {
+    // The race's only timed waits are sleeps: its reduced search wakes each sleeper at any
+    // step instead of letting time pass, far fewer runs for the same outcomes.
+    let race = explore_demo(&["race", "--param", "threads=2", "--param", "items=2", "--strategy", "dfs"]);
+    assert!(race.is_exhaustive(), "{race}");
+    assert!(race.runs() < 500, "sleeps in any order: {} runs\n{race}", race.runs());
+    let finals: Vec<&str> = race.final_values("counter").expect("counter").keys().map(String::as_str).collect();
+    assert_eq!(finals, ["2", "3", "4"], "{race}");
+    for (name, params) in [
+        ("race", &["--param", "threads=2", "--param", "items=2"][..]),
+        ("deadlock", &[][..]),
+        ("lost-wakeup", &[][..]),
+        ("condition", &[][..]),
+    ] {
+        let mut options = vec![name, "--strategy", "dfs", "--runs", "3000"];
+        options.extend(params);
+        let report = explore_demo(&options);
+        let kinds = [FailureKind::LostUpdate, FailureKind::Deadlock];
+        let failures: Vec<_> = kinds.into_iter().filter_map(|kind| Some((kind, report.failure(kind)?))).collect();
+        assert!(!failures.is_empty(), "{name}: a failure\n{report}");
+        for (kind, failure) in failures {
+            // The schedule as found and the one shrunk both replay where sleeps end in
+            // deadline order, as `threadviz demo --schedule` runs them.
+            let found = report.first_schedule(kind).expect("as found");
+            for schedule in [found, failure.schedule()] {
+                let (status, stdout, stderr) = replay_demo_with(name, params, schedule);
+                assert!(stderr.is_empty(), "{name} {schedule}: {stderr}\n{report}");
+                let (code, says) = if kind == FailureKind::Deadlock { (3, "deadlock") } else { (0, "lost") };
+                assert_eq!(status, Some(code), "{name} {schedule}: {stdout}\n{report}");
+                assert!(stdout.contains(says), "{name} {schedule}: {stdout}\n{report}");
+            }
+            let (_, stdout, _) = replay_demo_with(name, params, failure.schedule());
+            assert!(stdout.contains(failure.message()), "{name}: {stdout}\n{report}");
+        }
+    }
 }

@@ -45,6 +45,9 @@ pub(crate) struct Run {
     /// OS threads of the run still running its threads when it was over: blocked outside
     /// threadviz, they could not be stopped (the run module's `UNWINDING`).
     pub(crate) left_behind: usize,
+    /// The program began a timed wait other than a sleep, or read demo time (told for a
+    /// session of this process only): its sleeps must end in deadline order.
+    pub(crate) timed_wait: bool,
 }
 
 #[cfg(test)]
@@ -62,6 +65,7 @@ impl Run {
             moves: Vec::new(),
             redundant: false,
             left_behind: 0,
+            timed_wait: false,
         }
     }
 }

@@ -75,6 +75,7 @@ pub(crate) use self::follow::{Follow, Pick, RoundRobin};
 pub(crate) use self::history::RunEnd;
 pub(crate) use self::outcome::{Ending, Outcome};
 pub(crate) use self::report::{ReplayHint, thousands};
+use self::run::Sleeps;
 pub(crate) use self::run::{
     ChildTarget, Driver, OUTSIDE, PATIENCE, Program, Stepped, Target, record_events, run_controlled, run_once,
 };
@@ -368,6 +369,12 @@ impl Exploration {
                 dpor::LogOrder::Matters
             };
             let mut chooser: Box<dyn Chooser> = strategy::chooser_for(self.strategy, self.seed, logs);
+            let mut program = self.program.clone();
+            // The reduced search of a Rust program wakes its sleepers in any order, until a run
+            // shows that timing matters to it (see `Sleeps::AnyOrder`); then it starts again.
+            if self.strategy == Strategy::Dpor && matches!(program.body, run::Body::Rust(_)) {
+                program.sleeps = Sleeps::AnyOrder;
+            }
             while report.runs < self.runs {
                 if stop.load(Ordering::SeqCst) {
                     report.interrupted = true;
@@ -375,7 +382,13 @@ impl Exploration {
                     break;
                 }
                 chooser.begin_run();
-                let run = run_once(&self.program, &mut *chooser, None);
+                let run = run_once(&program, &mut *chooser, None);
+                if program.sleeps == Sleeps::AnyOrder && run.timed_wait {
+                    program.sleeps = Sleeps::InDeadlineOrder;
+                    report = report.emptied();
+                    chooser = strategy::chooser_for(self.strategy, self.seed, logs);
+                    continue;
+                }
                 // A run cut as repeating one already made is no run: only the chooser learns of it.
                 let redundant = run.redundant;
                 let more = chooser.end_run(&run);
@@ -386,6 +399,9 @@ impl Exploration {
                     exhausted = true;
                     break;
                 }
+            }
+            if program.sleeps == Sleeps::AnyOrder {
+                report.in_deadline_order(&self.program, self.goal);
             }
         }
         report.elapsed = started.elapsed();

@@ -36,6 +36,13 @@ const WORKER_NAME: &str = "threadviz-run";
 /// its own.
 #[derive(Debug, Default)]
 pub(crate) struct Pool {
+    shared: Arc<Shared>,
+}
+
+/// What the pool and its workers share: a worker that finishes a body parks itself here even
+/// while the pool is being dropped, so that the pool's end sees it parked and need not wait.
+#[derive(Debug, Default)]
+struct Shared {
     state: Mutex<PoolState>,
     /// A worker parked: the pool's end waits for those finishing their body.
     parked: Condvar,
@@ -71,14 +78,14 @@ impl std::fmt::Debug for Slot {
 impl Pool {
     /// Runs `job` on a parked worker, or on a new one when none is parked.
     pub(crate) fn run(self: &Arc<Self>, job: Job) -> std::io::Result<()> {
-        let parked = self.state.lock().idle.pop();
+        let parked = self.shared.state.lock().idle.pop();
         if let Some(worker) = parked {
             worker.slot.lock().job = Some(job);
             worker.handed.notify_one();
             return Ok(());
         }
         let worker = Arc::new(Worker::default());
-        let pool = Arc::downgrade(self);
+        let shared = self.shared.clone();
         let mine = worker.clone();
         let handle = std::thread::Builder::new().name(WORKER_NAME.to_owned()).spawn(move || {
             let mut job = Some(job);
@@ -90,21 +97,19 @@ impl Pool {
                 super::emit::release_thread_ring();
                 super::context::bind(None);
                 super::context::set_ident(0);
-                let Some(pool) = pool.upgrade() else { return };
-                pool.state.lock().idle.push(mine.clone());
-                pool.parked.notify_all();
-                drop(pool);
+                shared.state.lock().idle.push(mine.clone());
+                shared.parked.notify_all();
                 job = mine.next();
             }
         })?;
-        self.state.lock().started.push((worker, handle));
+        self.shared.state.lock().started.push((worker, handle));
         Ok(())
     }
 
     /// How many workers are running a body now.
     #[cfg(test)]
     fn busy(&self) -> usize {
-        let state = self.state.lock();
+        let state = self.shared.state.lock();
         state.started.len() - state.idle.len()
     }
 }
@@ -132,9 +137,9 @@ const FINISHING: Duration = Duration::from_millis(250);
 impl Drop for Pool {
     fn drop(&mut self) {
         let deadline = Instant::now() + FINISHING;
-        let mut state = self.state.lock();
+        let mut state = self.shared.state.lock();
         while state.started.len() > state.idle.len() {
-            if self.parked.wait_until(&mut state, deadline).timed_out() {
+            if self.shared.parked.wait_until(&mut state, deadline).timed_out() {
                 break;
             }
         }
@@ -254,7 +259,7 @@ mod tests {
             }
         }
         assert_eq!(seen.len(), 1, "one OS thread ran every body");
-        assert_eq!(pool.state.lock().started.len(), 1);
+        assert_eq!(pool.shared.state.lock().started.len(), 1);
     }
 
     #[test]

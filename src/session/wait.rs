@@ -181,8 +181,9 @@ fn block_controlled<T: Send + 'static>(
 ) -> Outcome {
     let gate = &thread.session.gate;
     let mut again = false;
+    let sleep = cell.key() == thread.sleep.key();
     loop {
-        gate.block(thread.tid, cell.key(), deadline_ns, again);
+        gate.block(thread.tid, cell.key(), deadline_ns, again, sleep);
         thread.yielded();
         let resumed = MutexGuard::unlocked(guard, || gate.await_grant(thread.tid, || thread.is_killed()));
         match resumed {

@@ -101,12 +101,41 @@ impl Report {
         }
     }
 
+    /// The report as it stood before any run, for a search that starts again.
+    pub(crate) fn emptied(self) -> Self {
+        let outputs = self.outputs.as_ref().map(|_| BTreeMap::new());
+        Self { outputs, ..Self::new(self.program, self.strategy, self.seed, self.replay_hint) }
+    }
+
     /// Shrinks each kind's first schedule, replaying `program`, until `stop` is set.
     pub(crate) fn shrink(&mut self, program: &Program, stop: &AtomicBool) {
         for found in self.found.values_mut() {
             // The explorer wrote it: it reads.
             let Ok(schedule) = Schedule::parse(&found.first_schedule) else { continue };
             found.shrinking = Some(shrink::shrink(program, &schedule, &found.first, shrink::REPLAYS, stop));
+        }
+    }
+
+    /// Makes each kind's first and soonest runs, found with sleeps that end in any order, again
+    /// with sleeps in deadline order (see `run::retime`): the schedules a replay follows. A run
+    /// that cannot be made so keeps its schedule, which a replay then says does not fit.
+    pub(crate) fn in_deadline_order(&mut self, program: &Program, goal: Option<super::watch::Goal>) {
+        let remade = |schedule: &str, kind: FailureKind| {
+            let schedule = Schedule::parse(schedule).ok()?;
+            let (outcome, _) = Outcome::of(super::run::in_deadline_order(program, &schedule)?, goal);
+            let finding = outcome.findings.iter().find(|finding| finding.kind == kind)?.clone();
+            Some((outcome.schedule.to_string(), finding, outcome.steps))
+        };
+        for (&kind, found) in &mut self.found {
+            if let Some((schedule, finding, steps)) = remade(&found.first_schedule, kind) {
+                found.first_schedule = schedule;
+                found.first = finding;
+                found.first_steps = steps;
+            }
+            if let Some((schedule, finding, _)) = remade(&found.shortest_schedule, kind) {
+                found.shortest_schedule = schedule;
+                found.shortest_step = finding.step;
+            }
         }
     }
 

@@ -77,7 +77,8 @@ impl Driver {
             }
             Body::Child(_) => false,
         };
-        Self::new(SessionTarget { session, finished, started: runner, left_behind: 0 }, program.max_steps)
+        let sleeps = program.sleeps;
+        Self::new(SessionTarget { session, finished, started: runner, left_behind: 0, sleeps }, program.max_steps)
     }
 
     pub(crate) fn session(&self) -> &Session {
@@ -214,6 +215,7 @@ impl<T: Target> Driver<T> {
             moves: self.moves,
             redundant: self.redundant,
             left_behind: 0,
+            timed_wait: false,
         }
     }
 }

@@ -20,6 +20,8 @@ pub(crate) struct Blocked {
     pub(super) deadline: Option<u64>,
     /// A notify on its cell since it last blocked: granting it may let it go on.
     poked: bool,
+    /// The wait is a sleep: only its deadline ends it.
+    sleep: bool,
 }
 
 /// What the controller may choose from once nothing moves.
@@ -31,6 +33,9 @@ pub(crate) struct Choices {
     pub(crate) poked: Vec<Tid>,
     /// The earliest deadline of a timed wait and its thread: letting time pass ends it.
     pub(crate) timeout: Option<(u64, Tid)>,
+    /// Threads asleep, in thread order, each with its deadline: with sleeps that end in any
+    /// order ([`crate::Session`]'s `wake_sleeper`), each may wake now.
+    pub(crate) sleepers: Vec<(Tid, u64)>,
 }
 
 /// How a blocked thread of a controlled session was resumed.
@@ -53,11 +58,13 @@ impl Gate {
 
     /// `tid` blocks on the wait cell at `cell` until a grant: its step, if it had one, is over.
     /// `again` says it was granted and found its wait still unsatisfied: that grant did nothing.
-    pub(crate) fn block(&self, tid: Tid, cell: usize, deadline: Option<u64>, again: bool) {
+    /// `sleep` says the wait is a sleep, which only its deadline ends.
+    pub(crate) fn block(&self, tid: Tid, cell: usize, deadline: Option<u64>, again: bool, sleep: bool) {
         let mut state = self.state.lock();
         state.ready.remove(&tid);
         state.timing += u64::from(deadline.is_some());
-        state.blocked.insert(tid, Blocked { cell, deadline, poked: false });
+        state.timed_wait |= deadline.is_some() && !sleep;
+        state.blocked.insert(tid, Blocked { cell, deadline, poked: false, sleep });
         if state.mode == PauseState::Stepping(tid) {
             state.mode = PauseState::Paused;
             state.grant_refused = again;
@@ -103,7 +110,16 @@ impl Gate {
     /// The program read demo time ([`Session::now`](crate::Session::now)): the step did
     /// something that depends on when time passes.
     pub(crate) fn note_clock_read(&self) {
-        self.state.lock().timing += 1;
+        let mut state = self.state.lock();
+        state.timing += 1;
+        state.timed_wait = true;
+    }
+
+    /// Whether the program began a timed wait other than a sleep, or read demo time: what it
+    /// does may then depend on which deadline comes first, which sleeps that end in any order
+    /// do not keep.
+    pub(crate) fn timed_wait_or_clock_read(&self) -> bool {
+        self.state.lock().timed_wait
     }
 
     /// What may move now; meaningful once the last step has settled.
@@ -117,6 +133,12 @@ impl Gate {
                 .iter()
                 .filter_map(|(&tid, blocked)| blocked.deadline.map(|deadline| (deadline, tid)))
                 .min(),
+            sleepers: state
+                .blocked
+                .iter()
+                .filter(|(_, blocked)| blocked.sleep)
+                .filter_map(|(&tid, blocked)| blocked.deadline.map(|deadline| (tid, deadline)))
+                .collect(),
         }
     }
 
@@ -176,7 +198,7 @@ mod tests {
     #[test]
     fn a_blocked_thread_is_a_choice_only_once_poked() {
         let gate = Gate::controlled(1);
-        gate.block(1, 100, None, false);
+        gate.block(1, 100, None, false, false);
         assert_eq!(gate.mode(), PauseState::Paused, "blocking ends the first thread's step");
         assert_eq!(gate.choices(), Choices::default());
         assert!(!gate.grant(1, false), "not poked: nothing would let it go on");
@@ -189,9 +211,9 @@ mod tests {
     #[test]
     fn the_earliest_deadline_is_the_timeout_choice() {
         let gate = Gate::controlled(1);
-        gate.block(1, 100, Some(50), false);
-        gate.block(2, 101, Some(20), false);
-        gate.block(3, 102, None, false);
+        gate.block(1, 100, Some(50), false, false);
+        gate.block(2, 101, Some(20), false, false);
+        gate.block(3, 102, None, false, false);
         assert_eq!(gate.choices().timeout, Some((20, 2)));
         assert!(!gate.grant(3, true), "an untimed wait has no timeout to grant");
     }
@@ -199,12 +221,12 @@ mod tests {
     #[test]
     fn a_granted_thread_that_blocks_again_refuses_the_grant() {
         let gate = Arc::new(Gate::controlled(1));
-        gate.block(1, 100, None, false);
+        gate.block(1, 100, None, false, false);
         gate.poke(100);
         let blocked = gate.clone();
         let thread = std::thread::spawn(move || {
             assert_eq!(blocked.await_grant(1, || false), Resumed::Granted);
-            blocked.block(1, 100, None, true);
+            blocked.block(1, 100, None, true, false);
         });
         assert!(gate.grant(1, false));
         assert!(!gate.grant(1, false), "one grant at a time");

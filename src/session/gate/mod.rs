@@ -87,6 +87,9 @@ struct GateState {
     /// Controlled gates only: timed waits begun and ended, and reads of demo time, so far
     /// ([`Gate::timing`]).
     timing: u64,
+    /// Controlled gates only: a timed wait other than a sleep began, or demo time was read
+    /// ([`Gate::timed_wait_or_clock_read`]).
+    timed_wait: bool,
     /// Controlled gates only: the granted blocked thread resumes with its wait timed out.
     grant_timeout: bool,
     /// Controlled gates only: the last grant resumed a blocked thread that found its wait
@@ -172,6 +175,7 @@ impl Gate {
                 hold_until: None,
                 blocked: BTreeMap::new(),
                 timing: 0,
+                timed_wait: false,
                 grant_timeout: false,
                 grant_refused: false,
                 waiting: BTreeMap::new(),
