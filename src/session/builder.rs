@@ -9,6 +9,22 @@ use std::sync::{Arc, Weak};
 use super::pool::Pool;
 use super::{Session, SessionInner};
 
+/// How the sleeps of a controlled session end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sleeps {
+    /// In the order of their deadlines: letting time pass is a step of its own, which ends
+    /// the earliest (the only way, for a program with timed waits or that reads demo time).
+    InDeadlineOrder,
+    /// In any order: a sleep ends as soon as it begins, in its thread's own step, and the
+    /// thread may move again at any later step, as Shuttle and loom treat sleeps. For a
+    /// program whose only timed waits are sleeps and that never reads demo time, the orders of
+    /// its operations are the same either way (a thread woken early need not move at once, so
+    /// what another thread can see of it is only when it next moves), while no step has to be
+    /// ordered against time passing and a sleep's wake is no step of its own: a depth-first
+    /// search needs far fewer runs, of fewer steps.
+    AnyOrder,
+}
+
 /// Options for a new [`Session`].
 #[derive(Debug, Clone)]
 pub struct SessionBuilder {
@@ -20,6 +36,7 @@ pub struct SessionBuilder {
     pub(super) controlled: bool,
     pub(super) delivered_on_flush: bool,
     pub(super) pool: Option<Weak<Pool>>,
+    pub(super) sleeps: Sleeps,
 }
 
 impl Default for SessionBuilder {
@@ -33,6 +50,7 @@ impl Default for SessionBuilder {
             controlled: false,
             delivered_on_flush: false,
             pool: None,
+            sleeps: Sleeps::InDeadlineOrder,
         }
     }
 }
@@ -104,6 +122,13 @@ impl SessionBuilder {
     #[must_use]
     pub(crate) fn pooled(mut self, pool: &Arc<Pool>) -> Self {
         self.pool = Some(Arc::downgrade(pool));
+        self
+    }
+
+    /// How a controlled session's sleeps end (in deadline order unless told otherwise).
+    #[must_use]
+    pub(crate) fn sleeps(mut self, sleeps: Sleeps) -> Self {
+        self.sleeps = sleeps;
         self
     }
 

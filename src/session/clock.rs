@@ -198,6 +198,36 @@ pub fn clamp_speed(speed: f64) -> f64 {
     if speed.is_nan() { 1.0 } else { speed.clamp(SPEED_RANGE.0, SPEED_RANGE.1) }
 }
 
+/// The session's demo time, as the program and the dashboard read and set it.
+impl super::Session {
+    /// Sets the speed (clamped to [`SPEED_RANGE`]); sleeps and timeouts scale. Returns the speed set.
+    pub fn set_speed(&self, speed: f64) -> f64 {
+        self.inner.set_speed(speed)
+    }
+
+    /// The current speed.
+    #[must_use]
+    pub fn speed(&self) -> f64 {
+        self.inner.clock.speed()
+    }
+
+    /// Demo time since the session was created.
+    #[must_use]
+    pub fn now(&self) -> Duration {
+        if self.inner.controlled {
+            self.inner.gate.note_clock_read(); // what comes of it depends on when time passed
+        }
+        self.inner.clock.now()
+    }
+
+    /// Demo-time length of the holds so far (see [`super::SessionBuilder::linger`]): how much longer
+    /// than its demo time the program took to watch.
+    #[must_use]
+    pub fn lingered(&self) -> Duration {
+        Duration::from_nanos(self.inner.lingered_ns.load(Ordering::Relaxed))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! The demo clock paused, advanced, held, scaled and clamped.

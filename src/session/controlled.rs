@@ -97,23 +97,6 @@ impl Session {
         inner.gate.grant(tid, timeout)
     }
 
-    /// Ends the sleep of `tid` now, whatever other deadlines come first (demo time moves to its
-    /// deadline unless already past it): sleeps that end in any order, for an exploration of a
-    /// program that has no other timed wait and does not read demo time. False when `tid` is
-    /// not asleep or a step is under way.
-    pub(crate) fn wake_sleeper(&self, tid: Tid) -> bool {
-        let inner = &self.inner;
-        let Some(&(_, deadline)) = inner.gate.choices().sleepers.iter().find(|(sleeper, _)| *sleeper == tid) else {
-            return false;
-        };
-        if !inner.gate.may_grant(tid, true) {
-            return false;
-        }
-        inner.advance_clock(deadline);
-        inner.emit_direct(By::Thread(0), None, || EventKind::Control { control: Control::Advance { thread: tid } });
-        inner.gate.grant(tid, true)
-    }
-
     /// Whether the program began a timed wait other than a sleep, or read demo time, so far.
     pub(crate) fn timed_wait_or_clock_read(&self) -> bool {
         self.inner.gate.timed_wait_or_clock_read()

@@ -28,6 +28,7 @@ use crossbeam_utils::CachePadded;
 use parking_lot::Mutex;
 
 pub use self::builder::SessionBuilder;
+pub(crate) use self::builder::Sleeps;
 use self::clock::Clock;
 pub use self::clock::{SPEED_RANGE, clamp_speed};
 pub(crate) use self::context::By;
@@ -73,6 +74,8 @@ pub(crate) struct SessionInner {
     /// move one at a time, blocked ones only when granted, and demo time only when the
     /// controller lets it pass (`controlled.rs`).
     pub(crate) controlled: bool,
+    /// How its sleeps end ([`SessionBuilder::sleeps`]).
+    pub(crate) sleeps: Sleeps,
     /// The program's parameters ([`crate::param`]).
     params: BTreeMap<String, i64>,
     emitter: Emitter,
@@ -153,6 +156,7 @@ impl SessionInner {
             shutting_down: AtomicBool::new(false),
             lingered_ns: AtomicU64::new(0),
             delivered_on_flush: options.delivered_on_flush,
+            sleeps: if controlled { options.sleeps } else { Sleeps::InDeadlineOrder },
             pool: options.pool.clone(),
             os_threads: Arc::default(),
         });
@@ -388,17 +392,6 @@ impl Session {
         self.inner.step(thread)
     }
 
-    /// Sets the speed (clamped to [`SPEED_RANGE`]); sleeps and timeouts scale. Returns the speed set.
-    pub fn set_speed(&self, speed: f64) -> f64 {
-        self.inner.set_speed(speed)
-    }
-
-    /// The current speed.
-    #[must_use]
-    pub fn speed(&self) -> f64 {
-        self.inner.clock.speed()
-    }
-
     /// Running, paused or stepping.
     #[must_use]
     pub fn pause_state(&self) -> PauseState {
@@ -462,22 +455,6 @@ impl Session {
     /// within a few milliseconds, collected in batches off the watched threads.
     pub fn flush(&self) {
         self.inner.emitter.flush();
-    }
-
-    /// Demo time since the session was created.
-    #[must_use]
-    pub fn now(&self) -> Duration {
-        if self.inner.controlled {
-            self.inner.gate.note_clock_read(); // what comes of it depends on when time passed
-        }
-        self.inner.clock.now()
-    }
-
-    /// Demo-time length of the holds so far (see [`SessionBuilder::linger`]): how much longer
-    /// than its demo time the program took to watch.
-    #[must_use]
-    pub fn lingered(&self) -> Duration {
-        Duration::from_nanos(self.inner.lingered_ns.load(Ordering::Relaxed))
     }
 
     /// The RNG seed.

@@ -77,8 +77,7 @@ impl Driver {
             }
             Body::Child(_) => false,
         };
-        let sleeps = program.sleeps;
-        Self::new(SessionTarget { session, finished, started: runner, left_behind: 0, sleeps }, program.max_steps)
+        Self::new(SessionTarget { session, finished, started: runner, left_behind: 0 }, program.max_steps)
     }
 
     pub(crate) fn session(&self) -> &Session {

@@ -40,23 +40,9 @@ pub(crate) struct Program {
     pub(crate) seed: u64,
     pub(crate) params: Vec<(String, i64)>,
     pub(crate) max_steps: usize,
-    /// How its sleeps end.
+    /// How its sleeps end: in any order only under the reduced search of a Rust program,
+    /// until a run shows that timing matters to it.
     pub(crate) sleeps: Sleeps,
-}
-
-/// How the sleeps of a run end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Sleeps {
-    /// In the order of their deadlines: letting time pass is a step of its own, which ends
-    /// the earliest (the only way, for a program with timed waits or that reads demo time).
-    InDeadlineOrder,
-    /// In any order: a sleeping thread is one more that may move, and its step ends its sleep.
-    /// For a program whose only timed waits are sleeps and that never reads demo time, the
-    /// orders of its operations are the same either way (a thread woken early need not move
-    /// at once, so what another thread can see of it is only when it next moves), while no
-    /// step has to be ordered against time passing: a depth-first search needs far fewer runs.
-    /// Only a Rust program in this process's sessions.
-    AnyOrder,
 }
 
 /// What runs: a Rust function in a session of this process, or a program in an interpreter
@@ -96,6 +82,7 @@ impl Program {
 
     fn builder(&self) -> crate::session::SessionBuilder {
         let mut builder = Session::builder().seed(self.seed).controlled();
+        builder = builder.sleeps(self.sleeps);
         for (name, value) in &self.params {
             builder = builder.param(name.clone(), *value);
         }
@@ -110,6 +97,7 @@ mod target;
 pub(crate) use self::driver::{Driver, Stepped};
 pub(crate) use self::retime::in_deadline_order;
 pub(crate) use self::target::{ChildTarget, SessionTarget, Target};
+pub(crate) use crate::session::Sleeps;
 
 thread_local! {
     /// The pool of OS threads the runs explored on this thread reuse, while [`with_pool`] runs.

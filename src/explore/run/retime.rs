@@ -1,67 +1,112 @@
-//! A run found with sleeps that end in any order ([`Sleeps::AnyOrder`]), made again with sleeps
-//! that end in deadline order, as `demo --schedule`, `replay` and the shrinker run a program.
-//! A sleeper's wake is put off until it next moves (nothing else can tell it woke), and time
-//! then passes until its sleep is over; a thread whose sleep ended on the way is awake already
-//! when its own move comes. A thread woken early does not move until its turn, so every thread
-//! does what it did, in the same order, and the new run's schedule replays the failure (with
-//! time passing, as often as can be, where no thread could move: the default move).
-
-use std::collections::BTreeSet;
+//! A run found with sleeps that end at once ([`Sleeps::AnyOrder`]), made again with sleeps that
+//! end in deadline order, as `demo --schedule`, `replay` and the shrinker run a program. Each
+//! thread takes the steps it took, in the same order; a sleep's wake is put off until its thread
+//! next moves (nothing else can tell it woke), and time then passes until that sleep is over,
+//! ending on the way the sleeps of threads that wait their turn at the gate. A thread that did
+//! more after its sleep in the same step (it ended) is woken at once. The new run does what the
+//! found one did, operation for operation (checked), and its schedule replays the failure, with
+//! time passing, as often as can be, where no thread could move: the default move.
 
 use super::super::follow::{Follow, Pick};
 use super::super::history::{Run, RunEnd};
 use super::super::schedule::Schedule;
 use super::{Driver, Program, Sleeps, Stepped, run_once};
-use crate::event::Tid;
+use crate::event::{Control, EventKind, ExitKind, SourceLoc, Tid, TraceEvent};
 use crate::session::Choice;
 
-/// The run `schedule` makes of `program` with sleeps in any order, made with sleeps in
-/// deadline order; `None` when it cannot be made so (it then does something else).
+/// The run `schedule` makes of `program` with sleeps that end at once, made with sleeps in
+/// deadline order; `None` when it cannot be made so.
 pub(crate) fn in_deadline_order(program: &Program, schedule: &Schedule) -> Option<Run> {
     let any_order = Program { sleeps: Sleeps::AnyOrder, ..program.clone() };
     let found = run_once(&any_order, &mut Follow::new(schedule.clone()), None);
-    let in_order = Program { sleeps: Sleeps::InDeadlineOrder, ..program.clone() };
+    // Each sleep adds a step, time passing to its end.
+    let in_order =
+        Program { sleeps: Sleeps::InDeadlineOrder, max_steps: program.max_steps.saturating_mul(2), ..program.clone() };
     let mut subscription = None;
     let mut driver = Driver::start_read_at_end(&in_order, |session| subscription = Some(session.subscribe()));
-    // Threads the found run woke that still sleep here, and threads woken here before the
-    // found run woke them.
-    let mut put_off: BTreeSet<Tid> = BTreeSet::new();
-    let mut woken_early: BTreeSet<Tid> = BTreeSet::new();
+    let went_on = went_on_after_sleeping(&found);
     let mut fits = true;
-    for moved in &found.moves {
-        let tid = moved.thread;
-        let asleep = |driver: &Driver| driver.session().choices().sleepers.iter().any(|&(sleeper, _)| sleeper == tid);
-        if woken_early.remove(&tid) {
-            continue;
-        }
-        if !put_off.contains(&tid) && asleep(&driver) {
-            put_off.insert(tid);
-            continue;
-        }
-        while fits && asleep(&driver) {
-            fits = matches!(driver.step(&mut Pick(Choice::Time)), Stepped::Moved(_));
-            let woke = driver.session().last_granted();
-            if !put_off.remove(&woke) {
-                woken_early.insert(woke);
-            }
-        }
-        put_off.remove(&tid);
-        fits = fits && matches!(driver.step(&mut Pick(Choice::Thread(tid))), Stepped::Moved(_));
+    for (moved, went_on) in found.moves.iter().zip(went_on) {
+        fits = wake(&mut driver, moved.thread)
+            && matches!(driver.step(&mut Pick(Choice::Thread(moved.thread))), Stepped::Moved(_))
+            && (!went_on || wake(&mut driver, moved.thread));
         if !fits {
             break;
         }
     }
-    // Wakes the found run made last, with nothing after them.
-    while fits && !put_off.is_empty() {
+    // The sleeps of threads that did not move again.
+    while fits && !driver.session().choices().sleepers.is_empty() {
         fits = matches!(driver.step(&mut Pick(Choice::Time)), Stepped::Moved(_));
-        put_off.remove(&driver.session().last_granted());
     }
-    // Both runs are where the found one ended: asked for more, the chooser refuses.
-    let end = if fits { driver.run_to_end(&mut Pick(Choice::Time)) } else { RunEnd::Misfit(String::new()) };
-    if !fits {
-        driver.finish(&end);
-    }
+    let end = match &found.end {
+        // Where the found run was cut, this one is: both go on the same way.
+        RunEnd::StepLimit(_) if fits => {
+            driver.finish(&found.end);
+            found.end.clone()
+        }
+        // Both runs are where the found one ended: asked for more, the chooser refuses.
+        _ if fits => driver.run_to_end(&mut Pick(Choice::Time)),
+        _ => {
+            let end = RunEnd::Misfit(String::new());
+            driver.finish(&end);
+            end
+        }
+    };
     let events = subscription.map(|events| events.receiver().try_iter().collect()).unwrap_or_default();
     let run = driver.into_run(end, events);
-    (fits && run.end == found.end && run.steps == found.steps).then_some(run)
+    let same = fits && run.end == found.end && operations(&run.events) == operations(&found.events);
+    same.then_some(run)
+}
+
+/// Lets time pass until `tid` is not asleep; false when a step could not be taken.
+fn wake(driver: &mut Driver, tid: Tid) -> bool {
+    while driver.session().choices().sleepers.iter().any(|&(sleeper, _)| sleeper == tid) {
+        if !matches!(driver.step(&mut Pick(Choice::Time)), Stepped::Moved(_)) {
+            return false;
+        }
+    }
+    true
+}
+
+/// For each step of `run`, whether its thread slept in it and did more in it afterwards (it
+/// ended): what another thread could see of that must not wait for the thread's next step.
+fn went_on_after_sleeping(run: &Run) -> Vec<bool> {
+    let mut steps: Vec<bool> = Vec::with_capacity(run.moves.len());
+    let mut slept = false;
+    for event in &run.events {
+        match event.kind {
+            EventKind::Control { control: Control::Step { .. } | Control::Advance { .. } } => {
+                slept = false;
+                steps.push(false);
+            }
+            EventKind::SleepEnd => slept = true,
+            _ if slept => {
+                if let Some(last) = steps.last_mut() {
+                    *last = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    steps
+}
+
+/// What a run's threads did, in order, but for the steps' beginnings and their sleeps (which
+/// end elsewhere in the other run), up to the first thread killed at its end; a thread's start
+/// without the OS thread it ran on (another worker of the pool).
+fn operations(events: &[TraceEvent]) -> Vec<(Tid, Option<&SourceLoc>, EventKind)> {
+    events
+        .iter()
+        .take_while(|event| !matches!(event.kind, EventKind::ThreadExited { exit: ExitKind::Killed, .. }))
+        .filter(|event| {
+            !matches!(event.kind, EventKind::Control { .. } | EventKind::SleepBegin { .. } | EventKind::SleepEnd)
+        })
+        .map(|event| {
+            let kind = match event.kind {
+                EventKind::ThreadStarted { tid, daemon, .. } => EventKind::ThreadStarted { tid, daemon, os_tid: None },
+                ref kind => kind.clone(),
+            };
+            (event.thread, event.loc.as_ref(), kind)
+        })
+        .collect()
 }

@@ -3,7 +3,7 @@
 //! may move, and tells a thread stuck outside threadviz.
 
 use super::super::history::RunEnd;
-use super::{OUTSIDE, PATIENCE, Sleeps, UNWINDING};
+use super::{OUTSIDE, PATIENCE, UNWINDING};
 use crate::child;
 use crate::event::{Control, EventKind, Tid, TraceEvent};
 use crate::session::{Choice, Session};
@@ -62,7 +62,6 @@ pub(crate) struct SessionTarget {
     pub(super) started: bool,
     /// Its OS threads still running its threads once it was over (see [`UNWINDING`]).
     pub(super) left_behind: usize,
-    pub(super) sleeps: Sleeps,
 }
 
 impl SessionTarget {
@@ -96,32 +95,12 @@ impl Target for SessionTarget {
         !self.finished.is_empty() || self.session.finishing()
     }
 
-    /// With sleeps that end in any order, each sleeping thread instead of time passing.
     fn options(&self) -> Vec<Choice> {
-        match self.sleeps {
-            Sleeps::InDeadlineOrder => options_now(&self.session),
-            Sleeps::AnyOrder => {
-                let choices = self.session.choices();
-                let mut threads: Vec<Tid> = (choices.ready.iter().chain(&choices.poked))
-                    .chain(choices.sleepers.iter().map(|(tid, _)| tid))
-                    .copied()
-                    .collect();
-                threads.sort_unstable();
-                threads.dedup();
-                threads.into_iter().map(Choice::Thread).collect()
-            }
-        }
+        options_now(&self.session)
     }
 
     fn grant(&mut self, choice: Choice) -> bool {
-        match (self.sleeps, choice) {
-            (Sleeps::AnyOrder, Choice::Thread(tid))
-                if self.session.choices().sleepers.iter().any(|(sleeper, _)| *sleeper == tid) =>
-            {
-                self.session.wake_sleeper(tid)
-            }
-            _ => self.session.grant(choice),
-        }
+        self.session.grant(choice)
     }
 
     fn refused(&self) -> bool {

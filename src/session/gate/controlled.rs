@@ -33,8 +33,8 @@ pub(crate) struct Choices {
     pub(crate) poked: Vec<Tid>,
     /// The earliest deadline of a timed wait and its thread: letting time pass ends it.
     pub(crate) timeout: Option<(u64, Tid)>,
-    /// Threads asleep, in thread order, each with its deadline: with sleeps that end in any
-    /// order ([`crate::Session`]'s `wake_sleeper`), each may wake now.
+    /// Threads asleep, in thread order, each with its deadline (a sleep, not another timed
+    /// wait).
     pub(crate) sleepers: Vec<(Tid, u64)>,
 }
 
