@@ -110,3 +110,98 @@ fn operations(events: &[TraceEvent]) -> Vec<(Tid, Option<&SourceLoc>, EventKind)
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    //! Every run of a reduced search made again in deadline order, operation for operation.
+
+    use std::time::Duration;
+
+    use super::*;
+    use crate::explore::run::with_pool;
+    use crate::explore::strategy::{Strategy, chooser};
+    use crate::sync::{Lock, Shared};
+    use crate::thread;
+
+    /// Every run the reduced search makes of `program` with sleeps in any order: each is made
+    /// again in deadline order, ends as it did and does the same operations, and its schedule
+    /// replays it; how many runs.
+    fn every_run_made_again(name: &str, program: &Program) -> usize {
+        with_pool(|| {
+            let any_order = Program { sleeps: Sleeps::AnyOrder, ..program.clone() };
+            let mut search = chooser(Strategy::Dpor, 0);
+            let mut runs = 0;
+            loop {
+                search.begin_run();
+                let run = run_once(&any_order, &mut *search, None);
+                let more = search.end_run(&run);
+                if !run.redundant {
+                    runs += 1;
+                    assert!(!run.timed_wait, "{name}: sleeps only");
+                    let again = in_deadline_order(program, &run.schedule)
+                        .unwrap_or_else(|| panic!("{name}: run {runs} ({}) made again", run.schedule));
+                    assert_eq!(again.end, run.end, "{name}");
+                    assert!(again.steps >= run.steps, "{name}: time passing adds steps");
+                    let replayed = run_once(program, &mut Follow::new(again.schedule.clone()), None);
+                    assert_eq!(operations(&replayed.events), operations(&run.events), "{name}: {}", again.schedule);
+                }
+                if !more {
+                    return runs;
+                }
+            }
+        })
+    }
+
+    #[test]
+    fn a_sleeper_whose_thread_ends_after_its_sleep_ends_before_the_join_sees_it() {
+        // Thread 1 sleeps last and ends in that step; the main thread joins it after, and must
+        // find it ended in the run made again, as in the run found.
+        let program = Program::new(|| {
+            let flag = Shared::named("flag", 0);
+            let sleeper = {
+                let flag = flag.clone();
+                thread::spawn(move || {
+                    flag.store(1);
+                    thread::sleep(Duration::from_millis(30));
+                })
+            };
+            let other = {
+                let flag = flag.clone();
+                thread::spawn(move || {
+                    thread::sleep(Duration::from_millis(10));
+                    flag.store(flag.load() + 1);
+                })
+            };
+            sleeper.join();
+            other.join();
+        });
+        assert!(every_run_made_again("sleep then end", &program) > 1);
+    }
+
+    #[test]
+    fn runs_of_the_race_and_of_sleepers_under_a_lock_are_made_again() {
+        let mut race = Program::new(crate::catalog::find("race").expect("the race demo").main);
+        race.params = vec![("threads".to_owned(), 2), ("items".to_owned(), 2)];
+        let runs = every_run_made_again("race 2x2", &race);
+        assert!(runs > 10, "{runs}");
+        let locked = Program::new(|| {
+            let lock = Lock::named("lock");
+            let workers: Vec<_> = [20_u64, 5]
+                .into_iter()
+                .map(|millis| {
+                    let lock = lock.clone();
+                    thread::spawn(move || {
+                        thread::sleep(Duration::from_millis(millis));
+                        lock.acquire();
+                        thread::sleep(Duration::from_millis(millis));
+                        let _ = lock.release();
+                    })
+                })
+                .collect();
+            for worker in workers {
+                worker.join();
+            }
+        });
+        assert!(every_run_made_again("sleeping under a lock", &locked) > 1);
+    }
+}
