@@ -2,7 +2,8 @@
 //! import one another in one direction (no circle between folders), so do the modules inside
 //! `src/app` (the loop, its controllers, the app's parts), and no source file is longer than
 //! one read (500 lines): a Rust file under `src/` before its tests, a Python file of the hook
-//! under `assets/python/` (a Python file has no test module: all its lines count).
+//! under `assets/python/` (a Python file has no test module: all its lines count), and no
+//! function of the dashboard's `app/` and `view/` is longer than 80 lines.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -363,6 +364,70 @@ fn every_hook_file_fits_in_one_read() {
         long.is_empty(),
         "Python hook files over {MOST_LINES} lines, every line counted (split them along their ideas, \
          as ARCHITECTURE.md lists the hook's modules; build.rs ships every .py file of the folder):\n{}",
+        long.join("\n")
+    );
+}
+
+/// The most lines a function of the dashboard's `app/` and `view/` may have, its signature and
+/// closing brace included.
+const MOST_FUNCTION_LINES: usize = 80;
+
+/// The functions of `code` longer than `most` lines, each as `name (lines)`: a function begins
+/// at a line whose first word after its visibility is `fn` and ends at the first line after it
+/// that closes a brace at the same indentation.
+fn long_functions(code: &[&str], most: usize) -> Vec<String> {
+    let mut long = Vec::new();
+    for (start, line) in code.iter().enumerate() {
+        let indent = line.len() - line.trim_start().len();
+        let words: Vec<&str> = line.split_whitespace().skip_while(|word| word.starts_with("pub")).collect();
+        let named = match words.as_slice() {
+            ["fn", name, ..] | ["const", "fn", name, ..] => *name,
+            _ => continue,
+        };
+        if line.trim_end().ends_with(';') {
+            continue; // a declaration in a trait, no body
+        }
+        let end = code[start..]
+            .iter()
+            .position(|later| later.len() - later.trim_start().len() == indent && later.trim_start().starts_with('}'));
+        if let Some(length) = end.map(|end| end + 1).filter(|&length| length > most) {
+            let name = named.split(['(', '<']).next().unwrap_or(named);
+            long.push(format!("{name} ({length} lines)"));
+        }
+    }
+    long
+}
+
+#[test]
+fn a_long_function_is_seen() {
+    let body: Vec<String> = (0..5).map(|line| format!("        let x{line} = {line};")).collect();
+    let text = format!("impl App {{\n    pub(crate) fn update(&mut self) {{\n{}\n    }}\n}}", body.join("\n"));
+    let code: Vec<&str> = text.lines().collect();
+    assert_eq!(long_functions(&code, 6), ["update (7 lines)"]);
+    assert!(long_functions(&code, 7).is_empty());
+}
+
+#[test]
+fn no_function_of_the_app_or_the_view_runs_over_eighty_lines() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut long = Vec::new();
+    let mut functions_seen = 0;
+    for path in sources() {
+        let relative = path.strip_prefix(root).unwrap_or(&path);
+        if !(relative.starts_with("src/app") || relative.starts_with("src/view")) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("a source file");
+        let code = code_of(&text);
+        functions_seen += long_functions(&code, 0).len();
+        long.extend(
+            long_functions(&code, MOST_FUNCTION_LINES).into_iter().map(|f| format!("{}: {f}", relative.display())),
+        );
+    }
+    assert!(functions_seen > 100, "the check sees the app's and the view's functions: {functions_seen}");
+    assert!(
+        long.is_empty(),
+        "functions over {MOST_FUNCTION_LINES} lines in app/ and view/ (split them):\n{}",
         long.join("\n")
     );
 }
