@@ -489,3 +489,14 @@ fn depth_first_search_wakes_sleepers_in_any_order_and_its_schedules_replay_in_de
         }
     }
 }
+
+#[test]
+fn a_depth_first_search_that_meets_deadlocks_makes_the_same_runs_every_time() {
+    // A deadlocked run's threads are killed at its end and unwind in no set order: what they
+    // touch then must not change which runs the search makes next.
+    let reports: Vec<Vec<String>> =
+        (0..4).map(|_| steady(&explore_demo(&["deadlock", "--strategy", "dfs", "--no-shrink"]))).collect();
+    assert!(reports.iter().all(|report| *report == reports[0]), "{reports:#?}");
+    let first = explore_demo(&["deadlock", "--strategy", "dfs", "--no-shrink"]);
+    assert!(first.is_exhaustive() && first.runs_with(FailureKind::Deadlock) > 0, "{first}");
+}

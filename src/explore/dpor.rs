@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::history::Run;
-use crate::event::{Control, EventKind, PrimId, Tid};
+use crate::event::{Control, EventKind, ExitKind, PrimId, Tid};
 use crate::session::Choice;
 
 /// Something a step touches.
@@ -126,7 +126,13 @@ fn access_of(kind: &EventKind, logs: LogOrder) -> Option<Access> {
 /// nothing may be left out.
 pub(crate) fn steps_of(run: &Run, logs: LogOrder) -> Option<Vec<Step>> {
     let mut steps: Vec<Step> = Vec::with_capacity(run.moves.len());
-    for event in &run.events {
+    // Threads killed once a run that could not go on is over unwind in no set order: what they
+    // touch then is not the program's doing, and not part of the last step.
+    let program_events = run
+        .events
+        .iter()
+        .take_while(|event| !matches!(event.kind, EventKind::ThreadExited { exit: ExitKind::Killed, .. }));
+    for event in program_events {
         match &event.kind {
             EventKind::Control { control: Control::Step { thread } | Control::Advance { thread } } => {
                 let index = steps.len();

@@ -74,8 +74,11 @@ impl<S: Subscriber> Layer<S> for CaptureLayer {
     }
 }
 
-/// A dispatcher that captures every log record into the session (used by `Session::run`).
+/// A dispatcher that captures every log record into the session of the thread that logs it
+/// (used by `Session::run`). One for the process, shared: the layer keeps nothing of its own,
+/// and an exploration's thousands of runs need not each build a registry.
 #[must_use]
 pub(crate) fn capture_dispatch() -> Dispatch {
-    Dispatch::new(tracing_subscriber::registry().with(CaptureLayer))
+    static CAPTURE: std::sync::OnceLock<Dispatch> = std::sync::OnceLock::new();
+    CAPTURE.get_or_init(|| Dispatch::new(tracing_subscriber::registry().with(CaptureLayer))).clone()
 }
