@@ -37,6 +37,10 @@ pub enum Strategy {
     /// load; time passing, on the steps that begin or end a timed wait or read demo time. It
     /// finds every outcome (final values, failures, deadlock or not) that [`Strategy::Dfs`]
     /// without a bound finds, in fewer runs, and says it is exhaustive when it has run them all.
+    /// While the program's only timed waits are sleeps and it reads no demo time, a sleep ends
+    /// in its own step and its thread may move again at any later one (as Shuttle and loom
+    /// treat sleeps): the same orders of operations, with nothing to order against time
+    /// passing; the schedules it reports are those runs with sleeps in deadline order.
     /// `threadviz explore --strategy dfs` uses it unless `--preemptions` or `--no-reduce` is
     /// given; a bounded search is never reduced.
     Dpor,

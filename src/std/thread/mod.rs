@@ -251,7 +251,8 @@ pub fn current() -> Thread {
     own()
 }
 
-/// Sleeps for `duration` of demo time (in an explored run, until the explorer lets time pass).
+/// Sleeps for `duration` of demo time (in an explored run, until the explorer lets time pass;
+/// under [`Strategy::Dpor`](crate::explore::Strategy::Dpor), ended in its own step).
 #[track_caller]
 pub fn sleep(duration: Duration) {
     crate::thread::sleep(duration);
