@@ -124,7 +124,7 @@ fn parse_speed(text: &str) -> Result<f64, String> {
 
 /// The binary's entry point. Exit status: 0 when done, 2 for an unknown demo or parameter, 3
 /// ([`DEADLOCK_EXIT_CODE`](crate::DEADLOCK_EXIT_CODE)) when a demo run with `--plain`
-/// deadlocked, 1 when the terminal failed; [`recordings`] adds those of recordings.
+/// deadlocked, 1 when the terminal failed; `recordings` adds those of recordings.
 #[must_use]
 pub fn main() -> ExitCode {
     let cli = Cli::parse_from(program_words::program_words_apart(&Cli::command(), std::env::args_os().collect()));

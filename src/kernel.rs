@@ -22,7 +22,7 @@ pub struct Stat {
     /// The kernel's state letter: `R` running or ready, `S` sleeping, `D` uninterruptible
     /// sleep, `T` stopped, `Z` zombie...
     pub state: char,
-    /// CPU time used so far, user plus system, in clock ticks ([`TICKS_PER_SECOND`]).
+    /// CPU time used so far, user plus system, in clock ticks (`TICKS_PER_SECOND`).
     pub cpu_ticks: u64,
     /// The core the thread last ran on (field 39), if the kernel reports it.
     pub last_cpu: Option<u32>,
@@ -44,7 +44,7 @@ pub struct KernelThread {
     pub os_tid: u32,
     /// The kernel's state letter.
     pub state: char,
-    /// CPU time used so far, in clock ticks ([`TICKS_PER_SECOND`]).
+    /// CPU time used so far, in clock ticks (`TICKS_PER_SECOND`).
     pub cpu_ticks: u64,
     /// Voluntary and involuntary context switches so far.
     pub switches: Switches,

@@ -7,7 +7,7 @@
 //! The live dashboard (`watch` and its kin) is the default feature `dashboard`; a program
 //! that only explores, records or prints (`threadviz = { version = "0.1",
 //! default-features = false }`) builds the primitives, the session, [`explore`], [`record`],
-//! [`std`](crate::std) and plain mode without the terminal's crates.
+//! [`std`] and plain mode without the terminal's crates.
 //!
 //! ```
 //! use std::time::Duration;
@@ -113,7 +113,7 @@ pub fn watch(title: &'static str, main: impl Fn() + Send + Sync + 'static) -> ::
 ///
 /// # Errors
 ///
-/// [`std::io::ErrorKind::InvalidInput`] when `schedule` does not read (before the terminal is
+/// [`InvalidInput`](::std::io::ErrorKind::InvalidInput) when `schedule` does not read (before the terminal is
 /// touched), or the terminal's error.
 ///
 /// ```no_run

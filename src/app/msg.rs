@@ -85,7 +85,7 @@ pub struct Status {
     /// Threads held at the pause gate, ready to be stepped.
     pub ready: Vec<Tid>,
     /// Where each ready thread goes on, when the controller knows: the place of the operation
-    /// it stopped before, run when it is stepped ([`ready_places`]).
+    /// it stopped before, run when it is stepped (`ready_places`).
     pub ready_at: BTreeMap<Tid, SourceLoc>,
 }
 

@@ -132,7 +132,7 @@ impl App {
         self.ui.timeline_end_us = self.ui.timeline_end_us.filter(|&end| end < self.status.now_us);
     }
 
-    /// The deadlock to show: one that has lasted [`DEADLOCK_GRACE_US`] of demo time (a
+    /// The deadlock to show: one that has lasted `DEADLOCK_GRACE_US` of demo time (a
     /// dropped event can make a moment look stuck until the thread's next event), or any once
     /// paused or ended, when nothing more is coming.
     #[must_use]

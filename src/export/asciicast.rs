@@ -57,11 +57,11 @@ const THINK: Duration = Duration::from_secs(5);
 const LONGEST_READ: Duration = Duration::from_secs(30);
 
 /// How long a cast stops at the lesson's moment: first the question with its answer hidden,
-/// for the time to read it plus [`THINK`]; then its answer, for the time to read that (none
+/// for the time to read it plus `THINK`; then its answer, for the time to read that (none
 /// if the lesson gives no answer). A live run waits there for the lecturer, who asks the class
 /// and reveals the answer; a cast has nobody to press a key, so it waits as long as reading and
 /// a moment's thought take, and the viewer still sees the question, then the answer, whole.
-/// Each part is at most [`LONGEST_READ`]. Real time, whatever the speed: reading does not go
+/// Each part is at most `LONGEST_READ`. Real time, whatever the speed: reading does not go
 /// faster in fast forward.
 #[must_use]
 pub fn question_pause(moment: &Moment) -> (Duration, Duration) {

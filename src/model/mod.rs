@@ -82,7 +82,7 @@ pub struct Model {
     /// waiting for another. Kept up to date by [`Model::apply`].
     pub deadlock: Option<Deadlock>,
     /// The most recent stores that lost or brought back updates, oldest first (at most
-    /// [`LOST_UPDATES_KEPT`](lost::LOST_UPDATES_KEPT)); each also has a warning line in the log, with its count. How
+    /// `LOST_UPDATES_KEPT`); each also has a warning line in the log, with its count. How
     /// many updates a value is missing, their sum, is [`Model::lost_updates_on`].
     pub lost_updates: VecDeque<LostUpdate>,
     /// Loads and stores of `Shared` values.
@@ -396,7 +396,7 @@ impl Model {
         self.threads.keys().filter_map(|&tid| self.wait_edge(tid)).collect()
     }
 
-    /// The deadlock in one sentence, if there is one (see [`Deadlock::describe`]).
+    /// The deadlock in one sentence, if there is one (see `Deadlock::describe`).
     #[must_use]
     pub fn deadlock_message(&self) -> Option<String> {
         self.deadlock.as_ref().map(|deadlock| deadlock.describe(self))

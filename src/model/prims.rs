@@ -67,7 +67,7 @@ pub enum PrimState {
         /// Capacity (0: unbounded).
         maxsize: u64,
         /// The items from the front, formatted: all of them, unless the queue grew past
-        /// [`QUEUE_ITEMS_KEPT`] (or events were dropped) and `untracked` more follow.
+        /// `QUEUE_ITEMS_KEPT` (or events were dropped) and `untracked` more follow.
         items: VecDeque<String>,
         /// Items known to be in the queue behind `items` but not kept.
         untracked: u64,
@@ -105,7 +105,7 @@ pub enum PrimState {
         /// `None`: unbounded; `Some(0)`: a rendezvous; else the items it holds before a send waits.
         capacity: Option<u64>,
         /// The items from the front, as the channel shows them: all of them, unless the channel
-        /// grew past [`QUEUE_ITEMS_KEPT`] (or events were dropped) and `untracked` more follow.
+        /// grew past `QUEUE_ITEMS_KEPT` (or events were dropped) and `untracked` more follow.
         items: VecDeque<String>,
         /// Items known to be in the channel behind `items` but not kept.
         untracked: u64,
@@ -138,7 +138,7 @@ pub struct KnownPrim {
     /// Between a load and its store the race is invisible in the value itself.
     pub reads: Vec<PendingRead>,
     /// Events were lost since its state was last known for certain: not shown until an event
-    /// that tells its whole state settles it ([`KnownPrim::settle`]).
+    /// that tells its whole state settles it (`KnownPrim::settle`).
     pub unsure: bool,
     /// A queue's count of unfinished tasks is not known since events were lost: only a
     /// `task_done` tells it again (a put or get says how many items, not how many tasks).

@@ -143,7 +143,7 @@ pub struct KnownThread {
     /// The instruction it just ran, kept until its next instruction or its next operation:
     /// what a step by instruction did, for the source panel to show at its line.
     pub instruction: Option<Instruction>,
-    /// Its id in the operating system, once started (see [`crate::kernel`]); `None` where the
+    /// Its id in the operating system, once started (Linux: its `/proc/self/task` entry); `None` where the
     /// OS does not tell. Differs from run to run, so never shown where output must be stable.
     pub os_tid: Option<u32>,
     /// Events were lost since its latest one: its state may be out of date, and is not shown,

@@ -381,7 +381,7 @@ impl Steered {
 }
 
 impl Controller for Steered {
-    /// The run's events, held back while a step is under way (see [`Away`]).
+    /// The run's events, held back while a step is under way (see `Away`).
     fn events(&self) -> &Receiver<TraceEvent> {
         match &self.hands {
             Hands::Here(_) => &self.events,

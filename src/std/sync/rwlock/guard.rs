@@ -34,7 +34,7 @@ impl Drop for WriteRelease<'_> {
     }
 }
 
-/// A read lock on an [`RwLock`], given back when dropped; the data is shared.
+/// A read lock on an [`RwLock`](crate::std::sync::RwLock), given back when dropped; the data is shared.
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RwLockReadGuard<'a, T: ?Sized + 'a> {
     // Declared first: dropped before the release lets a writer in.
@@ -62,7 +62,7 @@ impl<T: ?Sized + fmt::Display> fmt::Display for RwLockReadGuard<'_, T> {
     }
 }
 
-/// The write lock on an [`RwLock`], given back when dropped; a panic while it is held poisons
+/// The write lock on an [`RwLock`](crate::std::sync::RwLock), given back when dropped; a panic while it is held poisons
 /// the lock.
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RwLockWriteGuard<'a, T: ?Sized + 'a> {
