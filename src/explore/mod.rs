@@ -345,15 +345,16 @@ impl Exploration {
                 report.trouble_kind = Failed::of_trouble(&outcome.end);
             }
             progress(report.runs, self.runs);
-            let stops = last(&outcome);
-            stopped |= stops;
-            !stops
+            !last(&outcome)
         };
         if self.strategy == Strategy::Random && matches!(self.program.body, run::Body::Rust(_)) {
             // Runs independent of one another: made side by side, taken in order.
             let (program, seed, goal, runs) = (&self.program, self.seed, self.goal, self.runs);
-            let untaken =
-                workers::random_runs(program, seed, goal, runs, stop, &last, &mut |outcome| take(outcome, &mut report));
+            let untaken = workers::random_runs(program, seed, goal, runs, stop, &last, &mut |outcome| {
+                let goes_on = take(outcome, &mut report);
+                stopped |= !goes_on;
+                goes_on
+            });
             report.add_left_behind(untaken);
             report.interrupted = stop.load(Ordering::SeqCst) && report.runs < self.runs && !stopped;
             stopped |= report.interrupted;
@@ -368,40 +369,52 @@ impl Exploration {
             } else {
                 dpor::LogOrder::Matters
             };
-            let mut chooser: Box<dyn Chooser> = strategy::chooser_for(self.strategy, self.seed, logs);
             let mut program = self.program.clone();
-            // The reduced search of a Rust program wakes its sleepers in any order, until a run
-            // shows that timing matters to it (see `Sleeps::AnyOrder`); then it starts again.
+            // The reduced search of a Rust program ends its sleeps at once (see
+            // `Sleeps::AnyOrder`) until a run shows that timing matters to it, or a failure it
+            // found cannot be made again with sleeps in deadline order; then it starts again in
+            // that order.
             if self.strategy == Strategy::Dpor && matches!(program.body, run::Body::Rust(_)) {
                 program.sleeps = Sleeps::AnyOrder;
             }
-            while report.runs < self.runs {
-                if stop.load(Ordering::SeqCst) {
-                    report.interrupted = true;
-                    stopped = true;
-                    break;
+            'search: loop {
+                let mut chooser: Box<dyn Chooser> = strategy::chooser_for(self.strategy, self.seed, logs);
+                while report.runs < self.runs {
+                    if stop.load(Ordering::SeqCst) {
+                        report.interrupted = true;
+                        stopped = true;
+                        break;
+                    }
+                    chooser.begin_run();
+                    let run = run_once(&program, &mut *chooser, None);
+                    if program.sleeps == Sleeps::AnyOrder && run.timed_wait {
+                        program.sleeps = Sleeps::InDeadlineOrder;
+                        report = report.emptied();
+                        continue 'search;
+                    }
+                    // A run cut as repeating one already made is no run: only the chooser learns of it.
+                    let redundant = run.redundant;
+                    let more = chooser.end_run(&run);
+                    if !redundant && !take(Outcome::of(run, self.goal).0, &mut report) {
+                        stopped = true;
+                        break;
+                    }
+                    if !more {
+                        exhausted = true;
+                        break;
+                    }
                 }
-                chooser.begin_run();
-                let run = run_once(&program, &mut *chooser, None);
-                if program.sleeps == Sleeps::AnyOrder && run.timed_wait {
+                // Interrupted, it keeps what it found rather than start again.
+                if program.sleeps == Sleeps::AnyOrder
+                    && !report.in_deadline_order(&self.program, self.goal)
+                    && !report.interrupted
+                {
                     program.sleeps = Sleeps::InDeadlineOrder;
                     report = report.emptied();
-                    chooser = strategy::chooser_for(self.strategy, self.seed, logs);
-                    continue;
+                    (exhausted, stopped) = (false, false);
+                    continue 'search;
                 }
-                // A run cut as repeating one already made is no run: only the chooser learns of it.
-                let redundant = run.redundant;
-                let more = chooser.end_run(&run);
-                if !redundant && !take(Outcome::of(run, self.goal).0, &mut report) {
-                    break;
-                }
-                if !more {
-                    exhausted = true;
-                    break;
-                }
-            }
-            if program.sleeps == Sleeps::AnyOrder {
-                report.in_deadline_order(&self.program, self.goal);
+                break;
             }
         }
         report.elapsed = started.elapsed();

@@ -116,10 +116,10 @@ impl Report {
         }
     }
 
-    /// Makes each kind's first and soonest runs, found with sleeps that end in any order, again
-    /// with sleeps in deadline order (see `run::retime`): the schedules a replay follows. A run
-    /// that cannot be made so keeps its schedule, which a replay then says does not fit.
-    pub(crate) fn in_deadline_order(&mut self, program: &Program, goal: Option<super::watch::Goal>) {
+    /// Makes each kind's first and soonest runs, found with sleeps that end at once, again with
+    /// sleeps in deadline order (see `run::retime`): the schedules a replay follows. False when
+    /// one cannot be made so (the search must then be made in deadline order).
+    pub(crate) fn in_deadline_order(&mut self, program: &Program, goal: Option<super::watch::Goal>) -> bool {
         let remade = |schedule: &str, kind: FailureKind| {
             let schedule = Schedule::parse(schedule).ok()?;
             let (outcome, _) = Outcome::of(super::run::in_deadline_order(program, &schedule)?, goal);
@@ -127,16 +127,15 @@ impl Report {
             Some((outcome.schedule.to_string(), finding, outcome.steps))
         };
         for (&kind, found) in &mut self.found {
-            if let Some((schedule, finding, steps)) = remade(&found.first_schedule, kind) {
-                found.first_schedule = schedule;
-                found.first = finding;
-                found.first_steps = steps;
-            }
-            if let Some((schedule, finding, _)) = remade(&found.shortest_schedule, kind) {
-                found.shortest_schedule = schedule;
-                found.shortest_step = finding.step;
-            }
+            let Some((schedule, finding, steps)) = remade(&found.first_schedule, kind) else { return false };
+            found.first_schedule = schedule;
+            found.first = finding;
+            found.first_steps = steps;
+            let Some((schedule, finding, _)) = remade(&found.shortest_schedule, kind) else { return false };
+            found.shortest_schedule = schedule;
+            found.shortest_step = finding.step;
         }
+        true
     }
 
     /// Counts OS threads left behind by runs not counted (made side by side with the one the
