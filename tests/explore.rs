@@ -500,3 +500,17 @@ fn a_depth_first_search_that_meets_deadlocks_makes_the_same_runs_every_time() {
     let first = explore_demo(&["deadlock", "--strategy", "dfs", "--no-shrink"]);
     assert!(first.is_exhaustive() && first.runs_with(FailureKind::Deadlock) > 0, "{first}");
 }
+
+#[test]
+fn a_sleep_too_long_to_end_never_ends_under_the_reduced_search_either() {
+    // Duration::MAX has no deadline in demo time: the sleeper never wakes, and the join waits
+    // for it forever, whether sleeps end in deadline order or at once.
+    let forever = || {
+        let sleeper = thread::spawn(|| thread::sleep(Duration::MAX));
+        sleeper.join();
+    };
+    for strategy in [Strategy::Dpor, Strategy::Dfs { preemptions: usize::MAX }] {
+        let failure = Explorer::new().strategy(strategy).check(forever).expect_err("a deadlock");
+        assert_eq!(failure.kind().finding(), Some(FailureKind::Deadlock), "{strategy:?}: {failure}");
+    }
+}

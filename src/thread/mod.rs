@@ -428,11 +428,13 @@ pub fn sleep(duration: Duration) {
     let session = me.session.clone();
     session.enter_gate(loc);
     session.emit(Some(loc), || EventKind::SleepBegin { duration_us: micros(duration) });
-    if session.sleeps == crate::session::Sleeps::AnyOrder {
+    let deadline = session.clock.deadline_after(duration);
+    // A sleep with an end ends at once where sleeps end in any order; one too long to have a
+    // deadline never ends, whichever way.
+    if session.sleeps == crate::session::Sleeps::AnyOrder && deadline.is_some() {
         session.emit(Some(loc), || EventKind::SleepEnd);
         return;
     }
-    let deadline = session.clock.deadline_after(duration);
     let outcome = {
         let mut nothing = me.sleep.lock();
         block_on(&me.sleep, &mut nothing, deadline, |()| false)

@@ -19,9 +19,10 @@ use crate::session::Choice;
 pub(crate) fn in_deadline_order(program: &Program, schedule: &Schedule) -> Option<Run> {
     let any_order = Program { sleeps: Sleeps::AnyOrder, ..program.clone() };
     let found = run_once(&any_order, &mut Follow::new(schedule.clone()), None);
-    // Each sleep adds a step, time passing to its end.
-    let in_order =
-        Program { sleeps: Sleeps::InDeadlineOrder, max_steps: program.max_steps.saturating_mul(2), ..program.clone() };
+    // Within the step limit a replay has: each sleep adds a step (time passing to its end), so
+    // a run found near the limit, or cut at it, cannot be made again, and the search is then
+    // made in deadline order.
+    let in_order = Program { sleeps: Sleeps::InDeadlineOrder, ..program.clone() };
     let mut subscription = None;
     let mut driver = Driver::start_read_at_end(&in_order, |session| subscription = Some(session.subscribe()));
     let went_on = went_on_after_sleeping(&found);
@@ -38,19 +39,13 @@ pub(crate) fn in_deadline_order(program: &Program, schedule: &Schedule) -> Optio
     while fits && !driver.session().choices().sleepers.is_empty() {
         fits = matches!(driver.step(&mut Pick(Choice::Time)), Stepped::Moved(_));
     }
-    let end = match &found.end {
-        // Where the found run was cut, this one is: both go on the same way.
-        RunEnd::StepLimit(_) if fits => {
-            driver.finish(&found.end);
-            found.end.clone()
-        }
+    let end = if fits {
         // Both runs are where the found one ended: asked for more, the chooser refuses.
-        _ if fits => driver.run_to_end(&mut Pick(Choice::Time)),
-        _ => {
-            let end = RunEnd::Misfit(String::new());
-            driver.finish(&end);
-            end
-        }
+        driver.run_to_end(&mut Pick(Choice::Time))
+    } else {
+        let end = RunEnd::Misfit(String::new());
+        driver.finish(&end);
+        end
     };
     let events = subscription.map(|events| events.receiver().try_iter().collect()).unwrap_or_default();
     let run = driver.into_run(end, events);
