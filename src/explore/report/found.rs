@@ -2,8 +2,12 @@
 //! shrinking made of its schedule: what the report and a [`super::Failure`] show of it.
 
 use super::words::{entries, replays, stop_words};
-use crate::explore::finding::Finding;
+use crate::explore::finding::{FailureKind, Finding};
+use crate::explore::outcome::Outcome;
+use crate::explore::run::Program;
+use crate::explore::schedule::Schedule;
 use crate::explore::shrink::Shrinking;
+use crate::explore::watch::Goal;
 
 /// The first run, and the shortest, in which one kind of failure happened.
 #[derive(Debug, Clone)]
@@ -31,6 +35,28 @@ pub(crate) struct Shown<'a> {
 }
 
 impl Found {
+    /// Makes its first and soonest runs, found with sleeps that end at once, again with sleeps
+    /// in deadline order (see `run::retime`): the schedules a replay follows. False when one
+    /// cannot be made so, which keeps its own.
+    pub(crate) fn in_deadline_order(&mut self, kind: FailureKind, program: &Program, goal: Option<Goal>) -> bool {
+        let remade = |schedule: &str| {
+            let schedule = Schedule::parse(schedule).ok()?;
+            let (outcome, _) = Outcome::of(crate::explore::run::in_deadline_order(program, &schedule)?, goal);
+            let finding = outcome.findings.iter().find(|finding| finding.kind == kind)?.clone();
+            Some((outcome.schedule.to_string(), finding, outcome.steps))
+        };
+        let first = remade(&self.first_schedule).map(|(schedule, finding, steps)| {
+            self.first_schedule = schedule;
+            self.first = finding;
+            self.first_steps = steps;
+        });
+        let shortest = remade(&self.shortest_schedule).map(|(schedule, finding, _)| {
+            self.shortest_schedule = schedule;
+            self.shortest_step = finding.step;
+        });
+        first.is_some() && shortest.is_some()
+    }
+
     pub(crate) fn shown(&self) -> Shown<'_> {
         match &self.shrinking {
             Some(Shrinking::Shrunk(shrunk)) => {

@@ -117,33 +117,12 @@ impl Report {
     }
 
     /// Makes each kind's first and soonest runs, found with sleeps that end at once, again with
-    /// sleeps in deadline order (see `run::retime`): the schedules a replay follows. False when
-    /// one cannot be made so, which keeps its own (the search must then be made in deadline
-    /// order).
+    /// sleeps in deadline order ([`Found::in_deadline_order`]). False when one cannot be made
+    /// so (the search must then be made in deadline order).
     pub(crate) fn in_deadline_order(&mut self, program: &Program, goal: Option<super::watch::Goal>) -> bool {
-        let remade = |schedule: &str, kind: FailureKind| {
-            let schedule = Schedule::parse(schedule).ok()?;
-            let (outcome, _) = Outcome::of(super::run::in_deadline_order(program, &schedule)?, goal);
-            let finding = outcome.findings.iter().find(|finding| finding.kind == kind)?.clone();
-            Some((outcome.schedule.to_string(), finding, outcome.steps))
-        };
         let mut every = true;
         for (&kind, found) in &mut self.found {
-            match remade(&found.first_schedule, kind) {
-                Some((schedule, finding, steps)) => {
-                    found.first_schedule = schedule;
-                    found.first = finding;
-                    found.first_steps = steps;
-                }
-                None => every = false,
-            }
-            match remade(&found.shortest_schedule, kind) {
-                Some((schedule, finding, _)) => {
-                    found.shortest_schedule = schedule;
-                    found.shortest_step = finding.step;
-                }
-                None => every = false,
-            }
+            every &= found.in_deadline_order(kind, program, goal);
         }
         every
     }
