@@ -62,6 +62,11 @@ impl Session {
         self.inner.gate.choices()
     }
 
+    /// Whether thread `tid` sleeps (`None`: whether any thread does), until its deadline.
+    pub(crate) fn asleep(&self, tid: Option<Tid>) -> bool {
+        self.inner.gate.is_asleep(tid)
+    }
+
     /// Whether the program is over but for its end: the main function has returned and no
     /// thread it waits for is alive, so the main thread is finishing by itself.
     pub(crate) fn finishing(&self) -> bool {

@@ -36,7 +36,7 @@ pub(crate) fn in_deadline_order(program: &Program, schedule: &Schedule) -> Optio
         }
     }
     // The sleeps of threads that did not move again.
-    while fits && !driver.session().choices().sleepers.is_empty() {
+    while fits && driver.session().asleep(None) {
         fits = matches!(driver.step(&mut Pick(Choice::Time)), Stepped::Moved(_));
     }
     let end = if fits {
@@ -55,7 +55,7 @@ pub(crate) fn in_deadline_order(program: &Program, schedule: &Schedule) -> Optio
 
 /// Lets time pass until `tid` is not asleep; false when a step could not be taken.
 fn wake(driver: &mut Driver, tid: Tid) -> bool {
-    while driver.session().choices().sleepers.iter().any(|&(sleeper, _)| sleeper == tid) {
+    while driver.session().asleep(Some(tid)) {
         if !matches!(driver.step(&mut Pick(Choice::Time)), Stepped::Moved(_)) {
             return false;
         }

@@ -33,9 +33,6 @@ pub(crate) struct Choices {
     pub(crate) poked: Vec<Tid>,
     /// The earliest deadline of a timed wait and its thread: letting time pass ends it.
     pub(crate) timeout: Option<(u64, Tid)>,
-    /// Threads asleep, in thread order, each with its deadline (a sleep, not another timed
-    /// wait).
-    pub(crate) sleepers: Vec<(Tid, u64)>,
 }
 
 /// How a blocked thread of a controlled session was resumed.
@@ -133,12 +130,6 @@ impl Gate {
                 .iter()
                 .filter_map(|(&tid, blocked)| blocked.deadline.map(|deadline| (deadline, tid)))
                 .min(),
-            sleepers: state
-                .blocked
-                .iter()
-                .filter(|(_, blocked)| blocked.sleep)
-                .filter_map(|(&tid, blocked)| blocked.deadline.map(|deadline| (tid, deadline)))
-                .collect(),
         }
     }
 
@@ -161,6 +152,14 @@ impl Gate {
     /// Whether `tid` is blocked in a wait (not at the gate).
     pub(crate) fn is_blocked(&self, tid: Tid) -> bool {
         self.state.lock().blocked.contains_key(&tid)
+    }
+
+    /// Whether `tid` sleeps (`None`: whether any thread does) until its deadline.
+    pub(crate) fn is_asleep(&self, tid: Option<Tid>) -> bool {
+        let state = self.state.lock();
+        state.blocked.iter().any(|(&blocked_tid, blocked)| {
+            blocked.sleep && blocked.deadline.is_some() && tid.is_none_or(|tid| tid == blocked_tid)
+        })
     }
 
     /// Whether [`grant`](Self::grant) would grant `tid` now.
